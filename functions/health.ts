@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { pingCosmos } from '../shared/data/cosmos.js';
+import { http } from '../shared/platform/registry.js';
+import { HttpProblem } from '../shared/platform/problems.js';
+
+const healthSchema = z.object({ status: z.literal('ok') });
+
+http({
+  name: 'health',
+  methods: ['GET'],
+  route: 'health',
+  access: 'public',
+  summary: 'Liveness: the API process answers',
+  tags: ['health'],
+  response: healthSchema,
+  handler: async () => ({ body: { status: 'ok' as const } }),
+});
+
+http({
+  name: 'healthReady',
+  methods: ['GET'],
+  route: 'health/ready',
+  access: 'public',
+  summary: 'Readiness: the API can reach Cosmos DB',
+  tags: ['health'],
+  response: z.object({ status: z.literal('ready'), cosmos: z.literal('reachable') }),
+  handler: async (input) => {
+    try {
+      await pingCosmos();
+    } catch (error) {
+      input.context.warn('Cosmos DB is not reachable', error);
+      throw new HttpProblem(503, 'Not ready', 'The database cannot be reached right now.', { headers: { 'Retry-After': '5' } });
+    }
+    return { body: { status: 'ready' as const, cosmos: 'reachable' as const } };
+  },
+});

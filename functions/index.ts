@@ -1,0 +1,8 @@
+/** The entry the Functions host loads: importing each area declares its functions. */
+import './health.js';
+import './auth.js';
+import './users.js';
+import './labs.js';
+import './purge-sessions.js';
+import './openapi.js';
+import './not-found.js';

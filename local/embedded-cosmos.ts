@@ -1,0 +1,36 @@
+import { createHttpServer } from '@vercel/cosmosdb-server';
+import type { AddressInfo } from 'node:net';
+import type { CosmosConnection } from '../shared/data/cosmos.js';
+
+export interface EmbeddedCosmos {
+  connection: CosmosConnection;
+  /** Called after every request that may have changed data (not reads or queries). */
+  onWrite: (listener: () => void) => void;
+  close: () => Promise<void>;
+}
+
+/** The Cosmos-compatible store, in this process, on loopback only. */
+export async function startEmbeddedCosmos(): Promise<EmbeddedCosmos> {
+  const server = createHttpServer({ keepAlive: true } as never);
+  const listeners: (() => void)[] = [];
+  server.on('request', (request) => {
+    const isRead = request.method === 'GET' || request.method === 'HEAD';
+    const isQuery = request.headers['x-ms-documentdb-isquery'] !== undefined;
+    if (!isRead && !isQuery) request.on('end', () => listeners.forEach((listener) => listener()));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    // The embedded store checks no key; the SDK insists on one.
+    connection: { endpoint: `http://127.0.0.1:${port}`, key: 'embedded-store-accepts-any-key' },
+    onWrite: (listener) => listeners.push(listener),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

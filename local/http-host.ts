@@ -1,0 +1,109 @@
+import { HttpRequest, HttpResponse, InvocationContext, type LogHandler } from '@azure/functions';
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { serializeCookie } from '../shared/auth/cookies.js';
+import { problemResponse } from '../shared/platform/http-pipeline.js';
+import { HttpProblem } from '../shared/platform/problems.js';
+import { registeredHttpFunctions } from '../shared/platform/registry.js';
+import { matchRoute } from '../shared/platform/routes.js';
+import { apiPrefix } from '../shared/platform/unknown-route.js';
+import { serveStatic, type StaticWebAppConfig } from './static-files.js';
+
+export interface HttpHostOptions {
+  staticRoot: string;
+  staticConfig: StaticWebAppConfig;
+  logHandler: LogHandler;
+}
+
+/** Bodies above this are refused before any function sees them, as the Functions front end does. */
+const maximumBodyBytes = 1024 * 1024;
+
+function readRequestBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maximumBodyBytes) {
+        reject(new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MiB.'));
+        request.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function headersOf(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
+  }
+  // The local host is the edge: the client's address is the socket's, whatever the client claims.
+  headers['x-forwarded-for'] = request.socket.remoteAddress ?? 'unknown';
+  return headers;
+}
+
+async function writeFunctionResponse(init: HttpResponse, response: ServerResponse, method: string): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  init.headers.forEach((value, name) => (headers[name] = value));
+  const cookies = init.cookies.map(serializeCookie);
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  const body = Buffer.from(await init.arrayBuffer());
+  response.writeHead(init.status, headers);
+  response.end(method === 'HEAD' ? undefined : body);
+}
+
+async function serveApi(request: IncomingMessage, response: ServerResponse, url: URL, options: HttpHostOptions): Promise<void> {
+  const path = url.pathname.slice(apiPrefix.length);
+  const method = (request.method ?? 'GET').toUpperCase();
+  const routes = registeredHttpFunctions();
+  const found = routes
+    .filter((fn) => fn.declaration.methods.includes(method as never))
+    .map((fn) => ({ fn, params: matchRoute(fn.compiled, path) }))
+    .find((candidate) => candidate.params !== undefined);
+  const requestId = randomUUID();
+  if (!found) {
+    const problem = new HttpProblem(404, 'Not found', `There is no API at ${url.pathname}.`);
+    await writeFunctionResponse(new HttpResponse(problemResponse(problem, requestId)), response, method);
+    return;
+  }
+  let body: Buffer;
+  try {
+    body = await readRequestBody(request);
+  } catch (error) {
+    const problem = error instanceof HttpProblem ? error : new HttpProblem(400, 'Bad request', 'The request body could not be read.');
+    await writeFunctionResponse(new HttpResponse(problemResponse(problem, requestId)), response, method);
+    return;
+  }
+  const functionRequest = new HttpRequest({
+    method,
+    url: url.toString(),
+    headers: headersOf(request),
+    query: Object.fromEntries(url.searchParams.entries()),
+    params: found.params!,
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+  });
+  const context = new InvocationContext({ invocationId: requestId, functionName: found.fn.declaration.name, logHandler: options.logHandler });
+  const result = await found.fn.handler(functionRequest, context);
+  await writeFunctionResponse(new HttpResponse(result ?? { status: 204 }), response, method);
+}
+
+/** One port for the API and the static site, like Static Web Apps with its linked backend. */
+export function createHttpHost(options: HttpHostOptions): Server {
+  return createServer((request, response) => {
+    const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+    const isApi = url.pathname === apiPrefix || url.pathname.startsWith(`${apiPrefix}/`);
+    const work = isApi
+      ? serveApi(request, response, url, options)
+      : serveStatic(options.staticRoot, options.staticConfig, request.method ?? 'GET', url.pathname, response);
+    work.catch((error: unknown) => {
+      options.logHandler('error', 'Local host failed to answer', url.pathname, error);
+      if (!response.headersSent) response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      response.end('Internal error');
+    });
+  });
+}

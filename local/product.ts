@@ -1,0 +1,153 @@
+import type { LogHandler, LogLevel } from '@azure/functions';
+import { readdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import '../functions/index.js';
+import { cosmosClient, ensureSchema, useCosmosConnection } from '../shared/data/cosmos.js';
+import { reloadSettings } from '../shared/platform/config.js';
+import { forgetSecrets } from '../shared/platform/secrets.js';
+import { registeredTimers } from '../shared/platform/registry.js';
+import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
+import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';
+import { startEmbeddedCosmos, type EmbeddedCosmos } from './embedded-cosmos.js';
+import { createHttpHost } from './http-host.js';
+import { loadStaticWebAppConfig } from './static-files.js';
+import { readSnapshot, removeInterruptedWrites, restoreSnapshot, snapshotPath, takeSnapshot, writeFileAtomically } from './snapshot.js';
+import { startTimers } from './timers.js';
+
+export interface LocalProductOptions {
+  /** Where to log; defaults to the console. */
+  log?: (level: LogLevel, line: string) => void;
+  /** How long to wait after the last write before snapshotting the embedded store. */
+  snapshotDelayMs?: number;
+  /** Run timers (the tests drive them by hand). */
+  timers?: boolean;
+}
+
+export interface LocalProduct {
+  url: string;
+  port: number;
+  dataDir: string;
+  embedded: boolean;
+  demo: DemoSeedResult | null;
+  snapshotNow: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+function consoleLog(level: LogLevel, line: string): void {
+  if (level === 'trace' || level === 'debug') return;
+  (level === 'error' || level === 'warning' ? console.error : console.log)(line);
+}
+
+function logHandlerFor(log: (level: LogLevel, line: string) => void): LogHandler {
+  return (level, ...args) =>
+    log(level, args.map((arg) => (arg instanceof Error ? arg.stack ?? arg.message : typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+}
+
+/** Snapshots after writes settle; never two at once; a write during a snapshot schedules another. */
+function snapshotScheduler(take: () => Promise<void>, delayMs: number, onError: (error: unknown) => void) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let dirty = false;
+  const run = () => {
+    timer = undefined;
+    if (!dirty) return running;
+    dirty = false;
+    running = running.then(take).catch(onError);
+    return running;
+  };
+  return {
+    markDirty: () => {
+      dirty = true;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(run, delayMs);
+      timer.unref();
+    },
+    flush: () => {
+      if (timer) clearTimeout(timer);
+      dirty = true;
+      return run();
+    },
+  };
+}
+
+async function listen(server: ReturnType<typeof createHttpHost>, port: number): Promise<number> {
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`Port ${port} is already in use; stop the other program or set PORT to a free port`) : error),
+    );
+    server.listen(port, '127.0.0.1', () => resolvePromise());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+async function startStore(dataDir: string, log: (level: LogLevel, line: string) => void): Promise<EmbeddedCosmos> {
+  const store = await startEmbeddedCosmos();
+  useCosmosConnection(store.connection);
+  const path = snapshotPath(dataDir);
+  await removeInterruptedWrites(path, await readdir(dataDir));
+  const snapshot = await readSnapshot(path);
+  if (snapshot) {
+    const restored = await restoreSnapshot(await cosmosClient(), snapshot);
+    log('information', `Restored ${restored} documents from ${path}`);
+  }
+  return store;
+}
+
+/** Everything `npm start` runs: the store, the API and site on one port, timers and the demo data. */
+export async function startLocalProduct(options: LocalProductOptions = {}): Promise<LocalProduct> {
+  const log = options.log ?? consoleLog;
+  const config = reloadSettings();
+  forgetSecrets();
+  const dataDir = resolve(config.LOCAL_DATA_DIR);
+  await ensureWritableDirectory(dataDir);
+  process.env.SESSION_SIGNING_KEY ||= await persistentRandomValue(dataDir, 'session-signing-key', 48);
+
+  const embedded = !config.COSMOS_ENDPOINT;
+  const store = embedded ? await startStore(dataDir, log) : undefined;
+  if (!embedded) useCosmosConnection(undefined);
+  await ensureSchema();
+
+  const snapshots = snapshotScheduler(
+    async () => writeFileAtomically(snapshotPath(dataDir), JSON.stringify(await takeSnapshot(await cosmosClient(), config.COSMOS_DATABASE))),
+    options.snapshotDelayMs ?? 1000,
+    (error) => log('error', `Could not write the local snapshot: ${String(error)}`),
+  );
+  store?.onWrite(snapshots.markDirty);
+
+  const seedAllowed = embedded || config.SEED_DEMO_DATA === true;
+  const demo = seedAllowed ? await seedDemoCompany(config.DEMO_PASSWORD ?? (await persistentRandomValue(dataDir, 'demo-password', 12))) : null;
+
+  const logHandler = logHandlerFor(log);
+  const staticRoot = resolve('static-web');
+  const server = createHttpHost({ staticRoot, staticConfig: await loadStaticWebAppConfig(staticRoot), logHandler });
+  let port: number;
+  try {
+    port = await listen(server, config.PORT);
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  const timers = options.timers === false ? { stop: () => undefined } : startTimers(registeredTimers(), logHandler);
+
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    dataDir,
+    embedded,
+    demo,
+    snapshotNow: async () => {
+      if (embedded) await snapshots.flush();
+    },
+    stop: async () => {
+      timers.stop();
+      await new Promise<void>((resolvePromise) => {
+        server.closeAllConnections();
+        server.close(() => resolvePromise());
+      });
+      if (embedded) await snapshots.flush();
+      await store?.close();
+      useCosmosConnection(undefined);
+    },
+  };
+}

@@ -1,0 +1,181 @@
+import type { Cookie } from '@azure/functions';
+import { listLabs } from '../data/labs-repository.js';
+import { DocumentExists } from '../data/errors.js';
+import { claimSignInFlow } from '../data/sessions-repository.js';
+import { changeUser, createUser, labIdsOf, readUser, type UserDocument } from '../data/users-repository.js';
+import type { AuditEvent } from '../domain/audit-chain.js';
+import { accessFromGroups } from '../domain/entra-groups.js';
+import { settings } from '../platform/config.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { notFound } from '../platform/problems.js';
+import { userView } from '../users/user-view.js';
+import { buildCookie, expiredCookie, readCookie } from './cookies.js';
+import { microsoftClient, microsoftSignInConfigured, redirectUriFor, signInScopes, startMicrosoftSignIn } from './microsoft.js';
+import { displayNameOf } from './principal.js';
+import { signToken, verifyToken } from './session-tokens.js';
+import { startSession } from './sessions.js';
+
+const flowLifetimeSeconds = 600;
+
+function flowCookieName(): string {
+  return `${settings().SESSION_COOKIE_NAME}_signin`;
+}
+
+export interface BrowserRedirect {
+  location: string;
+  cookies: Cookie[];
+}
+
+/** Why a Microsoft sign-in ended without a session, in words for the person at the browser. */
+class SignInRefused extends Error {}
+
+function failure(facts: RequestFacts, message: string): BrowserRedirect {
+  return { location: `/?signInError=${encodeURIComponent(message)}`, cookies: [expiredCookie(flowCookieName(), facts.origin, 'Lax')] };
+}
+
+export function assertMicrosoftConfigured(): void {
+  if (!microsoftSignInConfigured()) throw notFound('Microsoft sign-in is not configured for this installation.');
+}
+
+export async function beginMicrosoftSignIn(facts: RequestFacts): Promise<BrowserRedirect> {
+  assertMicrosoftConfigured();
+  const start = await startMicrosoftSignIn(facts.origin);
+  const expiresAt = new Date(Date.now() + flowLifetimeSeconds * 1000);
+  const flowToken = await signToken('signin-flow', { state: start.state, nonce: start.nonce, verifier: start.verifier }, 'signin', expiresAt);
+  return {
+    location: start.url,
+    cookies: [buildCookie(flowCookieName(), flowToken, facts.origin, { maxAgeSeconds: flowLifetimeSeconds, sameSite: 'Lax' })],
+  };
+}
+
+interface IdClaims {
+  oid?: string;
+  preferred_username?: string;
+  email?: string;
+  upn?: string;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  groups?: string[];
+  login_hint?: string;
+}
+
+function namesFrom(claims: IdClaims, username: string): { firstName: string; lastName: string } {
+  if (claims.given_name || claims.family_name) return { firstName: claims.given_name ?? '', lastName: claims.family_name ?? '' };
+  const [first, ...rest] = (claims.name ?? username).split(' ');
+  return { firstName: first ?? username, lastName: rest.join(' ') };
+}
+
+async function choosePrimaryLab(existing: UserDocument | null, companyWide: boolean, labIds: string[]): Promise<string> {
+  if (existing && (companyWide || labIds.includes(existing.primaryLabId))) return existing.primaryLabId;
+  if (labIds[0]) return labIds[0];
+  const fallback = settings().ENTRA_DEFAULT_PRIMARY_LAB ?? (await listLabs())[0]?.labId;
+  if (!fallback) throw new SignInRefused('No lab exists yet; an administrator must create one first.');
+  return fallback;
+}
+
+/** Creates or refreshes the account from the ID token: groups decide the roles on every sign-in. */
+async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<UserDocument> {
+  const username = (claims.preferred_username ?? claims.email ?? claims.upn ?? claims.oid ?? '').toLowerCase();
+  if (!username || !claims.oid) throw new SignInRefused('Microsoft did not say who you are; try again.');
+  const { companyRole, labAccess } = accessFromGroups(claims.groups ?? [], settings().ENTRA_GROUP_MAP ?? {});
+  if (!companyRole && labAccess.length === 0) {
+    throw new SignInRefused('Your Microsoft account is not in any group that gives access to EquipManSys. Ask your administrator to add you.');
+  }
+  const existing = (await readUser(username))?.document ?? null;
+  if (existing && (existing.authMethod !== 'microsoft' || existing.entraObjectId !== claims.oid)) {
+    throw new SignInRefused(`The name ${username} belongs to another account here. Ask your administrator.`);
+  }
+  if (existing && existing.status !== 'Active') {
+    throw new SignInRefused(`Your account is ${existing.status.toLowerCase()}. Ask a manager or an administrator.`);
+  }
+  const primaryLabId = await choosePrimaryLab(existing, companyRole !== null, labAccess.map((access) => access.labId));
+  const names = namesFrom(claims, username);
+  const now = new Date().toISOString();
+  const actor = { username, displayName: displayNameOf({ ...names, username }) };
+  const base = { action: '', entityType: 'user', entityId: username, actor, at: now, requestId: facts.requestId, clientAddress: facts.clientAddress };
+  if (!existing) {
+    const user: UserDocument = {
+      id: username,
+      type: 'user',
+      username,
+      ...names,
+      primaryLabId,
+      companyRole,
+      labAccess,
+      labIds: labIdsOf(primaryLabId, labAccess),
+      status: 'Active',
+      authMethod: 'microsoft',
+      passwordHash: null,
+      passwordChangedAt: null,
+      requirePasswordChange: false,
+      failedLogins: 0,
+      lastLoginAt: now,
+      createdAt: now,
+      entraObjectId: claims.oid,
+    };
+    const events: AuditEvent[] = [
+      { ...base, action: 'user.created', labIds: user.labIds, after: userView(user), reason: 'first Microsoft sign-in' },
+      { ...base, action: 'auth.login', labIds: user.labIds, reason: 'Microsoft' },
+    ];
+    try {
+      return (await createUser(user, events)).document;
+    } catch (error) {
+      if (error instanceof DocumentExists) return provisionUser(claims, facts);
+      throw error;
+    }
+  }
+  const updated = await changeUser(username, (current) => {
+    const next: UserDocument = { ...current, ...names, companyRole, labAccess, primaryLabId, labIds: labIdsOf(primaryLabId, labAccess), lastLoginAt: now };
+    const events: AuditEvent[] = [];
+    if (JSON.stringify([current.companyRole, current.labAccess, current.primaryLabId]) !== JSON.stringify([companyRole, labAccess, primaryLabId])) {
+      events.push({
+        ...base,
+        action: 'user.access.synced',
+        labIds: [...new Set([...current.labIds, ...next.labIds])],
+        before: { companyRole: current.companyRole, labAccess: current.labAccess, primaryLabId: current.primaryLabId },
+        after: { companyRole, labAccess, primaryLabId },
+        reason: 'Microsoft group membership',
+      });
+    }
+    events.push({ ...base, action: 'auth.login', labIds: next.labIds, reason: 'Microsoft' });
+    return { user: next, events };
+  });
+  if (!updated) throw new SignInRefused('Your account could not be found; try again.');
+  return updated;
+}
+
+export async function completeMicrosoftSignIn(
+  response: { code?: string | undefined; state?: string | undefined; error?: string | undefined; error_description?: string | undefined },
+  facts: RequestFacts,
+): Promise<BrowserRedirect> {
+  assertMicrosoftConfigured();
+  if (response.error) return failure(facts, `Microsoft sign-in did not complete: ${response.error_description ?? response.error}`);
+  const flowToken = readCookie(facts.request, flowCookieName());
+  const flow = flowToken ? await verifyToken('signin-flow', flowToken) : null;
+  if (!flow || !response.state || flow.state !== response.state || !response.code) {
+    return failure(facts, 'This sign-in expired or was started in another browser. Please sign in again.');
+  }
+  try {
+    await claimSignInFlow(response.state, flowLifetimeSeconds);
+  } catch (error) {
+    if (error instanceof DocumentExists) return failure(facts, 'This sign-in response was already used. Please sign in again.');
+    throw error;
+  }
+  try {
+    const { client } = await microsoftClient();
+    const result = await client.acquireTokenByCode(
+      { code: response.code, scopes: signInScopes, redirectUri: redirectUriFor(facts.origin), codeVerifier: String(flow.verifier) },
+      { code: response.code, state: response.state, nonce: String(flow.nonce) },
+    );
+    const claims = result.idTokenClaims as IdClaims;
+    const user = await provisionUser(claims, facts);
+    const started = await startSession(user, facts.origin, claims.login_hint ?? user.username);
+    return { location: '/', cookies: [started.cookie, expiredCookie(flowCookieName(), facts.origin, 'Lax')] };
+  } catch (error) {
+    if (error instanceof SignInRefused) return failure(facts, error.message);
+    const code = (error as { errorCode?: string }).errorCode;
+    if (code) return failure(facts, `Microsoft sign-in failed (${code}). Please sign in again.`);
+    throw error;
+  }
+}

@@ -1,0 +1,44 @@
+import type { HttpRequest } from '@azure/functions';
+import { changeUser } from '../data/users-repository.js';
+import { passwordChangeDue } from '../domain/password-age.js';
+import { settings } from '../platform/config.js';
+import { actorOf, displayNameOf, grantsOf, type Principal } from './principal.js';
+import { resolveSession } from './sessions.js';
+
+export async function authenticate(request: HttpRequest): Promise<Principal | null> {
+  const resolved = await resolveSession(request);
+  if (!resolved) return null;
+  const { session, user } = resolved;
+  return {
+    ...grantsOf(user),
+    username: user.username,
+    displayName: displayNameOf(user),
+    user,
+    session,
+    csrfToken: session.csrfToken,
+    mustChangePassword: passwordChangeDue(user, new Date(), settings().PASSWORD_MAX_AGE_DAYS),
+  };
+}
+
+export function mustChangePasswordFirst(principal: Principal): boolean {
+  return principal.mustChangePassword;
+}
+
+/** A refused request joins the caller's own audit chain, so probing leaves a trace. */
+export async function recordDeniedRequest(principal: Principal, what: string, reason: string, requestId: string): Promise<void> {
+  await changeUser(principal.username, (user) => ({
+    user,
+    events: [
+      {
+        action: 'access.denied',
+        entityType: 'request',
+        entityId: what,
+        labIds: user.labIds,
+        actor: actorOf(principal),
+        at: new Date().toISOString(),
+        reason,
+        requestId,
+      },
+    ],
+  }));
+}

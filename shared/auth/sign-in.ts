@@ -1,0 +1,158 @@
+import type { Cookie } from '@azure/functions';
+import { deleteSession, deleteSessionsOf } from '../data/sessions-repository.js';
+import { appendToUnknownAccounts, changeUser, readUser, type UserDocument } from '../data/users-repository.js';
+import type { AuditEvent } from '../domain/audit-chain.js';
+import { brokenPasswordRules } from '../domain/password-rules.js';
+import { settings } from '../platform/config.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { badRequest, forbidden, HttpProblem, locked } from '../platform/problems.js';
+import type { SessionView } from '../schemas/auth.js';
+import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.js';
+import { actorOf, displayNameOf, type Principal } from './principal.js';
+import { RateLimiter } from './rate-limit.js';
+import { microsoftLogoutUrl } from './microsoft.js';
+import { sessionView } from './session-view.js';
+import { endedSessionCookie, resolveSession, startSession } from './sessions.js';
+
+const perAccount = new RateLimiter(() => settings().LOGIN_RATE_LIMIT_PER_MINUTE, 60_000);
+/** One address may sign in several people (a shared lab PC), so it gets more room than one account. */
+const perAddress = new RateLimiter(() => settings().LOGIN_RATE_LIMIT_PER_MINUTE * 5, 60_000);
+
+export function resetSignInRateLimits(): void {
+  perAccount.reset();
+  perAddress.reset();
+}
+
+/** Both an unknown name and a wrong password get exactly this answer. */
+const wrongCredentials = () => new HttpProblem(401, 'Sign-in failed', 'The username or password is incorrect.');
+
+function event(user: Pick<UserDocument, 'username' | 'firstName' | 'lastName' | 'labIds'>, action: string, facts: RequestFacts, extra: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    action,
+    entityType: 'user',
+    entityId: user.username,
+    labIds: user.labIds,
+    actor: { username: user.username, displayName: displayNameOf(user) },
+    at: new Date().toISOString(),
+    requestId: facts.requestId,
+    clientAddress: facts.clientAddress,
+    ...extra,
+  };
+}
+
+export function limitSignInAttempts(username: string, facts: RequestFacts): void {
+  perAddress.take(`address:${facts.clientAddress}`);
+  perAccount.take(`account:${username}`);
+}
+
+/**
+ * Counts a failed password for the account, locking it at the threshold. Returns the new status.
+ * Used by sign-in and by every other place that asks for the password again.
+ */
+export async function recordFailedPassword(username: string, facts: RequestFacts, context: string): Promise<UserDocument | null> {
+  return changeUser(username, (user) => {
+    const failedLogins = user.failedLogins + 1;
+    const locks = user.status === 'Active' && failedLogins >= settings().LOCKOUT_THRESHOLD;
+    const next: UserDocument = { ...user, failedLogins, status: locks ? 'Locked' : user.status };
+    const events = [event(user, 'auth.login.failed', facts, { reason: `${context}: wrong password (${failedLogins} in a row)` })];
+    if (locks) {
+      events.push(
+        event(user, 'user.locked', facts, {
+          before: { status: user.status },
+          after: { status: 'Locked' },
+          reason: `${failedLogins} failed sign-ins in a row`,
+        }),
+      );
+    }
+    return { user: next, events };
+  });
+}
+
+export async function signIn(username: string, password: string, facts: RequestFacts): Promise<{ view: SessionView; cookie: Cookie }> {
+  limitSignInAttempts(username, facts);
+  const found = await readUser(username);
+  const hash = found?.document.authMethod === 'local' ? found.document.passwordHash : null;
+  const correct = hash ? await verifyPassword(password, hash) : await verifyAgainstNothing(password);
+  if (!found || !hash) {
+    await appendToUnknownAccounts([
+      {
+        action: 'auth.login.failed',
+        entityType: 'user',
+        entityId: username,
+        labIds: found?.document.labIds ?? [],
+        actor: null,
+        at: new Date().toISOString(),
+        reason: found ? 'account signs in with Microsoft' : 'no such account',
+        requestId: facts.requestId,
+        clientAddress: facts.clientAddress,
+      },
+    ]);
+    throw wrongCredentials();
+  }
+  if (!correct) {
+    await recordFailedPassword(username, facts, 'sign-in');
+    throw wrongCredentials();
+  }
+  if (found.document.status !== 'Active') {
+    const status = found.document.status;
+    await changeUser(username, (user) => ({ user, events: [event(user, 'auth.login.refused', facts, { reason: `account is ${status}` })] }));
+    if (status === 'Locked') {
+      throw locked('This account is locked after too many failed sign-ins. Ask a manager or an administrator to unlock it.');
+    }
+    throw forbidden('This account is disabled. Ask an administrator if you need access again.');
+  }
+  const rehashed = needsRehash(hash) ? await hashPassword(password) : null;
+  const user = await changeUser(username, (current) => ({
+    user: { ...current, failedLogins: 0, lastLoginAt: new Date().toISOString(), ...(rehashed ? { passwordHash: rehashed } : {}) },
+    events: [event(current, 'auth.login', facts, { reason: 'local password' })],
+  }));
+  if (!user) throw wrongCredentials();
+  const started = await startSession(user, facts.origin);
+  return { view: await sessionView(user, started.session), cookie: started.cookie };
+}
+
+export async function signOut(facts: RequestFacts): Promise<{ cookie: Cookie; logoutUrl: string | null }> {
+  const resolved = await resolveSession(facts.request);
+  if (!resolved) return { cookie: endedSessionCookie(facts.origin), logoutUrl: null };
+  const { session, user } = resolved;
+  await deleteSession(session.username, session.id);
+  await changeUser(user.username, (current) => ({ user: current, events: [event(current, 'auth.logout', facts)] }));
+  const logoutUrl = session.authMethod === 'microsoft' ? await microsoftLogoutUrl(facts.origin, session.logoutHint) : null;
+  return { cookie: endedSessionCookie(facts.origin), logoutUrl };
+}
+
+export function passwordProblems(password: string, username: string): string[] {
+  return brokenPasswordRules(password, username, { requireCharacterClasses: settings().PASSWORD_REQUIRE_CHARACTER_CLASSES });
+}
+
+export function assertAcceptablePassword(password: string, username: string, field: string): void {
+  const broken = passwordProblems(password, username);
+  if (broken.length > 0) {
+    throw badRequest(
+      `The new password does not meet the rules: it needs ${broken.join(', ')}.`,
+      broken.map((rule) => ({ field, message: `must meet the rule: ${rule}` })),
+    );
+  }
+}
+
+export async function changeOwnPassword(principal: Principal, currentPassword: string, newPassword: string, facts: RequestFacts): Promise<void> {
+  if (principal.user.authMethod !== 'local' || !principal.user.passwordHash) {
+    throw badRequest('This account signs in with Microsoft; change the password there.');
+  }
+  limitSignInAttempts(principal.username, facts);
+  if (!(await verifyPassword(currentPassword, principal.user.passwordHash))) {
+    await recordFailedPassword(principal.username, facts, 'password change');
+    throw badRequest('The current password is not correct.', [{ field: 'currentPassword', message: 'is not your current password' }]);
+  }
+  assertAcceptablePassword(newPassword, principal.username, 'newPassword');
+  if (newPassword === currentPassword) {
+    throw badRequest('The new password must differ from the current one.', [{ field: 'newPassword', message: 'must differ from the current password' }]);
+  }
+  const passwordHash = await hashPassword(newPassword);
+  await changeUser(principal.username, (user) => ({
+    user: { ...user, passwordHash, passwordChangedAt: new Date().toISOString(), requirePasswordChange: false, failedLogins: 0 },
+    events: [{ ...event(user, 'user.password.changed', facts), actor: actorOf(principal), reason: 'changed by the user' }],
+  }));
+  // Anyone else holding a session of this account loses it with the old password.
+  await deleteSessionsOf(principal.username, principal.session.id);
+}

@@ -1,0 +1,49 @@
+import type { AuditEvent } from '../domain/audit-chain.js';
+import type { Lab } from '../schemas/labs.js';
+import { writeWithAudit, type ChainOwner } from './audited-write.js';
+import { container } from './cosmos.js';
+import { DocumentChanged, TooMuchContention } from './errors.js';
+import type { Versioned } from './users-repository.js';
+
+export interface LabDocument extends Lab, ChainOwner {
+  id: string;
+  type: 'lab';
+  createdAt: string;
+}
+
+export async function listLabs(): Promise<LabDocument[]> {
+  const { resources } = await (await container('labs')).items
+    .query<LabDocument>("SELECT * FROM c WHERE c.type = 'lab' ORDER BY c.labId")
+    .fetchAll();
+  return resources;
+}
+
+export async function readLab(labId: string): Promise<Versioned<LabDocument> | null> {
+  const { resource, etag } = await (await container('labs')).item(labId, labId).read<LabDocument>();
+  if (!resource || resource.type !== 'lab') return null;
+  return { document: resource, etag };
+}
+
+export async function createLab(lab: LabDocument, events: readonly AuditEvent[]): Promise<LabDocument> {
+  return (await writeWithAudit({ container: 'labs', partition: ['labId', lab.labId], owner: lab, ownerEtag: undefined, events })).owner;
+}
+
+export async function changeLab(
+  labId: string,
+  change: (current: LabDocument) => { lab: LabDocument; events: AuditEvent[] } | null,
+): Promise<LabDocument | null> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const current = await readLab(labId);
+    if (!current) return null;
+    const next = change(current.document);
+    if (!next) return current.document;
+    try {
+      return (
+        await writeWithAudit({ container: 'labs', partition: ['labId', labId], owner: next.lab, ownerEtag: current.etag, events: next.events })
+      ).owner;
+    } catch (error) {
+      if (!(error instanceof DocumentChanged)) throw error;
+    }
+  }
+  throw new TooMuchContention(`Lab ${labId} is being changed by others; try again`);
+}

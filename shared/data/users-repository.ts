@@ -1,0 +1,133 @@
+import type { AuditEvent } from '../domain/audit-chain.js';
+import type { CompanyRole } from '../schemas/common.js';
+import type { AuthMethod, LabAccess, UserStatus } from '../schemas/users.js';
+import { writeWithAudit, type ChainOwner } from './audited-write.js';
+import { container } from './cosmos.js';
+import { DocumentChanged, DocumentExists, TooMuchContention } from './errors.js';
+
+export interface UserDocument extends ChainOwner {
+  id: string;
+  type: 'user';
+  username: string;
+  firstName: string;
+  lastName: string;
+  primaryLabId: string;
+  companyRole: CompanyRole | null;
+  labAccess: LabAccess[];
+  /** Primary lab and every lab with access, kept for queries by lab. */
+  labIds: string[];
+  status: UserStatus;
+  authMethod: AuthMethod;
+  /** Self-describing hash (see auth/passwords); null for Microsoft accounts. */
+  passwordHash: string | null;
+  passwordChangedAt: string | null;
+  requirePasswordChange: boolean;
+  failedLogins: number;
+  lastLoginAt: string | null;
+  createdAt: string;
+  entraObjectId?: string;
+}
+
+/** Failed sign-ins for names that match no account are audited in a partition of their own. */
+export const unknownAccountsPartition = '~unknown';
+
+interface ChainStub extends ChainOwner {
+  type: 'audit-chain';
+  username: string;
+}
+
+export interface Versioned<T> {
+  document: T;
+  etag: string;
+}
+
+export function labIdsOf(primaryLabId: string, labAccess: readonly LabAccess[]): string[] {
+  return [...new Set([primaryLabId, ...labAccess.map((access) => access.labId)])];
+}
+
+export async function readUser(username: string): Promise<Versioned<UserDocument> | null> {
+  const { resource, etag } = await (await container('users')).item(username, username).read<UserDocument>();
+  if (!resource || resource.type !== 'user') return null;
+  return { document: resource, etag };
+}
+
+export async function createUser(user: UserDocument, events: readonly AuditEvent[]): Promise<Versioned<UserDocument>> {
+  const written = await writeWithAudit({ container: 'users', partition: ['username', user.username], owner: user, ownerEtag: undefined, events });
+  return { document: written.owner, etag: written.etag };
+}
+
+export type UserChange = { user: UserDocument; events: AuditEvent[] } | null;
+
+/**
+ * Reads the user, lets `change` decide the new version and its audit events, and writes both; when
+ * another writer got there first it reads again and asks again. `change` returning null writes nothing.
+ */
+export async function changeUser(
+  username: string,
+  change: (current: UserDocument) => UserChange | Promise<UserChange>,
+): Promise<UserDocument | null> {
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const current = await readUser(username);
+    if (!current) return null;
+    const next = await change(current.document);
+    if (!next) return current.document;
+    try {
+      const written = await writeWithAudit({
+        container: 'users',
+        partition: ['username', username],
+        owner: next.user,
+        ownerEtag: current.etag,
+        events: next.events,
+      });
+      return written.owner;
+    } catch (error) {
+      if (!(error instanceof DocumentChanged)) throw error;
+    }
+  }
+  throw new TooMuchContention(`User ${username} is being changed by others; try again`);
+}
+
+/** Appends events to the chain of a partition that has no user (failed sign-ins with unknown names). */
+export async function appendToUnknownAccounts(events: readonly AuditEvent[]): Promise<void> {
+  const users = await container('users');
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const { resource, etag } = await users.item(unknownAccountsPartition, unknownAccountsPartition).read<ChainStub>();
+    const owner: ChainStub = resource ?? { id: unknownAccountsPartition, type: 'audit-chain', username: unknownAccountsPartition };
+    try {
+      await writeWithAudit({ container: 'users', partition: ['username', unknownAccountsPartition], owner, ownerEtag: resource ? etag : undefined, events });
+      return;
+    } catch (error) {
+      if (!(error instanceof DocumentChanged) && !(error instanceof DocumentExists)) throw error;
+    }
+  }
+  throw new TooMuchContention('The audit trail for unknown accounts is busy; try again');
+}
+
+export interface UserListQuery {
+  labIds: 'all' | readonly string[];
+  /** Company-wide users (Administrator, Global Audit) are left out for lab-scoped readers. */
+  includeCompanyUsers: boolean;
+  includeDisabled: boolean;
+  pageSize: number;
+  continuationToken?: string | undefined;
+}
+
+export async function listUsers(query: UserListQuery): Promise<{ users: UserDocument[]; continuationToken: string | null }> {
+  const conditions = ["c.type = 'user'"];
+  const parameters: { name: string; value: string | boolean | string[] }[] = [];
+  if (query.labIds !== 'all') {
+    const labConditions = query.labIds.map((labId, index) => {
+      parameters.push({ name: `@lab${index}`, value: labId });
+      return `ARRAY_CONTAINS(c.labIds, @lab${index})`;
+    });
+    conditions.push(labConditions.length > 0 ? `(${labConditions.join(' OR ')})` : 'false');
+  }
+  if (!query.includeCompanyUsers) conditions.push('c.companyRole = null');
+  if (!query.includeDisabled) conditions.push("c.status != 'Disabled'");
+  const iterator = (await container('users')).items.query<UserDocument>(
+    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.username`, parameters },
+    { maxItemCount: query.pageSize, ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}) },
+  );
+  const page = await iterator.fetchNext();
+  return { users: page.resources, continuationToken: page.continuationToken ?? null };
+}

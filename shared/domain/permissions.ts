@@ -1,0 +1,69 @@
+import type { CompanyRole, LabRole, Role } from '../schemas/common.js';
+
+/** The parts of a signed-in user that decide what they may do. */
+export interface Grants {
+  companyRole: CompanyRole | null;
+  /** Role per lab for lab-scoped roles. */
+  labRoles: Readonly<Record<string, LabRole>>;
+}
+
+export type Area = 'records' | 'equipment' | 'models' | 'users' | 'audit' | 'administration';
+export type Action = 'read' | 'write' | 'complete';
+
+/**
+ * SPEC §3 as data: which roles may do what in each area. Company-wide roles apply in every lab;
+ * lab roles only where they are held. Anything not listed is refused.
+ */
+export const permissionMatrix: Readonly<Record<Area, Readonly<Partial<Record<Action, readonly Role[]>>>>> = {
+  records: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit', 'Technician'],
+    complete: ['Administrator', 'Manager', 'Technician'],
+    write: ['Administrator', 'Manager'],
+  },
+  equipment: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],
+    write: ['Administrator', 'Manager'],
+  },
+  models: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],
+    write: ['Administrator'],
+  },
+  users: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],
+    write: ['Administrator', 'Manager'],
+  },
+  audit: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],
+  },
+  administration: {
+    read: ['Administrator', 'Global Audit'],
+    write: ['Administrator'],
+  },
+};
+
+export function roleAt(grants: Grants, labId: string): Role | null {
+  return grants.companyRole ?? grants.labRoles[labId] ?? null;
+}
+
+export function allows(role: Role | null, area: Area, action: Action): boolean {
+  return role !== null && (permissionMatrix[area][action]?.includes(role) ?? false);
+}
+
+/** May the user do this in this lab? */
+export function can(grants: Grants, area: Area, action: Action, labId: string): boolean {
+  return allows(roleAt(grants, labId), area, action);
+}
+
+/** May the user do this somewhere (company-wide areas such as models, or a list across labs)? */
+export function canAnywhere(grants: Grants, area: Area, action: Action): boolean {
+  if (grants.companyRole) return allows(grants.companyRole, area, action);
+  return Object.values(grants.labRoles).some((role) => allows(role, area, action));
+}
+
+/** The labs where the user may do this; `all` for company-wide roles that may. */
+export function labsWhere(grants: Grants, area: Area, action: Action): 'all' | string[] {
+  if (grants.companyRole) return allows(grants.companyRole, area, action) ? 'all' : [];
+  return Object.entries(grants.labRoles)
+    .filter(([, role]) => allows(role, area, action))
+    .map(([labId]) => labId);
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+
+const booleanSetting = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const integerSetting = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a whole number' })
+    .int({ message: 'must be a whole number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
+const labRole = z.enum(['Manager', 'Local Audit', 'Technician']);
+
+/**
+ * Entra security group id -> what membership grants. Company-wide roles carry no lab.
+ * Example: {"5f1c...": {"role": "Technician", "labId": "LAB01"}, "9a2b...": {"role": "Administrator"}}
+ */
+const entraGroupMapSetting = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().min(1),
+      z.union([
+        z.object({ role: z.enum(['Administrator', 'Global Audit']) }).strict(),
+        z.object({ role: labRole, labId: z.string().regex(/^[A-Z0-9-]{2,10}$/) }).strict(),
+      ]),
+    ),
+  );
+
+const originList = z
+  .string()
+  .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .pipe(z.array(z.url({ message: 'must be a comma-separated list of origins such as https://pm.example.com' })));
+
+/** Every setting the product reads, with its default. README's configuration table mirrors this. */
+export const settingsSchema = z.object({
+  PORT: integerSetting(1, 65535).default(4280),
+  LOCAL_DATA_DIR: z.string().min(1).default('.data'),
+  COSMOS_ENDPOINT: z.url({ message: 'must be a URL such as https://myaccount.documents.azure.com:443/' }).optional(),
+  COSMOS_KEY: z.string().min(1).optional(),
+  COSMOS_DATABASE: z.string().regex(/^[A-Za-z0-9-_]{1,255}$/, { message: 'must be a database name' }).default('equipmansys'),
+  KEY_VAULT_URI: z.url({ message: 'must be a URL such as https://myvault.vault.azure.net/' }).optional(),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
+  PUBLIC_ORIGINS: originList.optional(),
+  SESSION_COOKIE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, { message: 'must contain only letters, digits, _ and -' })
+    .default('ems_session'),
+  SESSION_IDLE_MINUTES: integerSetting(1, 24 * 60).default(15),
+  SESSION_ABSOLUTE_HOURS: integerSetting(1, 24 * 7).default(12),
+  LOCKOUT_THRESHOLD: integerSetting(1, 100).default(3),
+  PASSWORD_MAX_AGE_DAYS: integerSetting(0, 3650).default(90),
+  PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
+  LOGIN_RATE_LIMIT_PER_MINUTE: integerSetting(1, 10_000).default(10),
+  ENTRA_TENANT_ID: z.string().min(1).optional(),
+  ENTRA_CLIENT_ID: z.string().min(1).optional(),
+  ENTRA_AUTHORITY: z.url().optional(),
+  ENTRA_GROUP_MAP: entraGroupMapSetting.optional(),
+  ENTRA_DEFAULT_PRIMARY_LAB: z.string().regex(/^[A-Z0-9-]{2,10}$/).optional(),
+  DEMO_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
+  SEED_DEMO_DATA: booleanSetting.optional(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export class ConfigurationError extends Error {}
+
+/** Reads settings from an environment; the message names every bad variable on one line. */
+export function parseSettings(env: Record<string, string | undefined>): Settings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = settingsSchema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+  throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+let cached: Settings | undefined;
+
+export function settings(): Settings {
+  cached ??= parseSettings(process.env);
+  return cached;
+}
+
+/** Lets the local host and tests change the environment and have it read again. */
+export function reloadSettings(): Settings {
+  cached = undefined;
+  return settings();
+}

@@ -1,0 +1,202 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { timingSafeEqual } from 'node:crypto';
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import { authenticate, mustChangePasswordFirst, recordDeniedRequest } from '../auth/request-principal.js';
+import { settings } from './config.js';
+import {
+  forbidden,
+  HttpProblem,
+  notFound,
+  unauthorized,
+  unsupportedMediaType,
+  validationProblem,
+  badRequest,
+} from './problems.js';
+import type { HttpDeclaration, Reply } from './registry.js';
+
+/** What every handler and authorizer learns about the request besides its inputs. */
+export interface RequestFacts {
+  requestId: string;
+  principal: Principal | null;
+  request: HttpRequest;
+  /** The origin the browser used, e.g. http://localhost:4280. */
+  origin: string;
+  clientAddress: string;
+}
+
+const stateChangingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Headers on every API answer: nothing is cached, sniffed, framed or allowed to run. */
+export const apiSecurityHeaders: Readonly<Record<string, string>> = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+export function requestOrigin(request: HttpRequest): string {
+  const url = new URL(request.url);
+  const forwardedHost = request.headers.get('x-forwarded-host')?.split(',')[0]?.trim();
+  const forwardedProto = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim();
+  const host = forwardedHost || url.host;
+  const protocol = forwardedProto ? `${forwardedProto}:` : url.protocol;
+  return `${protocol}//${host}`;
+}
+
+export function clientAddressOf(request: HttpRequest): string {
+  const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+  // Azure front ends append ":port" to IPv4 addresses.
+  return forwarded ? forwarded.replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1') : 'unknown';
+}
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+function checkOrigin(request: HttpRequest, origin: string): void {
+  const sent = request.headers.get('origin');
+  if (!sent) throw forbidden('State-changing requests must carry an Origin header.');
+  const allowed = settings().PUBLIC_ORIGINS ?? [origin];
+  if (!allowed.some((candidate) => new URL(candidate).origin === sent)) {
+    throw forbidden('Requests from another site are refused.');
+  }
+}
+
+function checkCsrfToken(request: HttpRequest, principal: Principal): void {
+  const sent = request.headers.get('x-csrf-token');
+  if (!sent || !sameText(sent, principal.csrfToken)) {
+    throw forbidden('Missing or wrong X-CSRF-Token header. Use the csrfToken from sign-in or /api/auth/me.');
+  }
+}
+
+function isJson(contentType: string | null): boolean {
+  if (!contentType) return false;
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  return mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+}
+
+/** Endpoints that take no body ignore one; the others accept JSON only. */
+async function readBody(request: HttpRequest, declaration: HttpDeclaration): Promise<unknown> {
+  if (!declaration.body) return undefined;
+  if (!isJson(request.headers.get('content-type'))) throw unsupportedMediaType();
+  const text = await request.text();
+  if (text.trim() === '') throw badRequest('The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw badRequest('The request body is not valid JSON.');
+  }
+}
+
+function parseWith<S extends z.ZodType>(schema: S | undefined, value: unknown, what: string): z.infer<S> {
+  if (!schema) return value as z.infer<S>;
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationProblem(what, result.error);
+  return result.data;
+}
+
+/** A path that does not fit the route's parameters names nothing that exists: 404, not 400. */
+function parseParams(declaration: HttpDeclaration, request: HttpRequest): Record<string, unknown> {
+  if (!declaration.params) return { ...request.params };
+  const result = declaration.params.safeParse(request.params);
+  if (!result.success) throw notFound();
+  return result.data;
+}
+
+function queryObject(request: HttpRequest): Record<string, string> {
+  return Object.fromEntries(request.query.entries());
+}
+
+export function problemResponse(problem: HttpProblem, requestId: string): HttpResponseInit {
+  return {
+    status: problem.status,
+    headers: { ...apiSecurityHeaders, ...problem.extra.headers, 'Content-Type': 'application/problem+json', 'X-Request-Id': requestId },
+    body: JSON.stringify({
+      type: 'about:blank',
+      title: problem.title,
+      status: problem.status,
+      detail: problem.detail ?? problem.title,
+      requestId,
+      ...(problem.extra.errors ? { errors: problem.extra.errors } : {}),
+    }),
+  };
+}
+
+function replyResponse(reply: Reply, requestId: string, status: number): HttpResponseInit {
+  const hasBody = reply.body !== undefined;
+  return {
+    status: reply.status ?? status,
+    headers: {
+      ...apiSecurityHeaders,
+      ...(hasBody ? { 'Content-Type': 'application/json' } : {}),
+      ...reply.headers,
+      'X-Request-Id': requestId,
+    },
+    ...(hasBody ? { body: JSON.stringify(reply.body) } : {}),
+    ...(reply.cookies ? { cookies: reply.cookies } : {}),
+  };
+}
+
+async function run(declaration: HttpDeclaration, request: HttpRequest, context: InvocationContext, facts: RequestFacts): Promise<Reply> {
+  const method = request.method.toUpperCase();
+  const changesState = stateChangingMethods.has(method);
+  if (declaration.access !== 'public') {
+    facts.principal = await authenticate(request);
+    if (!facts.principal) throw unauthorized();
+    if (declaration.access === 'signed-in' && mustChangePasswordFirst(facts.principal)) {
+      throw forbidden('Change your password before doing anything else (POST /api/auth/password).');
+    }
+  }
+  if (changesState && !declaration.csrfExempt) {
+    checkOrigin(request, facts.origin);
+    if (facts.principal) checkCsrfToken(request, facts.principal);
+  }
+  const rawBody = changesState ? await readBody(request, declaration) : undefined;
+  const params = parseParams(declaration, request);
+  const query = parseWith(declaration.query, queryObject(request), 'query string');
+  const authorized = declaration.authorize ? await declaration.authorize({ ...facts, params, query }) : undefined;
+  const body = parseWith(declaration.body, rawBody, 'request body');
+  return declaration.handler({ ...facts, params, query, body, authorized, context });
+}
+
+/** Wraps a declaration into the handler both the Functions host and the local host call. */
+export function pipeline(declaration: HttpDeclaration) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const requestId = context.invocationId;
+    const facts: RequestFacts = {
+      requestId,
+      principal: null,
+      request,
+      origin: requestOrigin(request),
+      clientAddress: clientAddressOf(request),
+    };
+    try {
+      const reply = await run(declaration, request, context, facts);
+      return replyResponse(reply, requestId, declaration.successStatus ?? 200);
+    } catch (error) {
+      if (error instanceof HttpProblem) {
+        if (error.status === 403 && facts.principal) {
+          await recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, requestId).catch(
+            (auditError: unknown) => context.error('Could not audit a denied request', auditError),
+          );
+        }
+        return problemResponse(error, requestId);
+      }
+      context.error(`Unhandled error in ${declaration.name}`, error);
+      return problemResponse(
+        new HttpProblem(500, 'Internal error', `Something went wrong on our side. Quote request id ${requestId} when reporting it.`),
+        requestId,
+      );
+    }
+  };
+}
+
+/** The caller of an endpoint declared for signed-in users; the pipeline has already refused anyone else. */
+export function principalOf(facts: RequestFacts): Principal {
+  if (!facts.principal) throw unauthorized();
+  return facts.principal;
+}

@@ -1,0 +1,131 @@
+import { app } from '@azure/functions';
+import type { Cookie, HttpHandler, HttpMethod, InvocationContext, Timer } from '@azure/functions';
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal.js';
+import { compileRoute, type CompiledRoute } from './routes.js';
+import { pipeline, type RequestFacts } from './http-pipeline.js';
+
+/**
+ * Who may call an endpoint before its own authorization runs:
+ * - public: anyone (health, sign-in);
+ * - signed-in: a session whose password does not have to be changed first;
+ * - password-change: any session, even one that must change its password (me, logout, password).
+ */
+export type Access = 'public' | 'signed-in' | 'password-change';
+
+export interface Reply<Body = unknown> {
+  status?: number;
+  body?: Body;
+  headers?: Record<string, string>;
+  cookies?: Cookie[];
+}
+
+export interface HandlerInput<Params, Query, Body, Authorized> extends RequestFacts {
+  params: Params;
+  query: Query;
+  body: Body;
+  authorized: Authorized;
+  context: InvocationContext;
+}
+
+export interface AuthorizeInput<Params, Query> extends RequestFacts {
+  params: Params;
+  query: Query;
+}
+
+type AnyObjectSchema = z.ZodType<Record<string, unknown>>;
+
+export interface HttpDeclaration<
+  P extends AnyObjectSchema = AnyObjectSchema,
+  Q extends AnyObjectSchema = AnyObjectSchema,
+  B extends z.ZodType = z.ZodType,
+  R extends z.ZodType = z.ZodType,
+  A = unknown,
+> {
+  name: string;
+  methods: HttpMethod[];
+  /** Azure Functions route template below /api, e.g. "labs/{labId}/equipment". */
+  route: string;
+  access: Access;
+  summary: string;
+  tags?: string[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  response?: R;
+  /** Responses other than 200 this endpoint documents, beyond the problems every endpoint may return. */
+  successStatus?: number;
+  /** Skips the Origin and CSRF token checks: only for redirects back from an identity provider. */
+  csrfExempt?: boolean;
+  /**
+   * Runs after the caller is known and before the body is read, so a caller without the right gets
+   * 403 or 404 without learning the body's rules. Whatever it returns reaches the handler.
+   */
+  authorize?: (input: AuthorizeInput<z.infer<P>, z.infer<Q>>) => A | Promise<A>;
+  handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, Awaited<A>>) => Promise<Reply<z.infer<R>>>;
+}
+
+export interface RegisteredHttpFunction {
+  declaration: HttpDeclaration;
+  compiled: CompiledRoute;
+  handler: HttpHandler;
+}
+
+export interface TimerDeclaration {
+  name: string;
+  /** NCRONTAB with six fields, seconds first, evaluated in UTC. */
+  schedule: string;
+  runOnStartup?: boolean;
+  handler: (timer: Timer, context: InvocationContext) => Promise<void>;
+}
+
+const httpFunctions: RegisteredHttpFunction[] = [];
+const timerFunctions: TimerDeclaration[] = [];
+
+/** The Functions worker sets this for every app it loads; the local host never does. */
+function insideFunctionsHost(): boolean {
+  return Boolean(process.env.FUNCTIONS_WORKER_RUNTIME);
+}
+
+export function http<
+  P extends AnyObjectSchema = z.ZodObject<Record<string, never>>,
+  Q extends AnyObjectSchema = z.ZodObject<Record<string, never>>,
+  B extends z.ZodType = z.ZodUndefined,
+  R extends z.ZodType = z.ZodUnknown,
+  A = undefined,
+>(declaration: HttpDeclaration<P, Q, B, R, A>): void {
+  const general = declaration as unknown as HttpDeclaration;
+  if (httpFunctions.some((existing) => existing.declaration.name === general.name)) {
+    throw new Error(`Function ${general.name} is declared twice`);
+  }
+  const handler = pipeline(general);
+  httpFunctions.push({ declaration: general, compiled: compileRoute(general.route), handler });
+  if (insideFunctionsHost()) {
+    app.http(general.name, { methods: general.methods, route: general.route, authLevel: 'anonymous', handler });
+  }
+}
+
+export function timer(declaration: TimerDeclaration): void {
+  if (timerFunctions.some((existing) => existing.name === declaration.name)) {
+    throw new Error(`Function ${declaration.name} is declared twice`);
+  }
+  timerFunctions.push(declaration);
+  if (insideFunctionsHost()) {
+    app.timer(declaration.name, {
+      schedule: declaration.schedule,
+      runOnStartup: declaration.runOnStartup ?? false,
+      handler: declaration.handler,
+    });
+  }
+}
+
+/** Most specific first, the order in which the Functions host matches routes. */
+export function registeredHttpFunctions(): readonly RegisteredHttpFunction[] {
+  return [...httpFunctions].sort((a, b) => b.compiled.precedence - a.compiled.precedence);
+}
+
+export function registeredTimers(): readonly TimerDeclaration[] {
+  return timerFunctions;
+}
+
+export type { Principal };

@@ -1,0 +1,56 @@
+import { settings } from './config.js';
+
+/** Secret names as stored in Key Vault; locally each falls back to the environment variable beside it. */
+export const secretNames = {
+  sessionSigningKey: { vault: 'session-signing-key', env: 'SESSION_SIGNING_KEY' },
+  entraClientSecret: { vault: 'entra-client-secret', env: 'ENTRA_CLIENT_SECRET' },
+} as const;
+
+export type SecretName = keyof typeof secretNames;
+
+type SecretReader = (vaultName: string) => Promise<string | undefined>;
+
+const cache = new Map<SecretName, Promise<string | undefined>>();
+let vaultReader: SecretReader | undefined;
+
+async function keyVaultReader(vaultUri: string): Promise<SecretReader> {
+  // Loaded only when a vault is configured, so local runs and cold starts without one skip the SDKs.
+  const [{ SecretClient }, { DefaultAzureCredential }] = await Promise.all([
+    import('@azure/keyvault-secrets'),
+    import('@azure/identity'),
+  ]);
+  const client = new SecretClient(vaultUri, new DefaultAzureCredential());
+  return async (name) => (await client.getSecret(name)).value;
+}
+
+async function readSecret(name: SecretName): Promise<string | undefined> {
+  const { KEY_VAULT_URI } = settings();
+  const fromEnvironment = process.env[secretNames[name].env];
+  if (!KEY_VAULT_URI) return fromEnvironment || undefined;
+  vaultReader ??= await keyVaultReader(KEY_VAULT_URI);
+  return vaultReader(secretNames[name].vault);
+}
+
+/** A secret's value, read once per process; undefined when it is configured nowhere. */
+export function optionalSecret(name: SecretName): Promise<string | undefined> {
+  let pending = cache.get(name);
+  if (!pending) {
+    pending = readSecret(name);
+    cache.set(name, pending);
+    pending.catch(() => cache.delete(name));
+  }
+  return pending;
+}
+
+export async function requiredSecret(name: SecretName): Promise<string> {
+  const value = await optionalSecret(name);
+  if (!value) {
+    throw new Error(`Secret ${secretNames[name].vault} is not configured (Key Vault secret or ${secretNames[name].env})`);
+  }
+  return value;
+}
+
+export function forgetSecrets(): void {
+  cache.clear();
+  vaultReader = undefined;
+}

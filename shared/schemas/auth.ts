@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { labIdSchema, roleSchema } from './common.js';
+import { authMethodSchema } from './users.js';
+
+export const loginSchema = z
+  .object({
+    username: z.string().trim().toLowerCase().min(1, { message: 'is required' }).max(100),
+    password: z.string().min(1, { message: 'is required' }).max(128, { message: 'must be at most 128 characters' }),
+  })
+  .strict();
+
+export const changePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1, { message: 'is required' }).max(128),
+    newPassword: z.string().min(1, { message: 'is required' }).max(1024),
+  })
+  .strict();
+
+export const sessionUserSchema = z.object({
+  username: z.string(),
+  displayName: z.string(),
+  primaryLabId: labIdSchema,
+  mustChangePassword: z.boolean(),
+  authMethod: authMethodSchema,
+});
+
+export const sessionLabSchema = z.object({ labId: labIdSchema, name: z.string(), role: roleSchema });
+
+/** The answer of sign-in and of /api/auth/me. */
+export const sessionSchema = z.object({
+  user: sessionUserSchema,
+  labs: z.array(sessionLabSchema),
+  csrfToken: z.string(),
+});
+export type SessionView = z.infer<typeof sessionSchema>;
+
+export const logoutSchema = z.object({ logoutUrl: z.string().nullable() });
+
+export const passwordRuleSchema = z.object({ id: z.string(), description: z.string() });
+export const passwordRulesSchema = z.object({ rules: z.array(passwordRuleSchema) });
+
+export const microsoftCallbackSchema = z
+  .object({
+    code: z.string().max(8192).optional(),
+    state: z.string().max(512).optional(),
+    error: z.string().max(256).optional(),
+    error_description: z.string().max(2048).optional(),
+    session_state: z.string().max(512).optional(),
+    client_info: z.string().max(4096).optional(),
+  })
+  .passthrough();
