@@ -18,20 +18,20 @@ export interface HttpHostOptions {
 /** Bodies above this are refused before any function sees them, as the Functions front end does. */
 const maximumBodyBytes = 1024 * 1024;
 
+/** Reads the whole body; past the limit it keeps draining (so the client reads the answer) but stores nothing. */
 function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maximumBodyBytes) {
-        reject(new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MiB.'));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= maximumBodyBytes) chunks.push(chunk);
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () =>
+      size > maximumBodyBytes
+        ? reject(new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MiB.'))
+        : resolve(Buffer.concat(chunks)),
+    );
     request.on('error', reject);
   });
 }
@@ -87,9 +87,15 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
     params: found.params!,
     ...(body.length > 0 ? { body: { bytes: body } } : {}),
   });
-  const context = new InvocationContext({ invocationId: requestId, functionName: found.fn.declaration.name, logHandler: options.logHandler });
+  const functionName = found.fn.declaration.name;
+  const context = new InvocationContext({ invocationId: requestId, functionName, logHandler: withInvocation(options.logHandler, functionName, requestId) });
   const result = await found.fn.handler(functionRequest, context);
   await writeFunctionResponse(new HttpResponse(result ?? { status: 204 }), response, method);
+}
+
+/** Every log line names the function and the invocation (request) id, as the Functions host does. */
+export function withInvocation(logHandler: LogHandler, functionName: string, invocationId: string): LogHandler {
+  return (level, ...args) => logHandler(level, `[${functionName} ${invocationId}]`, ...args);
 }
 
 /** One port for the API and the static site, like Static Web Apps with its linked backend. */

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import '../functions/index.js';
-import { cosmosClient, ensureSchema, useCosmosConnection } from '../shared/data/cosmos.js';
+import { cosmosClient, ensureSchema, useCosmosConnection, type CosmosConnection } from '../shared/data/cosmos.js';
 import { reloadSettings } from '../shared/platform/config.js';
 import { forgetSecrets } from '../shared/platform/secrets.js';
 import { registeredTimers } from '../shared/platform/registry.js';
@@ -29,6 +29,8 @@ export interface LocalProduct {
   port: number;
   dataDir: string;
   embedded: boolean;
+  /** The embedded store's address; undefined when COSMOS_ENDPOINT points elsewhere. */
+  connection: CosmosConnection | undefined;
   demo: DemoSeedResult | null;
   snapshotNow: () => Promise<void>;
   stop: () => Promise<void>;
@@ -135,6 +137,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
     port,
     dataDir,
     embedded,
+    connection: store?.connection,
     demo,
     snapshotNow: async () => {
       if (embedded) await snapshots.flush();

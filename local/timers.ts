@@ -1,6 +1,7 @@
 import { InvocationContext, type LogHandler, type Timer } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import type { TimerDeclaration } from '../shared/platform/registry.js';
+import { withInvocation } from './http-host.js';
 import { nextOccurrence, parseSchedule } from './ncrontab.js';
 
 export interface RunningTimers {
@@ -25,7 +26,8 @@ export function startTimers(declarations: readonly TimerDeclaration[], logHandle
         lastUpdated: new Date().toISOString(),
       },
     };
-    const context = new InvocationContext({ invocationId: randomUUID(), functionName: declaration.name, logHandler });
+    const invocationId = randomUUID();
+    const context = new InvocationContext({ invocationId, functionName: declaration.name, logHandler: withInvocation(logHandler, declaration.name, invocationId) });
     try {
       await declaration.handler(timer, context);
     } catch (error) {

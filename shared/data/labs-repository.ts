@@ -2,7 +2,7 @@ import type { AuditEvent } from '../domain/audit-chain.js';
 import type { Lab } from '../schemas/labs.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
-import { DocumentChanged, TooMuchContention } from './errors.js';
+import { retryWhileOvertaken } from './optimistic-retry.js';
 import type { Versioned } from './users-repository.js';
 
 export interface LabDocument extends Lab, ChainOwner {
@@ -32,18 +32,12 @@ export async function changeLab(
   labId: string,
   change: (current: LabDocument) => { lab: LabDocument; events: AuditEvent[] } | null,
 ): Promise<LabDocument | null> {
-  for (let attempt = 0; attempt < 8; attempt++) {
+  return retryWhileOvertaken(async () => {
     const current = await readLab(labId);
     if (!current) return null;
     const next = change(current.document);
     if (!next) return current.document;
-    try {
-      return (
-        await writeWithAudit({ container: 'labs', partition: ['labId', labId], owner: next.lab, ownerEtag: current.etag, events: next.events })
-      ).owner;
-    } catch (error) {
-      if (!(error instanceof DocumentChanged)) throw error;
-    }
-  }
-  throw new TooMuchContention(`Lab ${labId} is being changed by others; try again`);
+    const written = await writeWithAudit({ container: 'labs', partition: ['labId', labId], owner: next.lab, ownerEtag: current.etag, events: next.events });
+    return written.owner;
+  }, `Lab ${labId}`);
 }

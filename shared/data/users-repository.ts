@@ -3,7 +3,7 @@ import type { CompanyRole } from '../schemas/common.js';
 import type { AuthMethod, LabAccess, UserStatus } from '../schemas/users.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
-import { DocumentChanged, DocumentExists, TooMuchContention } from './errors.js';
+import { retryWhileOvertaken } from './optimistic-retry.js';
 
 export interface UserDocument extends ChainOwner {
   id: string;
@@ -66,41 +66,30 @@ export async function changeUser(
   username: string,
   change: (current: UserDocument) => UserChange | Promise<UserChange>,
 ): Promise<UserDocument | null> {
-  for (let attempt = 0; attempt < 8; attempt++) {
+  return retryWhileOvertaken(async () => {
     const current = await readUser(username);
     if (!current) return null;
     const next = await change(current.document);
     if (!next) return current.document;
-    try {
-      const written = await writeWithAudit({
-        container: 'users',
-        partition: ['username', username],
-        owner: next.user,
-        ownerEtag: current.etag,
-        events: next.events,
-      });
-      return written.owner;
-    } catch (error) {
-      if (!(error instanceof DocumentChanged)) throw error;
-    }
-  }
-  throw new TooMuchContention(`User ${username} is being changed by others; try again`);
+    const written = await writeWithAudit({
+      container: 'users',
+      partition: ['username', username],
+      owner: next.user,
+      ownerEtag: current.etag,
+      events: next.events,
+    });
+    return written.owner;
+  }, `User ${username}`);
 }
 
 /** Appends events to the chain of a partition that has no user (failed sign-ins with unknown names). */
 export async function appendToUnknownAccounts(events: readonly AuditEvent[]): Promise<void> {
   const users = await container('users');
-  for (let attempt = 0; attempt < 8; attempt++) {
+  await retryWhileOvertaken(async () => {
     const { resource, etag } = await users.item(unknownAccountsPartition, unknownAccountsPartition).read<ChainStub>();
     const owner: ChainStub = resource ?? { id: unknownAccountsPartition, type: 'audit-chain', username: unknownAccountsPartition };
-    try {
-      await writeWithAudit({ container: 'users', partition: ['username', unknownAccountsPartition], owner, ownerEtag: resource ? etag : undefined, events });
-      return;
-    } catch (error) {
-      if (!(error instanceof DocumentChanged) && !(error instanceof DocumentExists)) throw error;
-    }
-  }
-  throw new TooMuchContention('The audit trail for unknown accounts is busy; try again');
+    await writeWithAudit({ container: 'users', partition: ['username', unknownAccountsPartition], owner, ownerEtag: resource ? etag : undefined, events });
+  }, 'The audit trail of unknown accounts');
 }
 
 export interface UserListQuery {

@@ -82,7 +82,9 @@ export function firstBrokenLink(entries: readonly AuditEntry[]): { seq: number; 
   for (const entry of entries) {
     if (entry.seq !== previous.seq + 1) return { seq: previous.seq + 1, reason: 'entry missing' };
     if (entry.prevHash !== previous.hash) return { seq: entry.seq, reason: 'previous hash does not match' };
-    const { hash, ...unsigned } = entry;
+    const { hash, ...rest } = entry;
+    // Properties starting with "_" are the database's own (_etag, _ts, ...), never part of an entry.
+    const unsigned = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('_'))) as Omit<AuditEntry, 'hash'>;
     if (hashEntry(unsigned) !== hash) return { seq: entry.seq, reason: 'content does not match its hash' };
     previous = { seq: entry.seq, hash };
   }

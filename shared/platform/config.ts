@@ -44,7 +44,7 @@ const originList = z
 
 /** Every setting the product reads, with its default. README's configuration table mirrors this. */
 export const settingsSchema = z.object({
-  PORT: integerSetting(1, 65535).default(4280),
+  PORT: integerSetting(0, 65535).default(4280),
   LOCAL_DATA_DIR: z.string().min(1).default('.data'),
   COSMOS_ENDPOINT: z.url({ message: 'must be a URL such as https://myaccount.documents.azure.com:443/' }).optional(),
   COSMOS_KEY: z.string().min(1).optional(),

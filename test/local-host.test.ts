@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useCosmosConnection } from '../shared/data/cosmos.js';
+import { startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+let product: TestProduct;
+
+beforeAll(async () => {
+  product = await startTestProduct();
+});
+afterAll(async () => product.cleanup());
+
+describe('local host: the site', () => {
+  it('serves the page with every header declared in staticwebapp.config.json', async () => {
+    const config = JSON.parse(await readFile('static-web/staticwebapp.config.json', 'utf8')) as { globalHeaders: Record<string, string> };
+    const response = await fetch(`${product.url}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('<title>EquipManSys</title>');
+    for (const [name, value] of Object.entries(config.globalHeaders)) expect(response.headers.get(name)).toBe(value);
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('permissions-policy')).toBeTruthy();
+    expect(response.headers.get('referrer-policy')).toBeTruthy();
+  });
+
+  it('falls back to index.html for app routes but not for missing assets', async () => {
+    const route = await fetch(`${product.url}/records/LAB01`);
+    expect(route.status).toBe(200);
+    expect(await route.text()).toContain('<title>EquipManSys</title>');
+    const asset = await fetch(`${product.url}/missing.js`);
+    expect(asset.status).toBe(404);
+  });
+
+  it('never serves files outside the site folder, nor its config', async () => {
+    for (const path of ['/..%2fpackage.json', '/%2e%2e/package.json', '/staticwebapp.config.json']) {
+      const response = await fetch(`${product.url}${path}`);
+      expect(await response.text()).not.toContain('"devDependencies"');
+      expect(await (await fetch(`${product.url}${path}`)).text()).not.toContain('globalHeaders');
+    }
+  });
+
+  it('refuses request bodies over 1 MiB with 413', async () => {
+    const response = await fetch(`${product.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: product.url },
+      body: JSON.stringify({ username: 'x', password: 'y'.repeat(1_100_000) }),
+    });
+    expect(response.status).toBe(413);
+  });
+});
+
+describe('health', () => {
+  it('answers liveness and readiness while the store is up', async () => {
+    expect((await product.client().get('/api/health')).body).toEqual({ status: 'ok' });
+    const ready = await product.client().get('/api/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', cosmos: 'reachable' });
+  });
+
+  it('answers 503 on readiness, still 200 on liveness, when Cosmos cannot be reached', async () => {
+    useCosmosConnection({ endpoint: 'http://127.0.0.1:9', key: 'none' });
+    try {
+      const ready = await product.client().get('/api/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get('content-type')).toBe('application/problem+json');
+      expect(ready.headers.get('retry-after')).toBe('5');
+      expect((await product.client().get('/api/health')).status).toBe(200);
+    } finally {
+      useCosmosConnection(product.connection);
+    }
+  });
+});

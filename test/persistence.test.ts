@@ -1,0 +1,157 @@
+import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ApiClient } from './helpers/api-client.js';
+import { runFailingStart, spawnProduct } from './helpers/spawned-product.js';
+
+const password = 'Persistence-Test-Password-1';
+let dataDir: string;
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'ems-persist-'));
+});
+afterEach(async () => rm(dataDir, { recursive: true, force: true }));
+
+const environment = () => ({ LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password });
+
+async function addLab(url: string, labId: string): Promise<ApiClient> {
+  const admin = new ApiClient(url);
+  await admin.login('admin', password);
+  const created = await admin.post('/api/labs', { labId, name: `Lab ${labId}`, timeZone: 'Europe/Berlin' });
+  expect(created.status).toBe(201);
+  return admin;
+}
+
+async function labIds(client: ApiClient): Promise<string[]> {
+  const response = await client.get<{ items: { labId: string }[] }>('/api/labs');
+  return response.body.items.map((lab) => lab.labId);
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('local data survives restarts', () => {
+  it('keeps everything written before Ctrl-C, sessions included', async () => {
+    const first = await spawnProduct(environment());
+    expect(first.output()).toContain('admin, auditor, manager1, localaudit1, tech1, tech2');
+    const admin = await addLab(first.url, 'KEEP1');
+    first.process.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+
+    const second = await spawnProduct(environment());
+    try {
+      const sameCookie = new ApiClient(second.url);
+      admin.cookies.forEach((value, name) => sameCookie.cookies.set(name, value));
+      expect(await labIds(sameCookie)).toContain('KEEP1');
+      expect(second.output()).toMatch(/Restored \d+ documents/);
+    } finally {
+      second.process.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+  });
+
+  it('keeps data written before a kill -9 once the write has been snapshotted', async () => {
+    const first = await spawnProduct(environment());
+    const snapshot = join(dataDir, 'cosmos-snapshot.json');
+    await waitFor(async () => (await stat(snapshot).catch(() => null)) !== null);
+    const before = (await stat(snapshot)).mtimeMs;
+    await addLab(first.url, 'KILL9');
+    await waitFor(async () => (await readFile(snapshot, 'utf8')).includes('KILL9') && (await stat(snapshot)).mtimeMs > before);
+    first.process.kill('SIGKILL');
+    await first.exited;
+
+    const second = await spawnProduct(environment());
+    try {
+      const admin = new ApiClient(second.url);
+      await admin.login('admin', password);
+      expect(await labIds(admin)).toContain('KILL9');
+    } finally {
+      second.process.kill('SIGINT');
+      await second.exited;
+    }
+  });
+
+  it('starts from the last complete snapshot when a write was interrupted, and clears the leftover', async () => {
+    const first = await spawnProduct(environment());
+    await addLab(first.url, 'INTACT');
+    first.process.kill('SIGINT');
+    await first.exited;
+    await writeFile(join(dataDir, 'cosmos-snapshot.json.4242.tmp'), '{"format":"equipmansys-local-snapshot","containers":[{"id":');
+
+    const second = await spawnProduct(environment());
+    try {
+      const admin = new ApiClient(second.url);
+      await admin.login('admin', password);
+      expect(await labIds(admin)).toContain('INTACT');
+      expect((await readdir(dataDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+    } finally {
+      second.process.kill('SIGINT');
+      await second.exited;
+    }
+  });
+});
+
+describe('atomic snapshot writes', () => {
+  it('leaves a complete snapshot whenever the writer is killed mid-write', async () => {
+    // Inside the repo, so that the bundle finds node_modules.
+    const script = join('dist', 'test', 'snapshot-writer.mjs');
+    await build({ entryPoints: ['test/helpers/snapshot-writer.ts'], bundle: true, packages: 'external', platform: 'node', format: 'esm', outfile: script, logLevel: 'silent' });
+    const target = join(dataDir, 'snapshot.json');
+    for (let round = 0; round < 3; round++) {
+      const writer = spawn(process.execPath, [script, target, String(20_000_000)], { stdio: 'ignore' });
+      const ended = new Promise((resolve) => writer.on('exit', resolve));
+      // Kill while a newer version is being written over an existing one: when a torn file could appear.
+      await waitFor(async () => {
+        const names = await readdir(dataDir);
+        return names.includes('snapshot.json') && names.some((name) => name.startsWith('snapshot.json.') && name.endsWith('.tmp'));
+      });
+      writer.kill('SIGKILL');
+      await ended;
+      const parsed = JSON.parse(await readFile(target, 'utf8')) as { complete: boolean; filler: string };
+      expect(parsed.complete).toBe(true);
+      expect(parsed.filler).toHaveLength(20_000_000);
+    }
+  });
+});
+
+describe('start-up errors are one clear line and a non-zero exit', () => {
+  it('names a bad setting', async () => {
+    const { code, output } = await runFailingStart({ ...environment(), PORT: 'eighty', SESSION_IDLE_MINUTES: '0' });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toContain('PORT must be a whole number');
+    expect(output).toContain('SESSION_IDLE_MINUTES must be at least 1');
+  });
+
+  it('says when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const { code, output } = await runFailingStart({ ...environment(), PORT: String(port) });
+      expect(code).toBe(1);
+      expect(output).toContain(`Port ${port} is already in use`);
+      expect(output.trim().split('\n').filter((line) => line.includes('did not start'))).toHaveLength(1);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says when the data folder cannot be written', async () => {
+    const file = join(dataDir, 'a-file');
+    await writeFile(file, 'not a folder');
+    const { code, output } = await runFailingStart({ ...environment(), LOCAL_DATA_DIR: join(file, 'data') });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toContain('is not writable');
+  });
+});
