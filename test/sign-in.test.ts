@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../shared/auth/passwords.js';
+import { resetSignInRateLimits } from '../shared/auth/sign-in.js';
+import { container } from '../shared/data/cosmos.js';
+import { changeUser, readUser } from '../shared/data/users-repository.js';
+import type { AuditEntry } from '../shared/domain/audit-chain.js';
+import { reloadSettings } from '../shared/platform/config.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+let product: TestProduct;
+
+beforeAll(async () => {
+  product = await startTestProduct();
+});
+afterAll(async () => product.cleanup());
+
+async function addUser(username: string, password = 'a long first password 1', extra: Record<string, unknown> = {}) {
+  const admin = await product.signedIn('admin');
+  const response = await admin.post('/api/users', {
+    username,
+    firstName: 'Test',
+    lastName: username,
+    primaryLabId: 'LAB01',
+    role: 'Technician',
+    password,
+    requirePasswordChange: false,
+    ...extra,
+  });
+  expect(response.status).toBe(201);
+  return password;
+}
+
+const login = (username: string, password: string) => product.client().post('/api/auth/login', { username, password });
+
+async function actionsOf(username: string): Promise<string[]> {
+  const { resources } = await (await container('users')).items
+    .query<AuditEntry>(
+      { query: "SELECT * FROM c WHERE c.username = @username AND c.type = 'audit' ORDER BY c.seq", parameters: [{ name: '@username', value: username }] },
+      { partitionKey: username },
+    )
+    .fetchAll();
+  return resources.map((entry) => entry.action);
+}
+
+describe('local sign-in', () => {
+  it('signs in case-insensitively on the username and records it', async () => {
+    const response = await login('  Tech1 ', demoPassword);
+    expect(response.status).toBe(200);
+    expect((await readUser('tech1'))?.document.lastLoginAt).not.toBeNull();
+    expect(await actionsOf('tech1')).toContain('auth.login');
+  });
+
+  it('answers an unknown user exactly as a wrong password', async () => {
+    const unknown = await login('nobody-here', 'whatever password 1');
+    const wrong = await login('tech2', 'whatever password 1');
+    expect(unknown.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    const { requestId: _a, ...unknownBody } = unknown.body;
+    const { requestId: _b, ...wrongBody } = wrong.body;
+    expect(unknownBody).toEqual(wrongBody);
+    expect(unknown.headers.get('content-type')).toBe(wrong.headers.get('content-type'));
+    expect(await actionsOf('~unknown')).toContain('auth.login.failed');
+  });
+});
+
+describe('lockout', () => {
+  it('locks at the third failure; the right password then gets 423; a manager unlocks', async () => {
+    const password = await addUser('lockme');
+    expect((await login('lockme', 'wrong password one')).status).toBe(401);
+    expect((await login('lockme', 'wrong password two')).status).toBe(401);
+    expect((await readUser('lockme'))?.document.status).toBe('Active');
+    const third = await login('lockme', 'wrong password three');
+    expect(third.status).toBe(401);
+    expect((await readUser('lockme'))?.document.status).toBe('Locked');
+    const right = await login('lockme', password);
+    expect(right.status).toBe(423);
+    expect(right.body.detail).toContain('locked');
+    const actions = await actionsOf('lockme');
+    expect(actions.filter((action) => action === 'auth.login.failed')).toHaveLength(3);
+    expect(actions).toContain('user.locked');
+
+    const manager = await product.signedIn('manager1');
+    const unlock = await manager.patch('/api/users/lockme', { status: 'Active' });
+    expect(unlock.status).toBe(200);
+    expect(await actionsOf('lockme')).toContain('user.unlocked');
+    expect((await login('lockme', password)).status).toBe(200);
+  });
+
+  it('counts failures in the database, so a fresh client without cookies is still locked', async () => {
+    await addUser('nocookies');
+    for (const attempt of [1, 2, 3]) {
+      const client = product.client();
+      expect((await client.post('/api/auth/login', { username: 'nocookies', password: `wrong ${attempt} password` })).status).toBe(401);
+      expect(client.cookies.size).toBe(0);
+    }
+    expect((await readUser('nocookies'))?.document.failedLogins).toBe(3);
+    expect((await login('nocookies', 'a long first password 1')).status).toBe(423);
+  });
+
+  it('resets the count after a successful sign-in', async () => {
+    const password = await addUser('resetcount');
+    await login('resetcount', 'wrong password one');
+    await login('resetcount', 'wrong password two');
+    expect((await login('resetcount', password)).status).toBe(200);
+    expect((await readUser('resetcount'))?.document.failedLogins).toBe(0);
+    await login('resetcount', 'wrong password three');
+    expect((await readUser('resetcount'))?.document.status).toBe('Active');
+  });
+
+  it('lets an administrator unlock too, but not a technician', async () => {
+    await addUser('adminunlock');
+    for (const attempt of [1, 2, 3]) await login('adminunlock', `wrong ${attempt} password`);
+    const tech = await product.signedIn('tech1');
+    expect((await tech.patch('/api/users/adminunlock', { status: 'Active' })).status).toBe(403);
+    const admin = await product.signedIn('admin');
+    expect((await admin.patch('/api/users/adminunlock', { status: 'Active' })).status).toBe(200);
+  });
+});
+
+describe('password changes', () => {
+  it('makes a session with a temporary password change it before anything else', async () => {
+    const manager = await product.signedIn('manager1');
+    const created = await manager.post('/api/users', {
+      username: 'newstarter',
+      firstName: 'New',
+      lastName: 'Starter',
+      primaryLabId: 'LAB02',
+      role: 'Technician',
+      password: 'temporary password 77',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.requirePasswordChange).toBe(true);
+    const starter = product.client();
+    const signedIn = await starter.post<{ user: { mustChangePassword: boolean } }>('/api/auth/login', { username: 'newstarter', password: 'temporary password 77' });
+    expect(signedIn.body.user.mustChangePassword).toBe(true);
+    const blocked = await starter.get('/api/labs');
+    expect(blocked.status).toBe(403);
+    expect(blocked.body.detail).toContain('Change your password');
+    expect((await starter.get('/api/auth/me')).status).toBe(200);
+
+    const weak = await starter.post('/api/auth/password', { currentPassword: 'temporary password 77', newPassword: 'password1234' });
+    expect(weak.status).toBe(400);
+    expect((weak.body.errors as { field: string; message: string }[])[0]).toEqual({ field: 'newPassword', message: 'must meet the rule: not a commonly used password' });
+    const withName = await starter.post('/api/auth/password', { currentPassword: 'temporary password 77', newPassword: 'i am newstarter here' });
+    expect(withName.status).toBe(400);
+
+    const changed = await starter.post('/api/auth/password', { currentPassword: 'temporary password 77', newPassword: 'my own secret phrase 9' });
+    expect(changed.status).toBe(204);
+    expect((await starter.get('/api/labs')).status).toBe(200);
+    expect(await actionsOf('newstarter')).toContain('user.password.changed');
+    expect((await login('newstarter', 'temporary password 77')).status).toBe(401);
+    expect((await login('newstarter', 'my own secret phrase 9')).status).toBe(200);
+  });
+
+  it('requires a change once the password is older than the maximum age', async () => {
+    const password = await addUser('oldpassword');
+    await changeUser('oldpassword', (user) => ({ user: { ...user, passwordChangedAt: new Date(Date.now() - 91 * 86_400_000).toISOString() }, events: [] }));
+    const client = product.client();
+    const response = await client.post<{ user: { mustChangePassword: boolean } }>('/api/auth/login', { username: 'oldpassword', password });
+    expect(response.body.user.mustChangePassword).toBe(true);
+    expect((await client.get('/api/users')).status).toBe(403);
+  });
+
+  it('counts a wrong current password as a failed sign-in and ends other sessions on success', async () => {
+    const password = await addUser('changer');
+    const laptop = await product.signedIn('changer', password);
+    const phone = await product.signedIn('changer', password);
+    const wrong = await laptop.post('/api/auth/password', { currentPassword: 'not my password', newPassword: 'another fine phrase 3' });
+    expect(wrong.status).toBe(400);
+    expect((await readUser('changer'))?.document.failedLogins).toBe(1);
+    expect((await laptop.post('/api/auth/password', { currentPassword: password, newPassword: 'another fine phrase 3' })).status).toBe(204);
+    expect((await laptop.get('/api/auth/me')).status).toBe(200);
+    expect((await phone.get('/api/auth/me')).status).toBe(401);
+  });
+
+  it('rehashes at sign-in when the stored hash used weaker parameters', async () => {
+    const password = await addUser('rehashme');
+    const weak = await hashPassword(password, { logN: 14, r: 8, p: 1 });
+    await changeUser('rehashme', (user) => ({ user: { ...user, passwordHash: weak }, events: [] }));
+    expect((await login('rehashme', password)).status).toBe(200);
+    expect((await readUser('rehashme'))?.document.passwordHash).toMatch(/^scrypt\$ln=17,r=8,p=1\$/);
+  });
+
+  it('publishes the rules in force, with character classes when the setting asks for them', async () => {
+    const relaxed = await product.client().get<{ rules: { id: string }[] }>('/api/auth/password-rules');
+    expect(relaxed.body.rules.map((rule) => rule.id)).toEqual(['length', 'not-common', 'not-username']);
+    process.env.PASSWORD_REQUIRE_CHARACTER_CLASSES = 'true';
+    reloadSettings();
+    try {
+      const strict = await product.client().get<{ rules: { id: string }[] }>('/api/auth/password-rules');
+      expect(strict.body.rules.map((rule) => rule.id)).toContain('symbol');
+      const admin = await product.signedIn('admin');
+      const refused = await admin.post('/api/users', {
+        username: 'classless',
+        firstName: 'No',
+        lastName: 'Classes',
+        primaryLabId: 'LAB01',
+        role: 'Technician',
+        password: 'all lower case words',
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.detail).toContain('an uppercase letter');
+    } finally {
+      delete process.env.PASSWORD_REQUIRE_CHARACTER_CLASSES;
+      reloadSettings();
+    }
+  });
+});
+
+describe('rate limiting', () => {
+  it('answers 429 with Retry-After once an account or address is over its limit', async () => {
+    process.env.LOGIN_RATE_LIMIT_PER_MINUTE = '3';
+    reloadSettings();
+    resetSignInRateLimits();
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) expect((await login('ratelimited', 'wrong password here')).status).toBe(401);
+      const limited = await login('ratelimited', 'wrong password here');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(limited.body.detail).toContain('Try again in');
+      // Another account from the same address still gets through until the address limit (5 x 3).
+      expect((await login('tech1', demoPassword)).status).toBe(200);
+    } finally {
+      process.env.LOGIN_RATE_LIMIT_PER_MINUTE = '1000';
+      reloadSettings();
+      resetSignInRateLimits();
+    }
+  });
+});
