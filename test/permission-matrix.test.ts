@@ -1,0 +1,215 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registeredHttpFunctions } from '../shared/platform/registry.js';
+import type { ApiClient, ApiResponse } from './helpers/api-client.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+/**
+ * SPEC §3 enforced by the API: every endpoint × every role × a lab the role holds ("own") and one it
+ * does not ("other"). LAB01 is own for every lab role; LAB03 belongs to nobody but company-wide roles.
+ */
+type Caller = 'anonymous' | 'Administrator' | 'Global Audit' | 'Manager' | 'Local Audit' | 'Technician';
+type Outcome = 'allow' | 'deny' | 'hidden' | 'sign-in';
+type Scope = 'own' | 'other' | 'any';
+
+const callers: Caller[] = ['anonymous', 'Administrator', 'Global Audit', 'Manager', 'Local Audit', 'Technician'];
+const usernames: Record<Exclude<Caller, 'anonymous'>, string> = {
+  Administrator: 'admin',
+  'Global Audit': 'auditor',
+  Manager: 'manager1',
+  'Local Audit': 'localaudit1',
+  Technician: 'tech1',
+};
+
+interface Row {
+  endpoint: string;
+  scope: Scope;
+  request: (client: ApiClient, caller: Caller) => Promise<ApiResponse>;
+  /** Runs before each call, e.g. to put back what an allowed call removed. */
+  prepare?: () => Promise<void>;
+  expected: Record<Caller, Outcome>;
+  /** What "allow" answers when it is not a 2xx (e.g. a validation error after the check passed). */
+  allowStatus?: number;
+}
+
+const publicEverywhere = (outcome: Outcome = 'allow'): Record<Caller, Outcome> => Object.fromEntries(callers.map((caller) => [caller, outcome])) as Record<Caller, Outcome>;
+const matrix = (anonymous: Outcome, admin: Outcome, audit: Outcome, manager: Outcome, localAudit: Outcome, tech: Outcome): Record<Caller, Outcome> => ({
+  anonymous,
+  Administrator: admin,
+  'Global Audit': audit,
+  Manager: manager,
+  'Local Audit': localAudit,
+  Technician: tech,
+});
+
+let product: TestProduct;
+let admin: ApiClient;
+const sessions = new Map<Caller, ApiClient>();
+let labCounter = 0;
+
+const target = (scope: Scope) => (scope === 'own' ? 'matrixown' : 'matrixother');
+const lab = (scope: Scope) => (scope === 'own' ? 'LAB01' : 'LAB03');
+
+const rows: Row[] = [
+  { endpoint: 'health', scope: 'any', request: (c) => c.get('/api/health'), expected: publicEverywhere() },
+  { endpoint: 'healthReady', scope: 'any', request: (c) => c.get('/api/health/ready'), expected: publicEverywhere() },
+  { endpoint: 'openapi', scope: 'any', request: (c) => c.get('/api/openapi.json'), expected: publicEverywhere() },
+  { endpoint: 'notFound', scope: 'any', request: (c) => c.get('/api/does-not-exist'), expected: publicEverywhere('hidden') },
+  { endpoint: 'authPasswordRules', scope: 'any', request: (c) => c.get('/api/auth/password-rules'), expected: publicEverywhere() },
+  {
+    endpoint: 'authLogin',
+    scope: 'any',
+    // A copy of the caller's cookies, so that signing in as someone else leaves the caller's session alone.
+    request: (c) => {
+      const copy = product.client();
+      c.cookies.forEach((value, name) => copy.cookies.set(name, value));
+      copy.csrfToken = c.csrfToken;
+      return copy.post('/api/auth/login', { username: 'tech2', password: demoPassword });
+    },
+    expected: publicEverywhere(),
+  },
+  // Microsoft sign-in is not configured in this test: it must answer 404 to everyone alike.
+  { endpoint: 'authMicrosoftLogin', scope: 'any', request: (c) => c.get('/api/auth/microsoft/login'), expected: publicEverywhere('hidden') },
+  { endpoint: 'authMicrosoftCallback', scope: 'any', request: (c) => c.get('/api/auth/microsoft/callback?code=x&state=y'), expected: publicEverywhere('hidden') },
+  { endpoint: 'authMe', scope: 'any', request: (c) => c.get('/api/auth/me'), expected: matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'allow') },
+  {
+    endpoint: 'authChangePassword',
+    scope: 'any',
+    // The right current password and a too-short new one: reaching validation proves the caller was let in.
+    request: (c) => c.post('/api/auth/password', { currentPassword: demoPassword, newPassword: 'short' }),
+    expected: matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'allow'),
+    allowStatus: 400,
+  },
+  { endpoint: 'labsList', scope: 'any', request: (c) => c.get('/api/labs'), expected: matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'allow') },
+  {
+    endpoint: 'labsCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/labs', { labId: `MX${++labCounter}`, name: 'Matrix lab' }),
+    expected: matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny'),
+  },
+  ...(['own', 'other'] as const).flatMap((scope): Row[] => [
+    {
+      endpoint: 'labsUpdate',
+      scope,
+      request: (c) => c.patch(`/api/labs/${lab(scope)}`, { active: true }),
+      expected: matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'usersList',
+      scope,
+      request: (c) => c.get(`/api/users?labId=${lab(scope)}`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'deny') : matrix('sign-in', 'allow', 'allow', 'deny', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'usersGet',
+      scope,
+      request: (c) => c.get(`/api/users/${target(scope)}`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'deny') : matrix('sign-in', 'allow', 'allow', 'hidden', 'hidden', 'deny'),
+    },
+    {
+      endpoint: 'usersCreate',
+      scope,
+      request: (c, caller) =>
+        c.post('/api/users', {
+          username: `made-${scope}-${caller.replace(' ', '').toLowerCase()}-${++labCounter}`,
+          firstName: 'Made',
+          lastName: 'By Matrix',
+          primaryLabId: lab(scope),
+          role: 'Technician',
+          password: 'a matrix password 123',
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'usersUpdate',
+      scope,
+      request: (c) => c.patch(`/api/users/${target(scope)}`, { firstName: `Renamed ${++labCounter}` }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'hidden', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'usersSetLabAccess',
+      scope,
+      request: (c) => c.put(`/api/users/${target(scope)}/labs/${lab(scope)}`, { role: 'Technician' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'hidden', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'usersRemoveLabAccess',
+      scope,
+      prepare: async () => {
+        const extraLab = scope === 'own' ? 'LAB02' : 'LAB04';
+        expect((await admin.put(`/api/users/${target(scope)}/labs/${extraLab}`, { role: 'Technician' })).status).toBe(200);
+      },
+      request: (c) => c.delete(`/api/users/${target(scope)}/labs/${scope === 'own' ? 'LAB02' : 'LAB04'}`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'hidden', 'deny', 'deny'),
+    },
+  ]),
+  {
+    endpoint: 'authLogout',
+    scope: 'any',
+    request: (c) => c.post('/api/auth/logout'),
+    expected: publicEverywhere(),
+  },
+];
+
+function outcomeOf(response: ApiResponse, allowStatus: number | undefined): Outcome | `status ${number}` {
+  if (response.status === 401) return 'sign-in';
+  if (response.status === 403) return 'deny';
+  if (response.status === 404) return 'hidden';
+  if (allowStatus !== undefined ? response.status === allowStatus : response.status < 400) return 'allow';
+  return `status ${response.status}`;
+}
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  admin = await product.signedIn('admin');
+  for (const [username, primaryLabId] of [
+    ['matrixown', 'LAB01'],
+    ['matrixother', 'LAB03'],
+  ]) {
+    const created = await admin.post('/api/users', {
+      username,
+      firstName: 'Matrix',
+      lastName: 'Target',
+      primaryLabId,
+      role: 'Technician',
+      password: 'a matrix password 123',
+      requirePasswordChange: false,
+    });
+    expect(created.status).toBe(201);
+  }
+});
+afterAll(async () => product.cleanup());
+
+async function clientFor(caller: Caller): Promise<ApiClient> {
+  if (caller === 'anonymous') return product.client();
+  let client = sessions.get(caller);
+  if (!client || (await client.get('/api/auth/me')).status !== 200) {
+    client = await product.signedIn(usernames[caller]);
+    sessions.set(caller, client);
+  }
+  return client;
+}
+
+describe('permission matrix over HTTP', () => {
+  it('has rows for every declared endpoint, and own and other lab rows wherever a lab is involved', () => {
+    const declared = registeredHttpFunctions().map((fn) => fn.declaration.name).sort();
+    const covered = [...new Set(rows.map((row) => row.endpoint))].sort();
+    expect(covered).toEqual(declared);
+    for (const fn of registeredHttpFunctions()) {
+      const scopes = rows.filter((row) => row.endpoint === fn.declaration.name).map((row) => row.scope);
+      const labScoped = /\{(labId|username)\}/.test(fn.declaration.route) || fn.declaration.name === 'usersList' || fn.declaration.name === 'usersCreate';
+      expect(labScoped ? scopes.sort() : scopes, fn.declaration.name).toEqual(labScoped ? ['other', 'own'] : ['any']);
+    }
+  });
+
+  for (const row of rows) {
+    for (const caller of callers) {
+      it(`${row.endpoint} (${row.scope} lab) as ${caller}: ${row.expected[caller]}`, async () => {
+        await row.prepare?.();
+        const client = await clientFor(caller);
+        const response = await row.request(client, caller);
+        expect(outcomeOf(response, row.allowStatus), `${response.status} ${response.text}`).toBe(row.expected[caller]);
+        if (row.endpoint === 'authLogout') sessions.delete(caller);
+      });
+    }
+  }
+});
