@@ -164,9 +164,19 @@ export async function completeMicrosoftSignIn(
   }
   try {
     const { client } = await microsoftClient();
+    // The confidential client (msal-node 7) checks the ID token's nonce and the response's state
+    // against the request's, so both go there as well as in the authorization response.
+    const nonce = String(flow.nonce);
     const result = await client.acquireTokenByCode(
-      { code: response.code, scopes: signInScopes, redirectUri: redirectUriFor(facts.origin), codeVerifier: String(flow.verifier) },
-      { code: response.code, state: response.state, nonce: String(flow.nonce) },
+      {
+        code: response.code,
+        scopes: signInScopes,
+        redirectUri: redirectUriFor(facts.origin),
+        codeVerifier: String(flow.verifier),
+        nonce,
+        state: response.state,
+      },
+      { code: response.code, state: response.state, nonce },
     );
     const claims = result.idTokenClaims as IdClaims;
     const user = await provisionUser(claims, facts);

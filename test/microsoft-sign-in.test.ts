@@ -1,0 +1,197 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ApiClient } from './helpers/api-client.js';
+import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
+
+/**
+ * Microsoft sign-in against a local OpenID Connect provider over HTTPS (msal refuses plain http),
+ * with a certificate made here and trusted by the product through NODE_EXTRA_CA_CERTS.
+ */
+let workDir: string;
+let certificate: string;
+let provider: OAuth2Server;
+let product: SpawnedProduct;
+let claimsForNextToken: Record<string, unknown> = {};
+
+const groupMap = {
+  'grp-lab01-tech': { role: 'Technician', labId: 'LAB01' },
+  'grp-lab02-manager': { role: 'Manager', labId: 'LAB02' },
+  'grp-auditors': { role: 'Global Audit' },
+};
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'ems-entra-'));
+  const keyFile = join(workDir, 'key.pem');
+  const certFile = join(workDir, 'cert.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+  ], { stdio: 'ignore' });
+  certificate = await readFile(certFile, 'utf8');
+  provider = new OAuth2Server(keyFile, certFile);
+  await provider.issuer.keys.generate('RS256');
+  await provider.start(0, '127.0.0.1');
+  provider.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
+    Object.assign(token.payload, claimsForNextToken);
+  });
+  product = await spawnProduct({
+    LOCAL_DATA_DIR: join(workDir, 'data'),
+    DEMO_PASSWORD: 'Entra-Test-Demo-Password-1',
+    ENTRA_AUTHORITY: provider.issuer.url!,
+    ENTRA_CLIENT_ID: 'equipmansys-test-client',
+    ENTRA_CLIENT_SECRET: 'test-client-secret',
+    ENTRA_GROUP_MAP: JSON.stringify(groupMap),
+    NODE_EXTRA_CA_CERTS: certFile,
+  });
+});
+
+afterAll(async () => {
+  product?.process.kill('SIGINT');
+  await product?.exited;
+  await provider?.stop();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  claimsForNextToken = {
+    oid: '00000000-0000-0000-0000-00000000a001',
+    tid: '00000000-0000-0000-0000-0000000000t1',
+    preferred_username: 'Jane.Doe@Contoso.example',
+    name: 'Jane Doe',
+    groups: ['grp-lab01-tech', 'grp-lab02-manager', 'grp-unrelated'],
+  };
+});
+
+/** The provider's answer to the browser: where it redirects next. */
+function followProvider(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const call = httpsRequest(url, { ca: certificate }, (response) => {
+      response.resume();
+      resolve(response.headers.location ?? '');
+    });
+    call.on('error', reject);
+    call.end();
+  });
+}
+
+interface Flow {
+  client: ApiClient;
+  callback: URL;
+}
+
+async function startFlow(): Promise<Flow> {
+  const client = new ApiClient(product.url);
+  const login = await client.get('/api/auth/microsoft/login');
+  expect(login.status).toBe(302);
+  const authorize = new URL(login.headers.get('location')!);
+  expect(authorize.origin).toBe(new URL(provider.issuer.url!).origin);
+  expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+  expect(authorize.searchParams.get('state')).toBeTruthy();
+  expect(authorize.searchParams.get('nonce')).toBeTruthy();
+  expect(authorize.searchParams.get('redirect_uri')).toBe(`${product.url}/api/auth/microsoft/callback`);
+  const flowCookie = login.setCookies.find((line) => line.includes('_signin='))!;
+  expect(flowCookie).toMatch(/HttpOnly/);
+  expect(flowCookie).toMatch(/SameSite=Lax/);
+  return { client, callback: new URL(await followProvider(authorize.toString())) };
+}
+
+async function finish(flow: Flow, callback = flow.callback) {
+  return flow.client.get(`${callback.pathname}${callback.search}`);
+}
+
+function sessionCookieSet(response: { setCookies: string[] }): boolean {
+  return response.setCookies.some((line) => line.startsWith('ems_session=') && !/Max-Age=0/.test(line));
+}
+
+describe('Microsoft sign-in', () => {
+  it('signs a user in with PKCE, provisions them and maps every group to lab access', async () => {
+    const flow = await startFlow();
+    const done = await finish(flow);
+    expect(done.status).toBe(302);
+    expect(done.headers.get('location')).toBe('/');
+    expect(sessionCookieSet(done)).toBe(true);
+    const me = await flow.client.get<{ user: Record<string, unknown>; labs: { labId: string; role: string }[] }>('/api/auth/me');
+    expect(me.status).toBe(200);
+    expect(me.body.user).toMatchObject({ username: 'jane.doe@contoso.example', displayName: 'Jane Doe', authMethod: 'microsoft', mustChangePassword: false });
+    expect(me.body.labs.map((lab) => `${lab.labId}:${lab.role}`)).toEqual(['LAB01:Technician', 'LAB02:Manager']);
+  });
+
+  it('follows group changes at the next sign-in', async () => {
+    claimsForNextToken.groups = ['grp-auditors'];
+    const flow = await startFlow();
+    expect(sessionCookieSet(await finish(flow))).toBe(true);
+    const me = await flow.client.get<{ labs: { role: string }[] }>('/api/auth/me');
+    expect(new Set(me.body.labs.map((lab) => lab.role))).toEqual(new Set(['Global Audit']));
+  });
+
+  it('refuses a callback whose state does not match, without a session', async () => {
+    const flow = await startFlow();
+    const forged = new URL(flow.callback);
+    forged.searchParams.set('state', 'forged-state');
+    const response = await finish(flow, forged);
+    expect(response.status).toBe(302);
+    expect(decodeURIComponent(response.headers.get('location')!)).toContain('expired or was started in another browser');
+    expect(sessionCookieSet(response)).toBe(false);
+  });
+
+  it('refuses an ID token with the wrong nonce', async () => {
+    claimsForNextToken.nonce = 'not-the-nonce-we-sent';
+    const flow = await startFlow();
+    const response = await finish(flow);
+    expect(response.status).toBe(302);
+    expect(decodeURIComponent(response.headers.get('location')!)).toContain('nonce_mismatch');
+    expect(sessionCookieSet(response)).toBe(false);
+    expect((await flow.client.get('/api/auth/me')).status).toBe(401);
+  });
+
+  it('refuses a replayed authorization response', async () => {
+    const flow = await startFlow();
+    const cookiesBefore = new Map(flow.client.cookies);
+    expect(sessionCookieSet(await finish(flow))).toBe(true);
+    const attacker = new ApiClient(product.url);
+    cookiesBefore.forEach((value, name) => attacker.cookies.set(name, value));
+    const replay = await attacker.get(`${flow.callback.pathname}${flow.callback.search}`);
+    expect(replay.status).toBe(302);
+    expect(decodeURIComponent(replay.headers.get('location')!)).toContain('already used');
+    expect(sessionCookieSet(replay)).toBe(false);
+  });
+
+  it('tells a user in no mapped group that they have no access, and starts no session', async () => {
+    claimsForNextToken.groups = ['grp-unrelated'];
+    claimsForNextToken.oid = '00000000-0000-0000-0000-00000000b002';
+    claimsForNextToken.preferred_username = 'outsider@contoso.example';
+    const flow = await startFlow();
+    const response = await finish(flow);
+    expect(response.status).toBe(302);
+    expect(decodeURIComponent(response.headers.get('location')!)).toContain('not in any group that gives access');
+    expect(sessionCookieSet(response)).toBe(false);
+    const admin = new ApiClient(product.url);
+    await admin.login('admin', 'Entra-Test-Demo-Password-1');
+    expect((await admin.get('/api/users/outsider@contoso.example')).status).toBe(404);
+  });
+
+  it('ends the Microsoft session too at sign-out', async () => {
+    const flow = await startFlow();
+    await finish(flow);
+    const logout = await flow.client.post<{ logoutUrl: string }>('/api/auth/logout');
+    expect(logout.status).toBe(200);
+    const url = new URL(logout.body.logoutUrl);
+    expect(url.origin).toBe(new URL(provider.issuer.url!).origin);
+    expect(url.searchParams.get('post_logout_redirect_uri')).toBe(`${product.url}/`);
+    expect((await flow.client.get('/api/auth/me')).status).toBe(401);
+  });
+
+  it('refuses a Microsoft account whose name belongs to a local account', async () => {
+    claimsForNextToken.preferred_username = 'tech1';
+    claimsForNextToken.oid = '00000000-0000-0000-0000-00000000c003';
+    const flow = await startFlow();
+    const response = await finish(flow);
+    expect(decodeURIComponent(response.headers.get('location')!)).toContain('belongs to another account');
+    expect(sessionCookieSet(response)).toBe(false);
+  });
+});
