@@ -2,7 +2,7 @@ import { SignJWT, base64url } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import type { SessionDocument } from '../shared/data/sessions-repository.js';
-import { ApiClient } from './helpers/api-client.js';
+import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
