@@ -1,0 +1,54 @@
+param location string
+param tags object
+param accountName string
+param databaseName string
+
+// The same containers, partition keys and TTL settings as shared/data/containers.ts (a test keeps them equal).
+var containers = [
+  { name: 'labs', partitionKey: '/labId', defaultTtl: null }
+  { name: 'users', partitionKey: '/username', defaultTtl: null }
+  { name: 'sessions', partitionKey: '/username', defaultTtl: -1 }
+]
+
+resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
+  name: accountName
+  location: location
+  tags: tags
+  kind: 'GlobalDocumentDB'
+  properties: {
+    databaseAccountOfferType: 'Standard'
+    locations: [{ locationName: location, failoverPriority: 0, isZoneRedundant: false }]
+    consistencyPolicy: { defaultConsistencyLevel: 'Session' }
+    capabilities: [{ name: 'EnableServerless' }]
+    // Only Entra identities with data-plane roles may read or write: no keys.
+    disableLocalAuth: true
+    minimalTlsVersion: 'Tls12'
+    backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: 'Continuous30Days' } }
+  }
+}
+
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
+  parent: account
+  name: databaseName
+  properties: { resource: { id: databaseName } }
+}
+
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [
+  for container in containers: {
+    parent: database
+    name: container.name
+    properties: {
+      resource: union(
+        {
+          id: container.name
+          partitionKey: { paths: [container.partitionKey], kind: 'Hash', version: 2 }
+        },
+        container.defaultTtl == null ? {} : { defaultTtl: container.defaultTtl }
+      )
+    }
+  }
+]
+
+output accountName string = account.name
+output endpoint string = account.properties.documentEndpoint
+output databaseName string = database.name

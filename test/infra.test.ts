@@ -1,0 +1,95 @@
+import { readFile, readdir } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { containerDefinitions } from '../shared/data/containers.js';
+import { settingsSchema } from '../shared/platform/config.js';
+import { secretNames } from '../shared/platform/secrets.js';
+
+/** The Bicep CLI cannot be installed here, so these checks read the templates as text. */
+const read = (path: string) => readFile(path, 'utf8');
+
+/** Settings the Functions platform itself reads, beside the product's own. */
+const platformSettings = new Set([
+  'AzureWebJobsStorage__accountName',
+  'AzureWebJobsStorage__credential',
+  'APPLICATIONINSIGHTS_CONNECTION_STRING',
+  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'AzureWebJobsStorage',
+]);
+
+function objectKeys(bicep: string, marker: string): string[] {
+  const start = bicep.indexOf(marker);
+  expect(start, marker).toBeGreaterThanOrEqual(0);
+  const block = bicep.slice(start, bicep.indexOf('}', start));
+  return [...block.matchAll(/^\s+([A-Za-z_][A-Za-z0-9_]*):/gm)].map((match) => match[1]!);
+}
+
+describe('infrastructure templates', () => {
+  it('reference only modules that exist, with balanced braces', async () => {
+    const main = await read('infra/main.bicep');
+    const referenced = [...main.matchAll(/module \w+ '([^']+)'/g)].map((match) => match[1]!.replace('modules/', ''));
+    const present = await readdir('infra/modules');
+    for (const module of referenced) expect(present).toContain(module);
+    for (const file of ['main.bicep', ...present.map((name) => `modules/${name}`)]) {
+      const text = await read(`infra/${file}`);
+      expect((text.match(/\{/g) ?? []).length, file).toBe((text.match(/\}/g) ?? []).length);
+      expect((text.match(/\[/g) ?? []).length, file).toBe((text.match(/\]/g) ?? []).length);
+    }
+  });
+
+  it('create the same Cosmos containers, partition keys and TTLs as the code', async () => {
+    const cosmos = await read('infra/modules/cosmos.bicep');
+    const declared = [...cosmos.matchAll(/\{ name: '([^']+)', partitionKey: '([^']+)', defaultTtl: (null|-?\d+) \}/g)].map(([, id, partitionKey, ttl]) => ({
+      id,
+      partitionKey,
+      ...(ttl === 'null' ? {} : { defaultTtl: Number(ttl) }),
+    }));
+    expect(declared).toEqual(Object.values(containerDefinitions));
+    expect(cosmos).toContain('disableLocalAuth: true');
+  });
+
+  it('give the Function App identity exactly the data roles it needs', async () => {
+    const rbac = await read('infra/modules/rbac.bicep');
+    expect(rbac).toContain("keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'");
+    expect(rbac).toContain("storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'");
+    expect(rbac).toContain("storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'");
+    expect(rbac).toContain("monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'");
+    expect(rbac).toContain("cosmosBuiltInDataContributor: '00000000-0000-0000-0000-000000000002'");
+    expect(rbac).toContain("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments");
+    const keyVault = await read('infra/modules/keyvault.bicep');
+    expect(keyVault).toContain('enableRbacAuthorization: true');
+  });
+
+  it('run the API on Flex Consumption with Node 22, linked to a Standard Static Web App', async () => {
+    const functionApp = await read('infra/modules/functionapp.bicep');
+    expect(functionApp).toContain("runtime: { name: 'node', version: '22' }");
+    expect(functionApp).toContain("tier: 'FlexConsumption'");
+    expect(functionApp).toContain("type: 'SystemAssigned'");
+    expect(await read('infra/modules/staticwebapp.bicep')).toContain("sku: { name: 'Standard', tier: 'Standard' }");
+    expect(await read('infra/modules/linked-backend.bicep')).toContain('Microsoft.Web/staticSites/linkedBackends');
+  });
+
+  it('set only settings the code reads', async () => {
+    const known = new Set(Object.keys(settingsSchema.shape));
+    const main = await read('infra/main.bicep');
+    const functionApp = await read('infra/modules/functionapp.bicep');
+    const settings = [...objectKeys(main, 'appSettings: {'), ...objectKeys(functionApp, 'properties: union(appSettings, {')];
+    expect(settings.length).toBeGreaterThan(5);
+    for (const name of settings) expect(known.has(name) || platformSettings.has(name), name).toBe(true);
+    expect(settings).toContain('KEY_VAULT_URI');
+    expect(settings).toContain('COSMOS_ENDPOINT');
+  });
+});
+
+describe('configuration documentation', () => {
+  it('lists every setting and secret in README and local.settings.sample.json', async () => {
+    const readme = await read('README.md');
+    const sample = JSON.parse(await read('local.settings.sample.json')) as { Values: Record<string, string> };
+    const names = [...Object.keys(settingsSchema.shape), ...Object.values(secretNames).map((secret) => secret.env)];
+    for (const name of names) {
+      expect(readme, name).toContain(`\`${name}\``);
+      expect(Object.keys(sample.Values), name).toContain(name);
+    }
+    for (const secret of Object.values(secretNames)) expect(readme, secret.vault).toContain(secret.vault);
+  });
+});
