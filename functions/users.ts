@@ -14,6 +14,7 @@ import {
   assertMayReadUsers,
   assertMayWriteUsers,
   createLocalUser,
+  findEditableUser,
   findVisibleUser,
   listVisibleUsers,
   removeLabAccess,
@@ -72,10 +73,7 @@ http({
   params: userParamsSchema,
   body: updateUserSchema,
   response: userSchema,
-  authorize: async (input) => {
-    assertMayWriteUsers(principalOf(input));
-    return findVisibleUser(principalOf(input), input.params.username);
-  },
+  authorize: (input) => findEditableUser(principalOf(input), input.params.username),
   handler: async ({ authorized, body, ...facts }) => ({ body: await updateUserAs(principalOf(facts), authorized.document, body, facts) }),
 });
 
@@ -89,10 +87,7 @@ http({
   params: userLabParamsSchema,
   body: grantLabAccessSchema,
   response: userSchema,
-  authorize: async (input) => {
-    assertMayWriteUsers(principalOf(input));
-    return findVisibleUser(principalOf(input), input.params.username);
-  },
+  authorize: (input) => findEditableUser(principalOf(input), input.params.username),
   handler: async ({ authorized, body, params, ...facts }) => ({
     body: await setLabAccess(principalOf(facts), authorized.document, params.labId, body.role, facts),
   }),
@@ -107,10 +102,7 @@ http({
   tags: ['users'],
   params: userLabParamsSchema,
   response: userSchema,
-  authorize: async (input) => {
-    assertMayWriteUsers(principalOf(input));
-    return findVisibleUser(principalOf(input), input.params.username);
-  },
+  authorize: (input) => findEditableUser(principalOf(input), input.params.username),
   handler: async ({ authorized, params, ...facts }) => ({
     body: await removeLabAccess(principalOf(facts), authorized.document, params.labId, facts),
   }),

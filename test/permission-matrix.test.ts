@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredHttpFunctions } from '../shared/platform/registry.js';
 import type { ApiClient, ApiResponse } from './helpers/api-client.js';
+import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 /**
@@ -109,14 +110,7 @@ const rows: Row[] = [
       endpoint: 'usersCreate',
       scope,
       request: (c, caller) =>
-        c.post('/api/users', {
-          username: `made-${scope}-${caller.replace(' ', '').toLowerCase()}-${++labCounter}`,
-          firstName: 'Made',
-          lastName: 'By Matrix',
-          primaryLabId: lab(scope),
-          role: 'Technician',
-          password: 'a matrix password 123',
-        }),
+        c.post('/api/users', newUserBody(`made-${scope}-${caller.replace(' ', '').toLowerCase()}-${++labCounter}`, { primaryLabId: lab(scope) })),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny'),
     },
     {
@@ -164,16 +158,8 @@ beforeAll(async () => {
   for (const [username, primaryLabId] of [
     ['matrixown', 'LAB01'],
     ['matrixother', 'LAB03'],
-  ]) {
-    const created = await admin.post('/api/users', {
-      username,
-      firstName: 'Matrix',
-      lastName: 'Target',
-      primaryLabId,
-      role: 'Technician',
-      password: 'a matrix password 123',
-      requirePasswordChange: false,
-    });
+  ] as const) {
+    const created = await admin.post('/api/users', newUserBody(username, { primaryLabId, requirePasswordChange: false }));
     expect(created.status).toBe(201);
   }
 });

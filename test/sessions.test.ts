@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import type { SessionDocument } from '../shared/data/sessions-repository.js';
 import type { ApiClient } from './helpers/api-client.js';
+import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
@@ -95,15 +96,10 @@ describe('revocation on the very next request', () => {
 
   it('refuses the sessions of a user who is disabled', async () => {
     const admin = await product.signedIn('admin');
-    const created = await admin.post('/api/users', {
-      username: 'leaver',
-      firstName: 'Lee',
-      lastName: 'Leaver',
-      primaryLabId: 'LAB03',
-      role: 'Technician',
-      password: 'first temporary pass 42',
-      requirePasswordChange: false,
-    });
+    const created = await admin.post(
+      '/api/users',
+      newUserBody('leaver', { primaryLabId: 'LAB03', password: 'first temporary pass 42', requirePasswordChange: false }),
+    );
     expect(created.status).toBe(201);
     const leaver = await product.signedIn('leaver', 'first temporary pass 42');
     expect((await leaver.get('/api/auth/me')).status).toBe(200);

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../shared/auth/passwords.js';
 import { resetSignInRateLimits } from '../shared/auth/sign-in.js';
-import { container } from '../shared/data/cosmos.js';
 import { changeUser, readUser } from '../shared/data/users-repository.js';
-import type { AuditEntry } from '../shared/domain/audit-chain.js';
 import { reloadSettings } from '../shared/platform/config.js';
+import { auditTrailOf, newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
@@ -14,18 +13,9 @@ beforeAll(async () => {
 });
 afterAll(async () => product.cleanup());
 
-async function addUser(username: string, password = 'a long first password 1', extra: Record<string, unknown> = {}) {
+async function addUser(username: string, password = 'a long first password 1') {
   const admin = await product.signedIn('admin');
-  const response = await admin.post('/api/users', {
-    username,
-    firstName: 'Test',
-    lastName: username,
-    primaryLabId: 'LAB01',
-    role: 'Technician',
-    password,
-    requirePasswordChange: false,
-    ...extra,
-  });
+  const response = await admin.post('/api/users', newUserBody(username, { lastName: username, password, requirePasswordChange: false }));
   expect(response.status).toBe(201);
   return password;
 }
@@ -33,13 +23,7 @@ async function addUser(username: string, password = 'a long first password 1', e
 const login = (username: string, password: string) => product.client().post('/api/auth/login', { username, password });
 
 async function actionsOf(username: string): Promise<string[]> {
-  const { resources } = await (await container('users')).items
-    .query<AuditEntry>(
-      { query: "SELECT * FROM c WHERE c.username = @username AND c.type = 'audit' ORDER BY c.seq", parameters: [{ name: '@username', value: username }] },
-      { partitionKey: username },
-    )
-    .fetchAll();
-  return resources.map((entry) => entry.action);
+  return (await auditTrailOf(username)).map((entry) => entry.action);
 }
 
 describe('local sign-in', () => {
@@ -120,14 +104,7 @@ describe('lockout', () => {
 describe('password changes', () => {
   it('makes a session with a temporary password change it before anything else', async () => {
     const manager = await product.signedIn('manager1');
-    const created = await manager.post('/api/users', {
-      username: 'newstarter',
-      firstName: 'New',
-      lastName: 'Starter',
-      primaryLabId: 'LAB02',
-      role: 'Technician',
-      password: 'temporary password 77',
-    });
+    const created = await manager.post('/api/users', newUserBody('newstarter', { primaryLabId: 'LAB02', password: 'temporary password 77' }));
     expect(created.status).toBe(201);
     expect(created.body.requirePasswordChange).toBe(true);
     const starter = product.client();
@@ -190,14 +167,7 @@ describe('password changes', () => {
       const strict = await product.client().get<{ rules: { id: string }[] }>('/api/auth/password-rules');
       expect(strict.body.rules.map((rule) => rule.id)).toContain('symbol');
       const admin = await product.signedIn('admin');
-      const refused = await admin.post('/api/users', {
-        username: 'classless',
-        firstName: 'No',
-        lastName: 'Classes',
-        primaryLabId: 'LAB01',
-        role: 'Technician',
-        password: 'all lower case words',
-      });
+      const refused = await admin.post('/api/users', newUserBody('classless', { password: 'all lower case words' }));
       expect(refused.status).toBe(400);
       expect(refused.body.detail).toContain('an uppercase letter');
     } finally {

@@ -3,6 +3,7 @@ import { container } from '../shared/data/cosmos.js';
 import type { AuditEntry } from '../shared/domain/audit-chain.js';
 import type { User } from '../shared/schemas/users.js';
 import type { ApiClient } from './helpers/api-client.js';
+import { auditTrailOf, newUserBody } from './helpers/fixtures.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
@@ -16,24 +17,8 @@ beforeAll(async () => {
 });
 afterAll(async () => product.cleanup());
 
-const newUser = (username: string, primaryLabId = 'LAB01', role = 'Technician') => ({
-  username,
-  firstName: 'Pat',
-  lastName: 'Person',
-  primaryLabId,
-  role,
-  password: 'a first password 123',
-});
-
-async function auditOf(username: string): Promise<AuditEntry[]> {
-  const { resources } = await (await container('users')).items
-    .query<AuditEntry>(
-      { query: "SELECT * FROM c WHERE c.username = @username AND c.type = 'audit' ORDER BY c.seq", parameters: [{ name: '@username', value: username }] },
-      { partitionKey: username },
-    )
-    .fetchAll();
-  return resources;
-}
+const newUser = (username: string, primaryLabId = 'LAB01', role = 'Technician') => newUserBody(username, { primaryLabId, role });
+const auditOf = auditTrailOf;
 
 describe('adding users', () => {
   it('creates a user with a temporary password by default and audits it without the password', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { problemSchema } from '../schemas/common.js';
+import { settings } from './config.js';
 import { registeredHttpFunctions, type HttpDeclaration } from './registry.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -60,7 +61,7 @@ export function openApiDocument(): JsonSchema {
     paths,
     components: {
       schemas: { Problem: jsonSchema(problemSchema, 'output') },
-      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'ems_session' } },
+      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: settings().SESSION_COOKIE_NAME } },
     },
     security: [{ session: [] }],
   };

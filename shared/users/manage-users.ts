@@ -46,6 +46,12 @@ export async function findVisibleUser(principal: Principal, username: string): P
   return found;
 }
 
+/** For changes: the caller must be allowed to change users somewhere, then see this one. */
+export async function findEditableUser(principal: Principal, username: string): Promise<Versioned<UserDocument>> {
+  assertMayWriteUsers(principal);
+  return findVisibleUser(principal, username);
+}
+
 export async function listVisibleUsers(
   principal: Principal,
   query: { labId?: string | undefined; includeDisabled?: string | undefined; continuationToken?: string | undefined },

@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalProduct } from './product.js';
+
+/**
+ * Measures what the identity work costs and how evenly it answers, on this machine, in one run:
+ * figures are printed as medians and ratios, never asserted.
+ */
+const password = 'Benchmark-Password-2026';
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timed(work: () => Promise<unknown>, runs: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const start = performance.now();
+    await work();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+async function main(): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-'));
+  Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000', LOCKOUT_THRESHOLD: '100' });
+  const startedAt = performance.now();
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
+  const startMs = performance.now() - startedAt;
+  const post = (path: string, body: unknown, cookie = '') =>
+    fetch(`${product.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: product.url, ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(body),
+    });
+  try {
+    const signIn = await post('/api/auth/login', { username: 'tech1', password });
+    const cookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!;
+    const runs = 15;
+    const correct = await timed(() => post('/api/auth/login', { username: 'tech2', password }).then((r) => r.text()), runs);
+    const wrong = await timed(() => post('/api/auth/login', { username: 'auditor', password: 'not the password 1' }).then((r) => r.text()), runs);
+    const unknown = await timed(() => post('/api/auth/login', { username: 'nobody-at-all', password: 'not the password 1' }).then((r) => r.text()), runs);
+    const health = await timed(() => fetch(`${product.url}/api/health`).then((r) => r.text()), 200);
+    const me = await timed(() => fetch(`${product.url}/api/auth/me`, { headers: { cookie } }).then((r) => r.text()), 200);
+    const snapshot = await timed(() => product.snapshotNow(), 5);
+
+    console.log(`start-up to serving (embedded store, demo seed):  ${startMs.toFixed(0)} ms`);
+    console.log(`sign-in, right password (median of ${runs}):          ${median(correct).toFixed(1)} ms`);
+    console.log(`sign-in, wrong password (median of ${runs}):          ${median(wrong).toFixed(1)} ms`);
+    console.log(`sign-in, unknown user (median of ${runs}):            ${median(unknown).toFixed(1)} ms`);
+    console.log(`  unknown user / wrong password:                    ${(median(unknown) / median(wrong)).toFixed(2)}`);
+    console.log(`GET /api/health (median of 200):                    ${median(health).toFixed(2)} ms`);
+    console.log(`GET /api/auth/me, signed in (median of 200):        ${median(me).toFixed(2)} ms`);
+    console.log(`  signed-in request / health request:               ${(median(me) / median(health)).toFixed(1)}`);
+    console.log(`snapshot of the embedded store (median of 5):       ${median(snapshot).toFixed(1)} ms`);
+  } finally {
+    await product.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
