@@ -1,5 +1,4 @@
-/** The entry the Functions host loads: importing each area declares its functions. */
-import { startTelemetry } from '../shared/platform/telemetry.js';
+/** Every function of the product: importing each area declares its functions. */
 import './health.js';
 import './auth.js';
 import './users.js';
@@ -7,6 +6,3 @@ import './labs.js';
 import './purge-sessions.js';
 import './openapi.js';
 import './not-found.js';
-
-// Started before the first invocation; does nothing (and loads nothing) without a connection string.
-startTelemetry().catch((error: unknown) => console.error('Application Insights could not start', error));

@@ -6,6 +6,7 @@ import '../functions/index.js';
 import { cosmosClient, ensureSchema, useCosmosConnection, type CosmosConnection } from '../shared/data/cosmos.js';
 import { reloadSettings } from '../shared/platform/config.js';
 import { forgetSecrets } from '../shared/platform/secrets.js';
+import { startTelemetry } from '../shared/platform/telemetry.js';
 import { registeredTimers } from '../shared/platform/registry.js';
 import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
 import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';
@@ -101,6 +102,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   const log = options.log ?? consoleLog;
   const config = reloadSettings();
   forgetSecrets();
+  await startTelemetry();
   const dataDir = resolve(config.LOCAL_DATA_DIR);
   await ensureWritableDirectory(dataDir);
   process.env.SESSION_SIGNING_KEY ||= await persistentRandomValue(dataDir, 'session-signing-key', 48);

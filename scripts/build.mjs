@@ -20,7 +20,7 @@ const shared = {
 };
 
 await Promise.all([
-  build({ ...shared, entryPoints: ['functions/index.ts'], outfile: 'dist/functions/index.js' }),
+  build({ ...shared, entryPoints: ['functions/main.ts'], outfile: 'dist/functions/main.js' }),
   build({ ...shared, entryPoints: ['local/start.ts'], outfile: 'dist/local/start.js' }),
   build({ ...shared, entryPoints: ['local/bench.ts'], outfile: 'dist/local/bench.js' }),
 ]);

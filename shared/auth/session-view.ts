@@ -1,4 +1,4 @@
-import { listLabs } from '../data/labs-repository.js';
+import { listLabs, type LabDocument } from '../data/labs-repository.js';
 import type { SessionDocument } from '../data/sessions-repository.js';
 import type { UserDocument } from '../data/users-repository.js';
 import { passwordChangeDue } from '../domain/password-age.js';
@@ -8,14 +8,13 @@ import type { SessionView } from '../schemas/auth.js';
 import { displayNameOf } from './principal.js';
 
 /** Every lab the user may see, with the role that applies there. */
-export async function visibleLabsOf(user: Pick<UserDocument, 'companyRole' | 'labAccess'>): Promise<{ labId: string; name: string; role: Role }[]> {
-  const labs = await listLabs();
-  if (user.companyRole) return labs.map((lab) => ({ labId: lab.labId, name: lab.name, role: user.companyRole! }));
-  const names = new Map(labs.map((lab) => [lab.labId, lab.name]));
-  return user.labAccess
-    .filter((access) => names.has(access.labId))
-    .map((access) => ({ labId: access.labId, name: names.get(access.labId)!, role: access.role }))
-    .sort((a, b) => a.labId.localeCompare(b.labId));
+export function visibleLabsOf(
+  user: Pick<UserDocument, 'companyRole' | 'labAccess'>,
+  labs: readonly LabDocument[],
+): { lab: LabDocument; role: Role }[] {
+  if (user.companyRole) return labs.map((lab) => ({ lab, role: user.companyRole! }));
+  const roles = new Map(user.labAccess.map((access) => [access.labId, access.role]));
+  return labs.filter((lab) => roles.has(lab.labId)).map((lab) => ({ lab, role: roles.get(lab.labId)! }));
 }
 
 export async function sessionView(user: UserDocument, session: SessionDocument): Promise<SessionView> {
@@ -27,7 +26,7 @@ export async function sessionView(user: UserDocument, session: SessionDocument):
       mustChangePassword: passwordChangeDue(user, new Date(), settings().PASSWORD_MAX_AGE_DAYS),
       authMethod: user.authMethod,
     },
-    labs: await visibleLabsOf(user),
+    labs: visibleLabsOf(user, await listLabs()).map(({ lab, role }) => ({ labId: lab.labId, name: lab.name, role })),
     csrfToken: session.csrfToken,
   };
 }

@@ -21,9 +21,7 @@ export function assertMayAdministerLabs(principal: Principal): void {
 }
 
 export async function labsVisibleTo(principal: Principal): Promise<VisibleLab[]> {
-  const [labs, visible] = await Promise.all([listLabs(), visibleLabsOf(principal.user)]);
-  const roles = new Map(visible.map((lab) => [lab.labId, lab.role]));
-  return labs.filter((lab) => roles.has(lab.labId)).map((lab) => ({ ...labView(lab), role: roles.get(lab.labId)! }));
+  return visibleLabsOf(principal.user, await listLabs()).map(({ lab, role }) => ({ ...labView(lab), role }));
 }
 
 /** `actor` is the administrator, or the product itself for the demo seed. */

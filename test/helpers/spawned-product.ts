@@ -8,7 +8,7 @@ export interface SpawnedProduct {
   exited: Promise<number | null>;
 }
 
-/** Runs `node dist/local/start.js` (what `npm start` runs after building) and waits for its URL. */
+/** Runs `node dist/local/start.js` (what `npm start` runs after building) and waits for its banner. */
 export async function spawnProduct(environment: Record<string, string>, timeoutMs = 60_000): Promise<SpawnedProduct> {
   const child = spawn(process.execPath, ['dist/local/start.js'], {
     env: { ...process.env, PORT: '0', ...environment },
@@ -20,8 +20,9 @@ export async function spawnProduct(environment: Record<string, string>, timeoutM
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`No URL within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    // The start-up banner ends with this line, so everything printed before it has arrived.
     const check = () => {
-      const match = /running on (http:\/\/\S+)/.exec(output);
+      const match = /running on (http:\/\/\S+)[\s\S]*Press Ctrl-C to stop\./.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);

@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../functions/index.js';
+import { registeredHttpFunctions, registeredTimers } from '../shared/platform/registry.js';
+
+/**
+ * Loads the built Functions entry (dist/functions/main.js) the way the Functions worker does: with
+ * FUNCTIONS_WORKER_RUNTIME set and the worker's `@azure/functions-core` module present (here one that
+ * records what the app registers), so the bundle that is deployed is the one being checked.
+ */
+let workDir: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'ems-entry-'));
+  const core = join(workDir, 'node_modules', '@azure', 'functions-core');
+  await mkdir(core, { recursive: true });
+  await writeFile(
+    join(core, 'index.js'),
+    `module.exports = {
+      setProgrammingModel() {},
+      registerHook() { return { dispose() {} }; },
+      registerFunction(metadata) { process.stdout.write('REGISTERED ' + JSON.stringify(metadata) + '\\n'); return { dispose() {} }; },
+    };`,
+  );
+});
+afterAll(async () => rm(workDir, { recursive: true, force: true }));
+
+function loadEntry(environment: Record<string, string>) {
+  const entry = `file://${resolve('dist/functions/main.js')}`;
+  return spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(entry)}); console.log('LOADED');`], {
+    env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: 'node', NODE_PATH: join(workDir, 'node_modules'), ...environment },
+    encoding: 'utf8',
+  });
+}
+
+interface Registration {
+  name: string;
+  bindings: Record<string, { type: string; direction: string; route?: string; methods?: string[]; schedule?: string; authLevel?: string }>;
+}
+
+describe('the deployed Functions entry', () => {
+  it('registers every declared function with the host, with its route, methods and schedule', () => {
+    const result = loadEntry({});
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('LOADED');
+    const registrations = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('REGISTERED '))
+      .map((line) => JSON.parse(line.slice('REGISTERED '.length)) as Registration);
+    const byName = new Map(registrations.map((registration) => [registration.name, registration]));
+    expect([...byName.keys()].sort()).toEqual([...registeredHttpFunctions().map((fn) => fn.declaration.name), ...registeredTimers().map((t) => t.name)].sort());
+    for (const { declaration } of registeredHttpFunctions()) {
+      const trigger = Object.values(byName.get(declaration.name)!.bindings).find((binding) => binding.type === 'httpTrigger')!;
+      expect(trigger.route).toBe(declaration.route);
+      expect(trigger.methods).toEqual(declaration.methods);
+      expect(trigger.authLevel).toBe('anonymous');
+    }
+    for (const timer of registeredTimers()) {
+      const trigger = Object.values(byName.get(timer.name)!.bindings).find((binding) => binding.type === 'timerTrigger')!;
+      expect(trigger.schedule).toBe(timer.schedule);
+    }
+  });
+
+  it('refuses to load with a bad setting, naming it', () => {
+    const result = loadEntry({ SESSION_IDLE_MINUTES: 'forever' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('SESSION_IDLE_MINUTES must be a whole number');
+  });
+});
