@@ -11,7 +11,7 @@ export interface EmbeddedCosmos {
 
 /** The Cosmos-compatible store, in this process, on loopback only. */
 export async function startEmbeddedCosmos(): Promise<EmbeddedCosmos> {
-  const server = createHttpServer({ keepAlive: true } as never);
+  const server = createHttpServer({ keepAlive: true });
   const listeners: (() => void)[] = [];
   server.on('request', (request) => {
     const isRead = request.method === 'GET' || request.method === 'HEAD';

@@ -62,7 +62,7 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
   const method = (request.method ?? 'GET').toUpperCase();
   const routes = registeredHttpFunctions();
   const found = routes
-    .filter((fn) => fn.declaration.methods.includes(method as never))
+    .filter((fn) => (fn.declaration.methods as string[]).includes(method))
     .map((fn) => ({ fn, params: matchRoute(fn.compiled, path) }))
     .find((candidate) => candidate.params !== undefined);
   const requestId = randomUUID();

@@ -20,10 +20,6 @@ export async function authenticate(request: HttpRequest): Promise<Principal | nu
   };
 }
 
-export function mustChangePasswordFirst(principal: Principal): boolean {
-  return principal.mustChangePassword;
-}
-
 /** A refused request joins the caller's own audit chain, so probing leaves a trace. */
 export async function recordDeniedRequest(principal: Principal, what: string, reason: string, requestId: string): Promise<void> {
   await changeUser(principal.username, (user) => ({

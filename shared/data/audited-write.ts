@@ -1,4 +1,4 @@
-import type { OperationInput } from '@azure/cosmos';
+import type { JSONObject, OperationInput } from '@azure/cosmos';
 import { chainEvents, type AuditEvent, type AuditHead } from '../domain/audit-chain.js';
 import { container } from './cosmos.js';
 import type { ContainerName } from './containers.js';
@@ -31,11 +31,11 @@ export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T
   const { entries, head } = chainEvents(write.owner.audit, write.events, { [field]: value });
   const owner = { ...stripSystemProperties(write.owner), audit: head } as T;
   const ownerOperation: OperationInput = write.ownerEtag
-    ? { operationType: 'Replace', id: owner.id, resourceBody: owner as never, ifMatch: write.ownerEtag, partitionKey: value }
-    : { operationType: 'Create', resourceBody: owner as never, partitionKey: value };
+    ? { operationType: 'Replace', id: owner.id, resourceBody: owner as unknown as JSONObject, ifMatch: write.ownerEtag, partitionKey: value }
+    : { operationType: 'Create', resourceBody: owner as unknown as JSONObject, partitionKey: value };
   const operations: OperationInput[] = [
     ownerOperation,
-    ...entries.map((entry): OperationInput => ({ operationType: 'Create', resourceBody: entry as never, partitionKey: value })),
+    ...entries.map((entry): OperationInput => ({ operationType: 'Create', resourceBody: entry as unknown as JSONObject, partitionKey: value })),
   ];
   const response = await (await container(write.container)).items.batch(operations, value);
   const first = response.result?.[0];

@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import { authenticate, mustChangePasswordFirst, recordDeniedRequest } from '../auth/request-principal.js';
+import { authenticate, recordDeniedRequest } from '../auth/request-principal.js';
 import { settings } from './config.js';
 import {
   forbidden,
@@ -147,7 +147,7 @@ async function run(declaration: HttpDeclaration, request: HttpRequest, context: 
   if (declaration.access !== 'public') {
     facts.principal = await authenticate(request);
     if (!facts.principal) throw unauthorized();
-    if (declaration.access === 'signed-in' && mustChangePasswordFirst(facts.principal)) {
+    if (declaration.access === 'signed-in' && facts.principal.mustChangePassword) {
       throw forbidden('Change your password before doing anything else (POST /api/auth/password).');
     }
   }
