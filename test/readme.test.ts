@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
+
+/** The README's curl walkthrough, run as written against a started product (on a free port). */
+let workDir: string;
+let product: SpawnedProduct;
+
+function walkthrough(readme: string): { password: string; script: string } {
+  const password = /DEMO_PASSWORD='([^']+)' npm start/.exec(readme)?.[1];
+  const script = /In a second terminal[^\n]*\n\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!password || !script) throw new Error('README no longer has the sign-in walkthrough this test runs');
+  return { password, script };
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'ems-readme-'));
+  const { password } = walkthrough(await readFile('README.md', 'utf8'));
+  product = await spawnProduct({ LOCAL_DATA_DIR: join(workDir, 'data'), DEMO_PASSWORD: password });
+});
+
+afterAll(async () => {
+  product.process.kill('SIGINT');
+  await product.exited;
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('README', () => {
+  it('says how to install, start and test', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    expect(readme).toContain('npm install && npm start');
+    expect(readme).toContain('npm test');
+    expect(readme).toContain('http://localhost:4280');
+  });
+
+  it('has a sign-in walkthrough whose curl commands work as written', async () => {
+    const { script } = walkthrough(await readFile('README.md', 'utf8'));
+    expect(script).toContain('API=http://localhost:4280');
+    const output = execFileSync('bash', ['-euo', 'pipefail', '-c', script.replace('API=http://localhost:4280', `API=${product.url}`)], {
+      cwd: workDir,
+      encoding: 'utf8',
+    });
+    const answers = output
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [me, labs, users, granted, logout] = answers;
+    expect((me as { user: { username: string } }).user.username).toBe('manager1');
+    expect((labs as { items: unknown[] }).items).toHaveLength(2);
+    expect((users as { items: { username: string }[] }).items.map((user) => user.username)).toContain('tech1');
+    expect((granted as { labAccess: { labId: string }[] }).labAccess.map((access) => access.labId)).toEqual(['LAB01', 'LAB02']);
+    expect(logout).toEqual({ logoutUrl: null });
+  });
+});
