@@ -8,6 +8,7 @@ var containers = [
   { name: 'labs', partitionKey: '/labId', defaultTtl: null }
   { name: 'users', partitionKey: '/username', defaultTtl: null }
   { name: 'sessions', partitionKey: '/username', defaultTtl: -1 }
+  { name: 'attempt-counters', partitionKey: '/id', defaultTtl: -1 }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

@@ -14,14 +14,9 @@ import { microsoftLogoutUrl } from './microsoft.js';
 import { sessionView } from './session-view.js';
 import { endedSessionCookie, resolveSession, startSession } from './sessions.js';
 
-const perAccount = new RateLimiter(() => settings().LOGIN_RATE_LIMIT_PER_MINUTE, 60_000);
+const perAccount = new RateLimiter('password-attempts-per-account', () => settings().LOGIN_RATE_LIMIT_PER_MINUTE, 60);
 /** One address may sign in several people (a shared lab PC), so it gets more room than one account. */
-const perAddress = new RateLimiter(() => settings().LOGIN_RATE_LIMIT_PER_MINUTE * 5, 60_000);
-
-export function resetSignInRateLimits(): void {
-  perAccount.reset();
-  perAddress.reset();
-}
+const perAddress = new RateLimiter('password-attempts-per-address', () => settings().LOGIN_RATE_LIMIT_PER_MINUTE * 5, 60);
 
 /** Both an unknown name and a wrong password get exactly this answer. */
 const wrongCredentials = () => new HttpProblem(401, 'Sign-in failed', 'The username or password is incorrect.');
@@ -40,9 +35,8 @@ function event(user: Pick<UserDocument, 'username' | 'firstName' | 'lastName' | 
   };
 }
 
-export function limitSignInAttempts(username: string, facts: RequestFacts): void {
-  perAddress.take(`address:${facts.clientAddress}`);
-  perAccount.take(`account:${username}`);
+export async function limitSignInAttempts(username: string, facts: RequestFacts): Promise<void> {
+  await Promise.all([perAddress.take(facts.clientAddress), perAccount.take(username)]);
 }
 
 /**
@@ -69,7 +63,7 @@ export async function recordFailedPassword(username: string, facts: RequestFacts
 }
 
 export async function signIn(username: string, password: string, facts: RequestFacts): Promise<{ view: SessionView; cookie: Cookie }> {
-  limitSignInAttempts(username, facts);
+  await limitSignInAttempts(username, facts);
   const found = await readUser(username);
   const hash = found?.document.authMethod === 'local' ? found.document.passwordHash : null;
   const correct = hash ? await verifyPassword(password, hash) : await verifyAgainstNothing(password);
@@ -139,7 +133,7 @@ export async function changeOwnPassword(principal: Principal, currentPassword: s
   if (principal.user.authMethod !== 'local' || !principal.user.passwordHash) {
     throw badRequest('This account signs in with Microsoft; change the password there.');
   }
-  limitSignInAttempts(principal.username, facts);
+  await limitSignInAttempts(principal.username, facts);
   if (!(await verifyPassword(currentPassword, principal.user.passwordHash))) {
     await recordFailedPassword(principal.username, facts, 'password change');
     throw badRequest('The current password is not correct.', [{ field: 'currentPassword', message: 'is not your current password' }]);

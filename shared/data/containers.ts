@@ -9,6 +9,8 @@ export const containerDefinitions = {
   users: { id: 'users', partitionKey: '/username' },
   /** Server-side session records and single-use sign-in flow markers; expired ones are purged. */
   sessions: { id: 'sessions', partitionKey: '/username', defaultTtl: -1 },
+  /** Sign-in attempts per account and per address in one-minute windows, for rate limiting. */
+  attemptCounters: { id: 'attempt-counters', partitionKey: '/id', defaultTtl: -1 },
 } as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number }>;
 
 export type ContainerName = keyof typeof containerDefinitions;

@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resetSignInRateLimits } from '../../shared/auth/sign-in.js';
 import { startLocalProduct, type LocalProduct } from '../../local/product.js';
 import { ApiClient } from './api-client.js';
 
@@ -27,7 +26,6 @@ export async function startTestProduct(environment: Record<string, string> = {})
     LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
     ...environment,
   });
-  resetSignInRateLimits();
   const logs: string[] = [];
   const product = await startLocalProduct({ log: (level, line) => logs.push(`${level}: ${line}`), timers: false });
   const client = () => new ApiClient(product.url);

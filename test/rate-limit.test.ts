@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient } from './helpers/api-client.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+/**
+ * A product of its own with a limit of 3 attempts per account and 15 per address a minute, so its
+ * windows count only this file's attempts. Counts carry from one test to the next, in order.
+ */
+let product: TestProduct;
+let tech2: ApiClient;
+
+beforeAll(async () => {
+  product = await startTestProduct({ LOGIN_RATE_LIMIT_PER_MINUTE: '3' });
+  // Windows are whole minutes: start early in one so that every attempt here falls in the same window.
+  const secondsLeft = 60 - new Date().getUTCSeconds();
+  if (secondsLeft < 40) await new Promise((resolve) => setTimeout(resolve, secondsLeft * 1000 + 200));
+  tech2 = await product.signedIn('tech2');
+});
+afterAll(async () => product.cleanup());
+
+const login = (username: string, password: string) => product.client().post('/api/auth/login', { username, password });
+
+describe('sign-in rate limits', () => {
+  it('answers 429 with Retry-After once an account is over its limit, before checking the password', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) expect((await login('ratelimited', 'wrong password here')).status).toBe(401);
+    const limited = await login('ratelimited', 'wrong password here');
+    expect(limited.status).toBe(429);
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(limited.body.detail).toBe(`Too many attempts. Try again in ${retryAfter} seconds.`);
+  });
+
+  it('limits password changes per account as well', async () => {
+    const attempt = () => tech2.post('/api/auth/password', { currentPassword: 'not my password', newPassword: 'a brand new phrase 1' });
+    expect((await attempt()).status).toBe(400);
+    expect((await attempt()).status).toBe(400);
+    expect((await attempt()).status).toBe(429);
+  });
+
+  it('lets other accounts from the same address through until the address is over five times the limit', async () => {
+    // So far this address has spent 1 + 4 + 3 = 8 of its 15 attempts in this window.
+    expect((await login('tech1', demoPassword)).status).toBe(200);
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 8; attempt++) statuses.push((await login(`someone${attempt}`, 'wrong password here')).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+  });
+});
