@@ -3,6 +3,6 @@ import './health.js';
 import './auth.js';
 import './users.js';
 import './labs.js';
-import './purge-sessions.js';
+import './purge-expired.js';
 import './openapi.js';
 import './not-found.js';

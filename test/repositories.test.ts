@@ -3,6 +3,7 @@ import { container } from '../shared/data/cosmos.js';
 import { DocumentChanged, DocumentExists } from '../shared/data/errors.js';
 import { createLab, listLabs, readLab, type LabDocument } from '../shared/data/labs-repository.js';
 import { writeWithAudit } from '../shared/data/audited-write.js';
+import { countAttempt, purgeOldAttemptCounters } from '../shared/data/attempt-counters.js';
 import { claimSignInFlow, createSession, purgeExpiredSessions, readSession, type SessionDocument } from '../shared/data/sessions-repository.js';
 import { changeUser, listUsers, readUser } from '../shared/data/users-repository.js';
 import { firstBrokenLink, type AuditEntry, type AuditEvent } from '../shared/domain/audit-chain.js';
@@ -121,5 +122,26 @@ describe('sessions', () => {
   it('lets each sign-in flow state be used once', async () => {
     await claimSignInFlow('state-1', 600);
     await expect(claimSignInFlow('state-1', 600)).rejects.toBeInstanceOf(DocumentExists);
+  });
+});
+
+describe('attempt counters', () => {
+  it('count per key and window, and old windows are purged', async () => {
+    const minute = 60_000;
+    const old = Date.parse('2026-11-22T10:00:00Z');
+    const current = Date.parse('2026-11-22T11:00:00Z');
+    expect(await countAttempt('test', 'key-a', old, 60)).toBe(1);
+    expect(await countAttempt('test', 'key-a', old, 60)).toBe(2);
+    expect(await countAttempt('test', 'key-b', old, 60)).toBe(1);
+    expect(await countAttempt('test', 'key-a', current, 60)).toBe(1);
+    expect(await purgeOldAttemptCounters(new Date(current - 10 * minute))).toBe(2);
+    expect(await countAttempt('test', 'key-a', current, 60)).toBe(2);
+    expect(await countAttempt('test', 'key-a', old, 60)).toBe(1);
+  });
+
+  it('never loses an increment when many attempts arrive at once', async () => {
+    const window = Date.parse('2026-11-22T12:00:00Z');
+    const counts = await Promise.all(Array.from({ length: 20 }, () => countAttempt('test', 'burst', window, 60)));
+    expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
   });
 });

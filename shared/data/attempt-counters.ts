@@ -4,6 +4,8 @@ import { container } from './cosmos.js';
 interface AttemptCounter {
   id: string;
   count: number;
+  /** Epoch milliseconds where the window begins. */
+  windowStart: number;
   ttl: number;
 }
 
@@ -23,12 +25,29 @@ export async function countAttempt(scope: string, key: string, windowStart: numb
       if ((error as { code?: number }).code !== 404) throw error;
     }
     try {
-      // Kept for two windows in real Cosmos; the local store has no TTL and keeps them (they are tiny).
-      await counters.items.create<AttemptCounter>({ id, count: 1, ttl: windowSeconds * 2 });
+      // Real Cosmos drops it after two windows; elsewhere purgeOldAttemptCounters does.
+      await counters.items.create<AttemptCounter>({ id, count: 1, windowStart, ttl: windowSeconds * 2 });
       return 1;
     } catch (error) {
       // Another instance created it first: increment theirs.
       if ((error as { code?: number }).code !== 409) throw error;
     }
   }
+}
+
+/** Deletes counters of windows that started before the cutoff; returns how many. */
+export async function purgeOldAttemptCounters(cutoff: Date): Promise<number> {
+  const counters = await container('attemptCounters');
+  const { resources } = await counters.items
+    .query<{ id: string }>({ query: 'SELECT c.id FROM c WHERE c.windowStart < @cutoff', parameters: [{ name: '@cutoff', value: cutoff.getTime() }] })
+    .fetchAll();
+  for (const { id } of resources) {
+    await counters
+      .item(id, id)
+      .delete()
+      .catch((error: { code?: number }) => {
+        if (error.code !== 404) throw error;
+      });
+  }
+  return resources.length;
 }
