@@ -3,5 +3,6 @@ import './index.js';
 import { startTelemetry } from '../shared/platform/telemetry.js';
 
 // Before the first invocation; loads nothing without a connection string. Invalid settings throw
-// here, so the host reports the one-line configuration error at start.
-void startTelemetry();
+// synchronously here, so the host reports the one-line configuration error at start; a telemetry
+// SDK that fails to load is only logged, since the API works without it.
+startTelemetry().catch((error: unknown) => console.error('Application Insights could not start', error));
