@@ -88,6 +88,16 @@ describe('seeing users', () => {
     expect((await manager.get('/api/users/admin')).status).toBe(404);
   });
 
+  it('answers 400, not 500, to a damaged continuation token', async () => {
+    const first = await admin.get<{ continuationToken: string | null }>('/api/users?includeDisabled=true');
+    expect(first.status).toBe(200);
+    for (const token of ['{"token":1}', '[]', '{"range":7}']) {
+      const response = await admin.get(`/api/users?continuationToken=${encodeURIComponent(token)}`);
+      expect(response.status, token).toBe(400);
+      expect((response.body.errors as { field: string }[])[0]?.field).toBe('continuationToken');
+    }
+  });
+
   it('hides disabled users unless asked, and filters by lab', async () => {
     await admin.post('/api/users', newUser('gone', 'LAB02'));
     expect((await admin.patch('/api/users/gone', { status: 'Disabled' })).status).toBe(200);

@@ -4,6 +4,7 @@ import type { AuthMethod, LabAccess, UserStatus } from '../schemas/users.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { retryWhileOvertaken } from './optimistic-retry.js';
+import { queryPage } from './paging.js';
 
 export interface UserDocument extends ChainOwner {
   id: string;
@@ -113,10 +114,11 @@ export async function listUsers(query: UserListQuery): Promise<{ users: UserDocu
   }
   if (!query.includeCompanyUsers) conditions.push('c.companyRole = null');
   if (!query.includeDisabled) conditions.push("c.status != 'Disabled'");
-  const iterator = (await container('users')).items.query<UserDocument>(
+  const page = await queryPage<UserDocument>(
+    await container('users'),
     { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.username`, parameters },
-    { maxItemCount: query.pageSize, ...(query.continuationToken ? { continuationToken: query.continuationToken } : {}) },
+    query.pageSize,
+    query.continuationToken,
   );
-  const page = await iterator.fetchNext();
-  return { users: page.resources, continuationToken: page.continuationToken ?? null };
+  return { users: page.items, continuationToken: page.continuationToken };
 }
