@@ -8,10 +8,10 @@ import { accessFromGroups } from '../domain/entra-groups.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { notFound } from '../platform/problems.js';
+import { selfActor, userEvent } from '../users/user-events.js';
 import { userView } from '../users/user-view.js';
 import { buildCookie, expiredCookie, readCookie } from './cookies.js';
 import { microsoftClient, microsoftSignInConfigured, redirectUriFor, signInScopes, startMicrosoftSignIn } from './microsoft.js';
-import { displayNameOf } from './principal.js';
 import { signToken, verifyToken } from './session-tokens.js';
 import { startSession } from './sessions.js';
 
@@ -92,8 +92,7 @@ async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<Use
   const primaryLabId = await choosePrimaryLab(existing, companyRole !== null, labAccess.map((access) => access.labId));
   const names = namesFrom(claims, username);
   const now = new Date().toISOString();
-  const actor = { username, displayName: displayNameOf({ ...names, username }) };
-  const base = { action: '', entityType: 'user', entityId: username, actor, at: now, requestId: facts.requestId, clientAddress: facts.clientAddress };
+  const actor = selfActor({ ...names, username });
   if (!existing) {
     const user: UserDocument = {
       id: username,
@@ -115,8 +114,8 @@ async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<Use
       entraObjectId: claims.oid,
     };
     const events: AuditEvent[] = [
-      { ...base, action: 'user.created', labIds: user.labIds, after: userView(user), reason: 'first Microsoft sign-in' },
-      { ...base, action: 'auth.login', labIds: user.labIds, reason: 'Microsoft' },
+      userEvent('user.created', user, actor, facts, { after: userView(user), reason: 'first Microsoft sign-in' }),
+      userEvent('auth.login', user, actor, facts, { reason: 'Microsoft' }),
     ];
     try {
       return (await createUser(user, events)).document;
@@ -129,16 +128,16 @@ async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<Use
     const next: UserDocument = { ...current, ...names, companyRole, labAccess, primaryLabId, labIds: labIdsOf(primaryLabId, labAccess), lastLoginAt: now };
     const events: AuditEvent[] = [];
     if (JSON.stringify([current.companyRole, current.labAccess, current.primaryLabId]) !== JSON.stringify([companyRole, labAccess, primaryLabId])) {
-      events.push({
-        ...base,
-        action: 'user.access.synced',
-        labIds: [...new Set([...current.labIds, ...next.labIds])],
-        before: { companyRole: current.companyRole, labAccess: current.labAccess, primaryLabId: current.primaryLabId },
-        after: { companyRole, labAccess, primaryLabId },
-        reason: 'Microsoft group membership',
-      });
+      events.push(
+        userEvent('user.access.synced', next, actor, facts, {
+          labIds: [...new Set([...current.labIds, ...next.labIds])],
+          before: { companyRole: current.companyRole, labAccess: current.labAccess, primaryLabId: current.primaryLabId },
+          after: { companyRole, labAccess, primaryLabId },
+          reason: 'Microsoft group membership',
+        }),
+      );
     }
-    events.push({ ...base, action: 'auth.login', labIds: next.labIds, reason: 'Microsoft' });
+    events.push(userEvent('auth.login', next, actor, facts, { reason: 'Microsoft' }));
     return { user: next, events };
   });
   if (!updated) throw new SignInRefused('Your account could not be found; try again.');

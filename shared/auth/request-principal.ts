@@ -2,6 +2,8 @@ import type { HttpRequest } from '@azure/functions';
 import { changeUser } from '../data/users-repository.js';
 import { passwordChangeDue } from '../domain/password-age.js';
 import { settings } from '../platform/config.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { userEvent } from '../users/user-events.js';
 import { actorOf, displayNameOf, grantsOf, type Principal } from './principal.js';
 import { resolveSession } from './sessions.js';
 
@@ -21,20 +23,9 @@ export async function authenticate(request: HttpRequest): Promise<Principal | nu
 }
 
 /** A refused request joins the caller's own audit chain, so probing leaves a trace. */
-export async function recordDeniedRequest(principal: Principal, what: string, reason: string, requestId: string): Promise<void> {
+export async function recordDeniedRequest(principal: Principal, what: string, reason: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>): Promise<void> {
   await changeUser(principal.username, (user) => ({
     user,
-    events: [
-      {
-        action: 'access.denied',
-        entityType: 'request',
-        entityId: what,
-        labIds: user.labIds,
-        actor: actorOf(principal),
-        at: new Date().toISOString(),
-        reason,
-        requestId,
-      },
-    ],
+    events: [{ ...userEvent('access.denied', user, actorOf(principal), facts, { reason }), entityType: 'request', entityId: what }],
   }));
 }

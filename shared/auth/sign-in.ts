@@ -1,14 +1,14 @@
 import type { Cookie } from '@azure/functions';
 import { deleteSession, deleteSessionsOf } from '../data/sessions-repository.js';
 import { appendToUnknownAccounts, changeUser, readUser, type UserDocument } from '../data/users-repository.js';
-import type { AuditEvent } from '../domain/audit-chain.js';
 import { brokenPasswordRules } from '../domain/password-rules.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, forbidden, HttpProblem, locked } from '../platform/problems.js';
 import type { SessionView } from '../schemas/auth.js';
 import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.js';
-import { actorOf, displayNameOf, type Principal } from './principal.js';
+import { actorOf, type Principal } from './principal.js';
+import { selfActor, userEvent } from '../users/user-events.js';
 import { RateLimiter } from './rate-limit.js';
 import { microsoftLogoutUrl } from './microsoft.js';
 import { sessionView } from './session-view.js';
@@ -20,20 +20,6 @@ const perAddress = new RateLimiter('password-attempts-per-address', () => settin
 
 /** Both an unknown name and a wrong password get exactly this answer. */
 const wrongCredentials = () => new HttpProblem(401, 'Sign-in failed', 'The username or password is incorrect.');
-
-function event(user: Pick<UserDocument, 'username' | 'firstName' | 'lastName' | 'labIds'>, action: string, facts: RequestFacts, extra: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    action,
-    entityType: 'user',
-    entityId: user.username,
-    labIds: user.labIds,
-    actor: { username: user.username, displayName: displayNameOf(user) },
-    at: new Date().toISOString(),
-    requestId: facts.requestId,
-    clientAddress: facts.clientAddress,
-    ...extra,
-  };
-}
 
 export async function limitSignInAttempts(username: string, facts: RequestFacts): Promise<void> {
   await Promise.all([perAddress.take(facts.clientAddress), perAccount.take(username)]);
@@ -48,10 +34,10 @@ export async function recordFailedPassword(username: string, facts: RequestFacts
     const failedLogins = user.failedLogins + 1;
     const locks = user.status === 'Active' && failedLogins >= settings().LOCKOUT_THRESHOLD;
     const next: UserDocument = { ...user, failedLogins, status: locks ? 'Locked' : user.status };
-    const events = [event(user, 'auth.login.failed', facts, { reason: `${context}: wrong password (${failedLogins} in a row)` })];
+    const events = [userEvent('auth.login.failed', user, selfActor(user), facts, { reason: `${context}: wrong password (${failedLogins} in a row)` })];
     if (locks) {
       events.push(
-        event(user, 'user.locked', facts, {
+        userEvent('user.locked', user, selfActor(user), facts, {
           before: { status: user.status },
           after: { status: 'Locked' },
           reason: `${failedLogins} failed sign-ins in a row`,
@@ -69,17 +55,9 @@ export async function signIn(username: string, password: string, facts: RequestF
   const correct = hash ? await verifyPassword(password, hash) : await verifyAgainstNothing(password);
   if (!found || !hash) {
     await appendToUnknownAccounts([
-      {
-        action: 'auth.login.failed',
-        entityType: 'user',
-        entityId: username,
-        labIds: found?.document.labIds ?? [],
-        actor: null,
-        at: new Date().toISOString(),
+      userEvent('auth.login.failed', { username, labIds: found?.document.labIds ?? [] }, null, facts, {
         reason: found ? 'account signs in with Microsoft' : 'no such account',
-        requestId: facts.requestId,
-        clientAddress: facts.clientAddress,
-      },
+      }),
     ]);
     throw wrongCredentials();
   }
@@ -89,7 +67,7 @@ export async function signIn(username: string, password: string, facts: RequestF
   }
   if (found.document.status !== 'Active') {
     const status = found.document.status;
-    await changeUser(username, (user) => ({ user, events: [event(user, 'auth.login.refused', facts, { reason: `account is ${status}` })] }));
+    await changeUser(username, (user) => ({ user, events: [userEvent('auth.login.refused', user, selfActor(user), facts, { reason: `account is ${status}` })] }));
     if (status === 'Locked') {
       throw locked('This account is locked after too many failed sign-ins. Ask a manager or an administrator to unlock it.');
     }
@@ -98,7 +76,7 @@ export async function signIn(username: string, password: string, facts: RequestF
   const rehashed = needsRehash(hash) ? await hashPassword(password) : null;
   const user = await changeUser(username, (current) => ({
     user: { ...current, failedLogins: 0, lastLoginAt: new Date().toISOString(), ...(rehashed ? { passwordHash: rehashed } : {}) },
-    events: [event(current, 'auth.login', facts, { reason: 'local password' })],
+    events: [userEvent('auth.login', current, selfActor(current), facts, { reason: 'local password' })],
   }));
   if (!user) throw wrongCredentials();
   const started = await startSession(user, facts.origin);
@@ -110,7 +88,7 @@ export async function signOut(facts: RequestFacts): Promise<{ cookie: Cookie; lo
   if (!resolved) return { cookie: endedSessionCookie(facts.origin), logoutUrl: null };
   const { session, user } = resolved;
   await deleteSession(session.username, session.id);
-  await changeUser(user.username, (current) => ({ user: current, events: [event(current, 'auth.logout', facts)] }));
+  await changeUser(user.username, (current) => ({ user: current, events: [userEvent('auth.logout', current, selfActor(current), facts)] }));
   const logoutUrl = session.authMethod === 'microsoft' ? await microsoftLogoutUrl(facts.origin, session.logoutHint) : null;
   return { cookie: endedSessionCookie(facts.origin), logoutUrl };
 }
@@ -145,7 +123,7 @@ export async function changeOwnPassword(principal: Principal, currentPassword: s
   const passwordHash = await hashPassword(newPassword);
   await changeUser(principal.username, (user) => ({
     user: { ...user, passwordHash, passwordChangedAt: new Date().toISOString(), requirePasswordChange: false, failedLogins: 0 },
-    events: [{ ...event(user, 'user.password.changed', facts), actor: actorOf(principal), reason: 'changed by the user' }],
+    events: [userEvent('user.password.changed', user, actorOf(principal), facts, { reason: 'changed by the user' })],
   }));
   // Anyone else holding a session of this account loses it with the old password.
   await deleteSessionsOf(principal.username, principal.session.id);

@@ -180,7 +180,7 @@ export function pipeline(declaration: HttpDeclaration) {
     } catch (error) {
       if (error instanceof HttpProblem) {
         if (error.status === 403 && facts.principal) {
-          await recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, requestId).catch(
+          await recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, facts).catch(
             (auditError: unknown) => context.error('Could not audit a denied request', auditError),
           );
         }

@@ -13,23 +13,11 @@ import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound } from '../platform/problems.js';
 import { companyRoles, type CompanyRole, type LabRole } from '../schemas/common.js';
 import type { CreateUser, LabAccess, UpdateUser, User } from '../schemas/users.js';
+import { userEvent } from './user-events.js';
 import { changedFields, userView } from './user-view.js';
 
 /** Who acts when the product itself writes (the demo seed). */
 export const systemActor: AuditActor = { username: 'system', displayName: 'EquipManSys' };
-
-function userEvent(action: string, user: UserDocument, actor: AuditActor, facts: Pick<RequestFacts, 'requestId'> | null, extra: Partial<AuditEvent>): AuditEvent {
-  return {
-    action,
-    entityType: 'user',
-    entityId: user.username,
-    labIds: user.labIds,
-    actor,
-    at: new Date().toISOString(),
-    ...(facts ? { requestId: facts.requestId } : {}),
-    ...extra,
-  };
-}
 
 export function assertMayReadUsers(principal: Principal): void {
   if (!canAnywhere(principal, 'users', 'read')) throw forbidden('Your role does not give access to users.');

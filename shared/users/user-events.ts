@@ -1,0 +1,29 @@
+import { displayNameOf } from '../auth/principal.js';
+import type { UserDocument } from '../data/users-repository.js';
+import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+
+/** The user acting on their own account (signing in, changing their password). */
+export function selfActor(user: Pick<UserDocument, 'username' | 'firstName' | 'lastName'>): AuditActor {
+  return { username: user.username, displayName: displayNameOf(user) };
+}
+
+/** An audit event about a user account; `facts` is null when the product itself acts (the demo seed). */
+export function userEvent(
+  action: string,
+  user: Pick<UserDocument, 'username' | 'labIds'>,
+  actor: AuditActor | null,
+  facts: Pick<RequestFacts, 'requestId' | 'clientAddress'> | null,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent {
+  return {
+    action,
+    entityType: 'user',
+    entityId: user.username,
+    labIds: user.labIds,
+    actor,
+    at: new Date().toISOString(),
+    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
+    ...extra,
+  };
+}
