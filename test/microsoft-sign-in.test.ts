@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApiClient } from './helpers/api-client.js';
+import { ApiClient, type ApiResponse } from './helpers/api-client.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 
 /**
@@ -108,6 +108,13 @@ function sessionCookieSet(response: { setCookies: string[] }): boolean {
   return response.setCookies.some((line) => line.startsWith('ems_session=') && !/Max-Age=0/.test(line));
 }
 
+/** A refused sign-in: back to the app with the reason in words, and no session. */
+function expectRefused(response: ApiResponse, reason: string): void {
+  expect(response.status).toBe(302);
+  expect(decodeURIComponent(response.headers.get('location')!)).toContain(reason);
+  expect(sessionCookieSet(response)).toBe(false);
+}
+
 describe('Microsoft sign-in', () => {
   it('signs a user in with PKCE, provisions them and maps every group to lab access', async () => {
     const flow = await startFlow();
@@ -134,18 +141,14 @@ describe('Microsoft sign-in', () => {
     const forged = new URL(flow.callback);
     forged.searchParams.set('state', 'forged-state');
     const response = await finish(flow, forged);
-    expect(response.status).toBe(302);
-    expect(decodeURIComponent(response.headers.get('location')!)).toContain('expired or was started in another browser');
-    expect(sessionCookieSet(response)).toBe(false);
+    expectRefused(response, 'expired or was started in another browser');
   });
 
   it('refuses an ID token with the wrong nonce', async () => {
     claimsForNextToken.nonce = 'not-the-nonce-we-sent';
     const flow = await startFlow();
     const response = await finish(flow);
-    expect(response.status).toBe(302);
-    expect(decodeURIComponent(response.headers.get('location')!)).toContain('nonce_mismatch');
-    expect(sessionCookieSet(response)).toBe(false);
+    expectRefused(response, 'nonce_mismatch');
     expect((await flow.client.get('/api/auth/me')).status).toBe(401);
   });
 
@@ -156,9 +159,7 @@ describe('Microsoft sign-in', () => {
     const attacker = new ApiClient(product.url);
     cookiesBefore.forEach((value, name) => attacker.cookies.set(name, value));
     const replay = await attacker.get(`${flow.callback.pathname}${flow.callback.search}`);
-    expect(replay.status).toBe(302);
-    expect(decodeURIComponent(replay.headers.get('location')!)).toContain('already used');
-    expect(sessionCookieSet(replay)).toBe(false);
+    expectRefused(replay, 'already used');
   });
 
   it('tells a user in no mapped group that they have no access, and starts no session', async () => {
@@ -167,9 +168,7 @@ describe('Microsoft sign-in', () => {
     claimsForNextToken.preferred_username = 'outsider@contoso.example';
     const flow = await startFlow();
     const response = await finish(flow);
-    expect(response.status).toBe(302);
-    expect(decodeURIComponent(response.headers.get('location')!)).toContain('not in any group that gives access');
-    expect(sessionCookieSet(response)).toBe(false);
+    expectRefused(response, 'not in any group that gives access');
     const admin = new ApiClient(product.url);
     await admin.login('admin', 'Entra-Test-Demo-Password-1');
     expect((await admin.get('/api/users/outsider@contoso.example')).status).toBe(404);
@@ -191,7 +190,6 @@ describe('Microsoft sign-in', () => {
     claimsForNextToken.oid = '00000000-0000-0000-0000-00000000c003';
     const flow = await startFlow();
     const response = await finish(flow);
-    expect(decodeURIComponent(response.headers.get('location')!)).toContain('belongs to another account');
-    expect(sessionCookieSet(response)).toBe(false);
+    expectRefused(response, 'belongs to another account');
   });
 });
