@@ -51,6 +51,18 @@ describe('adding users', () => {
     const fields = response.body.errors.map((error) => error.field).sort();
     expect(fields).toEqual(['(body)', 'firstName', 'lastName', 'primaryLabId', 'role', 'username']);
     expect(response.body.errors.find((error) => error.field === 'role')?.message).toBe('must be Administrator, Global Audit, Manager, Local Audit or Technician');
+    expect(response.body.errors.find((error) => error.field === 'lastName')?.message).toBe('is required');
+  });
+
+  it('says which kind of value a field wants', async () => {
+    const response = await admin.post<{ errors: { field: string; message: string }[] }>('/api/users', { ...newUser('typed'), firstName: 7, requirePasswordChange: 'yes' });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { field: 'firstName', message: 'must be text' },
+      { field: 'requirePasswordChange', message: 'must be true or false' },
+    ]);
+    const notAnObject = await admin.post<{ errors: { field: string; message: string }[] }>('/api/users', [1, 2]);
+    expect(notAnObject.body.errors).toEqual([{ field: '(body)', message: 'must be a JSON object' }]);
   });
 
   it('refuses a weak temporary password and an unknown lab', async () => {

@@ -1,5 +1,19 @@
 import { z } from 'zod';
 
+const articles: Record<string, string> = { object: 'a JSON object', array: 'a list', string: 'text', number: 'a number', boolean: 'true or false', int: 'a whole number' };
+
+/**
+ * Messages a person can act on for the mistakes every schema shares: a missing field says so, and a
+ * value of the wrong kind says which kind is wanted. Schemas give their own messages for the rest.
+ */
+z.config({
+  customError: (issue) => {
+    if (issue.code !== 'invalid_type') return undefined;
+    if (issue.input === undefined) return 'is required';
+    return `must be ${articles[issue.expected] ?? issue.expected}`;
+  },
+});
+
 export const labIdSchema = z
   .string()
   .regex(/^[A-Z0-9-]{2,10}$/, { message: 'must be 2 to 10 capital letters, digits or hyphens, e.g. LAB01' });
