@@ -6,7 +6,6 @@ import { createLocalUser, systemActor, writeLabAccess } from '../shared/users/ma
 export interface DemoSeedResult {
   password: string;
   usernames: string[];
-  created: boolean;
 }
 
 const demoLabs = [
@@ -33,22 +32,19 @@ const demoUsers: Omit<CreateUser, 'password'>[] = [
 
 /** The demo company of SPEC §8. Adds only what is missing, so it is safe on every start. */
 export async function seedDemoCompany(password: string): Promise<DemoSeedResult> {
-  let created = false;
   for (const lab of demoLabs) {
     if (await labExists(lab.labId)) continue;
     await addLab(systemActor, { ...lab, active: true }, null);
-    created = true;
   }
   await Promise.all(
     demoUsers.map(async (user) => {
       if (await readUser(user.username)) return;
       await createLocalUser(null, { ...user, password }, null);
-      created = true;
-    }),
+      }),
   );
   const manager = await readUser('manager1');
   if (manager && !manager.document.labAccess.some((access) => access.labId === 'LAB02')) {
     await writeLabAccess(systemActor, 'manager1', 'LAB02', 'Manager', null);
   }
-  return { password, usernames: demoUsers.map((user) => user.username), created };
+  return { password, usernames: demoUsers.map((user) => user.username) };
 }

@@ -61,10 +61,6 @@ export function microsoftClient(): Promise<{ client: ConfidentialClientApplicati
   return pendingClient;
 }
 
-export function forgetMicrosoftClient(): void {
-  pendingClient = undefined;
-}
-
 export function redirectUriFor(origin: string): string {
   const publicOrigin = settings().PUBLIC_ORIGINS?.[0];
   return `${publicOrigin ? new URL(publicOrigin).origin : origin}${callbackPath}`;
