@@ -40,7 +40,7 @@ export async function seedDemoCompany(password: string): Promise<DemoSeedResult>
     demoUsers.map(async (user) => {
       if (await readUser(user.username)) return;
       await createLocalUser(null, { ...user, password }, null);
-      }),
+    }),
   );
   const manager = await readUser('manager1');
   if (manager && !manager.document.labAccess.some((access) => access.labId === 'LAB02')) {
