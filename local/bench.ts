@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureStore } from './bench/store.js';
+import { median, timed } from './bench/timing.js';
 import { startLocalProduct } from './product.js';
 
 /**
@@ -9,22 +11,21 @@ import { startLocalProduct } from './product.js';
  */
 const password = 'Benchmark-Password-2026';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function timed(work: () => Promise<unknown>, runs: number): Promise<number[]> {
-  const times: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
-  return times;
+function printStore(figures: Awaited<ReturnType<typeof measureStore>>): void {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  console.log('Embedded store: a lab-scoped 20-row dashboard query, and one lab read in 500-row pages (10 labs)');
+  console.log(`  20-row query at 10,000 / 60,000 documents:        ${ms(figures.query20.at10k)} / ${ms(figures.query20.at60k)}`);
+  console.log(`  20-row query at 60,000, without corrections:      ${ms(figures.query20.uncorrectedAt60k)}`);
+  console.log(`    speed-up at 60,000:                             ${figures.speedupAt60k.toFixed(0)}x`);
+  console.log(`  500-row pages at 10,000 / 60,000 documents:       ${ms(figures.paged500.at10k)} / ${ms(figures.paged500.at60k)}`);
+  console.log(`  500-row pages at 10,000, without corrections:     ${ms(figures.paged500.uncorrectedAt10k)}`);
+  console.log(`  lab held at 1,000 while the container holds 10,000 / 60,000: ${ms(figures.labHeldAt1k.at10k)} / ${ms(figures.labHeldAt1k.at60k)}`);
+  console.log(`    growth with the partition (6,000 / 1,000 per lab): ${figures.growthWithPartition.toFixed(2)}`);
+  console.log(`    growth with the container (60,000 / 10,000):       ${figures.growthWithContainer.toFixed(2)}`);
 }
 
 async function main(): Promise<void> {
+  printStore(await measureStore((line) => console.log(line)));
   const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-'));
   Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000', LOCKOUT_THRESHOLD: '100' });
   const startedAt = performance.now();

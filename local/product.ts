@@ -10,7 +10,7 @@ import { startTelemetry } from '../shared/platform/telemetry.js';
 import { registeredTimers } from '../shared/platform/registry.js';
 import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
 import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';
-import { startEmbeddedCosmos, type EmbeddedCosmos } from './embedded-cosmos.js';
+import { startEmbeddedCosmos, type EmbeddedCosmos } from './embedded-store/server.js';
 import { createHttpHost } from './http-host.js';
 import { loadStaticWebAppConfig } from './static-files.js';
 import { readSnapshot, removeInterruptedWrites, restoreSnapshot, snapshotPath, takeSnapshot, writeFileAtomically } from './snapshot.js';

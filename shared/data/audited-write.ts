@@ -21,10 +21,9 @@ export interface AuditedWrite<T extends ChainOwner> {
 }
 
 /**
- * Writes a change and the audit entries describing it as one transactional batch in one partition.
- * The owner document goes first and is conditional (create, or replace on its ETag), so concurrent
- * writers are serialised by it and the embedded store, whose batches are not atomic, stops at the
- * first operation when it loses the race.
+ * Writes a change and the audit entries describing it as one transactional batch in one partition:
+ * all of it or none of it. The owner document goes first and is conditional (create, or replace on
+ * its ETag), so concurrent writers are serialised by it and a lost race fails at the first operation.
  */
 export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T>): Promise<{ owner: T; etag: string }> {
   const [field, value] = write.partition;
@@ -38,12 +37,20 @@ export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T
     ...entries.map((entry): OperationInput => ({ operationType: 'Create', resourceBody: entry as unknown as JSONObject, partitionKey: value })),
   ];
   const response = await (await container(write.container)).items.batch(operations, value);
-  const first = response.result?.[0];
-  if (first?.statusCode === 409) throw new DocumentExists(`${owner.id} already exists`);
-  if (first?.statusCode === 412) throw new DocumentChanged(`${owner.id} changed since it was read`);
-  const failed = response.result?.find((result) => result.statusCode >= 400);
-  if (!first?.eTag || failed) throw new Error(`Audited write of ${owner.id} failed with status ${failed?.statusCode ?? response.code}`);
-  return { owner, etag: first.eTag };
+  assertBatchSucceeded(response.result ?? [], owner.id, response.code);
+  return { owner, etag: response.result![0]!.eTag! };
+}
+
+/**
+ * A failed batch names its failing operation; the others answer 424. A conflict anywhere (the owner
+ * created twice, or a chain entry another writer appended first) and a stale ETag mean the caller was
+ * overtaken and may read again.
+ */
+export function assertBatchSucceeded(results: readonly { statusCode: number; eTag?: string }[], what: string, code?: number): void {
+  const failing = results.find((result) => result.statusCode >= 400 && result.statusCode !== 424) ?? results.find((result) => result.statusCode >= 400);
+  if (failing?.statusCode === 409) throw new DocumentExists(`${what} already exists`);
+  if (failing?.statusCode === 412) throw new DocumentChanged(`${what} changed since it was read`);
+  if (failing || !results[0]?.eTag) throw new Error(`The write of ${what} failed with status ${failing?.statusCode ?? code}`);
 }
 
 const systemProperties = ['_rid', '_self', '_etag', '_ts', '_attachments'] as const;

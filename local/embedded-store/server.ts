@@ -1,6 +1,7 @@
 import { createHttpServer } from '@vercel/cosmosdb-server';
 import type { AddressInfo } from 'node:net';
-import type { CosmosConnection } from '../shared/data/cosmos.js';
+import type { CosmosConnection } from '../../shared/data/cosmos.js';
+import { applyEmbeddedStoreCorrections } from './corrections.js';
 
 export interface EmbeddedCosmos {
   connection: CosmosConnection;
@@ -9,8 +10,12 @@ export interface EmbeddedCosmos {
   close: () => Promise<void>;
 }
 
-/** The Cosmos-compatible store, in this process, on loopback only. */
-export async function startEmbeddedCosmos(): Promise<EmbeddedCosmos> {
+/**
+ * The Cosmos-compatible store, in this process, on loopback only, with the corrections that make it
+ * behave like Cosmos DB where the product depends on it (see corrections.ts).
+ */
+export async function startEmbeddedCosmos(options: { corrected?: boolean } = {}): Promise<EmbeddedCosmos> {
+  if (options.corrected !== false) applyEmbeddedStoreCorrections();
   const server = createHttpServer({ keepAlive: true });
   const listeners: (() => void)[] = [];
   server.on('request', (request) => {

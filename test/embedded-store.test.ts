@@ -1,0 +1,234 @@
+import { CosmosClient, type Container, type OperationInput, type PartitionKey } from '@azure/cosmos';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertCorrectedVersions, correctedVersions } from '../local/embedded-store/corrections.js';
+import { startEmbeddedCosmos, type EmbeddedCosmos } from '../local/embedded-store/server.js';
+
+/**
+ * The embedded store, over HTTP through the real SDK, behaves as Cosmos DB does where the product
+ * depends on it: partition-scoped queries, paging, conditional writes and atomic batches.
+ */
+let store: EmbeddedCosmos;
+let client: CosmosClient;
+let labs: Container;
+
+interface Doc {
+  id: string;
+  labId: string;
+  n: number;
+  kind: string;
+  tags?: string[];
+}
+
+const labIds = ['LAB01', 'LAB02', 'LAB03'];
+
+beforeAll(async () => {
+  store = await startEmbeddedCosmos();
+  client = new CosmosClient({ endpoint: store.connection.endpoint, key: store.connection.key, connectionPolicy: { enableEndpointDiscovery: false } });
+  const { database } = await client.databases.createIfNotExists({ id: 'behaviour' });
+  ({ container: labs } = await database.containers.createIfNotExists({ id: 'labs', partitionKey: { paths: ['/labId'] } }));
+  for (const labId of labIds) {
+    const operations: OperationInput[] = Array.from({ length: 50 }, (_, n) => ({
+      operationType: 'Create',
+      partitionKey: labId,
+      resourceBody: { id: `${labId}-${n}`, labId, n, kind: n % 2 === 0 ? 'even' : 'odd', tags: [`t${n % 3}`] },
+    }));
+    const response = await labs.items.batch(operations, labId);
+    expect(response.result?.every((result) => result.statusCode === 201)).toBe(true);
+  }
+});
+
+afterAll(async () => {
+  client?.dispose();
+  await store?.close();
+});
+
+describe('partition-scoped reads', () => {
+  it('a query with a partition key and no filter on it returns only that partition', async () => {
+    const { resources } = await labs.items.query<Doc>('SELECT * FROM c', { partitionKey: 'LAB01' }).fetchAll();
+    expect(resources).toHaveLength(50);
+    expect(new Set(resources.map((doc) => doc.labId))).toEqual(new Set(['LAB01']));
+  });
+
+  it('readAll and COUNT are scoped by the partition key', async () => {
+    const { resources } = await labs.items.readAll<Doc>({ partitionKey: 'LAB02' }).fetchAll();
+    expect(resources.map((doc) => doc.labId).every((labId) => labId === 'LAB02')).toBe(true);
+    expect(resources).toHaveLength(50);
+    const { resources: count } = await labs.items.query<number>('SELECT VALUE COUNT(1) FROM c', { partitionKey: 'LAB03' }).fetchAll();
+    expect(count).toEqual([50]);
+    const { resources: all } = await labs.items.query<number>('SELECT VALUE COUNT(1) FROM c').fetchAll();
+    expect(all).toEqual([150]);
+  });
+
+  it('60 concurrent queries on different partitions each get only their own documents', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, async (_, index) => {
+        const labId = labIds[index % labIds.length]!;
+        const { resources } = await labs.items
+          .query<Doc>({ query: 'SELECT * FROM c WHERE c.kind = @kind ORDER BY c.n', parameters: [{ name: '@kind', value: 'even' }] }, { partitionKey: labId })
+          .fetchAll();
+        return { labId, resources };
+      }),
+    );
+    for (const { labId, resources } of answers) {
+      expect(resources.map((doc) => doc.id)).toEqual(Array.from({ length: 25 }, (_, i) => `${labId}-${i * 2}`));
+    }
+  });
+
+  it('queries with JOIN, projections and aggregates give the same rows as before the corrections', async () => {
+    const { resources: joined } = await labs.items
+      .query<{ id: string; tag: string }>("SELECT c.id, t AS tag FROM c JOIN t IN c.tags WHERE t = 't1' AND c.n < 5", { partitionKey: 'LAB01' })
+      .fetchAll();
+    expect(joined.map((row) => row.id).sort()).toEqual(['LAB01-1', 'LAB01-4']);
+    const { resources: projected } = await labs.items.query<{ n: number }>('SELECT c.n, c.missing FROM c WHERE c.n < 2', { partitionKey: 'LAB02' }).fetchAll();
+    expect(projected.sort((a, b) => a.n - b.n)).toEqual([{ n: 0 }, { n: 1 }]);
+    const { resources: total } = await labs.items.query<number>('SELECT VALUE SUM(c.n) FROM c', { partitionKey: 'LAB03' }).fetchAll();
+    expect(total).toEqual([(49 * 50) / 2]);
+  });
+});
+
+describe('ordering and paging', () => {
+  it('ORDER BY sorts within a partition and across partitions', async () => {
+    const { resources: one } = await labs.items.query<Doc>('SELECT * FROM c ORDER BY c.n DESC', { partitionKey: 'LAB02' }).fetchAll();
+    expect(one.map((doc) => doc.n)).toEqual(Array.from({ length: 50 }, (_, i) => 49 - i));
+    const { resources: every } = await labs.items.query<Doc>('SELECT * FROM c ORDER BY c.n').fetchAll();
+    expect(every).toHaveLength(150);
+    expect(every.map((doc) => doc.n)).toEqual([...every.map((doc) => doc.n)].sort((a, b) => a - b));
+  });
+
+  it('pages resume from a saved continuation token, in a new iterator, without gaps or repeats', async () => {
+    const query = 'SELECT * FROM c ORDER BY c.n';
+    const first = await labs.items.query<Doc>(query, { partitionKey: 'LAB03', maxItemCount: 20 }).fetchNext();
+    expect(first.resources.map((doc) => doc.n)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const saved = first.continuationToken!;
+    expect(saved).toBeTruthy();
+    const seen = [...first.resources];
+    let token: string | undefined = saved;
+    while (token) {
+      const page = await labs.items.query<Doc>(query, { partitionKey: 'LAB03', maxItemCount: 20, continuationToken: token }).fetchNext();
+      seen.push(...page.resources);
+      token = page.continuationToken;
+    }
+    expect(seen.map((doc) => doc.n)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const again = await labs.items.query<Doc>(query, { partitionKey: 'LAB03', maxItemCount: 20, continuationToken: saved }).fetchNext();
+    expect(again.resources.map((doc) => doc.n)).toEqual(Array.from({ length: 20 }, (_, i) => i + 20));
+  });
+
+  it('a damaged continuation token is refused with 400', async () => {
+    const attempt = labs.items.query<Doc>('SELECT * FROM c', { partitionKey: 'LAB01', maxItemCount: 5, continuationToken: 'not-a-token' }).fetchNext();
+    await expect(attempt).rejects.toMatchObject({ code: 400 });
+  });
+
+  it('a query the engine cannot parse is a 400, not a server error', async () => {
+    await expect(labs.items.query('SELECT FROM WHERE', { partitionKey: 'LAB01' }).fetchAll()).rejects.toMatchObject({ code: 400 });
+  });
+});
+
+describe('conditional writes', () => {
+  it('a stale If-Match is refused with 412 for replace, delete and patch', async () => {
+    const { resource, etag } = await labs.items.create<Doc>({ id: 'conditional', labId: 'LAB01', n: 1, kind: 'odd' });
+    await labs.item('conditional', 'LAB01').replace({ ...resource!, n: 2 });
+    const stale = { accessCondition: { type: 'IfMatch', condition: etag! } };
+    await expect(labs.item('conditional', 'LAB01').replace({ ...resource!, n: 3 }, stale)).rejects.toMatchObject({ code: 412 });
+    await expect(labs.item('conditional', 'LAB01').patch([{ op: 'incr', path: '/n', value: 1 }], stale)).rejects.toMatchObject({ code: 412 });
+    await expect(labs.item('conditional', 'LAB01').delete(stale)).rejects.toMatchObject({ code: 412 });
+    const { resource: current } = await labs.item('conditional', 'LAB01').read<Doc>();
+    expect(current?.n).toBe(2);
+  });
+
+  it('a duplicate id is a 409 in the same partition and a 201 in another', async () => {
+    await expect(labs.items.create({ id: 'LAB01-0', labId: 'LAB01', n: 0, kind: 'even' })).rejects.toMatchObject({ code: 409 });
+    const { statusCode } = await labs.items.create({ id: 'LAB01-0', labId: 'LAB02', n: 0, kind: 'even' });
+    expect(statusCode).toBe(201);
+  });
+
+  it('string, number, boolean and null partition keys each scope reads and queries', async () => {
+    const { database } = await client.databases.createIfNotExists({ id: 'behaviour' });
+    const { container } = await database.containers.createIfNotExists({ id: 'keys', partitionKey: { paths: ['/key'] } });
+    const keys: PartitionKey[] = ['text', 7, true, null];
+    for (const key of keys) {
+      await container.items.create({ id: 'same-id', key });
+      await container.items.create({ id: `other-${String(key)}`, key });
+    }
+    for (const key of keys) {
+      const { resource } = await container.item('same-id', key).read<{ key: unknown }>();
+      expect(resource?.key).toEqual(key);
+      const { resources } = await container.items.query<{ key: unknown }>('SELECT * FROM c', { partitionKey: key }).fetchAll();
+      expect(resources).toHaveLength(2);
+      expect(resources.every((doc) => doc.key === key)).toBe(true);
+    }
+  });
+});
+
+describe('transactional batches', () => {
+  it('answers each operation of a successful batch with its status and ETag', async () => {
+    const response = await labs.items.batch(
+      [
+        { operationType: 'Create', partitionKey: 'LAB02', resourceBody: { id: 'batch-a', labId: 'LAB02', n: 1, kind: 'odd' } },
+        { operationType: 'Upsert', partitionKey: 'LAB02', resourceBody: { id: 'batch-b', labId: 'LAB02', n: 2, kind: 'even' } },
+        { operationType: 'Read', partitionKey: 'LAB02', id: 'LAB02-3' },
+      ],
+      'LAB02',
+    );
+    expect(response.result?.map((result) => result.statusCode)).toEqual([201, 201, 200]);
+    expect(response.result?.every((result) => typeof result.eTag === 'string')).toBe(true);
+  });
+
+  it('is all or nothing: a failing operation keeps its status, the others answer 424 and nothing remains', async () => {
+    const { resource: before, etag } = await labs.item('LAB02-4', 'LAB02').read<Doc>();
+    const response = await labs.items.batch(
+      [
+        { operationType: 'Replace', partitionKey: 'LAB02', id: 'LAB02-4', ifMatch: etag!, resourceBody: { ...before!, n: 400 } },
+        { operationType: 'Create', partitionKey: 'LAB02', resourceBody: { id: 'batch-new', labId: 'LAB02', n: 9, kind: 'odd' } },
+        { operationType: 'Delete', partitionKey: 'LAB02', id: 'LAB02-5' },
+        { operationType: 'Create', partitionKey: 'LAB02', resourceBody: { id: 'LAB02-6', labId: 'LAB02', n: 6, kind: 'even' } },
+        { operationType: 'Create', partitionKey: 'LAB02', resourceBody: { id: 'batch-after', labId: 'LAB02', n: 10, kind: 'even' } },
+      ],
+      'LAB02',
+    );
+    expect(response.result?.map((result) => result.statusCode)).toEqual([424, 424, 424, 409, 424]);
+    const { resource: after, etag: etagAfter } = await labs.item('LAB02-4', 'LAB02').read<Doc>();
+    expect(after?.n).toBe(4);
+    expect(etagAfter).toBe(etag);
+    expect((await labs.item('batch-new', 'LAB02').read()).statusCode).toBe(404);
+    expect((await labs.item('LAB02-5', 'LAB02').read()).statusCode).toBe(200);
+    const { resources } = await labs.items.query<number>('SELECT VALUE COUNT(1) FROM c WHERE c.n = 400', { partitionKey: 'LAB02' }).fetchAll();
+    expect(resources).toEqual([0]);
+  });
+
+  it('accepts Patch inside a batch, with If-Match', async () => {
+    const { etag } = await labs.item('LAB03-1', 'LAB03').read<Doc>();
+    const response = await labs.items.batch(
+      [
+        { operationType: 'Patch', partitionKey: 'LAB03', id: 'LAB03-1', ifMatch: etag!, resourceBody: { operations: [{ op: 'incr', path: '/n', value: 100 }] } },
+        { operationType: 'Create', partitionKey: 'LAB03', resourceBody: { id: 'patched-with', labId: 'LAB03', n: 0, kind: 'even' } },
+      ],
+      'LAB03',
+    );
+    expect(response.result?.map((result) => result.statusCode)).toEqual([200, 201]);
+    expect((await labs.item('LAB03-1', 'LAB03').read<Doc>()).resource?.n).toBe(101);
+    const stale = await labs.items.batch(
+      [{ operationType: 'Patch', partitionKey: 'LAB03', id: 'LAB03-1', ifMatch: etag!, resourceBody: { operations: [{ op: 'incr', path: '/n', value: 100 }] } }],
+      'LAB03',
+    );
+    expect(stale.result?.[0]?.statusCode).toBe(412);
+    expect((await labs.item('LAB03-1', 'LAB03').read<Doc>()).resource?.n).toBe(101);
+  });
+});
+
+describe('version pin', () => {
+  it('names the package and both versions when an installed version differs', () => {
+    expect(() => assertCorrectedVersions(() => '9.9.9')).toThrow(
+      `fit @vercel/cosmosdb-server ${correctedVersions['@vercel/cosmosdb-server']}, but 9.9.9 is installed`,
+    );
+    expect(() => assertCorrectedVersions()).not.toThrow();
+  });
+
+  it('no longer generates code that copies the accumulator for every row', () => {
+    const require = createRequire(import.meta.url);
+    const query = (require('@zeit/cosmosdb-query') as { default: (sql: string) => { code: string } }).default;
+    const code = query('SELECT c.id, t FROM c JOIN t IN c.tags WHERE c.labId = @lab').code;
+    expect(code).toContain('$.push(');
+    expect(code).not.toContain('[...$');
+  });
+});
