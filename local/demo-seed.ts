@@ -2,6 +2,7 @@ import { readUser } from '../shared/data/users-repository.js';
 import { addLab, labExists } from '../shared/labs/manage-labs.js';
 import type { CreateUser } from '../shared/schemas/users.js';
 import { createLocalUser, systemActor, writeLabAccess } from '../shared/users/manage-users.js';
+import { seedDemoCatalog } from './demo-catalog.js';
 
 export interface DemoSeedResult {
   password: string;
@@ -42,6 +43,7 @@ export async function seedDemoCompany(password: string): Promise<DemoSeedResult>
       await createLocalUser(null, { ...user, password }, null);
     }),
   );
+  await seedDemoCatalog();
   const manager = await readUser('manager1');
   if (manager && !manager.document.labAccess.some((access) => access.labId === 'LAB02')) {
     await writeLabAccess(systemActor, 'manager1', 'LAB02', 'Manager', null);

@@ -46,6 +46,11 @@ let product: TestProduct;
 let admin: ApiClient;
 const sessions = new Map<Caller, ApiClient>();
 let labCounter = 0;
+let machineCounter = 0;
+/** The machine the last `prepare` registered, per scope, for rows that use one up (transfers). */
+const preparedMachine: Record<'own' | 'other', string> = { own: '', other: '' };
+const readers = matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'deny');
+const administratorsOnly = matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny');
 
 const target = (scope: Scope) => (scope === 'own' ? 'matrixown' : 'matrixother');
 const lab = (scope: Scope) => (scope === 'own' ? 'LAB01' : 'LAB03');
@@ -87,7 +92,66 @@ const rows: Row[] = [
     request: (c) => c.post('/api/labs', { labId: `MX${++labCounter}`, name: 'Matrix lab' }),
     expected: matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny'),
   },
+  { endpoint: 'equipmentClassesList', scope: 'any', request: (c) => c.get('/api/equipment-classes'), expected: matrix('sign-in', 'allow', 'allow', 'deny', 'deny', 'deny') },
+  { endpoint: 'equipmentClassesCreate', scope: 'any', request: (c) => c.post('/api/equipment-classes', { name: `Matrix class ${++labCounter}` }), expected: administratorsOnly },
+  { endpoint: 'modelsList', scope: 'any', request: (c) => c.get('/api/models'), expected: readers },
+  { endpoint: 'modelsGet', scope: 'any', request: (c) => c.get('/api/models/Form%203B'), expected: readers },
+  {
+    endpoint: 'modelsCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/models', { modelId: `Matrix model ${++labCounter}`, manufacturer: 'Acme', equipmentClass: 'Mill', frequencies: {} }),
+    expected: administratorsOnly,
+  },
+  {
+    endpoint: 'modelsReplace',
+    scope: 'any',
+    request: async (c) => {
+      const { body } = await admin.get<{ version: number }>('/api/models/Matrix%20replace');
+      return c.put('/api/models/Matrix%20replace', { version: body.version, manufacturer: `Acme ${++labCounter}`, equipmentClass: 'Mill', frequencies: {} });
+    },
+    expected: administratorsOnly,
+  },
   ...(['own', 'other'] as const).flatMap((scope): Row[] => [
+    {
+      endpoint: 'equipmentList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment`),
+      expected: scope === 'own' ? readers : matrix('sign-in', 'allow', 'allow', 'deny', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'equipmentGet',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}`),
+      expected: scope === 'own' ? readers : matrix('sign-in', 'allow', 'allow', 'deny', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'equipmentHistory',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/history`),
+      expected: scope === 'own' ? readers : matrix('sign-in', 'allow', 'allow', 'deny', 'deny', 'deny'),
+    },
+    {
+      endpoint: 'equipmentCreate',
+      scope,
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment`, { serialNumber: `MX-${scope}-${++machineCounter}`, modelId: 'Form 3B' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'equipmentUpdate',
+      scope,
+      request: (c) => c.patch(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}`, { status: 'In Service' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'equipmentTransfer',
+      scope,
+      prepare: async () => {
+        preparedMachine[scope] = `MOVE-${scope}-${++machineCounter}`;
+        expect((await admin.post(`/api/labs/${lab(scope)}/equipment`, { serialNumber: preparedMachine[scope], modelId: 'Form 3B' })).status).toBe(201);
+      },
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${preparedMachine[scope]}/transfer`, { toLabId: scope === 'own' ? 'LAB02' : 'LAB04' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
     {
       endpoint: 'labsUpdate',
       scope,
@@ -162,6 +226,10 @@ beforeAll(async () => {
     const created = await admin.post('/api/users', newUserBody(username, { primaryLabId, requirePasswordChange: false }));
     expect(created.status).toBe(201);
   }
+  for (const labId of ['LAB01', 'LAB03']) {
+    expect((await admin.post(`/api/labs/${labId}/equipment`, { serialNumber: `MATRIX-${labId}`, modelId: 'Form 3B' })).status).toBe(201);
+  }
+  expect((await admin.post('/api/models', { modelId: 'Matrix replace', manufacturer: 'Acme', equipmentClass: 'Mill', frequencies: {} })).status).toBe(201);
 });
 afterAll(async () => product.cleanup());
 

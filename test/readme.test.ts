@@ -47,11 +47,15 @@ describe('README', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const [me, labs, users, granted, logout] = answers;
+    const [me, labs, users, granted, model, registered, transferred, history, logout] = answers;
     expect((me as { user: { username: string } }).user.username).toBe('manager1');
     expect((labs as { items: unknown[] }).items).toHaveLength(2);
     expect((users as { items: { username: string }[] }).items.map((user) => user.username)).toContain('tech1');
     expect((granted as { labAccess: { labId: string }[] }).labAccess.map((access) => access.labId)).toEqual(['LAB01', 'LAB02']);
+    expect(model).toMatchObject({ modelId: 'Form 4', version: 1, frequencies: { Daily: { tasks: [{ taskId: 'T1' }, { taskId: 'T2', unit: '°C' }] } } });
+    expect(registered).toMatchObject({ serialNumber: 'F4-0001', labId: 'LAB01', status: 'In Service' });
+    expect(transferred).toMatchObject({ serialNumber: 'F4-0001', labId: 'LAB02' });
+    expect((history as { events: { kind: string }[] }).events.map((event) => event.kind)).toEqual(['registered', 'transfer']);
     expect(logout).toEqual({ logoutUrl: null });
   });
 });

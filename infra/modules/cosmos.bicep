@@ -9,6 +9,10 @@ var containers = [
   { name: 'users', partitionKey: '/username', defaultTtl: null }
   { name: 'sessions', partitionKey: '/username', defaultTtl: -1 }
   { name: 'attempt-counters', partitionKey: '/id', defaultTtl: -1 }
+  { name: 'equipment-classes', partitionKey: '/key', defaultTtl: null }
+  { name: 'models', partitionKey: '/modelKey', defaultTtl: null }
+  { name: 'equipment', partitionKey: '/labId', defaultTtl: null }
+  { name: 'serial-numbers', partitionKey: '/serialKey', defaultTtl: null }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

@@ -17,6 +17,8 @@ export interface AuditedWrite<T extends ChainOwner> {
   owner: T;
   /** The owner's ETag when replacing it; undefined to create it. */
   ownerEtag: string | undefined;
+  /** Further writes of the same change in the same partition (e.g. the equipment beside its lab's chain head). */
+  alongside?: readonly OperationInput[];
   events: readonly AuditEvent[];
 }
 
@@ -25,7 +27,7 @@ export interface AuditedWrite<T extends ChainOwner> {
  * all of it or none of it. The owner document goes first and is conditional (create, or replace on
  * its ETag), so concurrent writers are serialised by it and a lost race fails at the first operation.
  */
-export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T>): Promise<{ owner: T; etag: string }> {
+export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T>): Promise<{ owner: T; etag: string; etags: (string | undefined)[] }> {
   const [field, value] = write.partition;
   const { entries, head } = chainEvents(write.owner.audit, write.events, { [field]: value });
   const owner = { ...stripSystemProperties(write.owner), audit: head } as T;
@@ -34,11 +36,12 @@ export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T
     : { operationType: 'Create', resourceBody: owner as unknown as JSONObject, partitionKey: value };
   const operations: OperationInput[] = [
     ownerOperation,
+    ...(write.alongside ?? []),
     ...entries.map((entry): OperationInput => ({ operationType: 'Create', resourceBody: entry as unknown as JSONObject, partitionKey: value })),
   ];
   const response = await (await container(write.container)).items.batch(operations, value);
   assertBatchSucceeded(response.result ?? [], owner.id, response.code);
-  return { owner, etag: response.result![0]!.eTag! };
+  return { owner, etag: response.result![0]!.eTag!, etags: response.result!.map((result) => result.eTag) };
 }
 
 /**

@@ -11,6 +11,14 @@ export const containerDefinitions = {
   sessions: { id: 'sessions', partitionKey: '/username', defaultTtl: -1 },
   /** Sign-in attempts per account and per address in one-minute windows, for rate limiting. */
   attemptCounters: { id: 'attempt-counters', partitionKey: '/id', defaultTtl: -1 },
+  /** One partition per equipment class (by its name in lower case): the class and its audit chain. */
+  equipmentClasses: { id: 'equipment-classes', partitionKey: '/key' },
+  /** One partition per model (by its id in lower case): the model with its tasks, and its audit chain. */
+  models: { id: 'models', partitionKey: '/modelKey' },
+  /** One partition per lab: its equipment and the audit chain of changes to it. */
+  equipment: { id: 'equipment', partitionKey: '/labId' },
+  /** One partition per serial number (upper case): which lab holds it, so serials are unique company-wide. */
+  serialNumbers: { id: 'serial-numbers', partitionKey: '/serialKey' },
 } as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number }>;
 
 export type ContainerName = keyof typeof containerDefinitions;

@@ -1,4 +1,5 @@
-import type { Container, SqlQuerySpec } from '@azure/cosmos';
+import type { Container, PartitionKey, SqlQuerySpec } from '@azure/cosmos';
+import { badRequest } from '../platform/problems.js';
 
 /** A continuation token the database (or the SDK reading it) did not accept. */
 export class InvalidContinuationToken extends Error {}
@@ -9,11 +10,22 @@ export interface Page<T> {
 }
 
 /**
- * One page of a query. Continuation tokens come back from clients, so a damaged one must become a
- * caller's mistake, not a crash: the SDK throws TypeErrors on some and Cosmos answers 400 to others.
+ * One page of a query, in one partition when `partitionKey` is given. Continuation tokens come back
+ * from clients, so a damaged one must become a caller's mistake, not a crash: the SDK throws
+ * TypeErrors on some and Cosmos answers 400 to others.
  */
-export async function queryPage<T>(container: Container, query: SqlQuerySpec, pageSize: number, continuationToken?: string): Promise<Page<T>> {
-  const iterator = container.items.query<T>(query, { maxItemCount: pageSize, ...(continuationToken ? { continuationToken } : {}) });
+export async function queryPage<T>(
+  container: Container,
+  query: string | SqlQuerySpec,
+  pageSize: number,
+  continuationToken?: string,
+  partitionKey?: PartitionKey,
+): Promise<Page<T>> {
+  const iterator = container.items.query<T>(query, {
+    maxItemCount: pageSize,
+    ...(continuationToken ? { continuationToken } : {}),
+    ...(partitionKey !== undefined ? { partitionKey } : {}),
+  });
   try {
     const page = await iterator.fetchNext();
     return { items: page.resources, continuationToken: page.continuationToken ?? null };
@@ -22,4 +34,14 @@ export async function queryPage<T>(container: Container, query: SqlQuerySpec, pa
     if (continuationToken && rejected) throw new InvalidContinuationToken('The continuation token is not valid');
     throw error;
   }
+}
+
+/** For `.catch` on a list: a token the list did not give out is the caller's mistake, with a way out. */
+export function invalidTokenAsBadRequest(error: unknown): never {
+  if (error instanceof InvalidContinuationToken) {
+    throw badRequest('The continuation token is not valid; start again from the first page.', [
+      { field: 'continuationToken', message: 'is not a token this list gave out' },
+    ]);
+  }
+  throw error;
 }

@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { authenticate, recordDeniedRequest } from '../auth/request-principal.js';
+import { TooMuchContention } from '../data/errors.js';
 import { settings } from './config.js';
 import {
   forbidden,
@@ -185,6 +186,9 @@ export function pipeline(declaration: HttpDeclaration) {
           );
         }
         return problemResponse(error, requestId);
+      }
+      if (error instanceof TooMuchContention) {
+        return problemResponse(new HttpProblem(503, 'Busy', `${error.message}.`, { headers: { 'Retry-After': '1' } }), requestId);
       }
       context.error(`Unhandled error in ${declaration.name}`, error);
       return problemResponse(

@@ -4,7 +4,7 @@ import { assertAcceptablePassword } from '../auth/sign-in.js';
 import { deleteSessionsOf } from '../data/sessions-repository.js';
 import { readLab } from '../data/labs-repository.js';
 import { DocumentExists } from '../data/errors.js';
-import { InvalidContinuationToken } from '../data/paging.js';
+import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { changeUser, createUser, labIdsOf, listUsers, readUser, type UserDocument, type Versioned } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { can, canAnywhere, labsWhere } from '../domain/permissions.js';
@@ -58,14 +58,7 @@ export async function listVisibleUsers(
     includeDisabled: query.includeDisabled === 'true',
     pageSize: 100,
     continuationToken: query.continuationToken,
-  }).catch((error: unknown) => {
-    if (error instanceof InvalidContinuationToken) {
-      throw badRequest('The continuation token is not valid; start again from the first page.', [
-        { field: 'continuationToken', message: 'is not a token this list gave out' },
-      ]);
-    }
-    throw error;
-  });
+  }).catch(invalidTokenAsBadRequest);
   return { items: page.users.map(userView), continuationToken: page.continuationToken };
 }
 

@@ -1,0 +1,115 @@
+import { addEquipmentClass, addModel } from '../shared/catalog/manage-catalog.js';
+import { readEquipmentClass, readModel } from '../shared/data/catalog-repository.js';
+import { readEquipment } from '../shared/data/equipment-repository.js';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import type { CreateModel, TaskInput } from '../shared/schemas/catalog.js';
+import type { EquipmentStatus } from '../shared/schemas/equipment.js';
+import { systemActor } from '../shared/users/manage-users.js';
+
+const demoClasses = ['3D Printer', 'Mill', 'Sinter Oven', 'Desktop Scanner'];
+
+const check = (text: string): TaskInput => ({ text, kind: 'check' });
+const reading = (text: string, unit?: string, min?: number, max?: number): TaskInput => ({
+  text,
+  kind: 'reading',
+  ...(unit !== undefined ? { unit } : {}),
+  ...(min !== undefined ? { min } : {}),
+  ...(max !== undefined ? { max } : {}),
+});
+
+/** Between them, every frequency, with tick-box checks and readings with and without limits. */
+const demoModels: (CreateModel & { code: string })[] = [
+  {
+    code: 'F3B',
+    modelId: 'Form 3B',
+    manufacturer: 'Formlabs',
+    equipmentClass: '3D Printer',
+    active: true,
+    frequencies: {
+      Daily: { tasks: [check('Inspect the resin tank for cloudiness or debris'), check('Wipe the build platform'), reading('Room temperature', '°C', 18, 28)] },
+      Weekly: { tasks: [check('Clean the optical window'), check('Inspect the wiper blade')] },
+      Monthly: { tasks: [check('Install firmware updates'), reading('Resin tank prints since replacement', 'prints')] },
+      Quarterly: { tasks: [check('Replace the air filter')] },
+    },
+  },
+  {
+    code: 'DWX',
+    modelId: 'DWX-52DCi',
+    manufacturer: 'Roland DGA',
+    equipmentClass: 'Mill',
+    active: true,
+    frequencies: {
+      Daily: { tasks: [check('Empty the dust collector'), reading('Spindle air pressure', 'MPa', 0.18, 0.22)] },
+      Weekly: { tasks: [check('Clean the milling chamber'), check('Check the tool holders for wear')] },
+      Monthly: { tasks: [reading('Spindle run time', 'h')] },
+      Annual: { tasks: [check('Manufacturer service and calibration')] },
+    },
+  },
+  {
+    code: 'PS2',
+    modelId: 'Programat S2',
+    manufacturer: 'Ivoclar',
+    equipmentClass: 'Sinter Oven',
+    active: true,
+    frequencies: {
+      Weekly: { tasks: [check('Inspect the firing plate and tray')] },
+      Monthly: { tasks: [reading('Temperature calibration deviation', '°C', -5, 5)] },
+      Quarterly: { tasks: [check('Check the thermocouple and heating elements')] },
+      Annual: { tasks: [check('Full calibration by a service engineer')] },
+    },
+  },
+  {
+    code: 'T710',
+    modelId: 'Medit T710',
+    manufacturer: 'Medit',
+    equipmentClass: 'Desktop Scanner',
+    active: true,
+    frequencies: {
+      Daily: { tasks: [check('Clean the scanning tray and lenses')] },
+      Weekly: { tasks: [check('Scan the calibration plate')] },
+      Monthly: { tasks: [reading('Calibration accuracy', 'µm', 0, 10)] },
+    },
+  },
+  {
+    code: 'F2',
+    modelId: 'Form 2',
+    manufacturer: 'Formlabs',
+    equipmentClass: '3D Printer',
+    active: false,
+    frequencies: { Daily: { tasks: [check('Inspect the resin tank')] } },
+  },
+];
+
+/** Twenty machines in service per lab, and a few that are not. */
+function demoEquipment(labId: string): { serialNumber: string; modelId: string; status: EquipmentStatus }[] {
+  const lab = labId.slice(-2);
+  const active = demoModels.filter((model) => model.active);
+  const inService = Array.from({ length: 20 }, (_, index) => {
+    const model = active[index % active.length]!;
+    return { serialNumber: `${model.code}-${lab}-${String(index + 1).padStart(3, '0')}`, modelId: model.modelId, status: 'In Service' as EquipmentStatus };
+  });
+  const others: { serialNumber: string; modelId: string; status: EquipmentStatus }[] = [
+    { serialNumber: `F3B-${lab}-101`, modelId: 'Form 3B', status: 'Out of Service' },
+    { serialNumber: `DWX-${lab}-102`, modelId: 'DWX-52DCi', status: labId === 'LAB01' ? 'Repair offsite' : 'Repair onsite' },
+    { serialNumber: `PS2-${lab}-103`, modelId: 'Programat S2', status: labId === 'LAB01' ? 'Retired onsite' : 'Retired offsite' },
+  ];
+  return [...inService, ...others];
+}
+
+export const demoEquipmentLabs = ['LAB01', 'LAB02'];
+
+/** Adds whatever of the demo catalogue is missing, so it is safe on every start. */
+export async function seedDemoCatalog(): Promise<void> {
+  for (const name of demoClasses) {
+    if (!(await readEquipmentClass(name))) await addEquipmentClass(systemActor, name, null);
+  }
+  for (const { code: _code, ...model } of demoModels) {
+    if (!(await readModel(model.modelId))) await addModel(systemActor, model, null);
+  }
+  for (const labId of demoEquipmentLabs) {
+    for (const machine of demoEquipment(labId)) {
+      if (await readEquipment(labId, machine.serialNumber)) continue;
+      await registerEquipment(systemActor, labId, machine, null);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import type { AuditEvent } from '../domain/audit-chain.js';
+import type { FrequencyPlans } from '../domain/model-tasks.js';
+import { writeWithAudit, type ChainOwner } from './audited-write.js';
+import { container } from './cosmos.js';
+import { queryPage, type Page } from './paging.js';
+import type { Versioned } from './users-repository.js';
+
+/** Class names are unique whatever their case: "Mill" and "mill" are one class. */
+export function classKey(name: string): string {
+  return name.trim().toLowerCase();
+}
+
+/** Model ids are unique whatever their case, and found whatever the case a path uses. */
+export function modelKey(modelId: string): string {
+  return modelId.trim().toLowerCase();
+}
+
+export interface EquipmentClassDocument extends ChainOwner {
+  id: string;
+  type: 'equipment-class';
+  key: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface ModelDocument extends ChainOwner {
+  id: string;
+  type: 'model';
+  modelKey: string;
+  modelId: string;
+  manufacturer: string;
+  equipmentClass: string;
+  active: boolean;
+  version: number;
+  frequencies: FrequencyPlans;
+  nextTaskNumber: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export async function readEquipmentClass(name: string): Promise<EquipmentClassDocument | null> {
+  const key = classKey(name);
+  const { resource } = await (await container('equipmentClasses')).item(key, key).read<EquipmentClassDocument>();
+  return resource?.type === 'equipment-class' ? resource : null;
+}
+
+export async function createEquipmentClass(document: EquipmentClassDocument, events: readonly AuditEvent[]): Promise<void> {
+  await writeWithAudit({ container: 'equipmentClasses', partition: ['key', document.key], owner: document, ownerEtag: undefined, events });
+}
+
+/** A short, company-wide list: one query across its small partitions. */
+export async function listEquipmentClasses(pageSize: number, continuationToken?: string): Promise<Page<EquipmentClassDocument>> {
+  return queryPage(await container('equipmentClasses'), "SELECT * FROM c WHERE c.type = 'equipment-class' ORDER BY c.key", pageSize, continuationToken);
+}
+
+export async function readModel(modelId: string): Promise<Versioned<ModelDocument> | null> {
+  const key = modelKey(modelId);
+  const { resource, etag } = await (await container('models')).item(key, key).read<ModelDocument>();
+  return resource?.type === 'model' ? { document: resource, etag } : null;
+}
+
+export async function writeModel(document: ModelDocument, etag: string | undefined, events: readonly AuditEvent[]): Promise<ModelDocument> {
+  return (await writeWithAudit({ container: 'models', partition: ['modelKey', document.modelKey], owner: document, ownerEtag: etag, events })).owner;
+}
+
+export interface ModelListQuery {
+  includeInactive: boolean;
+  equipmentClass?: string | undefined;
+  pageSize: number;
+  continuationToken?: string | undefined;
+}
+
+export async function listModels(query: ModelListQuery): Promise<Page<ModelDocument>> {
+  const conditions = ["c.type = 'model'"];
+  const parameters: { name: string; value: string }[] = [];
+  if (!query.includeInactive) conditions.push('c.active = true');
+  if (query.equipmentClass) {
+    conditions.push('LOWER(c.equipmentClass) = @equipmentClass');
+    parameters.push({ name: '@equipmentClass', value: classKey(query.equipmentClass) });
+  }
+  return queryPage(
+    await container('models'),
+    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.modelKey`, parameters },
+    query.pageSize,
+    query.continuationToken,
+  );
+}

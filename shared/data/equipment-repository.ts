@@ -1,0 +1,163 @@
+import type { JSONObject, OperationInput } from '@azure/cosmos';
+import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import { retiredStatuses } from '../domain/equipment-status.js';
+import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
+import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
+import { container } from './cosmos.js';
+import { DocumentChanged, DocumentExists } from './errors.js';
+import { queryPage, type Page } from './paging.js';
+import type { Versioned } from './users-repository.js';
+
+/** Serial numbers are unique whatever their case: a label reading "sn-1" is the machine "SN-1". */
+export function serialKey(serialNumber: string): string {
+  return serialNumber.trim().toUpperCase();
+}
+
+/**
+ * Where an equipment document stands in its lab. `present` is the normal state; a transfer moves the
+ * source through `leaving` to `departed` (kept, so the lab's history and records keep their machine)
+ * and the destination through `arriving` to `present`. Which of a `leaving` and an `arriving` copy
+ * counts is decided by the serial number's claim (see serial-numbers), switched in one write.
+ */
+export type Presence = 'present' | 'leaving' | 'arriving' | 'departed';
+
+export interface TransferMarker {
+  fromLabId: string;
+  toLabId: string;
+  startedAt: string;
+  by: AuditActor;
+}
+
+export interface EquipmentDocument {
+  id: string;
+  type: 'equipment';
+  labId: string;
+  serialKey: string;
+  serialNumber: string;
+  modelId: string;
+  status: EquipmentStatus;
+  createdAt: string;
+  inServiceSince: string | null;
+  statusChangedAt: string;
+  presence: Presence;
+  transfer: TransferMarker | null;
+  /** Set when the equipment left this lab: the records work cancels the lab's open records from here. */
+  departedTo?: string;
+  departedAt?: string;
+  history: EquipmentEvent[];
+}
+
+/** The owner of a lab's equipment audit chain: every equipment change in the lab moves its head. */
+interface LabChainHead extends ChainOwner {
+  id: typeof chainHeadId;
+  type: 'audit-chain';
+  labId: string;
+}
+
+const chainHeadId = '~chain';
+
+/** Which lab holds a serial number: the single place that says where a machine is. */
+export interface SerialClaim {
+  id: string;
+  serialKey: string;
+  serialNumber: string;
+  labId: string;
+  claimedAt: string;
+}
+
+export async function readEquipment(labId: string, serialNumber: string): Promise<Versioned<EquipmentDocument> | null> {
+  const key = serialKey(serialNumber);
+  const { resource, etag } = await (await container('equipment')).item(key, labId).read<EquipmentDocument>();
+  return resource?.type === 'equipment' ? { document: resource, etag } : null;
+}
+
+/**
+ * Writes one equipment document and the audit entries describing the change in one batch, behind the
+ * lab's chain head. `etag` undefined creates the document; a lost race surfaces as DocumentChanged or
+ * DocumentExists, for the caller to read again.
+ */
+export async function saveEquipment(document: EquipmentDocument, etag: string | undefined, events: readonly AuditEvent[]): Promise<Versioned<EquipmentDocument>> {
+  const equipment = await container('equipment');
+  const { resource: head, etag: headEtag } = await equipment.item(chainHeadId, document.labId).read<LabChainHead>();
+  const body = stripSystemProperties(document) as unknown as JSONObject;
+  const operation: OperationInput = etag
+    ? { operationType: 'Replace', id: document.id, resourceBody: body, ifMatch: etag, partitionKey: document.labId }
+    : { operationType: 'Create', resourceBody: body, partitionKey: document.labId };
+  const written = await writeWithAudit<LabChainHead>({
+    container: 'equipment',
+    partition: ['labId', document.labId],
+    owner: head ?? { id: chainHeadId, type: 'audit-chain', labId: document.labId },
+    ownerEtag: head ? headEtag : undefined,
+    alongside: [operation],
+    events,
+  });
+  return { document, etag: written.etags[1]! };
+}
+
+export interface EquipmentListQuery {
+  labId: string;
+  status?: EquipmentStatus | undefined;
+  modelId?: string | undefined;
+  includeRetired: boolean;
+  pageSize: number;
+  continuationToken?: string | undefined;
+}
+
+/** One lab's equipment, one partition; departed copies are left out. */
+export async function listEquipment(query: EquipmentListQuery): Promise<Page<EquipmentDocument>> {
+  const conditions = ['c.labId = @labId', "c.type = 'equipment'", "c.presence != 'departed'"];
+  const parameters: { name: string; value: string }[] = [{ name: '@labId', value: query.labId }];
+  if (query.status) {
+    conditions.push('c.status = @status');
+    parameters.push({ name: '@status', value: query.status });
+  } else if (!query.includeRetired) {
+    retiredStatuses.forEach((status, index) => {
+      conditions.push(`c.status != @retired${index}`);
+      parameters.push({ name: `@retired${index}`, value: status });
+    });
+  }
+  if (query.modelId) {
+    conditions.push('LOWER(c.modelId) = @modelId');
+    parameters.push({ name: '@modelId', value: query.modelId.toLowerCase() });
+  }
+  return queryPage<EquipmentDocument>(
+    await container('equipment'),
+    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.serialKey`, parameters },
+    query.pageSize,
+    query.continuationToken,
+    query.labId,
+  );
+}
+
+export async function readSerialClaim(serialNumber: string): Promise<Versioned<SerialClaim> | null> {
+  const key = serialKey(serialNumber);
+  const { resource, etag } = await (await container('serialNumbers')).item(key, key).read<SerialClaim>();
+  return resource ? { document: resource, etag } : null;
+}
+
+/** Claims a serial number for a lab; throws DocumentExists when someone holds it already. */
+export async function claimSerial(serialNumber: string, labId: string, claimedAt: string): Promise<Versioned<SerialClaim>> {
+  const key = serialKey(serialNumber);
+  const claim: SerialClaim = { id: key, serialKey: key, serialNumber, labId, claimedAt };
+  try {
+    const { etag } = await (await container('serialNumbers')).items.create(claim);
+    return { document: claim, etag };
+  } catch (error) {
+    if ((error as { code?: number }).code === 409) throw new DocumentExists(`${serialNumber} is already claimed`);
+    throw error;
+  }
+}
+
+/** Moves a claim to another lab if it has not changed since it was read (412 → DocumentChanged). */
+export async function moveSerialClaim(claim: Versioned<SerialClaim>, labId: string, claimedAt: string): Promise<Versioned<SerialClaim>> {
+  const moved: SerialClaim = { ...stripSystemProperties(claim.document), labId, claimedAt };
+  try {
+    const { etag } = await (await container('serialNumbers')).item(claim.document.id, claim.document.serialKey).replace(moved, {
+      accessCondition: { type: 'IfMatch', condition: claim.etag },
+    });
+    return { document: moved, etag };
+  } catch (error) {
+    if ((error as { code?: number }).code === 412) throw new DocumentChanged(`The claim of ${claim.document.serialNumber} changed`);
+    throw error;
+  }
+}

@@ -1,0 +1,204 @@
+import { actorOf, type Principal } from '../auth/principal.js';
+import { assertAssignableModel } from '../catalog/manage-catalog.js';
+import { DocumentExists } from '../data/errors.js';
+import {
+  claimSerial,
+  listEquipment,
+  moveSerialClaim,
+  readEquipment,
+  readSerialClaim,
+  saveEquipment,
+  serialKey,
+  type EquipmentDocument,
+} from '../data/equipment-repository.js';
+import { readLab } from '../data/labs-repository.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { invalidTokenAsBadRequest } from '../data/paging.js';
+import type { Versioned } from '../data/users-repository.js';
+import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import { getsRecords } from '../domain/equipment-status.js';
+import { can } from '../domain/permissions.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { conflict, forbidden, notFound } from '../platform/problems.js';
+import type { CreateEquipment, Equipment, EquipmentEvent, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
+
+export type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'> | null;
+
+/** A serial claimed by a registration that never finished may be taken over after this long. */
+const abandonedClaimMs = 5 * 60_000;
+
+export function equipmentEvent(action: string, document: Pick<EquipmentDocument, 'serialNumber'>, labIds: string[], actor: AuditActor, facts: Facts, extra: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    action,
+    entityType: 'equipment',
+    entityId: document.serialNumber,
+    labIds,
+    actor,
+    at: new Date().toISOString(),
+    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
+    ...extra,
+  };
+}
+
+export function equipmentView(document: EquipmentDocument): Equipment {
+  return {
+    serialNumber: document.serialNumber,
+    modelId: document.modelId,
+    labId: document.labId,
+    status: document.status,
+    createdAt: document.createdAt,
+    inServiceSince: document.inServiceSince,
+    statusChangedAt: document.statusChangedAt,
+    transferInProgress: document.transfer ? { toLabId: document.transfer.toLabId, startedAt: document.transfer.startedAt } : null,
+  };
+}
+
+export function assertMayReadEquipment(principal: Principal, labId: string): void {
+  if (!can(principal, 'equipment', 'read', labId)) throw forbidden(`Your role does not give access to the equipment of ${labId}.`);
+}
+
+export function assertMayWriteEquipment(principal: Principal, labId: string): void {
+  if (!can(principal, 'equipment', 'write', labId)) throw forbidden(`Your role does not allow changing the equipment of ${labId}.`);
+}
+
+export async function assertLabOpen(labId: string, field?: string): Promise<void> {
+  const lab = await readLab(labId);
+  if (!lab) throw notFound(`There is no lab ${labId}.`);
+  if (!lab.document.active) throw conflict(`Lab ${labId} is inactive; an administrator reactivates it first${field ? ` (${field})` : ''}.`);
+}
+
+/**
+ * Whether this lab's copy is where the machine is. Only copies caught mid-transfer need the serial
+ * number's claim to tell; every other copy says so itself.
+ */
+async function isHere(document: EquipmentDocument): Promise<boolean> {
+  if (document.presence === 'present') return true;
+  if (document.presence === 'departed') return false;
+  return (await readSerialClaim(document.serialNumber))?.document.labId === document.labId;
+}
+
+/** The equipment as this lab holds it now; 404 when it is not (or no longer) here. */
+export async function findEquipment(labId: string, serialNumber: string): Promise<Versioned<EquipmentDocument>> {
+  const found = await readEquipment(labId, serialNumber);
+  if (!found || !(await isHere(found.document))) throw notFound(`There is no equipment ${serialNumber} at ${labId}.`);
+  return found;
+}
+
+export async function listLabEquipment(labId: string, query: ListEquipmentQuery): Promise<{ items: Equipment[]; continuationToken: string | null }> {
+  const page = await listEquipment({
+    labId,
+    status: query.status,
+    modelId: query.modelId,
+    includeRetired: query.includeRetired === 'true',
+    pageSize: 100,
+    continuationToken: query.continuationToken,
+  }).catch(invalidTokenAsBadRequest);
+  const here = await Promise.all(page.items.map(isHere));
+  return { items: page.items.filter((_, index) => here[index]).map(equipmentView), continuationToken: page.continuationToken };
+}
+
+/**
+ * Claims the serial number for the lab, company-wide. A claim by this lab that never became equipment
+ * (a registration stopped halfway) is reused; one by another lab is a conflict that names the lab,
+ * unless it was abandoned long ago without equipment behind it.
+ */
+async function claimForLab(serialNumber: string, labId: string, now: string): Promise<void> {
+  try {
+    await claimSerial(serialNumber, labId, now);
+    return;
+  } catch (error) {
+    if (!(error instanceof DocumentExists)) throw error;
+  }
+  const claim = await readSerialClaim(serialNumber);
+  if (!claim) return claimForLab(serialNumber, labId, now);
+  const holder = claim.document.labId;
+  const held = await readEquipment(holder, serialNumber);
+  if (held && held.document.presence !== 'departed') {
+    throw conflict(holder === labId ? `${serialNumber} is already registered at ${labId}.` : `${serialNumber} is already registered at ${holder}; transfer it from there instead.`);
+  }
+  if (holder === labId) return;
+  if (Date.parse(claim.document.claimedAt) > Date.parse(now) - abandonedClaimMs) {
+    throw conflict(`${serialNumber} is being registered at ${holder}; try again in a few minutes if that registration did not finish.`);
+  }
+  await moveSerialClaim(claim, labId, now);
+}
+
+/** `actor` is the manager or administrator, or the product itself for the demo seed. */
+export async function registerEquipment(actor: AuditActor, labId: string, input: CreateEquipment, facts: Facts): Promise<Equipment> {
+  await assertLabOpen(labId);
+  const model = await assertAssignableModel(input.modelId);
+  const now = new Date().toISOString();
+  await claimForLab(input.serialNumber, labId, now);
+  const existing = await readEquipment(labId, input.serialNumber);
+  const document: EquipmentDocument = {
+    id: serialKey(input.serialNumber),
+    type: 'equipment',
+    labId,
+    serialKey: serialKey(input.serialNumber),
+    serialNumber: input.serialNumber,
+    modelId: model.modelId,
+    status: input.status,
+    createdAt: now,
+    inServiceSince: getsRecords(input.status) ? now : null,
+    statusChangedAt: now,
+    presence: 'present',
+    transfer: null,
+    history: [{ at: now, by: actor, kind: 'registered', labId, toStatus: input.status, toModelId: model.modelId }],
+  };
+  try {
+    // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
+    await saveEquipment(document, existing?.etag, [equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentView(document) })]);
+  } catch (error) {
+    if (error instanceof DocumentExists) throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
+    throw error;
+  }
+  return equipmentView(document);
+}
+
+function changeEvents(current: EquipmentDocument, patch: UpdateEquipment, modelId: string | undefined, actor: AuditActor, at: string): EquipmentEvent[] {
+  const events: EquipmentEvent[] = [];
+  if (patch.status !== undefined && patch.status !== current.status) {
+    events.push({ at, by: actor, kind: 'status', labId: current.labId, fromStatus: current.status, toStatus: patch.status });
+  }
+  if (modelId !== undefined && modelId !== current.modelId) {
+    events.push({ at, by: actor, kind: 'model', labId: current.labId, fromModelId: current.modelId, toModelId: modelId });
+  }
+  return events;
+}
+
+export async function updateEquipment(principal: Principal, labId: string, serialNumber: string, patch: UpdateEquipment, facts: RequestFacts): Promise<Equipment> {
+  const modelId = patch.modelId === undefined ? undefined : (await assertAssignableModel(patch.modelId)).modelId;
+  const actor = actorOf(principal);
+  return retryWhileOvertaken(async () => {
+    const current = await findEquipment(labId, serialNumber);
+    if (current.document.transfer) {
+      throw conflict(`${serialNumber} is being transferred to ${current.document.transfer.toLabId}; repeat the transfer to finish it before changing the equipment.`);
+    }
+    const now = new Date().toISOString();
+    const events = changeEvents(current.document, patch, modelId, actor, now);
+    if (events.length === 0) return equipmentView(current.document);
+    const next: EquipmentDocument = { ...current.document, history: [...current.document.history, ...events] };
+    if (modelId !== undefined) next.modelId = modelId;
+    if (patch.status !== undefined && patch.status !== current.document.status) {
+      next.status = patch.status;
+      next.statusChangedAt = now;
+      // Back in service starts a new stretch that owes PM; leaving service ends it.
+      next.inServiceSince = getsRecords(patch.status) ? now : null;
+    }
+    const before = equipmentView(current.document);
+    const after = equipmentView(next);
+    const changed = (['modelId', 'status'] as const).filter((field) => before[field] !== after[field]);
+    await saveEquipment(next, current.etag, [
+      equipmentEvent('equipment.updated', next, [labId], actor, facts, {
+        before: Object.fromEntries(changed.map((field) => [field, before[field]])),
+        after: Object.fromEntries(changed.map((field) => [field, after[field]])),
+      }),
+    ]);
+    return after;
+  }, `Equipment ${serialNumber}`);
+}
+
+export async function equipmentHistory(labId: string, serialNumber: string): Promise<{ equipment: Equipment; events: EquipmentEvent[] }> {
+  const { document } = await findEquipment(labId, serialNumber);
+  return { equipment: equipmentView(document), events: document.history };
+}

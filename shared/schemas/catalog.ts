@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { continuationTokenSchema } from './common.js';
+
+export const frequencies = ['Daily', 'Weekly', 'Monthly', 'Quarterly', 'Annual'] as const;
+export const frequencySchema = z.enum(frequencies, { message: 'must be Daily, Weekly, Monthly, Quarterly or Annual' });
+export type Frequency = z.infer<typeof frequencySchema>;
+
+export const equipmentClassNameSchema = z
+  .string()
+  .trim()
+  .min(2, { message: 'must be at least 2 characters' })
+  .max(60, { message: 'must be at most 60 characters' })
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._&/()-]*$/u, { message: 'may hold letters, digits, spaces and . _ & / ( ) -, starting with a letter or digit' });
+
+export const equipmentClassSchema = z.object({ name: z.string(), createdAt: z.string() });
+export type EquipmentClass = z.infer<typeof equipmentClassSchema>;
+export const createEquipmentClassSchema = z.object({ name: equipmentClassNameSchema }).strict();
+
+/** Appears in paths (/api/models/{modelId}), so no slash. */
+export const modelIdSchema = z
+  .string()
+  .trim()
+  .min(1, { message: 'is required' })
+  .max(64, { message: 'must be at most 64 characters' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._+()-]*$/, { message: 'may hold letters, digits, spaces and . _ + ( ) -, starting with a letter or digit' });
+
+export const taskIdSchema = z.string().regex(/^T[1-9][0-9]{0,5}$/, { message: 'must be a task id this model gave out, such as T3' });
+
+export const taskKinds = ['check', 'reading'] as const;
+
+/** A task as stored and shown: every task of a model has a stable id. */
+export const taskSchema = z.object({
+  taskId: z.string(),
+  text: z.string(),
+  kind: z.enum(taskKinds),
+  unit: z.string().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+});
+export type Task = z.infer<typeof taskSchema>;
+
+const finiteNumber = z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' });
+
+/** A task as sent: new tasks come without an id; kept tasks keep theirs (reordering keeps ids). */
+export const taskInputSchema = z
+  .object({
+    taskId: taskIdSchema.optional(),
+    text: z.string().trim().min(1, { message: 'is required' }).max(500, { message: 'must be at most 500 characters' }),
+    kind: z.enum(taskKinds, { message: 'must be check or reading' }),
+    unit: z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(20, { message: 'must be at most 20 characters' }).optional(),
+    min: finiteNumber.optional(),
+    max: finiteNumber.optional(),
+  })
+  .strict()
+  .superRefine((task, context) => {
+    if (task.kind === 'check') {
+      for (const field of ['unit', 'min', 'max'] as const) {
+        if (task[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: 'only reading tasks have a unit and limits' });
+      }
+    }
+    if (task.min !== undefined && task.max !== undefined && task.min > task.max) {
+      context.addIssue({ code: 'custom', path: ['min'], message: `must not be greater than max (${task.max})` });
+    }
+  });
+export type TaskInput = z.infer<typeof taskInputSchema>;
+
+const frequencyTasksInputSchema = z
+  .object({ tasks: z.array(taskInputSchema).max(100, { message: 'may hold at most 100 tasks' }) })
+  .strict();
+
+export const frequencyPlanSchema = z.object({
+  tasks: z.array(taskSchema),
+  /** When this frequency last became required: backfill never reaches before it. */
+  requiredSince: z.string(),
+});
+
+const frequenciesInputSchema = z
+  .object(Object.fromEntries(frequencies.map((frequency) => [frequency, frequencyTasksInputSchema.optional()])) as Record<Frequency, z.ZodOptional<typeof frequencyTasksInputSchema>>)
+  .strict();
+
+const manufacturerSchema = z.string().trim().min(1, { message: 'is required' }).max(100, { message: 'must be at most 100 characters' });
+
+const modelBody = {
+  manufacturer: manufacturerSchema,
+  equipmentClass: equipmentClassNameSchema,
+  active: z.boolean().default(true),
+  frequencies: frequenciesInputSchema,
+};
+
+export const createModelSchema = z.object({ modelId: modelIdSchema, ...modelBody }).strict();
+export type CreateModel = z.infer<typeof createModelSchema>;
+
+export const updateModelSchema = z
+  .object({ modelId: modelIdSchema.optional(), version: z.number().int({ message: 'must be a whole number' }).min(1), ...modelBody })
+  .strict();
+export type UpdateModel = z.infer<typeof updateModelSchema>;
+
+export const modelSchema = z.object({
+  modelId: z.string(),
+  manufacturer: z.string(),
+  equipmentClass: z.string(),
+  active: z.boolean(),
+  version: z.number().int(),
+  /** Only the frequencies that require PM, each with its ordered tasks. */
+  frequencies: z.partialRecord(frequencySchema, frequencyPlanSchema),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Model = z.infer<typeof modelSchema>;
+
+export const modelParamsSchema = z.object({ modelId: modelIdSchema });
+
+export const listModelsQuerySchema = z
+  .object({
+    includeInactive: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+    equipmentClass: equipmentClassNameSchema.optional(),
+    continuationToken: continuationTokenSchema,
+  })
+  .strict();
+
+export const listClassesQuerySchema = z.object({ continuationToken: continuationTokenSchema }).strict();
