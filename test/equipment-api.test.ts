@@ -54,6 +54,13 @@ describe('registering equipment', () => {
     expect(firstBrokenLink(chain)).toBeNull();
   });
 
+  it('registers ten machines at once in a lab that had none, each once', async () => {
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => admin.post('/api/labs/LAB07/equipment', { serialNumber: `BURST-${i}`, modelId: 'Form 3B' })));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201));
+    expect((await serialsAt(admin, 'LAB07')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `BURST-${i}`));
+    expect(firstBrokenLink(await labChain('LAB07'))).toBeNull();
+  });
+
   it('refuses a serial number another lab holds, naming that lab, whatever its case', async () => {
     const response = await admin.post('/api/labs/LAB03/equipment', { serialNumber: 'f3b-01-001', modelId: 'Form 3B' });
     expect(response.status).toBe(409);

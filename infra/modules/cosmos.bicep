@@ -13,6 +13,7 @@ var containers = [
   { name: 'models', partitionKey: '/modelKey', defaultTtl: null }
   { name: 'equipment', partitionKey: '/labId', defaultTtl: null }
   { name: 'serial-numbers', partitionKey: '/serialKey', defaultTtl: null }
+  { name: 'records', partitionKey: '/labId', defaultTtl: null }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

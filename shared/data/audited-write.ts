@@ -50,9 +50,11 @@ export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T
  * overtaken and may read again.
  */
 export function assertBatchSucceeded(results: readonly { statusCode: number; eTag?: string }[], what: string, code?: number): void {
-  const failing = results.find((result) => result.statusCode >= 400 && result.statusCode !== 424) ?? results.find((result) => result.statusCode >= 400);
-  if (failing?.statusCode === 409) throw new DocumentExists(`${what} already exists`);
-  if (failing?.statusCode === 412) throw new DocumentChanged(`${what} changed since it was read`);
+  let operationIndex = results.findIndex((result) => result.statusCode >= 400 && result.statusCode !== 424);
+  if (operationIndex < 0) operationIndex = results.findIndex((result) => result.statusCode >= 400);
+  const failing = results[operationIndex];
+  if (failing?.statusCode === 409) throw new DocumentExists(`${what} already exists`, { operationIndex });
+  if (failing?.statusCode === 412) throw new DocumentChanged(`${what} changed since it was read`, { operationIndex });
   if (failing || !results[0]?.eTag) throw new Error(`The write of ${what} failed with status ${failing?.statusCode ?? code}`);
 }
 

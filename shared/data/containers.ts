@@ -19,6 +19,8 @@ export const containerDefinitions = {
   equipment: { id: 'equipment', partitionKey: '/labId' },
   /** One partition per serial number (upper case): which lab holds it, so serials are unique company-wide. */
   serialNumbers: { id: 'serial-numbers', partitionKey: '/serialKey' },
+  /** One partition per lab: its PM records, its record counter and the audit chain of record changes. */
+  records: { id: 'records', partitionKey: '/labId' },
 } as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number }>;
 
 export type ContainerName = keyof typeof containerDefinitions;

@@ -83,15 +83,21 @@ export async function saveEquipment(document: EquipmentDocument, etag: string | 
   const operation: OperationInput = etag
     ? { operationType: 'Replace', id: document.id, resourceBody: body, ifMatch: etag, partitionKey: document.labId }
     : { operationType: 'Create', resourceBody: body, partitionKey: document.labId };
-  const written = await writeWithAudit<LabChainHead>({
-    container: 'equipment',
-    partition: ['labId', document.labId],
-    owner: head ?? { id: chainHeadId, type: 'audit-chain', labId: document.labId },
-    ownerEtag: head ? headEtag : undefined,
-    alongside: [operation],
-    events,
-  });
-  return { document, etag: written.etags[1]! };
+  try {
+    const written = await writeWithAudit<LabChainHead>({
+      container: 'equipment',
+      partition: ['labId', document.labId],
+      owner: head ?? { id: chainHeadId, type: 'audit-chain', labId: document.labId },
+      ownerEtag: head ? headEtag : undefined,
+      alongside: [operation],
+      events,
+    });
+    return { document, etag: written.etags[1]! };
+  } catch (error) {
+    // Another change in the lab moved (or first created) the chain head: the caller reads again.
+    if (error instanceof DocumentExists && error.failure.operationIndex === 0) throw new DocumentChanged(`The equipment chain of ${document.labId} moved`);
+    throw error;
+  }
 }
 
 export interface EquipmentListQuery {
@@ -160,4 +166,15 @@ export async function moveSerialClaim(claim: Versioned<SerialClaim>, labId: stri
     if ((error as { code?: number }).code === 412) throw new DocumentChanged(`The claim of ${claim.document.serialNumber} changed`);
     throw error;
   }
+}
+
+/** Every equipment document of a lab, departed copies included: what the record generator works from. */
+export async function allEquipmentOf(labId: string): Promise<EquipmentDocument[]> {
+  const { resources } = await (await container('equipment')).items
+    .query<EquipmentDocument>(
+      { query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'equipment'", parameters: [{ name: '@labId', value: labId }] },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  return resources;
 }

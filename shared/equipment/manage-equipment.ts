@@ -129,7 +129,6 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
   const model = await assertAssignableModel(input.modelId);
   const now = new Date().toISOString();
   await claimForLab(input.serialNumber, labId, now);
-  const existing = await readEquipment(labId, input.serialNumber);
   const document: EquipmentDocument = {
     id: serialKey(input.serialNumber),
     type: 'equipment',
@@ -145,13 +144,12 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
     transfer: null,
     history: [{ at: now, by: actor, kind: 'registered', labId, toStatus: input.status, toModelId: model.modelId }],
   };
-  try {
+  await retryWhileOvertaken(async () => {
     // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
+    const existing = await readEquipment(labId, input.serialNumber);
+    if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
     await saveEquipment(document, existing?.etag, [equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentView(document) })]);
-  } catch (error) {
-    if (error instanceof DocumentExists) throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
-    throw error;
-  }
+  }, `Equipment ${input.serialNumber}`);
   return equipmentView(document);
 }
 

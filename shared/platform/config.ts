@@ -42,6 +42,30 @@ const originList = z
   .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
   .pipe(z.array(z.url({ message: 'must be a comma-separated list of origins such as https://pm.example.com' })));
 
+/** Frequency -> days from the period's first day in which its record is due, e.g. {"Weekly":3,"Monthly":10}. */
+const dueWindowsSetting = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON such as {"Weekly":3,"Monthly":10}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .object({
+        Daily: z.number().int().min(1).max(1),
+        Weekly: z.number().int().min(1).max(7),
+        Monthly: z.number().int().min(1).max(31),
+        Quarterly: z.number().int().min(1).max(92),
+        Annual: z.number().int().min(1).max(366),
+      })
+      .partial()
+      .strict(),
+  );
+
 /** Every setting the product reads, with its default. README's configuration table mirrors this. */
 export const settingsSchema = z.object({
   PORT: integerSetting(0, 65535).default(4280),
@@ -67,6 +91,11 @@ export const settingsSchema = z.object({
   ENTRA_AUTHORITY: z.url().optional(),
   ENTRA_GROUP_MAP: entraGroupMapSetting.optional(),
   ENTRA_DEFAULT_PRIMARY_LAB: z.string().regex(/^[A-Z0-9-]{2,10}$/).optional(),
+  /** NCRONTAB (six fields, seconds first, UTC): hourly, so every lab's day starts on time in its own zone. */
+  GENERATOR_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 0 * * * *' }).default('0 0 * * * *'),
+  BACKFILL_DAYS: integerSetting(0, 366).default(31),
+  LATE_COMPLETION_DAYS: integerSetting(0, 366).default(7),
+  PM_DUE_WINDOWS: dueWindowsSetting.optional(),
   DEMO_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   SEED_DEMO_DATA: booleanSetting.optional(),
 });

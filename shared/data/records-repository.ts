@@ -1,0 +1,179 @@
+import type { JSONObject, OperationInput } from '@azure/cosmos';
+import type { AuditEvent } from '../domain/audit-chain.js';
+import type { Frequency, Task } from '../schemas/catalog.js';
+import type { RecordStatus, Response, Signature } from '../schemas/records.js';
+import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
+import { container } from './cosmos.js';
+import { queryPage, type Page } from './paging.js';
+import type { Versioned } from './users-repository.js';
+
+interface Actor {
+  username: string;
+  displayName: string;
+}
+
+export interface Amendment {
+  number: number;
+  reason: string;
+  changes: { taskId: string; before: Response; after: Response }[];
+  signature: Signature;
+}
+
+export interface RecordDocument {
+  /** Deterministic, so a retried or concurrent generator run can never make a second one. */
+  id: string;
+  type: 'record';
+  labId: string;
+  recordNumber: string;
+  serialKey: string;
+  serialNumber: string;
+  modelId: string;
+  modelVersion: number;
+  frequency: Frequency;
+  periodStart: string;
+  dueEnd: string;
+  status: RecordStatus;
+  late: boolean;
+  tasks: Task[];
+  responses: Response[];
+  completedBy: Actor | null;
+  completedAt: string | null;
+  signature: Signature | null;
+  amendments: Amendment[];
+  missedAt: string | null;
+  cancelledAt: string | null;
+  cancelReason: string | null;
+  justification: { reason: string; by: Actor; at: string } | null;
+  createdAt: string;
+}
+
+/**
+ * Numbers a lab's records and owns the audit chain of their changes. Every record write moves it
+ * (If-Match, first in the batch), so concurrent writers in one lab are serialised by it.
+ */
+export interface RecordCounter extends ChainOwner {
+  id: typeof counterId;
+  type: 'record-counter';
+  labId: string;
+  lastNumber: number;
+  /** The lab-local date through which every period has been generated; backfill starts after it. */
+  generatedThrough: string | null;
+}
+
+export const counterId = '~counter';
+
+export function recordId(serialKey: string, frequency: Frequency, periodStart: string): string {
+  return `${serialKey}|${frequency}|${periodStart}`;
+}
+
+export function recordNumberOf(labId: string, number: number): string {
+  return `${labId}${String(number).padStart(6, '0')}`;
+}
+
+export async function readCounter(labId: string): Promise<Versioned<RecordCounter> | null> {
+  const { resource, etag } = await (await container('records')).item(counterId, labId).read<RecordCounter>();
+  return resource ? { document: resource, etag } : null;
+}
+
+export function emptyCounter(labId: string): RecordCounter {
+  return { id: counterId, type: 'record-counter', labId, lastNumber: 0, generatedThrough: null };
+}
+
+/**
+ * One batch: the counter first (created, or replaced on its ETag), then the record writes, then the
+ * audit entries. A lost race fails at the first operation and nothing of the batch remains.
+ */
+export async function writeRecords(
+  counter: RecordCounter,
+  counterEtag: string | undefined,
+  records: readonly { document: RecordDocument; etag: string | undefined }[],
+  events: readonly AuditEvent[],
+): Promise<{ counter: RecordCounter; counterEtag: string; etags: string[] }> {
+  const alongside = records.map(({ document, etag }): OperationInput => {
+    const body = stripSystemProperties(document) as unknown as JSONObject;
+    return etag
+      ? { operationType: 'Replace', id: document.id, resourceBody: body, ifMatch: etag, partitionKey: document.labId }
+      : { operationType: 'Create', resourceBody: body, partitionKey: document.labId };
+  });
+  const written = await writeWithAudit({ container: 'records', partition: ['labId', counter.labId], owner: counter, ownerEtag: counterEtag, alongside, events });
+  return { counter: written.owner, counterEtag: written.etag, etags: written.etags.slice(1, records.length + 1).map((etag) => etag!) };
+}
+
+export async function findRecord(labId: string, recordNumber: string): Promise<Versioned<RecordDocument> | null> {
+  const { resources } = await (await container('records')).items
+    .query<RecordDocument & { _etag: string }>(
+      {
+        query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.recordNumber = @recordNumber",
+        parameters: [
+          { name: '@labId', value: labId },
+          { name: '@recordNumber', value: recordNumber },
+        ],
+      },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  const found = resources[0];
+  return found ? { document: found, etag: found._etag } : null;
+}
+
+/** The records a generator run must know of: every Open one, and those of the periods it considers. */
+export async function recordsForGeneration(labId: string, earliestPeriodStart: Partial<Record<Frequency, string>>): Promise<(RecordDocument & { _etag: string })[]> {
+  const parameters: { name: string; value: string }[] = [{ name: '@labId', value: labId }];
+  const windows = Object.entries(earliestPeriodStart).map(([frequency, start], index) => {
+    parameters.push({ name: `@f${index}`, value: frequency }, { name: `@s${index}`, value: start });
+    return `(c.frequency = @f${index} AND c.periodStart >= @s${index})`;
+  });
+  const { resources } = await (await container('records')).items
+    .query<RecordDocument & { _etag: string }>(
+      {
+        query: `SELECT * FROM c WHERE c.labId = @labId AND c.type = 'record' AND (c.status = 'Open'${windows.map((window) => ` OR ${window}`).join('')})`,
+        parameters,
+      },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  return resources;
+}
+
+export interface RecordListQuery {
+  labId: string;
+  statuses?: RecordStatus[] | undefined;
+  frequency?: Frequency | undefined;
+  serialKey?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  /** Open records, and Missed ones still due-late (dueEnd on or after this instant). */
+  dashboardSince?: string | undefined;
+  pageSize: number;
+  continuationToken?: string | undefined;
+}
+
+/** One lab's records, one partition, newest period first (the dashboard: soonest due first). */
+export async function listRecords(query: RecordListQuery): Promise<Page<RecordDocument>> {
+  const conditions = ['c.labId = @labId', "c.type = 'record'"];
+  const parameters: { name: string; value: string }[] = [{ name: '@labId', value: query.labId }];
+  const add = (condition: string, name: string, value: string) => {
+    conditions.push(condition);
+    parameters.push({ name, value });
+  };
+  if (query.statuses) {
+    const names = query.statuses.map((status, index) => {
+      parameters.push({ name: `@status${index}`, value: status });
+      return `c.status = @status${index}`;
+    });
+    conditions.push(`(${names.join(' OR ')})`);
+  }
+  if (query.dashboardSince) add("(c.status = 'Open' OR (c.status = 'Missed' AND c.dueEnd >= @since))", '@since', query.dashboardSince);
+  if (query.frequency) add('c.frequency = @frequency', '@frequency', query.frequency);
+  if (query.serialKey) add('c.serialKey = @serialKey', '@serialKey', query.serialKey);
+  if (query.from) add('c.periodStart >= @from', '@from', query.from);
+  if (query.to) add('c.periodStart <= @to', '@to', query.to);
+  const order = query.dashboardSince ? 'ORDER BY c.dueEnd ASC' : 'ORDER BY c.periodStart DESC';
+  return queryPage<RecordDocument>(
+    await container('records'),
+    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ${order}`, parameters },
+    query.pageSize,
+    query.continuationToken,
+    query.labId,
+  );
+}

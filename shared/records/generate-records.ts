@@ -1,0 +1,153 @@
+import { readModel, type ModelDocument } from '../data/catalog-repository.js';
+import { allEquipmentOf } from '../data/equipment-repository.js';
+import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
+import { readLab } from '../data/labs-repository.js';
+import { emptyCounter, readCounter, recordNumberOf, recordsForGeneration, writeRecords, type RecordDocument } from '../data/records-repository.js';
+import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import { earliestPeriodStarts, planGeneration, type GenerationPlan } from '../domain/generation-plan.js';
+import { contentHash } from '../domain/record-hash.js';
+import { settings } from '../platform/config.js';
+
+/** Who acts when the generator writes. */
+export const generatorActor: AuditActor = { username: 'generator', displayName: 'EquipManSys record generator' };
+
+export interface LabRunSummary {
+  labId: string;
+  runId: string;
+  skipped?: 'no such lab' | 'lab inactive';
+  created: number;
+  backfilled: number;
+  missed: number;
+  cancelled: number;
+  reopened: number;
+  firstNumber: string | null;
+  lastNumber: string | null;
+  batches: number;
+}
+
+/** A transactional batch holds at most 100 operations: the counter, one audit entry, and 98 records. */
+const recordsPerBatch = 98;
+const maximumReplans = 20;
+
+async function modelsFor(modelIds: Iterable<string>): Promise<Map<string, ModelDocument>> {
+  const unique = [...new Set([...modelIds].map((modelId) => modelId.toLowerCase()))];
+  const found = await Promise.all(unique.map((modelId) => readModel(modelId)));
+  return new Map(found.filter((model) => model !== null).map((model) => [model.document.modelKey, model.document]));
+}
+
+function runEvent(labId: string, runId: string, at: string, writes: { document: RecordDocument; kind: string }[]): AuditEvent {
+  const count = (kind: string) => writes.filter((write) => write.kind === kind).length;
+  const created = writes.filter((write) => write.kind === 'created' || write.kind === 'backfilled').map((write) => write.document.recordNumber);
+  return {
+    action: 'records.generated',
+    entityType: 'records',
+    entityId: labId,
+    labIds: [labId],
+    actor: generatorActor,
+    at,
+    after: {
+      runId,
+      created: count('created'),
+      backfilled: count('backfilled'),
+      missed: count('missed'),
+      cancelled: count('cancelled'),
+      reopened: count('reopened'),
+      firstNumber: created[0] ?? null,
+      lastNumber: created.at(-1) ?? null,
+      // Each record as written, so verification can tell a record changed afterwards.
+      records: writes.map((write) => [write.document.recordNumber, contentHash(write.document)]),
+    },
+    reason: writes.some((write) => write.kind === 'cancelled')
+      ? [...new Set(writes.filter((write) => write.kind === 'cancelled').map((write) => write.document.cancelReason))].join('; ')
+      : undefined,
+  };
+}
+
+function emptySummary(labId: string, runId: string): LabRunSummary {
+  return { labId, runId, created: 0, backfilled: 0, missed: 0, cancelled: 0, reopened: 0, firstNumber: null, lastNumber: null, batches: 0 };
+}
+
+/**
+ * Brings one lab's records up to date (SPEC §2). Safe to run twice, concurrently, or again after being
+ * stopped anywhere: record ids are deterministic, and every batch moves the lab's counter on its ETag,
+ * so a run that loses a race reads again and plans again instead of writing a second record.
+ */
+export interface GenerateOptions {
+  /** Write at most this many batches, then stop as a crash would: for tests and recovery drills. */
+  batchLimit?: number;
+}
+
+export async function generateLab(labId: string, now: Date, runId: string, options: GenerateOptions = {}): Promise<LabRunSummary> {
+  const summary = emptySummary(labId, runId);
+  const config = settings();
+  for (let attempt = 1; ; attempt++) {
+    const lab = await readLab(labId);
+    if (!lab) return { ...summary, skipped: 'no such lab' };
+    if (!lab.document.active) return { ...summary, skipped: 'lab inactive' };
+    const counter = await readCounter(labId);
+    const base = { timeZone: lab.document.timeZone, now, backfillDays: config.BACKFILL_DAYS, generatedThrough: counter?.document.generatedThrough ?? null };
+    const [equipment, existing] = await Promise.all([allEquipmentOf(labId), recordsForGeneration(labId, earliestPeriodStarts(base))]);
+    const plan = planGeneration({
+      ...base,
+      labId,
+      dueWindows: config.PM_DUE_WINDOWS ?? {},
+      equipment,
+      models: await modelsFor(equipment.map((machine) => machine.modelId)),
+      existing,
+    });
+    try {
+      await applyPlan(plan, counter?.document ?? emptyCounter(labId), counter?.etag, runId, now, summary, options);
+      return summary;
+    } catch (error) {
+      if (!(error instanceof DocumentChanged || error instanceof DocumentExists)) throw error;
+      if (attempt >= maximumReplans) throw new TooMuchContention(`The records of ${labId} are being changed by others; run the generator again`);
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * Math.min(attempt, 10)));
+    }
+  }
+}
+
+async function applyPlan(
+  plan: GenerationPlan,
+  counter: ReturnType<typeof emptyCounter>,
+  counterEtag: string | undefined,
+  runId: string,
+  now: Date,
+  summary: LabRunSummary,
+  options: GenerateOptions,
+): Promise<void> {
+  const today = plan.generatedThrough;
+  let next = counter.lastNumber;
+  const writes = [
+    ...plan.changes.map((change) => ({ document: change.after, etag: (change.before as { _etag?: string })._etag, kind: change.kind as string })),
+    ...plan.creates.map((create) => ({
+      document: { ...create, recordNumber: recordNumberOf(counter.labId, ++next) },
+      etag: undefined,
+      kind: create.status === 'Missed' ? 'backfilled' : 'created',
+    })),
+  ];
+  if (writes.length === 0 && counter.generatedThrough === today) return;
+  let current = counter;
+  let etag = counterEtag;
+  let numbered = counter.lastNumber;
+  for (let start = 0; start === 0 || start < writes.length; start += recordsPerBatch) {
+    if (options.batchLimit !== undefined && summary.batches >= options.batchLimit) throw new Error(`Generation of ${counter.labId} stopped after ${summary.batches} batches`);
+    const batch = writes.slice(start, start + recordsPerBatch);
+    const last = start + recordsPerBatch >= writes.length;
+    for (const write of batch) if (write.etag === undefined) numbered = Math.max(numbered, Number(write.document.recordNumber.slice(counter.labId.length)));
+    const nextCounter = { ...current, lastNumber: numbered, generatedThrough: last ? today : current.generatedThrough };
+    const events = batch.length > 0 ? [runEvent(counter.labId, runId, now.toISOString(), batch)] : [];
+    const written = await writeRecords(nextCounter, etag, batch, events);
+    current = written.counter;
+    // The next batch moves the counter this one wrote, and only that version of it.
+    etag = written.counterEtag;
+    summary.batches += 1;
+    for (const write of batch) {
+      const kind = write.kind as 'created' | 'backfilled' | 'missed' | 'cancelled' | 'reopened';
+      summary[kind] += 1;
+      if (kind === 'created' || kind === 'backfilled') {
+        summary.firstNumber ??= write.document.recordNumber;
+        summary.lastNumber = write.document.recordNumber;
+      }
+    }
+  }
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { frequencySchema, taskSchema } from './catalog.js';
+import { continuationTokenSchema, labIdSchema } from './common.js';
+
+export const recordStatuses = ['Open', 'Completed', 'Missed', 'Cancelled'] as const;
+export const recordStatusSchema = z.enum(recordStatuses, { message: 'must be Open, Completed, Missed or Cancelled' });
+export type RecordStatus = z.infer<typeof recordStatusSchema>;
+
+/** What a completion signature means (21 CFR Part 11 §11.50); amendments always mean "Amended by". */
+export const completionMeanings = ['Performed by', 'Verified by'] as const;
+export const amendmentMeaning = 'Amended by';
+
+export const recordNumberSchema = z.string().regex(/^[A-Z0-9-]{2,10}\d{6,}$/, { message: 'must be a record number such as LAB01000123' });
+
+const actorSchema = z.object({ username: z.string(), displayName: z.string() });
+
+export const responseSchema = z.object({
+  taskId: z.string(),
+  done: z.boolean(),
+  value: z.number().optional(),
+  note: z.string().optional(),
+  /** A reading outside the task's limits: accepted, flagged, and explained in the note. */
+  outOfRange: z.boolean().optional(),
+});
+export type Response = z.infer<typeof responseSchema>;
+
+export const signatureSchema = z.object({
+  username: z.string(),
+  displayName: z.string(),
+  meaning: z.string(),
+  signedAt: z.string(),
+  method: z.enum(['password', 'microsoft']),
+  /** SHA-256 of the record's content as signed: a copied or altered signature no longer matches. */
+  contentHash: z.string(),
+});
+export type Signature = z.infer<typeof signatureSchema>;
+
+export const amendmentSchema = z.object({
+  number: z.number().int(),
+  reason: z.string(),
+  /** The corrected responses, each beside the value it replaced. */
+  changes: z.array(z.object({ taskId: z.string(), before: responseSchema, after: responseSchema })),
+  signature: signatureSchema,
+});
+
+export const recordSchema = z.object({
+  recordNumber: z.string(),
+  labId: labIdSchema,
+  serialNumber: z.string(),
+  modelId: z.string(),
+  modelVersion: z.number().int(),
+  frequency: frequencySchema,
+  periodStart: z.string(),
+  dueEnd: z.string(),
+  status: recordStatusSchema,
+  late: z.boolean(),
+  tasks: z.array(taskSchema),
+  /** As completed and signed; later corrections are in `amendments`, and `currentResponses` applies them. */
+  responses: z.array(responseSchema),
+  currentResponses: z.array(responseSchema),
+  outOfRangeCount: z.number().int(),
+  completedBy: actorSchema.nullable(),
+  completedAt: z.string().nullable(),
+  signature: signatureSchema.nullable(),
+  amendments: z.array(amendmentSchema),
+  missedAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  justification: z.object({ reason: z.string(), by: actorSchema, at: z.string() }).nullable(),
+  /** Completion is still possible until then (late), for Open and Missed records. */
+  completableUntil: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type PmRecord = z.infer<typeof recordSchema>;
+
+const noteSchema = z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(1000, { message: 'must be at most 1000 characters' });
+
+export const responseInputSchema = z
+  .object({
+    taskId: z.string().min(1, { message: 'is required' }).max(20),
+    done: z.boolean(),
+    value: z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' }).optional(),
+    note: noteSchema.optional(),
+  })
+  .strict();
+export type ResponseInput = z.infer<typeof responseInputSchema>;
+
+const passwordSchema = z.string().min(1, { message: 'is required' }).max(128);
+
+export const completeRecordSchema = z
+  .object({
+    responses: z.array(responseInputSchema).max(200, { message: 'may hold at most 200 responses' }),
+    signature: z
+      .object({
+        password: passwordSchema.optional(),
+        meaning: z.enum(completionMeanings, { message: `must be one of: ${completionMeanings.join(', ')}` }),
+      })
+      .strict(),
+  })
+  .strict();
+export type CompleteRecord = z.infer<typeof completeRecordSchema>;
+
+export const amendRecordSchema = z
+  .object({
+    responses: z.array(responseInputSchema).min(1, { message: 'must correct at least one task' }).max(200),
+    reason: z.string().trim().min(1, { message: 'is required: say why the record is corrected' }).max(1000),
+    signature: z
+      .object({ password: passwordSchema.optional(), meaning: z.literal(amendmentMeaning, { message: `must be ${amendmentMeaning}` }).default(amendmentMeaning) })
+      .strict(),
+  })
+  .strict();
+export type AmendRecord = z.infer<typeof amendRecordSchema>;
+
+export const justifyRecordSchema = z
+  .object({ reason: z.string().trim().min(1, { message: 'is required: say why the PM was missed' }).max(1000) })
+  .strict();
+
+export const recordParamsSchema = z.object({ labId: labIdSchema, recordNumber: recordNumberSchema });
+export const recordListParamsSchema = z.object({ labId: labIdSchema });
+
+const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' });
+
+export const listRecordsQuerySchema = z
+  .object({
+    /** One or more statuses, comma-separated, e.g. Open,Missed. */
+    status: z
+      .string()
+      .transform((text) => text.split(',').map((part) => part.trim()))
+      .pipe(z.array(recordStatusSchema).min(1))
+      .optional(),
+    frequency: frequencySchema.optional(),
+    serialNumber: z.string().max(64).optional(),
+    /** Periods starting on or after, and on or before, these lab-local dates. */
+    from: dateSchema.optional(),
+    to: dateSchema.optional(),
+    /** `dashboard`: every Open record and the Missed ones that may still be completed late, due first. */
+    view: z.enum(['dashboard'], { message: 'must be dashboard' }).optional(),
+    pageSize: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000, { message: 'must be at most 1000' }).optional(),
+    continuationToken: continuationTokenSchema,
+  })
+  .strict();
+export type ListRecordsQuery = z.infer<typeof listRecordsQuerySchema>;
