@@ -6,6 +6,8 @@ import './labs.js';
 import './equipment-classes.js';
 import './models.js';
 import './equipment.js';
+import './records.js';
+import './generator.js';
 import './purge-expired.js';
 import './openapi.js';
 import './not-found.js';

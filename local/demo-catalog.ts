@@ -98,18 +98,22 @@ function demoEquipment(labId: string): { serialNumber: string; modelId: string; 
 
 export const demoEquipmentLabs = ['LAB01', 'LAB02'];
 
+/** The demo machines have been in service a few days, so the first run has history to show. */
+const demoServiceDays = 3;
+
 /** Adds whatever of the demo catalogue is missing, so it is safe on every start. */
 export async function seedDemoCatalog(): Promise<void> {
   for (const name of demoClasses) {
     if (!(await readEquipmentClass(name))) await addEquipmentClass(systemActor, name, null);
   }
+  const since = new Date(Date.now() - demoServiceDays * 86_400_000);
   for (const { code: _code, ...model } of demoModels) {
-    if (!(await readModel(model.modelId))) await addModel(systemActor, model, null);
+    if (!(await readModel(model.modelId))) await addModel(systemActor, model, null, since);
   }
   for (const labId of demoEquipmentLabs) {
     for (const machine of demoEquipment(labId)) {
       if (await readEquipment(labId, machine.serialNumber)) continue;
-      await registerEquipment(systemActor, labId, machine, null);
+      await registerEquipment(systemActor, labId, machine, null, since);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { HttpRequest, HttpResponse, InvocationContext, type LogHandler } from '@azure/functions';
+import { queuedBy } from '../shared/platform/registry.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { serializeCookie } from '../shared/auth/cookies.js';
@@ -13,7 +14,11 @@ export interface HttpHostOptions {
   staticRoot: string;
   staticConfig: StaticWebAppConfig;
   logHandler: LogHandler;
+  /** Sends what a function put on its queue outputs, as the Functions host does when it returns. */
+  deliverQueueOutputs: QueueOutputSink;
 }
+
+export type QueueOutputSink = (outputs: { queueName: string; messages: unknown[] }[]) => Promise<void>;
 
 /** Bodies above this are refused before any function sees them, as the Functions front end does. */
 const maximumBodyBytes = 1024 * 1024;
@@ -90,6 +95,7 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
   const functionName = found.fn.declaration.name;
   const context = new InvocationContext({ invocationId: requestId, functionName, logHandler: withInvocation(options.logHandler, functionName, requestId) });
   const result = await found.fn.handler(functionRequest, context);
+  await options.deliverQueueOutputs(queuedBy(context, found.fn.declaration.queueOutputs));
   await writeFunctionResponse(new HttpResponse(result ?? { status: 204 }), response, method);
 }
 

@@ -7,14 +7,19 @@ import { cosmosClient, ensureSchema, useCosmosConnection, type CosmosConnection 
 import { reloadSettings } from '../shared/platform/config.js';
 import { forgetSecrets } from '../shared/platform/secrets.js';
 import { startTelemetry } from '../shared/platform/telemetry.js';
-import { registeredTimers } from '../shared/platform/registry.js';
+import { registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
+import { runEveryLabNow } from '../shared/records/generator-runs.js';
 import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
 import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';
+import { seedDemoRecords } from './demo-records.js';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from './embedded-store/server.js';
 import { createHttpHost } from './http-host.js';
 import { loadStaticWebAppConfig } from './static-files.js';
 import { readSnapshot, removeInterruptedWrites, restoreSnapshot, snapshotPath, takeSnapshot, writeFileAtomically } from './snapshot.js';
 import { startTimers } from './timers.js';
+import { startLocalQueueService } from './queues/azurite.js';
+import { LocalQueueClient } from './queues/queue-client.js';
+import { startQueueRunner, type QueueRunnerOptions } from './queues/queue-runner.js';
 
 export interface LocalProductOptions {
   /** Where to log; defaults to the console. */
@@ -23,6 +28,8 @@ export interface LocalProductOptions {
   snapshotDelayMs?: number;
   /** Run timers (the tests drive them by hand). */
   timers?: boolean;
+  /** How the local queue triggers poll and retry (the tests make them quicker). */
+  queues?: QueueRunnerOptions;
 }
 
 export interface LocalProduct {
@@ -121,18 +128,25 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
 
   const seedAllowed = embedded || config.SEED_DEMO_DATA === true;
   const demo = seedAllowed ? await seedDemoCompany(config.DEMO_PASSWORD ?? (await persistentRandomValue(dataDir, 'demo-password', 12))) : null;
+  // The generator runs once at start, so today's checklists are there before anyone signs in.
+  await runEveryLabNow(new Date(), (line) => log('error', line));
+  if (demo) await seedDemoRecords(demo.password);
 
   const logHandler = logHandlerFor(log);
+  const queueService = await startLocalQueueService(dataDir);
+  const queues = await startQueueRunner(new LocalQueueClient(queueService), registeredQueueFunctions(), logHandler, options.queues);
   const staticRoot = resolve('static-web');
-  const server = createHttpHost({ staticRoot, staticConfig: await loadStaticWebAppConfig(staticRoot), logHandler });
+  const server = createHttpHost({ staticRoot, staticConfig: await loadStaticWebAppConfig(staticRoot), logHandler, deliverQueueOutputs: queues.send });
   let port: number;
   try {
     port = await listen(server, config.PORT);
   } catch (error) {
+    await queues.stop();
+    await queueService.close();
     await store?.close();
     throw error;
   }
-  const timers = options.timers === false ? { stop: () => undefined } : startTimers(registeredTimers(), logHandler);
+  const timers = options.timers === false ? { stop: () => undefined } : startTimers(registeredTimers(), logHandler, queues.send);
 
   return {
     url: `http://localhost:${port}`,
@@ -150,6 +164,8 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
         server.closeAllConnections();
         server.close(() => resolvePromise());
       });
+      await queues.stop();
+      await queueService.close();
       if (embedded) await snapshots.flush();
       await store?.close();
       useCosmosConnection(undefined);

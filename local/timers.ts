@@ -1,7 +1,8 @@
 import { InvocationContext, type LogHandler, type Timer } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
-import type { TimerDeclaration } from '../shared/platform/registry.js';
-import { withInvocation } from './http-host.js';
+import { settings } from '../shared/platform/config.js';
+import { queuedBy, type TimerDeclaration } from '../shared/platform/registry.js';
+import { withInvocation, type QueueOutputSink } from './http-host.js';
 import { nextOccurrence, parseSchedule } from './ncrontab.js';
 
 export interface RunningTimers {
@@ -11,8 +12,17 @@ export interface RunningTimers {
 /** setTimeout cannot wait longer than about 24.8 days; longer waits are taken in steps. */
 const longestWaitMs = 2 ** 31 - 1;
 
+/** `%NAME%` names the setting that holds the schedule, as in the Functions host. */
+export function resolveSchedule(schedule: string): string {
+  const setting = /^%([A-Z0-9_]+)%$/.exec(schedule)?.[1];
+  if (!setting) return schedule;
+  const value = (settings() as Record<string, unknown>)[setting] ?? process.env[setting];
+  if (typeof value !== 'string' || !value) throw new Error(`The schedule setting ${setting} is not set`);
+  return value;
+}
+
 /** Runs each timer function on its NCRONTAB schedule, one invocation at a time per function. */
-export function startTimers(declarations: readonly TimerDeclaration[], logHandler: LogHandler): RunningTimers {
+export function startTimers(declarations: readonly TimerDeclaration[], logHandler: LogHandler, deliverQueueOutputs: QueueOutputSink): RunningTimers {
   const handles = new Set<NodeJS.Timeout>();
   let stopped = false;
 
@@ -30,6 +40,7 @@ export function startTimers(declarations: readonly TimerDeclaration[], logHandle
     const context = new InvocationContext({ invocationId, functionName: declaration.name, logHandler: withInvocation(logHandler, declaration.name, invocationId) });
     try {
       await declaration.handler(timer, context);
+      await deliverQueueOutputs(queuedBy(context, declaration.queueOutputs));
     } catch (error) {
       context.error(`Timer ${declaration.name} failed`, error);
     }
@@ -37,7 +48,7 @@ export function startTimers(declarations: readonly TimerDeclaration[], logHandle
 
   const scheduleNext = (declaration: TimerDeclaration, last: Date | null) => {
     if (stopped) return;
-    const schedule = parseSchedule(declaration.schedule);
+    const schedule = parseSchedule(resolveSchedule(declaration.schedule));
     const next = nextOccurrence(schedule, new Date());
     if (!next) return;
     const wait = (target: Date) => {
@@ -59,9 +70,9 @@ export function startTimers(declarations: readonly TimerDeclaration[], logHandle
   };
 
   for (const declaration of declarations) {
-    parseSchedule(declaration.schedule);
+    parseSchedule(resolveSchedule(declaration.schedule));
     if (declaration.runOnStartup) {
-      void invoke(declaration, null, nextOccurrence(parseSchedule(declaration.schedule), new Date())).then(() => scheduleNext(declaration, null));
+      void invoke(declaration, null, nextOccurrence(parseSchedule(resolveSchedule(declaration.schedule)), new Date())).then(() => scheduleNext(declaration, null));
     } else {
       scheduleNext(declaration, null);
     }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredHttpFunctions } from '../shared/platform/registry.js';
+import { generateLab } from '../shared/records/generate-records.js';
+import type { PmRecord } from '../shared/schemas/records.js';
 import type { ApiClient, ApiResponse } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
@@ -50,6 +52,55 @@ let machineCounter = 0;
 /** The machine the last `prepare` registered, per scope, for rows that use one up (transfers). */
 const preparedMachine: Record<'own' | 'other', string> = { own: '', other: '' };
 const readers = matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'deny');
+/** A record of each kind per scope, chosen by `prepare` for rows that change one. */
+const preparedRecord: Record<'own' | 'other', PmRecord | null> = { own: null, other: null };
+const everyRecordReader = matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'allow');
+const companyReaders = matrix('sign-in', 'allow', 'allow', 'deny', 'deny', 'deny');
+
+async function recordsAt(labId: string, status: string): Promise<PmRecord[]> {
+  const response = await admin.get<{ items: PmRecord[] }>(`/api/labs/${labId}/records?status=${status}&pageSize=1000`);
+  expect(response.status).toBe(200);
+  return response.body.items;
+}
+
+function answersFor(record: PmRecord, note?: string) {
+  return record.tasks.map((task) => ({
+    taskId: task.taskId,
+    done: true,
+    ...(task.kind === 'reading' ? { value: task.min ?? 1 } : {}),
+    ...(note ? { note } : {}),
+  }));
+}
+
+/** An Open record of the scope's lab, for a completion. */
+async function prepareOpenRecord(scope: 'own' | 'other'): Promise<void> {
+  const open = (await recordsAt(lab(scope), 'Open')).filter((record) => record.tasks.length > 0);
+  expect(open.length).toBeGreaterThan(0);
+  preparedRecord[scope] = open[0]!;
+}
+
+/** A Completed record of the scope's lab, completing one first where there is none. */
+async function prepareCompletedRecord(scope: 'own' | 'other'): Promise<void> {
+  const completed = await recordsAt(lab(scope), 'Completed');
+  if (completed.length > 0) {
+    preparedRecord[scope] = completed[0]!;
+    return;
+  }
+  await prepareOpenRecord(scope);
+  const record = preparedRecord[scope]!;
+  const done = await admin.post<PmRecord>(`/api/labs/${lab(scope)}/records/${record.recordNumber}/complete`, {
+    responses: answersFor(record),
+    signature: { password: demoPassword, meaning: 'Performed by' },
+  });
+  expect(done.status, done.text).toBe(200);
+  preparedRecord[scope] = done.body;
+}
+
+async function prepareMissedRecord(scope: 'own' | 'other'): Promise<void> {
+  const missed = await recordsAt(lab(scope), 'Missed');
+  expect(missed.length).toBeGreaterThan(0);
+  preparedRecord[scope] = missed[0]!;
+}
 const administratorsOnly = matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny');
 
 const target = (scope: Scope) => (scope === 'own' ? 'matrixown' : 'matrixother');
@@ -111,7 +162,52 @@ const rows: Row[] = [
     },
     expected: administratorsOnly,
   },
+  { endpoint: 'adminGenerate', scope: 'any', request: (c) => c.post('/api/admin/generate', { labId: 'LAB03' }), expected: administratorsOnly },
+  { endpoint: 'adminGeneratorHealth', scope: 'any', request: (c) => c.get('/api/admin/generator'), expected: companyReaders },
   ...(['own', 'other'] as const).flatMap((scope): Row[] => [
+    {
+      endpoint: 'recordsList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/records?view=dashboard`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'recordsGet',
+      scope,
+      prepare: () => prepareOpenRecord(scope),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'recordsComplete',
+      scope,
+      prepare: () => prepareOpenRecord(scope),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}/complete`, {
+          responses: answersFor(preparedRecord[scope]!),
+          signature: { password: demoPassword, meaning: 'Performed by' },
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'recordsAmend',
+      scope,
+      prepare: () => prepareCompletedRecord(scope),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}/amendments`, {
+          responses: answersFor(preparedRecord[scope]!, `Corrected note ${++labCounter}`).slice(0, 1),
+          reason: 'Matrix correction',
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'recordsJustify',
+      scope,
+      prepare: () => prepareMissedRecord(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}/justification`, { reason: `Matrix reason ${++labCounter}` }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
     {
       endpoint: 'equipmentList',
       scope,
@@ -230,6 +326,9 @@ beforeAll(async () => {
     expect((await admin.post(`/api/labs/${labId}/equipment`, { serialNumber: `MATRIX-${labId}`, modelId: 'Form 3B' })).status).toBe(201);
   }
   expect((await admin.post('/api/models', { modelId: 'Matrix replace', manufacturer: 'Acme', equipmentClass: 'Mill', frequencies: {} })).status).toBe(201);
+  // LAB03's machine gets today's records, and two days on it has missed ones too.
+  await generateLab('LAB03', new Date(), 'matrix');
+  await generateLab('LAB03', new Date(Date.now() + 2 * 86_400_000), 'matrix-later');
 });
 afterAll(async () => product.cleanup());
 

@@ -21,7 +21,7 @@ const perAddress = new RateLimiter('password-attempts-per-address', () => settin
 /** Both an unknown name and a wrong password get exactly this answer. */
 const wrongCredentials = () => new HttpProblem(401, 'Sign-in failed', 'The username or password is incorrect.');
 
-export async function limitSignInAttempts(username: string, facts: RequestFacts): Promise<void> {
+export async function limitSignInAttempts(username: string, facts: Pick<RequestFacts, 'clientAddress'>): Promise<void> {
   await Promise.all([perAddress.take(facts.clientAddress), perAccount.take(username)]);
 }
 
@@ -29,7 +29,7 @@ export async function limitSignInAttempts(username: string, facts: RequestFacts)
  * Counts a failed password for the account, locking it at the threshold. Returns the new status.
  * Used by sign-in and by every other place that asks for the password again.
  */
-export async function recordFailedPassword(username: string, facts: RequestFacts, context: string): Promise<UserDocument | null> {
+export async function recordFailedPassword(username: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, context: string): Promise<UserDocument | null> {
   return changeUser(username, (user) => {
     const failedLogins = user.failedLogins + 1;
     const locks = user.status === 'Active' && failedLogins >= settings().LOCKOUT_THRESHOLD;

@@ -120,9 +120,10 @@ export async function findModel(modelId: string): Promise<Model> {
   return modelView(found.document);
 }
 
-export async function addModel(actor: AuditActor, input: CreateModel, facts: Facts): Promise<Model> {
+/** `since` backdates a model moved in from elsewhere (the demo company); the API adds as of now. */
+export async function addModel(actor: AuditActor, input: CreateModel, facts: Facts, since = new Date()): Promise<Model> {
   const equipmentClass = await assertClassExists(input.equipmentClass);
-  const now = new Date().toISOString();
+  const now = since.toISOString();
   const tasks = plannedOrBadRequest(undefined, input.frequencies, now);
   const document: ModelDocument = {
     id: modelKey(input.modelId),

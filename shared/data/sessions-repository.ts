@@ -15,6 +15,8 @@ export interface SessionDocument {
   expiresAt: string;
   /** For Microsoft sessions: whom to sign out at Entra. */
   logoutHint?: string;
+  /** For Microsoft sessions: when the user last signed in again at Microsoft to sign a record. */
+  freshSignInAt?: string;
   /** Seconds until Cosmos may drop it (real accounts); expiry is enforced in code as well. */
   ttl: number;
 }

@@ -123,11 +123,14 @@ async function claimForLab(serialNumber: string, labId: string, now: string): Pr
   await moveSerialClaim(claim, labId, now);
 }
 
-/** `actor` is the manager or administrator, or the product itself for the demo seed. */
-export async function registerEquipment(actor: AuditActor, labId: string, input: CreateEquipment, facts: Facts): Promise<Equipment> {
+/**
+ * `actor` is the manager or administrator, or the product itself for the demo seed. `since` backdates
+ * the registration for data moved in from elsewhere (the demo company); the API registers as of now.
+ */
+export async function registerEquipment(actor: AuditActor, labId: string, input: CreateEquipment, facts: Facts, since = new Date()): Promise<Equipment> {
   await assertLabOpen(labId);
   const model = await assertAssignableModel(input.modelId);
-  const now = new Date().toISOString();
+  const now = since.toISOString();
   await claimForLab(input.serialNumber, labId, now);
   const document: EquipmentDocument = {
     id: serialKey(input.serialNumber),

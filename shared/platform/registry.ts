@@ -1,5 +1,5 @@
-import { app } from '@azure/functions';
-import type { Cookie, HttpHandler, HttpMethod, InvocationContext, Timer } from '@azure/functions';
+import { app, output } from '@azure/functions';
+import type { Cookie, HttpHandler, HttpMethod, InvocationContext, StorageQueueOutput, Timer } from '@azure/functions';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { compileRoute, type CompiledRoute } from './routes.js';
@@ -62,6 +62,8 @@ export interface HttpDeclaration<
    * 403 or 404 without learning the body's rules. Whatever it returns reaches the handler.
    */
   authorize?: (input: AuthorizeInput<z.infer<P>, z.infer<Q>>) => A | Promise<A>;
+  /** Storage queues the handler may put messages on (see `enqueue`). */
+  queueOutputs?: string[];
   handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, Awaited<A>>) => Promise<Reply<z.infer<R>>>;
 }
 
@@ -73,14 +75,62 @@ export interface RegisteredHttpFunction {
 
 export interface TimerDeclaration {
   name: string;
-  /** NCRONTAB with six fields, seconds first, evaluated in UTC. */
+  /** NCRONTAB with six fields, seconds first, evaluated in UTC; or `%SETTING%` naming a setting that holds one. */
   schedule: string;
   runOnStartup?: boolean;
+  queueOutputs?: string[];
   handler: (timer: Timer, context: InvocationContext) => Promise<void>;
 }
 
+/** What the queue trigger tells a handler about the delivery. */
+export interface QueueDelivery {
+  messageId: string;
+  /** 1 on the first delivery; a message that fails at the host's maxDequeueCount goes to `<queue>-poison`. */
+  dequeueCount: number;
+}
+
+export interface QueueDeclaration<M = unknown> {
+  name: string;
+  queueName: string;
+  /** The message, parsed from JSON; one that does not fit fails at once and ends in the poison queue. */
+  message: z.ZodType<M>;
+  handler: (message: M, delivery: QueueDelivery, context: InvocationContext) => Promise<void>;
+}
+
+/** The storage account the Functions host uses (identity-based in Azure, Azurite locally). */
+export const queueConnection = 'AzureWebJobsStorage';
+
 const httpFunctions: RegisteredHttpFunction[] = [];
 const timerFunctions: TimerDeclaration[] = [];
+const queueFunctions: QueueDeclaration[] = [];
+const queueOutputBindings = new Map<string, StorageQueueOutput>();
+
+function queueOutput(queueName: string): StorageQueueOutput {
+  let binding = queueOutputBindings.get(queueName);
+  if (!binding) {
+    binding = output.storageQueue({ queueName, connection: queueConnection });
+    queueOutputBindings.set(queueName, binding);
+  }
+  return binding;
+}
+
+/**
+ * Puts messages on a queue the running function declared in `queueOutputs`, through the Functions
+ * output binding: the host sends them when the function returns successfully (the local host likewise).
+ */
+export function enqueue(context: InvocationContext, queueName: string, messages: readonly unknown[]): void {
+  const binding = queueOutputBindings.get(queueName);
+  if (!binding) throw new Error(`No function declared the queue output ${queueName}`);
+  const already = (context.extraOutputs.get(binding) as unknown[] | undefined) ?? [];
+  context.extraOutputs.set(binding, [...already, ...messages]);
+}
+
+/** The messages a finished invocation put on each queue. */
+export function queuedBy(context: InvocationContext, queueNames: readonly string[] = []): { queueName: string; messages: unknown[] }[] {
+  return queueNames
+    .map((queueName) => ({ queueName, messages: (context.extraOutputs.get(queueOutput(queueName)) as unknown[] | undefined) ?? [] }))
+    .filter((entry) => entry.messages.length > 0);
+}
 
 /** The Functions worker sets this for every app it loads; the local host never does. */
 function insideFunctionsHost(): boolean {
@@ -100,8 +150,9 @@ export function http<
   }
   const handler = pipeline(general);
   httpFunctions.push({ declaration: general, compiled: compileRoute(general.route), handler });
+  const extraOutputs = (general.queueOutputs ?? []).map(queueOutput);
   if (insideFunctionsHost()) {
-    app.http(general.name, { methods: general.methods, route: general.route, authLevel: 'anonymous', handler });
+    app.http(general.name, { methods: general.methods, route: general.route, authLevel: 'anonymous', handler, ...(extraOutputs.length ? { extraOutputs } : {}) });
   }
 }
 
@@ -110,11 +161,31 @@ export function timer(declaration: TimerDeclaration): void {
     throw new Error(`Function ${declaration.name} is declared twice`);
   }
   timerFunctions.push(declaration);
+  const extraOutputs = (declaration.queueOutputs ?? []).map(queueOutput);
   if (insideFunctionsHost()) {
     app.timer(declaration.name, {
       schedule: declaration.schedule,
       runOnStartup: declaration.runOnStartup ?? false,
       handler: declaration.handler,
+      ...(extraOutputs.length ? { extraOutputs } : {}),
+    });
+  }
+}
+
+export function queue<M>(declaration: QueueDeclaration<M>): void {
+  if (queueFunctions.some((existing) => existing.name === declaration.name)) {
+    throw new Error(`Function ${declaration.name} is declared twice`);
+  }
+  const general = declaration as unknown as QueueDeclaration;
+  queueFunctions.push(general);
+  if (insideFunctionsHost()) {
+    app.storageQueue(declaration.name, {
+      queueName: declaration.queueName,
+      connection: queueConnection,
+      handler: async (raw, context) => {
+        const delivery = { messageId: String(context.triggerMetadata?.id ?? ''), dequeueCount: Number(context.triggerMetadata?.dequeueCount ?? 1) };
+        await general.handler(general.message.parse(raw), delivery, context);
+      },
     });
   }
 }
@@ -126,6 +197,10 @@ export function registeredHttpFunctions(): readonly RegisteredHttpFunction[] {
 
 export function registeredTimers(): readonly TimerDeclaration[] {
   return timerFunctions;
+}
+
+export function registeredQueueFunctions(): readonly QueueDeclaration[] {
+  return queueFunctions;
 }
 
 export type { Principal };

@@ -151,3 +151,4 @@ async function applyPlan(
     }
   }
 }
+

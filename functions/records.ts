@@ -1,0 +1,99 @@
+import { principalOf } from '../shared/platform/http-pipeline.js';
+import { http } from '../shared/platform/registry.js';
+import {
+  amendRecord,
+  assertMayCompleteRecords,
+  assertMayCorrectRecords,
+  assertMayReadRecords,
+  completeRecord,
+  findLabRecord,
+  justifyMissedRecord,
+  listLabRecords,
+  recordView,
+} from '../shared/records/manage-records.js';
+import { listOf } from '../shared/schemas/common.js';
+import {
+  amendRecordSchema,
+  completeRecordSchema,
+  justifyRecordSchema,
+  listRecordsQuerySchema,
+  recordListParamsSchema,
+  recordParamsSchema,
+  recordSchema,
+} from '../shared/schemas/records.js';
+
+http({
+  name: 'recordsList',
+  methods: ['GET'],
+  route: 'labs/{labId}/records',
+  access: 'signed-in',
+  summary: "A lab's PM records by status (comma-separated), frequency, machine and period; view=dashboard gives every open and late-completable record in one call",
+  tags: ['records'],
+  params: recordListParamsSchema,
+  query: listRecordsQuerySchema,
+  response: listOf(recordSchema),
+  authorize: (input) => assertMayReadRecords(principalOf(input), input.params.labId),
+  handler: async ({ params, query }) => ({ body: await listLabRecords(params.labId, query) }),
+});
+
+http({
+  name: 'recordsGet',
+  methods: ['GET'],
+  route: 'labs/{labId}/records/{recordNumber}',
+  access: 'signed-in',
+  summary: 'One record with its tasks, responses, signature and amendments; its ETag guards later changes',
+  tags: ['records'],
+  params: recordParamsSchema,
+  response: recordSchema,
+  authorize: (input) => assertMayReadRecords(principalOf(input), input.params.labId),
+  handler: async ({ params }) => {
+    const found = await findLabRecord(params.labId, params.recordNumber);
+    return { body: recordView(found.document), headers: { ETag: found.etag } };
+  },
+});
+
+http({
+  name: 'recordsComplete',
+  methods: ['POST'],
+  route: 'labs/{labId}/records/{recordNumber}/complete',
+  access: 'signed-in',
+  summary: 'Complete and sign a record (password, or a fresh Microsoft sign-in); late within the late-completion window',
+  tags: ['records'],
+  params: recordParamsSchema,
+  body: completeRecordSchema,
+  response: recordSchema,
+  authorize: (input) => assertMayCompleteRecords(principalOf(input), input.params.labId),
+  handler: async ({ params, body, ...facts }) => ({
+    body: await completeRecord(principalOf(facts), params.labId, params.recordNumber, body, facts, facts.request.headers.get('if-match')),
+  }),
+});
+
+http({
+  name: 'recordsAmend',
+  methods: ['POST'],
+  route: 'labs/{labId}/records/{recordNumber}/amendments',
+  access: 'signed-in',
+  summary: 'Correct a completed record, with a reason and a signature meaning "Amended by" (managers, administrators)',
+  tags: ['records'],
+  params: recordParamsSchema,
+  body: amendRecordSchema,
+  response: recordSchema,
+  authorize: (input) => assertMayCorrectRecords(principalOf(input), input.params.labId),
+  handler: async ({ params, body, ...facts }) => ({
+    body: await amendRecord(principalOf(facts), params.labId, params.recordNumber, body, facts, facts.request.headers.get('if-match')),
+  }),
+});
+
+http({
+  name: 'recordsJustify',
+  methods: ['POST'],
+  route: 'labs/{labId}/records/{recordNumber}/justification',
+  access: 'signed-in',
+  summary: "A manager's justification of a missed record",
+  tags: ['records'],
+  params: recordParamsSchema,
+  body: justifyRecordSchema,
+  response: recordSchema,
+  authorize: (input) => assertMayCorrectRecords(principalOf(input), input.params.labId),
+  handler: async ({ params, body, ...facts }) => ({ body: await justifyMissedRecord(principalOf(facts), params.labId, params.recordNumber, body.reason, facts) }),
+});

@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { readGeneratorStatuses, updateGeneratorStatus } from '../data/generator-status-repository.js';
+import { listLabs } from '../data/labs-repository.js';
+import { badRequest, notFound } from '../platform/problems.js';
+import type { QueueDelivery } from '../platform/registry.js';
+import { labIdSchema } from '../schemas/common.js';
+import { generateLab, type LabRunSummary } from './generate-records.js';
+
+/** One message per lab: the timer and the admin endpoint fan out, a queue trigger generates one lab. */
+export const generatorQueue = 'generate-lab';
+/** Where the Functions host moves a message after its last failed delivery. */
+export const generatorPoisonQueue = `${generatorQueue}-poison`;
+
+export const labRunMessageSchema = z.object({
+  runId: z.string().min(1),
+  labId: labIdSchema,
+  /** Set when an administrator asked for a run as of a date; otherwise the run is as of its processing. */
+  asOf: z.iso.datetime().optional(),
+});
+export type LabRunMessage = z.infer<typeof labRunMessageSchema>;
+
+/** The messages of one run: every active lab, or the one asked for. */
+export async function planRun(request: { labId?: string | undefined; date?: string | undefined }, now: Date): Promise<{ runId: string; messages: LabRunMessage[] }> {
+  const runId = randomUUID();
+  const asOf = request.date ? asOfDate(request.date, now) : undefined;
+  const labs = (await listLabs()).filter((lab) => lab.active && (!request.labId || lab.labId === request.labId));
+  if (request.labId && labs.length === 0) throw notFound(`There is no active lab ${request.labId}.`);
+  return { runId, messages: labs.map((lab) => ({ runId, labId: lab.labId, ...(asOf ? { asOf } : {}) })) };
+}
+
+/** A past date runs as of its last moment; today runs as of now; the future cannot be generated. */
+function asOfDate(date: string, now: Date): string {
+  const endOfDate = Date.parse(`${date}T23:59:59.999Z`);
+  if (Number.isNaN(endOfDate)) throw badRequest(`${date} is not a date.`, [{ field: 'date', message: 'must be a date as YYYY-MM-DD' }]);
+  if (Date.parse(`${date}T00:00:00Z`) > now.getTime()) throw badRequest('Records cannot be generated for a future date.', [{ field: 'date', message: 'must be today or earlier' }]);
+  return new Date(Math.min(endOfDate, now.getTime())).toISOString();
+}
+
+function summaryOf(summary: LabRunSummary): Record<string, unknown> {
+  const { labId: _labId, runId: _runId, ...figures } = summary;
+  return figures;
+}
+
+/** Generates one lab for a queue message, keeping the lab's generator status; a failure is thrown on for the host to retry. */
+export async function runLabFromQueue(message: LabRunMessage, delivery: QueueDelivery): Promise<LabRunSummary> {
+  const startedAt = new Date();
+  try {
+    const summary = await generateLab(message.labId, message.asOf ? new Date(message.asOf) : startedAt, message.runId);
+    await updateGeneratorStatus(message.labId, (status) => ({
+      ...status,
+      lastRunId: message.runId,
+      lastRunAt: startedAt.toISOString(),
+      lastSuccessAt: new Date().toISOString(),
+      lastSummary: summaryOf(summary),
+      poisoned: null,
+    }));
+    return summary;
+  } catch (error) {
+    await updateGeneratorStatus(message.labId, (status) => ({
+      ...status,
+      lastRunId: message.runId,
+      lastRunAt: startedAt.toISOString(),
+      lastFailure: { at: new Date().toISOString(), runId: message.runId, error: (error as Error).message, attempt: delivery.dequeueCount },
+    }));
+    throw error;
+  }
+}
+
+/** A message that reached the poison queue: the lab shows as failed until a run succeeds. */
+export async function recordPoisoned(message: LabRunMessage): Promise<void> {
+  await updateGeneratorStatus(message.labId, (status) => ({ ...status, poisoned: { at: new Date().toISOString(), runId: message.runId } }));
+}
+
+export interface GeneratorHealth {
+  labs: {
+    labId: string;
+    active: boolean;
+    lastRunAt: string | null;
+    lastSuccessAt: string | null;
+    lastSummary: Record<string, unknown> | null;
+    lastFailure: { at: string; runId: string; error: string; attempt: number } | null;
+    failed: boolean;
+    poisoned: { at: string; runId: string } | null;
+  }[];
+  failingLabs: string[];
+  poisonMessages: number;
+}
+
+export async function generatorHealth(): Promise<GeneratorHealth> {
+  const [labs, statuses] = await Promise.all([listLabs(), readGeneratorStatuses()]);
+  const byLab = new Map(statuses.map((status) => [status.labId, status]));
+  const rows = labs.map((lab) => {
+    const status = byLab.get(lab.labId);
+    const lastFailure = status?.lastFailure ?? null;
+    const failedSinceSuccess = lastFailure !== null && (!status?.lastSuccessAt || lastFailure.at > status.lastSuccessAt);
+    return {
+      labId: lab.labId,
+      active: lab.active,
+      lastRunAt: status?.lastRunAt ?? null,
+      lastSuccessAt: status?.lastSuccessAt ?? null,
+      lastSummary: status?.lastSummary ?? null,
+      lastFailure,
+      failed: failedSinceSuccess || Boolean(status?.poisoned),
+      poisoned: status?.poisoned ?? null,
+    };
+  });
+  return { labs: rows, failingLabs: rows.filter((row) => row.failed).map((row) => row.labId), poisonMessages: rows.filter((row) => row.poisoned).length };
+}
+
+/**
+ * Every active lab, one after another, without the queue: the local host's run at start. A lab that
+ * fails is left for the schedule and shows in the generator's health; the others go on.
+ */
+export async function runEveryLabNow(now: Date, log: (line: string) => void): Promise<void> {
+  const runId = `start-${now.toISOString()}`;
+  for (const lab of await listLabs()) {
+    if (!lab.active) continue;
+    await runLabFromQueue({ runId, labId: lab.labId }, { messageId: runId, dequeueCount: 1 }).catch((error: unknown) =>
+      log(`The generator failed at ${lab.labId} on start: ${String(error)}`),
+    );
+  }
+}

@@ -1,0 +1,249 @@
+import { actorOf, type Principal } from '../auth/principal.js';
+import { DocumentChanged } from '../data/errors.js';
+import { invalidTokenAsBadRequest } from '../data/paging.js';
+import { emptyCounter, findRecord, listRecords, readCounter, writeRecords, type Amendment, type RecordDocument } from '../data/records-repository.js';
+import { serialKey } from '../data/equipment-repository.js';
+import type { Versioned } from '../data/users-repository.js';
+import type { AuditEvent } from '../domain/audit-chain.js';
+import { can } from '../domain/permissions.js';
+import { contentHash } from '../domain/record-hash.js';
+import { settings } from '../platform/config.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
+import { amendmentMeaning, type AmendRecord, type CompleteRecord, type ListRecordsQuery, type PmRecord, type Response, type Signature } from '../schemas/records.js';
+import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
+import { confirmSigner, type ConfirmSigner } from './signatures.js';
+
+export function recordView(document: RecordDocument): PmRecord {
+  const current = currentResponses(document);
+  const until = completableUntil(document, settings().LATE_COMPLETION_DAYS);
+  return {
+    recordNumber: document.recordNumber,
+    labId: document.labId,
+    serialNumber: document.serialNumber,
+    modelId: document.modelId,
+    modelVersion: document.modelVersion,
+    frequency: document.frequency,
+    periodStart: document.periodStart,
+    dueEnd: document.dueEnd,
+    status: document.status,
+    late: document.late,
+    tasks: document.tasks,
+    responses: document.responses,
+    currentResponses: current,
+    outOfRangeCount: current.filter((response) => response.outOfRange).length,
+    completedBy: document.completedBy,
+    completedAt: document.completedAt,
+    signature: document.signature,
+    amendments: document.amendments,
+    missedAt: document.missedAt,
+    cancelledAt: document.cancelledAt,
+    cancelReason: document.cancelReason,
+    justification: document.justification,
+    completableUntil: until ? until.toISOString() : null,
+    createdAt: document.createdAt,
+  };
+}
+
+export function assertMayReadRecords(principal: Principal, labId: string): void {
+  if (!can(principal, 'records', 'read', labId)) throw forbidden(`Your role does not give access to the records of ${labId}.`);
+}
+
+export function assertMayCompleteRecords(principal: Principal, labId: string): void {
+  if (!can(principal, 'records', 'complete', labId)) throw forbidden(`Your role does not allow completing records of ${labId}.`);
+}
+
+export function assertMayCorrectRecords(principal: Principal, labId: string): void {
+  if (!can(principal, 'records', 'write', labId)) throw forbidden(`Only a manager of ${labId} or an administrator can amend records or justify missed ones.`);
+}
+
+export async function listLabRecords(labId: string, query: ListRecordsQuery): Promise<{ items: PmRecord[]; continuationToken: string | null }> {
+  const lateDays = settings().LATE_COMPLETION_DAYS;
+  const page = await listRecords({
+    labId,
+    statuses: query.status,
+    frequency: query.frequency,
+    serialKey: query.serialNumber ? serialKey(query.serialNumber) : undefined,
+    from: query.from,
+    to: query.to,
+    dashboardSince: query.view === 'dashboard' ? new Date(Date.now() - lateDays * 86_400_000).toISOString() : undefined,
+    pageSize: query.pageSize ?? (query.view === 'dashboard' ? 1000 : 100),
+    continuationToken: query.continuationToken,
+  }).catch(invalidTokenAsBadRequest);
+  return { items: page.items.map(recordView), continuationToken: page.continuationToken };
+}
+
+export async function findLabRecord(labId: string, recordNumber: string): Promise<Versioned<RecordDocument>> {
+  const found = recordNumber.startsWith(labId) ? await findRecord(labId, recordNumber) : null;
+  if (!found) throw notFound(`There is no record ${recordNumber} at ${labId}.`);
+  return found;
+}
+
+type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
+
+function recordEvent(action: string, record: RecordDocument, principal: Principal, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
+  return {
+    action,
+    entityType: 'record',
+    entityId: record.recordNumber,
+    labIds: [record.labId],
+    actor: actorOf(principal),
+    at: new Date().toISOString(),
+    requestId: facts.requestId,
+    clientAddress: facts.clientAddress,
+    ...extra,
+    after: { ...(extra.after as object), recordHash: contentHash(record) },
+  };
+}
+
+/** What a signature signs: the record's identity, its tasks and responses, the signer, meaning and time. */
+function signedContent(record: RecordDocument, responses: Response[], signature: Omit<Signature, 'contentHash'>, extra: object = {}): string {
+  const { recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks } = record;
+  return contentHash({ recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks, responses, ...signature, ...extra });
+}
+
+/**
+ * Writes one record change beside the lab's counter and the audit entry, in one batch. When another
+ * change in the lab moved the counter first it tries again; when the record itself changed, `recheck`
+ * decides on the fresh copy (e.g. someone completed it first: 409).
+ */
+async function writeRecordChange(
+  labId: string,
+  found: Versioned<RecordDocument>,
+  change: (record: RecordDocument) => { next: RecordDocument; event: AuditEvent },
+  recheck: (record: RecordDocument) => void,
+): Promise<RecordDocument> {
+  let current = found;
+  for (let attempt = 1; ; attempt++) {
+    const counter = await readCounter(labId);
+    const { next, event } = change(current.document);
+    try {
+      await writeRecords(counter?.document ?? emptyCounter(labId), counter?.etag, [{ document: next, etag: current.etag }], [event]);
+      return next;
+    } catch (error) {
+      if (!(error instanceof DocumentChanged) || attempt >= 10) throw error;
+      const fresh = await findLabRecord(labId, current.document.recordNumber);
+      if (fresh.etag !== current.etag) recheck(fresh.document);
+      current = fresh;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+    }
+  }
+}
+
+function assertResponses(record: RecordDocument, inputs: CompleteRecord['responses'], partial: boolean): Response[] {
+  const { responses, errors } = checkResponses(record.tasks, inputs, partial);
+  if (errors.length > 0) throw badRequest(`The responses are not complete or not valid: ${errors.map((error) => error.message).join('; ')}`, errors);
+  return responses;
+}
+
+function assertEtag(found: Versioned<RecordDocument>, ifMatch: string | null): void {
+  if (ifMatch && ifMatch !== found.etag && ifMatch !== '*') {
+    throw preconditionFailed(`${found.document.recordNumber} changed since you opened it; open it again.`);
+  }
+}
+
+/** `confirm` checks who signs; the demo seed, having checked the demo password once, passes its own. */
+export async function completeRecord(
+  principal: Principal,
+  labId: string,
+  recordNumber: string,
+  input: CompleteRecord,
+  facts: Facts,
+  ifMatch: string | null,
+  confirm: ConfirmSigner = confirmSigner,
+): Promise<PmRecord> {
+  const lateDays = settings().LATE_COMPLETION_DAYS;
+  const found = await findLabRecord(labId, recordNumber);
+  const refusal = (record: RecordDocument) => {
+    const why = whyNotCompletable(record, new Date(), lateDays);
+    if (why) throw conflict(why);
+  };
+  refusal(found.document);
+  assertEtag(found, ifMatch);
+  const responses = assertResponses(found.document, input.responses, false);
+  const method = await confirm(principal, input.signature.password, facts, 'signature on completion');
+  const written = await writeRecordChange(
+    labId,
+    found,
+    (record) => {
+      const signedAt = new Date().toISOString();
+      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt, method };
+      const next: RecordDocument = {
+        ...record,
+        status: 'Completed',
+        late: record.status === 'Missed' || Date.parse(record.dueEnd) < Date.parse(signedAt),
+        responses,
+        completedBy: actorOf(principal),
+        completedAt: signedAt,
+        signature: { ...unsigned, contentHash: signedContent(record, responses, unsigned) },
+      };
+      return {
+        next,
+        event: recordEvent('record.completed', next, principal, facts, {
+          before: { status: record.status },
+          after: { status: 'Completed', late: next.late, responses, signature: next.signature },
+        }),
+      };
+    },
+    refusal,
+  );
+  return recordView(written);
+}
+
+export async function amendRecord(principal: Principal, labId: string, recordNumber: string, input: AmendRecord, facts: RequestFacts, ifMatch: string | null): Promise<PmRecord> {
+  const found = await findLabRecord(labId, recordNumber);
+  const mustBeCompleted = (record: RecordDocument) => {
+    if (record.status !== 'Completed') throw conflict(`${record.recordNumber} is ${record.status}; only completed records are amended.`);
+  };
+  mustBeCompleted(found.document);
+  assertEtag(found, ifMatch);
+  const corrected = assertResponses(found.document, input.responses, true);
+  const method = await confirmSigner(principal, input.signature.password, facts, 'signature on amendment');
+  const written = await writeRecordChange(
+    labId,
+    found,
+    (record) => {
+      const before = new Map(currentResponses(record).map((response) => [response.taskId, response]));
+      const changes = corrected
+        .filter((after) => JSON.stringify(before.get(after.taskId)) !== JSON.stringify(after))
+        .map((after) => ({ taskId: after.taskId, before: before.get(after.taskId)!, after }));
+      if (changes.length === 0) throw badRequest('The amendment changes nothing: every response sent equals the current one.');
+      const signedAt = new Date().toISOString();
+      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: amendmentMeaning, signedAt, method };
+      const number = record.amendments.length + 1;
+      const amended = currentResponses({ responses: record.responses, amendments: [...record.amendments, { changes } as Amendment] });
+      const amendment: Amendment = {
+        number,
+        reason: input.reason,
+        changes,
+        signature: { ...unsigned, contentHash: signedContent(record, amended, unsigned, { amendment: number, reason: input.reason }) },
+      };
+      const next: RecordDocument = { ...record, amendments: [...record.amendments, amendment] };
+      return { next, event: recordEvent('record.amended', next, principal, facts, { reason: input.reason, after: { amendment } }) };
+    },
+    mustBeCompleted,
+  );
+  return recordView(written);
+}
+
+export async function justifyMissedRecord(principal: Principal, labId: string, recordNumber: string, reason: string, facts: Facts): Promise<PmRecord> {
+  const found = await findLabRecord(labId, recordNumber);
+  const mustBeMissed = (record: RecordDocument) => {
+    if (record.status !== 'Missed') throw conflict(`${record.recordNumber} is ${record.status}; only missed records take a justification.`);
+  };
+  mustBeMissed(found.document);
+  const written = await writeRecordChange(
+    labId,
+    found,
+    (record) => {
+      const justification = { reason, by: actorOf(principal), at: new Date().toISOString() };
+      const next: RecordDocument = { ...record, justification };
+      return {
+        next,
+        event: recordEvent('record.justified', next, principal, facts, { reason, before: { justification: record.justification }, after: { justification } }),
+      };
+    },
+    mustBeMissed,
+  );
+  return recordView(written);
+}

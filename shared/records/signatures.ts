@@ -1,0 +1,33 @@
+import { verifyPassword } from '../auth/passwords.js';
+import type { Principal } from '../auth/principal.js';
+import { limitSignInAttempts, recordFailedPassword } from '../auth/sign-in.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { badRequest, HttpProblem } from '../platform/problems.js';
+import type { Signature } from '../schemas/records.js';
+
+/** How long a fresh Microsoft sign-in counts as the signer confirming who they are (SPEC §5). */
+export const freshSignInSeconds = 5 * 60;
+
+/**
+ * The signer proves again who they are (21 CFR Part 11 §11.200): local accounts re-enter their
+ * password, which counts toward lockout and rate limits like a sign-in; Microsoft accounts must have
+ * signed in again at Microsoft (prompt=login) within the last five minutes.
+ */
+export type ConfirmSigner = (principal: Principal, password: string | undefined, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, context: string) => Promise<Signature['method']>;
+
+export const confirmSigner: ConfirmSigner = async (principal, password, facts, context) => {
+  if (principal.user.authMethod === 'microsoft') {
+    const at = principal.session.freshSignInAt ? Date.parse(principal.session.freshSignInAt) : Number.NaN;
+    if (!(Date.now() - at <= freshSignInSeconds * 1000)) {
+      throw new HttpProblem(401, 'Sign in again to sign', 'Signing needs a fresh Microsoft sign-in: sign in again (GET /api/auth/microsoft/login?purpose=signature) and sign within 5 minutes.');
+    }
+    return 'microsoft';
+  }
+  if (!password) throw badRequest('Enter your password to sign.', [{ field: 'signature.password', message: 'is required: enter your password to sign' }]);
+  await limitSignInAttempts(principal.username, facts);
+  if (!principal.user.passwordHash || !(await verifyPassword(password, principal.user.passwordHash))) {
+    await recordFailedPassword(principal.username, facts, context);
+    throw new HttpProblem(401, 'Signature refused', 'The password is not correct; nothing was signed.');
+  }
+  return 'password';
+};
