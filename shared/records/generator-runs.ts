@@ -76,6 +76,7 @@ export interface GeneratorHealth {
   labs: {
     labId: string;
     active: boolean;
+    lastRunId: string | null;
     lastRunAt: string | null;
     lastSuccessAt: string | null;
     lastSummary: Record<string, unknown> | null;
@@ -97,6 +98,7 @@ export async function generatorHealth(): Promise<GeneratorHealth> {
     return {
       labId: lab.labId,
       active: lab.active,
+      lastRunId: status?.lastRunId ?? null,
       lastRunAt: status?.lastRunAt ?? null,
       lastSuccessAt: status?.lastSuccessAt ?? null,
       lastSummary: status?.lastSummary ?? null,

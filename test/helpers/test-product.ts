@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalProduct, type LocalProduct } from '../../local/product.js';
+import { startLocalProduct, type LocalProduct, type LocalProductOptions } from '../../local/product.js';
 import { ApiClient } from './api-client.js';
 
 export const demoPassword = 'Demo-Password-4-Tests!';
@@ -17,7 +17,7 @@ export interface TestProduct extends LocalProduct {
  * The product as `npm start` runs it, in this test process, on a free port with its own data folder.
  * Each test file runs in its own process, so the environment set here stays with the file.
  */
-export async function startTestProduct(environment: Record<string, string> = {}): Promise<TestProduct> {
+export async function startTestProduct(environment: Record<string, string> = {}, options: Pick<LocalProductOptions, 'queues'> = {}): Promise<TestProduct> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ems-test-'));
   Object.assign(process.env, {
     PORT: '0',
@@ -27,7 +27,7 @@ export async function startTestProduct(environment: Record<string, string> = {})
     ...environment,
   });
   const logs: string[] = [];
-  const product = await startLocalProduct({ log: (level, line) => logs.push(`${level}: ${line}`), timers: false });
+  const product = await startLocalProduct({ log: (level, line) => logs.push(`${level}: ${line}`), timers: false, ...options });
   const client = () => new ApiClient(product.url);
   return {
     ...product,
