@@ -8,6 +8,7 @@ import './models.js';
 import './equipment.js';
 import './records.js';
 import './generator.js';
+import './audit.js';
 import './purge-expired.js';
 import './openapi.js';
 import './not-found.js';

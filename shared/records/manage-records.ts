@@ -97,9 +97,10 @@ function recordEvent(action: string, record: RecordDocument, principal: Principa
 }
 
 /** What a signature signs: the record's identity, its tasks and responses, the signer, meaning and time. */
-function signedContent(record: RecordDocument, responses: Response[], signature: Omit<Signature, 'contentHash'>, extra: object = {}): string {
+export function signedContentHash(record: RecordDocument, responses: Response[], signature: Omit<Signature, 'contentHash'> & { contentHash?: string }, extra: object = {}): string {
   const { recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks } = record;
-  return contentHash({ recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks, responses, ...signature, ...extra });
+  const { contentHash: _signedHash, ...signer } = signature;
+  return contentHash({ recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks, responses, ...signer, ...extra });
 }
 
 /**
@@ -175,7 +176,7 @@ export async function completeRecord(
         responses,
         completedBy: actorOf(principal),
         completedAt: signedAt,
-        signature: { ...unsigned, contentHash: signedContent(record, responses, unsigned) },
+        signature: { ...unsigned, contentHash: signedContentHash(record, responses, unsigned) },
       };
       return {
         next,
@@ -216,7 +217,7 @@ export async function amendRecord(principal: Principal, labId: string, recordNum
         number,
         reason: input.reason,
         changes,
-        signature: { ...unsigned, contentHash: signedContent(record, amended, unsigned, { amendment: number, reason: input.reason }) },
+        signature: { ...unsigned, contentHash: signedContentHash(record, amended, unsigned, { amendment: number, reason: input.reason }) },
       };
       const next: RecordDocument = { ...record, amendments: [...record.amendments, amendment] };
       return { next, event: recordEvent('record.amended', next, principal, facts, { reason: input.reason, after: { amendment } }) };

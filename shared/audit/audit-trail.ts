@@ -1,0 +1,205 @@
+import type { Principal } from '../auth/principal.js';
+import { auditPage, chainContainers, readChain, type AuditFilter, type ChainContainer } from '../data/audit-repository.js';
+import { counterId, type RecordDocument } from '../data/records-repository.js';
+import { listUsers } from '../data/users-repository.js';
+import { container } from '../data/cosmos.js';
+import { firstBrokenLink, type AuditEntry } from '../domain/audit-chain.js';
+import { labsWhere } from '../domain/permissions.js';
+import { contentHash } from '../domain/record-hash.js';
+import { badRequest, forbidden } from '../platform/problems.js';
+import { signedContentHash } from '../records/manage-records.js';
+import { currentResponses } from '../records/record-rules.js';
+
+const sources = Object.keys(chainContainers) as ChainContainer[];
+
+interface SourceCursor {
+  /** The token of the page being read (null: the first page), and how many of its entries were shown. */
+  token: string | null;
+  skip: number;
+  done: boolean;
+}
+
+type Cursors = Record<ChainContainer, SourceCursor>;
+
+function decodeCursors(token: string | undefined): Cursors {
+  const fresh = Object.fromEntries(sources.map((source) => [source, { token: null, skip: 0, done: false }])) as Cursors;
+  if (!token) return fresh;
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<Cursors>;
+    for (const source of sources) {
+      const cursor = parsed[source];
+      if (!cursor || (cursor.token !== null && typeof cursor.token !== 'string') || !Number.isInteger(cursor.skip) || cursor.skip < 0 || typeof cursor.done !== 'boolean') {
+        throw new Error('bad cursor');
+      }
+      fresh[source] = cursor;
+    }
+    return fresh;
+  } catch {
+    throw badRequest('The continuation token is not valid; start again from the first page.', [{ field: 'continuationToken', message: 'is not a token this list gave out' }]);
+  }
+}
+
+export interface AuditQuery {
+  labId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  entityType?: string | undefined;
+  entityId?: string | undefined;
+  pageSize?: number | undefined;
+  continuationToken?: string | undefined;
+}
+
+export type AuditView = Omit<AuditEntry, 'id' | 'type'> & { source: ChainContainer };
+
+function viewOf(entry: AuditEntry, source: ChainContainer): AuditView {
+  const { id: _id, type: _type, ...rest } = entry;
+  const visible = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('_'))) as Omit<AuditEntry, 'id' | 'type'>;
+  return { ...visible, source };
+}
+
+/** The labs whose entries the caller may read: every lab for company-wide readers (no filter). */
+function labScope(principal: Principal, labId: string | undefined): readonly string[] | undefined {
+  const readable = labsWhere(principal, 'audit', 'read');
+  if (readable !== 'all' && readable.length === 0) throw forbidden('Your role does not give access to the audit trail.');
+  if (labId) {
+    if (readable !== 'all' && !readable.includes(labId)) throw forbidden(`You cannot see the audit trail of ${labId}.`);
+    return [labId];
+  }
+  return readable === 'all' ? undefined : readable;
+}
+
+export function assertMayReadAudit(principal: Principal, labId: string | undefined): void {
+  labScope(principal, labId);
+}
+
+/**
+ * One page of the audit trail, newest first, merged from every container that holds chains. The
+ * continuation token carries each container's place, so paging never skips or repeats an entry.
+ */
+export async function readAuditTrail(principal: Principal, query: AuditQuery): Promise<{ items: AuditView[]; continuationToken: string | null }> {
+  const pageSize = query.pageSize ?? 100;
+  // A date alone as `to` means the whole of that day.
+  const to = query.to && /^\d{4}-\d{2}-\d{2}$/.test(query.to) ? `${query.to}T23:59:59.999Z` : query.to;
+  const filter: AuditFilter = { labIds: labScope(principal, query.labId), from: query.from, to, entityType: query.entityType, entityId: query.entityId };
+  const cursors = decodeCursors(query.continuationToken);
+  const pages = await Promise.all(
+    sources.map(async (source) => {
+      const cursor = cursors[source];
+      if (cursor.done) return { source, entries: [] as AuditEntry[], next: null as string | null };
+      const page = await auditPage(source, filter, pageSize + cursor.skip, cursor.token ?? undefined).catch(() => {
+        throw badRequest('The continuation token is not valid; start again from the first page.', [{ field: 'continuationToken', message: 'is not a token this list gave out' }]);
+      });
+      return { source, entries: page.items.slice(cursor.skip), next: page.continuationToken };
+    }),
+  );
+  const merged = pages
+    .flatMap(({ source, entries }) => entries.map((entry) => ({ source, entry })))
+    .sort((a, b) => (a.entry.at < b.entry.at ? 1 : a.entry.at > b.entry.at ? -1 : a.source.localeCompare(b.source) || b.entry.seq - a.entry.seq))
+    .slice(0, pageSize);
+  let more = false;
+  for (const { source, entries, next } of pages) {
+    const cursor = cursors[source];
+    if (cursor.done) continue;
+    const shown = merged.filter((item) => item.source === source).length;
+    if (shown < entries.length) cursors[source] = { token: cursor.token, skip: cursor.skip + shown, done: false };
+    else cursors[source] = { token: next, skip: 0, done: next === null };
+    more ||= !cursors[source].done;
+  }
+  return {
+    items: merged.map(({ source, entry }) => viewOf(entry, source)),
+    continuationToken: more ? Buffer.from(JSON.stringify(cursors)).toString('base64url') : null,
+  };
+}
+
+export interface BrokenLink {
+  source: ChainContainer;
+  partition: string;
+  seq?: number;
+  recordNumber?: string;
+  reason: string;
+}
+
+export interface Verification {
+  labId: string;
+  verifiedAt: string;
+  intact: boolean;
+  chains: { source: ChainContainer; partition: string; entries: number }[];
+  recordsChecked: number;
+  firstBroken: BrokenLink | null;
+}
+
+/** The chain holds together, and its owner's head points at its last entry (so the tail was not cut). */
+async function verifyChain(source: ChainContainer, partition: string, ownerId: string): Promise<{ entries: AuditEntry[]; broken: BrokenLink | null }> {
+  const { entries, head } = await readChain(source, partition, ownerId);
+  const link = firstBrokenLink(entries);
+  if (link) return { entries, broken: { source, partition, seq: link.seq, reason: link.reason } };
+  const last = entries.at(-1);
+  if ((head?.seq ?? 0) !== (last?.seq ?? 0) || (last && head?.hash !== last.hash)) {
+    return { entries, broken: { source, partition, seq: (last?.seq ?? 0) + 1, reason: `the chain ends at entry ${last?.seq ?? 0} but its head says ${head?.seq ?? 0}: entries are missing` } };
+  }
+  return { entries, broken: null };
+}
+
+/** The hash each record had when it was last written, according to the records chain. */
+function recordedHashes(entries: readonly AuditEntry[]): Map<string, string> {
+  const hashes = new Map<string, string>();
+  for (const entry of entries) {
+    const after = entry.after as { records?: [string, string][]; recordHash?: string } | undefined;
+    for (const [recordNumber, hash] of after?.records ?? []) hashes.set(recordNumber, hash);
+    if (entry.entityType === 'record' && after?.recordHash) hashes.set(entry.entityId, after.recordHash);
+  }
+  return hashes;
+}
+
+function recordProblem(record: RecordDocument, expected: string | undefined): string | null {
+  if (expected === undefined) return 'the record has no entry in the audit trail';
+  if (contentHash(record) !== expected) return 'the record does not match the audit trail: it was changed outside the product';
+  if (record.signature && signedContentHash(record, record.responses, record.signature) !== record.signature.contentHash) {
+    return 'the completion signature does not match the record as signed';
+  }
+  for (const amendment of record.amendments) {
+    const amended = currentResponses({ responses: record.responses, amendments: record.amendments.slice(0, amendment.number) });
+    if (signedContentHash(record, amended, amendment.signature, { amendment: amendment.number, reason: amendment.reason }) !== amendment.signature.contentHash) {
+      return `the signature of amendment ${amendment.number} does not match the record as amended`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Walks every chain that concerns a lab (the lab, its equipment, its records, and the accounts of its
+ * users) and every record of the lab against its trail and signatures; names the first broken link.
+ */
+export async function verifyLab(labId: string): Promise<Verification> {
+  const users = (await listUsers({ labIds: [labId], includeCompanyUsers: false, includeDisabled: true, pageSize: 1000 })).users;
+  const chains: { source: ChainContainer; partition: string; ownerId: string }[] = [
+    { source: 'labs', partition: labId, ownerId: labId },
+    { source: 'equipment', partition: labId, ownerId: '~chain' },
+    { source: 'records', partition: labId, ownerId: counterId },
+    ...users.map((user) => ({ source: 'users' as const, partition: user.username, ownerId: user.username })),
+  ];
+  const results = await Promise.all(chains.map((chain) => verifyChain(chain.source, chain.partition, chain.ownerId)));
+  let firstBroken = results.find((result) => result.broken)?.broken ?? null;
+  const recordsChain = results[2]!.entries;
+  const { resources: records } = await (await container('records')).items
+    .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'record'", parameters: [{ name: '@labId', value: labId }] }, { partitionKey: labId })
+    .fetchAll();
+  if (!firstBroken) {
+    const hashes = recordedHashes(recordsChain);
+    for (const record of records.sort((a, b) => a.recordNumber.localeCompare(b.recordNumber))) {
+      const problem = recordProblem(record, hashes.get(record.recordNumber));
+      if (problem) {
+        firstBroken = { source: 'records', partition: labId, recordNumber: record.recordNumber, reason: problem };
+        break;
+      }
+    }
+  }
+  return {
+    labId,
+    verifiedAt: new Date().toISOString(),
+    intact: firstBroken === null,
+    chains: chains.map((chain, index) => ({ source: chain.source, partition: chain.partition, entries: results[index]!.entries.length })),
+    recordsChecked: records.length,
+    firstBroken,
+  };
+}

@@ -1,0 +1,69 @@
+import type { AuditEntry, AuditHead } from '../domain/audit-chain.js';
+import { container } from './cosmos.js';
+import type { ContainerName } from './containers.js';
+import { queryPage, type Page } from './paging.js';
+
+/** Containers whose partitions hold audit chains, and the field that names each chain's partition. */
+export const chainContainers = {
+  labs: 'labId',
+  equipment: 'labId',
+  records: 'labId',
+  users: 'username',
+  models: 'modelKey',
+  equipmentClasses: 'key',
+} as const satisfies Partial<Record<ContainerName, string>>;
+
+export type ChainContainer = keyof typeof chainContainers;
+
+export interface AuditFilter {
+  /** Entries concerning any of these labs; undefined for every entry (company-wide readers). */
+  labIds?: readonly string[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  entityType?: string | undefined;
+  entityId?: string | undefined;
+}
+
+/** One page of one container's audit entries, newest first. */
+export async function auditPage(source: ChainContainer, filter: AuditFilter, pageSize: number, continuationToken?: string): Promise<Page<AuditEntry>> {
+  const conditions = ["c.type = 'audit'"];
+  const parameters: { name: string; value: string }[] = [];
+  if (filter.labIds) {
+    const labs = filter.labIds.map((labId, index) => {
+      parameters.push({ name: `@lab${index}`, value: labId });
+      return `ARRAY_CONTAINS(c.labIds, @lab${index})`;
+    });
+    conditions.push(labs.length > 0 ? `(${labs.join(' OR ')})` : 'false');
+  }
+  const add = (condition: string, name: string, value: string | undefined) => {
+    if (value === undefined) return;
+    conditions.push(condition);
+    parameters.push({ name, value });
+  };
+  add('c.at >= @from', '@from', filter.from);
+  add('c.at <= @to', '@to', filter.to);
+  add('c.entityType = @entityType', '@entityType', filter.entityType);
+  add('c.entityId = @entityId', '@entityId', filter.entityId);
+  return queryPage<AuditEntry>(
+    await container(source),
+    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at DESC`, parameters },
+    pageSize,
+    continuationToken,
+  );
+}
+
+/** A whole chain, oldest first, and the head its owner document records. */
+export async function readChain(source: ChainContainer, partition: string, ownerId: string): Promise<{ entries: AuditEntry[]; head: AuditHead | null }> {
+  const field = chainContainers[source];
+  const items = (await container(source)).items;
+  const [{ resources }, owner] = await Promise.all([
+    items
+      .query<AuditEntry>(
+        { query: `SELECT * FROM c WHERE c.${field} = @partition AND c.type = 'audit' ORDER BY c.seq`, parameters: [{ name: '@partition', value: partition }] },
+        { partitionKey: partition },
+      )
+      .fetchAll(),
+    (await container(source)).item(ownerId, partition).read<{ audit?: AuditHead }>(),
+  ]);
+  return { entries: resources, head: owner.resource?.audit ?? null };
+}
