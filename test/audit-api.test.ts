@@ -48,7 +48,7 @@ describe('audit trail', () => {
       all.push(...page.body.items);
       token = page.body.continuationToken;
     } while (token);
-    const keys = all.map((entry) => `${entry.source}|${entry.labId ?? entry.username ?? ''}|${entry.seq}`);
+    const keys = all.map((entry) => `${entry.source}|${entry.partition}|${entry.seq}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(all.map((entry) => entry.at)).toEqual([...all.map((entry) => entry.at)].sort().reverse());
     expect(new Set(all.map((entry) => entry.source))).toEqual(new Set(['labs', 'equipment', 'records', 'users']));

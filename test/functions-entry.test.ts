@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../functions/index.js';
-import { registeredHttpFunctions, registeredTimers } from '../shared/platform/registry.js';
+import { registeredHttpFunctions, registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
 
 /**
  * Loads the built Functions entry (dist/functions/main.js) the way the Functions worker does: with
@@ -38,7 +38,7 @@ function loadEntry(environment: Record<string, string>) {
 
 interface Registration {
   name: string;
-  bindings: Record<string, { type: string; direction: string; route?: string; methods?: string[]; schedule?: string; authLevel?: string }>;
+  bindings: Record<string, { type: string; direction: string; route?: string; methods?: string[]; schedule?: string; authLevel?: string; queueName?: string; connection?: string }>;
 }
 
 describe('the deployed Functions entry', () => {
@@ -51,7 +51,17 @@ describe('the deployed Functions entry', () => {
       .filter((line) => line.startsWith('REGISTERED '))
       .map((line) => JSON.parse(line.slice('REGISTERED '.length)) as Registration);
     const byName = new Map(registrations.map((registration) => [registration.name, registration]));
-    expect([...byName.keys()].sort()).toEqual([...registeredHttpFunctions().map((fn) => fn.declaration.name), ...registeredTimers().map((t) => t.name)].sort());
+    expect([...byName.keys()].sort()).toEqual(
+      [...registeredHttpFunctions().map((fn) => fn.declaration.name), ...registeredTimers().map((t) => t.name), ...registeredQueueFunctions().map((q) => q.name)].sort(),
+    );
+    for (const declaration of registeredQueueFunctions()) {
+      const trigger = Object.values(byName.get(declaration.name)!.bindings).find((binding) => binding.type === 'queueTrigger')!;
+      expect(trigger).toMatchObject({ queueName: declaration.queueName, connection: 'AzureWebJobsStorage' });
+    }
+    for (const declaration of [...registeredHttpFunctions().map((fn) => fn.declaration), ...registeredTimers()]) {
+      const outputs = Object.values(byName.get(declaration.name)!.bindings).filter((binding) => binding.type === 'queue' && binding.direction === 'out');
+      expect(outputs.map((binding) => binding.queueName), declaration.name).toEqual(declaration.queueOutputs ?? []);
+    }
     for (const { declaration } of registeredHttpFunctions()) {
       const trigger = Object.values(byName.get(declaration.name)!.bindings).find((binding) => binding.type === 'httpTrigger')!;
       expect(trigger.route).toBe(declaration.route);

@@ -81,6 +81,15 @@ describe('infrastructure templates', () => {
   });
 });
 
+describe('generator queues', () => {
+  it('exist in the storage account under the names the code uses', async () => {
+    const { generatorQueue, generatorPoisonQueue } = await import('../shared/records/generator-runs.js');
+    const storage = await read('infra/modules/storage.bicep');
+    expect(storage).toContain(`for queueName in ['${generatorQueue}', '${generatorPoisonQueue}']`);
+    expect(storage).toContain('allowSharedKeyAccess: false');
+  });
+});
+
 describe('configuration documentation', () => {
   it('lists every setting and secret in README and local.settings.sample.json', async () => {
     const readme = await read('README.md');

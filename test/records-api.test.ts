@@ -242,3 +242,30 @@ describe('listing', () => {
     expect(new Set(numbers).size).toBe(numbers.length);
   });
 });
+
+describe('records follow their machine', () => {
+  it('cancels the open records of a machine that leaves service, with the reason, and reopens them when it is back', async () => {
+    const serial = 'REC1-M4';
+    const openBefore = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC1/records?status=Open&serialNumber=${serial}`)).body.items;
+    expect(openBefore.length).toBeGreaterThan(0);
+    expect((await manager.patch(`/api/labs/REC1/equipment/${serial}`, { status: 'Repair offsite' })).status).toBe(200);
+    const cancelled = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC1/records?status=Cancelled&serialNumber=${serial}`)).body.items;
+    expect(cancelled.map((record) => record.recordNumber).sort()).toEqual(openBefore.map((record) => record.recordNumber).sort());
+    expect(cancelled.every((record) => record.cancelReason === 'Repair offsite')).toBe(true);
+    expect((await manager.patch(`/api/labs/REC1/equipment/${serial}`, { status: 'In Service' })).status).toBe(200);
+    const reopened = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC1/records?status=Open&serialNumber=${serial}`)).body.items;
+    expect(reopened.map((record) => record.recordNumber).sort()).toEqual(openBefore.map((record) => record.recordNumber).sort());
+  });
+
+  it('cancels a transferred machine’s open records at the old lab and starts its records at the new one', async () => {
+    const serial = 'REC1-M3';
+    expect((await admin.post(`/api/labs/REC1/equipment/${serial}/transfer`, { toLabId: 'REC2' })).status).toBe(200);
+    const old = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC1/records?status=Cancelled&serialNumber=${serial}`)).body.items;
+    expect(old.length).toBeGreaterThan(0);
+    expect(old.every((record) => record.cancelReason === 'transferred to REC2')).toBe(true);
+    expect((await admin.get<{ items: PmRecord[] }>(`/api/labs/REC1/records?status=Open&serialNumber=${serial}`)).body.items).toEqual([]);
+    const fresh = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC2/records?status=Open&serialNumber=${serial}`)).body.items;
+    expect(fresh.map((record) => record.frequency)).toEqual(['Daily']);
+    expect(fresh[0]!.recordNumber.startsWith('REC2')).toBe(true);
+  });
+});

@@ -28,5 +28,19 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   name: deploymentContainerName
 }
 
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+// The record generator's fan-out (one message per lab) and where the Functions host moves a message
+// after its last failed delivery; the same names as shared/records/generator-runs.ts.
+resource generatorQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for queueName in ['generate-lab', 'generate-lab-poison']: {
+    parent: queueService
+    name: queueName
+  }
+]
+
 output name string = storage.name
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'

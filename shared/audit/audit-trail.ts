@@ -49,12 +49,13 @@ export interface AuditQuery {
   continuationToken?: string | undefined;
 }
 
-export type AuditView = Omit<AuditEntry, 'id' | 'type'> & { source: ChainContainer };
+/** An entry as the API shows it: which container and chain (partition) it belongs to, and its place in it. */
+export type AuditView = Omit<AuditEntry, 'id' | 'type'> & { source: ChainContainer; partition: string };
 
 function viewOf(entry: AuditEntry, source: ChainContainer): AuditView {
   const { id: _id, type: _type, ...rest } = entry;
   const visible = Object.fromEntries(Object.entries(rest).filter(([key]) => !key.startsWith('_'))) as Omit<AuditEntry, 'id' | 'type'>;
-  return { ...visible, source };
+  return { ...visible, source, partition: String((entry as unknown as Record<string, unknown>)[chainContainers[source]]) };
 }
 
 /** The labs whose entries the caller may read: every lab for company-wide readers (no filter). */

@@ -18,6 +18,7 @@ import type { Versioned } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { getsRecords } from '../domain/equipment-status.js';
 import { can } from '../domain/permissions.js';
+import { reconcileLabs } from '../records/generator-runs.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { CreateEquipment, Equipment, EquipmentEvent, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
@@ -170,7 +171,7 @@ function changeEvents(current: EquipmentDocument, patch: UpdateEquipment, modelI
 export async function updateEquipment(principal: Principal, labId: string, serialNumber: string, patch: UpdateEquipment, facts: RequestFacts): Promise<Equipment> {
   const modelId = patch.modelId === undefined ? undefined : (await assertAssignableModel(patch.modelId)).modelId;
   const actor = actorOf(principal);
-  return retryWhileOvertaken(async () => {
+  const updated = await retryWhileOvertaken(async () => {
     const current = await findEquipment(labId, serialNumber);
     if (current.document.transfer) {
       throw conflict(`${serialNumber} is being transferred to ${current.document.transfer.toLabId}; repeat the transfer to finish it before changing the equipment.`);
@@ -197,6 +198,8 @@ export async function updateEquipment(principal: Principal, labId: string, seria
     ]);
     return after;
   }, `Equipment ${serialNumber}`);
+  await reconcileLabs([labId], 'equipment-change');
+  return updated;
 }
 
 export async function equipmentHistory(labId: string, serialNumber: string): Promise<{ equipment: Equipment; events: EquipmentEvent[] }> {

@@ -3,6 +3,7 @@ import { moveSerialClaim, readEquipment, readSerialClaim, saveEquipment, type Eq
 import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
 import type { Versioned } from '../data/users-repository.js';
 import { getsRecords } from '../domain/equipment-status.js';
+import { reconcileLabs } from '../records/generator-runs.js';
 import { badRequest, conflict, notFound } from '../platform/problems.js';
 import { assertLabOpen, assertMayWriteEquipment, equipmentEvent, equipmentView, type Facts } from './manage-equipment.js';
 import type { Equipment } from '../schemas/equipment.js';
@@ -135,7 +136,10 @@ export async function transferEquipment(
   let lostRaces = 0;
   for (;;) {
     const state = await readState(fromLabId, toLabId, serialNumber);
-    if (finished(state, toLabId)) return equipmentView(state.destination!.document);
+    if (finished(state, toLabId)) {
+      if (steps > 0) await reconcileLabs([fromLabId, toLabId], 'transfer');
+      return equipmentView(state.destination!.document);
+    }
     const marker = markerFor(state, principal, fromLabId, toLabId, serialNumber);
     const step = nextStep(state, marker);
     if (!step) throw new Error(`Transfer of ${serialNumber} from ${fromLabId} to ${toLabId} has no next step`);

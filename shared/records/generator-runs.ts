@@ -123,3 +123,13 @@ export async function runEveryLabNow(now: Date, log: (line: string) => void): Pr
     );
   }
 }
+
+/**
+ * Brings the records of labs up to date after their equipment changed (status, transfer), so Open
+ * records of a machine that left service are Cancelled at once rather than at the next scheduled run.
+ * A failure is kept in the generator's health and mended by the next run; the change itself stands.
+ */
+export async function reconcileLabs(labIds: readonly string[], cause: string): Promise<void> {
+  const runId = `${cause}-${randomUUID()}`;
+  for (const labId of labIds) await runLabFromQueue({ runId, labId }, { messageId: runId, dequeueCount: 1 }).catch(() => undefined);
+}
