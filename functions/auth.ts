@@ -10,6 +10,7 @@ import {
   loginSchema,
   logoutSchema,
   microsoftCallbackSchema,
+  microsoftLoginQuerySchema,
   passwordRulesSchema,
   sessionSchema,
 } from '../shared/schemas/auth.js';
@@ -95,11 +96,12 @@ http({
   methods: ['GET'],
   route: 'auth/microsoft/login',
   access: 'public',
-  summary: 'Starts Microsoft Entra ID sign-in (redirects to Microsoft)',
+  summary: 'Starts Microsoft Entra ID sign-in (redirects to Microsoft); purpose=signature asks a signed-in Microsoft user for their credentials again before signing',
   tags: ['auth'],
+  query: microsoftLoginQuerySchema,
   successStatus: 302,
-  handler: async (facts) => {
-    const redirect = await beginMicrosoftSignIn(facts);
+  handler: async ({ query, ...facts }) => {
+    const redirect = await beginMicrosoftSignIn(facts, query.purpose ?? 'sign-in');
     return { status: 302, headers: { Location: redirect.location }, cookies: redirect.cookies };
   },
 });

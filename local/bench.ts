@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { measureRequests, type RequestFigures } from './bench/requests.js';
 import { measureStore } from './bench/store.js';
 import { median, timed } from './bench/timing.js';
 import { startLocalProduct } from './product.js';
@@ -22,6 +23,20 @@ function printStore(figures: Awaited<ReturnType<typeof measureStore>>): void {
   console.log(`  lab held at 1,000 while the container holds 10,000 / 60,000: ${ms(figures.labHeldAt1k.at10k)} / ${ms(figures.labHeldAt1k.at60k)}`);
   console.log(`    growth with the partition (6,000 / 1,000 per lab): ${figures.growthWithPartition.toFixed(2)}`);
   console.log(`    growth with the container (60,000 / 10,000):       ${figures.growthWithContainer.toFixed(2)}`);
+}
+
+function printRequests(figures: RequestFigures): void {
+  const line = (label: string, counts: RequestFigures['completion']) =>
+    console.log(
+      `  ${label.padEnd(48)} ${String(counts.total).padStart(4)}  (${counts.pointReads} point reads, ${counts.queries} queries + ${counts.queryPlans} query plans, ${counts.writes} writes, ${counts.crossPartitionQueries} cross-partition)`,
+    );
+  console.log('Cosmos requests, counted as the store receives them from the SDK');
+  line('generator run, lab with no equipment', figures.generatorEmptyLab);
+  line(`generator first run, 200 machines (${figures.generator200FirstRun.recordsChanged} records)`, figures.generator200FirstRun);
+  line('generator steady run, 200 machines (nothing to do)', figures.generator200Steady);
+  line(`dashboard list call (${figures.dashboardCall.rows} rows, session included)`, figures.dashboardCall);
+  line('completion with signature (session included)', figures.completion);
+  console.log(`  stored record: ${figures.recordBytes} bytes; generator audit entry: ${figures.runAuditEntryBytes} bytes`);
 }
 
 async function main(): Promise<void> {
@@ -47,6 +62,14 @@ async function main(): Promise<void> {
     const health = await timed(() => fetch(`${product.url}/api/health`).then((r) => r.text()), 200);
     const me = await timed(() => fetch(`${product.url}/api/auth/me`, { headers: { cookie } }).then((r) => r.text()), 200);
     const snapshot = await timed(() => product.snapshotNow(), 5);
+    const requests = await measureRequests(
+      product,
+      async (username) => {
+        const answer = await post('/api/auth/login', { username, password });
+        return { cookie: answer.headers.getSetCookie()[0]!.split(';')[0]!, csrf: ((await answer.json()) as { csrfToken: string }).csrfToken };
+      },
+      password,
+    );
 
     console.log(`start-up to serving (embedded store, demo seed):  ${startMs.toFixed(0)} ms`);
     console.log(`sign-in, right password (median of ${runs}):          ${median(correct).toFixed(1)} ms`);
@@ -57,6 +80,7 @@ async function main(): Promise<void> {
     console.log(`GET /api/auth/me, signed in (median of 200):        ${median(me).toFixed(2)} ms`);
     console.log(`  signed-in request / health request:               ${(median(me) / median(health)).toFixed(1)}`);
     console.log(`snapshot of the embedded store (median of 5):       ${median(snapshot).toFixed(1)} ms`);
+    printRequests(requests);
   } finally {
     await product.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import type { LogHandler, LogLevel } from '@azure/functions';
 import { readdir } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import '../functions/index.js';
@@ -32,6 +33,21 @@ export interface LocalProductOptions {
   queues?: QueueRunnerOptions;
 }
 
+export interface CosmosRequestCounts {
+  total: number;
+  queryPlans: number;
+  queries: number;
+  crossPartitionQueries: number;
+  pointReads: number;
+  writes: number;
+}
+
+function kindOf(request: IncomingMessage): keyof Omit<CosmosRequestCounts, 'total' | 'crossPartitionQueries'> {
+  if (request.headers['x-ms-cosmos-is-query-plan-request']) return 'queryPlans';
+  if (request.headers['x-ms-documentdb-isquery'] || request.headers['content-type'] === 'application/query+json') return 'queries';
+  return request.method === 'GET' ? 'pointReads' : 'writes';
+}
+
 export interface LocalProduct {
   url: string;
   port: number;
@@ -40,6 +56,8 @@ export interface LocalProduct {
   /** The embedded store's address; undefined when COSMOS_ENDPOINT points elsewhere. */
   connection: CosmosConnection | undefined;
   demo: DemoSeedResult | null;
+  /** The Cosmos requests `work` caused, by kind (embedded store only). */
+  countCosmosRequests: <T>(work: () => Promise<T>) => Promise<{ result: T; counts: CosmosRequestCounts }>;
   snapshotNow: () => Promise<void>;
   stop: () => Promise<void>;
 }
@@ -155,6 +173,19 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
     embedded,
     connection: store?.connection,
     demo,
+    countCosmosRequests: async (work) => {
+      const counts: CosmosRequestCounts = { total: 0, queryPlans: 0, queries: 0, crossPartitionQueries: 0, pointReads: 0, writes: 0 };
+      const stopCounting = store?.onRequest((request) => {
+        counts.total += 1;
+        counts[kindOf(request)] += 1;
+        if (kindOf(request) === 'queries' && !request.headers['x-ms-documentdb-partitionkey']) counts.crossPartitionQueries += 1;
+      });
+      try {
+        return { result: await work(), counts };
+      } finally {
+        stopCounting?.();
+      }
+    },
     snapshotNow: async () => {
       if (embedded) await snapshots.flush();
     },

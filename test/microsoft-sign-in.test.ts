@@ -193,3 +193,59 @@ describe('Microsoft sign-in', () => {
     expectRefused(response, 'belongs to another account');
   });
 });
+
+describe('Microsoft users signing records', () => {
+  async function signedInTechnician(): Promise<ApiClient> {
+    const flow = await startFlow();
+    expect(sessionCookieSet(await finish(flow))).toBe(true);
+    // A redirect carries no CSRF token: the app reads it from /api/auth/me, as here.
+    expect((await flow.client.get('/api/auth/me')).status).toBe(200);
+    return flow.client;
+  }
+
+  async function freshSignIn(client: ApiClient, authTime: number): Promise<ApiResponse> {
+    const login = await client.get('/api/auth/microsoft/login?purpose=signature');
+    expect(login.status).toBe(302);
+    const authorize = new URL(login.headers.get('location')!);
+    expect(authorize.searchParams.get('prompt')).toBe('login');
+    claimsForNextToken.auth_time = authTime;
+    const callback = new URL(await followProvider(authorize.toString()));
+    return client.get(`${callback.pathname}${callback.search}`);
+  }
+
+  async function openRecord(client: ApiClient) {
+    const { body } = await client.get<{ items: { recordNumber: string; tasks: { taskId: string; kind: string; min?: number }[] }[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily');
+    return body.items;
+  }
+
+  const answers = (record: { tasks: { taskId: string; kind: string; min?: number }[] }) =>
+    record.tasks.map((task) => ({ taskId: task.taskId, done: true, ...(task.kind === 'reading' ? { value: task.min ?? 1 } : {}) }));
+
+  it('signs only after a fresh Microsoft sign-in of the same account within five minutes', async () => {
+    const client = await signedInTechnician();
+    const [first, second] = await openRecord(client);
+    const url = (record: { recordNumber: string }) => `/api/labs/LAB01/records/${record.recordNumber}/complete`;
+    const before = await client.post(url(first!), { responses: answers(first!), signature: { meaning: 'Performed by' } });
+    expect(before.status).toBe(401);
+    expect((before.body as { detail: string }).detail).toContain('fresh Microsoft sign-in');
+
+    const stale = await freshSignIn(client, Math.floor(Date.now() / 1000) - 600);
+    expect(decodeURIComponent(stale.headers.get('location')!)).toContain('did not ask for your credentials just now');
+    expect((await client.post(url(first!), { responses: answers(first!), signature: { meaning: 'Performed by' } })).status).toBe(401);
+
+    const fresh = await freshSignIn(client, Math.floor(Date.now() / 1000));
+    expect(fresh.headers.get('location')).toBe('/?signature=ready');
+    const signed = await client.post<{ signature: { method: string; username: string; meaning: string } }>(url(first!), { responses: answers(first!), signature: { meaning: 'Performed by' } });
+    expect(signed.status, signed.text).toBe(200);
+    expect(signed.body.signature).toMatchObject({ method: 'microsoft', username: 'jane.doe@contoso.example', meaning: 'Performed by' });
+    expect((await client.post(url(second!), { responses: answers(second!), signature: { meaning: 'Verified by' } })).status).toBe(200);
+  });
+
+  it('refuses a fresh sign-in for signing without a Microsoft session, or as another account', async () => {
+    expect((await new ApiClient(product.url).get('/api/auth/microsoft/login?purpose=signature')).status).toBe(401);
+    const client = await signedInTechnician();
+    claimsForNextToken.oid = '00000000-0000-0000-0000-00000000b002';
+    const other = await freshSignIn(client, Math.floor(Date.now() / 1000));
+    expect(decodeURIComponent(other.headers.get('location')!)).toContain('same Microsoft account');
+  });
+});

@@ -1,4 +1,5 @@
 import { createHttpServer } from '@vercel/cosmosdb-server';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CosmosConnection } from '../../shared/data/cosmos.js';
 import { applyEmbeddedStoreCorrections } from './corrections.js';
@@ -7,6 +8,8 @@ export interface EmbeddedCosmos {
   connection: CosmosConnection;
   /** Called after every request that may have changed data (not reads or queries). */
   onWrite: (listener: () => void) => void;
+  /** Called for every request the SDK sends: how the benchmark counts Cosmos requests. */
+  onRequest: (listener: (request: IncomingMessage) => void) => () => void;
   close: () => Promise<void>;
 }
 
@@ -18,7 +21,9 @@ export async function startEmbeddedCosmos(options: { corrected?: boolean } = {})
   if (options.corrected !== false) applyEmbeddedStoreCorrections();
   const server = createHttpServer({ keepAlive: true });
   const listeners: (() => void)[] = [];
+  const requestListeners: ((request: IncomingMessage) => void)[] = [];
   server.on('request', (request) => {
+    requestListeners.forEach((listener) => listener(request));
     const isRead = request.method === 'GET' || request.method === 'HEAD';
     const isQuery = request.headers['x-ms-documentdb-isquery'] !== undefined;
     if (!isRead && !isQuery) request.on('end', () => listeners.forEach((listener) => listener()));
@@ -32,6 +37,10 @@ export async function startEmbeddedCosmos(options: { corrected?: boolean } = {})
     // The embedded store checks no key; the SDK insists on one.
     connection: { endpoint: `http://127.0.0.1:${port}`, key: 'embedded-store-accepts-any-key' },
     onWrite: (listener) => listeners.push(listener),
+    onRequest: (listener) => {
+      requestListeners.push(listener);
+      return () => requestListeners.splice(requestListeners.indexOf(listener), 1);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -1,21 +1,24 @@
 import type { Cookie } from '@azure/functions';
 import { listLabs } from '../data/labs-repository.js';
 import { DocumentExists } from '../data/errors.js';
-import { claimSignInFlow } from '../data/sessions-repository.js';
+import { claimSignInFlow, readSession, saveSession } from '../data/sessions-repository.js';
 import { changeUser, createUser, labIdsOf, readUser, type UserDocument } from '../data/users-repository.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { accessFromGroups } from '../domain/entra-groups.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
-import { notFound } from '../platform/problems.js';
+import { notFound, unauthorized } from '../platform/problems.js';
 import { selfActor, userEvent } from '../users/user-events.js';
 import { userView } from '../users/user-view.js';
 import { buildCookie, expiredCookie, readCookie } from './cookies.js';
 import { microsoftClient, microsoftSignInConfigured, redirectUriFor, signInScopes, startMicrosoftSignIn } from './microsoft.js';
 import { signToken, verifyToken } from './session-tokens.js';
-import { startSession } from './sessions.js';
+import { resolveSession, startSession } from './sessions.js';
 
 const flowLifetimeSeconds = 600;
+
+/** How long a fresh Microsoft sign-in counts as the signer confirming who they are (SPEC §5). */
+export const freshSignInSeconds = 5 * 60;
 
 function flowCookieName(): string {
   return `${settings().SESSION_COOKIE_NAME}_signin`;
@@ -37,11 +40,24 @@ export function assertMicrosoftConfigured(): void {
   if (!microsoftSignInConfigured()) throw notFound('Microsoft sign-in is not configured for this installation.');
 }
 
-export async function beginMicrosoftSignIn(facts: RequestFacts): Promise<BrowserRedirect> {
+/**
+ * `purpose: 'signature'` is a fresh sign-in by the user of the current Microsoft session before they
+ * sign a record: Microsoft asks for the credentials again, and the session remembers when.
+ */
+export async function beginMicrosoftSignIn(facts: RequestFacts, purpose: 'sign-in' | 'signature' = 'sign-in'): Promise<BrowserRedirect> {
   assertMicrosoftConfigured();
-  const start = await startMicrosoftSignIn(facts.origin);
+  const current = purpose === 'signature' ? await resolveSession(facts.request) : null;
+  if (purpose === 'signature' && current?.session.authMethod !== 'microsoft') {
+    throw unauthorized('Sign in with Microsoft first; a fresh sign-in for signing continues an existing Microsoft session.');
+  }
+  const start = await startMicrosoftSignIn(facts.origin, purpose === 'signature' ? { prompt: 'login', loginHint: current!.session.logoutHint ?? current!.user.username } : {});
   const expiresAt = new Date(Date.now() + flowLifetimeSeconds * 1000);
-  const flowToken = await signToken('signin-flow', { state: start.state, nonce: start.nonce, verifier: start.verifier }, 'signin', expiresAt);
+  const flowToken = await signToken(
+    'signin-flow',
+    { state: start.state, nonce: start.nonce, verifier: start.verifier, purpose, ...(current ? { sessionId: current.session.id, username: current.user.username } : {}) },
+    'signin',
+    expiresAt,
+  );
   return {
     location: start.url,
     cookies: [buildCookie(flowCookieName(), flowToken, facts.origin, { maxAgeSeconds: flowLifetimeSeconds, sameSite: 'Lax' })],
@@ -50,6 +66,8 @@ export async function beginMicrosoftSignIn(facts: RequestFacts): Promise<Browser
 
 interface IdClaims {
   oid?: string;
+  /** Seconds since the epoch when the user last entered their credentials. */
+  auth_time?: number;
   preferred_username?: string;
   email?: string;
   upn?: string;
@@ -144,6 +162,28 @@ async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<Use
   return updated;
 }
 
+/**
+ * The end of a fresh sign-in for signing: the same Microsoft account as the session's, having entered
+ * its credentials within the last five minutes. The session remembers when, for the signature.
+ */
+async function confirmFreshSignIn(claims: IdClaims, username: string, sessionId: string, facts: RequestFacts): Promise<BrowserRedirect> {
+  const session = await readSession(username, sessionId);
+  const user = await readUser(username);
+  if (!session || !user || user.document.entraObjectId !== claims.oid) {
+    throw new SignInRefused('Sign in again as the same Microsoft account to sign.');
+  }
+  const enteredAt = (claims.auth_time ?? 0) * 1000;
+  if (!(Date.now() - enteredAt <= freshSignInSeconds * 1000)) {
+    throw new SignInRefused('Microsoft did not ask for your credentials just now; sign in again to sign.');
+  }
+  await saveSession({ ...session, freshSignInAt: new Date(enteredAt).toISOString() });
+  await changeUser(username, (current) => ({
+    user: current,
+    events: [userEvent('auth.signature.reauthenticated', current, selfActor(current), facts, { reason: 'fresh Microsoft sign-in for an electronic signature' })],
+  }));
+  return { location: '/?signature=ready', cookies: [expiredCookie(flowCookieName(), facts.origin, 'Lax')] };
+}
+
 export async function completeMicrosoftSignIn(
   response: { code?: string | undefined; state?: string | undefined; error?: string | undefined; error_description?: string | undefined },
   facts: RequestFacts,
@@ -178,6 +218,7 @@ export async function completeMicrosoftSignIn(
       { code: response.code, state: response.state, nonce },
     );
     const claims = result.idTokenClaims as IdClaims;
+    if (flow.purpose === 'signature') return await confirmFreshSignIn(claims, String(flow.username), String(flow.sessionId), facts);
     const user = await provisionUser(claims, facts);
     const started = await startSession(user, facts.origin, claims.login_hint ?? user.username);
     return { location: '/', cookies: [started.cookie, expiredCookie(flowCookieName(), facts.origin, 'Lax')] };

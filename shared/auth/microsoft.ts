@@ -73,7 +73,11 @@ export interface SignInStart {
   verifier: string;
 }
 
-export async function startMicrosoftSignIn(origin: string): Promise<SignInStart> {
+/**
+ * `prompt: 'login'` makes Microsoft ask for the credentials again even within a Microsoft session:
+ * what an electronic signature needs (SPEC §5).
+ */
+export async function startMicrosoftSignIn(origin: string, options: { prompt?: 'login' | 'select_account'; loginHint?: string } = {}): Promise<SignInStart> {
   const { client } = await microsoftClient();
   const crypto = new CryptoProvider();
   const { verifier, challenge } = await crypto.generatePkceCodes();
@@ -87,7 +91,8 @@ export async function startMicrosoftSignIn(origin: string): Promise<SignInStart>
     state,
     nonce,
     responseMode: ResponseMode.QUERY,
-    prompt: 'select_account',
+    prompt: options.prompt ?? 'select_account',
+    ...(options.loginHint ? { loginHint: options.loginHint } : {}),
   });
   return { url, state, nonce, verifier };
 }

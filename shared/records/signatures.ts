@@ -1,3 +1,4 @@
+import { freshSignInSeconds } from '../auth/microsoft-sign-in.js';
 import { verifyPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
 import { limitSignInAttempts, recordFailedPassword } from '../auth/sign-in.js';
@@ -5,8 +6,6 @@ import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, HttpProblem } from '../platform/problems.js';
 import type { Signature } from '../schemas/records.js';
 
-/** How long a fresh Microsoft sign-in counts as the signer confirming who they are (SPEC §5). */
-export const freshSignInSeconds = 5 * 60;
 
 /**
  * The signer proves again who they are (21 CFR Part 11 §11.200): local accounts re-enter their
