@@ -47,4 +47,11 @@ describe('settings', () => {
     ]);
     expect(() => parseSettings({ PUBLIC_ORIGINS: 'pm.example.com' })).toThrow(/PUBLIC_ORIGINS/);
   });
+
+  it('reads due windows per frequency and refuses windows longer than their period', () => {
+    expect(parseSettings({ PM_DUE_WINDOWS: '{"Weekly":3,"Monthly":10}' }).PM_DUE_WINDOWS).toEqual({ Weekly: 3, Monthly: 10 });
+    expect(() => parseSettings({ PM_DUE_WINDOWS: '{"Weekly":9}' })).toThrow(/PM_DUE_WINDOWS\.Weekly/);
+    expect(() => parseSettings({ PM_DUE_WINDOWS: 'weekly=3' })).toThrow(/PM_DUE_WINDOWS must be JSON such as/);
+    expect(() => parseSettings({ GENERATOR_SCHEDULE: '0 * * * *' })).toThrow(/GENERATOR_SCHEDULE must be an NCRONTAB expression with six fields/);
+  });
 });

@@ -13,20 +13,23 @@ const integerSetting = (min: number, max: number) =>
 
 const labRole = z.enum(['Manager', 'Local Audit', 'Technician']);
 
+/** A setting holding JSON; what it must contain is piped after it. */
+function jsonSetting(example: string) {
+  return z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be JSON such as ${example}` });
+      return z.NEVER;
+    }
+  });
+}
+
 /**
  * Entra security group id -> what membership grants. Company-wide roles carry no lab.
  * Example: {"5f1c...": {"role": "Technician", "labId": "LAB01"}, "9a2b...": {"role": "Administrator"}}
  */
-const entraGroupMapSetting = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  })
+const entraGroupMapSetting = jsonSetting('{"<group id>": {"role": "Technician", "labId": "LAB01"}}')
   .pipe(
     z.record(
       z.string().min(1),
@@ -43,16 +46,7 @@ const originList = z
   .pipe(z.array(z.url({ message: 'must be a comma-separated list of origins such as https://pm.example.com' })));
 
 /** Frequency -> days from the period's first day in which its record is due, e.g. {"Weekly":3,"Monthly":10}. */
-const dueWindowsSetting = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON such as {"Weekly":3,"Monthly":10}' });
-      return z.NEVER;
-    }
-  })
+const dueWindowsSetting = jsonSetting('{"Weekly":3,"Monthly":10}')
   .pipe(
     z
       .object({

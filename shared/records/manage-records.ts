@@ -10,7 +10,7 @@ import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
-import { amendmentMeaning, type AmendRecord, type CompleteRecord, type ListRecordsQuery, type PmRecord, type Response, type Signature } from '../schemas/records.js';
+import { type AmendRecord, type CompleteRecord, type ListRecordsQuery, type PmRecord, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
@@ -131,6 +131,30 @@ async function writeRecordChange(
   }
 }
 
+/**
+ * What completion and amendment share before anything is written: the record exists and may take the
+ * change, the caller saw its current version, the responses fit its tasks, and the signer is confirmed.
+ */
+async function beginSignedChange(
+  principal: Principal,
+  labId: string,
+  recordNumber: string,
+  check: (record: RecordDocument) => void,
+  ifMatch: string | null,
+  input: { responses: CompleteRecord['responses']; signature: { password?: string | undefined; meaning: string } },
+  partial: boolean,
+  facts: Facts,
+  confirm: ConfirmSigner,
+) {
+  const found = await findLabRecord(labId, recordNumber);
+  check(found.document);
+  assertEtag(found, ifMatch);
+  const responses = assertResponses(found.document, input.responses, partial);
+  const method = await confirm(principal, input.signature.password, facts, partial ? 'signature on amendment' : 'signature on completion');
+  const signatureAt = (signedAt: string) => ({ username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt, method });
+  return { found, responses, signatureAt };
+}
+
 function assertResponses(record: RecordDocument, inputs: CompleteRecord['responses'], partial: boolean): Response[] {
   const { responses, errors } = checkResponses(record.tasks, inputs, partial);
   if (errors.length > 0) throw badRequest(`The responses are not complete or not valid: ${errors.map((error) => error.message).join('; ')}`, errors);
@@ -154,21 +178,17 @@ export async function completeRecord(
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<PmRecord> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
-  const found = await findLabRecord(labId, recordNumber);
   const refusal = (record: RecordDocument) => {
     const why = whyNotCompletable(record, new Date(), lateDays);
     if (why) throw conflict(why);
   };
-  refusal(found.document);
-  assertEtag(found, ifMatch);
-  const responses = assertResponses(found.document, input.responses, false);
-  const method = await confirm(principal, input.signature.password, facts, 'signature on completion');
+  const { found, responses, signatureAt } = await beginSignedChange(principal, labId, recordNumber, refusal, ifMatch, input, false, facts, confirm);
   const written = await writeRecordChange(
     labId,
     found,
     (record) => {
       const signedAt = new Date().toISOString();
-      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt, method };
+      const unsigned = signatureAt(signedAt);
       const next: RecordDocument = {
         ...record,
         status: 'Completed',
@@ -191,15 +211,11 @@ export async function completeRecord(
   return recordView(written);
 }
 
-export async function amendRecord(principal: Principal, labId: string, recordNumber: string, input: AmendRecord, facts: RequestFacts, ifMatch: string | null): Promise<PmRecord> {
-  const found = await findLabRecord(labId, recordNumber);
+export async function amendRecord(principal: Principal, labId: string, recordNumber: string, input: AmendRecord, facts: Facts, ifMatch: string | null): Promise<PmRecord> {
   const mustBeCompleted = (record: RecordDocument) => {
     if (record.status !== 'Completed') throw conflict(`${record.recordNumber} is ${record.status}; only completed records are amended.`);
   };
-  mustBeCompleted(found.document);
-  assertEtag(found, ifMatch);
-  const corrected = assertResponses(found.document, input.responses, true);
-  const method = await confirmSigner(principal, input.signature.password, facts, 'signature on amendment');
+  const { found, responses: corrected, signatureAt } = await beginSignedChange(principal, labId, recordNumber, mustBeCompleted, ifMatch, input, true, facts, confirmSigner);
   const written = await writeRecordChange(
     labId,
     found,
@@ -209,8 +225,7 @@ export async function amendRecord(principal: Principal, labId: string, recordNum
         .filter((after) => JSON.stringify(before.get(after.taskId)) !== JSON.stringify(after))
         .map((after) => ({ taskId: after.taskId, before: before.get(after.taskId)!, after }));
       if (changes.length === 0) throw badRequest('The amendment changes nothing: every response sent equals the current one.');
-      const signedAt = new Date().toISOString();
-      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: amendmentMeaning, signedAt, method };
+      const unsigned = signatureAt(new Date().toISOString());
       const number = record.amendments.length + 1;
       const amended = currentResponses({ responses: record.responses, amendments: [...record.amendments, { changes } as Amendment] });
       const amendment: Amendment = {
