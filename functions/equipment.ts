@@ -2,13 +2,13 @@ import { actorOf } from '../shared/auth/principal.js';
 import {
   assertMayReadEquipment,
   assertMayWriteEquipment,
-  equipmentHistory,
   equipmentView,
   findEquipment,
   listLabEquipment,
   registerEquipment,
   updateEquipment,
 } from '../shared/equipment/manage-equipment.js';
+import { equipmentHistory } from '../shared/equipment/equipment-history.js';
 import { transferEquipment } from '../shared/equipment/transfer.js';
 import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';

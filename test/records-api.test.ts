@@ -267,5 +267,14 @@ describe('records follow their machine', () => {
     const fresh = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC2/records?status=Open&serialNumber=${serial}`)).body.items;
     expect(fresh.map((record) => record.frequency)).toEqual(['Daily']);
     expect(fresh[0]!.recordNumber.startsWith('REC2')).toBe(true);
+    // Its history (ISO/IEC 17025 §6.4.13) keeps every record, from both labs.
+    const history = await admin.get<{ events: { kind: string }[]; records: PmRecord[] }>(`/api/labs/REC2/equipment/${serial}/history`);
+    expect(history.body.events.map((event) => event.kind)).toEqual(['registered', 'transfer']);
+    expect(new Set(history.body.records.map((record) => record.labId))).toEqual(new Set(['REC1', 'REC2']));
+    const atOldLab = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC1/records?serialNumber=${serial}`)).body.items;
+    expect(history.body.records.filter((record) => record.labId === 'REC1').map((record) => record.recordNumber).sort()).toEqual(
+      atOldLab.map((record) => record.recordNumber).sort(),
+    );
+    expect(history.body.records.every((record) => record.serialNumber === serial)).toBe(true);
   });
 });

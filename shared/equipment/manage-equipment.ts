@@ -201,8 +201,3 @@ export async function updateEquipment(principal: Principal, labId: string, seria
   await reconcileLabs([labId], 'equipment-change');
   return updated;
 }
-
-export async function equipmentHistory(labId: string, serialNumber: string): Promise<{ equipment: Equipment; events: EquipmentEvent[] }> {
-  const { document } = await findEquipment(labId, serialNumber);
-  return { equipment: equipmentView(document), events: document.history };
-}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { modelIdSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
+import { recordSchema } from './records.js';
 
 export const equipmentStatuses = ['In Service', 'Out of Service', 'Repair onsite', 'Repair offsite', 'Retired onsite', 'Retired offsite'] as const;
 export const equipmentStatusSchema = z.enum(equipmentStatuses, {
@@ -47,7 +48,8 @@ export const equipmentSchema = z.object({
 });
 export type Equipment = z.infer<typeof equipmentSchema>;
 
-export const equipmentHistorySchema = z.object({ equipment: equipmentSchema, events: z.array(equipmentEventSchema) });
+/** ISO/IEC 17025 §6.4.13: the machine, its life (registration, status, model, transfers) and every PM record, in every lab it was in. */
+export const equipmentHistorySchema = z.object({ equipment: equipmentSchema, events: z.array(equipmentEventSchema), records: z.array(recordSchema) });
 
 export const createEquipmentSchema = z
   .object({ serialNumber: serialNumberSchema, modelId: modelIdSchema, status: equipmentStatusSchema.default('In Service') })

@@ -1,0 +1,29 @@
+import { listRecords, type RecordDocument } from '../data/records-repository.js';
+import { recordView } from '../records/manage-records.js';
+import type { Equipment, EquipmentEvent } from '../schemas/equipment.js';
+import type { PmRecord } from '../schemas/records.js';
+import { equipmentView, findEquipment } from './manage-equipment.js';
+
+async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDocument[]> {
+  const records: RecordDocument[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await listRecords({ labId, serialKey, pageSize: 1000, continuationToken });
+    records.push(...page.items);
+    continuationToken = page.continuationToken ?? undefined;
+  } while (continuationToken);
+  return records;
+}
+
+/**
+ * A machine's history (ISO/IEC 17025 §6.4.13): its details, every registration, status and model
+ * change and transfer with who and when, and every PM record it had, in each lab it has been in,
+ * newest period first. One partition query per lab in its history.
+ */
+export async function equipmentHistory(labId: string, serialNumber: string): Promise<{ equipment: Equipment; events: EquipmentEvent[]; records: PmRecord[] }> {
+  const { document } = await findEquipment(labId, serialNumber);
+  const labs = [...new Set([labId, ...document.history.flatMap((event) => [event.labId, event.fromLabId, event.toLabId].filter((lab): lab is string => Boolean(lab)))])];
+  const records = (await Promise.all(labs.map((lab) => allRecordsOf(lab, document.serialKey)))).flat();
+  records.sort((a, b) => b.periodStart.localeCompare(a.periodStart) || a.recordNumber.localeCompare(b.recordNumber));
+  return { equipment: equipmentView(document), events: document.history, records: records.map(recordView) };
+}
