@@ -9,6 +9,7 @@ import './equipment.js';
 import './records.js';
 import './generator.js';
 import './audit.js';
+import './reports.js';
 import './purge-expired.js';
 import './openapi.js';
 import './not-found.js';

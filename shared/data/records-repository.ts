@@ -177,3 +177,27 @@ export async function listRecords(query: RecordListQuery): Promise<Page<RecordDo
     query.labId,
   );
 }
+
+/** What a compliance report reads of each record of a lab in a period range: a projection, one partition. */
+export type ReportedRecord = Pick<
+  RecordDocument,
+  'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late' | 'justification'
+>;
+
+export async function recordsForReport(labId: string, from: string, to: string): Promise<ReportedRecord[]> {
+  const { resources } = await (await container('records')).items
+    .query<ReportedRecord>(
+      {
+        query:
+          "SELECT c.recordNumber, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late, c.justification FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.periodStart >= @from AND c.periodStart <= @to",
+        parameters: [
+          { name: '@labId', value: labId },
+          { name: '@from', value: from },
+          { name: '@to', value: to },
+        ],
+      },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  return resources;
+}

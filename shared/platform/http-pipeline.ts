@@ -128,6 +128,19 @@ export function problemResponse(problem: HttpProblem, requestId: string): HttpRe
 }
 
 function replyResponse(reply: Reply, requestId: string, status: number): HttpResponseInit {
+  if (reply.file) {
+    return {
+      status: reply.status ?? status,
+      headers: {
+        ...apiSecurityHeaders,
+        'Content-Type': reply.file.contentType,
+        'Content-Disposition': `attachment; filename="${reply.file.fileName}"`,
+        ...reply.headers,
+        'X-Request-Id': requestId,
+      },
+      body: reply.file.content,
+    };
+  }
   const hasBody = reply.body !== undefined;
   return {
     status: reply.status ?? status,

@@ -16,6 +16,8 @@ export type Access = 'public' | 'signed-in' | 'password-change';
 export interface Reply<Body = unknown> {
   status?: number;
   body?: Body;
+  /** A download (e.g. CSV) sent as it is, instead of a JSON body. */
+  file?: { contentType: string; fileName: string; content: string };
   headers?: Record<string, string>;
   cookies?: Cookie[];
 }

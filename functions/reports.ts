@@ -1,0 +1,23 @@
+import { principalOf } from '../shared/platform/http-pipeline.js';
+import { http } from '../shared/platform/registry.js';
+import { assertMayReport, complianceReport, reportCsv } from '../shared/reports/compliance.js';
+import { complianceQuerySchema, complianceReportSchema } from '../shared/schemas/reports.js';
+
+http({
+  name: 'reportsCompliance',
+  methods: ['GET'],
+  route: 'reports/compliance',
+  access: 'signed-in',
+  summary: 'PM compliance per lab and frequency over a period range, with the missed and overdue records; JSON or CSV (section=summary|missed)',
+  tags: ['reports'],
+  query: complianceQuerySchema,
+  response: complianceReportSchema,
+  authorize: (input) => assertMayReport(principalOf(input), input.query.labId),
+  handler: async ({ query, ...facts }) => {
+    const report = await complianceReport(principalOf(facts), query);
+    if (query.format !== 'csv') return { body: report };
+    const section = query.section ?? 'summary';
+    const fileName = `compliance-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
+    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: reportCsv(report, section) } };
+  },
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { ReportedRecord } from '../data/records-repository.js';
+import { missedAndOverdue, summarize } from './compliance.js';
+
+const justification = { reason: 'Power cut', by: { username: 'manager1', displayName: 'Maria Manager' }, at: '2026-11-02T09:00:00Z' };
+
+/** A Berlin lab's Daily and Monthly records around the end of summer time (25 October) and the end of October. */
+function record(n: number, periodStart: string, frequency: ReportedRecord['frequency'], status: ReportedRecord['status'], extra: Partial<ReportedRecord> = {}): ReportedRecord {
+  return { recordNumber: `BER01${String(n).padStart(6, '0')}`, serialNumber: 'F3B-1', modelId: 'Form 3B', frequency, periodStart, dueEnd: `${periodStart}T22:00:00.000Z`, status, late: false, justification: null, ...extra };
+}
+
+const records: ReportedRecord[] = [
+  record(1, '2026-10-24', 'Daily', 'Completed'),
+  // The 25-hour day of the clock change, done the next morning: late.
+  record(2, '2026-10-25', 'Daily', 'Completed', { late: true, dueEnd: '2026-10-25T23:00:00.000Z' }),
+  record(3, '2026-10-26', 'Daily', 'Missed', { justification }),
+  record(4, '2026-10-31', 'Daily', 'Missed'),
+  record(5, '2026-11-01', 'Daily', 'Cancelled'),
+  record(6, '2026-11-02', 'Daily', 'Open', { dueEnd: '2026-11-02T23:00:00.000Z' }),
+  record(7, '2026-10-01', 'Monthly', 'Completed'),
+  record(8, '2026-11-01', 'Monthly', 'Open', { dueEnd: '2026-11-30T23:00:00.000Z' }),
+];
+
+describe('compliance figures', () => {
+  it('count on time, late, missed, justified, cancelled and open per frequency, with the rate over what was due', () => {
+    expect(summarize('BER01', records)).toEqual([
+      // Due: 2 completed + 2 missed; rate 2 / 4.
+      { labId: 'BER01', frequency: 'Daily', total: 6, completedOnTime: 1, completedLate: 1, missed: 2, missedJustified: 1, cancelled: 1, open: 1, completionRate: 0.5 },
+      { labId: 'BER01', frequency: 'Monthly', total: 2, completedOnTime: 1, completedLate: 0, missed: 0, missedJustified: 0, cancelled: 0, open: 1, completionRate: 1 },
+    ]);
+  });
+
+  it('leaves the rate empty while nothing was due', () => {
+    expect(summarize('BER01', [record(9, '2026-11-02', 'Weekly', 'Open')])[0]?.completionRate).toBeNull();
+  });
+
+  it('lists missed and overdue records, oldest due first, with their justification', () => {
+    const rows = missedAndOverdue('BER01', records, new Date('2026-11-03T08:00:00Z'));
+    expect(rows.map((row) => [row.recordNumber, row.status, row.justification])).toEqual([
+      ['BER01000003', 'Missed', 'Power cut'],
+      ['BER01000004', 'Missed', null],
+      ['BER01000006', 'Overdue', null],
+    ]);
+  });
+});

@@ -1,0 +1,107 @@
+import type { Principal } from '../auth/principal.js';
+import { listLabs } from '../data/labs-repository.js';
+import { recordsForReport, type ReportedRecord } from '../data/records-repository.js';
+import { labsWhere } from '../domain/permissions.js';
+import { badRequest, forbidden, notFound } from '../platform/problems.js';
+import { frequencies } from '../schemas/catalog.js';
+import type { ComplianceQuery, ComplianceReport, ComplianceRow, MissedRow } from '../schemas/reports.js';
+import { toCsv } from './csv.js';
+
+/**
+ * The figures of one lab per frequency, from its records: completed on time or late, missed (and how
+ * many of those a manager justified), cancelled, still open, and the completion rate over what was due.
+ */
+export function summarize(labId: string, records: readonly ReportedRecord[]): ComplianceRow[] {
+  return frequencies.flatMap((frequency) => {
+    const ofFrequency = records.filter((record) => record.frequency === frequency);
+    if (ofFrequency.length === 0) return [];
+    const count = (test: (record: ReportedRecord) => boolean) => ofFrequency.filter(test).length;
+    const completedOnTime = count((record) => record.status === 'Completed' && !record.late);
+    const completedLate = count((record) => record.status === 'Completed' && record.late);
+    const missed = count((record) => record.status === 'Missed');
+    const completed = completedOnTime + completedLate;
+    return [
+      {
+        labId,
+        frequency,
+        total: ofFrequency.length,
+        completedOnTime,
+        completedLate,
+        missed,
+        missedJustified: count((record) => record.status === 'Missed' && record.justification !== null),
+        cancelled: count((record) => record.status === 'Cancelled'),
+        open: count((record) => record.status === 'Open'),
+        completionRate: completed + missed === 0 ? null : Math.round((completed / (completed + missed)) * 10_000) / 10_000,
+      },
+    ];
+  });
+}
+
+/** Missed records, and Open ones already past their due time, oldest first. */
+export function missedAndOverdue(labId: string, records: readonly ReportedRecord[], now: Date): MissedRow[] {
+  return records
+    .filter((record) => record.status === 'Missed' || (record.status === 'Open' && Date.parse(record.dueEnd) <= now.getTime()))
+    .sort((a, b) => a.dueEnd.localeCompare(b.dueEnd) || a.recordNumber.localeCompare(b.recordNumber))
+    .map((record) => ({
+      labId,
+      recordNumber: record.recordNumber,
+      serialNumber: record.serialNumber,
+      modelId: record.modelId,
+      frequency: record.frequency,
+      periodStart: record.periodStart,
+      dueEnd: record.dueEnd,
+      status: record.status === 'Missed' ? 'Missed' : 'Overdue',
+      justification: record.justification?.reason ?? null,
+      justifiedBy: record.justification?.by.displayName ?? null,
+    }));
+}
+
+export function assertMayReport(principal: Principal, labId: string | undefined): void {
+  const readable = labsWhere(principal, 'audit', 'read');
+  if (readable !== 'all' && readable.length === 0) throw forbidden('Your role does not give access to reports.');
+  if (labId && readable !== 'all' && !readable.includes(labId)) throw forbidden(`You cannot see reports of ${labId}.`);
+}
+
+function dateRange(query: ComplianceQuery, now: Date): { from: string; to: string } {
+  const to = query.to ?? now.toISOString().slice(0, 10);
+  const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
+  if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
+  return { from, to };
+}
+
+/**
+ * The compliance report (SPEC §6) of one lab, or of every lab the caller may report on: one
+ * partition query per lab, aggregated here, so it stays cheap at a year of a 200-machine lab.
+ */
+export async function complianceReport(principal: Principal, query: ComplianceQuery, now = new Date()): Promise<ComplianceReport> {
+  const { from, to } = dateRange(query, now);
+  const readable = labsWhere(principal, 'audit', 'read');
+  const known = (await listLabs()).map((lab) => lab.labId);
+  if (query.labId && !known.includes(query.labId)) throw notFound(`There is no lab ${query.labId}.`);
+  const labs = query.labId ? [query.labId] : known.filter((labId) => readable === 'all' || readable.includes(labId));
+  const perLab = await Promise.all(labs.map(async (labId) => ({ labId, records: await recordsForReport(labId, from, to) })));
+  return {
+    from,
+    to,
+    generatedAt: now.toISOString(),
+    labs,
+    summary: perLab.flatMap(({ labId, records }) => summarize(labId, records)),
+    missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, now)),
+  };
+}
+
+export const summaryColumns = ['lab_id', 'frequency', 'total', 'completed_on_time', 'completed_late', 'missed', 'missed_justified', 'cancelled', 'open', 'completion_rate'] as const;
+export const missedColumns = ['lab_id', 'record_number', 'serial_number', 'model_id', 'frequency', 'period_start', 'due_end', 'status', 'justification', 'justified_by'] as const;
+
+export function reportCsv(report: ComplianceReport, section: 'summary' | 'missed'): string {
+  if (section === 'missed') {
+    return toCsv(
+      missedColumns,
+      report.missed.map((row) => [row.labId, row.recordNumber, row.serialNumber, row.modelId, row.frequency, row.periodStart, row.dueEnd, row.status, row.justification, row.justifiedBy]),
+    );
+  }
+  return toCsv(
+    summaryColumns,
+    report.summary.map((row) => [row.labId, row.frequency, row.total, row.completedOnTime, row.completedLate, row.missed, row.missedJustified, row.cancelled, row.open, row.completionRate]),
+  );
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { frequencySchema } from './catalog.js';
+import { labIdSchema } from './common.js';
+
+const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' });
+
+export const complianceQuerySchema = z
+  .object({
+    /** One lab; without it, every lab the caller may report on. */
+    labId: labIdSchema.optional(),
+    /** Periods starting on or after, and on or before, these lab-local dates (default: the last 30 days). */
+    from: dateSchema.optional(),
+    to: dateSchema.optional(),
+    format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
+    /** For CSV, which table: the figures per lab and frequency, or the list of missed and overdue records. */
+    section: z.enum(['summary', 'missed'], { message: 'must be summary or missed' }).optional(),
+  })
+  .strict();
+export type ComplianceQuery = z.infer<typeof complianceQuerySchema>;
+
+export const complianceRowSchema = z.object({
+  labId: z.string(),
+  frequency: frequencySchema,
+  total: z.number().int(),
+  completedOnTime: z.number().int(),
+  completedLate: z.number().int(),
+  missed: z.number().int(),
+  missedJustified: z.number().int(),
+  cancelled: z.number().int(),
+  open: z.number().int(),
+  /** Completed ÷ (completed + missed); null while nothing was due. */
+  completionRate: z.number().nullable(),
+});
+export type ComplianceRow = z.infer<typeof complianceRowSchema>;
+
+export const missedRowSchema = z.object({
+  labId: z.string(),
+  recordNumber: z.string(),
+  serialNumber: z.string(),
+  modelId: z.string(),
+  frequency: frequencySchema,
+  periodStart: z.string(),
+  dueEnd: z.string(),
+  /** Missed, or Open past its due time (overdue until the generator marks it). */
+  status: z.enum(['Missed', 'Overdue']),
+  justification: z.string().nullable(),
+  justifiedBy: z.string().nullable(),
+});
+export type MissedRow = z.infer<typeof missedRowSchema>;
+
+export const complianceReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  generatedAt: z.string(),
+  labs: z.array(z.string()),
+  summary: z.array(complianceRowSchema),
+  missed: z.array(missedRowSchema),
+});
+export type ComplianceReport = z.infer<typeof complianceReportSchema>;

@@ -1,0 +1,63 @@
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComplianceReport } from '../shared/schemas/reports.js';
+import type { ApiClient } from './helpers/api-client.js';
+import { startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+let product: TestProduct;
+let admin: ApiClient;
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  admin = await product.signedIn('admin');
+});
+afterAll(async () => product.cleanup());
+
+describe('compliance report', () => {
+  it('gives the demo lab the figures its records say: three done on time, three late, one missed day justified', async () => {
+    const response = await admin.get<ComplianceReport>('/api/reports/compliance?labId=LAB01');
+    expect(response.status).toBe(200);
+    const daily = response.body.summary.find((row) => row.frequency === 'Daily')!;
+    expect(daily).toMatchObject({ labId: 'LAB01', completedOnTime: 3, completedLate: 3, missedJustified: 1, cancelled: 0 });
+    expect(daily.total).toBe(daily.completedOnTime + daily.completedLate + daily.missed + daily.cancelled + daily.open);
+    expect(daily.completionRate).toBeCloseTo(6 / (6 + daily.missed), 4);
+    const listed = await admin.get<{ items: unknown[] }>(`/api/labs/LAB01/records?frequency=Daily&status=Missed&from=${response.body.from}&to=${response.body.to}&pageSize=1000`);
+    expect(daily.missed).toBe(listed.body.items.length);
+    expect(response.body.missed.filter((row) => row.frequency === 'Daily' && row.status === 'Missed')).toHaveLength(daily.missed);
+    expect(response.body.missed.find((row) => row.justification)?.justifiedBy).toBe('Maria Manager');
+  });
+
+  it('covers every lab the caller may report on when no lab is named', async () => {
+    const all = await admin.get<ComplianceReport>('/api/reports/compliance');
+    expect(all.body.labs).toEqual(['LAB01', 'LAB02', 'LAB03', 'LAB04', 'LAB05', 'LAB06', 'LAB07', 'LAB08', 'LAB09', 'LAB10']);
+    expect(new Set(all.body.summary.map((row) => row.labId))).toEqual(new Set(['LAB01', 'LAB02']));
+    const manager = await product.signedIn('manager1');
+    expect((await manager.get<ComplianceReport>('/api/reports/compliance')).body.labs).toEqual(['LAB01', 'LAB02']);
+    expect((await manager.get('/api/reports/compliance?labId=LAB03')).status).toBe(403);
+    expect((await (await product.signedIn('tech1')).get('/api/reports/compliance?labId=LAB01')).status).toBe(403);
+  });
+
+  it('downloads as CSV that a standard parser reads back with the documented columns', async () => {
+    const response = await admin.get('/api/reports/compliance?labId=LAB01&format=csv');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="compliance-summary-LAB01-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv"$/);
+    // Decoding text drops a byte order mark, so look at the bytes Excel receives.
+    const raw = Buffer.from(await (await fetch(`${product.url}/api/reports/compliance?labId=LAB01&format=csv`, { headers: { cookie: admin.cookieHeader() } })).arrayBuffer());
+    expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const rows = parse(raw, { bom: true, columns: true }) as Record<string, string>[];
+    expect(Object.keys(rows[0]!)).toEqual(['lab_id', 'frequency', 'total', 'completed_on_time', 'completed_late', 'missed', 'missed_justified', 'cancelled', 'open', 'completion_rate']);
+    expect(rows.find((row) => row.frequency === 'Daily')).toMatchObject({ lab_id: 'LAB01', completed_on_time: '3', completed_late: '3', missed_justified: '1' });
+    const missed = parse((await admin.get('/api/reports/compliance?labId=LAB01&format=csv&section=missed')).text, { bom: true, columns: true }) as Record<string, string>[];
+    expect(Object.keys(missed[0]!)).toEqual(['lab_id', 'record_number', 'serial_number', 'model_id', 'frequency', 'period_start', 'due_end', 'status', 'justification', 'justified_by']);
+    expect(missed.some((row) => row.justification === 'Printer room closed for a power outage; checks resumed the next day.')).toBe(true);
+  });
+
+  it('refuses a range that ends before it starts, and a lab that does not exist', async () => {
+    const backwards = await admin.get('/api/reports/compliance?from=2026-11-10&to=2026-11-01');
+    expect(backwards.status).toBe(400);
+    expect((backwards.body as { errors: { field: string }[] }).errors[0]?.field).toBe('from');
+    expect((await admin.get('/api/reports/compliance?labId=LAB99')).status).toBe(404);
+    expect((await admin.get('/api/reports/compliance?format=pdf')).status).toBe(400);
+  });
+});
