@@ -10,11 +10,13 @@ import {
 } from '../shared/equipment/manage-equipment.js';
 import { equipmentHistory } from '../shared/equipment/equipment-history.js';
 import { transferEquipment } from '../shared/equipment/transfer.js';
+import { equipmentHistoryCsv } from '../shared/reports/equipment-history-csv.js';
 import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
 import { listOf } from '../shared/schemas/common.js';
 import {
   createEquipmentSchema,
+  equipmentHistoryQuerySchema,
   equipmentHistorySchema,
   equipmentListParamsSchema,
   equipmentParamsSchema,
@@ -101,10 +103,17 @@ http({
   methods: ['GET'],
   route: 'labs/{labId}/equipment/{serialNumber}/history',
   access: 'signed-in',
-  summary: 'A machine with its registration, status changes, model changes and transfers (ISO/IEC 17025 §6.4.13)',
+  summary: 'A machine with its registration, status changes, model changes, transfers and every PM record (ISO/IEC 17025 §6.4.13); format=csv with section=records|events',
   tags: ['equipment'],
   params: equipmentParamsSchema,
+  query: equipmentHistoryQuerySchema,
   response: equipmentHistorySchema,
   authorize: (input) => assertMayReadEquipment(principalOf(input), input.params.labId),
-  handler: async ({ params }) => ({ body: await equipmentHistory(params.labId, params.serialNumber) }),
+  handler: async ({ params, query }) => {
+    const history = await equipmentHistory(params.labId, params.serialNumber);
+    if (query.format !== 'csv') return { body: history };
+    const section = query.section ?? 'records';
+    const fileName = `equipment-history-${history.equipment.serialNumber}-${section}.csv`;
+    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: equipmentHistoryCsv(history, section) } };
+  },
 });

@@ -60,4 +60,15 @@ describe('compliance report', () => {
     expect((await admin.get('/api/reports/compliance?labId=LAB99')).status).toBe(404);
     expect((await admin.get('/api/reports/compliance?format=pdf')).status).toBe(400);
   });
+
+  it('exports a machine’s history as CSV: its life, and every record with responses and signature', async () => {
+    const completed = await admin.get<{ items: { serialNumber: string; recordNumber: string }[] }>('/api/labs/LAB01/records?status=Completed');
+    const { serialNumber, recordNumber } = completed.body.items[0]!;
+    const records = parse((await admin.get(`/api/labs/LAB01/equipment/${serialNumber}/history?format=csv`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    const signed = records.find((row) => row.record_number === recordNumber)!;
+    expect(signed).toMatchObject({ serial_number: serialNumber, lab_id: 'LAB01', status: 'Completed', signed_by: 'Tara Technician', signature_meaning: 'Performed by' });
+    expect(signed.responses).toContain('T1 ');
+    const events = parse((await admin.get(`/api/labs/LAB01/equipment/${serialNumber}/history?format=csv&section=events`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    expect(events[0]).toMatchObject({ serial_number: serialNumber, kind: 'registered', lab_id: 'LAB01', to_status: 'In Service', by: 'EquipManSys' });
+  });
 });

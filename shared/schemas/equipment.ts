@@ -51,6 +51,13 @@ export type Equipment = z.infer<typeof equipmentSchema>;
 /** ISO/IEC 17025 §6.4.13: the machine, its life (registration, status, model, transfers) and every PM record, in every lab it was in. */
 export const equipmentHistorySchema = z.object({ equipment: equipmentSchema, events: z.array(equipmentEventSchema), records: z.array(recordSchema) });
 
+export const equipmentHistoryQuerySchema = z
+  .object({
+    format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
+    section: z.enum(['records', 'events'], { message: 'must be records or events' }).optional(),
+  })
+  .strict();
+
 export const createEquipmentSchema = z
   .object({ serialNumber: serialNumberSchema, modelId: modelIdSchema, status: equipmentStatusSchema.default('In Service') })
   .strict();
