@@ -13,6 +13,7 @@ import { runEveryLabNow } from '../shared/records/generator-runs.js';
 import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
 import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';
 import { seedDemoRecords } from './demo-records.js';
+import { holdsImportedData } from './import/legacy-import.js';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from './embedded-store/server.js';
 import { createHttpHost } from './http-host.js';
 import { loadStaticWebAppConfig } from './static-files.js';
@@ -122,6 +123,30 @@ async function startStore(dataDir: string, log: (level: LogLevel, line: string) 
   return store;
 }
 
+/**
+ * The data `npm start` would use, without the rest of the product: for command-line tools such as
+ * the importer. `save` writes the embedded store's snapshot; with COSMOS_ENDPOINT it does nothing.
+ */
+export async function openLocalData(log: (level: LogLevel, line: string) => void = consoleLog): Promise<{ dataDir: string; save: () => Promise<void>; close: () => Promise<void> }> {
+  const config = reloadSettings();
+  const dataDir = resolve(config.LOCAL_DATA_DIR);
+  await ensureWritableDirectory(dataDir);
+  const store = config.COSMOS_ENDPOINT ? undefined : await startStore(dataDir, log);
+  if (!store) useCosmosConnection(undefined);
+  await ensureSchema();
+  const save = async () => {
+    if (store) await writeFileAtomically(snapshotPath(dataDir), JSON.stringify(await takeSnapshot(await cosmosClient(), config.COSMOS_DATABASE)));
+  };
+  return {
+    dataDir,
+    save,
+    close: async () => {
+      await store?.close();
+      useCosmosConnection(undefined);
+    },
+  };
+}
+
 /** Everything `npm start` runs: the store, the API and site on one port, timers and the demo data. */
 export async function startLocalProduct(options: LocalProductOptions = {}): Promise<LocalProduct> {
   const log = options.log ?? consoleLog;
@@ -144,7 +169,8 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   );
   store?.onWrite(snapshots.markDirty);
 
-  const seedAllowed = embedded || config.SEED_DEMO_DATA === true;
+  // A store that received the old system's data is the customer's own: no demo company in it.
+  const seedAllowed = (embedded || config.SEED_DEMO_DATA === true) && !(await holdsImportedData());
   const demo = seedAllowed ? await seedDemoCompany(config.DEMO_PASSWORD ?? (await persistentRandomValue(dataDir, 'demo-password', 12))) : null;
   // The generator runs once at start, so today's checklists are there before anyone signs in.
   await runEveryLabNow(new Date(), (line) => log('error', line));

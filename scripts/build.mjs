@@ -23,4 +23,5 @@ await Promise.all([
   build({ ...shared, entryPoints: ['functions/main.ts'], outfile: 'dist/functions/main.js' }),
   build({ ...shared, entryPoints: ['local/start.ts'], outfile: 'dist/local/start.js' }),
   build({ ...shared, entryPoints: ['local/bench.ts'], outfile: 'dist/local/bench.js' }),
+  build({ ...shared, entryPoints: ['local/import/main.ts'], outfile: 'dist/local/import.js' }),
 ]);

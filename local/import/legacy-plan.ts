@@ -205,6 +205,7 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
     responses.set(recordNumber, [...(responses.get(recordNumber) ?? []), { taskId: task.taskId, response: { taskId: task.taskId, done: Number(row.response) === 1 } }]);
   }
 
+  const seenIds = new Set<string>();
   const records = rowsOf(tables, 'Records').flatMap(({ row, line }): RecordDocument[] => {
     const recordNumber = text(row.record_num);
     const labId = text(row.labid);
@@ -224,9 +225,13 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
     const completedAt = instant(row.completedate);
     const completer = text(row.completedby).toLowerCase();
     const effective = status === 'Open' && Date.parse(dueEnd) <= now.getTime() ? 'Missed' : status;
+    // The old system could make two records for one period; the second keeps its own id rather than being lost.
+    const periodId = recordId(machine.serialKey, frequency, periodStart);
+    const id = seenIds.has(periodId) ? `legacy|${recordNumber}` : periodId;
+    seenIds.add(id);
     return [
       {
-        id: recordId(machine.serialKey, frequency, periodStart),
+        id,
         type: 'record',
         labId,
         recordNumber,

@@ -1,0 +1,91 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Verification } from '../shared/audit/audit-trail.js';
+import type { PmRecord } from '../shared/schemas/records.js';
+import { startTestProduct } from './helpers/test-product.js';
+
+const fixture = 'test/fixtures/legacy-equipmansys.sql';
+let workDir: string;
+
+function importer(dataDir: string, ...args: string[]) {
+  return spawnSync(process.execPath, ['dist/local/import.js', ...args], { env: { ...process.env, LOCAL_DATA_DIR: dataDir }, encoding: 'utf8' });
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'ems-import-'));
+});
+afterAll(async () => rm(workDir, { recursive: true, force: true }));
+
+describe('moving in from the old system', () => {
+  it('imports the dump once, changes nothing the second time, and the product then shows the lab’s history', async () => {
+    const dataDir = join(workDir, 'moved-in');
+    const dry = importer(dataDir, fixture, '--dry-run', '--by', 'it.person');
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('Dry run: nothing was written.');
+    const first = importer(dataDir, fixture, '--by', 'it.person');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain('records      written:     25');
+    const password = /admin\.ops: (\S+)/.exec(first.stdout)?.[1];
+    expect(password).toBeTruthy();
+    const second = importer(dataDir, fixture, '--by', 'it.person');
+    expect(second.status).toBe(0);
+    expect(second.stdout.match(/written:\s+(\d+)/g)?.every((line) => line.endsWith(' 0'))).toBe(true);
+    expect(second.stdout).not.toContain('Temporary passwords');
+
+    const product = await startTestProduct({ LOCAL_DATA_DIR: dataDir });
+    try {
+      expect(product.demo).toBeNull();
+      const admin = product.client();
+      const signedIn = await admin.post<{ user: { mustChangePassword: boolean } }>('/api/auth/login', { username: 'admin.ops', password });
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.body.user.mustChangePassword).toBe(true);
+      expect((await admin.post('/api/auth/password', { currentPassword: password, newPassword: 'a brand new passphrase 42' })).status).toBe(204);
+      expect((await admin.get<{ items: { labId: string }[] }>('/api/labs')).body.items.map((lab) => lab.labId)).toEqual(['LAB01', 'LAB02', 'LAB03']);
+      const completed = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Completed');
+      expect(completed.body.items.map((record) => record.recordNumber)).toContain('LAB01000001');
+      const history = await admin.get<{ records: PmRecord[] }>('/api/labs/LAB01/equipment/SN-1000-A/history');
+      expect(history.body.records.find((record) => record.recordNumber === 'LAB01000001')).toMatchObject({ status: 'Completed', completedBy: { username: 'jdoe' } });
+      // New records continue after the highest imported number.
+      const numbers = (await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?pageSize=1000')).body.items.map((record) => Number(record.recordNumber.slice(5)));
+      expect(Math.max(...numbers)).toBeGreaterThan(10);
+      expect(new Set(numbers).size).toBe(numbers.length);
+      const verified = await admin.get<Verification>('/api/audit/verify?labId=LAB01');
+      expect(verified.body.firstBroken).toBeNull();
+      const legacy = await admin.get<{ items: { action: string; at: string; reason: string; actor: { username: string } }[] }>('/api/audit?entityType=model&pageSize=500');
+      expect(legacy.body.items.find((entry) => entry.action === 'legacy.Model Modified')).toMatchObject({
+        at: '2025-09-20T11:00:00.000Z',
+        reason: 'MX-500 annual task added: Full calibration by service engineer',
+        actor: { username: 'admin.ops' },
+      });
+      const report = await admin.get<{ summary: { frequency: string; completedOnTime: number }[] }>('/api/reports/compliance?labId=LAB01&from=2026-10-01&to=2026-10-31');
+      expect(report.body.summary.find((row) => row.frequency === 'Daily')?.completedOnTime).toBe(4);
+    } finally {
+      await product.cleanup();
+    }
+  });
+
+  it('names the table and line of a broken row and imports nothing', async () => {
+    const dataDir = join(workDir, 'broken');
+    const broken = (await readFile(fixture, 'utf8')).replace("('SN-1222-G','MX-300'", "('SN-1222-G','NO-SUCH-MODEL'");
+    const file = join(workDir, 'broken.sql');
+    await writeFile(file, broken);
+    const result = importer(dataDir, file);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('Nothing was imported');
+    expect(result.stderr).toMatch(/EquipByLab line \d+: model "NO-SUCH-MODEL" of SN-1222-G is not in EquipModels/);
+    await expect(readFile(join(dataDir, 'cosmos-snapshot.json'), 'utf8')).rejects.toThrow();
+  });
+
+  it('refuses a store that already holds the demo company, and says how to start from an empty one', async () => {
+    const dataDir = join(workDir, 'demo');
+    const demo = await startTestProduct({ LOCAL_DATA_DIR: dataDir });
+    await demo.cleanup();
+    const result = importer(dataDir, fixture);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('already holds LAB04');
+    expect(result.stderr).toContain('LOCAL_DATA_DIR set to a new folder');
+  });
+});
