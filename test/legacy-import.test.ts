@@ -88,4 +88,34 @@ describe('moving in from the old system', () => {
     expect(result.stderr).toContain('already holds LAB04');
     expect(result.stderr).toContain('LOCAL_DATA_DIR set to a new folder');
   });
+
+  it('imports an equipment list all or nothing, naming exactly the lines that are wrong', async () => {
+    const dataDir = join(workDir, 'demo');
+    const bad = join(workDir, 'bad.csv');
+    await writeFile(
+      bad,
+      [
+        'Serial_Number,Model_ID,Lab_ID,Status',
+        'CSV-0001,Form 3B,LAB01,In Service',
+        'CSV-0002,No Such Model,LAB01,In Service',
+        'CSV-0003,DWX-52DCi,LAB02,Repair onsite',
+        'CSV-0004,Form 3B,LAB02,Broken',
+        'CSV-0001,Medit T710,LAB02,',
+        '"CSV-0005","Programat S2","LAB03",""',
+      ].join('\r\n'),
+    );
+    const refused = importer(dataDir, '--equipment', bad, '--by', 'it.person');
+    expect(refused.status).toBe(1);
+    const lines = [...refused.stderr.matchAll(/line (\d+):/g)].map((match) => Number(match[1]));
+    expect(lines).toEqual([3, 5, 6]);
+    expect(refused.stderr).toContain('line 6: serial number CSV-0001 already appears on line 2');
+
+    const good = join(workDir, 'good.csv');
+    await writeFile(good, '\uFEFFserial_number,model_id,lab_id\nCSV-0001,Form 3B,LAB01\nCSV-0005,Programat S2,LAB03\n');
+    const accepted = importer(dataDir, '--equipment', good, '--by', 'it.person');
+    expect(accepted.status, accepted.stderr).toBe(0);
+    expect(accepted.stdout).toContain('Registered 2 machines');
+    const again = importer(dataDir, '--equipment', good);
+    expect(again.stderr).toContain('line 2: serial number CSV-0001 is already registered at LAB01');
+  });
 });

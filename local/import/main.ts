@@ -2,26 +2,29 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { ConfigurationError } from '../../shared/platform/config.js';
 import { openLocalData } from '../product.js';
+import { checkEquipmentCsv, importEquipment } from './equipment-csv.js';
 import { applyLegacyImport, ImportRefused, type ImportSummary } from './legacy-import.js';
 import { planCounts, planLegacyImport } from './legacy-plan.js';
 import { DumpError, parseDump } from './mysql-dump.js';
 
-const usage = 'Usage: npm run import -- <dump.sql> [--dry-run] [--by <name>]';
+const usage = 'Usage: npm run import -- <dump.sql> [--dry-run] [--by <name>], or npm run import -- --equipment <file.csv> [--dry-run] [--by <name>]';
 
-function parseArguments(argv: string[]): { file: string; dryRun: boolean; by: string } {
+function parseArguments(argv: string[]): { file: string; equipment: boolean; dryRun: boolean; by: string } {
   let file: string | undefined;
+  let equipment = false;
   let dryRun = false;
   let by = userInfo().username;
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index]!;
     if (argument === '--dry-run') dryRun = true;
+    else if (argument === '--equipment') equipment = true;
     else if (argument === '--by') by = argv[++index] ?? '';
     else if (argument.startsWith('--')) throw new ImportRefused(`Unknown option ${argument}. ${usage}`);
     else file = argument;
   }
   if (!file) throw new ImportRefused(usage);
   if (!by) throw new ImportRefused(`--by needs a name. ${usage}`);
-  return { file, dryRun, by };
+  return { file, equipment, dryRun, by };
 }
 
 function printSummary(summary: ImportSummary, dryRun: boolean): void {
@@ -37,8 +40,29 @@ function printSummary(summary: ImportSummary, dryRun: boolean): void {
 }
 
 /** `npm run import`: moves the old system's data into the store the configuration names. */
+/** An equipment list from a spreadsheet: all of it, or nothing when any row is wrong. */
+async function importEquipmentList(file: string, dryRun: boolean, by: string): Promise<void> {
+  const data = await openLocalData(() => undefined);
+  try {
+    const { rows, problems } = await checkEquipmentCsv(await readFile(file, 'utf8'));
+    if (problems.length > 0) {
+      throw new ImportRefused(`Nothing was imported: ${problems.length} problem(s) in ${file}:\n${problems.map((problem) => `  line ${problem.line}: ${problem.message}`).join('\n')}`);
+    }
+    if (dryRun) {
+      console.log(`Dry run: ${rows.length} machines would be registered; nothing was written.`);
+      return;
+    }
+    const count = await importEquipment(rows, { username: by, displayName: `${by} (import)` });
+    await data.save();
+    console.log(`Registered ${count} machines from ${file} as the work of ${by}.`);
+  } finally {
+    await data.close();
+  }
+}
+
 async function main(): Promise<void> {
-  const { file, dryRun, by } = parseArguments(process.argv.slice(2));
+  const { file, equipment, dryRun, by } = parseArguments(process.argv.slice(2));
+  if (equipment) return importEquipmentList(file, dryRun, by);
   const tables = parseDump(await readFile(file, 'utf8'));
   const actor = { username: by, displayName: `${by} (import)` };
   const plan = planLegacyImport(tables, actor, new Date());
