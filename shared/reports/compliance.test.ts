@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportedRecord } from '../data/records-repository.js';
-import { missedAndOverdue, summarize } from './compliance.js';
+import { missedAndOverdue, summarize, weeklyTrend } from './compliance.js';
 
 const justification = { reason: 'Power cut', by: { username: 'manager1', displayName: 'Maria Manager' }, at: '2026-11-02T09:00:00Z' };
 
@@ -40,6 +40,16 @@ describe('compliance figures', () => {
       ['BER01000003', 'Missed', 'Power cut'],
       ['BER01000004', 'Missed', null],
       ['BER01000006', 'Overdue', null],
+    ]);
+  });
+
+  it('gives the completion rate per ISO week for the chart, across the clock change and the month end', () => {
+    expect(weeklyTrend('BER01', records).map(({ frequency, weekStart, completed, missed, completionRate }) => [frequency, weekStart, completed, missed, completionRate])).toEqual([
+      ['Daily', '2026-10-19', 2, 0, 1],
+      ['Daily', '2026-10-26', 0, 2, 0],
+      ['Daily', '2026-11-02', 0, 0, null],
+      ['Monthly', '2026-09-28', 1, 0, 1],
+      ['Monthly', '2026-10-26', 0, 0, null],
     ]);
   });
 });

@@ -4,7 +4,8 @@ import { recordsForReport, type ReportedRecord } from '../data/records-repositor
 import { labsWhere } from '../domain/permissions.js';
 import { badRequest, forbidden, notFound } from '../platform/problems.js';
 import { frequencies } from '../schemas/catalog.js';
-import type { ComplianceQuery, ComplianceReport, ComplianceRow, MissedRow } from '../schemas/reports.js';
+import { formatDay, parseDay, periodStartOf } from '../domain/periods.js';
+import type { ComplianceQuery, ComplianceReport, ComplianceRow, MissedRow, TrendPoint } from '../schemas/reports.js';
 import { toCsv } from './csv.js';
 
 /**
@@ -35,6 +36,29 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
       },
     ];
   });
+}
+
+/**
+ * Completion rate per ISO week (by the week its period starts in), for the chart of completion over
+ * time per lab and frequency; weeks with nothing due have no rate.
+ */
+export function weeklyTrend(labId: string, records: readonly ReportedRecord[]): TrendPoint[] {
+  const buckets = new Map<string, { frequency: ReportedRecord['frequency']; weekStart: string; completed: number; missed: number }>();
+  for (const record of records) {
+    const weekStart = formatDay(periodStartOf('Weekly', parseDay(record.periodStart)));
+    const key = `${record.frequency}|${weekStart}`;
+    const bucket = buckets.get(key) ?? { frequency: record.frequency, weekStart, completed: 0, missed: 0 };
+    if (record.status === 'Completed') bucket.completed += 1;
+    if (record.status === 'Missed') bucket.missed += 1;
+    buckets.set(key, bucket);
+  }
+  return [...buckets.values()]
+    .sort((a, b) => frequencies.indexOf(a.frequency) - frequencies.indexOf(b.frequency) || a.weekStart.localeCompare(b.weekStart))
+    .map((bucket) => ({
+      labId,
+      ...bucket,
+      completionRate: bucket.completed + bucket.missed === 0 ? null : Math.round((bucket.completed / (bucket.completed + bucket.missed)) * 10_000) / 10_000,
+    }));
 }
 
 /** Missed records, and Open ones already past their due time, oldest first. */
@@ -87,6 +111,7 @@ export async function complianceReport(principal: Principal, query: ComplianceQu
     labs,
     summary: perLab.flatMap(({ labId, records }) => summarize(labId, records)),
     missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, now)),
+    trend: perLab.flatMap(({ labId, records }) => weeklyTrend(labId, records)),
   };
 }
 

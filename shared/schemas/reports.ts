@@ -48,6 +48,17 @@ export const missedRowSchema = z.object({
 });
 export type MissedRow = z.infer<typeof missedRowSchema>;
 
+export const trendPointSchema = z.object({
+  labId: z.string(),
+  frequency: frequencySchema,
+  /** Monday of the ISO week the periods started in. */
+  weekStart: z.string(),
+  completed: z.number().int(),
+  missed: z.number().int(),
+  completionRate: z.number().nullable(),
+});
+export type TrendPoint = z.infer<typeof trendPointSchema>;
+
 export const complianceReportSchema = z.object({
   from: z.string(),
   to: z.string(),
@@ -55,5 +66,6 @@ export const complianceReportSchema = z.object({
   labs: z.array(z.string()),
   summary: z.array(complianceRowSchema),
   missed: z.array(missedRowSchema),
+  trend: z.array(trendPointSchema),
 });
 export type ComplianceReport = z.infer<typeof complianceReportSchema>;
