@@ -98,6 +98,7 @@ export async function startQueueRunner(
 
   return {
     send: async (outputs) => {
+      if (outputs.length === 0) return;
       for (const { queueName, messages } of outputs) for (const message of messages) await client.sendMessage(queueName, message);
       wake();
     },
