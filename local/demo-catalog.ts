@@ -110,10 +110,10 @@ export async function seedDemoCatalog(): Promise<void> {
   for (const { code: _code, ...model } of demoModels) {
     if (!(await readModel(model.modelId))) await addModel(systemActor, model, null, since);
   }
-  for (const labId of demoEquipmentLabs) {
-    for (const machine of demoEquipment(labId)) {
-      if (await readEquipment(labId, machine.serialNumber)) continue;
-      await registerEquipment(systemActor, labId, machine, null, since);
-    }
+  // Looked up together; registered one at a time, since each moves its lab's audit chain.
+  const machines = demoEquipmentLabs.flatMap((labId) => demoEquipment(labId).map((machine) => ({ labId, machine })));
+  const present = await Promise.all(machines.map(({ labId, machine }) => readEquipment(labId, machine.serialNumber)));
+  for (const [index, { labId, machine }] of machines.entries()) {
+    if (!present[index]) await registerEquipment(systemActor, labId, machine, null, since);
   }
 }
