@@ -1,5 +1,6 @@
 import type { Principal } from '../auth/principal.js';
 import { auditPage, chainContainers, readChain, type AuditFilter, type ChainContainer } from '../data/audit-repository.js';
+import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { counterId, type RecordDocument } from '../data/records-repository.js';
 import { listUsers } from '../data/users-repository.js';
 import { container } from '../data/cosmos.js';
@@ -87,9 +88,7 @@ export async function readAuditTrail(principal: Principal, query: AuditQuery): P
     sources.map(async (source) => {
       const cursor = cursors[source];
       if (cursor.done) return { source, entries: [] as AuditEntry[], next: null as string | null };
-      const page = await auditPage(source, filter, pageSize + cursor.skip, cursor.token ?? undefined).catch(() => {
-        throw badRequest('The continuation token is not valid; start again from the first page.', [{ field: 'continuationToken', message: 'is not a token this list gave out' }]);
-      });
+      const page = await auditPage(source, filter, pageSize + cursor.skip, cursor.token ?? undefined).catch(invalidTokenAsBadRequest);
       return { source, entries: page.items.slice(cursor.skip), next: page.continuationToken };
     }),
   );
