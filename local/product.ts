@@ -117,6 +117,8 @@ async function startStore(dataDir: string, log: (level: LogLevel, line: string) 
   await removeInterruptedWrites(path, await readdir(dataDir));
   const snapshot = await readSnapshot(path);
   if (snapshot) {
+    // Containers as declared today (partition keys, TTLs, composite indexes), whatever the snapshot's age.
+    await ensureSchema();
     const restored = await restoreSnapshot(await cosmosClient(), snapshot);
     log('information', `Restored ${restored} documents from ${path}`);
   }

@@ -44,8 +44,11 @@ describe('infrastructure templates', () => {
       partitionKey,
       ...(ttl === 'null' ? {} : { defaultTtl: Number(ttl) }),
     }));
-    expect(declared).toEqual(Object.values(containerDefinitions));
+    expect(declared).toEqual(Object.values(containerDefinitions).map(({ id, partitionKey, ...rest }) => ({ id, partitionKey, ...('defaultTtl' in rest ? { defaultTtl: rest.defaultTtl } : {}) })));
     expect(cosmos).toContain('disableLocalAuth: true');
+    const recordIndexes = [...cosmos.matchAll(/\{ path: '([^']+)', order: '(ascending|descending)' \}/g)].map(([, path, order]) => ({ path, order }));
+    expect(recordIndexes).toEqual(containerDefinitions.records.compositeIndexes.flat());
+    expect(cosmos).toContain("container.name == 'records' ? { indexingPolicy: recordsIndexingPolicy } : {}");
   });
 
   it('give the Function App identity exactly the data roles it needs', async () => {

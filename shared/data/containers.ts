@@ -1,3 +1,22 @@
+export type CompositeIndex = { path: string; order: 'ascending' | 'descending' }[];
+
+/**
+ * Record lists break ties on the record number, so records of one period always come in the same
+ * order; Cosmos DB serves an ORDER BY on two properties only from a composite index that matches it.
+ */
+function recordListOrders(): CompositeIndex[] {
+  return [
+    [
+      { path: '/periodStart', order: 'descending' },
+      { path: '/recordNumber', order: 'descending' },
+    ],
+    [
+      { path: '/dueEnd', order: 'ascending' },
+      { path: '/recordNumber', order: 'ascending' },
+    ],
+  ];
+}
+
 /**
  * Every container, its partition key and what lives in it. infra/modules/cosmos.bicep declares the
  * same list (a test keeps the two equal).
@@ -20,7 +39,7 @@ export const containerDefinitions = {
   /** One partition per serial number (upper case): which lab holds it, so serials are unique company-wide. */
   serialNumbers: { id: 'serial-numbers', partitionKey: '/serialKey' },
   /** One partition per lab: its PM records, its record counter and the audit chain of record changes. */
-  records: { id: 'records', partitionKey: '/labId' },
-} as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number }>;
+  records: { id: 'records', partitionKey: '/labId', compositeIndexes: recordListOrders() },
+} as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number; compositeIndexes?: CompositeIndex[] }>;
 
 export type ContainerName = keyof typeof containerDefinitions;

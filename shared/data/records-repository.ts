@@ -148,7 +148,7 @@ export interface RecordListQuery {
   continuationToken?: string | undefined;
 }
 
-/** One lab's records, one partition, newest period first (the dashboard: soonest due first). */
+/** One lab's records, one partition, newest period first (the dashboard: soonest due first), then by record number. */
 export async function listRecords(query: RecordListQuery): Promise<Page<RecordDocument>> {
   const conditions = ['c.labId = @labId', "c.type = 'record'"];
   const parameters: { name: string; value: string }[] = [{ name: '@labId', value: query.labId }];
@@ -168,7 +168,7 @@ export async function listRecords(query: RecordListQuery): Promise<Page<RecordDo
   if (query.serialKey) add('c.serialKey = @serialKey', '@serialKey', query.serialKey);
   if (query.from) add('c.periodStart >= @from', '@from', query.from);
   if (query.to) add('c.periodStart <= @to', '@to', query.to);
-  const order = query.dashboardSince ? 'ORDER BY c.dueEnd ASC' : 'ORDER BY c.periodStart DESC';
+  const order = query.dashboardSince ? 'ORDER BY c.dueEnd ASC, c.recordNumber ASC' : 'ORDER BY c.periodStart DESC, c.recordNumber DESC';
   return queryPage<RecordDocument>(
     await container('records'),
     { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ${order}`, parameters },
