@@ -1,59 +1,16 @@
 import commonPasswordList from '../auth/common-passwords.json' with { type: 'json' };
+import { isCommonPassword as isInList, passwordRulesWith, type PasswordPolicy, type PasswordRule } from './password-rule-checks.js';
 
-export interface PasswordPolicy {
-  requireCharacterClasses: boolean;
-}
-
-export interface PasswordRule {
-  id: string;
-  description: string;
-  /** Whether the rule is met; `username` is the account the password is for. */
-  isMet: (password: string, username: string) => boolean;
-}
-
-export const minimumPasswordLength = 12;
-export const maximumPasswordLength = 128;
+export { maximumPasswordLength, minimumPasswordLength, type PasswordPolicy, type PasswordRule } from './password-rule-checks.js';
 
 const commonPasswords: ReadonlySet<string> = new Set(commonPasswordList as string[]);
 
-/**
- * A common password with digits or symbols tacked on ("password1234!") is as guessable as the word
- * itself, so the check also looks at what is left once those are stripped from either end.
- */
-export function isCommonPassword(password: string): boolean {
-  const lowered = password.toLowerCase();
-  if (commonPasswords.has(lowered)) return true;
-  const core = lowered.replace(/^[\d\W_]+/, '').replace(/[\d\W_]+$/, '');
-  return core.length >= 4 && commonPasswords.has(core);
+export function passwordRules(policy: PasswordPolicy): PasswordRule[] {
+  return passwordRulesWith(policy, commonPasswords);
 }
 
-const baseRules: PasswordRule[] = [
-  {
-    id: 'length',
-    description: `${minimumPasswordLength} to ${maximumPasswordLength} characters`,
-    isMet: (password) => [...password].length >= minimumPasswordLength && [...password].length <= maximumPasswordLength,
-  },
-  {
-    id: 'not-common',
-    description: 'not a commonly used password',
-    isMet: (password) => !isCommonPassword(password),
-  },
-  {
-    id: 'not-username',
-    description: 'does not contain your username',
-    isMet: (password, username) => username.length === 0 || !password.toLowerCase().includes(username.toLowerCase()),
-  },
-];
-
-const characterClassRules: PasswordRule[] = [
-  { id: 'uppercase', description: 'an uppercase letter', isMet: (password) => /\p{Lu}/u.test(password) },
-  { id: 'lowercase', description: 'a lowercase letter', isMet: (password) => /\p{Ll}/u.test(password) },
-  { id: 'digit', description: 'a digit', isMet: (password) => /\p{Nd}/u.test(password) },
-  { id: 'symbol', description: 'a symbol', isMet: (password) => /[^\p{L}\p{Nd}]/u.test(password) },
-];
-
-export function passwordRules(policy: PasswordPolicy): PasswordRule[] {
-  return policy.requireCharacterClasses ? [...baseRules, ...characterClassRules] : baseRules;
+export function isCommonPassword(password: string): boolean {
+  return isInList(password, commonPasswords);
 }
 
 /** The descriptions of the rules the password breaks; empty when it is acceptable. */

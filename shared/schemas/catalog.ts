@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { continuationTokenSchema } from './common.js';
+import { frequencies, taskKinds } from './vocabulary.js';
 
-export const frequencies = ['Daily', 'Weekly', 'Monthly', 'Quarterly', 'Annual'] as const;
+export { frequencies, taskKinds } from './vocabulary.js';
+
 export const frequencySchema = z.enum(frequencies, { message: 'must be Daily, Weekly, Monthly, Quarterly or Annual' });
 export type Frequency = z.infer<typeof frequencySchema>;
 
@@ -26,7 +28,6 @@ export const modelIdSchema = z
 
 export const taskIdSchema = z.string().regex(/^T[1-9][0-9]{0,5}$/, { message: 'must be a task id this model gave out, such as T3' });
 
-export const taskKinds = ['check', 'reading'] as const;
 
 /** A task as stored and shown: every task of a model has a stable id. */
 export const taskSchema = z.object({

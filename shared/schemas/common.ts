@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { companyRoles, labRoles, roles } from './vocabulary.js';
+
+export { companyRoles, labRoles, roles } from './vocabulary.js';
 
 const articles: Record<string, string> = { object: 'a JSON object', array: 'a list', string: 'text', number: 'a number', boolean: 'true or false', int: 'a whole number' };
 
@@ -26,9 +29,6 @@ export const usernameSchema = z
     message: 'must be 2 to 100 characters: letters, digits, dot, underscore, hyphen or @, starting with a letter or digit',
   });
 
-export const companyRoles = ['Administrator', 'Global Audit'] as const;
-export const labRoles = ['Manager', 'Local Audit', 'Technician'] as const;
-export const roles = [...companyRoles, ...labRoles] as const;
 
 export const companyRoleSchema = z.enum(companyRoles);
 export const labRoleSchema = z.enum(labRoles, { message: 'must be Manager, Local Audit or Technician' });

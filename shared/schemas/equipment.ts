@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { modelIdSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
 import { recordSchema } from './records.js';
+import { equipmentStatuses } from './vocabulary.js';
 
-export const equipmentStatuses = ['In Service', 'Out of Service', 'Repair onsite', 'Repair offsite', 'Retired onsite', 'Retired offsite'] as const;
+export { equipmentStatuses } from './vocabulary.js';
+
 export const equipmentStatusSchema = z.enum(equipmentStatuses, {
   message: 'must be In Service, Out of Service, Repair onsite, Repair offsite, Retired onsite or Retired offsite',
 });

@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { frequencySchema, taskSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
+import { recordStatuses, completionMeanings, amendmentMeaning } from './vocabulary.js';
 
-export const recordStatuses = ['Open', 'Completed', 'Missed', 'Cancelled'] as const;
+export { recordStatuses, completionMeanings, amendmentMeaning } from './vocabulary.js';
+
 export const recordStatusSchema = z.enum(recordStatuses, { message: 'must be Open, Completed, Missed or Cancelled' });
 export type RecordStatus = z.infer<typeof recordStatusSchema>;
 
-/** What a completion signature means (21 CFR Part 11 §11.50); amendments always mean "Amended by". */
-export const completionMeanings = ['Performed by', 'Verified by'] as const;
-export const amendmentMeaning = 'Amended by';
 
 export const recordNumberSchema = z.string().regex(/^[A-Z0-9-]{2,10}\d{6,}$/, { message: 'must be a record number such as LAB01000123' });
 

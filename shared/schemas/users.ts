@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { companyRoleSchema, labIdSchema, labRoleSchema, roleSchema, usernameSchema } from './common.js';
+import { userStatuses } from './vocabulary.js';
 
-export const userStatuses = ['Active', 'Locked', 'Disabled'] as const;
+export { userStatuses } from './vocabulary.js';
+
 export const userStatusSchema = z.enum(userStatuses, { message: 'must be Active, Locked or Disabled' });
 export type UserStatus = z.infer<typeof userStatusSchema>;
 

@@ -1,0 +1,15 @@
+/**
+ * The fixed words of the domain as plain lists: the schemas build their enums from them, and the web
+ * app imports them from here so that its bundle does not carry zod.
+ */
+export const frequencies = ['Daily', 'Weekly', 'Monthly', 'Quarterly', 'Annual'] as const;
+export const taskKinds = ['check', 'reading'] as const;
+export const companyRoles = ['Administrator', 'Global Audit'] as const;
+export const labRoles = ['Manager', 'Local Audit', 'Technician'] as const;
+export const roles = [...companyRoles, ...labRoles] as const;
+export const equipmentStatuses = ['In Service', 'Out of Service', 'Repair onsite', 'Repair offsite', 'Retired onsite', 'Retired offsite'] as const;
+export const recordStatuses = ['Open', 'Completed', 'Missed', 'Cancelled'] as const;
+/** What a completion signature means (21 CFR Part 11 §11.50); amendments always mean "Amended by". */
+export const completionMeanings = ['Performed by', 'Verified by'] as const;
+export const amendmentMeaning = 'Amended by';
+export const userStatuses = ['Active', 'Locked', 'Disabled'] as const;
