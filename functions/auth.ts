@@ -1,4 +1,5 @@
 import { beginMicrosoftSignIn, completeMicrosoftSignIn } from '../shared/auth/microsoft-sign-in.js';
+import { microsoftSignInConfigured } from '../shared/auth/microsoft.js';
 import { sessionView } from '../shared/auth/session-view.js';
 import { changeOwnPassword, signIn, signOut } from '../shared/auth/sign-in.js';
 import { passwordRules } from '../shared/domain/password-rules.js';
@@ -12,6 +13,7 @@ import {
   microsoftCallbackSchema,
   microsoftLoginQuerySchema,
   passwordRulesSchema,
+  signInMethodsSchema,
   sessionSchema,
 } from '../shared/schemas/auth.js';
 
@@ -89,6 +91,17 @@ http({
       })),
     },
   }),
+});
+
+http({
+  name: 'authMethods',
+  methods: ['GET'],
+  route: 'auth/methods',
+  access: 'public',
+  summary: 'The ways to sign in that this installation offers, so the sign-in page shows only those',
+  tags: ['auth'],
+  response: signInMethodsSchema,
+  handler: async () => ({ body: { local: true as const, microsoft: microsoftSignInConfigured() } }),
 });
 
 http({

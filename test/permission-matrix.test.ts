@@ -111,6 +111,7 @@ const rows: Row[] = [
   { endpoint: 'healthReady', scope: 'any', request: (c) => c.get('/api/health/ready'), expected: publicEverywhere() },
   { endpoint: 'openapi', scope: 'any', request: (c) => c.get('/api/openapi.json'), expected: publicEverywhere() },
   { endpoint: 'notFound', scope: 'any', request: (c) => c.get('/api/does-not-exist'), expected: publicEverywhere('hidden') },
+  { endpoint: 'authMethods', scope: 'any', request: (c) => c.get('/api/auth/methods'), expected: publicEverywhere() },
   { endpoint: 'authPasswordRules', scope: 'any', request: (c) => c.get('/api/auth/password-rules'), expected: publicEverywhere() },
   {
     endpoint: 'authLogin',

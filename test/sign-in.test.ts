@@ -26,6 +26,10 @@ async function actionsOf(username: string): Promise<string[]> {
 }
 
 describe('local sign-in', () => {
+  it('is the only way offered when Microsoft sign-in is not configured', async () => {
+    expect((await product.client().get('/api/auth/methods')).body).toEqual({ local: true, microsoft: false });
+  });
+
   it('signs in case-insensitively on the username and records it', async () => {
     const response = await login('  Tech1 ', demoPassword);
     expect(response.status).toBe(200);

@@ -39,6 +39,9 @@ export const logoutSchema = z.object({ logoutUrl: z.string().nullable() });
 export const passwordRuleSchema = z.object({ id: z.string(), description: z.string() });
 export const passwordRulesSchema = z.object({ rules: z.array(passwordRuleSchema) });
 
+export const signInMethodsSchema = z.object({ local: z.literal(true), microsoft: z.boolean() });
+export type SignInMethods = z.infer<typeof signInMethodsSchema>;
+
 export const microsoftLoginQuerySchema = z.object({ purpose: z.enum(['sign-in', 'signature'], { message: 'must be sign-in or signature' }).optional() }).strict();
 
 export const microsoftCallbackSchema = z
