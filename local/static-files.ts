@@ -4,6 +4,8 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 
 /** The parts of staticwebapp.config.json the local host applies, as Static Web Apps does in Azure. */
 export interface StaticWebAppConfig {
+  /** Only routes that answer with a status of their own (blocked paths) are applied locally. */
+  routes?: { route: string; statusCode?: number; rewrite?: string; redirect?: string }[];
   globalHeaders?: Record<string, string>;
   navigationFallback?: { rewrite: string; exclude?: string[] };
   mimeTypes?: Record<string, string>;
@@ -40,6 +42,12 @@ function globMatches(glob: string, path: string): boolean {
   return new RegExp(`^${pattern}$`).test(path);
 }
 
+/** A route pattern of SWA: a trailing "/*" covers everything below it. */
+function routeMatches(route: string, path: string): boolean {
+  if (route.endsWith('/*')) return path === route.slice(0, -2) || path.startsWith(route.slice(0, -1));
+  return globMatches(route, path);
+}
+
 async function fileAt(root: string, urlPath: string): Promise<string | null> {
   const decoded = decodeURIComponent(urlPath);
   if (decoded.includes('\0')) return null;
@@ -60,6 +68,11 @@ export async function serveStatic(root: string, config: StaticWebAppConfig, meth
   for (const [name, value] of Object.entries(config.globalHeaders ?? {})) response.setHeader(name, value);
   if (method !== 'GET' && method !== 'HEAD') {
     response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('Method not allowed');
+    return;
+  }
+  const blocked = (config.routes ?? []).find((route) => route.statusCode && !route.rewrite && !route.redirect && routeMatches(route.route, urlPath));
+  if (blocked) {
+    response.writeHead(blocked.statusCode!, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
     return;
   }
   let file = await fileAt(absoluteRoot, urlPath).catch(() => null);

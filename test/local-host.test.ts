@@ -34,6 +34,19 @@ describe('local host: the site', () => {
     expect(asset.status).toBe(404);
   });
 
+  it('blocks the built-in /.auth routes of Static Web Apps and the app\'s sources, as the config says', async () => {
+    for (const path of ['/.auth/login/aad', '/.auth/me', '/.auth', '/src/main.tsx']) expect((await fetch(`${product.url}${path}`)).status, path).toBe(404);
+    const app = await fetch(`${product.url}/app.js`);
+    expect(app.status).toBe(200);
+    expect(app.headers.get('content-type')).toContain('javascript');
+  });
+
+  it('serves markup with no inline script or style, which the policy would refuse', async () => {
+    const html = await (await fetch(`${product.url}/`)).text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+  });
+
   it('never serves files outside the site folder, nor its config', async () => {
     for (const path of ['/..%2fpackage.json', '/%2e%2e/package.json', '/staticwebapp.config.json']) {
       const response = await fetch(`${product.url}${path}`);

@@ -1,0 +1,108 @@
+import type { z } from 'zod';
+import type { problemSchema } from '../../shared/schemas/common.js';
+
+export type Problem = z.infer<typeof problemSchema>;
+
+/** A refused request, with the server's explanation (problem+json) when it gave one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem | null,
+    readonly retryAfterSeconds: number | null,
+  ) {
+    super(problem?.detail ?? `The server answered ${status}.`);
+  }
+
+  /** Field-level messages keyed by field path, e.g. `responses.1.note`. */
+  get fieldErrors(): Record<string, string> {
+    return Object.fromEntries((this.problem?.errors ?? []).map((error) => [error.field, error.message]));
+  }
+}
+
+export interface Answer<T> {
+  body: T;
+  etag: string | null;
+}
+
+let csrfToken: string | null = null;
+let sessionExpired: () => void = () => undefined;
+
+export function useCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when a request finds the session gone (idle timeout, sign-out elsewhere, disabled account). */
+export function onSessionExpired(handler: () => void): void {
+  sessionExpired = handler;
+}
+
+function isStateChanging(method: string): boolean {
+  return method !== 'GET' && method !== 'HEAD';
+}
+
+/**
+ * The one way the app talks to the API: JSON in and out, the CSRF header on every change, refusals
+ * turned into ApiError, and a lost session reported once so the app can return to sign-in.
+ */
+export async function request<T>(method: string, path: string, body?: unknown, options: { ifMatch?: string | null } = {}): Promise<Answer<T>> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (isStateChanging(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
+  if (options.ifMatch) headers['if-match'] = options.ifMatch;
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  } catch {
+    throw new ApiError(0, null, null);
+  }
+  const text = await response.text();
+  const parsed: unknown = text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const problem = parsed && typeof parsed === 'object' && 'detail' in parsed ? (parsed as Problem) : null;
+    const retryAfter = Number(response.headers.get('retry-after'));
+    const error = new ApiError(response.status, problem, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+    // "Not signed in" is a lost session; other 401s (a wrong signature password) are answers to the form.
+    if (response.status === 401 && problem?.title === 'Not signed in' && !path.startsWith('/api/auth/')) sessionExpired();
+    throw error;
+  }
+  return { body: parsed as T, etag: response.headers.get('etag') };
+}
+
+export const api = {
+  get: <T>(path: string) => request<T>('GET', path),
+  post: <T>(path: string, body: unknown, options?: { ifMatch?: string | null }) => request<T>('POST', path, body, options),
+  put: <T>(path: string, body: unknown, options?: { ifMatch?: string | null }) => request<T>('PUT', path, body, options),
+  patch: <T>(path: string, body: unknown, options?: { ifMatch?: string | null }) => request<T>('PATCH', path, body, options),
+  delete: <T>(path: string) => request<T>('DELETE', path),
+};
+
+/** Every page of a list endpoint, following continuation tokens. */
+export async function allPages<T>(path: string): Promise<T[]> {
+  const items: T[] = [];
+  let token: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const url: string = token ? `${path}${separator}continuationToken=${encodeURIComponent(token)}` : path;
+    const { body } = await api.get<{ items: T[]; continuationToken: string | null }>(url);
+    items.push(...body.items);
+    token = body.continuationToken;
+  } while (token);
+  return items;
+}
+
+/** A message a person understands for any failure, including the network being away. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 0) return 'The server cannot be reached. Check the connection and try again.';
+    if (error.status === 429 && error.retryAfterSeconds) return `Too many attempts. Try again in ${error.retryAfterSeconds} seconds.`;
+    return error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function query(parameters: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(parameters)) if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}

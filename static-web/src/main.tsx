@@ -1,0 +1,174 @@
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { JSX } from 'preact';
+import { api } from './api.js';
+import { AuditPage } from './pages/audit.js';
+import { DashboardPage } from './pages/dashboard.js';
+import { EquipmentHistoryPage } from './pages/equipment-history.js';
+import { EquipmentPage } from './pages/equipment.js';
+import { GeneratorPage } from './pages/generator.js';
+import { ModelPage } from './pages/model.js';
+import { ModelsPage } from './pages/models.js';
+import { PasswordPage } from './pages/password.js';
+import { RecordPage } from './pages/record.js';
+import { ReportsPage } from './pages/reports.js';
+import { SignInPage } from './pages/sign-in.js';
+import { UsersPage } from './pages/users.js';
+import { currentPath, Link, match, navigate } from './router.js';
+import { chooseLab, currentLab, loadSession, may, mayAnywhere, session, signatureReady, signedOut, takeReturn } from './state.js';
+
+interface Route {
+  pattern: string;
+  page: (parameters: Record<string, string>) => JSX.Element;
+  allowed?: () => boolean;
+}
+
+const routes: Route[] = [
+  { pattern: '/', page: () => <DashboardPage /> },
+  { pattern: '/records/:labId/:recordNumber', page: ({ labId, recordNumber }) => <RecordPage labId={labId!} recordNumber={recordNumber!} /> },
+  { pattern: '/equipment', page: () => <EquipmentPage />, allowed: () => may('equipment', 'read') },
+  { pattern: '/equipment/:labId/:serialNumber', page: ({ labId, serialNumber }) => <EquipmentHistoryPage labId={labId!} serialNumber={serialNumber!} />, allowed: () => mayAnywhere('equipment', 'read') },
+  { pattern: '/models', page: () => <ModelsPage />, allowed: () => mayAnywhere('models', 'read') },
+  { pattern: '/models/new', page: () => <ModelPage modelId={null} />, allowed: () => mayAnywhere('models', 'write') },
+  { pattern: '/models/:modelId', page: ({ modelId }) => <ModelPage modelId={modelId!} />, allowed: () => mayAnywhere('models', 'read') },
+  { pattern: '/users', page: () => <UsersPage />, allowed: () => mayAnywhere('users', 'read') },
+  { pattern: '/audit', page: () => <AuditPage />, allowed: () => mayAnywhere('audit', 'read') },
+  { pattern: '/reports', page: () => <ReportsPage />, allowed: () => mayAnywhere('audit', 'read') },
+  { pattern: '/generator', page: () => <GeneratorPage />, allowed: () => mayAnywhere('administration', 'read') },
+  { pattern: '/password', page: () => <PasswordPage />, allowed: () => session.value?.user.authMethod === 'local' },
+];
+
+function navigation(): { href: string; label: string }[] {
+  const items = [{ href: '/', label: 'Checklists' }];
+  if (may('equipment', 'read')) items.push({ href: '/equipment', label: 'Equipment' });
+  if (mayAnywhere('models', 'read')) items.push({ href: '/models', label: 'Models' });
+  if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
+  if (mayAnywhere('audit', 'read')) items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' });
+  if (mayAnywhere('administration', 'read')) items.push({ href: '/generator', label: 'Generator' });
+  return items;
+}
+
+function isCurrent(href: string): boolean {
+  return href === '/' ? currentPath.value === '/' || currentPath.value.startsWith('/records/') : currentPath.value.startsWith(href);
+}
+
+async function signOut(): Promise<void> {
+  const { body } = await api.post<{ logoutUrl: string | null }>('/api/auth/logout', {}).catch(() => ({ body: { logoutUrl: null } }));
+  signedOut('You are signed out.');
+  if (body.logoutUrl) location.assign(body.logoutUrl);
+  else navigate('/', { replace: true });
+}
+
+function Header() {
+  const [menuOpen, setMenuOpen] = useState(false);
+  const view = session.value!;
+  const lab = currentLab.value;
+  const forced = view.user.mustChangePassword;
+  useEffect(() => setMenuOpen(false), [currentPath.value]);
+  return (
+    <header class="app-header">
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <div class="bar">
+        <Link href="/" class="brand">
+          EquipManSys
+        </Link>
+        {!forced && view.labs.length > 0 && (
+          <div class="lab-switcher">
+            <label for="lab-switcher">Lab</label>
+            <select id="lab-switcher" value={lab?.labId} onChange={(event) => chooseLab(event.currentTarget.value)}>
+              {view.labs.map((option) => (
+                <option key={option.labId} value={option.labId}>
+                  {option.labId} · {option.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        <button type="button" class="menu-button secondary" aria-expanded={menuOpen} aria-controls="main-menu" onClick={() => setMenuOpen(!menuOpen)}>
+          Menu
+        </button>
+      </div>
+      <nav id="main-menu" class={menuOpen ? 'open' : undefined} aria-label="Main">
+        <ul>
+          {!forced &&
+            navigation().map((item) => (
+              <li key={item.href}>
+                <Link href={item.href} aria-current={isCurrent(item.href) ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+        </ul>
+        <div class="who">
+          <span>
+            {view.user.displayName}
+            {lab && <span class="role"> · {lab.role}</span>}
+          </span>
+          {view.user.authMethod === 'local' && !forced && <Link href="/password">Password</Link>}
+          <button type="button" class="secondary" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </nav>
+    </header>
+  );
+}
+
+function NotFound() {
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        There is nothing at this address, or your role does not open it. <Link href="/">Go to the checklists.</Link>
+      </p>
+    </>
+  );
+}
+
+function App() {
+  const view = session.value;
+  const path = currentPath.value;
+  // After signing in again, go back to where the session was lost (its form kept what was typed).
+  useEffect(() => {
+    if (!view || view.user.mustChangePassword) return;
+    const back = takeReturn();
+    if (back && back !== location.pathname + location.search) navigate(back, { replace: true });
+  }, [view?.user.username]);
+  useEffect(() => {
+    document.getElementById('page-title')?.focus({ preventScroll: true });
+  }, [path]);
+  if (view === undefined) return <p class="loading">Loading…</p>;
+  if (view === null) return <SignInPage />;
+  let content: JSX.Element = <NotFound />;
+  if (view.user.mustChangePassword) content = <PasswordPage />;
+  else
+    for (const route of routes) {
+      const parameters = match(route.pattern, path);
+      if (parameters && (route.allowed?.() ?? true)) {
+        content = route.page(parameters);
+        break;
+      }
+    }
+  return (
+    <>
+      <Header />
+      <main id="main" tabIndex={-1}>
+        {content}
+      </main>
+    </>
+  );
+}
+
+/** A return from a fresh Microsoft sign-in for a signature: back to the record, whose form was kept. */
+function arrivedFromSignature(): void {
+  const search = new URLSearchParams(location.search);
+  if (search.get('signature') !== 'ready') return;
+  signatureReady.value = true;
+  navigate(takeReturn() ?? '/', { replace: true });
+}
+
+arrivedFromSignature();
+void loadSession();
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,147 @@
+import { useState } from 'preact/hooks';
+import type { AuditView, Verification } from '../../../shared/audit/audit-trail.js';
+import { api, query } from '../api.js';
+import { currentLab, isCompanyWide } from '../state.js';
+import { ErrorMessage, formatDateTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+
+type AuditPage = { items: AuditView[]; continuationToken: string | null };
+
+function summary(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = JSON.stringify(value);
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
+function ChainStatus(props: { labId: string }) {
+  const [checking, setChecking] = useState(false);
+  const [result, setResult] = useState<Verification | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  async function verify() {
+    setChecking(true);
+    setError(null);
+    try {
+      setResult((await api.get<Verification>(`/api/audit/verify?labId=${props.labId}`)).body);
+    } catch (refusal) {
+      setError(refusal);
+    } finally {
+      setChecking(false);
+    }
+  }
+  return (
+    <section class="verify" aria-live="polite">
+      <button type="button" class="secondary" onClick={() => void verify()} disabled={checking}>
+        {checking ? 'Verifying…' : `Verify ${props.labId}'s chains`}
+      </button>
+      {result &&
+        (result.intact ? (
+          <p class="alert success">
+            Intact: {result.chains.reduce((total, chain) => total + chain.entries, 0)} entries in {result.chains.length} chains and {result.recordsChecked} records checked, {formatDateTime(result.verifiedAt)}.
+          </p>
+        ) : (
+          <p class="alert error">
+            Broken: {result.firstBroken?.source} {result.firstBroken?.partition}
+            {result.firstBroken?.seq !== undefined && ` entry ${result.firstBroken.seq}`}
+            {result.firstBroken?.recordNumber && ` record ${result.firstBroken.recordNumber}`}: {result.firstBroken?.reason}
+          </p>
+        ))}
+      <ErrorMessage error={error} />
+    </section>
+  );
+}
+
+export function AuditPage() {
+  const lab = currentLab.value!;
+  const [scope, setScope] = useState<'lab' | 'all'>('lab');
+  const [entityType, setEntityType] = useState('');
+  const [entityId, setEntityId] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [pages, setPages] = useState<AuditView[][]>([]);
+  const [token, setToken] = useState<string | null>(null);
+  const filters = query({ labId: scope === 'lab' ? lab.labId : undefined, entityType, entityId: entityId.trim(), from, to, pageSize: 50 });
+  const first = useLoad(async () => {
+    const { body } = await api.get<AuditPage>(`/api/audit${filters}`);
+    setPages([body.items]);
+    setToken(body.continuationToken);
+    return body;
+  }, [filters]);
+  const [more, setMore] = useState<unknown>(null);
+  async function loadMore() {
+    try {
+      const { body } = await api.get<AuditPage>(`/api/audit${filters}&continuationToken=${encodeURIComponent(token!)}`);
+      setPages([...pages, body.items]);
+      setToken(body.continuationToken);
+    } catch (refusal) {
+      setMore(refusal);
+    }
+  }
+  const entries = pages.flat();
+  return (
+    <>
+      <PageTitle title="Audit trail" />
+      <ChainStatus labId={lab.labId} />
+      <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
+        {isCompanyWide.value && (
+          <SelectField
+            label="Labs"
+            value={scope}
+            options={[
+              { value: 'lab', label: `${lab.labId} only` },
+              { value: 'all', label: 'Every lab' },
+            ]}
+            onValue={setScope}
+          />
+        )}
+        <SelectField
+          label="What"
+          value={entityType}
+          options={[{ value: '', label: 'Everything' }, ...['record', 'equipment', 'model', 'user', 'lab', 'equipment-class'].map((value) => ({ value, label: value }))]}
+          onValue={setEntityType}
+        />
+        <TextField label="Id (record, serial, user…)" value={entityId} onValue={setEntityId} />
+        <TextField label="From" type="date" value={from} onValue={setFrom} />
+        <TextField label="To" type="date" value={to} onValue={setTo} />
+      </form>
+      <ErrorMessage error={first.error} />
+      {first.loading && entries.length === 0 ? (
+        <Loading what="the audit trail" />
+      ) : (
+        <table class="responsive audit">
+          <thead>
+            <tr>
+              <th scope="col">When (your time)</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Of</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((entry) => (
+              <tr key={`${entry.source}-${entry.partition}-${entry.seq}`}>
+                <td data-label="When">{formatDateTime(entry.at)}</td>
+                <td data-label="Who">{entry.actor?.displayName ?? 'system'}</td>
+                <td data-label="What">{entry.action}</td>
+                <td data-label="Of">
+                  {entry.entityType} {entry.entityId}
+                </td>
+                <td data-label="Details" class="details">
+                  {entry.reason && <span>Reason: {entry.reason}. </span>}
+                  {entry.before !== undefined && <span>Before: {summary(entry.before)} </span>}
+                  {entry.after !== undefined && <span>After: {summary(entry.after)}</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {entries.length === 0 && !first.loading && <p class="empty">No entries match.</p>}
+      <ErrorMessage error={more} />
+      {token && (
+        <button type="button" class="secondary" onClick={() => void loadMore()}>
+          Show older entries
+        </button>
+      )}
+    </>
+  );
+}

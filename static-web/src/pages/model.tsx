@@ -1,0 +1,242 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { EquipmentClass, Frequency, Model, Task } from '../../../shared/schemas/catalog.js';
+import { frequencies } from '../../../shared/schemas/vocabulary.js';
+import { allPages, api, ApiError } from '../api.js';
+import { navigate } from '../router.js';
+import { mayAnywhere } from '../state.js';
+import { CheckboxField, ErrorMessage, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+
+interface TaskDraft {
+  /** Tells rows apart while editing; tasks the model already has keep their taskId. */
+  key: number;
+  taskId?: string;
+  text: string;
+  kind: 'check' | 'reading';
+  unit: string;
+  min: string;
+  max: string;
+}
+
+type Plan = Record<Frequency, TaskDraft[]>;
+let nextKey = 1;
+
+function draftOf(task: Task): TaskDraft {
+  return { key: nextKey++, taskId: task.taskId, text: task.text, kind: task.kind, unit: task.unit ?? '', min: task.min === undefined ? '' : String(task.min), max: task.max === undefined ? '' : String(task.max) };
+}
+
+function planOf(model: Model | null): Plan {
+  return Object.fromEntries(frequencies.map((frequency) => [frequency, (model?.frequencies[frequency]?.tasks ?? []).map(draftOf)])) as Plan;
+}
+
+function numberOrText(text: string): number | string | undefined {
+  const trimmed = text.trim().replace(',', '.');
+  if (trimmed === '') return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : text;
+}
+
+/** The body the API takes; a frequency without tasks is left out, which means it needs no PM. */
+function frequenciesBody(plan: Plan) {
+  return Object.fromEntries(
+    frequencies
+      .filter((frequency) => plan[frequency].length > 0)
+      .map((frequency) => [
+        frequency,
+        {
+          tasks: plan[frequency].map((task) => ({
+            ...(task.taskId ? { taskId: task.taskId } : {}),
+            text: task.text,
+            kind: task.kind,
+            ...(task.kind === 'reading' && task.unit.trim() ? { unit: task.unit.trim() } : {}),
+            ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
+            ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
+          })),
+        },
+      ]),
+  );
+}
+
+function TaskRow(props: { frequency: Frequency; index: number; count: number; task: TaskDraft; errors: Record<string, string>; onChange: (task: TaskDraft) => void; onMove: (by: number) => void; onRemove: () => void }) {
+  const { task, frequency, index } = props;
+  const path = `frequencies.${frequency}.tasks.${index}`;
+  const set = (change: Partial<TaskDraft>) => props.onChange({ ...task, ...change });
+  const rowError = Object.entries(props.errors).find(([field]) => field === path)?.[1];
+  return (
+    <li class="task-editor">
+      <div class="task-fields">
+        <TextField label={`Task ${index + 1}`} value={task.text} onValue={(text) => set({ text })} error={props.errors[`${path}.text`]} />
+        <SelectField label="Kind" value={task.kind} options={[{ value: 'check', label: 'Check' }, { value: 'reading', label: 'Reading' }]} onValue={(kind) => set({ kind })} />
+        {task.kind === 'reading' && (
+          <>
+            <TextField label="Unit" value={task.unit} onValue={(unit) => set({ unit })} error={props.errors[`${path}.unit`]} />
+            <TextField label="Minimum" inputMode="decimal" value={task.min} onValue={(min) => set({ min })} error={props.errors[`${path}.min`]} />
+            <TextField label="Maximum" inputMode="decimal" value={task.max} onValue={(max) => set({ max })} error={props.errors[`${path}.max`]} />
+          </>
+        )}
+      </div>
+      {rowError && <p class="field-error">{rowError}</p>}
+      <div class="row-actions">
+        <button type="button" class="secondary" disabled={index === 0} aria-label={`Move ${frequency} task ${index + 1} up`} onClick={() => props.onMove(-1)}>
+          ↑
+        </button>
+        <button type="button" class="secondary" disabled={index === props.count - 1} aria-label={`Move ${frequency} task ${index + 1} down`} onClick={() => props.onMove(1)}>
+          ↓
+        </button>
+        <button type="button" class="secondary danger" aria-label={`Remove ${frequency} task ${index + 1}`} onClick={props.onRemove}>
+          Remove
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function ReadOnlyTasks(props: { model: Model }) {
+  return (
+    <>
+      {frequencies
+        .filter((frequency) => props.model.frequencies[frequency])
+        .map((frequency) => (
+          <section key={frequency} aria-labelledby={`tasks-${frequency}`}>
+            <h2 id={`tasks-${frequency}`}>{frequency}</h2>
+            <ol class="tasks read-only">
+              {props.model.frequencies[frequency]!.tasks.map((task) => (
+                <li key={task.taskId} class="task">
+                  <span class="task-text">{task.text}</span>
+                  <span class="task-answer">
+                    {task.kind === 'check' ? 'Check' : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}`}
+                  </span>
+                </li>
+              ))}
+            </ol>
+          </section>
+        ))}
+    </>
+  );
+}
+
+export function ModelPage(props: { modelId: string | null }) {
+  const editable = mayAnywhere('models', 'write');
+  const loaded = useLoad(() => (props.modelId ? api.get<Model>(`/api/models/${encodeURIComponent(props.modelId)}`).then(({ body }) => body) : Promise.resolve(null)), [props.modelId]);
+  const classes = useLoad(() => (editable ? allPages<EquipmentClass>('/api/equipment-classes') : Promise.resolve([])), []);
+  const [model, setModel] = useState<Model | null>(null);
+  const [modelId, setModelId] = useState('');
+  const [manufacturer, setManufacturer] = useState('');
+  const [equipmentClass, setEquipmentClass] = useState('');
+  const [active, setActive] = useState(true);
+  const [plan, setPlan] = useState<Plan>(planOf(null));
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  function show(next: Model | null) {
+    setModel(next);
+    setManufacturer(next?.manufacturer ?? '');
+    setEquipmentClass(next?.equipmentClass ?? '');
+    setActive(next?.active ?? true);
+    setPlan(planOf(next));
+  }
+  useEffect(() => show(loaded.data ?? null), [loaded.data]);
+  useEffect(() => {
+    if (!equipmentClass && classes.data?.[0]) setEquipmentClass(classes.data[0].name);
+  }, [classes.data]);
+
+  if (props.modelId && loaded.loading && !loaded.data) return <Loading what="the model" />;
+  if (props.modelId && !loaded.data) return <ErrorMessage error={loaded.error} />;
+  if (!editable && model) {
+    return (
+      <>
+        <PageTitle title={`Model · ${model.modelId}`} />
+        <dl class="facts">
+          <dt>Manufacturer</dt>
+          <dd>{model.manufacturer}</dd>
+          <dt>Class</dt>
+          <dd>{model.equipmentClass}</dd>
+          <dt>Status</dt>
+          <dd>{model.active ? 'Active' : 'Disabled'}</dd>
+          <dt>Version</dt>
+          <dd>{model.version}</dd>
+        </dl>
+        <ReadOnlyTasks model={model} />
+      </>
+    );
+  }
+
+  const updateTasks = (frequency: Frequency, tasks: TaskDraft[]) => setPlan({ ...plan, [frequency]: tasks });
+
+  async function save(event: Event) {
+    event.preventDefault();
+    setErrors({});
+    setFailure(null);
+    setNotice(null);
+    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan) };
+    try {
+      if (model) {
+        const { body: saved } = await api.put<Model>(`/api/models/${encodeURIComponent(model.modelId)}`, { ...body, version: model.version });
+        show(saved);
+        setNotice(`Saved as version ${saved.version}. New checklists use it; existing ones keep the tasks they were made with.`);
+      } else {
+        const { body: created } = await api.post<Model>('/api/models', { modelId, ...body });
+        navigate(`/models/${encodeURIComponent(created.modelId)}`, { replace: true });
+      }
+    } catch (refusal) {
+      if (refusal instanceof ApiError && refusal.problem?.errors) {
+        setErrors(refusal.fieldErrors);
+        setFailure(`${refusal.message} The fields to correct are marked.`);
+      } else if (refusal instanceof ApiError && refusal.status === 412) {
+        setFailure('Someone else changed this model while you were editing. Reload it to see their version, then make your change again.');
+      } else setFailure(refusal);
+    }
+  }
+
+  const classOptions = (classes.data ?? []).map((item) => item.name);
+  if (equipmentClass && !classOptions.includes(equipmentClass)) classOptions.unshift(equipmentClass);
+
+  return (
+    <>
+      <PageTitle title={model ? `Model · ${model.modelId}` : 'New model'} />
+      {notice && <Notice>{notice}</Notice>}
+      <form class="model-form" onSubmit={save} noValidate>
+        {!model && <TextField label="Model" value={modelId} onValue={setModelId} error={errors.modelId} />}
+        <TextField label="Manufacturer" value={manufacturer} onValue={setManufacturer} error={errors.manufacturer} />
+        <SelectField label="Equipment class" value={equipmentClass} options={classOptions} onValue={setEquipmentClass} error={errors.equipmentClass} />
+        <CheckboxField label="Active (disabled models get no new checklists)" checked={active} onChecked={setActive} />
+        {frequencies.map((frequency) => (
+          <fieldset key={frequency} class="frequency-tasks">
+            <legend>
+              {frequency} {plan[frequency].length === 0 && <span class="hint">: no PM</span>}
+            </legend>
+            <ol>
+              {plan[frequency].map((task, index) => (
+                <TaskRow
+                  key={task.key}
+                  frequency={frequency}
+                  index={index}
+                  count={plan[frequency].length}
+                  task={task}
+                  errors={errors}
+                  onChange={(changed) => updateTasks(frequency, plan[frequency].map((each) => (each.key === task.key ? changed : each)))}
+                  onMove={(by) => {
+                    const tasks = [...plan[frequency]];
+                    tasks.splice(index, 1);
+                    tasks.splice(index + by, 0, task);
+                    updateTasks(frequency, tasks);
+                  }}
+                  onRemove={() => updateTasks(frequency, plan[frequency].filter((each) => each.key !== task.key))}
+                />
+              ))}
+            </ol>
+            <button type="button" class="secondary" onClick={() => updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '' }])}>
+              Add {frequency.toLowerCase()} task
+            </button>
+          </fieldset>
+        ))}
+        <ErrorMessage error={failure} />
+        <div class="actions">
+          <button type="submit" class="primary">
+            {model ? 'Save model' : 'Create model'}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}

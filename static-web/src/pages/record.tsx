@@ -1,0 +1,457 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Task } from '../../../shared/schemas/catalog.js';
+import type { PmRecord, Response } from '../../../shared/schemas/records.js';
+import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
+import { api, ApiError, describeError } from '../api.js';
+import { Link } from '../router.js';
+import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, useKeptDraft } from '../state.js';
+import { Badge, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, useLoad } from '../ui.js';
+
+interface Answer {
+  done: boolean;
+  value: string;
+  note: string;
+}
+type Answers = Record<string, Answer>;
+
+function answersFrom(tasks: Task[], responses: Response[]): Answers {
+  const byTask = new Map(responses.map((response) => [response.taskId, response]));
+  return Object.fromEntries(
+    tasks.map((task) => {
+      const response = byTask.get(task.taskId);
+      return [task.taskId, { done: response?.done ?? false, value: response?.value === undefined ? '' : String(response.value), note: response?.note ?? '' }];
+    }),
+  );
+}
+
+function readingValue(text: string): number | undefined {
+  const trimmed = text.trim().replace(',', '.');
+  if (trimmed === '') return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : Number.NaN;
+}
+
+function outOfRange(task: Task, answer: Answer): boolean {
+  const value = readingValue(answer.value);
+  if (value === undefined || Number.isNaN(value)) return false;
+  return (task.min !== undefined && value < task.min) || (task.max !== undefined && value > task.max);
+}
+
+function limits(task: Task): string {
+  const unit = task.unit ? ` ${task.unit}` : '';
+  if (task.min !== undefined && task.max !== undefined) return `Acceptable: ${task.min}–${task.max}${unit}`;
+  if (task.min !== undefined) return `Acceptable: at least ${task.min}${unit}`;
+  if (task.max !== undefined) return `Acceptable: at most ${task.max}${unit}`;
+  return task.unit ? `In ${task.unit}` : '';
+}
+
+/** The body the API takes: a reading counts as done once it has a value. */
+function responsesOf(tasks: Task[], answers: Answers) {
+  return tasks.map((task) => {
+    const answer = answers[task.taskId]!;
+    const value = task.kind === 'reading' ? readingValue(answer.value) : undefined;
+    return {
+      taskId: task.taskId,
+      done: task.kind === 'reading' ? value !== undefined : answer.done,
+      ...(value !== undefined ? { value } : {}),
+      ...(answer.note.trim() ? { note: answer.note.trim() } : {}),
+    };
+  });
+}
+
+/** Field errors of the API (`responses.3.note`) placed on the task they concern. */
+function taskErrors(tasks: Task[], errors: Record<string, string>, sent: { taskId: string }[]): Record<string, string> {
+  const byTask: Record<string, string> = {};
+  for (const [field, message] of Object.entries(errors)) {
+    const found = /^responses\.(\d+)/.exec(field);
+    if (found) {
+      const taskId = sent[Number(found[1])]?.taskId;
+      if (taskId) byTask[taskId] = message;
+    }
+  }
+  if (errors.responses) {
+    for (const task of tasks) if (errors.responses.startsWith(`${task.taskId} `)) byTask[task.taskId] = errors.responses;
+  }
+  return byTask;
+}
+
+function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId: string, answer: Answer) => void; errors: Record<string, string> }) {
+  return (
+    <ol class="tasks">
+      {props.tasks.map((task) => {
+        const answer = props.answers[task.taskId]!;
+        const id = `task-${task.taskId}`;
+        const error = props.errors[task.taskId];
+        const flagged = task.kind === 'reading' && outOfRange(task, answer);
+        const update = (change: Partial<Answer>) => props.onChange(task.taskId, { ...answer, ...change });
+        return (
+          <li key={task.taskId} class={error ? 'task invalid' : 'task'}>
+            {task.kind === 'check' ? (
+              <div class="tick">
+                <input id={id} type="checkbox" checked={answer.done} aria-describedby={error ? `${id}-error` : undefined} onChange={(event) => update({ done: event.currentTarget.checked })} />
+                <label for={id}>{task.text}</label>
+              </div>
+            ) : (
+              <div class={flagged ? 'reading out-of-range' : 'reading'}>
+                <label for={id}>
+                  {task.text}
+                  {task.unit && <span class="unit"> ({task.unit})</span>}
+                </label>
+                <div class="reading-input">
+                  <input
+                    id={id}
+                    type="text"
+                    inputMode="decimal"
+                    autocomplete="off"
+                    value={answer.value}
+                    aria-describedby={`${id}-limits${error ? ` ${id}-error` : ''}`}
+                    aria-invalid={flagged || Boolean(error) || undefined}
+                    onInput={(event) => update({ value: event.currentTarget.value })}
+                  />
+                  {task.unit && <span aria-hidden="true">{task.unit}</span>}
+                </div>
+                <p class="hint" id={`${id}-limits`}>
+                  {limits(task)}
+                </p>
+                {flagged && (
+                  <p class="warning" role="status">
+                    Outside the limits: say why in the note.
+                  </p>
+                )}
+                <label for={`${id}-note`}>Note{flagged ? ' (required)' : ' (optional)'}</label>
+                <textarea id={`${id}-note`} rows={2} value={answer.note} required={flagged} onInput={(event) => update({ note: event.currentTarget.value })} />
+              </div>
+            )}
+            {error && (
+              <p class="field-error" id={`${id}-error`}>
+                {error}
+              </p>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/** Password re-entry, or a fresh Microsoft sign-in, that makes the click a signature. */
+function SignatureStep(props: { password: string; onPassword: (value: string) => void; error: string | undefined }) {
+  const user = session.value!.user;
+  if (user.authMethod === 'local')
+    return <PasswordField label="Your password, to sign" value={props.password} onValue={props.onPassword} autocomplete="current-password" error={props.error} />;
+  if (signatureReady.value) return <p class="alert success">Microsoft sign-in confirmed. Sign within five minutes.</p>;
+  return (
+    <div>
+      <p class="hint">Signing needs a fresh Microsoft sign-in. What you entered is kept while you sign in.</p>
+      {props.error && <p class="field-error">{props.error}</p>}
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => {
+          saveDrafts();
+          rememberReturn(location.pathname);
+          location.assign('/api/auth/microsoft/login?purpose=signature');
+        }}
+      >
+        Confirm with Microsoft
+      </button>
+    </div>
+  );
+}
+
+function refusalText(error: unknown): string {
+  if (error instanceof ApiError && (error.status === 409 || error.status === 412))
+    return `${error.message} The record below is as it stands now.`;
+  return describeError(error);
+}
+
+function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: (record: PmRecord) => void; onStale: () => void }) {
+  const { record } = props;
+  const draftKey = `record:${record.labId}:${record.recordNumber}`;
+  const [answers, setAnswers] = useState<Answers>(() => answersFrom(record.tasks, []));
+  const [meaning, setMeaning] = useState<string>(completionMeanings[0]);
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  useKeptDraft(draftKey, { answers, meaning }, (kept) => {
+    setAnswers(kept.answers);
+    setMeaning(kept.meaning);
+  });
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setErrors({});
+    setFailure(null);
+    const responses = responsesOf(record.tasks, answers);
+    setBusy(true);
+    try {
+      const done = await api.post<PmRecord>(
+        `/api/labs/${record.labId}/records/${record.recordNumber}/complete`,
+        { responses, signature: { meaning, ...(session.value!.user.authMethod === 'local' ? { password } : {}) } },
+        { ifMatch: props.etag },
+      );
+      forgetDraft(draftKey);
+      signatureReady.value = false;
+      props.onDone(done.body);
+    } catch (refusal) {
+      setPassword('');
+      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') {
+        setErrors({ 'signature.password': refusal.message });
+        signatureReady.value = false;
+      } else if (refusal instanceof ApiError && refusal.status === 400 && refusal.problem?.errors) {
+        setErrors(refusal.fieldErrors);
+        setFailure('Some answers need attention; they are marked below.');
+      } else {
+        setFailure(refusalText(refusal));
+        if (refusal instanceof ApiError && (refusal.status === 409 || refusal.status === 412)) props.onStale();
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const sent = responsesOf(record.tasks, answers);
+  return (
+    <form class="completion" onSubmit={submit} noValidate>
+      <h2>Checks</h2>
+      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, sent)} />
+      <fieldset class="signature">
+        <legend>Signature</legend>
+        <div class="meanings" role="radiogroup" aria-label="Meaning of the signature">
+          {completionMeanings.map((option) => (
+            <label key={option} class="choice">
+              <input type="radio" name="meaning" value={option} checked={meaning === option} onChange={() => setMeaning(option)} /> {option}
+            </label>
+          ))}
+        </div>
+        {errors['signature.meaning'] && <p class="field-error">{errors['signature.meaning']}</p>}
+        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+      </fieldset>
+      <ErrorMessage error={failure} />
+      <button type="submit" class="primary wide" disabled={busy}>
+        {busy ? 'Signing…' : 'Sign and complete'}
+      </button>
+    </form>
+  );
+}
+
+function CompletedView(props: { record: PmRecord }) {
+  const { record } = props;
+  const responses = new Map(record.currentResponses.map((response) => [response.taskId, response]));
+  return (
+    <>
+      <h2>Checks</h2>
+      <ol class="tasks read-only">
+        {record.tasks.map((task) => {
+          const response = responses.get(task.taskId);
+          return (
+            <li key={task.taskId} class={response?.outOfRange ? 'task out-of-range' : 'task'}>
+              <span class="task-text">{task.text}</span>
+              <span class="task-answer">
+                {task.kind === 'check' ? (response?.done ? '✓ Done' : 'Not done') : `${response?.value ?? '—'}${task.unit ? ` ${task.unit}` : ''}`}
+                {response?.outOfRange && <strong> outside {limits(task).replace('Acceptable: ', '')}</strong>}
+              </span>
+              {response?.note && <span class="task-note">Note: {response.note}</span>}
+            </li>
+          );
+        })}
+      </ol>
+      {record.signature && (
+        <p class="signature-line">
+          <strong>{record.signature.meaning}</strong> {record.signature.displayName} ({record.signature.username}), {formatDateTime(record.signature.signedAt)}
+          {record.late && <span class="badge missed">completed late</span>}
+        </p>
+      )}
+      {record.amendments.length > 0 && (
+        <section aria-labelledby="amendments-title">
+          <h2 id="amendments-title">Amendments</h2>
+          <ol class="amendments">
+            {record.amendments.map((amendment) => (
+              <li key={amendment.number}>
+                <p>
+                  <strong>{amendment.signature.meaning}</strong> {amendment.signature.displayName}, {formatDateTime(amendment.signature.signedAt)}: {amendment.reason}
+                </p>
+                <ul>
+                  {amendment.changes.map((change) => (
+                    <li key={change.taskId}>
+                      {record.tasks.find((task) => task.taskId === change.taskId)?.text ?? change.taskId}: {change.before.value ?? (change.before.done ? 'done' : 'not done')} →{' '}
+                      {change.after.value ?? (change.after.done ? 'done' : 'not done')}
+                      {change.after.note && ` (${change.after.note})`}
+                    </li>
+                  ))}
+                </ul>
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
+    </>
+  );
+}
+
+function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (record: PmRecord) => void; onCancel: () => void }) {
+  const { record } = props;
+  const draftKey = `amend:${record.labId}:${record.recordNumber}`;
+  const original = answersFrom(record.tasks, record.currentResponses);
+  const [answers, setAnswers] = useState<Answers>(original);
+  const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  useKeptDraft(draftKey, { answers, reason }, (kept) => {
+    setAnswers(kept.answers);
+    setReason(kept.reason);
+  });
+  const all = responsesOf(record.tasks, answers);
+  const before = responsesOf(record.tasks, original);
+  const changed = all.filter((response, index) => JSON.stringify(response) !== JSON.stringify(before[index]));
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setErrors({});
+    setFailure(null);
+    if (changed.length === 0) {
+      setFailure('Change at least one answer to amend the record.');
+      return;
+    }
+    try {
+      const done = await api.post<PmRecord>(
+        `/api/labs/${record.labId}/records/${record.recordNumber}/amendments`,
+        { responses: changed, reason, signature: session.value!.user.authMethod === 'local' ? { password } : {} },
+        { ifMatch: props.etag },
+      );
+      forgetDraft(draftKey);
+      props.onDone(done.body);
+    } catch (refusal) {
+      setPassword('');
+      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') setErrors({ 'signature.password': refusal.message });
+      else if (refusal instanceof ApiError && refusal.problem?.errors) {
+        setErrors(refusal.fieldErrors);
+        setFailure(refusal.message);
+      } else setFailure(refusalText(refusal));
+    }
+  }
+
+  return (
+    <form class="completion" onSubmit={submit} noValidate>
+      <h2>Amend this record</h2>
+      <p class="hint">The original answers and signature stay on the record; the amendment is shown beside them.</p>
+      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, changed)} />
+      <label for="amend-reason">Reason for the amendment</label>
+      <textarea id="amend-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} aria-invalid={Boolean(errors.reason) || undefined} />
+      {errors.reason && <p class="field-error">{errors.reason}</p>}
+      <fieldset class="signature">
+        <legend>Signature: Amended by</legend>
+        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+      </fieldset>
+      <ErrorMessage error={failure} />
+      <div class="actions">
+        <button type="submit" class="primary">
+          Sign amendment
+        </button>
+        <button type="button" class="secondary" onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => void }) {
+  const [reason, setReason] = useState('');
+  const [failure, setFailure] = useState<unknown>(null);
+  async function submit(event: Event) {
+    event.preventDefault();
+    setFailure(null);
+    try {
+      const done = await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/justification`, { reason });
+      props.onDone(done.body);
+    } catch (refusal) {
+      setFailure(refusal);
+    }
+  }
+  return (
+    <form class="justify" onSubmit={submit} noValidate>
+      <h2>Justify the missed PM</h2>
+      <label for="justify-reason">Why was it missed?</label>
+      <textarea id="justify-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} />
+      <ErrorMessage error={failure} />
+      <button type="submit" class="secondary">
+        Save justification
+      </button>
+    </form>
+  );
+}
+
+export function RecordPage(props: { labId: string; recordNumber: string }) {
+  const { data, error, loading, reload } = useLoad(() => api.get<PmRecord>(`/api/labs/${props.labId}/records/${props.recordNumber}`), [props.labId, props.recordNumber]);
+  const [current, setCurrent] = useState<{ record: PmRecord; notice: string } | null>(null);
+  const [amending, setAmending] = useState(false);
+  useEffect(() => setCurrent(null), [data]);
+  const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
+  if (loading && !data) return <Loading what="the record" />;
+  if (!data) return <ErrorMessage error={error} />;
+  const record = current?.record ?? data.body;
+  const completable = (record.status === 'Open' || record.status === 'Missed') && record.completableUntil !== null && Date.parse(record.completableUntil) > Date.now();
+  const settled = (next: PmRecord, notice: string) => {
+    setAmending(false);
+    setCurrent({ record: next, notice });
+  };
+  return (
+    <>
+      <PageTitle title={`${record.frequency} PM · ${record.serialNumber}`} />
+      {current && <Notice>{current.notice}</Notice>}
+      <dl class="facts">
+        <dt>Record</dt>
+        <dd>{record.recordNumber}</dd>
+        <dt>Status</dt>
+        <dd>
+          <Badge status={record.status} />
+          {record.late && record.status === 'Completed' && ' late'}
+        </dd>
+        <dt>Machine</dt>
+        <dd>{may('equipment', 'read', role) ? <Link href={`/equipment/${record.labId}/${record.serialNumber}`}>{record.serialNumber}</Link> : record.serialNumber}</dd>
+        <dt>Model</dt>
+        <dd>
+          {record.modelId} (version {record.modelVersion})
+        </dd>
+        <dt>Period</dt>
+        <dd>{record.periodStart}</dd>
+        <dt>Due by</dt>
+        <dd>{formatDateTime(record.dueEnd)}</dd>
+        {completable && record.status === 'Missed' && (
+          <>
+            <dt>Can be done late until</dt>
+            <dd>{formatDateTime(record.completableUntil)}</dd>
+          </>
+        )}
+        {record.cancelReason && (
+          <>
+            <dt>Cancelled</dt>
+            <dd>{record.cancelReason}</dd>
+          </>
+        )}
+        {record.justification && (
+          <>
+            <dt>Justification</dt>
+            <dd>
+              {record.justification.reason} ({record.justification.by.displayName}, {formatDateTime(record.justification.at)})
+            </dd>
+          </>
+        )}
+      </dl>
+      {completable && may('records', 'complete', role) && (
+        <CompletionForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Signed and completed.')} onStale={reload} />
+      )}
+      {record.status === 'Completed' && <CompletedView record={record} />}
+      {record.status === 'Completed' && may('records', 'write', role) && !amending && (
+        <button type="button" class="secondary" onClick={() => setAmending(true)}>
+          Amend
+        </button>
+      )}
+      {amending && <AmendForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Amendment signed.')} onCancel={() => setAmending(false)} />}
+      {record.status === 'Missed' && !record.justification && may('records', 'write', role) && <JustifyForm record={record} onDone={(done) => settled(done, 'Justification saved.')} />}
+    </>
+  );
+}

@@ -1,0 +1,181 @@
+import { useState } from 'preact/hooks';
+import type { Frequency } from '../../../shared/schemas/catalog.js';
+import { frequencies } from '../../../shared/schemas/vocabulary.js';
+import type { ComplianceReport, TrendPoint } from '../../../shared/schemas/reports.js';
+import { api, query } from '../api.js';
+import { currentLab, isCompanyWide } from '../state.js';
+import { ErrorMessage, formatDateTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 1000) / 10} %`);
+
+/** Completion rate per ISO week, one line per lab, for one frequency; drawn in SVG, styled by the stylesheet. */
+function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
+  const weeks = [...new Set(props.points.map((point) => point.weekStart))].sort();
+  const labs = [...new Set(props.points.map((point) => point.labId))].sort();
+  if (weeks.length === 0) return null;
+  const width = 640;
+  const height = 200;
+  const left = 44;
+  const bottom = 24;
+  const x = (week: string) => left + (weeks.length === 1 ? (width - left) / 2 : (weeks.indexOf(week) * (width - left - 12)) / (weeks.length - 1));
+  const y = (rate: number) => 8 + (1 - rate) * (height - bottom - 8);
+  const titleId = `trend-${props.frequency}`;
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={titleId}>
+        <title id={titleId}>
+          {props.frequency} completion rate per week: {labs.map((lab) => `${lab} ${props.points.filter((point) => point.labId === lab).map((point) => `${point.weekStart} ${percent(point.completionRate)}`).join(', ')}`).join('; ')}
+        </title>
+        {[0, 0.5, 1].map((rate) => (
+          <g key={rate} class="grid">
+            <line x1={left} x2={width} y1={y(rate)} y2={y(rate)} />
+            <text x={left - 6} y={y(rate) + 4} text-anchor="end">
+              {rate * 100}%
+            </text>
+          </g>
+        ))}
+        {weeks.map((week) => (
+          <text key={week} class="axis" x={x(week)} y={height - 6} text-anchor="middle">
+            {week.slice(5)}
+          </text>
+        ))}
+        {labs.map((lab, index) => {
+          const series = props.points.filter((point) => point.labId === lab && point.completionRate !== null).sort((a, b) => a.weekStart.localeCompare(b.weekStart));
+          return (
+            <g key={lab} class={`series s${index % 8}`}>
+              <polyline points={series.map((point) => `${x(point.weekStart)},${y(point.completionRate!)}`).join(' ')} />
+              {series.map((point) => (
+                <circle key={point.weekStart} cx={x(point.weekStart)} cy={y(point.completionRate!)} r={3.5} />
+              ))}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        {props.frequency}:{' '}
+        {labs.map((lab, index) => (
+          <span key={lab} class={`legend s${index % 8}`}>
+            {lab}
+          </span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}
+
+export function ReportsPage() {
+  const lab = currentLab.value!;
+  const [scope, setScope] = useState<'lab' | 'all'>('lab');
+  const [from, setFrom] = useState(day(-29));
+  const [to, setTo] = useState(day(0));
+  const parameters = { labId: scope === 'lab' ? lab.labId : undefined, from, to };
+  const report = useLoad(() => api.get<ComplianceReport>(`/api/reports/compliance${query(parameters)}`).then(({ body }) => body), [scope, lab.labId, from, to]);
+  const data = report.data;
+  return (
+    <>
+      <PageTitle title="Compliance report">
+        <a class="button secondary" href={`/api/reports/compliance${query({ ...parameters, format: 'csv', section: 'summary' })}`} download>
+          Summary as CSV
+        </a>
+        <a class="button secondary" href={`/api/reports/compliance${query({ ...parameters, format: 'csv', section: 'missed' })}`} download>
+          Missed as CSV
+        </a>
+        <button type="button" class="secondary" onClick={() => print()}>
+          Print
+        </button>
+      </PageTitle>
+      <form class="filters" onSubmit={(event) => event.preventDefault()}>
+        {isCompanyWide.value && (
+          <SelectField
+            label="Labs"
+            value={scope}
+            options={[
+              { value: 'lab', label: `${lab.labId} only` },
+              { value: 'all', label: 'Every lab' },
+            ]}
+            onValue={setScope}
+          />
+        )}
+        <TextField label="From" type="date" value={from} onValue={setFrom} />
+        <TextField label="To" type="date" value={to} onValue={setTo} />
+      </form>
+      <ErrorMessage error={report.error} />
+      {!data ? (
+        report.loading && <Loading what="the report" />
+      ) : (
+        <>
+          <p class="print-only">
+            Periods {data.from} to {data.to}, labs {data.labs.join(', ')}; generated {formatDateTime(data.generatedAt)}.
+          </p>
+          <h2>Completion by frequency</h2>
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Lab</th>
+                <th scope="col">Frequency</th>
+                <th scope="col">On time</th>
+                <th scope="col">Late</th>
+                <th scope="col">Missed (justified)</th>
+                <th scope="col">Open</th>
+                <th scope="col">Completion rate</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.summary.map((row) => (
+                <tr key={`${row.labId}-${row.frequency}`}>
+                  <td data-label="Lab">{row.labId}</td>
+                  <td data-label="Frequency">{row.frequency}</td>
+                  <td data-label="On time">{row.completedOnTime}</td>
+                  <td data-label="Late">{row.completedLate}</td>
+                  <td data-label="Missed (justified)">
+                    {row.missed} ({row.missedJustified})
+                  </td>
+                  <td data-label="Open">{row.open}</td>
+                  <td data-label="Completion rate">{percent(row.completionRate)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>Completion rate over time</h2>
+          <div class="charts">
+            {frequencies.map((frequency) => (
+              <TrendChart key={frequency} frequency={frequency} points={data.trend.filter((point) => point.frequency === frequency)} />
+            ))}
+          </div>
+          <h2>Missed and overdue</h2>
+          {data.missed.length === 0 ? (
+            <p class="empty">Nothing was missed in these periods.</p>
+          ) : (
+            <table class="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Record</th>
+                  <th scope="col">Machine</th>
+                  <th scope="col">Frequency</th>
+                  <th scope="col">Period</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Justification</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.missed.map((row) => (
+                  <tr key={row.recordNumber}>
+                    <td data-label="Record">{row.recordNumber}</td>
+                    <td data-label="Machine">
+                      {row.serialNumber} ({row.modelId})
+                    </td>
+                    <td data-label="Frequency">{row.frequency}</td>
+                    <td data-label="Period">{row.periodStart}</td>
+                    <td data-label="Status">{row.status}</td>
+                    <td data-label="Justification">{row.justification ? `${row.justification} (${row.justifiedBy})` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </>
+  );
+}

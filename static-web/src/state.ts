@@ -1,0 +1,119 @@
+import { computed, signal } from '@preact/signals';
+import { useEffect, useRef } from 'preact/hooks';
+import type { SessionView } from '../../shared/schemas/auth.js';
+import type { Role } from '../../shared/schemas/common.js';
+import { allows, type Action, type Area } from '../../shared/domain/permissions.js';
+import { api, onSessionExpired, useCsrfToken } from './api.js';
+
+/** undefined while the app asks the server whether someone is signed in. */
+export const session = signal<SessionView | null | undefined>(undefined);
+/** Why the sign-in page is shown, when it is not the first visit. */
+export const signInNotice = signal<string | null>(null);
+const returnKey = 'equipmansys.return';
+
+/** Where to come back to after signing in again, kept across a trip to Microsoft. */
+export function rememberReturn(path: string): void {
+  sessionStorage.setItem(returnKey, path);
+}
+
+export function takeReturn(): string | null {
+  const path = sessionStorage.getItem(returnKey);
+  sessionStorage.removeItem(returnKey);
+  return path;
+}
+
+const labStorageKey = 'equipmansys.lab';
+export const currentLabId = signal<string | null>(localStorage.getItem(labStorageKey));
+
+export const currentLab = computed(() => {
+  const labs = session.value?.labs ?? [];
+  return labs.find((lab) => lab.labId === currentLabId.value) ?? labs.find((lab) => lab.labId === session.value?.user.primaryLabId) ?? labs[0] ?? null;
+});
+
+export function chooseLab(labId: string): void {
+  currentLabId.value = labId;
+  localStorage.setItem(labStorageKey, labId);
+}
+
+/** The signed-in user's role at the current lab (company-wide roles hold everywhere). */
+export const currentRole = computed<Role | null>(() => currentLab.value?.role ?? null);
+
+/** Mirrors the server's permission matrix so the app hides what would be refused; the server still decides. */
+export function may(area: Area, action: Action, role: Role | null = currentRole.value): boolean {
+  return allows(role, area, action);
+}
+
+/** Whether any of the user's labs allows it (company-wide pages such as models). */
+export function mayAnywhere(area: Area, action: Action): boolean {
+  return (session.value?.labs ?? []).some((lab) => allows(lab.role, area, action));
+}
+
+export const isCompanyWide = computed(() => {
+  const role = currentRole.value;
+  return role === 'Administrator' || role === 'Global Audit';
+});
+
+export function signedIn(view: SessionView): void {
+  useCsrfToken(view.csrfToken);
+  session.value = view;
+  signInNotice.value = null;
+}
+
+export function signedOut(notice: string | null = null): void {
+  useCsrfToken(null);
+  session.value = null;
+  signInNotice.value = notice;
+}
+
+export async function loadSession(): Promise<void> {
+  try {
+    signedIn((await api.get<SessionView>('/api/auth/me')).body);
+  } catch {
+    signedOut();
+  }
+}
+
+// ---- Drafts: what a person typed survives a lost session or a trip to Microsoft for a signature.
+
+const draftPrefix = 'equipmansys.draft:';
+const liveDrafts = new Map<string, () => unknown>();
+
+/**
+ * Keeps a form's content while it is shown, so that it survives a lost session or a trip to
+ * Microsoft; `restore` receives what was kept for the same form earlier, once. Never pass a password.
+ */
+export function useKeptDraft<T>(key: string, value: T, restore: (kept: T) => void): void {
+  const latest = useRef(value);
+  latest.current = value;
+  useEffect(() => {
+    liveDrafts.set(key, () => latest.current);
+    const stored = sessionStorage.getItem(draftPrefix + key);
+    if (stored !== null) {
+      sessionStorage.removeItem(draftPrefix + key);
+      restore(JSON.parse(stored) as T);
+    }
+    return () => {
+      liveDrafts.delete(key);
+    };
+  }, [key]);
+}
+
+export function forgetDraft(key: string): void {
+  liveDrafts.delete(key);
+  sessionStorage.removeItem(draftPrefix + key);
+}
+
+/** Writes every open form to session storage (this tab only, gone when it closes). */
+export function saveDrafts(): void {
+  for (const [key, read] of liveDrafts) sessionStorage.setItem(draftPrefix + key, JSON.stringify(read()));
+}
+
+onSessionExpired(() => {
+  if (!session.value) return;
+  saveDrafts();
+  rememberReturn(location.pathname + location.search);
+  signedOut('Your session has ended, so nothing was saved. Sign in again to go back to what you were doing; what you typed is kept.');
+});
+
+/** Set on return from a fresh Microsoft sign-in: the next completion may be signed without a password. */
+export const signatureReady = signal(false);

@@ -1,0 +1,253 @@
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { describeError } from './api.js';
+
+/** A label, the control, and the hint and error read out with it. */
+export function Field(props: { label: string; hint?: string | undefined; error?: string | undefined; children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => JSX.Element }) {
+  const id = useId();
+  const hintId = props.hint ? `${id}-hint` : null;
+  const errorId = props.error ? `${id}-error` : null;
+  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class={props.error ? 'field invalid' : 'field'}>
+      <label for={id}>{props.label}</label>
+      {props.children({ id, describedBy, invalid: Boolean(props.error) })}
+      {props.hint && (
+        <p class="hint" id={hintId!}>
+          {props.hint}
+        </p>
+      )}
+      {props.error && (
+        <p class="field-error" id={errorId!}>
+          {props.error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+type InputProps = Omit<JSX.InputHTMLAttributes<HTMLInputElement>, 'value' | 'onInput'> & {
+  label: string;
+  value: string;
+  onValue: (value: string) => void;
+  hint?: string | undefined;
+  error?: string | undefined;
+};
+
+export function TextField({ label, value, onValue, hint, error, ...rest }: InputProps) {
+  return (
+    <Field label={label} hint={hint} error={error}>
+      {({ id, describedBy, invalid }) => (
+        <input
+          {...rest}
+          id={id}
+          value={value}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          onInput={(event) => onValue(event.currentTarget.value)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** A password box with a button that shows what was typed, for gloved hands and small screens. */
+export function PasswordField({ label, value, onValue, hint, error, ...rest }: InputProps) {
+  const [shown, setShown] = useState(false);
+  return (
+    <Field label={label} hint={hint} error={error}>
+      {({ id, describedBy, invalid }) => (
+        <div class="password-box">
+          <input
+            {...rest}
+            id={id}
+            type={shown ? 'text' : 'password'}
+            value={value}
+            aria-describedby={describedBy}
+            aria-invalid={invalid || undefined}
+            autocapitalize="off"
+            spellcheck={false}
+            onInput={(event) => onValue(event.currentTarget.value)}
+          />
+          <button type="button" class="secondary" aria-pressed={shown} aria-controls={id} onClick={() => setShown(!shown)}>
+            {shown ? 'Hide' : 'Show'}
+          </button>
+        </div>
+      )}
+    </Field>
+  );
+}
+
+export function SelectField<T extends string>(props: {
+  label: string;
+  value: T;
+  options: readonly (T | { value: T; label: string })[];
+  onValue: (value: T) => void;
+  error?: string | undefined;
+  hint?: string | undefined;
+  disabled?: boolean;
+}) {
+  return (
+    <Field label={props.label} hint={props.hint} error={props.error}>
+      {({ id, describedBy, invalid }) => (
+        <select id={id} value={props.value} disabled={props.disabled} aria-describedby={describedBy} aria-invalid={invalid || undefined} onChange={(event) => props.onValue(event.currentTarget.value as T)}>
+          {props.options.map((option) => {
+            const { value, label } = typeof option === 'string' ? { value: option, label: option } : option;
+            return (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            );
+          })}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+export function CheckboxField(props: { label: string; checked: boolean; onChecked: (checked: boolean) => void; disabled?: boolean; hint?: string }) {
+  const id = useId();
+  return (
+    <div class="checkbox-field">
+      <input id={id} type="checkbox" checked={props.checked} disabled={props.disabled} onChange={(event) => props.onChecked(event.currentTarget.checked)} />
+      <label for={id}>{props.label}</label>
+      {props.hint && <p class="hint">{props.hint}</p>}
+    </div>
+  );
+}
+
+export function ErrorMessage(props: { error: unknown }) {
+  if (props.error === null || props.error === undefined) return null;
+  return (
+    <p class="alert error" role="alert">
+      {typeof props.error === 'string' ? props.error : describeError(props.error)}
+    </p>
+  );
+}
+
+export function Notice(props: { children: ComponentChildren }) {
+  return (
+    <p class="alert success" role="status">
+      {props.children}
+    </p>
+  );
+}
+
+const focusable = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab from the last control goes to the first, and Shift+Tab from the first to the last. */
+function keepFocusInside(event: KeyboardEvent, dialog: HTMLDialogElement): void {
+  if (event.key !== 'Tab') return;
+  const controls = Array.from(dialog.querySelectorAll<HTMLElement>(focusable));
+  const first = controls[0];
+  const last = controls.at(-1);
+  if (!first || !last) return;
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
+/**
+ * A modal dialog on the browser's own <dialog>: the page behind is inert, Tab cycles inside it,
+ * Escape closes it, and focus goes back to what opened it.
+ */
+export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; wide?: boolean }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    const dialog = ref.current!;
+    dialog.showModal();
+    dialog.querySelector<HTMLElement>('input:not([type=hidden]):not([disabled]), select:not([disabled]), textarea, button:not(.dialog-close)')?.focus();
+    return () => {
+      if (dialog.open) dialog.close();
+      opener?.focus();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      class={props.wide ? 'wide' : undefined}
+      aria-labelledby={titleId}
+      onCancel={(event) => {
+        event.preventDefault();
+        props.onClose();
+      }}
+      onKeyDown={(event) => keepFocusInside(event, ref.current!)}
+    >
+      <div class="dialog-head">
+        <h2 id={titleId}>{props.title}</h2>
+        <button type="button" class="dialog-close secondary" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
+      </div>
+      {props.children}
+    </dialog>
+  );
+}
+
+const statusClasses: Record<string, string> = {
+  Open: 'badge open',
+  Completed: 'badge done',
+  Missed: 'badge missed',
+  Overdue: 'badge missed',
+  Cancelled: 'badge muted',
+  'In Service': 'badge done',
+  Active: 'badge done',
+  Locked: 'badge missed',
+  Disabled: 'badge muted',
+};
+
+export function Badge(props: { status: string }) {
+  return <span class={statusClasses[props.status] ?? 'badge'}>{props.status}</span>;
+}
+
+export function formatDateTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+}
+
+/** Loads data for a page and reloads it on demand; `error` holds a refusal to show. */
+export function useLoad<T>(load: () => Promise<T>, dependencies: unknown[]): { data: T | null; error: unknown; loading: boolean; reload: () => void } {
+  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    let current = true;
+    setState((previous) => ({ ...previous, loading: true, error: null }));
+    load().then(
+      (data) => current && setState({ data, error: null, loading: false }),
+      (error: unknown) => current && setState({ data: null, error, loading: false }),
+    );
+    return () => {
+      current = false;
+    };
+    // The caller names what the load depends on.
+  }, [...dependencies, generation]);
+  return { ...state, reload: () => setGeneration((value) => value + 1) };
+}
+
+export function Loading(props: { what: string }) {
+  return (
+    <p class="loading" role="status">
+      Loading {props.what}…
+    </p>
+  );
+}
+
+export function PageTitle(props: { title: string; children?: ComponentChildren }) {
+  useEffect(() => {
+    document.title = `${props.title} · EquipManSys`;
+  }, [props.title]);
+  return (
+    <div class="page-head">
+      <h1 tabIndex={-1} id="page-title">
+        {props.title}
+      </h1>
+      {props.children && <div class="page-actions">{props.children}</div>}
+    </div>
+  );
+}
