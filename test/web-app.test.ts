@@ -1,0 +1,385 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Model } from '../shared/schemas/catalog.js';
+import type { Equipment } from '../shared/schemas/equipment.js';
+import type { PmRecord } from '../shared/schemas/records.js';
+import type { User } from '../shared/schemas/users.js';
+import type { ApiClient } from './helpers/api-client.js';
+import { desktop, launchBrowser, openSession, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit, type BrowserSession } from './helpers/browser.js';
+import { newUserBody } from './helpers/fixtures.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+let product: TestProduct;
+let browser: Browser;
+let admin: ApiClient;
+const sessions: BrowserSession[] = [];
+
+async function session(viewport: { width: number; height: number }): Promise<BrowserSession> {
+  const opened = await openSession(browser, product.url, viewport);
+  sessions.push(opened);
+  return opened;
+}
+
+/** A value inside the task's limits, so the record completes without a note. */
+function goodReading(task: PmRecord['tasks'][number]): string {
+  if (task.min !== undefined && task.max !== undefined) return String((task.min + task.max) / 2);
+  return String(task.min ?? task.max ?? 1);
+}
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  browser = await launchBrowser();
+  admin = await product.signedIn('admin');
+});
+
+afterAll(async () => {
+  for (const each of sessions) {
+    // The pages loaded only this origin's scripts and styles, and nothing was refused or thrown.
+    expect(each.problems).toEqual([]);
+    await each.context.close();
+  }
+  await browser?.close();
+  await product?.cleanup();
+});
+
+describe('a technician on a phone', () => {
+  it('opens an open checklist, ticks it off, enters readings and signs it with the password', async () => {
+    const { page } = await session(phone);
+    await signIn(page, 'tech1', demoPassword);
+    await settled(page);
+    await screenshot(page, 'technician-dashboard-phone');
+    await page.getByLabel('Status').selectOption('open');
+    await page.getByLabel('Frequency').selectOption('Daily');
+    await page.locator('a.row-link').first().click();
+    await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
+    const [, , labId, recordNumber] = new URL(page.url()).pathname.split('/');
+    const { body: record } = await admin.get<PmRecord>(`/api/labs/${labId}/records/${recordNumber}`);
+    expect(record.status).toBe('Open');
+
+    for (const task of record.tasks) {
+      if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
+      else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
+    }
+    const reading = record.tasks.find((task) => task.kind === 'reading' && task.max !== undefined);
+    if (reading) {
+      // Out of range: flagged on screen as it is typed, and the server asks for the note.
+      const input = page.locator(`#task-${reading.taskId}`);
+      await input.fill(String(reading.max! + 10));
+      await page.getByText('Outside the limits: say why in the note.').waitFor();
+      await page.getByLabel('Your password, to sign').fill(demoPassword);
+      await page.getByRole('button', { name: 'Sign and complete' }).click();
+      await page.locator(`#task-${reading.taskId}-error`).waitFor();
+      expect(await page.locator(`#task-${reading.taskId}-error`).textContent()).toContain('add a note saying why');
+      await input.fill(goodReading(reading));
+    }
+    await screenshot(page, 'technician-record-phone');
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign and complete' }).click();
+    await page.getByText('Signed and completed.').waitFor();
+    expect(await page.locator('.signature-line').textContent()).toMatch(/Performed by Tara Technician \(tech1\)/);
+    await screenshot(page, 'technician-record-completed-phone');
+
+    const { body: stored } = await admin.get<PmRecord>(`/api/labs/${labId}/records/${recordNumber}`);
+    expect(stored.status).toBe('Completed');
+    expect(stored.signature).toMatchObject({ username: 'tech1', meaning: 'Performed by', method: 'password' });
+    // Completed records are read-only: no form, no tick boxes.
+    expect(await page.locator('form.completion').count()).toBe(0);
+    expect(await page.locator('input[type=checkbox]').count()).toBe(0);
+  });
+
+  it('keeps what was typed when the session ends mid-form, and returns to it after signing in again', async () => {
+    const { page, context } = await session(phone);
+    await signIn(page, 'tech1', demoPassword);
+    await settled(page);
+    await page.getByLabel('Status').selectOption('open');
+    await page.locator('a.row-link').first().click();
+    await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
+    const path = new URL(page.url()).pathname;
+    const [, , labId, recordNumber] = path.split('/');
+    const { body: record } = await admin.get<PmRecord>(`/api/labs/${labId}/records/${recordNumber}`);
+    const check = record.tasks.find((task) => task.kind === 'check');
+    const reading = record.tasks.find((task) => task.kind === 'reading');
+    if (check) await page.locator(`#task-${check.taskId}`).check();
+    if (reading) await page.locator(`#task-${reading.taskId}`).fill('123.5');
+
+    // The session is gone (as after the idle timeout): the next request is refused.
+    await context.clearCookies();
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign and complete' }).click();
+    await page.getByText('Your session has ended').waitFor();
+    await screenshot(page, 'session-ended-phone');
+    await page.getByLabel('Username').fill('tech1');
+    await page.getByLabel('Password', { exact: true }).fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+
+    await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(path);
+    if (check) expect(await page.locator(`#task-${check.taskId}`).isChecked()).toBe(true);
+    if (reading) expect(await page.locator(`#task-${reading.taskId}`).inputValue()).toBe('123.5');
+    // The password is never kept.
+    expect(await page.getByLabel('Your password, to sign').inputValue()).toBe('');
+    const { body: still } = await admin.get<PmRecord>(`/api/labs/${labId}/records/${recordNumber}`);
+    expect(still.status).toBe('Open');
+  });
+});
+
+describe('a manager at a desk', () => {
+  it('adds equipment and transfers it to another lab', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'manager1', demoPassword);
+    await page.getByRole('link', { name: 'Equipment' }).click();
+    await settled(page);
+    await page.getByRole('button', { name: 'Add equipment' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add equipment to LAB01' });
+    await dialog.getByLabel('Serial number').fill('WEB-MILL-1');
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'manager-add-equipment-desktop');
+    await dialog.getByRole('button', { name: 'Add equipment' }).click();
+    await page.getByText('WEB-MILL-1 is registered.').waitFor();
+    await page.getByRole('button', { name: 'Add equipment' }).click();
+    await page.getByRole('dialog').getByLabel('Serial number').fill('web-mill-1');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add equipment' }).click();
+    // A duplicate serial number is refused with the server's explanation, in the dialog.
+    await page.getByRole('dialog').getByRole('alert').waitFor();
+    expect(await page.getByRole('dialog').getByRole('alert').textContent()).toContain('LAB01');
+    await page.keyboard.press('Escape');
+
+    await page.getByRole('button', { name: 'Transfer WEB-MILL-1' }).click();
+    await page.getByRole('dialog').getByLabel('To lab').selectOption('LAB02');
+    await page.getByRole('dialog').getByRole('button', { name: 'Transfer' }).click();
+    await page.getByText('WEB-MILL-1 is transferred to LAB02').waitFor();
+    const { body: moved } = await admin.get<Equipment>('/api/labs/LAB02/equipment/WEB-MILL-1');
+    expect(moved.labId).toBe('LAB02');
+    await visit(page, '/equipment/LAB02/WEB-MILL-1');
+    expect(await page.locator('.timeline').textContent()).toContain('Transferred from LAB01 to LAB02');
+  });
+
+  it('keeps the keyboard inside an open dialog and gives focus back when it closes', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'manager1', demoPassword);
+    await visit(page, '/equipment');
+    const opener = page.getByRole('button', { name: 'Add equipment' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog');
+    await dialog.waitFor();
+    for (let step = 0; step < 12; step += 1) {
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => Boolean(document.activeElement?.closest('dialog')))).toBe(true);
+    }
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Add equipment');
+  });
+
+  it('amends a completed record with a reason and signature, and justifies a missed one', async () => {
+    // A record with a reading, completed and signed by the technician.
+    const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=1000');
+    const chosen = open.items.find((each) => each.tasks.some((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined))!;
+    const tech = await product.signedIn('tech1');
+    const responses = chosen.tasks.map((task) => (task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) }));
+    const signed = await tech.post<PmRecord>(`/api/labs/LAB01/records/${chosen.recordNumber}/complete`, { responses, signature: { password: demoPassword, meaning: 'Performed by' } });
+    expect(signed.status, signed.text).toBe(200);
+    const record = signed.body;
+    const reading = record.tasks.find((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined)!;
+    const { page } = await session(desktop);
+    await signIn(page, 'manager1', demoPassword);
+    await visit(page, `/records/LAB01/${record.recordNumber}`);
+    await page.getByRole('button', { name: 'Amend' }).click();
+    const original = record.currentResponses.find((response) => response.taskId === reading.taskId)?.value;
+    // A limit is in range, and differs from what was signed.
+    const corrected = reading.min !== undefined && original !== reading.min ? reading.min : (reading.max ?? (original ?? 0) + 1);
+    await page.locator(`#task-${reading.taskId}`).fill(String(corrected));
+    await page.getByLabel('Reason for the amendment').fill('Transcribed from the wrong gauge');
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign amendment' }).click();
+    await page.getByText('Amendment signed.').waitFor();
+    expect(await page.locator('.amendments').textContent()).toContain('Amended by Maria Manager');
+    const { body: amended } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${record.recordNumber}`);
+    expect(amended.amendments).toHaveLength(1);
+    expect(amended.amendments[0]!.reason).toBe('Transcribed from the wrong gauge');
+    // The original signature and values stay as signed.
+    expect(amended.signature).toEqual(record.signature);
+    expect(amended.responses).toEqual(record.responses);
+
+    const { body: missed } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Missed&pageSize=100');
+    const unexplained = missed.items.find((each) => each.justification === null)!;
+    await visit(page, `/records/LAB01/${unexplained.recordNumber}`);
+    await page.getByLabel('Why was it missed?').fill('Machine was being calibrated by the vendor');
+    await page.getByRole('button', { name: 'Save justification' }).click();
+    await page.getByText('Justification saved.').waitFor();
+    const { body: justified } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${unexplained.recordNumber}`);
+    expect(justified.justification).toMatchObject({ reason: 'Machine was being calibrated by the vendor', by: { username: 'manager1' } });
+  });
+});
+
+describe('an administrator', () => {
+  it('adds a reading task to a model, and the model keeps its other tasks', async () => {
+    const { body: models } = await admin.get<{ items: Model[] }>('/api/models');
+    const model = models.items.find((each) => each.frequencies.Daily)!;
+    const before = model.frequencies.Daily!.tasks;
+    const { page } = await session(desktop);
+    await signIn(page, 'admin', demoPassword);
+    await visit(page, `/models/${encodeURIComponent(model.modelId)}`);
+    await page.getByRole('button', { name: 'Add daily task' }).click();
+    const index = before.length + 1;
+    const row = page.locator('fieldset.frequency-tasks').first().locator('li.task-editor').nth(before.length);
+    await row.getByLabel(`Task ${index}`, { exact: true }).fill('Coolant temperature');
+    await row.getByLabel('Kind').selectOption('reading');
+    await row.getByLabel('Unit').fill('°C');
+    await row.getByLabel('Minimum').fill('18');
+    await row.getByLabel('Maximum').fill('12');
+    await page.getByRole('button', { name: 'Save model' }).click();
+    // Min above max: the field says so, and nothing is saved.
+    await row.locator('.field-error').first().waitFor();
+    expect(await row.locator('.field-error').first().textContent()).toContain('must not be greater than max');
+    await row.getByLabel('Maximum').fill('24');
+    await page.getByRole('button', { name: 'Save model' }).click();
+    await page.getByText(`Saved as version ${model.version + 1}`).waitFor();
+    await screenshot(page, 'administrator-model-desktop');
+    const { body: saved } = await admin.get<Model>(`/api/models/${encodeURIComponent(model.modelId)}`);
+    expect(saved.frequencies.Daily!.tasks.map((task) => task.taskId).slice(0, before.length)).toEqual(before.map((task) => task.taskId));
+    expect(saved.frequencies.Daily!.tasks.at(-1)).toMatchObject({ text: 'Coolant temperature', kind: 'reading', unit: '°C', min: 18, max: 24 });
+  });
+
+  it('creates a user, who must then choose a new password with the rules turning green', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'admin', demoPassword);
+    await visit(page, '/users');
+    await page.getByRole('button', { name: 'New user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New user' });
+    await dialog.getByLabel('Username').fill('webuser');
+    await dialog.getByLabel('First name').fill('Wendy');
+    await dialog.getByLabel('Last name').fill('Web');
+    await dialog.getByLabel('Role').selectOption('Technician');
+    await dialog.getByLabel('Temporary password').fill('first temporary 2026');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await page.getByText('Wendy Web (webuser) can now sign in').waitFor();
+    const { body: user } = await admin.get<User>('/api/users/webuser');
+    expect(user).toMatchObject({ primaryLabId: 'LAB01', requirePasswordChange: true, labAccess: [{ labId: 'LAB01', role: 'Technician' }] });
+
+    const newcomer = await session(phone);
+    await signIn(newcomer.page, 'webuser', 'first temporary 2026');
+    await newcomer.page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+    const met = () => newcomer.page.locator('.checklist li.met').count();
+    await newcomer.page.getByLabel('Current password').fill('first temporary 2026');
+    await newcomer.page.getByLabel('New password', { exact: true }).fill('webuser');
+    await newcomer.page.locator('.checklist li.met').first().waitFor();
+    expect(await met()).toBe(1);
+    await newcomer.page.getByLabel('New password', { exact: true }).fill('password1234');
+    await newcomer.page.locator('.checklist li.met').nth(1).waitFor();
+    expect(await met()).toBe(2);
+    await newcomer.page.getByLabel('New password', { exact: true }).fill('lathe coolant on tuesdays');
+    await newcomer.page.locator('.checklist li.met').nth(2).waitFor();
+    expect(await newcomer.page.locator('.checklist li.unmet').count()).toBe(0);
+    await screenshot(newcomer.page, 'forced-password-change-phone');
+    await newcomer.page.getByLabel('New password again').fill('lathe coolant on tuesdays');
+    await newcomer.page.getByRole('button', { name: 'Change password' }).click();
+    await newcomer.page.getByRole('heading', { name: /^Checklists/ }).waitFor();
+  });
+});
+
+describe('a local auditor', () => {
+  it('reads every screen and finds no control that writes', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'localaudit1', demoPassword);
+    const { body: completed } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Completed&pageSize=1');
+    const { body: machines } = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
+    const { body: models } = await admin.get<{ items: Model[] }>('/api/models');
+    const paths = [
+      '/',
+      `/records/LAB01/${completed.items[0]!.recordNumber}`,
+      '/equipment',
+      `/equipment/LAB01/${machines.items[0]!.serialNumber}`,
+      '/models',
+      `/models/${encodeURIComponent(models.items[0]!.modelId)}`,
+      '/users',
+      '/audit',
+      '/reports',
+    ];
+    const writing = /^(Add|Edit|Transfer|New|Save|Create|Sign and complete|Amend|Grant|Remove|Run now)/;
+    for (const path of paths) {
+      await visit(page, path);
+      const buttons = await page.getByRole('button').allTextContents();
+      expect(buttons.filter((text) => writing.test(text.trim())), path).toEqual([]);
+      expect(await page.locator('form.completion, form.justify, form.model-form, dialog, input[type=password]').count(), path).toBe(0);
+    }
+    // The navigation offers no generator page, and the address does not open it.
+    expect(await page.getByRole('link', { name: 'Generator' }).count()).toBe(0);
+    await visit(page, '/generator');
+    await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  });
+});
+
+describe('signing in', () => {
+  it('tells a locked account, a wrong password and a disabled account apart', async () => {
+    expect((await admin.post('/api/users', newUserBody('lockedout', { requirePasswordChange: false }))).status).toBe(201);
+    expect((await admin.post('/api/users', newUserBody('goneaway', { requirePasswordChange: false }))).status).toBe(201);
+    expect((await admin.patch('/api/users/goneaway', { status: 'Disabled' })).status).toBe(200);
+    const { page } = await session(phone);
+    const attempt = async (username: string, password: string) => {
+      await page.goto('/');
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.getByRole('alert').waitFor();
+      return (await page.getByRole('alert').textContent()) ?? '';
+    };
+    expect(await attempt('lockedout', 'not the password 1')).toContain('username or password is not correct');
+    await attempt('lockedout', 'not the password 2');
+    await attempt('lockedout', 'not the password 3');
+    expect(await attempt('lockedout', 'a first password 123')).toContain('locked');
+    await screenshot(page, 'sign-in-locked-phone');
+    expect(await attempt('goneaway', 'a first password 123')).toContain('disabled');
+    // This installation has no Microsoft sign-in, so the page does not offer it.
+    expect(await page.getByText('Sign in with Microsoft').count()).toBe(0);
+  });
+});
+
+describe('every page', () => {
+  const pagesOf: Record<string, string[]> = {
+    admin: ['/', '/equipment', '/models', '/models/new', '/users', '/audit', '/reports', '/generator', '/password'],
+    auditor: ['/', '/equipment', '/models', '/users', '/audit', '/reports', '/generator', '/password'],
+    manager1: ['/', '/equipment', '/models', '/users', '/audit', '/reports', '/password'],
+    localaudit1: ['/', '/equipment', '/models', '/users', '/audit', '/reports'],
+    tech1: ['/', '/password'],
+  };
+
+  let detailPages: string[] = [];
+  beforeAll(async () => {
+    const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=1');
+    const { body: machines } = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
+    const { body: models } = await admin.get<{ items: Model[] }>('/api/models');
+    detailPages = [`/records/LAB01/${open.items[0]!.recordNumber}`, `/equipment/LAB01/${machines.items[0]!.serialNumber}`, `/models/${encodeURIComponent(models.items[0]!.modelId)}`];
+  });
+
+  // axe runs where each role works: everyone at a desk, the technician on a phone too. Every page
+  // of every role is photographed at both widths.
+  const cases = Object.keys(pagesOf).flatMap((username) =>
+    (['phone', 'desktop'] as const).map((viewportName) => ({ username, viewportName, axe: viewportName === 'desktop' || username === 'tech1' })),
+  );
+  it.each(cases)('shows every page of $username on a $viewportName (accessibility checked: $axe)', async ({ username, viewportName, axe }) => {
+    const { page } = await session(viewportName === 'phone' ? phone : desktop);
+    await signIn(page, username, demoPassword);
+    const paths = pagesOf[username]!;
+    const all = username === 'tech1' ? [...paths, detailPages[0]!] : [...paths, ...detailPages];
+    const found: string[] = [];
+    for (const path of all) {
+      await visit(page, path);
+      if (axe) found.push(...(await seriousAccessibilityProblems(page)).map((problem) => `${path}: ${problem}`));
+      // Nothing wider than the screen: no sideways scrolling on a phone.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
+      await screenshot(page, `${username}-${path.replace(/\//g, '_').replace(/%20/g, '-') || 'home'}-${viewportName}`);
+    }
+    await page.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it('has no serious or critical accessibility problems on the sign-in page', async () => {
+    const { page } = await session(phone);
+    await visit(page, '/');
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'sign-in-phone');
+  });
+});
