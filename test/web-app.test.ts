@@ -5,7 +5,7 @@ import type { Equipment } from '../shared/schemas/equipment.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import type { User } from '../shared/schemas/users.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { desktop, launchBrowser, openSession, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit, type BrowserSession } from './helpers/browser.js';
+import { desktop, launchBrowser, openSession, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit, zoomed200, type BrowserSession, type Viewport } from './helpers/browser.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -14,7 +14,7 @@ let browser: Browser;
 let admin: ApiClient;
 const sessions: BrowserSession[] = [];
 
-async function session(viewport: { width: number; height: number }): Promise<BrowserSession> {
+async function session(viewport: Viewport): Promise<BrowserSession> {
   const opened = await openSession(browser, product.url, viewport);
   sessions.push(opened);
   return opened;
@@ -372,6 +372,20 @@ describe('every page', () => {
       if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
       await screenshot(page, `${username}-${path.replace(/\//g, '_').replace(/%20/g, '-') || 'home'}-${viewportName}`);
     }
+    await page.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it('fits every page of an administrator on a laptop screen with the browser zoomed to 200 %', async () => {
+    const { page } = await session(zoomed200);
+    await signIn(page, 'admin', demoPassword);
+    const found: string[] = [];
+    for (const path of [...pagesOf.admin!, ...detailPages]) {
+      await visit(page, path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
+    }
+    await screenshot(page, 'admin-model-zoomed-200');
     await page.close();
     expect(found).toEqual([]);
   }, 120_000);

@@ -9,6 +9,14 @@ export const screenshotDir = join('test-output', 'screenshots');
 
 export const phone = { width: 390, height: 844 };
 export const desktop = { width: 1280, height: 900 };
+/** A 1280 × 800 laptop screen with the browser's zoom at 200 %: half the CSS pixels, each drawn twice as large. */
+export const zoomed200 = { width: 640, height: 400, deviceScaleFactor: 2 };
+
+export interface Viewport {
+  width: number;
+  height: number;
+  deviceScaleFactor?: number;
+}
 
 export async function launchBrowser(): Promise<Browser> {
   await mkdir(screenshotDir, { recursive: true });
@@ -23,8 +31,8 @@ export interface BrowserSession {
   problems: string[];
 }
 
-export async function openSession(browser: Browser, baseUrl: string, viewport: { width: number; height: number }): Promise<BrowserSession> {
-  const context = await browser.newContext({ viewport, baseURL: baseUrl });
+export async function openSession(browser: Browser, baseUrl: string, { deviceScaleFactor, ...viewport }: Viewport): Promise<BrowserSession> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor, baseURL: baseUrl });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

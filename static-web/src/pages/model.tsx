@@ -203,7 +203,8 @@ export function ModelPage(props: { modelId: string | null }) {
         {frequencies.map((frequency) => (
           <fieldset key={frequency} class="frequency-tasks">
             <legend>
-              {frequency} {plan[frequency].length === 0 && <span class="hint">: no PM</span>}
+              {frequency}
+              {plan[frequency].length === 0 && <span class="hint"> · no checks at this frequency</span>}
             </legend>
             <ol>
               {plan[frequency].map((task, index) => (
