@@ -1,4 +1,5 @@
-import { ConfidentialClientApplication, CryptoProvider, ProtocolMode, ResponseMode, type Configuration } from '@azure/msal-node';
+import type * as Msal from '@azure/msal-node';
+import type { ConfidentialClientApplication, Configuration } from '@azure/msal-node';
 import { settings } from '../platform/config.js';
 import { requiredSecret } from '../platform/secrets.js';
 
@@ -28,6 +29,7 @@ let pendingClient: Promise<{ client: ConfidentialClientApplication; logoutEndpoi
  */
 async function createClient(): Promise<{ client: ConfidentialClientApplication; logoutEndpoint: string }> {
   const { ENTRA_CLIENT_ID, ENTRA_TENANT_ID, ENTRA_AUTHORITY } = settings();
+  const { ConfidentialClientApplication, ProtocolMode } = await msal();
   const clientSecret = await requiredSecret('entraClientSecret');
   if (ENTRA_AUTHORITY) {
     const authority = ENTRA_AUTHORITY.replace(/\/$/, '');
@@ -51,6 +53,14 @@ async function createClient(): Promise<{ client: ConfidentialClientApplication; 
     client: new ConfidentialClientApplication({ auth: { clientId: ENTRA_CLIENT_ID!, clientSecret, authority } }),
     logoutEndpoint: `${authority}/oauth2/v2.0/logout`,
   };
+}
+
+/**
+ * msal-node is loaded on the first Microsoft sign-in, not at start-up: most requests never need it,
+ * and every cold start of the function app would pay for loading it.
+ */
+function msal(): Promise<typeof Msal> {
+  return import('@azure/msal-node');
 }
 
 export function microsoftClient(): Promise<{ client: ConfidentialClientApplication; logoutEndpoint: string }> {
@@ -79,6 +89,7 @@ export interface SignInStart {
  */
 export async function startMicrosoftSignIn(origin: string, options: { prompt?: 'login' | 'select_account'; loginHint?: string } = {}): Promise<SignInStart> {
   const { client } = await microsoftClient();
+  const { CryptoProvider, ResponseMode } = await msal();
   const crypto = new CryptoProvider();
   const { verifier, challenge } = await crypto.generatePkceCodes();
   const state = crypto.createNewGuid();
