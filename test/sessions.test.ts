@@ -26,13 +26,13 @@ function withToken(token: string): ApiClient {
 async function sessionOf(client: ApiClient): Promise<SessionDocument> {
   const [, payload] = sessionToken(client).split('.');
   const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as { sid: string; sub: string };
-  const { resource } = await (await container('sessions')).item(claims.sid, claims.sub).read<SessionDocument>();
+  const { resource } = await (await container('users')).item(claims.sid, claims.sub).read<SessionDocument>();
   return resource!;
 }
 
 async function rewriteSession(client: ApiClient, change: Partial<SessionDocument>): Promise<void> {
   const session = await sessionOf(client);
-  await (await container('sessions')).items.upsert({ ...session, ...change });
+  await (await container('users')).items.upsert({ ...session, ...change });
 }
 
 describe('session cookie', () => {

@@ -6,8 +6,7 @@ param databaseName string
 // The same containers, partition keys and TTL settings as shared/data/containers.ts (a test keeps them equal).
 var containers = [
   { name: 'labs', partitionKey: '/labId', defaultTtl: null }
-  { name: 'users', partitionKey: '/username', defaultTtl: null }
-  { name: 'sessions', partitionKey: '/username', defaultTtl: -1 }
+  { name: 'users', partitionKey: '/username', defaultTtl: -1 }
   { name: 'attempt-counters', partitionKey: '/id', defaultTtl: -1 }
   { name: 'equipment-classes', partitionKey: '/key', defaultTtl: null }
   { name: 'models', partitionKey: '/modelKey', defaultTtl: null }

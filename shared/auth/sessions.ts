@@ -1,7 +1,7 @@
 import type { Cookie, HttpRequest } from '@azure/functions';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createSession, deleteSession, readSession, saveSession, type SessionDocument } from '../data/sessions-repository.js';
-import { readUser, type UserDocument } from '../data/users-repository.js';
+import { randomBytes } from 'node:crypto';
+import { createSession, deleteSession, newSessionId, readSessionAndUser, saveSession, type SessionDocument } from '../data/sessions-repository.js';
+import type { UserDocument } from '../data/users-repository.js';
 import { settings } from '../platform/config.js';
 import { buildCookie, expiredCookie, readCookie } from './cookies.js';
 import { signToken, verifyToken } from './session-tokens.js';
@@ -20,7 +20,7 @@ export async function startSession(user: UserDocument, origin: string, logoutHin
   const lifetimeSeconds = SESSION_ABSOLUTE_HOURS * 3600;
   const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000);
   const session: SessionDocument = {
-    id: randomUUID(),
+    id: newSessionId(),
     type: 'session',
     username: user.username,
     authMethod: user.authMethod,
@@ -53,9 +53,10 @@ export async function resolveSession(request: HttpRequest): Promise<{ session: S
   if (!token) return null;
   const claims = await verifyToken('session', token);
   if (!claims || typeof claims.sid !== 'string') return null;
-  // The signed token names the user, so both point reads go out together: one round trip of latency.
-  const [session, user] = await Promise.all([readSession(claims.sub, claims.sid), readUser(claims.sub)]);
-  if (!session) return null;
+  // The signed token names the user, whose partition holds the session: one request reads both.
+  const found = await readSessionAndUser(claims.sub, claims.sid);
+  if (!found) return null;
+  const { session, user } = found;
   const now = new Date();
   if (now.toISOString() >= session.expiresAt || isPastIdle(session, now)) {
     await deleteSession(session.username, session.id);

@@ -24,10 +24,12 @@ function recordListOrders(): CompositeIndex[] {
 export const containerDefinitions = {
   /** One partition per lab: the lab document and the audit chain of changes to it. */
   labs: { id: 'labs', partitionKey: '/labId' },
-  /** One partition per user: the user document and the audit chain of their account and sign-ins. */
-  users: { id: 'users', partitionKey: '/username' },
-  /** Server-side session records and single-use sign-in flow markers; expired ones are purged. */
-  sessions: { id: 'sessions', partitionKey: '/username', defaultTtl: -1 },
+  /**
+   * One partition per user: the user document, their sessions (which expire; nothing else here has a
+   * ttl) and the audit chain of their account and sign-ins. Single-use sign-in flow markers have a
+   * partition of their own.
+   */
+  users: { id: 'users', partitionKey: '/username', defaultTtl: -1 },
   /** Sign-in attempts per account and per address in one-minute windows, for rate limiting. */
   attemptCounters: { id: 'attempt-counters', partitionKey: '/id', defaultTtl: -1 },
   /** One partition per equipment class (by its name in lower case): the class and its audit chain. */
