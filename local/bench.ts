@@ -28,7 +28,7 @@ function printStore(figures: Awaited<ReturnType<typeof measureStore>>): void {
 function printRequests(figures: RequestFigures): void {
   const line = (label: string, counts: RequestFigures['completion']) =>
     console.log(
-      `  ${label.padEnd(48)} ${String(counts.total).padStart(4)}  (${counts.pointReads} point reads, ${counts.queries} queries + ${counts.queryPlans} query plans, ${counts.writes} writes, ${counts.crossPartitionQueries} cross-partition)`,
+      `  ${label.padEnd(48)} ${String(counts.total).padStart(4)}  (${counts.pointReads} point reads, ${counts.queries} queries + ${counts.queryPlans} query plans, ${counts.batches} batches, ${counts.writes} other writes, ${counts.crossPartitionQueries} cross-partition)`,
     );
   console.log('Cosmos requests, counted as the store receives them from the SDK');
   line('generator run, lab with no equipment', figures.generatorEmptyLab);

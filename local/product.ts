@@ -40,12 +40,15 @@ export interface CosmosRequestCounts {
   queries: number;
   crossPartitionQueries: number;
   pointReads: number;
+  /** Transactional batches, whether they read (a request's session and user) or write. */
+  batches: number;
   writes: number;
 }
 
 function kindOf(request: IncomingMessage): keyof Omit<CosmosRequestCounts, 'total' | 'crossPartitionQueries'> {
   if (request.headers['x-ms-cosmos-is-query-plan-request']) return 'queryPlans';
   if (request.headers['x-ms-documentdb-isquery'] || request.headers['content-type'] === 'application/query+json') return 'queries';
+  if (request.headers['x-ms-cosmos-is-batch-request']) return 'batches';
   return request.method === 'GET' ? 'pointReads' : 'writes';
 }
 
@@ -202,7 +205,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
     connection: store?.connection,
     demo,
     countCosmosRequests: async (work) => {
-      const counts: CosmosRequestCounts = { total: 0, queryPlans: 0, queries: 0, crossPartitionQueries: 0, pointReads: 0, writes: 0 };
+      const counts: CosmosRequestCounts = { total: 0, queryPlans: 0, queries: 0, crossPartitionQueries: 0, pointReads: 0, batches: 0, writes: 0 };
       const stopCounting = store?.onRequest((request) => {
         counts.total += 1;
         counts[kindOf(request)] += 1;

@@ -26,6 +26,14 @@ export async function limitSignInAttempts(username: string, facts: Pick<RequestF
 }
 
 /**
+ * A signer is already signed in, so their password attempts come from one account whatever the
+ * address: the account's limit (and its lockout) is the whole defence, and one counter is enough.
+ */
+export async function limitSignerAttempts(username: string): Promise<void> {
+  await perAccount.take(username);
+}
+
+/**
  * Counts a failed password for the account, locking it at the threshold. Returns the new status.
  * Used by sign-in and by every other place that asks for the password again.
  */

@@ -116,6 +116,35 @@ export async function findRecord(labId: string, recordNumber: string): Promise<V
   return found ? { document: found, etag: found._etag } : null;
 }
 
+/**
+ * A record and its lab's counter in one query: everything a change of the record reads before it
+ * writes them back in one batch (the counter heads the lab's audit chain).
+ */
+export async function findRecordWithCounter(
+  labId: string,
+  recordNumber: string,
+): Promise<{ record: Versioned<RecordDocument> | null; counter: Versioned<RecordCounter> | null }> {
+  const { resources } = await (await container('records')).items
+    .query<(RecordDocument | RecordCounter) & { _etag: string }>(
+      {
+        query: "SELECT * FROM c WHERE c.labId = @labId AND ((c.type = 'record' AND c.recordNumber = @recordNumber) OR c.id = @counterId)",
+        parameters: [
+          { name: '@labId', value: labId },
+          { name: '@recordNumber', value: recordNumber },
+          { name: '@counterId', value: counterId },
+        ],
+      },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  const record = resources.find((document): document is RecordDocument & { _etag: string } => document.type === 'record');
+  const counter = resources.find((document): document is RecordCounter & { _etag: string } => document.type === 'record-counter');
+  return {
+    record: record ? { document: record, etag: record._etag } : null,
+    counter: counter ? { document: counter, etag: counter._etag } : null,
+  };
+}
+
 /** The records a generator run must know of: every Open one, and those of the periods it considers. */
 export async function recordsForGeneration(labId: string, earliestPeriodStart: Partial<Record<Frequency, string>>): Promise<(RecordDocument & { _etag: string })[]> {
   const parameters: { name: string; value: string }[] = [{ name: '@labId', value: labId }];

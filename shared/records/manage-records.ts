@@ -1,7 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { DocumentChanged } from '../data/errors.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
-import { emptyCounter, findRecord, listRecords, readCounter, writeRecords, type Amendment, type RecordDocument } from '../data/records-repository.js';
+import { emptyCounter, findRecord, findRecordWithCounter, listRecords, writeRecords, type Amendment, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
 import { serialKey } from '../data/equipment-repository.js';
 import type { Versioned } from '../data/users-repository.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
@@ -79,6 +79,18 @@ export async function findLabRecord(labId: string, recordNumber: string): Promis
   return found;
 }
 
+/** A record about to change, with the lab's counter as it was read beside it. */
+interface RecordForChange {
+  record: Versioned<RecordDocument>;
+  counter: Versioned<RecordCounter> | null;
+}
+
+async function findRecordForChange(labId: string, recordNumber: string): Promise<RecordForChange> {
+  const found = recordNumber.startsWith(labId) ? await findRecordWithCounter(labId, recordNumber) : null;
+  if (!found?.record) throw notFound(`There is no record ${recordNumber} at ${labId}.`);
+  return { record: found.record, counter: found.counter };
+}
+
 type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
 
 function recordEvent(action: string, record: RecordDocument, principal: Principal, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
@@ -104,27 +116,28 @@ export function signedContentHash(record: RecordDocument, responses: Response[],
 }
 
 /**
- * Writes one record change beside the lab's counter and the audit entry, in one batch. When another
- * change in the lab moved the counter first it tries again; when the record itself changed, `recheck`
- * decides on the fresh copy (e.g. someone completed it first: 409).
+ * Writes one record change beside the lab's counter and the audit entry, in one batch, on the ETags
+ * of the record and counter that were read with it. When another change in the lab moved the counter
+ * first it reads both again and tries again; when the record itself changed, `recheck` decides on the
+ * fresh copy (e.g. someone completed it first: 409).
  */
 async function writeRecordChange(
   labId: string,
-  found: Versioned<RecordDocument>,
+  found: RecordForChange,
   change: (record: RecordDocument) => { next: RecordDocument; event: AuditEvent },
   recheck: (record: RecordDocument) => void,
 ): Promise<RecordDocument> {
   let current = found;
   for (let attempt = 1; ; attempt++) {
-    const counter = await readCounter(labId);
-    const { next, event } = change(current.document);
+    const { record, counter } = current;
+    const { next, event } = change(record.document);
     try {
-      await writeRecords(counter?.document ?? emptyCounter(labId), counter?.etag, [{ document: next, etag: current.etag }], [event]);
+      await writeRecords(counter?.document ?? emptyCounter(labId), counter?.etag, [{ document: next, etag: record.etag }], [event]);
       return next;
     } catch (error) {
       if (!(error instanceof DocumentChanged) || attempt >= 10) throw error;
-      const fresh = await findLabRecord(labId, current.document.recordNumber);
-      if (fresh.etag !== current.etag) recheck(fresh.document);
+      const fresh = await findRecordForChange(labId, record.document.recordNumber);
+      if (fresh.record.etag !== record.etag) recheck(fresh.record.document);
       current = fresh;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
     }
@@ -146,10 +159,10 @@ async function beginSignedChange(
   facts: Facts,
   confirm: ConfirmSigner,
 ) {
-  const found = await findLabRecord(labId, recordNumber);
-  check(found.document);
-  assertEtag(found, ifMatch);
-  const responses = assertResponses(found.document, input.responses, partial);
+  const found = await findRecordForChange(labId, recordNumber);
+  check(found.record.document);
+  assertEtag(found.record, ifMatch);
+  const responses = assertResponses(found.record.document, input.responses, partial);
   const method = await confirm(principal, input.signature.password, facts, partial ? 'signature on amendment' : 'signature on completion');
   const signatureAt = (signedAt: string) => ({ username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt, method });
   return { found, responses, signatureAt };
@@ -243,11 +256,11 @@ export async function amendRecord(principal: Principal, labId: string, recordNum
 }
 
 export async function justifyMissedRecord(principal: Principal, labId: string, recordNumber: string, reason: string, facts: Facts): Promise<PmRecord> {
-  const found = await findLabRecord(labId, recordNumber);
+  const found = await findRecordForChange(labId, recordNumber);
   const mustBeMissed = (record: RecordDocument) => {
     if (record.status !== 'Missed') throw conflict(`${record.recordNumber} is ${record.status}; only missed records take a justification.`);
   };
-  mustBeMissed(found.document);
+  mustBeMissed(found.record.document);
   const written = await writeRecordChange(
     labId,
     found,

@@ -1,11 +1,10 @@
 import { freshSignInSeconds } from '../auth/microsoft-sign-in.js';
 import { verifyPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
-import { limitSignInAttempts, recordFailedPassword } from '../auth/sign-in.js';
+import { limitSignerAttempts, recordFailedPassword } from '../auth/sign-in.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, HttpProblem } from '../platform/problems.js';
 import type { Signature } from '../schemas/records.js';
-
 
 /**
  * The signer proves again who they are (21 CFR Part 11 §11.200): local accounts re-enter their
@@ -23,7 +22,7 @@ export const confirmSigner: ConfirmSigner = async (principal, password, facts, c
     return 'microsoft';
   }
   if (!password) throw badRequest('Enter your password to sign.', [{ field: 'signature.password', message: 'is required: enter your password to sign' }]);
-  await limitSignInAttempts(principal.username, facts);
+  await limitSignerAttempts(principal.username);
   if (!principal.user.passwordHash || !(await verifyPassword(password, principal.user.passwordHash))) {
     await recordFailedPassword(principal.username, facts, context);
     throw new HttpProblem(401, 'Signature refused', 'The password is not correct; nothing was signed.');
