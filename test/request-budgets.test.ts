@@ -26,6 +26,8 @@ describe('Cosmos requests per call', () => {
     expect(result.body.items.length).toBeGreaterThan(0);
     expect(counts.total).toBeLessThanOrEqual(3);
     expect(counts.crossPartitionQueries).toBe(0);
+    // A query scoped to one partition goes out without the query plan the SDK would discard.
+    expect(counts.queryPlans).toBe(0);
   });
 
   it('completes and signs a record in at most 5', async () => {
@@ -41,5 +43,16 @@ describe('Cosmos requests per call', () => {
     expect(result.body.status).toBe('Completed');
     expect(counts.total).toBeLessThanOrEqual(5);
     expect(counts.crossPartitionQueries).toBe(0);
+    expect(counts.queryPlans).toBe(0);
+  });
+});
+
+describe('queries across partitions', () => {
+  it('still fetch their query plan and answer', async () => {
+    const admin = await product.signedIn('admin');
+    const { result, counts } = await product.countCosmosRequests(() => admin.get<{ items: unknown[] }>('/api/users'));
+    expect(result.status).toBe(200);
+    expect(result.body.items.length).toBeGreaterThan(3);
+    expect(counts.queryPlans).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { CosmosClient, type Container, type Database } from '@azure/cosmos';
 import { settings } from '../platform/config.js';
 import { containerDefinitions, type ContainerName } from './containers.js';
+import { withQueryPlanSkipping } from './query-plans.js';
 
 /** Where the data lives when it is not a real account: the embedded store started by the local host. */
 export interface CosmosConnection {
@@ -21,16 +22,18 @@ async function createClient(): Promise<CosmosClient> {
   const { COSMOS_ENDPOINT, COSMOS_KEY } = settings();
   if (override) {
     // The embedded store speaks plain HTTP; endpoint discovery would switch the SDK to https.
-    return new CosmosClient({
-      endpoint: override.endpoint,
-      key: override.key,
-      connectionPolicy: { enableEndpointDiscovery: false },
-    });
+    return new CosmosClient(
+      withQueryPlanSkipping({
+        endpoint: override.endpoint,
+        key: override.key,
+        connectionPolicy: { enableEndpointDiscovery: false },
+      }),
+    );
   }
   if (!COSMOS_ENDPOINT) throw new Error('COSMOS_ENDPOINT is not set and no embedded store is running');
-  if (COSMOS_KEY) return new CosmosClient({ endpoint: COSMOS_ENDPOINT, key: COSMOS_KEY });
+  if (COSMOS_KEY) return new CosmosClient(withQueryPlanSkipping({ endpoint: COSMOS_ENDPOINT, key: COSMOS_KEY }));
   const { DefaultAzureCredential } = await import('@azure/identity');
-  return new CosmosClient({ endpoint: COSMOS_ENDPOINT, aadCredentials: new DefaultAzureCredential() });
+  return new CosmosClient(withQueryPlanSkipping({ endpoint: COSMOS_ENDPOINT, aadCredentials: new DefaultAzureCredential() }));
 }
 
 let pendingClient: Promise<CosmosClient> | undefined;
