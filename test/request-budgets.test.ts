@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import { addLab } from '../shared/labs/manage-labs.js';
+import { runLabFromQueue } from '../shared/records/generator-runs.js';
 import type { PmRecord } from '../shared/schemas/records.js';
+import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -54,5 +58,31 @@ describe('queries across partitions', () => {
     expect(result.status).toBe(200);
     expect(result.body.items.length).toBeGreaterThan(3);
     expect(counts.queryPlans).toBe(1);
+  });
+});
+
+describe('a generator run of one lab, status included', () => {
+  const changedBy = (summary: Awaited<ReturnType<typeof runLabFromQueue>>) =>
+    summary.created + summary.backfilled + summary.missed + summary.cancelled + summary.reopened;
+  const run = (asOf: Date) => product.countCosmosRequests(() => runLabFromQueue({ runId: `budget-${asOf.toISOString()}`, labId: 'BUDGET', asOf: asOf.toISOString() }, { messageId: 'm', dequeueCount: 1 }));
+
+  it('costs at most 4 requests when nothing changed, and 4 more per 99 records written', async () => {
+    await addLab(systemActor, { labId: 'BUDGET', name: 'Request budget', timeZone: 'Europe/Berlin', active: true }, null);
+    for (const [index, modelId] of ['Form 3B', 'DWX-52DCi', 'Programat S2', 'Medit T710', 'Form 3B', 'DWX-52DCi'].entries()) {
+      await registerEquipment(systemActor, 'BUDGET', { serialNumber: `BUDGET-${index}`, modelId, status: 'In Service' }, null);
+    }
+    const today = new Date();
+    await run(today);
+
+    const steady = await run(today);
+    expect(changedBy(steady.result)).toBe(0);
+    expect(steady.counts.total).toBeLessThanOrEqual(4);
+
+    // The first run of the next day numbers that day's records and marks yesterday's Missed.
+    const nextDay = await run(new Date(today.getTime() + 86_400_000));
+    const changed = changedBy(nextDay.result);
+    expect(changed).toBeGreaterThan(0);
+    expect(nextDay.counts.total).toBeLessThanOrEqual(4 + Math.ceil(changed / 99));
+    expect(nextDay.counts.crossPartitionQueries).toBe(0);
   });
 });

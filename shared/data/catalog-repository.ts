@@ -59,8 +59,31 @@ export async function readModel(modelId: string): Promise<Versioned<ModelDocumen
   return resource?.type === 'model' ? { document: resource, etag } : null;
 }
 
+/**
+ * How long the generator may use a model it read. An hourly run fans out to every lab, and the labs
+ * share a handful of models: reading each once a minute per instance instead of once per lab takes
+ * the models out of a lab's cost. A change made through this instance applies at once; one made
+ * through another instance reaches this one's runs within the minute.
+ */
+const modelReuseMs = 60_000;
+const recentModels = new Map<string, { model: Versioned<ModelDocument> | null; readAt: number }>();
+
+export async function readModelRecently(modelId: string, now = Date.now()): Promise<Versioned<ModelDocument> | null> {
+  const key = modelKey(modelId);
+  const recent = recentModels.get(key);
+  if (recent && now - recent.readAt < modelReuseMs) return recent.model;
+  const model = await readModel(modelId);
+  recentModels.set(key, { model, readAt: now });
+  return model;
+}
+
 export async function writeModel(document: ModelDocument, etag: string | undefined, events: readonly AuditEvent[]): Promise<ModelDocument> {
-  return (await writeWithAudit({ container: 'models', partition: ['modelKey', document.modelKey], owner: document, ownerEtag: etag, events })).owner;
+  try {
+    return (await writeWithAudit({ container: 'models', partition: ['modelKey', document.modelKey], owner: document, ownerEtag: etag, events })).owner;
+  } finally {
+    // After the write, so that no run of this instance keeps the version it replaced.
+    recentModels.delete(document.modelKey);
+  }
 }
 
 export interface ModelListQuery {

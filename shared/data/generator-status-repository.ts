@@ -1,7 +1,5 @@
+import type { PatchOperation } from '@azure/cosmos';
 import { container } from './cosmos.js';
-import { retryWhileOvertaken } from './optimistic-retry.js';
-import { DocumentChanged, DocumentExists } from './errors.js';
-import { stripSystemProperties } from './audited-write.js';
 
 /**
  * How the record generator last fared in one lab: operational state for the people running the
@@ -29,22 +27,29 @@ export async function readGeneratorStatuses(): Promise<GeneratorStatusDocument[]
   return resources;
 }
 
-export async function updateGeneratorStatus(labId: string, change: (current: GeneratorStatusDocument) => GeneratorStatusDocument): Promise<void> {
+export type GeneratorStatusFields = Partial<Omit<GeneratorStatusDocument, 'id' | 'type' | 'labId'>>;
+
+/**
+ * Sets some fields of a lab's generator status and leaves the others as they are: one patch, so a
+ * run's bookkeeping costs one request and no read. The first time, the status is created.
+ */
+export async function updateGeneratorStatus(labId: string, fields: GeneratorStatusFields): Promise<void> {
   const labs = await container('labs');
-  await retryWhileOvertaken(async () => {
-    const { resource, etag } = await labs.item(statusId, labId).read<GeneratorStatusDocument>();
-    const current: GeneratorStatusDocument = resource
-      ? stripSystemProperties(resource)
-      : { id: statusId, type: 'generator-status', labId, lastRunId: null, lastRunAt: null, lastSuccessAt: null, lastSummary: null, lastFailure: null, poisoned: null };
-    const next = change(current);
+  const operations: PatchOperation[] = Object.entries(fields).map(([name, value]) => ({ op: 'set', path: `/${name}`, value }));
+  for (;;) {
     try {
-      if (resource) await labs.item(statusId, labId).replace(next, { accessCondition: { type: 'IfMatch', condition: etag! } });
-      else await labs.items.create(next);
+      await labs.item(statusId, labId).patch(operations);
+      return;
     } catch (error) {
-      const code = (error as { code?: number }).code;
-      if (code === 412) throw new DocumentChanged('Generator status changed');
-      if (code === 409) throw new DocumentExists('Generator status created');
-      throw error;
+      if ((error as { code?: number }).code !== 404) throw error;
     }
-  }, `Generator status of ${labId}`);
+    try {
+      const fresh: GeneratorStatusDocument = { id: statusId, type: 'generator-status', labId, lastRunId: null, lastRunAt: null, lastSuccessAt: null, lastSummary: null, lastFailure: null, poisoned: null };
+      await labs.items.create({ ...fresh, ...fields });
+      return;
+    } catch (error) {
+      // Another run created it first: patch theirs.
+      if ((error as { code?: number }).code !== 409) throw error;
+    }
+  }
 }

@@ -145,23 +145,36 @@ export async function findRecordWithCounter(
   };
 }
 
-/** The records a generator run must know of: every Open one, and those of the periods it considers. */
-export async function recordsForGeneration(labId: string, earliestPeriodStart: Partial<Record<Frequency, string>>): Promise<(RecordDocument & { _etag: string })[]> {
-  const parameters: { name: string; value: string }[] = [{ name: '@labId', value: labId }];
+/**
+ * The records a generator run must know of (every Open one, and those of the periods it considers),
+ * and the lab's counter, in one query.
+ */
+export async function recordsForGeneration(
+  labId: string,
+  earliestPeriodStart: Partial<Record<Frequency, string>>,
+): Promise<{ records: (RecordDocument & { _etag: string })[]; counter: Versioned<RecordCounter> | null }> {
+  const parameters: { name: string; value: string }[] = [
+    { name: '@labId', value: labId },
+    { name: '@counterId', value: counterId },
+  ];
   const windows = Object.entries(earliestPeriodStart).map(([frequency, start], index) => {
     parameters.push({ name: `@f${index}`, value: frequency }, { name: `@s${index}`, value: start });
     return `(c.frequency = @f${index} AND c.periodStart >= @s${index})`;
   });
   const { resources } = await (await container('records')).items
-    .query<RecordDocument & { _etag: string }>(
+    .query<(RecordDocument | RecordCounter) & { _etag: string }>(
       {
-        query: `SELECT * FROM c WHERE c.labId = @labId AND c.type = 'record' AND (c.status = 'Open'${windows.map((window) => ` OR ${window}`).join('')})`,
+        query: `SELECT * FROM c WHERE c.labId = @labId AND (c.id = @counterId OR (c.type = 'record' AND (c.status = 'Open'${windows.map((window) => ` OR ${window}`).join('')})))`,
         parameters,
       },
       { partitionKey: labId },
     )
     .fetchAll();
-  return resources;
+  const counter = resources.find((document): document is RecordCounter & { _etag: string } => document.type === 'record-counter');
+  return {
+    records: resources.filter((document): document is RecordDocument & { _etag: string } => document.type === 'record'),
+    counter: counter ? { document: counter, etag: counter._etag } : null,
+  };
 }
 
 export interface RecordListQuery {

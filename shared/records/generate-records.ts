@@ -1,10 +1,11 @@
-import { readModel, type ModelDocument } from '../data/catalog-repository.js';
+import { readModelRecently, type ModelDocument } from '../data/catalog-repository.js';
 import { allEquipmentOf } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
 import { readLab } from '../data/labs-repository.js';
-import { emptyCounter, readCounter, recordNumberOf, recordsForGeneration, writeRecords, type RecordDocument } from '../data/records-repository.js';
+import { emptyCounter, recordNumberOf, recordsForGeneration, writeRecords, type RecordDocument } from '../data/records-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { earliestPeriodStarts, planGeneration, type GenerationPlan } from '../domain/generation-plan.js';
+import { formatDay, localDay } from '../domain/periods.js';
 import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
 
@@ -31,8 +32,24 @@ const maximumReplans = 20;
 
 async function modelsFor(modelIds: Iterable<string>): Promise<Map<string, ModelDocument>> {
   const unique = [...new Set([...modelIds].map((modelId) => modelId.toLowerCase()))];
-  const found = await Promise.all(unique.map((modelId) => readModel(modelId)));
+  const found = await Promise.all(unique.map((modelId) => readModelRecently(modelId)));
   return new Map(found.filter((model) => model !== null).map((model) => [model.document.modelKey, model.document]));
+}
+
+/**
+ * The records the run must know of and the lab's counter. The window the records come from depends on
+ * how far the counter says the lab was generated; it is the same (today's periods, and everything
+ * Open) whenever the last run was yesterday or today, as it is on every hourly run. So one query
+ * assumes that and reads the counter with the records, and only a lab that missed whole days, or is
+ * new, pays for a second query over its wider window.
+ */
+async function existingRecords(labId: string, base: { timeZone: string; now: Date; backfillDays: number }) {
+  const yesterday = formatDay(localDay(base.now, base.timeZone) - 1);
+  const assumed = await recordsForGeneration(labId, earliestPeriodStarts({ ...base, generatedThrough: yesterday }));
+  const generatedThrough = assumed.counter?.document.generatedThrough ?? null;
+  if (generatedThrough !== null && generatedThrough >= yesterday) return { existing: assumed.records, counter: assumed.counter };
+  const wider = await recordsForGeneration(labId, earliestPeriodStarts({ ...base, generatedThrough }));
+  return { existing: wider.records, counter: wider.counter };
 }
 
 function runEvent(labId: string, runId: string, at: string, writes: { document: RecordDocument; kind: string }[]): AuditEvent {
@@ -84,11 +101,11 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
     const lab = await readLab(labId);
     if (!lab) return { ...summary, skipped: 'no such lab' };
     if (!lab.document.active) return { ...summary, skipped: 'lab inactive' };
-    const counter = await readCounter(labId);
-    const base = { timeZone: lab.document.timeZone, now, backfillDays: config.BACKFILL_DAYS, generatedThrough: counter?.document.generatedThrough ?? null };
-    const [equipment, existing] = await Promise.all([allEquipmentOf(labId), recordsForGeneration(labId, earliestPeriodStarts(base))]);
+    const base = { timeZone: lab.document.timeZone, now, backfillDays: config.BACKFILL_DAYS };
+    const [equipment, { existing, counter }] = await Promise.all([allEquipmentOf(labId), existingRecords(labId, base)]);
     const plan = planGeneration({
       ...base,
+      generatedThrough: counter?.document.generatedThrough ?? null,
       labId,
       dueWindows: config.PM_DUE_WINDOWS ?? {},
       equipment,

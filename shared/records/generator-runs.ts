@@ -47,29 +47,27 @@ export async function runLabFromQueue(message: LabRunMessage, delivery: QueueDel
   const startedAt = new Date();
   try {
     const summary = await generateLab(message.labId, message.asOf ? new Date(message.asOf) : startedAt, message.runId);
-    await updateGeneratorStatus(message.labId, (status) => ({
-      ...status,
+    await updateGeneratorStatus(message.labId, {
       lastRunId: message.runId,
       lastRunAt: startedAt.toISOString(),
       lastSuccessAt: new Date().toISOString(),
       lastSummary: summaryOf(summary),
       poisoned: null,
-    }));
+    });
     return summary;
   } catch (error) {
-    await updateGeneratorStatus(message.labId, (status) => ({
-      ...status,
+    await updateGeneratorStatus(message.labId, {
       lastRunId: message.runId,
       lastRunAt: startedAt.toISOString(),
       lastFailure: { at: new Date().toISOString(), runId: message.runId, error: (error as Error).message, attempt: delivery.dequeueCount },
-    }));
+    });
     throw error;
   }
 }
 
 /** A message that reached the poison queue: the lab shows as failed until a run succeeds. */
 export async function recordPoisoned(message: LabRunMessage): Promise<void> {
-  await updateGeneratorStatus(message.labId, (status) => ({ ...status, poisoned: { at: new Date().toISOString(), runId: message.runId } }));
+  await updateGeneratorStatus(message.labId, { poisoned: { at: new Date().toISOString(), runId: message.runId } });
 }
 
 export interface GeneratorHealth {
