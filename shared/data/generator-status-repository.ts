@@ -1,5 +1,6 @@
 import type { PatchOperation } from '@azure/cosmos';
 import { container } from './cosmos.js';
+import type { LabDocument } from './labs-repository.js';
 
 /**
  * How the record generator last fared in one lab: operational state for the people running the
@@ -16,9 +17,34 @@ export interface GeneratorStatusDocument {
   lastFailure: { at: string; runId: string; error: string; attempt: number } | null;
   /** Set when a run's message exhausted its deliveries and went to the poison queue. */
   poisoned: { at: string; runId: string } | null;
+  /**
+   * The lab-local day the last successful run generated through: where the next run's window of
+   * records starts. Absent before the first such run; a run without it reads the whole backfill window.
+   */
+  generatedThrough?: string | null;
 }
 
 const statusId = '~generator';
+
+/** A lab and its generator status, which share the lab's partition, in one query. */
+export async function readLabWithGeneratorStatus(labId: string): Promise<{ lab: LabDocument | null; status: GeneratorStatusDocument | null }> {
+  const { resources } = await (await container('labs')).items
+    .query<LabDocument | GeneratorStatusDocument>(
+      {
+        query: 'SELECT * FROM c WHERE c.labId = @labId AND (c.id = @labId OR c.id = @statusId)',
+        parameters: [
+          { name: '@labId', value: labId },
+          { name: '@statusId', value: statusId },
+        ],
+      },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  return {
+    lab: resources.find((document): document is LabDocument => document.type === 'lab') ?? null,
+    status: resources.find((document): document is GeneratorStatusDocument => document.type === 'generator-status') ?? null,
+  };
+}
 
 export async function readGeneratorStatuses(): Promise<GeneratorStatusDocument[]> {
   const { resources } = await (await container('labs')).items

@@ -1,11 +1,10 @@
 import { readModelRecently, type ModelDocument } from '../data/catalog-repository.js';
 import { allEquipmentOf } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
-import { readLab } from '../data/labs-repository.js';
+import { readLabWithGeneratorStatus } from '../data/generator-status-repository.js';
 import { emptyCounter, recordNumberOf, recordsForGeneration, writeRecords, type RecordDocument } from '../data/records-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { earliestPeriodStarts, planGeneration, type GenerationPlan } from '../domain/generation-plan.js';
-import { formatDay, localDay } from '../domain/periods.js';
 import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
 
@@ -24,6 +23,8 @@ export interface LabRunSummary {
   firstNumber: string | null;
   lastNumber: string | null;
   batches: number;
+  /** The lab-local day the run generated through, for the next run's window; null when skipped. */
+  generatedThrough: string | null;
 }
 
 /** A transactional batch holds at most 100 operations: the counter, one audit entry, and 98 records. */
@@ -34,22 +35,6 @@ async function modelsFor(modelIds: Iterable<string>): Promise<Map<string, ModelD
   const unique = [...new Set([...modelIds].map((modelId) => modelId.toLowerCase()))];
   const found = await Promise.all(unique.map((modelId) => readModelRecently(modelId)));
   return new Map(found.filter((model) => model !== null).map((model) => [model.document.modelKey, model.document]));
-}
-
-/**
- * The records the run must know of and the lab's counter. The window the records come from depends on
- * how far the counter says the lab was generated; it is the same (today's periods, and everything
- * Open) whenever the last run was yesterday or today, as it is on every hourly run. So one query
- * assumes that and reads the counter with the records, and only a lab that missed whole days, or is
- * new, pays for a second query over its wider window.
- */
-async function existingRecords(labId: string, base: { timeZone: string; now: Date; backfillDays: number }) {
-  const yesterday = formatDay(localDay(base.now, base.timeZone) - 1);
-  const assumed = await recordsForGeneration(labId, earliestPeriodStarts({ ...base, generatedThrough: yesterday }));
-  const generatedThrough = assumed.counter?.document.generatedThrough ?? null;
-  if (generatedThrough !== null && generatedThrough >= yesterday) return { existing: assumed.records, counter: assumed.counter };
-  const wider = await recordsForGeneration(labId, earliestPeriodStarts({ ...base, generatedThrough }));
-  return { existing: wider.records, counter: wider.counter };
 }
 
 function runEvent(labId: string, runId: string, at: string, writes: { document: RecordDocument; kind: string }[]): AuditEvent {
@@ -81,7 +66,7 @@ function runEvent(labId: string, runId: string, at: string, writes: { document: 
 }
 
 function emptySummary(labId: string, runId: string): LabRunSummary {
-  return { labId, runId, created: 0, backfilled: 0, missed: 0, cancelled: 0, reopened: 0, firstNumber: null, lastNumber: null, batches: 0 };
+  return { labId, runId, created: 0, backfilled: 0, missed: 0, cancelled: 0, reopened: 0, firstNumber: null, lastNumber: null, batches: 0, generatedThrough: null };
 }
 
 /**
@@ -98,14 +83,21 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
   const summary = emptySummary(labId, runId);
   const config = settings();
   for (let attempt = 1; ; attempt++) {
-    const lab = await readLab(labId);
+    const { lab, status } = await readLabWithGeneratorStatus(labId);
     if (!lab) return { ...summary, skipped: 'no such lab' };
-    if (!lab.document.active) return { ...summary, skipped: 'lab inactive' };
-    const base = { timeZone: lab.document.timeZone, now, backfillDays: config.BACKFILL_DAYS };
-    const [equipment, { existing, counter }] = await Promise.all([allEquipmentOf(labId), existingRecords(labId, base)]);
+    if (!lab.active) return { ...summary, skipped: 'lab inactive' };
+    // The last run's status says how far the lab was generated, so one query reads exactly the
+    // records (and the counter) this run must know of; without it, the whole backfill window.
+    const hint = status?.generatedThrough ?? null;
+    const base = { timeZone: lab.timeZone, now, backfillDays: config.BACKFILL_DAYS };
+    const [equipment, { records: existing, counter }] = await Promise.all([
+      allEquipmentOf(labId),
+      recordsForGeneration(labId, earliestPeriodStarts({ ...base, generatedThrough: hint })),
+    ]);
     const plan = planGeneration({
       ...base,
-      generatedThrough: counter?.document.generatedThrough ?? null,
+      // The later of the two never narrows the plan below the records read.
+      generatedThrough: [hint, counter?.document.generatedThrough ?? null].reduce((later, day) => (day !== null && (later === null || day > later) ? day : later), null),
       labId,
       dueWindows: config.PM_DUE_WINDOWS ?? {},
       equipment,
@@ -114,7 +106,7 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
     });
     try {
       await applyPlan(plan, counter?.document ?? emptyCounter(labId), counter?.etag, runId, now, summary, options);
-      return summary;
+      return { ...summary, generatedThrough: plan.generatedThrough };
     } catch (error) {
       if (!(error instanceof DocumentChanged || error instanceof DocumentExists)) throw error;
       if (attempt >= maximumReplans) throw new TooMuchContention(`The records of ${labId} are being changed by others; run the generator again`);
@@ -142,7 +134,8 @@ async function applyPlan(
       kind: create.status === 'Missed' ? 'backfilled' : 'created',
     })),
   ];
-  if (writes.length === 0 && counter.generatedThrough === today) return;
+  // With nothing to write the counter stays as it is: the run's status keeps how far it got.
+  if (writes.length === 0) return;
   let current = counter;
   let etag = counterEtag;
   let numbered = counter.lastNumber;

@@ -38,7 +38,7 @@ function asOfDate(date: string, now: Date): string {
 }
 
 function summaryOf(summary: LabRunSummary): Record<string, unknown> {
-  const { labId: _labId, runId: _runId, ...figures } = summary;
+  const { labId: _labId, runId: _runId, generatedThrough: _generatedThrough, ...figures } = summary;
   return figures;
 }
 
@@ -53,6 +53,7 @@ export async function runLabFromQueue(message: LabRunMessage, delivery: QueueDel
       lastSuccessAt: new Date().toISOString(),
       lastSummary: summaryOf(summary),
       poisoned: null,
+      ...(summary.skipped ? {} : { generatedThrough: summary.generatedThrough }),
     });
     return summary;
   } catch (error) {
