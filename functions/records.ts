@@ -8,6 +8,7 @@ import {
   completeRecord,
   findLabRecord,
   justifyMissedRecord,
+  labDashboard,
   listLabRecords,
   recordView,
 } from '../shared/records/manage-records.js';
@@ -15,11 +16,13 @@ import { listOf } from '../shared/schemas/common.js';
 import {
   amendRecordSchema,
   completeRecordSchema,
+  dashboardQuerySchema,
   justifyRecordSchema,
   listRecordsQuerySchema,
   recordListParamsSchema,
   recordParamsSchema,
   recordSchema,
+  recordSummarySchema,
 } from '../shared/schemas/records.js';
 
 http({
@@ -27,13 +30,27 @@ http({
   methods: ['GET'],
   route: 'labs/{labId}/records',
   access: 'signed-in',
-  summary: "A lab's PM records by status (comma-separated), frequency, machine and period; view=dashboard gives every open and late-completable record in one call",
+  summary: "A lab's PM records by status (comma-separated), frequency, machine and period, newest period first",
   tags: ['records'],
   params: recordListParamsSchema,
   query: listRecordsQuerySchema,
   response: listOf(recordSchema),
   authorize: (input) => assertMayReadRecords(principalOf(input), input.params.labId),
   handler: async ({ params, query }) => ({ body: await listLabRecords(params.labId, query) }),
+});
+
+http({
+  name: 'recordsDashboard',
+  methods: ['GET'],
+  route: 'labs/{labId}/dashboard',
+  access: 'signed-in',
+  summary: "A lab's checklists in one call: every open record and every missed one that may still be completed late, soonest due first, as summary rows",
+  tags: ['records'],
+  params: recordListParamsSchema,
+  query: dashboardQuerySchema,
+  response: listOf(recordSummarySchema),
+  authorize: (input) => assertMayReadRecords(principalOf(input), input.params.labId),
+  handler: async ({ params, query }) => ({ body: await labDashboard(params.labId, query) }),
 });
 
 http({

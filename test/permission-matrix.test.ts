@@ -172,7 +172,13 @@ const rows: Row[] = [
     {
       endpoint: 'recordsList',
       scope,
-      request: (c) => c.get(`/api/labs/${lab(scope)}/records?view=dashboard`),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/records?status=Open`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'recordsDashboard',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/dashboard`),
       expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {

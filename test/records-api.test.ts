@@ -5,7 +5,7 @@ import { readUser } from '../shared/data/users-repository.js';
 import type { AuditEntry } from '../shared/domain/audit-chain.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { generateLab } from '../shared/records/generate-records.js';
-import type { PmRecord } from '../shared/schemas/records.js';
+import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -225,11 +225,18 @@ describe('corrections', () => {
 });
 
 describe('listing', () => {
-  it('gives the dashboard in one call: open and late-completable records, soonest due first', async () => {
-    const dashboard = await tech.get<{ items: PmRecord[] }>('/api/labs/REC2/records?view=dashboard');
+  it('gives the dashboard in one call: open and late-completable records, soonest due first, as summary rows', async () => {
+    const dashboard = await tech.get<{ items: RecordSummary[] }>('/api/labs/REC2/dashboard');
     expect(dashboard.status).toBe(200);
     const items = dashboard.body.items;
+    expect(items.length).toBeGreaterThan(0);
     expect(items.every((record) => record.status === 'Open' || (record.status === 'Missed' && Date.parse(record.completableUntil!) >= Date.now() - 1000))).toBe(true);
+    // Every open or late-completable record of the lab, and nothing but the summary of each.
+    const { body: all } = await admin.get<{ items: PmRecord[] }>('/api/labs/REC2/records?status=Open,Missed&pageSize=1000');
+    const due = all.items.filter((record) => record.status === 'Open' || Date.parse(record.completableUntil!) >= Date.now() - 1000);
+    expect(new Set(items.map((record) => record.recordNumber))).toEqual(new Set(due.map((record) => record.recordNumber)));
+    expect(Object.keys(items[0]!).sort()).toEqual(['completableUntil', 'dueEnd', 'frequency', 'labId', 'late', 'modelId', 'periodStart', 'recordNumber', 'serialNumber', 'status']);
+    expect((await tech.get('/api/labs/REC2/dashboard?view=dashboard')).status).toBe(400);
     const soonestFirst = [...items].sort((a, b) => a.dueEnd.localeCompare(b.dueEnd) || a.recordNumber.localeCompare(b.recordNumber));
     expect(items.map((record) => record.recordNumber)).toEqual(soonestFirst.map((record) => record.recordNumber));
     expect((await tech.get('/api/labs/REC2/records?status=Opened')).status).toBe(400);

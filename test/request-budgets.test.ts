@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { addLab } from '../shared/labs/manage-labs.js';
 import { runLabFromQueue } from '../shared/records/generator-runs.js';
-import type { PmRecord } from '../shared/schemas/records.js';
+import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('Cosmos requests per call', () => {
   it('loads the dashboard with one batch for session and user and one partition query: at most 3, none cross-partition', async () => {
-    const { result, counts } = await product.countCosmosRequests(() => tech.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?view=dashboard'));
+    const { result, counts } = await product.countCosmosRequests(() => tech.get<{ items: RecordSummary[] }>('/api/labs/LAB01/dashboard'));
     expect(result.status).toBe(200);
     expect(result.body.items.length).toBeGreaterThan(0);
     expect(counts.total).toBeLessThanOrEqual(3);
@@ -35,7 +35,7 @@ describe('Cosmos requests per call', () => {
   });
 
   it('completes and signs a record in at most 5', async () => {
-    const { body } = await tech.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?view=dashboard');
+    const { body } = await tech.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=200');
     const record = body.items.find((item) => item.status === 'Open' && item.tasks.every((task) => task.kind === 'check'))!;
     const { result, counts } = await product.countCosmosRequests(() =>
       tech.post<PmRecord>(`/api/labs/LAB01/records/${record.recordNumber}/complete`, {

@@ -184,8 +184,6 @@ export interface RecordListQuery {
   serialKey?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
-  /** Open records, and Missed ones still due-late (dueEnd on or after this instant). */
-  dashboardSince?: string | undefined;
   pageSize: number;
   continuationToken?: string | undefined;
 }
@@ -205,18 +203,39 @@ export async function listRecords(query: RecordListQuery): Promise<Page<RecordDo
     });
     conditions.push(`(${names.join(' OR ')})`);
   }
-  if (query.dashboardSince) add("(c.status = 'Open' OR (c.status = 'Missed' AND c.dueEnd >= @since))", '@since', query.dashboardSince);
   if (query.frequency) add('c.frequency = @frequency', '@frequency', query.frequency);
   if (query.serialKey) add('c.serialKey = @serialKey', '@serialKey', query.serialKey);
   if (query.from) add('c.periodStart >= @from', '@from', query.from);
   if (query.to) add('c.periodStart <= @to', '@to', query.to);
-  const order = query.dashboardSince ? 'ORDER BY c.dueEnd ASC, c.recordNumber ASC' : 'ORDER BY c.periodStart DESC, c.recordNumber DESC';
   return queryPage<RecordDocument>(
     await container('records'),
-    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ${order}`, parameters },
+    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.periodStart DESC, c.recordNumber DESC`, parameters },
     query.pageSize,
     query.continuationToken,
     query.labId,
+  );
+}
+
+export type DashboardRow = Pick<RecordDocument, 'recordNumber' | 'labId' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late'>;
+
+/**
+ * A lab's dashboard: every Open record and the Missed ones due on or after `missedSince` (still
+ * completable late), soonest due first, only the fields its rows show.
+ */
+export async function listDashboard(labId: string, missedSince: string, pageSize: number, continuationToken?: string): Promise<Page<DashboardRow>> {
+  return queryPage<DashboardRow>(
+    await container('records'),
+    {
+      query:
+        "SELECT c.recordNumber, c.labId, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late FROM c WHERE c.labId = @labId AND c.type = 'record' AND (c.status = 'Open' OR (c.status = 'Missed' AND c.dueEnd >= @since)) ORDER BY c.dueEnd ASC, c.recordNumber ASC",
+      parameters: [
+        { name: '@labId', value: labId },
+        { name: '@since', value: missedSince },
+      ],
+    },
+    pageSize,
+    continuationToken,
+    labId,
   );
 }
 

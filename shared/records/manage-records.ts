@@ -1,7 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { DocumentChanged } from '../data/errors.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
-import { emptyCounter, findRecord, findRecordWithCounter, listRecords, writeRecords, type Amendment, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
+import { emptyCounter, findRecord, findRecordWithCounter, listDashboard, listRecords, writeRecords, type Amendment, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
 import { serialKey } from '../data/equipment-repository.js';
 import type { Versioned } from '../data/users-repository.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
@@ -10,7 +10,7 @@ import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
-import { type AmendRecord, type CompleteRecord, type ListRecordsQuery, type PmRecord, type Response, type Signature } from '../schemas/records.js';
+import { type AmendRecord, type CompleteRecord, type DashboardQuery, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
@@ -58,7 +58,6 @@ export function assertMayCorrectRecords(principal: Principal, labId: string): vo
 }
 
 export async function listLabRecords(labId: string, query: ListRecordsQuery): Promise<{ items: PmRecord[]; continuationToken: string | null }> {
-  const lateDays = settings().LATE_COMPLETION_DAYS;
   const page = await listRecords({
     labId,
     statuses: query.status,
@@ -66,11 +65,21 @@ export async function listLabRecords(labId: string, query: ListRecordsQuery): Pr
     serialKey: query.serialNumber ? serialKey(query.serialNumber) : undefined,
     from: query.from,
     to: query.to,
-    dashboardSince: query.view === 'dashboard' ? new Date(Date.now() - lateDays * 86_400_000).toISOString() : undefined,
-    pageSize: query.pageSize ?? (query.view === 'dashboard' ? 1000 : 100),
+    pageSize: query.pageSize ?? 100,
     continuationToken: query.continuationToken,
   }).catch(invalidTokenAsBadRequest);
   return { items: page.items.map(recordView), continuationToken: page.continuationToken };
+}
+
+/** The dashboard of a lab in one call (up to 1,000 rows a page): what is open, and what may still be done late. */
+export async function labDashboard(labId: string, query: DashboardQuery): Promise<{ items: RecordSummary[]; continuationToken: string | null }> {
+  const lateDays = settings().LATE_COMPLETION_DAYS;
+  const missedSince = new Date(Date.now() - lateDays * 86_400_000).toISOString();
+  const page = await listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest);
+  return {
+    items: page.items.map((row) => ({ ...row, completableUntil: completableUntil(row, lateDays)?.toISOString() ?? null })),
+    continuationToken: page.continuationToken,
+  };
 }
 
 export async function findLabRecord(labId: string, recordNumber: string): Promise<Versioned<RecordDocument>> {

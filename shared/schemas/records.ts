@@ -132,10 +132,35 @@ export const listRecordsQuerySchema = z
     /** Periods starting on or after, and on or before, these lab-local dates. */
     from: dateSchema.optional(),
     to: dateSchema.optional(),
-    /** `dashboard`: every Open record and the Missed ones that may still be completed late, due first. */
-    view: z.enum(['dashboard'], { message: 'must be dashboard' }).optional(),
     pageSize: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000, { message: 'must be at most 1000' }).optional(),
     continuationToken: continuationTokenSchema,
   })
   .strict();
 export type ListRecordsQuery = z.infer<typeof listRecordsQuerySchema>;
+
+/**
+ * A row of the dashboard: what a lab's checklist tables show of a record. Opening the record
+ * (GET .../records/{recordNumber}) brings its tasks; leaving them out here keeps a lab's dashboard,
+ * hundreds of rows, small to read and to send.
+ */
+export const recordSummarySchema = recordSchema.pick({
+  recordNumber: true,
+  labId: true,
+  serialNumber: true,
+  modelId: true,
+  frequency: true,
+  periodStart: true,
+  dueEnd: true,
+  status: true,
+  late: true,
+  completableUntil: true,
+});
+export type RecordSummary = z.infer<typeof recordSummarySchema>;
+
+export const dashboardQuerySchema = z
+  .object({
+    pageSize: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000, { message: 'must be at most 1000' }).optional(),
+    continuationToken: continuationTokenSchema,
+  })
+  .strict();
+export type DashboardQuery = z.infer<typeof dashboardQuerySchema>;

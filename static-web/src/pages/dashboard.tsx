@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Frequency } from '../../../shared/schemas/catalog.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
-import type { PmRecord } from '../../../shared/schemas/records.js';
+import type { RecordSummary } from '../../../shared/schemas/records.js';
 import { allPages } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab } from '../state.js';
@@ -10,11 +10,11 @@ import { Badge, ErrorMessage, formatDateTime, Loading, PageTitle, SelectField, T
 type StatusFilter = 'all' | 'open' | 'overdue' | 'missed';
 
 /** Open past its due time: the generator will mark it Missed at its next run. */
-export function isOverdue(record: PmRecord, now: number): boolean {
+export function isOverdue(record: RecordSummary, now: number): boolean {
   return record.status === 'Open' && Date.parse(record.dueEnd) < now;
 }
 
-function matchesStatus(record: PmRecord, filter: StatusFilter, now: number): boolean {
+function matchesStatus(record: RecordSummary, filter: StatusFilter, now: number): boolean {
   if (filter === 'open') return record.status === 'Open' && !isOverdue(record, now);
   if (filter === 'overdue') return isOverdue(record, now);
   if (filter === 'missed') return record.status === 'Missed';
@@ -27,7 +27,7 @@ export function DashboardPage() {
   const [status, setStatus] = useState<StatusFilter>('all');
   const [search, setSearch] = useState('');
   const { data, error, loading, reload } = useLoad(
-    () => (lab ? allPages<PmRecord>(`/api/labs/${lab.labId}/records?view=dashboard&pageSize=1000`) : Promise.resolve([])),
+    () => (lab ? allPages<RecordSummary>(`/api/labs/${lab.labId}/dashboard?pageSize=1000`) : Promise.resolve([])),
     [lab?.labId],
   );
   const now = Date.now();
@@ -101,7 +101,7 @@ export function DashboardPage() {
   );
 }
 
-function FrequencySection(props: { frequency: Frequency; records: PmRecord[]; now: number }) {
+function FrequencySection(props: { frequency: Frequency; records: RecordSummary[]; now: number }) {
   const headingId = `frequency-${props.frequency}`;
   return (
     <section class="frequency" aria-labelledby={headingId}>
