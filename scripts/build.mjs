@@ -25,6 +25,7 @@ await Promise.all([
   build({ ...shared, entryPoints: ['functions/main.ts'], outfile: 'dist/functions/main.js' }),
   build({ ...shared, entryPoints: ['local/start.ts'], outfile: 'dist/local/start.js' }),
   build({ ...shared, entryPoints: ['local/bench.ts'], outfile: 'dist/local/bench.js' }),
+  build({ ...shared, entryPoints: ['local/bench/load.ts'], outfile: 'dist/local/bench-load.js' }),
   build({ ...shared, entryPoints: ['local/import/main.ts'], outfile: 'dist/local/import.js' }),
   build({
     entryPoints: ['static-web/src/main.tsx'],
