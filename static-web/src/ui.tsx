@@ -251,3 +251,34 @@ export function PageTitle(props: { title: string; children?: ComponentChildren }
     </div>
   );
 }
+
+export type LabScope = 'lab' | 'all';
+
+/** For company-wide roles only: one lab (the current one) or every lab. */
+export function LabScopeField(props: { labId: string; value: LabScope; onValue: (value: LabScope) => void }) {
+  return (
+    <SelectField
+      label="Labs"
+      value={props.value}
+      options={[
+        { value: 'lab', label: `${props.labId} only` },
+        { value: 'all', label: 'Every lab' },
+      ]}
+      onValue={props.onValue}
+    />
+  );
+}
+
+/** A dialog form's buttons: what it does, and Cancel. */
+export function DialogActions(props: { submitLabel: string; disabled?: boolean; onCancel: () => void }) {
+  return (
+    <div class="actions">
+      <button type="submit" class="primary" disabled={props.disabled}>
+        {props.submitLabel}
+      </button>
+      <button type="button" class="secondary" onClick={props.onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { AuditView, Verification } from '../../../shared/audit/audit-trail.js';
 import { api, query } from '../api.js';
 import { currentLab, isCompanyWide } from '../state.js';
-import { ErrorMessage, formatDateTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { ErrorMessage, formatDateTime, LabScopeField, Loading, PageTitle, SelectField, TextField, useLoad, type LabScope } from '../ui.js';
 
 type AuditPage = { items: AuditView[]; continuationToken: string | null };
 
@@ -51,7 +51,7 @@ function ChainStatus(props: { labId: string }) {
 
 export function AuditPage() {
   const lab = currentLab.value!;
-  const [scope, setScope] = useState<'lab' | 'all'>('lab');
+  const [scope, setScope] = useState<LabScope>('lab');
   const [entityType, setEntityType] = useState('');
   const [entityId, setEntityId] = useState('');
   const [from, setFrom] = useState('');
@@ -81,17 +81,7 @@ export function AuditPage() {
       <PageTitle title="Audit trail" />
       <ChainStatus labId={lab.labId} />
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
-        {isCompanyWide.value && (
-          <SelectField
-            label="Labs"
-            value={scope}
-            options={[
-              { value: 'lab', label: `${lab.labId} only` },
-              { value: 'all', label: 'Every lab' },
-            ]}
-            onValue={setScope}
-          />
-        )}
+        {isCompanyWide.value && <LabScopeField labId={lab.labId} value={scope} onValue={setScope} />}
         <SelectField
           label="What"
           value={entityType}

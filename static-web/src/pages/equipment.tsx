@@ -6,7 +6,7 @@ import type { VisibleLab } from '../../../shared/schemas/labs.js';
 import { allPages, api, ApiError, query } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, may } from '../state.js';
-import { Badge, CheckboxField, Dialog, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 const retired = (status: EquipmentStatus) => status.startsWith('Retired');
 
@@ -53,14 +53,7 @@ function EquipmentForm(props: { labId: string; editing: Equipment | null; models
         <SelectField label="Model" value={modelId} options={options} onValue={setModelId} error={errors.modelId} />
         <SelectField label="Status" value={status} options={equipmentStatuses} onValue={setStatus} error={errors.status} hint="Only In Service equipment gets PM checklists." />
         <ErrorMessage error={failure} />
-        <div class="actions">
-          <button type="submit" class="primary">
-            {props.editing ? 'Save' : 'Add equipment'}
-          </button>
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submitLabel={props.editing ? 'Save' : 'Add equipment'} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -93,14 +86,7 @@ function TransferForm(props: { equipment: Equipment; onDone: (notice: string) =>
           <SelectField label="To lab" value={chosen} options={targets.map((lab) => ({ value: lab.labId, label: `${lab.labId} · ${lab.name}` }))} onValue={setToLabId} />
           <p class="hint">Its open checklists in {props.equipment.labId} are cancelled with the reason; its history goes with it.</p>
           <ErrorMessage error={failure ?? labs.error} />
-          <div class="actions">
-            <button type="submit" class="primary" disabled={!chosen}>
-              Transfer
-            </button>
-            <button type="button" class="secondary" onClick={props.onClose}>
-              Cancel
-            </button>
-          </div>
+          <DialogActions submitLabel="Transfer" disabled={!chosen} onCancel={props.onClose} />
         </form>
       )}
     </Dialog>

@@ -4,7 +4,7 @@ import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { ComplianceReport, TrendPoint } from '../../../shared/schemas/reports.js';
 import { api, query } from '../api.js';
 import { currentLab, isCompanyWide } from '../state.js';
-import { ErrorMessage, formatDateTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { ErrorMessage, formatDateTime, LabScopeField, Loading, PageTitle, TextField, useLoad, type LabScope } from '../ui.js';
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 1000) / 10} %`);
@@ -66,7 +66,7 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
 
 export function ReportsPage() {
   const lab = currentLab.value!;
-  const [scope, setScope] = useState<'lab' | 'all'>('lab');
+  const [scope, setScope] = useState<LabScope>('lab');
   const [from, setFrom] = useState(day(-29));
   const [to, setTo] = useState(day(0));
   const parameters = { labId: scope === 'lab' ? lab.labId : undefined, from, to };
@@ -86,17 +86,7 @@ export function ReportsPage() {
         </button>
       </PageTitle>
       <form class="filters" onSubmit={(event) => event.preventDefault()}>
-        {isCompanyWide.value && (
-          <SelectField
-            label="Labs"
-            value={scope}
-            options={[
-              { value: 'lab', label: `${lab.labId} only` },
-              { value: 'all', label: 'Every lab' },
-            ]}
-            onValue={setScope}
-          />
-        )}
+        {isCompanyWide.value && <LabScopeField labId={lab.labId} value={scope} onValue={setScope} />}
         <TextField label="From" type="date" value={from} onValue={setFrom} />
         <TextField label="To" type="date" value={to} onValue={setTo} />
       </form>

@@ -6,7 +6,7 @@ import type { User, UserStatus } from '../../../shared/schemas/users.js';
 import { allPages, api, ApiError, query } from '../api.js';
 import { session } from '../state.js';
 import { PasswordChecklist } from './password.js';
-import { Badge, CheckboxField, Dialog, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, SelectField, TextField, useLoad } from '../ui.js';
+import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, SelectField, TextField, useLoad } from '../ui.js';
 
 /** SPEC §3 as the screen shows it: administrators everywhere, managers at the labs they manage. */
 function managedLabs(): 'all' | string[] {
@@ -53,14 +53,7 @@ function CreateUserDialog(props: { labs: VisibleLab[]; onDone: (notice: string) 
         <PasswordChecklist password={form.password} username={form.username} />
         <CheckboxField label="Ask for a new password at first sign-in" checked={form.requirePasswordChange} onChecked={(requirePasswordChange) => set({ requirePasswordChange })} />
         <ErrorMessage error={failure} />
-        <div class="actions">
-          <button type="submit" class="primary">
-            Create user
-          </button>
-          <button type="button" class="secondary" onClick={props.onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogActions submitLabel="Create user" onCancel={props.onClose} />
       </form>
     </Dialog>
   );
