@@ -55,7 +55,8 @@ describe('HTTP pipeline', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     const fields = response.body.errors.map((error) => error.field).sort();
-    expect(fields).toEqual(['(body)', 'count', 'name']);
+    expect(fields).toEqual(['count', 'extra', 'name']);
+    expect(response.body.errors.find((error) => error.field === 'extra')?.message).toBe('is not a name this request takes; check its spelling');
     expect(response.body.errors.find((error) => error.field === 'name')?.message).toBe('must be at least 3 characters');
     expect(response.body.detail).toContain('name: must be at least 3 characters');
   });

@@ -49,7 +49,7 @@ describe('adding users', () => {
     });
     expect(response.status).toBe(400);
     const fields = response.body.errors.map((error) => error.field).sort();
-    expect(fields).toEqual(['(body)', 'firstName', 'lastName', 'primaryLabId', 'role', 'username']);
+    expect(fields).toEqual(['firstName', 'lastName', 'primaryLabId', 'role', 'shoeSize', 'username']);
     expect(response.body.errors.find((error) => error.field === 'role')?.message).toBe('must be Administrator, Global Audit, Manager, Local Audit or Technician');
     expect(response.body.errors.find((error) => error.field === 'lastName')?.message).toBe('is required');
   });

@@ -32,12 +32,17 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
     headers: { 'Retry-After': String(retryAfterSeconds) },
   });
 
-/** Field-level messages a person can act on, e.g. `password: must be at least 12 characters`. */
+/**
+ * Field-level messages a person can act on, e.g. `password: must be at least 12 characters`. A name
+ * the request does not take (a misspelt field or query parameter) is reported under that name.
+ */
 export function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.length > 0 ? issue.path.join('.') : '(body)',
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a name this request takes; check its spelling' }));
+    }
+    return [{ field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message }];
+  });
 }
 
 export function validationProblem(what: string, error: z.ZodError): HttpProblem {
