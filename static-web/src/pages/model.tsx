@@ -142,6 +142,8 @@ export function ModelPage(props: { modelId: string | null }) {
 
   if (props.modelId && loaded.loading && !loaded.data) return <Loading what="the model" />;
   if (props.modelId && !loaded.data) return <ErrorMessage error={loaded.error} />;
+  // The form state takes the loaded model one render later; until then this page would be the new-model form.
+  if (props.modelId && !model) return <Loading what="the model" />;
   if (!editable && model) {
     return (
       <>
