@@ -11,8 +11,6 @@ const read = (path: string) => readFile(path, 'utf8');
 const platformSettings = new Set([
   'AzureWebJobsStorage__accountName',
   'AzureWebJobsStorage__credential',
-  'APPLICATIONINSIGHTS_CONNECTION_STRING',
-  'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
   'FUNCTIONS_WORKER_RUNTIME',
   'AzureWebJobsStorage',
 ]);

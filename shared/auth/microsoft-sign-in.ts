@@ -13,6 +13,7 @@ import { userView } from '../users/user-view.js';
 import { buildCookie, expiredCookie, readCookie } from './cookies.js';
 import { microsoftClient, microsoftSignInConfigured, redirectUriFor, signInScopes, startMicrosoftSignIn } from './microsoft.js';
 import { signToken, verifyToken } from './session-tokens.js';
+import { trackProductEvent } from '../platform/telemetry.js';
 import { resolveSession, startSession } from './sessions.js';
 
 const flowLifetimeSeconds = 600;
@@ -33,6 +34,8 @@ export interface BrowserRedirect {
 class SignInRefused extends Error {}
 
 function failure(facts: RequestFacts, message: string): BrowserRedirect {
+  // Who tried is often unknown here: Microsoft's answer is what failed.
+  trackProductEvent('SignInFailed', { username: '', method: 'microsoft', reason: message }, {});
   return { location: `/?signInError=${encodeURIComponent(message)}`, cookies: [expiredCookie(flowCookieName(), facts.origin, 'Lax')] };
 }
 

@@ -5,6 +5,7 @@ import { brokenPasswordRules } from '../domain/password-rules.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, forbidden, HttpProblem, locked } from '../platform/problems.js';
+import { trackProductEvent } from '../platform/telemetry.js';
 import type { SessionView } from '../schemas/auth.js';
 import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.js';
 import { actorOf, type Principal } from './principal.js';
@@ -14,9 +15,9 @@ import { microsoftLogoutUrl } from './microsoft.js';
 import { sessionView } from './session-view.js';
 import { endedSessionCookie, resolveSession, startSession } from './sessions.js';
 
-const perAccount = new RateLimiter('password-attempts-per-account', () => settings().LOGIN_RATE_LIMIT_PER_MINUTE, 60);
+const perAccount = new RateLimiter('password-attempts-per-account', () => settings().LOGIN_RATE_LIMIT_PER_MINUTE, 60, true);
 /** One address may sign in several people (a shared lab PC), so it gets more room than one account. */
-const perAddress = new RateLimiter('password-attempts-per-address', () => settings().LOGIN_RATE_LIMIT_PER_MINUTE * 5, 60);
+const perAddress = new RateLimiter('password-attempts-per-address', () => settings().LOGIN_RATE_LIMIT_PER_MINUTE * 5, 60, false);
 
 /** Both an unknown name and a wrong password get exactly this answer. */
 const wrongCredentials = () => new HttpProblem(401, 'Sign-in failed', 'The username or password is incorrect.');
@@ -38,9 +39,12 @@ export async function limitSignerAttempts(username: string): Promise<void> {
  * Used by sign-in and by every other place that asks for the password again.
  */
 export async function recordFailedPassword(username: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, context: string): Promise<UserDocument | null> {
-  return changeUser(username, (user) => {
+  let lockedAfter: number | null = null;
+  const changed = await changeUser(username, (user) => {
     const failedLogins = user.failedLogins + 1;
     const locks = user.status === 'Active' && failedLogins >= settings().LOCKOUT_THRESHOLD;
+    // The change may be tried again after a conflict; the try that was written decides.
+    lockedAfter = locks ? failedLogins : null;
     const next: UserDocument = { ...user, failedLogins, status: locks ? 'Locked' : user.status };
     const events = [userEvent('auth.login.failed', user, selfActor(user), facts, { reason: `${context}: wrong password (${failedLogins} in a row)` })];
     if (locks) {
@@ -54,6 +58,9 @@ export async function recordFailedPassword(username: string, facts: Pick<Request
     }
     return { user: next, events };
   });
+  trackProductEvent('SignInFailed', { username, method: 'password', reason: `${context}: wrong password` }, {});
+  if (changed && lockedAfter !== null) trackProductEvent('AccountLocked', { username }, { failedAttempts: lockedAfter });
+  return changed;
 }
 
 export async function signIn(username: string, password: string, facts: RequestFacts): Promise<{ view: SessionView; cookie: Cookie }> {
@@ -62,6 +69,7 @@ export async function signIn(username: string, password: string, facts: RequestF
   const hash = found?.document.authMethod === 'local' ? found.document.passwordHash : null;
   const correct = hash ? await verifyPassword(password, hash) : await verifyAgainstNothing(password);
   if (!found || !hash) {
+    trackProductEvent('SignInFailed', { username, method: 'password', reason: found ? 'account signs in with Microsoft' : 'no such account' }, {});
     await appendToUnknownAccounts([
       userEvent('auth.login.failed', { username, labIds: found?.document.labIds ?? [] }, null, facts, {
         reason: found ? 'account signs in with Microsoft' : 'no such account',
@@ -75,6 +83,7 @@ export async function signIn(username: string, password: string, facts: RequestF
   }
   if (found.document.status !== 'Active') {
     const status = found.document.status;
+    trackProductEvent('SignInFailed', { username, method: 'password', reason: `account is ${status}` }, {});
     await changeUser(username, (user) => ({ user, events: [userEvent('auth.login.refused', user, selfActor(user), facts, { reason: `account is ${status}` })] }));
     if (status === 'Locked') {
       throw locked('This account is locked after too many failed sign-ins. Ask a manager or an administrator to unlock it.');

@@ -1,12 +1,22 @@
-import { CosmosClient, type Container, type Database } from '@azure/cosmos';
+import { CosmosClient, type Container, type CosmosClientOptions, type Database } from '@azure/cosmos';
 import { settings } from '../platform/config.js';
 import { containerDefinitions, type ContainerName } from './containers.js';
-import { withQueryPlanSkipping } from './query-plans.js';
+import { reportCosmosRequests } from './cosmos-telemetry.js';
+import { skipUnusedQueryPlans } from './query-plans.js';
 
 /** Where the data lives when it is not a real account: the embedded store started by the local host. */
 export interface CosmosConnection {
   endpoint: string;
   key: string;
+}
+
+/**
+ * `plugins` is an option of the CosmosClient that @azure/cosmos 4 accepts but leaves out of its
+ * published types; test/request-budgets.test.ts fails if a new version stops honouring it. Query plans
+ * are skipped before anything is counted, since they never reach the network.
+ */
+function withProductPlugins(options: CosmosClientOptions): CosmosClientOptions {
+  return { ...options, plugins: [skipUnusedQueryPlans, reportCosmosRequests] } as CosmosClientOptions;
 }
 
 let override: CosmosConnection | undefined;
@@ -23,7 +33,7 @@ async function createClient(): Promise<CosmosClient> {
   if (override) {
     // The embedded store speaks plain HTTP; endpoint discovery would switch the SDK to https.
     return new CosmosClient(
-      withQueryPlanSkipping({
+      withProductPlugins({
         endpoint: override.endpoint,
         key: override.key,
         connectionPolicy: { enableEndpointDiscovery: false },
@@ -31,9 +41,9 @@ async function createClient(): Promise<CosmosClient> {
     );
   }
   if (!COSMOS_ENDPOINT) throw new Error('COSMOS_ENDPOINT is not set and no embedded store is running');
-  if (COSMOS_KEY) return new CosmosClient(withQueryPlanSkipping({ endpoint: COSMOS_ENDPOINT, key: COSMOS_KEY }));
+  if (COSMOS_KEY) return new CosmosClient(withProductPlugins({ endpoint: COSMOS_ENDPOINT, key: COSMOS_KEY }));
   const { DefaultAzureCredential } = await import('@azure/identity');
-  return new CosmosClient(withQueryPlanSkipping({ endpoint: COSMOS_ENDPOINT, aadCredentials: new DefaultAzureCredential() }));
+  return new CosmosClient(withProductPlugins({ endpoint: COSMOS_ENDPOINT, aadCredentials: new DefaultAzureCredential() }));
 }
 
 let pendingClient: Promise<CosmosClient> | undefined;

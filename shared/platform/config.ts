@@ -69,6 +69,12 @@ export const settingsSchema = z.object({
   COSMOS_DATABASE: z.string().regex(/^[A-Za-z0-9-_]{1,255}$/, { message: 'must be a database name' }).default('equipmansys'),
   KEY_VAULT_URI: z.url({ message: 'must be a URL such as https://myvault.vault.azure.net/' }).optional(),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
+  /** Set in Azure, where Application Insights takes Entra tokens only: send with the managed identity. */
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z
+    .string()
+    .regex(/^Authorization=AAD(;ClientId=[0-9a-fA-F-]{36})?$/, { message: 'must be Authorization=AAD, optionally followed by ;ClientId=<managed identity client id>' })
+    .transform((text) => ({ clientId: /ClientId=([0-9a-fA-F-]{36})/.exec(text)?.[1] }))
+    .optional(),
   PUBLIC_ORIGINS: originList.optional(),
   SESSION_COOKIE_NAME: z
     .string()

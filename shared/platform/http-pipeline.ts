@@ -5,6 +5,8 @@ import type { Principal } from '../auth/principal.js';
 import { authenticate, recordDeniedRequest } from '../auth/request-principal.js';
 import { TooMuchContention } from '../data/errors.js';
 import { settings } from './config.js';
+import { inOperation, operationIdFrom } from './operation-context.js';
+import { trackProductEvent } from './telemetry.js';
 import {
   forbidden,
   HttpProblem,
@@ -179,7 +181,7 @@ async function run(declaration: HttpDeclaration, request: HttpRequest, context: 
 
 /** Wraps a declaration into the handler both the Functions host and the local host call. */
 export function pipeline(declaration: HttpDeclaration) {
-  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  const serve = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const requestId = context.invocationId;
     const facts: RequestFacts = {
       requestId,
@@ -194,6 +196,7 @@ export function pipeline(declaration: HttpDeclaration) {
     } catch (error) {
       if (error instanceof HttpProblem) {
         if (error.status === 403 && facts.principal) {
+          trackProductEvent('RequestDenied', { username: facts.principal.username, route: `${request.method} /api/${declaration.route}`, reason: error.detail ?? error.title }, {});
           await recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, facts).catch(
             (auditError: unknown) => context.error('Could not audit a denied request', auditError),
           );
@@ -210,6 +213,9 @@ export function pipeline(declaration: HttpDeclaration) {
       );
     }
   };
+  // Everything a request causes carries the trace id the Functions host gave it, or the caller's.
+  return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> =>
+    inOperation(operationIdFrom(context.traceContext?.traceParent, request.headers.get('traceparent')), () => serve(request, context));
 }
 
 /** The caller of an endpoint declared for signed-in users; the pipeline has already refused anyone else. */

@@ -3,6 +3,7 @@ import type { Cookie, HttpHandler, HttpMethod, InvocationContext, StorageQueueOu
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { compileRoute, type CompiledRoute } from './routes.js';
+import { inOperation, operationIdFrom } from './operation-context.js';
 import { pipeline, type RequestFacts } from './http-pipeline.js';
 
 /**
@@ -158,10 +159,14 @@ export function http<
   }
 }
 
-export function timer(declaration: TimerDeclaration): void {
-  if (timerFunctions.some((existing) => existing.name === declaration.name)) {
-    throw new Error(`Function ${declaration.name} is declared twice`);
+export function timer(declared: TimerDeclaration): void {
+  if (timerFunctions.some((existing) => existing.name === declared.name)) {
+    throw new Error(`Function ${declared.name} is declared twice`);
   }
+  const declaration: TimerDeclaration = {
+    ...declared,
+    handler: (tick, context) => inOperation(operationIdFrom(context.traceContext?.traceParent), () => declared.handler(tick, context)),
+  };
   timerFunctions.push(declaration);
   const extraOutputs = (declaration.queueOutputs ?? []).map(queueOutput);
   if (insideFunctionsHost()) {
@@ -178,7 +183,12 @@ export function queue<M>(declaration: QueueDeclaration<M>): void {
   if (queueFunctions.some((existing) => existing.name === declaration.name)) {
     throw new Error(`Function ${declaration.name} is declared twice`);
   }
-  const general = declaration as unknown as QueueDeclaration;
+  const declared = declaration as unknown as QueueDeclaration;
+  // Whatever a message causes carries the operation id of its delivery, locally and in Azure.
+  const general: QueueDeclaration = {
+    ...declared,
+    handler: (message, delivery, context) => inOperation(operationIdFrom(context.traceContext?.traceParent), () => declared.handler(message, delivery, context)),
+  };
   queueFunctions.push(general);
   if (insideFunctionsHost()) {
     app.storageQueue(declaration.name, {

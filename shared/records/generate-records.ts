@@ -7,6 +7,7 @@ import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { earliestPeriodStarts, planGeneration, type GenerationPlan } from '../domain/generation-plan.js';
 import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
+import type { Frequency } from '../schemas/catalog.js';
 
 /** Who acts when the generator writes. */
 export const generatorActor: AuditActor = { username: 'generator', displayName: 'EquipManSys record generator' };
@@ -23,6 +24,8 @@ export interface LabRunSummary {
   firstNumber: string | null;
   lastNumber: string | null;
   batches: number;
+  /** Records that became Missed in this run (past their due time, or backfilled), per frequency. */
+  missedByFrequency: Partial<Record<Frequency, number>>;
   /** The lab-local day the run generated through, for the next run's window; null when skipped. */
   generatedThrough: string | null;
 }
@@ -66,7 +69,7 @@ function runEvent(labId: string, runId: string, at: string, writes: { document: 
 }
 
 function emptySummary(labId: string, runId: string): LabRunSummary {
-  return { labId, runId, created: 0, backfilled: 0, missed: 0, cancelled: 0, reopened: 0, firstNumber: null, lastNumber: null, batches: 0, generatedThrough: null };
+  return { labId, runId, created: 0, backfilled: 0, missed: 0, cancelled: 0, reopened: 0, firstNumber: null, lastNumber: null, batches: 0, missedByFrequency: {}, generatedThrough: null };
 }
 
 /**
@@ -154,6 +157,9 @@ async function applyPlan(
     for (const write of batch) {
       const kind = write.kind as 'created' | 'backfilled' | 'missed' | 'cancelled' | 'reopened';
       summary[kind] += 1;
+      if (kind === 'missed' || kind === 'backfilled') {
+        summary.missedByFrequency[write.document.frequency] = (summary.missedByFrequency[write.document.frequency] ?? 0) + 1;
+      }
       if (kind === 'created' || kind === 'backfilled') {
         summary.firstNumber ??= write.document.recordNumber;
         summary.lastNumber = write.document.recordNumber;

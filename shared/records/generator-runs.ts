@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { readGeneratorStatuses, updateGeneratorStatus } from '../data/generator-status-repository.js';
 import { listLabs } from '../data/labs-repository.js';
+import { measureCosmos, type CosmosUsage } from '../platform/operation-context.js';
 import { badRequest, notFound } from '../platform/problems.js';
+import { trackProductEvent } from '../platform/telemetry.js';
 import type { QueueDelivery } from '../platform/registry.js';
 import { labIdSchema } from '../schemas/common.js';
 import { generateLab, type LabRunSummary } from './generate-records.js';
@@ -42,32 +44,66 @@ function summaryOf(summary: LabRunSummary): Record<string, unknown> {
   return figures;
 }
 
+function reportRun(message: LabRunMessage, summary: LabRunSummary, usage: CosmosUsage, durationMs: number): void {
+  const { labId, runId } = message;
+  trackProductEvent(
+    'GeneratorRun',
+    { labId, runId },
+    {
+      recordsCreated: summary.created,
+      backfilled: summary.backfilled,
+      missedMarked: summary.missed,
+      cancelled: summary.cancelled,
+      reopened: summary.reopened,
+      batches: summary.batches,
+      cosmosRequests: usage.requests,
+      requestCharge: usage.requestCharge,
+      durationMs,
+    },
+  );
+  for (const [frequency, count] of Object.entries(summary.missedByFrequency)) trackProductEvent('PmRecordsMissed', { labId, frequency }, { count });
+}
+
 /** Generates one lab for a queue message, keeping the lab's generator status; a failure is thrown on for the host to retry. */
 export async function runLabFromQueue(message: LabRunMessage, delivery: QueueDelivery): Promise<LabRunSummary> {
   const startedAt = new Date();
-  try {
-    const summary = await generateLab(message.labId, message.asOf ? new Date(message.asOf) : startedAt, message.runId);
-    await updateGeneratorStatus(message.labId, {
-      lastRunId: message.runId,
-      lastRunAt: startedAt.toISOString(),
-      lastSuccessAt: new Date().toISOString(),
-      lastSummary: summaryOf(summary),
-      poisoned: null,
-      ...(summary.skipped ? {} : { generatedThrough: summary.generatedThrough }),
-    });
-    return summary;
-  } catch (error) {
-    await updateGeneratorStatus(message.labId, {
-      lastRunId: message.runId,
-      lastRunAt: startedAt.toISOString(),
-      lastFailure: { at: new Date().toISOString(), runId: message.runId, error: (error as Error).message, attempt: delivery.dequeueCount },
-    });
-    throw error;
+  const { result: outcome, usage } = await measureCosmos(async () => {
+    try {
+      const summary = await generateLab(message.labId, message.asOf ? new Date(message.asOf) : startedAt, message.runId);
+      await updateGeneratorStatus(message.labId, {
+        lastRunId: message.runId,
+        lastRunAt: startedAt.toISOString(),
+        lastSuccessAt: new Date().toISOString(),
+        lastSummary: summaryOf(summary),
+        poisoned: null,
+        ...(summary.skipped ? {} : { generatedThrough: summary.generatedThrough }),
+      });
+      return { ok: true as const, summary };
+    } catch (error) {
+      await updateGeneratorStatus(message.labId, {
+        lastRunId: message.runId,
+        lastRunAt: startedAt.toISOString(),
+        lastFailure: { at: new Date().toISOString(), runId: message.runId, error: (error as Error).message, attempt: delivery.dequeueCount },
+      }).catch(() => undefined);
+      return { ok: false as const, error };
+    }
+  });
+  const durationMs = Date.now() - startedAt.getTime();
+  if (outcome.ok) {
+    reportRun(message, outcome.summary, usage, durationMs);
+    return outcome.summary;
   }
+  trackProductEvent(
+    'GeneratorRunFailed',
+    { labId: message.labId, runId: message.runId, reason: String((outcome.error as Error)?.message ?? outcome.error) },
+    { attempt: delivery.dequeueCount, cosmosRequests: usage.requests, requestCharge: usage.requestCharge, durationMs },
+  );
+  throw outcome.error;
 }
 
 /** A message that reached the poison queue: the lab shows as failed until a run succeeds. */
 export async function recordPoisoned(message: LabRunMessage): Promise<void> {
+  trackProductEvent('GeneratorMessagePoisoned', { labId: message.labId, runId: message.runId }, {});
   await updateGeneratorStatus(message.labId, { poisoned: { at: new Date().toISOString(), runId: message.runId } });
 }
 

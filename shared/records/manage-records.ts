@@ -9,6 +9,7 @@ import { can } from '../domain/permissions.js';
 import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
+import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import { type AmendRecord, type CompleteRecord, type DashboardQuery, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
@@ -230,6 +231,7 @@ export async function completeRecord(
     },
     refusal,
   );
+  trackProductEvent('PmRecordCompleted', { labId, frequency: written.frequency, late: String(written.late) }, {});
   return recordView(written);
 }
 
