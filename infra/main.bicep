@@ -21,6 +21,12 @@ param entraClientId string = ''
 @description('JSON map of Entra security group ids to {role, labId}, see README.')
 param entraGroupMap string = ''
 
+@description('E-mail address that receives the operations alerts (README: Alerts).')
+param alertEmailAddress string
+
+@description('Lockouts in 15 minutes above which the lockout alert fires.')
+param lockoutAlertThreshold int = 5
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName, product: 'equipmansys' }
 
@@ -38,6 +44,20 @@ module monitoring 'modules/monitoring.bicep' = {
     tags: tags
     workspaceName: 'log-${resourceToken}'
     applicationInsightsName: 'appi-${resourceToken}'
+  }
+}
+
+module operations 'modules/operations.bicep' = {
+  name: 'operations'
+  scope: resourceGroup
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsId: monitoring.outputs.applicationInsightsId
+    workbookName: 'equipmansys-${environmentName}'
+    actionGroupName: 'ag-${resourceToken}'
+    alertEmailAddress: alertEmailAddress
+    lockoutAlertThreshold: lockoutAlertThreshold
   }
 }
 

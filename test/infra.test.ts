@@ -18,7 +18,14 @@ const platformSettings = new Set([
 function objectKeys(bicep: string, marker: string): string[] {
   const start = bicep.indexOf(marker);
   expect(start, marker).toBeGreaterThanOrEqual(0);
-  const block = bicep.slice(start, bicep.indexOf('}', start));
+  // The block ends at its own closing brace; string interpolations inside it (${...}) are balanced.
+  let depth = 0;
+  let end = start + marker.length - 1;
+  for (; end < bicep.length; end++) {
+    if (bicep[end] === '{') depth++;
+    if (bicep[end] === '}' && --depth === 0) break;
+  }
+  const block = bicep.slice(start, end);
   return [...block.matchAll(/^\s+([A-Za-z_][A-Za-z0-9_]*):/gm)].map((match) => match[1]!);
 }
 
@@ -101,5 +108,65 @@ describe('configuration documentation', () => {
       expect(Object.keys(sample.Values), name).toContain(name);
     }
     for (const secret of Object.values(secretNames)) expect(readme, secret.vault).toContain(secret.vault);
+  });
+});
+
+describe('secrets in Azure', () => {
+  const templates = async () => {
+    const modules = await readdir('infra/modules');
+    return Promise.all(['main.bicep', ...modules.map((name) => `modules/${name}`)].map(async (file) => ({ file, text: await read(`infra/${file}`) })));
+  };
+
+  it('use no account keys, SAS tokens or secret-bearing connection strings in settings or outputs', async () => {
+    for (const { file, text } of await templates()) {
+      expect(text, file).not.toMatch(/listKeys\(|listConnectionStrings\(|listAccountSas\(|listServiceSas\(|AccountKey=|SharedAccessSignature|primaryMasterKey|primaryKey/i);
+      // The one connection string passed on is Application Insights', which holds no secret; its
+      // ingestion takes Entra tokens only (DisableLocalAuth) and the app sends with its identity.
+      for (const [, output] of text.matchAll(/^output (\w+) /gm)) {
+        expect(output, file).not.toMatch(/(key|secret|password|sas|token)$/i);
+        if (/connectionString/i.test(output!)) expect(output, file).toBe('applicationInsightsConnectionString');
+      }
+    }
+    const monitoring = await read('infra/modules/monitoring.bicep');
+    expect(monitoring).toContain('DisableLocalAuth: true');
+    const functionApp = await read('infra/modules/functionapp.bicep');
+    expect(functionApp).toContain("APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'");
+    expect(functionApp).toContain("AzureWebJobsStorage__credential: 'managedidentity'");
+  });
+
+  it('provide every setting the code needs in Azure', async () => {
+    const main = await read('infra/main.bicep');
+    const functionApp = await read('infra/modules/functionapp.bicep');
+    const provided = new Set([...objectKeys(main, 'appSettings: {'), ...objectKeys(functionApp, 'properties: union(appSettings, {')]);
+    // Without these the API cannot find its data, its secrets, its telemetry or its own site.
+    for (const name of ['COSMOS_ENDPOINT', 'COSMOS_DATABASE', 'KEY_VAULT_URI', 'PUBLIC_ORIGINS', 'SESSION_COOKIE_NAME', 'GENERATOR_SCHEDULE', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING']) {
+      expect(provided.has(name), name).toBe(true);
+    }
+    // Key-based Cosmos access and local-only settings stay out of Azure.
+    for (const name of ['COSMOS_KEY', 'LOCAL_DATA_DIR', 'DEMO_PASSWORD', 'SEED_DEMO_DATA', 'PORT']) expect(provided.has(name), name).toBe(false);
+  });
+
+  it('keep the alert e-mail a parameter azd asks for', async () => {
+    const main = await read('infra/main.bicep');
+    const parameters = JSON.parse(await read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> };
+    expect(main).toContain('param alertEmailAddress string');
+    expect(parameters.parameters.alertEmailAddress?.value).toBe('${ALERT_EMAIL_ADDRESS}');
+    expect(main).toContain("module operations 'modules/operations.bicep'");
+  });
+});
+
+describe('the deploy pipeline', () => {
+  it('runs CI on every push and pull request, and deploys main through OpenID Connect with no stored secret', async () => {
+    const workflow = await read('.github/workflows/ci-deploy.yml');
+    expect(workflow).toMatch(/^on:\n {2}push:\n {2}pull_request:/m);
+    expect(workflow).toContain('run: bash .ci/run');
+    expect(workflow).toContain("if: github.event_name == 'push' && github.ref == 'refs/heads/main'");
+    expect(workflow).toContain('id-token: write');
+    expect(workflow).toContain('--federated-credential-provider github');
+    expect(workflow).not.toMatch(/secrets\./);
+    expect(workflow).not.toMatch(/client-secret|AZURE_CREDENTIALS|password/i);
+    for (const step of ['azd provision --no-prompt', 'azd deploy --no-prompt']) expect(workflow).toContain(step);
+    const readme = await read('README.md');
+    expect(readme).toContain('az ad app federated-credential create');
   });
 });

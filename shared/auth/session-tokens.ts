@@ -1,5 +1,5 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
-import { requiredSecret } from '../platform/secrets.js';
+import { optionalSecret, requiredSecret } from '../platform/secrets.js';
 
 const issuer = 'equipmansys';
 const algorithm = 'HS256';
@@ -11,10 +11,22 @@ const audiences: Record<TokenPurpose, string> = {
   'signin-flow': 'equipmansys-signin-flow',
 };
 
-async function signingKey(): Promise<Uint8Array> {
-  const secret = await requiredSecret('sessionSigningKey');
+function keyBytes(secret: string): Uint8Array {
   if (secret.length < 32) throw new Error('The session signing key must be at least 32 characters');
   return new TextEncoder().encode(secret);
+}
+
+async function signingKey(): Promise<Uint8Array> {
+  return keyBytes(await requiredSecret('sessionSigningKey'));
+}
+
+/**
+ * The current key, then the one it replaced while that is still configured, so rotating the key does
+ * not sign everyone out: tokens signed before the rotation verify until they expire.
+ */
+async function verificationKeys(): Promise<Uint8Array[]> {
+  const [current, previous] = await Promise.all([requiredSecret('sessionSigningKey'), optionalSecret('previousSessionSigningKey')]);
+  return previous && previous !== current ? [keyBytes(current), keyBytes(previous)] : [keyBytes(current)];
 }
 
 export async function signToken(purpose: TokenPurpose, claims: Record<string, string>, subject: string, expiresAt: Date): Promise<string> {
@@ -33,17 +45,22 @@ export async function signToken(purpose: TokenPurpose, claims: Record<string, st
  * any token that does not, whatever the reason.
  */
 export async function verifyToken(purpose: TokenPurpose, token: string): Promise<(Record<string, unknown> & { sub: string }) | null> {
-  try {
-    const { payload } = await jwtVerify(token, await signingKey(), {
-      algorithms: [algorithm],
-      issuer,
-      audience: audiences[purpose],
-      requiredClaims: ['sub', 'exp', 'iat'],
-      clockTolerance: 0,
-    });
-    return payload as Record<string, unknown> & { sub: string };
-  } catch (error) {
-    if (error instanceof joseErrors.JOSEError) return null;
-    throw error;
+  for (const key of await verificationKeys()) {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [algorithm],
+        issuer,
+        audience: audiences[purpose],
+        requiredClaims: ['sub', 'exp', 'iat'],
+        clockTolerance: 0,
+      });
+      return payload as Record<string, unknown> & { sub: string };
+    } catch (error) {
+      // Only a signature made with another key sends the token on to the next key.
+      if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+      if (error instanceof joseErrors.JOSEError) return null;
+      throw error;
+    }
   }
+  return null;
 }

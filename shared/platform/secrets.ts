@@ -3,6 +3,8 @@ import { settings } from './config.js';
 /** Secret names as stored in Key Vault; locally each falls back to the environment variable beside it. */
 export const secretNames = {
   sessionSigningKey: { vault: 'session-signing-key', env: 'SESSION_SIGNING_KEY' },
+  /** The key before the last rotation: still accepted for verification, never used to sign. */
+  previousSessionSigningKey: { vault: 'session-signing-key-previous', env: 'SESSION_SIGNING_KEY_PREVIOUS' },
   entraClientSecret: { vault: 'entra-client-secret', env: 'ENTRA_CLIENT_SECRET' },
 } as const;
 
