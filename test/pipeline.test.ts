@@ -27,6 +27,30 @@ http({
   },
 });
 
+// What the Cosmos SDK throws after its own retries: a throttled answer, and a failed transactional
+// batch, which it wraps in a plain Error whose cause is the real failure.
+http({
+  name: 'testThrottled',
+  methods: ['GET'],
+  route: 'test/throttled',
+  access: 'public',
+  summary: 'Fails as a throttled Cosmos DB request does',
+  handler: async () => {
+    throw Object.assign(new Error('Request rate is large'), { code: 429, retryAfterInMs: 2500, headers: { 'x-ms-retry-after-ms': '2500' } });
+  },
+});
+
+http({
+  name: 'testBatchDropped',
+  methods: ['GET'],
+  route: 'test/batch-dropped',
+  access: 'public',
+  summary: 'Fails as a batch whose connection dropped does',
+  handler: async () => {
+    throw new Error('Batch request error: socket hang up', { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
+  },
+});
+
 let product: TestProduct;
 
 beforeAll(async () => {
@@ -35,6 +59,17 @@ beforeAll(async () => {
 afterAll(async () => product.cleanup());
 
 describe('HTTP pipeline', () => {
+  it('answers 503 with Retry-After, not 500, when the database stays busy or unreachable', async () => {
+    const throttled = await product.client().get<{ detail: string }>('/api/test/throttled');
+    expect(throttled.status).toBe(503);
+    expect(throttled.headers.get('retry-after')).toBe('3');
+    expect(throttled.body.detail).toContain('Try again in 3 seconds');
+    const dropped = await product.client().get('/api/test/batch-dropped');
+    expect(dropped.status).toBe(503);
+    expect(dropped.headers.get('retry-after')).toBe('1');
+    expect(dropped.headers.get('content-type')).toBe('application/problem+json');
+  });
+
   it('passes valid input through and answers JSON with security headers and a request id', async () => {
     const response = await product.client().post('/api/test/echo/abc?mode=loud', { name: 'pump', count: 2 });
     expect(response.status).toBe(200);

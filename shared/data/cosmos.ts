@@ -1,4 +1,4 @@
-import { CosmosClient, type Container, type CosmosClientOptions, type Database } from '@azure/cosmos';
+import { CosmosClient, type Container, type CosmosClientOptions, type Database, type PluginConfig } from '@azure/cosmos';
 import { settings } from '../platform/config.js';
 import { containerDefinitions, type ContainerName } from './containers.js';
 import { reportCosmosRequests } from './cosmos-telemetry.js';
@@ -16,7 +16,16 @@ export interface CosmosConnection {
  * are skipped before anything is counted, since they never reach the network.
  */
 function withProductPlugins(options: CosmosClientOptions): CosmosClientOptions {
-  return { ...options, plugins: [skipUnusedQueryPlans, reportCosmosRequests] } as CosmosClientOptions;
+  return { ...options, plugins: [skipUnusedQueryPlans, reportCosmosRequests, ...extraPlugins] } as CosmosClientOptions;
+}
+
+/** Run after the product's own: the fault-injection tests put the failures of a real network here. */
+let extraPlugins: PluginConfig[] = [];
+
+export function useExtraCosmosPlugins(plugins: PluginConfig[]): void {
+  extraPlugins = plugins;
+  client?.dispose();
+  client = undefined;
 }
 
 let override: CosmosConnection | undefined;

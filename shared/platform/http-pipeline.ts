@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { authenticate, recordDeniedRequest } from '../auth/request-principal.js';
-import { TooMuchContention } from '../data/errors.js';
+import { TooMuchContention, transientStoreFailure } from '../data/errors.js';
 import { settings } from './config.js';
 import { inOperation, operationIdFrom } from './operation-context.js';
 import { trackProductEvent } from './telemetry.js';
@@ -205,6 +205,20 @@ export function pipeline(declaration: HttpDeclaration) {
       }
       if (error instanceof TooMuchContention) {
         return problemResponse(new HttpProblem(503, 'Busy', `${error.message}.`, { headers: { 'Retry-After': '1' } }), requestId);
+      }
+      const transient = transientStoreFailure(error);
+      if (transient) {
+        const seconds = Math.max(1, Math.ceil(transient.retryAfterMs / 1000));
+        context.warn(`${declaration.name}: the database was busy or unreachable`, error);
+        return problemResponse(
+          new HttpProblem(
+            503,
+            'Database busy',
+            `The database is busy or could not be reached. Try again in ${seconds} second${seconds === 1 ? '' : 's'}; if you were saving, open the item again first to see whether your change was kept.`,
+            { headers: { 'Retry-After': String(seconds) } },
+          ),
+          requestId,
+        );
       }
       context.error(`Unhandled error in ${declaration.name}`, error);
       return problemResponse(
