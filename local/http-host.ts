@@ -3,7 +3,7 @@ import { queuedBy } from '../shared/platform/registry.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { serializeCookie } from '../shared/auth/cookies.js';
-import { problemResponse } from '../shared/platform/http-pipeline.js';
+import { maximumBodyBytes, problemResponse } from '../shared/platform/http-pipeline.js';
 import { HttpProblem } from '../shared/platform/problems.js';
 import { registeredHttpFunctions } from '../shared/platform/registry.js';
 import { matchRoute } from '../shared/platform/routes.js';
@@ -20,10 +20,7 @@ export interface HttpHostOptions {
 
 export type QueueOutputSink = (outputs: { queueName: string; messages: unknown[] }[]) => Promise<void>;
 
-/** Bodies above this are refused before any function sees them, as the Functions front end does. */
-const maximumBodyBytes = 1024 * 1024;
-
-/** Reads the whole body; past the limit it keeps draining (so the client reads the answer) but stores nothing. */
+/** Reads the whole body; past the product's limit it keeps draining (so the client reads the answer) but stores nothing. */
 function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -106,7 +103,10 @@ export function withInvocation(logHandler: LogHandler, functionName: string, inv
 
 /** One port for the API and the static site, like Static Web Apps with its linked backend. */
 export function createHttpHost(options: HttpHostOptions): Server {
-  return createServer((request, response) => {
+  // A client that sends its headers slowly, or never finishes its request, is cut off: the edge's
+  // duty, which in Azure the front end does. Node checks these limits every connectionsCheckingInterval.
+  const limits = { headersTimeout: 10_000, requestTimeout: 60_000, connectionsCheckingInterval: 2_000 };
+  return createServer(limits, (request, response) => {
     const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
     const isApi = url.pathname === apiPrefix || url.pathname.startsWith(`${apiPrefix}/`);
     const work = isApi

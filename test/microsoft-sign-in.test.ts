@@ -181,6 +181,9 @@ describe('Microsoft sign-in', () => {
   it('ends the Microsoft session too at sign-out', async () => {
     const flow = await startFlow();
     await finish(flow);
+    // As the web app does after the redirect: the CSRF token comes from /api/auth/me.
+    expect((await flow.client.post('/api/auth/logout')).status).toBe(403);
+    flow.client.csrfToken = (await flow.client.get<{ csrfToken: string }>('/api/auth/me')).body.csrfToken;
     const logout = await flow.client.post<{ logoutUrl: string }>('/api/auth/logout');
     expect(logout.status).toBe(200);
     const url = new URL(logout.body.logoutUrl);

@@ -317,6 +317,19 @@ describe('a local auditor', () => {
   });
 });
 
+describe('signing out', () => {
+  it('ends the session on the server, so the page cannot be used again from the same browser', async () => {
+    const { page, context } = await session(desktop);
+    await signIn(page, 'tech2', demoPassword);
+    const signOut = page.waitForResponse((response) => response.url().endsWith('/api/auth/logout'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect((await signOut).status()).toBe(200);
+    await page.getByText('You are signed out.').waitFor();
+    const me = await context.request.get('/api/auth/me');
+    expect(me.status()).toBe(401);
+  });
+});
+
 describe('signing in', () => {
   it('tells a locked account, a wrong password and a disabled account apart', async () => {
     expect((await admin.post('/api/users', newUserBody('lockedout', { requirePasswordChange: false }))).status).toBe(201);

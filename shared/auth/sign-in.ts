@@ -3,7 +3,7 @@ import { deleteSession, deleteSessionsOf } from '../data/sessions-repository.js'
 import { appendToUnknownAccounts, changeUser, readUser, type UserDocument } from '../data/users-repository.js';
 import { brokenPasswordRules } from '../domain/password-rules.js';
 import { settings } from '../platform/config.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import { checkCsrfToken, type RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, forbidden, HttpProblem, locked } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import type { SessionView } from '../schemas/auth.js';
@@ -104,6 +104,9 @@ export async function signOut(facts: RequestFacts): Promise<{ cookie: Cookie; lo
   const resolved = await resolveSession(facts.request);
   if (!resolved) return { cookie: endedSessionCookie(facts.origin), logoutUrl: null };
   const { session, user } = resolved;
+  // Sign-out is public so that an expired session can still clear its cookie; a live one ends only
+  // with its own CSRF token, so another site cannot sign a user out.
+  checkCsrfToken(facts.request, session);
   await deleteSession(session.username, session.id);
   await changeUser(user.username, (current) => ({ user: current, events: [userEvent('auth.logout', current, selfActor(current), facts)] }));
   const logoutUrl = session.authMethod === 'microsoft' ? await microsoftLogoutUrl(facts.origin, session.logoutHint) : null;

@@ -69,9 +69,10 @@ function checkOrigin(request: HttpRequest, origin: string): void {
   }
 }
 
-function checkCsrfToken(request: HttpRequest, principal: Principal): void {
+/** Refuses a state-changing request that does not carry the CSRF token of the session it acts in. */
+export function checkCsrfToken(request: HttpRequest, session: { csrfToken: string }): void {
   const sent = request.headers.get('x-csrf-token');
-  if (!sent || !sameText(sent, principal.csrfToken)) {
+  if (!sent || !sameText(sent, session.csrfToken)) {
     throw forbidden('Missing or wrong X-CSRF-Token header. Use the csrfToken from sign-in or /api/auth/me.');
   }
 }
@@ -82,11 +83,17 @@ function isJson(contentType: string | null): boolean {
   return mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
 }
 
+/** No request of the product comes near this; a larger one is refused before it is parsed. */
+export const maximumBodyBytes = 1024 * 1024;
+const bodyTooLarge = () => new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MiB.');
+
 /** Endpoints that take no body ignore one; the others accept JSON only. */
 async function readBody(request: HttpRequest, declaration: HttpDeclaration): Promise<unknown> {
   if (!declaration.body) return undefined;
   if (!isJson(request.headers.get('content-type'))) throw unsupportedMediaType();
+  if (Number(request.headers.get('content-length') ?? 0) > maximumBodyBytes) throw bodyTooLarge();
   const text = await request.text();
+  if (Buffer.byteLength(text) > maximumBodyBytes) throw bodyTooLarge();
   if (text.trim() === '') throw badRequest('The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text) as unknown;
