@@ -20,6 +20,7 @@ const full = process.env.CHAOS_SIZE === 'full';
 const labCount = full ? 10 : 3;
 const machinesPerLab = full ? 20 : 4;
 const completions = full ? 200 : 24;
+const transfers = full ? 20 : 3;
 const faultRate = 0.1;
 const seed = Number(process.env.CHAOS_SEED ?? 20261123);
 const maxDeliveries = 5;
@@ -176,6 +177,46 @@ describe('under 10 % injected Cosmos DB faults', () => {
       }
       const verified = await admin.get<{ intact: boolean; firstBroken: unknown }>(`/api/audit/verify?labId=${labId}`);
       expect(verified.status).toBe(200);
+      expect(verified.body.intact, JSON.stringify(verified.body.firstBroken)).toBe(true);
+    }
+  }, 600_000);
+  it('moves machines between labs and changes equipment and users: each change finished, or finished by asking again', async () => {
+    const admin = await product.signedIn('admin');
+    const [from, to] = [labIds[0]!, labIds[1]!];
+    const moving = Array.from({ length: transfers }, (_, index) => `${from}-M${index + 1}`);
+    const changing = Array.from({ length: transfers }, (_, index) => `${to}-M${index + 1}`);
+    const newcomers = Array.from({ length: transfers }, (_, index) => `chaos${index + 1}`);
+    rate = faultRate;
+    const answers = await Promise.all([
+      ...moving.map((serial) => withRetries(() => admin.post(`/api/labs/${from}/equipment/${serial}/transfer`, { toLabId: to }))),
+      ...changing.map((serial) => withRetries(() => admin.patch(`/api/labs/${to}/equipment/${serial}`, { status: 'Out of Service' }))),
+      ...newcomers.map((username) =>
+        withRetries(() => admin.post('/api/users', { username, firstName: 'Chaos', lastName: 'Monkey', primaryLabId: from, role: 'Technician', password: 'a first password 123' })),
+      ),
+    ]);
+    rate = 0;
+    // A user created by an attempt whose answer was lost is reported as existing when asked again.
+    for (const answer of answers) expect([200, 201, 409], answer.text).toContain(answer.status);
+    expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
+
+    for (const serial of moving) {
+      // Asking again finishes a transfer that was cut off, and answers where the machine is.
+      const again = await admin.post<{ labId: string; transferInProgress: unknown }>(`/api/labs/${from}/equipment/${serial}/transfer`, { toLabId: to });
+      expect(again.status, again.text).toBe(200);
+      expect(again.body).toMatchObject({ labId: to, transferInProgress: null });
+      expect((await admin.get(`/api/labs/${from}/equipment/${serial}`)).status, serial).toBe(404);
+      const history = await admin.get<{ events: { kind: string }[] }>(`/api/labs/${to}/equipment/${serial}/history`);
+      expect(history.body.events.filter((event) => event.kind === 'transfer').length, serial).toBe(1);
+    }
+    for (const serial of changing) {
+      const machine = await admin.get<{ status: string }>(`/api/labs/${to}/equipment/${serial}`);
+      expect(machine.body.status, serial).toBe('Out of Service');
+      const history = await admin.get<{ events: { kind: string }[] }>(`/api/labs/${to}/equipment/${serial}/history`);
+      expect(history.body.events.filter((event) => event.kind === 'status').length, serial).toBe(1);
+    }
+    for (const username of newcomers) expect((await admin.get(`/api/users/${username}`)).status, username).toBe(200);
+    for (const labId of [from, to]) {
+      const verified = await admin.get<{ intact: boolean; firstBroken: unknown }>(`/api/audit/verify?labId=${labId}`);
       expect(verified.body.intact, JSON.stringify(verified.body.firstBroken)).toBe(true);
     }
   }, 600_000);
