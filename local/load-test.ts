@@ -31,7 +31,7 @@ type Kind = 'sign-in' | 'dashboard' | 'open record' | 'completion';
 const latencies: Record<Kind, number[]> = { 'sign-in': [], dashboard: [], 'open record': [], completion: [] };
 const failures: string[] = [];
 
-function startProduct(dataDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+function startProduct(dataDir: string): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./start.js', import.meta.url))], {
     env: { ...process.env, PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,7 +42,7 @@ function startProduct(dataDir: string): Promise<{ url: string; stop: () => Promi
     const read = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /running on (http:\/\/\S+)[\s\S]*Press Ctrl-C to stop\./.exec(output);
-      if (match) resolve({ url: match[1]!, stop: async () => void (child.kill('SIGINT'), await exited) });
+      if (match) resolve({ url: match[1]!, output: () => output, stop: async () => void (child.kill('SIGINT'), await exited) });
     };
     child.stdout!.on('data', read);
     child.stderr!.on('data', read);
@@ -158,6 +158,12 @@ async function main(): Promise<void> {
     }
     console.log(`  errors ${failures.length}, completions signed ${signed.length}, lost writes ${lost}`);
     for (const failure of failures.slice(0, 10)) console.log(`    ${failure}`);
+    // What the product logged about its own failures: the first lines of each.
+    const logged = product.output().split('\n');
+    const failed = logged.flatMap((text, index) => (text.includes('Unhandled error') ? [index] : [])).slice(0, 3);
+    for (const index of failed) {
+      for (const line of logged.slice(index, index + 8)) console.log(`    product: ${line.slice(0, 300)}`);
+    }
     console.log(
       JSON.stringify({
         users,

@@ -1,3 +1,4 @@
+import { PluginOn, type PluginConfig } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addModel } from '../shared/catalog/manage-catalog.js';
 import { container, useExtraCosmosPlugins } from '../shared/data/cosmos.js';
@@ -220,4 +221,35 @@ describe('under 10 % injected Cosmos DB faults', () => {
       expect(verified.body.intact, JSON.stringify(verified.body.firstBroken)).toBe(true);
     }
   }, 600_000);
+  it('answers 503 with Retry-After, never 500, when other changes keep overtaking a completion', async () => {
+    // A machine of its own, so that its record is Open whatever the tests before did.
+    await registerEquipment(systemActor, labIds[2]!, { serialNumber: 'OVERTAKEN-1', modelId: 'Chaos model', status: 'In Service' }, null);
+    await generateLab(labIds[2]!, new Date(), 'before-overtaking');
+    const tech = await product.signedIn('tech1', demoPassword);
+    const { body } = await tech.get<{ items: PmRecord[] }>(`/api/labs/${labIds[2]}/records?status=Open&pageSize=100`);
+    const record = body.items.find((open) => open.serialNumber === 'OVERTAKEN-1')!;
+    // Every batch on the records container is answered as if another writer had moved the lab's
+    // counter first: 412 for the counter, 424 for the rest.
+    const overtaken: PluginConfig = {
+      on: PluginOn.request,
+      plugin: async (context, _diagnostics, next) => {
+        if (context.operationType !== 'batch' || !String(context.path).includes('/colls/records')) return next(context);
+        const operations = (typeof context.body === 'string' ? JSON.parse(context.body) : context.body) as unknown[];
+        return { headers: { 'x-ms-request-charge': '1' }, code: 207, result: operations.map((_operation, index) => ({ statusCode: index === 0 ? 412 : 424 })) };
+      },
+    };
+    useExtraCosmosPlugins([faults.plugin, overtaken]);
+    try {
+      const answer = await tech.post(`/api/labs/${labIds[2]}/records/${record.recordNumber}/complete`, {
+        responses: record.tasks.map((task) => ({ taskId: task.taskId, done: true })),
+        signature: { password: demoPassword, meaning: 'Performed by' },
+      });
+      expect(answer.status, answer.text).toBe(503);
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+    } finally {
+      useExtraCosmosPlugins([faults.plugin]);
+    }
+    const after = await tech.get<PmRecord>(`/api/labs/${labIds[2]}/records/${record.recordNumber}`);
+    expect(after.body.status).toBe('Open');
+  }, 120_000);
 });

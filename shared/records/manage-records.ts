@@ -1,5 +1,5 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { DocumentChanged } from '../data/errors.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { emptyCounter, findRecord, findRecordWithCounter, listDashboard, listRecords, writeRecords, type Amendment, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
 import { serialKey } from '../data/equipment-repository.js';
@@ -138,20 +138,19 @@ async function writeRecordChange(
   recheck: (record: RecordDocument) => void,
 ): Promise<RecordDocument> {
   let current = found;
-  for (let attempt = 1; ; attempt++) {
+  let overtaken = false;
+  return retryWhileOvertaken(async () => {
+    if (overtaken) {
+      const fresh = await findRecordForChange(labId, current.record.document.recordNumber);
+      if (fresh.record.etag !== current.record.etag) recheck(fresh.record.document);
+      current = fresh;
+    }
+    overtaken = true;
     const { record, counter } = current;
     const { next, event } = change(record.document);
-    try {
-      await writeRecords(counter?.document ?? emptyCounter(labId), counter?.etag, [{ document: next, etag: record.etag }], [event]);
-      return next;
-    } catch (error) {
-      if (!(error instanceof DocumentChanged) || attempt >= 10) throw error;
-      const fresh = await findRecordForChange(labId, record.document.recordNumber);
-      if (fresh.record.etag !== record.etag) recheck(fresh.record.document);
-      current = fresh;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
-    }
-  }
+    await writeRecords(counter?.document ?? emptyCounter(labId), counter?.etag, [{ document: next, etag: record.etag }], [event]);
+    return next;
+  }, `The record list of ${labId}`);
 }
 
 /**
