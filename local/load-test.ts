@@ -30,6 +30,7 @@ interface Session {
 type Kind = 'sign-in' | 'dashboard' | 'open record' | 'completion';
 const latencies: Record<Kind, number[]> = { 'sign-in': [], dashboard: [], 'open record': [], completion: [] };
 const failures: string[] = [];
+let busyAnswers = 0;
 
 function startProduct(dataDir: string): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [fileURLToPath(new URL('./start.js', import.meta.url))], {
@@ -50,15 +51,17 @@ function startProduct(dataDir: string): Promise<{ url: string; output: () => str
   });
 }
 
-async function call<T>(url: string, path: string, session: Session | null, init: { method?: string; body?: unknown } = {}, kind?: Kind): Promise<{ status: number; body: T }> {
+async function call<T>(url: string, path: string, session: Session | null, init: { method?: string; body?: unknown } = {}, kind?: Kind): Promise<{ status: number; retryAfterSeconds: number; body: T }> {
   const started = performance.now();
   const headers: Record<string, string> = session ? { cookie: session.cookie } : {};
   if (init.method && init.method !== 'GET') Object.assign(headers, { origin: url, 'content-type': 'application/json', ...(session ? { 'x-csrf-token': session.csrf } : {}) });
   const response = await fetch(`${url}${path}`, { method: init.method ?? 'GET', headers, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
   const text = await response.text();
   if (kind) latencies[kind].push(performance.now() - started);
-  if (!response.ok) failures.push(`${init.method ?? 'GET'} ${path}: ${response.status} ${text.slice(0, 160)}`);
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+  // A 503 says "busy, try again in Retry-After seconds": the caller retries it, and counts it apart.
+  if (response.status === 503) busyAnswers += 1;
+  else if (!response.ok) failures.push(`${init.method ?? 'GET'} ${path}: ${response.status} ${text.slice(0, 160)}`);
+  return { status: response.status, retryAfterSeconds: Number(response.headers.get('retry-after') ?? 1), body: (text ? JSON.parse(text) : null) as T };
 }
 
 async function signIn(url: string, username: string, kind?: Kind): Promise<Session> {
@@ -137,10 +140,17 @@ async function main(): Promise<void> {
           await call(product.url, `/api/labs/${labId}/dashboard`, session, {}, 'dashboard');
           const record = mine[round]!;
           await call(product.url, `/api/labs/${labId}/records/${record.recordNumber}`, session, {}, 'open record');
-          const done = await call(product.url, `/api/labs/${labId}/records/${record.recordNumber}/complete`, session, {
-            method: 'POST',
-            body: { responses: record.tasks.map((task) => ({ taskId: task.taskId, done: true })), signature: { password, meaning: 'Performed by' } },
-          }, 'completion');
+          const complete = () =>
+            call(product.url, `/api/labs/${labId}/records/${record.recordNumber}/complete`, session, {
+              method: 'POST',
+              body: { responses: record.tasks.map((task) => ({ taskId: task.taskId, done: true })), signature: { password, meaning: 'Performed by' } },
+            }, 'completion');
+          let done = await complete();
+          for (let retry = 1; done.status === 503 && retry <= 5; retry++) {
+            await new Promise((resolve) => setTimeout(resolve, done.retryAfterSeconds * 1000));
+            done = await complete();
+          }
+          if (done.status === 503) failures.push(`${record.recordNumber}: still 503 after 5 retries`);
           if (done.status === 200) signed.push({ username, recordNumber: record.recordNumber });
         }
       }),
@@ -156,7 +166,7 @@ async function main(): Promise<void> {
       const values = latencies[kind];
       console.log(`  ${kind.padEnd(12)} ${String(values.length).padStart(6)} calls  p50 ${percentile(values, 0.5).toFixed(0).padStart(5)} ms  p99 ${percentile(values, 0.99).toFixed(0).padStart(5)} ms  ${(values.length / seconds).toFixed(1)} per s`);
     }
-    console.log(`  errors ${failures.length}, completions signed ${signed.length}, lost writes ${lost}`);
+    console.log(`  errors ${failures.length}, busy answers (503, retried) ${busyAnswers}, completions signed ${signed.length}, lost writes ${lost}`);
     for (const failure of failures.slice(0, 10)) console.log(`    ${failure}`);
     // What the product logged about its own failures: the first lines of each.
     const logged = product.output().split('\n');
@@ -170,6 +180,7 @@ async function main(): Promise<void> {
         seconds,
         calls: Object.fromEntries(Object.entries(latencies).map(([kind, values]) => [kind, { count: values.length, p50Ms: percentile(values, 0.5), p99Ms: percentile(values, 0.99) }])),
         errors: failures.length,
+        busyAnswers,
         completionsSigned: signed.length,
         lostWrites: lost,
       }),

@@ -92,7 +92,7 @@ describe('killed at random moments and started again on the same data', () => {
       });
       const generation = admin.post('/api/admin/generate', {}).catch(() => null);
       // Somewhere in the middle of that work, or just after it.
-      await new Promise((resolve) => setTimeout(resolve, 50 + random() * 1500));
+      await new Promise((resolve) => setTimeout(resolve, 50 + random() * 4000));
       running.process.kill('SIGKILL');
       await running.exited;
       figures.kills += 1;
