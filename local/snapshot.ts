@@ -1,7 +1,7 @@
-import type { CosmosClient } from '@azure/cosmos';
+import type { CosmosClient, JSONObject } from '@azure/cosmos';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { stripSystemProperties } from '../shared/data/audited-write.js';
+import { assertBatchSucceeded, stripSystemProperties } from '../shared/data/audited-write.js';
 
 export interface ContainerSnapshot {
   id: string;
@@ -89,14 +89,40 @@ export async function restoreSnapshot(client: CosmosClient, snapshot: Snapshot):
       partitionKey: { paths: [definition.partitionKey] },
       ...(definition.defaultTtl !== undefined ? { defaultTtl: definition.defaultTtl } : {}),
     });
-    const queue = [...definition.items];
+    // Upserts go in batches of one partition each: a year of records is a few hundred requests, not
+    // tens of thousands.
+    const batches = restoreBatches(definition);
+    let next = 0;
     const worker = async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        await container.items.upsert(item);
-        restored += 1;
+      while (next < batches.length) {
+        const { partitionKey, items } = batches[next++]!;
+        const response = await container.items.batch(
+          items.map((item) => ({ operationType: 'Upsert' as const, resourceBody: item as JSONObject, partitionKey })),
+          partitionKey,
+        );
+        assertBatchSucceeded(response.result ?? [], `the restore of ${definition.id}`, response.code);
+        restored += items.length;
       }
     };
-    await Promise.all(Array.from({ length: 16 }, worker));
+    await Promise.all(Array.from({ length: 4 }, worker));
   }
   return restored;
+}
+
+/** Cosmos DB takes at most 100 operations in one transactional batch. */
+const restoreBatchSize = 100;
+
+function restoreBatches(definition: ContainerSnapshot): { partitionKey: string; items: Record<string, unknown>[] }[] {
+  const path = definition.partitionKey.slice(1).split('/');
+  const byPartition = new Map<string, Record<string, unknown>[]>();
+  for (const item of definition.items) {
+    const value = path.reduce<unknown>((inner, name) => (inner as Record<string, unknown> | undefined)?.[name], item);
+    if (typeof value !== 'string') throw new Error(`A document of ${definition.id} in the snapshot has no ${definition.partitionKey}: the snapshot is damaged`);
+    const items = byPartition.get(value);
+    if (items) items.push(item);
+    else byPartition.set(value, [item]);
+  }
+  return [...byPartition].flatMap(([partitionKey, items]) =>
+    Array.from({ length: Math.ceil(items.length / restoreBatchSize) }, (_, index) => ({ partitionKey, items: items.slice(index * restoreBatchSize, (index + 1) * restoreBatchSize) })),
+  );
 }
