@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verification } from '../shared/audit/audit-trail.js';
 import type { PmRecord } from '../shared/schemas/records.js';
+import { writeLegacyDump } from '../local/import/legacy-dump-writer.js';
+import type { Snapshot } from '../local/snapshot.js';
 import { startTestProduct } from './helpers/test-product.js';
 
 const fixture = 'test/fixtures/legacy-equipmansys.sql';
@@ -65,6 +67,87 @@ describe('moving in from the old system', () => {
     } finally {
       await product.cleanup();
     }
+  });
+
+  it('moves in a dump of the old UI in use: answers on their tasks, audit events whole, and a second run adds nothing', async () => {
+    const dataDir = join(workDir, 'in-use');
+    const dump = writeLegacyDump({ labs: 2, machinesPerLab: 6, days: 10, lastDay: '2026-11-20' });
+    const file = join(workDir, 'in-use.sql');
+    await writeFile(file, dump.sql);
+    const documents = async () => {
+      const snapshot = JSON.parse(await readFile(join(dataDir, 'cosmos-snapshot.json'), 'utf8')) as Snapshot;
+      return Object.fromEntries(snapshot.containers.map((container) => [container.id, container.items.length]));
+    };
+
+    const first = importer(dataDir, file, '--by', 'it.person');
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain(`Answers tied to their tasks by the task's position in its record's form (PM_Response.id read as PM_form.form_order, as the old web UI stores it): ${[...dump.answeredTasks.values()].flat().length}.`);
+    expect(first.stdout).toContain('auditEvents  written:      3');
+    expect(first.stdout).toContain('2 active account(s) cannot sign in until an administrator sets a temporary password in Users');
+    expect(first.stdout).toMatch(/: tech1, tech2\n/);
+    expect(first.stdout).toMatch(/Took \d+\.\d s; peak memory \d+ MiB\./);
+    const afterFirst = await documents();
+
+    const second = importer(dataDir, file, '--by', 'it.person');
+    expect(second.status, second.stderr).toBe(0);
+    const written = [...second.stdout.matchAll(/^ {2}(\w+)\s+written:\s+(\d+)/gm)].map((match) => [match[1], Number(match[2])]);
+    expect(written.map(([kind]) => kind)).toEqual(['labs', 'classes', 'models', 'equipment', 'users', 'records', 'responses', 'auditEvents']);
+    expect(written.every(([, count]) => count === 0)).toBe(true);
+    expect(second.stdout).toContain('Nothing to write');
+    expect(await documents()).toEqual(afterFirst);
+
+    const password = /admin\.ops: (\S+)/.exec(first.stdout)![1]!;
+    const product = await startTestProduct({ LOCAL_DATA_DIR: dataDir });
+    try {
+      const admin = product.client();
+      expect((await admin.post('/api/auth/login', { username: 'admin.ops', password })).status).toBe(200);
+      expect((await admin.post('/api/auth/password', { currentPassword: password, newPassword: 'a brand new passphrase 42' })).status).toBe(204);
+      const listed = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB02/records?status=Completed&pageSize=500');
+      expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+      const completed = listed.body.items;
+      expect(completed.length).toBeGreaterThan(0);
+      for (const record of completed.filter((candidate) => dump.answeredTasks.has(candidate.recordNumber))) {
+        expect(record.responses.map((response) => record.tasks.find((task) => task.taskId === response.taskId)?.text), record.recordNumber).toEqual(dump.answeredTasks.get(record.recordNumber));
+      }
+      const events = await admin.get<{ items: { action: string; at: string; reason: string; entityType: string; actor: { username: string; displayName: string }; after: Record<string, unknown> }[] }>('/api/audit?entityType=user&pageSize=500');
+      expect(events.body.items.filter((entry) => entry.action.startsWith('legacy.'))).toHaveLength(2);
+      expect(events.body.items.find((entry) => entry.action === 'legacy.Account Locked')).toMatchObject({
+        at: '2025-10-01T07:59:12.000Z',
+        entityType: 'user',
+        reason: 'tech1 locked after 3 failed logins',
+        actor: { username: 'tech1', displayName: 'Tech Number 1' },
+        after: { legacyEventId: 2, scope: 'User', eventType: 'Account Locked', initiatedBy: 'tech1', initiatedDate: '2025-10-01 07:59:12.000', importedBy: 'it.person' },
+      });
+      for (const labId of ['LAB01', 'LAB02']) expect((await admin.get<Verification>(`/api/audit/verify?labId=${labId}`)).body.firstBroken).toBeNull();
+    } finally {
+      await product.cleanup();
+    }
+  });
+
+  it('gives every active account a temporary password when asked, each shown once', async () => {
+    const dataDir = join(workDir, 'with-passwords');
+    const file = join(workDir, 'small-in-use.sql');
+    await writeFile(file, writeLegacyDump({ labs: 1, machinesPerLab: 1, days: 1, lastDay: '2026-11-20' }).sql);
+    const result = importer(dataDir, file, '--temporary-passwords');
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('cannot sign in');
+    const password = /^ {2}tech1: (\S+)$/m.exec(result.stdout)?.[1];
+    expect(password).toBeTruthy();
+    const product = await startTestProduct({ LOCAL_DATA_DIR: dataDir });
+    try {
+      const signedIn = await product.client().post<{ user: { mustChangePassword: boolean } }>('/api/auth/login', { username: 'tech1', password });
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.body.user.mustChangePassword).toBe(true);
+    } finally {
+      await product.cleanup();
+    }
+  });
+
+  it('says in one line which file is missing', () => {
+    const result = importer(join(workDir, 'nowhere'), join(workDir, 'no-such-dump.sql'));
+    expect(result.status).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`There is no file ${join(workDir, 'no-such-dump.sql')}.`);
   });
 
   it('names the table and line of a broken row and imports nothing', async () => {

@@ -8,7 +8,7 @@ import { claimSerial, readEquipment, readSerialClaim, saveEquipment } from '../.
 import { createLab, listLabs, readLab } from '../../shared/data/labs-repository.js';
 import { emptyCounter, readCounter, writeRecords, type RecordDocument } from '../../shared/data/records-repository.js';
 import { createUser, readUser } from '../../shared/data/users-repository.js';
-import type { AuditActor, AuditEntry, AuditEvent } from '../../shared/domain/audit-chain.js';
+import type { AuditActor, AuditEvent } from '../../shared/domain/audit-chain.js';
 import { contentHash } from '../../shared/domain/record-hash.js';
 import type { LegacyPlan } from './legacy-plan.js';
 
@@ -26,13 +26,22 @@ const recordsPerBatch = 98;
 
 export class ImportRefused extends Error {}
 
-export type ImportKind = 'labs' | 'classes' | 'models' | 'equipment' | 'users' | 'records' | 'auditEvents';
+export type ImportKind = 'labs' | 'classes' | 'models' | 'equipment' | 'users' | 'records' | 'responses' | 'auditEvents';
 
 export interface ImportSummary {
   written: Record<ImportKind, number>;
   unchanged: Record<ImportKind, number>;
-  /** Active administrators' temporary passwords, shown once: they change them at first sign-in. */
+  /** Temporary passwords given in this run, shown once: their owners choose their own at first sign-in. */
   temporaryPasswords: { username: string; password: string }[];
+  /** Active accounts written in this run that cannot sign in until an administrator sets them a password. */
+  withoutPassword: string[];
+}
+
+export interface ImportOptions {
+  dryRun: boolean;
+  /** Give every active account written a temporary password, not only the administrators. */
+  temporaryPasswords?: boolean;
+  now?: Date;
 }
 
 /** Whether this store received data from the old system (then `npm start` seeds no demo company). */
@@ -41,12 +50,12 @@ export async function holdsImportedData(): Promise<boolean> {
   return resource?.type === 'legacy-import';
 }
 
-function event(action: string, entityType: string, entityId: string, labIds: string[], actor: AuditActor, at: string, extra: Partial<AuditEvent> = {}): AuditEvent {
+function event(action: string, entityType: string, entityId: string, labIds: string[], actor: AuditActor | null, at: string, extra: Partial<AuditEvent> = {}): AuditEvent {
   return { action, entityType, entityId, labIds, actor, at, reason: 'imported from the old system', ...extra };
 }
 
 function zero(): Record<ImportKind, number> {
-  return { labs: 0, classes: 0, models: 0, equipment: 0, users: 0, records: 0, auditEvents: 0 };
+  return { labs: 0, classes: 0, models: 0, equipment: 0, users: 0, records: 0, responses: 0, auditEvents: 0 };
 }
 
 /**
@@ -54,7 +63,7 @@ function zero(): Record<ImportKind, number> {
  * once, into an empty store: one that holds other labs (the demo company, say) is refused. Everything
  * is audited as the work of `actor`, the person running the import.
  */
-export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, options: { dryRun: boolean; now?: Date }): Promise<ImportSummary> {
+export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, options: ImportOptions): Promise<ImportSummary> {
   if (plan.problems.length > 0) {
     throw new ImportRefused(`Nothing was imported: ${plan.problems.length} row(s) cannot be imported:\n${plan.problems.map((problem) => `  ${problem.table} line ${problem.line}: ${problem.message}`).join('\n')}`);
   }
@@ -66,7 +75,7 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
     );
   }
   const now = (options.now ?? new Date()).toISOString();
-  const summary: ImportSummary = { written: zero(), unchanged: zero(), temporaryPasswords: [] };
+  const summary: ImportSummary = { written: zero(), unchanged: zero(), temporaryPasswords: [], withoutPassword: [] };
   const note = (kind: ImportKind, write: boolean) => (summary[write ? 'written' : 'unchanged'][kind] += 1);
   const dry = options.dryRun;
 
@@ -116,9 +125,11 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
   }
   for (const user of plan.users) {
     const missing = !(await readUser(user.username));
+    const active = user.status === 'Active';
+    if (missing && active && user.companyRole !== 'Administrator' && !options.temporaryPasswords) summary.withoutPassword.push(user.username);
     if (missing && !dry) {
       let passwordHash: string | null = null;
-      if (user.companyRole === 'Administrator' && user.status === 'Active') {
+      if (active && (user.companyRole === 'Administrator' || options.temporaryPasswords)) {
         const password = randomBytes(15).toString('base64url');
         passwordHash = await hashPassword(password);
         summary.temporaryPasswords.push({ username: user.username, password });
@@ -130,17 +141,20 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
     note('users', missing);
   }
   for (const lab of plan.labs) await importRecords(lab.labId, plan.records.filter((record) => record.labId === lab.labId), actor, now, dry, note);
-  await importAuditEvents(plan, actor, dry, note);
+  await importAuditEvents(plan, actor, now, dry, note);
   return summary;
 }
 
-async function importRecords(labId: string, records: RecordDocument[], actor: AuditActor, now: string, dry: boolean, note: (kind: ImportKind, write: boolean) => void): Promise<void> {
+async function importRecords(labId: string, records: readonly RecordDocument[], actor: AuditActor, now: string, dry: boolean, note: (kind: ImportKind, write: boolean) => void): Promise<void> {
   const { resources } = await (await container('records')).items
     .query<{ recordNumber: string }>({ query: "SELECT c.recordNumber FROM c WHERE c.labId = @labId AND c.type = 'record'", parameters: [{ name: '@labId', value: labId }] }, { partitionKey: labId })
     .fetchAll();
   const present = new Set(resources.map((record) => record.recordNumber));
   const missing = records.filter((record) => !present.has(record.recordNumber));
-  records.forEach((record) => note('records', !present.has(record.recordNumber)));
+  for (const record of records) {
+    note('records', !present.has(record.recordNumber));
+    record.responses.forEach(() => note('responses', !present.has(record.recordNumber)));
+  }
   if (dry || missing.length === 0) return;
   const highest = Math.max(...records.map((record) => Number(record.recordNumber.slice(labId.length))));
   let counter = await readCounter(labId);
@@ -159,23 +173,44 @@ async function importRecords(labId: string, records: RecordDocument[], actor: Au
   }
 }
 
-async function importAuditEvents(plan: LegacyPlan, actor: AuditActor, dry: boolean, note: (kind: ImportKind, write: boolean) => void): Promise<void> {
+async function importAuditEvents(plan: LegacyPlan, actor: AuditActor, now: string, dry: boolean, note: (kind: ImportKind, write: boolean) => void): Promise<void> {
   const labs = await container('labs');
   const { resources } = await labs.items
-    .query<AuditEntry>({ query: "SELECT * FROM c WHERE c.labId = @legacy AND c.type = 'audit'", parameters: [{ name: '@legacy', value: legacyId }] }, { partitionKey: legacyId })
+    .query<{ legacyEventId?: number | string }>(
+      { query: "SELECT c.after.legacyEventId FROM c WHERE c.labId = @legacy AND c.type = 'audit'", parameters: [{ name: '@legacy', value: legacyId }] },
+      { partitionKey: legacyId },
+    )
     .fetchAll();
-  const present = new Set(resources.map((entry) => (entry.after as { legacyEventId?: number } | undefined)?.legacyEventId).filter((id) => id !== undefined));
+  const present = new Set(resources.map((entry) => entry.legacyEventId).filter((id) => id !== undefined && id !== null));
   const missing = plan.auditEvents.filter((legacy) => !present.has(legacy.legacyId));
   plan.auditEvents.forEach((legacy) => note('auditEvents', !present.has(legacy.legacyId)));
   if (dry || missing.length === 0) return;
   for (let start = 0; start < missing.length; start += recordsPerBatch) {
     const { resource, etag } = await labs.item(legacyId, legacyId).read<LegacyChain>();
-    // Old events keep their own time, author and words; that they were imported, and by whom, is stated beside them.
+    // Old events keep their own time, author and words, and every field of their row; that they were
+    // imported, and by whom, is stated beside them. The legacy id is what a second run recognises.
     const events = missing.slice(start, start + recordsPerBatch).map((legacy) =>
-      event(`legacy.${legacy.eventType || 'event'}`, (legacy.scope || 'legacy').toLowerCase(), '', [], { username: legacy.initiatedBy, displayName: legacy.initiatedBy }, legacy.at, {
-        reason: legacy.details,
-        after: { imported: true, legacyEventId: legacy.legacyId, importedBy: actor.username },
-      }),
+      event(
+        `legacy.${legacy.eventType || 'event'}`,
+        (legacy.scope || 'legacy').toLowerCase(),
+        '',
+        [],
+        legacy.initiatedBy ? { username: legacy.initiatedBy, displayName: legacy.initiatedByName } : null,
+        legacy.at ?? now,
+        {
+          reason: legacy.details,
+          after: {
+            imported: true,
+            importedBy: actor.username,
+            legacyEventId: legacy.legacyId,
+            scope: legacy.scope,
+            eventType: legacy.eventType,
+            initiatedBy: legacy.initiatedBy,
+            initiatedDate: legacy.initiatedDate,
+            eventDetails: legacy.details,
+          },
+        },
+      ),
     );
     await writeWithAudit<LegacyChain>({ container: 'labs', partition: ['labId', legacyId], owner: resource!, ownerEtag: etag, events });
   }

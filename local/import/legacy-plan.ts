@@ -11,7 +11,9 @@ import { frequencies, type Frequency, type TaskInput } from '../../shared/schema
 import { equipmentStatuses, type EquipmentStatus } from '../../shared/schemas/equipment.js';
 import type { CompanyRole, LabRole } from '../../shared/schemas/common.js';
 import type { Response } from '../../shared/schemas/records.js';
-import { rowsOf, type DumpTable, type SqlValue } from './mysql-dump.js';
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../shared/domain/audit-chain.js';
+import { rowsOf, tableOf, type DumpTable, type SqlValue } from './mysql-dump.js';
 
 /** A row that cannot be imported, where it is in the dump, and why. */
 export interface ImportProblem {
@@ -21,12 +23,23 @@ export interface ImportProblem {
 }
 
 export interface LegacyAuditEvent {
-  legacyId: number;
+  /** The event's own id in the dump, or a hash of its row where it has none: the same on every run. */
+  legacyId: number | string;
   scope: string;
   eventType: string;
   initiatedBy: string;
-  at: string;
+  /** Who that was, by name, where the dump's users know them. */
+  initiatedByName: string;
+  /** The event's time as the dump gives it, and as an instant (null when it has none). */
+  initiatedDate: string | null;
+  at: string | null;
   details: string;
+}
+
+/** How the old system's answers were tied to tasks: by the task's PM_form id, or by its position in the form. */
+export interface ResponseMapping {
+  by: 'form position' | 'PM_form id' | 'none';
+  answers: number;
 }
 
 export interface LegacyPlan {
@@ -37,6 +50,7 @@ export interface LegacyPlan {
   users: UserDocument[];
   records: RecordDocument[];
   auditEvents: LegacyAuditEvent[];
+  responseMapping: ResponseMapping;
   problems: ImportProblem[];
 }
 
@@ -44,6 +58,35 @@ const legacyStatus: Record<string, RecordDocument['status']> = { Complete: 'Comp
 const frequencyFlags: Record<Frequency, string> = { Daily: 'pm_req_daily', Weekly: 'pm_req_weekly', Monthly: 'pm_req_monthly', Quarterly: 'pm_req_quarterly', Annual: 'pm_req_annual' };
 const companyRoles = new Set<string>(['Administrator', 'Global Audit']);
 const labRoles = new Set<string>(['Manager', 'Local Audit', 'Technician']);
+
+/**
+ * The columns the importer reads from each table, in lower case. A table that lacks one is refused:
+ * reading it anyway would import empty values where the old system had data.
+ */
+export const expectedColumns: Record<string, readonly string[]> = {
+  Labs: ['labid', 'labname'],
+  EquipClass: ['equipment_class'],
+  PM_form: ['id', 'model', 'frequency', 'form_order', 'task'],
+  EquipModels: ['model', 'manufacturer', 'equipment_class', 'pm_req_daily', 'pm_req_weekly', 'pm_req_monthly', 'pm_req_quarterly', 'pm_req_annual', 'modelactive'],
+  EquipByLab: ['serial_num', 'model', 'created_date', 'labid', 'equipstatus'],
+  Users: ['username', 'createddate', 'lastlogindate', 'primarylab', 'firstname', 'lastname', 'userstatus'],
+  UsersLabAccess: ['username', 'lab_access', 'access_level'],
+  Records: ['record_num', 'serial_num', 'frequency', 'record_status', 'labid', 'createddate', 'completedate', 'completedby', 'due_date_start', 'due_date_end'],
+  PM_Response: ['record_num', 'id', 'response'],
+  emsAudit: ['eventid', 'scope', 'eventtype', 'initiatedby', 'initiateddate', 'eventdetails'],
+};
+
+function unrecognisedTables(tables: Map<string, DumpTable>): ImportProblem[] {
+  return Object.entries(expectedColumns).flatMap(([name, expected]) => {
+    const table = tableOf(tables, name);
+    if (!table || table.rows.length === 0) return [];
+    const present = new Set(table.columns.map((column) => column.toLowerCase()));
+    const missing = expected.filter((column) => !present.has(column));
+    if (missing.length === 0) return [];
+    const has = table.columns.length > 0 ? `it has ${table.columns.join(', ')}` : 'the dump names none of its columns (no CREATE TABLE and no column list)';
+    return [{ table: table.name, line: table.line, message: `the table has no column ${missing.join(', ')} (${has}), so its rows cannot be read; nothing of it was guessed` }];
+  });
+}
 
 const text = (value: SqlValue | undefined): string => (value === null || value === undefined ? '' : String(value)).trim();
 
@@ -61,9 +104,10 @@ function instant(value: SqlValue | undefined): string | null {
  * cannot be imported becomes a problem naming its table and line, and the caller imports nothing.
  */
 export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditActor, now: Date): LegacyPlan {
-  const problems: ImportProblem[] = [];
+  const problems: ImportProblem[] = unrecognisedTables(tables);
   const problem = (table: string, line: number, message: string) => problems.push({ table, line, message });
   const nowText = now.toISOString();
+  if (problems.length > 0) return { labs: [], classes: [], models: [], equipment: [], users: [], records: [], auditEvents: [], responseMapping: { by: 'none', answers: 0 }, problems };
 
   const labs = rowsOf(tables, 'Labs').flatMap(({ row, line }) => {
     const labId = text(row.labid);
@@ -86,24 +130,27 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
     legacyTasks.set(text(row.model), byFrequency);
     byFrequency.set(frequency, [...(byFrequency.get(frequency) ?? []), { legacyId: Number(row.id), order: Number(row.form_order), text: text(row.task) }]);
   }
-  const taskIdOf = new Map<number, { modelId: string; frequency: Frequency; taskId: string }>();
+  /** Each model's form per frequency: the new task id of every legacy task, by PM_form id and by form position. */
+  const forms = new Map<string, Map<Frequency, { legacyId: number; order: number; taskId: string }[]>>();
   const models = rowsOf(tables, 'EquipModels').flatMap(({ row, line }): ModelDocument[] => {
     const modelId = text(row.model);
     const equipmentClass = classNames.get(classKey(text(row.equipment_class)));
     if (!equipmentClass) return problem('EquipModels', line, `class ${JSON.stringify(row.equipment_class)} of model ${modelId} is not in EquipClass`), [];
     const input: Partial<Record<Frequency, { tasks: TaskInput[] }>> = {};
-    const order: { frequency: Frequency; legacyId: number }[] = [];
+    const ordered = new Map<Frequency, { legacyId: number; order: number; text: string }[]>();
     for (const frequency of frequencies) {
       if (Number(row[frequencyFlags[frequency]]) !== 1) continue;
       const tasks = [...(legacyTasks.get(modelId)?.get(frequency) ?? [])].sort((a, b) => a.order - b.order);
       input[frequency] = { tasks: tasks.map((task) => ({ text: task.text, kind: 'check' })) };
-      order.push(...tasks.map((task) => ({ frequency, legacyId: task.legacyId })));
+      ordered.set(frequency, tasks);
     }
     const planned = planTasks(undefined, input, nowText);
-    for (const frequency of frequencies) {
+    const form = new Map<Frequency, { legacyId: number; order: number; taskId: string }[]>();
+    for (const [frequency, tasks] of ordered) {
       const ids = planned.frequencies[frequency]?.tasks.map((task) => task.taskId) ?? [];
-      order.filter((entry) => entry.frequency === frequency).forEach((entry, index) => taskIdOf.set(entry.legacyId, { modelId, frequency, taskId: ids[index]! }));
+      form.set(frequency, tasks.map((task, index) => ({ legacyId: task.legacyId, order: task.order, taskId: ids[index]! })));
     }
+    forms.set(modelId, form);
     return [
       {
         id: modelKey(modelId),
@@ -194,17 +241,7 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
   });
   const userNames = new Map(users.map((user) => [user.username, `${user.firstName} ${user.lastName}`.trim() || user.username]));
 
-  const responses = new Map<string, { taskId: string; response: Response }[]>();
-  for (const { row, line } of rowsOf(tables, 'PM_Response')) {
-    const task = taskIdOf.get(Number(row.id));
-    if (!task) {
-      problem('PM_Response', line, `task ${JSON.stringify(row.id)} of record ${text(row.record_num)} is not in PM_form`);
-      continue;
-    }
-    const recordNumber = text(row.record_num);
-    responses.set(recordNumber, [...(responses.get(recordNumber) ?? []), { taskId: task.taskId, response: { taskId: task.taskId, done: Number(row.response) === 1 } }]);
-  }
-
+  const responses = mapResponses(tables, recordForms(tables, machines, forms), problem);
   const seenIds = new Set<string>();
   const records = rowsOf(tables, 'Records').flatMap(({ row, line }): RecordDocument[] => {
     const recordNumber = text(row.record_num);
@@ -245,7 +282,7 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
         status: effective,
         late: effective === 'Completed' && completedAt !== null && completedAt > dueEnd,
         tasks: model.frequencies[frequency]?.tasks ?? [],
-        responses: (responses.get(recordNumber) ?? []).map((entry) => entry.response),
+        responses: responses.byRecord.get(recordNumber) ?? [],
         completedBy: effective === 'Completed' && completer ? { username: completer, displayName: userNames.get(completer) ?? completer } : null,
         completedAt: effective === 'Completed' ? completedAt : null,
         // Completed in the old system, which had no electronic signatures.
@@ -260,16 +297,22 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
     ];
   });
 
-  const auditEvents = rowsOf(tables, 'emsAudit').map(({ row }) => ({
-    legacyId: Number(row.eventID),
-    scope: text(row.Scope),
-    eventType: text(row.EventType),
-    initiatedBy: text(row.InitiatedBy),
-    at: instant(row.InitiatedDate) ?? nowText,
-    details: text(row.EventDetails),
-  }));
+  const auditEvents = rowsOf(tables, 'emsAudit').map(({ row }): LegacyAuditEvent => {
+    const initiatedBy = text(row.initiatedby);
+    const id = Number(row.eventid);
+    return {
+      legacyId: text(row.eventid) !== '' && Number.isSafeInteger(id) ? id : `row-sha256:${createHash('sha256').update(canonicalJson(row)).digest('hex')}`,
+      scope: text(row.scope),
+      eventType: text(row.eventtype),
+      initiatedBy,
+      initiatedByName: userNames.get(initiatedBy.toLowerCase()) ?? initiatedBy,
+      initiatedDate: text(row.initiateddate) || null,
+      at: instant(row.initiateddate),
+      details: text(row.eventdetails),
+    };
+  });
 
-  return { labs, classes, models, equipment, users, records, auditEvents, problems };
+  return { labs, classes, models, equipment, users, records, auditEvents, responseMapping: responses.mapping, problems };
 }
 
 /** The counts the old system's fixture states, in its own terms. */
@@ -288,4 +331,74 @@ export function planCounts(plan: LegacyPlan): Record<string, number> {
     responses: plan.records.reduce((sum, record) => sum + record.responses.length, 0),
     auditEvents: plan.auditEvents.length,
   };
+}
+
+interface FormTask {
+  legacyId: number;
+  order: number;
+  taskId: string;
+}
+
+/** The form each record of the dump was filled on: its machine's model, at the record's frequency. */
+function recordForms(
+  tables: Map<string, DumpTable>,
+  machines: Map<string, EquipmentDocument>,
+  forms: Map<string, Map<Frequency, FormTask[]>>,
+): Map<string, { form: FormTask[]; modelId: string; frequency: string } | null> {
+  const byRecord = new Map<string, { form: FormTask[]; modelId: string; frequency: string } | null>();
+  for (const { row } of rowsOf(tables, 'Records')) {
+    const machine = machines.get(serialKey(text(row.serial_num)));
+    const frequency = text(row.frequency) as Frequency;
+    const form = machine ? forms.get(machine.modelId)?.get(frequency) : undefined;
+    // A record that cannot be imported is reported on its own line; its answers are not reported again.
+    byRecord.set(text(row.record_num), form && machine ? { form, modelId: machine.modelId, frequency } : null);
+  }
+  return byRecord;
+}
+
+/**
+ * Ties every answer to its task. The old web UI stores the task's position in the form (its
+ * `form_order`) in `PM_Response.id`; other tools that wrote to the same database stored the task's
+ * `PM_form` id. One dump is read one way throughout: by position when every answer fits its record's
+ * form that way, else by id when every answer fits that way. When neither fits, the answers that do
+ * not fit by position are refused, naming their lines.
+ */
+function mapResponses(
+  tables: Map<string, DumpTable>,
+  forms: Map<string, { form: FormTask[]; modelId: string; frequency: string } | null>,
+  problem: (table: string, line: number, message: string) => void,
+): { byRecord: Map<string, Response[]>; mapping: ResponseMapping } {
+  const answers = rowsOf(tables, 'PM_Response').flatMap(({ row, line }) => {
+    const recordNumber = text(row.record_num);
+    const record = forms.get(recordNumber);
+    if (record === undefined) return problem('PM_Response', line, `the answer belongs to record ${recordNumber}, which is not in Records`), [];
+    if (record === null) return [];
+    return [{ recordNumber, value: Number(row.id), done: Number(row.response) === 1, line, record }];
+  });
+  const byPosition = (answer: (typeof answers)[number]) => answer.record.form.find((task) => task.order === answer.value);
+  const byId = (answer: (typeof answers)[number]) => answer.record.form.find((task) => task.legacyId === answer.value);
+  const reading = answers.every(byPosition) ? byPosition : answers.every(byId) ? byId : undefined;
+  if (!reading) {
+    for (const answer of answers.filter((candidate) => !byPosition(candidate))) {
+      const positions = answer.record.form.map((task) => task.order).join(', ');
+      problem(
+        'PM_Response',
+        answer.line,
+        `the answer for record ${answer.recordNumber} is for task ${JSON.stringify(answer.value)}, but the ${answer.record.modelId} ${answer.record.frequency} form has tasks at positions ${positions || 'none'} only`,
+      );
+    }
+    return { byRecord: new Map(), mapping: { by: 'none', answers: 0 } };
+  }
+  const byRecord = new Map<string, Map<string, Response & { order: number }>>();
+  for (const answer of answers) {
+    const task = reading(answer)!;
+    const given = byRecord.get(answer.recordNumber) ?? new Map<string, Response & { order: number }>();
+    byRecord.set(answer.recordNumber, given);
+    // An answer given twice for one task (a form sent again) keeps the later one, as the old UI showed.
+    given.set(task.taskId, { taskId: task.taskId, done: answer.done, order: task.order });
+  }
+  const inFormOrder = new Map(
+    [...byRecord].map(([recordNumber, given]) => [recordNumber, [...given.values()].sort((a, b) => a.order - b.order).map(({ taskId, done }) => ({ taskId, done }))]),
+  );
+  return { byRecord: inFormOrder, mapping: { by: answers.length === 0 ? 'none' : reading === byPosition ? 'form position' : 'PM_form id', answers: answers.length } };
 }

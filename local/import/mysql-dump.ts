@@ -17,6 +17,8 @@ export interface DumpTable {
   name: string;
   columns: string[];
   rows: DumpRow[];
+  /** Line of the dump where the table is first named, for error messages about the table itself. */
+  line: number;
 }
 
 export class DumpError extends Error {
@@ -185,8 +187,9 @@ function readInsert(reader: Reader, tables: Map<string, DumpTable>): void {
   if (reader.atKeywords('IGNORE')) reader.skipKeywords('IGNORE');
   reader.skipSpace();
   if (reader.atKeywords('INTO')) reader.skipKeywords('INTO');
+  const line = reader.line;
   const name = reader.identifier();
-  const table = tables.get(name) ?? { name, columns: [], rows: [] };
+  const table = tables.get(name) ?? { name, columns: [], rows: [], line };
   tables.set(name, table);
   reader.skipSpace();
   let columns = table.columns;
@@ -236,18 +239,28 @@ export function parseDump(text: string): Map<string, DumpTable> {
       reader.skipKeywords('CREATE TABLE');
       reader.skipSpace();
       if (reader.atKeywords('IF NOT EXISTS')) reader.skipKeywords('IF NOT EXISTS');
+      const line = reader.line;
       const name = reader.identifier();
       const columns = readColumns(reader, name);
       const table = tables.get(name);
-      tables.set(name, { name, columns, rows: table?.rows ?? [] });
+      tables.set(name, { name, columns, rows: table?.rows ?? [], line: table?.line ?? line });
     } else if (reader.atKeywords('INSERT')) readInsert(reader, tables);
     else reader.skipStatement();
   }
 }
 
-/** A table's rows as objects by column name. */
+/** A table by name, in any case: MySQL's table names are case-insensitive on most installations. */
+export function tableOf(tables: Map<string, DumpTable>, name: string): DumpTable | undefined {
+  return [...tables.values()].find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+}
+
+/**
+ * A table's rows as objects keyed by column name in lower case: MySQL's column names are
+ * case-insensitive, and the same schema arrives as `eventID` from one server and `eventid` from another.
+ */
 export function rowsOf(tables: Map<string, DumpTable>, name: string): { row: Record<string, SqlValue>; line: number }[] {
-  const table = [...tables.values()].find((candidate) => candidate.name.toLowerCase() === name.toLowerCase());
+  const table = tableOf(tables, name);
   if (!table) return [];
-  return table.rows.map(({ values, line }) => ({ row: Object.fromEntries(table.columns.map((column, index) => [column, values[index] ?? null])), line }));
+  const columns = table.columns.map((column) => column.toLowerCase());
+  return table.rows.map(({ values, line }) => ({ row: Object.fromEntries(columns.map((column, index) => [column, values[index] ?? null])), line }));
 }
