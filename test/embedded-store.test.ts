@@ -232,3 +232,30 @@ describe('version pin', () => {
     expect(code).not.toContain('[...$');
   });
 });
+
+describe('telling writes from reads', () => {
+  it('reports a write after requests that changed data and never after ones that only read, POST or not', async () => {
+    let reported = 0;
+    store.onWrite(() => (reported += 1));
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+    // What a snapshot sends: a cross-partition read feed, which the SDK prefixes with a query-plan POST.
+    await client.database('behaviour').containers.readAll().fetchAll();
+    await labs.items.readAll().fetchAll();
+    await labs.items.query('SELECT * FROM c WHERE c.n > 10 ORDER BY c.n').fetchAll();
+    await labs.items.query('SELECT * FROM c', { partitionKey: 'LAB01' }).fetchAll();
+    await labs.item('LAB01-1', 'LAB01').read();
+    await labs.items.batch([{ operationType: 'Read', id: 'LAB01-2', partitionKey: 'LAB01' }], 'LAB01');
+    await labs.item('no-such-document', 'LAB01').read();
+    const refused = await labs.items.batch([{ operationType: 'Create', partitionKey: 'LAB01', resourceBody: { id: 'LAB01-3', labId: 'LAB01', n: 3, kind: 'odd' } }], 'LAB01');
+    expect(refused.result?.[0]?.statusCode).toBe(409);
+    await settle();
+    expect(reported).toBe(0);
+
+    await labs.items.create({ id: 'written-once', labId: 'LAB03', n: 999, kind: 'odd' });
+    await settle();
+    expect(reported).toBe(1);
+    await labs.item('written-once', 'LAB03').delete();
+    await settle();
+    expect(reported).toBe(2);
+  });
+});

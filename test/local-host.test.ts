@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useCosmosConnection } from '../shared/data/cosmos.js';
+import { snapshotFileName, takeSnapshot } from '../local/snapshot.js';
+import { cosmosClient, useCosmosConnection } from '../shared/data/cosmos.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
@@ -84,5 +86,23 @@ describe('health', () => {
     } finally {
       useCosmosConnection(product.connection);
     }
+  });
+});
+
+describe('local host: persistence at rest', () => {
+  it('writes the snapshot once after writes settle, and then nothing while nothing changes', async () => {
+    const path = join(product.dataDir, snapshotFileName);
+    const written = async () => {
+      const { ino, mtimeMs } = await stat(path);
+      return `${ino}:${mtimeMs}`;
+    };
+    await product.signedIn('tech1');
+    await product.snapshotNow();
+    const afterWrites = await written();
+    // Reads only, among them the cross-partition reads a snapshot itself makes.
+    await product.client().get('/api/health/ready');
+    await takeSnapshot(await cosmosClient(), process.env.COSMOS_DATABASE ?? 'equipmansys');
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    expect(await written()).toBe(afterWrites);
   });
 });

@@ -54,6 +54,17 @@ interface OperationResult {
   body?: Record<string, unknown>;
 }
 
+let changes = 0;
+
+/**
+ * How many times a document, container or database was stored or removed since the process started.
+ * A request that leaves it unchanged changed nothing, whatever its method: reads sent as POST (queries,
+ * query plans, batches of reads) included.
+ */
+export function storeChangeCount(): number {
+  return changes;
+}
+
 function installedVersion(name: string): string {
   return (require(`${name}/package.json`) as { version: string }).version;
 }
@@ -584,12 +595,14 @@ export function applyEmbeddedStoreCorrections(): () => void {
   helpers.paginate = paginateWholeResultLazily(upstream.paginate);
 
   itemsModule.default.prototype._set = function (this: ItemsInternals, data: Document) {
+    changes += 1;
     const stored = upstream.set.call(this, data);
     if (this._partitions) addToPartition(this, data._rid, this._data.get(data._rid)!);
     return stored;
   };
   itemsModule.default.prototype.delete = function (this: ItemsInternals, idOrRid: string, partition: unknown) {
     const existing = this._data.size > 0 ? findStored(this, idOrRid, partition) : undefined;
+    changes += 1;
     upstream.delete.call(this, idOrRid, partition);
     if (existing && this._partitions) removeFromPartition(this, existing);
   };

@@ -2,11 +2,11 @@ import { createHttpServer } from '@vercel/cosmosdb-server';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CosmosConnection } from '../../shared/data/cosmos.js';
-import { applyEmbeddedStoreCorrections } from './corrections.js';
+import { applyEmbeddedStoreCorrections, storeChangeCount } from './corrections.js';
 
 export interface EmbeddedCosmos {
   connection: CosmosConnection;
-  /** Called after every request that may have changed data (not reads or queries). */
+  /** Called after every request that changed data; never for one that only read, whatever its method. */
   onWrite: (listener: () => void) => void;
   /** Called for every request the SDK sends: how the benchmark counts Cosmos requests. */
   onRequest: (listener: (request: IncomingMessage) => void) => () => void;
@@ -18,15 +18,22 @@ export interface EmbeddedCosmos {
  * behave like Cosmos DB where the product depends on it (see corrections.ts).
  */
 export async function startEmbeddedCosmos(options: { corrected?: boolean } = {}): Promise<EmbeddedCosmos> {
+  // Without the corrections nothing counts the store's writes: that store (the benchmark's baseline) never reports one.
   if (options.corrected !== false) applyEmbeddedStoreCorrections();
   const server = createHttpServer({ keepAlive: true });
   const listeners: (() => void)[] = [];
   const requestListeners: ((request: IncomingMessage) => void)[] = [];
-  server.on('request', (request) => {
+  let changesSeen = storeChangeCount();
+  server.on('request', (request, response) => {
     requestListeners.forEach((listener) => listener(request));
-    const isRead = request.method === 'GET' || request.method === 'HEAD';
-    const isQuery = request.headers['x-ms-documentdb-isquery'] !== undefined;
-    if (!isRead && !isQuery) request.on('end', () => listeners.forEach((listener) => listener()));
+    // Counted on the store's own writes, not guessed from the request: the SDK sends queries, query
+    // plans and batches of reads as POST, and a snapshot's own reads must not schedule the next one.
+    response.on('finish', () => {
+      const changes = storeChangeCount();
+      if (changes === changesSeen) return;
+      changesSeen = changes;
+      listeners.forEach((listener) => listener());
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
