@@ -118,17 +118,21 @@ describe('completing a record', () => {
     expect(done.body.responses[1]).toEqual({ taskId: 'T2', done: true, value: 7.4, note: 'Regulator drifting; service booked', outOfRange: true });
   });
 
-  it('a wrong signature password is a 401 that counts toward lockout', async () => {
+  it('a wrong signature password is a 401 that counts toward lockout, says how many tries are left, and says plainly when it locks', async () => {
     expect((await admin.post('/api/users', newUserBody('signer1', { primaryLabId: 'REC1', requirePasswordChange: false }))).status).toBe(201);
     const signer = await product.signedIn('signer1', 'a first password 123');
     const open = await recordsAt('REC1', 'Missed');
     const url = `/api/labs/REC1/records/${open[0]!.recordNumber}/complete`;
     const wrong = await signer.post(url, { responses: good(), signature: sign('not the password 1') });
     expect(wrong.status).toBe(401);
-    expect(problem(wrong.body).detail).toBe('The password is not correct; nothing was signed.');
+    expect(problem(wrong.body).detail).toBe('The password is not correct; nothing was signed. 2 more wrong passwords in a row lock your account.');
     expect((await readUser('signer1'))?.document.failedLogins).toBe(1);
-    await signer.post(url, { responses: good(), signature: sign('not the password 2') });
-    await signer.post(url, { responses: good(), signature: sign('not the password 3') });
+    const second = await signer.post(url, { responses: good(), signature: sign('not the password 2') });
+    expect(problem(second.body).detail).toBe('The password is not correct; nothing was signed. One more wrong password locks your account.');
+    const third = await signer.post(url, { responses: good(), signature: sign('not the password 3') });
+    expect(third.status).toBe(423);
+    expect(problem(third.body).detail).toContain('your account is now locked and you are signed out. Nothing was signed');
+    expect(problem(third.body).detail).toContain('A manager of your lab or an administrator can unlock the account.');
     expect((await readUser('signer1'))?.document.status).toBe('Locked');
     expect((await admin.get<PmRecord>(`/api/labs/REC1/records/${open[0]!.recordNumber}`)).body.status).toBe('Missed');
   });

@@ -57,11 +57,18 @@ describe('lockout', () => {
     expect((await login('lockme', 'wrong password two')).status).toBe(401);
     expect((await readUser('lockme'))?.document.status).toBe('Active');
     const third = await login('lockme', 'wrong password three');
-    expect(third.status).toBe(401);
+    expect(third.status).toBe(423);
+    expect(third.body.detail).toBe('That was the third wrong password in a row, so the account is now locked. A manager of your lab or an administrator can unlock it.');
     expect((await readUser('lockme'))?.document.status).toBe('Locked');
     const right = await login('lockme', password);
     expect(right.status).toBe(423);
     expect(right.body.detail).toContain('locked');
+    // Locked, the right and a wrong password get the same answer: no oracle for the password.
+    const wrong = await login('lockme', 'wrong password four');
+    const { requestId: _right, ...rightBody } = right.body;
+    const { requestId: _wrong, ...wrongBody } = wrong.body;
+    expect(wrong.status).toBe(right.status);
+    expect(wrongBody).toEqual(rightBody);
     const actions = await actionsOf('lockme');
     expect(actions.filter((action) => action === 'auth.login.failed')).toHaveLength(3);
     expect(actions).toContain('user.locked');
@@ -77,11 +84,43 @@ describe('lockout', () => {
     await addUser('nocookies');
     for (const attempt of [1, 2, 3]) {
       const client = product.client();
-      expect((await client.post('/api/auth/login', { username: 'nocookies', password: `wrong ${attempt} password` })).status).toBe(401);
+      expect((await client.post('/api/auth/login', { username: 'nocookies', password: `wrong ${attempt} password` })).status).toBe(attempt < 3 ? 401 : 423);
       expect(client.cookies.size).toBe(0);
     }
     expect((await readUser('nocookies'))?.document.failedLogins).toBe(3);
     expect((await login('nocookies', 'a long first password 1')).status).toBe(423);
+  });
+
+  it('answers a disabled account the same to the right and a wrong password', async () => {
+    const password = await addUser('disabledone');
+    const admin = await product.signedIn('admin');
+    expect((await admin.patch('/api/users/disabledone', { status: 'Disabled' })).status).toBe(200);
+    const right = await login('disabledone', password);
+    const wrong = await login('disabledone', 'not the password at all');
+    expect(right.status).toBe(403);
+    const { requestId: _right, ...rightBody } = right.body;
+    const { requestId: _wrong, ...wrongBody } = wrong.body;
+    expect([wrong.status, wrongBody]).toEqual([403, rightBody]);
+    expect((await auditTrailOf('disabledone')).filter((entry) => entry.action === 'auth.login.refused').map((entry) => entry.reason)).toEqual([
+      'account is Disabled; the password given was right',
+      'account is Disabled; the password given was wrong',
+    ]);
+  });
+
+  it('locks a name nobody holds exactly as it locks a real account, so locking tells no one which names exist', async () => {
+    await addUser('realname');
+    const answers = async (username: string) => {
+      const bodies = [];
+      for (const attempt of [1, 2, 3, 4]) {
+        const { status, body } = await login(username, `wrong ${attempt} password`);
+        const { requestId: _id, ...rest } = body;
+        bodies.push([status, rest]);
+      }
+      return bodies;
+    };
+    const real = await answers('realname');
+    expect(real.map(([status]) => status)).toEqual([401, 401, 423, 423]);
+    expect(await answers('nobody-by-this-name')).toEqual(real);
   });
 
   it('resets the count after a successful sign-in', async () => {

@@ -1,5 +1,6 @@
 import type { Cookie } from '@azure/functions';
 import { deleteSession, deleteSessionsOf } from '../data/sessions-repository.js';
+import { countAttempt } from '../data/attempt-counters.js';
 import { appendToUnknownAccounts, changeUser, readUser, type UserDocument } from '../data/users-repository.js';
 import { brokenPasswordRules } from '../domain/password-rules.js';
 import { settings } from '../platform/config.js';
@@ -22,6 +23,37 @@ const perAddress = new RateLimiter('password-attempts-per-address', () => settin
 /** Both an unknown name and a wrong password get exactly this answer. */
 const wrongCredentials = () => new HttpProblem(401, 'Sign-in failed', 'The username or password is incorrect.');
 
+const whoUnlocks = 'A manager of your lab or an administrator can unlock it.';
+/** A locked account gets this whatever password was sent: the answer never tells a right password from a wrong one. */
+const lockedAccount = () => locked(`This account is locked after too many wrong passwords. ${whoUnlocks}`);
+const nowLocked = (failures: number) => locked(`That was the ${ordinal(failures)} wrong password in a row, so the account is now locked. ${whoUnlocks}`);
+const disabledAccount = () => forbidden('This account is disabled. Ask an administrator if you need access again.');
+
+function ordinal(count: number): string {
+  const words = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth', 'tenth'];
+  return words[count - 1] ?? `${count}th`;
+}
+
+/**
+ * Names nobody holds are counted too and "lock" at the same threshold, so that locking is no way to
+ * learn which usernames exist. The count lasts 30 days, as no one unlocks a name that is not there.
+ */
+const unknownNameWindowSeconds = 30 * 86_400;
+
+async function countUnknownNameFailure(username: string): Promise<number> {
+  const windowStart = Math.floor(Date.now() / (unknownNameWindowSeconds * 1000)) * unknownNameWindowSeconds * 1000;
+  return countAttempt('unknown-name-failures', username, windowStart, unknownNameWindowSeconds);
+}
+
+/** What a failed password did to its account: counted, and perhaps locked it just now. */
+export interface FailedPassword {
+  user: UserDocument | null;
+  lockedNow: boolean;
+  failures: number;
+  /** Wrong passwords left before the account locks; 0 once it is locked. */
+  attemptsLeft: number;
+}
+
 export async function limitSignInAttempts(username: string, facts: Pick<RequestFacts, 'clientAddress'>): Promise<void> {
   await Promise.all([perAddress.take(facts.clientAddress), perAccount.take(username)]);
 }
@@ -38,13 +70,15 @@ export async function limitSignerAttempts(username: string): Promise<void> {
  * Counts a failed password for the account, locking it at the threshold. Returns the new status.
  * Used by sign-in and by every other place that asks for the password again.
  */
-export async function recordFailedPassword(username: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, context: string): Promise<UserDocument | null> {
+export async function recordFailedPassword(username: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, context: string): Promise<FailedPassword> {
   let lockedAfter: number | null = null;
+  let failures = 0;
   const changed = await changeUser(username, (user) => {
     const failedLogins = user.failedLogins + 1;
     const locks = user.status === 'Active' && failedLogins >= settings().LOCKOUT_THRESHOLD;
     // The change may be tried again after a conflict; the try that was written decides.
     lockedAfter = locks ? failedLogins : null;
+    failures = failedLogins;
     const next: UserDocument = { ...user, failedLogins, status: locks ? 'Locked' : user.status };
     const events = [userEvent('auth.login.failed', user, selfActor(user), facts, { reason: `${context}: wrong password (${failedLogins} in a row)` })];
     if (locks) {
@@ -60,7 +94,8 @@ export async function recordFailedPassword(username: string, facts: Pick<Request
   });
   trackProductEvent('SignInFailed', { username, method: 'password', reason: `${context}: wrong password` }, {});
   if (changed && lockedAfter !== null) trackProductEvent('AccountLocked', { username }, { failedAttempts: lockedAfter });
-  return changed;
+  const stillActive = changed?.status === 'Active';
+  return { user: changed, lockedNow: changed !== null && lockedAfter !== null, failures, attemptsLeft: stillActive ? Math.max(0, settings().LOCKOUT_THRESHOLD - failures) : 0 };
 }
 
 export async function signIn(username: string, password: string, facts: RequestFacts): Promise<{ view: SessionView; cookie: Cookie }> {
@@ -69,26 +104,28 @@ export async function signIn(username: string, password: string, facts: RequestF
   const hash = found?.document.authMethod === 'local' ? found.document.passwordHash : null;
   const correct = hash ? await verifyPassword(password, hash) : await verifyAgainstNothing(password);
   if (!found || !hash) {
-    trackProductEvent('SignInFailed', { username, method: 'password', reason: found ? 'account signs in with Microsoft' : 'no such account' }, {});
-    await appendToUnknownAccounts([
-      userEvent('auth.login.failed', { username, labIds: found?.document.labIds ?? [] }, null, facts, {
-        reason: found ? 'account signs in with Microsoft' : 'no such account',
-      }),
-    ]);
+    const reason = found ? 'account signs in with Microsoft' : 'no such account';
+    trackProductEvent('SignInFailed', { username, method: 'password', reason }, {});
+    await appendToUnknownAccounts([userEvent('auth.login.failed', { username, labIds: found?.document.labIds ?? [] }, null, facts, { reason })]);
+    const failures = await countUnknownNameFailure(username);
+    const threshold = settings().LOCKOUT_THRESHOLD;
+    if (failures === threshold) throw nowLocked(failures);
+    if (failures > threshold) throw lockedAccount();
     throw wrongCredentials();
   }
-  if (!correct) {
-    await recordFailedPassword(username, facts, 'sign-in');
-    throw wrongCredentials();
-  }
+  // An account that is not Active answers the same to the right and to a wrong password: otherwise a
+  // locked account would go on telling an attacker which guess was right. Only the audit trail says.
   if (found.document.status !== 'Active') {
     const status = found.document.status;
+    const reason = `account is ${status}; the password given was ${correct ? 'right' : 'wrong'}`;
     trackProductEvent('SignInFailed', { username, method: 'password', reason: `account is ${status}` }, {});
-    await changeUser(username, (user) => ({ user, events: [userEvent('auth.login.refused', user, selfActor(user), facts, { reason: `account is ${status}` })] }));
-    if (status === 'Locked') {
-      throw locked('This account is locked after too many failed sign-ins. Ask a manager or an administrator to unlock it.');
-    }
-    throw forbidden('This account is disabled. Ask an administrator if you need access again.');
+    await changeUser(username, (user) => ({ user, events: [userEvent('auth.login.refused', user, selfActor(user), facts, { reason })] }));
+    throw status === 'Locked' ? lockedAccount() : disabledAccount();
+  }
+  if (!correct) {
+    const failure = await recordFailedPassword(username, facts, 'sign-in');
+    if (failure.lockedNow) throw nowLocked(failure.failures);
+    throw wrongCredentials();
   }
   const rehashed = needsRehash(hash) ? await hashPassword(password) : null;
   const user = await changeUser(username, (current) => ({
@@ -133,7 +170,8 @@ export async function changeOwnPassword(principal: Principal, currentPassword: s
   }
   await limitSignInAttempts(principal.username, facts);
   if (!(await verifyPassword(currentPassword, principal.user.passwordHash))) {
-    await recordFailedPassword(principal.username, facts, 'password change');
+    const failure = await recordFailedPassword(principal.username, facts, 'password change');
+    if (failure.lockedNow) throw nowLocked(failure.failures);
     throw badRequest('The current password is not correct.', [{ field: 'currentPassword', message: 'is not your current password' }]);
   }
   assertAcceptablePassword(newPassword, principal.username, 'newPassword');

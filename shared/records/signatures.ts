@@ -3,7 +3,7 @@ import { verifyPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
 import { limitSignerAttempts, recordFailedPassword } from '../auth/sign-in.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
-import { badRequest, HttpProblem } from '../platform/problems.js';
+import { badRequest, HttpProblem, locked } from '../platform/problems.js';
 import type { Signature } from '../schemas/records.js';
 
 /**
@@ -24,8 +24,16 @@ export const confirmSigner: ConfirmSigner = async (principal, password, facts, c
   if (!password) throw badRequest('Enter your password to sign.', [{ field: 'signature.password', message: 'is required: enter your password to sign' }]);
   await limitSignerAttempts(principal.username);
   if (!principal.user.passwordHash || !(await verifyPassword(password, principal.user.passwordHash))) {
-    await recordFailedPassword(principal.username, facts, context);
-    throw new HttpProblem(401, 'Signature refused', 'The password is not correct; nothing was signed.');
+    const failure = await recordFailedPassword(principal.username, facts, context);
+    // The signer is signed in, so telling them how close the lock is reveals nothing to a stranger.
+    if (failure.lockedNow || failure.attemptsLeft === 0) {
+      throw locked(
+        'The password is not correct, and that was the last attempt: your account is now locked and you are signed out. Nothing was signed. ' +
+          'A manager of your lab or an administrator can unlock the account.',
+      );
+    }
+    const left = failure.attemptsLeft === 1 ? 'One more wrong password locks your account.' : `${failure.attemptsLeft} more wrong passwords in a row lock your account.`;
+    throw new HttpProblem(401, 'Signature refused', `The password is not correct; nothing was signed. ${left}`);
   }
   return 'password';
 };

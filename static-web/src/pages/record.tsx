@@ -4,7 +4,7 @@ import type { PmRecord, Response } from '../../../shared/schemas/records.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
 import { Link } from '../router.js';
-import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, useKeptDraft } from '../state.js';
+import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, signedOut, useKeptDraft } from '../state.js';
 import { Badge, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, useLoad } from '../ui.js';
 
 interface Answer {
@@ -159,6 +159,18 @@ function SignatureStep(props: { password: string; onPassword: (value: string) =>
   );
 }
 
+/**
+ * The last wrong signature password locks the account and ends the session: what was typed (never the
+ * password) is kept for after the unlock, and the sign-in page says what happened and who can help.
+ */
+function lockedOutWhileSigning(refusal: unknown): boolean {
+  if (!(refusal instanceof ApiError && refusal.status === 423)) return false;
+  saveDrafts();
+  rememberReturn(location.pathname);
+  signedOut(`${refusal.message} What you entered on the form is kept in this browser tab: sign in again once the account is unlocked, and sign it then.`);
+  return true;
+}
+
 function refusalText(error: unknown): string {
   if (error instanceof ApiError && (error.status === 409 || error.status === 412))
     return `${error.message} The record below is as it stands now.`;
@@ -196,6 +208,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
       props.onDone(done.body);
     } catch (refusal) {
       setPassword('');
+      if (lockedOutWhileSigning(refusal)) return;
       if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') {
         setErrors({ 'signature.password': refusal.message });
         signatureReady.value = false;
@@ -325,6 +338,7 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
       props.onDone(done.body);
     } catch (refusal) {
       setPassword('');
+      if (lockedOutWhileSigning(refusal)) return;
       if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') setErrors({ 'signature.password': refusal.message });
       else if (refusal instanceof ApiError && refusal.problem?.errors) {
         setErrors(refusal.fieldErrors);
