@@ -1,3 +1,4 @@
+import { verifyPassword } from '../shared/auth/passwords.js';
 import { readUser } from '../shared/data/users-repository.js';
 import { addLab, labExists } from '../shared/labs/manage-labs.js';
 import type { CreateUser } from '../shared/schemas/users.js';
@@ -5,8 +6,11 @@ import { createLocalUser, systemActor, writeLabAccess } from '../shared/users/ma
 import { seedDemoCatalog } from './demo-catalog.js';
 
 export interface DemoSeedResult {
-  password: string;
+  /** A password the demo users sign in with today, or null when none of the candidates does. */
+  password: string | null;
   usernames: string[];
+  /** Whether this start created the demo users (then `password` is the one they were given). */
+  createdNow: boolean;
 }
 
 const demoLabs = [
@@ -31,16 +35,22 @@ const demoUsers: Omit<CreateUser, 'password'>[] = [
   { username: 'tech2', firstName: 'Theo', lastName: 'Technician', primaryLabId: 'LAB02', role: 'Technician', requirePasswordChange: false },
 ];
 
-/** The demo company of SPEC §8. Adds only what is missing, so it is safe on every start. */
-export async function seedDemoCompany(password: string): Promise<DemoSeedResult> {
+/**
+ * The demo company of SPEC §8. Adds only what is missing, so it is safe on every start. Users are
+ * created with the first candidate password; users made on an earlier start keep theirs, so the
+ * result names the candidate that still signs them in, if any does.
+ */
+export async function seedDemoCompany(candidates: readonly string[]): Promise<DemoSeedResult> {
+  const password = candidates[0]!;
   for (const lab of demoLabs) {
     if (await labExists(lab.labId)) continue;
     await addLab(systemActor, { ...lab, active: true }, null);
   }
-  await Promise.all(
+  const created = await Promise.all(
     demoUsers.map(async (user) => {
-      if (await readUser(user.username)) return;
+      if (await readUser(user.username)) return false;
       await createLocalUser(null, { ...user, password }, null);
+      return true;
     }),
   );
   await seedDemoCatalog();
@@ -48,5 +58,25 @@ export async function seedDemoCompany(password: string): Promise<DemoSeedResult>
   if (manager && !manager.document.labAccess.some((access) => access.labId === 'LAB02')) {
     await writeLabAccess(systemActor, 'manager1', 'LAB02', 'Manager', null);
   }
-  return { password, usernames: demoUsers.map((user) => user.username) };
+  const usernames = demoUsers.map((user) => user.username);
+  if (created.every(Boolean)) return { password, usernames, createdNow: true };
+  return { password: await workingPassword(candidates), usernames, createdNow: false };
+}
+
+async function workingPassword(candidates: readonly string[]): Promise<string | null> {
+  const hash = (await readUser('tech1'))?.document.passwordHash;
+  for (const candidate of hash ? candidates : []) if (await verifyPassword(candidate, hash!)) return candidate;
+  return null;
+}
+
+/** The start banner's line: the password only where it signs the demo users in today. */
+export function demoBanner(demo: DemoSeedResult): string {
+  const users = demo.usernames.join(', ');
+  if (demo.createdNow) return `Demo users (password: ${demo.password}): ${users}`;
+  if (demo.password) return `Demo users (password: ${demo.password}, given when they were created on an earlier start): ${users}`;
+  return (
+    `Demo users: ${users}. Their password is not shown: they were created on an earlier start, and neither DEMO_PASSWORD nor the password ` +
+    'this data folder generated signs them in any more (DEMO_PASSWORD counts only when the demo company is first created). ' +
+    'Use the password they have, or start with a new LOCAL_DATA_DIR for a new demo company.'
+  );
 }

@@ -176,10 +176,12 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
 
   // A store that received the old system's data is the customer's own: no demo company in it.
   const seedAllowed = (embedded || config.SEED_DEMO_DATA === true) && !(await holdsImportedData());
-  const demo = seedAllowed ? await seedDemoCompany(config.DEMO_PASSWORD ?? (await persistentRandomValue(dataDir, 'demo-password', 12))) : null;
+  // DEMO_PASSWORD, where set, is the password of a demo company created now; the generated one is kept in the data folder.
+  const generated = seedAllowed ? await persistentRandomValue(dataDir, 'demo-password', 12) : '';
+  const demo = seedAllowed ? await seedDemoCompany(config.DEMO_PASSWORD ? [config.DEMO_PASSWORD, generated] : [generated]) : null;
   // The generator runs once at start, so today's checklists are there before anyone signs in.
   await runEveryLabNow(new Date(), (line) => log('error', line));
-  if (demo) await seedDemoRecords(demo.password);
+  if (demo?.password) await seedDemoRecords(demo.password);
 
   const logHandler = logHandlerFor(log);
   const queueService = await startLocalQueueService(dataDir);

@@ -1,13 +1,12 @@
 import { ConfigurationError } from '../shared/platform/config.js';
+import { demoBanner } from './demo-seed.js';
 import { startLocalProduct } from './product.js';
 
 async function main(): Promise<void> {
   const product = await startLocalProduct();
   console.log(`EquipManSys is running on ${product.url}`);
   console.log(product.embedded ? `Data: embedded Cosmos store kept in ${product.dataDir}` : 'Data: Cosmos DB at COSMOS_ENDPOINT');
-  if (product.demo) {
-    console.log(`Demo users (password: ${product.demo.password}): ${product.demo.usernames.join(', ')}`);
-  }
+  if (product.demo) console.log(demoBanner(product.demo));
   console.log('Press Ctrl-C to stop.');
   let stopping = false;
   const stop = (signal: string) => {

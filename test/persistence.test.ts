@@ -100,6 +100,30 @@ describe('local data survives restarts', () => {
   });
 });
 
+describe('the demo password on the start banner', () => {
+  const startAndStop = async (demoPassword?: string) => {
+    const { DEMO_PASSWORD: _inherited, ...inherited } = process.env;
+    const started = await spawnProduct({ ...(inherited as Record<string, string>), LOCAL_DATA_DIR: dataDir, ...(demoPassword ? { DEMO_PASSWORD: demoPassword } : {}) });
+    started.process.kill('SIGINT');
+    await started.exited;
+    return started.output();
+  };
+
+  it('is printed only while it signs the demo users in, and a DEMO_PASSWORD set too late is said to be ignored', async () => {
+    expect(await startAndStop(password)).toContain(`Demo users (password: ${password}): admin,`);
+    const later = await startAndStop('Another-Password-Set-Later-2');
+    expect(later).not.toContain('Another-Password-Set-Later-2');
+    expect(later).not.toContain(password);
+    expect(later).toContain('Their password is not shown: they were created on an earlier start, and neither DEMO_PASSWORD nor the password this data folder generated signs them in');
+  });
+
+  it('names the generated password again on later starts, whatever DEMO_PASSWORD says then', async () => {
+    const generated = /Demo users \(password: (\S+)\)/.exec(await startAndStop())?.[1];
+    expect(generated).toBeTruthy();
+    expect(await startAndStop('Set-Only-After-The-First-Start-3')).toContain(`Demo users (password: ${generated}, given when they were created on an earlier start)`);
+  });
+});
+
 describe('atomic snapshot writes', () => {
   it('leaves a complete snapshot whenever the writer is killed mid-write', async () => {
     // Inside the repo, so that the bundle finds node_modules.
