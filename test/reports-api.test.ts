@@ -1,8 +1,9 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PmRecord } from '../shared/schemas/records.js';
 import type { ComplianceReport } from '../shared/schemas/reports.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
 let admin: ApiClient;
@@ -46,11 +47,53 @@ describe('compliance report', () => {
     const raw = Buffer.from(await (await fetch(`${product.url}/api/reports/compliance?labId=LAB01&format=csv`, { headers: { cookie: admin.cookieHeader() } })).arrayBuffer());
     expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(raw, { bom: true, columns: true }) as Record<string, string>[];
-    expect(Object.keys(rows[0]!)).toEqual(['lab_id', 'frequency', 'total', 'completed_on_time', 'completed_late', 'missed', 'missed_justified', 'cancelled', 'open', 'completion_rate']);
-    expect(rows.find((row) => row.frequency === 'Daily')).toMatchObject({ lab_id: 'LAB01', completed_on_time: '3', completed_late: '3', missed_justified: '1' });
+    expect(Object.keys(rows[0]!)).toEqual([
+      'lab_id',
+      'lab_name',
+      'period_from',
+      'period_to',
+      'frequency',
+      'total',
+      'completed_on_time',
+      'completed_late',
+      'missed',
+      'missed_justified',
+      'cancelled',
+      'open',
+      'completion_rate',
+      'completion_rate_percent',
+      'generated_at',
+      'generated_by',
+      'generated_by_username',
+    ]);
+    const daily = rows.find((row) => row.frequency === 'Daily')!;
+    expect(daily).toMatchObject({ lab_id: 'LAB01', lab_name: 'Boston Dental Lab', completed_on_time: '3', completed_late: '3', missed_justified: '1', generated_by: 'Ada Admin', generated_by_username: 'admin' });
+    expect(daily.period_from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Number(daily.completion_rate_percent)).toBeCloseTo(Number(daily.completion_rate) * 100, 1);
     const missed = parse((await admin.get('/api/reports/compliance?labId=LAB01&format=csv&section=missed')).text, { bom: true, columns: true }) as Record<string, string>[];
-    expect(Object.keys(missed[0]!)).toEqual(['lab_id', 'record_number', 'serial_number', 'model_id', 'frequency', 'period_start', 'due_end', 'status', 'justification', 'justified_by']);
-    expect(missed.some((row) => row.justification === 'Printer room closed for a power outage; checks resumed the next day.')).toBe(true);
+    expect(Object.keys(missed[0]!)).toEqual([
+      'lab_id',
+      'lab_name',
+      'record_number',
+      'serial_number',
+      'model_id',
+      'frequency',
+      'period_start',
+      'due_end',
+      'status',
+      'justification',
+      'justified_by',
+      'justified_by_username',
+      'justified_at',
+      'period_from',
+      'period_to',
+      'generated_at',
+      'generated_by',
+      'generated_by_username',
+    ]);
+    const justified = missed.find((row) => row.justification === 'Printer room closed for a power outage; checks resumed the next day.')!;
+    expect(justified).toMatchObject({ justified_by: 'Maria Manager', justified_by_username: 'manager1' });
+    expect(Date.parse(justified.justified_at!)).not.toBeNaN();
   });
 
   it('refuses a range that ends before it starts, and a lab that does not exist', async () => {
@@ -68,7 +111,45 @@ describe('compliance report', () => {
     const signed = records.find((row) => row.record_number === recordNumber)!;
     expect(signed).toMatchObject({ serial_number: serialNumber, lab_id: 'LAB01', status: 'Completed', signed_by: 'Tara Technician', signature_meaning: 'Performed by' });
     expect(signed.responses).toContain('T1 ');
+    expect(signed).toMatchObject({ signed_by_username: 'tech1', completed_by_username: 'tech1' });
     const events = parse((await admin.get(`/api/labs/LAB01/equipment/${serialNumber}/history?format=csv&section=events`)).text, { bom: true, columns: true }) as Record<string, string>[];
     expect(events[0]).toMatchObject({ serial_number: serialNumber, kind: 'registered', lab_id: 'LAB01', to_status: 'In Service', by: 'EquipManSys' });
+  });
+
+  it('keeps what was signed beside every amendment in the history CSV, one row per answer and amendment', async () => {
+    const completed = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Completed&pageSize=200');
+    const record = completed.body.items.find((candidate) => candidate.amendments.length === 0)!;
+    const task = record.tasks[0]!;
+    expect(record.responses.find((response) => response.taskId === task.taskId)).toMatchObject({ done: true });
+    const manager = await product.signedIn('manager1');
+    const amended = await manager.post<PmRecord>(`/api/labs/LAB01/records/${record.recordNumber}/amendments`, {
+      responses: [{ taskId: task.taskId, done: true, note: 'Cleaned after the shift, not before it' }],
+      reason: 'The shift log says when it was done',
+      signature: { password: demoPassword },
+    });
+    expect(amended.status, amended.text).toBe(200);
+
+    const answers = parse((await admin.get(`/api/labs/LAB01/equipment/${record.serialNumber}/history?format=csv&section=responses`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    const story = answers.filter((row) => row.record_number === record.recordNumber && row.task_id === task.taskId);
+    expect(story.map((row) => row.entry)).toEqual(['signed', 'amendment']);
+    expect(story[0]).toMatchObject({ task: task.text, done: 'true', note: '', by: 'Tara Technician', by_username: 'tech1', meaning: 'Performed by', amendment_number: '' });
+    expect(story[1]).toMatchObject({
+      amendment_number: '1',
+      done_before: 'true',
+      note_before: '',
+      done: 'true',
+      note: 'Cleaned after the shift, not before it',
+      by: 'Maria Manager',
+      by_username: 'manager1',
+      meaning: 'Amended by',
+      reason: 'The shift log says when it was done',
+    });
+    expect(story.every((row) => row.current_done === 'true' && row.current_note === 'Cleaned after the shift, not before it')).toBe(true);
+    const records = parse((await admin.get(`/api/labs/LAB01/equipment/${record.serialNumber}/history?format=csv`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    const row = records.find((candidate) => candidate.record_number === record.recordNumber)!;
+    expect(row.signed_responses).toContain(`${task.taskId} ${task.text}: done`);
+    expect(row.responses).toContain(`${task.taskId} ${task.text}: done — Cleaned after the shift, not before it`);
+    expect(row.amendments).toContain('#1 by Maria Manager (manager1)');
+    expect(row.amendments).toContain(`[${task.taskId} done → done — Cleaned after the shift, not before it]`);
   });
 });

@@ -1,4 +1,4 @@
-import type { Principal } from '../auth/principal.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 import { listLabs } from '../data/labs-repository.js';
 import { recordsForReport, type ReportedRecord } from '../data/records-repository.js';
 import { labsWhere } from '../domain/permissions.js';
@@ -77,6 +77,8 @@ export function missedAndOverdue(labId: string, records: readonly ReportedRecord
       status: record.status === 'Missed' ? 'Missed' : 'Overdue',
       justification: record.justification?.reason ?? null,
       justifiedBy: record.justification?.by.displayName ?? null,
+      justifiedByUsername: record.justification?.by.username ?? null,
+      justifiedAt: record.justification?.at ?? null,
     }));
 }
 
@@ -100,7 +102,8 @@ function dateRange(query: ComplianceQuery, now: Date): { from: string; to: strin
 export async function complianceReport(principal: Principal, query: ComplianceQuery, now = new Date()): Promise<ComplianceReport> {
   const { from, to } = dateRange(query, now);
   const readable = labsWhere(principal, 'audit', 'read');
-  const known = (await listLabs()).map((lab) => lab.labId);
+  const allLabs = await listLabs();
+  const known = allLabs.map((lab) => lab.labId);
   if (query.labId && !known.includes(query.labId)) throw notFound(`There is no lab ${query.labId}.`);
   const labs = query.labId ? [query.labId] : known.filter((labId) => readable === 'all' || readable.includes(labId));
   const perLab = await Promise.all(labs.map(async (labId) => ({ labId, records: await recordsForReport(labId, from, to) })));
@@ -108,25 +111,104 @@ export async function complianceReport(principal: Principal, query: ComplianceQu
     from,
     to,
     generatedAt: now.toISOString(),
+    generatedBy: actorOf(principal),
     labs,
+    labNames: Object.fromEntries(allLabs.filter((lab) => labs.includes(lab.labId)).map((lab) => [lab.labId, lab.name])),
     summary: perLab.flatMap(({ labId, records }) => summarize(labId, records)),
     missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, now)),
     trend: perLab.flatMap(({ labId, records }) => weeklyTrend(labId, records)),
   };
 }
 
-export const summaryColumns = ['lab_id', 'frequency', 'total', 'completed_on_time', 'completed_late', 'missed', 'missed_justified', 'cancelled', 'open', 'completion_rate'] as const;
-export const missedColumns = ['lab_id', 'record_number', 'serial_number', 'model_id', 'frequency', 'period_start', 'due_end', 'status', 'justification', 'justified_by'] as const;
+/**
+ * Every row names its lab, the period and who generated the file when, so a CSV read on its own (or
+ * appended to others in Power BI) still says what it is. `completion_rate` is a fraction from 0 to 1;
+ * `completion_rate_percent` is the same as a percentage, as the app shows it.
+ */
+export const summaryColumns = [
+  'lab_id',
+  'lab_name',
+  'period_from',
+  'period_to',
+  'frequency',
+  'total',
+  'completed_on_time',
+  'completed_late',
+  'missed',
+  'missed_justified',
+  'cancelled',
+  'open',
+  'completion_rate',
+  'completion_rate_percent',
+  'generated_at',
+  'generated_by',
+  'generated_by_username',
+] as const;
+export const missedColumns = [
+  'lab_id',
+  'lab_name',
+  'record_number',
+  'serial_number',
+  'model_id',
+  'frequency',
+  'period_start',
+  'due_end',
+  'status',
+  'justification',
+  'justified_by',
+  'justified_by_username',
+  'justified_at',
+  'period_from',
+  'period_to',
+  'generated_at',
+  'generated_by',
+  'generated_by_username',
+] as const;
 
 export function reportCsv(report: ComplianceReport, section: 'summary' | 'missed'): string {
+  const nameOf = (labId: string) => report.labNames[labId] ?? labId;
+  const footer = [report.generatedAt, report.generatedBy.displayName, report.generatedBy.username];
   if (section === 'missed') {
     return toCsv(
       missedColumns,
-      report.missed.map((row) => [row.labId, row.recordNumber, row.serialNumber, row.modelId, row.frequency, row.periodStart, row.dueEnd, row.status, row.justification, row.justifiedBy]),
+      report.missed.map((row) => [
+        row.labId,
+        nameOf(row.labId),
+        row.recordNumber,
+        row.serialNumber,
+        row.modelId,
+        row.frequency,
+        row.periodStart,
+        row.dueEnd,
+        row.status,
+        row.justification,
+        row.justifiedBy,
+        row.justifiedByUsername,
+        row.justifiedAt,
+        report.from,
+        report.to,
+        ...footer,
+      ]),
     );
   }
   return toCsv(
     summaryColumns,
-    report.summary.map((row) => [row.labId, row.frequency, row.total, row.completedOnTime, row.completedLate, row.missed, row.missedJustified, row.cancelled, row.open, row.completionRate]),
+    report.summary.map((row) => [
+      row.labId,
+      nameOf(row.labId),
+      report.from,
+      report.to,
+      row.frequency,
+      row.total,
+      row.completedOnTime,
+      row.completedLate,
+      row.missed,
+      row.missedJustified,
+      row.cancelled,
+      row.open,
+      row.completionRate,
+      row.completionRate === null ? null : Math.round(row.completionRate * 1000) / 10,
+      ...footer,
+    ]),
   );
 }

@@ -1,6 +1,6 @@
 import type { Equipment, EquipmentEvent } from '../schemas/equipment.js';
 import type { PmRecord, Response } from '../schemas/records.js';
-import { toCsv } from './csv.js';
+import { toCsv, type Cell } from './csv.js';
 
 export const historyEventColumns = ['serial_number', 'at', 'lab_id', 'kind', 'from_status', 'to_status', 'from_model_id', 'to_model_id', 'from_lab_id', 'to_lab_id', 'by'] as const;
 export const historyRecordColumns = [
@@ -14,27 +14,100 @@ export const historyRecordColumns = [
   'status',
   'late',
   'responses',
+  'signed_responses',
   'out_of_range_count',
   'signed_by',
+  'signed_by_username',
   'signature_meaning',
   'signed_at',
+  'completed_by',
+  'completed_by_username',
+  'completed_at',
   'amendments',
   'justification',
   'cancel_reason',
 ] as const;
 
-function responseText(record: PmRecord, response: Response): string {
+/**
+ * One row per answer as signed and one per amendment of it, so an auditor can filter a task's whole
+ * story: what was signed, each correction's before and after with its signer, and what stands now.
+ */
+export const historyResponseColumns = [
+  'serial_number',
+  'record_number',
+  'lab_id',
+  'frequency',
+  'period_start',
+  'task_id',
+  'task',
+  'unit',
+  'entry',
+  'amendment_number',
+  'value_before',
+  'done_before',
+  'note_before',
+  'value',
+  'done',
+  'note',
+  'out_of_range',
+  'by',
+  'by_username',
+  'meaning',
+  'at',
+  'reason',
+  'current_value',
+  'current_done',
+  'current_note',
+] as const;
+
+/** Completed before this product, in the old system: a completer but no electronic signature. */
+export const importedCompletion = 'completed in the old system, without an electronic signature';
+
+function answerText(record: PmRecord, response: Response): string {
   const task = record.tasks.find((candidate) => candidate.taskId === response.taskId);
   const value = response.value !== undefined ? `${response.value}${task?.unit ? ` ${task.unit}` : ''}${response.outOfRange ? ' (out of range)' : ''}` : response.done ? 'done' : 'not done';
-  return `${response.taskId} ${task?.text ?? ''}: ${value}${response.note ? ` — ${response.note}` : ''}`;
+  return `${value}${response.note ? ` — ${response.note}` : ''}`;
+}
+
+function responseText(record: PmRecord, response: Response): string {
+  const task = record.tasks.find((candidate) => candidate.taskId === response.taskId);
+  return `${response.taskId} ${task?.text ?? ''}: ${answerText(record, response)}`;
+}
+
+function amendmentText(record: PmRecord, amendment: PmRecord['amendments'][number]): string {
+  const changes = amendment.changes.map((change) => `${change.taskId} ${answerText(record, change.before)} → ${answerText(record, change.after)}`).join(', ');
+  return `#${amendment.number} by ${amendment.signature.displayName} (${amendment.signature.username}) at ${amendment.signature.signedAt}: ${amendment.reason} [${changes}]`;
+}
+
+function responseRows(serial: string, record: PmRecord): Cell[][] {
+  const signer = record.signature ?? (record.completedBy ? { ...record.completedBy, meaning: importedCompletion, signedAt: record.completedAt } : null);
+  return record.tasks.flatMap((task) => {
+    const signed = record.responses.find((response) => response.taskId === task.taskId);
+    const current = record.currentResponses.find((response) => response.taskId === task.taskId);
+    if (!signed && !current) return [];
+    const head = [serial, record.recordNumber, record.labId, record.frequency, record.periodStart, task.taskId, task.text, task.unit];
+    const tail = [current?.value, current?.done, current?.note];
+    const rows: Cell[][] = [];
+    if (signed) rows.push([...head, 'signed', null, null, null, null, signed.value, signed.done, signed.note, signed.outOfRange ?? false, signer?.displayName, signer?.username, signer?.meaning, signer?.signedAt, null, ...tail]);
+    for (const amendment of record.amendments) {
+      for (const change of amendment.changes.filter((candidate) => candidate.taskId === task.taskId)) {
+        const { before, after } = change;
+        const by = amendment.signature;
+        rows.push([...head, 'amendment', amendment.number, before.value, before.done, before.note, after.value, after.done, after.note, after.outOfRange ?? false, by.displayName, by.username, by.meaning, by.signedAt, amendment.reason, ...tail]);
+      }
+    }
+    return rows;
+  });
 }
 
 /**
  * The equipment history (ISO/IEC 17025 §6.4.13) as CSV: `events` lists the machine's life, `records`
- * every PM record with its responses as they stand, signature and amendments.
+ * every PM record with its answers as signed and as they stand, signature and amendments, and
+ * `responses` every answer with its amendments, one row each.
  */
-export function equipmentHistoryCsv(history: { equipment: Equipment; events: EquipmentEvent[]; records: PmRecord[] }, section: 'events' | 'records'): string {
+export function equipmentHistoryCsv(history: { equipment: Equipment; events: EquipmentEvent[]; records: PmRecord[] }, section: 'events' | 'records' | 'responses'): string {
   const serial = history.equipment.serialNumber;
+  if (section === 'responses') return toCsv(historyResponseColumns, history.records.flatMap((record) => responseRows(serial, record)));
   if (section === 'events') {
     return toCsv(
       historyEventColumns,
@@ -54,11 +127,16 @@ export function equipmentHistoryCsv(history: { equipment: Equipment; events: Equ
       record.status,
       record.late,
       record.currentResponses.map((response) => responseText(record, response)).join('; '),
+      record.responses.map((response) => responseText(record, response)).join('; '),
       record.outOfRangeCount,
       record.signature?.displayName,
-      record.signature?.meaning,
+      record.signature?.username,
+      record.signature?.meaning ?? (record.completedBy && !record.signature ? importedCompletion : null),
       record.signature?.signedAt,
-      record.amendments.map((amendment) => `#${amendment.number} by ${amendment.signature.displayName} at ${amendment.signature.signedAt}: ${amendment.reason}`).join('; '),
+      record.completedBy?.displayName,
+      record.completedBy?.username,
+      record.completedAt,
+      record.amendments.map((amendment) => amendmentText(record, amendment)).join('; '),
       record.justification ? `${record.justification.reason} (${record.justification.by.displayName})` : null,
       record.cancelReason,
     ]),

@@ -56,7 +56,7 @@ export const equipmentHistorySchema = z.object({ equipment: equipmentSchema, eve
 export const equipmentHistoryQuerySchema = z
   .object({
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
-    section: z.enum(['records', 'events'], { message: 'must be records or events' }).optional(),
+    section: z.enum(['records', 'responses', 'events'], { message: 'must be records, responses or events' }).optional(),
   })
   .strict();
 

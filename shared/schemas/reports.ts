@@ -45,6 +45,8 @@ export const missedRowSchema = z.object({
   status: z.enum(['Missed', 'Overdue']),
   justification: z.string().nullable(),
   justifiedBy: z.string().nullable(),
+  justifiedByUsername: z.string().nullable(),
+  justifiedAt: z.string().nullable(),
 });
 export type MissedRow = z.infer<typeof missedRowSchema>;
 
@@ -63,7 +65,11 @@ export const complianceReportSchema = z.object({
   from: z.string(),
   to: z.string(),
   generatedAt: z.string(),
+  /** Who asked for the report: printed and exported with it. */
+  generatedBy: z.object({ username: z.string(), displayName: z.string() }),
   labs: z.array(z.string()),
+  /** Each reported lab's name, by lab id. */
+  labNames: z.record(z.string(), z.string()),
   summary: z.array(complianceRowSchema),
   missed: z.array(missedRowSchema),
   trend: z.array(trendPointSchema),
