@@ -106,11 +106,11 @@ http({
   methods: ['POST'],
   route: 'labs/{labId}/records/{recordNumber}/justification',
   access: 'signed-in',
-  summary: "A manager's justification of a missed record",
+  summary: "A manager's signed justification of a missed record (password again, meaning Justified by)",
   tags: ['records'],
   params: recordParamsSchema,
   body: justifyRecordSchema,
   response: recordSchema,
   authorize: (input) => assertMayCorrectRecords(principalOf(input), input.params.labId),
-  handler: async ({ params, body, ...facts }) => ({ body: await justifyMissedRecord(principalOf(facts), params.labId, params.recordNumber, body.reason, facts) }),
+  handler: async ({ params, body, ...facts }) => ({ body: await justifyMissedRecord(principalOf(facts), params.labId, params.recordNumber, body, facts) }),
 });

@@ -35,8 +35,9 @@ export async function seedDemoRecords(password: string): Promise<void> {
   const technician = await demoPrincipal('tech1');
   const manager = await demoPrincipal('manager1');
   if (!technician?.user.passwordHash || !manager || !(await verifyPassword(password, technician.user.passwordHash))) return;
-  // The demo password was checked once above; each signature below is tech1's.
+  // The demo password was checked once above; each signature below is tech1's or manager1's.
   const signedByTechnician = async () => 'password' as const;
+  const signedByManager = async () => 'password' as const;
   const daily = (await listRecords({ labId: 'LAB01', frequency: 'Daily', pageSize: 200 })).items;
   const open = daily.filter((record) => record.status === 'Open').slice(0, 3);
   const missed = daily.filter((record) => record.status === 'Missed');
@@ -46,6 +47,7 @@ export async function seedDemoRecords(password: string): Promise<void> {
   }
   const unexplained = missed[3];
   if (unexplained) {
-    await justifyMissedRecord(manager, 'LAB01', unexplained.recordNumber, 'Printer room closed for a power outage; checks resumed the next day.', seedFacts);
+    const reason = 'Printer room closed for a power outage; checks resumed the next day.';
+    await justifyMissedRecord(manager, 'LAB01', unexplained.recordNumber, { reason, signature: { meaning: 'Justified by' } }, seedFacts, signedByManager);
   }
 }

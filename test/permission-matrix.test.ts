@@ -215,7 +215,7 @@ const rows: Row[] = [
       endpoint: 'recordsJustify',
       scope,
       prepare: () => prepareMissedRecord(scope),
-      request: (c) => c.post(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}/justification`, { reason: `Matrix reason ${++labCounter}` }),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}/justification`, { reason: `Matrix reason ${++labCounter}`, signature: { password: demoPassword } }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {

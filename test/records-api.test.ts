@@ -157,7 +157,7 @@ describe('completing a record', () => {
     const read = await tech.get<PmRecord>(`/api/labs/REC1/records/${record!.recordNumber}`);
     const etag = read.headers.get('etag')!;
     expect(etag).toBeTruthy();
-    await manager.post(`/api/labs/REC1/records/${record!.recordNumber}/justification`, { reason: 'Changed meanwhile' });
+    await manager.post(`/api/labs/REC1/records/${record!.recordNumber}/justification`, { reason: 'Changed meanwhile', signature: { password: demoPassword } });
     const stale = await tech.post(`/api/labs/REC1/records/${record!.recordNumber}/complete`, { responses: good(), signature: sign() }, { headers: { 'if-match': etag } });
     expect(stale.status).toBe(412);
   });
@@ -217,14 +217,24 @@ describe('corrections', () => {
     }
   });
 
-  it('lets a manager justify a missed record, and only a missed one', async () => {
+  it('lets a manager justify a missed record, and only a missed one, with a "Justified by" signature', async () => {
     const [missed] = await recordsAt('REC2', 'Missed');
-    const justified = await manager.post<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: 'Machine room flooded' });
+    const unsigned = await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: 'Machine room flooded', signature: {} });
+    expect(unsigned.status).toBe(400);
+    const wrong = await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: 'Machine room flooded', signature: { password: 'not the password 9' } });
+    expect(wrong.status).toBe(401);
+    expect((await admin.get<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}`)).body.justification).toBeNull();
+    const justified = await manager.post<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: 'Machine room flooded', signature: { password: demoPassword } });
     expect(justified.status).toBe(200);
-    expect(justified.body.justification).toMatchObject({ reason: 'Machine room flooded', by: { username: 'manager1' } });
+    expect(justified.body.justification).toMatchObject({
+      reason: 'Machine room flooded',
+      by: { username: 'manager1' },
+      signature: { username: 'manager1', displayName: 'Maria Manager', meaning: 'Justified by', method: 'password' },
+    });
+    expect((await admin.get<{ firstBroken: unknown }>('/api/audit/verify?labId=REC2')).body.firstBroken).toBeNull();
     const [completed] = await recordsAt('REC2', 'Completed');
-    expect((await manager.post(`/api/labs/REC2/records/${completed!.recordNumber}/justification`, { reason: 'x' })).status).toBe(409);
-    expect((await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: '' })).status).toBe(400);
+    expect((await manager.post(`/api/labs/REC2/records/${completed!.recordNumber}/justification`, { reason: 'x', signature: { password: demoPassword } })).status).toBe(409);
+    expect((await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: '', signature: { password: demoPassword } })).status).toBe(400);
   });
 });
 

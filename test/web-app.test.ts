@@ -206,10 +206,15 @@ describe('a manager at a desk', () => {
     const unexplained = missed.items.find((each) => each.justification === null)!;
     await visit(page, `/records/LAB01/${unexplained.recordNumber}`);
     await page.getByLabel('Why was it missed?').fill('Machine was being calibrated by the vendor');
-    await page.getByRole('button', { name: 'Save justification' }).click();
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign the justification' }).click();
     await page.getByText('Justification saved.').waitFor();
     const { body: justified } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${unexplained.recordNumber}`);
-    expect(justified.justification).toMatchObject({ reason: 'Machine was being calibrated by the vendor', by: { username: 'manager1' } });
+    expect(justified.justification).toMatchObject({
+      reason: 'Machine was being calibrated by the vendor',
+      by: { username: 'manager1' },
+      signature: { username: 'manager1', meaning: 'Justified by', method: 'password' },
+    });
   });
 });
 

@@ -163,6 +163,11 @@ function recordProblem(record: RecordDocument, expected: string | undefined): st
       return `the signature of amendment ${amendment.number} does not match the record as amended`;
     }
   }
+  const justification = record.justification;
+  if (justification?.signature) {
+    const signed = signedContentHash(record, currentResponses(record), justification.signature, { justification: justification.reason });
+    if (signed !== justification.signature.contentHash) return 'the signature of the justification does not match the record as justified';
+  }
   return null;
 }
 

@@ -43,7 +43,8 @@ export interface RecordDocument {
   missedAt: string | null;
   cancelledAt: string | null;
   cancelReason: string | null;
-  justification: { reason: string; by: Actor; at: string } | null;
+  /** Signed since justifications became signed changes; older ones carry no signature. */
+  justification: { reason: string; by: Actor; at: string; signature?: Signature } | null;
   createdAt: string;
 }
 

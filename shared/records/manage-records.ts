@@ -11,7 +11,7 @@ import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
-import { type AmendRecord, type CompleteRecord, type DashboardQuery, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
+import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
@@ -265,21 +265,33 @@ export async function amendRecord(principal: Principal, labId: string, recordNum
   return recordView(written);
 }
 
-export async function justifyMissedRecord(principal: Principal, labId: string, recordNumber: string, reason: string, facts: Facts): Promise<PmRecord> {
+/** A justification changes the record, so it is signed like any other change (meaning "Justified by"). */
+export async function justifyMissedRecord(
+  principal: Principal,
+  labId: string,
+  recordNumber: string,
+  input: JustifyRecord,
+  facts: Facts,
+  confirm: ConfirmSigner = confirmSigner,
+): Promise<PmRecord> {
   const found = await findRecordForChange(labId, recordNumber);
   const mustBeMissed = (record: RecordDocument) => {
     if (record.status !== 'Missed') throw conflict(`${record.recordNumber} is ${record.status}; only missed records take a justification.`);
   };
   mustBeMissed(found.record.document);
+  const method = await confirm(principal, input.signature.password, facts, 'signature on justification');
   const written = await writeRecordChange(
     labId,
     found,
     (record) => {
-      const justification = { reason, by: actorOf(principal), at: new Date().toISOString() };
+      const at = new Date().toISOString();
+      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: at, method };
+      const signature = { ...unsigned, contentHash: signedContentHash(record, currentResponses(record), unsigned, { justification: input.reason }) };
+      const justification = { reason: input.reason, by: actorOf(principal), at, signature };
       const next: RecordDocument = { ...record, justification };
       return {
         next,
-        event: recordEvent('record.justified', next, principal, facts, { reason, before: { justification: record.justification }, after: { justification } }),
+        event: recordEvent('record.justified', next, principal, facts, { reason: input.reason, before: { justification: record.justification }, after: { justification } }),
       };
     },
     mustBeMissed,

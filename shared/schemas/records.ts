@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { frequencySchema, taskSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
-import { recordStatuses, completionMeanings, amendmentMeaning } from './vocabulary.js';
+import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning } from './vocabulary.js';
 
-export { recordStatuses, completionMeanings, amendmentMeaning } from './vocabulary.js';
+export { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning } from './vocabulary.js';
 
 export const recordStatusSchema = z.enum(recordStatuses, { message: 'must be Open, Completed, Missed or Cancelled' });
 export type RecordStatus = z.infer<typeof recordStatusSchema>;
@@ -65,7 +65,8 @@ export const recordSchema = z.object({
   missedAt: z.string().nullable(),
   cancelledAt: z.string().nullable(),
   cancelReason: z.string().nullable(),
-  justification: z.object({ reason: z.string(), by: actorSchema, at: z.string() }).nullable(),
+  /** A manager's signed word on a missed record; older justifications carry no signature. */
+  justification: z.object({ reason: z.string(), by: actorSchema, at: z.string(), signature: signatureSchema.optional() }).nullable(),
   /** Completion is still possible until then (late), for Open and Missed records. */
   completableUntil: z.string().nullable(),
   createdAt: z.string(),
@@ -111,8 +112,14 @@ export const amendRecordSchema = z
 export type AmendRecord = z.infer<typeof amendRecordSchema>;
 
 export const justifyRecordSchema = z
-  .object({ reason: z.string().trim().min(1, { message: 'is required: say why the PM was missed' }).max(1000) })
+  .object({
+    reason: z.string().trim().min(1, { message: 'is required: say why the PM was missed' }).max(1000),
+    signature: z
+      .object({ password: passwordSchema.optional(), meaning: z.literal(justificationMeaning, { message: `must be ${justificationMeaning}` }).default(justificationMeaning) })
+      .strict(),
+  })
   .strict();
+export type JustifyRecord = z.infer<typeof justifyRecordSchema>;
 
 export const recordParamsSchema = z.object({ labId: labIdSchema, recordNumber: recordNumberSchema });
 export const recordListParamsSchema = z.object({ labId: labIdSchema });

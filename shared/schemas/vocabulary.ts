@@ -12,4 +12,5 @@ export const recordStatuses = ['Open', 'Completed', 'Missed', 'Cancelled'] as co
 /** What a completion signature means (21 CFR Part 11 §11.50); amendments always mean "Amended by". */
 export const completionMeanings = ['Performed by', 'Verified by'] as const;
 export const amendmentMeaning = 'Amended by';
+export const justificationMeaning = 'Justified by';
 export const userStatuses = ['Active', 'Locked', 'Disabled'] as const;

@@ -373,26 +373,47 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
 }
 
 function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => void }) {
+  const draftKey = `justify:${props.record.labId}:${props.record.recordNumber}`;
   const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
+  useKeptDraft(draftKey, { reason }, (kept) => setReason(kept.reason));
   async function submit(event: Event) {
     event.preventDefault();
     setFailure(null);
+    setErrors({});
     try {
-      const done = await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/justification`, { reason });
+      const signature = session.value!.user.authMethod === 'local' ? { password } : {};
+      const done = await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/justification`, { reason, signature });
+      forgetDraft(draftKey);
+      signatureReady.value = false;
       props.onDone(done.body);
     } catch (refusal) {
-      setFailure(refusal);
+      setPassword('');
+      if (lockedOutWhileSigning(refusal)) return;
+      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') setErrors({ 'signature.password': refusal.message });
+      else if (refusal instanceof ApiError && refusal.problem?.errors) {
+        setErrors(refusal.fieldErrors);
+        setFailure(refusal.message);
+      } else setFailure(refusal);
     }
   }
   return (
     <form class="justify" onSubmit={submit} noValidate>
       <h2>Justify the missed PM</h2>
       <label for="justify-reason">Why was it missed?</label>
-      <textarea id="justify-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} />
+      <textarea id="justify-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} aria-describedby={errors.reason ? 'justify-reason-error' : undefined} />
+      {errors.reason && (
+        <p class="field-error" id="justify-reason-error">
+          {errors.reason}
+        </p>
+      )}
+      <p class="hint">The justification is signed: meaning "Justified by", with your name and the time.</p>
+      <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
       <ErrorMessage error={failure} />
       <button type="submit" class="secondary">
-        Save justification
+        Sign the justification
       </button>
     </form>
   );
@@ -450,7 +471,8 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
           <>
             <dt>Justification</dt>
             <dd>
-              {record.justification.reason} ({record.justification.by.displayName}, {formatDateTime(record.justification.at)})
+              {record.justification.reason} ({record.justification.signature ? `${record.justification.signature.meaning} ` : ''}
+              {record.justification.by.displayName}, {formatDateTime(record.justification.at)})
             </dd>
           </>
         )}
