@@ -8,6 +8,7 @@ import {
   completeRecord,
   findLabRecord,
   justifyMissedRecord,
+  verifyRecord,
   labDashboard,
   listLabRecords,
   recordView,
@@ -18,6 +19,7 @@ import {
   completeRecordSchema,
   dashboardQuerySchema,
   justifyRecordSchema,
+  verifyRecordSchema,
   listRecordsQuerySchema,
   recordListParamsSchema,
   recordParamsSchema,
@@ -98,6 +100,22 @@ http({
   authorize: (input) => assertMayCorrectRecords(principalOf(input), input.params.labId),
   handler: async ({ params, body, ...facts }) => ({
     body: await amendRecord(principalOf(facts), params.labId, params.recordNumber, body, facts, facts.request.headers.get('if-match')),
+  }),
+});
+
+http({
+  name: 'recordsVerify',
+  methods: ['POST'],
+  route: 'labs/{labId}/records/{recordNumber}/verification',
+  access: 'signed-in',
+  summary: 'The second signature, meaning "Verified by", on a completed record whose model asks for one; by anyone who may complete records of the lab except who performed it',
+  tags: ['records'],
+  params: recordParamsSchema,
+  body: verifyRecordSchema,
+  response: recordSchema,
+  authorize: (input) => assertMayCompleteRecords(principalOf(input), input.params.labId),
+  handler: async ({ params, body, ...facts }) => ({
+    body: await verifyRecord(principalOf(facts), params.labId, params.recordNumber, body, facts, facts.request.headers.get('if-match')),
   }),
 });
 

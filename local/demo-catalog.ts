@@ -53,7 +53,8 @@ const demoModels: (CreateModel & { code: string })[] = [
     active: true,
     frequencies: {
       Weekly: { tasks: [check('Inspect the firing plate and tray')] },
-      Monthly: { tasks: [reading('Temperature calibration deviation', '°C', -5, 5)] },
+      // A firing temperature off by degrees spoils a whole batch: a second person verifies this one.
+      Monthly: { tasks: [reading('Temperature calibration deviation', '°C', -5, 5)], needsVerification: true },
       Quarterly: { tasks: [check('Check the thermocouple and heating elements')] },
       Annual: { tasks: [check('Full calibration by a service engineer')] },
     },

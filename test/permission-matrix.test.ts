@@ -212,6 +212,15 @@ const rows: Row[] = [
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
+      endpoint: 'recordsVerify',
+      scope,
+      prepare: () => prepareCompletedRecord(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}/verification`, { signature: { password: demoPassword } }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+      // The demo's records need no second signature: past the permission check, that is the answer.
+      allowStatus: 409,
+    },
+    {
       endpoint: 'recordsJustify',
       scope,
       prepare: () => prepareMissedRecord(scope),

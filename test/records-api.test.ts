@@ -307,3 +307,46 @@ describe('records follow their machine', () => {
     expect(history.body.records.every((record) => record.serialNumber === serial)).toBe(true);
   });
 });
+
+describe('verification, the second signature', () => {
+  it('is signed "Verified by" by a second person on a model that asks for it, and only then counts as done', async () => {
+    const labId = 'VER1';
+    const since = new Date(Date.now() - 2 * dayMs);
+    expect((await admin.post('/api/labs', { labId, name: 'Verified lab', timeZone: 'UTC' })).status).toBe(201);
+    await addModel(
+      systemActor,
+      { modelId: 'Verified oven', manufacturer: 'Acme', equipmentClass: 'Mill', active: true, frequencies: { Daily: { tasks: [{ text: 'Check the door seal', kind: 'check' }], needsVerification: true } } },
+      null,
+      since,
+    );
+    await registerEquipment(systemActor, labId, { serialNumber: 'VER1-M1', modelId: 'Verified oven', status: 'In Service' }, null, since);
+    await generateLab(labId, new Date(), 'test');
+    for (const username of ['manager1', 'tech1']) expect((await admin.put(`/api/users/${username}/labs/${labId}`, { role: username === 'tech1' ? 'Technician' : 'Manager' })).status).toBe(200);
+    const [open] = await recordsAt(labId, 'Open');
+    expect(open).toMatchObject({ needsVerification: true, verification: null });
+    const url = `/api/labs/${labId}/records/${open!.recordNumber}`;
+
+    expect((await tech.post(`${url}/verification`, { signature: { password: demoPassword } })).status).toBe(409);
+    const verifiedBy = await tech.post(`${url}/complete`, { responses: [{ taskId: 'T1', done: true }], signature: { password: demoPassword, meaning: 'Verified by' } });
+    expect(verifiedBy.status).toBe(400);
+    expect(problem(verifiedBy.body).errors?.[0]?.message).toContain('a second person signs "Verified by" afterwards');
+    const done = await tech.post<PmRecord>(`${url}/complete`, { responses: [{ taskId: 'T1', done: true }], signature: { password: demoPassword } });
+    expect(done.status, done.text).toBe(200);
+    expect(done.body.signature?.meaning).toBe('Performed by');
+    const summary = async () => (await admin.get<{ summary: { awaitingVerification: number; completedOnTime: number }[] }>(`/api/reports/compliance?labId=${labId}`)).body.summary[0]!;
+    expect(await summary()).toMatchObject({ awaitingVerification: 1, completedOnTime: 0 });
+
+    const self = await tech.post(`${url}/verification`, { signature: { password: demoPassword } });
+    expect(self.status).toBe(409);
+    expect(problem(self.body).detail).toBe(`You performed ${open!.recordNumber}; its verification needs a second person.`);
+    expect((await manager.post(`${url}/verification`, { signature: { password: 'not the password 7' } })).status).toBe(401);
+    const verified = await manager.post<PmRecord>(`${url}/verification`, { signature: { password: demoPassword } });
+    expect(verified.status, verified.text).toBe(200);
+    expect(verified.body.verification).toMatchObject({ username: 'manager1', displayName: 'Maria Manager', meaning: 'Verified by', method: 'password' });
+    expect(verified.body.signature).toEqual(done.body.signature);
+    expect((await manager.post(`${url}/verification`, { signature: { password: demoPassword } })).status).toBe(409);
+    expect(await summary()).toMatchObject({ awaitingVerification: 0, completedOnTime: 1 });
+    expect((await recordChain(labId)).filter((entry) => entry.action === 'record.verified')).toHaveLength(1);
+    expect((await admin.get<{ firstBroken: unknown }>(`/api/audit/verify?labId=${labId}`)).body.firstBroken).toBeNull();
+  });
+});

@@ -56,6 +56,7 @@ describe('compliance report', () => {
       'total',
       'completed_on_time',
       'completed_late',
+      'awaiting_verification',
       'missed',
       'missed_justified',
       'cancelled',

@@ -195,6 +195,12 @@ describe('a manager at a desk', () => {
     await page.getByRole('button', { name: 'Sign amendment' }).click();
     await page.getByText('Amendment signed.').waitFor();
     expect(await page.locator('.amendments').textContent()).toContain('Amended by Maria Manager');
+    // What was signed stays beside the correction, on the task itself (21 CFR Part 11 §11.10(e)).
+    const amendedTask = page.locator('li.task', { hasText: reading.text });
+    expect(await amendedTask.locator('.signed-value').textContent()).toBe(`Signed: ${original}${reading.unit ? ` ${reading.unit}` : ''}`);
+    expect(await amendedTask.locator('.task-amendment').textContent()).toContain(`Amendment 1: ${original}${reading.unit ? ` ${reading.unit}` : ''} → ${corrected}`);
+    expect(await amendedTask.locator('.task-amendment').textContent()).toContain('Transcribed from the wrong gauge · Amended by Maria Manager');
+    await screenshot(page, 'record-amended-desktop');
     const { body: amended } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${record.recordNumber}`);
     expect(amended.amendments).toHaveLength(1);
     expect(amended.amendments[0]!.reason).toBe('Transcribed from the wrong gauge');
@@ -206,7 +212,8 @@ describe('a manager at a desk', () => {
     const unexplained = missed.items.find((each) => each.justification === null)!;
     await visit(page, `/records/LAB01/${unexplained.recordNumber}`);
     await page.getByLabel('Why was it missed?').fill('Machine was being calibrated by the vendor');
-    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    // A missed record may also still be completable late: each form has its own password field.
+    await page.locator('form.justify').getByLabel('Your password, to sign').fill(demoPassword);
     await page.getByRole('button', { name: 'Sign the justification' }).click();
     await page.getByText('Justification saved.').waitFor();
     const { body: justified } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${unexplained.recordNumber}`);
@@ -332,6 +339,38 @@ describe('signing out', () => {
     await page.getByText('You are signed out.').waitFor();
     const me = await context.request.get('/api/auth/me');
     expect(me.status()).toBe(401);
+  });
+});
+
+describe('verification, the second signature', () => {
+  it('shows a record awaiting verification, and a second person signs it "Verified by" on a phone', async () => {
+    const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Monthly&pageSize=1000');
+    const chosen = open.items.find((each) => each.needsVerification)!;
+    expect(chosen).toBeDefined();
+    const tech = await product.signedIn('tech1');
+    const responses = chosen.tasks.map((task) => (task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) }));
+    expect((await tech.post(`/api/labs/LAB01/records/${chosen.recordNumber}/complete`, { responses, signature: { password: demoPassword } })).status).toBe(200);
+
+    const own = await session(phone);
+    await signIn(own.page, 'tech1', demoPassword);
+    await visit(own.page, `/records/LAB01/${chosen.recordNumber}`);
+    await own.page.getByText('Awaiting verification').waitFor();
+    expect(await own.page.getByRole('button', { name: 'Sign as verified' }).count()).toBe(0);
+
+    const { page } = await session(phone);
+    await signIn(page, 'manager1', demoPassword);
+    await visit(page, `/records/LAB01/${chosen.recordNumber}`);
+    await page.getByText('Awaiting verification').waitFor();
+    await screenshot(page, 'record-awaiting-verification-phone');
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign as verified' }).click();
+    await page.getByText('Verified and signed.').waitFor();
+    expect(await page.locator('.signature-line').allTextContents()).toEqual([
+      expect.stringContaining('Performed by Tara Technician (tech1)'),
+      expect.stringContaining('Verified by Maria Manager (manager1)'),
+    ]);
+    const { body: verified } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${chosen.recordNumber}`);
+    expect(verified.verification).toMatchObject({ username: 'manager1', meaning: 'Verified by' });
   });
 });
 

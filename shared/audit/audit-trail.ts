@@ -8,7 +8,7 @@ import { firstBrokenLink, type AuditEntry } from '../domain/audit-chain.js';
 import { labsWhere } from '../domain/permissions.js';
 import { contentHash } from '../domain/record-hash.js';
 import { badRequest, forbidden } from '../platform/problems.js';
-import { signedContentHash } from '../records/manage-records.js';
+import { signedContentHash, verificationHash } from '../records/manage-records.js';
 import { currentResponses } from '../records/record-rules.js';
 
 const sources = Object.keys(chainContainers) as ChainContainer[];
@@ -162,6 +162,9 @@ function recordProblem(record: RecordDocument, expected: string | undefined): st
     if (signedContentHash(record, amended, amendment.signature, { amendment: amendment.number, reason: amendment.reason }) !== amendment.signature.contentHash) {
       return `the signature of amendment ${amendment.number} does not match the record as amended`;
     }
+  }
+  if (record.verification && verificationHash(record, record.verification) !== record.verification.contentHash) {
+    return 'the verification signature does not match the record as verified';
   }
   const justification = record.justification;
   if (justification?.signature) {

@@ -45,6 +45,9 @@ export interface RecordDocument {
   cancelReason: string | null;
   /** Signed since justifications became signed changes; older ones carry no signature. */
   justification: { reason: string; by: Actor; at: string; signature?: Signature } | null;
+  /** Copied from the model at generation: a second person signs "Verified by" after completion. */
+  needsVerification?: boolean;
+  verification?: Signature | null;
   createdAt: string;
 }
 
@@ -243,7 +246,7 @@ export async function listDashboard(labId: string, missedSince: string, pageSize
 /** What a compliance report reads of each record of a lab in a period range: a projection, one partition. */
 export type ReportedRecord = Pick<
   RecordDocument,
-  'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late' | 'justification'
+  'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late' | 'justification' | 'needsVerification' | 'verification'
 >;
 
 export async function recordsForReport(labId: string, from: string, to: string): Promise<ReportedRecord[]> {
@@ -251,7 +254,7 @@ export async function recordsForReport(labId: string, from: string, to: string):
     .query<ReportedRecord>(
       {
         query:
-          "SELECT c.recordNumber, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late, c.justification FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.periodStart >= @from AND c.periodStart <= @to",
+          "SELECT c.recordNumber, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late, c.justification, c.needsVerification, c.verification FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.periodStart >= @from AND c.periodStart <= @to",
         parameters: [
           { name: '@labId', value: labId },
           { name: '@from', value: from },

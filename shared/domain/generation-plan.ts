@@ -113,6 +113,7 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
           status: missed ? 'Missed' : 'Open',
           late: false,
           tasks: plan.tasks,
+          ...(plan.needsVerification ? { needsVerification: true, verification: null } : {}),
           responses: [],
           completedBy: null,
           completedAt: null,

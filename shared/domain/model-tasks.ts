@@ -4,11 +4,13 @@ import type { FieldError } from '../platform/problems.js';
 export interface FrequencyPlan {
   tasks: Task[];
   requiredSince: string;
+  /** A second person signs "Verified by" after completion (absent: no). */
+  needsVerification?: boolean;
 }
 
 export type FrequencyPlans = Partial<Record<Frequency, FrequencyPlan>>;
 
-export type FrequenciesInput = Partial<Record<Frequency, { tasks: TaskInput[] }>>;
+export type FrequenciesInput = Partial<Record<Frequency, { tasks: TaskInput[]; needsVerification?: boolean | undefined }>>;
 
 export interface PlannedTasks {
   frequencies: FrequencyPlans;
@@ -60,7 +62,7 @@ export function planTasks(current: PlannedTasks | undefined, input: FrequenciesI
       used.add(task.taskId);
       return storedTask(task.taskId, task);
     });
-    planned[frequency] = { tasks: stored, requiredSince: current?.frequencies[frequency]?.requiredSince ?? now };
+    planned[frequency] = { tasks: stored, requiredSince: current?.frequencies[frequency]?.requiredSince ?? now, ...(input[frequency]?.needsVerification ? { needsVerification: true } : {}) };
   }
   if (errors.length > 0) throw new TaskPlanError(errors);
   return { frequencies: planned, nextTaskNumber };

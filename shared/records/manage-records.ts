@@ -11,7 +11,7 @@ import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
-import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
+import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
@@ -36,6 +36,8 @@ export function recordView(document: RecordDocument): PmRecord {
     completedBy: document.completedBy,
     completedAt: document.completedAt,
     signature: document.signature,
+    needsVerification: document.needsVerification === true,
+    verification: document.verification ?? null,
     amendments: document.amendments,
     missedAt: document.missedAt,
     cancelledAt: document.cancelledAt,
@@ -123,6 +125,15 @@ export function signedContentHash(record: RecordDocument, responses: Response[],
   const { recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks } = record;
   const { contentHash: _signedHash, ...signer } = signature;
   return contentHash({ recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks, responses, ...signer, ...extra });
+}
+
+/**
+ * What the verifier signed: the record as it stood then, with the amendments made before it (later
+ * amendments do not change what was verified).
+ */
+export function verificationHash(record: RecordDocument, signature: Omit<Signature, 'contentHash'> & { contentHash?: string }): string {
+  const amendments = record.amendments.filter((amendment) => amendment.signature.signedAt <= signature.signedAt);
+  return signedContentHash(record, currentResponses({ responses: record.responses, amendments }), signature, { verification: true, amendments: amendments.length });
 }
 
 /**
@@ -261,6 +272,38 @@ export async function amendRecord(principal: Principal, labId: string, recordNum
       return { next, event: recordEvent('record.amended', next, principal, facts, { reason: input.reason, after: { amendment } }) };
     },
     mustBeCompleted,
+  );
+  return recordView(written);
+}
+
+/**
+ * The second signature (21 CFR Part 11 §11.50 meaning "Verified by"): by someone other than who
+ * performed it, on the record as it stands, amendments included. Until then the record is completed
+ * but does not count as done for compliance.
+ */
+export async function verifyRecord(principal: Principal, labId: string, recordNumber: string, input: VerifyRecord, facts: Facts, ifMatch: string | null): Promise<PmRecord> {
+  const verifiable = (record: RecordDocument) => {
+    if (!record.needsVerification) throw conflict(`${record.recordNumber} needs no verification: its model does not ask for a second signature at ${record.frequency}.`);
+    if (record.status !== 'Completed') throw conflict(`${record.recordNumber} is ${record.status}; only a completed record is verified.`);
+    if (record.verification) throw conflict(`${record.recordNumber} was already verified by ${record.verification.displayName}.`);
+    if (record.completedBy?.username === principal.username) {
+      throw conflict(`You performed ${record.recordNumber}; its verification needs a second person.`);
+    }
+  };
+  const found = await findRecordForChange(labId, recordNumber);
+  verifiable(found.record.document);
+  assertEtag(found.record, ifMatch);
+  const method = await confirmSigner(principal, input.signature.password, facts, 'signature on verification');
+  const written = await writeRecordChange(
+    labId,
+    found,
+    (record) => {
+      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+      const verification = { ...unsigned, contentHash: verificationHash(record, unsigned) };
+      const next: RecordDocument = { ...record, verification };
+      return { next, event: recordEvent('record.verified', next, principal, facts, { after: { verification } }) };
+    },
+    verifiable,
   );
   return recordView(written);
 }

@@ -25,9 +25,20 @@ describe('compliance figures', () => {
   it('count on time, late, missed, justified, cancelled and open per frequency, with the rate over what was due', () => {
     expect(summarize('BER01', records)).toEqual([
       // Due: 2 completed + 2 missed; rate 2 / 4.
-      { labId: 'BER01', frequency: 'Daily', total: 6, completedOnTime: 1, completedLate: 1, missed: 2, missedJustified: 1, cancelled: 1, open: 1, completionRate: 0.5 },
-      { labId: 'BER01', frequency: 'Monthly', total: 2, completedOnTime: 1, completedLate: 0, missed: 0, missedJustified: 0, cancelled: 0, open: 1, completionRate: 1 },
+      { labId: 'BER01', frequency: 'Daily', total: 6, completedOnTime: 1, completedLate: 1, awaitingVerification: 0, missed: 2, missedJustified: 1, cancelled: 1, open: 1, completionRate: 0.5 },
+      { labId: 'BER01', frequency: 'Monthly', total: 2, completedOnTime: 1, completedLate: 0, awaitingVerification: 0, missed: 0, missedJustified: 0, cancelled: 0, open: 1, completionRate: 1 },
     ]);
+  });
+
+  it('counts a record that needs a second signature as done only once it is verified', () => {
+    const verification = { username: 'manager1', displayName: 'Maria Manager', meaning: 'Verified by', signedAt: '2026-11-02T10:00:00Z', method: 'password' as const, contentHash: 'h' };
+    const weekly = [
+      record(10, '2026-10-26', 'Weekly', 'Completed', { needsVerification: true, verification: null }),
+      record(11, '2026-11-02', 'Weekly', 'Completed', { needsVerification: true, verification }),
+      record(12, '2026-11-09', 'Weekly', 'Completed'),
+    ];
+    expect(summarize('BER01', weekly)[0]).toMatchObject({ completedOnTime: 2, awaitingVerification: 1, completionRate: 0.6667 });
+    expect(weeklyTrend('BER01', weekly).map((point) => point.completionRate)).toEqual([0, 1, 1]);
   });
 
   it('leaves the rate empty while nothing was due', () => {

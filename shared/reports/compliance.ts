@@ -8,6 +8,11 @@ import { formatDay, parseDay, periodStartOf } from '../domain/periods.js';
 import type { ComplianceQuery, ComplianceReport, ComplianceRow, MissedRow, TrendPoint } from '../schemas/reports.js';
 import { toCsv } from './csv.js';
 
+/** A record that needs a second signature counts as done only once it has it. */
+function done(record: ReportedRecord): boolean {
+  return record.status === 'Completed' && (!record.needsVerification || Boolean(record.verification));
+}
+
 /**
  * The figures of one lab per frequency, from its records: completed on time or late, missed (and how
  * many of those a manager justified), cancelled, still open, and the completion rate over what was due.
@@ -17,8 +22,9 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
     const ofFrequency = records.filter((record) => record.frequency === frequency);
     if (ofFrequency.length === 0) return [];
     const count = (test: (record: ReportedRecord) => boolean) => ofFrequency.filter(test).length;
-    const completedOnTime = count((record) => record.status === 'Completed' && !record.late);
-    const completedLate = count((record) => record.status === 'Completed' && record.late);
+    const completedOnTime = count((record) => done(record) && !record.late);
+    const completedLate = count((record) => done(record) && record.late);
+    const awaitingVerification = count((record) => record.status === 'Completed' && !done(record));
     const missed = count((record) => record.status === 'Missed');
     const completed = completedOnTime + completedLate;
     return [
@@ -28,11 +34,12 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
         total: ofFrequency.length,
         completedOnTime,
         completedLate,
+        awaitingVerification,
         missed,
         missedJustified: count((record) => record.status === 'Missed' && record.justification !== null),
         cancelled: count((record) => record.status === 'Cancelled'),
         open: count((record) => record.status === 'Open'),
-        completionRate: completed + missed === 0 ? null : Math.round((completed / (completed + missed)) * 10_000) / 10_000,
+        completionRate: completed + awaitingVerification + missed === 0 ? null : Math.round((completed / (completed + awaitingVerification + missed)) * 10_000) / 10_000,
       },
     ];
   });
@@ -43,21 +50,23 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
  * time per lab and frequency; weeks with nothing due have no rate.
  */
 export function weeklyTrend(labId: string, records: readonly ReportedRecord[]): TrendPoint[] {
-  const buckets = new Map<string, { frequency: ReportedRecord['frequency']; weekStart: string; completed: number; missed: number }>();
+  const buckets = new Map<string, { frequency: ReportedRecord['frequency']; weekStart: string; completed: number; missed: number; awaiting: number }>();
   for (const record of records) {
     const weekStart = formatDay(periodStartOf('Weekly', parseDay(record.periodStart)));
     const key = `${record.frequency}|${weekStart}`;
-    const bucket = buckets.get(key) ?? { frequency: record.frequency, weekStart, completed: 0, missed: 0 };
-    if (record.status === 'Completed') bucket.completed += 1;
+    const bucket = buckets.get(key) ?? { frequency: record.frequency, weekStart, completed: 0, missed: 0, awaiting: 0 };
+    if (done(record)) bucket.completed += 1;
     if (record.status === 'Missed') bucket.missed += 1;
+    // Awaiting its second signature, a record is due and not yet done.
+    if (record.status === 'Completed' && !done(record)) bucket.awaiting += 1;
     buckets.set(key, bucket);
   }
   return [...buckets.values()]
     .sort((a, b) => frequencies.indexOf(a.frequency) - frequencies.indexOf(b.frequency) || a.weekStart.localeCompare(b.weekStart))
-    .map((bucket) => ({
+    .map(({ awaiting, ...bucket }) => ({
       labId,
       ...bucket,
-      completionRate: bucket.completed + bucket.missed === 0 ? null : Math.round((bucket.completed / (bucket.completed + bucket.missed)) * 10_000) / 10_000,
+      completionRate: bucket.completed + awaiting + bucket.missed === 0 ? null : Math.round((bucket.completed / (bucket.completed + awaiting + bucket.missed)) * 10_000) / 10_000,
     }));
 }
 
@@ -134,6 +143,7 @@ export const summaryColumns = [
   'total',
   'completed_on_time',
   'completed_late',
+  'awaiting_verification',
   'missed',
   'missed_justified',
   'cancelled',
@@ -202,6 +212,7 @@ export function reportCsv(report: ComplianceReport, section: 'summary' | 'missed
       row.total,
       row.completedOnTime,
       row.completedLate,
+      row.awaitingVerification,
       row.missed,
       row.missedJustified,
       row.cancelled,

@@ -66,13 +66,18 @@ export const taskInputSchema = z
 export type TaskInput = z.infer<typeof taskInputSchema>;
 
 const frequencyTasksInputSchema = z
-  .object({ tasks: z.array(taskInputSchema).max(100, { message: 'may hold at most 100 tasks' }) })
+  .object({
+    tasks: z.array(taskInputSchema).max(100, { message: 'may hold at most 100 tasks' }),
+    /** A second person signs "Verified by" after completion; only then does the record count as done. */
+    needsVerification: z.boolean({ message: 'must be true or false' }).optional(),
+  })
   .strict();
 
 export const frequencyPlanSchema = z.object({
   tasks: z.array(taskSchema),
   /** When this frequency last became required: backfill never reaches before it. */
   requiredSince: z.string(),
+  needsVerification: z.boolean().optional(),
 });
 
 const frequenciesInputSchema = z

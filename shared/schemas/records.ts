@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { frequencySchema, taskSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
-import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning } from './vocabulary.js';
+import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
 
-export { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning } from './vocabulary.js';
+export { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
 
 export const recordStatusSchema = z.enum(recordStatuses, { message: 'must be Open, Completed, Missed or Cancelled' });
 export type RecordStatus = z.infer<typeof recordStatusSchema>;
@@ -61,6 +61,9 @@ export const recordSchema = z.object({
   completedBy: actorSchema.nullable(),
   completedAt: z.string().nullable(),
   signature: signatureSchema.nullable(),
+  /** Whether a second person must sign "Verified by" after completion, and their signature once they have. */
+  needsVerification: z.boolean(),
+  verification: signatureSchema.nullable(),
   amendments: z.array(amendmentSchema),
   missedAt: z.string().nullable(),
   cancelledAt: z.string().nullable(),
@@ -93,7 +96,7 @@ export const completeRecordSchema = z
     signature: z
       .object({
         password: passwordSchema.optional(),
-        meaning: z.enum(completionMeanings, { message: `must be one of: ${completionMeanings.join(', ')}` }),
+        meaning: z.enum(completionMeanings, { message: `must be ${completionMeanings.join(' or ')}: a second person signs "${verificationMeaning}" afterwards, where the model asks for it` }).default(completionMeanings[0]),
       })
       .strict(),
   })
@@ -120,6 +123,15 @@ export const justifyRecordSchema = z
   })
   .strict();
 export type JustifyRecord = z.infer<typeof justifyRecordSchema>;
+
+export const verifyRecordSchema = z
+  .object({
+    signature: z
+      .object({ password: passwordSchema.optional(), meaning: z.literal(verificationMeaning, { message: `must be ${verificationMeaning}` }).default(verificationMeaning) })
+      .strict(),
+  })
+  .strict();
+export type VerifyRecord = z.infer<typeof verifyRecordSchema>;
 
 export const recordParamsSchema = z.object({ labId: labIdSchema, recordNumber: recordNumberSchema });
 export const recordListParamsSchema = z.object({ labId: labIdSchema });

@@ -24,11 +24,13 @@ export const complianceRowSchema = z.object({
   total: z.number().int(),
   completedOnTime: z.number().int(),
   completedLate: z.number().int(),
+  /** Completed and signed, but still waiting for the second signature its model asks for: not yet done. */
+  awaitingVerification: z.number().int(),
   missed: z.number().int(),
   missedJustified: z.number().int(),
   cancelled: z.number().int(),
   open: z.number().int(),
-  /** Completed ÷ (completed + missed); null while nothing was due. */
+  /** Completed (and verified where needed) ÷ (that + awaiting verification + missed); null while nothing was due. */
   completionRate: z.number().nullable(),
 });
 export type ComplianceRow = z.infer<typeof complianceRowSchema>;

@@ -10,7 +10,9 @@ export const roles = [...companyRoles, ...labRoles] as const;
 export const equipmentStatuses = ['In Service', 'Out of Service', 'Repair onsite', 'Repair offsite', 'Retired onsite', 'Retired offsite'] as const;
 export const recordStatuses = ['Open', 'Completed', 'Missed', 'Cancelled'] as const;
 /** What a completion signature means (21 CFR Part 11 §11.50); amendments always mean "Amended by". */
-export const completionMeanings = ['Performed by', 'Verified by'] as const;
+/** Completion is signed by who performed the PM; a second person verifies it where the model asks for that. */
+export const completionMeanings = ['Performed by'] as const;
+export const verificationMeaning = 'Verified by';
 export const amendmentMeaning = 'Amended by';
 export const justificationMeaning = 'Justified by';
 export const userStatuses = ['Active', 'Locked', 'Disabled'] as const;

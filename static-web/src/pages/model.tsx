@@ -35,8 +35,15 @@ function numberOrText(text: string): number | string | undefined {
   return Number.isFinite(value) ? value : text;
 }
 
+/** Frequencies whose checklists a second person verifies ("Verified by") after completion. */
+type Verified = Record<Frequency, boolean>;
+
+function verifiedOf(model: Model | null): Verified {
+  return Object.fromEntries(frequencies.map((frequency) => [frequency, model?.frequencies[frequency]?.needsVerification === true])) as Verified;
+}
+
 /** The body the API takes; a frequency without tasks is left out, which means it needs no PM. */
-function frequenciesBody(plan: Plan) {
+function frequenciesBody(plan: Plan, verified: Verified) {
   return Object.fromEntries(
     frequencies
       .filter((frequency) => plan[frequency].length > 0)
@@ -51,6 +58,7 @@ function frequenciesBody(plan: Plan) {
             ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
             ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
           })),
+          ...(verified[frequency] ? { needsVerification: true } : {}),
         },
       ]),
   );
@@ -98,6 +106,7 @@ function ReadOnlyTasks(props: { model: Model }) {
         .map((frequency) => (
           <section key={frequency} aria-labelledby={`tasks-${frequency}`}>
             <h2 id={`tasks-${frequency}`}>{frequency}</h2>
+            {props.model.frequencies[frequency]!.needsVerification && <p class="hint">A second person verifies each checklist (signs "Verified by").</p>}
             <ol class="tasks read-only">
               {props.model.frequencies[frequency]!.tasks.map((task) => (
                 <li key={task.taskId} class="task">
@@ -124,6 +133,7 @@ export function ModelPage(props: { modelId: string | null }) {
   const [equipmentClass, setEquipmentClass] = useState('');
   const [active, setActive] = useState(true);
   const [plan, setPlan] = useState<Plan>(planOf(null));
+  const [verified, setVerified] = useState<Verified>(verifiedOf(null));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -134,6 +144,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setEquipmentClass(next?.equipmentClass ?? '');
     setActive(next?.active ?? true);
     setPlan(planOf(next));
+    setVerified(verifiedOf(next));
   }
   useEffect(() => show(loaded.data ?? null), [loaded.data]);
   useEffect(() => {
@@ -170,7 +181,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setErrors({});
     setFailure(null);
     setNotice(null);
-    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan) };
+    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan, verified) };
     try {
       if (model) {
         const { body: saved } = await api.put<Model>(`/api/models/${encodeURIComponent(model.modelId)}`, { ...body, version: model.version });
@@ -231,6 +242,13 @@ export function ModelPage(props: { modelId: string | null }) {
             <button type="button" class="secondary" onClick={() => updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '' }])}>
               Add {frequency.toLowerCase()} task
             </button>
+            {plan[frequency].length > 0 && (
+              <CheckboxField
+                label={`A second person verifies each ${frequency.toLowerCase()} checklist (signs "Verified by"); until then it does not count as done`}
+                checked={verified[frequency]}
+                onChecked={(checked) => setVerified({ ...verified, [frequency]: checked })}
+              />
+            )}
           </fieldset>
         ))}
         <ErrorMessage error={failure} />

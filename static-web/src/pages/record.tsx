@@ -188,7 +188,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   const [busy, setBusy] = useState(false);
   useKeptDraft(draftKey, { answers, meaning }, (kept) => {
     setAnswers(kept.answers);
-    setMeaning(kept.meaning);
+    if ((completionMeanings as readonly string[]).includes(kept.meaning)) setMeaning(kept.meaning);
   });
 
   async function submit(event: Event) {
@@ -231,13 +231,10 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
       <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, sent)} />
       <fieldset class="signature">
         <legend>Signature</legend>
-        <div class="meanings" role="radiogroup" aria-label="Meaning of the signature">
-          {completionMeanings.map((option) => (
-            <label key={option} class="choice">
-              <input type="radio" name="meaning" value={option} checked={meaning === option} onChange={() => setMeaning(option)} /> {option}
-            </label>
-          ))}
-        </div>
+        <p class="meaning">
+          Meaning: <strong>{meaning}</strong>
+          {record.needsVerification && ' · a second person verifies it afterwards'}
+        </p>
         {errors['signature.meaning'] && <p class="field-error">{errors['signature.meaning']}</p>}
         <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
       </fieldset>
@@ -249,23 +246,45 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   );
 }
 
+function answerText(task: PmRecord['tasks'][number], response: PmRecord['responses'][number] | undefined): string {
+  if (!response) return '—';
+  if (task.kind === 'check') return response.done ? '✓ Done' : 'Not done';
+  return `${response.value ?? '—'}${task.unit ? ` ${task.unit}` : ''}`;
+}
+
+/**
+ * A completed record as an assessor reads it (21 CFR Part 11 §11.10(e)): each answer as signed, and
+ * where it was amended, the signed value → the amended one with the amendment's number, reason,
+ * signer and time beside it; then who performed, verified and amended it.
+ */
 function CompletedView(props: { record: PmRecord }) {
   const { record } = props;
-  const responses = new Map(record.currentResponses.map((response) => [response.taskId, response]));
+  const signed = new Map(record.responses.map((response) => [response.taskId, response]));
+  const current = new Map(record.currentResponses.map((response) => [response.taskId, response]));
   return (
     <>
       <h2>Checks</h2>
       <ol class="tasks read-only">
         {record.tasks.map((task) => {
-          const response = responses.get(task.taskId);
+          const response = current.get(task.taskId);
+          const changes = record.amendments.flatMap((amendment) => amendment.changes.filter((change) => change.taskId === task.taskId).map((change) => ({ amendment, change })));
           return (
             <li key={task.taskId} class={response?.outOfRange ? 'task out-of-range' : 'task'}>
               <span class="task-text">{task.text}</span>
               <span class="task-answer">
-                {task.kind === 'check' ? (response?.done ? '✓ Done' : 'Not done') : `${response?.value ?? '—'}${task.unit ? ` ${task.unit}` : ''}`}
-                {response?.outOfRange && <strong> outside {limits(task).replace('Acceptable: ', '')}</strong>}
+                {changes.length > 0 ? <span class="signed-value">Signed: {answerText(task, signed.get(task.taskId))}</span> : answerText(task, response)}
+                {changes.length === 0 && response?.outOfRange && <strong> outside {limits(task).replace('Acceptable: ', '')}</strong>}
               </span>
-              {response?.note && <span class="task-note">Note: {response.note}</span>}
+              {changes.length === 0 && response?.note && <span class="task-note">Note: {response.note}</span>}
+              {changes.length > 0 && signed.get(task.taskId)?.note && <span class="task-note">Note as signed: {signed.get(task.taskId)!.note}</span>}
+              {changes.map(({ amendment, change }) => (
+                <span key={amendment.number} class="task-amendment">
+                  <strong>Amendment {amendment.number}:</strong> {answerText(task, change.before)} → {answerText(task, change.after)}
+                  {change.after.note && ` (note: ${change.after.note})`}
+                  {change.after.outOfRange && ` · outside ${limits(task).replace('Acceptable: ', '')}`} — {amendment.reason} · {amendment.signature.meaning} {amendment.signature.displayName},{' '}
+                  {formatDateTime(amendment.signature.signedAt)}
+                </span>
+              ))}
             </li>
           );
         })}
@@ -276,6 +295,22 @@ function CompletedView(props: { record: PmRecord }) {
           {record.late && <span class="badge missed">completed late</span>}
         </p>
       )}
+      {!record.signature && record.completedBy && (
+        <p class="signature-line">
+          <strong>Completed by</strong> {record.completedBy.displayName} ({record.completedBy.username}){record.completedAt && `, ${formatDateTime(record.completedAt)}`}
+          <span class="badge">imported from the old system, without an electronic signature</span>
+        </p>
+      )}
+      {record.needsVerification && record.verification && (
+        <p class="signature-line">
+          <strong>{record.verification.meaning}</strong> {record.verification.displayName} ({record.verification.username}), {formatDateTime(record.verification.signedAt)}
+        </p>
+      )}
+      {record.needsVerification && !record.verification && (
+        <p class="alert info" role="status">
+          Awaiting verification: a second person signs "Verified by" before this checklist counts as done.
+        </p>
+      )}
       {record.amendments.length > 0 && (
         <section aria-labelledby="amendments-title">
           <h2 id="amendments-title">Amendments</h2>
@@ -283,16 +318,19 @@ function CompletedView(props: { record: PmRecord }) {
             {record.amendments.map((amendment) => (
               <li key={amendment.number}>
                 <p>
-                  <strong>{amendment.signature.meaning}</strong> {amendment.signature.displayName}, {formatDateTime(amendment.signature.signedAt)}: {amendment.reason}
+                  <strong>{amendment.signature.meaning}</strong>{' '}
+                  {amendment.signature.displayName} ({amendment.signature.username}), {formatDateTime(amendment.signature.signedAt)}: {amendment.reason}
                 </p>
                 <ul>
-                  {amendment.changes.map((change) => (
-                    <li key={change.taskId}>
-                      {record.tasks.find((task) => task.taskId === change.taskId)?.text ?? change.taskId}: {change.before.value ?? (change.before.done ? 'done' : 'not done')} →{' '}
-                      {change.after.value ?? (change.after.done ? 'done' : 'not done')}
-                      {change.after.note && ` (${change.after.note})`}
-                    </li>
-                  ))}
+                  {amendment.changes.map((change) => {
+                    const task = record.tasks.find((candidate) => candidate.taskId === change.taskId);
+                    return (
+                      <li key={change.taskId}>
+                        {task?.text ?? change.taskId}: {task ? answerText(task, change.before) : ''} → {task ? answerText(task, change.after) : ''}
+                        {change.after.note && ` (${change.after.note})`}
+                      </li>
+                    );
+                  })}
                 </ul>
               </li>
             ))}
@@ -300,6 +338,39 @@ function CompletedView(props: { record: PmRecord }) {
         </section>
       )}
     </>
+  );
+}
+
+function VerifyForm(props: { record: PmRecord; etag: string | null; onDone: (record: PmRecord) => void }) {
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  async function submit(event: Event) {
+    event.preventDefault();
+    setFailure(null);
+    setErrors({});
+    try {
+      const signature = session.value!.user.authMethod === 'local' ? { password } : {};
+      const done = await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/verification`, { signature }, { ifMatch: props.etag });
+      signatureReady.value = false;
+      props.onDone(done.body);
+    } catch (refusal) {
+      setPassword('');
+      if (lockedOutWhileSigning(refusal)) return;
+      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') setErrors({ 'signature.password': refusal.message });
+      else setFailure(refusalText(refusal));
+    }
+  }
+  return (
+    <form class="verify" onSubmit={submit} noValidate>
+      <h2>Verify</h2>
+      <p class="hint">You check what {props.record.signature?.displayName ?? 'the performer'} recorded and sign it: meaning "Verified by", with your name and the time.</p>
+      <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+      <ErrorMessage error={failure} />
+      <button type="submit" class="primary">
+        Sign as verified
+      </button>
+    </form>
   );
 }
 
@@ -485,6 +556,9 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         <button type="button" class="secondary" onClick={() => setAmending(true)}>
           Amend
         </button>
+      )}
+      {record.status === 'Completed' && record.needsVerification && !record.verification && may('records', 'complete', role) && record.completedBy?.username !== session.value?.user.username && (
+        <VerifyForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Verified and signed.')} />
       )}
       {amending && <AmendForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Amendment signed.')} onCancel={() => setAmending(false)} />}
       {record.status === 'Missed' && !record.justification && may('records', 'write', role) && <JustifyForm record={record} onDone={(done) => settled(done, 'Justification saved.')} />}
