@@ -342,6 +342,27 @@ describe('signing out', () => {
   });
 });
 
+describe('times in the lab\'s time zone', () => {
+  it('shows LAB01\'s times in Boston time with the zone, in a browser set to Tokyo, at phone and desktop width', async () => {
+    const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=1');
+    const record = open.items[0]!;
+    const boston = new Date(record.dueEnd).toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'America/New_York', timeZoneName: 'short' });
+    for (const viewport of [phone, desktop]) {
+      const { page } = await session({ ...viewport, timezoneId: 'Asia/Tokyo' });
+      expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('Asia/Tokyo');
+      await signIn(page, 'tech1', demoPassword);
+      await settled(page);
+      const dashboardTimes = await page.locator('td[data-label="Due by"]').allTextContents();
+      expect(dashboardTimes.length).toBeGreaterThan(0);
+      expect(dashboardTimes.every((text) => /\b(EST|EDT)\b/.test(text))).toBe(true);
+      await visit(page, `/records/LAB01/${record.recordNumber}`);
+      expect(await page.locator('dt:text-is("Due by") + dd').textContent()).toBe(boston);
+      expect(await page.locator('body').textContent()).not.toMatch(/GMT\+9|JST/);
+      await screenshot(page, `record-boston-time-from-tokyo-${viewport === phone ? 'phone' : 'desktop'}`);
+    }
+  });
+});
+
 describe('verification, the second signature', () => {
   it('shows a record awaiting verification, and a second person signs it "Verified by" on a phone', async () => {
     const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Monthly&pageSize=1000');

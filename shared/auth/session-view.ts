@@ -26,7 +26,7 @@ export async function sessionView(user: UserDocument, session: SessionDocument):
       mustChangePassword: passwordChangeDue(user, new Date(), settings().PASSWORD_MAX_AGE_DAYS),
       authMethod: user.authMethod,
     },
-    labs: visibleLabsOf(user, await listLabs()).map(({ lab, role }) => ({ labId: lab.labId, name: lab.name, role })),
+    labs: visibleLabsOf(user, await listLabs()).map(({ lab, role }) => ({ labId: lab.labId, name: lab.name, timeZone: lab.timeZone, role })),
     csrfToken: session.csrfToken,
   };
 }

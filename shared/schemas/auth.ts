@@ -24,7 +24,8 @@ export const sessionUserSchema = z.object({
   authMethod: authMethodSchema,
 });
 
-export const sessionLabSchema = z.object({ labId: labIdSchema, name: z.string(), role: roleSchema });
+/** A lab the user may see, with the role there and the lab's time zone, in which the app shows its times. */
+export const sessionLabSchema = z.object({ labId: labIdSchema, name: z.string(), timeZone: z.string(), role: roleSchema });
 
 /** The answer of sign-in and of /api/auth/me. */
 export const sessionSchema = z.object({

@@ -1,6 +1,7 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { describeError } from './api.js';
+import { currentLabId, session } from './state.js';
 
 /** A label, the control, and the hint and error read out with it. */
 export function Field(props: { label: string; hint?: string | undefined; error?: string | undefined; children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => JSX.Element }) {
@@ -206,9 +207,23 @@ export function Badge(props: { status: string }) {
   return <span class={statusClasses[props.status] ?? 'badge'}>{props.status}</span>;
 }
 
-export function formatDateTime(iso: string | null | undefined): string {
+/**
+ * A time as the lab lives it (SPEC §5): in the lab's own time zone, with the zone, whatever the
+ * reader's browser is set to. Without a lab, the lab chosen in the header; a lab the reader cannot
+ * see, UTC.
+ */
+export function formatDateTime(iso: string | null | undefined, labId?: string | null): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short' });
+  const lab = session.value?.labs.find((candidate) => candidate.labId === (labId ?? currentLabId.value));
+  return new Date(iso).toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: lab?.timeZone ?? 'UTC',
+    timeZoneName: 'short',
+  });
 }
 
 /** Loads data for a page and reloads it on demand; `error` holds a refusal to show. */

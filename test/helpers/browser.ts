@@ -16,6 +16,8 @@ export interface Viewport {
   width: number;
   height: number;
   deviceScaleFactor?: number;
+  /** The browser's own time zone (IANA), where a test sets one apart from the machine's. */
+  timezoneId?: string;
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -31,8 +33,8 @@ export interface BrowserSession {
   problems: string[];
 }
 
-export async function openSession(browser: Browser, baseUrl: string, { deviceScaleFactor, ...viewport }: Viewport): Promise<BrowserSession> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor, baseURL: baseUrl });
+export async function openSession(browser: Browser, baseUrl: string, { deviceScaleFactor, timezoneId, ...viewport }: Viewport): Promise<BrowserSession> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor, baseURL: baseUrl, ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

@@ -35,7 +35,7 @@ function ChainStatus(props: { labId: string }) {
       {result &&
         (result.intact ? (
           <p class="alert success">
-            Intact: {result.chains.reduce((total, chain) => total + chain.entries, 0)} entries in {result.chains.length} chains and {result.recordsChecked} records checked, {formatDateTime(result.verifiedAt)}.
+            Intact: {result.chains.reduce((total, chain) => total + chain.entries, 0)} entries in {result.chains.length} chains and {result.recordsChecked} records checked, {formatDateTime(result.verifiedAt, result.labId)}.
           </p>
         ) : (
           <p class="alert error">
@@ -109,7 +109,7 @@ export function AuditPage() {
           <tbody>
             {entries.map((entry) => (
               <tr key={`${entry.source}-${entry.partition}-${entry.seq}`}>
-                <td data-label="When">{formatDateTime(entry.at)}</td>
+                <td data-label="When">{formatDateTime(entry.at, entry.labIds[0])}</td>
                 <td data-label="Who">{entry.actor?.displayName ?? 'system'}</td>
                 <td data-label="What">{entry.action}</td>
                 <td data-label="Of">

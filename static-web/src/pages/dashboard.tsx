@@ -132,7 +132,7 @@ function FrequencySection(props: { frequency: Frequency; records: RecordSummary[
                 </td>
                 <td data-label="Model">{record.modelId}</td>
                 <td data-label="Period">{record.periodStart}</td>
-                <td data-label="Due by">{formatDateTime(record.dueEnd)}</td>
+                <td data-label="Due by">{formatDateTime(record.dueEnd, record.labId)}</td>
                 <td data-label="Status">
                   <Badge status={isOverdue(record, props.now) ? 'Overdue' : record.status} />
                 </td>

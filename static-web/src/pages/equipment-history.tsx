@@ -49,13 +49,13 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
           <Badge status={equipment.status} />
         </dd>
         <dt>Registered</dt>
-        <dd>{formatDateTime(equipment.createdAt)}</dd>
+        <dd>{formatDateTime(equipment.createdAt, equipment.labId)}</dd>
       </dl>
       <h2>Events</h2>
       <ol class="timeline">
         {data.events.map((event, index) => (
           <li key={index}>
-            <time dateTime={event.at}>{formatDateTime(event.at)}</time> {describeEvent(event)}
+            <time dateTime={event.at}>{formatDateTime(event.at, event.labId)}</time> {describeEvent(event)}
             {event.by && <span class="by"> by {event.by.displayName}</span>}
           </li>
         ))}
@@ -89,11 +89,11 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
                   {record.late && ' late'}
                 </td>
                 <td data-label="Signed">
-                  {record.signature ? `${record.signature.meaning} ${record.signature.displayName} (${record.signature.username}), ${formatDateTime(record.signature.signedAt)}` : '—'}
+                  {record.signature ? `${record.signature.meaning} ${record.signature.displayName} (${record.signature.username}), ${formatDateTime(record.signature.signedAt, record.labId)}` : '—'}
                   {record.amendments.map((amendment) => (
                     <span key={amendment.number} class="amended">
                       {' '}
-                      {amendment.signature.meaning} {amendment.signature.displayName}, {formatDateTime(amendment.signature.signedAt)}: {amendment.reason}
+                      {amendment.signature.meaning} {amendment.signature.displayName}, {formatDateTime(amendment.signature.signedAt, record.labId)}: {amendment.reason}
                     </span>
                   ))}
                 </td>

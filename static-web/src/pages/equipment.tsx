@@ -153,7 +153,7 @@ export function EquipmentPage() {
                   <Badge status={item.status} />
                   {item.transferInProgress && ` (transfer to ${item.transferInProgress.toLabId} unfinished)`}
                 </td>
-                <td data-label="In service since">{formatDateTime(item.inServiceSince)}</td>
+                <td data-label="In service since">{formatDateTime(item.inServiceSince, item.labId)}</td>
                 {writable && (
                   <td data-label="Actions" class="row-actions">
                     <button type="button" class="secondary" aria-label={`Edit ${item.serialNumber}`} onClick={() => setDialog({ kind: 'edit', equipment: item })}>

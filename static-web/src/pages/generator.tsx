@@ -55,9 +55,9 @@ export function GeneratorPage() {
                     {lab.labId}
                     {!lab.active && ' (inactive)'}
                   </td>
-                  <td data-label="Last run">{formatDateTime(lab.lastRunAt)}</td>
-                  <td data-label="Last success">{formatDateTime(lab.lastSuccessAt)}</td>
-                  <td data-label="Last failure">{lab.lastFailure ? `${formatDateTime(lab.lastFailure.at)}: ${lab.lastFailure.error}` : '—'}</td>
+                  <td data-label="Last run">{formatDateTime(lab.lastRunAt, lab.labId)}</td>
+                  <td data-label="Last success">{formatDateTime(lab.lastSuccessAt, lab.labId)}</td>
+                  <td data-label="Last failure">{lab.lastFailure ? `${formatDateTime(lab.lastFailure.at, lab.labId)}: ${lab.lastFailure.error}` : '—'}</td>
                 </tr>
               ))}
             </tbody>

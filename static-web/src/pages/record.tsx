@@ -282,7 +282,7 @@ function CompletedView(props: { record: PmRecord }) {
                   <strong>Amendment {amendment.number}:</strong> {answerText(task, change.before)} → {answerText(task, change.after)}
                   {change.after.note && ` (note: ${change.after.note})`}
                   {change.after.outOfRange && ` · outside ${limits(task).replace('Acceptable: ', '')}`} — {amendment.reason} · {amendment.signature.meaning} {amendment.signature.displayName},{' '}
-                  {formatDateTime(amendment.signature.signedAt)}
+                  {formatDateTime(amendment.signature.signedAt, record.labId)}
                 </span>
               ))}
             </li>
@@ -291,19 +291,19 @@ function CompletedView(props: { record: PmRecord }) {
       </ol>
       {record.signature && (
         <p class="signature-line">
-          <strong>{record.signature.meaning}</strong> {record.signature.displayName} ({record.signature.username}), {formatDateTime(record.signature.signedAt)}
+          <strong>{record.signature.meaning}</strong> {record.signature.displayName} ({record.signature.username}), {formatDateTime(record.signature.signedAt, record.labId)}
           {record.late && <span class="badge missed">completed late</span>}
         </p>
       )}
       {!record.signature && record.completedBy && (
         <p class="signature-line">
-          <strong>Completed by</strong> {record.completedBy.displayName} ({record.completedBy.username}){record.completedAt && `, ${formatDateTime(record.completedAt)}`}
+          <strong>Completed by</strong> {record.completedBy.displayName} ({record.completedBy.username}){record.completedAt && `, ${formatDateTime(record.completedAt, record.labId)}`}
           <span class="badge">imported from the old system, without an electronic signature</span>
         </p>
       )}
       {record.needsVerification && record.verification && (
         <p class="signature-line">
-          <strong>{record.verification.meaning}</strong> {record.verification.displayName} ({record.verification.username}), {formatDateTime(record.verification.signedAt)}
+          <strong>{record.verification.meaning}</strong> {record.verification.displayName} ({record.verification.username}), {formatDateTime(record.verification.signedAt, record.labId)}
         </p>
       )}
       {record.needsVerification && !record.verification && (
@@ -319,7 +319,7 @@ function CompletedView(props: { record: PmRecord }) {
               <li key={amendment.number}>
                 <p>
                   <strong>{amendment.signature.meaning}</strong>{' '}
-                  {amendment.signature.displayName} ({amendment.signature.username}), {formatDateTime(amendment.signature.signedAt)}: {amendment.reason}
+                  {amendment.signature.displayName} ({amendment.signature.username}), {formatDateTime(amendment.signature.signedAt, record.labId)}: {amendment.reason}
                 </p>
                 <ul>
                   {amendment.changes.map((change) => {
@@ -525,11 +525,11 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         <dt>Period</dt>
         <dd>{record.periodStart}</dd>
         <dt>Due by</dt>
-        <dd>{formatDateTime(record.dueEnd)}</dd>
+        <dd>{formatDateTime(record.dueEnd, record.labId)}</dd>
         {completable && record.status === 'Missed' && (
           <>
             <dt>Can be done late until</dt>
-            <dd>{formatDateTime(record.completableUntil)}</dd>
+            <dd>{formatDateTime(record.completableUntil, record.labId)}</dd>
           </>
         )}
         {record.cancelReason && (
@@ -543,7 +543,7 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
             <dt>Justification</dt>
             <dd>
               {record.justification.reason} ({record.justification.signature ? `${record.justification.signature.meaning} ` : ''}
-              {record.justification.by.displayName}, {formatDateTime(record.justification.at)})
+              {record.justification.by.displayName}, {formatDateTime(record.justification.at, record.labId)})
             </dd>
           </>
         )}

@@ -96,7 +96,7 @@ export function ReportsPage() {
       ) : (
         <>
           <p class="print-only">
-            Periods {data.from} to {data.to}, labs {data.labs.join(', ')}; generated {formatDateTime(data.generatedAt)}.
+            Periods {data.from} to {data.to}, labs {data.labs.join(', ')}; generated {formatDateTime(data.generatedAt, data.labs.length === 1 ? data.labs[0] : null)}.
           </p>
           <h2>Completion by frequency</h2>
           <table class="responsive">

@@ -224,7 +224,7 @@ export function UsersPage() {
                 <td data-label="Status">
                   <Badge status={user.status} />
                 </td>
-                <td data-label="Last sign-in">{formatDateTime(user.lastLoginAt)}</td>
+                <td data-label="Last sign-in">{formatDateTime(user.lastLoginAt, user.primaryLabId)}</td>
                 {writable && (
                   <td data-label="Actions">
                     <button type="button" class="secondary" aria-label={`Edit ${user.username}`} onClick={() => setDialog({ kind: 'edit', user })}>
