@@ -10,7 +10,7 @@ http({
   methods: ['GET'],
   route: 'equipment-classes',
   access: 'signed-in',
-  summary: 'The equipment classes a model may belong to (administrators and global auditors)',
+  summary: 'The equipment classes a model may belong to (every role that reads models)',
   tags: ['catalog'],
   query: listClassesQuerySchema,
   response: listOf(equipmentClassSchema),

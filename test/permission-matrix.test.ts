@@ -144,7 +144,7 @@ const rows: Row[] = [
     request: (c) => c.post('/api/labs', { labId: `MX${++labCounter}`, name: 'Matrix lab' }),
     expected: matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny'),
   },
-  { endpoint: 'equipmentClassesList', scope: 'any', request: (c) => c.get('/api/equipment-classes'), expected: matrix('sign-in', 'allow', 'allow', 'deny', 'deny', 'deny') },
+  { endpoint: 'equipmentClassesList', scope: 'any', request: (c) => c.get('/api/equipment-classes'), expected: readers },
   { endpoint: 'equipmentClassesCreate', scope: 'any', request: (c) => c.post('/api/equipment-classes', { name: `Matrix class ${++labCounter}` }), expected: administratorsOnly },
   { endpoint: 'modelsList', scope: 'any', request: (c) => c.get('/api/models'), expected: readers },
   { endpoint: 'modelsGet', scope: 'any', request: (c) => c.get('/api/models/Form%203B'), expected: readers },

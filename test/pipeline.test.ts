@@ -91,9 +91,9 @@ describe('HTTP pipeline', () => {
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     const fields = response.body.errors.map((error) => error.field).sort();
     expect(fields).toEqual(['count', 'extra', 'name']);
-    expect(response.body.errors.find((error) => error.field === 'extra')?.message).toBe('is not a name this request takes; check its spelling');
+    expect(response.body.errors.find((error) => error.field === 'extra')?.message).toBe('is not a name this request takes (check its spelling)');
     expect(response.body.errors.find((error) => error.field === 'name')?.message).toBe('must be at least 3 characters');
-    expect(response.body.detail).toContain('name: must be at least 3 characters');
+    expect(response.body.detail).toContain('Name must be at least 3 characters');
   });
 
   it('answers 400 for malformed JSON and for an empty body', async () => {

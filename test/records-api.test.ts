@@ -252,7 +252,7 @@ describe('listing', () => {
     expect(Object.keys(items[0]!).sort()).toEqual(['completableUntil', 'dueEnd', 'frequency', 'labId', 'late', 'modelId', 'periodStart', 'recordNumber', 'serialNumber', 'status']);
     const misspelt = await tech.get<{ errors: { field: string; message: string }[] }>('/api/labs/REC2/dashboard?view=dashboard');
     expect(misspelt.status).toBe(400);
-    expect(misspelt.body.errors).toEqual([{ field: 'view', message: 'is not a name this request takes; check its spelling' }]);
+    expect(misspelt.body.errors).toEqual([{ field: 'view', message: 'is not a name this request takes (check its spelling)' }]);
     const soonestFirst = [...items].sort((a, b) => a.dueEnd.localeCompare(b.dueEnd) || a.recordNumber.localeCompare(b.recordNumber));
     expect(items.map((record) => record.recordNumber)).toEqual(soonestFirst.map((record) => record.recordNumber));
     expect((await tech.get('/api/labs/REC2/records?status=Opened')).status).toBe(400);

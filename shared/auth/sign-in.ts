@@ -158,7 +158,7 @@ export function assertAcceptablePassword(password: string, username: string, fie
   const broken = passwordProblems(password, username);
   if (broken.length > 0) {
     throw badRequest(
-      `The new password does not meet the rules: it needs ${broken.join(', ')}.`,
+      `The new password does not meet these rules: ${broken.join('; ')}.`,
       broken.map((rule) => ({ field, message: `must meet the rule: ${rule}` })),
     );
   }

@@ -35,8 +35,9 @@ function catalogEvent(action: string, entityType: string, entityId: string, acto
   };
 }
 
+/** A class is part of what a model is, so whoever reads models reads the classes too. */
 export function assertMayReadClasses(principal: Principal): void {
-  if (!canAnywhere(principal, 'administration', 'read')) throw forbidden('Only administrators and global auditors can see the list of equipment classes.');
+  if (!canAnywhere(principal, 'models', 'read')) throw forbidden('Your role does not give access to equipment models or their classes.');
 }
 
 export function assertMayWriteClasses(principal: Principal): void {

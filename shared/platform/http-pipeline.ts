@@ -102,10 +102,10 @@ async function readBody(request: HttpRequest, declaration: HttpDeclaration): Pro
   }
 }
 
-function parseWith<S extends z.ZodType>(schema: S | undefined, value: unknown, what: string): z.infer<S> {
+function parseWith<S extends z.ZodType>(schema: S | undefined, value: unknown, intro: string): z.infer<S> {
   if (!schema) return value as z.infer<S>;
   const result = schema.safeParse(value);
-  if (!result.success) throw validationProblem(what, result.error);
+  if (!result.success) throw validationProblem(intro, result.error);
   return result.data;
 }
 
@@ -180,9 +180,9 @@ async function run(declaration: HttpDeclaration, request: HttpRequest, context: 
   }
   const rawBody = changesState ? await readBody(request, declaration) : undefined;
   const params = parseParams(declaration, request);
-  const query = parseWith(declaration.query, queryObject(request), 'query string');
+  const query = parseWith(declaration.query, queryObject(request), 'Some of the query parameters need correcting');
   const authorized = declaration.authorize ? await declaration.authorize({ ...facts, params, query }) : undefined;
-  const body = parseWith(declaration.body, rawBody, 'request body');
+  const body = parseWith(declaration.body, rawBody, 'Some of what was sent needs correcting');
   return declaration.handler({ ...facts, params, query, body, authorized, context });
 }
 

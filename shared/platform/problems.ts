@@ -39,14 +39,56 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
 export function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a name this request takes; check its spelling' }));
+      return issue.keys.map((key) => ({ field: [...issue.path, key].join('.'), message: 'is not a name this request takes (check its spelling)' }));
     }
     return [{ field: issue.path.length > 0 ? issue.path.join('.') : '(body)', message: issue.message }];
   });
 }
 
-export function validationProblem(what: string, error: z.ZodError): HttpProblem {
+const wordsOf = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/\bid\b/g, 'ID');
+const singular = (word: string): string => (word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word);
+
+/**
+ * A field's path as a person reads it: `serialNumber` is "Serial number", `frequencies.Daily.tasks.1.text`
+ * is "Daily task 2 text" (positions count from 1, as the form numbers them), `signature.password` is
+ * "Signature password". The path itself stays in `errors[].field` for the app.
+ */
+export function fieldLabel(path: string): string {
+  if (path === '(body)') return '';
+  const parts = path.split('.');
+  const label: string[] = [];
+  parts.forEach((part, index) => {
+    if (/^\d+$/.test(part)) {
+      label.push(`${singular(label.pop() ?? 'item')} ${Number(part) + 1}`);
+      return;
+    }
+    // A container named by what it holds ("frequencies") before the name of one ("Daily") says it twice.
+    if (/^[A-Z]/.test(parts[index + 1] ?? '')) return;
+    label.push(/^[A-Z]/.test(part) ? part : wordsOf(part));
+  });
+  const text = label.join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * One sentence a person can act on, naming each field by its label with everything wrong with it,
+ * e.g. "Some of what was sent needs correcting: Serial number is required." The machine-readable
+ * paths stay in `errors`.
+ */
+export function validationProblem(intro: string, error: z.ZodError): HttpProblem {
   const errors = fieldErrors(error);
-  const summary = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return badRequest(`The ${what} is not valid: ${summary}`, errors);
+  const byField = new Map<string, string[]>();
+  for (const { field, message } of errors) {
+    const messages = byField.get(field) ?? [];
+    if (!messages.includes(message)) messages.push(message);
+    byField.set(field, messages);
+  }
+  // What is wrong with the request as a whole ("send at least one field to change") is said as it is.
+  const parts = [...byField].map(([field, messages]) => {
+    const label = fieldLabel(field);
+    const said = messages.join(' and ');
+    return label ? `${label} ${said}` : said.charAt(0).toUpperCase() + said.slice(1);
+  });
+  const sentence = parts.join('; ');
+  return badRequest(`${intro}: ${sentence}${/[.!?]$/.test(sentence) ? '' : '.'}`, errors);
 }

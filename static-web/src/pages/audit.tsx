@@ -116,7 +116,7 @@ export function AuditPage() {
                   {entry.entityType} {entry.entityId}
                 </td>
                 <td data-label="Details" class="details">
-                  {entry.reason && <span>Reason: {entry.reason}. </span>}
+                  {entry.reason && <span>Reason: {/[.!?]$/.test(entry.reason) ? entry.reason : `${entry.reason}.`} </span>}
                   {entry.before !== undefined && <span>Before: {summary(entry.before)} </span>}
                   {entry.after !== undefined && <span>After: {summary(entry.after)}</span>}
                 </td>
