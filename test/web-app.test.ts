@@ -123,6 +123,56 @@ describe('a technician on a phone', () => {
   });
 });
 
+describe('a signature password typed wrong until the account locks', () => {
+  it('says how many tries are left, says plainly that it locked and who unlocks, and keeps the answers for after a manager\'s Unlock', async () => {
+    expect((await admin.post('/api/users', newUserBody('locksigner', { requirePasswordChange: false }))).status).toBe(201);
+    const { page } = await session(phone);
+    await signIn(page, 'locksigner', 'a first password 123');
+    await settled(page);
+    await page.getByLabel('Status').selectOption('open');
+    await page.locator('a.row-link').first().click();
+    await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
+    const path = new URL(page.url()).pathname;
+    const [, , labId, recordNumber] = path.split('/');
+    const { body: record } = await admin.get<PmRecord>(`/api/labs/${labId}/records/${recordNumber}`);
+    const check = record.tasks.find((task) => task.kind === 'check')!;
+    for (const task of record.tasks) {
+      if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
+      else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
+    }
+
+    const tryPassword = async (password: string) => {
+      await page.getByLabel('Your password, to sign').fill(password);
+      await page.getByRole('button', { name: 'Sign and complete' }).click();
+    };
+    await tryPassword('not my password 1');
+    await page.getByText('2 more wrong passwords in a row lock your account.').waitFor();
+    await tryPassword('not my password 2');
+    await page.getByText('One more wrong password locks your account.').waitFor();
+    await tryPassword('not my password 3');
+    await page.getByText('your account is now locked and you are signed out').waitFor();
+    const notice = (await page.locator('main').textContent()) ?? '';
+    expect(notice).toContain('A manager of your lab or an administrator can unlock the account.');
+    expect(notice).toContain('What you entered on the form is kept');
+    await screenshot(page, 'signature-locked-phone');
+
+    const manager = await session(desktop);
+    await signIn(manager.page, 'manager1', demoPassword);
+    await visit(manager.page, '/users');
+    await manager.page.getByRole('button', { name: 'Unlock locksigner' }).click();
+    await manager.page.getByText('is unlocked and can sign in again').waitFor();
+    expect(await manager.page.getByRole('button', { name: 'Unlock locksigner' }).count()).toBe(0);
+
+    await page.getByLabel('Username').fill('locksigner');
+    await page.getByLabel('Password', { exact: true }).fill('a first password 123');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(path);
+    expect(await page.locator(`#task-${check.taskId}`).isChecked()).toBe(true);
+    expect(await page.getByLabel('Your password, to sign').inputValue()).toBe('');
+  });
+});
+
 describe('a manager at a desk', () => {
   it('adds equipment and transfers it to another lab', async () => {
     const { page } = await session(desktop);

@@ -185,6 +185,16 @@ export function UsersPage() {
     setNotice(text);
     users.reload();
   };
+  const [unlockFailure, setUnlockFailure] = useState<unknown>(null);
+  async function unlock(user: User) {
+    setUnlockFailure(null);
+    try {
+      await api.patch<User>(`/api/users/${encodeURIComponent(user.username)}`, { status: 'Active' });
+      done(`${user.displayName} (${user.username}) is unlocked and can sign in again.`);
+    } catch (refusal) {
+      setUnlockFailure(refusal);
+    }
+  }
   return (
     <>
       <PageTitle title="Users">
@@ -199,6 +209,7 @@ export function UsersPage() {
         <CheckboxField label="Show disabled users" checked={showDisabled} onChecked={setShowDisabled} />
       </form>
       <ErrorMessage error={users.error} />
+      <ErrorMessage error={unlockFailure} />
       {users.loading && !users.data ? (
         <Loading what="users" />
       ) : (
@@ -227,6 +238,11 @@ export function UsersPage() {
                 <td data-label="Last sign-in">{formatDateTime(user.lastLoginAt, user.primaryLabId)}</td>
                 {writable && (
                   <td data-label="Actions">
+                    {user.status === 'Locked' && (
+                      <button type="button" class="primary" aria-label={`Unlock ${user.username}`} onClick={() => void unlock(user)}>
+                        Unlock
+                      </button>
+                    )}{' '}
                     <button type="button" class="secondary" aria-label={`Edit ${user.username}`} onClick={() => setDialog({ kind: 'edit', user })}>
                       Edit
                     </button>
