@@ -123,6 +123,45 @@ describe('a technician on a phone', () => {
   });
 });
 
+describe('a checklist sent with answers missing', () => {
+  it('flags every missing answer at once by its task, with the summary on top and focused, before anything is sent', async () => {
+    for (const viewport of [phone, desktop]) {
+      const { page } = await session(viewport);
+      await signIn(page, 'tech1', demoPassword);
+      const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=1000');
+      const record = open.items.find((each) => each.tasks.some((task) => task.kind === 'reading') && each.tasks.some((task) => task.kind === 'check'))!;
+      await visit(page, `/records/LAB01/${record.recordNumber}`);
+      const sent: string[] = [];
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && request.url().includes('/complete')) sent.push(request.url());
+      });
+      await page.getByRole('button', { name: 'Sign and complete' }).click();
+      const summary = page.locator('form.completion .alert.error');
+      await summary.waitFor();
+      expect(await summary.evaluate((element) => element === document.activeElement)).toBe(true);
+      const lines = await summary.locator('li').allTextContents();
+      for (const task of record.tasks) expect(lines.some((line) => line.includes(task.text)), task.text).toBe(true);
+      expect(lines).toContain('Enter your password to sign.');
+      expect(sent).toEqual([]);
+      // The summary comes before the fields, and each task carries its own message.
+      const [summaryTop, firstTaskTop] = await Promise.all([summary.boundingBox(), page.locator('form.completion li.task').first().boundingBox()]);
+      expect(summaryTop!.y).toBeLessThan(firstTaskTop!.y);
+      expect(await page.locator('form.completion li.task.invalid').count()).toBe(record.tasks.length);
+      await screenshot(page, `completion-missing-answers-${viewport === phone ? 'phone' : 'desktop'}`);
+
+      // Once the answers are given, the form goes through with the password that was typed.
+      await page.getByLabel('Your password, to sign').fill(demoPassword);
+      for (const task of record.tasks) {
+        if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
+        else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
+      }
+      await page.getByRole('button', { name: 'Sign and complete' }).click();
+      await page.getByText('Signed and completed.').waitFor();
+      expect(sent).toHaveLength(1);
+    }
+  });
+});
+
 describe('a signature password typed wrong until the account locks', () => {
   it('says how many tries are left, says plainly that it locked and who unlocks, and keeps the answers for after a manager\'s Unlock', async () => {
     expect((await admin.post('/api/users', newUserBody('locksigner', { requirePasswordChange: false }))).status).toBe(201);

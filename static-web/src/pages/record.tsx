@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Task } from '../../../shared/schemas/catalog.js';
 import type { PmRecord, Response } from '../../../shared/schemas/records.js';
+import { checkResponses } from '../../../shared/records/record-rules.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
 import { Link } from '../router.js';
@@ -57,6 +58,27 @@ function responsesOf(tasks: Task[], answers: Answers) {
       ...(answer.note.trim() ? { note: answer.note.trim() } : {}),
     };
   });
+}
+
+/**
+ * What the server would refuse, found before sending: every task left unticked, every reading left
+ * empty or not a number, every reading outside its limits without a note, and a missing password;
+ * each by its task's name, all at once. The rules are the server's own (record-rules.ts).
+ */
+function formProblems(tasks: Task[], responses: ReturnType<typeof responsesOf>, passwordNeeded: boolean, password: string): { fields: Record<string, string>; summary: string[] } {
+  const fields: Record<string, string> = {};
+  const notNumbers = new Set(responses.flatMap((response, index) => (response.value !== undefined && Number.isNaN(response.value) ? [index] : [])));
+  for (const index of notNumbers) fields[`responses.${index}.value`] = `"${tasks[index]!.text}" needs a number, such as 0.2`;
+  // Same positions as sent, so each error's path names the task it concerns.
+  const checkable = responses.map((response, index) => (notNumbers.has(index) ? { taskId: response.taskId, done: true } : response));
+  for (const error of checkResponses(tasks, checkable).errors) {
+    // An empty reading is "not done" and "needs a reading": saying the second is enough.
+    const index = Number(/^responses\.(\d+)\.done$/.exec(error.field)?.[1] ?? -1);
+    if (tasks[index]?.kind === 'reading') continue;
+    fields[error.field] ??= error.message;
+  }
+  if (passwordNeeded && !password) fields['signature.password'] = 'Enter your password to sign.';
+  return { fields, summary: Object.values(fields) };
 }
 
 /** Field errors of the API (`responses.3.note`) placed on the task they concern. */
@@ -186,6 +208,11 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [summary, setSummary] = useState<string[]>([]);
+  const summaryRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (summary.length > 0) summaryRef.current?.focus();
+  }, [summary]);
   useKeptDraft(draftKey, { answers, meaning }, (kept) => {
     setAnswers(kept.answers);
     if ((completionMeanings as readonly string[]).includes(kept.meaning)) setMeaning(kept.meaning);
@@ -195,7 +222,14 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
     event.preventDefault();
     setErrors({});
     setFailure(null);
+    setSummary([]);
     const responses = responsesOf(record.tasks, answers);
+    const problems = formProblems(record.tasks, responses, session.value!.user.authMethod === 'local', password);
+    if (problems.summary.length > 0) {
+      setErrors(problems.fields);
+      setSummary(problems.summary);
+      return;
+    }
     setBusy(true);
     try {
       const done = await api.post<PmRecord>(
@@ -207,14 +241,17 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
       signatureReady.value = false;
       props.onDone(done.body);
     } catch (refusal) {
-      setPassword('');
       if (lockedOutWhileSigning(refusal)) return;
+      if (refusal instanceof ApiError && refusal.status === 400 && refusal.problem?.errors) {
+        // The password was not what was wrong: it stays, so the technician corrects only the answers.
+        setErrors(refusal.fieldErrors);
+        setSummary(refusal.problem.errors.map((error) => error.message));
+        return;
+      }
+      setPassword('');
       if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') {
         setErrors({ 'signature.password': refusal.message });
         signatureReady.value = false;
-      } else if (refusal instanceof ApiError && refusal.status === 400 && refusal.problem?.errors) {
-        setErrors(refusal.fieldErrors);
-        setFailure('Some answers need attention; they are marked below.');
       } else {
         setFailure(refusalText(refusal));
         if (refusal instanceof ApiError && (refusal.status === 409 || refusal.status === 412)) props.onStale();
@@ -227,6 +264,16 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   const sent = responsesOf(record.tasks, answers);
   return (
     <form class="completion" onSubmit={submit} noValidate>
+      {summary.length > 0 && (
+        <div class="alert error" role="alert" tabIndex={-1} ref={summaryRef}>
+          <p>Nothing was signed. Before signing, correct {summary.length === 1 ? 'this' : `these ${summary.length}`}:</p>
+          <ul>
+            {summary.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </div>
+      )}
       <h2>Checks</h2>
       <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, sent)} />
       <fieldset class="signature">
