@@ -123,6 +123,37 @@ describe('a technician on a phone', () => {
   });
 });
 
+describe('small things a technician meets', () => {
+  it('says when a search matches no checklist, counts a note\'s characters, and links back after signing', async () => {
+    const { page } = await session(phone);
+    await signIn(page, 'tech1', demoPassword);
+    await settled(page);
+    await page.getByLabel('Machine, model or record').fill('no-such-machine-anywhere');
+    await page.getByText('No checklist matches “no-such-machine-anywhere”.').waitFor();
+    expect(await page.getByText('Nothing to do.').count()).toBe(0);
+
+    const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=1000');
+    const record = open.items.find((each) => each.tasks.some((task) => task.kind === 'reading'))!;
+    const reading = record.tasks.find((task) => task.kind === 'reading')!;
+    await visit(page, `/records/LAB01/${record.recordNumber}`);
+    await page.locator(`#task-${reading.taskId}-note`).fill('x'.repeat(1001));
+    expect(await page.locator(`#task-${reading.taskId}-note-count`).textContent()).toBe('1001 of 1,000 characters');
+    await page.getByRole('button', { name: 'Sign and complete' }).click();
+    await page.getByText(`The note on "${reading.text}" is 1001 characters; shorten it to 1,000`).first().waitFor();
+    await page.locator(`#task-${reading.taskId}-note`).fill('Read twice');
+    for (const task of record.tasks) {
+      if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
+      else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
+    }
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign and complete' }).click();
+    await page.getByText('Signed and completed.').waitFor();
+    await page.getByRole('link', { name: 'Back to the checklists' }).click();
+    await page.getByLabel('Machine, model or record').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+  });
+});
+
 describe('a checklist sent with answers missing', () => {
   it('flags every missing answer at once by its task, with the summary on top and focused, before anything is sent', async () => {
     for (const viewport of [phone, desktop]) {

@@ -90,6 +90,10 @@ export function DashboardPage() {
       <ErrorMessage error={error} />
       {loading && !data ? (
         <Loading what="checklists" />
+      ) : shown.length === 0 && records.length > 0 && (needle || status !== 'all' || frequency !== 'all') ? (
+        <p class="empty" role="status">
+          No checklist matches{needle ? ` “${search.trim()}”` : ' these filters'}. Clear the search or the filters to see all {records.length}.
+        </p>
       ) : (
         frequencies.map((each) => {
           const rows = shown.filter((record) => record.frequency === each);

@@ -25,6 +25,9 @@ function answersFrom(tasks: Task[], responses: Response[]): Answers {
   );
 }
 
+/** The API's limit on a note (shared/schemas/records.ts). */
+const noteLimit = 1000;
+
 function readingValue(text: string): number | undefined {
   const trimmed = text.trim().replace(',', '.');
   if (trimmed === '') return undefined;
@@ -69,6 +72,10 @@ function formProblems(tasks: Task[], responses: ReturnType<typeof responsesOf>, 
   const fields: Record<string, string> = {};
   const notNumbers = new Set(responses.flatMap((response, index) => (response.value !== undefined && Number.isNaN(response.value) ? [index] : [])));
   for (const index of notNumbers) fields[`responses.${index}.value`] = `"${tasks[index]!.text}" needs a number, such as 0.2`;
+  responses.forEach((response, index) => {
+    const length = response.note?.length ?? 0;
+    if (length > noteLimit) fields[`responses.${index}.note`] = `The note on "${tasks[index]!.text}" is ${length} characters; shorten it to ${noteLimit.toLocaleString('en-US')}`;
+  });
   // Same positions as sent, so each error's path names the task it concerns.
   const checkable = responses.map((response, index) => (notNumbers.has(index) ? { taskId: response.taskId, done: true } : response));
   for (const error of checkResponses(tasks, checkable).errors) {
@@ -141,7 +148,17 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
                   </p>
                 )}
                 <label for={`${id}-note`}>Note{flagged ? ' (required)' : ' (optional)'}</label>
-                <textarea id={`${id}-note`} rows={2} value={answer.note} required={flagged} onInput={(event) => update({ note: event.currentTarget.value })} />
+                <textarea
+                  id={`${id}-note`}
+                  rows={2}
+                  value={answer.note}
+                  required={flagged}
+                  aria-describedby={`${id}-note-count`}
+                  onInput={(event) => update({ note: event.currentTarget.value })}
+                />
+                <p class={answer.note.trim().length > noteLimit ? 'hint over' : 'hint'} id={`${id}-note-count`}>
+                  {answer.note.trim().length} of {noteLimit.toLocaleString('en-US')} characters
+                </p>
               </div>
             )}
             {error && (
@@ -554,7 +571,11 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
   return (
     <>
       <PageTitle title={`${record.frequency} PM · ${record.serialNumber}`} />
-      {current && <Notice>{current.notice}</Notice>}
+      {current && (
+        <Notice>
+          {current.notice} <Link href="/">Back to the checklists</Link>
+        </Notice>
+      )}
       <dl class="facts">
         <dt>Record</dt>
         <dd>{record.recordNumber}</dd>
