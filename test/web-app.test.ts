@@ -20,6 +20,27 @@ async function session(viewport: Viewport): Promise<BrowserSession> {
   return opened;
 }
 
+/** Words of table cells that the browser drew across more than one line. */
+function wordsSplitInCells(page: import('playwright-core').Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const split: string[] = [];
+    for (const cell of Array.from(document.querySelectorAll('th, td'))) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        // What a closed <details> holds is not shown, whatever layout the browser keeps for it.
+        if (node.parentElement?.closest('details:not([open])')) continue;
+        for (const match of (node.textContent ?? '').matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, match.index);
+          range.setEnd(node, match.index + match[0].length);
+          if (new Set(Array.from(range.getClientRects(), (rect) => Math.round(rect.top))).size > 1) split.push(match[0]);
+        }
+      }
+    }
+    return split;
+  });
+}
+
 /** A value inside the task's limits, so the record completes without a note. */
 function goodReading(task: PmRecord['tasks'][number]): string {
   if (task.min !== undefined && task.max !== undefined) return String((task.min + task.max) / 2);
@@ -483,6 +504,29 @@ describe('times in the lab\'s time zone', () => {
   });
 });
 
+describe('the audit trail as an auditor reads it', () => {
+  it('says actions in words, opens what changed as a before/after table, and keeps the raw entry one click away', async () => {
+    for (const viewport of [desktop, phone]) {
+      const { page } = await session(viewport);
+      await signIn(page, 'auditor', demoPassword);
+      await visit(page, '/audit');
+      const actions = await page.locator('td[data-label="What"]').allTextContents();
+      expect(actions.length).toBeGreaterThan(0);
+      expect(actions.filter((action) => /^[a-z-]+\.[a-z.-]+$/.test(action))).toEqual([]);
+      const changed = page.locator('details.changes').first();
+      await changed.locator('summary').click();
+      const row = changed.locator('tbody tr').first();
+      expect(await row.locator('td[data-label="Before"]').count()).toBe(1);
+      expect(await row.locator('td[data-label="After"]').count()).toBe(1);
+      const raw = page.locator('details.raw').first();
+      expect(await raw.locator('pre').isVisible()).toBe(false);
+      await raw.locator('summary').click();
+      expect(JSON.parse((await raw.locator('pre').textContent())!)).toHaveProperty('hash');
+      await screenshot(page, `audit-expanded-${viewport === phone ? 'phone' : 'desktop'}`);
+    }
+  });
+});
+
 describe('verification, the second signature', () => {
   it('shows a record awaiting verification, and a second person signs it "Verified by" on a phone', async () => {
     const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Monthly&pageSize=1000');
@@ -574,6 +618,8 @@ describe('every page', () => {
       // Nothing wider than the screen: no sideways scrolling on a phone.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
+      // At a desk, table cells wrap between words: no word is split over two lines.
+      if (viewportName === 'desktop') found.push(...(await wordsSplitInCells(page)).map((word) => `${path}: "${word}" is split over two lines`));
       await screenshot(page, `${username}-${path.replace(/\//g, '_').replace(/%20/g, '-') || 'home'}-${viewportName}`);
     }
     await page.close();

@@ -1,15 +1,56 @@
 import { useState } from 'preact/hooks';
 import type { AuditView, Verification } from '../../../shared/audit/audit-trail.js';
+import { actionInWords, changedFields } from '../../../shared/domain/audit-actions.js';
 import { api, query } from '../api.js';
 import { currentLab, isCompanyWide } from '../state.js';
 import { ErrorMessage, formatDateTime, LabScopeField, Loading, PageTitle, SelectField, TextField, useLoad, type LabScope } from '../ui.js';
 
 type AuditPage = { items: AuditView[]; continuationToken: string | null };
 
-function summary(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const text = JSON.stringify(value);
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+function valueText(value: unknown): string {
+  if (value === undefined) return '—';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+/** What an entry changed, as a before/after table that opens on demand, and the raw entry one click further. */
+function EntryDetails(props: { entry: AuditView }) {
+  const { entry } = props;
+  const changes = changedFields(entry.before, entry.after);
+  return (
+    <>
+      {entry.reason && <p class="reason">Reason: {/[.!?]$/.test(entry.reason) ? entry.reason : `${entry.reason}.`}</p>}
+      {changes.length > 0 && (
+        <details class="changes">
+          <summary>
+            {changes.length === 1 ? '1 field' : `${changes.length} fields`}: {changes.map((change) => change.field).join(', ')}
+          </summary>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Field</th>
+                <th scope="col">Before</th>
+                <th scope="col">After</th>
+              </tr>
+            </thead>
+            <tbody>
+              {changes.map((change) => (
+                <tr key={change.field}>
+                  <th scope="row">{change.field}</th>
+                  <td data-label="Before">{valueText(change.before)}</td>
+                  <td data-label="After">{valueText(change.after)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+      <details class="raw">
+        <summary>Raw entry</summary>
+        <pre>{JSON.stringify(entry, null, 2)}</pre>
+      </details>
+    </>
+  );
 }
 
 function ChainStatus(props: { labId: string }) {
@@ -96,10 +137,11 @@ export function AuditPage() {
       {first.loading && entries.length === 0 ? (
         <Loading what="the audit trail" />
       ) : (
+        <div class="table-box">
         <table class="responsive audit">
           <thead>
             <tr>
-              <th scope="col">When (your time)</th>
+              <th scope="col">When (lab time)</th>
               <th scope="col">Who</th>
               <th scope="col">What</th>
               <th scope="col">Of</th>
@@ -111,19 +153,18 @@ export function AuditPage() {
               <tr key={`${entry.source}-${entry.partition}-${entry.seq}`}>
                 <td data-label="When">{formatDateTime(entry.at, entry.labIds[0])}</td>
                 <td data-label="Who">{entry.actor?.displayName ?? 'system'}</td>
-                <td data-label="What">{entry.action}</td>
+                <td data-label="What">{actionInWords(entry.action)}</td>
                 <td data-label="Of">
-                  {entry.entityType} {entry.entityId}
+                  {entry.entityType} <span class="id">{entry.entityId}</span>
                 </td>
                 <td data-label="Details" class="details">
-                  {entry.reason && <span>Reason: {/[.!?]$/.test(entry.reason) ? entry.reason : `${entry.reason}.`} </span>}
-                  {entry.before !== undefined && <span>Before: {summary(entry.before)} </span>}
-                  {entry.after !== undefined && <span>After: {summary(entry.after)}</span>}
+                  <EntryDetails entry={entry} />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {entries.length === 0 && !first.loading && <p class="empty">No entries match.</p>}
       <ErrorMessage error={more} />

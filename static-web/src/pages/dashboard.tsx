@@ -115,6 +115,7 @@ function FrequencySection(props: { frequency: Frequency; records: RecordSummary[
       {props.records.length === 0 ? (
         <p class="empty">Nothing to do.</p>
       ) : (
+        <div class="table-box">
         <table class="records responsive">
           <thead>
             <tr>
@@ -145,6 +146,7 @@ function FrequencySection(props: { frequency: Frequency; records: RecordSummary[
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

@@ -64,6 +64,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
       {data.records.length === 0 ? (
         <p class="empty">No PM records yet.</p>
       ) : (
+        <div class="table-box">
         <table class="responsive">
           <thead>
             <tr>
@@ -101,6 +102,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </>
   );

@@ -131,6 +131,7 @@ export function EquipmentPage() {
       {list.loading && !list.data ? (
         <Loading what="equipment" />
       ) : (
+        <div class="table-box">
         <table class="responsive">
           <caption class="visually-hidden">Equipment of {lab.labId}</caption>
           <thead>
@@ -168,6 +169,7 @@ export function EquipmentPage() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {list.data?.length === 0 && <p class="empty">No equipment matches.</p>}
       {dialog?.kind === 'add' && <EquipmentForm labId={lab.labId} editing={null} models={models.data ?? []} onDone={done} onClose={() => setDialog(null)} />}

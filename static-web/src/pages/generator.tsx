@@ -39,6 +39,7 @@ export function GeneratorPage() {
           <p class={data.failingLabs.length > 0 || data.poisonMessages > 0 ? 'alert error' : 'alert success'}>
             {data.failingLabs.length > 0 ? `Failing: ${data.failingLabs.join(', ')}.` : 'Every lab generated without failure.'} Poison messages: {data.poisonMessages}.
           </p>
+          <div class="table-box">
           <table class="responsive">
             <thead>
               <tr>
@@ -62,6 +63,7 @@ export function GeneratorPage() {
               ))}
             </tbody>
           </table>
+          </div>
         </>
       )}
     </>

@@ -68,6 +68,7 @@ export function ModelsPage() {
       {models.loading && !models.data ? (
         <Loading what="models" />
       ) : (
+        <div class="table-box">
         <table class="responsive">
           <thead>
             <tr>
@@ -99,6 +100,7 @@ export function ModelsPage() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       <EquipmentClasses />
     </>

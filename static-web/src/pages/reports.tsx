@@ -99,6 +99,7 @@ export function ReportsPage() {
             Periods {data.from} to {data.to}, labs {data.labs.join(', ')}; generated {formatDateTime(data.generatedAt, data.labs.length === 1 ? data.labs[0] : null)}.
           </p>
           <h2>Completion by frequency</h2>
+          <div class="table-box">
           <table class="responsive">
             <thead>
               <tr>
@@ -127,6 +128,7 @@ export function ReportsPage() {
               ))}
             </tbody>
           </table>
+          </div>
           <h2>Completion rate over time</h2>
           <div class="charts">
             {frequencies.map((frequency) => (
@@ -137,6 +139,7 @@ export function ReportsPage() {
           {data.missed.length === 0 ? (
             <p class="empty">Nothing was missed in these periods.</p>
           ) : (
+            <div class="table-box">
             <table class="responsive">
               <thead>
                 <tr>
@@ -163,6 +166,7 @@ export function ReportsPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </>
       )}

@@ -213,6 +213,7 @@ export function UsersPage() {
       {users.loading && !users.data ? (
         <Loading what="users" />
       ) : (
+        <div class="table-box">
         <table class="responsive">
           <thead>
             <tr>
@@ -252,6 +253,7 @@ export function UsersPage() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {dialog?.kind === 'create' && <CreateUserDialog labs={labs.data ?? []} onDone={done} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'edit' && <EditUserDialog user={dialog.user} labs={labs.data ?? []} onDone={done} onClose={() => setDialog(null)} />}
