@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../shared/schemas/catalog.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
@@ -21,7 +21,7 @@ async function session(viewport: Viewport): Promise<BrowserSession> {
 }
 
 /** Words of table cells that the browser drew across more than one line. */
-function wordsSplitInCells(page: import('playwright-core').Page): Promise<string[]> {
+function wordsSplitInCells(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const split: string[] = [];
     for (const cell of Array.from(document.querySelectorAll('th, td'))) {
