@@ -204,7 +204,7 @@ async function main(): Promise<void> {
     row(`dashboard call, ${result.api.dashboard.rows} rows: p50 / p99 (1 connection); calls per s (4)`, `${result.api.dashboard.p50Ms} / ${result.api.dashboard.p99Ms} ms; ${result.api.dashboard.rps} per s; ${result.api.dashboard.errors} errors`);
     row('dashboard call, Cosmos requests', describeCounts(dashboardCall.counts));
     row('web app: API calls to open the dashboard (in the app / full page load)', `${result.api.dashboard.apiCallsPerLoad ?? 'no Chromium'} / ${result.api.dashboard.apiCallsPerFullPageLoad ?? 'no Chromium'}`);
-    row('signed completion (scrypt password check): p50 / p99', `${result.api.complete.p50Ms} / ${result.api.complete.p99Ms} ms, ${result.api.complete.rps} per s, ${result.api.complete.errors} errors`);
+    row('signed completion (Argon2id password check): p50 / p99', `${result.api.complete.p50Ms} / ${result.api.complete.p99Ms} ms, ${result.api.complete.rps} per s, ${result.api.complete.errors} errors`);
     row('signed completion, Cosmos requests', describeCounts(completionCall.counts));
     console.log('Embedded store (10 labs, lab-scoped 20-row ORDER BY query)');
     row('at 10,000 / 60,000 documents', `${store.query20.at10k.toFixed(1)} / ${store.query20.at60k.toFixed(1)} ms`);
@@ -240,7 +240,7 @@ interface IdentityFigures {
   meMs: number;
 }
 
-/** Sign-in and the cost of a signed-in request (full run only: scrypt makes it slow). */
+/** Sign-in and the cost of a signed-in request (full run only). */
 async function measureIdentity(product: LocalProduct): Promise<IdentityFigures> {
   const post = (body: unknown) =>
     fetch(`${product.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: product.url }, body: JSON.stringify(body) }).then((r) => r.text());

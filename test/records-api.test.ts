@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addModel } from '../shared/catalog/manage-catalog.js';
 import { container } from '../shared/data/cosmos.js';
-import { readUser } from '../shared/data/users-repository.js';
+import { scryptHash } from '../shared/auth/scrypt-hashes.js';
+import { changeUser, readUser } from '../shared/data/users-repository.js';
 import type { AuditEntry } from '../shared/domain/audit-chain.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { generateLab } from '../shared/records/generate-records.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { newUserBody } from './helpers/fixtures.js';
+import { auditTrailOf, newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
@@ -135,6 +136,22 @@ describe('completing a record', () => {
     expect(problem(third.body).detail).toContain('A manager of your lab or an administrator can unlock the account.');
     expect((await readUser('signer1'))?.document.status).toBe('Locked');
     expect((await admin.get<PmRecord>(`/api/labs/REC1/records/${open[0]!.recordNumber}`)).body.status).toBe('Missed');
+  });
+
+  it('a signature by an account with a scrypt hash of an earlier release signs, and stores the password again as Argon2id, once', async () => {
+    expect((await admin.post('/api/users', newUserBody('signer2', { primaryLabId: 'REC1', requirePasswordChange: false }))).status).toBe(201);
+    const signer = await product.signedIn('signer2', 'a first password 123');
+    const old = await scryptHash('a first password 123', { logN: 14, r: 8, p: 1 });
+    await changeUser('signer2', (user) => ({ user: { ...user, passwordHash: old }, events: [] }));
+    const [first, second] = await recordsAt('REC1', 'Missed');
+    const done = await signer.post<PmRecord>(`/api/labs/REC1/records/${first!.recordNumber}/complete`, { responses: good(), signature: sign('a first password 123') });
+    expect(done.status, done.text).toBe(200);
+    const stored = (await readUser('signer2'))!.document.passwordHash!;
+    expect(stored).toMatch(/^\$argon2id\$/);
+    expect((await signer.post(`/api/labs/REC1/records/${second!.recordNumber}/complete`, { responses: good(), signature: sign('a first password 123') })).status).toBe(200);
+    expect((await readUser('signer2'))!.document.passwordHash).toBe(stored);
+    const rehashes = (await auditTrailOf('signer2')).filter((entry) => entry.action === 'user.password.rehashed');
+    expect(rehashes).toHaveLength(1);
   });
 
   it('50 parallel completions of one record: exactly one succeeds, the others get 409 or 412', async () => {

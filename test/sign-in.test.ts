@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../shared/auth/passwords.js';
+import { scryptHash } from '../shared/auth/scrypt-hashes.js';
 import { changeUser, readUser } from '../shared/data/users-repository.js';
 import { reloadSettings } from '../shared/platform/config.js';
 import { auditTrailOf, newUserBody } from './helpers/fixtures.js';
@@ -192,12 +192,22 @@ describe('password changes', () => {
     expect((await phone.get('/api/auth/me')).status).toBe(401);
   });
 
-  it('rehashes at sign-in when the stored hash used weaker parameters', async () => {
+  it('replaces a scrypt hash with Argon2id at the first sign-in, once, and refuses a wrong password on either kind alike', async () => {
     const password = await addUser('rehashme');
-    const weak = await hashPassword(password, { logN: 14, r: 8, p: 1 });
-    await changeUser('rehashme', (user) => ({ user: { ...user, passwordHash: weak }, events: [] }));
+    await addUser('argonkeeper');
+    const old = await scryptHash(password, { logN: 14, r: 8, p: 1 });
+    await changeUser('rehashme', (user) => ({ user: { ...user, passwordHash: old }, events: [] }));
+    const wrongOnScrypt = await login('rehashme', 'not the password at all');
+    const wrongOnArgon = await login('argonkeeper', 'not the password at all');
+    expect(wrongOnScrypt.status).toBe(401);
+    const answer = (body: unknown) => ({ title: (body as { title: string }).title, detail: (body as { detail: string }).detail });
+    expect(answer(wrongOnScrypt.body)).toEqual(answer(wrongOnArgon.body));
+    expect(answer(wrongOnScrypt.body).detail).toBe('The username or password is incorrect.');
     expect((await login('rehashme', password)).status).toBe(200);
-    expect((await readUser('rehashme'))?.document.passwordHash).toMatch(/^scrypt\$ln=17,r=8,p=1\$/);
+    const rehashed = (await readUser('rehashme'))!.document.passwordHash!;
+    expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect((await login('rehashme', password)).status).toBe(200);
+    expect((await readUser('rehashme'))!.document.passwordHash).toBe(rehashed);
   });
 
   it('publishes the rules in force, with character classes when the setting asks for them', async () => {

@@ -1,70 +1,44 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { randomBytes } from 'node:crypto';
+import { settings } from '../platform/config.js';
+import { isScryptHash, verifyScryptHash } from './scrypt-hashes.js';
 
-/** scrypt cost as stored beside each hash, so the parameters can be raised without breaking old hashes. */
-export interface ScryptParameters {
-  logN: number;
-  r: number;
-  p: number;
+/**
+ * Passwords are stored as Argon2id PHC strings (`$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>`), so
+ * each hash names its own cost and the cost can be raised without breaking the hashes already stored.
+ * The native library hashes on libuv's thread pool: a sign-in never blocks the event loop.
+ */
+/** The library's `Algorithm.Argon2id`, a const enum that isolated modules cannot read. */
+const argon2id = 2;
+
+export interface Argon2Parameters {
+  memoryKib: number;
+  iterations: number;
 }
 
-/** OWASP's minimum for scrypt: N = 2^17, r = 8, p = 1 (128 MiB per hash). */
-export const currentParameters: ScryptParameters = { logN: 17, r: 8, p: 1 };
-
-const keyLength = 32;
-const saltLength = 16;
-
-function derive(password: string, salt: Buffer, parameters: ScryptParameters): Promise<Buffer> {
-  const options: ScryptOptions = {
-    N: 2 ** parameters.logN,
-    r: parameters.r,
-    p: parameters.p,
-    // Node's default ceiling (32 MiB) is below what these parameters need.
-    maxmem: 2 * 128 * 2 ** parameters.logN * parameters.r,
-  };
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(key)));
-  });
+export function currentParameters(): Argon2Parameters {
+  return { memoryKib: settings().PASSWORD_HASH_MEMORY_KIB, iterations: settings().PASSWORD_HASH_ITERATIONS };
 }
 
-/** `scrypt$ln=17,r=8,p=1$<salt>$<hash>`, salt and hash in unpadded base64. */
-export async function hashPassword(password: string, parameters: ScryptParameters = currentParameters): Promise<string> {
-  const salt = randomBytes(saltLength);
-  const key = await derive(password, salt, parameters);
-  return `scrypt$ln=${parameters.logN},r=${parameters.r},p=${parameters.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+export async function hashPassword(password: string): Promise<string> {
+  const { memoryKib, iterations } = currentParameters();
+  return hash(password.normalize('NFC'), { algorithm: argon2id, memoryCost: memoryKib, timeCost: iterations, parallelism: 1 });
 }
 
-interface ParsedHash {
-  parameters: ScryptParameters;
-  salt: Buffer;
-  key: Buffer;
-}
-
-const hashFormat = /^scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/;
-
-function parseHash(stored: string): ParsedHash | null {
-  const match = hashFormat.exec(stored);
-  if (!match) return null;
-  const [, logN, r, p, salt, key] = match;
-  return {
-    parameters: { logN: Number(logN), r: Number(r), p: Number(p) },
-    salt: Buffer.from(salt!, 'base64url'),
-    key: Buffer.from(key!, 'base64url'),
-  };
-}
+const argon2Format = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/;
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const parsed = parseHash(stored);
-  if (!parsed) return false;
-  const candidate = await derive(password, parsed.salt, parsed.parameters);
-  return candidate.length === parsed.key.length && timingSafeEqual(candidate, parsed.key);
+  if (isScryptHash(stored)) return verifyScryptHash(password, stored);
+  if (!argon2Format.test(stored)) return false;
+  return verify(stored, password.normalize('NFC'));
 }
 
-/** True when the hash was made with weaker parameters than today's, so sign-in should store a new one. */
+/** True when the hash is scrypt, or Argon2id cheaper than today's setting: the next success stores a new one. */
 export function needsRehash(stored: string): boolean {
-  const parsed = parseHash(stored);
-  if (!parsed) return true;
-  const { logN, r, p } = parsed.parameters;
-  return logN < currentParameters.logN || r < currentParameters.r || p < currentParameters.p;
+  const match = argon2Format.exec(stored);
+  if (!match) return true;
+  const { memoryKib, iterations } = currentParameters();
+  return Number(match[1]) < memoryKib || Number(match[2]) < iterations || Number(match[3]) !== 1;
 }
 
 let dummyHash: Promise<string> | undefined;

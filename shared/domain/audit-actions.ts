@@ -41,6 +41,7 @@ export const auditActionWords: Record<string, string> = {
   'user.locked': 'Account locked',
   'user.password.changed': 'Password changed',
   'user.password.reset': 'Temporary password set',
+  'user.password.rehashed': 'Password stored with the current hash',
   'user.unlocked': 'Account unlocked',
   'user.updated': 'User changed',
 };

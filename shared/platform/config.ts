@@ -85,6 +85,9 @@ export const settingsSchema = z.object({
   LOCKOUT_THRESHOLD: integerSetting(1, 100).default(3),
   PASSWORD_MAX_AGE_DAYS: integerSetting(0, 3650).default(90),
   PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
+  /** Argon2id cost of new password hashes; OWASP's first recommendation (19 MiB, 2 passes, one lane) is the floor. */
+  PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),
+  PASSWORD_HASH_ITERATIONS: integerSetting(2, 100).default(2),
   LOGIN_RATE_LIMIT_PER_MINUTE: integerSetting(1, 10_000).default(10),
   ENTRA_TENANT_ID: z.string().min(1).optional(),
   ENTRA_CLIENT_ID: z.string().min(1).optional(),

@@ -1,7 +1,9 @@
 import { freshSignInSeconds } from '../auth/microsoft-sign-in.js';
-import { verifyPassword } from '../auth/passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import type { Principal } from '../auth/principal.js';
 import { limitSignerAttempts, recordFailedPassword } from '../auth/sign-in.js';
+import { changeUser } from '../data/users-repository.js';
+import { selfActor, userEvent } from '../users/user-events.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, HttpProblem, locked } from '../platform/problems.js';
 import type { Signature } from '../schemas/records.js';
@@ -35,5 +37,16 @@ export const confirmSigner: ConfirmSigner = async (principal, password, facts, c
     const left = failure.attemptsLeft === 1 ? 'One more wrong password locks your account.' : `${failure.attemptsLeft} more wrong passwords in a row lock your account.`;
     throw new HttpProblem(401, 'Signature refused', `The password is not correct; nothing was signed. ${left}`);
   }
+  if (needsRehash(principal.user.passwordHash)) await storeStrongerHash(principal, password, facts);
   return 'password';
 };
+
+/** A signature is a successful password check, so it replaces a hash of an earlier release as a sign-in does. */
+async function storeStrongerHash(principal: Principal, password: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>): Promise<void> {
+  const passwordHash = await hashPassword(password);
+  await changeUser(principal.username, (user) =>
+    user.passwordHash === principal.user.passwordHash
+      ? { user: { ...user, passwordHash }, events: [userEvent('user.password.rehashed', user, selfActor(user), facts, { reason: 'stored again with the current hash at a signature' })] }
+      : null,
+  );
+}
