@@ -1,7 +1,7 @@
 import { CosmosClient, type Container, type OperationInput, type PartitionKey } from '@azure/cosmos';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertCorrectedVersions, correctedVersions } from '../local/embedded-store/corrections.js';
+import { assertCorrectedVersions, correctedVersions, parenthesisDepth } from '../local/embedded-store/corrections.js';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from '../local/embedded-store/server.js';
 
 /**
@@ -117,6 +117,17 @@ describe('ordering and paging', () => {
   it('a damaged continuation token is refused with 400', async () => {
     const attempt = labs.items.query<Doc>('SELECT * FROM c', { partitionKey: 'LAB01', maxItemCount: 5, continuationToken: 'not-a-token' }).fetchNext();
     await expect(attempt).rejects.toMatchObject({ code: 400 });
+  });
+
+  it('a query nested deeper than its parser reads in reasonable time is refused with 400, naming the depth', async () => {
+    const deep = "SELECT * FROM c WHERE c.n > 1 AND (c.kind = 'odd' OR (c.n < 10 AND (c.kind = 'even' OR (c.n = 4))))";
+    expect(parenthesisDepth(deep)).toBe(4);
+    expect(parenthesisDepth("SELECT * FROM c WHERE c.kind = '((((' AND (c.n = 1)")).toBe(1);
+    await expect(labs.items.query(deep, { partitionKey: 'LAB01' }).fetchAll()).rejects.toMatchObject({ code: 400, message: expect.stringContaining('nests parentheses 4 deep') });
+    const flat = "SELECT * FROM c WHERE (c.kind = 'odd' AND c.n > 1) OR (c.n < 10 AND c.kind = 'even') OR c.n = 4";
+    expect((await labs.items.query<Doc>(flat, { partitionKey: 'LAB01' }).fetchAll()).resources.map((doc) => doc.n).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 50 }, (_, n) => n).filter((n) => (n % 2 === 1 && n > 1) || (n < 10 && n % 2 === 0) || n === 4),
+    );
   });
 
   it('a query the engine cannot parse is a 400, not a server error', async () => {
