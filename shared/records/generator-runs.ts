@@ -110,6 +110,7 @@ export async function recordPoisoned(message: LabRunMessage): Promise<void> {
 export interface GeneratorHealth {
   labs: {
     labId: string;
+    name: string;
     active: boolean;
     lastRunId: string | null;
     lastRunAt: string | null;
@@ -132,6 +133,7 @@ export async function generatorHealth(): Promise<GeneratorHealth> {
     const failedSinceSuccess = lastFailure !== null && (!status?.lastSuccessAt || lastFailure.at > status.lastSuccessAt);
     return {
       labId: lab.labId,
+      name: lab.name,
       active: lab.active,
       lastRunId: status?.lastRunId ?? null,
       lastRunAt: status?.lastRunAt ?? null,

@@ -7,6 +7,7 @@ import { DashboardPage } from './pages/dashboard.js';
 import { EquipmentHistoryPage } from './pages/equipment-history.js';
 import { EquipmentPage } from './pages/equipment.js';
 import { GeneratorPage } from './pages/generator.js';
+import { LabsPage } from './pages/labs.js';
 import { ModelPage } from './pages/model.js';
 import { ModelsPage } from './pages/models.js';
 import { PasswordPage } from './pages/password.js';
@@ -25,7 +26,7 @@ interface Route {
 
 const routes: Route[] = [
   { pattern: '/', page: () => <DashboardPage /> },
-  { pattern: '/records/:labId/:recordNumber', page: ({ labId, recordNumber }) => <RecordPage labId={labId!} recordNumber={recordNumber!} /> },
+  { pattern: '/records/:labId/:recordNumber', page: ({ labId, recordNumber }) => <RecordPage key={`${labId}/${recordNumber}`} labId={labId!} recordNumber={recordNumber!} /> },
   { pattern: '/equipment', page: () => <EquipmentPage />, allowed: () => may('equipment', 'read') },
   { pattern: '/equipment/:labId/:serialNumber', page: ({ labId, serialNumber }) => <EquipmentHistoryPage labId={labId!} serialNumber={serialNumber!} />, allowed: () => mayAnywhere('equipment', 'read') },
   { pattern: '/models', page: () => <ModelsPage />, allowed: () => mayAnywhere('models', 'read') },
@@ -34,16 +35,18 @@ const routes: Route[] = [
   { pattern: '/users', page: () => <UsersPage />, allowed: () => mayAnywhere('users', 'read') },
   { pattern: '/audit', page: () => <AuditPage />, allowed: () => mayAnywhere('audit', 'read') },
   { pattern: '/reports', page: () => <ReportsPage />, allowed: () => mayAnywhere('audit', 'read') },
+  { pattern: '/labs', page: () => <LabsPage />, allowed: () => mayAnywhere('administration', 'write') },
   { pattern: '/generator', page: () => <GeneratorPage />, allowed: () => mayAnywhere('administration', 'read') },
   { pattern: '/password', page: () => <PasswordPage />, allowed: () => session.value?.user.authMethod === 'local' },
 ];
 
 function navigation(): { href: string; label: string }[] {
-  const items = [{ href: '/', label: 'Checklists' }];
+  const items = [{ href: '/', label: 'Today' }];
   if (may('equipment', 'read')) items.push({ href: '/equipment', label: 'Equipment' });
   if (mayAnywhere('models', 'read')) items.push({ href: '/models', label: 'Models' });
   if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
   if (mayAnywhere('audit', 'read')) items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' });
+  if (mayAnywhere('administration', 'write')) items.push({ href: '/labs', label: 'Labs' });
   if (mayAnywhere('administration', 'read')) items.push({ href: '/generator', label: 'Generator' });
   return items;
 }

@@ -35,12 +35,13 @@ export function match(pattern: string, path: string): Record<string, string> | n
 
 /** An ordinary link that moves inside the app without reloading it. */
 export function Link(props: { href: string; children: ComponentChildren } & Omit<JSX.HTMLAttributes<HTMLAnchorElement>, 'href'>) {
-  const { href, children, ...rest } = props;
+  const { href, children, onClick, ...rest } = props;
   return (
     <a
       {...rest}
       href={href}
       onClick={(event) => {
+        onClick?.(event);
         if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
         event.preventDefault();
         navigate(href);

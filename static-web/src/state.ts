@@ -2,6 +2,7 @@ import { computed, signal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
 import type { SessionView } from '../../shared/schemas/auth.js';
 import type { Role } from '../../shared/schemas/common.js';
+import type { RecordSummary } from '../../shared/schemas/records.js';
 import { allows, type Action, type Area } from '../../shared/domain/permissions.js';
 import { api, onSessionExpired, useCsrfToken } from './api.js';
 
@@ -20,6 +21,22 @@ export function takeReturn(): string | null {
   const path = sessionStorage.getItem(returnKey);
   sessionStorage.removeItem(returnKey);
   return path;
+}
+
+/** The list a checklist was last opened from, so that signing it leads on to the next of that list. */
+export const workList = signal<{ labId: string; records: RecordSummary[] } | null>(null);
+
+/**
+ * Takes a signed checklist off the list it was opened from and answers the one after it (or the
+ * first left, when it was the last): where the technician goes next.
+ */
+export function takeNextInWorkList(labId: string, recordNumber: string): RecordSummary | null {
+  const list = workList.value;
+  if (!list || list.labId !== labId) return null;
+  const position = list.records.findIndex((record) => record.recordNumber === recordNumber);
+  const left = list.records.filter((record) => record.recordNumber !== recordNumber);
+  workList.value = { labId, records: left };
+  return left[Math.max(position, 0)] ?? left[0] ?? null;
 }
 
 const labStorageKey = 'equipmansys.lab';

@@ -226,6 +226,56 @@ export function formatDateTime(iso: string | null | undefined, labId?: string | 
   });
 }
 
+/**
+ * What a printed page opens with: what it is, of which lab and period, who printed it and when, in
+ * the lab's zone. Page numbers ("Page 2 of 5") come from the stylesheet's @page rule.
+ */
+export function PrintHeader(props: { title: string; labIds: string[]; period?: string | undefined }) {
+  const user = session.value?.user;
+  const zoneOf = props.labIds.length === 1 ? props.labIds[0] : null;
+  return (
+    <div class="print-only print-header">
+      <p class="print-title">{props.title}</p>
+      <p>
+        {props.labIds.length === 1 ? 'Lab' : 'Labs'}: {props.labIds.map(labLabel).join(', ')}
+        {props.period && <> · Period: {props.period}</>}
+      </p>
+      <p>
+        Printed by {user ? `${user.displayName} (${user.username})` : 'someone signed out'} on {formatDateTime(new Date().toISOString(), zoneOf)}
+      </p>
+    </div>
+  );
+}
+
+/** A lab as people name it, its id beside: "Boston Dental Lab (LAB01)"; the id alone for a lab the session does not know. */
+export function labLabel(labId: string): string {
+  const name = session.value?.labs.find((lab) => lab.labId === labId)?.name;
+  return name ? `${name} (${labId})` : labId;
+}
+
+/**
+ * A due time as a technician reads it, in the lab's zone: "end of today (EST)", "end of Mon, Dec 7
+ * (EST)" for the usual midnight, else "today, 2:00 PM EST" or "Mon, Dec 7, 2:00 PM EST".
+ */
+export function formatDueTime(iso: string, labId: string): string {
+  const timeZone = session.value?.labs.find((candidate) => candidate.labId === labId)?.timeZone ?? 'UTC';
+  const at = Date.parse(iso);
+  const clock = new Date(at).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', timeZone });
+  // Midnight ends the day before it: a daily checklist is due by the end of its own day.
+  const endOfDay = clock === '00:00' || clock === '24:00';
+  const day = endOfDay ? at - 1 : at;
+  const dayKey = (moment: number) => new Date(moment).toLocaleDateString('en-CA', { timeZone });
+  const today = dayKey(Date.now());
+  const tomorrow = dayKey(Date.now() + 86_400_000);
+  const dayWords =
+    dayKey(day) === today ? 'today' : dayKey(day) === tomorrow ? 'tomorrow' : new Date(day).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone });
+  if (endOfDay) {
+    const zone = new Intl.DateTimeFormat(undefined, { timeZone, timeZoneName: 'short' }).formatToParts(day).find((part) => part.type === 'timeZoneName')?.value;
+    return `end of ${dayWords} (${zone})`;
+  }
+  return `${dayWords}, ${new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', timeZone, timeZoneName: 'short' })}`;
+}
+
 /** Loads data for a page and reloads it on demand; `error` holds a refusal to show. */
 export function useLoad<T>(load: () => Promise<T>, dependencies: unknown[]): { data: T | null; error: unknown; loading: boolean; reload: () => void } {
   const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });

@@ -3,7 +3,7 @@ import type { AuditView, Verification } from '../../../shared/audit/audit-trail.
 import { actionInWords, changedFields } from '../../../shared/domain/audit-actions.js';
 import { api, query } from '../api.js';
 import { currentLab, isCompanyWide } from '../state.js';
-import { ErrorMessage, formatDateTime, LabScopeField, Loading, PageTitle, SelectField, TextField, useLoad, type LabScope } from '../ui.js';
+import { ErrorMessage, formatDateTime, labLabel, LabScopeField, Loading, PageTitle, SelectField, TextField, useLoad, type LabScope } from '../ui.js';
 
 type AuditPage = { items: AuditView[]; continuationToken: string | null };
 
@@ -71,7 +71,7 @@ function ChainStatus(props: { labId: string }) {
   return (
     <section class="verify" aria-live="polite">
       <button type="button" class="secondary" onClick={() => void verify()} disabled={checking}>
-        {checking ? 'Verifying…' : `Verify ${props.labId}'s chains`}
+        {checking ? 'Verifying…' : `Verify the chains of ${labLabel(props.labId)}`}
       </button>
       {result &&
         (result.intact ? (

@@ -4,27 +4,23 @@ import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { RecordSummary } from '../../../shared/schemas/records.js';
 import { allPages } from '../api.js';
 import { Link } from '../router.js';
-import { currentLab } from '../state.js';
-import { Badge, ErrorMessage, formatDateTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
-
-type StatusFilter = 'all' | 'open' | 'overdue' | 'missed';
+import { currentLab, workList } from '../state.js';
+import { ErrorMessage, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 /** Open past its due time: the generator will mark it Missed at its next run. */
 export function isOverdue(record: RecordSummary, now: number): boolean {
   return record.status === 'Open' && Date.parse(record.dueEnd) < now;
 }
 
-function matchesStatus(record: RecordSummary, filter: StatusFilter, now: number): boolean {
-  if (filter === 'open') return record.status === 'Open' && !isOverdue(record, now);
-  if (filter === 'overdue') return isOverdue(record, now);
-  if (filter === 'missed') return record.status === 'Missed';
-  return true;
-}
+const soonestFirst = (a: RecordSummary, b: RecordSummary) => a.dueEnd.localeCompare(b.dueEnd) || a.serialNumber.localeCompare(b.serialNumber);
 
+/**
+ * A technician's day: what is due now, soonest first, one compact row per checklist; overdue and
+ * missed-but-still-completable work below, folded away with its count. One API call for the page.
+ */
 export function DashboardPage() {
   const lab = currentLab.value;
   const [frequency, setFrequency] = useState<Frequency | 'all'>('all');
-  const [status, setStatus] = useState<StatusFilter>('all');
   const [search, setSearch] = useState('');
   const { data, error, loading, reload } = useLoad(
     () => (lab ? allPages<RecordSummary>(`/api/labs/${lab.labId}/dashboard?pageSize=1000`) : Promise.resolve([])),
@@ -32,41 +28,35 @@ export function DashboardPage() {
   );
   const now = Date.now();
   const records = data ?? [];
-  const counts = useMemo(
-    () => ({
-      open: records.filter((record) => record.status === 'Open' && !isOverdue(record, now)).length,
-      overdue: records.filter((record) => isOverdue(record, now)).length,
-      missed: records.filter((record) => record.status === 'Missed').length,
-    }),
-    [records],
-  );
   const needle = search.trim().toLowerCase();
-  const shown = records.filter(
-    (record) =>
-      (frequency === 'all' || record.frequency === frequency) &&
-      matchesStatus(record, status, now) &&
-      (!needle || record.serialNumber.toLowerCase().includes(needle) || record.modelId.toLowerCase().includes(needle) || record.recordNumber.toLowerCase().includes(needle)),
-  );
+  const lists = useMemo(() => {
+    const shown = records
+      .filter(
+        (record) =>
+          (frequency === 'all' || record.frequency === frequency) &&
+          (!needle || record.serialNumber.toLowerCase().includes(needle) || record.modelId.toLowerCase().includes(needle) || record.recordNumber.toLowerCase().includes(needle)),
+      )
+      .sort(soonestFirst);
+    return {
+      today: shown.filter((record) => record.status === 'Open' && !isOverdue(record, now)),
+      overdue: shown.filter((record) => isOverdue(record, now)),
+      missed: shown.filter((record) => record.status === 'Missed'),
+    };
+  }, [records, frequency, needle]);
 
-  if (!lab) return <PageTitle title="Checklists" />;
+  if (!lab) return <PageTitle title="Today" />;
+  const remember = (list: RecordSummary[]) => () => {
+    workList.value = { labId: lab.labId, records: list };
+  };
+  const filtered = needle !== '' || frequency !== 'all';
+  const nothingShown = lists.today.length + lists.overdue.length + lists.missed.length === 0;
   return (
     <>
-      <PageTitle title={`Checklists · ${lab.labId}`}>
+      <PageTitle title={`Today · ${lab.name}`}>
         <button type="button" class="secondary" onClick={reload}>
           Refresh
         </button>
       </PageTitle>
-      <ul class="counters" aria-label="At a glance">
-        <li class="counter open">
-          <strong>{counts.open}</strong> open
-        </li>
-        <li class={counts.overdue > 0 ? 'counter alarm' : 'counter'}>
-          <strong>{counts.overdue}</strong> overdue
-        </li>
-        <li class={counts.missed > 0 ? 'counter alarm' : 'counter'}>
-          <strong>{counts.missed}</strong> missed, can still be done late
-        </li>
-      </ul>
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
         <SelectField
           label="Frequency"
@@ -74,80 +64,68 @@ export function DashboardPage() {
           options={[{ value: 'all', label: 'All frequencies' }, ...frequencies.map((value) => ({ value, label: value }))]}
           onValue={setFrequency}
         />
-        <SelectField
-          label="Status"
-          value={status}
-          options={[
-            { value: 'all', label: 'All' },
-            { value: 'open', label: 'Open' },
-            { value: 'overdue', label: 'Overdue' },
-            { value: 'missed', label: 'Missed' },
-          ]}
-          onValue={setStatus}
-        />
         <TextField label="Machine, model or record" type="search" value={search} onValue={setSearch} />
       </form>
       <ErrorMessage error={error} />
       {loading && !data ? (
         <Loading what="checklists" />
-      ) : shown.length === 0 && records.length > 0 && (needle || status !== 'all' || frequency !== 'all') ? (
+      ) : nothingShown && filtered && records.length > 0 ? (
         <p class="empty" role="status">
           No checklist matches{needle ? ` “${search.trim()}”` : ' these filters'}. Clear the search or the filters to see all {records.length}.
         </p>
       ) : (
-        frequencies.map((each) => {
-          const rows = shown.filter((record) => record.frequency === each);
-          if (frequency !== 'all' && frequency !== each) return null;
-          return <FrequencySection key={each} frequency={each} records={rows} now={now} />;
-        })
+        <>
+          <section class="today" aria-labelledby="due-now">
+            <h2 id="due-now">
+              Due now <span class="count">{lists.today.length}</span>
+            </h2>
+            {lists.today.length === 0 ? (
+              <p class="empty">Nothing is due now{filtered ? ' among these checklists' : ''}.</p>
+            ) : (
+              <WorkRows records={lists.today} onOpen={remember(lists.today)} />
+            )}
+          </section>
+          {(lists.overdue.length > 0 || lists.missed.length > 0) && (
+            <p class="hint">
+              <strong>Overdue</strong>: past its due time, not yet marked missed. <strong>Missed</strong>: marked missed once its due time had passed. Both can
+              still be done, and are recorded as done late.
+            </p>
+          )}
+          {lists.overdue.length > 0 && (
+            <details class="work-later">
+              <summary>
+                Overdue <span class="count alarm">{lists.overdue.length}</span>
+              </summary>
+              <WorkRows records={lists.overdue} onOpen={remember(lists.overdue)} />
+            </details>
+          )}
+          {lists.missed.length > 0 && (
+            <details class="work-later">
+              <summary>
+                Missed, can still be done late <span class="count alarm">{lists.missed.length}</span>
+              </summary>
+              <WorkRows records={lists.missed} onOpen={remember(lists.missed)} />
+            </details>
+          )}
+        </>
       )}
     </>
   );
 }
 
-function FrequencySection(props: { frequency: Frequency; records: RecordSummary[]; now: number }) {
-  const headingId = `frequency-${props.frequency}`;
+function WorkRows(props: { records: RecordSummary[]; onOpen: () => void }) {
   return (
-    <section class="frequency" aria-labelledby={headingId}>
-      <h2 id={headingId}>
-        {props.frequency} <span class="count">{props.records.length}</span>
-      </h2>
-      {props.records.length === 0 ? (
-        <p class="empty">Nothing to do.</p>
-      ) : (
-        <div class="table-box">
-        <table class="records responsive">
-          <thead>
-            <tr>
-              <th scope="col">Machine</th>
-              <th scope="col">Model</th>
-              <th scope="col">Period</th>
-              <th scope="col">Due by</th>
-              <th scope="col">Status</th>
-              <th scope="col">Record</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.records.map((record) => (
-              <tr key={record.recordNumber} class={record.status === 'Missed' || isOverdue(record, props.now) ? 'late' : undefined}>
-                <td data-label="Machine">
-                  <Link href={`/records/${record.labId}/${record.recordNumber}`} class="row-link">
-                    {record.serialNumber}
-                  </Link>
-                </td>
-                <td data-label="Model">{record.modelId}</td>
-                <td data-label="Period">{record.periodStart}</td>
-                <td data-label="Due by">{formatDateTime(record.dueEnd, record.labId)}</td>
-                <td data-label="Status">
-                  <Badge status={isOverdue(record, props.now) ? 'Overdue' : record.status} />
-                </td>
-                <td data-label="Record">{record.recordNumber}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        </div>
-      )}
-    </section>
+    <ol class="work-rows">
+      {props.records.map((record) => (
+        <li key={record.recordNumber}>
+          <Link href={`/records/${record.labId}/${record.recordNumber}`} class="row-link" onClick={props.onOpen}>
+            <span class="machine">{record.serialNumber}</span>
+            <span class="model">{record.modelId}</span>
+            <span class="frequency">{record.frequency}</span>
+            <span class="due">due {formatDueTime(record.dueEnd, record.labId)}</span>
+          </Link>
+        </li>
+      ))}
+    </ol>
   );
 }

@@ -2,21 +2,67 @@ import type { z } from 'zod';
 import type { equipmentHistorySchema, EquipmentEvent } from '../../../shared/schemas/equipment.js';
 import { api } from '../api.js';
 import { Link } from '../router.js';
-import { Badge, ErrorMessage, formatDateTime, Loading, PageTitle, useLoad } from '../ui.js';
+import type { PmRecord } from '../../../shared/schemas/records.js';
+import { Badge, ErrorMessage, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
+import { CompletedView } from './record.js';
 
 type EquipmentHistory = z.infer<typeof equipmentHistorySchema>;
 
 function describeEvent(event: EquipmentEvent): string {
   switch (event.kind) {
     case 'registered':
-      return `Registered in ${event.labId}${event.toStatus ? ` as ${event.toStatus}` : ''}`;
+      return `Registered in ${labLabel(event.labId)}${event.toStatus ? ` as ${event.toStatus}` : ''}`;
     case 'status':
       return `Status ${event.fromStatus} → ${event.toStatus}`;
     case 'model':
       return `Model ${event.fromModelId} → ${event.toModelId}`;
     case 'transfer':
-      return `Transferred from ${event.fromLabId} to ${event.toLabId}`;
+      return `Transferred from ${labLabel(event.fromLabId ?? '?')} to ${labLabel(event.toLabId ?? '?')}`;
   }
+}
+
+/** Who signed, as the table and the print say it; an imported record names its completer and says it has no e-signature. */
+function signedBy(record: PmRecord): string {
+  if (record.signature) return `${record.signature.meaning} ${record.signature.displayName} (${record.signature.username}), ${formatDateTime(record.signature.signedAt, record.labId)}`;
+  if (record.completedBy) {
+    const at = record.completedAt ? `, ${formatDateTime(record.completedAt, record.labId)}` : '';
+    return `Completed by ${record.completedBy.displayName} (${record.completedBy.username})${at}; imported from the old system, without an electronic signature`;
+  }
+  return '—';
+}
+
+function periodOf(records: PmRecord[]): string {
+  if (records.length === 0) return 'no PM records yet';
+  const starts = records.map((record) => record.periodStart).sort();
+  return `${starts[0]} to ${starts.at(-1)}`;
+}
+
+/** A record as the printed history gives it: every answer, note, amendment, signature and justification. */
+function RecordInFull(props: { record: PmRecord }) {
+  const { record } = props;
+  return (
+    <section class="record-in-full" aria-label={`Record ${record.recordNumber}`}>
+      <h3>
+        {record.recordNumber} · {record.frequency} PM of {record.periodStart} · {record.status}
+        {record.late && record.status === 'Completed' && ', late'}
+      </h3>
+      <p>
+        {labLabel(record.labId)}; model {record.modelId} (version {record.modelVersion}); due by {formatDateTime(record.dueEnd, record.labId)}
+      </p>
+      {record.status === 'Completed' && <CompletedView record={record} />}
+      {record.justification && (
+        <p>
+          <strong>Justification:</strong> {record.justification.reason} ({record.justification.signature ? `${record.justification.signature.meaning} ` : ''}
+          {record.justification.by.displayName}, {formatDateTime(record.justification.at, record.labId)})
+        </p>
+      )}
+      {record.cancelReason && (
+        <p>
+          <strong>Cancelled:</strong> {record.cancelReason}
+        </p>
+      )}
+    </section>
+  );
 }
 
 /** ISO/IEC 17025 §6.4.13: one machine's life and every PM record it had, in every lab. */
@@ -28,6 +74,11 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
   const { equipment } = data;
   return (
     <>
+      <PrintHeader
+        title={`Equipment history · ${equipment.serialNumber}`}
+        labIds={[...new Set([equipment.labId, ...data.records.map((record) => record.labId)])]}
+        period={periodOf(data.records)}
+      />
       <PageTitle title={`History · ${equipment.serialNumber}`}>
         <a class="button secondary" href={`${base}?format=csv&section=records`} download>
           Records as CSV
@@ -41,7 +92,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
       </PageTitle>
       <dl class="facts">
         <dt>Lab</dt>
-        <dd>{equipment.labId}</dd>
+        <dd>{labLabel(equipment.labId)}</dd>
         <dt>Model</dt>
         <dd>{equipment.modelId}</dd>
         <dt>Status</dt>
@@ -64,7 +115,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
       {data.records.length === 0 ? (
         <p class="empty">No PM records yet.</p>
       ) : (
-        <div class="table-box">
+        <div class="table-box screen-only">
         <table class="responsive">
           <thead>
             <tr>
@@ -82,7 +133,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
                 <td data-label="Record">
                   <Link href={`/records/${record.labId}/${record.recordNumber}`}>{record.recordNumber}</Link>
                 </td>
-                <td data-label="Lab">{record.labId}</td>
+                <td data-label="Lab">{labLabel(record.labId)}</td>
                 <td data-label="Frequency">{record.frequency}</td>
                 <td data-label="Period">{record.periodStart}</td>
                 <td data-label="Status">
@@ -90,7 +141,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
                   {record.late && ' late'}
                 </td>
                 <td data-label="Signed">
-                  {record.signature ? `${record.signature.meaning} ${record.signature.displayName} (${record.signature.username}), ${formatDateTime(record.signature.signedAt, record.labId)}` : '—'}
+                  {signedBy(record)}
                   {record.amendments.map((amendment) => (
                     <span key={amendment.number} class="amended">
                       {' '}
@@ -104,6 +155,11 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         </table>
         </div>
       )}
+      <div class="print-only">
+        {data.records.map((record) => (
+          <RecordInFull key={record.recordNumber} record={record} />
+        ))}
+      </div>
     </>
   );
 }

@@ -6,7 +6,7 @@ import type { VisibleLab } from '../../../shared/schemas/labs.js';
 import { allPages, api, ApiError, query } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, may } from '../state.js';
-import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, formatDateTime, labLabel, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 const retired = (status: EquipmentStatus) => status.startsWith('Retired');
 
@@ -47,7 +47,7 @@ function EquipmentForm(props: { labId: string; editing: Equipment | null; models
   }
 
   return (
-    <Dialog title={props.editing ? `Edit ${props.editing.serialNumber}` : `Add equipment to ${props.labId}`} onClose={props.onClose}>
+    <Dialog title={props.editing ? `Edit ${props.editing.serialNumber}` : `Add equipment to ${labLabel(props.labId)}`} onClose={props.onClose}>
       <form onSubmit={submit} noValidate>
         {!props.editing && <TextField label="Serial number" value={serialNumber} onValue={setSerialNumber} error={errors.serialNumber} autocapitalize="characters" spellcheck={false} />}
         <SelectField label="Model" value={modelId} options={options} onValue={setModelId} error={errors.modelId} />
@@ -84,7 +84,7 @@ function TransferForm(props: { equipment: Equipment; onDone: (notice: string) =>
       ) : (
         <form onSubmit={submit} noValidate>
           <SelectField label="To lab" value={chosen} options={targets.map((lab) => ({ value: lab.labId, label: `${lab.labId} · ${lab.name}` }))} onValue={setToLabId} />
-          <p class="hint">Its open checklists in {props.equipment.labId} are cancelled with the reason; its history goes with it.</p>
+          <p class="hint">Its open checklists in {labLabel(props.equipment.labId)} are cancelled with the reason; its history goes with it.</p>
           <ErrorMessage error={failure ?? labs.error} />
           <DialogActions submitLabel="Transfer" disabled={!chosen} onCancel={props.onClose} />
         </form>
@@ -114,7 +114,7 @@ export function EquipmentPage() {
 
   return (
     <>
-      <PageTitle title={`Equipment · ${lab.labId}`}>
+      <PageTitle title={`Equipment · ${lab.name}`}>
         {writable && (
           <button type="button" class="primary" onClick={() => setDialog({ kind: 'add' })} disabled={!models.data}>
             Add equipment
@@ -133,7 +133,7 @@ export function EquipmentPage() {
       ) : (
         <div class="table-box">
         <table class="responsive">
-          <caption class="visually-hidden">Equipment of {lab.labId}</caption>
+          <caption class="visually-hidden">Equipment of {labLabel(lab.labId)}</caption>
           <thead>
             <tr>
               <th scope="col">Serial number</th>

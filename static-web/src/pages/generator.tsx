@@ -1,18 +1,54 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { GeneratorHealth } from '../../../shared/records/generator-runs.js';
 import { api } from '../api.js';
 import { mayAnywhere } from '../state.js';
 import { ErrorMessage, formatDateTime, Loading, Notice, PageTitle, useLoad } from '../ui.js';
 
+type LabHealth = GeneratorHealth['labs'][number];
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+/** What a lab's last successful run did, in words: "4 checklists created, 1 marked missed". */
+export function whatTheRunDid(summary: LabHealth['lastSummary']): string {
+  if (!summary) return '—';
+  if (typeof summary.skipped === 'string') return `Skipped: ${summary.skipped}`;
+  const count = (key: string) => (typeof summary[key] === 'number' ? (summary[key] as number) : 0);
+  const parts = [
+    count('created') > 0 && `${plural(count('created'), 'checklist')} created${count('backfilled') > 0 ? ` (${count('backfilled')} for past days)` : ''}`,
+    count('missed') > 0 && `${count('missed')} marked missed`,
+    count('cancelled') > 0 && `${count('cancelled')} cancelled`,
+    count('reopened') > 0 && `${count('reopened')} reopened`,
+  ].filter((part): part is string => Boolean(part));
+  return parts.length > 0 ? parts.join(', ') : 'Nothing to do: every checklist was already there';
+}
+
 export function GeneratorPage() {
   const health = useLoad(() => api.get<GeneratorHealth>('/api/admin/generator').then(({ body }) => body), []);
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  async function runNow() {
+  const [waiting, setWaiting] = useState(false);
+  const mayRun = mayAnywhere('administration', 'write');
+  const labs = health.data?.labs ?? [];
+  const nameOf = (labId: string) => labs.find((lab) => lab.labId === labId)?.name ?? labId;
+
+  // A queued run takes a moment: the page looks again by itself rather than asking for a refresh.
+  useEffect(() => {
+    if (!waiting) return undefined;
+    const timer = setTimeout(() => {
+      setWaiting(false);
+      health.reload();
+    }, 1500);
+    return () => clearTimeout(timer);
+  }, [waiting]);
+
+  async function run(labId?: string) {
     setError(null);
     try {
-      const { body } = await api.post<{ runId: string; labs: string[] }>('/api/admin/generate', {});
-      setNotice(`Run ${body.runId} queued for ${body.labs.length} labs. Refresh in a moment to see it.`);
+      const { body } = await api.post<{ runId: string; labs: string[] }>('/api/admin/generate', labId ? { labId } : {});
+      setNotice(
+        labId ? `A run for ${nameOf(labId)} is queued; this page shows what it did in a moment.` : `A run for ${plural(body.labs.length, 'active lab')} is queued; this page shows what each did in a moment.`,
+      );
+      setWaiting(true);
     } catch (refusal) {
       setError(refusal);
     }
@@ -24,12 +60,13 @@ export function GeneratorPage() {
         <button type="button" class="secondary" onClick={health.reload}>
           Refresh
         </button>
-        {mayAnywhere('administration', 'write') && (
-          <button type="button" class="primary" onClick={() => void runNow()}>
+        {mayRun && (
+          <button type="button" class="primary" onClick={() => void run()}>
             Run now for every lab
           </button>
         )}
       </PageTitle>
+      <p class="hint">The generator creates each day’s checklists for every machine in service, and marks missed what was not done in time. It runs every hour by itself.</p>
       {notice && <Notice>{notice}</Notice>}
       <ErrorMessage error={error ?? health.error} />
       {!data ? (
@@ -37,32 +74,48 @@ export function GeneratorPage() {
       ) : (
         <>
           <p class={data.failingLabs.length > 0 || data.poisonMessages > 0 ? 'alert error' : 'alert success'}>
-            {data.failingLabs.length > 0 ? `Failing: ${data.failingLabs.join(', ')}.` : 'Every lab generated without failure.'} Poison messages: {data.poisonMessages}.
+            {data.failingLabs.length > 0 ? `Failing: ${data.failingLabs.map(nameOf).join(', ')}.` : 'Every lab generated without failure.'}{' '}
+            {data.poisonMessages > 0 ? `${plural(data.poisonMessages, 'lab')} gave up after every retry.` : 'No run gave up after its retries.'}
           </p>
           <div class="table-box">
-          <table class="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Lab</th>
-                <th scope="col">Last run</th>
-                <th scope="col">Last success</th>
-                <th scope="col">Last failure</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.labs.map((lab) => (
-                <tr key={lab.labId} class={lab.failed ? 'late' : lab.active ? undefined : 'muted'}>
-                  <td data-label="Lab">
-                    {lab.labId}
-                    {!lab.active && ' (inactive)'}
-                  </td>
-                  <td data-label="Last run">{formatDateTime(lab.lastRunAt, lab.labId)}</td>
-                  <td data-label="Last success">{formatDateTime(lab.lastSuccessAt, lab.labId)}</td>
-                  <td data-label="Last failure">{lab.lastFailure ? `${formatDateTime(lab.lastFailure.at, lab.labId)}: ${lab.lastFailure.error}` : '—'}</td>
+            <table class="responsive">
+              <thead>
+                <tr>
+                  <th scope="col">Lab</th>
+                  <th scope="col">Last run</th>
+                  <th scope="col">What it did</th>
+                  <th scope="col">Last failure</th>
+                  {mayRun && <th scope="col">Run</th>}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {data.labs.map((lab) => (
+                  <tr key={lab.labId} class={lab.failed ? 'late' : lab.active ? undefined : 'muted'}>
+                    <td data-label="Lab">
+                      {lab.name} <span class="id">{lab.labId}</span>
+                      {!lab.active && ' (inactive)'}
+                    </td>
+                    <td data-label="Last run">
+                      {formatDateTime(lab.lastRunAt, lab.labId)}
+                      {lab.failed && lab.lastSuccessAt && <> (last success {formatDateTime(lab.lastSuccessAt, lab.labId)})</>}
+                    </td>
+                    <td data-label="What it did">{whatTheRunDid(lab.lastSummary)}</td>
+                    <td data-label="Last failure">{lab.lastFailure ? `${formatDateTime(lab.lastFailure.at, lab.labId)}: ${lab.lastFailure.error}` : '—'}</td>
+                    {mayRun && (
+                      <td data-label="Run">
+                        {lab.active ? (
+                          <button type="button" class="secondary" onClick={() => void run(lab.labId)} aria-label={`Run now for ${lab.name}`}>
+                            Run now
+                          </button>
+                        ) : (
+                          'Inactive: not generated'
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
           </div>
         </>
       )}

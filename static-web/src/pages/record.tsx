@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Task } from '../../../shared/schemas/catalog.js';
-import type { PmRecord, Response } from '../../../shared/schemas/records.js';
+import type { PmRecord, RecordSummary, Response } from '../../../shared/schemas/records.js';
 import { checkResponses } from '../../../shared/records/record-rules.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
 import { Link } from '../router.js';
-import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, signedOut, useKeptDraft } from '../state.js';
-import { Badge, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, useLoad } from '../ui.js';
+import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, signedOut, takeNextInWorkList, useKeptDraft } from '../state.js';
+import { Badge, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, PrintHeader, useLoad } from '../ui.js';
 
 interface Answer {
   done: boolean;
@@ -321,7 +321,7 @@ function answerText(task: PmRecord['tasks'][number], response: PmRecord['respons
  * where it was amended, the signed value → the amended one with the amendment's number, reason,
  * signer and time beside it; then who performed, verified and amended it.
  */
-function CompletedView(props: { record: PmRecord }) {
+export function CompletedView(props: { record: PmRecord }) {
   const { record } = props;
   const signed = new Map(record.responses.map((response) => [response.taskId, response]));
   const current = new Map(record.currentResponses.map((response) => [response.taskId, response]));
@@ -556,7 +556,7 @@ function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => vo
 
 export function RecordPage(props: { labId: string; recordNumber: string }) {
   const { data, error, loading, reload } = useLoad(() => api.get<PmRecord>(`/api/labs/${props.labId}/records/${props.recordNumber}`), [props.labId, props.recordNumber]);
-  const [current, setCurrent] = useState<{ record: PmRecord; notice: string } | null>(null);
+  const [current, setCurrent] = useState<{ record: PmRecord; notice: string; next?: RecordSummary | null } | null>(null);
   const [amending, setAmending] = useState(false);
   useEffect(() => setCurrent(null), [data]);
   const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
@@ -564,16 +564,29 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
   if (!data) return <ErrorMessage error={error} />;
   const record = current?.record ?? data.body;
   const completable = (record.status === 'Open' || record.status === 'Missed') && record.completableUntil !== null && Date.parse(record.completableUntil) > Date.now();
-  const settled = (next: PmRecord, notice: string) => {
+  const settled = (next: PmRecord, notice: string, leadsOn = false) => {
     setAmending(false);
-    setCurrent({ record: next, notice });
+    setCurrent({ record: next, notice, next: leadsOn ? takeNextInWorkList(next.labId, next.recordNumber) : null });
   };
   return (
     <>
-      <PageTitle title={`${record.frequency} PM · ${record.serialNumber}`} />
+      <PrintHeader title={`PM record ${record.recordNumber} · ${record.frequency} PM of ${record.serialNumber}`} labIds={[record.labId]} period={record.periodStart} />
+      <PageTitle title={`${record.frequency} PM · ${record.serialNumber}`}>
+        {record.status !== 'Open' && (
+          <button type="button" class="secondary" onClick={() => print()}>
+            Print
+          </button>
+        )}
+      </PageTitle>
       {current && (
         <Notice>
-          {current.notice} <Link href="/">Back to the checklists</Link>
+          {current.notice}{' '}
+          {current.next && (
+            <Link href={`/records/${current.next.labId}/${current.next.recordNumber}`} class="button next-checklist" autoFocus>
+              Next: {current.next.serialNumber} · {current.next.frequency}
+            </Link>
+          )}{' '}
+          <Link href="/">Back to today’s list</Link>
         </Notice>
       )}
       <dl class="facts">
@@ -617,7 +630,7 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         )}
       </dl>
       {completable && may('records', 'complete', role) && (
-        <CompletionForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Signed and completed.')} onStale={reload} />
+        <CompletionForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Signed and completed.', true)} onStale={reload} />
       )}
       {record.status === 'Completed' && <CompletedView record={record} />}
       {record.status === 'Completed' && may('records', 'write', role) && !amending && (

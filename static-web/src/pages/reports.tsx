@@ -4,7 +4,7 @@ import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { ComplianceReport, TrendPoint } from '../../../shared/schemas/reports.js';
 import { api, query } from '../api.js';
 import { currentLab, isCompanyWide } from '../state.js';
-import { ErrorMessage, formatDateTime, LabScopeField, Loading, PageTitle, TextField, useLoad, type LabScope } from '../ui.js';
+import { ErrorMessage, formatDateTime, labLabel, LabScopeField, Loading, PageTitle, PrintHeader, TextField, useLoad, type LabScope } from '../ui.js';
 
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 1000) / 10} %`);
@@ -95,9 +95,8 @@ export function ReportsPage() {
         report.loading && <Loading what="the report" />
       ) : (
         <>
-          <p class="print-only">
-            Periods {data.from} to {data.to}, labs {data.labs.join(', ')}; generated {formatDateTime(data.generatedAt, data.labs.length === 1 ? data.labs[0] : null)}.
-          </p>
+          <PrintHeader title="PM compliance report" labIds={data.labs} period={`${data.from} to ${data.to}`} />
+          <p class="print-only">Figures as of {formatDateTime(data.generatedAt, data.labs.length === 1 ? data.labs[0] : null)}.</p>
           <h2>Completion by frequency</h2>
           <div class="table-box">
           <table class="responsive">
@@ -115,7 +114,7 @@ export function ReportsPage() {
             <tbody>
               {data.summary.map((row) => (
                 <tr key={`${row.labId}-${row.frequency}`}>
-                  <td data-label="Lab">{row.labId}</td>
+                  <td data-label="Lab">{labLabel(row.labId)}</td>
                   <td data-label="Frequency">{row.frequency}</td>
                   <td data-label="On time">{row.completedOnTime}</td>
                   <td data-label="Late">{row.completedLate}</td>

@@ -6,7 +6,7 @@ import type { User, UserStatus } from '../../../shared/schemas/users.js';
 import { allPages, api, ApiError, query } from '../api.js';
 import { session } from '../state.js';
 import { PasswordChecklist } from './password.js';
-import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, SelectField, TextField, useLoad } from '../ui.js';
+import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, formatDateTime, labLabel, Loading, Notice, PageTitle, PasswordField, SelectField, TextField, useLoad } from '../ui.js';
 
 /** SPEC §3 as the screen shows it: administrators everywhere, managers at the labs they manage. */
 function managedLabs(): 'all' | string[] {
@@ -99,7 +99,7 @@ function EditUserDialog(props: { user: User; labs: VisibleLab[]; onDone: (notice
       const path = `/api/users/${encodeURIComponent(user.username)}/labs/${labId}`;
       const { body } = role ? await api.put<User>(path, { role }) : await api.delete<User>(path);
       setAccess(body.labAccess);
-      setNotice(role ? `${user.username} is ${role} at ${labId}.` : `${user.username} no longer has access to ${labId}.`);
+      setNotice(role ? `${user.username} is ${role} at ${labLabel(labId)}.` : `${user.username} no longer has access to ${labLabel(labId)}.`);
     } catch (refusal) {
       setFailure(refusal);
     }
@@ -147,7 +147,7 @@ function EditUserDialog(props: { user: User; labs: VisibleLab[]; onDone: (notice
               const editable = managed === 'all' || managed.includes(entry.labId);
               return (
                 <li key={entry.labId}>
-                  <span>{entry.labId}</span>
+                  <span>{labLabel(entry.labId)}</span>
                   <SelectField label={`Role at ${entry.labId}`} value={entry.role} options={labRoles} disabled={!editable} onValue={(role) => void changeAccess(entry.labId, role)} />
                   {editable && entry.labId !== user.primaryLabId && (
                     <button type="button" class="secondary danger" onClick={() => void changeAccess(entry.labId, null)}>
@@ -160,7 +160,7 @@ function EditUserDialog(props: { user: User; labs: VisibleLab[]; onDone: (notice
           </ul>
           {grantable.length > 0 && (
             <div class="inline-form">
-              <SelectField label="Give access to" value={grant.labId || grantable[0]!.labId} options={grantable.map((lab) => lab.labId)} onValue={(labId) => setGrant({ ...grant, labId })} />
+              <SelectField label="Give access to" value={grant.labId || grantable[0]!.labId} options={grantable.map((lab) => ({ value: lab.labId, label: `${lab.name} (${lab.labId})` }))} onValue={(labId) => setGrant({ ...grant, labId })} />
               <SelectField label="As" value={grant.role} options={labRoles} onValue={(role) => setGrant({ ...grant, role })} />
               <button type="button" class="secondary" onClick={() => void changeAccess(grant.labId || grantable[0]!.labId, grant.role)}>
                 Grant access
@@ -232,7 +232,7 @@ export function UsersPage() {
                 <td data-label="User">{user.username}</td>
                 <td data-label="Name">{user.displayName}</td>
                 <td data-label="Primary lab">{user.primaryLabId}</td>
-                <td data-label="Roles">{user.companyRole ?? user.labAccess.map((entry) => `${entry.role} ${entry.labId}`).join(', ')}</td>
+                <td data-label="Roles">{user.companyRole ?? user.labAccess.map((entry) => `${entry.role} at ${labLabel(entry.labId)}`).join(', ')}</td>
                 <td data-label="Status">
                   <Badge status={user.status} />
                 </td>
