@@ -29,13 +29,13 @@ export async function countDashboardApiCalls(url: string, username: string, pass
     await page.goto('/password');
     await settled();
     calls = 0;
-    await page.getByRole('link', { name: 'Checklists' }).first().click();
-    await page.locator('table').first().waitFor();
+    await page.getByRole('link', { name: 'Today' }).first().click();
+    await page.locator('.work-rows').first().waitFor();
     await settled();
     const inApp = calls;
     calls = 0;
     await page.goto('/');
-    await page.locator('table').first().waitFor();
+    await page.locator('.work-rows').first().waitFor();
     await settled();
     return { inApp, fullLoad: calls };
   } finally {

@@ -1,0 +1,106 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Model } from '../shared/schemas/catalog.js';
+import type { Equipment } from '../shared/schemas/equipment.js';
+import type { PmRecord } from '../shared/schemas/records.js';
+import type { ApiClient } from './helpers/api-client.js';
+import { desktop, launchBrowser, openSession, phone, screenshot, seriousAccessibilityProblems, signIn, visit, wordsSplitInCells, zoomed200, type BrowserSession, type Viewport } from './helpers/browser.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+/**
+ * Every page of every demo role, at a phone's and a desk's width: nothing wider than the screen, no
+ * word split over two lines at a desk, a screenshot of each, and axe's serious and critical findings.
+ * A file of its own, so that it runs beside the flows of web-app.test.ts.
+ */
+let product: TestProduct;
+let browser: Browser;
+let admin: ApiClient;
+const sessions: BrowserSession[] = [];
+
+async function session(viewport: Viewport): Promise<BrowserSession> {
+  const opened = await openSession(browser, product.url, viewport);
+  sessions.push(opened);
+  return opened;
+}
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  browser = await launchBrowser();
+  admin = await product.signedIn('admin');
+});
+
+afterAll(async () => {
+  for (const each of sessions) {
+    // The pages loaded only this origin's scripts and styles, and nothing was refused or thrown.
+    expect(each.problems).toEqual([]);
+    await each.context.close();
+  }
+  await browser?.close();
+  await product?.cleanup();
+});
+
+describe('every page', () => {
+  const pagesOf: Record<string, string[]> = {
+    admin: ['/', '/equipment', '/models', '/models/new', '/users', '/audit', '/reports', '/labs', '/generator', '/password'],
+    auditor: ['/', '/equipment', '/models', '/users', '/audit', '/reports', '/generator', '/password'],
+    manager1: ['/', '/equipment', '/models', '/users', '/audit', '/reports', '/password'],
+    localaudit1: ['/', '/equipment', '/models', '/users', '/audit', '/reports'],
+    tech1: ['/', '/password'],
+  };
+
+  let detailPages: string[] = [];
+  beforeAll(async () => {
+    const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=1');
+    const { body: machines } = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
+    const { body: models } = await admin.get<{ items: Model[] }>('/api/models');
+    detailPages = [`/records/LAB01/${open.items[0]!.recordNumber}`, `/equipment/LAB01/${machines.items[0]!.serialNumber}`, `/models/${encodeURIComponent(models.items[0]!.modelId)}`];
+  });
+
+  // axe reads every page once where it is worked: the administrator's (who sees every page and every
+  // control) and the manager's at a desk, the technician's on a phone and at a desk. The auditors'
+  // pages are the same pages with fewer controls. Every page of every role is photographed at both widths.
+  const checkedByAxe = new Set(['admin desktop', 'manager1 desktop', 'tech1 desktop', 'tech1 phone']);
+  const cases = Object.keys(pagesOf).flatMap((username) =>
+    (['phone', 'desktop'] as const).map((viewportName) => ({ username, viewportName, axe: checkedByAxe.has(`${username} ${viewportName}`) })),
+  );
+  it.each(cases)('shows every page of $username on a $viewportName (accessibility checked: $axe)', async ({ username, viewportName, axe }) => {
+    const { page } = await session(viewportName === 'phone' ? phone : desktop);
+    await signIn(page, username, demoPassword);
+    const paths = pagesOf[username]!;
+    const all = username === 'tech1' ? [...paths, detailPages[0]!] : [...paths, ...detailPages];
+    const found: string[] = [];
+    for (const path of all) {
+      await visit(page, path);
+      if (axe) found.push(...(await seriousAccessibilityProblems(page)).map((problem) => `${path}: ${problem}`));
+      // Nothing wider than the screen: no sideways scrolling on a phone.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
+      // At a desk, table cells wrap between words: no word is split over two lines.
+      if (viewportName === 'desktop') found.push(...(await wordsSplitInCells(page)).map((word) => `${path}: "${word}" is split over two lines`));
+      await screenshot(page, `${username}-${path.replace(/\//g, '_').replace(/%20/g, '-') || 'home'}-${viewportName}`);
+    }
+    await page.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it('fits every page of an administrator on a laptop screen with the browser zoomed to 200 %', async () => {
+    const { page } = await session(zoomed200);
+    await signIn(page, 'admin', demoPassword);
+    const found: string[] = [];
+    for (const path of [...pagesOf.admin!, ...detailPages]) {
+      await visit(page, path);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
+    }
+    await screenshot(page, 'admin-model-zoomed-200');
+    await page.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it('has no serious or critical accessibility problems on the sign-in page', async () => {
+    const { page } = await session(phone);
+    await visit(page, '/');
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'sign-in-phone');
+  });
+});
