@@ -9,12 +9,13 @@ import { systemActor } from '../shared/users/manage-users.js';
 const demoClasses = ['3D Printer', 'Mill', 'Sinter Oven', 'Desktop Scanner'];
 
 const check = (text: string): TaskInput => ({ text, kind: 'check' });
-const reading = (text: string, unit?: string, min?: number, max?: number): TaskInput => ({
+const reading = (text: string, unit?: string, min?: number, max?: number, decimals?: number): TaskInput => ({
   text,
   kind: 'reading',
   ...(unit !== undefined ? { unit } : {}),
   ...(min !== undefined ? { min } : {}),
   ...(max !== undefined ? { max } : {}),
+  ...(decimals !== undefined ? { decimals } : {}),
 });
 
 /** Between them, every frequency, with tick-box checks and readings with and without limits. */
@@ -39,7 +40,7 @@ const demoModels: (CreateModel & { code: string })[] = [
     equipmentClass: 'Mill',
     active: true,
     frequencies: {
-      Daily: { tasks: [check('Empty the dust collector'), reading('Spindle air pressure', 'MPa', 0.18, 0.22)] },
+      Daily: { tasks: [check('Empty the dust collector'), reading('Spindle air pressure', 'MPa', 0.18, 0.22, 2)] },
       Weekly: { tasks: [check('Clean the milling chamber'), check('Check the tool holders for wear')] },
       Monthly: { tasks: [reading('Spindle run time', 'h')] },
       Annual: { tasks: [check('Manufacturer service and calibration')] },

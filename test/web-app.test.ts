@@ -211,6 +211,13 @@ describe('small things a technician meets', () => {
     await page.getByRole('link', { name: 'Back to today’s list' }).click();
     await page.getByLabel('Machine, model or record').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
+    // A pressure read as 0.20 MPa reads back as 0.20, the task's two decimals, not as 0.2.
+    const mill = open.items.find((each) => each.modelId === 'DWX-52DCi' && each.recordNumber !== record.recordNumber)!;
+    const tech = await product.signedIn('tech1');
+    const answers = mill.tasks.map((task) => (task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: 0.2 }));
+    expect((await tech.post(`/api/labs/LAB01/records/${mill.recordNumber}/complete`, { responses: answers, signature: { password: demoPassword, meaning: 'Performed by' } })).status).toBe(200);
+    await visit(page, `/records/LAB01/${mill.recordNumber}`);
+    await page.getByText('0.20 MPa').waitFor();
   });
 });
 
@@ -563,6 +570,34 @@ describe('a local auditor', () => {
     expect(await page.getByRole('link', { name: 'Generator' }).count()).toBe(0);
     await visit(page, '/generator');
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
+  });
+});
+
+describe('the compliance report', () => {
+  it('labels every drawn week inside the chart, and says so in a sentence when nothing was due', async () => {
+    for (const viewport of [desktop, phone]) {
+      const { page } = await session(viewport);
+      await signIn(page, 'manager1', demoPassword);
+      await visit(page, '/reports');
+      await page.locator('figure.chart').first().waitFor();
+      const chart = page.locator('figure.chart svg').first();
+      const box = (await chart.boundingBox())!;
+      const labels = chart.locator('text.axis');
+      expect(await labels.last().textContent()).toBe('Week starting (Monday)');
+      for (const label of await labels.all()) {
+        const each = (await label.boundingBox())!;
+        expect(each.x).toBeGreaterThanOrEqual(box.x);
+        expect(each.x + each.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+      }
+      expect(await labels.first().textContent()).toMatch(/^[A-Z][a-z]{2} \d{1,2}$/);
+      await screenshot(page, `report-chart-${viewport === phone ? 'phone' : 'desktop'}`);
+
+      await page.getByLabel('From').fill('2020-01-01');
+      await page.getByLabel('To').fill('2020-01-31');
+      await page.getByText('Nothing was due at Boston Dental Lab (LAB01) between 2020-01-01 and 2020-01-31').waitFor();
+      expect(await page.locator('main table').count()).toBe(0);
+      await screenshot(page, `report-nothing-due-${viewport === phone ? 'phone' : 'desktop'}`);
+    }
   });
 });
 

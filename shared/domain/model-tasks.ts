@@ -36,6 +36,7 @@ function storedTask(taskId: string, input: TaskInput): Task {
     ...(input.unit !== undefined ? { unit: input.unit } : {}),
     ...(input.min !== undefined ? { min: input.min } : {}),
     ...(input.max !== undefined ? { max: input.max } : {}),
+    ...(input.decimals !== undefined ? { decimals: input.decimals } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { formatReading } from '../domain/readings.js';
 import type { Equipment, EquipmentEvent } from '../schemas/equipment.js';
 import type { PmRecord, Response } from '../schemas/records.js';
 import { toCsv, type Cell } from './csv.js';
@@ -65,7 +66,7 @@ export const importedCompletion = 'completed in the old system, without an elect
 
 function answerText(record: PmRecord, response: Response): string {
   const task = record.tasks.find((candidate) => candidate.taskId === response.taskId);
-  const value = response.value !== undefined ? `${response.value}${task?.unit ? ` ${task.unit}` : ''}${response.outOfRange ? ' (out of range)' : ''}` : response.done ? 'done' : 'not done';
+  const value = response.value !== undefined ? `${formatReading(response.value, task)}${task?.unit ? ` ${task.unit}` : ''}${response.outOfRange ? ' (out of range)' : ''}` : response.done ? 'done' : 'not done';
   return `${value}${response.note ? ` — ${response.note}` : ''}`;
 }
 
@@ -86,14 +87,15 @@ function responseRows(serial: string, record: PmRecord): Cell[][] {
     const current = record.currentResponses.find((response) => response.taskId === task.taskId);
     if (!signed && !current) return [];
     const head = [serial, record.recordNumber, record.labId, record.frequency, record.periodStart, task.taskId, task.text, task.unit];
-    const tail = [current?.value, current?.done, current?.note];
+    const reading = (value: number | undefined) => (value === undefined ? undefined : formatReading(value, task));
+    const tail = [reading(current?.value), current?.done, current?.note];
     const rows: Cell[][] = [];
-    if (signed) rows.push([...head, 'signed', null, null, null, null, signed.value, signed.done, signed.note, signed.outOfRange ?? false, signer?.displayName, signer?.username, signer?.meaning, signer?.signedAt, null, ...tail]);
+    if (signed) rows.push([...head, 'signed', null, null, null, null, reading(signed.value), signed.done, signed.note, signed.outOfRange ?? false, signer?.displayName, signer?.username, signer?.meaning, signer?.signedAt, null, ...tail]);
     for (const amendment of record.amendments) {
       for (const change of amendment.changes.filter((candidate) => candidate.taskId === task.taskId)) {
         const { before, after } = change;
         const by = amendment.signature;
-        rows.push([...head, 'amendment', amendment.number, before.value, before.done, before.note, after.value, after.done, after.note, after.outOfRange ?? false, by.displayName, by.username, by.meaning, by.signedAt, amendment.reason, ...tail]);
+        rows.push([...head, 'amendment', amendment.number, reading(before.value), before.done, before.note, reading(after.value), after.done, after.note, after.outOfRange ?? false, by.displayName, by.username, by.meaning, by.signedAt, amendment.reason, ...tail]);
       }
     }
     return rows;

@@ -37,6 +37,8 @@ export const taskSchema = z.object({
   unit: z.string().optional(),
   min: z.number().optional(),
   max: z.number().optional(),
+  /** Digits after the decimal point that readings are shown with: 2 shows 0.2 as 0.20. */
+  decimals: z.number().optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -51,12 +53,13 @@ export const taskInputSchema = z
     unit: z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(20, { message: 'must be at most 20 characters' }).optional(),
     min: finiteNumber.optional(),
     max: finiteNumber.optional(),
+    decimals: z.number({ message: 'must be a whole number from 0 to 6' }).int({ message: 'must be a whole number from 0 to 6' }).min(0, { message: 'must be a whole number from 0 to 6' }).max(6, { message: 'must be a whole number from 0 to 6' }).optional(),
   })
   .strict()
   .superRefine((task, context) => {
     if (task.kind === 'check') {
-      for (const field of ['unit', 'min', 'max'] as const) {
-        if (task[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: 'only reading tasks have a unit and limits' });
+      for (const field of ['unit', 'min', 'max', 'decimals'] as const) {
+        if (task[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: 'only reading tasks have a unit, limits and decimals' });
       }
     }
     if (task.min !== undefined && task.max !== undefined && task.min > task.max) {

@@ -15,13 +15,14 @@ interface TaskDraft {
   unit: string;
   min: string;
   max: string;
+  decimals: string;
 }
 
 type Plan = Record<Frequency, TaskDraft[]>;
 let nextKey = 1;
 
 function draftOf(task: Task): TaskDraft {
-  return { key: nextKey++, taskId: task.taskId, text: task.text, kind: task.kind, unit: task.unit ?? '', min: task.min === undefined ? '' : String(task.min), max: task.max === undefined ? '' : String(task.max) };
+  return { key: nextKey++, taskId: task.taskId, text: task.text, kind: task.kind, unit: task.unit ?? '', min: task.min === undefined ? '' : String(task.min), max: task.max === undefined ? '' : String(task.max), decimals: task.decimals === undefined ? '' : String(task.decimals) };
 }
 
 function planOf(model: Model | null): Plan {
@@ -57,6 +58,7 @@ function frequenciesBody(plan: Plan, verified: Verified) {
             ...(task.kind === 'reading' && task.unit.trim() ? { unit: task.unit.trim() } : {}),
             ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
             ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
+            ...(task.kind === 'reading' && numberOrText(task.decimals) !== undefined ? { decimals: numberOrText(task.decimals) } : {}),
           })),
           ...(verified[frequency] ? { needsVerification: true } : {}),
         },
@@ -79,6 +81,7 @@ function TaskRow(props: { frequency: Frequency; index: number; count: number; ta
             <TextField label="Unit" value={task.unit} onValue={(unit) => set({ unit })} error={props.errors[`${path}.unit`]} />
             <TextField label="Minimum" inputMode="decimal" value={task.min} onValue={(min) => set({ min })} error={props.errors[`${path}.min`]} />
             <TextField label="Maximum" inputMode="decimal" value={task.max} onValue={(max) => set({ max })} error={props.errors[`${path}.max`]} />
+            <TextField label="Decimals" hint="Digits after the point, e.g. 2 shows 0.20" inputMode="numeric" value={task.decimals} onValue={(decimals) => set({ decimals })} error={props.errors[`${path}.decimals`]} />
           </>
         )}
       </div>
@@ -239,7 +242,7 @@ export function ModelPage(props: { modelId: string | null }) {
                 />
               ))}
             </ol>
-            <button type="button" class="secondary" onClick={() => updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '' }])}>
+            <button type="button" class="secondary" onClick={() => updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}>
               Add {frequency.toLowerCase()} task
             </button>
             {plan[frequency].length > 0 && (

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Task } from '../../../shared/schemas/catalog.js';
 import type { PmRecord, RecordSummary, Response } from '../../../shared/schemas/records.js';
 import { checkResponses } from '../../../shared/records/record-rules.js';
+import { formatReading } from '../../../shared/domain/readings.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
 import { Link } from '../router.js';
@@ -313,7 +314,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
 function answerText(task: PmRecord['tasks'][number], response: PmRecord['responses'][number] | undefined): string {
   if (!response) return '—';
   if (task.kind === 'check') return response.done ? '✓ Done' : 'Not done';
-  return `${response.value ?? '—'}${task.unit ? ` ${task.unit}` : ''}`;
+  return `${response.value === undefined ? '—' : formatReading(response.value, task)}${task.unit ? ` ${task.unit}` : ''}`;
 }
 
 /**

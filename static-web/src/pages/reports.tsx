@@ -15,11 +15,16 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
   const labs = [...new Set(props.points.map((point) => point.labId))].sort();
   if (weeks.length === 0) return null;
   const width = 640;
-  const height = 200;
+  const height = 220;
   const left = 44;
-  const bottom = 24;
-  const x = (week: string) => left + (weeks.length === 1 ? (width - left) / 2 : (weeks.indexOf(week) * (width - left - 12)) / (weeks.length - 1));
+  // Room on the right for the last week's label, and below for the labels and the axis title.
+  const right = 30;
+  const bottom = 40;
+  const x = (week: string) => left + (weeks.length === 1 ? (width - left - right) / 2 : (weeks.indexOf(week) * (width - left - right)) / (weeks.length - 1));
   const y = (rate: number) => 8 + (1 - rate) * (height - bottom - 8);
+  // At most about eight labels fit side by side; the others are still read out in the title.
+  const labelEvery = Math.ceil(weeks.length / 8);
+  const weekLabel = (week: string) => new Date(`${week}T12:00:00Z`).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
   const titleId = `trend-${props.frequency}`;
   return (
     <figure class="chart">
@@ -35,11 +40,16 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
             </text>
           </g>
         ))}
-        {weeks.map((week) => (
-          <text key={week} class="axis" x={x(week)} y={height - 6} text-anchor="middle">
-            {week.slice(5)}
-          </text>
-        ))}
+        {weeks.map((week, index) =>
+          index % labelEvery === 0 || index === weeks.length - 1 ? (
+            <text key={week} class="axis" x={x(week)} y={height - bottom + 16} text-anchor="middle">
+              {weekLabel(week)}
+            </text>
+          ) : null,
+        )}
+        <text class="axis" x={left + (width - left - right) / 2} y={height - 4} text-anchor="middle">
+          Week starting (Monday)
+        </text>
         {labs.map((lab, index) => {
           const series = props.points.filter((point) => point.labId === lab && point.completionRate !== null).sort((a, b) => a.weekStart.localeCompare(b.weekStart));
           return (
@@ -98,6 +108,11 @@ export function ReportsPage() {
           <PrintHeader title="PM compliance report" labIds={data.labs} period={`${data.from} to ${data.to}`} />
           <p class="print-only">Figures as of {formatDateTime(data.generatedAt, data.labs.length === 1 ? data.labs[0] : null)}.</p>
           <h2>Completion by frequency</h2>
+          {data.summary.length === 0 ? (
+            <p class="empty" role="status">
+              Nothing was due at {data.labs.map(labLabel).join(', ')} between {data.from} and {data.to}: no machine in service had a checklist in these periods.
+            </p>
+          ) : (
           <div class="table-box">
           <table class="responsive">
             <thead>
@@ -128,7 +143,8 @@ export function ReportsPage() {
             </tbody>
           </table>
           </div>
-          <h2>Completion rate over time</h2>
+          )}
+          {data.trend.length > 0 && <h2>Completion rate over time</h2>}
           <div class="charts">
             {frequencies.map((frequency) => (
               <TrendChart key={frequency} frequency={frequency} points={data.trend.filter((point) => point.frequency === frequency)} />
