@@ -1,4 +1,6 @@
 /** Every function of the product: importing each area declares its functions. */
+import { authenticate, recordDeniedRequest } from '../shared/auth/request-principal.js';
+import { useAuthenticator } from '../shared/platform/http-pipeline.js';
 import './health.js';
 import './auth.js';
 import './users.js';
@@ -13,3 +15,5 @@ import './reports.js';
 import './purge-expired.js';
 import './openapi.js';
 import './not-found.js';
+
+useAuthenticator({ authenticate, recordDeniedRequest });

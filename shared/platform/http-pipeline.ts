@@ -2,7 +2,6 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { timingSafeEqual } from 'node:crypto';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
-import { authenticate, recordDeniedRequest } from '../auth/request-principal.js';
 import { TooMuchContention, transientStoreFailure } from '../data/errors.js';
 import { settings } from './config.js';
 import { inOperation, operationIdFrom } from './operation-context.js';
@@ -164,11 +163,31 @@ function replyResponse(reply: Reply, requestId: string, status: number): HttpRes
   };
 }
 
+/**
+ * Who is calling, and the audit of a refusal: the identity layer sits above the platform, so the
+ * function entry hands them to the pipeline (useAuthenticator) instead of the pipeline importing it.
+ */
+export interface Authenticator {
+  authenticate(request: HttpRequest): Promise<Principal | null>;
+  recordDeniedRequest(principal: Principal, what: string, reason: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>): Promise<void>;
+}
+
+let authenticator: Authenticator | null = null;
+
+export function useAuthenticator(given: Authenticator): void {
+  authenticator = given;
+}
+
+function currentAuthenticator(): Authenticator {
+  if (!authenticator) throw new Error('No authenticator: the function entry (functions/index.ts) hands one to the pipeline with useAuthenticator');
+  return authenticator;
+}
+
 async function run(declaration: HttpDeclaration, request: HttpRequest, context: InvocationContext, facts: RequestFacts): Promise<Reply> {
   const method = request.method.toUpperCase();
   const changesState = stateChangingMethods.has(method);
   if (declaration.access !== 'public') {
-    facts.principal = await authenticate(request);
+    facts.principal = await currentAuthenticator().authenticate(request);
     if (!facts.principal) throw unauthorized();
     if (declaration.access === 'signed-in' && facts.principal.mustChangePassword) {
       throw forbidden('Change your password before doing anything else (POST /api/auth/password).');
@@ -204,7 +223,7 @@ export function pipeline(declaration: HttpDeclaration) {
       if (error instanceof HttpProblem) {
         if (error.status === 403 && facts.principal) {
           trackProductEvent('RequestDenied', { username: facts.principal.username, route: `${request.method} /api/${declaration.route}`, reason: error.detail ?? error.title }, {});
-          await recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, facts).catch(
+          await currentAuthenticator().recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, facts).catch(
             (auditError: unknown) => context.error('Could not audit a denied request', auditError),
           );
         }
