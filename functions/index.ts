@@ -2,6 +2,7 @@
 import { authenticate, recordDeniedRequest } from '../shared/auth/request-principal.js';
 import { useAuthenticator } from '../shared/platform/http-pipeline.js';
 import './health.js';
+import './setup.js';
 import './auth.js';
 import './users.js';
 import './labs.js';

@@ -1,4 +1,5 @@
 import type { LogHandler, LogLevel } from '@azure/functions';
+import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { forgetSecrets } from '../shared/platform/secrets.js';
 import { startTelemetry } from '../shared/platform/telemetry.js';
 import { registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
 import { runEveryLabNow } from '../shared/records/generator-runs.js';
+import { forgetSetupState, setupNeeded } from '../shared/setup/first-run.js';
 import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
 import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';
 import { seedDemoRecords } from './demo-records.js';
@@ -60,6 +62,8 @@ export interface LocalProduct {
   /** The embedded store's address; undefined when COSMOS_ENDPOINT points elsewhere. */
   connection: CosmosConnection | undefined;
   demo: DemoSeedResult | null;
+  /** The one-time token of the first-run setup, while the store holds no Administrator; printed once at start. */
+  setupToken: string | null;
   /** The Cosmos requests `work` caused, by kind (embedded store only). */
   countCosmosRequests: <T>(work: () => Promise<T>) => Promise<{ result: T; counts: CosmosRequestCounts }>;
   snapshotNow: () => Promise<void>;
@@ -152,6 +156,18 @@ export async function openLocalData(log: (level: LogLevel, line: string) => void
   };
 }
 
+/**
+ * An installation with no Administrator (no demo, or an empty imported store) is set up in the web
+ * app with a one-time token: SETUP_TOKEN where set, else a new random one for this run.
+ */
+async function localSetupToken(): Promise<string | null> {
+  forgetSetupState();
+  if (!(await setupNeeded())) return null;
+  process.env.SETUP_TOKEN ||= randomBytes(18).toString('base64url');
+  forgetSecrets();
+  return process.env.SETUP_TOKEN;
+}
+
 /** Everything `npm start` runs: the store, the API and site on one port, timers and the demo data. */
 export async function startLocalProduct(options: LocalProductOptions = {}): Promise<LocalProduct> {
   const log = options.log ?? consoleLog;
@@ -174,14 +190,17 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   );
   store?.onWrite(snapshots.markDirty);
 
-  // A store that received the old system's data is the customer's own: no demo company in it.
-  const seedAllowed = (embedded || config.SEED_DEMO_DATA === true) && !(await holdsImportedData());
+  // The embedded store gets the demo company unless SEED_DEMO_DATA=false (then it starts empty, for
+  // the first-run setup); a real account only when asked. A store that received the old system's
+  // data is the customer's own: no demo company in it.
+  const seedAllowed = (config.SEED_DEMO_DATA ?? embedded) && !(await holdsImportedData());
   // DEMO_PASSWORD, where set, is the password of a demo company created now; the generated one is kept in the data folder.
   const generated = seedAllowed ? await persistentRandomValue(dataDir, 'demo-password', 12) : '';
   const demo = seedAllowed ? await seedDemoCompany(config.DEMO_PASSWORD ? [config.DEMO_PASSWORD, generated] : [generated]) : null;
   // The generator runs once at start, so today's checklists are there before anyone signs in.
   await runEveryLabNow(new Date(), (line) => log('error', line));
   if (demo?.password) await seedDemoRecords(demo.password);
+  const setupToken = await localSetupToken();
 
   const logHandler = logHandlerFor(log);
   const queueService = await startLocalQueueService(dataDir);
@@ -206,6 +225,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
     embedded,
     connection: store?.connection,
     demo,
+    setupToken,
     countCosmosRequests: async (work) => {
       const counts: CosmosRequestCounts = { total: 0, queryPlans: 0, queries: 0, crossPartitionQueries: 0, pointReads: 0, batches: 0, writes: 0 };
       const stopCounting = store?.onRequest((request) => {

@@ -7,6 +7,10 @@ async function main(): Promise<void> {
   console.log(`EquipManSys is running on ${product.url}`);
   console.log(product.embedded ? `Data: embedded Cosmos store kept in ${product.dataDir}` : 'Data: Cosmos DB at COSMOS_ENDPOINT');
   if (product.demo) console.log(demoBanner(product.demo));
+  if (product.setupToken) {
+    console.log(`This installation has no administrator yet. Open ${product.url} and set it up with this one-time token:`);
+    console.log(`  ${product.setupToken}`);
+  }
   console.log('Press Ctrl-C to stop.');
   let stopping = false;
   const stop = (signal: string) => {

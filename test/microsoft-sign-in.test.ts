@@ -256,3 +256,42 @@ describe('Microsoft users signing records', () => {
     expect(decodeURIComponent(other.headers.get('location')!)).toContain('same Microsoft account');
   });
 });
+
+describe('the first Administrator named at setup', () => {
+  it('is a Microsoft account that becomes Administrator at its first sign-in, in no mapped group', async () => {
+    const demo = product;
+    const empty = await spawnProduct({
+      LOCAL_DATA_DIR: join(workDir, 'empty-installation'),
+      SEED_DEMO_DATA: 'false',
+      SETUP_TOKEN: 'microsoft-setup-token-1234',
+      ENTRA_AUTHORITY: provider.issuer.url!,
+      ENTRA_CLIENT_ID: 'equipmansys-test-client',
+      ENTRA_CLIENT_SECRET: 'test-client-secret',
+      ENTRA_GROUP_MAP: JSON.stringify(groupMap),
+      NODE_EXTRA_CA_CERTS: join(workDir, 'cert.pem'),
+    });
+    product = empty;
+    try {
+      const setup = await new ApiClient(empty.url).post('/api/setup', {
+        token: 'microsoft-setup-token-1234',
+        lab: { labId: 'HQ', name: 'Headquarters', timeZone: 'Europe/Paris' },
+        administrator: { microsoftUser: 'Ada.Admin@Contoso.example' },
+      });
+      expect(setup.status, setup.text).toBe(201);
+      claimsForNextToken = { oid: '00000000-0000-0000-0000-00000000a0ad', preferred_username: 'Ada.Admin@Contoso.example', name: 'Ada Admin', groups: [] };
+      const flow = await startFlow();
+      const done = await finish(flow);
+      expect(sessionCookieSet(done)).toBe(true);
+      const me = await flow.client.get<{ user: { username: string }; labs: { labId: string; role: string }[] }>('/api/auth/me');
+      expect(me.body.user.username).toBe('ada.admin@contoso.example');
+      expect(me.body.labs).toEqual([expect.objectContaining({ labId: 'HQ', role: 'Administrator' })]);
+      // Anyone else in no mapped group is still refused.
+      claimsForNextToken = { oid: '00000000-0000-0000-0000-00000000a0b0', preferred_username: 'someone@contoso.example', name: 'Some One', groups: [] };
+      expectRefused(await finish(await startFlow()), 'not in any group');
+    } finally {
+      product = demo;
+      empty.process.kill('SIGINT');
+      await empty.exited;
+    }
+  });
+});

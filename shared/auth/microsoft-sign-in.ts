@@ -3,6 +3,7 @@ import { listLabs } from '../data/labs-repository.js';
 import { DocumentExists } from '../data/errors.js';
 import { claimSignInFlow, readSession, saveSession } from '../data/sessions-repository.js';
 import { changeUser, createUser, labIdsOf, readUser, type UserDocument } from '../data/users-repository.js';
+import { isNamedFirstAdministrator } from '../setup/first-run.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { accessFromGroups } from '../domain/entra-groups.js';
 import { settings } from '../platform/config.js';
@@ -99,7 +100,11 @@ async function choosePrimaryLab(existing: UserDocument | null, companyWide: bool
 async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<UserDocument> {
   const username = (claims.preferred_username ?? claims.email ?? claims.upn ?? claims.oid ?? '').toLowerCase();
   if (!username || !claims.oid) throw new SignInRefused('Microsoft did not say who you are; try again.');
-  const { companyRole, labAccess } = accessFromGroups(claims.groups ?? [], settings().ENTRA_GROUP_MAP ?? {});
+  const fromGroups = accessFromGroups(claims.groups ?? [], settings().ENTRA_GROUP_MAP ?? {});
+  const { labAccess } = fromGroups;
+  // The account the first-run setup named is Administrator whatever its groups, so the company's
+  // first sign-in works before any group is mapped.
+  const companyRole = (await isNamedFirstAdministrator({ username, objectId: claims.oid })) ? 'Administrator' : fromGroups.companyRole;
   if (!companyRole && labAccess.length === 0) {
     throw new SignInRefused('Your Microsoft account is not in any group that gives access to EquipManSys. Ask your administrator to add you.');
   }

@@ -19,6 +19,7 @@ export const auditActionWords: Record<string, string> = {
   'equipment.transferred-out': 'Machine transferred out',
   'equipment.updated': 'Machine changed',
   'import.started': 'Import from the old system started',
+  'installation.setup': 'Installation set up: first lab and Administrator',
   'lab.created': 'Lab added',
   'lab.imported': 'Lab imported',
   'lab.updated': 'Lab changed',

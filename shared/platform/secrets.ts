@@ -6,6 +6,8 @@ export const secretNames = {
   /** The key before the last rotation: still accepted for verification, never used to sign. */
   previousSessionSigningKey: { vault: 'session-signing-key-previous', env: 'SESSION_SIGNING_KEY_PREVIOUS' },
   entraClientSecret: { vault: 'entra-client-secret', env: 'ENTRA_CLIENT_SECRET' },
+  /** The one-time token of a new installation's first-run setup (SPEC §12). */
+  setupToken: { vault: 'setup-token', env: 'SETUP_TOKEN' },
 } as const;
 
 export type SecretName = keyof typeof secretNames;

@@ -1,0 +1,31 @@
+import { http } from '../shared/platform/registry.js';
+import { notFound } from '../shared/platform/problems.js';
+import { setupRequestSchema, setupResultSchema, setupStatusSchema } from '../shared/schemas/setup.js';
+import { performSetup, setupNeeded } from '../shared/setup/first-run.js';
+
+http({
+  name: 'setupStatus',
+  methods: ['GET'],
+  route: 'setup',
+  access: 'public',
+  summary: 'Whether this installation still needs its first-run setup: { needed: true }, and 404 once it is set up',
+  tags: ['setup'],
+  response: setupStatusSchema,
+  handler: async () => {
+    if (!(await setupNeeded())) throw notFound();
+    return { body: { needed: true as const } };
+  },
+});
+
+http({
+  name: 'setupPerform',
+  methods: ['POST'],
+  route: 'setup',
+  access: 'public',
+  summary: 'First-run setup with the one-time token: the first lab and the first Administrator (201); 404 once set up',
+  tags: ['setup'],
+  body: setupRequestSchema,
+  response: setupResultSchema,
+  successStatus: 201,
+  handler: async ({ body, ...facts }) => ({ status: 201, body: await performSetup(body, facts) }),
+});

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { createLabSchema } from './labs.js';
+import { usernameSchema } from './common.js';
+
+export const setupStatusSchema = z.object({ needed: z.literal(true) });
+
+const localAdministratorSchema = z
+  .object({
+    username: usernameSchema,
+    firstName: z.string().trim().min(1, { message: 'is required' }).max(100),
+    lastName: z.string().trim().min(1, { message: 'is required' }).max(100),
+    password: z.string().min(1, { message: 'is required' }).max(1024),
+  })
+  .strict();
+
+const microsoftAdministratorSchema = z
+  .object({
+    /** The user principal name (name@company.com) or the object id of the Microsoft account. */
+    microsoftUser: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^([^@\s]+@[^@\s]+\.[^@\s]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, { message: 'must be a user principal name such as ada@contoso.com, or an object id' }),
+  })
+  .strict();
+
+export const setupRequestSchema = z
+  .object({
+    token: z.string().trim().min(1, { message: 'is required: the one-time setup token' }).max(200),
+    lab: createLabSchema.omit({ active: true }),
+    administrator: z.union([localAdministratorSchema, microsoftAdministratorSchema], { message: 'must be a local account (username, first and last name, password) or a Microsoft account (microsoftUser)' }),
+  })
+  .strict();
+export type SetupRequest = z.infer<typeof setupRequestSchema>;
+
+export const setupResultSchema = z.object({
+  labId: z.string(),
+  administrator: z.object({ username: z.string().nullable(), microsoftUser: z.string().nullable(), authMethod: z.enum(['local', 'microsoft']) }),
+});
+export type SetupResult = z.infer<typeof setupResultSchema>;

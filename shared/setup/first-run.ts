@@ -1,0 +1,105 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { RateLimiter } from '../auth/rate-limit.js';
+import { assertAcceptablePassword } from '../auth/sign-in.js';
+import { DocumentExists } from '../data/errors.js';
+import { activeAdministratorExists, createInstallation, installationId, readInstallation, type InstallationDocument } from '../data/installation-repository.js';
+import { readLab } from '../data/labs-repository.js';
+import { readUser } from '../data/users-repository.js';
+import { addLab } from '../labs/manage-labs.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { badRequest, conflict, forbidden, notFound } from '../platform/problems.js';
+import { optionalSecret } from '../platform/secrets.js';
+import type { SetupRequest, SetupResult } from '../schemas/setup.js';
+import { createLocalUser, systemActor } from '../users/manage-users.js';
+
+/** A guess at the token costs an attempt: five a minute from one address, while setup is open. */
+const perAddress = new RateLimiter('setup-attempts-per-address', () => 5, 60, false);
+
+/** Once an installation is set up it stays so; the answer is kept a minute so sign-in pages cost nothing. */
+let setUpSince = 0;
+
+/** Setup is open while nothing set the installation up and no active Administrator exists (SPEC §12). */
+export async function setupNeeded(): Promise<boolean> {
+  if (Date.now() - setUpSince < 60_000) return false;
+  const needed = (await readInstallation()) === null && !(await activeAdministratorExists());
+  if (!needed) setUpSince = Date.now();
+  return needed;
+}
+
+const alreadySetUp = () => conflict('This installation is being set up, or was set up, by someone else.');
+
+/** Hashing both sides first gives equal lengths, so the comparison takes the same time for any guess. */
+function sameToken(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * Creates the first lab and the first Administrator of an empty installation with the one-time
+ * token. The installation document is written first with a fixed id, so of two setups at once
+ * exactly one goes on; its audit entry opens the company's chain. After setup this answers 404.
+ */
+export async function performSetup(input: SetupRequest, facts: RequestFacts): Promise<SetupResult> {
+  // Guessing matters only while setup is open; after it every call gets the same 404, unlimited.
+  const token = await optionalSecret('setupToken');
+  if (!token || !(await setupNeeded())) throw notFound();
+  await perAddress.take(facts.clientAddress);
+  if (!sameToken(input.token, token)) throw forbidden('The setup token is not correct. It was printed when the product started, or is the Key Vault secret setup-token.');
+
+  const { administrator, lab } = input;
+  const local = 'username' in administrator ? administrator : null;
+  const microsoftUser = 'microsoftUser' in administrator ? administrator.microsoftUser : null;
+  if (local) assertAcceptablePassword(local.password, local.username, 'administrator.password');
+  const taken = (await readLab(lab.labId)) ? 'lab' : local && (await readUser(local.username)) ? 'user' : null;
+  if (taken) {
+    // A setup that ran meanwhile made them: this one lost the race.
+    if (await readInstallation()) throw alreadySetUp();
+    if (taken === 'lab') throw badRequest(`A lab ${lab.labId} already exists; choose another id.`, [{ field: 'lab.labId', message: 'is already taken' }]);
+    throw badRequest(`A user named ${local!.username} already exists; choose another username.`, [{ field: 'administrator.username', message: 'is already taken' }]);
+  }
+
+  const named = local ? { username: local.username } : { microsoftUser: microsoftUser! };
+  const at = new Date().toISOString();
+  const installation: InstallationDocument = { id: installationId, type: 'installation', labId: installationId, setupAt: at, firstAdministrator: named };
+  try {
+    await createInstallation(installation, [
+      {
+        action: 'installation.setup',
+        entityType: 'installation',
+        entityId: installationId,
+        labIds: [],
+        actor: local ? { username: local.username, displayName: `${local.firstName} ${local.lastName}` } : systemActor,
+        at,
+        requestId: facts.requestId,
+        clientAddress: facts.clientAddress,
+        after: { lab, administrator: local ? { username: local.username, authMethod: 'local' } : { microsoftUser, authMethod: 'microsoft' } },
+        reason: `first-run setup from ${facts.clientAddress}`,
+      },
+    ]);
+  } catch (error) {
+    if (error instanceof DocumentExists) throw alreadySetUp();
+    throw error;
+  }
+  setUpSince = Date.now();
+  await addLab(systemActor, { ...lab, active: true }, facts);
+  if (local) {
+    await createLocalUser(null, { username: local.username, firstName: local.firstName, lastName: local.lastName, primaryLabId: lab.labId, role: 'Administrator', password: local.password, requirePasswordChange: false }, facts);
+  }
+  return {
+    labId: lab.labId,
+    administrator: local ? { username: local.username, microsoftUser: null, authMethod: 'local' } : { username: null, microsoftUser, authMethod: 'microsoft' },
+  };
+}
+
+/** Whether a Microsoft account is the one the setup named as first Administrator (by UPN or object id). */
+export async function isNamedFirstAdministrator(claims: { username: string; objectId: string }): Promise<boolean> {
+  const installation = await readInstallation();
+  if (!installation || !('microsoftUser' in installation.firstAdministrator)) return false;
+  const named = installation.firstAdministrator.microsoftUser;
+  return named === claims.username || named === claims.objectId.toLowerCase();
+}
+
+/** For tests and the local host, which start a new installation in the same process. */
+export function forgetSetupState(): void {
+  setUpSince = 0;
+}
