@@ -21,6 +21,10 @@ param entraClientId string = ''
 @description('JSON map of Entra security group ids to {role, labId}, see README.')
 param entraGroupMap string = ''
 
+@secure()
+@description('One-time token of the first-run setup (SPEC §12), kept as the Key Vault secret setup-token. Each deployment writes a new one; once the installation is set up no token opens setup again.')
+param setupToken string = newGuid()
+
 @description('E-mail address that receives the operations alerts (README: Alerts).')
 param alertEmailAddress string
 
@@ -90,6 +94,7 @@ module keyVault 'modules/keyvault.bicep' = {
     location: location
     tags: tags
     name: 'kv-${resourceToken}'
+    setupToken: setupToken
   }
 }
 
@@ -158,4 +163,6 @@ output AZURE_RESOURCE_GROUP string = resourceGroup.name
 output API_NAME string = api.outputs.name
 output WEB_URL string = 'https://${web.outputs.defaultHostname}'
 output KEY_VAULT_NAME string = keyVault.outputs.name
+@description('Prints the first-run setup token; the deployer may read it (Key Vault Secrets Officer).')
+output SETUP_TOKEN_COMMAND string = 'az keyvault secret show --vault-name ${keyVault.outputs.name} --name setup-token --query value -o tsv'
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint

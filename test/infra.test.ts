@@ -98,6 +98,24 @@ describe('generator queues', () => {
   });
 });
 
+describe('first-run setup in Azure', () => {
+  it('creates the setup token as a Key Vault secret from a secure, random parameter, and outputs only the command that reads it', async () => {
+    const main = await read('infra/main.bicep');
+    expect(main).toMatch(/@secure\(\)\n@description\([^\n]*\)\nparam setupToken string = newGuid\(\)/);
+    expect(main).toContain("output SETUP_TOKEN_COMMAND string = 'az keyvault secret show --vault-name ${keyVault.outputs.name} --name setup-token --query value -o tsv'");
+    for (const [, output] of main.matchAll(/^output \w+ [^\n]*$/gm)) expect(output ?? '').not.toContain('setupToken');
+    expect(main.match(/^output .*setupToken.*$/gm)).toBeNull();
+    const keyVault = await read('infra/modules/keyvault.bicep');
+    expect(keyVault).toMatch(/@secure\(\)\n@description\([^\n]*\)\nparam setupToken string/);
+    expect(keyVault).toContain(`name: '${secretNames.setupToken.vault}'`);
+    expect(keyVault).toContain('value: setupToken');
+    // The app reads it with the identity it already has; the deployer reads it as Secrets Officer.
+    const rbac = await read('infra/modules/rbac.bicep');
+    expect(rbac).toContain('keyVaultSecretsUser');
+    expect(rbac).toContain('keyVaultSecretsOfficer');
+  });
+});
+
 describe('configuration documentation', () => {
   it('lists every setting and secret in README and local.settings.sample.json', async () => {
     const readme = await read('README.md');

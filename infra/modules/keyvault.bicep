@@ -2,6 +2,10 @@ param location string
 param tags object
 param name string
 
+@secure()
+@description('The first-run setup token; the Function App reads it with its identity (Key Vault Secrets User).')
+param setupToken string
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -14,6 +18,15 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
     publicNetworkAccess: 'Enabled'
+  }
+}
+
+resource setupTokenSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: 'setup-token'
+  properties: {
+    value: setupToken
+    contentType: 'One-time token of the first-run setup'
   }
 }
 

@@ -5,7 +5,7 @@ import { loadSession } from '../state.js';
 import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 /** Every zone the browser knows, UTC first: what a lab's day, due times and reports follow. */
-function timeZoneChoices(current: string): string[] {
+export function timeZoneChoices(current: string): string[] {
   const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   return [...new Set(['UTC', ...known, current])];
 }

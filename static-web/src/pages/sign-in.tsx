@@ -3,6 +3,7 @@ import type { SessionView, SignInMethods } from '../../../shared/schemas/auth.js
 import { api, ApiError, describeError } from '../api.js';
 import { signedIn, signInNotice } from '../state.js';
 import { ErrorMessage, PasswordField, TextField } from '../ui.js';
+import { SetupPage } from './setup.js';
 
 /** What a person should read for each way sign-in can be refused. */
 export function signInMessage(error: unknown): string {
@@ -31,8 +32,11 @@ export function SignInPage() {
   const [error, setError] = useState<string | null>(new URLSearchParams(location.search).get('signInError'));
   const [busy, setBusy] = useState(false);
   const [microsoft, setMicrosoft] = useState(false);
+  // An installation with no Administrator yet opens on its setup (404 here once it is set up).
+  const [setupNeeded, setSetupNeeded] = useState(false);
   useEffect(() => {
     api.get<SignInMethods>('/api/auth/methods').then(({ body }) => setMicrosoft(body.microsoft), () => setMicrosoft(false));
+    api.get<{ needed: boolean }>('/api/setup').then(({ body }) => setSetupNeeded(body.needed), () => setSetupNeeded(false));
   }, []);
 
   async function submit(event: Event) {
@@ -49,6 +53,7 @@ export function SignInPage() {
     }
   }
 
+  if (setupNeeded) return <SetupPage />;
   return (
     <main id="main" class="sign-in">
       <h1>EquipManSys</h1>
