@@ -26,6 +26,7 @@ http({
   tags: ['auth'],
   body: loginSchema,
   response: sessionSchema,
+  checksPassword: true,
   handler: async ({ body, ...facts }) => {
     const { view, cookie } = await signIn(body.username, body.password, facts);
     return { body: view, cookies: [cookie] };
@@ -69,6 +70,7 @@ http({
   tags: ['auth'],
   body: changePasswordSchema,
   successStatus: 204,
+  checksPassword: true,
   handler: async ({ body, ...facts }) => {
     await changeOwnPassword(principalOf(facts), body.currentPassword, body.newPassword, facts);
     return { status: 204 };

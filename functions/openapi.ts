@@ -10,5 +10,5 @@ http({
   summary: 'This API described as OpenAPI 3.1, generated from the declared functions',
   tags: ['meta'],
   response: z.record(z.string(), z.unknown()),
-  handler: async () => ({ body: openApiDocument() }),
+  handler: async (facts) => ({ body: openApiDocument(facts.origin) }),
 });

@@ -82,6 +82,8 @@ http({
   body: completeRecordSchema,
   response: recordSchema,
   authorize: (input) => assertMayCompleteRecords(principalOf(input), input.params.labId),
+  checksPassword: true,
+  usesEtag: true,
   handler: async ({ params, body, ...facts }) => ({
     body: await completeRecord(principalOf(facts), params.labId, params.recordNumber, body, facts, facts.request.headers.get('if-match')),
   }),
@@ -98,6 +100,8 @@ http({
   body: amendRecordSchema,
   response: recordSchema,
   authorize: (input) => assertMayCorrectRecords(principalOf(input), input.params.labId),
+  checksPassword: true,
+  usesEtag: true,
   handler: async ({ params, body, ...facts }) => ({
     body: await amendRecord(principalOf(facts), params.labId, params.recordNumber, body, facts, facts.request.headers.get('if-match')),
   }),
@@ -114,6 +118,8 @@ http({
   body: verifyRecordSchema,
   response: recordSchema,
   authorize: (input) => assertMayCompleteRecords(principalOf(input), input.params.labId),
+  checksPassword: true,
+  usesEtag: true,
   handler: async ({ params, body, ...facts }) => ({
     body: await verifyRecord(principalOf(facts), params.labId, params.recordNumber, body, facts, facts.request.headers.get('if-match')),
   }),
@@ -130,5 +136,6 @@ http({
   body: justifyRecordSchema,
   response: recordSchema,
   authorize: (input) => assertMayCorrectRecords(principalOf(input), input.params.labId),
+  checksPassword: true,
   handler: async ({ params, body, ...facts }) => ({ body: await justifyMissedRecord(principalOf(facts), params.labId, params.recordNumber, body, facts) }),
 });

@@ -11,6 +11,7 @@ http({
   summary: 'Whether this installation still needs its first-run setup: { needed: true }, and 404 once it is set up',
   tags: ['setup'],
   response: setupStatusSchema,
+  alsoAnswers: [404],
   handler: async () => {
     if (!(await setupNeeded())) throw notFound();
     return { body: { needed: true as const } };
@@ -27,5 +28,6 @@ http({
   body: setupRequestSchema,
   response: setupResultSchema,
   successStatus: 201,
+  alsoAnswers: [404, 409, 429],
   handler: async ({ body, ...facts }) => ({ status: 201, body: await performSetup(body, facts) }),
 });

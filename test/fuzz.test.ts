@@ -20,6 +20,8 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261123);
 
 interface Operation {
   operationId: string;
+  /** Every status the contract lists for the operation, success and errors. */
+  statuses: number[];
   method: string;
   path: string;
   parameters: { name: string; in: 'path' | 'query'; schema: { type?: string; enum?: unknown[] } }[];
@@ -159,10 +161,11 @@ beforeAll(async () => {
   product = await startTestProduct();
   for (const role of roles) clients.set(role, role === 'anonymous' ? product.client() : await product.signedIn(role));
   const admin = clients.get('admin')!;
-  const { body: document } = await admin.get<{ paths: Record<string, Record<string, { operationId: string; parameters?: Operation['parameters']; requestBody?: { content: { 'application/json': { schema: { properties?: Operation['bodyProperties'] } } } } }>> }>('/api/openapi.json');
+  const { body: document } = await admin.get<{ paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; parameters?: Operation['parameters']; requestBody?: { content: { 'application/json': { schema: { properties?: Operation['bodyProperties'] } } } } }>> }>('/api/openapi.json');
   operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       operationId: operation.operationId,
+      statuses: Object.keys(operation.responses).map(Number),
       method: method.toUpperCase(),
       path,
       parameters: operation.parameters ?? [],
@@ -236,6 +239,10 @@ describe('every operation of the published contract, fuzzed', () => {
             }
             if ((role === 'tech1' || role === 'localaudit1') && response.status < 300) {
               for (const serial of otherLabSerials) expect(response.text, `${where} shows ${serial}`).not.toContain(`"${serial}"`);
+            }
+            // What reaches the operation answers only what its contract lists.
+            if (request.method === operation.method && request.target.reachesOperation && !redirects.has(operation.operationId)) {
+              expect(operation.statuses, `${where}: the contract lists ${operation.statuses.join(', ')}`).toContain(response.status);
             }
             const schema = responseSchemas.get(operation.operationId);
             const declaredSuccess = response.status >= 200 && response.status < 300 && request.method === operation.method && request.target.reachesOperation && !redirects.has(operation.operationId);

@@ -110,6 +110,14 @@ describe('HTTP pipeline', () => {
     expect((response.body.errors as { field: string }[])[0]?.field).toBe('mode');
   });
 
+  it('answers 400 to any query parameter on an operation that takes none, naming each', async () => {
+    const response = await product.client().get('/api/health?verbose=1&x=2');
+    expect(response.status).toBe(400);
+    expect(response.body.detail).toBe('This operation takes no query parameters; leave out verbose, x.');
+    expect((response.body.errors as { field: string }[]).map((error) => error.field)).toEqual(['verbose', 'x']);
+    expect((await product.client().get('/api/health')).status).toBe(200);
+  });
+
   it('answers 404 when a path parameter does not fit the route', async () => {
     const response = await product.client().post('/api/test/echo/ABC', { name: 'pump', count: 2 });
     expect(response.status).toBe(404);

@@ -116,8 +116,17 @@ function parseParams(declaration: HttpDeclaration, request: HttpRequest): Record
   return result.data;
 }
 
-function queryObject(request: HttpRequest): Record<string, string> {
-  return Object.fromEntries(request.query.entries());
+/** An operation without query parameters refuses any, as one with them refuses names it does not take. */
+function queryObject(request: HttpRequest, declaration: HttpDeclaration): Record<string, string> {
+  const query = Object.fromEntries(request.query.entries());
+  const names = Object.keys(query);
+  if (!declaration.query && names.length > 0) {
+    throw badRequest(
+      `This operation takes no query parameters; leave out ${names.join(', ')}.`,
+      names.map((name) => ({ field: name, message: 'is not a name this request takes (check its spelling)' })),
+    );
+  }
+  return query;
 }
 
 export function problemResponse(problem: HttpProblem, requestId: string): HttpResponseInit {
@@ -199,7 +208,7 @@ async function run(declaration: HttpDeclaration, request: HttpRequest, context: 
   }
   const rawBody = changesState ? await readBody(request, declaration) : undefined;
   const params = parseParams(declaration, request);
-  const query = parseWith(declaration.query, queryObject(request), 'Some of the query parameters need correcting');
+  const query = parseWith(declaration.query, queryObject(request, declaration), 'Some of the query parameters need correcting');
   const authorized = declaration.authorize ? await declaration.authorize({ ...facts, params, query }) : undefined;
   const body = parseWith(declaration.body, rawBody, 'Some of what was sent needs correcting');
   return declaration.handler({ ...facts, params, query, body, authorized, context });

@@ -61,6 +61,15 @@ export interface HttpDeclaration<
   /** Skips the Origin and CSRF token checks: only for redirects back from an identity provider. */
   csrfExempt?: boolean;
   /**
+   * The endpoint checks a password (sign-in, a password change, a signature): it can refuse it (401),
+   * lock the account (423) and limit the attempts (429). The contract says so.
+   */
+  checksPassword?: boolean;
+  /** The endpoint honours If-Match with the ETag of what it changes: a stale one answers 412. */
+  usesEtag?: boolean;
+  /** Statuses the endpoint answers that nothing else in its declaration implies, for the contract. */
+  alsoAnswers?: number[];
+  /**
    * Runs after the caller is known and before the body is read, so a caller without the right gets
    * 403 or 404 without learning the body's rules. Whatever it returns reaches the handler.
    */
