@@ -1,6 +1,8 @@
 import { beginMicrosoftSignIn, completeMicrosoftSignIn } from '../shared/auth/microsoft-sign-in.js';
 import { microsoftSignInConfigured } from '../shared/auth/microsoft.js';
 import { sessionView } from '../shared/auth/session-view.js';
+import { resolveSession } from '../shared/auth/sessions.js';
+import { setupNeeded } from '../shared/setup/first-run.js';
 import { changeOwnPassword, signIn, signOut } from '../shared/auth/sign-in.js';
 import { passwordRules } from '../shared/domain/password-rules.js';
 import { settings } from '../shared/platform/config.js';
@@ -8,6 +10,7 @@ import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
 import {
   changePasswordSchema,
+  currentSessionSchema,
   loginSchema,
   logoutSchema,
   microsoftCallbackSchema,
@@ -96,6 +99,20 @@ http({
 });
 
 http({
+  name: 'authSession',
+  methods: ['GET'],
+  route: 'auth/session',
+  access: 'public',
+  summary: 'The current session, or null when nobody is signed in: what the web app asks at every load, without an error answer',
+  tags: ['auth'],
+  response: currentSessionSchema,
+  handler: async (facts) => {
+    const resolved = await resolveSession(facts.request);
+    return { body: { session: resolved ? await sessionView(resolved.user, resolved.session) : null } };
+  },
+});
+
+http({
   name: 'authMethods',
   methods: ['GET'],
   route: 'auth/methods',
@@ -103,7 +120,7 @@ http({
   summary: 'The ways to sign in that this installation offers, so the sign-in page shows only those',
   tags: ['auth'],
   response: signInMethodsSchema,
-  handler: async () => ({ body: { local: true as const, microsoft: microsoftSignInConfigured() } }),
+  handler: async () => ({ body: { local: true as const, microsoft: microsoftSignInConfigured(), setupNeeded: await setupNeeded() } }),
 });
 
 http({

@@ -117,7 +117,7 @@ function expectRefused(response: ApiResponse, reason: string): void {
 
 describe('Microsoft sign-in', () => {
   it('is offered on the sign-in page when it is configured', async () => {
-    expect((await new ApiClient(product.url).get('/api/auth/methods')).body).toEqual({ local: true, microsoft: true });
+    expect((await new ApiClient(product.url).get('/api/auth/methods')).body).toEqual({ local: true, microsoft: true, setupNeeded: false });
   });
 
   it('signs a user in with PKCE, provisions them and maps every group to lab access', async () => {

@@ -114,6 +114,7 @@ const rows: Row[] = [
   { endpoint: 'setupPerform', scope: 'any', request: (c) => c.post('/api/setup', { token: 'a guess', lab: { labId: 'SETUP', name: 'Setup', timeZone: 'UTC' }, administrator: { microsoftUser: 'ada@contoso.com' } }), expected: publicEverywhere('hidden') },
   { endpoint: 'openapi', scope: 'any', request: (c) => c.get('/api/openapi.json'), expected: publicEverywhere() },
   { endpoint: 'notFound', scope: 'any', request: (c) => c.get('/api/does-not-exist'), expected: publicEverywhere('hidden') },
+  { endpoint: 'authSession', scope: 'any', request: (c) => c.get('/api/auth/session'), expected: publicEverywhere() },
   { endpoint: 'authMethods', scope: 'any', request: (c) => c.get('/api/auth/methods'), expected: publicEverywhere() },
   { endpoint: 'authPasswordRules', scope: 'any', request: (c) => c.get('/api/auth/password-rules'), expected: publicEverywhere() },
   {

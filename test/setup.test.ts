@@ -37,6 +37,7 @@ describe('first-run setup', () => {
     const status = await anonymous.get('/api/setup');
     expect(status.status).toBe(200);
     expect(status.body).toEqual({ needed: true });
+    expect((await anonymous.get('/api/auth/methods')).body).toMatchObject({ setupNeeded: true });
 
     const wrong = await anonymous.post('/api/setup', setupBody({ token: 'not the token' }));
     expect(wrong.status).toBe(403);
@@ -64,6 +65,7 @@ describe('first-run setup', () => {
     expect(me.body.user.mustChangePassword).toBe(false);
     expect(me.body.labs).toEqual([expect.objectContaining({ labId: 'HQ01', role: 'Administrator', timeZone: 'Europe/Berlin' })]);
 
+    expect((await anonymous.get('/api/auth/methods')).body).toMatchObject({ setupNeeded: false });
     // After setup both endpoints reveal nothing and refuse everything, the right token included.
     for (const response of [await anonymous.get('/api/setup'), await anonymous.post('/api/setup', setupBody()), await admin.get('/api/setup')]) {
       expect(response.status).toBe(404);

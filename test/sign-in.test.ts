@@ -27,7 +27,18 @@ async function actionsOf(username: string): Promise<string[]> {
 
 describe('local sign-in', () => {
   it('is the only way offered when Microsoft sign-in is not configured', async () => {
-    expect((await product.client().get('/api/auth/methods')).body).toEqual({ local: true, microsoft: false });
+    expect((await product.client().get('/api/auth/methods')).body).toEqual({ local: true, microsoft: false, setupNeeded: false });
+  });
+
+  it('answers the app\'s question "who is signed in?" with 200 both ways: null for nobody, the session for a signed-in user', async () => {
+    const nobody = await product.client().get('/api/auth/session');
+    expect(nobody.status).toBe(200);
+    expect(nobody.body).toEqual({ session: null });
+    const signed = await product.signedIn('tech1');
+    const current = await signed.get<{ session: { user: { username: string }; csrfToken: string } | null }>('/api/auth/session');
+    expect(current.status).toBe(200);
+    expect(current.body.session?.user.username).toBe('tech1');
+    expect(current.body.session?.csrfToken).toBeTruthy();
   });
 
   it('signs in case-insensitively on the username and records it', async () => {

@@ -40,7 +40,15 @@ export const logoutSchema = z.object({ logoutUrl: z.string().nullable() });
 export const passwordRuleSchema = z.object({ id: z.string(), description: z.string() });
 export const passwordRulesSchema = z.object({ rules: z.array(passwordRuleSchema) });
 
-export const signInMethodsSchema = z.object({ local: z.literal(true), microsoft: z.boolean() });
+export const signInMethodsSchema = z.object({
+  local: z.literal(true),
+  microsoft: z.boolean(),
+  /** The installation has no Administrator yet: the app shows its first-run setup (SPEC §12). */
+  setupNeeded: z.boolean(),
+});
+
+/** The app's question at every load, answered without an error when nobody is signed in. */
+export const currentSessionSchema = z.object({ session: sessionSchema.nullable() });
 export type SignInMethods = z.infer<typeof signInMethodsSchema>;
 
 export const microsoftLoginQuerySchema = z.object({ purpose: z.enum(['sign-in', 'signature'], { message: 'must be sign-in or signature' }).optional() }).strict();

@@ -84,7 +84,9 @@ export function signedOut(notice: string | null = null): void {
 
 export async function loadSession(): Promise<void> {
   try {
-    signedIn((await api.get<SessionView>('/api/auth/me')).body);
+    const { session: current } = (await api.get<{ session: SessionView | null }>('/api/auth/session')).body;
+    if (current) signedIn(current);
+    else signedOut();
   } catch {
     signedOut();
   }

@@ -31,15 +31,23 @@ export interface BrowserSession {
   page: Page;
   /** Content-Security-Policy refusals and uncaught errors seen so far. */
   problems: string[];
+  /**
+   * Every error the console showed, a failed request included ("Failed to load resource: 404"): a
+   * plain walk through the pages has none; flows that provoke a refusal on purpose do not check it.
+   */
+  consoleErrors: string[];
 }
 
 export async function openSession(browser: Browser, baseUrl: string, { deviceScaleFactor, timezoneId, ...viewport }: Viewport): Promise<BrowserSession> {
   const context = await browser.newContext({ viewport, deviceScaleFactor, baseURL: baseUrl, ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   const problems: string[] = [];
+  const consoleErrors: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && /Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
+    if (message.type() !== 'error') return;
+    consoleErrors.push(`${message.text()} (${message.location().url || page.url()})`);
+    if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
   });
   // A page calls only what its reader's role may read: a refusal would be an error on screen and an
   // access.denied entry in the audit trail in their name. Sign-in answers 403 to a disabled account,
@@ -49,7 +57,7 @@ export async function openSession(browser: Browser, baseUrl: string, { deviceSca
     const { pathname } = new URL(response.url());
     if (response.status() === 403 && pathname.startsWith('/api/') && !answersForbiddenByDesign.has(pathname)) problems.push(`403 from ${response.request().method()} ${pathname}`);
   });
-  return { context, page, problems };
+  return { context, page, problems, consoleErrors };
 }
 
 export async function signIn(page: Page, username: string, password: string): Promise<void> {

@@ -32,11 +32,16 @@ export function SignInPage() {
   const [error, setError] = useState<string | null>(new URLSearchParams(location.search).get('signInError'));
   const [busy, setBusy] = useState(false);
   const [microsoft, setMicrosoft] = useState(false);
-  // An installation with no Administrator yet opens on its setup (404 here once it is set up).
+  // An installation with no Administrator yet opens on its setup.
   const [setupNeeded, setSetupNeeded] = useState(false);
   useEffect(() => {
-    api.get<SignInMethods>('/api/auth/methods').then(({ body }) => setMicrosoft(body.microsoft), () => setMicrosoft(false));
-    api.get<{ needed: boolean }>('/api/setup').then(({ body }) => setSetupNeeded(body.needed), () => setSetupNeeded(false));
+    api.get<SignInMethods>('/api/auth/methods').then(
+      ({ body }) => {
+        setMicrosoft(body.microsoft);
+        setSetupNeeded(body.setupNeeded);
+      },
+      () => setMicrosoft(false),
+    );
   }, []);
 
   async function submit(event: Event) {
