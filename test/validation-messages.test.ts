@@ -39,6 +39,7 @@ describe('validation messages for people', () => {
     expect(fieldLabel('signature.password')).toBe('Signature password');
     expect(fieldLabel('responses.0.value')).toBe('Response 1 value');
     expect(fieldLabel('points.2.maxUncertainty')).toBe('Point 3 max uncertainty');
+    expect(fieldLabel('lab.labId')).toBe('Lab ID');
     expect(fieldLabel('modelId')).toBe('Model ID');
     expect(fieldLabel('(body)')).toBe('');
   });

@@ -66,7 +66,8 @@ export function fieldLabel(path: string): string {
     if (/^[A-Z]/.test(parts[index + 1] ?? '')) return;
     label.push(/^[A-Z]/.test(part) ? part : wordsOf(part));
   });
-  const text = label.join(' ');
+  // A field named after its container ("lab.labId") says the word once: "Lab ID", not "Lab lab ID".
+  const text = label.join(' ').replace(/\b(\w+) \1\b/gi, '$1');
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
