@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../shared/schemas/catalog.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
@@ -20,6 +20,14 @@ async function session(viewport: Viewport): Promise<BrowserSession> {
   const opened = await openSession(browser, product.url, viewport);
   sessions.push(opened);
   return opened;
+}
+
+/** Ticks every check and enters a reading inside the limits for every reading task of the form. */
+async function answerEveryTask(page: Page, record: PmRecord): Promise<void> {
+  for (const task of record.tasks) {
+    if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
+    else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
+  }
 }
 
 /** A value inside the task's limits, so the record completes without a note. */
@@ -57,10 +65,7 @@ describe('a technician on a phone', () => {
     const { body: record } = await admin.get<PmRecord>(`/api/labs/${labId}/records/${recordNumber}`);
     expect(record.status).toBe('Open');
 
-    for (const task of record.tasks) {
-      if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
-      else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
-    }
+    await answerEveryTask(page, record);
     const reading = record.tasks.find((task) => task.kind === 'reading' && task.max !== undefined);
     if (reading) {
       // Out of range: flagged on screen as it is typed, and the server asks for the note.
@@ -101,10 +106,7 @@ describe('a technician on a phone', () => {
     const reading = record.tasks.find((task) => task.kind === 'reading');
     if (check) await page.locator(`#task-${check.taskId}`).check();
     const typed = reading ? goodReading(reading) : '';
-    for (const task of record.tasks) {
-      if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
-      else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
-    }
+    await answerEveryTask(page, record);
 
     // The session is gone (as after the idle timeout): the next request is refused.
     await context.clearCookies();
@@ -164,10 +166,7 @@ describe("a technician's day", () => {
       await page.locator('section.today .work-rows a').first().click();
       await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
       const { body: record } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${dueNow[0]!.recordNumber}`);
-      for (const task of record.tasks) {
-        if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
-        else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
-      }
+      await answerEveryTask(page, record);
       await page.getByLabel('Your password, to sign').fill(demoPassword);
       await page.getByRole('button', { name: 'Sign and complete' }).click();
       await page.getByText('Signed and completed.').waitFor();
@@ -201,10 +200,7 @@ describe('small things a technician meets', () => {
     await page.getByRole('button', { name: 'Sign and complete' }).click();
     await page.getByText(`The note on "${reading.text}" is 1001 characters; shorten it to 1,000`).first().waitFor();
     await page.locator(`#task-${reading.taskId}-note`).fill('Read twice');
-    for (const task of record.tasks) {
-      if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
-      else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
-    }
+    await answerEveryTask(page, record);
     await page.getByLabel('Your password, to sign').fill(demoPassword);
     await page.getByRole('button', { name: 'Sign and complete' }).click();
     await page.getByText('Signed and completed.').waitFor();
@@ -249,10 +245,7 @@ describe('a checklist sent with answers missing', () => {
 
       // Once the answers are given, the form goes through with the password that was typed.
       await page.getByLabel('Your password, to sign').fill(demoPassword);
-      for (const task of record.tasks) {
-        if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
-        else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
-      }
+      await answerEveryTask(page, record);
       await page.getByRole('button', { name: 'Sign and complete' }).click();
       await page.getByText('Signed and completed.').waitFor();
       expect(sent).toHaveLength(1);
@@ -272,10 +265,7 @@ describe('a signature password typed wrong until the account locks', () => {
     const [, , labId, recordNumber] = path.split('/');
     const { body: record } = await admin.get<PmRecord>(`/api/labs/${labId}/records/${recordNumber}`);
     const check = record.tasks.find((task) => task.kind === 'check')!;
-    for (const task of record.tasks) {
-      if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
-      else await page.locator(`#task-${task.taskId}`).fill(goodReading(task));
-    }
+    await answerEveryTask(page, record);
 
     const tryPassword = async (password: string) => {
       await page.getByLabel('Your password, to sign').fill(password);

@@ -5,9 +5,23 @@ import { loadSession } from '../state.js';
 import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 /** Every zone the browser knows, UTC first: what a lab's day, due times and reports follow. */
-export function timeZoneChoices(current: string): string[] {
+function timeZoneChoices(current: string): string[] {
   const known = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
   return [...new Set(['UTC', ...known, current])];
+}
+
+/** A lab's time zone, chosen from the list rather than typed. */
+export function TimeZoneField(props: { value: string; onValue: (zone: string) => void; hint: string; error: string | undefined }) {
+  return (
+    <SelectField
+      label="Time zone"
+      hint={props.hint}
+      value={props.value}
+      options={timeZoneChoices(props.value).map((zone) => ({ value: zone, label: zone.replace(/_/g, ' ') }))}
+      onValue={props.onValue}
+      error={props.error}
+    />
+  );
 }
 
 const whatInactiveMeans =
@@ -51,14 +65,7 @@ function LabDialog(props: { lab: VisibleLab | null; onDone: (notice: string) => 
           <TextField label="Lab id" hint="2 to 10 capital letters, digits or dashes, e.g. LAB03; it cannot change later." value={form.labId} onValue={(labId) => set({ labId: labId.toUpperCase() })} error={errors.labId} autocapitalize="characters" spellcheck={false} />
         )}
         <TextField label="Name" value={form.name} onValue={(name) => set({ name })} error={errors.name} />
-        <SelectField
-          label="Time zone"
-          hint="The lab’s day starts at midnight here: due times, missed checklists and reports follow it."
-          value={form.timeZone}
-          options={timeZoneChoices(form.timeZone).map((zone) => ({ value: zone, label: zone.replace(/_/g, ' ') }))}
-          onValue={(timeZone) => set({ timeZone })}
-          error={errors.timeZone}
-        />
+        <TimeZoneField value={form.timeZone} onValue={(timeZone) => set({ timeZone })} hint="The lab’s day starts at midnight here: due times, missed checklists and reports follow it." error={errors.timeZone} />
         <CheckboxField label="Active" checked={form.active} onChecked={(active) => set({ active })} hint={whatInactiveMeans} />
         <ErrorMessage error={failure} />
         <DialogActions submitLabel={editing ? 'Save' : 'Add lab'} onCancel={props.onClose} />

@@ -4,7 +4,7 @@ import type { SetupResult } from '../../../shared/schemas/setup.js';
 import { api, ApiError } from '../api.js';
 import { signedIn } from '../state.js';
 import { ErrorMessage, PasswordField, SelectField, TextField } from '../ui.js';
-import { timeZoneChoices } from './labs.js';
+import { TimeZoneField } from './labs.js';
 import { PasswordChecklist } from './password.js';
 
 type AdministratorKind = 'local' | 'microsoft';
@@ -77,14 +77,7 @@ export function SetupPage() {
           <legend>The first lab</legend>
           <TextField label="Lab id" hint="2 to 10 capital letters, digits or dashes, e.g. LAB01." value={form.labId} onValue={(labId) => set({ labId: labId.toUpperCase() })} error={errors['lab.labId']} autocapitalize="characters" spellcheck={false} />
           <TextField label="Lab name" value={form.labName} onValue={(labName) => set({ labName })} error={errors['lab.name']} />
-          <SelectField
-            label="Time zone"
-            hint="The lab’s day starts at midnight here."
-            value={form.timeZone}
-            options={timeZoneChoices(form.timeZone).map((zone) => ({ value: zone, label: zone.replace(/_/g, ' ') }))}
-            onValue={(timeZone) => set({ timeZone })}
-            error={errors['lab.timeZone']}
-          />
+          <TimeZoneField value={form.timeZone} onValue={(timeZone) => set({ timeZone })} hint="The lab’s day starts at midnight here." error={errors['lab.timeZone']} />
         </fieldset>
         <fieldset>
           <legend>The first Administrator</legend>
