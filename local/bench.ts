@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { hashPassword, verifyPassword } from '../shared/auth/passwords.js';
 import { scryptHash } from '../shared/auth/scrypt-hashes.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
+import { measureAtRest } from './bench/at-rest.js';
 import { measureColdStart } from './bench/cold-start.js';
 import { measureHourlyRuns, measureLinearity, seedCompany } from './bench/company.js';
 import { measureStore } from './bench/store.js';
@@ -74,6 +75,8 @@ async function main(): Promise<void> {
 
   log('bench: cold start, fresh processes...');
   const coldStartMs = await measureColdStart(size.coldStartRuns);
+  log('bench: the local host at rest after a burst of writes, 30 s...');
+  const atRest = await measureAtRest(password);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-'));
   Object.assign(process.env, {
@@ -194,7 +197,10 @@ async function main(): Promise<void> {
         linearity: budget(2.2, fixed(linearity, 2)),
         signInP50Ms: budget(60, fixed(identity.signInMs)),
         signedCompletionP50Ms: budget(80, completionLoad.p50Ms),
+        atRestCpuPercent: budget(2, atRest.cpuPercent),
+        atRestBytesWritten: budget(0, atRest.bytesWritten),
       },
+      atRest,
       identity: { ...identity, passwordCheck },
     };
 
@@ -220,6 +226,7 @@ async function main(): Promise<void> {
     console.log('Start-up and web app');
     row('cold start: function entry / all runtime dependencies', `${result.coldStartMs.entry} / ${result.coldStartMs.allDependencies} ms (ratio ${result.coldStartMs.ratio})`);
     row('web app first load, JavaScript gzipped', `${result.webBundleGzipKb} KB`);
+    row(`local host at rest, ${atRest.seconds} s after ${atRest.writes} writes: CPU / bytes written`, `${atRest.cpuPercent} % of a core / ${atRest.bytesWritten} bytes`);
     console.log('Identity (1 connection; the release before Argon2id: sign-in ≈ 540 ms, signed completion ≈ 540 ms)');
     row('sign-in: right password / wrong password / unknown user', `${identity.signInMs.toFixed(0)} / ${identity.wrongPasswordMs.toFixed(0)} / ${identity.unknownUserMs.toFixed(0)} ms`);
     row('password check: Argon2id (19 MiB, t=2) / scrypt N=2^17 (earlier hashes)', `${passwordCheck.argon2idMs.toFixed(1)} / ${passwordCheck.scryptMs.toFixed(1)} ms (${(passwordCheck.scryptMs / passwordCheck.argon2idMs).toFixed(1)}× faster)`);

@@ -105,4 +105,15 @@ describe('local host: persistence at rest', () => {
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect(await written()).toBe(afterWrites);
   });
+
+  it('leaves the queue store\'s files alone while no message waits: an idle local host writes nothing', async () => {
+    // Azurite saves its database every 5 s once something marked it changed; asking for messages did.
+    const database = join(product.dataDir, 'azurite', '__azurite_db_queue__.json');
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 6000));
+    // The save of what earlier tests queued and consumed comes first.
+    await pause();
+    const before = (await stat(database)).mtimeMs;
+    await pause();
+    expect((await stat(database)).mtimeMs).toBe(before);
+  });
 });

@@ -84,7 +84,10 @@ export async function startQueueRunner(
     while (!stopped) {
       let received: QueueMessage[] = [];
       try {
-        received = await client.receiveMessages(declaration.queueName, 16, visibility);
+        // Asking Azurite for messages rewrites its database file even when there are none; asking
+        // how many there are does not, so an idle local host writes nothing to disk.
+        const waiting = await client.approximateCount(declaration.queueName);
+        received = waiting > 0 ? await client.receiveMessages(declaration.queueName, 16, visibility) : [];
       } catch (error) {
         if (!stopped) logHandler('error', `Could not read queue ${declaration.queueName}: ${String(error)}`);
       }

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface AtRestFigures {
+  writes: number;
+  seconds: number;
+  /** Share of one core the process used while nothing happened. */
+  cpuPercent: number;
+  /** Bytes the process sent to storage while nothing happened (/proc/<pid>/io write_bytes). */
+  bytesWritten: number;
+}
+
+async function processCounters(pid: number): Promise<{ cpuTicks: number; bytesWritten: number }> {
+  // /proc/<pid>/stat: the command may hold spaces, so fields are counted after its closing parenthesis.
+  const stat = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
+  const io = await readFile(`/proc/${pid}/io`, 'utf8');
+  return { cpuTicks: Number(stat[11]) + Number(stat[12]), bytesWritten: Number(/write_bytes: (\d+)/.exec(io)?.[1] ?? 0) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The local host as `npm start` runs it, in a process of its own: a burst of writes, a pause for the
+ * snapshot to settle, then `seconds` of nothing, measuring the CPU and the bytes it writes meanwhile.
+ */
+export async function measureAtRest(password: string, writes = 10, seconds = 30): Promise<AtRestFigures> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-at-rest-'));
+  const entry = fileURLToPath(new URL('./start.js', import.meta.url));
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, SEED_DEMO_DATA: 'true' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        const match = /running on (http:\/\/localhost:\d+)/.exec(output);
+        if (match && output.includes('Press Ctrl-C')) resolve(match[1]!);
+      });
+      child.once('exit', () => reject(new Error(`the local host stopped: ${output}`)));
+    });
+    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'admin', password }) });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    for (let index = 0; index < writes; index++) {
+      const created = await fetch(`${url}/api/labs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: url, cookie, 'x-csrf-token': csrfToken },
+        body: JSON.stringify({ labId: `REST${index}`, name: `At rest ${index}`, timeZone: 'UTC' }),
+      });
+      await created.text();
+    }
+    // The snapshot follows a second after writes settle; give it time to finish.
+    await sleep(5000);
+    const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const before = await processCounters(child.pid!);
+    await sleep(seconds * 1000);
+    const after = await processCounters(child.pid!);
+    return {
+      writes,
+      seconds,
+      cpuPercent: Number((((after.cpuTicks - before.cpuTicks) / ticksPerSecond / seconds) * 100).toFixed(2)),
+      bytesWritten: after.bytesWritten - before.bytesWritten,
+    };
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
