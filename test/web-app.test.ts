@@ -640,6 +640,25 @@ describe('print views', () => {
   });
 });
 
+describe('a busy database', () => {
+  it('is read again after its Retry-After: a 503 on the session question neither fails the page nor signs anyone out', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'tech1', demoPassword);
+    let refused = 0;
+    await page.route('**/api/auth/session', async (route) => {
+      if (refused++ === 0) {
+        await route.fulfill({ status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' }, body: JSON.stringify({ type: 'about:blank', title: 'Database busy', status: 503, detail: 'Busy.', requestId: 'x' }) });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Today · Boston Dental Lab' }).waitFor();
+    expect(refused).toBe(2);
+    expect(await page.getByLabel('Username').count()).toBe(0);
+  });
+});
+
 describe('signing out', () => {
   it('ends the session on the server, so the page cannot be used again from the same browser', async () => {
     const { page, context } = await session(desktop);

@@ -68,8 +68,23 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   return { body: parsed as T, etag: response.headers.get('etag') };
 }
 
+/**
+ * A read answered "busy" (503, the database throttled or briefly unreachable) is asked once more
+ * after the Retry-After it names: reads change nothing, and a page should not fail (or a session
+ * look signed out) over a moment's throttling.
+ */
+async function read<T>(path: string): Promise<Answer<T>> {
+  try {
+    return await request<T>('GET', path);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 503) throw error;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(error.retryAfterSeconds ?? 1, 3) * 1000));
+    return request<T>('GET', path);
+  }
+}
+
 export const api = {
-  get: <T>(path: string) => request<T>('GET', path),
+  get: <T>(path: string) => read<T>(path),
   post: <T>(path: string, body: unknown, options?: { ifMatch?: string | null }) => request<T>('POST', path, body, options),
   put: <T>(path: string, body: unknown, options?: { ifMatch?: string | null }) => request<T>('PUT', path, body, options),
   patch: <T>(path: string, body: unknown, options?: { ifMatch?: string | null }) => request<T>('PATCH', path, body, options),

@@ -46,6 +46,8 @@ export async function openSession(browser: Browser, baseUrl: string, { deviceSca
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
+    // A busy database answers 503 with Retry-After by design, and the app reads again after it.
+    if (/status of 503/.test(message.text())) return;
     consoleErrors.push(`${message.text()} (${message.location().url || page.url()})`);
     if (/Content.Security.Policy|Refused to/i.test(message.text())) problems.push(message.text());
   });
