@@ -1,44 +1,24 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../shared/schemas/catalog.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { desktop, launchBrowser, openSession, phone, screenshot, seriousAccessibilityProblems, signIn, visit, wordsSplitInCells, zoomed200, type BrowserSession, type Viewport } from './helpers/browser.js';
-import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { desktop, phone, screenshot, seriousAccessibilityProblems, signIn, visit, wordsSplitInCells, zoomed200 } from './helpers/browser.js';
+import { browserProductForFile } from './helpers/browser-product.js';
+import { demoPassword } from './helpers/test-product.js';
 
 /**
  * Every page of every demo role, at a phone's and a desk's width: nothing wider than the screen, no
  * word split over two lines at a desk, a screenshot of each, and axe's serious and critical findings.
  * A file of its own, so that it runs beside the flows of web-app.test.ts.
  */
-let product: TestProduct;
-let browser: Browser;
+// A plain walk, sign-in included, logs no error at all: no failed request, no missing icon.
+const browsing = browserProductForFile({ noConsoleErrors: true });
+const session = browsing.session;
 let admin: ApiClient;
-const sessions: BrowserSession[] = [];
-
-async function session(viewport: Viewport): Promise<BrowserSession> {
-  const opened = await openSession(browser, product.url, viewport);
-  sessions.push(opened);
-  return opened;
-}
 
 beforeAll(async () => {
-  product = await startTestProduct();
-  browser = await launchBrowser();
-  admin = await product.signedIn('admin');
-});
-
-afterAll(async () => {
-  for (const each of sessions) {
-    // The pages loaded only this origin's scripts and styles, and nothing was refused or thrown;
-    // a plain walk, sign-in included, logs no error at all: no failed request, no missing icon.
-    expect(each.problems).toEqual([]);
-    expect(each.consoleErrors).toEqual([]);
-    await each.context.close();
-  }
-  await browser?.close();
-  await product?.cleanup();
+  admin = await browsing.product.signedIn('admin');
 });
 
 describe('every page', () => {

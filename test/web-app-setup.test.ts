@@ -1,39 +1,20 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desktop, launchBrowser, openSession, phone, screenshot, seriousAccessibilityProblems, type BrowserSession } from './helpers/browser.js';
-import { startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { describe, expect, it } from 'vitest';
+import { desktop, phone, screenshot, seriousAccessibilityProblems } from './helpers/browser.js';
+import { browserProductForFile } from './helpers/browser-product.js';
 
 /** An empty installation in Chromium: from the setup screen to the first Administrator's dashboard. */
-let product: TestProduct;
-let browser: Browser;
-const sessions: BrowserSession[] = [];
 const token = 'browser-setup-token-5678';
-
-beforeAll(async () => {
-  product = await startTestProduct({ SEED_DEMO_DATA: 'false', SETUP_TOKEN: token });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  for (const each of sessions) {
-    expect(each.problems).toEqual([]);
-    await each.context.close();
-  }
-  await browser?.close();
-  await product?.cleanup();
-});
+const browsing = browserProductForFile({ environment: { SEED_DEMO_DATA: 'false', SETUP_TOKEN: token } });
 
 describe('a new installation in the browser', () => {
   it('opens on the setup screen, says a wrong token is wrong, and with the right one signs the first Administrator in', async () => {
-    const phoneSession = await openSession(browser, product.url, phone);
-    sessions.push(phoneSession);
+    const phoneSession = await browsing.session(phone);
     await phoneSession.page.goto('/');
     await phoneSession.page.getByRole('heading', { name: 'Set up EquipManSys' }).waitFor();
     expect(await seriousAccessibilityProblems(phoneSession.page)).toEqual([]);
     await screenshot(phoneSession.page, 'setup-phone');
 
-    const opened = await openSession(browser, product.url, desktop);
-    sessions.push(opened);
+    const opened = await browsing.session(desktop);
     const { page } = opened;
     await page.goto('/');
     await page.getByRole('heading', { name: 'Set up EquipManSys' }).waitFor();

@@ -1,26 +1,21 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Model } from '../shared/schemas/catalog.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import type { User } from '../shared/schemas/users.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { desktop, launchBrowser, openSession, phone, screenshot, screenshotDir, seriousAccessibilityProblems, settled, signIn, visit, type BrowserSession, type Viewport } from './helpers/browser.js';
+import { desktop, phone, screenshot, screenshotDir, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
+import { browserProductForFile } from './helpers/browser-product.js';
 import { newUserBody } from './helpers/fixtures.js';
-import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { demoPassword, type TestProduct } from './helpers/test-product.js';
 
+const browsing = browserProductForFile();
+const session = browsing.session;
 let product: TestProduct;
-let browser: Browser;
 let admin: ApiClient;
-const sessions: BrowserSession[] = [];
-
-async function session(viewport: Viewport): Promise<BrowserSession> {
-  const opened = await openSession(browser, product.url, viewport);
-  sessions.push(opened);
-  return opened;
-}
 
 /** Ticks every check and enters a reading inside the limits for every reading task of the form. */
 async function answerEveryTask(page: Page, record: PmRecord): Promise<void> {
@@ -37,19 +32,8 @@ function goodReading(task: PmRecord['tasks'][number]): string {
 }
 
 beforeAll(async () => {
-  product = await startTestProduct();
-  browser = await launchBrowser();
+  product = browsing.product;
   admin = await product.signedIn('admin');
-});
-
-afterAll(async () => {
-  for (const each of sessions) {
-    // The pages loaded only this origin's scripts and styles, and nothing was refused or thrown.
-    expect(each.problems).toEqual([]);
-    await each.context.close();
-  }
-  await browser?.close();
-  await product?.cleanup();
 });
 
 describe('a technician on a phone', () => {
