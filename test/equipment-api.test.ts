@@ -198,6 +198,9 @@ describe('transfers', () => {
   it('brings a machine back to a lab it left before', async () => {
     await admin.post('/api/labs/LAB01/equipment', { serialNumber: 'BACK-1', modelId: 'Form 3B' });
     expect((await admin.post('/api/labs/LAB01/equipment/BACK-1/transfer', { toLabId: 'LAB02' })).status).toBe(200);
+    const fromTheOldLab = await admin.post<{ detail: string }>('/api/labs/LAB01/equipment/BACK-1/transfer', { toLabId: 'LAB03' });
+    expect(fromTheOldLab.status).toBe(409);
+    expect(fromTheOldLab.body.detail).toContain('already left LAB01 for LAB02');
     expect((await admin.post('/api/labs/LAB02/equipment/BACK-1/transfer', { toLabId: 'LAB01' })).status).toBe(200);
     expect(await serialsAt(admin, 'LAB01')).toContain('BACK-1');
     expect(await serialsAt(admin, 'LAB02')).not.toContain('BACK-1');

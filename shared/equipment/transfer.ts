@@ -160,7 +160,11 @@ export async function transferEquipment(
 function markerFor(state: TransferState, principal: Principal, fromLabId: string, toLabId: string, serialNumber: string): TransferMarker {
   const { source } = state;
   const existing = source.document.transfer;
-  if (source.document.presence === 'departed') throw notFound(`There is no equipment ${serialNumber} at ${fromLabId}.`);
+  // A machine that has left is a conflict, not a missing machine: the request that lost a race to another
+  // transfer of the same machine must hear where it went, not that it never existed.
+  if (source.document.presence === 'departed') {
+    throw conflict(`${serialNumber} has already left ${fromLabId} for ${source.document.departedTo ?? 'another lab'}; transfer it from there.`);
+  }
   if (source.document.presence === 'arriving') {
     throw conflict(`${serialNumber} is still arriving at ${fromLabId}; finish that transfer from ${existing?.fromLabId ?? 'its lab'} first.`);
   }
