@@ -87,9 +87,7 @@ async function main(): Promise<void> {
     LOCKOUT_THRESHOLD: '100',
     BACKFILL_DAYS: String(size.days + 1),
   });
-  // The local host snapshots the whole store a second after writes settle; at a year of records that
-  // takes seconds of the event loop, which is the local host's and not the product's, so it waits.
-  const product = await startLocalProduct({ log: () => undefined, timers: false, snapshotDelayMs: 24 * 3_600_000 });
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
   try {
     const labIds = Array.from({ length: size.labs }, (_, index) => `BENCH${String(index + 1).padStart(2, '0')}`);
     const company = await seedCompany(product, labIds, size.machines, size.days, log);

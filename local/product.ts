@@ -1,6 +1,5 @@
 import type { LogHandler, LogLevel } from '@azure/functions';
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -19,7 +18,7 @@ import { holdsImportedData } from './import/legacy-import.js';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from './embedded-store/server.js';
 import { createHttpHost } from './http-host.js';
 import { loadStaticWebAppConfig } from './static-files.js';
-import { readSnapshot, removeInterruptedWrites, restoreSnapshot, snapshotPath, takeSnapshot, writeFileAtomically } from './snapshot.js';
+import { openEmbeddedPersistence, type EmbeddedPersistence } from './persistence.js';
 import { startTimers } from './timers.js';
 import { startLocalQueueService } from './queues/azurite.js';
 import { LocalQueueClient } from './queues/queue-client.js';
@@ -28,8 +27,6 @@ import { startQueueRunner, type QueueRunnerOptions } from './queues/queue-runner
 export interface LocalProductOptions {
   /** Where to log; defaults to the console. */
   log?: (level: LogLevel, line: string) => void;
-  /** How long to wait after the last write before snapshotting the embedded store. */
-  snapshotDelayMs?: number;
   /** Run timers (the tests drive them by hand). */
   timers?: boolean;
   /** How the local queue triggers poll and retry (the tests make them quicker). */
@@ -66,6 +63,7 @@ export interface LocalProduct {
   setupToken: string | null;
   /** The Cosmos requests `work` caused, by kind (embedded store only). */
   countCosmosRequests: <T>(work: () => Promise<T>) => Promise<{ result: T; counts: CosmosRequestCounts }>;
+  /** Folds the embedded store's journal into its snapshot now (it also happens by itself as the journal grows). */
   snapshotNow: () => Promise<void>;
   stop: () => Promise<void>;
 }
@@ -80,33 +78,6 @@ function logHandlerFor(log: (level: LogLevel, line: string) => void): LogHandler
     log(level, args.map((arg) => (arg instanceof Error ? arg.stack ?? arg.message : typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
 }
 
-/** Snapshots after writes settle; never two at once; a write during a snapshot schedules another. */
-function snapshotScheduler(take: () => Promise<void>, delayMs: number, onError: (error: unknown) => void) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  let dirty = false;
-  const run = () => {
-    timer = undefined;
-    if (!dirty) return running;
-    dirty = false;
-    running = running.then(take).catch(onError);
-    return running;
-  };
-  return {
-    markDirty: () => {
-      dirty = true;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(run, delayMs);
-      timer.unref();
-    },
-    flush: () => {
-      if (timer) clearTimeout(timer);
-      dirty = true;
-      return run();
-    },
-  };
-}
-
 async function listen(server: ReturnType<typeof createHttpHost>, port: number): Promise<number> {
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -117,19 +88,31 @@ async function listen(server: ReturnType<typeof createHttpHost>, port: number): 
   return (server.address() as AddressInfo).port;
 }
 
-async function startStore(dataDir: string, log: (level: LogLevel, line: string) => void): Promise<EmbeddedCosmos> {
-  const store = await startEmbeddedCosmos();
+interface LocalStore {
+  store: EmbeddedCosmos;
+  persistence: EmbeddedPersistence;
+  close: () => Promise<void>;
+}
+
+/** The embedded store with what the data folder holds, journaling every change before it is answered. */
+async function startStore(dataDir: string, database: string, log: (level: LogLevel, line: string) => void): Promise<LocalStore> {
+  // The store answers the restore's own requests before the journal is open.
+  const journal: { persistence?: EmbeddedPersistence } = {};
+  const store = await startEmbeddedCosmos({ beforeAnswer: () => journal.persistence?.flush() });
   useCosmosConnection(store.connection);
-  const path = snapshotPath(dataDir);
-  await removeInterruptedWrites(path, await readdir(dataDir));
-  const snapshot = await readSnapshot(path);
-  if (snapshot) {
-    // Containers as declared today (partition keys, TTLs, composite indexes), whatever the snapshot's age.
-    await ensureSchema();
-    const restored = await restoreSnapshot(await cosmosClient(), snapshot);
-    log('information', `Restored ${restored} documents from ${path}`);
-  }
-  return store;
+  // Containers as declared today (partition keys, TTLs, composite indexes), whatever the data's age.
+  await ensureSchema();
+  const opened = await openEmbeddedPersistence({ dataDir, database, client: await cosmosClient(), log: (line) => log('error', line) });
+  journal.persistence = opened;
+  if (opened.restored) log('information', `Restored ${opened.restored} documents from ${dataDir}`);
+  return {
+    store,
+    persistence: opened,
+    close: async () => {
+      await store.close();
+      await opened.close();
+    },
+  };
 }
 
 /**
@@ -140,17 +123,17 @@ export async function openLocalData(log: (level: LogLevel, line: string) => void
   const config = reloadSettings();
   const dataDir = resolve(config.LOCAL_DATA_DIR);
   await ensureWritableDirectory(dataDir);
-  const store = config.COSMOS_ENDPOINT ? undefined : await startStore(dataDir, log);
-  if (!store) useCosmosConnection(undefined);
+  const local = config.COSMOS_ENDPOINT ? undefined : await startStore(dataDir, config.COSMOS_DATABASE, log);
+  if (!local) useCosmosConnection(undefined);
   await ensureSchema();
   const save = async () => {
-    if (store) await writeFileAtomically(snapshotPath(dataDir), JSON.stringify(await takeSnapshot(await cosmosClient(), config.COSMOS_DATABASE)));
+    await local?.persistence.compact();
   };
   return {
     dataDir,
     save,
     close: async () => {
-      await store?.close();
+      await local?.close();
       useCosmosConnection(undefined);
     },
   };
@@ -179,16 +162,10 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   process.env.SESSION_SIGNING_KEY ||= await persistentRandomValue(dataDir, 'session-signing-key', 48);
 
   const embedded = !config.COSMOS_ENDPOINT;
-  const store = embedded ? await startStore(dataDir, log) : undefined;
+  const local = embedded ? await startStore(dataDir, config.COSMOS_DATABASE, log) : undefined;
+  const store = local?.store;
   if (!embedded) useCosmosConnection(undefined);
   await ensureSchema();
-
-  const snapshots = snapshotScheduler(
-    async () => writeFileAtomically(snapshotPath(dataDir), JSON.stringify(await takeSnapshot(await cosmosClient(), config.COSMOS_DATABASE))),
-    options.snapshotDelayMs ?? 1000,
-    (error) => log('error', `Could not write the local snapshot: ${String(error)}`),
-  );
-  store?.onWrite(snapshots.markDirty);
 
   // The embedded store gets the demo company unless SEED_DEMO_DATA=false (then it starts empty, for
   // the first-run setup); a real account only when asked. A store that received the old system's
@@ -213,7 +190,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   } catch (error) {
     await queues.stop();
     await queueService.close();
-    await store?.close();
+    await local?.close();
     throw error;
   }
   const timers = options.timers === false ? { stop: () => undefined } : startTimers(registeredTimers(), logHandler, queues.send);
@@ -240,7 +217,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
       }
     },
     snapshotNow: async () => {
-      if (embedded) await snapshots.flush();
+      await local?.persistence.compact();
     },
     stop: async () => {
       timers.stop();
@@ -250,8 +227,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
       });
       await queues.stop();
       await queueService.close();
-      if (embedded) await snapshots.flush();
-      await store?.close();
+      await local?.close();
       useCosmosConnection(undefined);
     },
   };

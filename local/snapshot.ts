@@ -1,7 +1,5 @@
-import type { CosmosClient, JSONObject } from '@azure/cosmos';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { assertBatchSucceeded, stripSystemProperties } from '../shared/data/audited-write.js';
 
 export interface ContainerSnapshot {
   id: string;
@@ -15,6 +13,8 @@ export interface Snapshot {
   version: 1;
   takenAt: string;
   database: string;
+  /** The journal segments numbered below this one are in the snapshot; absent in snapshots of earlier releases. */
+  journalNext?: number;
   containers: ContainerSnapshot[];
 }
 
@@ -61,68 +61,5 @@ export async function removeInterruptedWrites(path: string, names: readonly stri
   const base = path.split('/').pop()!;
   await Promise.all(
     names.filter((name) => name.startsWith(`${base}.`) && name.endsWith('.tmp')).map((name) => rm(join(dirname(path), name), { force: true })),
-  );
-}
-
-export async function takeSnapshot(client: CosmosClient, databaseId: string): Promise<Snapshot> {
-  const database = client.database(databaseId);
-  const { resources: definitions } = await database.containers.readAll().fetchAll();
-  const containers: ContainerSnapshot[] = [];
-  for (const definition of definitions) {
-    const { resources } = await database.container(definition.id).items.readAll<Record<string, unknown>>().fetchAll();
-    containers.push({
-      id: definition.id,
-      partitionKey: definition.partitionKey?.paths?.[0] ?? '/id',
-      ...(definition.defaultTtl !== undefined ? { defaultTtl: definition.defaultTtl } : {}),
-      items: resources.map((item) => stripSystemProperties(item)),
-    });
-  }
-  return { format: 'equipmansys-local-snapshot', version: 1, takenAt: new Date().toISOString(), database: databaseId, containers };
-}
-
-export async function restoreSnapshot(client: CosmosClient, snapshot: Snapshot): Promise<number> {
-  const { database } = await client.databases.createIfNotExists({ id: snapshot.database });
-  let restored = 0;
-  for (const definition of snapshot.containers) {
-    const { container } = await database.containers.createIfNotExists({
-      id: definition.id,
-      partitionKey: { paths: [definition.partitionKey] },
-      ...(definition.defaultTtl !== undefined ? { defaultTtl: definition.defaultTtl } : {}),
-    });
-    // Upserts go in batches of one partition each: a year of records is a few hundred requests, not
-    // tens of thousands.
-    const batches = restoreBatches(definition);
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const { partitionKey, items } = batches[next++]!;
-        const response = await container.items.batch(
-          items.map((item) => ({ operationType: 'Upsert' as const, resourceBody: item as JSONObject, partitionKey })),
-          partitionKey,
-        );
-        assertBatchSucceeded(response.result ?? [], `the restore of ${definition.id}`, response.code);
-        restored += items.length;
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, worker));
-  }
-  return restored;
-}
-
-/** Cosmos DB takes at most 100 operations in one transactional batch. */
-const restoreBatchSize = 100;
-
-function restoreBatches(definition: ContainerSnapshot): { partitionKey: string; items: Record<string, unknown>[] }[] {
-  const path = definition.partitionKey.slice(1).split('/');
-  const byPartition = new Map<string, Record<string, unknown>[]>();
-  for (const item of definition.items) {
-    const value = path.reduce<unknown>((inner, name) => (inner as Record<string, unknown> | undefined)?.[name], item);
-    if (typeof value !== 'string') throw new Error(`A document of ${definition.id} in the snapshot has no ${definition.partitionKey}: the snapshot is damaged`);
-    const items = byPartition.get(value);
-    if (items) items.push(item);
-    else byPartition.set(value, [item]);
-  }
-  return [...byPartition].flatMap(([partitionKey, items]) =>
-    Array.from({ length: Math.ceil(items.length / restoreBatchSize) }, (_, index) => ({ partitionKey, items: items.slice(index * restoreBatchSize, (index + 1) * restoreBatchSize) })),
   );
 }

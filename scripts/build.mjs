@@ -24,6 +24,7 @@ const shared = {
 await Promise.all([
   build({ ...shared, entryPoints: ['functions/main.ts'], outfile: 'dist/functions/main.js' }),
   build({ ...shared, entryPoints: ['local/start.ts'], outfile: 'dist/local/start.js' }),
+  build({ ...shared, entryPoints: ['local/compaction-worker.ts'], outfile: 'dist/local/compaction-worker.js' }),
   build({ ...shared, entryPoints: ['local/bench.ts'], outfile: 'dist/local/bench.js' }),
   build({ ...shared, entryPoints: ['local/bench/load.ts'], outfile: 'dist/local/bench-load.js' }),
   build({ ...shared, entryPoints: ['local/import/main.ts'], outfile: 'dist/local/import.js' }),

@@ -207,6 +207,20 @@ describe('transactional batches', () => {
     expect(resources).toEqual([0]);
   });
 
+  it('puts an operation without a partition key of its own in the batch\'s, so a failed batch leaves nothing of it', async () => {
+    const response = await labs.items.batch(
+      [
+        { operationType: 'Create', resourceBody: { id: 'inherits-partition', labId: 'LAB02', n: 11, kind: 'odd' } },
+        { operationType: 'Delete', id: 'LAB02-7' },
+        { operationType: 'Create', resourceBody: { id: 'LAB02-6', labId: 'LAB02', n: 6, kind: 'even' } },
+      ],
+      'LAB02',
+    );
+    expect(response.result?.map((result) => result.statusCode)).toEqual([424, 424, 409]);
+    expect((await labs.item('inherits-partition', 'LAB02').read()).statusCode).toBe(404);
+    expect((await labs.item('LAB02-7', 'LAB02').read()).statusCode).toBe(200);
+  });
+
   it('accepts Patch inside a batch, with If-Match', async () => {
     const { etag } = await labs.item('LAB03-1', 'LAB03').read<Doc>();
     const response = await labs.items.batch(

@@ -9,9 +9,10 @@ import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js'
 
 /**
  * The local host killed with SIGKILL at random moments while technicians sign records and the
- * generator runs, then started again on the same data folder. The embedded store keeps what its last
- * snapshot held, so writes after it may be gone; what comes back must always be whole: no record
- * doubled, numbers unique, every completed record signed and audited once, every audit chain intact.
+ * generator runs, then started again on the same data folder. The embedded store journals every change
+ * before answering it, so every completion answered 200 is there after the restart; and what comes
+ * back is always whole: no record doubled, numbers unique, every completed record signed and audited
+ * once, every audit chain intact.
  */
 const full = process.env.CHAOS_SIZE === 'full';
 const rounds = full ? 8 : 2;
@@ -19,7 +20,7 @@ const password = 'Kill-Restart-Password-1';
 const random = seededRandom(Number(process.env.CHAOS_SEED ?? 20261123));
 let dataDir: string;
 let running: SpawnedProduct | undefined;
-const figures = { kills: 0, completionsSent: 0, completionsKept: 0 };
+const figures = { kills: 0, completionsSent: 0, completionsAcknowledged: 0, completionsKept: 0 };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ems-kill-'));
@@ -27,7 +28,7 @@ beforeAll(async () => {
 afterAll(async () => {
   running?.process.kill('SIGKILL');
   await running?.exited;
-  console.log(`Kill and restart: ${figures.kills} kills, ${figures.completionsSent} completions sent, ${figures.completionsKept} kept`);
+  console.log(`Kill and restart: ${figures.kills} kills, ${figures.completionsSent} completions sent, ${figures.completionsAcknowledged} answered 200 before a kill, ${figures.completionsKept} kept`);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -82,12 +83,16 @@ describe('killed at random moments and started again on the same data', () => {
       const tech = await signedIn(url, 'tech1');
       const admin = await signedIn(url, 'admin');
       const { body } = await tech.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=20');
+      const acknowledged: string[] = [];
       const work = body.items.slice(0, 6).map((record) => {
         figures.completionsSent += 1;
         return tech
           .post(`/api/labs/LAB01/records/${record.recordNumber}/complete`, {
             responses: record.tasks.map((task) => (task.kind === 'reading' ? { taskId: task.taskId, done: true, value: task.min ?? task.max ?? 1 } : { taskId: task.taskId, done: true })),
             signature: { password, meaning: 'Performed by' },
+          })
+          .then((answer) => {
+            if (answer.status === 200) acknowledged.push(record.recordNumber);
           })
           .catch(() => null);
       });
@@ -101,6 +106,14 @@ describe('killed at random moments and started again on the same data', () => {
 
       running = await start();
       await expectWhole(running.url);
+      // Every completion answered 200 before the kill is there, signed.
+      const after = await signedIn(running.url, 'tech1');
+      for (const recordNumber of acknowledged) {
+        const kept = await after.get<PmRecord>(`/api/labs/LAB01/records/${recordNumber}`);
+        expect(kept.body.status, `${recordNumber} was answered 200 before kill ${figures.kills}`).toBe('Completed');
+        expect(kept.body.signature, recordNumber).toBeTruthy();
+      }
+      figures.completionsAcknowledged += acknowledged.length;
     }
     figures.completionsKept = (await completedByTech(running.url)) - completedBefore;
   }, full ? 900_000 : 240_000);

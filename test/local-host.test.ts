@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { snapshotFileName, takeSnapshot } from '../local/snapshot.js';
+import { snapshotFileName } from '../local/snapshot.js';
 import { cosmosClient, useCosmosConnection } from '../shared/data/cosmos.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -90,20 +90,24 @@ describe('health', () => {
 });
 
 describe('local host: persistence at rest', () => {
-  it('writes the snapshot once after writes settle, and then nothing while nothing changes', async () => {
-    const path = join(product.dataDir, snapshotFileName);
-    const written = async () => {
-      const { ino, mtimeMs } = await stat(path);
-      return `${ino}:${mtimeMs}`;
+  it('journals a change before answering it, and then writes nothing while nothing changes', async () => {
+    const files = async () => {
+      const names = (await readdir(product.dataDir)).filter((name) => name.startsWith('cosmos-')).sort();
+      return Promise.all(names.map(async (name) => `${name}:${(await stat(join(product.dataDir, name))).size}:${(await stat(join(product.dataDir, name))).mtimeMs}`));
     };
-    await product.signedIn('tech1');
     await product.snapshotNow();
-    const afterWrites = await written();
-    // Reads only, among them the cross-partition reads a snapshot itself makes.
+    const folded = await files();
+    expect(folded.filter((file) => file.startsWith(snapshotFileName))).toHaveLength(1);
+    await product.signedIn('tech1');
+    // The sign-in is in the journal the moment it is answered, not a second later.
+    const afterSignIn = await files();
+    expect(afterSignIn.some((file) => file.startsWith('cosmos-journal-'))).toBe(true);
+    // Reads only, among them cross-partition reads sent as POST.
     await product.client().get('/api/health/ready');
-    await takeSnapshot(await cosmosClient(), process.env.COSMOS_DATABASE ?? 'equipmansys');
+    const database = (await cosmosClient()).database(process.env.COSMOS_DATABASE ?? 'equipmansys');
+    await database.container('records').items.readAll().fetchAll();
     await new Promise((resolve) => setTimeout(resolve, 3500));
-    expect(await written()).toBe(afterWrites);
+    expect(await files()).toEqual(afterSignIn);
   });
 
   it('leaves the queue store\'s files alone while no message waits: an idle local host writes nothing', async () => {

@@ -65,6 +65,54 @@ export function storeChangeCount(): number {
   return changes;
 }
 
+/** A document as the store now holds it (`document: null` when it was removed). */
+export interface DocumentChange {
+  container: string;
+  partition: unknown;
+  id: string;
+  document: Document | null;
+}
+
+interface TouchedDocument {
+  items: ItemsInternals;
+  container: string;
+  partition: unknown;
+  id: string;
+}
+
+let touched: Map<string, TouchedDocument> | undefined;
+
+/** From now on, remember which documents change, for `takeDocumentChanges` (the local host's journal). */
+export function trackDocumentChanges(): void {
+  touched ??= new Map();
+}
+
+/**
+ * The documents changed since the last call, each as it is now. A replace (upstream: delete, then set)
+ * and a batch that was undone are seen by their outcome only, so nothing half-done is ever reported.
+ */
+export function takeDocumentChanges(): DocumentChange[] {
+  if (!touched || touched.size === 0) return [];
+  const changed = [...touched.values()].map(({ items, container, partition, id }) => ({
+    container,
+    partition,
+    id,
+    document: (items as unknown as { _item(keyPath: string, value: string, partition: unknown): StoredItem })._item('/id', id, partition).read() ?? null,
+  }));
+  touched.clear();
+  return changed;
+}
+
+/** Documents only: upstream keeps databases and containers in the same kind of collection. */
+function touch(items: ItemsInternals, data: Document): void {
+  const collection = items._parent as unknown as { documents?: unknown; read(): { id?: string } | undefined };
+  if (!touched || collection.documents !== items) return;
+  const container = collection.read()?.id;
+  if (container === undefined) return;
+  const partition = items._getPartition(data);
+  touched.set(`${container}\u0000${JSON.stringify(partition ?? null)}\u0000${data.id}`, { items, container, partition, id: data.id });
+}
+
 function installedVersion(name: string): string {
   return (require(`${name}/package.json`) as { version: string }).version;
 }
@@ -482,6 +530,10 @@ function batchHandler(operations: DocumentOperations, patchOperation: (collectio
       res.statusCode = 400;
       return { message: 'Invalid request body' };
     }
+    // In Cosmos DB an operation without a partition key of its own is in the batch's; upstream would
+    // look it up under its id instead, and an undo would then miss what it created.
+    const batchPartition = header(req, 'x-ms-documentdb-partitionkey');
+    for (const input of body as BatchOperation[]) if (input && typeof input === 'object' && input.partitionKey === undefined && batchPartition) input.partitionKey = batchPartition;
     const items = collection.documents;
     const undo: (() => void)[] = [];
     const results: OperationResult[] = [];
@@ -624,6 +676,7 @@ export function applyEmbeddedStoreCorrections(): () => void {
     changes += 1;
     const stored = upstream.set.call(this, data);
     if (this._partitions) addToPartition(this, data._rid, this._data.get(data._rid)!);
+    touch(this, data);
     return stored;
   };
   itemsModule.default.prototype.delete = function (this: ItemsInternals, idOrRid: string, partition: unknown) {
@@ -631,6 +684,7 @@ export function applyEmbeddedStoreCorrections(): () => void {
     changes += 1;
     upstream.delete.call(this, idOrRid, partition);
     if (existing && this._partitions) removeFromPartition(this, existing);
+    if (existing) touch(this, existing);
   };
 
   const batch = batchHandler(documentOperations, patchOperation);
@@ -644,6 +698,7 @@ export function applyEmbeddedStoreCorrections(): () => void {
     itemsModule.default.prototype.delete = upstream.delete;
     routes.default = upstream.route;
     cursors.clear();
+    touched = undefined;
     installed = undefined;
   };
   return installed;

@@ -1,5 +1,5 @@
 import { createHttpServer } from '@vercel/cosmosdb-server';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CosmosConnection } from '../../shared/data/cosmos.js';
 import { applyEmbeddedStoreCorrections, storeChangeCount } from './corrections.js';
@@ -13,14 +13,43 @@ export interface EmbeddedCosmos {
   close: () => Promise<void>;
 }
 
+export interface EmbeddedCosmosOptions {
+  corrected?: boolean;
+  /**
+   * Runs before every answer leaves the store, synchronously: the local host writes its journal here,
+   * so that no write is acknowledged before it is on disk. When it throws, the request answers 503.
+   */
+  beforeAnswer?: () => void;
+}
+
+function answerAfter(response: ServerResponse, beforeAnswer: () => void): void {
+  const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+  response.end = ((...args: unknown[]) => {
+    try {
+      beforeAnswer();
+    } catch (error) {
+      if (response.headersSent) {
+        response.destroy(error as Error);
+        return response;
+      }
+      response.statusCode = 503;
+      response.setHeader('content-type', 'application/json');
+      return end(JSON.stringify({ code: 'ServiceUnavailable', message: `The local store could not save the change: ${(error as Error).message}` }));
+    }
+    return end(...args);
+  }) as ServerResponse['end'];
+}
+
 /**
  * The Cosmos-compatible store, in this process, on loopback only, with the corrections that make it
  * behave like Cosmos DB where the product depends on it (see corrections.ts).
  */
-export async function startEmbeddedCosmos(options: { corrected?: boolean } = {}): Promise<EmbeddedCosmos> {
+export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): Promise<EmbeddedCosmos> {
   // Without the corrections nothing counts the store's writes: that store (the benchmark's baseline) never reports one.
   if (options.corrected !== false) applyEmbeddedStoreCorrections();
   const server = createHttpServer({ keepAlive: true });
+  const { beforeAnswer } = options;
+  if (beforeAnswer) server.prependListener('request', (_request, response) => answerAfter(response, beforeAnswer));
   const listeners: (() => void)[] = [];
   const requestListeners: ((request: IncomingMessage) => void)[] = [];
   let changesSeen = storeChangeCount();

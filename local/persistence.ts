@@ -1,0 +1,181 @@
+import type { CosmosClient, JSONObject } from '@azure/cosmos';
+import { readdir } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { assertBatchSucceeded, stripSystemProperties } from '../shared/data/audited-write.js';
+import { containerDefinitions } from '../shared/data/containers.js';
+import type { CompactionOrder } from './compaction-worker.js';
+import { takeDocumentChanges, trackDocumentChanges } from './embedded-store/corrections.js';
+import { foldJournal, journalSegments, JournalWriter, readSegment, removeSegments, segmentPath, type JournalLine } from './journal.js';
+import { readSnapshot, removeInterruptedWrites, snapshotPath, writeFileAtomically, type ContainerSnapshot, type Snapshot } from './snapshot.js';
+
+/** A segment this large is closed and folded into the snapshot off the main thread. */
+const defaultCompactAtBytes = 8 * 1024 * 1024;
+
+const declaredContainers = Object.values(containerDefinitions).map(({ id, partitionKey, ...rest }) => ({
+  id,
+  partitionKey,
+  ...('defaultTtl' in rest ? { defaultTtl: rest.defaultTtl } : {}),
+}));
+
+export interface EmbeddedPersistence {
+  /** Appends what the requests so far changed to the journal; the store calls it before every answer. */
+  flush: () => void;
+  /** Folds the journal into the snapshot now, and waits for it. */
+  compact: () => Promise<void>;
+  /** Waits for a compaction under way; the journal already holds every answered write. */
+  close: () => Promise<void>;
+  /** Documents put back from the data folder at start. */
+  restored: number;
+}
+
+export interface PersistenceOptions {
+  dataDir: string;
+  database: string;
+  client: CosmosClient;
+  log: (line: string) => void;
+  compactAtBytes?: number;
+}
+
+/**
+ * Where the compaction worker's bundle is: beside the running bundle in dist/local, or, when the
+ * sources run under the test runner, in the dist/local the test setup built.
+ */
+function compactionWorkerUrl(): URL {
+  const here = import.meta.url;
+  return here.endsWith('.ts') ? new URL('../dist/local/compaction-worker.js', here) : new URL('./compaction-worker.js', here);
+}
+
+/**
+ * Start-up: the snapshot, then every journal segment it does not hold, put back into the empty store;
+ * when there were segments, one new snapshot holds everything and they are removed. From then on
+ * every change is journaled before it is answered.
+ */
+export async function openEmbeddedPersistence(options: PersistenceOptions): Promise<EmbeddedPersistence> {
+  const { dataDir, database, client, log } = options;
+  const path = snapshotPath(dataDir);
+  await removeInterruptedWrites(path, await readdir(dataDir));
+  const snapshot = await readSnapshot(path);
+  const next = snapshot?.journalNext ?? 0;
+  const segments = journalSegments(dataDir);
+  removeSegments(
+    dataDir,
+    segments.filter((segment) => segment < next),
+  );
+  const pending = segments.filter((segment) => segment >= next);
+  const last = pending.at(-1) ?? next - 1;
+  const state = pending.length
+    ? foldJournal(
+        snapshot,
+        pending.flatMap((segment) => readSegment(segmentPath(dataDir, segment))),
+        { database, containers: declaredContainers, journalNext: last + 1 },
+      )
+    : snapshot;
+  const restored = state ? await restoreSnapshot(client, state) : 0;
+  if (pending.length) {
+    await writeFileAtomically(path, JSON.stringify(state));
+    removeSegments(dataDir, pending);
+  }
+
+  trackDocumentChanges();
+  // What the restore itself wrote is in the data folder already.
+  takeDocumentChanges();
+  const writer = new JournalWriter(dataDir, last + 1);
+  const compactAt = options.compactAtBytes ?? defaultCompactAtBytes;
+  let unwritten: JournalLine[] = [];
+  let compaction: Promise<void> | undefined;
+  let closing = false;
+
+  const compact = (): Promise<void> => {
+    if (compaction) return compaction;
+    const through = writer.rotate();
+    const order: CompactionOrder = { dataDir, database, containers: declaredContainers, through };
+    compaction = runCompaction(order)
+      .then((folded) => removeSegments(dataDir, folded))
+      .catch((error: unknown) => log(`Could not fold the journal into ${path} (the journal keeps everything; the next start tries again): ${String(error)}`))
+      .finally(() => {
+        compaction = undefined;
+        if (!closing && writer.bytes >= compactAt) void compact();
+      });
+    return compaction;
+  };
+
+  return {
+    restored,
+    flush: () => {
+      const lines = unwritten.concat(
+        takeDocumentChanges().map(({ container, partition, id, document }) => ({ c: container, k: partition ?? null, id, d: document && stripSystemProperties(document) })),
+      );
+      if (lines.length === 0) return;
+      unwritten = lines;
+      writer.append(lines);
+      unwritten = [];
+      if (!closing && writer.bytes >= compactAt) void compact();
+    },
+    compact: async () => {
+      await compaction;
+      if (writer.bytes === 0 && journalSegments(dataDir).length === 0) return;
+      await compact();
+    },
+    close: async () => {
+      closing = true;
+      await compaction;
+      writer.close();
+    },
+  };
+}
+
+function runCompaction(order: CompactionOrder): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(compactionWorkerUrl(), { workerData: order });
+    worker.once('message', (message: { folded?: number[]; error?: string }) => (message.folded ? resolve(message.folded) : reject(new Error(message.error))));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the compaction worker stopped with code ${code}`)));
+  });
+}
+
+/** Cosmos DB takes at most 100 operations in one transactional batch. */
+const restoreBatchSize = 100;
+
+async function restoreSnapshot(client: CosmosClient, snapshot: Snapshot): Promise<number> {
+  const { database } = await client.databases.createIfNotExists({ id: snapshot.database });
+  let restored = 0;
+  for (const definition of snapshot.containers) {
+    const { container } = await database.containers.createIfNotExists({
+      id: definition.id,
+      partitionKey: { paths: [definition.partitionKey] },
+      ...(definition.defaultTtl !== undefined ? { defaultTtl: definition.defaultTtl } : {}),
+    });
+    // Upserts go in batches of one partition each: a year of records is a few hundred requests, not
+    // tens of thousands.
+    const batches = restoreBatches(definition);
+    let next = 0;
+    const worker = async () => {
+      while (next < batches.length) {
+        const { partitionKey, items } = batches[next++]!;
+        const response = await container.items.batch(
+          items.map((item) => ({ operationType: 'Upsert' as const, resourceBody: item as JSONObject, partitionKey })),
+          partitionKey,
+        );
+        assertBatchSucceeded(response.result ?? [], `the restore of ${definition.id}`, response.code);
+        restored += items.length;
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, worker));
+  }
+  return restored;
+}
+
+function restoreBatches(definition: ContainerSnapshot): { partitionKey: string; items: Record<string, unknown>[] }[] {
+  const path = definition.partitionKey.slice(1).split('/');
+  const byPartition = new Map<string, Record<string, unknown>[]>();
+  for (const item of definition.items) {
+    const value = path.reduce<unknown>((inner, name) => (inner as Record<string, unknown> | undefined)?.[name], item);
+    if (typeof value !== 'string') throw new Error(`A document of ${definition.id} in the snapshot has no ${definition.partitionKey}: the snapshot is damaged`);
+    const items = byPartition.get(value);
+    if (items) items.push(item);
+    else byPartition.set(value, [item]);
+  }
+  return [...byPartition].flatMap(([partitionKey, items]) =>
+    Array.from({ length: Math.ceil(items.length / restoreBatchSize) }, (_, index) => ({ partitionKey, items: items.slice(index * restoreBatchSize, (index + 1) * restoreBatchSize) })),
+  );
+}
