@@ -15,6 +15,7 @@ import { measureHourlyRuns, measureLinearity, seedCompany } from './bench/compan
 import { measureStore } from './bench/store.js';
 import { median, timed } from './bench/timing.js';
 import { countDashboardApiCalls } from './bench/web-app.js';
+import { eventLoopDelayWhile, measureRestartAtYear } from './bench/year-of-data.js';
 import { startLocalProduct, type CosmosRequestCounts, type LocalProduct } from './product.js';
 
 /**
@@ -50,7 +51,7 @@ async function load(plan: object): Promise<LoadFigures> {
   }
 }
 
-async function signIn(product: LocalProduct, username: string): Promise<{ cookie: string; csrf: string }> {
+async function signIn(product: Pick<LocalProduct, 'url'>, username: string): Promise<{ cookie: string; csrf: string }> {
   const response = await fetch(`${product.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: product.url },
@@ -88,9 +89,17 @@ async function main(): Promise<void> {
     BACKFILL_DAYS: String(size.days + 1),
   });
   const product = await startLocalProduct({ log: () => undefined, timers: false });
+  let stopped = false;
   try {
     const labIds = Array.from({ length: size.labs }, (_, index) => `BENCH${String(index + 1).padStart(2, '0')}`);
-    const company = await seedCompany(product, labIds, size.machines, size.days, log);
+    // The year's records written through the store, journaled, and folded into the snapshot on the worker thread.
+    let yearWritten = { p99Ms: Number.NaN, maxMs: Number.NaN };
+    const company = await seedCompany(product, labIds, size.machines, size.days, log, async (writeRecords) => {
+      yearWritten = await eventLoopDelayWhile(async () => {
+        await writeRecords();
+        await product.snapshotNow();
+      });
+    });
     log(`bench: ${company.recordsCreated} records in ${company.seconds.toFixed(1)} s; hourly runs and linearity...`);
     const hourly = await measureHourlyRuns(product, labIds[0]!);
     const linearity = await measureLinearity(size.linearityMachines, 60, size.linearityPairs);
@@ -137,6 +146,23 @@ async function main(): Promise<void> {
     // Each run may spend 4 requests plus one per 99 records it writes: the budget holds the worst
     // run's requests, less one per 99 records it wrote, to 4.
     const runs = [{ ...hourly.steady, recordsChanged: 0 }, hourly.nextDay, hourly.nextWeek];
+    log('bench: start, memory and SIGTERM of `npm start` at a year of data...');
+    await product.stop();
+    stopped = true;
+    const yearRestart = await measureRestartAtYear(dataDir, async (url) => {
+      const signedIn = await signIn({ url }, 'admin');
+      const headers = { cookie: signedIn.cookie, 'x-csrf-token': signedIn.csrf, origin: url, 'content-type': 'application/json' };
+      const listed = await fetch(`${url}/api/labs/${labIds[1]}/records?status=Open&pageSize=1`, { headers });
+      const [record] = ((await listed.json()) as { items: PmRecord[] }).items;
+      const completed = await fetch(`${url}/api/labs/${labIds[1]}/records/${record!.recordNumber}/complete`, { method: 'POST', headers, body: completionBody(record!) });
+      if (completed.status !== 200) throw new Error(`the completion before SIGTERM answered ${completed.status}: ${await completed.text()}`);
+      return async (nextUrl) => {
+        const again = await signIn({ url: nextUrl }, 'admin');
+        const read = await fetch(`${nextUrl}/api/labs/${labIds[1]}/records/${record!.recordNumber}`, { headers: { cookie: again.cookie } });
+        return ((await read.json()) as PmRecord).status === 'Completed';
+      };
+    });
+
     const overAllowance = Math.max(...runs.map((run) => run.total - Math.ceil(run.recordsChanged / 99)));
     const bundleKb = webBundleGzipKb();
     const result = {
@@ -197,8 +223,21 @@ async function main(): Promise<void> {
         signedCompletionP50Ms: budget(80, completionLoad.p50Ms),
         atRestCpuPercent: budget(2, atRest.cpuPercent),
         atRestBytesWritten: budget(0, atRest.bytesWritten),
+        yearWrittenEventLoopDelayP99Ms: budget(50, fixed(yearWritten.p99Ms)),
+        startAtYearMs: budget(10_000, fixed(yearRestart.startMs, 0)),
+        sigtermAtYearMs: budget(10_000, fixed(yearRestart.sigtermMs, 0)),
+        writesLostAcrossSigterm: budget(0, yearRestart.keptAcrossSigterm && yearRestart.sigtermExitCode === 0 ? 0 : 1),
       },
       atRest,
+      yearOfData: {
+        eventLoopDelayP99Ms: fixed(yearWritten.p99Ms),
+        eventLoopDelayMaxMs: fixed(yearWritten.maxMs),
+        startMs: fixed(yearRestart.startMs, 0),
+        rssMb: fixed(yearRestart.rssMb, 0),
+        sigtermMs: fixed(yearRestart.sigtermMs, 0),
+        sigtermExitCode: yearRestart.sigtermExitCode,
+        keptAcrossSigterm: yearRestart.keptAcrossSigterm,
+      },
       identity: { ...identity, passwordCheck },
     };
 
@@ -225,6 +264,10 @@ async function main(): Promise<void> {
     row('cold start: function entry / all runtime dependencies', `${result.coldStartMs.entry} / ${result.coldStartMs.allDependencies} ms (ratio ${result.coldStartMs.ratio})`);
     row('web app first load, JavaScript gzipped', `${result.webBundleGzipKb} KB`);
     row(`local host at rest, ${atRest.seconds} s after ${atRest.writes} writes: CPU / bytes written`, `${atRest.cpuPercent} % of a core / ${atRest.bytesWritten} bytes`);
+    console.log('A year of data in the embedded store (before the journal: whole-store snapshots blocked the event loop for seconds, start-up 35–40 s)');
+    row('event-loop delay while a year is written and persisted: p99 / max', `${result.yearOfData.eventLoopDelayP99Ms} / ${result.yearOfData.eventLoopDelayMaxMs} ms`);
+    row('npm start on it: until it answers / resident memory', `${result.yearOfData.startMs} ms / ${result.yearOfData.rssMb} MB`);
+    row('SIGTERM: until the process exits / the write just before it kept', `${result.yearOfData.sigtermMs} ms (exit ${result.yearOfData.sigtermExitCode}) / ${result.yearOfData.keptAcrossSigterm ? 'yes' : 'NO'}`);
     console.log('Identity (1 connection; the release before Argon2id: sign-in ≈ 540 ms, signed completion ≈ 540 ms)');
     row('sign-in: right password / wrong password / unknown user', `${identity.signInMs.toFixed(0)} / ${identity.wrongPasswordMs.toFixed(0)} / ${identity.unknownUserMs.toFixed(0)} ms`);
     row('password check: Argon2id (19 MiB, t=2) / scrypt N=2^17 (earlier hashes)', `${passwordCheck.argon2idMs.toFixed(1)} / ${passwordCheck.scryptMs.toFixed(1)} ms (${(passwordCheck.scryptMs / passwordCheck.argon2idMs).toFixed(1)}× faster)`);
@@ -234,7 +277,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(JSON.stringify(result));
   } finally {
-    await product.stop();
+    if (!stopped) await product.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -65,13 +65,31 @@ export function localDay(instant: Date, timeZone: string): LocalDay {
  * 00:00), the day starts at the first instant that reads as that date.
  */
 export function startOfDay(day: LocalDay, timeZone: string): Date {
+  const key = `${timeZone} ${day}`;
+  let start = dayStarts.get(key);
+  if (start === undefined) {
+    if (dayStarts.size >= maximumRememberedDayStarts) dayStarts.clear();
+    dayStarts.set(key, (start = firstInstantOf(day, timeZone)));
+  }
+  return new Date(start);
+}
+
+/**
+ * Each answer costs up to a dozen time-zone conversions, and a year-long generator run asks for the
+ * same few hundred days thousands of times: remembered, the run's planning no longer holds the event
+ * loop for tens of milliseconds at a time.
+ */
+const dayStarts = new Map<string, number>();
+const maximumRememberedDayStarts = 100_000;
+
+function firstInstantOf(day: LocalDay, timeZone: string): number {
   const target = day * msPerDay;
   let guess = target;
   for (let i = 0; i < 3; i++) guess = target - (wallClock(guess, timeZone) - guess);
   // Step forward through a gap, or back to the earliest instant reading as this date after an overlap.
   while (Math.floor(wallClock(guess, timeZone) / msPerDay) < day) guess += 15 * 60_000;
   while (Math.floor(wallClock(guess - 15 * 60_000, timeZone) / msPerDay) === day && wallClock(guess - 15 * 60_000, timeZone) >= target) guess -= 15 * 60_000;
-  return new Date(guess);
+  return guess;
 }
 
 /** ISO weekday, Monday 1 … Sunday 7. */
