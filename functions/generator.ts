@@ -9,20 +9,21 @@ import {
   generatorQueue,
   labRunMessageSchema,
   planRun,
+  planScheduledRun,
   recordPoisoned,
   runLabFromQueue,
 } from '../shared/records/generator-runs.js';
 import { labIdSchema } from '../shared/schemas/common.js';
 
-/** Hourly by default (GENERATOR_SCHEDULE), so every lab's day starts on time in its own zone. */
+/** Every minute by default (GENERATOR_SCHEDULE); each lab is queued once an hour, at its own minute. */
 timer({
   name: 'generateRecordsOnSchedule',
   schedule: '%GENERATOR_SCHEDULE%',
   queueOutputs: [generatorQueue],
   handler: async (_timer, context) => {
-    const { runId, messages } = await planRun({}, new Date());
+    const { runId, messages } = await planScheduledRun(new Date());
     enqueue(context, generatorQueue, messages);
-    context.log(`Generator run ${runId}: queued ${messages.length} labs`);
+    if (messages.length > 0) context.log(`Generator run ${runId}: queued ${messages.length} labs`);
   },
 });
 

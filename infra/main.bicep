@@ -128,7 +128,7 @@ module api 'modules/functionapp.bicep' = {
       ENTRA_TENANT_ID: entraTenantId
       ENTRA_CLIENT_ID: entraClientId
       ENTRA_GROUP_MAP: entraGroupMap
-      GENERATOR_SCHEDULE: '0 0 * * * *'
+      GENERATOR_SCHEDULE: '0 * * * * *'
       BACKFILL_DAYS: '31'
       LATE_COMPLETION_DAYS: '7'
     }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import { readCounter, type RecordDocument } from '../shared/data/records-repository.js';
-import type { GeneratorHealth } from '../shared/records/generator-runs.js';
+import { listLabs } from '../shared/data/labs-repository.js';
+import { planScheduledRun, type GeneratorHealth } from '../shared/records/generator-runs.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -64,6 +65,17 @@ describe('generator fan-out over the queue', () => {
       expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, index) => index + 1));
       expect((await readCounter(labId))?.document.lastNumber).toBe(numbers.length);
     }
+  });
+
+  it('queues every active lab once an hour on the schedule, each at a minute of its own', async () => {
+    const hour = Date.UTC(2026, 11, 1, 22, 0, 0);
+    const queued = new Map<string, number>();
+    for (let minute = 0; minute < 60; minute++) {
+      for (const message of (await planScheduledRun(new Date(hour + minute * 60_000))).messages) queued.set(message.labId, (queued.get(message.labId) ?? 0) + 1);
+    }
+    const active = (await listLabs()).filter((lab) => lab.active).map((lab) => lab.labId);
+    expect([...queued.keys()].sort()).toEqual(active.sort());
+    expect([...queued.values()].every((times) => times === 1)).toBe(true);
   });
 
   it('refuses a future date and an unknown lab with messages a person understands', async () => {

@@ -5,13 +5,14 @@ import { container } from '../shared/data/cosmos.js';
 import { allEquipmentOf } from '../shared/data/equipment-repository.js';
 import { readCounter, type RecordDocument } from '../shared/data/records-repository.js';
 import { firstBrokenLink, type AuditEntry } from '../shared/domain/audit-chain.js';
-import { localDay, periodsBetween } from '../shared/domain/periods.js';
+import { localDay, periodsBetween, startOfDay } from '../shared/domain/periods.js';
+import { reloadSettings, settings } from '../shared/platform/config.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { addLab } from '../shared/labs/manage-labs.js';
 import { generateLab } from '../shared/records/generate-records.js';
 import { frequencies } from '../shared/schemas/catalog.js';
 import { systemActor } from '../shared/users/manage-users.js';
-import { startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
 let labNumber = 0;
@@ -19,9 +20,15 @@ const dayMs = 86_400_000;
 const models = ['Form 3B', 'DWX-52DCi', 'Programat S2', 'Medit T710'];
 const zones = ['UTC', 'Europe/Berlin', 'America/Chicago', 'Pacific/Auckland', 'Asia/Kolkata'];
 
+// Counts below are of the current periods only; the tests of making records ahead set their own hours.
 beforeAll(async () => {
-  product = await startTestProduct();
+  product = await startTestProduct({ GENERATE_AHEAD_HOURS: '0', GENERATOR_SPREAD_MINUTES: '1' });
 });
+
+function useAheadHours(hours: number): void {
+  process.env.GENERATE_AHEAD_HOURS = String(hours);
+  reloadSettings();
+}
 afterAll(async () => product.cleanup());
 
 async function recordsOf(labId: string): Promise<RecordDocument[]> {
@@ -45,8 +52,12 @@ async function newLab(timeZone: string, machines: string[]): Promise<string> {
   return labId;
 }
 
-/** Every (machine, frequency, period) from the machine's first day in service to `until` has exactly one record. */
+/**
+ * Every (machine, frequency, period) from the machine's first day in service to `until` has exactly one
+ * record, and so has every period starting within the hours the generator makes records ahead.
+ */
 async function expectExactlyOnePerPeriod(labId: string, timeZone: string, until: Date): Promise<RecordDocument[]> {
+  const lastDay = Math.max(localDay(until, timeZone), localDay(new Date(until.getTime() + settings().GENERATE_AHEAD_HOURS * 3_600_000), timeZone));
   const records = await recordsOf(labId);
   const byKey = new Map<string, RecordDocument[]>();
   for (const record of records) {
@@ -58,7 +69,7 @@ async function expectExactlyOnePerPeriod(labId: string, timeZone: string, until:
     const model = (await readModel(machine.modelId))!.document;
     for (const frequency of frequencies) {
       if (!model.frequencies[frequency]) continue;
-      for (const period of periodsBetween(frequency, localDay(new Date(machine.inServiceSince!), timeZone), localDay(until, timeZone), timeZone)) {
+      for (const period of periodsBetween(frequency, localDay(new Date(machine.inServiceSince!), timeZone), lastDay, timeZone)) {
         expected += 1;
         const found = byKey.get(`${machine.serialKey}|${frequency}|${period.periodStart}`) ?? [];
         expect(found, `${machine.serialNumber} ${frequency} ${period.periodStart}`).toHaveLength(1);
@@ -125,12 +136,14 @@ describe('record generator', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...zones),
+        fc.constantFrom(0, 2, 6),
         fc.array(fc.constantFrom(...models), { minLength: 1, maxLength: 5 }),
         fc.array(fc.record({ gapDays: fc.integer({ min: 0, max: 12 }), parallel: fc.integer({ min: 1, max: 10 }), stopAfterBatches: fc.option(fc.integer({ min: 0, max: 2 })) }), {
           minLength: 1,
           maxLength: 4,
         }),
-        async (timeZone, fleet, runs) => {
+        async (timeZone, aheadHours, fleet, runs) => {
+          useAheadHours(aheadHours);
           const labId = await newLab(timeZone, fleet);
           let now = new Date(Date.now() + 60_000);
           for (const [index, run] of runs.entries()) {
@@ -147,5 +160,39 @@ describe('record generator', () => {
       ),
       { numRuns: 12 },
     );
+    useAheadHours(0);
+  });
+
+  it('makes the next day\'s records ahead of midnight, off every list and not completable until the day starts', async () => {
+    useAheadHours(2);
+    try {
+      const timeZone = 'Asia/Kolkata';
+      const labId = await newLab(timeZone, ['Medit T710']);
+      // An hour before the lab's midnight after next: always later than now, whatever the time of day.
+      const midnight = startOfDay(localDay(new Date(), timeZone) + 2, timeZone);
+      const evening = new Date(midnight.getTime() - 3_600_000);
+      await generateLab(labId, evening, 'evening');
+      const ahead = (await recordsOf(labId)).find((record) => record.frequency === 'Daily' && record.opensAt === midnight.toISOString());
+      expect(ahead?.status).toBe('Open');
+      // After midnight the run finds it there: no second record of that day.
+      await generateLab(labId, new Date(midnight.getTime() + 3_600_000), 'after midnight');
+      await expectExactlyOnePerPeriod(labId, timeZone, new Date(midnight.getTime() + 3_600_000));
+
+      const admin = await product.signedIn('admin');
+      const dashboard = await admin.get<{ items: { recordNumber: string }[] }>(`/api/labs/${labId}/dashboard`);
+      expect(dashboard.body.items.map((row) => row.recordNumber)).not.toContain(ahead!.recordNumber);
+      const listed = await admin.get<{ items: { recordNumber: string }[] }>(`/api/labs/${labId}/records?status=Open`);
+      expect(listed.body.items.map((row) => row.recordNumber)).not.toContain(ahead!.recordNumber);
+      const opened = await admin.get<{ opensAt: string }>(`/api/labs/${labId}/records/${ahead!.recordNumber}`);
+      expect(opened.body.opensAt).toBe(midnight.toISOString());
+      const early = await admin.post<{ detail: string }>(`/api/labs/${labId}/records/${ahead!.recordNumber}/complete`, {
+        responses: ahead!.tasks.map((task) => ({ taskId: task.taskId, done: true, ...(task.kind === 'reading' ? { value: task.min ?? 1 } : {}) })),
+        signature: { password: demoPassword, meaning: 'Performed by' },
+      });
+      expect(early.status, early.text).toBe(409);
+      expect(early.body.detail).toContain(`opens at ${midnight.toISOString()}`);
+    } finally {
+      useAheadHours(0);
+    }
   });
 });

@@ -31,6 +31,11 @@ export interface RecordDocument {
   modelVersion: number;
   frequency: Frequency;
   periodStart: string;
+  /**
+   * When the period starts. The generator makes records up to GENERATE_AHEAD_HOURS before that; until
+   * then they are on no dashboard and cannot be completed. Absent on records of earlier releases.
+   */
+  opensAt?: string;
   dueEnd: string;
   status: RecordStatus;
   late: boolean;
@@ -191,10 +196,16 @@ export interface RecordListQuery {
   continuationToken?: string | undefined;
 }
 
+/** Records made ahead of their period (`opensAt` in the future) are listed from the moment it starts. */
+const alreadyOpen = '(NOT IS_DEFINED(c.opensAt) OR c.opensAt <= @now)';
+
 /** One lab's records, one partition, newest period first (the dashboard: soonest due first), then by record number. */
 export async function listRecords(query: RecordListQuery): Promise<Page<RecordDocument>> {
-  const conditions = ['c.labId = @labId', "c.type = 'record'"];
-  const parameters: { name: string; value: string }[] = [{ name: '@labId', value: query.labId }];
+  const conditions = ['c.labId = @labId', "c.type = 'record'", alreadyOpen];
+  const parameters: { name: string; value: string }[] = [
+    { name: '@labId', value: query.labId },
+    { name: '@now', value: new Date().toISOString() },
+  ];
   const add = (condition: string, name: string, value: string) => {
     conditions.push(condition);
     parameters.push({ name, value });
@@ -230,10 +241,11 @@ export async function listDashboard(labId: string, missedSince: string, pageSize
     await container('records'),
     {
       query:
-        "SELECT c.recordNumber, c.labId, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late FROM c WHERE c.labId = @labId AND c.type = 'record' AND (c.status = 'Open' OR (c.status = 'Missed' AND c.dueEnd >= @since)) ORDER BY c.dueEnd ASC, c.recordNumber ASC",
+        `SELECT c.recordNumber, c.labId, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late FROM c WHERE c.labId = @labId AND c.type = 'record' AND (c.status = 'Open' OR (c.status = 'Missed' AND c.dueEnd >= @since)) AND ${alreadyOpen} ORDER BY c.dueEnd ASC, c.recordNumber ASC`,
       parameters: [
         { name: '@labId', value: labId },
         { name: '@since', value: missedSince },
+        { name: '@now', value: new Date().toISOString() },
       ],
     },
     pageSize,

@@ -2,13 +2,15 @@ import type { ModelDocument } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import type { RecordDocument } from '../data/records-repository.js';
 import { frequencies, type Frequency } from '../schemas/catalog.js';
-import { formatDay, localDay, nextPeriodStart, parseDay, periodStartOf, periodsBetween, type DueWindows, type LocalDay } from './periods.js';
+import { formatDay, localDay, nextPeriodStart, parseDay, periodStartOf, periodsBetween, startOfDay, type DueWindows, type LocalDay } from './periods.js';
 
 export interface GenerationInput {
   labId: string;
   timeZone: string;
   now: Date;
   backfillDays: number;
+  /** Periods that start within this many hours get their records now (GENERATE_AHEAD_HOURS). */
+  aheadHours: number;
   dueWindows: DueWindows;
   /** From the lab's counter: every period starting on or before this date was generated already. */
   generatedThrough: string | null;
@@ -76,6 +78,7 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
   const now = input.now.getTime();
   const nowText = input.now.toISOString();
   const today = localDay(input.now, input.timeZone);
+  const lastDay = Math.max(today, localDay(new Date(now + input.aheadHours * 3_600_000), input.timeZone));
   const floor = floorDay(input);
   const existing = new Map(input.existing.map((record) => [record.id, record]));
   const machines = new Map(input.equipment.map((machine) => [machine.serialKey, machine]));
@@ -88,7 +91,7 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
       const plan = model?.frequencies[frequency];
       if (!plan || ineligibility(machine, model, frequency) !== null || !machine.inServiceSince) continue;
       const from = Math.max(floor, localDay(new Date(machine.inServiceSince), input.timeZone), localDay(new Date(plan.requiredSince), input.timeZone));
-      for (const period of periodsBetween(frequency, Math.min(from, today), today, input.timeZone, input.dueWindows)) {
+      for (const period of periodsBetween(frequency, Math.min(from, today), lastDay, input.timeZone, input.dueWindows)) {
         const id = `${machine.serialKey}|${frequency}|${period.periodStart}`;
         const found = existing.get(id);
         const isCurrent = period.start <= today && today < nextPeriodStart(frequency, period.start);
@@ -109,6 +112,7 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
           modelVersion: model!.version,
           frequency,
           periodStart: period.periodStart,
+          opensAt: startOfDay(period.start, input.timeZone).toISOString(),
           dueEnd: period.dueEnd.toISOString(),
           status: missed ? 'Missed' : 'Open',
           late: false,

@@ -54,4 +54,12 @@ describe('settings', () => {
     expect(() => parseSettings({ PM_DUE_WINDOWS: 'weekly=3' })).toThrow(/PM_DUE_WINDOWS must be JSON such as/);
     expect(() => parseSettings({ GENERATOR_SCHEDULE: '0 * * * *' })).toThrow(/GENERATOR_SCHEDULE must be an NCRONTAB expression with six fields/);
   });
+
+  it('runs the generator every minute with labs spread over the hour, and refuses timings that would skip labs or start records late', () => {
+    const defaults = parseSettings({});
+    expect([defaults.GENERATOR_SCHEDULE, defaults.GENERATOR_SPREAD_MINUTES, defaults.GENERATE_AHEAD_HOURS]).toEqual(['0 * * * * *', 60, 2]);
+    expect(() => parseSettings({ GENERATOR_SCHEDULE: '0 0 * * * *' })).toThrow(/GENERATOR_SCHEDULE must fire every minute .* GENERATOR_SPREAD_MINUTES=1/);
+    expect(parseSettings({ GENERATOR_SCHEDULE: '0 0 * * * *', GENERATOR_SPREAD_MINUTES: '1', GENERATE_AHEAD_HOURS: '0' }).GENERATOR_SPREAD_MINUTES).toBe(1);
+    expect(() => parseSettings({ GENERATE_AHEAD_HOURS: '0' })).toThrow(/GENERATE_AHEAD_HOURS must cover GENERATOR_SPREAD_MINUTES/);
+  });
 });

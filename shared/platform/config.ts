@@ -94,8 +94,15 @@ export const settingsSchema = z.object({
   ENTRA_AUTHORITY: z.url().optional(),
   ENTRA_GROUP_MAP: entraGroupMapSetting.optional(),
   ENTRA_DEFAULT_PRIMARY_LAB: z.string().regex(/^[A-Z0-9-]{2,10}$/).optional(),
-  /** NCRONTAB (six fields, seconds first, UTC): hourly, so every lab's day starts on time in its own zone. */
-  GENERATOR_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 0 * * * *' }).default('0 0 * * * *'),
+  /**
+   * NCRONTAB (six fields, seconds first, UTC): every minute, and each firing queues the labs whose
+   * minute of the hour it is (GENERATOR_SPREAD_MINUTES), so every lab runs hourly at a minute of its own.
+   */
+  GENERATOR_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 * * * * *' }).default('0 * * * * *'),
+  /** Labs are spread over this many minutes of each hour (1: every lab at every firing). */
+  GENERATOR_SPREAD_MINUTES: integerSetting(1, 60).default(60),
+  /** A period's records are made this many hours before it starts, so the spread never makes them late. */
+  GENERATE_AHEAD_HOURS: integerSetting(0, 24).default(2),
   BACKFILL_DAYS: integerSetting(0, 366).default(31),
   LATE_COMPLETION_DAYS: integerSetting(0, 366).default(7),
   PM_DUE_WINDOWS: dueWindowsSetting.optional(),
@@ -111,9 +118,29 @@ export class ConfigurationError extends Error {}
 export function parseSettings(env: Record<string, string | undefined>): Settings {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = settingsSchema.safeParse(present);
-  if (result.success) return result.data;
+  if (result.success) {
+    assertGeneratorTimingFits(result.data);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
   throw new ConfigurationError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+/**
+ * Spread labs are queued only in their own minute, so the schedule must fire every minute; and their
+ * runs are up to the spread late, so records must be made at least that far ahead.
+ */
+function assertGeneratorTimingFits(values: Settings): void {
+  if (values.GENERATOR_SPREAD_MINUTES === 1) return;
+  const [, minutes] = values.GENERATOR_SCHEDULE.split(' ');
+  if (minutes !== '*') {
+    throw new ConfigurationError(
+      `Invalid configuration: GENERATOR_SCHEDULE must fire every minute (e.g. 0 * * * * *) while GENERATOR_SPREAD_MINUTES is ${values.GENERATOR_SPREAD_MINUTES}; set GENERATOR_SPREAD_MINUTES=1 for a schedule of your own`,
+    );
+  }
+  if (values.GENERATE_AHEAD_HOURS * 60 < values.GENERATOR_SPREAD_MINUTES) {
+    throw new ConfigurationError(`Invalid configuration: GENERATE_AHEAD_HOURS must cover GENERATOR_SPREAD_MINUTES (${values.GENERATOR_SPREAD_MINUTES} minutes), or records would start late`);
+  }
 }
 
 let cached: Settings | undefined;

@@ -92,7 +92,7 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
     // The last run's status says how far the lab was generated, so one query reads exactly the
     // records (and the counter) this run must know of; without it, the whole backfill window.
     const hint = status?.generatedThrough ?? null;
-    const base = { timeZone: lab.timeZone, now, backfillDays: config.BACKFILL_DAYS };
+    const base = { timeZone: lab.timeZone, now, backfillDays: config.BACKFILL_DAYS, aheadHours: config.GENERATE_AHEAD_HOURS };
     const [equipment, { records: existing, counter }] = await Promise.all([
       allEquipmentOf(labId),
       recordsForGeneration(labId, earliestPeriodStarts({ ...base, generatedThrough: hint })),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { readGeneratorStatuses, updateGeneratorStatus } from '../data/generator-status-repository.js';
 import { listLabs } from '../data/labs-repository.js';
+import { settings } from '../platform/config.js';
 import { measureCosmos, type CosmosUsage } from '../platform/operation-context.js';
 import { badRequest, notFound } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
@@ -29,6 +30,25 @@ export async function planRun(request: { labId?: string | undefined; date?: stri
   const labs = (await listLabs()).filter((lab) => lab.active && (!request.labId || lab.labId === request.labId));
   if (request.labId && labs.length === 0) throw notFound(`There is no active lab ${request.labId}.`);
   return { runId, messages: labs.map((lab) => ({ runId, labId: lab.labId, ...(asOf ? { asOf } : {}) })) };
+}
+
+/**
+ * The minute past each hour at which a scheduled run queues a lab: stable for a lab (FNV-1a of its
+ * id), spread evenly over GENERATOR_SPREAD_MINUTES, so 1,000 labs in one time zone do not all write
+ * their next day in the same minute.
+ */
+export function labMinute(labId: string, spreadMinutes: number): number {
+  let hash = 0x811c9dc5;
+  for (const character of labId) hash = Math.imul(hash ^ character.charCodeAt(0), 0x01000193) >>> 0;
+  return hash % spreadMinutes;
+}
+
+/** What a firing of the schedule queues: every active lab whose minute this is. */
+export async function planScheduledRun(now: Date): Promise<{ runId: string; messages: LabRunMessage[] }> {
+  const spread = settings().GENERATOR_SPREAD_MINUTES;
+  const runId = randomUUID();
+  const labs = (await listLabs()).filter((lab) => lab.active && labMinute(lab.labId, spread) === now.getUTCMinutes() % spread);
+  return { runId, messages: labs.map((lab) => ({ runId, labId: lab.labId })) };
 }
 
 /** A past date runs as of its last moment; today runs as of now; the future cannot be generated. */

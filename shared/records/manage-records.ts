@@ -26,6 +26,7 @@ export function recordView(document: RecordDocument): PmRecord {
     modelVersion: document.modelVersion,
     frequency: document.frequency,
     periodStart: document.periodStart,
+    opensAt: document.opensAt ?? null,
     dueEnd: document.dueEnd,
     status: document.status,
     late: document.late,

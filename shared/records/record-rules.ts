@@ -65,6 +65,9 @@ export function whyNotCompletable(record: RecordDocument, now: Date, lateComplet
     return `${record.recordNumber} was already completed by ${record.completedBy?.displayName ?? 'someone'} at ${record.completedAt}; a manager can amend it.`;
   }
   if (record.status === 'Cancelled') return `${record.recordNumber} was cancelled (${record.cancelReason ?? 'no reason given'}) and cannot be completed.`;
+  if (record.opensAt && now.getTime() < Date.parse(record.opensAt)) {
+    return `${record.recordNumber} is the ${record.frequency.toLowerCase()} checklist of ${record.periodStart}; it opens at ${record.opensAt} and cannot be completed before.`;
+  }
   const until = completableUntil(record, lateCompletionDays)!;
   if (now.getTime() > until.getTime()) {
     return `${record.recordNumber} was missed and the ${lateCompletionDays}-day window for late completion ended at ${until.toISOString()}; a manager may add a justification.`;

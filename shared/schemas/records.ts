@@ -50,6 +50,8 @@ export const recordSchema = z.object({
   modelVersion: z.number().int(),
   frequency: frequencySchema,
   periodStart: z.string(),
+  /** When the period starts; a record made ahead of it cannot be completed before. Null on records of earlier releases. */
+  opensAt: z.string().nullable(),
   dueEnd: z.string(),
   status: recordStatusSchema,
   late: z.boolean(),
