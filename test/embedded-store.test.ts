@@ -1,4 +1,5 @@
 import { CosmosClient, type Container, type OperationInput, type PartitionKey } from '@azure/cosmos';
+import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertCorrectedVersions, correctedVersions, parenthesisDepth } from '../local/embedded-store/corrections.js';
@@ -168,6 +169,43 @@ describe('conditional writes', () => {
       expect(resources).toHaveLength(2);
       expect(resources.every((doc) => doc.key === key)).toBe(true);
     }
+  });
+});
+
+describe('range indexes', () => {
+  it('answers a query with range and equality conjuncts exactly as a walk of the whole partition would, across writes', async () => {
+    const { container: ranged } = await client.database('behaviour').containers.createIfNotExists({ id: 'ranged', partitionKey: { paths: ['/labId'] } });
+    const value = fc.oneof(fc.constantFrom('a', 'b', 'b2', 'c', ''), fc.integer({ min: 0, max: 3 }), fc.constant(undefined));
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ v: value, w: value }), { minLength: 1, maxLength: 25 }),
+        fc.constantFrom('a', 'b', 'c', 1),
+        fc.constantFrom('b', 'c', 'd', 2),
+        fc.constantFrom('>=', '>', '=', '<', '<='),
+        async (documents, low, high, operator) => {
+          const lab = `R${++round}`;
+          for (const [index, document] of documents.entries()) await ranged.items.create({ id: `d${index}`, labId: lab, ...document });
+          // A write after the first query must reach the index too.
+          const query = `SELECT c.id FROM c WHERE c.v ${operator} @low AND (c.w = @high OR c.w = 'a') AND c.v <= @high ORDER BY c.id`;
+          const run = async () =>
+            (await ranged.items.query<{ id: string }>({ query, parameters: [{ name: '@low', value: low }, { name: '@high', value: high }] }, { partitionKey: lab }).fetchAll()).resources.map((row) => row.id);
+          await run();
+          await ranged.items.upsert({ id: 'd0', labId: lab, v: 'b', w: 'a' });
+          const stored = [{ id: 'd0', v: 'b', w: 'a' }, ...documents.slice(1).map((document, index) => ({ id: `d${index + 1}`, ...document }))];
+          const compare = (a: unknown, b: unknown, how: string) =>
+            typeof a === typeof b && (typeof a === 'string' || typeof a === 'number')
+              ? how === '>=' ? a >= (b as typeof a) : how === '>' ? a > (b as typeof a) : how === '=' ? a === b : how === '<' ? a < (b as typeof a) : a <= (b as typeof a)
+              : false;
+          const expected = stored
+            .filter((document) => compare(document.v, low, operator) && (compare(document.w, high, '=') || document.w === 'a') && compare(document.v, high, '<='))
+            .map((document) => document.id)
+            .sort();
+          expect(await run()).toEqual(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 });
 

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseUrl } from 'node:url';
+import { PartitionIndexes, restrictionsOf } from './range-index.js';
 
 /**
  * Corrections to the embedded Cosmos-compatible store (@vercel/cosmosdb-server with the query engine
@@ -34,8 +35,11 @@ interface ItemsInternals {
   create(data: Record<string, unknown>): Document;
   /** Added here: the documents of each logical partition, by _rid. */
   _partitions?: Map<string, Map<string, StoredItem>>;
+  /** Added here: sorted values of the properties queries restrict, per partition. */
+  _indexes?: PartitionIndexes;
 }
 interface CompiledQuery {
+  ast?: unknown;
   exec(data: unknown[], options: Record<string, unknown>): { result: unknown[]; continuation: unknown };
   containsPartitionKeys(paths: string[]): boolean;
 }
@@ -193,6 +197,26 @@ function stripUndefined(value: unknown): unknown {
   return value;
 }
 
+/**
+ * What Cosmos DB sends of a page: JSON drops undefined properties by itself, so only an undefined
+ * array element (a row, or inside a projected array) needs a copy; documents read from JSON have none.
+ */
+function withoutUndefined(rows: unknown[]): unknown[] {
+  return rows.some(holdsUndefinedInArray) ? (stripUndefined(rows) as unknown[]) : rows;
+}
+
+function holdsUndefinedInArray(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (Array.isArray(value)) return value.some(holdsUndefinedInArray);
+  if (value && typeof value === 'object') {
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== null && typeof item === 'object' && holdsUndefinedInArray(item)) return true;
+    }
+  }
+  return false;
+}
+
 type Paginate = (rows: [unknown, unknown][], maxItemCount: unknown, continuation: unknown, ...rest: unknown[]) => { result: unknown[]; continuation: unknown };
 
 /**
@@ -231,6 +255,7 @@ function addToPartition(items: ItemsInternals, rid: string, stored: StoredItem):
   let members = partitions.get(key);
   if (!members) partitions.set(key, (members = new Map()));
   members.set(rid, stored);
+  items._indexes?.changed(key);
 }
 
 function removeFromPartition(items: ItemsInternals, data: Document): void {
@@ -238,11 +263,18 @@ function removeFromPartition(items: ItemsInternals, data: Document): void {
   const members = items._partitions?.get(key);
   members?.delete(data._rid);
   if (members?.size === 0) items._partitions!.delete(key);
+  items._indexes?.changed(key);
 }
 
-/** The documents a query walks: one partition when the request names it, as in Cosmos DB. */
-function documentsToQuery(items: ItemsInternals, partitionKey: string | undefined): unknown[] {
-  const stored = partitionKey === undefined ? items._data.values() : (partitionsOf(items).get(partitionKey)?.values() ?? []);
+/**
+ * The documents a query walks: one partition when the request names it, as in Cosmos DB, and of it
+ * only those its most selective range conjunct admits (see range-index.ts).
+ */
+function documentsToQuery(items: ItemsInternals, partitionKey: string | undefined, query: CompiledQuery, parameters: QueryRequest['parameters']): unknown[] {
+  const members = () => partitionsOf(items).get(partitionKey!)?.values() ?? [];
+  const restrictions = partitionKey === undefined ? [] : restrictionsOf(query);
+  const indexed = restrictions.length > 0 ? (items._indexes ??= new PartitionIndexes()).candidates(partitionKey!, members, restrictions, parameters ?? []) : null;
+  const stored = indexed ?? (partitionKey === undefined ? items._data.values() : members());
   const documents: unknown[] = [];
   for (const item of stored) documents.push(item.read());
   return documents;
@@ -370,7 +402,7 @@ function runQuery(collection: CollectionInternals, request: QueryRequest, partit
   const items = collection.documents;
   const compiled = compileQuery(items, request.query);
   try {
-    return compiled.exec(documentsToQuery(items, partitionKey), {
+    return compiled.exec(documentsToQuery(items, partitionKey, compiled, request.parameters), {
       parameters: request.parameters,
       udf: items._userDefinedFunctions(),
       compositeIndexes: collection.read()?.indexingPolicy?.compositeIndexes ?? [],
@@ -388,7 +420,7 @@ function answerPage(req: IncomingMessage, res: ServerResponse, collection: Colle
   const rows = cursor?.signature === signature ? cursor.rows : runQuery(collection, request, partitionKey);
   const offset = token?.offset ?? 0;
   const end = pageSize > 0 ? offset + pageSize : rows.length;
-  const page = stripUndefined(rows.slice(offset, end)) as unknown[];
+  const page = withoutUndefined(rows.slice(offset, end));
   if (end < rows.length) {
     const cursorId = cursor?.signature === signature ? token!.cursor : rememberCursor(signature, rows);
     res.setHeader('x-ms-continuation', JSON.stringify({ cursor: cursorId, offset: end }));

@@ -233,15 +233,17 @@ export async function listRecords(query: RecordListQuery): Promise<Page<RecordDo
 export type DashboardRow = Pick<RecordDocument, 'recordNumber' | 'labId' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late'>;
 
 /**
- * A lab's dashboard: every Open record and the Missed ones due on or after `missedSince` (still
- * completable late), soonest due first, only the fields its rows show.
+ * A lab's dashboard: the Open and Missed records due on or after `missedSince`, which are those that
+ * can still be completed (an Open one due earlier is past its late window too, waiting only for the
+ * generator to mark it), soonest due first, only the fields its rows show. The range on `dueEnd` is
+ * what keeps the query's cost to that work, not to the lab's whole history.
  */
 export async function listDashboard(labId: string, missedSince: string, pageSize: number, continuationToken?: string): Promise<Page<DashboardRow>> {
   return queryPage<DashboardRow>(
     await container('records'),
     {
       query:
-        `SELECT c.recordNumber, c.labId, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late FROM c WHERE c.labId = @labId AND c.type = 'record' AND (c.status = 'Open' OR (c.status = 'Missed' AND c.dueEnd >= @since)) AND ${alreadyOpen} ORDER BY c.dueEnd ASC, c.recordNumber ASC`,
+        `SELECT c.recordNumber, c.labId, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.dueEnd >= @since AND (c.status = 'Open' OR c.status = 'Missed') AND ${alreadyOpen} ORDER BY c.dueEnd ASC, c.recordNumber ASC`,
       parameters: [
         { name: '@labId', value: labId },
         { name: '@since', value: missedSince },
