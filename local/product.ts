@@ -102,7 +102,7 @@ async function startStore(dataDir: string, database: string, log: (level: LogLev
   useCosmosConnection(store.connection);
   // Containers as declared today (partition keys, TTLs, composite indexes), whatever the data's age.
   await ensureSchema();
-  const opened = await openEmbeddedPersistence({ dataDir, database, client: await cosmosClient(), log: (line) => log('error', line) });
+  const opened = await openEmbeddedPersistence({ dataDir, database, client: await cosmosClient(), insert: store.insert, log: (line) => log('error', line) });
   journal.persistence = opened;
   if (opened.restored) log('information', `Restored ${opened.restored} documents from ${dataDir}`);
   return {

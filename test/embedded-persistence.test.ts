@@ -24,7 +24,7 @@ async function openStore(compactAtBytes?: number) {
   const { database } = await client.databases.createIfNotExists({ id: 'equipmansys' });
   const { container } = await database.containers.createIfNotExists({ id: 'records', partitionKey: { paths: ['/labId'] } });
   const logged: string[] = [];
-  const persistence = await openEmbeddedPersistence({ dataDir, database: 'equipmansys', client, log: (line) => logged.push(line), ...(compactAtBytes ? { compactAtBytes } : {}) });
+  const persistence = await openEmbeddedPersistence({ dataDir, database: 'equipmansys', client, insert: store.insert, log: (line) => logged.push(line), ...(compactAtBytes ? { compactAtBytes } : {}) });
   journal.persistence = persistence;
   return {
     records: container,
@@ -59,6 +59,8 @@ describe('the embedded store on its journal', () => {
       const { resources } = await second.records.items.readAll<{ id: string; note: string }>().fetchAll();
       expect(resources.map((item) => item.id).sort()).toEqual(bodies.map((body) => body.id).filter((id) => id !== 'R-7').sort());
       expect(resources.find((item) => item.id === 'R-8')!.note).toBe('changed');
+      // The replayed segments are folded on the worker while the store already answers.
+      await second.persistence.compact();
       expect(await journalFiles()).toEqual([]);
     } finally {
       await second.close();

@@ -70,10 +70,11 @@ describe('local data survives restarts', () => {
       const admin = new ApiClient(second.url);
       await admin.login('admin', password);
       expect(await labIds(admin)).toContain('KILL9');
-      // The start folded the first run's journal into the snapshot, and this run writes a segment of its own.
-      const names = await readdir(dataDir);
-      expect(names.filter((name) => name.startsWith('cosmos-journal-'))).toEqual(['cosmos-journal-000001.ndjson']);
-      expect(await readFile(join(dataDir, 'cosmos-snapshot.json'), 'utf8')).toContain('KILL9');
+      // After the start the first run's journal is folded into the snapshot, off the main thread, and
+      // this run writes a segment of its own.
+      await waitFor(async () => (await readFile(join(dataDir, 'cosmos-snapshot.json'), 'utf8').catch(() => '')).includes('KILL9'));
+      await waitFor(async () => !(await readdir(dataDir)).includes('cosmos-journal-000000.ndjson'));
+      expect((await readdir(dataDir)).filter((name) => name.startsWith('cosmos-journal-'))).toEqual(['cosmos-journal-000001.ndjson']);
     } finally {
       second.process.kill('SIGINT');
       await second.exited;

@@ -33,6 +33,7 @@ interface ItemsInternals {
   _set(data: Document): Document;
   delete(idOrRid: string, partition: unknown): void;
   create(data: Record<string, unknown>): Document;
+  upsert(data: Record<string, unknown>): Document;
   /** Added here: the documents of each logical partition, by _rid. */
   _partitions?: Map<string, Map<string, StoredItem>>;
   /** Added here: sorted values of the properties queries restrict, per partition. */
@@ -50,6 +51,27 @@ interface CollectionInternals {
 }
 interface AccountInternals {
   database(id: string): { collection(id: string): CollectionInternals };
+}
+
+let lastAccount: AccountInternals | undefined;
+
+/** The store's in-memory account created by the server that last started listening (see startEmbeddedCosmos). */
+export function takeLastAccount(): AccountInternals | undefined {
+  const account = lastAccount;
+  lastAccount = undefined;
+  return account;
+}
+
+/**
+ * Puts documents into a container directly, as upstream's create does for each request, without
+ * HTTP or the SDK: how the local host restores a year of data in seconds rather than a quarter minute.
+ * Answers how many were stored; the container must exist.
+ */
+export function insertDocuments(account: AccountInternals, databaseId: string, containerId: string, documents: readonly Record<string, unknown>[]): number {
+  const collection = account.database(databaseId).collection(containerId);
+  if (!collection.read()) throw new Error(`The embedded store has no container ${containerId} in ${databaseId}`);
+  for (const document of documents) collection.documents.upsert(document);
+  return documents.length;
 }
 type Handler = (account: AccountInternals, req: IncomingMessage, res: ServerResponse, params: Record<string, string>) => Promise<unknown>;
 type Route = [Record<string, string>, Handler] | undefined;
@@ -682,6 +704,7 @@ export function applyEmbeddedStoreCorrections(): () => void {
   const helpers = require(`${queryLib}/helpers.js`) as { stripUndefined: (value: unknown) => unknown; paginate: Paginate };
   const itemsModule = require(`${serverLib}/account/items.js`) as { default: { prototype: ItemsInternals } };
   const routes = require(`${serverLib}/routes.js`) as { default: (req: IncomingMessage) => Route };
+  const accountModule = require(`${serverLib}/account/index.js`) as { default: new (...args: unknown[]) => AccountInternals };
   const documentOperations = require(`${serverLib}/handler/_document-operations.js`) as DocumentOperations;
   const { patchOperation } = require(`${serverLib}/handler/_patch-operations.js`) as {
     patchOperation: (collection: CollectionInternals, input: unknown) => OperationResult;
@@ -694,7 +717,12 @@ export function applyEmbeddedStoreCorrections(): () => void {
     set: itemsModule.default.prototype._set,
     delete: itemsModule.default.prototype.delete,
     route: routes.default,
+    Account: accountModule.default,
   };
+  // Upstream makes its account when the server starts listening and keeps it to itself.
+  accountModule.default = new Proxy(upstream.Account, {
+    construct: (target, args: unknown[]) => (lastAccount = Reflect.construct(target, args) as AccountInternals),
+  });
 
   transformer.default = (ast) => {
     const program = upstream.transform(ast);
@@ -729,6 +757,7 @@ export function applyEmbeddedStoreCorrections(): () => void {
     itemsModule.default.prototype._set = upstream.set;
     itemsModule.default.prototype.delete = upstream.delete;
     routes.default = upstream.route;
+    accountModule.default = upstream.Account;
     cursors.clear();
     touched = undefined;
     installed = undefined;

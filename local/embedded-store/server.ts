@@ -2,12 +2,14 @@ import { createHttpServer } from '@vercel/cosmosdb-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CosmosConnection } from '../../shared/data/cosmos.js';
-import { applyEmbeddedStoreCorrections, storeChangeCount } from './corrections.js';
+import { applyEmbeddedStoreCorrections, insertDocuments, storeChangeCount, takeLastAccount } from './corrections.js';
 
 export interface EmbeddedCosmos {
   connection: CosmosConnection;
   /** Called after every request that changed data; never for one that only read, whatever its method. */
   onWrite: (listener: () => void) => void;
+  /** Puts documents into an existing container without a request (the local host's restore). */
+  insert: (databaseId: string, containerId: string, documents: readonly Record<string, unknown>[]) => number;
   /** Called for every request the SDK sends: how the benchmark counts Cosmos requests. */
   onRequest: (listener: (request: IncomingMessage) => void) => () => void;
   close: () => Promise<void>;
@@ -69,10 +71,15 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const account = takeLastAccount();
   return {
     // The embedded store checks no key; the SDK insists on one.
     connection: { endpoint: `http://127.0.0.1:${port}`, key: 'embedded-store-accepts-any-key' },
     onWrite: (listener) => listeners.push(listener),
+    insert: (databaseId, containerId, documents) => {
+      if (!account) throw new Error('The embedded store was started without its corrections; it cannot take documents directly');
+      return insertDocuments(account, databaseId, containerId, documents);
+    },
     onRequest: (listener) => {
       requestListeners.push(listener);
       return () => requestListeners.splice(requestListeners.indexOf(listener), 1);

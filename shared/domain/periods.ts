@@ -57,8 +57,18 @@ function wallClock(instant: number, timeZone: string): number {
 
 /** The lab-local date at an instant. */
 export function localDay(instant: Date, timeZone: string): LocalDay {
-  return Math.floor(wallClock(instant.getTime(), timeZone) / msPerDay);
+  const key = `${timeZone} ${instant.getTime()}`;
+  let day = localDays.get(key);
+  if (day === undefined) {
+    if (localDays.size >= maximumRemembered) localDays.clear();
+    localDays.set(key, (day = Math.floor(wallClock(instant.getTime(), timeZone) / msPerDay)));
+  }
+  return day;
 }
+
+/** A generator run asks for the local date of the same instants (when machines and models began) many times over. */
+const localDays = new Map<string, LocalDay>();
+const maximumRemembered = 100_000;
 
 /**
  * The first instant of a lab-local date. Where a clock change skips midnight (some zones change at
@@ -68,7 +78,7 @@ export function startOfDay(day: LocalDay, timeZone: string): Date {
   const key = `${timeZone} ${day}`;
   let start = dayStarts.get(key);
   if (start === undefined) {
-    if (dayStarts.size >= maximumRememberedDayStarts) dayStarts.clear();
+    if (dayStarts.size >= maximumRemembered) dayStarts.clear();
     dayStarts.set(key, (start = firstInstantOf(day, timeZone)));
   }
   return new Date(start);
@@ -80,7 +90,6 @@ export function startOfDay(day: LocalDay, timeZone: string): Date {
  * loop for tens of milliseconds at a time.
  */
 const dayStarts = new Map<string, number>();
-const maximumRememberedDayStarts = 100_000;
 
 function firstInstantOf(day: LocalDay, timeZone: string): number {
   const target = day * msPerDay;
