@@ -220,7 +220,7 @@ async function main(): Promise<void> {
         dashboardCrossPartitionQueries: budget(0, dashboardCall.counts.crossPartitionQueries),
         completeCosmosRequests: budget(5, completionCall.counts.total),
         generatorRequestsPerLab: budget(4, overAllowance),
-        dashboardP50Ms: budget(15, dashboardLatency.p50Ms),
+        dashboardP50Ms: budget(8, dashboardLatency.p50Ms),
         coldStartRatio: budget(0.5, fixed(coldStartMs.ratio, 2)),
         webBundleGzipKb: budget(100, fixed(bundleKb)),
         linearity: budget(2.2, fixed(linearity, 2)),

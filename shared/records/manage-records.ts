@@ -1,5 +1,5 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { emptyCounter, findRecord, findRecordWithCounter, listDashboard, listRecords, writeRecords, type Amendment, type DashboardRow, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
 import { serialKey } from '../data/equipment-repository.js';
@@ -13,6 +13,7 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
+import { inLabTurn } from './lab-turns.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
 export function recordView(document: RecordDocument): PmRecord {
@@ -96,12 +97,28 @@ export async function findLabRecord(labId: string, recordNumber: string): Promis
 interface RecordForChange {
   record: Versioned<RecordDocument>;
   counter: Versioned<RecordCounter> | null;
+  /** When it was read (performance.now()), to tell whether this process wrote the counter since. */
+  readAt: number;
 }
 
 async function findRecordForChange(labId: string, recordNumber: string): Promise<RecordForChange> {
+  const readAt = performance.now();
   const found = recordNumber.startsWith(labId) ? await findRecordWithCounter(labId, recordNumber) : null;
   if (!found?.record) throw notFound(`There is no record ${recordNumber} at ${labId}.`);
-  return { record: found.record, counter: found.counter };
+  return { record: found.record, counter: found.counter, readAt };
+}
+
+/**
+ * The counter of each lab as this process last wrote it. A change read before the signer's password
+ * was checked finds, once its turn comes, that the signatures queued ahead of it moved the counter;
+ * starting from the counter they left saves reading it again. The ETag still refuses it when anyone
+ * else wrote since, and the change then reads again.
+ */
+const countersWritten = new Map<string, { counter: Versioned<RecordCounter>; at: number }>();
+
+function newestCounter(labId: string, found: RecordForChange): RecordForChange {
+  const written = countersWritten.get(labId);
+  return written && written.at > found.readAt ? { ...found, counter: written.counter } : found;
 }
 
 type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
@@ -149,21 +166,30 @@ async function writeRecordChange(
   change: (record: RecordDocument) => { next: RecordDocument; event: AuditEvent },
   recheck: (record: RecordDocument) => void,
 ): Promise<RecordDocument> {
-  let current = found;
-  let overtaken = false;
-  return retryWhileOvertaken(async () => {
-    if (overtaken) {
-      const fresh = await findRecordForChange(labId, current.record.document.recordNumber);
-      if (fresh.record.etag !== current.record.etag) recheck(fresh.record.document);
-      current = fresh;
+  return inLabTurn(labId, async () => {
+    let current = newestCounter(labId, found);
+    for (let attempt = 1; ; attempt++) {
+      const { record, counter } = current;
+      const { next, event } = change(record.document);
+      try {
+        const written = await writeRecords(counter?.document ?? emptyCounter(labId), counter?.etag, [{ document: next, etag: record.etag }], [event]);
+        countersWritten.set(labId, { counter: { document: written.counter, etag: written.counterEtag }, at: performance.now() });
+        return next;
+      } catch (error) {
+        if (!(error instanceof DocumentChanged || error instanceof DocumentExists)) throw error;
+        if (attempt >= maximumWriteAttempts) throw new TooMuchContention(`The record list of ${labId} is being changed by others; try again`);
+        // The first time, what was read may simply be older than writes of this process queued ahead of
+        // it: read again at once. After that another instance is writing too: wait a growing while.
+        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+        const fresh = await findRecordForChange(labId, record.document.recordNumber);
+        if (fresh.record.etag !== record.etag) recheck(fresh.record.document);
+        current = fresh;
+      }
     }
-    overtaken = true;
-    const { record, counter } = current;
-    const { next, event } = change(record.document);
-    await writeRecords(counter?.document ?? emptyCounter(labId), counter?.etag, [{ document: next, etag: record.etag }], [event]);
-    return next;
-  }, `The record list of ${labId}`);
+  });
 }
+
+const maximumWriteAttempts = 10;
 
 /**
  * What completion and amendment share before anything is written: the record exists and may take the
