@@ -72,9 +72,25 @@ function modelOf(input: GenerationInput, machine: EquipmentDocument | undefined)
  * What a run must write so that every machine in service has exactly one record per period of every
  * frequency its model requires: the current period Open, skipped ones (backfill) Missed, Open ones past
  * their due time Missed, those of machines that left service or the lab Cancelled, and a Cancelled one
- * of the current period reopened when its machine is back. Pure: the same input gives the same plan.
+ * of the current period reopened when its machine is back. Pure: the same input gives the same plan,
+ * whatever the slices: it hands the event loop back about every `sliceMs` of work, since a year-long
+ * first run of a 200-machine lab plans about 6,600 records, which in one piece held the loop for 80 ms.
  */
-export function planGeneration(input: GenerationInput): GenerationPlan {
+export async function planGeneration(input: GenerationInput, sliceMs = 8): Promise<GenerationPlan> {
+  const steps = planningSteps(input);
+  let sliceStarted = performance.now();
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    if (performance.now() - sliceStarted >= sliceMs) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStarted = performance.now();
+    }
+  }
+}
+
+/** The planning, one machine a step. */
+function* planningSteps(input: GenerationInput): Generator<void, GenerationPlan> {
   const now = input.now.getTime();
   const nowText = input.now.toISOString();
   const today = localDay(input.now, input.timeZone);
@@ -131,6 +147,7 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
         });
       }
     }
+    yield;
   }
 
   for (const record of input.existing) {
@@ -144,10 +161,11 @@ export function planGeneration(input: GenerationInput): GenerationPlan {
     if (reason !== null) changes.push({ before: record, after: { ...record, status: 'Cancelled', cancelledAt: nowText, cancelReason: reason }, kind: 'cancelled' });
   }
 
-  // Numbers follow the periods: older periods first, then frequency, then serial number.
+  // Numbers follow the periods: older periods first, then frequency, then serial number. Period
+  // starts are YYYY-MM-DD, whose code-unit order is their order, and is three times as quick to sort.
   creates.sort(
     (a, b) =>
-      a.periodStart.localeCompare(b.periodStart) ||
+      (a.periodStart < b.periodStart ? -1 : a.periodStart > b.periodStart ? 1 : 0) ||
       frequencyOrder.get(a.frequency)! - frequencyOrder.get(b.frequency)! ||
       a.serialKey.localeCompare(b.serialKey),
   );

@@ -97,7 +97,7 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
       allEquipmentOf(labId),
       recordsForGeneration(labId, earliestPeriodStarts({ ...base, generatedThrough: hint })),
     ]);
-    const plan = planGeneration({
+    const plan = await planGeneration({
       ...base,
       // The later of the two never narrows the plan below the records read.
       generatedThrough: [hint, counter?.document.generatedThrough ?? null].reduce((later, day) => (day !== null && (later === null || day > later) ? day : later), null),
