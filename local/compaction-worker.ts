@@ -18,6 +18,7 @@ async function compact({ dataDir, database, containers, through }: CompactionOrd
   const path = snapshotPath(dataDir);
   const snapshot = await readSnapshot(path);
   const from = snapshot?.journalNext ?? 0;
+  if (through < from) return [];
   const segments = Array.from({ length: Math.max(0, through - from + 1) }, (_, index) => from + index);
   const lines = segments.flatMap((segment) => {
     try {

@@ -10,6 +10,8 @@ import { readSnapshot, removeInterruptedWrites, snapshotPath, type Snapshot } fr
 
 /** A segment this large is closed and folded into the snapshot off the main thread. */
 const defaultCompactAtBytes = 8 * 1024 * 1024;
+/** How long after start the journal replayed at start is folded. */
+const replayedFoldDelayMs = 10_000;
 
 const declaredContainers = Object.values(containerDefinitions).map(({ id, partitionKey, ...rest }) => ({
   id,
@@ -84,10 +86,13 @@ export async function openEmbeddedPersistence(options: PersistenceOptions): Prom
   let unwritten: JournalLine[] = [];
   let compaction: Promise<void> | undefined;
   let closing = false;
+  let foldReplayed: NodeJS.Timeout | undefined;
 
   /** Folds every closed segment up to `through`: by default the current one, which is closed first. */
   const compact = (through?: number): Promise<void> => {
     if (compaction) return compaction;
+    // Any fold takes in the segments replayed at start.
+    clearTimeout(foldReplayed);
     const order: CompactionOrder = { dataDir, database, containers: declaredContainers, through: through ?? writer.rotate() };
     compaction = runCompaction(order)
       .then((folded) => removeSegments(dataDir, folded))
@@ -99,8 +104,9 @@ export async function openEmbeddedPersistence(options: PersistenceOptions): Prom
     return compaction;
   };
 
-  // The segments just replayed are folded into the snapshot on the worker, while the product starts.
-  if (pending.length) void compact(last);
+  // The segments just replayed are folded into the snapshot on the worker once the product is up:
+  // on a machine of two cores the fold would otherwise slow the start it is not needed for.
+  if (pending.length) foldReplayed = setTimeout(() => void compact(last), replayedFoldDelayMs);
 
   return {
     restored,
@@ -120,6 +126,7 @@ export async function openEmbeddedPersistence(options: PersistenceOptions): Prom
       await compact();
     },
     close: async () => {
+      clearTimeout(foldReplayed);
       closing = true;
       await compaction;
       writer.close();
