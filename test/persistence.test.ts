@@ -39,6 +39,19 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 20_000): P
   }
 }
 
+/** Starts the product again on the data folder, signed in as the admin, and stops it after `check`. */
+async function afterRestart(check: (admin: ApiClient) => Promise<void>): Promise<void> {
+  const again = await spawnProduct(environment());
+  try {
+    const admin = new ApiClient(again.url);
+    await admin.login('admin', password);
+    await check(admin);
+  } finally {
+    again.process.kill('SIGINT');
+    await again.exited;
+  }
+}
+
 describe('local data survives restarts', () => {
   it('keeps everything written before Ctrl-C, sessions included', async () => {
     const first = await spawnProduct(environment());
@@ -65,20 +78,14 @@ describe('local data survives restarts', () => {
     first.process.kill('SIGKILL');
     await first.exited;
 
-    const second = await spawnProduct(environment());
-    try {
-      const admin = new ApiClient(second.url);
-      await admin.login('admin', password);
+    await afterRestart(async (admin) => {
       expect(await labIds(admin)).toContain('KILL9');
       // After the start the first run's journal is folded into the snapshot, off the main thread, and
       // this run writes a segment of its own.
       await waitFor(async () => (await readFile(join(dataDir, 'cosmos-snapshot.json'), 'utf8').catch(() => '')).includes('KILL9'));
       await waitFor(async () => !(await readdir(dataDir)).includes('cosmos-journal-000000.ndjson'));
       expect((await readdir(dataDir)).filter((name) => name.startsWith('cosmos-journal-'))).toEqual(['cosmos-journal-000001.ndjson']);
-    } finally {
-      second.process.kill('SIGINT');
-      await second.exited;
-    }
+    });
   });
 
   it('starts without the last line of the journal when a kill tore it, and keeps every line before it', async () => {
@@ -89,17 +96,11 @@ describe('local data survives restarts', () => {
     const [segment] = (await readdir(dataDir)).filter((name) => name.startsWith('cosmos-journal-'));
     await appendFile(join(dataDir, segment!), '{"c":"labs","k":"TORN","id":"TORN","d":{"id":"TORN","labId":"TORN","na');
 
-    const second = await spawnProduct(environment());
-    try {
-      const admin = new ApiClient(second.url);
-      await admin.login('admin', password);
+    await afterRestart(async (admin) => {
       const labs = await labIds(admin);
       expect(labs).toContain('BEFORE');
       expect(labs).not.toContain('TORN');
-    } finally {
-      second.process.kill('SIGINT');
-      await second.exited;
-    }
+    });
   });
 
   it('starts from the last complete snapshot when a write was interrupted, and clears the leftover', async () => {
@@ -109,16 +110,10 @@ describe('local data survives restarts', () => {
     await first.exited;
     await writeFile(join(dataDir, 'cosmos-snapshot.json.4242.tmp'), '{"format":"equipmansys-local-snapshot","containers":[{"id":');
 
-    const second = await spawnProduct(environment());
-    try {
-      const admin = new ApiClient(second.url);
-      await admin.login('admin', password);
+    await afterRestart(async (admin) => {
       expect(await labIds(admin)).toContain('INTACT');
       expect((await readdir(dataDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
-    } finally {
-      second.process.kill('SIGINT');
-      await second.exited;
-    }
+    });
   });
 });
 
