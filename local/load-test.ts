@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PmRecord } from '../shared/schemas/records.js';
+import { startProductProcess } from './bench/product-process.js';
 
 /**
  * `npm run load [-- --users 50 --seconds 60]`: the product as `npm start` runs it, in a process of its
@@ -32,25 +31,6 @@ type Kind = 'sign-in' | 'dashboard' | 'open record' | 'completion';
 const latencies: Record<Kind, number[]> = { 'sign-in': [], dashboard: [], 'open record': [], completion: [] };
 const failures: string[] = [];
 let busyAnswers = 0;
-
-function startProduct(dataDir: string): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./start.js', import.meta.url))], {
-    env: { ...process.env, PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    const read = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /running on (http:\/\/\S+)[\s\S]*Press Ctrl-C to stop\./.exec(output);
-      if (match) resolve({ url: match[1]!, output: () => output, stop: async () => void (child.kill('SIGINT'), await exited) });
-    };
-    child.stdout!.on('data', read);
-    child.stderr!.on('data', read);
-    void exited.then(() => reject(new Error(`The product stopped before serving:\n${output}`)));
-  });
-}
 
 async function call<T>(url: string, path: string, session: Session | null, init: { method?: string; body?: unknown } = {}, kind?: Kind): Promise<{ status: number; retryAfterSeconds: number; body: T }> {
   const started = performance.now();
@@ -122,7 +102,7 @@ function percentile(values: number[], share: number): number {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ems-load-test-'));
-  const product = await startProduct(dataDir);
+  const product = await startProductProcess({ LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000' });
   try {
     console.log(`load: preparing ${machines} machines and ${users} technicians at ${product.url}...`);
     const open = await prepare(product.url);

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startProductProcess } from './product-process.js';
 
 export interface AtRestFigures {
   writes: number;
@@ -31,26 +30,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function measureAtRest(password: string, writes = 10, seconds = 30): Promise<AtRestFigures> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ems-at-rest-'));
-  const entry = fileURLToPath(new URL('./start.js', import.meta.url));
-  const child = spawn(process.execPath, [entry], { env: {
-      ...process.env,
-      PORT: '0',
-      LOCAL_DATA_DIR: dataDir,
-      DEMO_PASSWORD: password,
-      SEED_DEMO_DATA: 'true',
-      GENERATOR_SCHEDULE: '0 0 0 1 1 *',
-      GENERATOR_SPREAD_MINUTES: '1',
-    }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const product = await startProductProcess({
+    LOCAL_DATA_DIR: dataDir,
+    DEMO_PASSWORD: password,
+    SEED_DEMO_DATA: 'true',
+    GENERATOR_SCHEDULE: '0 0 0 1 1 *',
+    GENERATOR_SPREAD_MINUTES: '1',
+  });
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /running on (http:\/\/localhost:\d+)/.exec(output);
-        if (match && output.includes('Press Ctrl-C')) resolve(match[1]!);
-      });
-      child.once('exit', () => reject(new Error(`the local host stopped: ${output}`)));
-    });
+    const { url, child } = product;
     const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'admin', password }) });
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
     const { csrfToken } = (await login.json()) as { csrfToken: string };
@@ -75,8 +63,7 @@ export async function measureAtRest(password: string, writes = 10, seconds = 30)
       bytesWritten: after.bytesWritten - before.bytesWritten,
     };
   } finally {
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await product.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

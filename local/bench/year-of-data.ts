@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { startProductProcess } from './product-process.js';
 
 /** The event loop's delay while `work` runs, as its 99th percentile in milliseconds. */
 export async function eventLoopDelayWhile<T>(work: () => Promise<T>): Promise<{ result: T; p99Ms: number; maxMs: number }> {
@@ -13,34 +12,6 @@ export async function eventLoopDelayWhile<T>(work: () => Promise<T>): Promise<{ 
   } finally {
     histogram.disable();
   }
-}
-
-interface Started {
-  child: ChildProcess;
-  url: string;
-  startMs: number;
-  exited: Promise<number | null>;
-}
-
-/** `npm start`'s program on the data folder, timed from spawn until it says where it runs. */
-async function startOn(dataDir: string): Promise<Started> {
-  const began = performance.now();
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./start.js', import.meta.url))], {
-    env: { ...process.env, LOCAL_DATA_DIR: dataDir, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const found = /running on (http:\/\/\S+)/.exec(output);
-      if (found) resolve(found[1]!);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    void exited.then((code) => reject(new Error(`the product stopped with code ${code} before it answered: ${output.slice(-500)}`)));
-  });
-  return { child, url, startMs: performance.now() - began, exited };
 }
 
 function residentMegabytes(pid: number): number {
@@ -63,14 +34,14 @@ export interface YearRestartFigures {
  * check that the next start runs.
  */
 export async function measureRestartAtYear(dataDir: string, write: (url: string) => Promise<(url: string) => Promise<boolean>>): Promise<YearRestartFigures> {
-  const first = await startOn(dataDir);
+  const first = await startProductProcess({ LOCAL_DATA_DIR: dataDir });
   const rssMb = residentMegabytes(first.child.pid!);
   const check = await write(first.url);
   const stopping = performance.now();
   first.child.kill('SIGTERM');
   const sigtermExitCode = await first.exited;
   const sigtermMs = performance.now() - stopping;
-  const second = await startOn(dataDir);
+  const second = await startProductProcess({ LOCAL_DATA_DIR: dataDir });
   try {
     return { startMs: first.startMs, rssMb, sigtermMs, sigtermExitCode, keptAcrossSigterm: await check(second.url) };
   } finally {
