@@ -13,6 +13,7 @@ import {
 } from '../data/equipment-repository.js';
 import { readLab } from '../data/labs-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import type { Versioned } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
@@ -148,12 +149,14 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
     transfer: null,
     history: [{ at: now, by: actor, kind: 'registered', labId, toStatus: input.status, toModelId: model.modelId }],
   };
-  await retryWhileOvertaken(async () => {
-    // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
-    const existing = await readEquipment(labId, input.serialNumber);
-    if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
-    await saveEquipment(document, existing?.etag, [equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentView(document) })]);
-  }, `Equipment ${input.serialNumber}`);
+  await inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
+      const existing = await readEquipment(labId, input.serialNumber);
+      if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
+      await saveEquipment(document, existing?.etag, [equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentView(document) })]);
+    }, `Equipment ${input.serialNumber}`),
+  );
   return equipmentView(document);
 }
 
@@ -171,7 +174,7 @@ function changeEvents(current: EquipmentDocument, patch: UpdateEquipment, modelI
 export async function updateEquipment(principal: Principal, labId: string, serialNumber: string, patch: UpdateEquipment, facts: RequestFacts): Promise<Equipment> {
   const modelId = patch.modelId === undefined ? undefined : (await assertAssignableModel(patch.modelId)).modelId;
   const actor = actorOf(principal);
-  const updated = await retryWhileOvertaken(async () => {
+  const updated = await inTurn(`equipment:${labId}`, () => retryWhileOvertaken(async () => {
     const current = await findEquipment(labId, serialNumber);
     if (current.document.transfer) {
       throw conflict(`${serialNumber} is being transferred to ${current.document.transfer.toLabId}; repeat the transfer to finish it before changing the equipment.`);
@@ -197,7 +200,7 @@ export async function updateEquipment(principal: Principal, labId: string, seria
       }),
     ]);
     return after;
-  }, `Equipment ${serialNumber}`);
+  }, `Equipment ${serialNumber}`));
   await reconcileLabs([labId], 'equipment-change');
   return updated;
 }

@@ -1,5 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
+import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { emptyCounter, findRecord, findRecordWithCounter, listDashboard, listRecords, writeRecords, type Amendment, type DashboardRow, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
 import { serialKey } from '../data/equipment-repository.js';
@@ -13,7 +14,6 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
-import { inLabTurn } from './lab-turns.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
 export function recordView(document: RecordDocument): PmRecord {
@@ -166,7 +166,7 @@ async function writeRecordChange(
   change: (record: RecordDocument) => { next: RecordDocument; event: AuditEvent },
   recheck: (record: RecordDocument) => void,
 ): Promise<RecordDocument> {
-  return inLabTurn(labId, async () => {
+  return inTurn(`records:${labId}`, async () => {
     let current = newestCounter(labId, found);
     for (let attempt = 1; ; attempt++) {
       const { record, counter } = current;

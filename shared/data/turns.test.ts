@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { inLabTurn } from './lab-turns.js';
+import { inTurn } from './turns.js';
 
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-describe('one change of a lab at a time', () => {
+describe('one change of a chain at a time', () => {
   it('runs the changes of one lab one after another, in the order asked, and other labs beside them', async () => {
     const running = new Map<string, number>();
     let mostAtOnce = 0;
     const order: string[] = [];
     const change = (labId: string, name: string) =>
-      inLabTurn(labId, async () => {
+      inTurn(labId, async () => {
         running.set(labId, (running.get(labId) ?? 0) + 1);
         mostAtOnce = Math.max(mostAtOnce, running.get(labId)!);
         await pause();
@@ -26,11 +26,11 @@ describe('one change of a lab at a time', () => {
   });
 
   it('passes on the turn when a change fails', async () => {
-    const failed = inLabTurn('LAB03', async () => {
+    const failed = inTurn('LAB03', async () => {
       await pause();
       throw new Error('refused');
     });
-    const next = inLabTurn('LAB03', async () => 'went ahead');
+    const next = inTurn('LAB03', async () => 'went ahead');
     await expect(failed).rejects.toThrow('refused');
     await expect(next).resolves.toBe('went ahead');
   });
