@@ -2,8 +2,7 @@ import { actorOf } from '../shared/auth/principal.js';
 import {
   assertMayReadEquipment,
   assertMayWriteEquipment,
-  equipmentView,
-  findEquipment,
+  equipmentAnswer,
   listLabEquipment,
   registerEquipment,
   updateEquipment,
@@ -65,7 +64,7 @@ http({
   params: equipmentParamsSchema,
   response: equipmentSchema,
   authorize: (input) => assertMayReadEquipment(principalOf(input), input.params.labId),
-  handler: async ({ params }) => ({ body: equipmentView((await findEquipment(params.labId, params.serialNumber)).document) }),
+  handler: async ({ params }) => ({ body: await equipmentAnswer(params.labId, params.serialNumber) }),
 });
 
 http({

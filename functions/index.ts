@@ -9,6 +9,7 @@ import './labs.js';
 import './equipment-classes.js';
 import './models.js';
 import './equipment.js';
+import './calibration.js';
 import './records.js';
 import './generator.js';
 import './audit.js';

@@ -103,6 +103,36 @@ async function prepareMissedRecord(scope: 'own' | 'other'): Promise<void> {
 }
 const administratorsOnly = matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny');
 
+/** A calibration of the scope's machine per scope, chosen by `prepare` for rows that read or decide one. */
+const preparedCalibration: Record<'own' | 'other', string> = { own: '', other: '' };
+const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+const calibrationBody = () => ({ performedOn: yesterday(), kind: 'internal', asFound: [{ pointId: 'P1', value: 100 }], adjusted: false, signature: { password: demoPassword } });
+
+/**
+ * A calibration of the scope's machine awaiting approval, signed by a technician of that lab, so that
+ * nobody who approves it in the matrix signed it.
+ */
+async function prepareCalibration(scope: 'own' | 'other'): Promise<void> {
+  const signer = await product.signedIn(target(scope), 'a first password 123');
+  const recorded = await signer.post<{ calibrationNumber: string }>(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations`, {
+    ...calibrationBody(),
+    signature: { password: 'a first password 123' },
+  });
+  expect(recorded.status, recorded.text).toBe(201);
+  preparedCalibration[scope] = recorded.body.calibrationNumber;
+}
+
+const matrixPlan = {
+  required: true,
+  reason: 'Measures results we report',
+  intervalMonths: 12,
+  warningDays: 30,
+  graceDays: 0,
+  decisionRule: 'simple',
+  referenceStandard: false,
+  points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99, upperLimit: 101 }],
+};
+
 const target = (scope: Scope) => (scope === 'own' ? 'matrixown' : 'matrixother');
 const lab = (scope: Scope) => (scope === 'own' ? 'LAB01' : 'LAB03');
 
@@ -165,6 +195,27 @@ const rows: Row[] = [
       const { body } = await admin.get<{ version: number }>('/api/models/Matrix%20replace');
       return c.put('/api/models/Matrix%20replace', { version: body.version, manufacturer: `Acme ${++labCounter}`, equipmentClass: 'Mill', frequencies: {} });
     },
+    expected: administratorsOnly,
+  },
+  { endpoint: 'calibrationProviderList', scope: 'any', request: (c) => c.get('/api/calibration-providers'), expected: readers },
+  {
+    endpoint: 'calibrationProviderCreate',
+    scope: 'any',
+    request: (c) =>
+      c.post('/api/calibration-providers', {
+        name: `Matrix Provider ${++labCounter}`,
+        accreditationBody: 'UKAS',
+        accreditationNumber: `${labCounter}`,
+        scope: 'Temperature',
+        accreditationExpires: '2099-01-01',
+        approved: true,
+      }),
+    expected: administratorsOnly,
+  },
+  {
+    endpoint: 'calibrationProviderUpdate',
+    scope: 'any',
+    request: (c) => c.patch('/api/calibration-providers/matrix-metrology', { scope: `Temperature and mass ${++labCounter}` }),
     expected: administratorsOnly,
   },
   { endpoint: 'adminGenerate', scope: 'any', request: (c) => c.post('/api/admin/generate', { labId: 'LAB03' }), expected: administratorsOnly },
@@ -272,6 +323,54 @@ const rows: Row[] = [
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
+      endpoint: 'calibrationPlanGet',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'calibrationPlanSet',
+      scope,
+      request: async (c) => {
+        const current = await admin.get<{ current: { version: number } }>(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan`);
+        return c.put(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan`, { ...matrixPlan, reason: `Matrix reason ${++labCounter}`, version: current.body.current.version });
+      },
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'calibrationList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'calibrationRecord',
+      scope,
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations`, calibrationBody()),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'calibrationGet',
+      scope,
+      prepare: () => prepareCalibration(scope),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'calibrationApproval',
+      scope,
+      prepare: () => prepareCalibration(scope),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/approval`, { decision: 'approve', signature: { password: demoPassword } }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'calibrationsDue',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/calibrations/due?within=60`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
       endpoint: 'labsUpdate',
       scope,
       request: (c) => c.patch(`/api/labs/${lab(scope)}`, { active: true }),
@@ -347,7 +446,18 @@ beforeAll(async () => {
   }
   for (const labId of ['LAB01', 'LAB03']) {
     expect((await admin.post(`/api/labs/${labId}/equipment`, { serialNumber: `MATRIX-${labId}`, modelId: 'Form 3B' })).status).toBe(201);
+    const plan = await admin.put(`/api/labs/${labId}/equipment/MATRIX-${labId}/calibration-plan`, matrixPlan);
+    expect(plan.status, plan.text).toBe(200);
   }
+  const provider = await admin.post('/api/calibration-providers', {
+    name: 'Matrix Metrology',
+    accreditationBody: 'UKAS',
+    accreditationNumber: '0001',
+    scope: 'Temperature',
+    accreditationExpires: '2099-01-01',
+    approved: true,
+  });
+  expect(provider.status, provider.text).toBe(201);
   expect((await admin.post('/api/models', { modelId: 'Matrix replace', manufacturer: 'Acme', equipmentClass: 'Mill', frequencies: {} })).status).toBe(201);
   // LAB03's machine gets today's records, and two days on it has missed ones too.
   await generateLab('LAB03', new Date(), 'matrix');

@@ -13,6 +13,7 @@ var containers = [
   { name: 'equipment', partitionKey: '/labId', defaultTtl: null }
   { name: 'serial-numbers', partitionKey: '/serialKey', defaultTtl: null }
   { name: 'records', partitionKey: '/labId', defaultTtl: null }
+  { name: 'calibration-providers', partitionKey: '/providerId', defaultTtl: null }
 ]
 
 // Every path indexed, as by default, plus the composite indexes the record lists sort by

@@ -11,6 +11,7 @@ export const chainContainers = {
   users: 'username',
   models: 'modelKey',
   equipmentClasses: 'key',
+  calibrationProviders: 'providerId',
 } as const satisfies Partial<Record<ContainerName, string>>;
 
 export type ChainContainer = keyof typeof chainContainers;

@@ -36,12 +36,17 @@ export const containerDefinitions = {
   equipmentClasses: { id: 'equipment-classes', partitionKey: '/key' },
   /** One partition per model (by its id in lower case): the model with its tasks, and its audit chain. */
   models: { id: 'models', partitionKey: '/modelKey' },
-  /** One partition per lab: its equipment and the audit chain of changes to it. */
+  /**
+   * One partition per lab: its equipment (each with its calibration plan), its calibration events and
+   * the audit chain of changes to both; the chain head also counts the lab's calibrations.
+   */
   equipment: { id: 'equipment', partitionKey: '/labId' },
   /** One partition per serial number (upper case): which lab holds it, so serials are unique company-wide. */
   serialNumbers: { id: 'serial-numbers', partitionKey: '/serialKey' },
   /** One partition per lab: its PM records, its record counter and the audit chain of record changes. */
   records: { id: 'records', partitionKey: '/labId', compositeIndexes: recordListOrders() },
+  /** One partition per approved calibration provider (ISO/IEC 17025 §6.6): the provider and its audit chain. */
+  calibrationProviders: { id: 'calibration-providers', partitionKey: '/providerId' },
 } as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number; compositeIndexes?: CompositeIndex[] }>;
 
 export type ContainerName = keyof typeof containerDefinitions;

@@ -1,6 +1,7 @@
 import type { JSONObject, OperationInput } from '@azure/cosmos';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { retiredStatuses } from '../domain/equipment-status.js';
+import type { PlanVersion } from '../schemas/calibration.js';
 import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
@@ -45,6 +46,29 @@ export interface EquipmentDocument {
   departedTo?: string;
   departedAt?: string;
   history: EquipmentEvent[];
+  /** The machine's calibration plan and where its calibration stands; travels with it on a transfer. */
+  calibration?: CalibrationState;
+}
+
+/** An approved, passing calibration: what fitness and a standard's traceability are computed from. */
+export interface ApprovedCalibration {
+  calibrationNumber: string;
+  labId: string;
+  performedOn: string;
+  nextDue: string;
+}
+
+export interface CalibrationState {
+  /** Every version of the plan, oldest first; the last is current. */
+  planVersions: PlanVersion[];
+  /** Approved passing calibrations, in the order performed. */
+  approved: ApprovedCalibration[];
+  /** A failed or out-of-tolerance calibration that no later approved pass has answered. */
+  finding: { calibrationNumber: string; performedOn: string; reason: 'out of tolerance' | 'failed calibration' } | null;
+  /** Entered calibrations waiting for a Manager's approval. */
+  awaitingApproval: string[];
+  /** The lab-local date the hourly check found the machine past due and grace, until a calibration answers it. */
+  overdueNotedOn: string | null;
 }
 
 /** The owner of a lab's equipment audit chain: every equipment change in the lab moves its head. */
@@ -55,6 +79,12 @@ interface LabChainHead extends ChainOwner {
 }
 
 const chainHeadId = '~chain';
+
+/** The lab's equipment chain head as read, for a change that also takes the next calibration number. */
+export interface EquipmentChainHead {
+  document: LabChainHead & { calibrations?: number };
+  etag: string | undefined;
+}
 
 /** Which lab holds a serial number: the single place that says where a machine is. */
 export interface SerialClaim {
@@ -76,9 +106,13 @@ export async function readEquipment(labId: string, serialNumber: string): Promis
  * lab's chain head. `etag` undefined creates the document; a lost race surfaces as DocumentChanged or
  * DocumentExists, for the caller to read again.
  */
-export async function saveEquipment(document: EquipmentDocument, etag: string | undefined, events: readonly AuditEvent[]): Promise<Versioned<EquipmentDocument>> {
-  const equipment = await container('equipment');
-  const { resource: head, etag: headEtag } = await equipment.item(chainHeadId, document.labId).read<LabChainHead>();
+export async function saveEquipment(
+  document: EquipmentDocument,
+  etag: string | undefined,
+  events: readonly AuditEvent[],
+  more: { head?: EquipmentChainHead; alongside?: readonly OperationInput[] } = {},
+): Promise<Versioned<EquipmentDocument>> {
+  const { document: head, etag: headEtag } = more.head ?? (await readEquipmentChainHead(document.labId));
   const body = stripSystemProperties(document) as unknown as JSONObject;
   const operation: OperationInput = etag
     ? { operationType: 'Replace', id: document.id, resourceBody: body, ifMatch: etag, partitionKey: document.labId }
@@ -87,9 +121,9 @@ export async function saveEquipment(document: EquipmentDocument, etag: string | 
     const written = await writeWithAudit<LabChainHead>({
       container: 'equipment',
       partition: ['labId', document.labId],
-      owner: head ?? { id: chainHeadId, type: 'audit-chain', labId: document.labId },
-      ownerEtag: head ? headEtag : undefined,
-      alongside: [operation],
+      owner: head,
+      ownerEtag: headEtag,
+      alongside: [operation, ...(more.alongside ?? [])],
       events,
     });
     return { document, etag: written.etags[1]! };
@@ -98,6 +132,12 @@ export async function saveEquipment(document: EquipmentDocument, etag: string | 
     if (error instanceof DocumentExists && error.failure.operationIndex === 0) throw new DocumentChanged(`The equipment chain of ${document.labId} moved`);
     throw error;
   }
+}
+
+/** The lab's equipment chain head, or a new one when the lab has no equipment change yet. */
+export async function readEquipmentChainHead(labId: string): Promise<EquipmentChainHead> {
+  const { resource, etag } = await (await container('equipment')).item(chainHeadId, labId).read<LabChainHead & { calibrations?: number }>();
+  return resource ? { document: resource, etag } : { document: { id: chainHeadId, type: 'audit-chain', labId }, etag: undefined };
 }
 
 export interface EquipmentListQuery {

@@ -7,7 +7,7 @@ export interface Grants {
   labRoles: Readonly<Record<string, LabRole>>;
 }
 
-export type Area = 'records' | 'equipment' | 'models' | 'users' | 'audit' | 'administration';
+export type Area = 'records' | 'equipment' | 'calibration' | 'providers' | 'models' | 'users' | 'audit' | 'administration';
 export type Action = 'read' | 'write' | 'complete';
 
 /**
@@ -23,6 +23,21 @@ export const permissionMatrix: Readonly<Record<Area, Readonly<Partial<Record<Act
   equipment: {
     read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],
     write: ['Administrator', 'Manager'],
+  },
+  /**
+   * Calibration plans and events (SPEC §9): everyone in the lab reads them (a technician sees whether
+   * the machine in front of them is fit); `complete` records a calibration, `write` sets plans and
+   * approves. Technicians record internal calibrations only, and nobody approves their own.
+   */
+  calibration: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit', 'Technician'],
+    complete: ['Administrator', 'Manager', 'Technician'],
+    write: ['Administrator', 'Manager'],
+  },
+  /** Approved calibration providers (§6.6), company-wide: kept by Administrators. */
+  providers: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],
+    write: ['Administrator'],
   },
   models: {
     read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],

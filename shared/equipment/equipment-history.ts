@@ -1,3 +1,4 @@
+import { labToday } from '../labs/lab-today.js';
 import { listRecords, type RecordDocument } from '../data/records-repository.js';
 import { recordView } from '../records/manage-records.js';
 import type { Equipment, EquipmentEvent } from '../schemas/equipment.js';
@@ -25,5 +26,5 @@ export async function equipmentHistory(labId: string, serialNumber: string): Pro
   const labs = [...new Set([labId, ...document.history.flatMap((event) => [event.labId, event.fromLabId, event.toLabId].filter((lab): lab is string => Boolean(lab)))])];
   const records = (await Promise.all(labs.map((lab) => allRecordsOf(lab, document.serialKey)))).flat();
   records.sort((a, b) => b.periodStart.localeCompare(a.periodStart) || a.recordNumber.localeCompare(b.recordNumber));
-  return { equipment: equipmentView(document), events: document.history, records: records.map(recordView) };
+  return { equipment: equipmentView(document, await labToday(labId)), events: document.history, records: records.map(recordView) };
 }

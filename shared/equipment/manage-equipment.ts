@@ -12,6 +12,8 @@ import {
   type EquipmentDocument,
 } from '../data/equipment-repository.js';
 import { readLab } from '../data/labs-repository.js';
+import { fitnessOf } from '../calibration/fitness.js';
+import { labToday } from '../labs/lab-today.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
@@ -42,7 +44,8 @@ export function equipmentEvent(action: string, document: Pick<EquipmentDocument,
   };
 }
 
-export function equipmentView(document: EquipmentDocument): Equipment {
+/** What the machine's document says, without what is computed from the day (fitness): what audit entries keep. */
+export function equipmentFacts(document: EquipmentDocument): Omit<Equipment, 'fitness'> {
   return {
     serialNumber: document.serialNumber,
     modelId: document.modelId,
@@ -53,6 +56,11 @@ export function equipmentView(document: EquipmentDocument): Equipment {
     statusChangedAt: document.statusChangedAt,
     transferInProgress: document.transfer ? { toLabId: document.transfer.toLabId, startedAt: document.transfer.startedAt } : null,
   };
+}
+
+/** The machine as answered, with its fitness for use on the lab's `today`. */
+export function equipmentView(document: EquipmentDocument, today: string): Equipment {
+  return { ...equipmentFacts(document), fitness: fitnessOf(document, today) };
 }
 
 export function assertMayReadEquipment(principal: Principal, labId: string): void {
@@ -86,6 +94,11 @@ export async function findEquipment(labId: string, serialNumber: string): Promis
   return found;
 }
 
+export async function equipmentAnswer(labId: string, serialNumber: string): Promise<Equipment> {
+  const [found, today] = await Promise.all([findEquipment(labId, serialNumber), labToday(labId)]);
+  return equipmentView(found.document, today);
+}
+
 export async function listLabEquipment(labId: string, query: ListEquipmentQuery): Promise<{ items: Equipment[]; continuationToken: string | null }> {
   const page = await listEquipment({
     labId,
@@ -95,8 +108,8 @@ export async function listLabEquipment(labId: string, query: ListEquipmentQuery)
     pageSize: 100,
     continuationToken: query.continuationToken,
   }).catch(invalidTokenAsBadRequest);
-  const here = await Promise.all(page.items.map(isHere));
-  return { items: page.items.filter((_, index) => here[index]).map(equipmentView), continuationToken: page.continuationToken };
+  const [here, today] = await Promise.all([Promise.all(page.items.map(isHere)), labToday(labId)]);
+  return { items: page.items.filter((_, index) => here[index]).map((document) => equipmentView(document, today)), continuationToken: page.continuationToken };
 }
 
 /**
@@ -154,10 +167,10 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
       // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
       const existing = await readEquipment(labId, input.serialNumber);
       if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
-      await saveEquipment(document, existing?.etag, [equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentView(document) })]);
+      await saveEquipment(document, existing?.etag, [equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentFacts(document) })]);
     }, `Equipment ${input.serialNumber}`),
   );
-  return equipmentView(document);
+  return equipmentView(document, await labToday(labId));
 }
 
 function changeEvents(current: EquipmentDocument, patch: UpdateEquipment, modelId: string | undefined, actor: AuditActor, at: string): EquipmentEvent[] {
@@ -174,6 +187,7 @@ function changeEvents(current: EquipmentDocument, patch: UpdateEquipment, modelI
 export async function updateEquipment(principal: Principal, labId: string, serialNumber: string, patch: UpdateEquipment, facts: RequestFacts): Promise<Equipment> {
   const modelId = patch.modelId === undefined ? undefined : (await assertAssignableModel(patch.modelId)).modelId;
   const actor = actorOf(principal);
+  const today = await labToday(labId);
   const updated = await inTurn(`equipment:${labId}`, () => retryWhileOvertaken(async () => {
     const current = await findEquipment(labId, serialNumber);
     if (current.document.transfer) {
@@ -181,7 +195,7 @@ export async function updateEquipment(principal: Principal, labId: string, seria
     }
     const now = new Date().toISOString();
     const events = changeEvents(current.document, patch, modelId, actor, now);
-    if (events.length === 0) return equipmentView(current.document);
+    if (events.length === 0) return equipmentView(current.document, today);
     const next: EquipmentDocument = { ...current.document, history: [...current.document.history, ...events] };
     if (modelId !== undefined) next.modelId = modelId;
     if (patch.status !== undefined && patch.status !== current.document.status) {
@@ -190,8 +204,8 @@ export async function updateEquipment(principal: Principal, labId: string, seria
       // Back in service starts a new stretch that owes PM; leaving service ends it.
       next.inServiceSince = getsRecords(patch.status) ? now : null;
     }
-    const before = equipmentView(current.document);
-    const after = equipmentView(next);
+    const before = equipmentFacts(current.document);
+    const after = equipmentFacts(next);
     const changed = (['modelId', 'status'] as const).filter((field) => before[field] !== after[field]);
     await saveEquipment(next, current.etag, [
       equipmentEvent('equipment.updated', next, [labId], actor, facts, {
@@ -199,7 +213,7 @@ export async function updateEquipment(principal: Principal, labId: string, seria
         after: Object.fromEntries(changed.map((field) => [field, after[field]])),
       }),
     ]);
-    return after;
+    return equipmentView(next, today);
   }, `Equipment ${serialNumber}`));
   await reconcileLabs([labId], 'equipment-change');
   return updated;

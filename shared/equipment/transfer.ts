@@ -1,3 +1,4 @@
+import { labToday } from '../labs/lab-today.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { moveSerialClaim, readEquipment, readSerialClaim, saveEquipment, type EquipmentDocument, type TransferMarker } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
@@ -5,7 +6,7 @@ import type { Versioned } from '../data/users-repository.js';
 import { getsRecords } from '../domain/equipment-status.js';
 import { reconcileLabs } from '../records/generator-runs.js';
 import { badRequest, conflict, notFound } from '../platform/problems.js';
-import { assertLabOpen, assertMayWriteEquipment, equipmentEvent, equipmentView, type Facts } from './manage-equipment.js';
+import { assertLabOpen, assertMayWriteEquipment, equipmentEvent, equipmentFacts, equipmentView, type Facts } from './manage-equipment.js';
 import type { Equipment } from '../schemas/equipment.js';
 
 /**
@@ -71,7 +72,7 @@ const moveClaim: Step = async ({ source }, marker) => {
 const completeArrival: Step = async ({ destination }, marker, facts) => {
   const next: EquipmentDocument = { ...destination!.document, presence: 'present', transfer: null };
   await saveEquipment(next, destination!.etag, [
-    equipmentEvent('equipment.transferred-in', next, [marker.toLabId, marker.fromLabId], marker.by, facts, { after: equipmentView(next) }),
+    equipmentEvent('equipment.transferred-in', next, [marker.toLabId, marker.fromLabId], marker.by, facts, { after: equipmentFacts(next) }),
   ]);
 };
 
@@ -138,7 +139,7 @@ export async function transferEquipment(
     const state = await readState(fromLabId, toLabId, serialNumber);
     if (finished(state, toLabId)) {
       if (steps > 0) await reconcileLabs([fromLabId, toLabId], 'transfer');
-      return equipmentView(state.destination!.document);
+      return equipmentView(state.destination!.document, await labToday(state.destination!.document.labId));
     }
     const marker = markerFor(state, principal, fromLabId, toLabId, serialNumber);
     const step = nextStep(state, marker);

@@ -36,6 +36,14 @@ export const equipmentEventSchema = z.object({
 });
 export type EquipmentEvent = z.infer<typeof equipmentEventSchema>;
 
+/** Fit for use (SPEC §9): computed from status, calibration and nonconformities on the lab's today. */
+export const fitnessSchema = z.object({
+  state: z.enum(['fit', 'due soon', 'not fit']),
+  reasons: z.array(z.string()),
+  calibrationDue: z.string().nullable(),
+});
+export type FitnessView = z.infer<typeof fitnessSchema>;
+
 export const equipmentSchema = z.object({
   serialNumber: z.string(),
   modelId: z.string(),
@@ -47,6 +55,7 @@ export const equipmentSchema = z.object({
   statusChangedAt: z.string(),
   /** A transfer that has started and not yet finished; repeat it to finish. */
   transferInProgress: z.object({ toLabId: labIdSchema, startedAt: z.string() }).nullable(),
+  fitness: fitnessSchema,
 });
 export type Equipment = z.infer<typeof equipmentSchema>;
 

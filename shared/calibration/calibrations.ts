@@ -1,0 +1,323 @@
+import { actorOf, type Principal } from '../auth/principal.js';
+import {
+  calibrationOperation,
+  formatCalibrationNumber,
+  listCalibrationsOf,
+  readCalibration,
+  calibrationId,
+  type CalibrationDocument,
+} from '../data/calibration-repository.js';
+import { allEquipmentOf, readEquipment, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { invalidTokenAsBadRequest } from '../data/paging.js';
+import { inTurn } from '../data/turns.js';
+import { addDays, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
+import { contentHash } from '../domain/record-hash.js';
+import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
+import { labToday } from '../labs/lab-today.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { badRequest, conflict, forbidden, notFound, type FieldError } from '../platform/problems.js';
+import { confirmSigner } from '../records/signatures.js';
+import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
+import type { Signature } from '../schemas/records.js';
+import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
+import { emptyCalibrationState } from './plans.js';
+import { findProvider } from './providers.js';
+
+export function calibrationView(document: CalibrationDocument): Calibration {
+  const { id: _id, type: _type, serialKey: _key, ...view } = document;
+  const { _rid, _self, _etag, _ts, _attachments, ...clean } = view as typeof view & Record<string, unknown>;
+  return clean as Calibration;
+}
+
+/** What a calibration signature signs: the event as entered, the signer, meaning and time. */
+function signedCalibrationHash(event: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'>, signature: Omit<Signature, 'contentHash'>, extra: object = {}): string {
+  const { calibrationNumber, labId, serialNumber, performedOn, kind, provider, certificateNumber, initial, initialReason, adjusted, adjustment, planVersion, decisionRule, points, result, outOfTolerance, standards } = event;
+  return contentHash({ calibrationNumber, labId, serialNumber, performedOn, kind, provider, certificateNumber, initial, initialReason, adjusted, adjustment, planVersion, decisionRule, points, result, outOfTolerance, standards, ...signature, ...extra });
+}
+
+/** Whether the stored signatures still match the event: `GET /api/audit/verify` asks this of every calibration. */
+export function calibrationSignatureProblem(event: CalibrationDocument): string | null {
+  const { contentHash: signed, ...signer } = event.signature;
+  if (signedCalibrationHash(event, signer) !== signed) return 'the calibration signature does not match the calibration as entered';
+  if (event.approval) {
+    const { contentHash: approved, ...approver } = event.approval.signature;
+    if (signedCalibrationHash(event, approver, { decision: event.approval.decision, reason: event.approval.reason }) !== approved) {
+      return 'the approval signature does not match the calibration as approved';
+    }
+  }
+  return null;
+}
+
+/**
+ * The readings checked against the plan's points: every point measured exactly once where the event
+ * needs it, none that the plan lacks, and an uncertainty where the rule or the point asks for one.
+ */
+function checkReadings(plan: PlanVersion, input: CalibrationInput): FieldError[] {
+  const errors: FieldError[] = [];
+  const known = new Set(plan.points.map((point) => point.pointId));
+  const check = (field: 'asFound' | 'asLeft', measurements: readonly Measurement[], required: boolean) => {
+    const seen = new Set<string>();
+    measurements.forEach((measured, index) => {
+      if (!known.has(measured.pointId)) errors.push({ field: `${field}.${index}.pointId`, message: `names no point of the plan (${[...known].join(', ')})` });
+      else if (seen.has(measured.pointId)) errors.push({ field: `${field}.${index}.pointId`, message: `gives point ${measured.pointId} a second time` });
+      seen.add(measured.pointId);
+      const point = plan.points.find((candidate) => candidate.pointId === measured.pointId);
+      if (measured.uncertainty === undefined && (plan.decisionRule === 'guard-band' || point?.maxUncertainty !== undefined)) {
+        errors.push({ field: `${field}.${index}.uncertainty`, message: `is required: ${plan.decisionRule === 'guard-band' ? 'the plan decides with a guard band' : 'the point has a maximum uncertainty'}` });
+      }
+    });
+    if (required) {
+      const missing = plan.points.filter((point) => !seen.has(point.pointId));
+      if (missing.length) errors.push({ field, message: `must give every point of the plan; missing ${missing.map((point) => `${point.pointId} (${point.name})`).join(', ')}` });
+    }
+  };
+  check('asFound', input.asFound, !input.initial);
+  check('asLeft', input.asLeft, input.initial || input.adjusted);
+  return errors;
+}
+
+type FrozenStandard = Calibration['standards'][number];
+
+/** Each standard named must be another machine, a reference standard, and fit on the day (§6.5): frozen as it stood. */
+async function freezeStandards(serialNumber: string, standards: readonly string[], performedOn: string): Promise<FrozenStandard[]> {
+  const unique = [...new Set(standards.map(serialKey))];
+  const frozen: FrozenStandard[] = [];
+  for (const key of unique) {
+    if (key === serialKey(serialNumber)) throw badRequest('A machine cannot be its own reference standard.', [{ field: 'standards', message: `names ${serialNumber} itself` }]);
+    const claim = await readSerialClaim(key);
+    const standard = claim && (await readEquipment(claim.document.labId, key));
+    if (!standard || standard.document.presence === 'departed') {
+      throw badRequest(`There is no machine ${key} to use as a reference standard.`, [{ field: 'standards', message: `names ${key}, which is not registered` }]);
+    }
+    const fit = standardFitOn(standard.document, performedOn);
+    if ('notFit' in fit) throw conflict(`The reference standard ${standard.document.serialNumber} was not fit for use on ${performedOn}: ${fit.notFit}.`);
+    frozen.push({
+      serialNumber: standard.document.serialNumber,
+      labId: standard.document.labId,
+      calibrationNumber: fit.fitBy.calibrationNumber,
+      calibratedOn: fit.fitBy.performedOn,
+      dueOn: fit.fitBy.nextDue,
+    });
+  }
+  return frozen;
+}
+
+/** An external calibration by a provider that is not approved, or not accredited on the day, needs an Administrator's override (§6.6). */
+async function providerFor(principal: Principal, input: CalibrationInput): Promise<{ provider: Calibration['provider']; override: Calibration['override'] }> {
+  if (input.kind !== 'external') return { provider: null, override: null };
+  const found = await findProvider(input.providerId!);
+  if (!found) throw badRequest(`There is no calibration provider ${input.providerId}.`, [{ field: 'providerId', message: 'names no provider; an administrator adds providers' }]);
+  const problem = !found.approved ? `${found.name} is not an approved provider` : found.accreditationExpires < input.performedOn ? `the accreditation of ${found.name} expired on ${found.accreditationExpires}` : null;
+  const { providerId, name, accreditationBody, accreditationNumber, accreditationExpires, approved } = found;
+  const provider = { providerId, name, accreditationBody, accreditationNumber, accreditationExpires, approved };
+  if (!problem) return { provider, override: null };
+  if (!input.overrideReason) throw conflict(`${problem[0]!.toUpperCase()}${problem.slice(1)}: the calibration is refused unless an administrator records it with an override reason.`);
+  if (principal.companyRole !== 'Administrator') throw forbidden(`Only an administrator can override the provider check (${problem}).`);
+  return { provider, override: { reason: input.overrideReason, by: actorOf(principal) } };
+}
+
+const measured = (measurements: readonly Measurement[], point: PlanPoint) => {
+  const found = measurements.find((candidate) => candidate.pointId === point.pointId);
+  return found ? { value: found.value, ...(found.uncertainty !== undefined ? { uncertainty: found.uncertainty } : {}) } : null;
+};
+
+/**
+ * Records a calibration signed by whoever performed or entered it (SPEC §9). The server judges every
+ * point; a failing or out-of-tolerance event makes the machine not fit at once, while a passing one
+ * restores fitness only once a Manager approves it. The number comes from the lab's equipment chain
+ * head, written in the same batch, so numbers stay unique and gapless under concurrency.
+ */
+export async function recordCalibration(principal: Principal, labId: string, serialNumber: string, input: CalibrationInput, facts: RequestFacts): Promise<Calibration> {
+  if (input.kind === 'external' && !principal.companyRole && principal.labRoles[labId] === 'Technician') {
+    throw forbidden('Technicians record internal calibrations; a manager of the lab enters external ones.');
+  }
+  const today = await labToday(labId);
+  if (input.performedOn > today) throw badRequest(`A calibration cannot be recorded before it is performed (${input.performedOn} is after today, ${today}).`, [{ field: 'performedOn', message: 'is in the future' }]);
+  const { document: machine } = await findEquipment(labId, serialNumber);
+  const plan = currentPlan(machine.calibration);
+  if (!plan) throw conflict(`${serialNumber} has no calibration plan yet; a manager sets one first (points, limits and interval).`);
+  const readingErrors = checkReadings(plan, input);
+  if (readingErrors.length) throw badRequest('The readings do not fit the calibration plan.', readingErrors);
+  const { provider, override } = await providerFor(principal, input);
+  const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
+  const method = await confirmSigner(principal, input.signature.password, facts, 'signature on calibration');
+  const outcome = judgeEvent(plan.points, { initial: input.initial, adjusted: input.adjusted, asFound: input.asFound, asLeft: input.asLeft }, plan.decisionRule);
+  const signer = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+  const actor = actorOf(principal);
+
+  return inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      const [{ document: current, etag }, head] = await Promise.all([findEquipment(labId, serialNumber), readEquipmentChainHead(labId)]);
+      if (currentPlan(current.calibration)?.version !== plan.version) throw conflict(`The calibration plan of ${serialNumber} changed while you entered this calibration; open it again.`);
+      const sequence = (head.document.calibrations ?? 0) + 1;
+      const calibrationNumber = formatCalibrationNumber(labId, sequence);
+      const unsigned: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'> = {
+        id: calibrationId(calibrationNumber),
+        type: 'calibration',
+        serialKey: current.serialKey,
+        calibrationNumber,
+        labId,
+        serialNumber: current.serialNumber,
+        modelId: current.modelId,
+        performedOn: input.performedOn,
+        kind: input.kind,
+        provider,
+        certificateNumber: input.certificateNumber ?? null,
+        override,
+        initial: input.initial,
+        initialReason: input.initialReason ?? null,
+        adjusted: input.adjusted,
+        adjustment: input.adjustment ?? null,
+        planVersion: plan.version,
+        decisionRule: plan.decisionRule,
+        points: plan.points.map((point, index) => ({
+          ...point,
+          asFound: measured(input.asFound, point),
+          asFoundResult: outcome.points[index]!.asFound,
+          asLeft: measured(input.asLeft, point),
+          asLeftResult: outcome.points[index]!.asLeft,
+        })),
+        result: outcome.result,
+        outOfTolerance: outcome.outOfTolerance,
+        standards,
+        createdAt: signer.signedAt,
+      };
+      const event: CalibrationDocument = { ...unsigned, status: 'Awaiting approval', nextDue: null, signature: { ...signer, contentHash: signedCalibrationHash(unsigned, signer) }, approval: null };
+      const state = current.calibration ?? emptyCalibrationState();
+      const finding = outcome.outOfTolerance ? ('out of tolerance' as const) : outcome.result === 'Fail' ? ('failed calibration' as const) : null;
+      const next: EquipmentDocument = {
+        ...current,
+        calibration: {
+          ...state,
+          awaitingApproval: [...state.awaitingApproval, calibrationNumber],
+          finding: finding ? { calibrationNumber, performedOn: input.performedOn, reason: finding } : state.finding,
+        },
+      };
+      await saveEquipment(
+        next,
+        etag,
+        [
+          equipmentEvent('calibration.recorded', current, [labId], actor, facts, {
+            after: {
+              calibrationNumber,
+              performedOn: input.performedOn,
+              kind: input.kind,
+              result: outcome.result,
+              outOfTolerance: outcome.outOfTolerance,
+              standards: standards.map((standard) => standard.serialNumber),
+              meaning: signer.meaning,
+              contentHash: event.signature.contentHash,
+            },
+            ...(override ? { reason: `provider check overridden: ${override.reason}` } : {}),
+          }),
+        ],
+        { head: { document: { ...head.document, calibrations: sequence }, etag: head.etag }, alongside: [calibrationOperation(event)] },
+      );
+      return calibrationView(event);
+    }, `The calibrations of ${labId}`),
+  );
+}
+
+/**
+ * A Manager of the lab (or an Administrator) who did not sign the event approves or rejects it with
+ * their own signature ("Approved by"). Only an approved passing event moves the machine's last
+ * calibration and next due date; a rejected one never counts, and takes back the finding it made.
+ */
+export async function decideCalibration(principal: Principal, labId: string, serialNumber: string, calibrationNumber: string, input: ApprovalInput, facts: RequestFacts): Promise<Calibration> {
+  const found = await readCalibration(labId, calibrationNumber);
+  if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
+  if (found.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} is ${found.document.status.toLowerCase()} already.`);
+  if (found.document.signature.username === principal.username) throw conflict(`You signed calibration ${calibrationNumber}; another manager approves it.`);
+  const method = await confirmSigner(principal, input.signature.password, facts, 'signature on calibration approval');
+  const approver = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+  const actor = actorOf(principal);
+
+  return inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      const [event, { document: machine, etag }] = await Promise.all([readCalibration(labId, calibrationNumber), findEquipment(labId, serialNumber)]);
+      if (!event || event.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} was decided by someone else meanwhile.`);
+      const approved = input.decision === 'approve';
+      const passing = approved && event.document.result !== 'Fail';
+      const plan = currentPlan(machine.calibration);
+      const interval = plan && intervalOf(plan);
+      const reason = input.reason ?? null;
+      const decided: CalibrationDocument = {
+        ...event.document,
+        status: approved ? 'Approved' : 'Rejected',
+        nextDue: passing && interval ? nextDueDate(event.document.performedOn, interval) : null,
+        approval: { decision: input.decision, reason, signature: { ...approver, contentHash: signedCalibrationHash(event.document, approver, { decision: input.decision, reason }) } },
+      };
+      const state = machine.calibration ?? emptyCalibrationState();
+      const { performedOn } = event.document;
+      const answered = passing && state.finding !== null && state.finding.performedOn <= performedOn;
+      const takenBack = !approved && state.finding?.calibrationNumber === calibrationNumber;
+      const next: EquipmentDocument = {
+        ...machine,
+        calibration: {
+          ...state,
+          awaitingApproval: state.awaitingApproval.filter((number) => number !== calibrationNumber),
+          approved: passing
+            ? [...state.approved, { calibrationNumber, labId, performedOn, nextDue: decided.nextDue ?? performedOn }].sort((a, b) => a.performedOn.localeCompare(b.performedOn))
+            : state.approved,
+          finding: answered || takenBack ? null : state.finding,
+          overdueNotedOn: passing ? null : state.overdueNotedOn,
+        },
+      };
+      await saveEquipment(
+        next,
+        etag,
+        [
+          equipmentEvent(approved ? 'calibration.approved' : 'calibration.rejected', machine, [labId], actor, facts, {
+            ...(reason ? { reason } : {}),
+            before: { calibrationNumber, status: event.document.status, nextDue: nextDueOf(state) },
+            after: { calibrationNumber, status: decided.status, result: decided.result, nextDue: nextDueOf(next.calibration), contentHash: decided.approval!.signature.contentHash },
+          }),
+        ],
+        { alongside: [calibrationOperation(decided, event.etag)] },
+      );
+      return calibrationView(decided);
+    }, `Calibration ${calibrationNumber}`),
+  );
+}
+
+export async function calibrationsOf(labId: string, serialNumber: string, continuationToken: string | undefined): Promise<{ items: Calibration[]; continuationToken: string | null }> {
+  const { document } = await findEquipment(labId, serialNumber);
+  const page = await listCalibrationsOf(labId, document.serialKey, 50, continuationToken).catch(invalidTokenAsBadRequest);
+  return { items: page.items.map(calibrationView), continuationToken: page.continuationToken };
+}
+
+export async function calibrationOf(labId: string, serialNumber: string, calibrationNumber: string): Promise<Calibration> {
+  const found = await readCalibration(labId, calibrationNumber);
+  if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
+  return calibrationView(found.document);
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * The lab's machines whose calibration is overdue, never done, waiting for approval, or due within
+ * `within` days; overdue first. One partition query over the lab's equipment, which carries its plans.
+ */
+export async function calibrationsDue(labId: string, within: number) {
+  const [machines, today] = await Promise.all([allEquipmentOf(labId), labToday(labId)]);
+  const horizon = addDays(today, within);
+  const items = machines
+    .filter((machine) => machine.presence !== 'departed' && currentPlan(machine.calibration)?.required)
+    .map((machine) => {
+      const fitness = fitnessOf(machine, today);
+      const due = fitness.calibrationDue;
+      return {
+        serialNumber: machine.serialNumber,
+        modelId: machine.modelId,
+        status: machine.status,
+        calibrationDue: due,
+        daysLeft: due === null ? null : Math.round((Date.parse(due) - Date.parse(today)) / dayMs),
+        fitness,
+        awaitingApproval: machine.calibration!.awaitingApproval,
+      };
+    })
+    .filter((item) => item.calibrationDue === null || item.calibrationDue <= horizon || item.fitness.state === 'not fit')
+    .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity) || a.serialNumber.localeCompare(b.serialNumber));
+  return { items, continuationToken: null };
+}

@@ -1,0 +1,55 @@
+import type { CalibrationState, EquipmentDocument } from '../data/equipment-repository.js';
+import { addDays, fitnessOn, nextDueDate, type CalibrationInterval, type Fitness } from '../domain/calibration-rules.js';
+import type { PlanVersion } from '../schemas/calibration.js';
+
+export function currentPlan(state: CalibrationState | undefined): PlanVersion | null {
+  return state?.planVersions.at(-1) ?? null;
+}
+
+export function intervalOf(plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>): CalibrationInterval | null {
+  if (plan.intervalMonths !== undefined) return { months: plan.intervalMonths };
+  if (plan.intervalDays !== undefined) return { days: plan.intervalDays };
+  return null;
+}
+
+/**
+ * The last approved passing calibration plus the current plan's interval: a changed interval (made
+ * with its reason) moves the due date at once rather than at the next calibration.
+ */
+export function nextDueOf(state: CalibrationState | undefined): string | null {
+  const plan = currentPlan(state);
+  const last = state?.approved.at(-1);
+  const interval = plan && intervalOf(plan);
+  return last && interval ? nextDueDate(last.performedOn, interval) : null;
+}
+
+export function fitnessOf(document: Pick<EquipmentDocument, 'status' | 'calibration'>, today: string): Fitness {
+  const state = document.calibration;
+  const plan = currentPlan(state);
+  return fitnessOn(today, {
+    status: document.status,
+    calibration:
+      state && plan?.required
+        ? { nextDue: nextDueOf(state), warningDays: plan.warningDays, graceDays: plan.graceDays, finding: state.finding?.reason ?? null, awaitingApproval: state.awaitingApproval.length }
+        : null,
+  });
+}
+
+/**
+ * Whether a reference standard could be relied on for a calibration performed on `day`: an approved
+ * passing calibration on or before that day whose due date plus grace had not passed, and no finding
+ * against it made on or before that day. Returns the calibration that made it fit, or why not.
+ */
+export function standardFitOn(document: EquipmentDocument, day: string): { fitBy: { calibrationNumber: string; performedOn: string; nextDue: string } } | { notFit: string } {
+  const state = document.calibration;
+  const plan = currentPlan(state);
+  if (!state || !plan?.referenceStandard) return { notFit: 'it is not a reference standard (its calibration plan does not say so)' };
+  if (document.status !== 'In Service') return { notFit: `it is ${document.status}` };
+  if (state.finding && state.finding.performedOn <= day) return { notFit: `its calibration ${state.finding.calibrationNumber} found it ${state.finding.reason}` };
+  const last = state.approved.filter((approved) => approved.performedOn <= day).at(-1);
+  if (!last) return { notFit: `it had no approved calibration on ${day}` };
+  const interval = intervalOf(plan);
+  const nextDue = interval ? nextDueDate(last.performedOn, interval) : last.nextDue;
+  if (day > addDays(nextDue, plan.graceDays)) return { notFit: `its calibration was due on ${nextDue}` };
+  return { fitBy: { calibrationNumber: last.calibrationNumber, performedOn: last.performedOn, nextDue } };
+}

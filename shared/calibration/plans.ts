@@ -1,0 +1,122 @@
+import { actorOf, type Principal } from '../auth/principal.js';
+import { saveEquipment, type CalibrationState, type EquipmentDocument } from '../data/equipment-repository.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { inTurn } from '../data/turns.js';
+import { canonicalJson } from '../domain/audit-chain.js';
+import { can } from '../domain/permissions.js';
+import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
+import { labToday } from '../labs/lab-today.js';
+import type { RequestFacts } from '../platform/http-pipeline.js';
+import { badRequest, forbidden, preconditionFailed } from '../platform/problems.js';
+import type { CalibrationPlan, PlanInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
+import { currentPlan, fitnessOf } from './fitness.js';
+
+export const emptyCalibrationState = (): CalibrationState => ({ planVersions: [], approved: [], finding: null, awaitingApproval: [], overdueNotedOn: null });
+
+export function assertMayReadCalibration(principal: Principal, labId: string): void {
+  if (!can(principal, 'calibration', 'read', labId)) throw forbidden(`Your role does not give access to the calibrations of ${labId}.`);
+}
+
+export function assertMayRecordCalibration(principal: Principal, labId: string): void {
+  if (!can(principal, 'calibration', 'complete', labId)) throw forbidden(`Your role does not allow recording calibrations at ${labId}.`);
+}
+
+export function assertMayManageCalibration(principal: Principal, labId: string): void {
+  if (!can(principal, 'calibration', 'write', labId)) throw forbidden(`Only a manager of ${labId} or an administrator can change calibration plans and approve calibrations.`);
+}
+
+export function calibrationPlanView(document: EquipmentDocument, today: string): CalibrationPlan {
+  const state = document.calibration ?? emptyCalibrationState();
+  const last = state.approved.at(-1);
+  return {
+    serialNumber: document.serialNumber,
+    labId: document.labId,
+    current: currentPlan(state),
+    versions: state.planVersions,
+    lastCalibration: last ? { calibrationNumber: last.calibrationNumber, labId: last.labId, performedOn: last.performedOn } : null,
+    fitness: fitnessOf(document, today),
+  };
+}
+
+export async function calibrationPlanOf(labId: string, serialNumber: string): Promise<CalibrationPlan> {
+  const [found, today] = await Promise.all([findEquipment(labId, serialNumber), labToday(labId)]);
+  return calibrationPlanView(found.document, today);
+}
+
+/**
+ * Points keep the ids they were sent with, so results stay tied to them; a point sent without one keeps
+ * the id of the earlier version's point of the same name, and a new point gets the next free P1, P2, ...
+ */
+function withPointIds(points: PlanInput['points'], previous: readonly PlanPoint[]): PlanPoint[] {
+  const sent = points.map((point) => point.pointId).filter((id): id is string => id !== undefined);
+  const duplicate = sent.find((id, index) => sent.indexOf(id) !== index);
+  if (duplicate) throw badRequest(`Two points have the id ${duplicate}; each point needs its own.`, [{ field: 'points', message: `has the point id ${duplicate} twice` }]);
+  const taken = new Set([...sent, ...previous.map((point) => point.pointId)]);
+  const byName = new Map(previous.filter((point) => !sent.includes(point.pointId)).map((point) => [point.name.toLowerCase(), point.pointId]));
+  let next = 1;
+  return points.map(({ pointId, ...point }) => {
+    if (pointId) return { pointId, ...point };
+    const earlier = byName.get(point.name.toLowerCase());
+    if (earlier) {
+      byName.delete(point.name.toLowerCase());
+      return { pointId: earlier, ...point };
+    }
+    while (taken.has(`P${next}`)) next++;
+    taken.add(`P${next}`);
+    return { pointId: `P${next}`, ...point };
+  });
+}
+
+const intervalText = (plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>) =>
+  plan.intervalMonths !== undefined ? `${plan.intervalMonths} months` : plan.intervalDays !== undefined ? `${plan.intervalDays} days` : 'none';
+
+/** The parts of a version that make it different from another: not who changed it or when. */
+const substance = ({ version: _version, changedAt: _at, changedBy: _by, changeReason: _reason, ...rest }: PlanVersion) => canonicalJson(rest);
+
+/**
+ * Sets a machine's calibration plan as a new version (ISO/IEC 17025 §6.4.7): the caller names the
+ * version they read, a changed interval says why, and every earlier version stays.
+ */
+export async function setCalibrationPlan(principal: Principal, labId: string, serialNumber: string, input: PlanInput, facts: RequestFacts): Promise<CalibrationPlan> {
+  const actor = actorOf(principal);
+  const today = await labToday(labId);
+  return inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      const { document, etag } = await findEquipment(labId, serialNumber);
+      const state = document.calibration ?? emptyCalibrationState();
+      const current = currentPlan(state);
+      if (current && input.version === undefined) {
+        throw badRequest(`Send the version of the plan you changed (${current.version}), so that nobody's change is overwritten unseen.`, [
+          { field: 'version', message: `is required: the plan is at version ${current.version}` },
+        ]);
+      }
+      if (current && input.version !== current.version) {
+        throw preconditionFailed(`The plan of ${serialNumber} is at version ${current.version}, not ${input.version}: someone changed it since you read it. Open it again.`);
+      }
+      const { version: _version, changeReason, points, ...rest } = input;
+      const next: PlanVersion = {
+        ...rest,
+        points: withPointIds(points, current?.points ?? []),
+        version: (current?.version ?? 0) + 1,
+        changedAt: new Date().toISOString(),
+        changedBy: actor,
+        changeReason: changeReason ?? null,
+      };
+      if (current && substance(current) === substance(next)) return calibrationPlanView(document, today);
+      if (current && intervalText(current) !== intervalText(next) && !changeReason) {
+        throw badRequest(`Changing the interval from ${intervalText(current)} to ${intervalText(next)} needs a reason (ISO/IEC 17025 §6.4.7).`, [
+          { field: 'changeReason', message: 'is required when the interval changes' },
+        ]);
+      }
+      const updated: EquipmentDocument = { ...document, calibration: { ...state, planVersions: [...state.planVersions, next] } };
+      await saveEquipment(updated, etag, [
+        equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
+          ...(changeReason ? { reason: changeReason } : {}),
+          before: current ? { version: current.version, required: current.required, interval: intervalText(current), points: current.points.length, decisionRule: current.decisionRule } : {},
+          after: { version: next.version, required: next.required, interval: intervalText(next), points: next.points.length, decisionRule: next.decisionRule, referenceStandard: next.referenceStandard },
+        }),
+      ]);
+      return calibrationPlanView(updated, today);
+    }, `The calibration plan of ${serialNumber}`),
+  );
+}

@@ -1,0 +1,69 @@
+import type { JSONObject, OperationInput } from '@azure/cosmos';
+import type { Calibration } from '../schemas/calibration.js';
+import { stripSystemProperties } from './audited-write.js';
+import { container } from './cosmos.js';
+import { queryPage, type Page } from './paging.js';
+import type { Versioned } from './users-repository.js';
+
+/** A calibration event lives in its lab's equipment partition, beside the machine and the lab's chain. */
+export interface CalibrationDocument extends Calibration {
+  id: string;
+  type: 'calibration';
+  serialKey: string;
+}
+
+export function calibrationId(calibrationNumber: string): string {
+  return `cal:${calibrationNumber}`;
+}
+
+/** `LAB01-CAL-000001`: six digits, more after 999,999, as record numbers. */
+export function formatCalibrationNumber(labId: string, sequence: number): string {
+  return `${labId}-CAL-${String(sequence).padStart(6, '0')}`;
+}
+
+export async function readCalibration(labId: string, calibrationNumber: string): Promise<Versioned<CalibrationDocument> | null> {
+  const { resource, etag } = await (await container('equipment')).item(calibrationId(calibrationNumber), labId).read<CalibrationDocument>();
+  return resource?.type === 'calibration' ? { document: resource, etag } : null;
+}
+
+/** The batch operation that writes an event beside its machine: create, or replace on its ETag. */
+export function calibrationOperation(document: CalibrationDocument, etag?: string): OperationInput {
+  const resourceBody = stripSystemProperties(document) as unknown as JSONObject;
+  return etag
+    ? { operationType: 'Replace', id: document.id, resourceBody, ifMatch: etag, partitionKey: document.labId }
+    : { operationType: 'Create', resourceBody, partitionKey: document.labId };
+}
+
+/** One machine's calibrations in one lab, newest number first, paged. */
+export async function listCalibrationsOf(labId: string, serialKey: string, pageSize: number, continuationToken?: string): Promise<Page<CalibrationDocument>> {
+  return queryPage<CalibrationDocument>(
+    await container('equipment'),
+    {
+      query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration' AND c.serialKey = @serialKey ORDER BY c.calibrationNumber DESC",
+      parameters: [
+        { name: '@labId', value: labId },
+        { name: '@serialKey', value: serialKey },
+      ],
+    },
+    pageSize,
+    continuationToken,
+    labId,
+  );
+}
+
+/** Every calibration of a machine in one lab, for its history. */
+export async function allCalibrationsOf(labId: string, serialKey: string): Promise<CalibrationDocument[]> {
+  const { resources } = await (await container('equipment')).items
+    .query<CalibrationDocument>(
+      {
+        query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration' AND c.serialKey = @serialKey",
+        parameters: [
+          { name: '@labId', value: labId },
+          { name: '@serialKey', value: serialKey },
+        ],
+      },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  return resources.sort((a, b) => b.performedOn.localeCompare(a.performedOn) || b.calibrationNumber.localeCompare(a.calibrationNumber));
+}

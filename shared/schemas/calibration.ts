@@ -1,0 +1,276 @@
+import { z } from 'zod';
+import { continuationTokenSchema, labIdSchema } from './common.js';
+import { fitnessSchema, serialNumberSchema } from './equipment.js';
+import { signatureSchema } from './records.js';
+
+/** A calendar date, `YYYY-MM-DD`, that exists. */
+export const calendarDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date written YYYY-MM-DD' })
+  .refine((date) => new Date(`${date}T00:00:00Z`).toISOString().startsWith(date), { message: 'must be a date that exists' });
+
+const text = (label: string, max = 200) =>
+  z
+    .string()
+    .trim()
+    .min(1, { message: `is required: ${label}` })
+    .max(max, { message: `must be at most ${max} characters` });
+
+const finiteNumber = z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' });
+const uncertaintySchema = finiteNumber.refine((value) => value >= 0, { message: 'must be zero or more' });
+const passwordSchema = z.string().min(1, { message: 'is required' }).max(128);
+
+// Calibration providers (ISO/IEC 17025 §6.6): company-wide, kept by Administrators.
+
+export const providerIdSchema = z.string().regex(/^[a-z0-9-]{3,60}$/, { message: 'must be a provider id such as acme-metrology' });
+
+export const providerInputSchema = z
+  .object({
+    name: text('the provider’s name'),
+    accreditationBody: text('who accredits the provider, e.g. UKAS or A2LA'),
+    accreditationNumber: text('the number of the accreditation certificate', 60),
+    scope: text('what the accreditation covers', 1000),
+    accreditationExpires: calendarDateSchema,
+    approved: z.boolean({ message: 'must be true or false' }),
+  })
+  .strict();
+export type ProviderInput = z.infer<typeof providerInputSchema>;
+
+export const providerPatchSchema = providerInputSchema
+  .partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, { message: 'send at least one field to change' });
+export type ProviderPatch = z.infer<typeof providerPatchSchema>;
+
+export const providerSchema = providerInputSchema.extend({
+  providerId: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Provider = z.infer<typeof providerSchema>;
+
+export const providerParamsSchema = z.object({ providerId: providerIdSchema });
+export const providerListQuerySchema = z.object({ continuationToken: continuationTokenSchema }).strict();
+
+// A machine's calibration plan (§6.4.6, §6.4.7): versioned, every version kept.
+
+export const decisionRules = ['simple', 'guard-band'] as const;
+
+export const planPointInputSchema = z
+  .object({
+    pointId: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, { message: 'may hold 1 to 20 letters, digits, underscores or hyphens' }).optional(),
+    name: text('name the point, e.g. 100 °C', 100),
+    unit: text('the unit, e.g. °C', 20),
+    nominal: finiteNumber,
+    lowerLimit: finiteNumber,
+    upperLimit: finiteNumber,
+    maxUncertainty: uncertaintySchema.optional(),
+  })
+  .strict()
+  .refine((point) => point.lowerLimit <= point.upperLimit, { message: 'Lower limit must not be above the upper limit', path: ['lowerLimit'] })
+  .refine((point) => point.nominal >= point.lowerLimit && point.nominal <= point.upperLimit, { message: 'Nominal must lie within the limits', path: ['nominal'] });
+
+const days = (max: number) =>
+  z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number of days' })
+    .min(0, { message: 'must be zero or more' })
+    .max(max, { message: `must be at most ${max}` });
+
+export const planInputSchema = z
+  .object({
+    required: z.boolean({ message: 'must be true or false' }),
+    reason: text('say why calibration is or is not required (ISO/IEC 17025 §6.4.6)', 1000),
+    intervalMonths: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of months' }).min(1, { message: 'must be at least 1' }).max(120, { message: 'must be at most 120' }).optional(),
+    intervalDays: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of days' }).min(1, { message: 'must be at least 1' }).max(3650, { message: 'must be at most 3650' }).optional(),
+    warningDays: days(365),
+    graceDays: days(365),
+    decisionRule: z.enum(decisionRules, { message: 'must be simple or guard-band' }),
+    referenceStandard: z.boolean({ message: 'must be true or false' }),
+    points: z.array(planPointInputSchema).max(50, { message: 'may hold at most 50 points' }),
+    version: z.number().int().min(1).optional(),
+    changeReason: z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(1000).optional(),
+  })
+  .strict()
+  .refine((plan) => !(plan.intervalMonths !== undefined && plan.intervalDays !== undefined), { message: 'Give the interval in months or in days, not both', path: ['intervalDays'] })
+  .refine((plan) => !plan.required || plan.intervalMonths !== undefined || plan.intervalDays !== undefined, {
+    message: 'A plan that requires calibration needs an interval: intervalMonths or intervalDays',
+    path: ['intervalMonths'],
+  })
+  .refine((plan) => !plan.required || plan.points.length > 0, { message: 'A plan that requires calibration needs at least one point', path: ['points'] });
+export type PlanInput = z.infer<typeof planInputSchema>;
+
+const actorSchema = z.object({ username: z.string(), displayName: z.string() });
+
+export const planPointSchema = z.object({
+  pointId: z.string(),
+  name: z.string(),
+  unit: z.string(),
+  nominal: z.number(),
+  lowerLimit: z.number(),
+  upperLimit: z.number(),
+  maxUncertainty: z.number().optional(),
+});
+export type PlanPoint = z.infer<typeof planPointSchema>;
+
+export const planVersionSchema = z.object({
+  version: z.number().int(),
+  required: z.boolean(),
+  reason: z.string(),
+  intervalMonths: z.number().int().optional(),
+  intervalDays: z.number().int().optional(),
+  warningDays: z.number().int(),
+  graceDays: z.number().int(),
+  decisionRule: z.enum(decisionRules),
+  referenceStandard: z.boolean(),
+  points: z.array(planPointSchema),
+  changedAt: z.string(),
+  changedBy: actorSchema,
+  changeReason: z.string().nullable(),
+});
+export type PlanVersion = z.infer<typeof planVersionSchema>;
+
+export const calibrationPlanSchema = z.object({
+  serialNumber: z.string(),
+  labId: labIdSchema,
+  /** Null until a plan is set. */
+  current: planVersionSchema.nullable(),
+  /** Every version, oldest first (ISO/IEC 17025 §6.4.7). */
+  versions: z.array(planVersionSchema),
+  lastCalibration: z.object({ calibrationNumber: z.string(), labId: z.string(), performedOn: z.string() }).nullable(),
+  fitness: fitnessSchema,
+});
+export type CalibrationPlan = z.infer<typeof calibrationPlanSchema>;
+
+// Calibration events (§6.4.10–6.4.13, §6.5).
+
+export const calibrationNumberSchema = z.string().regex(/^[A-Z0-9-]{2,10}-CAL-\d{6,}$/, { message: 'must be a calibration number such as LAB01-CAL-000001' });
+
+const measurementInputSchema = z
+  .object({
+    pointId: z.string().min(1, { message: 'is required' }).max(20),
+    value: finiteNumber,
+    uncertainty: uncertaintySchema.optional(),
+  })
+  .strict();
+
+export const calibrationMeanings = ['Performed by', 'Entered by'] as const;
+export const approvalMeaning = 'Approved by';
+
+export const calibrationInputSchema = z
+  .object({
+    performedOn: calendarDateSchema,
+    kind: z.enum(['internal', 'external'], { message: 'must be internal or external' }),
+    providerId: providerIdSchema.optional(),
+    certificateNumber: text('the certificate’s number', 100).optional(),
+    initial: z.boolean({ message: 'must be true or false' }).default(false),
+    initialReason: text('say why this is an initial calibration', 1000).optional(),
+    asFound: z.array(measurementInputSchema).max(50).default([]),
+    adjusted: z.boolean({ message: 'must be true or false' }),
+    adjustment: text('say what was adjusted', 1000).optional(),
+    asLeft: z.array(measurementInputSchema).max(50).default([]),
+    standards: z.array(serialNumberSchema).max(20, { message: 'may name at most 20 standards' }).default([]),
+    overrideReason: text('say why the provider is used anyway', 1000).optional(),
+    signature: z
+      .object({
+        password: passwordSchema.optional(),
+        meaning: z.enum(calibrationMeanings, { message: 'must be Performed by or Entered by' }).default('Performed by'),
+      })
+      .strict(),
+  })
+  .strict()
+  .refine((input) => input.kind === 'internal' || input.providerId !== undefined, { message: 'An external calibration names its provider', path: ['providerId'] })
+  .refine((input) => input.kind === 'external' || input.providerId === undefined, { message: 'An internal calibration has no provider; leave it out', path: ['providerId'] })
+  .refine((input) => !input.initial || input.initialReason !== undefined, { message: 'An initial calibration needs a reason', path: ['initialReason'] })
+  .refine((input) => !input.initial || input.asFound.length === 0, { message: 'An initial calibration has no as-found values; give what it left as as-left', path: ['asFound'] })
+  .refine((input) => !input.adjusted || input.adjustment !== undefined, { message: 'Say what was adjusted', path: ['adjustment'] })
+  .refine((input) => input.initial || input.adjusted || input.asLeft.length === 0, { message: 'As-left values come only with an adjustment', path: ['asLeft'] });
+export type CalibrationInput = z.infer<typeof calibrationInputSchema>;
+
+const verdictSchema = z.object({ pass: z.boolean(), why: z.string().optional() });
+
+export const calibrationStatuses = ['Awaiting approval', 'Approved', 'Rejected'] as const;
+
+export const frozenStandardSchema = z.object({
+  serialNumber: z.string(),
+  labId: z.string(),
+  /** The standard's calibration that made it fit on the day, and when that one fell due. */
+  calibrationNumber: z.string(),
+  calibratedOn: z.string(),
+  dueOn: z.string(),
+});
+
+export const calibrationSchema = z.object({
+  calibrationNumber: z.string(),
+  labId: labIdSchema,
+  serialNumber: z.string(),
+  modelId: z.string(),
+  performedOn: z.string(),
+  kind: z.enum(['internal', 'external']),
+  provider: z
+    .object({ providerId: z.string(), name: z.string(), accreditationBody: z.string(), accreditationNumber: z.string(), accreditationExpires: z.string(), approved: z.boolean() })
+    .nullable(),
+  certificateNumber: z.string().nullable(),
+  override: z.object({ reason: z.string(), by: actorSchema }).nullable(),
+  initial: z.boolean(),
+  initialReason: z.string().nullable(),
+  adjusted: z.boolean(),
+  adjustment: z.string().nullable(),
+  planVersion: z.number().int(),
+  decisionRule: z.enum(decisionRules),
+  points: z.array(
+    planPointSchema.extend({
+      asFound: z.object({ value: z.number(), uncertainty: z.number().optional() }).nullable(),
+      asFoundResult: verdictSchema.nullable(),
+      asLeft: z.object({ value: z.number(), uncertainty: z.number().optional() }).nullable(),
+      asLeftResult: verdictSchema.nullable(),
+    }),
+  ),
+  result: z.enum(['Pass', 'Pass after adjustment', 'Fail']),
+  outOfTolerance: z.boolean(),
+  standards: z.array(frozenStandardSchema),
+  status: z.enum(calibrationStatuses),
+  /** Performed on + the plan's interval; counts once the event is approved and passing. */
+  nextDue: z.string().nullable(),
+  signature: signatureSchema,
+  approval: z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().nullable(), signature: signatureSchema }).nullable(),
+  createdAt: z.string(),
+});
+export type Calibration = z.infer<typeof calibrationSchema>;
+
+export const approvalInputSchema = z
+  .object({
+    decision: z.enum(['approve', 'reject'], { message: 'must be approve or reject' }),
+    reason: text('say why', 1000).optional(),
+    signature: z
+      .object({ password: passwordSchema.optional(), meaning: z.literal(approvalMeaning, { message: `must be ${approvalMeaning}` }).default(approvalMeaning) })
+      .strict(),
+  })
+  .strict()
+  .refine((input) => input.decision === 'approve' || input.reason !== undefined, { message: 'A rejection needs a reason', path: ['reason'] });
+export type ApprovalInput = z.infer<typeof approvalInputSchema>;
+
+export const calibrationParamsSchema = z.object({ labId: labIdSchema, serialNumber: serialNumberSchema, calibrationNumber: calibrationNumberSchema });
+export const calibrationListQuerySchema = z.object({ continuationToken: continuationTokenSchema }).strict();
+
+export const calibrationsDueQuerySchema = z
+  .object({
+    within: z
+      .string()
+      .regex(/^\d{1,3}$/, { message: 'must be a whole number of days from 0 to 366' })
+      .transform(Number)
+      .refine((value) => value <= 366, { message: 'must be a whole number of days from 0 to 366' })
+      .optional(),
+  })
+  .strict();
+
+export const calibrationDueItemSchema = z.object({
+  serialNumber: z.string(),
+  modelId: z.string(),
+  status: z.string(),
+  calibrationDue: z.string().nullable(),
+  /** Days until due; negative when overdue. Null when it was never calibrated. */
+  daysLeft: z.number().int().nullable(),
+  fitness: fitnessSchema,
+  awaitingApproval: z.array(z.string()),
+});

@@ -1,0 +1,267 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
+import type { Calibration, CalibrationPlan, Provider } from '../shared/schemas/calibration.js';
+import type { Equipment } from '../shared/schemas/equipment.js';
+import type { ApiClient } from './helpers/api-client.js';
+import { newUserBody } from './helpers/fixtures.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+let product: TestProduct;
+let admin: ApiClient;
+let manager: ApiClient;
+let secondManager: ApiClient;
+let tech: ApiClient;
+
+const problem = (body: unknown) => body as { detail: string; errors?: { field: string; message: string }[] };
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+const sign = { password: demoPassword };
+
+const thermometerPlan = {
+  required: true,
+  reason: 'Oven temperatures we report depend on it',
+  intervalMonths: 12,
+  warningDays: 30,
+  graceDays: 7,
+  decisionRule: 'simple',
+  referenceStandard: false,
+  points: [
+    { name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5 },
+    { name: '200 °C', unit: '°C', nominal: 200, lowerLimit: 199, upperLimit: 201 },
+  ],
+};
+
+const standardPlan = { ...thermometerPlan, reason: 'Reference thermometer for the oven probes', decisionRule: 'guard-band', referenceStandard: true, points: [{ ...thermometerPlan.points[0]!, maxUncertainty: 0.1 }] };
+
+async function register(labId: string, serialNumber: string, plan: object = thermometerPlan): Promise<void> {
+  expect((await admin.post(`/api/labs/${labId}/equipment`, { serialNumber, modelId: 'Form 3B' })).status).toBe(201);
+  const set = await admin.put(`/api/labs/${labId}/equipment/${serialNumber}/calibration-plan`, plan);
+  expect(set.status, set.text).toBe(200);
+}
+
+const passing = (performedOn: string, extra: object = {}) => ({
+  performedOn,
+  kind: 'internal',
+  asFound: [
+    { pointId: 'P1', value: 100.1 },
+    { pointId: 'P2', value: 200.2 },
+  ],
+  adjusted: false,
+  signature: sign,
+  ...extra,
+});
+
+async function record(client: ApiClient, labId: string, serialNumber: string, body: object): Promise<Calibration> {
+  const answer = await client.post<Calibration>(`/api/labs/${labId}/equipment/${serialNumber}/calibrations`, body);
+  expect(answer.status, answer.text).toBe(201);
+  return answer.body;
+}
+
+async function approve(client: ApiClient, labId: string, serialNumber: string, calibrationNumber: string): Promise<Calibration> {
+  const answer = await client.post<Calibration>(`/api/labs/${labId}/equipment/${serialNumber}/calibrations/${calibrationNumber}/approval`, { decision: 'approve', signature: sign });
+  expect(answer.status, answer.text).toBe(200);
+  return answer.body;
+}
+
+const fitnessOf = async (labId: string, serialNumber: string) => (await admin.get<Equipment>(`/api/labs/${labId}/equipment/${serialNumber}`)).body.fitness;
+
+beforeAll(async () => {
+  product = await startTestProduct();
+  admin = await product.signedIn('admin');
+  manager = await product.signedIn('manager1');
+  tech = await product.signedIn('tech1');
+  expect((await admin.post('/api/users', newUserBody('manager2', { primaryLabId: 'LAB01', role: 'Manager', password: demoPassword, requirePasswordChange: false }))).status).toBe(201);
+  expect((await admin.put('/api/users/manager2/labs/LAB05', { role: 'Manager' })).status).toBe(200);
+  secondManager = await product.signedIn('manager2');
+});
+afterAll(async () => product.cleanup());
+
+describe('calibration providers', () => {
+  it('are added by an administrator, listed to managers, changed with an audit entry, and named once', async () => {
+    const body = { name: 'Acme Metrology Ltd.', accreditationBody: 'UKAS', accreditationNumber: '0123', scope: 'Temperature −50 to 500 °C', accreditationExpires: '2099-12-31', approved: true };
+    const created = await admin.post<Provider>('/api/calibration-providers', body);
+    expect(created.status, created.text).toBe(201);
+    expect(created.body).toMatchObject({ providerId: 'acme-metrology-ltd', approved: true });
+    expect((await admin.post('/api/calibration-providers', body)).status).toBe(409);
+    expect((await manager.get<{ items: Provider[] }>('/api/calibration-providers')).body.items.map((provider) => provider.providerId)).toContain('acme-metrology-ltd');
+    expect((await manager.post('/api/calibration-providers', { ...body, name: 'Other' })).status).toBe(403);
+    const changed = await admin.patch<Provider>('/api/calibration-providers/acme-metrology-ltd', { accreditationExpires: '2098-01-01' });
+    expect(changed.body.accreditationExpires).toBe('2098-01-01');
+    const trail = await admin.get<{ items: { action: string; entityId: string }[] }>('/api/audit?entityType=calibration-provider&entityId=acme-metrology-ltd');
+    expect(trail.body.items.map((entry) => entry.action)).toEqual(['calibration-provider.updated', 'calibration-provider.created']);
+  });
+});
+
+describe('a machine’s calibration plan', () => {
+  it('keeps every version, refuses a stale one with 412, and asks why an interval changed', async () => {
+    await register('LAB01', 'PLAN-1');
+    const first = (await manager.get<CalibrationPlan>('/api/labs/LAB01/equipment/PLAN-1/calibration-plan')).body;
+    expect(first.current).toMatchObject({ version: 1, points: [{ pointId: 'P1' }, { pointId: 'P2' }] });
+    expect(first.fitness).toEqual({ state: 'not fit', reasons: ['not yet calibrated'], calibrationDue: null });
+
+    const noVersion = await manager.put('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', { ...thermometerPlan, warningDays: 10 });
+    expect(noVersion.status).toBe(400);
+    expect(problem(noVersion.body).errors).toEqual([{ field: 'version', message: 'is required: the plan is at version 1' }]);
+    const noReason = await manager.put('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', { ...thermometerPlan, intervalMonths: 6, version: 1 });
+    expect(noReason.status).toBe(400);
+    expect(problem(noReason.body).detail).toBe('Changing the interval from 12 months to 6 months needs a reason (ISO/IEC 17025 §6.4.7).');
+    const changed = await manager.put<CalibrationPlan>('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', { ...thermometerPlan, intervalMonths: 6, version: 1, changeReason: 'Drift found last year' });
+    expect(changed.status, changed.text).toBe(200);
+    expect(changed.body.versions.map((version) => [version.version, version.intervalMonths, version.changeReason])).toEqual([
+      [1, 12, null],
+      [2, 6, 'Drift found last year'],
+    ]);
+    // Sent again without point ids, the points keep theirs by name, so earlier results stay tied to them.
+    expect(changed.body.current!.points.map((point) => point.pointId)).toEqual(['P1', 'P2']);
+    expect((await manager.put('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', { ...thermometerPlan, version: 1, changeReason: 'x' })).status).toBe(412);
+    expect((await tech.put('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', { ...thermometerPlan, version: 2 })).status).toBe(403);
+    expect((await tech.get('/api/labs/LAB01/equipment/PLAN-1/calibration-plan')).status).toBe(200);
+  });
+});
+
+describe('recording and approving calibrations', () => {
+  it('judges every point, waits for another manager’s signed approval, then makes the machine fit until the next due date', async () => {
+    await register('LAB01', 'CAL-1');
+    const performedOn = daysAgo(3);
+    const entered = await record(tech, 'LAB01', 'CAL-1', passing(performedOn));
+    expect(entered).toMatchObject({
+      calibrationNumber: expect.stringMatching(/^LAB01-CAL-\d{6}$/),
+      result: 'Pass',
+      outOfTolerance: false,
+      status: 'Awaiting approval',
+      nextDue: null,
+      signature: { username: 'tech1', meaning: 'Performed by', method: 'password' },
+    });
+    expect(entered.points.map((point) => point.asFoundResult)).toEqual([{ pass: true }, { pass: true }]);
+    expect(await fitnessOf('LAB01', 'CAL-1')).toEqual({ state: 'not fit', reasons: ['awaiting approval'], calibrationDue: null });
+
+    const technicianApproves = await tech.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${entered.calibrationNumber}/approval`, { decision: 'approve', signature: sign });
+    expect(technicianApproves.status).toBe(403);
+    const managerEntered = await record(manager, 'LAB01', 'CAL-1', passing(performedOn));
+    const own = await manager.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${managerEntered.calibrationNumber}/approval`, { decision: 'approve', signature: sign });
+    expect(own.status).toBe(409);
+    expect(problem(own.body).detail).toBe(`You signed calibration ${managerEntered.calibrationNumber}; another manager approves it.`);
+
+    const approved = await approve(manager, 'LAB01', 'CAL-1', entered.calibrationNumber);
+    expect(approved).toMatchObject({ status: 'Approved', nextDue: nextDueDate(performedOn, { months: 12 }), approval: { decision: 'approve', signature: { username: 'manager1', meaning: 'Approved by' } } });
+    expect(await fitnessOf('LAB01', 'CAL-1')).toEqual({ state: 'fit', reasons: [], calibrationDue: nextDueDate(performedOn, { months: 12 }) });
+    expect((await manager.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${entered.calibrationNumber}/approval`, { decision: 'approve', signature: sign })).status).toBe(409);
+
+    const listed = await tech.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/CAL-1/calibrations');
+    expect(listed.body.items.map((item) => item.calibrationNumber)).toEqual([managerEntered.calibrationNumber, entered.calibrationNumber]);
+  });
+
+  it('marks an as-found point outside its limits out of tolerance, not fit at once, until a passing calibration is approved', async () => {
+    await register('LAB01', 'OOT-1');
+    const first = await record(tech, 'LAB01', 'OOT-1', passing(daysAgo(40)));
+    await approve(manager, 'LAB01', 'OOT-1', first.calibrationNumber);
+    const found = await record(tech, 'LAB01', 'OOT-1', {
+      ...passing(daysAgo(2)),
+      asFound: [
+        { pointId: 'P1', value: 100.9 },
+        { pointId: 'P2', value: 200 },
+      ],
+      adjusted: true,
+      adjustment: 'Offset corrected at 100 °C',
+      asLeft: [
+        { pointId: 'P1', value: 100.05 },
+        { pointId: 'P2', value: 200 },
+      ],
+    });
+    expect(found).toMatchObject({ result: 'Pass after adjustment', outOfTolerance: true });
+    expect(found.points[0]).toMatchObject({ asFound: { value: 100.9 }, asFoundResult: { pass: false, why: '100.9 is outside 99.5 to 100.5' }, asLeftResult: { pass: true } });
+    expect((await fitnessOf('LAB01', 'OOT-1')).reasons).toEqual(['out of tolerance', 'awaiting approval']);
+    await approve(secondManager, 'LAB01', 'OOT-1', found.calibrationNumber);
+    expect(await fitnessOf('LAB01', 'OOT-1')).toMatchObject({ state: 'fit', calibrationDue: nextDueDate(daysAgo(2), { months: 12 }) });
+  });
+
+  it('refuses readings that do not fit the plan, naming each field', async () => {
+    await register('LAB01', 'BAD-1');
+    const missing = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', { ...passing(daysAgo(1)), asFound: [{ pointId: 'P1', value: 100 }, { pointId: 'P9', value: 1 }] });
+    expect(missing.status).toBe(400);
+    expect(problem(missing.body).errors).toEqual([
+      { field: 'asFound.1.pointId', message: 'names no point of the plan (P1, P2)' },
+      { field: 'asFound', message: 'must give every point of the plan; missing P2 (200 °C)' },
+    ]);
+    const future = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', passing(addDays(daysAgo(0), 2)));
+    expect(future.status).toBe(400);
+    const external = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', { ...passing(daysAgo(1)), kind: 'external', providerId: 'acme-metrology-ltd' });
+    expect(external.status).toBe(403);
+    expect(problem(external.body).detail).toBe('Technicians record internal calibrations; a manager of the lab enters external ones.');
+    const wrongPassword = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', { ...passing(daysAgo(1)), signature: { password: 'not the password' } });
+    expect(wrongPassword.status).toBe(401);
+    expect((await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/BAD-1/calibrations')).body.items).toEqual([]);
+  });
+
+  it('gives 20 calibrations entered at once in one lab 20 different numbers', async () => {
+    await register('LAB02', 'RACE-1');
+    const answers = await Promise.all(Array.from({ length: 20 }, () => manager.post<Calibration>('/api/labs/LAB02/equipment/RACE-1/calibrations', passing(daysAgo(1)))));
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
+    expect(new Set(answers.map((answer) => answer.body.calibrationNumber)).size).toBe(20);
+  });
+});
+
+describe('reference standards and providers', () => {
+  it('freezes a fit standard into the event, and refuses one that was not fit on the day, naming it', async () => {
+    await register('LAB01', 'STD-1', standardPlan);
+    await register('LAB01', 'PROBE-1');
+    const notYet = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(1)), standards: ['STD-1'] });
+    expect(notYet.status).toBe(409);
+    expect(problem(notYet.body).detail).toBe(`The reference standard STD-1 was not fit for use on ${daysAgo(1)}: it had no approved calibration on ${daysAgo(1)}.`);
+
+    const standardCalibration = await record(tech, 'LAB01', 'STD-1', { ...passing(daysAgo(10)), asFound: [{ pointId: 'P1', value: 100, uncertainty: 0.05 }] });
+    await approve(manager, 'LAB01', 'STD-1', standardCalibration.calibrationNumber);
+    const used = await record(tech, 'LAB01', 'PROBE-1', { ...passing(daysAgo(1)), standards: ['std-1'] });
+    expect(used.standards).toEqual([{ serialNumber: 'STD-1', labId: 'LAB01', calibrationNumber: standardCalibration.calibrationNumber, calibratedOn: daysAgo(10), dueOn: nextDueDate(daysAgo(10), { months: 12 }) }]);
+    const before = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(20)), standards: ['STD-1'] });
+    expect(before.status).toBe(409);
+    const notAStandard = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(1)), standards: ['CAL-1'] });
+    expect(problem(notAStandard.body).detail).toMatch(/^The reference standard CAL-1 was not fit for use on .*: it is not a reference standard/);
+  });
+
+  it('refuses an unapproved or expired provider unless an administrator overrides it with a reason', async () => {
+    await register('LAB01', 'EXT-1');
+    const provider = { accreditationBody: 'A2LA', accreditationNumber: '9', scope: 'Temperature', approved: false, accreditationExpires: '2099-01-01' };
+    expect((await admin.post('/api/calibration-providers', { ...provider, name: 'Unapproved Cal' })).status).toBe(201);
+    expect((await admin.post('/api/calibration-providers', { ...provider, name: 'Lapsed Cal', approved: true, accreditationExpires: daysAgo(30) })).status).toBe(201);
+    const external = (providerId: string, extra: object = {}) => ({ ...passing(daysAgo(1)), kind: 'external', providerId, certificateNumber: 'C-1', ...extra });
+
+    const unapproved = await manager.post('/api/labs/LAB01/equipment/EXT-1/calibrations', external('unapproved-cal'));
+    expect(unapproved.status).toBe(409);
+    expect(problem(unapproved.body).detail).toBe('Unapproved Cal is not an approved provider: the calibration is refused unless an administrator records it with an override reason.');
+    const lapsed = await manager.post('/api/labs/LAB01/equipment/EXT-1/calibrations', external('lapsed-cal'));
+    expect(problem(lapsed.body).detail).toBe(`The accreditation of Lapsed Cal expired on ${daysAgo(30)}: the calibration is refused unless an administrator records it with an override reason.`);
+    expect((await manager.post('/api/labs/LAB01/equipment/EXT-1/calibrations', external('lapsed-cal', { overrideReason: 'Only lab able to do it' }))).status).toBe(403);
+    const overridden = await record(admin, 'LAB01', 'EXT-1', external('lapsed-cal', { overrideReason: 'Only lab able to do it this month' }));
+    expect(overridden.override).toEqual({ reason: 'Only lab able to do it this month', by: { username: 'admin', displayName: expect.any(String) } });
+    const accredited = await record(manager, 'LAB01', 'EXT-1', external('acme-metrology-ltd'));
+    expect(accredited.provider).toMatchObject({ providerId: 'acme-metrology-ltd', accreditationNumber: '0123', approved: true });
+  });
+});
+
+describe('the lab’s calibrations due', () => {
+  it('lists overdue and never-calibrated machines first, then those due within the days asked, and every chain still verifies', async () => {
+    await register('LAB05', 'DUE-NEVER');
+    await register('LAB05', 'DUE-LATE', { ...thermometerPlan, intervalDays: 30, intervalMonths: undefined });
+    await register('LAB05', 'DUE-SOON', { ...thermometerPlan, intervalDays: 45, intervalMonths: undefined });
+    await register('LAB05', 'DUE-LATER');
+    for (const [serial, performedOn] of [
+      ['DUE-LATE', daysAgo(60)],
+      ['DUE-SOON', daysAgo(30)],
+      ['DUE-LATER', daysAgo(1)],
+    ] as const) {
+      const entered = await record(admin, 'LAB05', serial, passing(performedOn));
+      await approve(secondManager, 'LAB05', serial, entered.calibrationNumber);
+    }
+    const due = await tech.get<{ items: { serialNumber: string; daysLeft: number | null; fitness: { state: string; reasons: string[] } }[] }>('/api/labs/LAB05/calibrations/due?within=30');
+    expect(due.status).toBe(403);
+    const listed = await secondManager.get<{ items: { serialNumber: string; daysLeft: number | null; fitness: { state: string; reasons: string[] } }[] }>('/api/labs/LAB05/calibrations/due?within=30');
+    expect(listed.body.items.map((item) => [item.serialNumber, item.daysLeft, item.fitness.state])).toEqual([
+      ['DUE-NEVER', null, 'not fit'],
+      ['DUE-LATE', -30, 'not fit'],
+      ['DUE-SOON', 15, 'due soon'],
+    ]);
+    expect((await secondManager.get('/api/labs/LAB05/calibrations/due?within=400')).status).toBe(400);
+    const verified = await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01');
+    expect(verified.body.intact).toBe(true);
+  });
+});
