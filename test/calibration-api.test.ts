@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { container } from '../shared/data/cosmos.js';
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
 import type { Calibration, CalibrationPlan, Provider } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
@@ -263,5 +264,22 @@ describe('the lab’s calibrations due', () => {
     expect((await secondManager.get('/api/labs/LAB05/calibrations/due?within=400')).status).toBe(400);
     const verified = await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01');
     expect(verified.body.intact).toBe(true);
+  });
+});
+
+describe('the audit verification', () => {
+  it('names a calibration whose stored values were changed outside the product', async () => {
+    await register('LAB02', 'TAMPER-1');
+    const entered = await record(manager, 'LAB02', 'TAMPER-1', passing(daysAgo(1)));
+    expect((await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB02')).body.intact).toBe(true);
+    const equipment = await container('equipment');
+    const { resource } = await equipment.item(`cal:${entered.calibrationNumber}`, 'LAB02').read<Calibration>();
+    const altered = { ...resource!, points: resource!.points.map((point, index) => (index === 0 ? { ...point, asFound: { value: 100.4 } } : point)) };
+    await equipment.item(`cal:${entered.calibrationNumber}`, 'LAB02').replace(altered);
+    const verified = await admin.get<{ intact: boolean; firstBroken: { recordNumber: string; reason: string } }>('/api/audit/verify?labId=LAB02');
+    expect(verified.body).toMatchObject({
+      intact: false,
+      firstBroken: { recordNumber: entered.calibrationNumber, reason: 'the calibration signature does not match the calibration as entered' },
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { calibrationSignatureProblem } from '../calibration/calibrations.js';
+import type { CalibrationDocument } from '../data/calibration-repository.js';
 import type { Principal } from '../auth/principal.js';
 import { auditPage, chainContainers, readChain, type AuditFilter, type ChainContainer } from '../data/audit-repository.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
@@ -192,6 +194,19 @@ export async function verifyLab(labId: string): Promise<Verification> {
   const { resources: records } = await (await container('records')).items
     .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'record'", parameters: [{ name: '@labId', value: labId }] }, { partitionKey: labId })
     .fetchAll();
+  // Calibration signatures (SPEC §9) are checked like record signatures: an altered event shows.
+  const { resources: calibrations } = await (await container('equipment')).items
+    .query<CalibrationDocument>({ query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration'", parameters: [{ name: '@labId', value: labId }] }, { partitionKey: labId })
+    .fetchAll();
+  if (!firstBroken) {
+    for (const calibration of calibrations.sort((a, b) => a.calibrationNumber.localeCompare(b.calibrationNumber))) {
+      const problem = calibrationSignatureProblem(calibration);
+      if (problem) {
+        firstBroken = { source: 'equipment', partition: labId, recordNumber: calibration.calibrationNumber, reason: problem };
+        break;
+      }
+    }
+  }
   if (!firstBroken) {
     const hashes = recordedHashes(recordsChain);
     for (const record of records.sort((a, b) => a.recordNumber.localeCompare(b.recordNumber))) {
