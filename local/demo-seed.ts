@@ -3,6 +3,7 @@ import { readUser } from '../shared/data/users-repository.js';
 import { addLab, labExists } from '../shared/labs/manage-labs.js';
 import type { CreateUser } from '../shared/schemas/users.js';
 import { createLocalUser, systemActor, writeLabAccess } from '../shared/users/manage-users.js';
+import { seedDemoCalibration } from './demo-calibration.js';
 import { seedDemoCatalog } from './demo-catalog.js';
 
 export interface DemoSeedResult {
@@ -58,6 +59,7 @@ export async function seedDemoCompany(candidates: readonly string[]): Promise<De
   if (manager && !manager.document.labAccess.some((access) => access.labId === 'LAB02')) {
     await writeLabAccess(systemActor, 'manager1', 'LAB02', 'Manager', null);
   }
+  await seedDemoCalibration();
   const usernames = demoUsers.map((user) => user.username);
   if (created.every(Boolean)) return { password, usernames, createdNow: true };
   return { password: await workingPassword(candidates), usernames, createdNow: false };

@@ -15,13 +15,12 @@ import { addDays, judgeEvent, nextDueDate, type Measurement } from '../domain/ca
 import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound, type FieldError } from '../platform/problems.js';
-import { confirmSigner } from '../records/signatures.js';
+import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
 import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
-import { emptyCalibrationState } from './plans.js';
+import { emptyCalibrationState, type SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
@@ -128,7 +127,14 @@ const measured = (measurements: readonly Measurement[], point: PlanPoint) => {
  * restores fitness only once a Manager approves it. The number comes from the lab's equipment chain
  * head, written in the same batch, so numbers stay unique and gapless under concurrency.
  */
-export async function recordCalibration(principal: Principal, labId: string, serialNumber: string, input: CalibrationInput, facts: RequestFacts): Promise<Calibration> {
+export async function recordCalibration(
+  principal: Principal,
+  labId: string,
+  serialNumber: string,
+  input: CalibrationInput,
+  facts: SignerFacts,
+  confirm: ConfirmSigner = confirmSigner,
+): Promise<Calibration> {
   if (input.kind === 'external' && !principal.companyRole && principal.labRoles[labId] === 'Technician') {
     throw forbidden('Technicians record internal calibrations; a manager of the lab enters external ones.');
   }
@@ -141,7 +147,7 @@ export async function recordCalibration(principal: Principal, labId: string, ser
   if (readingErrors.length) throw badRequest('The readings do not fit the calibration plan.', readingErrors);
   const { provider, override } = await providerFor(principal, input);
   const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
-  const method = await confirmSigner(principal, input.signature.password, facts, 'signature on calibration');
+  const method = await confirm(principal, input.signature.password, facts, 'signature on calibration');
   const outcome = judgeEvent(plan.points, { initial: input.initial, adjusted: input.adjusted, asFound: input.asFound, asLeft: input.asLeft }, plan.decisionRule);
   const signer = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
   const actor = actorOf(principal);
@@ -224,12 +230,20 @@ export async function recordCalibration(principal: Principal, labId: string, ser
  * their own signature ("Approved by"). Only an approved passing event moves the machine's last
  * calibration and next due date; a rejected one never counts, and takes back the finding it made.
  */
-export async function decideCalibration(principal: Principal, labId: string, serialNumber: string, calibrationNumber: string, input: ApprovalInput, facts: RequestFacts): Promise<Calibration> {
+export async function decideCalibration(
+  principal: Principal,
+  labId: string,
+  serialNumber: string,
+  calibrationNumber: string,
+  input: ApprovalInput,
+  facts: SignerFacts,
+  confirm: ConfirmSigner = confirmSigner,
+): Promise<Calibration> {
   const found = await readCalibration(labId, calibrationNumber);
   if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
   if (found.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} is ${found.document.status.toLowerCase()} already.`);
   if (found.document.signature.username === principal.username) throw conflict(`You signed calibration ${calibrationNumber}; another manager approves it.`);
-  const method = await confirmSigner(principal, input.signature.password, facts, 'signature on calibration approval');
+  const method = await confirm(principal, input.signature.password, facts, 'signature on calibration approval');
   const approver = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
   const actor = actorOf(principal);
 

@@ -7,6 +7,9 @@ import { can } from '../domain/permissions.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
+
+/** What a change records of the request that made it; the demo seed has no request. */
+export type SignerFacts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
 import { badRequest, forbidden, preconditionFailed } from '../platform/problems.js';
 import type { CalibrationPlan, PlanInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
 import { currentPlan, fitnessOf } from './fitness.js';
@@ -77,7 +80,7 @@ const substance = ({ version: _version, changedAt: _at, changedBy: _by, changeRe
  * Sets a machine's calibration plan as a new version (ISO/IEC 17025 §6.4.7): the caller names the
  * version they read, a changed interval says why, and every earlier version stays.
  */
-export async function setCalibrationPlan(principal: Principal, labId: string, serialNumber: string, input: PlanInput, facts: RequestFacts): Promise<CalibrationPlan> {
+export async function setCalibrationPlan(principal: Principal, labId: string, serialNumber: string, input: PlanInput, facts: SignerFacts): Promise<CalibrationPlan> {
   const actor = actorOf(principal);
   const today = await labToday(labId);
   return inTurn(`equipment:${labId}`, () =>

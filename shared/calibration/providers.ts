@@ -4,7 +4,7 @@ import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { changeProvider, createProvider, listProviders, readProvider, type ProviderDocument } from '../data/providers-repository.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { canAnywhere } from '../domain/permissions.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { SignerFacts } from './plans.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { Provider, ProviderInput, ProviderPatch } from '../schemas/calibration.js';
 
@@ -13,7 +13,7 @@ export function providerView(document: ProviderDocument): Provider {
   return { providerId, name, accreditationBody, accreditationNumber, scope, accreditationExpires, approved, createdAt, updatedAt };
 }
 
-function providerEvent(action: string, providerId: string, principal: Principal, facts: RequestFacts, extra: Partial<AuditEvent>): AuditEvent {
+function providerEvent(action: string, providerId: string, principal: Principal, facts: SignerFacts, extra: Partial<AuditEvent>): AuditEvent {
   return {
     action,
     entityType: 'calibration-provider',
@@ -53,7 +53,7 @@ export async function providersPage(continuationToken: string | undefined): Prom
   return { items: page.items.map(providerView), continuationToken: page.continuationToken };
 }
 
-export async function addProvider(principal: Principal, input: ProviderInput, facts: RequestFacts): Promise<Provider> {
+export async function addProvider(principal: Principal, input: ProviderInput, facts: SignerFacts): Promise<Provider> {
   const providerId = providerIdFor(input.name);
   const now = new Date().toISOString();
   const provider: ProviderDocument = { id: providerId, type: 'calibration-provider', providerId, ...input, createdAt: now, updatedAt: now };
@@ -66,7 +66,7 @@ export async function addProvider(principal: Principal, input: ProviderInput, fa
   return providerView(provider);
 }
 
-export async function updateProvider(principal: Principal, providerId: string, patch: ProviderPatch, facts: RequestFacts): Promise<Provider> {
+export async function updateProvider(principal: Principal, providerId: string, patch: ProviderPatch, facts: SignerFacts): Promise<Provider> {
   const updated = await changeProvider(providerId, (current) => {
     const changed = (Object.keys(patch) as (keyof ProviderPatch)[]).filter((key) => patch[key] !== current[key]);
     if (changed.length === 0) return null;

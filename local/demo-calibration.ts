@@ -1,0 +1,134 @@
+import { displayNameOf, grantsOf, type Principal } from '../shared/auth/principal.js';
+import { decideCalibration, recordCalibration } from '../shared/calibration/calibrations.js';
+import { setCalibrationPlan } from '../shared/calibration/plans.js';
+import { addProvider, findProvider } from '../shared/calibration/providers.js';
+import { addEquipmentClass, addModel } from '../shared/catalog/manage-catalog.js';
+import { readEquipmentClass, readModel } from '../shared/data/catalog-repository.js';
+import { readEquipment } from '../shared/data/equipment-repository.js';
+import type { SessionDocument } from '../shared/data/sessions-repository.js';
+import { readUser } from '../shared/data/users-repository.js';
+import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import { labToday } from '../shared/labs/lab-today.js';
+import type { CalibrationInput, PlanInput } from '../shared/schemas/calibration.js';
+import { systemActor } from '../shared/users/manage-users.js';
+
+const seedFacts = { requestId: 'demo-seed', clientAddress: 'local' };
+/** The demo's signatures stand for people who are not there to type a password. */
+const signedForTheDemo = async () => 'password' as const;
+
+async function demoPrincipal(username: string): Promise<Principal> {
+  const user = (await readUser(username))!.document;
+  return { ...grantsOf(user), username, displayName: displayNameOf(user), user, session: {} as SessionDocument, csrfToken: '', mustChangePassword: false };
+}
+
+const ovenPlan: PlanInput = {
+  required: true,
+  reason: 'Firing temperatures decide the strength and shade of every restoration the lab ships.',
+  intervalMonths: 12,
+  warningDays: 30,
+  graceDays: 7,
+  decisionRule: 'simple',
+  referenceStandard: false,
+  points: [
+    { name: 'Firing chamber at 700 °C', unit: '°C', nominal: 700, lowerLimit: 695, upperLimit: 705 },
+    { name: 'Firing chamber at 1000 °C', unit: '°C', nominal: 1000, lowerLimit: 993, upperLimit: 1007 },
+  ],
+};
+
+const thermometerPlan: PlanInput = {
+  required: true,
+  reason: 'Reference thermometer: every oven calibration in the company traces to it.',
+  intervalMonths: 12,
+  warningDays: 45,
+  graceDays: 0,
+  decisionRule: 'guard-band',
+  referenceStandard: true,
+  points: [
+    { name: 'Thermocouple at 700 °C', unit: '°C', nominal: 700, lowerLimit: 699, upperLimit: 701, maxUncertainty: 0.5 },
+    { name: 'Thermocouple at 1000 °C', unit: '°C', nominal: 1000, lowerLimit: 999, upperLimit: 1001, maxUncertainty: 0.6 },
+  ],
+};
+
+const ovenReadings = (first: number, second: number) => [
+  { pointId: 'P1', value: first },
+  { pointId: 'P2', value: second },
+];
+
+type Entry = Omit<CalibrationInput, 'signature' | 'initial' | 'asLeft' | 'standards'> & Partial<Pick<CalibrationInput, 'asLeft' | 'standards'>>;
+
+/**
+ * Calibration of the demo company (SPEC §9), so every calibration screen has something to show: a
+ * reference thermometer calibrated by an accredited provider, and LAB01's firing ovens calibrated
+ * against it, one due within days, one overdue and not fit, one waiting for approval; a LAB02 oven
+ * calibrated with the same standard. Runs once: not when the reference thermometer exists.
+ */
+export async function seedDemoCalibration(): Promise<void> {
+  if (await readEquipment('LAB01', 'REF-T-01')) return;
+  if (!(await readEquipmentClass('Reference Standard'))) await addEquipmentClass(systemActor, 'Reference Standard', null);
+  if (!(await readModel('Fluke 1524'))) {
+    await addModel(systemActor, { modelId: 'Fluke 1524', manufacturer: 'Fluke', equipmentClass: 'Reference Standard', active: true, frequencies: {} }, null);
+  }
+  const providerId = 'northeast-metrology-services';
+  const admin = await demoPrincipal('admin');
+  if (!(await findProvider(providerId))) {
+    await addProvider(
+      admin,
+      { name: 'Northeast Metrology Services', accreditationBody: 'A2LA', accreditationNumber: '2543.01', scope: 'Temperature, −196 to 1200 °C; thermocouples and readouts', accreditationExpires: '2028-06-30', approved: true },
+      seedFacts,
+    );
+  }
+  const manager = await demoPrincipal('manager1');
+  const technician = await demoPrincipal('tech1');
+  const today = await labToday('LAB01');
+  await registerEquipment(systemActor, 'LAB01', { serialNumber: 'REF-T-01', modelId: 'Fluke 1524', status: 'In Service' }, null, new Date(Date.now() - 400 * 86_400_000));
+
+  const plan = (labId: string, serialNumber: string, input: PlanInput) => setCalibrationPlan(manager, labId, serialNumber, input, seedFacts);
+  const calibrate = (by: Principal, labId: string, serialNumber: string, entry: Entry) =>
+    recordCalibration(by, labId, serialNumber, { initial: false, asLeft: [], standards: [], ...entry, signature: { meaning: 'Performed by' } }, seedFacts, signedForTheDemo);
+  const approve = async (by: Principal, labId: string, serialNumber: string, calibrationNumber: string) =>
+    decideCalibration(by, labId, serialNumber, calibrationNumber, { decision: 'approve', signature: { meaning: 'Approved by' } }, seedFacts, signedForTheDemo);
+
+  await plan('LAB01', 'REF-T-01', thermometerPlan);
+  const reference = await calibrate(admin, 'LAB01', 'REF-T-01', {
+    performedOn: addDays(today, -200),
+    kind: 'external',
+    providerId,
+    certificateNumber: 'NMS-2026-04471',
+    asFound: [
+      { pointId: 'P1', value: 700.2, uncertainty: 0.3 },
+      { pointId: 'P2', value: 1000.3, uncertainty: 0.4 },
+    ],
+    adjusted: false,
+  });
+  await approve(manager, 'LAB01', 'REF-T-01', reference.calibrationNumber);
+
+  // Due within ten days: calibrated a year ago less nine days.
+  await plan('LAB01', 'PS2-01-003', ovenPlan);
+  const dueSoon = await calibrate(technician, 'LAB01', 'PS2-01-003', { performedOn: nextDueDate(addDays(today, 9), { months: -12 }), kind: 'internal', asFound: ovenReadings(701, 1002), adjusted: false });
+  await approve(manager, 'LAB01', 'PS2-01-003', dueSoon.calibrationNumber);
+
+  // Overdue past its grace: not fit.
+  await plan('LAB01', 'PS2-01-007', ovenPlan);
+  const overdue = await calibrate(technician, 'LAB01', 'PS2-01-007', { performedOn: addDays(today, -400), kind: 'internal', asFound: ovenReadings(699, 998), adjusted: false });
+  await approve(manager, 'LAB01', 'PS2-01-007', overdue.calibrationNumber);
+
+  // Calibrated against the reference thermometer, and again two days ago: that one waits for approval.
+  await plan('LAB01', 'PS2-01-011', ovenPlan);
+  const earlier = await calibrate(technician, 'LAB01', 'PS2-01-011', { performedOn: addDays(today, -150), kind: 'internal', asFound: ovenReadings(700.5, 1001), adjusted: false, standards: ['REF-T-01'] });
+  await approve(manager, 'LAB01', 'PS2-01-011', earlier.calibrationNumber);
+  await calibrate(technician, 'LAB01', 'PS2-01-011', {
+    performedOn: addDays(today, -2),
+    kind: 'internal',
+    asFound: ovenReadings(706.2, 1004),
+    adjusted: true,
+    adjustment: 'Thermocouple offset corrected by −5 °C at the 700 °C point',
+    asLeft: ovenReadings(700.8, 1003),
+    standards: ['REF-T-01'],
+  });
+
+  // Another lab's oven, calibrated with LAB01's reference thermometer.
+  await plan('LAB02', 'PS2-02-003', ovenPlan);
+  const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', { performedOn: addDays(today, -60), kind: 'internal', asFound: ovenReadings(700.1, 999.5), adjusted: false, standards: ['REF-T-01'] });
+  await approve(admin, 'LAB02', 'PS2-02-003', chicago.calibrationNumber);
+}
