@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JSX } from 'preact';
 import { api } from './api.js';
 import { AuditPage } from './pages/audit.js';
+import { CalibrationsDuePage, MachineCalibrationPage } from './pages/calibration.js';
 import { DashboardPage } from './pages/dashboard.js';
 import { EquipmentHistoryPage } from './pages/equipment-history.js';
 import { EquipmentPage } from './pages/equipment.js';
@@ -28,6 +29,12 @@ const routes: Route[] = [
   { pattern: '/', page: () => <DashboardPage /> },
   { pattern: '/records/:labId/:recordNumber', page: ({ labId, recordNumber }) => <RecordPage key={`${labId}/${recordNumber}`} labId={labId!} recordNumber={recordNumber!} /> },
   { pattern: '/equipment', page: () => <EquipmentPage />, allowed: () => may('equipment', 'read') },
+  { pattern: '/calibration', page: () => <CalibrationsDuePage />, allowed: () => may('calibration', 'read') },
+  {
+    pattern: '/equipment/:labId/:serialNumber/calibration',
+    page: ({ labId, serialNumber }) => <MachineCalibrationPage key={`${labId}/${serialNumber}`} labId={labId!} serialNumber={serialNumber!} />,
+    allowed: () => mayAnywhere('calibration', 'read'),
+  },
   { pattern: '/equipment/:labId/:serialNumber', page: ({ labId, serialNumber }) => <EquipmentHistoryPage labId={labId!} serialNumber={serialNumber!} />, allowed: () => mayAnywhere('equipment', 'read') },
   { pattern: '/models', page: () => <ModelsPage />, allowed: () => mayAnywhere('models', 'read') },
   { pattern: '/models/new', page: () => <ModelPage modelId={null} />, allowed: () => mayAnywhere('models', 'write') },
@@ -43,6 +50,7 @@ const routes: Route[] = [
 function navigation(): { href: string; label: string }[] {
   const items = [{ href: '/', label: 'Today' }];
   if (may('equipment', 'read')) items.push({ href: '/equipment', label: 'Equipment' });
+  if (may('calibration', 'read')) items.push({ href: '/calibration', label: 'Calibration' });
   if (mayAnywhere('models', 'read')) items.push({ href: '/models', label: 'Models' });
   if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
   if (mayAnywhere('audit', 'read')) items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' });

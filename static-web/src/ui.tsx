@@ -1,3 +1,4 @@
+import type { FitnessView } from '../../shared/schemas/equipment.js';
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { describeError } from './api.js';
@@ -203,6 +204,21 @@ const statusClasses: Record<string, string> = {
   Disabled: 'badge muted',
 };
 
+const fitnessClasses = { fit: 'badge done', 'due soon': 'badge open', 'not fit': 'badge missed' } as const;
+
+/** Fit for use (SPEC §9) with its reasons in words, wherever a machine is shown. */
+export function FitnessBadge(props: { fitness: FitnessView }) {
+  const { state, reasons, calibrationDue } = props.fitness;
+  const label = state === 'fit' ? 'Fit' : state === 'due soon' ? 'Due soon' : 'Not fit';
+  const detail = [...reasons, ...(calibrationDue ? [`calibration due ${calibrationDue}`] : [])].join('; ');
+  return (
+    <span class="fitness">
+      <span class={fitnessClasses[state]}>{label}</span>
+      {detail && <span class="fitness-detail"> {detail}</span>}
+    </span>
+  );
+}
+
 export function Badge(props: { status: string }) {
   return <span class={statusClasses[props.status] ?? 'badge'}>{props.status}</span>;
 }
@@ -224,6 +240,13 @@ export function formatDateTime(iso: string | null | undefined, labId?: string | 
     timeZone: lab?.timeZone ?? 'UTC',
     timeZoneName: 'short',
   });
+}
+
+/** The lab's own date today, `YYYY-MM-DD`, whatever the browser's zone: the day a form defaults to. */
+export function labToday(labId: string): string {
+  const timeZone = session.value?.labs.find((candidate) => candidate.labId === labId)?.timeZone ?? 'UTC';
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date()).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { equipmentHistorySchema, EquipmentEvent } from '../../../shared/sch
 import { api } from '../api.js';
 import { Link } from '../router.js';
 import type { PmRecord } from '../../../shared/schemas/records.js';
-import { Badge, ErrorMessage, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
+import { Badge, ErrorMessage, FitnessBadge, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
 import { CompletedView } from './record.js';
 
 type EquipmentHistory = z.infer<typeof equipmentHistorySchema>;
@@ -101,6 +101,10 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         </dd>
         <dt>Registered</dt>
         <dd>{formatDateTime(equipment.createdAt, equipment.labId)}</dd>
+        <dt>Fit for use</dt>
+        <dd>
+          <FitnessBadge fitness={equipment.fitness} /> <Link href={`/equipment/${equipment.labId}/${encodeURIComponent(equipment.serialNumber)}/calibration`}>Calibration</Link>
+        </dd>
       </dl>
       <h2>Events</h2>
       <ol class="timeline">

@@ -6,7 +6,7 @@ import type { VisibleLab } from '../../../shared/schemas/labs.js';
 import { allPages, api, ApiError, query } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, may } from '../state.js';
-import { Badge, CheckboxField, Dialog, DialogActions, ErrorMessage, formatDateTime, labLabel, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { Badge, CheckboxField, FitnessBadge, Dialog, DialogActions, ErrorMessage, formatDateTime, labLabel, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 const retired = (status: EquipmentStatus) => status.startsWith('Retired');
 
@@ -139,6 +139,7 @@ export function EquipmentPage() {
               <th scope="col">Serial number</th>
               <th scope="col">Model</th>
               <th scope="col">Status</th>
+              <th scope="col">Fit for use</th>
               <th scope="col">In service since</th>
               {writable && <th scope="col">Actions</th>}
             </tr>
@@ -153,6 +154,12 @@ export function EquipmentPage() {
                 <td data-label="Status">
                   <Badge status={item.status} />
                   {item.transferInProgress && ` (transfer to ${item.transferInProgress.toLabId} unfinished)`}
+                </td>
+                <td data-label="Fit for use">
+                  <FitnessBadge fitness={item.fitness} />{' '}
+                  <Link href={`/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}/calibration`} aria-label={`Calibration of ${item.serialNumber}`}>
+                    Calibration
+                  </Link>
                 </td>
                 <td data-label="In service since">{formatDateTime(item.inServiceSince, item.labId)}</td>
                 {writable && (

@@ -1,3 +1,4 @@
+import type { CalibrationPlan } from '../../../shared/schemas/calibration.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Task } from '../../../shared/schemas/catalog.js';
 import type { PmRecord, RecordSummary, Response } from '../../../shared/schemas/records.js';
@@ -175,7 +176,7 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
 }
 
 /** Password re-entry, or a fresh Microsoft sign-in, that makes the click a signature. */
-function SignatureStep(props: { password: string; onPassword: (value: string) => void; error: string | undefined }) {
+export function SignatureStep(props: { password: string; onPassword: (value: string) => void; error: string | undefined }) {
   const user = session.value!.user;
   if (user.authMethod === 'local')
     return <PasswordField label="Your password, to sign" value={props.password} onValue={props.onPassword} autocomplete="current-password" error={props.error} />;
@@ -555,6 +556,29 @@ function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => vo
   );
 }
 
+/**
+ * Whether the machine may be used for work (SPEC §9), said plainly where the technician stands: PM goes
+ * on whatever the calibration says, but a machine that is not fit must not be used for results.
+ */
+function MachineFitness(props: { labId: string; serialNumber: string }) {
+  const { data } = useLoad(
+    () => api.get<CalibrationPlan>(`/api/labs/${props.labId}/equipment/${encodeURIComponent(props.serialNumber)}/calibration-plan`).then(({ body }) => body.fitness),
+    [props.labId, props.serialNumber],
+  );
+  if (!data || data.state === 'fit') return null;
+  const reasons = data.reasons.join('; ');
+  return data.state === 'not fit' ? (
+    <p class="alert error" role="status">
+      {props.serialNumber} is not fit for use: {reasons}. Do the PM checks as usual, but do not use the machine for work until it is fit again.
+    </p>
+  ) : (
+    <p class="alert info" role="status">
+      {props.serialNumber}: {reasons}
+      {data.calibrationDue ? ` (due ${data.calibrationDue})` : ''}.
+    </p>
+  );
+}
+
 export function RecordPage(props: { labId: string; recordNumber: string }) {
   const { data, error, loading, reload } = useLoad(() => api.get<PmRecord>(`/api/labs/${props.labId}/records/${props.recordNumber}`), [props.labId, props.recordNumber]);
   const [current, setCurrent] = useState<{ record: PmRecord; notice: string; next?: RecordSummary | null } | null>(null);
@@ -590,6 +614,7 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
           <Link href="/">Back to today’s list</Link>
         </Notice>
       )}
+      <MachineFitness labId={record.labId} serialNumber={record.serialNumber} />
       <dl class="facts">
         <dt>Record</dt>
         <dd>{record.recordNumber}</dd>

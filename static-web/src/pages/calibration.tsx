@@ -1,0 +1,625 @@
+import { useState } from 'preact/hooks';
+import { judgePoint, type DecisionRule } from '../../../shared/domain/calibration-rules.js';
+import type { Calibration, CalibrationPlan, PlanPoint, PlanVersion, Provider } from '../../../shared/schemas/calibration.js';
+import type { FitnessView } from '../../../shared/schemas/equipment.js';
+import { allPages, api, ApiError } from '../api.js';
+import { Link } from '../router.js';
+import { currentLab, may, session } from '../state.js';
+import { CheckboxField, Dialog, DialogActions, ErrorMessage, FitnessBadge, formatDateTime, labLabel, labToday, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { SignatureStep } from './record.js';
+
+interface DueItem {
+  serialNumber: string;
+  modelId: string;
+  status: string;
+  calibrationDue: string | null;
+  daysLeft: number | null;
+  fitness: FitnessView;
+  awaitingApproval: string[];
+}
+
+const machinePath = (labId: string, serialNumber: string) => `/api/labs/${labId}/equipment/${encodeURIComponent(serialNumber)}`;
+const localSignature = (password: string) => (session.value!.user.authMethod === 'local' ? { password } : {});
+
+function daysText(daysLeft: number | null): string {
+  if (daysLeft === null) return 'never calibrated';
+  if (daysLeft < 0) return `${-daysLeft} day${daysLeft === -1 ? '' : 's'} overdue`;
+  if (daysLeft === 0) return 'due today';
+  return `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
+}
+
+/** The lab's calibrations overdue, never done, awaiting approval or due soon: what a manager plans the month by. */
+export function CalibrationsDuePage() {
+  const lab = currentLab.value!;
+  const [within, setWithin] = useState('30');
+  const due = useLoad(() => api.get<{ items: DueItem[] }>(`/api/labs/${lab.labId}/calibrations/due?within=${within}`).then(({ body }) => body.items), [lab.labId, within]);
+  return (
+    <>
+      <PageTitle title={`Calibration · ${lab.name}`} />
+      <form class="filters" onSubmit={(event) => event.preventDefault()}>
+        <SelectField
+          label="Due within"
+          value={within}
+          options={[
+            { value: '30', label: '30 days' },
+            { value: '60', label: '60 days' },
+            { value: '90', label: '90 days' },
+          ]}
+          onValue={setWithin}
+        />
+      </form>
+      <p class="hint">Overdue and never calibrated first. A machine past its due date and grace period is not fit for use until an approved calibration passes.</p>
+      <ErrorMessage error={due.error} />
+      {due.loading && !due.data ? (
+        <Loading what="calibrations due" />
+      ) : due.data?.length === 0 ? (
+        <p class="empty">No calibration is overdue or due within {within} days.</p>
+      ) : (
+        <div class="table-box">
+          <table class="responsive">
+            <caption class="visually-hidden">Calibrations due at {labLabel(lab.labId)}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Machine</th>
+                <th scope="col">Model</th>
+                <th scope="col">Due</th>
+                <th scope="col">Fit for use</th>
+                <th scope="col">Awaiting approval</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(due.data ?? []).map((item) => (
+                <tr key={item.serialNumber}>
+                  <td data-label="Machine">
+                    <Link href={`/equipment/${lab.labId}/${encodeURIComponent(item.serialNumber)}/calibration`}>{item.serialNumber}</Link>
+                  </td>
+                  <td data-label="Model">{item.modelId}</td>
+                  <td data-label="Due">
+                    {item.calibrationDue ?? '—'} ({daysText(item.daysLeft)})
+                  </td>
+                  <td data-label="Fit for use">
+                    <FitnessBadge fitness={item.fitness} />
+                  </td>
+                  <td data-label="Awaiting approval">{item.awaitingApproval.join(', ') || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function intervalText(plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>): string {
+  if (plan.intervalMonths !== undefined) return `${plan.intervalMonths} month${plan.intervalMonths === 1 ? '' : 's'}`;
+  if (plan.intervalDays !== undefined) return `${plan.intervalDays} days`;
+  return 'none';
+}
+
+function limitsText(point: PlanPoint): string {
+  return `${point.lowerLimit} to ${point.upperLimit} ${point.unit}${point.maxUncertainty !== undefined ? `, uncertainty at most ${point.maxUncertainty}` : ''}`;
+}
+
+function PlanFacts(props: { plan: PlanVersion; labId: string }) {
+  const { plan } = props;
+  return (
+    <>
+      <dl class="facts">
+        <dt>Calibration</dt>
+        <dd>{plan.required ? `required every ${intervalText(plan)}` : 'not required'}</dd>
+        <dt>Why</dt>
+        <dd>{plan.reason}</dd>
+        <dt>Decision rule</dt>
+        <dd>{plan.decisionRule === 'guard-band' ? 'guard band: value ± uncertainty within the limits' : 'simple: value within the limits'}</dd>
+        <dt>Warning, grace</dt>
+        <dd>
+          {plan.warningDays} days before due, {plan.graceDays} days after
+        </dd>
+        <dt>Reference standard</dt>
+        <dd>{plan.referenceStandard ? 'yes: used to calibrate other machines' : 'no'}</dd>
+        <dt>Version</dt>
+        <dd>
+          {plan.version}, by {plan.changedBy.displayName}, {formatDateTime(plan.changedAt, props.labId)}
+          {plan.changeReason && `: ${plan.changeReason}`}
+        </dd>
+      </dl>
+      <div class="table-box">
+        <table class="responsive">
+          <caption class="visually-hidden">Calibration points</caption>
+          <thead>
+            <tr>
+              <th scope="col">Point</th>
+              <th scope="col">Nominal</th>
+              <th scope="col">Acceptance</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plan.points.map((point) => (
+              <tr key={point.pointId}>
+                <td data-label="Point">
+                  {point.pointId} · {point.name}
+                </td>
+                <td data-label="Nominal">
+                  {point.nominal} {point.unit}
+                </td>
+                <td data-label="Acceptance">{limitsText(point)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+type PointDraft = { name: string; unit: string; nominal: string; lowerLimit: string; upperLimit: string; maxUncertainty: string; pointId?: string };
+
+const toNumber = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
+
+/** A new version of the plan; the server keeps every earlier one and asks why an interval changed. */
+function PlanForm(props: { labId: string; serialNumber: string; current: PlanVersion | null; onDone: (notice: string) => void; onClose: () => void }) {
+  const current = props.current;
+  const [required, setRequired] = useState(current?.required ?? true);
+  const [reason, setReason] = useState(current?.reason ?? '');
+  const [intervalMonths, setIntervalMonths] = useState(String(current?.intervalMonths ?? (current?.intervalDays === undefined ? 12 : '')));
+  const [intervalDays, setIntervalDays] = useState(String(current?.intervalDays ?? ''));
+  const [warningDays, setWarningDays] = useState(String(current?.warningDays ?? 30));
+  const [graceDays, setGraceDays] = useState(String(current?.graceDays ?? 0));
+  const [decisionRule, setDecisionRule] = useState<DecisionRule>(current?.decisionRule ?? 'simple');
+  const [referenceStandard, setReferenceStandard] = useState(current?.referenceStandard ?? false);
+  const [changeReason, setChangeReason] = useState('');
+  const [points, setPoints] = useState<PointDraft[]>(
+    (current?.points ?? []).map((point) => ({
+      pointId: point.pointId,
+      name: point.name,
+      unit: point.unit,
+      nominal: String(point.nominal),
+      lowerLimit: String(point.lowerLimit),
+      upperLimit: String(point.upperLimit),
+      maxUncertainty: point.maxUncertainty === undefined ? '' : String(point.maxUncertainty),
+    })),
+  );
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const setPoint = (index: number, field: keyof PointDraft, value: string) => setPoints(points.map((point, at) => (at === index ? { ...point, [field]: value } : point)));
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setErrors({});
+    setFailure(null);
+    const body = {
+      required,
+      reason,
+      ...(intervalDays.trim() ? { intervalDays: toNumber(intervalDays) } : intervalMonths.trim() ? { intervalMonths: toNumber(intervalMonths) } : {}),
+      warningDays: toNumber(warningDays),
+      graceDays: toNumber(graceDays),
+      decisionRule,
+      referenceStandard,
+      points: points.map((point) => ({
+        ...(point.pointId ? { pointId: point.pointId } : {}),
+        name: point.name,
+        unit: point.unit,
+        nominal: toNumber(point.nominal),
+        lowerLimit: toNumber(point.lowerLimit),
+        upperLimit: toNumber(point.upperLimit),
+        ...(point.maxUncertainty.trim() ? { maxUncertainty: toNumber(point.maxUncertainty) } : {}),
+      })),
+      ...(current ? { version: current.version } : {}),
+      ...(changeReason.trim() ? { changeReason } : {}),
+    };
+    try {
+      await api.put(`${machinePath(props.labId, props.serialNumber)}/calibration-plan`, body);
+      props.onDone(`The calibration plan of ${props.serialNumber} is saved as a new version.`);
+    } catch (refusal) {
+      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
+      setFailure(refusal);
+    }
+  }
+
+  return (
+    <Dialog title={`Calibration plan of ${props.serialNumber}`} onClose={props.onClose} wide>
+      <form onSubmit={submit} noValidate>
+        <CheckboxField label="Calibration required" checked={required} onChecked={setRequired} />
+        <TextField label="Why (ISO/IEC 17025 §6.4.6)" value={reason} onValue={setReason} error={errors.reason} />
+        <TextField label="Interval in months" value={intervalMonths} onValue={setIntervalMonths} inputMode="numeric" error={errors.intervalMonths} hint="Or leave empty and give days." />
+        <TextField label="Interval in days" value={intervalDays} onValue={setIntervalDays} inputMode="numeric" error={errors.intervalDays} />
+        <TextField label="Warning days before due" value={warningDays} onValue={setWarningDays} inputMode="numeric" error={errors.warningDays} />
+        <TextField label="Grace days after due" value={graceDays} onValue={setGraceDays} inputMode="numeric" error={errors.graceDays} />
+        <SelectField
+          label="Decision rule"
+          value={decisionRule}
+          options={[
+            { value: 'simple', label: 'Simple: value within the limits' },
+            { value: 'guard-band', label: 'Guard band: value ± uncertainty within the limits' },
+          ]}
+          onValue={setDecisionRule}
+        />
+        <CheckboxField label="Reference standard, used to calibrate other machines" checked={referenceStandard} onChecked={setReferenceStandard} />
+        <fieldset>
+          <legend>Points</legend>
+          {errors.points && <p class="field-error">{errors.points}</p>}
+          {points.map((point, index) => (
+            <div class="point-row" key={index}>
+              <TextField label={`Point ${index + 1} name`} value={point.name} onValue={(value) => setPoint(index, 'name', value)} error={errors[`points.${index}.name`]} />
+              <TextField label={`Point ${index + 1} unit`} value={point.unit} onValue={(value) => setPoint(index, 'unit', value)} error={errors[`points.${index}.unit`]} />
+              <TextField label={`Point ${index + 1} nominal`} value={point.nominal} onValue={(value) => setPoint(index, 'nominal', value)} inputMode="decimal" error={errors[`points.${index}.nominal`]} />
+              <TextField label={`Point ${index + 1} lower limit`} value={point.lowerLimit} onValue={(value) => setPoint(index, 'lowerLimit', value)} inputMode="decimal" error={errors[`points.${index}.lowerLimit`]} />
+              <TextField label={`Point ${index + 1} upper limit`} value={point.upperLimit} onValue={(value) => setPoint(index, 'upperLimit', value)} inputMode="decimal" error={errors[`points.${index}.upperLimit`]} />
+              <TextField
+                label={`Point ${index + 1} maximum uncertainty`}
+                value={point.maxUncertainty}
+                onValue={(value) => setPoint(index, 'maxUncertainty', value)}
+                inputMode="decimal"
+                hint="Optional"
+                error={errors[`points.${index}.maxUncertainty`]}
+              />
+              <button type="button" class="secondary" onClick={() => setPoints(points.filter((_, at) => at !== index))}>
+                Remove point {index + 1}
+              </button>
+            </div>
+          ))}
+          <button type="button" class="secondary" onClick={() => setPoints([...points, { name: '', unit: '', nominal: '', lowerLimit: '', upperLimit: '', maxUncertainty: '' }])}>
+            Add a point
+          </button>
+        </fieldset>
+        {current && <TextField label="Why it changed" value={changeReason} onValue={setChangeReason} error={errors.changeReason} hint="Needed when the interval changes (§6.4.7)." />}
+        <ErrorMessage error={failure} />
+        <DialogActions submitLabel="Save as a new version" onCancel={props.onClose} />
+      </form>
+    </Dialog>
+  );
+}
+
+type Reading = { value: string; uncertainty: string };
+
+/** Pass or fail as the value is typed, with the rule the server will apply. */
+function Verdict(props: { point: PlanPoint; reading: Reading; rule: DecisionRule }) {
+  const value = toNumber(props.reading.value);
+  if (!Number.isFinite(value)) return null;
+  const uncertainty = props.reading.uncertainty.trim() ? toNumber(props.reading.uncertainty) : undefined;
+  const verdict = judgePoint(props.point, { pointId: props.point.pointId, value, ...(uncertainty !== undefined && Number.isFinite(uncertainty) ? { uncertainty } : {}) }, props.rule);
+  return <span class={verdict.pass ? 'badge done' : 'badge missed'}>{verdict.pass ? 'Pass' : `Fail: ${verdict.why}`}</span>;
+}
+
+function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan: PlanVersion; readings: Record<string, Reading>; onReading: (pointId: string, reading: Reading) => void; errors: Record<string, string> }) {
+  const needsUncertainty = (point: PlanPoint) => props.plan.decisionRule === 'guard-band' || point.maxUncertainty !== undefined;
+  return (
+    <fieldset>
+      <legend>{props.title}</legend>
+      {props.errors[props.field] && <p class="field-error">{props.errors[props.field]}</p>}
+      {props.plan.points.map((point, index) => {
+        const reading = props.readings[point.pointId] ?? { value: '', uncertainty: '' };
+        return (
+          <div class="point-row" key={point.pointId}>
+            <TextField
+              label={`${point.name} (${point.unit})`}
+              value={reading.value}
+              onValue={(value) => props.onReading(point.pointId, { ...reading, value })}
+              inputMode="decimal"
+              hint={limitsText(point)}
+              error={props.errors[`${props.field}.${index}.value`]}
+            />
+            {needsUncertainty(point) && (
+              <TextField
+                label={`${point.name} expanded uncertainty`}
+                value={reading.uncertainty}
+                onValue={(uncertainty) => props.onReading(point.pointId, { ...reading, uncertainty })}
+                inputMode="decimal"
+                error={props.errors[`${props.field}.${index}.uncertainty`]}
+              />
+            )}
+            <Verdict point={point} reading={reading} rule={props.plan.decisionRule} />
+          </div>
+        );
+      })}
+    </fieldset>
+  );
+}
+
+const measurementsOf = (plan: PlanVersion, readings: Record<string, Reading>) =>
+  plan.points
+    .filter((point) => readings[point.pointId]?.value.trim())
+    .map((point) => {
+      const reading = readings[point.pointId]!;
+      return { pointId: point.pointId, value: toNumber(reading.value), ...(reading.uncertainty.trim() ? { uncertainty: toNumber(reading.uncertainty) } : {}) };
+    });
+
+/** Record a calibration: as found, adjusted or not, as left, the standards used, signed by who did it. */
+function CalibrationForm(props: { labId: string; serialNumber: string; plan: PlanVersion; onDone: (notice: string) => void; onClose: () => void }) {
+  const external = may('calibration', 'write');
+  const providers = useLoad(() => (may('providers', 'read') ? allPages<Provider>('/api/calibration-providers') : Promise.resolve([])), []);
+  const [kind, setKind] = useState<'internal' | 'external'>('internal');
+  const [performedOn, setPerformedOn] = useState(labToday(props.labId));
+  const [providerId, setProviderId] = useState('');
+  const [certificateNumber, setCertificateNumber] = useState('');
+  const [initial, setInitial] = useState(false);
+  const [initialReason, setInitialReason] = useState('');
+  const [adjusted, setAdjusted] = useState(false);
+  const [adjustment, setAdjustment] = useState('');
+  const [asFound, setAsFound] = useState<Record<string, Reading>>({});
+  const [asLeft, setAsLeft] = useState<Record<string, Reading>>({});
+  const [standards, setStandards] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const chosenProvider = providerId || providers.data?.[0]?.providerId || '';
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setErrors({});
+    setFailure(null);
+    const body = {
+      performedOn,
+      kind,
+      ...(kind === 'external' ? { providerId: chosenProvider, ...(certificateNumber.trim() ? { certificateNumber } : {}) } : {}),
+      initial,
+      ...(initial ? { initialReason } : { asFound: measurementsOf(props.plan, asFound) }),
+      adjusted: !initial && adjusted,
+      ...(!initial && adjusted ? { adjustment } : {}),
+      ...(initial || adjusted ? { asLeft: measurementsOf(props.plan, asLeft) } : {}),
+      standards: standards
+        .split(/[\s,]+/)
+        .map((serial) => serial.trim())
+        .filter(Boolean),
+      signature: { meaning: 'Performed by', ...localSignature(password) },
+    };
+    try {
+      const { body: recorded } = await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations`, body);
+      props.onDone(`${recorded.calibrationNumber} is recorded: ${recorded.result}${recorded.outOfTolerance ? ', found out of tolerance' : ''}. It counts once another manager approves it.`);
+    } catch (refusal) {
+      setPassword('');
+      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
+      setFailure(refusal);
+    }
+  }
+
+  return (
+    <Dialog title={`Record a calibration of ${props.serialNumber}`} onClose={props.onClose} wide>
+      <form onSubmit={submit} noValidate>
+        <TextField label="Performed on" type="date" value={performedOn} onValue={setPerformedOn} error={errors.performedOn} />
+        {external && (
+          <SelectField
+            label="Performed"
+            value={kind}
+            options={[
+              { value: 'internal', label: 'In the lab' },
+              { value: 'external', label: 'By a calibration provider' },
+            ]}
+            onValue={setKind}
+          />
+        )}
+        {kind === 'external' && (
+          <>
+            <SelectField
+              label="Provider"
+              value={chosenProvider}
+              options={(providers.data ?? []).map((provider) => ({ value: provider.providerId, label: `${provider.name}${provider.approved ? '' : ' (not approved)'}` }))}
+              onValue={setProviderId}
+              error={errors.providerId}
+            />
+            <TextField label="Certificate number" value={certificateNumber} onValue={setCertificateNumber} error={errors.certificateNumber} />
+          </>
+        )}
+        <CheckboxField label="Initial calibration (no as-found values)" checked={initial} onChecked={setInitial} />
+        {initial ? (
+          <TextField label="Why it is an initial calibration" value={initialReason} onValue={setInitialReason} error={errors.initialReason} />
+        ) : (
+          <ReadingsGrid title="As found" field="asFound" plan={props.plan} readings={asFound} onReading={(pointId, reading) => setAsFound({ ...asFound, [pointId]: reading })} errors={errors} />
+        )}
+        {!initial && <CheckboxField label="Adjusted" checked={adjusted} onChecked={setAdjusted} />}
+        {!initial && adjusted && <TextField label="What was adjusted" value={adjustment} onValue={setAdjustment} error={errors.adjustment} />}
+        {(initial || adjusted) && (
+          <ReadingsGrid title="As left" field="asLeft" plan={props.plan} readings={asLeft} onReading={(pointId, reading) => setAsLeft({ ...asLeft, [pointId]: reading })} errors={errors} />
+        )}
+        <TextField label="Reference standards used (serial numbers)" value={standards} onValue={setStandards} error={errors.standards} hint="Each must be fit for use on the day; separate them with commas." />
+        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <ErrorMessage error={failure ?? providers.error} />
+        <DialogActions submitLabel="Sign: Performed by" onCancel={props.onClose} />
+      </form>
+    </Dialog>
+  );
+}
+
+function DecisionForm(props: { labId: string; serialNumber: string; calibration: Calibration; onDone: (notice: string) => void; onClose: () => void }) {
+  const [decision, setDecision] = useState<'approve' | 'reject'>('approve');
+  const [reason, setReason] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const number = props.calibration.calibrationNumber;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setErrors({});
+    setFailure(null);
+    try {
+      await api.post(`${machinePath(props.labId, props.serialNumber)}/calibrations/${number}/approval`, {
+        decision,
+        ...(reason.trim() ? { reason } : {}),
+        signature: { meaning: 'Approved by', ...localSignature(password) },
+      });
+      props.onDone(`${number} is ${decision === 'approve' ? 'approved' : 'rejected'}.`);
+    } catch (refusal) {
+      setPassword('');
+      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
+      setFailure(refusal);
+    }
+  }
+
+  return (
+    <Dialog title={`Approve ${number}`} onClose={props.onClose}>
+      <form onSubmit={submit} noValidate>
+        <p>
+          {props.calibration.result}
+          {props.calibration.outOfTolerance && ', found out of tolerance'}; signed {props.calibration.signature.meaning} {props.calibration.signature.displayName}.
+        </p>
+        <SelectField
+          label="Decision"
+          value={decision}
+          options={[
+            { value: 'approve', label: 'Approve' },
+            { value: 'reject', label: 'Reject' },
+          ]}
+          onValue={setDecision}
+        />
+        <TextField label="Reason" value={reason} onValue={setReason} error={errors.reason} hint="Needed to reject." />
+        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <ErrorMessage error={failure} />
+        <DialogActions submitLabel="Sign: Approved by" onCancel={props.onClose} />
+      </form>
+    </Dialog>
+  );
+}
+
+function PointResults(props: { calibration: Calibration }) {
+  const shown = (measured: { value: number; uncertainty?: number | undefined } | null) => (measured ? `${measured.value}${measured.uncertainty !== undefined ? ` ± ${measured.uncertainty}` : ''}` : '—');
+  const verdict = (result: { pass: boolean; why?: string | undefined } | null) => (result ? (result.pass ? 'pass' : `fail: ${result.why}`) : '');
+  return (
+    <div class="table-box">
+      <table class="responsive">
+        <caption class="visually-hidden">Points of {props.calibration.calibrationNumber}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Point</th>
+            <th scope="col">Acceptance</th>
+            <th scope="col">As found</th>
+            <th scope="col">As left</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.calibration.points.map((point) => (
+            <tr key={point.pointId}>
+              <td data-label="Point">{point.name}</td>
+              <td data-label="Acceptance">{limitsText(point)}</td>
+              <td data-label="As found">
+                {shown(point.asFound)} {verdict(point.asFoundResult)}
+              </td>
+              <td data-label="As left">
+                {shown(point.asLeft)} {verdict(point.asLeftResult)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean; onDecide: () => void }) {
+  const { calibration } = props;
+  return (
+    <li class="calibration-entry">
+      <details>
+        <summary>
+          <strong>{calibration.calibrationNumber}</strong> · performed {calibration.performedOn} · {calibration.kind === 'external' ? calibration.provider?.name : 'in the lab'} ·{' '}
+          <span class={calibration.result === 'Fail' ? 'badge missed' : 'badge done'}>{calibration.result}</span>
+          {calibration.outOfTolerance && ' out of tolerance'} · {calibration.status}
+        </summary>
+        <p>
+          {calibration.signature.meaning} {calibration.signature.displayName} ({calibration.signature.username}), {formatDateTime(calibration.signature.signedAt, calibration.labId)}
+          {calibration.approval &&
+            `; ${calibration.approval.decision === 'approve' ? 'Approved by' : 'Rejected by'} ${calibration.approval.signature.displayName}, ${formatDateTime(calibration.approval.signature.signedAt, calibration.labId)}${
+              calibration.approval.reason ? `: ${calibration.approval.reason}` : ''
+            }`}
+        </p>
+        {calibration.certificateNumber && <p>Certificate {calibration.certificateNumber}</p>}
+        {calibration.override && (
+          <p class="alert">
+            Provider check overridden by {calibration.override.by.displayName}: {calibration.override.reason}
+          </p>
+        )}
+        {calibration.initial && <p>Initial calibration: {calibration.initialReason}</p>}
+        {calibration.adjusted && <p>Adjusted: {calibration.adjustment}</p>}
+        <PointResults calibration={calibration} />
+        {calibration.standards.length > 0 && (
+          <p>
+            Reference standards:{' '}
+            {calibration.standards.map((standard) => `${standard.serialNumber} (${labLabel(standard.labId)}, ${standard.calibrationNumber} of ${standard.calibratedOn}, due ${standard.dueOn})`).join('; ')}
+          </p>
+        )}
+        {calibration.nextDue && <p>Next due {calibration.nextDue}</p>}
+      </details>
+      {props.canDecide && (
+        <button type="button" class="primary" onClick={props.onDecide}>
+          Approve or reject {calibration.calibrationNumber}
+        </button>
+      )}
+    </li>
+  );
+}
+
+/** A machine's calibration (ISO/IEC 17025 §6.4): fitness, the plan and its versions, every calibration. */
+export function MachineCalibrationPage(props: { labId: string; serialNumber: string }) {
+  const base = machinePath(props.labId, props.serialNumber);
+  const plan = useLoad(() => api.get<CalibrationPlan>(`${base}/calibration-plan`).then(({ body }) => body), [base]);
+  const events = useLoad(() => allPages<Calibration>(`${base}/calibrations`), [base]);
+  const [dialog, setDialog] = useState<{ kind: 'plan' } | { kind: 'record' } | { kind: 'decide'; calibration: Calibration } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
+  const manages = may('calibration', 'write', role);
+  const records = may('calibration', 'complete', role);
+  const done = (text: string) => {
+    setDialog(null);
+    setNotice(text);
+    plan.reload();
+    events.reload();
+  };
+  if (plan.loading && !plan.data) return <Loading what="the calibration plan" />;
+  if (!plan.data) return <ErrorMessage error={plan.error} />;
+  const current = plan.data.current;
+  return (
+    <>
+      <PageTitle title={`Calibration · ${props.serialNumber}`}>
+        {manages && (
+          <button type="button" class="secondary" onClick={() => setDialog({ kind: 'plan' })}>
+            {current ? 'Change the plan' : 'Set a plan'}
+          </button>
+        )}
+        {records && current && (
+          <button type="button" class="primary" onClick={() => setDialog({ kind: 'record' })}>
+            Record a calibration
+          </button>
+        )}
+      </PageTitle>
+      {notice && <Notice>{notice}</Notice>}
+      <p>
+        {labLabel(props.labId)} · <FitnessBadge fitness={plan.data.fitness} />
+        {plan.data.lastCalibration && ` · last approved ${plan.data.lastCalibration.calibrationNumber} of ${plan.data.lastCalibration.performedOn}`} ·{' '}
+        <Link href={`/equipment/${props.labId}/${encodeURIComponent(props.serialNumber)}`}>History</Link>
+      </p>
+      <h2>Plan</h2>
+      {current ? <PlanFacts plan={current} labId={props.labId} /> : <p class="empty">No calibration plan yet.{manages ? ' Set one to say what is calibrated, against which limits and how often.' : ''}</p>}
+      {plan.data.versions.length > 1 && (
+        <details>
+          <summary>Earlier versions ({plan.data.versions.length - 1})</summary>
+          <ol class="timeline">
+            {plan.data.versions.slice(0, -1).map((version) => (
+              <li key={version.version}>
+                Version {version.version}: every {intervalText(version)}, {version.points.length} point{version.points.length === 1 ? '' : 's'}, {version.decisionRule}; by {version.changedBy.displayName},{' '}
+                {formatDateTime(version.changedAt, props.labId)}
+                {version.changeReason && `: ${version.changeReason}`}
+              </li>
+            ))}
+          </ol>
+        </details>
+      )}
+      <h2>Calibrations</h2>
+      <ErrorMessage error={events.error} />
+      {events.data?.length === 0 && <p class="empty">No calibration recorded at this lab yet.</p>}
+      <ul class="calibration-list">
+        {(events.data ?? []).map((calibration) => (
+          <CalibrationEntry
+            key={calibration.calibrationNumber}
+            calibration={calibration}
+            canDecide={manages && calibration.status === 'Awaiting approval' && calibration.signature.username !== session.value?.user.username}
+            onDecide={() => setDialog({ kind: 'decide', calibration })}
+          />
+        ))}
+      </ul>
+      {dialog?.kind === 'plan' && <PlanForm labId={props.labId} serialNumber={props.serialNumber} current={current} onDone={done} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'record' && current && <CalibrationForm labId={props.labId} serialNumber={props.serialNumber} plan={current} onDone={done} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'decide' && <DecisionForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />}
+    </>
+  );
+}

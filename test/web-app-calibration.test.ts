@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordSummary } from '../shared/schemas/records.js';
+import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
+import { browserProductForFile } from './helpers/browser-product.js';
+import { demoPassword } from './helpers/test-product.js';
+
+/** Calibration in Chromium (SPEC §9), on the demo company's calibrations. */
+const browsing = browserProductForFile({ noConsoleErrors: true });
+
+describe('calibration in the browser', () => {
+  it('a manager sees what is due, approves a calibration a technician entered, and records an external one that an administrator approves', async () => {
+    const { page } = await browsing.session(desktop);
+    await signIn(page, 'manager1', demoPassword);
+    await page.getByRole('link', { name: 'Calibration', exact: true }).first().click();
+    await settled(page);
+    const rows = page.locator('tbody tr');
+    expect(await rows.first().locator('td').first().innerText()).toBe('PS2-01-007');
+    await page.getByText('Not fit').first().waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'calibrations-due-desktop');
+
+    await page.getByRole('link', { name: 'PS2-01-011' }).click();
+    await settled(page);
+    await page.getByRole('button', { name: /^Approve or reject LAB01-CAL-/ }).click();
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign: Approved by' }).click();
+    await page.getByText(/is approved\.$/).waitFor();
+    await page.locator('.fitness .badge', { hasText: 'Fit' }).first().waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'machine-calibration-desktop');
+
+    await visit(page, '/equipment/LAB01/PS2-01-003/calibration');
+    await page.getByRole('button', { name: 'Record a calibration' }).click();
+    await page.getByLabel('Performed', { exact: true }).selectOption('external');
+    await page.getByLabel('Certificate number').fill('NMS-2026-09912');
+    await page.getByLabel('Firing chamber at 700 °C (°C)').fill('706');
+    await page.getByText('Fail: 706 is outside 695 to 705').waitFor();
+    await page.getByLabel('Firing chamber at 700 °C (°C)').fill('700.4');
+    await page.getByLabel('Firing chamber at 1000 °C (°C)').fill('1001');
+    expect(await page.locator('.point-row .badge', { hasText: 'Pass' }).count()).toBe(2);
+    await screenshot(page, 'calibration-form-desktop');
+    await page.getByLabel('Your password, to sign').fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign: Performed by' }).click();
+    await page.getByText(/is recorded: Pass\. It counts once another manager approves it\.$/).waitFor();
+    expect(await page.getByRole('button', { name: /^Approve or reject/ }).count()).toBe(0);
+
+    const admin = await browsing.session(desktop);
+    await signIn(admin.page, 'admin', demoPassword);
+    await visit(admin.page, '/equipment/LAB01/PS2-01-003/calibration');
+    await admin.page.getByRole('button', { name: /^Approve or reject LAB01-CAL-/ }).click();
+    await admin.page.getByLabel('Your password, to sign').fill(demoPassword);
+    await admin.page.getByRole('button', { name: 'Sign: Approved by' }).click();
+    await admin.page.getByText(/is approved\.$/).waitFor();
+    await admin.page.getByText('Northeast Metrology Services').first().waitFor();
+  });
+
+  it('a technician on a phone sees that the machine of a checklist is not fit for use', async () => {
+    const records = await (await browsing.product.signedIn('admin')).get<{ items: RecordSummary[] }>('/api/labs/LAB01/records?status=Open&pageSize=500');
+    const overdueMachine = records.body.items.find((record) => record.serialNumber === 'PS2-01-007')!;
+    expect(overdueMachine).toBeDefined();
+    const { page } = await browsing.session(phone);
+    await signIn(page, 'tech1', demoPassword);
+    await visit(page, `/records/LAB01/${overdueMachine.recordNumber}`);
+    await page.getByText('PS2-01-007 is not fit for use: calibration overdue. Do the PM checks as usual, but do not use the machine for work until it is fit again.').waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'record-not-fit-phone');
+    await visit(page, '/calibration');
+    await page.getByText('PS2-01-007').first().waitFor();
+    await screenshot(page, 'calibrations-due-phone');
+  });
+});
