@@ -47,7 +47,7 @@ describe('README', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const [me, labs, users, granted, model, registered, transferred, history, logout] = answers;
+    const [me, labs, users, granted, model, registered, transferred, history, plan, approved, calibrated, logout] = answers;
     expect((me as { user: { username: string } }).user.username).toBe('manager1');
     expect((labs as { items: unknown[] }).items).toHaveLength(2);
     expect((users as { items: { username: string }[] }).items.map((user) => user.username)).toContain('tech1');
@@ -56,6 +56,10 @@ describe('README', () => {
     expect(registered).toMatchObject({ serialNumber: 'F4-0001', labId: 'LAB01', status: 'In Service' });
     expect(transferred).toMatchObject({ serialNumber: 'F4-0001', labId: 'LAB02' });
     expect((history as { events: { kind: string }[] }).events.map((event) => event.kind)).toEqual(['registered', 'transfer']);
+    expect(plan).toMatchObject({ serialNumber: 'F4-0001', current: { version: 1, points: [{ pointId: 'P1' }] }, fitness: { state: 'not fit', reasons: ['not yet calibrated'] } });
+    expect(approved).toMatchObject({ status: 'Approved', result: 'Pass', nextDue: '2027-11-30', signature: { username: 'manager1' }, approval: { signature: { username: 'admin', meaning: 'Approved by' } } });
+    // Fit until 2027-11-30 and its grace: the fitness state itself depends on the day the test runs.
+    expect(calibrated).toMatchObject({ serialNumber: 'F4-0001', fitness: { calibrationDue: '2027-11-30' } });
     expect(logout).toEqual({ logoutUrl: null });
   });
 });
