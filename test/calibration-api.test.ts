@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
+import { noteOverdueCalibrations } from '../shared/calibration/overdue-check.js';
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
 import type { Calibration, CalibrationPlan, Provider } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
@@ -281,5 +282,24 @@ describe('the audit verification', () => {
       intact: false,
       firstBroken: { recordNumber: entered.calibrationNumber, reason: 'the calibration signature does not match the calibration as entered' },
     });
+  });
+});
+
+describe('the hourly calibration check', () => {
+  it('notes a machine past its due date and grace once, in the audit trail, and a passing approved calibration makes it fit again', async () => {
+    await register('LAB02', 'LAPSE-1', { ...thermometerPlan, intervalMonths: undefined, intervalDays: 30, graceDays: 5, warningDays: 7 });
+    const old = await record(manager, 'LAB02', 'LAPSE-1', passing(daysAgo(40)));
+    await approve(admin, 'LAB02', 'LAPSE-1', old.calibrationNumber);
+    expect(await fitnessOf('LAB02', 'LAPSE-1')).toMatchObject({ state: 'not fit', reasons: ['calibration overdue'] });
+    expect(await noteOverdueCalibrations('LAB02')).toContain('LAPSE-1');
+    expect(await noteOverdueCalibrations('LAB02')).not.toContain('LAPSE-1');
+    const trail = await admin.get<{ items: { action: string; reason: string }[] }>('/api/audit?labId=LAB02&entityType=equipment&entityId=LAPSE-1');
+    expect(trail.body.items.filter((entry) => entry.action === 'calibration.overdue')).toEqual([
+      expect.objectContaining({ reason: `calibration was due on ${addDays(daysAgo(40), 30)}; past its grace period the machine is not fit for use` }),
+    ]);
+    const fresh = await record(manager, 'LAB02', 'LAPSE-1', passing(daysAgo(1)));
+    await approve(admin, 'LAB02', 'LAPSE-1', fresh.calibrationNumber);
+    expect(await fitnessOf('LAB02', 'LAPSE-1')).toMatchObject({ state: 'fit', calibrationDue: addDays(daysAgo(1), 30) });
+    expect(await noteOverdueCalibrations('LAB02')).not.toContain('LAPSE-1');
   });
 });

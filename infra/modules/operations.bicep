@@ -75,6 +75,13 @@ var panels = [
     visualization: 'timechart'
   }
   {
+    name: 'calibration-overdue'
+    title: 'Machines not fit for use: calibration overdue (last 30 days)'
+    query: loadTextContent('../monitoring/workbook/calibration-overdue.kql')
+    durationMs: 2592000000
+    visualization: 'table'
+  }
+  {
     name: 'cosmos-request-units'
     title: 'Cosmos DB request units, throttling and failures per container (last 24 hours)'
     query: loadTextContent('../monitoring/workbook/cosmos-request-units.kql')
@@ -170,6 +177,15 @@ var alerts = [
     query: loadTextContent('../monitoring/alerts/generator-silent.kql')
     evaluationFrequency: 'PT1H'
     windowSize: 'P2D'
+    threshold: 0
+  }
+  {
+    name: 'calibration-overdue'
+    description: 'A machine is past its calibration due date and grace: not fit for use (README: Alerts).'
+    severity: 2
+    query: loadTextContent('../monitoring/alerts/calibration-overdue.kql')
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
     threshold: 0
   }
   {

@@ -23,6 +23,8 @@ export const telemetryEvents = {
   /** The username is sent only for a per-account limit; a per-address limit names no one. */
   RequestRateLimited: { properties: ['limit', 'username'], measurements: ['retryAfterSeconds'] },
   RequestDenied: { properties: ['username', 'route', 'reason'], measurements: [] },
+  /** A machine found past its calibration due date plus grace by the hourly check: not fit for use. */
+  CalibrationOverdue: { properties: ['labId', 'serialNumber'], measurements: ['daysOverdue'] },
 } as const satisfies Record<string, { properties: readonly string[]; measurements: readonly string[] }>;
 
 export type TelemetryEventName = keyof typeof telemetryEvents;

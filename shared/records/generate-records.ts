@@ -1,3 +1,4 @@
+import { noteOverdueCalibrations } from '../calibration/overdue-check.js';
 import { readModelRecently, type ModelDocument } from '../data/catalog-repository.js';
 import { allEquipmentOf } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
@@ -109,6 +110,7 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
     });
     try {
       await applyPlan(plan, counter?.document ?? emptyCounter(labId), counter?.etag, runId, now, summary, options);
+      await noteOverdueCalibrations(labId, now, { machines: equipment, timeZone: lab.timeZone });
       return { ...summary, generatedThrough: plan.generatedThrough };
     } catch (error) {
       if (!(error instanceof DocumentChanged || error instanceof DocumentExists)) throw error;
