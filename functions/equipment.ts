@@ -13,10 +13,10 @@ import { equipmentHistoryCsv } from '../shared/reports/equipment-history-csv.js'
 import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
 import { listOf } from '../shared/schemas/common.js';
+import { equipmentHistorySchema } from '../shared/schemas/equipment-history.js';
 import {
   createEquipmentSchema,
   equipmentHistoryQuerySchema,
-  equipmentHistorySchema,
   equipmentListParamsSchema,
   equipmentParamsSchema,
   equipmentSchema,
@@ -102,7 +102,7 @@ http({
   methods: ['GET'],
   route: 'labs/{labId}/equipment/{serialNumber}/history',
   access: 'signed-in',
-  summary: 'A machine with its registration, status changes, model changes, transfers and every PM record (ISO/IEC 17025 §6.4.13); format=csv with section=records|events',
+  summary: 'A machine with its registration, status changes, model changes, transfers, every PM record, calibration and calibration plan version (ISO/IEC 17025 §6.4.13); format=csv with section=records|responses|events|calibrations',
   tags: ['equipment'],
   params: equipmentParamsSchema,
   query: equipmentHistoryQuerySchema,

@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import { noteOverdueCalibrations } from '../shared/calibration/overdue-check.js';
@@ -301,5 +302,34 @@ describe('the hourly calibration check', () => {
     await approve(admin, 'LAB02', 'LAPSE-1', fresh.calibrationNumber);
     expect(await fitnessOf('LAB02', 'LAPSE-1')).toMatchObject({ state: 'fit', calibrationDue: addDays(daysAgo(1), 30) });
     expect(await noteOverdueCalibrations('LAB02')).not.toContain('LAPSE-1');
+  });
+});
+
+describe('the equipment history', () => {
+  it('holds every calibration and plan version, and its calibrations CSV has one row per point with results and signers', async () => {
+    const history = await admin.get<{ calibrationPlans: { version: number }[]; calibrations: Calibration[] }>('/api/labs/LAB01/equipment/OOT-1/history');
+    expect(history.status).toBe(200);
+    expect(history.body.calibrationPlans.map((plan) => plan.version)).toEqual([1]);
+    expect(history.body.calibrations.map((calibration) => calibration.result)).toEqual(['Pass after adjustment', 'Pass']);
+    const csv = await admin.get('/api/labs/LAB01/equipment/OOT-1/history?format=csv&section=calibrations');
+    expect(csv.status).toBe(200);
+    const rows = parse(csv.text, { columns: true, bom: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(4);
+    expect(rows[0]).toMatchObject({
+      serial_number: 'OOT-1',
+      point_id: 'P1',
+      lower_limit: '99.5',
+      upper_limit: '100.5',
+      as_found: '100.9',
+      as_found_pass: 'false',
+      adjusted: 'true',
+      as_left: '100.05',
+      as_left_pass: 'true',
+      result: 'Pass after adjustment',
+      out_of_tolerance: 'true',
+      performed_by_username: 'tech1',
+      decided_by_username: 'manager2',
+      decision: 'approve',
+    });
   });
 });

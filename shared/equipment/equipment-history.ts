@@ -1,8 +1,9 @@
 import { labToday } from '../labs/lab-today.js';
 import { listRecords, type RecordDocument } from '../data/records-repository.js';
 import { recordView } from '../records/manage-records.js';
-import type { Equipment, EquipmentEvent } from '../schemas/equipment.js';
-import type { PmRecord } from '../schemas/records.js';
+import type { EquipmentHistory } from '../schemas/equipment-history.js';
+import { calibrationView } from '../calibration/calibrations.js';
+import { allCalibrationsOf } from '../data/calibration-repository.js';
 import { equipmentView, findEquipment } from './manage-equipment.js';
 
 async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDocument[]> {
@@ -21,10 +22,21 @@ async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDoc
  * change and transfer with who and when, and every PM record it had, in each lab it has been in,
  * newest period first. One partition query per lab in its history.
  */
-export async function equipmentHistory(labId: string, serialNumber: string): Promise<{ equipment: Equipment; events: EquipmentEvent[]; records: PmRecord[] }> {
+export async function equipmentHistory(labId: string, serialNumber: string): Promise<EquipmentHistory> {
   const { document } = await findEquipment(labId, serialNumber);
   const labs = [...new Set([labId, ...document.history.flatMap((event) => [event.labId, event.fromLabId, event.toLabId].filter((lab): lab is string => Boolean(lab)))])];
-  const records = (await Promise.all(labs.map((lab) => allRecordsOf(lab, document.serialKey)))).flat();
+  const [records, calibrations, today] = await Promise.all([
+    Promise.all(labs.map((lab) => allRecordsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),
+    Promise.all(labs.map((lab) => allCalibrationsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),
+    labToday(labId),
+  ]);
   records.sort((a, b) => b.periodStart.localeCompare(a.periodStart) || a.recordNumber.localeCompare(b.recordNumber));
-  return { equipment: equipmentView(document, await labToday(labId)), events: document.history, records: records.map(recordView) };
+  calibrations.sort((a, b) => b.performedOn.localeCompare(a.performedOn) || b.calibrationNumber.localeCompare(a.calibrationNumber));
+  return {
+    equipment: equipmentView(document, today),
+    events: document.history,
+    records: records.map(recordView),
+    calibrationPlans: document.calibration?.planVersions ?? [],
+    calibrations: calibrations.map(calibrationView),
+  };
 }

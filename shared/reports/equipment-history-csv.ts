@@ -1,5 +1,6 @@
 import { formatReading } from '../domain/readings.js';
-import type { Equipment, EquipmentEvent } from '../schemas/equipment.js';
+import type { Calibration } from '../schemas/calibration.js';
+import type { EquipmentHistory } from '../schemas/equipment-history.js';
 import type { PmRecord, Response } from '../schemas/records.js';
 import { toCsv, type Cell } from './csv.js';
 
@@ -61,6 +62,99 @@ export const historyResponseColumns = [
   'current_note',
 ] as const;
 
+/** One row per calibration point (ISO/IEC 17025 §6.4.13): results, adjustments, acceptance criteria, standards, next due. */
+export const historyCalibrationColumns = [
+  'serial_number',
+  'calibration_number',
+  'lab_id',
+  'performed_on',
+  'kind',
+  'provider',
+  'provider_accreditation',
+  'certificate_number',
+  'initial',
+  'plan_version',
+  'decision_rule',
+  'point_id',
+  'point',
+  'unit',
+  'nominal',
+  'lower_limit',
+  'upper_limit',
+  'max_uncertainty',
+  'as_found',
+  'as_found_uncertainty',
+  'as_found_pass',
+  'adjusted',
+  'adjustment',
+  'as_left',
+  'as_left_uncertainty',
+  'as_left_pass',
+  'result',
+  'out_of_tolerance',
+  'standards',
+  'status',
+  'next_due',
+  'performed_by',
+  'performed_by_username',
+  'signature_meaning',
+  'signed_at',
+  'decided_by',
+  'decided_by_username',
+  'decision',
+  'decided_at',
+  'decision_reason',
+  'override_reason',
+] as const;
+
+function calibrationRows(serial: string, calibration: Calibration): Cell[][] {
+  const { provider, approval, signature } = calibration;
+  const standards = calibration.standards.map((standard) => `${standard.serialNumber} (${standard.calibrationNumber}, due ${standard.dueOn})`).join('; ');
+  return calibration.points.map((point) => [
+    serial,
+    calibration.calibrationNumber,
+    calibration.labId,
+    calibration.performedOn,
+    calibration.kind,
+    provider?.name,
+    provider ? `${provider.accreditationBody} ${provider.accreditationNumber}` : null,
+    calibration.certificateNumber,
+    calibration.initial,
+    calibration.planVersion,
+    calibration.decisionRule,
+    point.pointId,
+    point.name,
+    point.unit,
+    point.nominal,
+    point.lowerLimit,
+    point.upperLimit,
+    point.maxUncertainty,
+    point.asFound?.value,
+    point.asFound?.uncertainty,
+    point.asFoundResult?.pass,
+    calibration.adjusted,
+    calibration.adjustment,
+    point.asLeft?.value,
+    point.asLeft?.uncertainty,
+    point.asLeftResult?.pass,
+    calibration.result,
+    calibration.outOfTolerance,
+    standards,
+    calibration.status,
+    calibration.nextDue,
+    signature.displayName,
+    signature.username,
+    signature.meaning,
+    signature.signedAt,
+    approval?.signature.displayName,
+    approval?.signature.username,
+    approval?.decision,
+    approval?.signature.signedAt,
+    approval?.reason,
+    calibration.override?.reason,
+  ]);
+}
+
 /** Completed before this product, in the old system: a completer but no electronic signature. */
 export const importedCompletion = 'completed in the old system, without an electronic signature';
 
@@ -104,11 +198,13 @@ function responseRows(serial: string, record: PmRecord): Cell[][] {
 
 /**
  * The equipment history (ISO/IEC 17025 §6.4.13) as CSV: `events` lists the machine's life, `records`
- * every PM record with its answers as signed and as they stand, signature and amendments, and
- * `responses` every answer with its amendments, one row each.
+ * every PM record with its answers as signed and as they stand, signature and amendments,
+ * `responses` every answer with its amendments, one row each, and `calibrations` every point of every
+ * calibration.
  */
-export function equipmentHistoryCsv(history: { equipment: Equipment; events: EquipmentEvent[]; records: PmRecord[] }, section: 'events' | 'records' | 'responses'): string {
+export function equipmentHistoryCsv(history: EquipmentHistory, section: 'events' | 'records' | 'responses' | 'calibrations'): string {
   const serial = history.equipment.serialNumber;
+  if (section === 'calibrations') return toCsv(historyCalibrationColumns, history.calibrations.flatMap((calibration) => calibrationRows(serial, calibration)));
   if (section === 'responses') return toCsv(historyResponseColumns, history.records.flatMap((record) => responseRows(serial, record)));
   if (section === 'events') {
     return toCsv(

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { modelIdSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
-import { recordSchema } from './records.js';
 import { equipmentStatuses } from './vocabulary.js';
 
 export { equipmentStatuses } from './vocabulary.js';
@@ -59,13 +58,11 @@ export const equipmentSchema = z.object({
 });
 export type Equipment = z.infer<typeof equipmentSchema>;
 
-/** ISO/IEC 17025 §6.4.13: the machine, its life (registration, status, model, transfers) and every PM record, in every lab it was in. */
-export const equipmentHistorySchema = z.object({ equipment: equipmentSchema, events: z.array(equipmentEventSchema), records: z.array(recordSchema) });
 
 export const equipmentHistoryQuerySchema = z
   .object({
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
-    section: z.enum(['records', 'responses', 'events'], { message: 'must be records, responses or events' }).optional(),
+    section: z.enum(['records', 'responses', 'events', 'calibrations'], { message: 'must be records, responses, events or calibrations' }).optional(),
   })
   .strict();
 

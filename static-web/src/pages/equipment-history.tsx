@@ -1,12 +1,10 @@
-import type { z } from 'zod';
-import type { equipmentHistorySchema, EquipmentEvent } from '../../../shared/schemas/equipment.js';
+import type { EquipmentEvent } from '../../../shared/schemas/equipment.js';
+import type { EquipmentHistory } from '../../../shared/schemas/equipment-history.js';
 import { api } from '../api.js';
 import { Link } from '../router.js';
 import type { PmRecord } from '../../../shared/schemas/records.js';
 import { Badge, ErrorMessage, FitnessBadge, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
 import { CompletedView } from './record.js';
-
-type EquipmentHistory = z.infer<typeof equipmentHistorySchema>;
 
 function describeEvent(event: EquipmentEvent): string {
   switch (event.kind) {
@@ -86,6 +84,9 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         <a class="button secondary" href={`${base}?format=csv&section=events`} download>
           Events as CSV
         </a>
+        <a class="button secondary" href={`${base}?format=csv&section=calibrations`} download>
+          Calibrations as CSV
+        </a>
         <button type="button" class="secondary" onClick={() => print()}>
           Print
         </button>
@@ -115,6 +116,47 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
           </li>
         ))}
       </ol>
+      <h2>Calibrations</h2>
+      {data.calibrations.length === 0 ? (
+        <p class="empty">No calibrations recorded.</p>
+      ) : (
+        <div class="table-box">
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Calibration</th>
+                <th scope="col">Performed</th>
+                <th scope="col">Result</th>
+                <th scope="col">Status</th>
+                <th scope="col">Next due</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.calibrations.map((calibration) => (
+                <tr key={calibration.calibrationNumber}>
+                  <td data-label="Calibration">{calibration.calibrationNumber}</td>
+                  <td data-label="Performed">
+                    {calibration.performedOn}, {calibration.kind === 'external' ? calibration.provider?.name : labLabel(calibration.labId)}
+                  </td>
+                  <td data-label="Result">
+                    {calibration.result}
+                    {calibration.outOfTolerance && ', out of tolerance'}
+                  </td>
+                  <td data-label="Status">{calibration.status}</td>
+                  <td data-label="Next due">{calibration.nextDue ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data.calibrationPlans.length > 0 && (
+        <p>
+          Calibration plan: version {data.calibrationPlans.at(-1)!.version}
+          {data.calibrationPlans.length > 1 && ` (${data.calibrationPlans.length - 1} earlier version${data.calibrationPlans.length === 2 ? '' : 's'} kept)`} ·{' '}
+          <Link href={`/equipment/${equipment.labId}/${encodeURIComponent(equipment.serialNumber)}/calibration`}>Calibration page</Link>
+        </p>
+      )}
       <h2>PM records</h2>
       {data.records.length === 0 ? (
         <p class="empty">No PM records yet.</p>

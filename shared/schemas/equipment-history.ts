@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { calibrationSchema, planVersionSchema } from './calibration.js';
+import { equipmentEventSchema, equipmentSchema } from './equipment.js';
+import { recordSchema } from './records.js';
+
+/**
+ * ISO/IEC 17025 §6.4.13: the machine, its life (registration, status, model, transfers), every PM
+ * record and every calibration in every lab it was in, and every version of its calibration plan.
+ */
+export const equipmentHistorySchema = z.object({
+  equipment: equipmentSchema,
+  events: z.array(equipmentEventSchema),
+  records: z.array(recordSchema),
+  calibrationPlans: z.array(planVersionSchema),
+  calibrations: z.array(calibrationSchema),
+});
+export type EquipmentHistory = z.infer<typeof equipmentHistorySchema>;
