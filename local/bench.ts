@@ -10,6 +10,7 @@ import { hashPassword, verifyPassword } from '../shared/auth/passwords.js';
 import { scryptHash } from '../shared/auth/scrypt-hashes.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import { measureAtRest } from './bench/at-rest.js';
+import { measureCalibrationsDue } from './bench/calibrations-due.js';
 import { measureColdStart } from './bench/cold-start.js';
 import { measureHourlyRuns, measureLinearity, seedCompany } from './bench/company.js';
 import { measureStore } from './bench/store.js';
@@ -138,6 +139,9 @@ async function main(): Promise<void> {
       posts: loaded.map((record) => ({ path: `/api/labs/${labIds[0]}/records/${record.recordNumber}/complete`, body: completionBody(record) })),
     });
 
+    log(`bench: calibrations due of ${labIds[0]}, every machine on a plan...`);
+    const due = await measureCalibrationsDue(product, labIds[0]!, admin, size.dashboardCalls / 4, load);
+
     log('bench: the web app in Chromium...');
     const webCalls = await countDashboardApiCalls(product.url, 'tech1', password);
 
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
           rows: dashboardRows,
           errors: dashboardLatency.errors + dashboardThroughput.errors,
         },
+        calibrationsDue: { machines: due.machines, rows: due.rows, p50Ms: due.p50Ms, p99Ms: due.p99Ms, cosmosRequestsPerCall: due.counts.total, errors: due.errors },
         complete: {
           p50Ms: completionLoad.p50Ms,
           p99Ms: completionLoad.p99Ms,
@@ -221,6 +226,8 @@ async function main(): Promise<void> {
         completeCosmosRequests: budget(5, completionCall.counts.total),
         generatorRequestsPerLab: budget(4, overAllowance),
         dashboardP50Ms: budget(8, dashboardLatency.p50Ms),
+        calibrationsDueCosmosRequests: budget(2, due.counts.total),
+        calibrationsDueP50Ms: budget(8, due.p50Ms),
         coldStartRatio: budget(0.5, fixed(coldStartMs.ratio, 2)),
         webBundleGzipKb: budget(100, fixed(bundleKb)),
         linearity: budget(2.2, fixed(linearity, 2)),
@@ -261,6 +268,8 @@ async function main(): Promise<void> {
     row(`dashboard call, ${result.api.dashboard.rows} rows: p50 / p99 (1 connection); calls per s (4)`, `${result.api.dashboard.p50Ms} / ${result.api.dashboard.p99Ms} ms; ${result.api.dashboard.rps} per s; ${result.api.dashboard.errors} errors`);
     row('dashboard call, Cosmos requests', describeCounts(dashboardCall.counts));
     row('web app: API calls to open the dashboard (in the app / full page load)', `${result.api.dashboard.apiCallsPerLoad ?? 'no Chromium'} / ${result.api.dashboard.apiCallsPerFullPageLoad ?? 'no Chromium'}`);
+    row(`calibrations due, ${due.machines} machines on a plan (${due.rows} rows): p50 / p99 (1 connection)`, `${due.p50Ms} / ${due.p99Ms} ms; ${due.errors} errors`);
+    row('calibrations due, Cosmos requests', describeCounts(due.counts));
     row('signed completion (Argon2id password check, 1 connection): p50 / p99', `${result.api.complete.p50Ms} / ${result.api.complete.p99Ms} ms, ${result.api.complete.rps} per s, ${result.api.complete.errors} errors`);
     row('signed completion, Cosmos requests', describeCounts(completionCall.counts));
     console.log('Embedded store (10 labs, lab-scoped 20-row ORDER BY query)');
