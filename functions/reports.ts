@@ -1,6 +1,8 @@
 import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
 import { assertMayReport, complianceReport, reportCsv } from '../shared/reports/compliance.js';
+import { calibrationReport, calibrationReportCsv } from '../shared/reports/calibration-report.js';
+import { calibrationReportQuerySchema, calibrationReportSchema } from '../shared/schemas/calibration.js';
 import { complianceQuerySchema, complianceReportSchema } from '../shared/schemas/reports.js';
 
 http({
@@ -21,3 +23,23 @@ http({
     return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: reportCsv(report, section) } };
   },
 });
+
+http({
+  name: 'reportsCalibration',
+  methods: ['GET'],
+  route: 'reports/calibration',
+  access: 'signed-in',
+  summary: 'Calibration per lab: what is due within 90 days (overdue first), the certificate register, the on-time calibration rate and out-of-tolerance findings; JSON or CSV (section=due|certificates|rate|findings)',
+  tags: ['reports'],
+  query: calibrationReportQuerySchema,
+  response: calibrationReportSchema,
+  authorize: (input) => assertMayReport(principalOf(input), input.query.labId),
+  handler: async ({ query, ...facts }) => {
+    const report = await calibrationReport(principalOf(facts), query);
+    if (query.format !== 'csv') return { body: report };
+    const section = query.section ?? 'due';
+    const fileName = `calibration-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
+    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: calibrationReportCsv(report, section) } };
+  },
+});
+

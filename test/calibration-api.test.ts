@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import { noteOverdueCalibrations } from '../shared/calibration/overdue-check.js';
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
-import type { Calibration, CalibrationPlan, Provider } from '../shared/schemas/calibration.js';
+import type { Calibration, CalibrationPlan, CalibrationReport, Provider } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -331,5 +331,24 @@ describe('the equipment history', () => {
       decided_by_username: 'manager2',
       decision: 'approve',
     });
+  });
+});
+
+describe('the calibration report', () => {
+  it('lists what is due, the certificate register, the on-time rate and the findings, and reads back as CSV', async () => {
+    const report = await manager.get<CalibrationReport>('/api/reports/calibration?labId=LAB01');
+    expect(report.status, report.text).toBe(200);
+    expect(report.body.due.map((item) => item.serialNumber)).toContain('PS2-01-007');
+    expect(report.body.due.find((item) => item.serialNumber === 'PS2-01-007')).toMatchObject({ labId: 'LAB01', fitness: { state: 'not fit', reasons: ['calibration overdue'] } });
+    expect(report.body.certificates.find((row) => row.certificateNumber === 'C-1' && row.provider === 'Acme Metrology Ltd.')).toMatchObject({ serialNumber: 'EXT-1', kind: 'external', accreditation: 'UKAS 0123' });
+    const rate = report.body.rate.find((row) => row.labId === 'LAB01')!;
+    expect(rate.approved).toBe(rate.onTime + rate.late);
+    expect(rate.approved).toBeGreaterThan(0);
+    expect(report.body.findings.find((row) => row.serialNumber === 'OOT-1')).toMatchObject({ result: 'Pass after adjustment', outOfTolerance: true, points: ['100 °C: 100.9 is outside 99.5 to 100.5'] });
+    const csv = await manager.get('/api/reports/calibration?labId=LAB01&format=csv&section=findings');
+    const rows = parse(csv.text, { columns: true, bom: true }) as Record<string, string>[];
+    expect(rows.find((row) => row.serial_number === 'OOT-1')).toMatchObject({ lab_name: 'Boston Dental Lab', out_of_tolerance: 'true', points_outside_limits: '100 °C: 100.9 is outside 99.5 to 100.5', generated_by_username: 'manager1' });
+    expect((await tech.get('/api/reports/calibration?labId=LAB01')).status).toBe(403);
+    expect((await manager.get('/api/reports/calibration?labId=LAB03')).status).toBe(403);
   });
 });

@@ -223,6 +223,7 @@ const rows: Row[] = [
   ...(['own', 'other'] as const).flatMap((scope): Row[] => [
     { endpoint: 'auditList', scope, request: (c) => c.get(`/api/audit?labId=${lab(scope)}&pageSize=5`), expected: scope === 'own' ? readers : companyReaders },
     { endpoint: 'reportsCompliance', scope, request: (c) => c.get(`/api/reports/compliance?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
+    { endpoint: 'reportsCalibration', scope, request: (c) => c.get(`/api/reports/calibration?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
     { endpoint: 'auditVerify', scope, request: (c) => c.get(`/api/audit/verify?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
     {
       endpoint: 'recordsList',
@@ -482,7 +483,7 @@ describe('permission matrix over HTTP', () => {
     expect(covered).toEqual(declared);
     for (const fn of registeredHttpFunctions()) {
       const scopes = rows.filter((row) => row.endpoint === fn.declaration.name).map((row) => row.scope);
-      const labInQuery = ['usersList', 'usersCreate', 'auditList', 'auditVerify', 'reportsCompliance'];
+      const labInQuery = ['usersList', 'usersCreate', 'auditList', 'auditVerify', 'reportsCompliance', 'reportsCalibration'];
       const labScoped = /\{(labId|username)\}/.test(fn.declaration.route) || labInQuery.includes(fn.declaration.name);
       expect(labScoped ? scopes.sort() : scopes, fn.declaration.name).toEqual(labScoped ? ['other', 'own'] : ['any']);
     }

@@ -315,8 +315,13 @@ const dayMs = 86_400_000;
  */
 export async function calibrationsDue(labId: string, within: number) {
   const [machines, today] = await Promise.all([allEquipmentOf(labId), labToday(labId)]);
+  return { items: dueItems(machines, today, within), continuationToken: null };
+}
+
+/** The due list of machines already read, as of the lab-local `today`. */
+export function dueItems(machines: readonly EquipmentDocument[], today: string, within: number) {
   const horizon = addDays(today, within);
-  const items = machines
+  return machines
     .filter((machine) => machine.presence !== 'departed' && currentPlan(machine.calibration)?.required)
     .map((machine) => {
       const fitness = fitnessOf(machine, today);
@@ -333,5 +338,4 @@ export async function calibrationsDue(labId: string, within: number) {
     })
     .filter((item) => item.calibrationDue === null || item.calibrationDue <= horizon || item.fitness.state === 'not fit')
     .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity) || a.serialNumber.localeCompare(b.serialNumber));
-  return { items, continuationToken: null };
 }

@@ -67,3 +67,11 @@ export async function allCalibrationsOf(labId: string, serialKey: string): Promi
     .fetchAll();
   return resources.sort((a, b) => b.performedOn.localeCompare(a.performedOn) || b.calibrationNumber.localeCompare(a.calibrationNumber));
 }
+
+/** Every calibration of a lab, one partition query: what the calibration report aggregates. */
+export async function calibrationsOfLab(labId: string): Promise<CalibrationDocument[]> {
+  const { resources } = await (await container('equipment')).items
+    .query<CalibrationDocument>({ query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration'", parameters: [{ name: '@labId', value: labId }] }, { partitionKey: labId })
+    .fetchAll();
+  return resources;
+}

@@ -274,3 +274,59 @@ export const calibrationDueItemSchema = z.object({
   fitness: fitnessSchema,
   awaitingApproval: z.array(z.string()),
 });
+
+export const calibrationReportQuerySchema = z
+  .object({
+    /** One lab; without it, every lab the caller may report on. */
+    labId: labIdSchema.optional(),
+    /** Calibrations performed on or after, and on or before, these dates (default: the last 365 days). */
+    from: calendarDateSchema.optional(),
+    to: calendarDateSchema.optional(),
+    format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
+    /** For CSV, which table. */
+    section: z.enum(['due', 'certificates', 'rate', 'findings'], { message: 'must be due, certificates, rate or findings' }).optional(),
+  })
+  .strict();
+export type CalibrationReportQuery = z.infer<typeof calibrationReportQuerySchema>;
+
+export const calibrationReportSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  generatedAt: z.string(),
+  generatedBy: actorSchema,
+  labs: z.array(z.string()),
+  labNames: z.record(z.string(), z.string()),
+  /** Machines overdue, never calibrated, awaiting approval or due within 90 days, per lab, overdue first. */
+  due: z.array(calibrationDueItemSchema.extend({ labId: z.string() })),
+  /** Every calibration performed in the period with its provider and certificate (§6.4.13). */
+  certificates: z.array(
+    z.object({
+      labId: z.string(),
+      serialNumber: z.string(),
+      calibrationNumber: z.string(),
+      performedOn: z.string(),
+      kind: z.enum(['internal', 'external']),
+      provider: z.string().nullable(),
+      accreditation: z.string().nullable(),
+      certificateNumber: z.string().nullable(),
+      result: z.string(),
+      status: z.string(),
+    }),
+  ),
+  /** Approved passing calibrations in the period, and how many came by the previous one's due date plus grace. */
+  rate: z.array(z.object({ labId: z.string(), approved: z.number().int(), onTime: z.number().int(), late: z.number().int(), onTimeRate: z.number().nullable() })),
+  /** Calibrations that found a machine out of tolerance or failed, with the points outside their limits. */
+  findings: z.array(
+    z.object({
+      labId: z.string(),
+      serialNumber: z.string(),
+      calibrationNumber: z.string(),
+      performedOn: z.string(),
+      result: z.string(),
+      outOfTolerance: z.boolean(),
+      points: z.array(z.string()),
+      status: z.string(),
+    }),
+  ),
+});
+export type CalibrationReport = z.infer<typeof calibrationReportSchema>;

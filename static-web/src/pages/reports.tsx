@@ -185,6 +185,18 @@ export function ReportsPage() {
           )}
         </>
       )}
+      <h2>Calibration</h2>
+      <p>
+        What is due within 90 days, the certificate register, the on-time calibration rate and the out-of-tolerance findings of the same labs and
+        period, as CSV:
+      </p>
+      <p class="row-actions">
+        {(['due', 'certificates', 'rate', 'findings'] as const).map((section) => (
+          <a key={section} class="button secondary" href={`/api/reports/calibration${query({ ...parameters, format: 'csv', section })}`} download>
+            {{ due: 'Calibrations due', certificates: 'Certificate register', rate: 'On-time rate', findings: 'Out-of-tolerance findings' }[section]} as CSV
+          </a>
+        ))}
+      </p>
     </>
   );
 }

@@ -1,0 +1,118 @@
+import { actorOf, type Principal } from '../auth/principal.js';
+import { dueItems } from '../calibration/calibrations.js';
+import { currentPlan } from '../calibration/fitness.js';
+import { calibrationsOfLab, type CalibrationDocument } from '../data/calibration-repository.js';
+import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
+import { listLabs } from '../data/labs-repository.js';
+import { addDays } from '../domain/calibration-rules.js';
+import { labsWhere } from '../domain/permissions.js';
+import { labToday } from '../labs/lab-today.js';
+import { badRequest, notFound } from '../platform/problems.js';
+import type { CalibrationReport, CalibrationReportQuery } from '../schemas/calibration.js';
+import { toCsv, type Cell } from './csv.js';
+
+/** How far ahead the report's due list looks: a quarter, for planning. */
+const dueWithinDays = 90;
+
+/**
+ * An approved passing calibration is on time when it is the machine's first, or was performed by the
+ * previous approved one's due date plus the plan's grace.
+ */
+function onTimeRate(labId: string, machines: readonly EquipmentDocument[], calibrations: readonly CalibrationDocument[], from: string, to: string): CalibrationReport['rate'][number] {
+  const graceOf = new Map(machines.map((machine) => [machine.serialKey, currentPlan(machine.calibration)?.graceDays ?? 0]));
+  const approved = calibrations.filter((event) => event.status === 'Approved' && event.result !== 'Fail').sort((a, b) => a.performedOn.localeCompare(b.performedOn));
+  let onTime = 0;
+  let late = 0;
+  approved.forEach((event, index) => {
+    if (event.performedOn < from || event.performedOn > to) return;
+    const previous = approved.slice(0, index).filter((earlier) => earlier.serialKey === event.serialKey).at(-1);
+    if (!previous?.nextDue || event.performedOn <= addDays(previous.nextDue, graceOf.get(event.serialKey) ?? 0)) onTime++;
+    else late++;
+  });
+  return { labId, approved: onTime + late, onTime, late, onTimeRate: onTime + late ? onTime / (onTime + late) : null };
+}
+
+/**
+ * The calibration report (SPEC §9): what is due, the certificate register, the on-time rate and the
+ * out-of-tolerance findings, per lab the caller may report on; two partition queries per lab.
+ */
+export async function calibrationReport(principal: Principal, query: CalibrationReportQuery, now = new Date()): Promise<CalibrationReport> {
+  const to = query.to ?? now.toISOString().slice(0, 10);
+  const from = query.from ?? addDays(to, -364);
+  if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
+  const readable = labsWhere(principal, 'audit', 'read');
+  const allLabs = await listLabs();
+  const known = allLabs.map((lab) => lab.labId);
+  if (query.labId && !known.includes(query.labId)) throw notFound(`There is no lab ${query.labId}.`);
+  const labs = query.labId ? [query.labId] : known.filter((labId) => readable === 'all' || readable.includes(labId));
+  const perLab = await Promise.all(
+    labs.map(async (labId) => {
+      const [machines, calibrations, today] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId), labToday(labId, now)]);
+      return { labId, machines, calibrations: calibrations.sort((a, b) => a.performedOn.localeCompare(b.performedOn) || a.calibrationNumber.localeCompare(b.calibrationNumber)), today };
+    }),
+  );
+  const inPeriod = (event: CalibrationDocument) => event.performedOn >= from && event.performedOn <= to;
+  return {
+    from,
+    to,
+    generatedAt: now.toISOString(),
+    generatedBy: actorOf(principal),
+    labs,
+    labNames: Object.fromEntries(allLabs.filter((lab) => labs.includes(lab.labId)).map((lab) => [lab.labId, lab.name])),
+    due: perLab.flatMap(({ labId, machines, today }) => dueItems(machines, today, dueWithinDays).map((item) => ({ labId, ...item }))),
+    certificates: perLab.flatMap(({ labId, calibrations }) =>
+      calibrations.filter(inPeriod).map((event) => ({
+        labId,
+        serialNumber: event.serialNumber,
+        calibrationNumber: event.calibrationNumber,
+        performedOn: event.performedOn,
+        kind: event.kind,
+        provider: event.provider?.name ?? null,
+        accreditation: event.provider ? `${event.provider.accreditationBody} ${event.provider.accreditationNumber}` : null,
+        certificateNumber: event.certificateNumber,
+        result: event.result,
+        status: event.status,
+      })),
+    ),
+    rate: perLab.map(({ labId, machines, calibrations }) => onTimeRate(labId, machines, calibrations, from, to)),
+    findings: perLab.flatMap(({ labId, calibrations }) =>
+      calibrations
+        .filter((event) => inPeriod(event) && (event.outOfTolerance || event.result === 'Fail'))
+        .map((event) => ({
+          labId,
+          serialNumber: event.serialNumber,
+          calibrationNumber: event.calibrationNumber,
+          performedOn: event.performedOn,
+          result: event.result,
+          outOfTolerance: event.outOfTolerance,
+          points: event.points.flatMap((point) => [point.asFoundResult, point.asLeftResult].filter((verdict) => verdict && !verdict.pass).map((verdict) => `${point.name}: ${verdict!.why}`)),
+          status: event.status,
+        })),
+    ),
+  };
+}
+
+export const calibrationReportColumns = {
+  due: ['lab_id', 'lab_name', 'serial_number', 'model_id', 'status', 'calibration_due', 'days_left', 'fitness', 'fitness_reasons', 'awaiting_approval'],
+  certificates: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'kind', 'provider', 'accreditation', 'certificate_number', 'result', 'status'],
+  rate: ['lab_id', 'lab_name', 'approved', 'on_time', 'late', 'on_time_rate', 'on_time_rate_percent'],
+  findings: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'result', 'out_of_tolerance', 'points_outside_limits', 'status'],
+} as const;
+
+/** Every row also names the period and who generated the file when, as the compliance report's do. */
+const trailer = ['period_from', 'period_to', 'generated_at', 'generated_by', 'generated_by_username'] as const;
+
+export function calibrationReportCsv(report: CalibrationReport, section: keyof typeof calibrationReportColumns): string {
+  const name = (labId: string) => report.labNames[labId] ?? '';
+  const tail: Cell[] = [report.from, report.to, report.generatedAt, report.generatedBy.displayName, report.generatedBy.username];
+  const rows: Cell[][] = {
+    due: () =>
+      report.due.map((item) => [item.labId, name(item.labId), item.serialNumber, item.modelId, item.status, item.calibrationDue, item.daysLeft, item.fitness.state, item.fitness.reasons.join('; '), item.awaitingApproval.join('; ')]),
+    certificates: () =>
+      report.certificates.map((row) => [row.labId, name(row.labId), row.serialNumber, row.calibrationNumber, row.performedOn, row.kind, row.provider, row.accreditation, row.certificateNumber, row.result, row.status]),
+    rate: () => report.rate.map((row) => [row.labId, name(row.labId), row.approved, row.onTime, row.late, row.onTimeRate, row.onTimeRate === null ? null : Math.round(row.onTimeRate * 1000) / 10]),
+    findings: () =>
+      report.findings.map((row) => [row.labId, name(row.labId), row.serialNumber, row.calibrationNumber, row.performedOn, row.result, row.outOfTolerance, row.points.join('; '), row.status]),
+  }[section]();
+  return toCsv([...calibrationReportColumns[section], ...trailer], rows.map((row) => [...row, ...tail]));
+}
