@@ -349,6 +349,12 @@ describe('the calibration report', () => {
     const rows = parse(csv.text, { columns: true, bom: true }) as Record<string, string>[];
     expect(rows.find((row) => row.serial_number === 'OOT-1')).toMatchObject({ lab_name: 'Boston Dental Lab', out_of_tolerance: 'true', points_outside_limits: '100 °C: 100.9 is outside 99.5 to 100.5', generated_by_username: 'manager1' });
     expect((await tech.get('/api/reports/calibration?labId=LAB01')).status).toBe(403);
+    // Found by the fuzz test: a date check must refuse any text with a 400, never throw.
+    for (const from of ['constructor', '2027-02-30', '2027-13-01']) {
+      const refused = await manager.get(`/api/reports/calibration?labId=LAB01&from=${from}`);
+      expect(refused.status, from).toBe(400);
+      expect(problem(refused.body).errors).toEqual([{ field: 'from', message: expect.stringMatching(/^must be a date/) }]);
+    }
     expect((await manager.get('/api/reports/calibration?labId=LAB03')).status).toBe(403);
   });
 });

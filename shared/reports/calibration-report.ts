@@ -3,11 +3,10 @@ import { dueItems } from '../calibration/calibrations.js';
 import { currentPlan } from '../calibration/fitness.js';
 import { calibrationsOfLab, type CalibrationDocument } from '../data/calibration-repository.js';
 import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
-import { listLabs } from '../data/labs-repository.js';
 import { addDays } from '../domain/calibration-rules.js';
-import { labsWhere } from '../domain/permissions.js';
 import { labToday } from '../labs/lab-today.js';
-import { badRequest, notFound } from '../platform/problems.js';
+import { badRequest } from '../platform/problems.js';
+import { labsToReport } from './compliance.js';
 import type { CalibrationReport, CalibrationReportQuery } from '../schemas/calibration.js';
 import { toCsv, type Cell } from './csv.js';
 
@@ -40,11 +39,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
   const to = query.to ?? now.toISOString().slice(0, 10);
   const from = query.from ?? addDays(to, -364);
   if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
-  const readable = labsWhere(principal, 'audit', 'read');
-  const allLabs = await listLabs();
-  const known = allLabs.map((lab) => lab.labId);
-  if (query.labId && !known.includes(query.labId)) throw notFound(`There is no lab ${query.labId}.`);
-  const labs = query.labId ? [query.labId] : known.filter((labId) => readable === 'all' || readable.includes(labId));
+  const { labs, labNames } = await labsToReport(principal, query.labId);
   const perLab = await Promise.all(
     labs.map(async (labId) => {
       const [machines, calibrations, today] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId), labToday(labId, now)]);
@@ -58,7 +53,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
     generatedAt: now.toISOString(),
     generatedBy: actorOf(principal),
     labs,
-    labNames: Object.fromEntries(allLabs.filter((lab) => labs.includes(lab.labId)).map((lab) => [lab.labId, lab.name])),
+    labNames,
     due: perLab.flatMap(({ labId, machines, today }) => dueItems(machines, today, dueWithinDays).map((item) => ({ labId, ...item }))),
     certificates: perLab.flatMap(({ labId, calibrations }) =>
       calibrations.filter(inPeriod).map((event) => ({

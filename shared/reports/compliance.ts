@@ -97,6 +97,16 @@ export function assertMayReport(principal: Principal, labId: string | undefined)
   if (labId && readable !== 'all' && !readable.includes(labId)) throw forbidden(`You cannot see reports of ${labId}.`);
 }
 
+/** The lab asked for, or every lab the caller may report on, with their names; 404 for a lab that does not exist. */
+export async function labsToReport(principal: Principal, labId: string | undefined): Promise<{ labs: string[]; labNames: Record<string, string> }> {
+  const readable = labsWhere(principal, 'audit', 'read');
+  const allLabs = await listLabs();
+  const known = allLabs.map((lab) => lab.labId);
+  if (labId && !known.includes(labId)) throw notFound(`There is no lab ${labId}.`);
+  const labs = labId ? [labId] : known.filter((candidate) => readable === 'all' || readable.includes(candidate));
+  return { labs, labNames: Object.fromEntries(allLabs.filter((lab) => labs.includes(lab.labId)).map((lab) => [lab.labId, lab.name])) };
+}
+
 function dateRange(query: ComplianceQuery, now: Date): { from: string; to: string } {
   const to = query.to ?? now.toISOString().slice(0, 10);
   const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
@@ -110,11 +120,7 @@ function dateRange(query: ComplianceQuery, now: Date): { from: string; to: strin
  */
 export async function complianceReport(principal: Principal, query: ComplianceQuery, now = new Date()): Promise<ComplianceReport> {
   const { from, to } = dateRange(query, now);
-  const readable = labsWhere(principal, 'audit', 'read');
-  const allLabs = await listLabs();
-  const known = allLabs.map((lab) => lab.labId);
-  if (query.labId && !known.includes(query.labId)) throw notFound(`There is no lab ${query.labId}.`);
-  const labs = query.labId ? [query.labId] : known.filter((labId) => readable === 'all' || readable.includes(labId));
+  const { labs, labNames } = await labsToReport(principal, query.labId);
   const perLab = await Promise.all(labs.map(async (labId) => ({ labId, records: await recordsForReport(labId, from, to) })));
   return {
     from,
@@ -122,7 +128,7 @@ export async function complianceReport(principal: Principal, query: ComplianceQu
     generatedAt: now.toISOString(),
     generatedBy: actorOf(principal),
     labs,
-    labNames: Object.fromEntries(allLabs.filter((lab) => labs.includes(lab.labId)).map((lab) => [lab.labId, lab.name])),
+    labNames,
     summary: perLab.flatMap(({ labId, records }) => summarize(labId, records)),
     missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, now)),
     trend: perLab.flatMap(({ labId, records }) => weeklyTrend(labId, records)),

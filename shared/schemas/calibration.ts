@@ -7,7 +7,13 @@ import { signatureSchema } from './records.js';
 export const calendarDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date written YYYY-MM-DD' })
-  .refine((date) => new Date(`${date}T00:00:00Z`).toISOString().startsWith(date), { message: 'must be a date that exists' });
+  // Zod runs this check even after the pattern failed: it leaves such text to the pattern's message
+  // (one message a field), and must not throw on it.
+  .refine((date) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return true;
+    const parsed = new Date(`${date}T00:00:00Z`);
+    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date);
+  }, { message: 'must be a date that exists' });
 
 const text = (label: string, max = 200) =>
   z
