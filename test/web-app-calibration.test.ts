@@ -54,6 +54,16 @@ describe('calibration in the browser', () => {
     await admin.page.getByText('Northeast Metrology Services').first().waitFor();
   });
 
+  it('offers the lab’s own date for a calibration, whatever the browser’s zone and date say', async () => {
+    // 03:00 UTC on 2 December is 12:00 on 2 December in Tokyo, and still 1 December in Boston (LAB01).
+    const { page } = await browsing.session({ ...phone, timezoneId: 'Asia/Tokyo' });
+    await signIn(page, 'manager1', demoPassword);
+    await page.clock.setFixedTime(new Date('2026-12-02T03:00:00Z'));
+    await visit(page, '/equipment/LAB01/PS2-01-003/calibration');
+    await page.getByRole('button', { name: 'Record a calibration' }).click();
+    expect(await page.getByLabel('Performed on').inputValue()).toBe('2026-12-01');
+  });
+
   it('a technician on a phone sees that the machine of a checklist is not fit for use', async () => {
     const records = await (await browsing.product.signedIn('admin')).get<{ items: RecordSummary[] }>('/api/labs/LAB01/records?status=Open&pageSize=500');
     const overdueMachine = records.body.items.find((record) => record.serialNumber === 'PS2-01-007')!;
