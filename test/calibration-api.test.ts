@@ -358,3 +358,39 @@ describe('the calibration report', () => {
     expect((await manager.get('/api/reports/calibration?labId=LAB03')).status).toBe(403);
   });
 });
+
+describe('a model’s default calibration plan', () => {
+  it('is copied to a machine as its first plan version when it is registered, and the machine keeps it when the model changes', async () => {
+    const { points: _points, ...planWithoutPoints } = thermometerPlan;
+    const refused = await admin.post('/api/models', { modelId: 'Cal Oven', manufacturer: 'Ivoclar', equipmentClass: 'Sinter Oven', frequencies: {}, calibrationPlan: { ...planWithoutPoints, intervalMonths: undefined, points: [] } });
+    expect(refused.status).toBe(400);
+    expect(problem(refused.body).errors?.map((error) => error.field).sort()).toEqual(['calibrationPlan.intervalMonths', 'calibrationPlan.points']);
+
+    const created = await admin.post<{ version: number; calibrationPlan: { points: object[] } }>('/api/models', {
+      modelId: 'Cal Oven',
+      manufacturer: 'Ivoclar',
+      equipmentClass: 'Sinter Oven',
+      frequencies: {},
+      calibrationPlan: thermometerPlan,
+    });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.calibrationPlan.points).toHaveLength(2);
+    expect((await admin.post('/api/labs/LAB01/equipment', { serialNumber: 'OVEN-NEW-1', modelId: 'Cal Oven' })).status).toBe(201);
+    const plan = (await manager.get<CalibrationPlan>('/api/labs/LAB01/equipment/OVEN-NEW-1/calibration-plan')).body;
+    expect(plan.current).toMatchObject({
+      version: 1,
+      intervalMonths: 12,
+      points: [{ pointId: 'P1', name: '100 °C' }, { pointId: 'P2', name: '200 °C' }],
+      changeReason: 'copied from the default plan of model Cal Oven (version 1)',
+      changedBy: { username: 'admin' },
+    });
+    expect(plan.fitness.reasons).toEqual(['not yet calibrated']);
+
+    const changed = await admin.put<{ version: number; calibrationPlan?: object }>('/api/models/Cal%20Oven', { manufacturer: 'Ivoclar', equipmentClass: 'Sinter Oven', frequencies: {}, version: 1 });
+    expect(changed.body).toMatchObject({ version: 2 });
+    expect(changed.body.calibrationPlan).toBeUndefined();
+    expect((await manager.get<CalibrationPlan>('/api/labs/LAB01/equipment/OVEN-NEW-1/calibration-plan')).body.current?.version).toBe(1);
+    const trail = await admin.get<{ items: { action: string; reason?: string }[] }>('/api/audit?labId=LAB01&entityType=equipment&entityId=OVEN-NEW-1');
+    expect(trail.body.items.map((entry) => entry.action).sort()).toEqual(['calibration-plan.changed', 'equipment.registered']);
+  });
+});

@@ -20,7 +20,8 @@ import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
 import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
-import { emptyCalibrationState, type SignerFacts } from './plans.js';
+import { emptyCalibrationState } from './plan-versions.js';
+import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {

@@ -1,5 +1,5 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { saveEquipment, type CalibrationState, type EquipmentDocument } from '../data/equipment-repository.js';
+import { saveEquipment, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
 import { canonicalJson } from '../domain/audit-chain.js';
@@ -11,10 +11,10 @@ import type { RequestFacts } from '../platform/http-pipeline.js';
 /** What a change records of the request that made it; the demo seed has no request. */
 export type SignerFacts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
 import { badRequest, forbidden, preconditionFailed } from '../platform/problems.js';
-import type { CalibrationPlan, PlanInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
+import type { CalibrationPlan, PlanInput, PlanVersion } from '../schemas/calibration.js';
 import { currentPlan, fitnessOf } from './fitness.js';
+import { emptyCalibrationState, withPointIds } from './plan-versions.js';
 
-export const emptyCalibrationState = (): CalibrationState => ({ planVersions: [], approved: [], finding: null, awaitingApproval: [], overdueNotedOn: null });
 
 export function assertMayReadCalibration(principal: Principal, labId: string): void {
   if (!can(principal, 'calibration', 'read', labId)) throw forbidden(`Your role does not give access to the calibrations of ${labId}.`);
@@ -44,30 +44,6 @@ export function calibrationPlanView(document: EquipmentDocument, today: string):
 export async function calibrationPlanOf(labId: string, serialNumber: string): Promise<CalibrationPlan> {
   const [found, today] = await Promise.all([findEquipment(labId, serialNumber), labToday(labId)]);
   return calibrationPlanView(found.document, today);
-}
-
-/**
- * Points keep the ids they were sent with, so results stay tied to them; a point sent without one keeps
- * the id of the earlier version's point of the same name, and a new point gets the next free P1, P2, ...
- */
-function withPointIds(points: PlanInput['points'], previous: readonly PlanPoint[]): PlanPoint[] {
-  const sent = points.map((point) => point.pointId).filter((id): id is string => id !== undefined);
-  const duplicate = sent.find((id, index) => sent.indexOf(id) !== index);
-  if (duplicate) throw badRequest(`Two points have the id ${duplicate}; each point needs its own.`, [{ field: 'points', message: `has the point id ${duplicate} twice` }]);
-  const taken = new Set([...sent, ...previous.map((point) => point.pointId)]);
-  const byName = new Map(previous.filter((point) => !sent.includes(point.pointId)).map((point) => [point.name.toLowerCase(), point.pointId]));
-  let next = 1;
-  return points.map(({ pointId, ...point }) => {
-    if (pointId) return { pointId, ...point };
-    const earlier = byName.get(point.name.toLowerCase());
-    if (earlier) {
-      byName.delete(point.name.toLowerCase());
-      return { pointId: earlier, ...point };
-    }
-    while (taken.has(`P${next}`)) next++;
-    taken.add(`P${next}`);
-    return { pointId: `P${next}`, ...point };
-  });
 }
 
 const intervalText = (plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>) =>

@@ -64,6 +64,7 @@ export function modelView(document: ModelDocument): Model {
     active: document.active,
     version: document.version,
     frequencies: document.frequencies,
+    ...(document.calibrationPlan ? { calibrationPlan: document.calibrationPlan } : {}),
     createdAt: document.createdAt,
     updatedAt: document.updatedAt,
   };
@@ -136,6 +137,7 @@ export async function addModel(actor: AuditActor, input: CreateModel, facts: Fac
     active: input.active,
     version: 1,
     ...tasks,
+    ...(input.calibrationPlan ? { calibrationPlan: input.calibrationPlan } : {}),
     createdAt: now,
     updatedAt: now,
   };
@@ -148,7 +150,7 @@ export async function addModel(actor: AuditActor, input: CreateModel, facts: Fac
   return modelView(document);
 }
 
-const comparedFields = ['manufacturer', 'equipmentClass', 'active', 'frequencies'] as const;
+const comparedFields = ['manufacturer', 'equipmentClass', 'active', 'frequencies', 'calibrationPlan'] as const;
 
 /**
  * Replaces a model's details and tasks when the caller saw its current version; each change bumps the
@@ -166,7 +168,15 @@ export async function replaceModel(principal: Principal, modelId: string, input:
   const equipmentClass = await assertClassExists(input.equipmentClass);
   const now = new Date().toISOString();
   const tasks = plannedOrBadRequest(current.document, input.frequencies, now);
-  const next: ModelDocument = { ...current.document, manufacturer: input.manufacturer, equipmentClass, active: input.active, ...tasks };
+  const { calibrationPlan: _previousPlan, ...kept } = current.document;
+  const next: ModelDocument = {
+    ...kept,
+    manufacturer: input.manufacturer,
+    equipmentClass,
+    active: input.active,
+    ...tasks,
+    ...(input.calibrationPlan ? { calibrationPlan: input.calibrationPlan } : {}),
+  };
   const before = modelView(current.document);
   const after = modelView(next);
   const changed = comparedFields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));

@@ -1,3 +1,4 @@
+import type { DefaultPlan } from '../schemas/calibration-plan.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { FrequencyPlans } from '../domain/model-tasks.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
@@ -33,6 +34,7 @@ export interface ModelDocument extends ChainOwner {
   active: boolean;
   version: number;
   frequencies: FrequencyPlans;
+  calibrationPlan?: DefaultPlan;
   nextTaskNumber: number;
   createdAt: string;
   updatedAt: string;

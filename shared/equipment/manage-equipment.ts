@@ -13,6 +13,7 @@ import {
 } from '../data/equipment-repository.js';
 import { readLab } from '../data/labs-repository.js';
 import { fitnessOf } from '../calibration/fitness.js';
+import { emptyCalibrationState, firstVersionFrom } from '../calibration/plan-versions.js';
 import { labToday } from '../labs/lab-today.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
@@ -161,13 +162,27 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
     presence: 'present',
     transfer: null,
     history: [{ at: now, by: actor, kind: 'registered', labId, toStatus: input.status, toModelId: model.modelId }],
+    ...(model.calibrationPlan
+      ? {
+          calibration: {
+            ...emptyCalibrationState(),
+            planVersions: [firstVersionFrom(model.calibrationPlan, actor, now, `copied from the default plan of model ${model.modelId} (version ${model.version})`)],
+          },
+        }
+      : {}),
   };
   await inTurn(`equipment:${labId}`, () =>
     retryWhileOvertaken(async () => {
       // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
       const existing = await readEquipment(labId, input.serialNumber);
       if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
-      await saveEquipment(document, existing?.etag, [equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentFacts(document) })]);
+      const plan = document.calibration?.planVersions[0];
+      await saveEquipment(document, existing?.etag, [
+        equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentFacts(document) }),
+        ...(plan
+          ? [equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, { reason: plan.changeReason!, after: { version: 1, required: plan.required, points: plan.points.length, decisionRule: plan.decisionRule } })]
+          : []),
+      ]);
     }, `Equipment ${input.serialNumber}`),
   );
   return equipmentView(document, await labToday(labId));

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { continuationTokenSchema, labIdSchema } from './common.js';
 import { fitnessSchema, serialNumberSchema } from './equipment.js';
 import { signatureSchema } from './records.js';
+import { decisionRules, finiteNumber, text, uncertaintySchema } from './calibration-plan.js';
+
+export { decisionRules, defaultPlanSchema, planInputSchema, planPointInputSchema, type DefaultPlan, type PlanInput } from './calibration-plan.js';
 
 /** A calendar date, `YYYY-MM-DD`, that exists. */
 export const calendarDateSchema = z
@@ -15,15 +18,6 @@ export const calendarDateSchema = z
     return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date);
   }, { message: 'must be a date that exists' });
 
-const text = (label: string, max = 200) =>
-  z
-    .string()
-    .trim()
-    .min(1, { message: `is required: ${label}` })
-    .max(max, { message: `must be at most ${max} characters` });
-
-const finiteNumber = z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' });
-const uncertaintySchema = finiteNumber.refine((value) => value >= 0, { message: 'must be zero or more' });
 const passwordSchema = z.string().min(1, { message: 'is required' }).max(128);
 
 // Calibration providers (ISO/IEC 17025 §6.6): company-wide, kept by Administrators.
@@ -58,53 +52,6 @@ export type Provider = z.infer<typeof providerSchema>;
 export const providerParamsSchema = z.object({ providerId: providerIdSchema });
 export const providerListQuerySchema = z.object({ continuationToken: continuationTokenSchema }).strict();
 
-// A machine's calibration plan (§6.4.6, §6.4.7): versioned, every version kept.
-
-export const decisionRules = ['simple', 'guard-band'] as const;
-
-export const planPointInputSchema = z
-  .object({
-    pointId: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, { message: 'may hold 1 to 20 letters, digits, underscores or hyphens' }).optional(),
-    name: text('name the point, e.g. 100 °C', 100),
-    unit: text('the unit, e.g. °C', 20),
-    nominal: finiteNumber,
-    lowerLimit: finiteNumber,
-    upperLimit: finiteNumber,
-    maxUncertainty: uncertaintySchema.optional(),
-  })
-  .strict()
-  .refine((point) => point.lowerLimit <= point.upperLimit, { message: 'Lower limit must not be above the upper limit', path: ['lowerLimit'] })
-  .refine((point) => point.nominal >= point.lowerLimit && point.nominal <= point.upperLimit, { message: 'Nominal must lie within the limits', path: ['nominal'] });
-
-const days = (max: number) =>
-  z
-    .number({ message: 'must be a number' })
-    .int({ message: 'must be a whole number of days' })
-    .min(0, { message: 'must be zero or more' })
-    .max(max, { message: `must be at most ${max}` });
-
-export const planInputSchema = z
-  .object({
-    required: z.boolean({ message: 'must be true or false' }),
-    reason: text('say why calibration is or is not required (ISO/IEC 17025 §6.4.6)', 1000),
-    intervalMonths: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of months' }).min(1, { message: 'must be at least 1' }).max(120, { message: 'must be at most 120' }).optional(),
-    intervalDays: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of days' }).min(1, { message: 'must be at least 1' }).max(3650, { message: 'must be at most 3650' }).optional(),
-    warningDays: days(365),
-    graceDays: days(365),
-    decisionRule: z.enum(decisionRules, { message: 'must be simple or guard-band' }),
-    referenceStandard: z.boolean({ message: 'must be true or false' }),
-    points: z.array(planPointInputSchema).max(50, { message: 'may hold at most 50 points' }),
-    version: z.number().int().min(1).optional(),
-    changeReason: z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(1000).optional(),
-  })
-  .strict()
-  .refine((plan) => !(plan.intervalMonths !== undefined && plan.intervalDays !== undefined), { message: 'Give the interval in months or in days, not both', path: ['intervalDays'] })
-  .refine((plan) => !plan.required || plan.intervalMonths !== undefined || plan.intervalDays !== undefined, {
-    message: 'A plan that requires calibration needs an interval: intervalMonths or intervalDays',
-    path: ['intervalMonths'],
-  })
-  .refine((plan) => !plan.required || plan.points.length > 0, { message: 'A plan that requires calibration needs at least one point', path: ['points'] });
-export type PlanInput = z.infer<typeof planInputSchema>;
 
 const actorSchema = z.object({ username: z.string(), displayName: z.string() });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultPlanSchema } from './calibration-plan.js';
 import { continuationTokenSchema } from './common.js';
 import { frequencies, taskKinds } from './vocabulary.js';
 
@@ -94,6 +95,8 @@ const modelBody = {
   equipmentClass: equipmentClassNameSchema,
   active: z.boolean().default(true),
   frequencies: frequenciesInputSchema,
+  /** The calibration plan a machine of this model starts with when it is registered (SPEC §9). */
+  calibrationPlan: defaultPlanSchema.optional(),
 };
 
 export const createModelSchema = z.object({ modelId: modelIdSchema, ...modelBody }).strict();
@@ -112,6 +115,7 @@ export const modelSchema = z.object({
   version: z.number().int(),
   /** Only the frequencies that require PM, each with its ordered tasks. */
   frequencies: z.partialRecord(frequencySchema, frequencyPlanSchema),
+  calibrationPlan: defaultPlanSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -184,7 +184,8 @@ export function ModelPage(props: { modelId: string | null }) {
     setErrors({});
     setFailure(null);
     setNotice(null);
-    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan, verified) };
+    // The default calibration plan is kept through the API; the editor sends it back as it came.
+    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan, verified), ...(model?.calibrationPlan ? { calibrationPlan: model.calibrationPlan } : {}) };
     try {
       if (model) {
         const { body: saved } = await api.put<Model>(`/api/models/${encodeURIComponent(model.modelId)}`, { ...body, version: model.version });
