@@ -7,11 +7,12 @@ import {
   calibrationId,
   type CalibrationDocument,
 } from '../data/calibration-repository.js';
+import { stripSystemProperties } from '../data/audited-write.js';
 import { allEquipmentOf, readEquipment, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { inTurn } from '../data/turns.js';
-import { addDays, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
+import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
@@ -25,9 +26,8 @@ import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
-  const { id: _id, type: _type, serialKey: _key, ...view } = document;
-  const { _rid, _self, _etag, _ts, _attachments, ...clean } = view as typeof view & Record<string, unknown>;
-  return clean as Calibration;
+  const { id: _id, type: _type, serialKey: _key, ...view } = stripSystemProperties(document);
+  return view;
 }
 
 /** What a calibration signature signs: the event as entered, the signer, meaning and time. */
@@ -308,8 +308,6 @@ export async function calibrationOf(labId: string, serialNumber: string, calibra
   return calibrationView(found.document);
 }
 
-const dayMs = 86_400_000;
-
 /**
  * The lab's machines whose calibration is overdue, never done, waiting for approval, or due within
  * `within` days; overdue first. One partition query over the lab's equipment, which carries its plans.
@@ -332,7 +330,7 @@ export function dueItems(machines: readonly EquipmentDocument[], today: string, 
         modelId: machine.modelId,
         status: machine.status,
         calibrationDue: due,
-        daysLeft: due === null ? null : Math.round((Date.parse(due) - Date.parse(today)) / dayMs),
+        daysLeft: due === null ? null : daysBetween(today, due),
         fitness,
         awaitingApproval: machine.calibration!.awaitingApproval,
       };

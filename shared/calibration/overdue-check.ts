@@ -1,4 +1,5 @@
 import { allEquipmentOf, saveEquipment, type EquipmentDocument } from '../data/equipment-repository.js';
+import { daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay } from '../domain/periods.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
@@ -8,7 +9,6 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import { systemActor } from '../users/manage-users.js';
 import { fitnessOf } from './fitness.js';
 
-const dayMs = 86_400_000;
 const overdue = (fitness: ReturnType<typeof fitnessOf>) => fitness.reasons.includes('calibration overdue');
 
 /**
@@ -39,7 +39,7 @@ export async function noteOverdueCalibrations(labId: string, now = new Date(), k
     );
     if (!fitness) continue;
     noted.push(machine.serialNumber);
-    const daysOverdue = Math.round((Date.parse(today) - Date.parse(fitness.calibrationDue!)) / dayMs);
+    const daysOverdue = daysBetween(fitness.calibrationDue!, today);
     trackProductEvent('CalibrationOverdue', { labId, serialNumber: machine.serialNumber }, { daysOverdue });
   }
   return noted;

@@ -4,12 +4,11 @@ import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
 import { canonicalJson } from '../domain/audit-chain.js';
 import { can } from '../domain/permissions.js';
-import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
+import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
 
-/** What a change records of the request that made it; the demo seed has no request. */
-export type SignerFacts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
+/** What a change records of the request that made it; the demo seed names its own. */
+export type SignerFacts = NonNullable<Facts>;
 import { badRequest, forbidden, preconditionFailed } from '../platform/problems.js';
 import type { CalibrationPlan, PlanInput, PlanVersion } from '../schemas/calibration.js';
 import { currentPlan, fitnessOf } from './fitness.js';

@@ -93,6 +93,11 @@ export function addDays(date: string, days: number): string {
   return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
 }
 
+/** Whole calendar days from one `YYYY-MM-DD` to another; negative when `to` comes first. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
 /**
  * Performed on + interval. Whole months keep the day of the month, or the month's last day when it
  * has fewer (31 January + 1 month = 28 or 29 February), as a calendar reads "due in a month".

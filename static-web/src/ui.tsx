@@ -1,3 +1,4 @@
+import { formatDay, localDay } from '../../shared/domain/periods.js';
 import type { FitnessView } from '../../shared/schemas/equipment.js';
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
@@ -245,8 +246,7 @@ export function formatDateTime(iso: string | null | undefined, labId?: string | 
 /** The lab's own date today, `YYYY-MM-DD`, whatever the browser's zone: the day a form defaults to. */
 export function labToday(labId: string): string {
   const timeZone = session.value?.labs.find((candidate) => candidate.labId === labId)?.timeZone ?? 'UTC';
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date()).map((part) => [part.type, part.value]));
-  return `${parts.year}-${parts.month}-${parts.day}`;
+  return formatDay(localDay(new Date(), timeZone));
 }
 
 /**
