@@ -6,6 +6,8 @@ import {
   calibrationPlanOf,
   setCalibrationPlan,
 } from '../shared/calibration/plans.js';
+import { addCertificate, certificateDownload, certificateMaxBytes } from '../shared/calibration/certificates.js';
+import { requestBodyChunks } from '../shared/platform/raw-body.js';
 import { addProvider, assertMayReadProviders, assertMayWriteProviders, providersPage, updateProvider } from '../shared/calibration/providers.js';
 import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
@@ -18,6 +20,10 @@ import {
   calibrationPlanSchema,
   calibrationSchema,
   calibrationsDueQuerySchema,
+  certificateContentTypes,
+  certificateParamsSchema,
+  certificateSchema,
+  certificateUploadQuerySchema,
   planInputSchema,
   providerInputSchema,
   providerListQuerySchema,
@@ -169,4 +175,49 @@ http({
   response: listOf(calibrationDueItemSchema),
   authorize: (input) => assertMayReadCalibration(principalOf(input), input.params.labId),
   handler: async ({ params, query }) => ({ body: await calibrationsDue(params.labId, query.within ?? 30) }),
+});
+
+http({
+  name: 'calibrationCertificateUpload',
+  methods: ['POST'],
+  route: 'labs/{labId}/equipment/{serialNumber}/calibrations/{calibrationNumber}/certificates',
+  access: 'signed-in',
+  summary: 'Upload a certificate (PDF, PNG or JPEG up to 20 MB) as the raw body; each upload is a new version, answered with its certificateId and SHA-256',
+  tags: ['calibration'],
+  params: calibrationParamsSchema,
+  query: certificateUploadQuerySchema,
+  rawBody: { maxBytes: certificateMaxBytes, contentTypes: certificateContentTypes },
+  response: certificateSchema,
+  successStatus: 201,
+  authorize: (input) => assertMayRecordCalibration(principalOf(input), input.params.labId),
+  handler: async ({ params, query, ...facts }) => ({
+    status: 201,
+    body: await addCertificate(
+      principalOf(facts),
+      params.labId,
+      params.serialNumber,
+      params.calibrationNumber,
+      requestBodyChunks(facts.request, certificateMaxBytes),
+      query.fileName,
+      facts,
+    ),
+  }),
+});
+
+http({
+  name: 'calibrationCertificateDownload',
+  methods: ['GET'],
+  route: 'labs/{labId}/equipment/{serialNumber}/calibrations/{calibrationNumber}/certificates/{certificateId}',
+  access: 'signed-in',
+  summary: 'Download one certificate version as it was uploaded, after checking it against its SHA-256',
+  tags: ['calibration'],
+  params: certificateParamsSchema,
+  authorize: (input) => assertMayReadCalibration(principalOf(input), input.params.labId),
+  handler: async ({ params }) => {
+    const { certificate, content } = await certificateDownload(params.labId, params.serialNumber, params.calibrationNumber, params.certificateId);
+    return {
+      file: { contentType: certificate.contentType, fileName: certificate.fileName, content, size: certificate.size },
+      headers: { 'X-Content-SHA256': certificate.sha256 },
+    };
+  },
 });

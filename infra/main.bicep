@@ -123,6 +123,7 @@ module api 'modules/functionapp.bicep' = {
       COSMOS_ENDPOINT: cosmos.outputs.endpoint
       COSMOS_DATABASE: cosmos.outputs.databaseName
       KEY_VAULT_URI: keyVault.outputs.uri
+      BLOB_SERVICE_URL: storage.outputs.blobEndpoint
       PUBLIC_ORIGINS: 'https://${web.outputs.defaultHostname}'
       SESSION_COOKIE_NAME: 'ems_session'
       ENTRA_TENANT_ID: entraTenantId
@@ -152,6 +153,7 @@ module rbac 'modules/rbac.bicep' = {
     principalId: api.outputs.principalId
     deployerPrincipalId: deployerPrincipalId
     storageAccountName: storage.outputs.name
+    certificatesContainerName: storage.outputs.certificatesContainerName
     keyVaultName: keyVault.outputs.name
     cosmosAccountName: cosmos.outputs.accountName
     applicationInsightsName: monitoring.outputs.applicationInsightsName

@@ -2,6 +2,9 @@ import { HttpRequest, HttpResponse, InvocationContext, type LogHandler } from '@
 import { queuedBy } from '../shared/platform/registry.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { serializeCookie } from '../shared/auth/cookies.js';
 import { maximumBodyBytes, problemResponse } from '../shared/platform/http-pipeline.js';
 import { HttpProblem } from '../shared/platform/problems.js';
@@ -49,11 +52,45 @@ function headersOf(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-async function writeFunctionResponse(init: HttpResponse, response: ServerResponse, method: string): Promise<void> {
+async function bufferedRequest(request: IncomingMessage, url: URL, method: string, params: Record<string, string>): Promise<HttpRequest> {
+  const body = await readRequestBody(request);
+  return new HttpRequest({
+    method,
+    url: url.toString(),
+    headers: headersOf(request),
+    query: Object.fromEntries(url.searchParams.entries()),
+    params,
+    ...(body.length > 0 ? { body: { bytes: body } } : {}),
+  });
+}
+
+/**
+ * A request whose body the function reads as a stream (a file upload), as the Functions worker hands
+ * it over with HTTP streams enabled: a fetch Request around the socket, which the worker's own
+ * HttpRequest wraps (`nativeRequest`, the constructor option its streaming path uses).
+ */
+function streamedRequest(request: IncomingMessage, url: URL, method: string, params: Record<string, string>): HttpRequest {
+  const nativeRequest = new Request(url, {
+    method,
+    headers: headersOf(request),
+    body: Readable.toWeb(request) as ReadableStream<Uint8Array>,
+    duplex: 'half',
+  } as RequestInit);
+  return new HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<typeof HttpRequest>[0]);
+}
+
+async function writeFunctionResponse(init: HttpResponse, response: ServerResponse, method: string, streamed = false): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   init.headers.forEach((value, name) => (headers[name] = value));
   const cookies = init.cookies.map(serializeCookie);
   if (cookies.length > 0) headers['set-cookie'] = cookies;
+  if (streamed && init.body && method !== 'HEAD') {
+    response.writeHead(init.status, headers);
+    // A source that fails half-way (a certificate that no longer matches its hash) breaks the
+    // connection off, so the client never takes a partial file for a whole one.
+    await pipeline(Readable.fromWeb(init.body as WebReadableStream<Uint8Array>), response).catch(() => response.destroy());
+    return;
+  }
   const body = Buffer.from(await init.arrayBuffer());
   response.writeHead(init.status, headers);
   response.end(method === 'HEAD' ? undefined : body);
@@ -73,27 +110,20 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
     await writeFunctionResponse(new HttpResponse(problemResponse(problem, requestId)), response, method);
     return;
   }
-  let body: Buffer;
+  let functionRequest: HttpRequest;
   try {
-    body = await readRequestBody(request);
+    functionRequest = found.fn.declaration.rawBody ? streamedRequest(request, url, method, found.params!) : await bufferedRequest(request, url, method, found.params!);
   } catch (error) {
     const problem = error instanceof HttpProblem ? error : new HttpProblem(400, 'Bad request', 'The request body could not be read.');
     await writeFunctionResponse(new HttpResponse(problemResponse(problem, requestId)), response, method);
     return;
   }
-  const functionRequest = new HttpRequest({
-    method,
-    url: url.toString(),
-    headers: headersOf(request),
-    query: Object.fromEntries(url.searchParams.entries()),
-    params: found.params!,
-    ...(body.length > 0 ? { body: { bytes: body } } : {}),
-  });
   const functionName = found.fn.declaration.name;
   const context = new InvocationContext({ invocationId: requestId, functionName, logHandler: withInvocation(options.logHandler, functionName, requestId) });
   const result = await found.fn.handler(functionRequest, context);
   await options.deliverQueueOutputs(queuedBy(context, found.fn.declaration.queueOutputs));
-  await writeFunctionResponse(new HttpResponse(result ?? { status: 204 }), response, method);
+  const streamed = typeof result?.body === 'object' && result.body !== null && Symbol.asyncIterator in result.body;
+  await writeFunctionResponse(new HttpResponse(result ?? { status: 204 }), response, method, streamed);
 }
 
 /** Every log line names the function and the invocation (request) id, as the Functions host does. */

@@ -21,6 +21,8 @@ import { loadStaticWebAppConfig } from './static-files.js';
 import { openEmbeddedPersistence, type EmbeddedPersistence } from './persistence.js';
 import { startTimers } from './timers.js';
 import { startLocalQueueService } from './queues/azurite.js';
+import { startLocalBlobService, type LocalBlobService } from './azurite-blob.js';
+import { useBlobConnection } from '../shared/storage/blob-store.js';
 import { LocalQueueClient } from './queues/queue-client.js';
 import { startQueueRunner, type QueueRunnerOptions } from './queues/queue-runner.js';
 
@@ -166,6 +168,9 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   const store = local?.store;
   if (!embedded) useCosmosConnection(undefined);
   await ensureSchema();
+  // Certificates go to Azurite in the data folder unless BLOB_SERVICE_URL names an account.
+  const blobService: LocalBlobService | undefined = config.BLOB_SERVICE_URL ? undefined : await startLocalBlobService(dataDir);
+  useBlobConnection(blobService);
 
   // The embedded store gets the demo company unless SEED_DEMO_DATA=false (then it starts empty, for
   // the first-run setup); a real account only when asked. A store that received the old system's
@@ -190,6 +195,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   } catch (error) {
     await queues.stop();
     await queueService.close();
+    await blobService?.close();
     await local?.close();
     throw error;
   }
@@ -227,6 +233,8 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
       });
       await queues.stop();
       await queueService.close();
+      await blobService?.close();
+      useBlobConnection(undefined);
       await local?.close();
       useCosmosConnection(undefined);
     },

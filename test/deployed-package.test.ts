@@ -26,8 +26,9 @@ beforeAll(async () => {
   const core = join(packageDir, 'worker', 'node_modules', '@azure', 'functions-core');
   await mkdir(core, { recursive: true });
   await writeFile(
+    // log: what hosts from 4.28 on give the worker, which HTTP streaming (functions/main.ts) needs.
     join(core, 'index.js'),
-    `module.exports = { setProgrammingModel() {}, registerHook() { return { dispose() {} }; }, registerFunction(metadata) { process.stdout.write('REGISTERED ' + metadata.name + '\\n'); return { dispose() {} }; } };`,
+    `module.exports = { setProgrammingModel() {}, log() {}, registerHook() { return { dispose() {} }; }, registerFunction(metadata) { process.stdout.write('REGISTERED ' + metadata.name + '\\n'); return { dispose() {} }; } };`,
   );
 }, 300_000);
 afterAll(async () => rm(packageDir, { recursive: true, force: true }));

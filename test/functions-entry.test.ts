@@ -21,6 +21,8 @@ beforeAll(async () => {
     join(core, 'index.js'),
     `module.exports = {
       setProgrammingModel() {},
+      // Hosts from 4.28 on give the worker a log function; HTTP streaming (functions/main.ts) needs them.
+      log() {},
       registerHook() { return { dispose() {} }; },
       registerFunction(metadata) { process.stdout.write('REGISTERED ' + JSON.stringify(metadata) + '\\n'); return { dispose() {} }; },
     };`,

@@ -188,3 +188,20 @@ describe('the deploy pipeline', () => {
     expect(readme).toContain('az ad app federated-credential create');
   });
 });
+
+describe('certificate storage', () => {
+  it('is a private container under the name the code uses, with versions immutable, soft delete, and a data role for the API alone', async () => {
+    const { certificatesContainerName } = await import('../shared/storage/blob-store.js');
+    const storage = await read('infra/modules/storage.bicep');
+    expect(storage).toContain(`name: '${certificatesContainerName}'`);
+    expect(storage).toContain("publicAccess: 'None'");
+    expect(storage).toContain('immutableStorageWithVersioning: { enabled: true }');
+    expect(storage).toContain('isVersioningEnabled: true');
+    expect(storage).toContain('deleteRetentionPolicy: { enabled: true, days: softDeleteDays }');
+    expect(storage).toContain('immutabilityPeriodSinceCreationInDays: certificateRetentionDays');
+    const rbac = await read('infra/modules/rbac.bicep');
+    expect(rbac).toContain("storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'");
+    expect(rbac).toMatch(/resource certificatesContributor [^\n]+\n\s+name: guid\(certificates\.id, principalId, roles\.storageBlobDataContributor\)\n\s+scope: certificates\n/);
+    expect(await read('infra/main.bicep')).toContain('BLOB_SERVICE_URL: storage.outputs.blobEndpoint');
+  });
+});

@@ -122,6 +122,16 @@ async function prepareCalibration(scope: 'own' | 'other'): Promise<void> {
   preparedCalibration[scope] = recorded.body.calibrationNumber;
 }
 
+/** A calibration with one certificate (a fresh calibration each time, so its first certificate is 1). */
+async function prepareCertificate(scope: 'own' | 'other'): Promise<void> {
+  await prepareCalibration(scope);
+  const uploaded = await admin.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/certificates`, undefined, {
+    rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'),
+    contentType: 'application/pdf',
+  });
+  expect(uploaded.status, uploaded.text).toBe(201);
+}
+
 const matrixPlan = {
   required: true,
   reason: 'Measures results we report',
@@ -364,6 +374,24 @@ const rows: Row[] = [
       request: (c) =>
         c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/approval`, { decision: 'approve', signature: { password: demoPassword } }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'calibrationCertificateUpload',
+      scope,
+      prepare: () => prepareCalibration(scope),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/certificates`, undefined, {
+          rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'),
+          contentType: 'application/pdf',
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'calibrationCertificateDownload',
+      scope,
+      prepare: () => prepareCertificate(scope),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/certificates/1`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {
       endpoint: 'calibrationsDue',

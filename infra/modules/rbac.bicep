@@ -3,6 +3,8 @@ param principalId string
 @description('Whoever deploys; may set Key Vault secrets. Empty to skip.')
 param deployerPrincipalId string
 param storageAccountName string
+@description('The container of calibration certificates in that account.')
+param certificatesContainerName string
 param keyVaultName string
 param cosmosAccountName string
 param applicationInsightsName string
@@ -11,6 +13,7 @@ var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   cosmosBuiltInDataContributor: '00000000-0000-0000-0000-000000000002'
@@ -18,6 +21,10 @@ var roles = {
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
+}
+
+resource certificates 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  name: '${storageAccountName}/default/${certificatesContainerName}'
 }
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
@@ -39,6 +46,18 @@ resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
     principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+  }
+}
+
+// The API reads and writes certificates with this role on their container alone; the account-wide
+// owner role above is the Functions host's own (its deployment package and keys).
+resource certificatesContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(certificates.id, principalId, roles.storageBlobDataContributor)
+  scope: certificates
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
   }
 }
 

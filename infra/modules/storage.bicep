@@ -3,6 +3,10 @@ param tags object
 param name string
 @description('Blob container that holds the Flex Consumption deployment package.')
 param deploymentContainerName string
+@description('Days a calibration certificate version stays immutable after upload (ISO/IEC 17025 record retention; 7 years by default).')
+param certificateRetentionDays int = 2557
+@description('Days a deleted blob or container can still be restored.')
+param softDeleteDays int = 30
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -18,14 +22,40 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
+// Versioning and soft delete: an upload never replaces what was there, and a deletion can be undone.
 resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
   parent: storage
   name: 'default'
+  properties: {
+    isVersioningEnabled: true
+    deleteRetentionPolicy: { enabled: true, days: softDeleteDays }
+    containerDeleteRetentionPolicy: { enabled: true, days: softDeleteDays }
+  }
 }
 
 resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: deploymentContainerName
+}
+
+// Calibration certificates (shared/storage/blob-store.ts): private, every version immutable for the
+// retention period; the API streams them to readers of the lab, never a public or SAS link.
+resource certificatesContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: 'certificates'
+  properties: {
+    publicAccess: 'None'
+    immutableStorageWithVersioning: { enabled: true }
+  }
+}
+
+resource certificatesRetention 'Microsoft.Storage/storageAccounts/blobServices/containers/immutabilityPolicies@2023-05-01' = {
+  parent: certificatesContainer
+  name: 'default'
+  properties: {
+    immutabilityPeriodSinceCreationInDays: certificateRetentionDays
+    allowProtectedAppendWrites: false
+  }
 }
 
 resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
@@ -44,3 +74,5 @@ resource generatorQueues 'Microsoft.Storage/storageAccounts/queueServices/queues
 
 output name string = storage.name
 output deploymentContainerUrl string = '${storage.properties.primaryEndpoints.blob}${deploymentContainerName}'
+output blobEndpoint string = storage.properties.primaryEndpoints.blob
+output certificatesContainerName string = certificatesContainer.name

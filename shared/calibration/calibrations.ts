@@ -26,8 +26,8 @@ import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
-  const { id: _id, type: _type, serialKey: _key, ...view } = stripSystemProperties(document);
-  return view;
+  const { id: _id, type: _type, serialKey: _key, certificates = [], ...view } = stripSystemProperties(document);
+  return { ...view, certificates: certificates.map(({ blobName: _blob, ...certificate }) => certificate) };
 }
 
 /** What a calibration signature signs: the event as entered, the signer, meaning and time. */
@@ -188,6 +188,7 @@ export async function recordCalibration(
         result: outcome.result,
         outOfTolerance: outcome.outOfTolerance,
         standards,
+        certificates: [],
         createdAt: signer.signedAt,
       };
       const event: CalibrationDocument = { ...unsigned, status: 'Awaiting approval', nextDue: null, signature: { ...signer, contentHash: signedCalibrationHash(unsigned, signer) }, approval: null };

@@ -1,15 +1,22 @@
 import type { JSONObject, OperationInput } from '@azure/cosmos';
-import type { Calibration } from '../schemas/calibration.js';
+import type { Calibration, Certificate } from '../schemas/calibration.js';
 import { stripSystemProperties } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryPage, type Page } from './paging.js';
 import type { Versioned } from './users-repository.js';
 
 /** A calibration event lives in its lab's equipment partition, beside the machine and the lab's chain. */
-export interface CalibrationDocument extends Calibration {
+export interface CalibrationDocument extends Omit<Calibration, 'certificates'> {
   id: string;
   type: 'calibration';
   serialKey: string;
+  /** Absent on events recorded before certificates were kept. */
+  certificates?: StoredCertificate[];
+}
+
+/** Where the version's bytes are: a blob name that no other upload ever takes. */
+export interface StoredCertificate extends Certificate {
+  blobName: string;
 }
 
 export function calibrationId(calibrationNumber: string): string {

@@ -67,6 +67,8 @@ export const settingsSchema = z.object({
   COSMOS_ENDPOINT: z.url({ message: 'must be a URL such as https://myaccount.documents.azure.com:443/' }).optional(),
   COSMOS_KEY: z.string().min(1).optional(),
   COSMOS_DATABASE: z.string().regex(/^[A-Za-z0-9-_]{1,255}$/, { message: 'must be a database name' }).default('equipmansys'),
+  /** The Blob service that keeps calibration certificates, reached with the managed identity (Azure). Locally the host starts Azurite. */
+  BLOB_SERVICE_URL: z.url({ message: 'must be a URL such as https://myaccount.blob.core.windows.net/' }).optional(),
   KEY_VAULT_URI: z.url({ message: 'must be a URL such as https://myvault.vault.azure.net/' }).optional(),
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().min(1).optional(),
   /** Set in Azure, where Application Insights takes Entra tokens only: send with the managed identity. */

@@ -14,6 +14,7 @@ import {
   unsupportedMediaType,
   validationProblem,
   badRequest,
+  payloadTooLarge,
 } from './problems.js';
 import type { HttpDeclaration, Reply } from './registry.js';
 
@@ -101,6 +102,17 @@ async function readBody(request: HttpRequest, declaration: HttpDeclaration): Pro
   }
 }
 
+/** A file whose declared length is over the endpoint's limit is refused before a byte of it is read. */
+function checkDeclaredLength(request: HttpRequest, maxBytes: number): void {
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared === 0) throw badRequest('The request has no body; send the file itself as the body.');
+  if (declared > maxBytes) throw payloadTooLarge(`The file is larger than ${megabytes(maxBytes)}.`);
+}
+
+export function megabytes(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MB`;
+}
+
 function parseWith<S extends z.ZodType>(schema: S | undefined, value: unknown, intro: string): z.infer<S> {
   if (!schema) return value as z.infer<S>;
   const result = schema.safeParse(value);
@@ -152,6 +164,7 @@ function replyResponse(reply: Reply, requestId: string, status: number): HttpRes
         ...apiSecurityHeaders,
         'Content-Type': reply.file.contentType,
         'Content-Disposition': `attachment; filename="${reply.file.fileName}"`,
+        ...(reply.file.size !== undefined ? { 'Content-Length': String(reply.file.size) } : {}),
         ...reply.headers,
         'X-Request-Id': requestId,
       },
@@ -206,10 +219,11 @@ async function run(declaration: HttpDeclaration, request: HttpRequest, context: 
     checkOrigin(request, facts.origin);
     if (facts.principal) checkCsrfToken(request, facts.principal);
   }
-  const rawBody = changesState ? await readBody(request, declaration) : undefined;
+  const rawBody = changesState && !declaration.rawBody ? await readBody(request, declaration) : undefined;
   const params = parseParams(declaration, request);
   const query = parseWith(declaration.query, queryObject(request, declaration), 'Some of the query parameters need correcting');
   const authorized = declaration.authorize ? await declaration.authorize({ ...facts, params, query }) : undefined;
+  if (declaration.rawBody) checkDeclaredLength(request, declaration.rawBody.maxBytes);
   const body = parseWith(declaration.body, rawBody, 'Some of what was sent needs correcting');
   return declaration.handler({ ...facts, params, query, body, authorized, context });
 }

@@ -17,6 +17,8 @@ const parameterDescriptions: Record<string, string> = {
   recordNumber: 'Record number, e.g. LAB01000042',
   serialNumber: 'Serial number of the machine',
   calibrationNumber: 'Calibration number, e.g. LAB01-CAL-000042',
+  certificateId: 'Version of the certificate: 1 for the first upload, 2 for the next',
+  fileName: 'The name the certificate is downloaded under; its extension follows the file’s real type',
   providerId: 'Id of the calibration provider, e.g. acme-metrology',
   within: 'Days ahead to include machines whose calibration falls due (0 to 366, default 30)',
   username: 'Username of the account',
@@ -85,7 +87,7 @@ export function errorStatusesOf(declaration: HttpDeclaration, method: string): n
   if (declaration.authorize) statuses.add(403);
   if (changes && !declaration.csrfExempt) statuses.add(403);
   if (changes && declaration.access !== 'public') statuses.add(409);
-  if (declaration.body) [400, 413, 415].forEach((status) => statuses.add(status));
+  if (declaration.body || declaration.rawBody) [400, 413, 415].forEach((status) => statuses.add(status));
   if (declaration.checksPassword) [401, 423, 429].forEach((status) => statuses.add(status));
   if (declaration.usesEtag) statuses.add(412);
   for (const status of declaration.alsoAnswers ?? []) statuses.add(status);
@@ -113,6 +115,15 @@ function operationOf(declaration: HttpDeclaration, method: string): JsonSchema {
     parameters: parametersOf(declaration),
     ...(declaration.body
       ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(declaration.body, 'input') } } } }
+      : {}),
+    ...(declaration.rawBody
+      ? {
+          requestBody: {
+            required: true,
+            description: `The file itself, at most ${declaration.rawBody.maxBytes} bytes; its type is judged by its content.`,
+            content: Object.fromEntries(declaration.rawBody.contentTypes.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }])),
+          },
+        }
       : {}),
     responses: {
       [success]: declaration.response

@@ -24,8 +24,9 @@ export const forbidden = (detail = 'You do not have permission to do this.') => 
 export const notFound = (detail = 'Not found.') => new HttpProblem(404, 'Not found', detail);
 export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);
 export const preconditionFailed = (detail: string) => new HttpProblem(412, 'Precondition failed', detail);
-export const unsupportedMediaType = () =>
-  new HttpProblem(415, 'Unsupported media type', 'Send the request body as JSON with Content-Type: application/json.');
+export const unsupportedMediaType = (detail = 'Send the request body as JSON with Content-Type: application/json.') =>
+  new HttpProblem(415, 'Unsupported media type', detail);
+export const payloadTooLarge = (detail: string) => new HttpProblem(413, 'Payload too large', detail);
 export const locked = (detail: string) => new HttpProblem(423, 'Locked', detail);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new HttpProblem(429, 'Too many requests', `Too many attempts. Try again in ${retryAfterSeconds} seconds.`, {

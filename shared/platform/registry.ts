@@ -17,8 +17,8 @@ export type Access = 'public' | 'signed-in' | 'password-change';
 export interface Reply<Body = unknown> {
   status?: number;
   body?: Body;
-  /** A download (e.g. CSV) sent as it is, instead of a JSON body. */
-  file?: { contentType: string; fileName: string; content: string };
+  /** A download (a CSV, or a stored file streamed as it is read) sent as it is, instead of a JSON body. */
+  file?: { contentType: string; fileName: string; content: string | AsyncIterable<Uint8Array>; size?: number };
   headers?: Record<string, string>;
   cookies?: Cookie[];
 }
@@ -74,6 +74,11 @@ export interface HttpDeclaration<
    * 403 or 404 without learning the body's rules. Whatever it returns reaches the handler.
    */
   authorize?: (input: AuthorizeInput<z.infer<P>, z.infer<Q>>) => A | Promise<A>;
+  /**
+   * The body is a file, not JSON: the handler streams it from `request.body` (see raw-body.ts) after
+   * authorization, up to `maxBytes`; a Content-Length above it is refused before anything is read.
+   */
+  rawBody?: { maxBytes: number; contentTypes: readonly string[] };
   /** Storage queues the handler may put messages on (see `enqueue`). */
   queueOutputs?: string[];
   handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, Awaited<A>>) => Promise<Reply<z.infer<R>>>;

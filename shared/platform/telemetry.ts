@@ -25,6 +25,8 @@ export const telemetryEvents = {
   RequestDenied: { properties: ['username', 'route', 'reason'], measurements: [] },
   /** A machine found past its calibration due date plus grace by the hourly check: not fit for use. */
   CalibrationOverdue: { properties: ['labId', 'serialNumber'], measurements: ['daysOverdue'] },
+  /** A certificate whose stored bytes no longer match the SHA-256 recorded at upload; it was not sent. */
+  CertificateIntegrityFailed: { properties: ['labId', 'calibrationNumber', 'certificateId'], measurements: [] },
 } as const satisfies Record<string, { properties: readonly string[]; measurements: readonly string[] }>;
 
 export type TelemetryEventName = keyof typeof telemetryEvents;

@@ -65,6 +65,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
         provider: event.provider?.name ?? null,
         accreditation: event.provider ? `${event.provider.accreditationBody} ${event.provider.accreditationNumber}` : null,
         certificateNumber: event.certificateNumber,
+        certificateFiles: (event.certificates ?? []).map((file) => `${file.certificateId}: ${file.fileName} sha256 ${file.sha256}`),
         result: event.result,
         status: event.status,
       })),
@@ -89,7 +90,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
 
 export const calibrationReportColumns = {
   due: ['lab_id', 'lab_name', 'serial_number', 'model_id', 'status', 'calibration_due', 'days_left', 'fitness', 'fitness_reasons', 'awaiting_approval'],
-  certificates: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'kind', 'provider', 'accreditation', 'certificate_number', 'result', 'status'],
+  certificates: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'kind', 'provider', 'accreditation', 'certificate_number', 'certificate_files', 'result', 'status'],
   rate: ['lab_id', 'lab_name', 'approved', 'on_time', 'late', 'on_time_rate', 'on_time_rate_percent'],
   findings: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'result', 'out_of_tolerance', 'points_outside_limits', 'status'],
 } as const;
@@ -104,7 +105,7 @@ export function calibrationReportCsv(report: CalibrationReport, section: keyof t
     due: () =>
       report.due.map((item) => [item.labId, name(item.labId), item.serialNumber, item.modelId, item.status, item.calibrationDue, item.daysLeft, item.fitness.state, item.fitness.reasons.join('; '), item.awaitingApproval.join('; ')]),
     certificates: () =>
-      report.certificates.map((row) => [row.labId, name(row.labId), row.serialNumber, row.calibrationNumber, row.performedOn, row.kind, row.provider, row.accreditation, row.certificateNumber, row.result, row.status]),
+      report.certificates.map((row) => [row.labId, name(row.labId), row.serialNumber, row.calibrationNumber, row.performedOn, row.kind, row.provider, row.accreditation, row.certificateNumber, row.certificateFiles.join('; '), row.result, row.status]),
     rate: () => report.rate.map((row) => [row.labId, name(row.labId), row.approved, row.onTime, row.late, row.onTimeRate, row.onTimeRate === null ? null : Math.round(row.onTimeRate * 1000) / 10]),
     findings: () =>
       report.findings.map((row) => [row.labId, name(row.labId), row.serialNumber, row.calibrationNumber, row.performedOn, row.result, row.outOfTolerance, row.points.join('; '), row.status]),

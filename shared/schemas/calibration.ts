@@ -153,6 +153,32 @@ export const frozenStandardSchema = z.object({
   dueOn: z.string(),
 });
 
+/** The file types a certificate may be, judged by the file's first bytes. */
+export const certificateContentTypes = ['application/pdf', 'image/png', 'image/jpeg'] as const;
+
+/** One uploaded version of a calibration's certificate; a new upload is a new version beside it. */
+export const certificateSchema = z.object({
+  certificateId: z.string(),
+  fileName: z.string(),
+  contentType: z.enum(certificateContentTypes),
+  size: z.number().int(),
+  /** Of the bytes as uploaded; checked again before every download. */
+  sha256: z.string(),
+  uploadedAt: z.string(),
+  uploadedBy: actorSchema,
+});
+export type Certificate = z.infer<typeof certificateSchema>;
+
+export const certificateParamsSchema = z.object({
+  labId: labIdSchema,
+  serialNumber: serialNumberSchema,
+  calibrationNumber: calibrationNumberSchema,
+  certificateId: z.string().regex(/^[1-9]\d{0,3}$/),
+});
+export const certificateUploadQuerySchema = z
+  .object({ fileName: z.string().trim().min(1).max(200, { message: 'must be at most 200 characters' }).optional() })
+  .strict();
+
 export const calibrationSchema = z.object({
   calibrationNumber: z.string(),
   labId: labIdSchema,
@@ -187,6 +213,7 @@ export const calibrationSchema = z.object({
   nextDue: z.string().nullable(),
   signature: signatureSchema,
   approval: z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().nullable(), signature: signatureSchema }).nullable(),
+  certificates: z.array(certificateSchema),
   createdAt: z.string(),
 });
 export type Calibration = z.infer<typeof calibrationSchema>;
@@ -262,6 +289,8 @@ export const calibrationReportSchema = z.object({
       provider: z.string().nullable(),
       accreditation: z.string().nullable(),
       certificateNumber: z.string().nullable(),
+      /** Each uploaded version: its id, file name and SHA-256. */
+      certificateFiles: z.array(z.string()),
       result: z.string(),
       status: z.string(),
     }),

@@ -3,13 +3,15 @@ export interface ApiResponse<T = unknown> {
   headers: Headers;
   body: T;
   text: string;
+  /** The body as received, for downloads of files. */
+  bytes: Buffer;
   setCookies: string[];
 }
 
 export interface RequestOptions {
   body?: unknown;
   /** Sent as is, instead of JSON of `body`. */
-  rawBody?: string;
+  rawBody?: string | Uint8Array;
   contentType?: string | null;
   /** null sends no Origin header. */
   origin?: string | null;
@@ -39,11 +41,11 @@ export class ApiClient {
       const token = typeof options.csrf === 'string' ? options.csrf : this.csrfToken;
       if (token) headers['x-csrf-token'] = token;
     }
-    let payload: string | undefined;
+    let payload: string | Uint8Array | undefined;
     if (options.rawBody !== undefined) payload = options.rawBody;
     else if (options.body !== undefined) payload = JSON.stringify(options.body);
     if (payload !== undefined && options.contentType !== null) headers['content-type'] = options.contentType ?? 'application/json';
-    const response = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload, redirect: 'manual' });
+    const response = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload as BodyInit | undefined, redirect: 'manual' });
     const setCookies = response.headers.getSetCookie();
     for (const line of setCookies) {
       const [pair, ...attributes] = line.split(';');
@@ -54,10 +56,11 @@ export class ApiClient {
       if (expired || value === '') this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    const text = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const text = bytes.toString('utf8');
     let body: unknown = text;
     if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
-    const result = { status: response.status, headers: response.headers, body: body as T, text, setCookies };
+    const result = { status: response.status, headers: response.headers, body: body as T, text, bytes, setCookies };
     const token = (body as { csrfToken?: unknown } | null)?.csrfToken;
     if (typeof token === 'string') this.csrfToken = token;
     return result;
