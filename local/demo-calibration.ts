@@ -1,5 +1,7 @@
+import { Readable } from 'node:stream';
 import { displayNameOf, grantsOf, type Principal } from '../shared/auth/principal.js';
 import { decideCalibration, recordCalibration } from '../shared/calibration/calibrations.js';
+import { addCertificate } from '../shared/calibration/certificates.js';
 import { setCalibrationPlan } from '../shared/calibration/plans.js';
 import { addProvider, findProvider } from '../shared/calibration/providers.js';
 import { addEquipmentClass, addModel } from '../shared/catalog/manage-catalog.js';
@@ -11,6 +13,7 @@ import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { labToday } from '../shared/labs/lab-today.js';
 import type { CalibrationInput, PlanInput } from '../shared/schemas/calibration.js';
+import { demoCertificatePdf } from './demo-certificate.js';
 import { systemActor } from '../shared/users/manage-users.js';
 
 const seedFacts = { requestId: 'demo-seed', clientAddress: 'local' };
@@ -102,6 +105,17 @@ export async function seedDemoCalibration(): Promise<void> {
     adjusted: false,
   });
   await approve(manager, 'LAB01', 'REF-T-01', reference.calibrationNumber);
+  const certificate = demoCertificatePdf([
+    'Certificate of Calibration NMS-2026-04471',
+    'Northeast Metrology Services - A2LA accredited, certificate 2543.01',
+    `Instrument: Fluke 1524 reference thermometer, serial REF-T-01 (${reference.calibrationNumber})`,
+    `Calibrated on ${reference.performedOn} by comparison in a stirred bath and a dry-well furnace`,
+    'Point 700 C: found 700.2 C, expanded uncertainty 0.3 C (k=2) - within 699 to 701 C',
+    'Point 1000 C: found 1000.3 C, expanded uncertainty 0.4 C (k=2) - within 999 to 1001 C',
+    'Decision rule: guard band (ILAC-G8). No adjustment made.',
+    'Traceable to NIST through the laboratory reference SPRT 5681-22.',
+  ]);
+  await addCertificate(admin, 'LAB01', 'REF-T-01', reference.calibrationNumber, Readable.from([certificate]), 'NMS-2026-04471.pdf', seedFacts);
 
   // Due within ten days: calibrated a year ago less nine days.
   await plan('LAB01', 'PS2-01-003', ovenPlan);

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { demoCertificatePdf } from '../local/demo-certificate.js';
 import type { RecordSummary } from '../shared/schemas/records.js';
 import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
@@ -38,10 +40,12 @@ describe('calibration in the browser', () => {
     await page.getByLabel('Firing chamber at 700 °C (°C)').fill('700.4');
     await page.getByLabel('Firing chamber at 1000 °C (°C)').fill('1001');
     expect(await page.locator('.point-row .badge', { hasText: 'Pass' }).count()).toBe(2);
+    const certificate = demoCertificatePdf(['Certificate of Calibration NMS-2026-09912', 'Firing oven PS2-01-003', ' '.repeat(2_000_000)]);
+    await page.getByLabel('Certificate file', { exact: true }).setInputFiles({ name: 'NMS-2026-09912.pdf', mimeType: 'application/pdf', buffer: certificate });
     await screenshot(page, 'calibration-form-desktop');
     await page.getByLabel('Your password, to sign').fill(demoPassword);
     await page.getByRole('button', { name: 'Sign: Performed by' }).click();
-    await page.getByText(/is recorded: Pass\. It counts once another manager approves it\.$/).waitFor();
+    await page.getByText(/is recorded: Pass\. It counts once another manager approves it\. Its certificate NMS-2026-09912\.pdf is kept \(SHA-256 [0-9a-f]{12}…\)\.$/).waitFor();
     expect(await page.getByRole('button', { name: /^Approve or reject/ }).count()).toBe(0);
 
     const admin = await browsing.session(desktop);
@@ -52,6 +56,12 @@ describe('calibration in the browser', () => {
     await admin.page.getByRole('button', { name: 'Sign: Approved by' }).click();
     await admin.page.getByText(/is approved\.$/).waitFor();
     await admin.page.getByText('Northeast Metrology Services').first().waitFor();
+    await admin.page.locator('.calibration-entry summary', { hasText: '1 certificate file' }).first().click();
+    const [download] = await Promise.all([admin.page.waitForEvent('download'), admin.page.getByRole('link', { name: 'NMS-2026-09912.pdf' }).click()]);
+    expect(download.suggestedFilename()).toBe('NMS-2026-09912.pdf');
+    expect((await readFile((await download.path())!)).equals(certificate)).toBe(true);
+    expect(await seriousAccessibilityProblems(admin.page)).toEqual([]);
+    await screenshot(admin.page, 'calibration-certificate-desktop');
   });
 
   it('offers the lab’s own date for a calibration, whatever the browser’s zone and date say', async () => {

@@ -91,6 +91,30 @@ export const api = {
   delete: <T>(path: string) => request<T>('DELETE', path),
 };
 
+/**
+ * Sends a file as the raw request body, reporting progress as it goes (fetch cannot report upload
+ * progress, XMLHttpRequest can); refusals become ApiError as with every other request.
+ */
+export function uploadFile<T>(path: string, file: Blob, onProgress: (fraction: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (progress) => progress.lengthComputable && onProgress(progress.loaded / progress.total);
+    xhr.onerror = () => reject(new ApiError(0, null, null));
+    xhr.onload = () => {
+      const parsed: unknown = xhr.responseText && (xhr.getResponseHeader('content-type') ?? '').includes('json') ? JSON.parse(xhr.responseText) : null;
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(parsed as T);
+      const problem = parsed && typeof parsed === 'object' && 'detail' in parsed ? (parsed as Problem) : null;
+      if (xhr.status === 401 && problem?.title === 'Not signed in') sessionExpired();
+      reject(new ApiError(xhr.status, problem, null));
+    };
+    xhr.send(file);
+  });
+}
+
 /** Every page of a list endpoint, following continuation tokens. */
 export async function allPages<T>(path: string): Promise<T[]> {
   const items: T[] = [];

@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 import { judgePoint, type DecisionRule } from '../../../shared/domain/calibration-rules.js';
-import type { Calibration, CalibrationPlan, PlanPoint, PlanVersion, Provider } from '../../../shared/schemas/calibration.js';
+import type { Calibration, CalibrationPlan, Certificate, PlanPoint, PlanVersion, Provider } from '../../../shared/schemas/calibration.js';
 import type { FitnessView } from '../../../shared/schemas/equipment.js';
-import { allPages, api, ApiError } from '../api.js';
+import { allPages, api, ApiError, describeError, uploadFile } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, may, session } from '../state.js';
-import { CheckboxField, Dialog, DialogActions, ErrorMessage, FitnessBadge, formatDateTime, labLabel, labToday, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { CheckboxField, Dialog, DialogActions, ErrorMessage, Field, FitnessBadge, formatDateTime, labLabel, labToday, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 import { SignatureStep } from './record.js';
 
 interface DueItem {
@@ -19,6 +19,90 @@ interface DueItem {
 }
 
 const machinePath = (labId: string, serialNumber: string) => `/api/labs/${labId}/equipment/${encodeURIComponent(serialNumber)}`;
+/** The server's own limit (shared/calibration/certificates.ts), said before a large file is sent for nothing. */
+const certificateLimitBytes = 20 * 1024 * 1024;
+const certificateTypes = 'application/pdf,image/png,image/jpeg,.pdf,.png,.jpg,.jpeg';
+
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
+/** One certificate file to the calibration; the server judges its type by its content. */
+async function sendCertificate(labId: string, serialNumber: string, calibrationNumber: string, file: File, onProgress: (fraction: number) => void): Promise<Certificate> {
+  if (file.size > certificateLimitBytes) throw new Error(`${file.name} is ${sizeText(file.size)}; a certificate may be at most 20 MB.`);
+  const path = `${machinePath(labId, serialNumber)}/calibrations/${calibrationNumber}/certificates?fileName=${encodeURIComponent(file.name)}`;
+  return uploadFile<Certificate>(path, file, onProgress);
+}
+
+function UploadProgress(props: { fraction: number; fileName: string }) {
+  return (
+    <p class="upload-progress" role="status">
+      <progress max={1} value={props.fraction} aria-label={`Uploading ${props.fileName}`} /> Uploading {props.fileName}: {Math.round(props.fraction * 100)} %
+    </p>
+  );
+}
+
+function CertificateFileField(props: { label: string; onFile: (file: File | null) => void; disabled?: boolean }) {
+  return (
+    <Field label={props.label} hint="PDF, PNG or JPEG, up to 20 MB. Each upload is kept as a new version.">
+      {({ id, describedBy }) => (
+        <input
+          id={id}
+          type="file"
+          accept={certificateTypes}
+          aria-describedby={describedBy}
+          disabled={props.disabled}
+          onChange={(event) => props.onFile((event.currentTarget as HTMLInputElement).files?.[0] ?? null)}
+        />
+      )}
+    </Field>
+  );
+}
+
+/** The calibration's certificate versions, each downloaded through the API, and an upload for those who record calibrations. */
+function CertificateFiles(props: { calibration: Calibration; canUpload: boolean; onUploaded: (notice: string) => void }) {
+  const { calibration } = props;
+  const [uploading, setUploading] = useState<{ fileName: string; fraction: number } | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
+  const base = `${machinePath(calibration.labId, calibration.serialNumber)}/calibrations/${calibration.calibrationNumber}/certificates`;
+  async function upload(file: File | null) {
+    if (!file) return;
+    setFailure(null);
+    setUploading({ fileName: file.name, fraction: 0 });
+    try {
+      const kept = await sendCertificate(calibration.labId, calibration.serialNumber, calibration.calibrationNumber, file, (fraction) => setUploading({ fileName: file.name, fraction }));
+      props.onUploaded(`${kept.fileName} is kept as certificate ${kept.certificateId} of ${calibration.calibrationNumber} (SHA-256 ${kept.sha256.slice(0, 12)}…).`);
+    } catch (refusal) {
+      setFailure(refusal);
+    } finally {
+      setUploading(null);
+    }
+  }
+  return (
+    <div class="certificates">
+      <h3>Certificates</h3>
+      {calibration.certificates.length === 0 ? (
+        <p class="empty">No certificate file yet.</p>
+      ) : (
+        <ul>
+          {calibration.certificates.map((certificate) => (
+            <li key={certificate.certificateId}>
+              <a href={`${base}/${certificate.certificateId}`} download={certificate.fileName}>
+                {certificate.fileName}
+              </a>{' '}
+              · version {certificate.certificateId} · {sizeText(certificate.size)} · {certificate.uploadedBy.displayName}, {formatDateTime(certificate.uploadedAt, calibration.labId)} ·{' '}
+              <span title={certificate.sha256}>SHA-256 {certificate.sha256.slice(0, 12)}…</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {props.canUpload && <CertificateFileField label={`Add a certificate file to ${calibration.calibrationNumber}`} onFile={upload} disabled={uploading !== null} />}
+      {uploading && <UploadProgress {...uploading} />}
+      <ErrorMessage error={failure} />
+    </div>
+  );
+}
+
 const localSignature = (password: string) => (session.value!.user.authMethod === 'local' ? { password } : {});
 
 function daysText(daysLeft: number | null): string {
@@ -343,6 +427,8 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
+  const [certificate, setCertificate] = useState<File | null>(null);
+  const [uploading, setUploading] = useState<number | null>(null);
   const chosenProvider = providerId || providers.data?.[0]?.providerId || '';
 
   async function submit(event: Event) {
@@ -366,7 +452,14 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
     };
     try {
       const { body: recorded } = await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations`, body);
-      props.onDone(`${recorded.calibrationNumber} is recorded: ${recorded.result}${recorded.outOfTolerance ? ', found out of tolerance' : ''}. It counts once another manager approves it.`);
+      const summary = `${recorded.calibrationNumber} is recorded: ${recorded.result}${recorded.outOfTolerance ? ', found out of tolerance' : ''}. It counts once another manager approves it.`;
+      if (!certificate) return props.onDone(summary);
+      setUploading(0);
+      const kept = await sendCertificate(props.labId, props.serialNumber, recorded.calibrationNumber, certificate, setUploading).then(
+        (file) => `Its certificate ${file.fileName} is kept (SHA-256 ${file.sha256.slice(0, 12)}…).`,
+        (refusal: unknown) => `Its certificate was not kept: ${describeError(refusal)} Add it from the calibration's entry.`,
+      );
+      props.onDone(`${summary} ${kept}`);
     } catch (refusal) {
       setPassword('');
       if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
@@ -401,6 +494,7 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
             <TextField label="Certificate number" value={certificateNumber} onValue={setCertificateNumber} error={errors.certificateNumber} />
           </>
         )}
+        <CertificateFileField label="Certificate file" onFile={setCertificate} disabled={uploading !== null} />
         <CheckboxField label="Initial calibration (no as-found values)" checked={initial} onChecked={setInitial} />
         {initial ? (
           <TextField label="Why it is an initial calibration" value={initialReason} onValue={setInitialReason} error={errors.initialReason} />
@@ -414,6 +508,7 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
         )}
         <TextField label="Reference standards used (serial numbers)" value={standards} onValue={setStandards} error={errors.standards} hint="Each must be fit for use on the day; separate them with commas." />
         <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        {uploading !== null && certificate && <UploadProgress fraction={uploading} fileName={certificate.name} />}
         <ErrorMessage error={failure ?? providers.error} />
         <DialogActions submitLabel="Sign: Performed by" onCancel={props.onClose} />
       </form>
@@ -506,7 +601,7 @@ function PointResults(props: { calibration: Calibration }) {
   );
 }
 
-function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean; onDecide: () => void }) {
+function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean; onDecide: () => void; canUpload: boolean; onUploaded: (notice: string) => void }) {
   const { calibration } = props;
   return (
     <li class="calibration-entry">
@@ -515,6 +610,7 @@ function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean;
           <strong>{calibration.calibrationNumber}</strong> · performed {calibration.performedOn} · {calibration.kind === 'external' ? calibration.provider?.name : 'in the lab'} ·{' '}
           <span class={calibration.result === 'Fail' ? 'badge missed' : 'badge done'}>{calibration.result}</span>
           {calibration.outOfTolerance && ' out of tolerance'} · {calibration.status}
+          {calibration.certificates.length > 0 && ` · ${calibration.certificates.length} certificate file${calibration.certificates.length === 1 ? '' : 's'}`}
         </summary>
         <p>
           {calibration.signature.meaning} {calibration.signature.displayName} ({calibration.signature.username}), {formatDateTime(calibration.signature.signedAt, calibration.labId)}
@@ -539,6 +635,7 @@ function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean;
           </p>
         )}
         {calibration.nextDue && <p>Next due {calibration.nextDue}</p>}
+        <CertificateFiles calibration={calibration} canUpload={props.canUpload} onUploaded={props.onUploaded} />
       </details>
       {props.canDecide && (
         <button type="button" class="primary" onClick={props.onDecide}>
@@ -614,6 +711,8 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
             calibration={calibration}
             canDecide={manages && calibration.status === 'Awaiting approval' && calibration.signature.username !== session.value?.user.username}
             onDecide={() => setDialog({ kind: 'decide', calibration })}
+            canUpload={records}
+            onUploaded={done}
           />
         ))}
       </ul>
