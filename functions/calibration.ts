@@ -6,6 +6,7 @@ import {
   calibrationPlanOf,
   setCalibrationPlan,
 } from '../shared/calibration/plans.js';
+import { amendCalibration } from '../shared/calibration/amendments.js';
 import { addCertificate, certificateDownload, certificateMaxBytes } from '../shared/calibration/certificates.js';
 import { requestBodyChunks } from '../shared/platform/raw-body.js';
 import { addProvider, assertMayReadProviders, assertMayWriteProviders, providersPage, updateProvider } from '../shared/calibration/providers.js';
@@ -13,6 +14,7 @@ import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
 import {
   approvalInputSchema,
+  calibrationAmendmentInputSchema,
   calibrationDueItemSchema,
   calibrationInputSchema,
   calibrationListQuerySchema,
@@ -220,4 +222,21 @@ http({
       headers: { 'X-Content-SHA256': certificate.sha256 },
     };
   },
+});
+
+http({
+  name: 'calibrationAmend',
+  methods: ['POST'],
+  route: 'labs/{labId}/equipment/{serialNumber}/calibrations/{calibrationNumber}/amendments',
+  access: 'signed-in',
+  summary: 'Correct an approved calibration with a reason and a signature "Amended by"; the values as entered are kept and every point is judged again',
+  tags: ['calibration'],
+  params: calibrationParamsSchema,
+  body: calibrationAmendmentInputSchema,
+  response: calibrationSchema,
+  checksPassword: true,
+  authorize: (input) => assertMayManageCalibration(principalOf(input), input.params.labId),
+  handler: async ({ params, body, ...facts }) => ({
+    body: await amendCalibration(principalOf(facts), params.labId, params.serialNumber, params.calibrationNumber, body, facts),
+  }),
 });

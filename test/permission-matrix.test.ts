@@ -122,6 +122,16 @@ async function prepareCalibration(scope: 'own' | 'other'): Promise<void> {
   preparedCalibration[scope] = recorded.body.calibrationNumber;
 }
 
+/** An approved calibration, which only an amendment can correct. */
+async function prepareApprovedCalibration(scope: 'own' | 'other'): Promise<void> {
+  await prepareCalibration(scope);
+  const approved = await admin.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/approval`, {
+    decision: 'approve',
+    signature: { password: demoPassword },
+  });
+  expect(approved.status, approved.text).toBe(200);
+}
+
 /** A calibration with one certificate (a fresh calibration each time, so its first certificate is 1). */
 async function prepareCertificate(scope: 'own' | 'other'): Promise<void> {
   await prepareCalibration(scope);
@@ -373,6 +383,18 @@ const rows: Row[] = [
       prepare: () => prepareCalibration(scope),
       request: (c) =>
         c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/approval`, { decision: 'approve', signature: { password: demoPassword } }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'calibrationAmend',
+      scope,
+      prepare: () => prepareApprovedCalibration(scope),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/amendments`, {
+          reason: 'The reading was typed from the wrong line',
+          asFound: [{ pointId: 'P1', value: 100.2 }],
+          signature: { password: demoPassword },
+        }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {

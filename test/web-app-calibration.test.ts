@@ -62,6 +62,20 @@ describe('calibration in the browser', () => {
     expect((await readFile((await download.path())!)).equals(certificate)).toBe(true);
     expect(await seriousAccessibilityProblems(admin.page)).toEqual([]);
     await screenshot(admin.page, 'calibration-certificate-desktop');
+
+    // The administrator corrects the approved calibration: a signed amendment, judged again.
+    await admin.page.getByRole('button', { name: /^Amend LAB01-CAL-/ }).first().click();
+    const dialog = admin.page.getByRole('dialog');
+    await dialog.getByLabel('Why it is corrected').fill('The provider’s certificate gives 1001.5 °C at 1000 °C');
+    await dialog.getByLabel('Firing chamber at 1000 °C (°C)').fill('1001.5');
+    await dialog.getByLabel('Your password, to sign').fill(demoPassword);
+    await dialog.getByRole('button', { name: 'Sign: Amended by' }).click();
+    await admin.page.getByText(/is amended \(amendment 1\): Pass\.$/).waitFor();
+    const amendedEntry = admin.page.locator('.calibration-entry details', { has: admin.page.locator('summary', { hasText: 'amended 1×' }) }).first();
+    await amendedEntry.evaluate((details) => ((details as HTMLDetailsElement).open = true));
+    await admin.page.getByText(/as found P2 1001 → 1001\.5/).waitFor();
+    expect(await seriousAccessibilityProblems(admin.page)).toEqual([]);
+    await screenshot(admin.page, 'calibration-amended-desktop');
   });
 
   it('offers the lab’s own date for a calibration, whatever the browser’s zone and date say', async () => {

@@ -19,6 +19,7 @@ import { labToday } from '../labs/lab-today.js';
 import { badRequest, conflict, forbidden, notFound, type FieldError } from '../platform/problems.js';
 import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
 import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
+import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
 import { emptyCalibrationState } from './plan-versions.js';
@@ -26,8 +27,8 @@ import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
-  const { id: _id, type: _type, serialKey: _key, certificates = [], ...view } = stripSystemProperties(document);
-  return { ...view, certificates: certificates.map(({ blobName: _blob, ...certificate }) => certificate) };
+  const { id: _id, type: _type, serialKey: _key, certificates = [], amendments = [], asEntered: _entered, ...view } = stripSystemProperties(document);
+  return { ...view, certificates: certificates.map(({ blobName: _blob, ...certificate }) => certificate), amendments };
 }
 
 /** What a calibration signature signs: the event as entered, the signer, meaning and time. */
@@ -37,7 +38,8 @@ function signedCalibrationHash(event: Omit<CalibrationDocument, 'signature' | 'a
 }
 
 /** Whether the stored signatures still match the event: `GET /api/audit/verify` asks this of every calibration. */
-export function calibrationSignatureProblem(event: CalibrationDocument): string | null {
+export function calibrationSignatureProblem(stored: CalibrationDocument): string | null {
+  const event = { ...stored, ...stored.asEntered };
   const { contentHash: signed, ...signer } = event.signature;
   if (signedCalibrationHash(event, signer) !== signed) return 'the calibration signature does not match the calibration as entered';
   if (event.approval) {
@@ -46,35 +48,40 @@ export function calibrationSignatureProblem(event: CalibrationDocument): string 
       return 'the approval signature does not match the calibration as approved';
     }
   }
-  return null;
+  return amendmentProblem(stored);
 }
 
+
 /**
- * The readings checked against the plan's points: every point measured exactly once where the event
- * needs it, none that the plan lacks, and an uncertainty where the rule or the point asks for one.
+ * Readings checked against the points they measure: each point at most once, none the points lack,
+ * an uncertainty where the rule or the point asks for one, and (when `required`) every point given.
  */
-function checkReadings(plan: PlanVersion, input: CalibrationInput): FieldError[] {
+export function readingErrors(points: readonly PlanPoint[], rule: PlanVersion['decisionRule'], field: 'asFound' | 'asLeft', measurements: readonly Measurement[], required: boolean): FieldError[] {
   const errors: FieldError[] = [];
-  const known = new Set(plan.points.map((point) => point.pointId));
-  const check = (field: 'asFound' | 'asLeft', measurements: readonly Measurement[], required: boolean) => {
-    const seen = new Set<string>();
-    measurements.forEach((measured, index) => {
-      if (!known.has(measured.pointId)) errors.push({ field: `${field}.${index}.pointId`, message: `names no point of the plan (${[...known].join(', ')})` });
-      else if (seen.has(measured.pointId)) errors.push({ field: `${field}.${index}.pointId`, message: `gives point ${measured.pointId} a second time` });
-      seen.add(measured.pointId);
-      const point = plan.points.find((candidate) => candidate.pointId === measured.pointId);
-      if (measured.uncertainty === undefined && (plan.decisionRule === 'guard-band' || point?.maxUncertainty !== undefined)) {
-        errors.push({ field: `${field}.${index}.uncertainty`, message: `is required: ${plan.decisionRule === 'guard-band' ? 'the plan decides with a guard band' : 'the point has a maximum uncertainty'}` });
-      }
-    });
-    if (required) {
-      const missing = plan.points.filter((point) => !seen.has(point.pointId));
-      if (missing.length) errors.push({ field, message: `must give every point of the plan; missing ${missing.map((point) => `${point.pointId} (${point.name})`).join(', ')}` });
+  const known = new Set(points.map((point) => point.pointId));
+  const seen = new Set<string>();
+  measurements.forEach((measured, index) => {
+    if (!known.has(measured.pointId)) errors.push({ field: `${field}.${index}.pointId`, message: `names no point of the plan (${[...known].join(', ')})` });
+    else if (seen.has(measured.pointId)) errors.push({ field: `${field}.${index}.pointId`, message: `gives point ${measured.pointId} a second time` });
+    seen.add(measured.pointId);
+    const point = points.find((candidate) => candidate.pointId === measured.pointId);
+    if (measured.uncertainty === undefined && (rule === 'guard-band' || point?.maxUncertainty !== undefined)) {
+      errors.push({ field: `${field}.${index}.uncertainty`, message: `is required: ${rule === 'guard-band' ? 'the plan decides with a guard band' : 'the point has a maximum uncertainty'}` });
     }
-  };
-  check('asFound', input.asFound, !input.initial);
-  check('asLeft', input.asLeft, input.initial || input.adjusted);
+  });
+  if (required) {
+    const missing = points.filter((point) => !seen.has(point.pointId));
+    if (missing.length) errors.push({ field, message: `must give every point of the plan; missing ${missing.map((point) => `${point.pointId} (${point.name})`).join(', ')}` });
+  }
   return errors;
+}
+
+/** The readings of a new calibration against the plan: as-found unless initial, as-left when initial or adjusted. */
+function checkReadings(plan: PlanVersion, input: CalibrationInput): FieldError[] {
+  return [
+    ...readingErrors(plan.points, plan.decisionRule, 'asFound', input.asFound, !input.initial),
+    ...readingErrors(plan.points, plan.decisionRule, 'asLeft', input.asLeft, input.initial || input.adjusted),
+  ];
 }
 
 type FrozenStandard = Calibration['standards'][number];

@@ -1,18 +1,24 @@
 import type { JSONObject, OperationInput } from '@azure/cosmos';
-import type { Calibration, Certificate } from '../schemas/calibration.js';
+import type { Calibration, CalibrationAmendment, Certificate } from '../schemas/calibration.js';
 import { stripSystemProperties } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryPage, type Page } from './paging.js';
 import type { Versioned } from './users-repository.js';
 
 /** A calibration event lives in its lab's equipment partition, beside the machine and the lab's chain. */
-export interface CalibrationDocument extends Omit<Calibration, 'certificates'> {
+export interface CalibrationDocument extends Omit<Calibration, 'certificates' | 'amendments'> {
   id: string;
   type: 'calibration';
   serialKey: string;
   /** Absent on events recorded before certificates were kept. */
   certificates?: StoredCertificate[];
+  amendments?: CalibrationAmendment[];
+  /** What the signer and the approver signed, kept at the first amendment; the fields above then hold the corrected values. */
+  asEntered?: AmendableFields;
 }
+
+/** The parts of a calibration an amendment may correct, with what they decide. */
+export type AmendableFields = Pick<Calibration, 'certificateNumber' | 'adjustment' | 'points' | 'result' | 'outOfTolerance'>;
 
 /** Where the version's bytes are: a blob name that no other upload ever takes. */
 export interface StoredCertificate extends Certificate {

@@ -106,10 +106,15 @@ export const historyCalibrationColumns = [
   'decided_at',
   'decision_reason',
   'override_reason',
+  'amendments',
 ] as const;
 
 function calibrationRows(serial: string, calibration: Calibration): Cell[][] {
   const { provider, approval, signature } = calibration;
+  // Every correction, with what it changed: the values in the row are as they stand after the last one.
+  const amendmentsCell = calibration.amendments
+    .map((amendment) => `${amendment.number}: ${amendment.reason} (${amendment.signature.meaning} ${amendment.signature.username}, ${amendment.signature.signedAt}; ${amendment.changes.map((change) => `${change.field} ${JSON.stringify(change.before)} -> ${JSON.stringify(change.after)}`).join(', ')})`)
+    .join('; ');
   const standards = calibration.standards.map((standard) => `${standard.serialNumber} (${standard.calibrationNumber}, due ${standard.dueOn})`).join('; ');
   return calibration.points.map((point) => [
     serial,
@@ -154,6 +159,7 @@ function calibrationRows(serial: string, calibration: Calibration): Cell[][] {
     approval?.signature.signedAt,
     approval?.reason,
     calibration.override?.reason,
+    amendmentsCell,
   ]);
 }
 

@@ -144,6 +144,19 @@ const verdictSchema = z.object({ pass: z.boolean(), why: z.string().optional() }
 
 export const calibrationStatuses = ['Awaiting approval', 'Approved', 'Rejected'] as const;
 
+const readingSchema = z.object({ value: z.number(), uncertainty: z.number().optional() });
+
+/** A signed correction of an approved calibration: what changed, why, and the result it led to. */
+export const calibrationAmendmentSchema = z.object({
+  number: z.number().int(),
+  reason: z.string(),
+  changes: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })),
+  result: z.enum(['Pass', 'Pass after adjustment', 'Fail']),
+  outOfTolerance: z.boolean(),
+  signature: signatureSchema,
+});
+export type CalibrationAmendment = z.infer<typeof calibrationAmendmentSchema>;
+
 export const frozenStandardSchema = z.object({
   serialNumber: z.string(),
   labId: z.string(),
@@ -199,9 +212,9 @@ export const calibrationSchema = z.object({
   decisionRule: z.enum(decisionRules),
   points: z.array(
     planPointSchema.extend({
-      asFound: z.object({ value: z.number(), uncertainty: z.number().optional() }).nullable(),
+      asFound: readingSchema.nullable(),
       asFoundResult: verdictSchema.nullable(),
-      asLeft: z.object({ value: z.number(), uncertainty: z.number().optional() }).nullable(),
+      asLeft: readingSchema.nullable(),
       asLeftResult: verdictSchema.nullable(),
     }),
   ),
@@ -214,9 +227,28 @@ export const calibrationSchema = z.object({
   signature: signatureSchema,
   approval: z.object({ decision: z.enum(['approve', 'reject']), reason: z.string().nullable(), signature: signatureSchema }).nullable(),
   certificates: z.array(certificateSchema),
+  /** Corrections after approval, oldest first; the fields above are as they stand after the last one. */
+  amendments: z.array(calibrationAmendmentSchema),
   createdAt: z.string(),
 });
 export type Calibration = z.infer<typeof calibrationSchema>;
+
+export const amendmentMeaning = 'Amended by';
+
+/** Corrects an approved calibration: only what is sent changes; readings by point, judged again. */
+export const calibrationAmendmentInputSchema = z
+  .object({
+    reason: text('say why the calibration is corrected', 1000),
+    certificateNumber: text('the certificate’s number', 100).optional(),
+    adjustment: text('say what was adjusted', 1000).optional(),
+    asFound: z.array(measurementInputSchema).max(50).default([]),
+    asLeft: z.array(measurementInputSchema).max(50).default([]),
+    signature: z
+      .object({ password: passwordSchema.optional(), meaning: z.literal(amendmentMeaning, { message: `must be ${amendmentMeaning}` }).default(amendmentMeaning) })
+      .strict(),
+  })
+  .strict();
+export type CalibrationAmendmentInput = z.infer<typeof calibrationAmendmentInputSchema>;
 
 export const approvalInputSchema = z
   .object({

@@ -366,7 +366,9 @@ function Verdict(props: { point: PlanPoint; reading: Reading; rule: DecisionRule
   return <span class={verdict.pass ? 'badge done' : 'badge missed'}>{verdict.pass ? 'Pass' : `Fail: ${verdict.why}`}</span>;
 }
 
-function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan: PlanVersion; readings: Record<string, Reading>; onReading: (pointId: string, reading: Reading) => void; errors: Record<string, string> }) {
+type JudgedPoints = Pick<PlanVersion, 'points' | 'decisionRule'>;
+
+function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan: JudgedPoints; readings: Record<string, Reading>; onReading: (pointId: string, reading: Reading) => void; errors: Record<string, string> }) {
   const needsUncertainty = (point: PlanPoint) => props.plan.decisionRule === 'guard-band' || point.maxUncertainty !== undefined;
   return (
     <fieldset>
@@ -401,7 +403,7 @@ function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan:
   );
 }
 
-const measurementsOf = (plan: PlanVersion, readings: Record<string, Reading>) =>
+const measurementsOf = (plan: JudgedPoints, readings: Record<string, Reading>) =>
   plan.points
     .filter((point) => readings[point.pointId]?.value.trim())
     .map((point) => {
@@ -516,6 +518,91 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
   );
 }
 
+type AmendableReading = Calibration['points'][number]['asFound'];
+const readingText = (reading: AmendableReading): Reading => ({ value: reading ? String(reading.value) : '', uncertainty: reading?.uncertainty !== undefined ? String(reading.uncertainty) : '' });
+const readingsOf = (calibration: Calibration, which: 'asFound' | 'asLeft') => Object.fromEntries(calibration.points.map((point) => [point.pointId, readingText(point[which])]));
+
+/** Correct an approved calibration: the values as they stand, changed where wrong, with a reason and a signature. */
+function AmendForm(props: { labId: string; serialNumber: string; calibration: Calibration; onDone: (notice: string) => void; onClose: () => void }) {
+  const { calibration } = props;
+  const [reason, setReason] = useState('');
+  const [certificateNumber, setCertificateNumber] = useState(calibration.certificateNumber ?? '');
+  const [adjustment, setAdjustment] = useState(calibration.adjustment ?? '');
+  const [asFound, setAsFound] = useState<Record<string, Reading>>(readingsOf(calibration, 'asFound'));
+  const [asLeft, setAsLeft] = useState<Record<string, Reading>>(readingsOf(calibration, 'asLeft'));
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [failure, setFailure] = useState<unknown>(null);
+  const number = calibration.calibrationNumber;
+  const hasAsLeft = calibration.initial || calibration.adjusted;
+
+  async function submit(event: Event) {
+    event.preventDefault();
+    setErrors({});
+    setFailure(null);
+    try {
+      const { body: amended } = await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations/${number}/amendments`, {
+        reason,
+        ...(certificateNumber.trim() ? { certificateNumber } : {}),
+        ...(calibration.adjusted && adjustment.trim() ? { adjustment } : {}),
+        ...(calibration.initial ? {} : { asFound: measurementsOf(calibration, asFound) }),
+        ...(hasAsLeft ? { asLeft: measurementsOf(calibration, asLeft) } : {}),
+        signature: { meaning: 'Amended by', ...localSignature(password) },
+      });
+      props.onDone(`${number} is amended (amendment ${amended.amendments.length}): ${amended.result}${amended.outOfTolerance ? ', out of tolerance' : ''}.`);
+    } catch (refusal) {
+      setPassword('');
+      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
+      setFailure(refusal);
+    }
+  }
+
+  return (
+    <Dialog title={`Amend ${number}`} onClose={props.onClose} wide>
+      <form onSubmit={submit} noValidate>
+        <p>An approved calibration stays as it was entered; this correction is kept beside it with your reason and signature, and the points are judged again.</p>
+        <TextField label="Why it is corrected" value={reason} onValue={setReason} error={errors.reason} />
+        <TextField label="Certificate number" value={certificateNumber} onValue={setCertificateNumber} error={errors.certificateNumber} />
+        {calibration.adjusted && <TextField label="What was adjusted" value={adjustment} onValue={setAdjustment} error={errors.adjustment} />}
+        {!calibration.initial && (
+          <ReadingsGrid title="As found" field="asFound" plan={calibration} readings={asFound} onReading={(pointId, reading) => setAsFound({ ...asFound, [pointId]: reading })} errors={errors} />
+        )}
+        {hasAsLeft && <ReadingsGrid title="As left" field="asLeft" plan={calibration} readings={asLeft} onReading={(pointId, reading) => setAsLeft({ ...asLeft, [pointId]: reading })} errors={errors} />}
+        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <ErrorMessage error={failure} />
+        <DialogActions submitLabel="Sign: Amended by" onCancel={props.onClose} />
+      </form>
+    </Dialog>
+  );
+}
+
+function changeText(change: Calibration['amendments'][number]['changes'][number]): string {
+  const shown = (value: unknown) => (value === null || value === undefined ? '—' : typeof value === 'object' ? readingShown(value as AmendableReading) : String(value));
+  const [which, pointId] = change.field.split('.');
+  const label = change.field === 'certificateNumber' ? 'certificate number' : change.field === 'adjustment' ? 'adjustment' : `${which === 'asFound' ? 'as found' : 'as left'} ${pointId}`;
+  return `${label} ${shown(change.before)} → ${shown(change.after)}`;
+}
+
+const readingShown = (reading: AmendableReading) => (reading ? `${reading.value}${reading.uncertainty !== undefined ? ` ± ${reading.uncertainty}` : ''}` : '—');
+
+function Amendments(props: { calibration: Calibration }) {
+  if (props.calibration.amendments.length === 0) return null;
+  return (
+    <div class="amendments">
+      <h3>Amendments</h3>
+      <ol>
+        {props.calibration.amendments.map((amendment) => (
+          <li key={amendment.number}>
+            {amendment.signature.meaning} {amendment.signature.displayName} ({amendment.signature.username}), {formatDateTime(amendment.signature.signedAt, props.calibration.labId)}: {amendment.reason}. Changed: {amendment.changes.map(changeText).join('; ')}.
+            Result {amendment.result}
+            {amendment.outOfTolerance ? ', out of tolerance' : ''}.
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
 function DecisionForm(props: { labId: string; serialNumber: string; calibration: Calibration; onDone: (notice: string) => void; onClose: () => void }) {
   const [decision, setDecision] = useState<'approve' | 'reject'>('approve');
   const [reason, setReason] = useState('');
@@ -601,7 +688,7 @@ function PointResults(props: { calibration: Calibration }) {
   );
 }
 
-function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean; onDecide: () => void; canUpload: boolean; onUploaded: (notice: string) => void }) {
+function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean; onDecide: () => void; canAmend: boolean; onAmend: () => void; canUpload: boolean; onUploaded: (notice: string) => void }) {
   const { calibration } = props;
   return (
     <li class="calibration-entry">
@@ -611,6 +698,7 @@ function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean;
           <span class={calibration.result === 'Fail' ? 'badge missed' : 'badge done'}>{calibration.result}</span>
           {calibration.outOfTolerance && ' out of tolerance'} · {calibration.status}
           {calibration.certificates.length > 0 && ` · ${calibration.certificates.length} certificate file${calibration.certificates.length === 1 ? '' : 's'}`}
+          {calibration.amendments.length > 0 && ` · amended ${calibration.amendments.length}×`}
         </summary>
         <p>
           {calibration.signature.meaning} {calibration.signature.displayName} ({calibration.signature.username}), {formatDateTime(calibration.signature.signedAt, calibration.labId)}
@@ -635,8 +723,14 @@ function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean;
           </p>
         )}
         {calibration.nextDue && <p>Next due {calibration.nextDue}</p>}
+        <Amendments calibration={calibration} />
         <CertificateFiles calibration={calibration} canUpload={props.canUpload} onUploaded={props.onUploaded} />
       </details>
+      {props.canAmend && (
+        <button type="button" class="secondary" onClick={props.onAmend}>
+          Amend {calibration.calibrationNumber}
+        </button>
+      )}
       {props.canDecide && (
         <button type="button" class="primary" onClick={props.onDecide}>
           Approve or reject {calibration.calibrationNumber}
@@ -651,7 +745,7 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
   const base = machinePath(props.labId, props.serialNumber);
   const plan = useLoad(() => api.get<CalibrationPlan>(`${base}/calibration-plan`).then(({ body }) => body), [base]);
   const events = useLoad(() => allPages<Calibration>(`${base}/calibrations`), [base]);
-  const [dialog, setDialog] = useState<{ kind: 'plan' } | { kind: 'record' } | { kind: 'decide'; calibration: Calibration } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'plan' } | { kind: 'record' } | { kind: 'decide' | 'amend'; calibration: Calibration } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
   const manages = may('calibration', 'write', role);
@@ -711,6 +805,8 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
             calibration={calibration}
             canDecide={manages && calibration.status === 'Awaiting approval' && calibration.signature.username !== session.value?.user.username}
             onDecide={() => setDialog({ kind: 'decide', calibration })}
+            canAmend={manages && calibration.status === 'Approved'}
+            onAmend={() => setDialog({ kind: 'amend', calibration })}
             canUpload={records}
             onUploaded={done}
           />
@@ -718,6 +814,7 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
       </ul>
       {dialog?.kind === 'plan' && <PlanForm labId={props.labId} serialNumber={props.serialNumber} current={current} onDone={done} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'record' && current && <CalibrationForm labId={props.labId} serialNumber={props.serialNumber} plan={current} onDone={done} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'amend' && <AmendForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'decide' && <DecisionForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />}
     </>
   );
