@@ -5,6 +5,7 @@ import { noteOverdueCalibrations } from '../shared/calibration/overdue-check.js'
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
 import type { Calibration, CalibrationPlan, CalibrationReport, Provider } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
+import type { RecordSummary } from '../shared/schemas/records.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
@@ -266,6 +267,22 @@ describe('the lab’s calibrations due', () => {
     expect((await secondManager.get('/api/labs/LAB05/calibrations/due?within=400')).status).toBe(400);
     const verified = await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01');
     expect(verified.body.intact).toBe(true);
+  });
+});
+
+describe('dashboard rows', () => {
+  it('carry the fitness of machines that are not fit or due soon, and follow an approval at once', async () => {
+    const rows = async () => new Map((await manager.get<{ items: RecordSummary[] }>('/api/labs/LAB01/dashboard')).body.items.map((row) => [row.serialNumber, row.fitness]));
+    const before = await rows();
+    expect(before.get('PS2-01-007')).toMatchObject({ state: 'not fit', reasons: ['calibration overdue'] });
+    expect(before.get('PS2-01-003')).toMatchObject({ state: 'due soon' });
+    expect(before.get('PS2-01-011')).toMatchObject({ state: 'not fit', reasons: expect.arrayContaining(['out of tolerance']) });
+    const withoutPlan = [...before.keys()].filter((serial) => !['PS2-01-003', 'PS2-01-007', 'PS2-01-011'].includes(serial));
+    expect(withoutPlan.length).toBeGreaterThan(3);
+    expect(withoutPlan.map((serial) => before.get(serial)).filter(Boolean)).toEqual([]);
+    const pending = (await manager.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/PS2-01-011/calibrations')).body.items.find((event) => event.status === 'Awaiting approval')!;
+    await approve(manager, 'LAB01', 'PS2-01-011', pending.calibrationNumber);
+    expect((await rows()).get('PS2-01-011')).toBeUndefined();
   });
 });
 

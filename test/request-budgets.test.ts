@@ -34,6 +34,13 @@ describe('Cosmos requests per call', () => {
     expect(counts.queryPlans).toBe(0);
   });
 
+  it('loads it again with the batch and the record query alone: the machines behind its fitness column were read within the minute', async () => {
+    const { result, counts } = await product.countCosmosRequests(() => tech.get<{ items: RecordSummary[] }>('/api/labs/LAB01/dashboard'));
+    expect(result.status).toBe(200);
+    expect(result.body.items.find((row) => row.serialNumber === 'PS2-01-007')?.fitness).toMatchObject({ state: 'not fit' });
+    expect(counts).toMatchObject({ total: 2, batches: 1, queries: 1 });
+  });
+
   it('completes and signs a record in at most 5', async () => {
     const { body } = await tech.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=200');
     const record = body.items.find((item) => item.status === 'Open' && item.tasks.every((task) => task.kind === 'check'))!;

@@ -94,6 +94,11 @@ describe('calibration in the browser', () => {
     expect(overdueMachine).toBeDefined();
     const { page } = await browsing.session(phone);
     await signIn(page, 'tech1', demoPassword);
+    // The Today list says so before the checklist is opened.
+    const row = page.locator('.work-rows li', { hasText: 'PS2-01-007' }).first();
+    await row.locator('.badge', { hasText: 'Not fit' }).waitFor();
+    expect(await row.locator('.badge').getAttribute('title')).toMatch(/^calibration overdue; calibration due \d{4}-\d{2}-\d{2}$/);
+    await screenshot(page, 'today-not-fit-phone');
     await visit(page, `/records/LAB01/${overdueMachine.recordNumber}`);
     await page.getByText('PS2-01-007 is not fit for use: calibration overdue. Do the PM checks as usual, but do not use the machine for work until it is fit again.').waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);

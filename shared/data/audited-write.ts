@@ -1,6 +1,7 @@
 import type { JSONObject, OperationInput } from '@azure/cosmos';
 import { chainEvents, type AuditEvent, type AuditHead } from '../domain/audit-chain.js';
 import { container } from './cosmos.js';
+import { forgetRecentEquipment } from './recent-equipment.js';
 import type { ContainerName } from './containers.js';
 import { DocumentChanged, DocumentExists } from './errors.js';
 
@@ -39,7 +40,9 @@ export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T
     ...(write.alongside ?? []),
     ...entries.map((entry): OperationInput => ({ operationType: 'Create', resourceBody: entry as unknown as JSONObject, partitionKey: value })),
   ];
-  const response = await (await container(write.container)).items.batch(operations, value);
+  const response = await (await container(write.container)).items.batch(operations, value).finally(() => {
+    if (write.container === 'equipment') forgetRecentEquipment(value);
+  });
   assertBatchSucceeded(response.result ?? [], owner.id, response.code);
   return { owner, etag: response.result![0]!.eTag!, etags: response.result!.map((result) => result.eTag) };
 }

@@ -12,6 +12,7 @@ import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
+import { labFitnessWorthShowing } from '../calibration/fitness.js';
 import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
@@ -80,10 +81,14 @@ export async function listLabRecords(labId: string, query: ListRecordsQuery): Pr
 export async function labDashboard(labId: string, query: DashboardQuery): Promise<{ items: RecordSummary[]; continuationToken: string | null }> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
   const missedSince = new Date(Date.now() - lateDays * 86_400_000).toISOString();
-  const page = await listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest);
+  const [page, fitness] = await Promise.all([listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest), labFitnessWorthShowing(labId)]);
   // Hundreds of rows, each read just now for this answer: completed in place rather than copied.
   const items = page.items as (DashboardRow & Partial<RecordSummary>)[];
-  for (const row of items) row.completableUntil = completableUntil(row, lateDays)?.toISOString() ?? null;
+  for (const row of items) {
+    row.completableUntil = completableUntil(row, lateDays)?.toISOString() ?? null;
+    const machine = fitness.get(row.serialNumber);
+    if (machine) row.fitness = machine;
+  }
   return { items: items as RecordSummary[], continuationToken: page.continuationToken };
 }
 

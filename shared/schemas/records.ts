@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { frequencySchema, taskSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
+import { fitnessSchema } from './equipment.js';
 import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
 
 export { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
@@ -175,6 +176,9 @@ export const recordSummarySchema = recordSchema.pick({
   status: true,
   late: true,
   completableUntil: true,
+}).extend({
+  /** On dashboard rows whose machine is not fit for use or whose calibration is due soon (SPEC §9); absent when it is simply fit. */
+  fitness: fitnessSchema.optional(),
 });
 export type RecordSummary = z.infer<typeof recordSummarySchema>;
 

@@ -208,10 +208,19 @@ const statusClasses: Record<string, string> = {
 const fitnessClasses = { fit: 'badge done', 'due soon': 'badge open', 'not fit': 'badge missed' } as const;
 
 /** Fit for use (SPEC §9) with its reasons in words, wherever a machine is shown. */
-export function FitnessBadge(props: { fitness: FitnessView }) {
+/** Fit, due soon or not fit, with why; `compact` (inside a row) keeps the why for the tooltip and screen readers. */
+export function FitnessBadge(props: { fitness: FitnessView; compact?: boolean }) {
   const { state, reasons, calibrationDue } = props.fitness;
   const label = state === 'fit' ? 'Fit' : state === 'due soon' ? 'Due soon' : 'Not fit';
   const detail = [...reasons, ...(calibrationDue ? [`calibration due ${calibrationDue}`] : [])].join('; ');
+  if (props.compact) {
+    return (
+      <span class={fitnessClasses[state]} title={detail}>
+        {label}
+        {detail && <span class="visually-hidden">: {detail}</span>}
+      </span>
+    );
+  }
   return (
     <span class="fitness">
       <span class={fitnessClasses[state]}>{label}</span>

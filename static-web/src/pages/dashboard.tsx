@@ -5,7 +5,7 @@ import type { RecordSummary } from '../../../shared/schemas/records.js';
 import { allPages } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, workList } from '../state.js';
-import { ErrorMessage, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { ErrorMessage, FitnessBadge, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 /** Open past its due time: the generator will mark it Missed at its next run. */
 export function isOverdue(record: RecordSummary, now: number): boolean {
@@ -119,7 +119,9 @@ function WorkRows(props: { records: RecordSummary[]; onOpen: () => void }) {
       {props.records.map((record) => (
         <li key={record.recordNumber}>
           <Link href={`/records/${record.labId}/${record.recordNumber}`} class="row-link" onClick={props.onOpen}>
-            <span class="machine">{record.serialNumber}</span>
+            <span class="machine">
+              {record.serialNumber} {record.fitness && <FitnessBadge fitness={record.fitness} compact />}
+            </span>
             <span class="model">{record.modelId}</span>
             <span class="frequency">{record.frequency}</span>
             <span class="due">due {formatDueTime(record.dueEnd, record.labId)}</span>
