@@ -1,4 +1,4 @@
-import { HttpRequest, HttpResponse, InvocationContext, type LogHandler } from '@azure/functions';
+import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit, type LogHandler } from '@azure/functions';
 import { queuedBy } from '../shared/platform/registry.js';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -70,13 +70,46 @@ async function bufferedRequest(request: IncomingMessage, url: URL, method: strin
  * HttpRequest wraps (`nativeRequest`, the constructor option its streaming path uses).
  */
 function streamedRequest(request: IncomingMessage, url: URL, method: string, params: Record<string, string>): HttpRequest {
-  const nativeRequest = new Request(url, {
-    method,
-    headers: headersOf(request),
-    body: Readable.toWeb(request) as ReadableStream<Uint8Array>,
-    duplex: 'half',
-  } as RequestInit);
+  const nativeRequest = new Request(url, { method, headers: headersOf(request), body: bodyStream(request), duplex: 'half' } as RequestInit);
   return new HttpRequest({ nativeRequest, params } as unknown as ConstructorParameters<typeof HttpRequest>[0]);
+}
+
+/** The socket's body at the pace the function reads it; what it stops reading is dropped (see discardRest). */
+function bodyStream(request: IncomingMessage): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        request.on('data', (chunk: Buffer) => {
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+          if ((controller.desiredSize ?? 1) <= 0) request.pause();
+        });
+        request.once('end', () => {
+          try {
+            controller.close();
+          } catch {
+            // Cancelled by the function: nobody reads the end.
+          }
+        });
+        request.once('error', (error) => controller.error(error));
+        request.pause();
+      },
+      pull: () => void request.resume(),
+      cancel: () => discardRest(request),
+    },
+    { highWaterMark: 4 },
+  );
+}
+
+/**
+ * A body the function refused before reading it all (403, 413, 415) is still read to its end and
+ * dropped: a client blocked on sending it would otherwise never read the answer, and closing the
+ * socket under unread data resets the connection. The server's requestTimeout bounds the wait.
+ */
+function discardRest(request: IncomingMessage): void {
+  if (request.readableEnded) return;
+  request.removeAllListeners('data');
+  request.on('data', () => undefined);
+  request.resume();
 }
 
 async function writeFunctionResponse(init: HttpResponse, response: ServerResponse, method: string, streamed = false): Promise<void> {
@@ -121,9 +154,32 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
   const functionName = found.fn.declaration.name;
   const context = new InvocationContext({ invocationId: requestId, functionName, logHandler: withInvocation(options.logHandler, functionName, requestId) });
   const result = await found.fn.handler(functionRequest, context);
+  if (found.fn.declaration.rawBody) discardRest(request);
   await options.deliverQueueOutputs(queuedBy(context, found.fn.declaration.queueOutputs));
+  if (result && isPlainTextAnswer(result)) return writeTextAnswer(result, response, method);
   const streamed = typeof result?.body === 'object' && result.body !== null && Symbol.asyncIterator in result.body;
   await writeFunctionResponse(new HttpResponse(result ?? { status: 204 }), response, method, streamed);
+}
+
+/** What the pipeline answers for JSON and CSV: a string body (or none) and headers as a plain object. */
+function isPlainTextAnswer(init: HttpResponseInit): init is HttpResponseInit & { body?: string; headers?: Record<string, string> } {
+  const headersArePlain = init.headers === undefined || (typeof init.headers === 'object' && !Array.isArray(init.headers) && !(init.headers instanceof Headers));
+  return init.jsonBody === undefined && (init.body === undefined || typeof init.body === 'string') && headersArePlain;
+}
+
+/**
+ * Written as it is: a dashboard of hundreds of rows is one string, and wrapping it in a fetch
+ * Response only to read it back costs more than the rest of the answer. The Functions host in Azure
+ * does its own conversion; streamed and other bodies still go through HttpResponse below.
+ */
+function writeTextAnswer(init: HttpResponseInit & { body?: string; headers?: Record<string, string> }, response: ServerResponse, method: string): void {
+  const headers: Record<string, string | string[]> = { ...init.headers };
+  const cookies = (init.cookies ?? []).map(serializeCookie);
+  if (cookies.length > 0) headers['set-cookie'] = cookies;
+  const body = init.body === undefined ? undefined : Buffer.from(init.body);
+  if (body) headers['content-length'] = String(body.length);
+  response.writeHead(init.status ?? 200, headers);
+  response.end(method === 'HEAD' ? undefined : body);
 }
 
 /** Every log line names the function and the invocation (request) id, as the Functions host does. */

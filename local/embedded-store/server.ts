@@ -24,11 +24,11 @@ export interface EmbeddedCosmosOptions {
   beforeAnswer?: () => void;
 }
 
-function answerAfter(response: ServerResponse, beforeAnswer: () => void): void {
+function answerAfter(response: ServerResponse, beforeAnswer: (() => void) | undefined): void {
   const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
   response.end = ((...args: unknown[]) => {
     try {
-      beforeAnswer();
+      beforeAnswer?.();
     } catch (error) {
       if (response.headersSent) {
         response.destroy(error as Error);
@@ -37,6 +37,12 @@ function answerAfter(response: ServerResponse, beforeAnswer: () => void): void {
       response.statusCode = 503;
       response.setHeader('content-type', 'application/json');
       return end(JSON.stringify({ code: 'ServiceUnavailable', message: `The local store could not save the change: ${(error as Error).message}` }));
+    }
+    // The store answers with one JSON string; encoded once here, Node neither measures it nor encodes it again.
+    if (typeof args[0] === 'string' && !response.headersSent) {
+      const bytes = Buffer.from(args[0]);
+      response.setHeader('content-length', bytes.length);
+      return end(bytes);
     }
     return end(...args);
   }) as ServerResponse['end'];
@@ -51,7 +57,7 @@ export async function startEmbeddedCosmos(options: EmbeddedCosmosOptions = {}): 
   if (options.corrected !== false) applyEmbeddedStoreCorrections();
   const server = createHttpServer({ keepAlive: true });
   const { beforeAnswer } = options;
-  if (beforeAnswer) server.prependListener('request', (_request, response) => answerAfter(response, beforeAnswer));
+  server.prependListener('request', (_request, response) => answerAfter(response, beforeAnswer));
   const listeners: (() => void)[] = [];
   const requestListeners: ((request: IncomingMessage) => void)[] = [];
   let changesSeen = storeChangeCount();

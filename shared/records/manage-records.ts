@@ -82,10 +82,15 @@ export async function labDashboard(labId: string, query: DashboardQuery): Promis
   const lateDays = settings().LATE_COMPLETION_DAYS;
   const missedSince = new Date(Date.now() - lateDays * 86_400_000).toISOString();
   const [page, fitness] = await Promise.all([listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest), labFitnessWorthShowing(labId)]);
-  // Hundreds of rows, each read just now for this answer: completed in place rather than copied.
+  // Hundreds of rows, each read just now for this answer: completed in place rather than copied. Rows
+  // of one period share their due time, so each distinct one is turned into a deadline once.
   const items = page.items as (DashboardRow & Partial<RecordSummary>)[];
+  const deadlines = new Map<string, string | null>();
   for (const row of items) {
-    row.completableUntil = completableUntil(row, lateDays)?.toISOString() ?? null;
+    const key = `${row.status} ${row.dueEnd}`;
+    let deadline = deadlines.get(key);
+    if (deadline === undefined) deadlines.set(key, (deadline = completableUntil(row, lateDays)?.toISOString() ?? null));
+    row.completableUntil = deadline;
     const machine = fitness.get(row.serialNumber);
     if (machine) row.fitness = machine;
   }
