@@ -64,7 +64,8 @@ type Entry = Omit<CalibrationInput, 'signature' | 'initial' | 'asLeft' | 'standa
  * Calibration of the demo company (SPEC §9), so every calibration screen has something to show: a
  * reference thermometer calibrated by an accredited provider, and LAB01's firing ovens calibrated
  * against it, one due within days, one overdue and not fit, one waiting for approval; a LAB02 oven
- * calibrated with the same standard. Runs once: not when the reference thermometer exists.
+ * calibrated with the same standard; LAB02's reference weights and the balance checked against them.
+ * Runs once: not when the reference thermometer exists.
  */
 export async function seedDemoCalibration(): Promise<void> {
   if (await readEquipment('LAB01', 'REF-T-01')) return;
@@ -145,4 +146,96 @@ export async function seedDemoCalibration(): Promise<void> {
   await plan('LAB02', 'PS2-02-003', ovenPlan);
   const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', { performedOn: addDays(today, -60), kind: 'internal', asFound: ovenReadings(700.1, 999.5), adjusted: false, standards: ['REF-T-01'] });
   await approve(admin, 'LAB02', 'PS2-02-003', chicago.calibrationNumber);
+
+  await seedDemoWeights({ admin, manager }, providerId, today, { plan, calibrate, approve });
+}
+
+const weightSetPlan: PlanInput = {
+  required: true,
+  reason: 'Reference weights: the lab balance that doses investment powder is checked against them.',
+  intervalMonths: 24,
+  warningDays: 60,
+  graceDays: 0,
+  decisionRule: 'guard-band',
+  referenceStandard: true,
+  points: [
+    { name: '100 g weight', unit: 'g', nominal: 100, lowerLimit: 99.99984, upperLimit: 100.00016, maxUncertainty: 0.00005 },
+    { name: '500 g weight', unit: 'g', nominal: 500, lowerLimit: 499.9992, upperLimit: 500.0008, maxUncertainty: 0.00025 },
+  ],
+};
+
+const balancePlan: PlanInput = {
+  required: true,
+  reason: 'Powder-to-liquid ratios of every investment mix are weighed on it.',
+  intervalMonths: 6,
+  warningDays: 21,
+  graceDays: 5,
+  decisionRule: 'simple',
+  referenceStandard: false,
+  points: [
+    { name: 'Load of 100 g', unit: 'g', nominal: 100, lowerLimit: 99.98, upperLimit: 100.02 },
+    { name: 'Load of 500 g', unit: 'g', nominal: 500, lowerLimit: 499.95, upperLimit: 500.05 },
+  ],
+};
+
+interface DemoSteps {
+  plan: (labId: string, serialNumber: string, input: PlanInput) => Promise<unknown>;
+  calibrate: (by: Principal, labId: string, serialNumber: string, entry: Entry) => Promise<{ calibrationNumber: string; performedOn: string }>;
+  approve: (by: Principal, labId: string, serialNumber: string, calibrationNumber: string) => Promise<unknown>;
+}
+
+/**
+ * LAB02's reference weight set (class E2, calibrated by the accredited provider, with its PDF
+ * certificate, entered by a manager) and the lab balance checked against it by a technician; an
+ * administrator approves both.
+ */
+async function seedDemoWeights({ admin, manager }: { admin: Principal; manager: Principal }, providerId: string, today: string, steps: DemoSteps): Promise<void> {
+  if (!(await readModel('Mettler E2 weight set'))) {
+    await addModel(systemActor, { modelId: 'Mettler E2 weight set', manufacturer: 'Mettler Toledo', equipmentClass: 'Reference Standard', active: true, frequencies: {} }, null);
+  }
+  if (!(await readEquipmentClass('Balance'))) await addEquipmentClass(systemActor, 'Balance', null);
+  if (!(await readModel('Sartorius Quintix 613'))) {
+    await addModel(systemActor, { modelId: 'Sartorius Quintix 613', manufacturer: 'Sartorius', equipmentClass: 'Balance', active: true, frequencies: {} }, null);
+  }
+  const since = new Date(Date.now() - 500 * 86_400_000);
+  await registerEquipment(systemActor, 'LAB02', { serialNumber: 'REF-W-02', modelId: 'Mettler E2 weight set', status: 'In Service' }, null, since);
+  await registerEquipment(systemActor, 'LAB02', { serialNumber: 'BAL-02-001', modelId: 'Sartorius Quintix 613', status: 'In Service' }, null, since);
+
+  await steps.plan('LAB02', 'REF-W-02', weightSetPlan);
+  const weights = await steps.calibrate(manager, 'LAB02', 'REF-W-02', {
+    performedOn: addDays(today, -300),
+    kind: 'external',
+    providerId,
+    certificateNumber: 'NMS-2026-01187',
+    asFound: [
+      { pointId: 'P1', value: 100.00004, uncertainty: 0.00003 },
+      { pointId: 'P2', value: 499.99981, uncertainty: 0.00015 },
+    ],
+    adjusted: false,
+  });
+  await steps.approve(admin, 'LAB02', 'REF-W-02', weights.calibrationNumber);
+  const certificate = demoCertificatePdf([
+    'Certificate of Calibration NMS-2026-01187',
+    'Northeast Metrology Services - A2LA accredited, certificate 2543.01',
+    `Weight set, OIML class E2, serial REF-W-02 (${weights.calibrationNumber})`,
+    `Calibrated on ${weights.performedOn} by subdivision against the laboratory's E1 reference set`,
+    '100 g: conventional mass 100.00004 g, expanded uncertainty 0.03 mg (k=2)',
+    '500 g: conventional mass 499.99981 g, expanded uncertainty 0.15 mg (k=2)',
+    'Decision rule: guard band (ILAC-G8). Traceable to the SI through NIST.',
+  ]);
+  await addCertificate(admin, 'LAB02', 'REF-W-02', weights.calibrationNumber, Readable.from([certificate]), 'NMS-2026-01187.pdf', seedFacts);
+
+  await steps.plan('LAB02', 'BAL-02-001', balancePlan);
+  const technician = await demoPrincipal('tech2');
+  const balance = await steps.calibrate(technician, 'LAB02', 'BAL-02-001', {
+    performedOn: addDays(today, -40),
+    kind: 'internal',
+    asFound: [
+      { pointId: 'P1', value: 100.01 },
+      { pointId: 'P2', value: 500.02 },
+    ],
+    adjusted: false,
+    standards: ['REF-W-02'],
+  });
+  await steps.approve(admin, 'LAB02', 'BAL-02-001', balance.calibrationNumber);
 }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +48,7 @@ describe('README', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const [me, labs, users, granted, model, registered, transferred, history, plan, approved, calibrated, logout] = answers;
+    const [me, labs, users, granted, model, registered, transferred, history, plan, approved, calibrated, certificate, amended, logout] = answers;
     expect((me as { user: { username: string } }).user.username).toBe('manager1');
     expect((labs as { items: unknown[] }).items).toHaveLength(2);
     expect((users as { items: { username: string }[] }).items.map((user) => user.username)).toContain('tech1');
@@ -60,6 +61,10 @@ describe('README', () => {
     expect(approved).toMatchObject({ status: 'Approved', result: 'Pass', nextDue: '2027-11-30', signature: { username: 'manager1' }, approval: { signature: { username: 'admin', meaning: 'Approved by' } } });
     // Fit until 2027-11-30 and its grace: the fitness state itself depends on the day the test runs.
     expect(calibrated).toMatchObject({ serialNumber: 'F4-0001', fitness: { calibrationDue: '2027-11-30' } });
+    const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
+    expect(certificate).toMatchObject({ certificateId: '1', fileName: 'INT-2026-001.pdf', contentType: 'application/pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') });
+    expect((await readFile(join(workDir, 'downloaded.pdf'))).equals(pdf)).toBe(true);
+    expect(amended).toMatchObject({ result: 'Pass', points: [{ asFound: { value: 60.2 } }], amendments: [{ number: 1, changes: [{ field: 'asFound.P1', before: { value: 60.3 }, after: { value: 60.2 } }], signature: { meaning: 'Amended by' } }] });
     expect(logout).toEqual({ logoutUrl: null });
   });
 });

@@ -10,6 +10,7 @@ import {
 import { stripSystemProperties } from '../data/audited-write.js';
 import { allEquipmentOf, readEquipment, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { recentEquipmentOf } from '../data/recent-equipment.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { inTurn } from '../data/turns.js';
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
@@ -318,10 +319,11 @@ export async function calibrationOf(labId: string, serialNumber: string, calibra
 
 /**
  * The lab's machines whose calibration is overdue, never done, waiting for approval, or due within
- * `within` days; overdue first. One partition query over the lab's equipment, which carries its plans.
+ * `within` days; overdue first. From the lab's equipment, which carries its plans: one partition
+ * query, or none when this instance read them within the minute (see recent-equipment.ts).
  */
 export async function calibrationsDue(labId: string, within: number) {
-  const [machines, today] = await Promise.all([allEquipmentOf(labId), labToday(labId)]);
+  const [machines, today] = await Promise.all([recentEquipmentOf(labId, () => allEquipmentOf(labId)), labToday(labId)]);
   return { items: dueItems(machines, today, within), continuationToken: null };
 }
 
