@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { demoCertificatePdf } from '../local/demo-certificate.js';
+import type { CalibrationPlan } from '../shared/schemas/calibration.js';
 import type { RecordSummary } from '../shared/schemas/records.js';
 import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
@@ -106,5 +107,35 @@ describe('calibration in the browser', () => {
     await visit(page, '/calibration');
     await page.getByText('PS2-01-007').first().waitFor();
     await screenshot(page, 'calibrations-due-phone');
+  });
+});
+
+describe('a model’s default calibration plan in the browser', () => {
+  it('is set in the model editor, and a machine registered afterwards starts with it', async () => {
+    const { page } = await browsing.session(desktop);
+    await signIn(page, 'admin', demoPassword);
+    await visit(page, `/models/${encodeURIComponent('Sartorius Quintix 613')}`);
+    await page.getByText('None: machines of this model get their plan one by one.').waitFor();
+    await page.getByRole('button', { name: 'Set a default plan' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Why (ISO/IEC 17025 §6.4.6)').fill('Every investment mix is weighed on it');
+    await dialog.getByLabel('Interval in months').fill('6');
+    await dialog.getByRole('button', { name: 'Add a point' }).click();
+    await dialog.getByLabel('Point 1 name').fill('Load of 200 g');
+    await dialog.getByLabel('Point 1 unit').fill('g');
+    await dialog.getByLabel('Point 1 nominal').fill('200');
+    await dialog.getByLabel('Point 1 lower limit').fill('199.97');
+    await dialog.getByLabel('Point 1 upper limit').fill('200.03');
+    await dialog.getByRole('button', { name: 'Keep for this model' }).click();
+    await page.getByText('Calibration required every 6 months; 1 point, simple rule.', { exact: false }).waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Save model' }).click();
+    await page.getByText(/^Saved as version \d+\./).waitFor();
+    await screenshot(page, 'model-default-plan-desktop');
+
+    const admin = await browsing.product.signedIn('admin');
+    expect((await admin.post('/api/labs/LAB02/equipment', { serialNumber: 'BAL-02-002', modelId: 'Sartorius Quintix 613' })).status).toBe(201);
+    const plan = await admin.get<CalibrationPlan>('/api/labs/LAB02/equipment/BAL-02-002/calibration-plan');
+    expect(plan.body.current).toMatchObject({ version: 1, intervalMonths: 6, points: [{ pointId: 'P1', name: 'Load of 200 g', lowerLimit: 199.97, upperLimit: 200.03 }] });
   });
 });

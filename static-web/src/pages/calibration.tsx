@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { judgePoint, type DecisionRule } from '../../../shared/domain/calibration-rules.js';
 import type { Calibration, CalibrationPlan, Certificate, PlanPoint, PlanVersion, Provider } from '../../../shared/schemas/calibration.js';
+import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import type { FitnessView } from '../../../shared/schemas/equipment.js';
 import { allPages, api, ApiError, describeError, uploadFile } from '../api.js';
 import { Link } from '../router.js';
@@ -175,7 +176,7 @@ export function CalibrationsDuePage() {
   );
 }
 
-function intervalText(plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>): string {
+export function intervalText(plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>): string {
   if (plan.intervalMonths !== undefined) return `${plan.intervalMonths} month${plan.intervalMonths === 1 ? '' : 's'}`;
   if (plan.intervalDays !== undefined) return `${plan.intervalDays} days`;
   return 'none';
@@ -242,7 +243,19 @@ type PointDraft = { name: string; unit: string; nominal: string; lowerLimit: str
 const toNumber = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
 
 /** A new version of the plan; the server keeps every earlier one and asks why an interval changed. */
-function PlanForm(props: { labId: string; serialNumber: string; current: PlanVersion | null; onDone: (notice: string) => void; onClose: () => void }) {
+/**
+ * The plan's fields, points and rule: a machine's plan (saved as a new version) or a model's default
+ * (kept in the model editor until the model is saved). `save` sends the plan and says what happened.
+ */
+export function PlanForm(props: {
+  title: string;
+  current: DefaultPlan | null;
+  version?: number | undefined;
+  submitLabel: string;
+  save: (plan: DefaultPlan & { version?: number; changeReason?: string }) => Promise<string>;
+  onDone: (notice: string) => void;
+  onClose: () => void;
+}) {
   const current = props.current;
   const [required, setRequired] = useState(current?.required ?? true);
   const [reason, setReason] = useState(current?.reason ?? '');
@@ -289,12 +302,11 @@ function PlanForm(props: { labId: string; serialNumber: string; current: PlanVer
         upperLimit: toNumber(point.upperLimit),
         ...(point.maxUncertainty.trim() ? { maxUncertainty: toNumber(point.maxUncertainty) } : {}),
       })),
-      ...(current ? { version: current.version } : {}),
+      ...(props.version !== undefined ? { version: props.version } : {}),
       ...(changeReason.trim() ? { changeReason } : {}),
     };
     try {
-      await api.put(`${machinePath(props.labId, props.serialNumber)}/calibration-plan`, body);
-      props.onDone(`The calibration plan of ${props.serialNumber} is saved as a new version.`);
+      props.onDone(await props.save(body));
     } catch (refusal) {
       if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
       setFailure(refusal);
@@ -302,7 +314,7 @@ function PlanForm(props: { labId: string; serialNumber: string; current: PlanVer
   }
 
   return (
-    <Dialog title={`Calibration plan of ${props.serialNumber}`} onClose={props.onClose} wide>
+    <Dialog title={props.title} onClose={props.onClose} wide>
       <form onSubmit={submit} noValidate>
         <CheckboxField label="Calibration required" checked={required} onChecked={setRequired} />
         <TextField label="Why (ISO/IEC 17025 §6.4.6)" value={reason} onValue={setReason} error={errors.reason} />
@@ -347,9 +359,11 @@ function PlanForm(props: { labId: string; serialNumber: string; current: PlanVer
             Add a point
           </button>
         </fieldset>
-        {current && <TextField label="Why it changed" value={changeReason} onValue={setChangeReason} error={errors.changeReason} hint="Needed when the interval changes (§6.4.7)." />}
+        {props.version !== undefined && (
+          <TextField label="Why it changed" value={changeReason} onValue={setChangeReason} error={errors.changeReason} hint="Needed when the interval changes (§6.4.7)." />
+        )}
         <ErrorMessage error={failure} />
-        <DialogActions submitLabel="Save as a new version" onCancel={props.onClose} />
+        <DialogActions submitLabel={props.submitLabel} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
@@ -812,7 +826,20 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
           />
         ))}
       </ul>
-      {dialog?.kind === 'plan' && <PlanForm labId={props.labId} serialNumber={props.serialNumber} current={current} onDone={done} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'plan' && (
+        <PlanForm
+          title={`Calibration plan of ${props.serialNumber}`}
+          current={current}
+          version={current?.version}
+          submitLabel="Save as a new version"
+          save={async (body) => {
+            await api.put(`${base}/calibration-plan`, body);
+            return `The calibration plan of ${props.serialNumber} is saved as a new version.`;
+          }}
+          onDone={done}
+          onClose={() => setDialog(null)}
+        />
+      )}
       {dialog?.kind === 'record' && current && <CalibrationForm labId={props.labId} serialNumber={props.serialNumber} plan={current} onDone={done} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'amend' && <AmendForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'decide' && <DecisionForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />}

@@ -5,6 +5,8 @@ import { allPages, api, ApiError } from '../api.js';
 import { navigate } from '../router.js';
 import { mayAnywhere } from '../state.js';
 import { CheckboxField, ErrorMessage, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { intervalText, PlanForm } from './calibration.js';
+import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 
 interface TaskDraft {
   /** Tells rows apart while editing; tasks the model already has keep their taskId. */
@@ -140,6 +142,8 @@ export function ModelPage(props: { modelId: string | null }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [defaultPlan, setDefaultPlan] = useState<DefaultPlan | null>(null);
+  const [editingPlan, setEditingPlan] = useState(false);
 
   function show(next: Model | null) {
     setModel(next);
@@ -148,6 +152,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setActive(next?.active ?? true);
     setPlan(planOf(next));
     setVerified(verifiedOf(next));
+    setDefaultPlan(next?.calibrationPlan ?? null);
   }
   useEffect(() => show(loaded.data ?? null), [loaded.data]);
   useEffect(() => {
@@ -171,6 +176,12 @@ export function ModelPage(props: { modelId: string | null }) {
           <dd>{model.active ? 'Active' : 'Disabled'}</dd>
           <dt>Version</dt>
           <dd>{model.version}</dd>
+          <dt>Default calibration plan</dt>
+          <dd>
+            {model.calibrationPlan
+              ? `${model.calibrationPlan.required ? `required every ${intervalText(model.calibrationPlan)}` : 'not required'}, ${model.calibrationPlan.points.length} point${model.calibrationPlan.points.length === 1 ? '' : 's'}`
+              : 'none'}
+          </dd>
         </dl>
         <ReadOnlyTasks model={model} />
       </>
@@ -184,8 +195,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setErrors({});
     setFailure(null);
     setNotice(null);
-    // The default calibration plan is kept through the API; the editor sends it back as it came.
-    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan, verified), ...(model?.calibrationPlan ? { calibrationPlan: model.calibrationPlan } : {}) };
+    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan, verified), ...(defaultPlan ? { calibrationPlan: defaultPlan } : {}) };
     try {
       if (model) {
         const { body: saved } = await api.put<Model>(`/api/models/${encodeURIComponent(model.modelId)}`, { ...body, version: model.version });
@@ -255,6 +265,30 @@ export function ModelPage(props: { modelId: string | null }) {
             )}
           </fieldset>
         ))}
+        <fieldset class="default-plan">
+          <legend>Default calibration plan</legend>
+          <p>
+            {defaultPlan
+              ? `${defaultPlan.required ? `Calibration required every ${intervalText(defaultPlan)}` : 'Calibration not required'}; ${defaultPlan.points.length} point${defaultPlan.points.length === 1 ? '' : 's'}, ${defaultPlan.decisionRule} rule${defaultPlan.referenceStandard ? ', a reference standard' : ''}.`
+              : 'None: machines of this model get their plan one by one.'}{' '}
+            Registering a machine of the model copies it as the machine's first plan version; machines already registered keep theirs.
+          </p>
+          {Object.entries(errors)
+            .filter(([field]) => field === 'calibrationPlan' || field.startsWith('calibrationPlan.'))
+            .map(([field, message]) => (
+              <p class="field-error" key={field}>
+                {field.replace(/^calibrationPlan\.?/, '') || 'The plan'}: {message}
+              </p>
+            ))}
+          <button type="button" class="secondary" onClick={() => setEditingPlan(true)}>
+            {defaultPlan ? 'Change the default plan' : 'Set a default plan'}
+          </button>{' '}
+          {defaultPlan && (
+            <button type="button" class="secondary" onClick={() => setDefaultPlan(null)}>
+              Remove the default plan
+            </button>
+          )}
+        </fieldset>
         <ErrorMessage error={failure} />
         <div class="actions">
           <button type="submit" class="primary">
@@ -262,6 +296,22 @@ export function ModelPage(props: { modelId: string | null }) {
           </button>
         </div>
       </form>
+      {editingPlan && (
+        <PlanForm
+          title={`Default calibration plan of ${model?.modelId ?? (modelId || 'the new model')}`}
+          current={defaultPlan}
+          submitLabel="Keep for this model"
+          save={async ({ version: _version, changeReason: _reason, ...chosen }) => {
+            setDefaultPlan(chosen);
+            return `The default calibration plan is set; ${model ? 'save the model' : 'create the model'} to keep it.`;
+          }}
+          onDone={(text) => {
+            setEditingPlan(false);
+            setNotice(text);
+          }}
+          onClose={() => setEditingPlan(false)}
+        />
+      )}
     </>
   );
 }
