@@ -1,4 +1,4 @@
-import { decideCalibration, calibrationOf, calibrationsDue, calibrationsOf, recordCalibration } from '../shared/calibration/calibrations.js';
+import { decideCalibration, calibrationOf, calibrationsDue, calibrationsOf, recordCalibration, referenceStandardsFor } from '../shared/calibration/calibrations.js';
 import {
   assertMayManageCalibration,
   assertMayReadCalibration,
@@ -32,6 +32,7 @@ import {
   providerParamsSchema,
   providerPatchSchema,
   providerSchema,
+  referenceStandardSchema,
 } from '../shared/schemas/calibration.js';
 import { listOf } from '../shared/schemas/common.js';
 import { equipmentListParamsSchema, equipmentParamsSchema } from '../shared/schemas/equipment.js';
@@ -239,4 +240,17 @@ http({
   handler: async ({ params, body, ...facts }) => ({
     body: await amendCalibration(principalOf(facts), params.labId, params.serialNumber, params.calibrationNumber, body, facts),
   }),
+});
+
+http({
+  name: 'calibrationStandards',
+  methods: ['GET'],
+  route: 'labs/{labId}/calibrations/standards',
+  access: 'signed-in',
+  summary: "The company's reference standards with their fitness on the lab's date, fit ones first: what a calibration at this lab may name",
+  tags: ['calibration'],
+  params: equipmentListParamsSchema,
+  response: listOf(referenceStandardSchema),
+  authorize: (input) => assertMayRecordCalibration(principalOf(input), input.params.labId),
+  handler: async ({ params }) => ({ body: await referenceStandardsFor(params.labId) }),
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import { noteOverdueCalibrations } from '../shared/calibration/overdue-check.js';
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
-import type { Calibration, CalibrationPlan, CalibrationReport, Provider } from '../shared/schemas/calibration.js';
+import type { Calibration, CalibrationPlan, CalibrationReport, Provider, ReferenceStandard } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { RecordSummary } from '../shared/schemas/records.js';
 import type { ApiClient } from './helpers/api-client.js';
@@ -267,6 +267,19 @@ describe('the lab’s calibrations due', () => {
     expect((await secondManager.get('/api/labs/LAB05/calibrations/due?within=400')).status).toBe(400);
     const verified = await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01');
     expect(verified.body.intact).toBe(true);
+  });
+});
+
+describe('the reference standards a calibration may name', () => {
+  it('are the company’s, from every lab, with their fitness on the lab’s date, fit ones first', async () => {
+    const standards = await tech.get<{ items: ReferenceStandard[] }>('/api/labs/LAB01/calibrations/standards');
+    expect(standards.status).toBe(200);
+    const bySerial = new Map(standards.body.items.map((standard) => [standard.serialNumber, standard]));
+    expect(bySerial.get('REF-T-01')).toMatchObject({ labId: 'LAB01', modelId: 'Fluke 1524', fitness: { state: 'fit' } });
+    expect(bySerial.get('REF-W-02')).toMatchObject({ labId: 'LAB02', fitness: { state: expect.stringMatching(/^(fit|due soon)$/) } });
+    expect(bySerial.has('PS2-01-003')).toBe(false);
+    const states = standards.body.items.map((standard) => standard.fitness.state === 'not fit');
+    expect(states).toEqual([...states].sort((a, b) => Number(a) - Number(b)));
   });
 });
 

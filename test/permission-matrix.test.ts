@@ -416,6 +416,12 @@ const rows: Row[] = [
       expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {
+      endpoint: 'calibrationStandards',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/calibrations/standards`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
       endpoint: 'calibrationsDue',
       scope,
       request: (c) => c.get(`/api/labs/${lab(scope)}/calibrations/due?within=60`),

@@ -42,6 +42,9 @@ describe('calibration in the browser', () => {
     await page.getByLabel('Firing chamber at 1000 °C (°C)').fill('1001');
     expect(await page.locator('.point-row .badge', { hasText: 'Pass' }).count()).toBe(2);
     const certificate = demoCertificatePdf(['Certificate of Calibration NMS-2026-09912', 'Firing oven PS2-01-003', ' '.repeat(2_000_000)]);
+    const standard = page.locator('.standard-choice', { hasText: 'REF-T-01' });
+    await standard.locator('.badge', { hasText: 'Fit' }).waitFor();
+    await standard.getByRole('checkbox').check();
     await page.getByLabel('Certificate file', { exact: true }).setInputFiles({ name: 'NMS-2026-09912.pdf', mimeType: 'application/pdf', buffer: certificate });
     await screenshot(page, 'calibration-form-desktop');
     await page.getByLabel('Your password, to sign').fill(demoPassword);
@@ -58,6 +61,7 @@ describe('calibration in the browser', () => {
     await admin.page.getByText(/is approved\.$/).waitFor();
     await admin.page.getByText('Northeast Metrology Services').first().waitFor();
     await admin.page.locator('.calibration-entry summary', { hasText: '1 certificate file' }).first().click();
+    await admin.page.getByText(/^Reference standards: REF-T-01 \(Boston Dental Lab/).first().waitFor();
     const [download] = await Promise.all([admin.page.waitForEvent('download'), admin.page.getByRole('link', { name: 'NMS-2026-09912.pdf' }).click()]);
     expect(download.suggestedFilename()).toBe('NMS-2026-09912.pdf');
     expect((await readFile((await download.path())!)).equals(certificate)).toBe(true);

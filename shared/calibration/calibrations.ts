@@ -8,7 +8,7 @@ import {
   type CalibrationDocument,
 } from '../data/calibration-repository.js';
 import { stripSystemProperties } from '../data/audited-write.js';
-import { allEquipmentOf, readEquipment, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
+import { allEquipmentOf, allEquipmentWithPlans, readEquipment, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { recentEquipmentOf } from '../data/recent-equipment.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
@@ -347,4 +347,18 @@ export function dueItems(machines: readonly EquipmentDocument[], today: string, 
     })
     .filter((item) => item.calibrationDue === null || item.calibrationDue <= horizon || item.fitness.state === 'not fit')
     .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity) || a.serialNumber.localeCompare(b.serialNumber));
+}
+
+/**
+ * The company's reference standards (SPEC §9) with their fitness on the lab's date, fit ones first:
+ * what the calibration form offers to pick from. The server checks the one picked again on the day
+ * performed, whatever the list said.
+ */
+export async function referenceStandardsFor(labId: string) {
+  const [machines, today] = await Promise.all([allEquipmentWithPlans(), labToday(labId)]);
+  const items = machines
+    .filter((machine) => machine.presence !== 'departed' && currentPlan(machine.calibration)?.referenceStandard)
+    .map((machine) => ({ serialNumber: machine.serialNumber, labId: machine.labId, modelId: machine.modelId, fitness: fitnessOf(machine, today) }))
+    .sort((a, b) => Number(a.fitness.state === 'not fit') - Number(b.fitness.state === 'not fit') || a.serialNumber.localeCompare(b.serialNumber));
+  return { items, continuationToken: null };
 }

@@ -218,3 +218,14 @@ export async function allEquipmentOf(labId: string): Promise<EquipmentDocument[]
     .fetchAll();
   return resources;
 }
+
+/**
+ * Every machine in the company that has a calibration plan: one query across the labs' partitions,
+ * for the reference-standard picker (a standard of one lab may calibrate another's machines).
+ */
+export async function allEquipmentWithPlans(): Promise<EquipmentDocument[]> {
+  const { resources } = await (await container('equipment')).items
+    .query<EquipmentDocument>("SELECT * FROM c WHERE c.type = 'equipment' AND IS_DEFINED(c.calibration)")
+    .fetchAll();
+  return resources;
+}

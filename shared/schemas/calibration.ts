@@ -287,6 +287,15 @@ export const calibrationDueItemSchema = z.object({
   awaitingApproval: z.array(z.string()),
 });
 
+/** A machine whose plan makes it a reference standard, with its fitness on the asking lab's date. */
+export const referenceStandardSchema = z.object({
+  serialNumber: z.string(),
+  labId: z.string(),
+  modelId: z.string(),
+  fitness: fitnessSchema,
+});
+export type ReferenceStandard = z.infer<typeof referenceStandardSchema>;
+
 export const calibrationReportQuerySchema = z
   .object({
     /** One lab; without it, every lab the caller may report on. */

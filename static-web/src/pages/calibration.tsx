@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { judgePoint, type DecisionRule } from '../../../shared/domain/calibration-rules.js';
-import type { Calibration, CalibrationPlan, Certificate, PlanPoint, PlanVersion, Provider } from '../../../shared/schemas/calibration.js';
+import type { Calibration, CalibrationPlan, Certificate, PlanPoint, PlanVersion, Provider, ReferenceStandard } from '../../../shared/schemas/calibration.js';
 import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import type { FitnessView } from '../../../shared/schemas/equipment.js';
 import { allPages, api, ApiError, describeError, uploadFile } from '../api.js';
@@ -425,6 +425,32 @@ const measurementsOf = (plan: JudgedPoints, readings: Record<string, Reading>) =
       return { pointId: point.pointId, value: toNumber(reading.value), ...(reading.uncertainty.trim() ? { uncertainty: toNumber(reading.uncertainty) } : {}) };
     });
 
+/** The company's reference standards to tick, each with its fitness today; the server checks each again on the day performed. */
+function StandardsPicker(props: { labId: string; serialNumber: string; chosen: string[]; onChosen: (serials: string[]) => void; error?: string | undefined }) {
+  const standards = useLoad(() => allPages<ReferenceStandard>(`/api/labs/${props.labId}/calibrations/standards`), [props.labId]);
+  const offered = (standards.data ?? []).filter((standard) => standard.serialNumber !== props.serialNumber);
+  const toggle = (serial: string, checked: boolean) => props.onChosen(checked ? [...props.chosen, serial] : props.chosen.filter((each) => each !== serial));
+  return (
+    <fieldset class="standards">
+      <legend>Reference standards used</legend>
+      {props.error && <p class="field-error">{props.error}</p>}
+      <ErrorMessage error={standards.error} />
+      {standards.data && offered.length === 0 && <p class="empty">No reference standard in the company yet: a manager marks one in its calibration plan.</p>}
+      {offered.map((standard) => (
+        <div class="standard-choice" key={standard.serialNumber}>
+          <CheckboxField
+            label={`${standard.serialNumber} · ${standard.modelId} · ${labLabel(standard.labId)}`}
+            checked={props.chosen.includes(standard.serialNumber)}
+            onChecked={(checked) => toggle(standard.serialNumber, checked)}
+          />
+          <FitnessBadge fitness={standard.fitness} compact />
+        </div>
+      ))}
+      <p class="hint">Each must have been fit for use on the day the calibration was performed; that is checked again when you sign.</p>
+    </fieldset>
+  );
+}
+
 /** Record a calibration: as found, adjusted or not, as left, the standards used, signed by who did it. */
 function CalibrationForm(props: { labId: string; serialNumber: string; plan: PlanVersion; onDone: (notice: string) => void; onClose: () => void }) {
   const external = may('calibration', 'write');
@@ -439,7 +465,7 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
   const [adjustment, setAdjustment] = useState('');
   const [asFound, setAsFound] = useState<Record<string, Reading>>({});
   const [asLeft, setAsLeft] = useState<Record<string, Reading>>({});
-  const [standards, setStandards] = useState('');
+  const [standards, setStandards] = useState<string[]>([]);
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
@@ -460,10 +486,7 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
       adjusted: !initial && adjusted,
       ...(!initial && adjusted ? { adjustment } : {}),
       ...(initial || adjusted ? { asLeft: measurementsOf(props.plan, asLeft) } : {}),
-      standards: standards
-        .split(/[\s,]+/)
-        .map((serial) => serial.trim())
-        .filter(Boolean),
+      standards,
       signature: { meaning: 'Performed by', ...localSignature(password) },
     };
     try {
@@ -522,7 +545,7 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
         {(initial || adjusted) && (
           <ReadingsGrid title="As left" field="asLeft" plan={props.plan} readings={asLeft} onReading={(pointId, reading) => setAsLeft({ ...asLeft, [pointId]: reading })} errors={errors} />
         )}
-        <TextField label="Reference standards used (serial numbers)" value={standards} onValue={setStandards} error={errors.standards} hint="Each must be fit for use on the day; separate them with commas." />
+        <StandardsPicker labId={props.labId} serialNumber={props.serialNumber} chosen={standards} onChosen={setStandards} error={errors.standards} />
         <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
         {uploading !== null && certificate && <UploadProgress fraction={uploading} fileName={certificate.name} />}
         <ErrorMessage error={failure ?? providers.error} />
