@@ -264,6 +264,10 @@ describe('the lab’s calibrations due', () => {
       ['DUE-LATE', -30, 'not fit'],
       ['DUE-SOON', 15, 'due soon'],
     ]);
+    // A calibration waiting for approval puts its machine on the list, however far its due date (the approval queue).
+    const pending = await record(admin, 'LAB05', 'DUE-LATER', passing(daysAgo(0)));
+    const queued = await secondManager.get<{ items: { serialNumber: string; awaitingApproval: string[] }[] }>('/api/labs/LAB05/calibrations/due?within=30');
+    expect(queued.body.items.find((item) => item.serialNumber === 'DUE-LATER')?.awaitingApproval).toEqual([pending.calibrationNumber]);
     expect((await secondManager.get('/api/labs/LAB05/calibrations/due?within=400')).status).toBe(400);
     const verified = await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01');
     expect(verified.body.intact).toBe(true);

@@ -22,7 +22,10 @@ describe('calibration in the browser', () => {
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'calibrations-due-desktop');
 
-    await page.getByRole('link', { name: 'PS2-01-011' }).click();
+    // The approval queue names the technician's pending calibration of PS2-01-011.
+    await page.getByRole('heading', { name: /^Awaiting approval \(\d+\)$/ }).waitFor();
+    await page.getByRole('link', { name: /^LAB01-CAL-\d{6} · PS2-01-011$/ }).waitFor();
+    await page.getByRole('link', { name: 'PS2-01-011', exact: true }).click();
     await settled(page);
     await page.getByRole('button', { name: /^Approve or reject LAB01-CAL-/ }).click();
     await page.getByLabel('Your password, to sign').fill(demoPassword);

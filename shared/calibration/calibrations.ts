@@ -345,7 +345,7 @@ export function dueItems(machines: readonly EquipmentDocument[], today: string, 
         awaitingApproval: machine.calibration!.awaitingApproval,
       };
     })
-    .filter((item) => item.calibrationDue === null || item.calibrationDue <= horizon || item.fitness.state === 'not fit')
+    .filter((item) => item.calibrationDue === null || item.calibrationDue <= horizon || item.fitness.state === 'not fit' || item.awaitingApproval.length > 0)
     .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity) || a.serialNumber.localeCompare(b.serialNumber));
 }
 

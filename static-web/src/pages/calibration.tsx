@@ -114,6 +114,27 @@ function daysText(daysLeft: number | null): string {
 }
 
 /** The lab's calibrations overdue, never done, awaiting approval or due soon: what a manager plans the month by. */
+/** Calibrations entered and not yet decided: what a manager of the lab approves or rejects, on each machine's page. */
+function ApprovalQueue(props: { labId: string; items: DueItem[] }) {
+  const waiting = props.items.flatMap((item) => item.awaitingApproval.map((calibrationNumber) => ({ calibrationNumber, serialNumber: item.serialNumber })));
+  if (waiting.length === 0) return null;
+  return (
+    <section class="approval-queue">
+      <h2>Awaiting approval ({waiting.length})</h2>
+      <ul>
+        {waiting.map((entry) => (
+          <li key={entry.calibrationNumber}>
+            <Link href={`/equipment/${props.labId}/${encodeURIComponent(entry.serialNumber)}/calibration`}>
+              {entry.calibrationNumber} · {entry.serialNumber}
+            </Link>
+          </li>
+        ))}
+      </ul>
+      <p class="hint">A manager of the lab who did not sign a calibration approves or rejects it; until it is approved it does not count.</p>
+    </section>
+  );
+}
+
 export function CalibrationsDuePage() {
   const lab = currentLab.value!;
   const [within, setWithin] = useState('30');
@@ -135,6 +156,7 @@ export function CalibrationsDuePage() {
       </form>
       <p class="hint">Overdue and never calibrated first. A machine past its due date and grace period is not fit for use until an approved calibration passes.</p>
       <ErrorMessage error={due.error} />
+      <ApprovalQueue labId={lab.labId} items={due.data ?? []} />
       {due.loading && !due.data ? (
         <Loading what="calibrations due" />
       ) : due.data?.length === 0 ? (

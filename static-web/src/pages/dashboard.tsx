@@ -120,7 +120,13 @@ function WorkRows(props: { records: RecordSummary[]; onOpen: () => void }) {
         <li key={record.recordNumber}>
           <Link href={`/records/${record.labId}/${record.recordNumber}`} class="row-link" onClick={props.onOpen}>
             <span class="machine">
-              {record.serialNumber} {record.fitness && <FitnessBadge fitness={record.fitness} compact />}
+              {record.serialNumber}
+              {record.fitness && (
+                <>
+                  {' '}
+                  <FitnessBadge fitness={record.fitness} compact />
+                </>
+              )}
             </span>
             <span class="model">{record.modelId}</span>
             <span class="frequency">{record.frequency}</span>
