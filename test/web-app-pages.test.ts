@@ -38,10 +38,11 @@ describe('every page', () => {
     detailPages = [`/records/LAB01/${open.items[0]!.recordNumber}`, `/equipment/LAB01/${machines.items[0]!.serialNumber}`, `/models/${encodeURIComponent(models.items[0]!.modelId)}`];
   });
 
-  // axe reads every page once where it is worked: the administrator's (who sees every page and every
-  // control) and the manager's at a desk, the technician's on a phone and at a desk. The auditors'
-  // pages are the same pages with fewer controls. Every page of every role is photographed at both widths.
-  const checkedByAxe = new Set(['admin desktop', 'manager1 desktop', 'tech1 desktop', 'tech1 phone']);
+  // axe reads every page once where it is worked: the administrator's at a desk (who sees every page
+  // and every control), the technician's on a phone and at a desk. The managers' and auditors' pages
+  // are the same pages with fewer controls (the calibration and record flows check the managers' own
+  // dialogs). Every page of every role is photographed at both widths.
+  const checkedByAxe = new Set(['admin desktop', 'tech1 desktop', 'tech1 phone']);
   const cases = Object.keys(pagesOf).flatMap((username) =>
     (['phone', 'desktop'] as const).map((viewportName) => ({ username, viewportName, axe: checkedByAxe.has(`${username} ${viewportName}`) })),
   );
