@@ -186,6 +186,9 @@ describe('recording and approving calibrations', () => {
       { field: 'asFound.1.pointId', message: 'names no point of the plan (P1, P2)' },
       { field: 'asFound', message: 'must give every point of the plan; missing P2 (200 °C)' },
     ]);
+    expect(problem(missing.body).detail).toBe(
+      'The readings do not fit the calibration plan: As found 2 point ID names no point of the plan (P1, P2); As found must give every point of the plan; missing P2 (200 °C).',
+    );
     const future = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', passing(addDays(daysAgo(0), 2)));
     expect(future.status).toBe(400);
     const external = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', { ...passing(daysAgo(1)), kind: 'external', providerId: 'acme-metrology-ltd' });

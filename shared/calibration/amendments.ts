@@ -5,7 +5,7 @@ import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
 import { nextDueDate } from '../domain/calibration-rules.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
-import { badRequest, conflict, notFound, type FieldError } from '../platform/problems.js';
+import { badRequest, conflict, fieldsProblem, notFound, type FieldError } from '../platform/problems.js';
 import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
 import type { Calibration, CalibrationAmendment, CalibrationAmendmentInput } from '../schemas/calibration.js';
 import { amendableFieldsOf, applyChanges, changesOf, signedAmendmentHash } from './amendment-rules.js';
@@ -71,7 +71,7 @@ export async function amendCalibration(
   if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
   if (found.document.status !== 'Approved') throw conflict(statusRefusal(found.document));
   const errors = correctionErrors(found.document, input);
-  if (errors.length) throw badRequest('Some corrections do not fit the calibration.', errors);
+  if (errors.length) throw fieldsProblem('Some corrections do not fit the calibration', errors);
   if (changesOf(found.document, input).length === 0) throw badRequest('The amendment changes nothing: every value sent equals the current one.');
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration amendment');
   const signer = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };

@@ -17,7 +17,7 @@ import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from 
 import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
-import { badRequest, conflict, forbidden, notFound, type FieldError } from '../platform/problems.js';
+import { badRequest, conflict, fieldsProblem, forbidden, notFound, type FieldError } from '../platform/problems.js';
 import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
 import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
 import { amendmentProblem } from './amendment-rules.js';
@@ -153,7 +153,7 @@ export async function recordCalibration(
   const plan = currentPlan(machine.calibration);
   if (!plan) throw conflict(`${serialNumber} has no calibration plan yet; a manager sets one first (points, limits and interval).`);
   const readingErrors = checkReadings(plan, input);
-  if (readingErrors.length) throw badRequest('The readings do not fit the calibration plan.', readingErrors);
+  if (readingErrors.length) throw fieldsProblem('The readings do not fit the calibration plan', readingErrors);
   const { provider, override } = await providerFor(principal, input);
   const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration');

@@ -78,7 +78,11 @@ export function fieldLabel(path: string): string {
  * paths stay in `errors`.
  */
 export function validationProblem(intro: string, error: z.ZodError): HttpProblem {
-  const errors = fieldErrors(error);
+  return fieldsProblem(intro, fieldErrors(error));
+}
+
+/** The same sentence for field errors the product found itself (readings that do not fit a plan, say). */
+export function fieldsProblem(intro: string, errors: FieldError[]): HttpProblem {
   const byField = new Map<string, string[]>();
   for (const { field, message } of errors) {
     const messages = byField.get(field) ?? [];

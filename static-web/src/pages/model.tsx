@@ -7,6 +7,7 @@ import { mayAnywhere } from '../state.js';
 import { CheckboxField, ErrorMessage, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 import { intervalText, PlanForm } from './calibration.js';
 import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
+import { fieldLabel } from '../../../shared/platform/problems.js';
 
 interface TaskDraft {
   /** Tells rows apart while editing; tasks the model already has keep their taskId. */
@@ -277,7 +278,7 @@ export function ModelPage(props: { modelId: string | null }) {
             .filter(([field]) => field === 'calibrationPlan' || field.startsWith('calibrationPlan.'))
             .map(([field, message]) => (
               <p class="field-error" key={field}>
-                {field.replace(/^calibrationPlan\.?/, '') || 'The plan'}: {message}
+                {fieldLabel(field.replace(/^calibrationPlan\.?/, '')) || 'The plan'} {message}
               </p>
             ))}
           <button type="button" class="secondary" onClick={() => setEditingPlan(true)}>
