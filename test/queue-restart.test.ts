@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startLocalQueueService } from '../local/queues/azurite.js';
+import { startLocalQueueService } from '../local/azurite.js';
 import { LocalQueueClient } from '../local/queues/queue-client.js';
 import { generatorQueue, type GeneratorHealth } from '../shared/records/generator-runs.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { LocalQueueService } from './azurite.js';
+import type { LocalQueueService } from '../azurite.js';
 
 /**
  * The few Azure Queue storage REST operations the local host needs, signed with Shared Key, spoken to

@@ -1,0 +1,65 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { BlobConnection } from '../shared/storage/blob-store.js';
+
+const require = createRequire(import.meta.url);
+
+interface AzuriteServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  getHttpServerAddress(): string;
+}
+
+/** An Azurite service in this process: its account, the well-known development key, and how to stop it. */
+export interface LocalStorageService extends BlobConnection {
+  close: () => Promise<void>;
+}
+export type LocalQueueService = LocalStorageService;
+export type LocalBlobService = LocalStorageService;
+
+/**
+ * One of Azurite's services, in this process, on loopback, keeping its data under the local data
+ * folder so queued work and certificates survive a restart. Only the server is started: Azurite's
+ * telemetry client is never initialised, so nothing leaves the machine. Both services take the same
+ * configuration, in the same order.
+ */
+async function startAzurite(service: 'queue' | 'blob', dataDir: string): Promise<LocalStorageService> {
+  const location = join(dataDir, 'azurite');
+  await mkdir(location, { recursive: true });
+  const prefix = service === 'queue' ? 'Queue' : 'Blob';
+  const constants = require(`azurite/dist/src/${service}/utils/constants.js`) as Record<string, string>;
+  const { EMULATOR_ACCOUNT_NAME, EMULATOR_ACCOUNT_KEY } = require('azurite/dist/src/common/utils/constants.js') as { EMULATOR_ACCOUNT_NAME: string; EMULATOR_ACCOUNT_KEY: Buffer };
+  const Configuration = (require(`azurite/dist/src/${service}/${prefix}Configuration.js`) as { default: new (...args: unknown[]) => unknown }).default;
+  const Server = (require(`azurite/dist/src/${service}/${prefix}Server.js`) as { default: new (config: unknown) => AzuriteServer }).default;
+  const upper = prefix.toUpperCase();
+  const persistence = [{ locationId: 'Default', locationPath: join(location, constants[`DEFAULT_${upper}_PERSISTENCE_PATH`]!), maxConcurrency: 1 }];
+  const config = new Configuration(
+    '127.0.0.1',
+    0,
+    constants[`DEFAULT_${upper}_KEEP_ALIVE_TIMEOUT`],
+    join(location, constants[`DEFAULT_${upper}_LOKI_DB_PATH`]!),
+    join(location, constants[`DEFAULT_${upper}_EXTENT_LOKI_DB_PATH`]!),
+    persistence,
+    false, // access log
+    undefined,
+    false, // debug log
+    undefined,
+    false, // loose
+    true, // skip the API version check: the SDKs may be newer than this Azurite
+  );
+  const server = new Server(config);
+  await server.start();
+  return {
+    accountUrl: `${server.getHttpServerAddress()}/${EMULATOR_ACCOUNT_NAME}`,
+    accountName: EMULATOR_ACCOUNT_NAME,
+    accountKey: EMULATOR_ACCOUNT_KEY,
+    close: () => server.close(),
+  };
+}
+
+/** The queue service: the generator's fan-out, as the Functions host's queue binding uses it. */
+export const startLocalQueueService = (dataDir: string) => startAzurite('queue', dataDir);
+
+/** The blob service: calibration certificates (shared/storage/blob-store.ts). */
+export const startLocalBlobService = (dataDir: string) => startAzurite('blob', dataDir);
