@@ -51,8 +51,14 @@ describe('calibration in the browser', () => {
     await page.getByLabel('Certificate file', { exact: true }).setInputFiles({ name: 'NMS-2026-09912.pdf', mimeType: 'application/pdf', buffer: certificate });
     await screenshot(page, 'calibration-form-desktop');
     await page.getByLabel('Your password, to sign').fill(demoPassword);
+    // A slow uplink (1 MB/s, as a lab's Wi-Fi may be): the 2 MB upload takes long enough to see its progress bar.
+    const network = await page.context().newCDPSession(page);
+    await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 1024 * 1024 });
     await page.getByRole('button', { name: 'Sign: Performed by' }).click();
+    await page.getByRole('progressbar', { name: 'Uploading NMS-2026-09912.pdf' }).waitFor();
+    await screenshot(page, 'calibration-upload-progress-desktop');
     await page.getByText(/is recorded: Pass\. It counts once another manager approves it\. Its certificate NMS-2026-09912\.pdf is kept \(SHA-256 [0-9a-f]{12}…\)\.$/).waitFor();
+    await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     expect(await page.getByRole('button', { name: /^Approve or reject/ }).count()).toBe(0);
 
     const admin = await browsing.session(desktop);
