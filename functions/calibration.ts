@@ -177,7 +177,7 @@ http({
   query: calibrationsDueQuerySchema,
   response: listOf(calibrationDueItemSchema),
   authorize: (input) => assertMayReadCalibration(principalOf(input), input.params.labId),
-  handler: async ({ params, query }) => ({ body: await calibrationsDue(params.labId, query.within ?? 30) }),
+  handler: async ({ params, query }) => ({ body: await calibrationsDue(params.labId, query.within ?? 30, query.pageSize, query.continuationToken) }),
 });
 
 http({

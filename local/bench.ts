@@ -285,7 +285,7 @@ async function main(): Promise<void> {
     row('dashboard call, Cosmos requests', describeCounts(dashboardCall.counts));
     row('dashboard call, Cosmos requests, first in a minute (reads the machines for fitness)', describeCounts(dashboardFirstCall.counts));
     row('web app: API calls to open the dashboard (in the app / full page load)', `${result.api.dashboard.apiCallsPerLoad ?? 'no Chromium'} / ${result.api.dashboard.apiCallsPerFullPageLoad ?? 'no Chromium'}`);
-    row(`calibrations due, ${due.machines} machines on a plan (${due.rows} rows): p50 / p99 (1 connection)`, `${due.p50Ms} / ${due.p99Ms} ms; ${due.errors} errors`);
+    row(`calibrations due, ${due.machines} machines on a plan, first page (${due.rows} rows): p50 / p99 (1 connection)`, `${due.p50Ms} / ${due.p99Ms} ms; ${due.errors} errors`);
     row('calibrations due, Cosmos requests', describeCounts(due.counts));
     row('calibrations due, Cosmos requests, first in a minute (reads the machines)', describeCounts(due.firstCounts));
     row(

@@ -271,6 +271,17 @@ describe('the lab’s calibrations due', () => {
     const pending = await record(admin, 'LAB05', 'DUE-LATER', passing(daysAgo(0)));
     const queued = await secondManager.get<{ items: { serialNumber: string; awaitingApproval: string[] }[] }>('/api/labs/LAB05/calibrations/due?within=30');
     expect(queued.body.items.find((item) => item.serialNumber === 'DUE-LATER')?.awaitingApproval).toEqual([pending.calibrationNumber]);
+    // In pages, in the same order: the second page starts where the first ended.
+    const first = await secondManager.get<{ items: { serialNumber: string }[]; continuationToken: string | null }>('/api/labs/LAB05/calibrations/due?within=30&pageSize=2');
+    expect(first.body.items.map((item) => item.serialNumber)).toEqual(['DUE-NEVER', 'DUE-LATE']);
+    const rest = await secondManager.get<{ items: { serialNumber: string }[]; continuationToken: string | null }>(
+      `/api/labs/LAB05/calibrations/due?within=30&pageSize=2&continuationToken=${encodeURIComponent(first.body.continuationToken!)}`,
+    );
+    expect(rest.body.items.map((item) => item.serialNumber)).toEqual(['DUE-SOON', 'DUE-LATER']);
+    expect(rest.body.continuationToken).toBeNull();
+    const damaged = await secondManager.get<{ detail: string }>('/api/labs/LAB05/calibrations/due?continuationToken=bm90LWEtdG9rZW4');
+    expect(damaged.status).toBe(400);
+    expect(damaged.body.detail).toBe('The continuation token is not valid; start again from the first page.');
     expect((await secondManager.get('/api/labs/LAB05/calibrations/due?within=400')).status).toBe(400);
     const verified = await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01');
     expect(verified.body.intact).toBe(true);

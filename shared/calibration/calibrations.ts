@@ -11,7 +11,7 @@ import { stripSystemProperties } from '../data/audited-write.js';
 import { allEquipmentOf, allEquipmentWithPlans, readEquipment, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { recentEquipmentOf } from '../data/recent-equipment.js';
-import { invalidTokenAsBadRequest } from '../data/paging.js';
+import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
 import { inTurn } from '../data/turns.js';
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
@@ -319,12 +319,17 @@ export async function calibrationOf(labId: string, serialNumber: string, calibra
 
 /**
  * The lab's machines whose calibration is overdue, never done, waiting for approval, or due within
- * `within` days; overdue first. From the lab's equipment, which carries its plans: one partition
- * query, or none when this instance read them within the minute (see recent-equipment.ts).
+ * `within` days; overdue first, in pages (500 rows unless asked otherwise). From the lab's equipment,
+ * which carries its plans: one partition query, or none when this instance read them within the
+ * minute (see recent-equipment.ts).
  */
-export async function calibrationsDue(labId: string, within: number) {
+export async function calibrationsDue(labId: string, within: number, pageSize = 500, continuationToken?: string) {
   const [machines, today] = await Promise.all([recentEquipmentOf(labId, () => allEquipmentOf(labId)), labToday(labId)]);
-  return { items: dueItems(machines, today, within), continuationToken: null };
+  try {
+    return pageOfList(dueItems(machines, today, within), pageSize, continuationToken);
+  } catch (error) {
+    return invalidTokenAsBadRequest(error);
+  }
 }
 
 /** The due list of machines already read, as of the lab-local `today`. */

@@ -36,6 +36,21 @@ export async function queryPage<T>(
   }
 }
 
+/**
+ * One page of a list the product computes and sorts itself (a due list from the lab's machines): the
+ * token holds where the next page starts. Lists that change between pages shift as queried ones do.
+ */
+export function pageOfList<T>(items: readonly T[], pageSize: number, continuationToken?: string): Page<T> {
+  let start = 0;
+  if (continuationToken) {
+    const offset = /^list:(\d{1,7})$/.exec(Buffer.from(continuationToken, 'base64url').toString('utf8'))?.[1];
+    if (offset === undefined) throw new InvalidContinuationToken('The continuation token is not valid');
+    start = Number(offset);
+  }
+  const end = start + pageSize;
+  return { items: items.slice(start, end), continuationToken: end < items.length ? Buffer.from(`list:${end}`).toString('base64url') : null };
+}
+
 /** For `.catch` on a list: a token the list did not give out is the caller's mistake, with a way out. */
 export function invalidTokenAsBadRequest(error: unknown): never {
   if (error instanceof InvalidContinuationToken) {

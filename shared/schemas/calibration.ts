@@ -273,6 +273,8 @@ export const calibrationsDueQuerySchema = z
       .transform(Number)
       .refine((value) => value <= 366, { message: 'must be a whole number of days from 0 to 366' })
       .optional(),
+    pageSize: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000, { message: 'must be at most 1000' }).optional(),
+    continuationToken: continuationTokenSchema,
   })
   .strict();
 

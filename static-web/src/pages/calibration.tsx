@@ -138,7 +138,7 @@ function ApprovalQueue(props: { labId: string; items: DueItem[] }) {
 export function CalibrationsDuePage() {
   const lab = currentLab.value!;
   const [within, setWithin] = useState('30');
-  const due = useLoad(() => api.get<{ items: DueItem[] }>(`/api/labs/${lab.labId}/calibrations/due?within=${within}`).then(({ body }) => body.items), [lab.labId, within]);
+  const due = useLoad(() => allPages<DueItem>(`/api/labs/${lab.labId}/calibrations/due?within=${within}`), [lab.labId, within]);
   return (
     <>
       <PageTitle title={`Calibration · ${lab.name}`} />
