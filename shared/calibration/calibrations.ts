@@ -8,7 +8,7 @@ import {
   type CalibrationDocument,
 } from '../data/calibration-repository.js';
 import { stripSystemProperties } from '../data/audited-write.js';
-import { allEquipmentOf, allEquipmentWithPlans, readEquipment, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
+import { allEquipmentOf, readEquipment, referenceStandardCandidates, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { recentEquipmentOf } from '../data/recent-equipment.js';
 import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
@@ -360,7 +360,7 @@ export function dueItems(machines: readonly EquipmentDocument[], today: string, 
  * performed, whatever the list said.
  */
 export async function referenceStandardsFor(labId: string) {
-  const [machines, today] = await Promise.all([allEquipmentWithPlans(), labToday(labId)]);
+  const [machines, today] = await Promise.all([referenceStandardCandidates(), labToday(labId)]);
   const items = machines
     .filter((machine) => machine.presence !== 'departed' && currentPlan(machine.calibration)?.referenceStandard)
     .map((machine) => ({ serialNumber: machine.serialNumber, labId: machine.labId, modelId: machine.modelId, fitness: fitnessOf(machine, today) }))

@@ -219,13 +219,19 @@ export async function allEquipmentOf(labId: string): Promise<EquipmentDocument[]
   return resources;
 }
 
+/** What the reference-standard picker reads of a machine: enough to judge its fitness. */
+export type StandardCandidate = Pick<EquipmentDocument, 'serialNumber' | 'labId' | 'modelId' | 'status' | 'presence' | 'calibration'>;
+
 /**
- * Every machine in the company that has a calibration plan: one query across the labs' partitions,
- * for the reference-standard picker (a standard of one lab may calibrate another's machines).
+ * The machines in the company whose plan ever made them a reference standard: one query across the
+ * labs' partitions (a standard of one lab may calibrate another's machines), narrowed by the index to
+ * those few; whether the current plan still says so is the caller's to judge.
  */
-export async function allEquipmentWithPlans(): Promise<EquipmentDocument[]> {
+export async function referenceStandardCandidates(): Promise<StandardCandidate[]> {
   const { resources } = await (await container('equipment')).items
-    .query<EquipmentDocument>("SELECT * FROM c WHERE c.type = 'equipment' AND IS_DEFINED(c.calibration)")
+    .query<StandardCandidate>(
+      "SELECT c.serialNumber, c.labId, c.modelId, c.status, c.presence, c.calibration FROM c WHERE c.type = 'equipment' AND IS_DEFINED(c.calibration) AND ARRAY_CONTAINS(c.calibration.planVersions, { referenceStandard: true }, true)",
+    )
     .fetchAll();
   return resources;
 }

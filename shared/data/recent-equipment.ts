@@ -12,10 +12,11 @@ const recent = new Map<string, { readAt: number; machines: Promise<EquipmentDocu
 export function recentEquipmentOf(labId: string, load: () => Promise<EquipmentDocument[]>): Promise<EquipmentDocument[]> {
   const found = recent.get(labId);
   if (found && performance.now() - found.readAt < lifetimeMs) return found.machines;
-  const machines = load();
-  recent.set(labId, { readAt: performance.now(), machines });
-  machines.catch(() => recent.delete(labId));
-  return machines;
+  const entry = { readAt: performance.now(), machines: load() };
+  recent.set(labId, entry);
+  // A failed read is not kept; a newer read that replaced it meanwhile is.
+  entry.machines.catch(() => recent.get(labId) === entry && recent.delete(labId));
+  return entry.machines;
 }
 
 export function forgetRecentEquipment(labId: string): void {
