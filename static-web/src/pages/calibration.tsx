@@ -157,6 +157,7 @@ export function CalibrationsDuePage() {
       <p class="hint">Overdue and never calibrated first. A machine past its due date and grace period is not fit for use until an approved calibration passes.</p>
       <ErrorMessage error={due.error} />
       <ApprovalQueue labId={lab.labId} items={due.data ?? []} />
+      <h2>Overdue and due within {within} days</h2>
       {due.loading && !due.data ? (
         <Loading what="calibrations due" />
       ) : due.data?.length === 0 ? (
