@@ -10,6 +10,7 @@ import './equipment-classes.js';
 import './models.js';
 import './equipment.js';
 import './calibration.js';
+import './nonconformities.js';
 import './records.js';
 import './generator.js';
 import './audit.js';

@@ -173,8 +173,13 @@ describe('recording and approving calibrations', () => {
     });
     expect(found).toMatchObject({ result: 'Pass after adjustment', outOfTolerance: true });
     expect(found.points[0]).toMatchObject({ asFound: { value: 100.9 }, asFoundResult: { pass: false, why: '100.9 is outside 99.5 to 100.5' }, asLeftResult: { pass: true } });
-    expect((await fitnessOf('LAB01', 'OOT-1')).reasons).toEqual(['out of tolerance', 'awaiting approval']);
+    // Out of tolerance as found opens a nonconformity that quarantines the machine (SPEC §10).
+    expect((await fitnessOf('LAB01', 'OOT-1')).reasons).toEqual(['out of service', 'open nonconformity', 'out of tolerance', 'awaiting approval']);
     await approve(secondManager, 'LAB01', 'OOT-1', found.calibrationNumber);
+    expect((await fitnessOf('LAB01', 'OOT-1')).reasons).toEqual(['out of service', 'open nonconformity']);
+    // The event adjusted it back within limits and is approved: that verifies the return to service.
+    const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/OOT-1/return-to-service', { calibrationNumber: found.calibrationNumber, signature: sign });
+    expect(returned.status, returned.text).toBe(200);
     expect(await fitnessOf('LAB01', 'OOT-1')).toMatchObject({ state: 'fit', calibrationDue: nextDueDate(daysAgo(2), { months: 12 }) });
   });
 
@@ -307,13 +312,16 @@ describe('dashboard rows', () => {
     const before = await rows();
     expect(before.get('PS2-01-007')).toMatchObject({ state: 'not fit', reasons: ['calibration overdue'] });
     expect(before.get('PS2-01-003')).toMatchObject({ state: 'due soon' });
-    expect(before.get('PS2-01-011')).toMatchObject({ state: 'not fit', reasons: expect.arrayContaining(['out of tolerance']) });
-    const withoutPlan = [...before.keys()].filter((serial) => !['PS2-01-003', 'PS2-01-007', 'PS2-01-011'].includes(serial));
+    // Found out of tolerance two days ago: quarantined by its nonconformity, so its checklists were cancelled.
+    expect(before.has('PS2-01-011')).toBe(false);
+    // PLAN-1 (above) has a plan and no calibration; the generator has made its checklists since.
+    expect(before.get('PLAN-1')).toMatchObject({ state: 'not fit', reasons: ['not yet calibrated'] });
+    const withoutPlan = [...before.keys()].filter((serial) => !['PS2-01-003', 'PS2-01-007', 'PLAN-1'].includes(serial));
     expect(withoutPlan.length).toBeGreaterThan(3);
-    expect(withoutPlan.map((serial) => before.get(serial)).filter(Boolean)).toEqual([]);
-    const pending = (await manager.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/PS2-01-011/calibrations')).body.items.find((event) => event.status === 'Awaiting approval')!;
-    await approve(manager, 'LAB01', 'PS2-01-011', pending.calibrationNumber);
-    expect((await rows()).get('PS2-01-011')).toBeUndefined();
+    expect(withoutPlan.filter((serial) => before.get(serial))).toEqual([]);
+    const fresh = await record(tech, 'LAB01', 'PLAN-1', passing(daysAgo(1)));
+    await approve(manager, 'LAB01', 'PLAN-1', fresh.calibrationNumber);
+    expect((await rows()).get('PLAN-1')).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateFileName, fileTypeOf } from '../shared/calibration/certificates.js';
+import { safeFileName as certificateFileName, fileTypeOf } from '../shared/storage/verified-files.js';
 import { readCalibration } from '../shared/data/calibration-repository.js';
 import type { Calibration, Certificate } from '../shared/schemas/calibration.js';
 import { certificatesContainer } from '../shared/storage/blob-store.js';

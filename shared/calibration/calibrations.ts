@@ -26,6 +26,7 @@ import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './
 import { emptyCalibrationState } from './plan-versions.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
+import { afterOpening, openingWrite, type OpeningWrite } from '../nonconformities/opening.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
   const { id: _id, type: _type, serialKey: _key, certificates = [], amendments = [], asEntered: _entered, ...view } = stripSystemProperties(document);
@@ -161,8 +162,10 @@ export async function recordCalibration(
   const signer = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
   const actor = actorOf(principal);
 
-  return inTurn(`equipment:${labId}`, () =>
+  let opening: OpeningWrite | undefined;
+  const answer = await inTurn(`equipment:${labId}`, () =>
     retryWhileOvertaken(async () => {
+      opening = undefined;
       const [{ document: current, etag }, head] = await Promise.all([findEquipment(labId, serialNumber), readEquipmentChainHead(labId)]);
       if (currentPlan(current.calibration)?.version !== plan.version) throw conflict(`The calibration plan of ${serialNumber} changed while you entered this calibration; open it again.`);
       const sequence = (head.document.calibrations ?? 0) + 1;
@@ -210,29 +213,39 @@ export async function recordCalibration(
           finding: finding ? { calibrationNumber, performedOn: input.performedOn, reason: finding } : state.finding,
         },
       };
-      await saveEquipment(
-        next,
-        etag,
-        [
-          equipmentEvent('calibration.recorded', current, [labId], actor, facts, {
-            after: {
-              calibrationNumber,
-              performedOn: input.performedOn,
-              kind: input.kind,
-              result: outcome.result,
-              outOfTolerance: outcome.outOfTolerance,
-              standards: standards.map((standard) => standard.serialNumber),
-              meaning: signer.meaning,
-              contentHash: event.signature.contentHash,
-            },
-            ...(override ? { reason: `provider check overridden: ${override.reason}` } : {}),
-          }),
-        ],
-        { head: { document: { ...head.document, calibrations: sequence }, etag: head.etag }, alongside: [calibrationOperation(event)] },
-      );
+      const recorded = equipmentEvent('calibration.recorded', current, [labId], actor, facts, {
+        after: {
+          calibrationNumber,
+          performedOn: input.performedOn,
+          kind: input.kind,
+          result: outcome.result,
+          outOfTolerance: outcome.outOfTolerance,
+          standards: standards.map((standard) => standard.serialNumber),
+          meaning: signer.meaning,
+          contentHash: event.signature.contentHash,
+        },
+        ...(override ? { reason: `provider check overridden: ${override.reason}` } : {}),
+      });
+      const countedHead = { document: { ...head.document, calibrations: sequence }, etag: head.etag };
+      // Out of tolerance as found opens a nonconformity and quarantines the machine in the same batch (SPEC §10).
+      opening = outcome.outOfTolerance
+        ? await openingWrite(next, countedHead, { finding: { source: 'calibration', calibrationNumber, performedOn: input.performedOn, recordNumber: null, foundAt: signer.signedAt }, description: outOfToleranceDescription(calibrationNumber, event), marker: `calibration:${calibrationNumber}`, actor }, facts)
+        : undefined;
+      await saveEquipment(opening?.machine ?? next, etag, [recorded, ...(opening?.events ?? [])], {
+        head: opening?.head ?? countedHead,
+        alongside: [calibrationOperation(event), ...(opening?.operations ?? [])],
+      });
       return calibrationView(event);
     }, `The calibrations of ${labId}`),
   );
+  if (opening) await afterOpening(opening);
+  return answer;
+}
+
+function outOfToleranceDescription(calibrationNumber: string, event: Pick<CalibrationDocument, 'points'>): string {
+  const points = event.points.filter((point) => point.asFoundResult?.pass === false);
+  const named = points.map((point) => `${point.name} (as found ${point.asFound?.value ?? '?'} ${point.unit}, limits ${point.lowerLimit}–${point.upperLimit}${point.asFoundResult?.why ? `: ${point.asFoundResult.why}` : ''})`).join(', ');
+  return `Calibration ${calibrationNumber} found the machine out of tolerance${named ? `: ${named}` : ''}.`;
 }
 
 /**
@@ -286,6 +299,7 @@ export async function decideCalibration(
             : state.approved,
           finding: answered || takenBack ? null : state.finding,
           overdueNotedOn: passing ? null : state.overdueNotedOn,
+          recalibrationRequested: passing && state.recalibrationRequested && state.recalibrationRequested.on <= performedOn ? null : (state.recalibrationRequested ?? null),
         },
       };
       await saveEquipment(

@@ -25,11 +25,13 @@ export function nextDueOf(state: CalibrationState | undefined): string | null {
   return last && interval ? nextDueDate(last.performedOn, interval) : null;
 }
 
-export function fitnessOf(document: Pick<EquipmentDocument, 'status' | 'calibration'>, today: string): Fitness {
+export function fitnessOf(document: Pick<EquipmentDocument, 'status' | 'calibration' | 'quarantine'>, today: string): Fitness {
   const state = document.calibration;
   const plan = currentPlan(state);
   return fitnessOn(today, {
     status: document.status,
+    openNonconformities: document.quarantine?.ncNumbers.length ?? 0,
+    recalibrationRequested: Boolean(state?.recalibrationRequested),
     calibration:
       state && plan?.required
         ? { nextDue: nextDueOf(state), warningDays: plan.warningDays, graceDays: plan.graceDays, finding: state.finding?.reason ?? null, awaitingApproval: state.awaitingApproval.length }
@@ -65,7 +67,7 @@ export async function labFitnessWorthShowing(labId: string): Promise<Map<string,
   const [machines, today] = await Promise.all([recentEquipmentOf(labId, () => allEquipmentOf(labId)), labToday(labId)]);
   const shown = new Map<string, Fitness>();
   for (const machine of machines) {
-    if (!machine.calibration && machine.status === 'In Service') continue;
+    if (!machine.calibration && !machine.quarantine && machine.status === 'In Service') continue;
     const fitness = fitnessOf(machine, today);
     if (fitness.state !== 'fit') shown.set(machine.serialNumber, fitness);
   }

@@ -13,7 +13,7 @@ import {
 } from '../data/catalog-repository.js';
 import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
-import { planTasks, TaskPlanError } from '../domain/model-tasks.js';
+import { planTasks, storedTask, TaskPlanError } from '../domain/model-tasks.js';
 import { canAnywhere } from '../domain/permissions.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
@@ -65,6 +65,7 @@ export function modelView(document: ModelDocument): Model {
     version: document.version,
     frequencies: document.frequencies,
     ...(document.calibrationPlan ? { calibrationPlan: document.calibrationPlan } : {}),
+    ...(document.returnToServiceChecks?.length ? { returnToServiceChecks: document.returnToServiceChecks } : {}),
     createdAt: document.createdAt,
     updatedAt: document.updatedAt,
   };
@@ -138,6 +139,7 @@ export async function addModel(actor: AuditActor, input: CreateModel, facts: Fac
     version: 1,
     ...tasks,
     ...(input.calibrationPlan ? { calibrationPlan: input.calibrationPlan } : {}),
+    ...returnToServiceChecksOf(input),
     createdAt: now,
     updatedAt: now,
   };
@@ -150,7 +152,12 @@ export async function addModel(actor: AuditActor, input: CreateModel, facts: Fac
   return modelView(document);
 }
 
-const comparedFields = ['manufacturer', 'equipmentClass', 'active', 'frequencies', 'calibrationPlan'] as const;
+const comparedFields = ['manufacturer', 'equipmentClass', 'active', 'frequencies', 'calibrationPlan', 'returnToServiceChecks'] as const;
+
+/** Return-to-service checks are numbered by position: each return to service keeps the checks it answered. */
+function returnToServiceChecksOf(input: Pick<CreateModel, 'returnToServiceChecks'>): Pick<ModelDocument, 'returnToServiceChecks'> {
+  return input.returnToServiceChecks?.length ? { returnToServiceChecks: input.returnToServiceChecks.map((check, index) => storedTask(`R${index + 1}`, check)) } : {};
+}
 
 /**
  * Replaces a model's details and tasks when the caller saw its current version; each change bumps the
@@ -168,7 +175,7 @@ export async function replaceModel(principal: Principal, modelId: string, input:
   const equipmentClass = await assertClassExists(input.equipmentClass);
   const now = new Date().toISOString();
   const tasks = plannedOrBadRequest(current.document, input.frequencies, now);
-  const { calibrationPlan: _previousPlan, ...kept } = current.document;
+  const { calibrationPlan: _previousPlan, returnToServiceChecks: _previousChecks, ...kept } = current.document;
   const next: ModelDocument = {
     ...kept,
     manufacturer: input.manufacturer,
@@ -176,6 +183,7 @@ export async function replaceModel(principal: Principal, modelId: string, input:
     active: input.active,
     ...tasks,
     ...(input.calibrationPlan ? { calibrationPlan: input.calibrationPlan } : {}),
+    ...returnToServiceChecksOf(input),
   };
   const before = modelView(current.document);
   const after = modelView(next);

@@ -1,6 +1,7 @@
 import type { DefaultPlan } from '../schemas/calibration-plan.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { FrequencyPlans } from '../domain/model-tasks.js';
+import type { Task } from '../schemas/catalog.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryPage, type Page } from './paging.js';
@@ -35,6 +36,7 @@ export interface ModelDocument extends ChainOwner {
   version: number;
   frequencies: FrequencyPlans;
   calibrationPlan?: DefaultPlan;
+  returnToServiceChecks?: Task[];
   nextTaskNumber: number;
   createdAt: string;
   updatedAt: string;

@@ -3,6 +3,7 @@ import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { retiredStatuses } from '../domain/equipment-status.js';
 import type { PlanVersion } from '../schemas/calibration.js';
 import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
+import type { ReturnToService } from '../schemas/nonconformities.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { DocumentChanged, DocumentExists } from './errors.js';
@@ -48,6 +49,17 @@ export interface EquipmentDocument {
   history: EquipmentEvent[];
   /** The machine's calibration plan and where its calibration stands; travels with it on a transfer. */
   calibration?: CalibrationState;
+  /** Nonconformities that took it out of service (SPEC §10); only a signed return to service clears it. */
+  quarantine?: Quarantine | null;
+  /** Every signed return to service, oldest first: part of the machine's life (§6.4.13). */
+  returnsToService?: ReturnToService[];
+}
+
+export interface Quarantine {
+  ncNumbers: string[];
+  since: string;
+  /** The status it had when quarantined. */
+  statusBefore: EquipmentStatus;
 }
 
 /** An approved, passing calibration: what fitness and a standard's traceability are computed from. */
@@ -69,6 +81,8 @@ export interface CalibrationState {
   awaitingApproval: string[];
   /** The lab-local date the hourly check found the machine past due and grace, until a calibration answers it. */
   overdueNotedOn: string | null;
+  /** A disposition asked for recalibration on this lab-local date; an approved passing calibration on or after it answers it. */
+  recalibrationRequested?: { ncNumber: string; itemId: string; on: string } | null;
 }
 
 /** The owner of a lab's equipment audit chain: every equipment change in the lab moves its head. */
@@ -82,7 +96,7 @@ const chainHeadId = '~chain';
 
 /** The lab's equipment chain head as read, for a change that also takes the next calibration number. */
 export interface EquipmentChainHead {
-  document: LabChainHead & { calibrations?: number };
+  document: LabChainHead & { calibrations?: number; nonconformities?: number };
   etag: string | undefined;
 }
 
@@ -136,7 +150,7 @@ export async function saveEquipment(
 
 /** The lab's equipment chain head, or a new one when the lab has no equipment change yet. */
 export async function readEquipmentChainHead(labId: string): Promise<EquipmentChainHead> {
-  const { resource, etag } = await (await container('equipment')).item(chainHeadId, labId).read<LabChainHead & { calibrations?: number }>();
+  const { resource, etag } = await (await container('equipment')).item(chainHeadId, labId).read<LabChainHead & { calibrations?: number; nonconformities?: number }>();
   return resource ? { document: resource, etag } : { document: { id: chainHeadId, type: 'audit-chain', labId }, etag: undefined };
 }
 

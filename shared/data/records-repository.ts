@@ -279,3 +279,23 @@ export async function recordsForReport(labId: string, from: string, to: string):
     .fetchAll();
   return resources;
 }
+
+/** A machine's completed records in a lab, with what decides whether each found a fault: what an impact assessment reads. */
+export type CompletedRecordFacts = Pick<RecordDocument, 'recordNumber' | 'serialNumber' | 'frequency' | 'periodStart' | 'completedAt' | 'responses' | 'amendments'>;
+
+export async function completedRecordsOf(labId: string, serialKey: string): Promise<CompletedRecordFacts[]> {
+  const { resources } = await (await container('records')).items
+    .query<CompletedRecordFacts>(
+      {
+        query:
+          "SELECT c.recordNumber, c.serialNumber, c.frequency, c.periodStart, c.completedAt, c.responses, c.amendments FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.serialKey = @serialKey AND c.status = 'Completed'",
+        parameters: [
+          { name: '@labId', value: labId },
+          { name: '@serialKey', value: serialKey },
+        ],
+      },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  return resources;
+}

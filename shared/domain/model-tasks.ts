@@ -28,7 +28,7 @@ function knownTaskIds(plans: FrequencyPlans | undefined): Set<string> {
   return new Set(frequencies.flatMap((frequency) => plans?.[frequency]?.tasks.map((task) => task.taskId) ?? []));
 }
 
-function storedTask(taskId: string, input: TaskInput): Task {
+export function storedTask(taskId: string, input: TaskInput): Task {
   return {
     taskId,
     text: input.text,

@@ -18,11 +18,11 @@ const grantsArbitrary: fc.Arbitrary<Grants> = fc.oneof(
 describe('permission matrix (SPEC §3)', () => {
   it('matches the specification cell by cell', () => {
     const expected: Record<string, Record<Area, Action[]>> = {
-      Administrator: { records: ['read', 'write', 'complete'], equipment: ['read', 'write'], calibration: ['read', 'write', 'complete'], providers: ['read', 'write'], models: ['read', 'write'], users: ['read', 'write'], audit: ['read'], administration: ['read', 'write'] },
-      'Global Audit': { records: ['read'], equipment: ['read'], calibration: ['read'], providers: ['read'], models: ['read'], users: ['read'], audit: ['read'], administration: ['read'] },
-      Manager: { records: ['read', 'write', 'complete'], equipment: ['read', 'write'], calibration: ['read', 'write', 'complete'], providers: ['read'], models: ['read'], users: ['read', 'write'], audit: ['read'], administration: [] },
-      'Local Audit': { records: ['read'], equipment: ['read'], calibration: ['read'], providers: ['read'], models: ['read'], users: ['read'], audit: ['read'], administration: [] },
-      Technician: { records: ['read', 'complete'], equipment: [], calibration: ['read', 'complete'], providers: [], models: [], users: [], audit: [], administration: [] },
+      Administrator: { records: ['read', 'write', 'complete'], equipment: ['read', 'write'], calibration: ['read', 'write', 'complete'], nonconformities: ['read', 'write', 'complete'], providers: ['read', 'write'], models: ['read', 'write'], users: ['read', 'write'], audit: ['read'], administration: ['read', 'write'] },
+      'Global Audit': { records: ['read'], equipment: ['read'], calibration: ['read'], nonconformities: ['read'], providers: ['read'], models: ['read'], users: ['read'], audit: ['read'], administration: ['read'] },
+      Manager: { records: ['read', 'write', 'complete'], equipment: ['read', 'write'], calibration: ['read', 'write', 'complete'], nonconformities: ['read', 'write', 'complete'], providers: ['read'], models: ['read'], users: ['read', 'write'], audit: ['read'], administration: [] },
+      'Local Audit': { records: ['read'], equipment: ['read'], calibration: ['read'], nonconformities: ['read'], providers: ['read'], models: ['read'], users: ['read'], audit: ['read'], administration: [] },
+      Technician: { records: ['read', 'complete'], equipment: [], calibration: ['read', 'complete'], nonconformities: ['read', 'complete'], providers: [], models: [], users: [], audit: [], administration: [] },
     };
     for (const role of roles) {
       for (const area of areas) {

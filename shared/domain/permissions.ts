@@ -7,7 +7,7 @@ export interface Grants {
   labRoles: Readonly<Record<string, LabRole>>;
 }
 
-export type Area = 'records' | 'equipment' | 'calibration' | 'providers' | 'models' | 'users' | 'audit' | 'administration';
+export type Area = 'records' | 'equipment' | 'calibration' | 'nonconformities' | 'providers' | 'models' | 'users' | 'audit' | 'administration';
 export type Action = 'read' | 'write' | 'complete';
 
 /**
@@ -30,6 +30,15 @@ export const permissionMatrix: Readonly<Record<Area, Readonly<Partial<Record<Act
    * approves. Technicians record internal calibrations only, and nobody approves their own.
    */
   calibration: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit', 'Technician'],
+    complete: ['Administrator', 'Manager', 'Technician'],
+    write: ['Administrator', 'Manager'],
+  },
+  /**
+   * Nonconformities (SPEC §10): everyone in the lab reads them; `complete` reports a fault and logs
+   * repair work (technicians included); `write` disposes items of the lab, closes and returns to service.
+   */
+  nonconformities: {
     read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit', 'Technician'],
     complete: ['Administrator', 'Manager', 'Technician'],
     write: ['Administrator', 'Manager'],

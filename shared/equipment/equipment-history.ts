@@ -5,6 +5,8 @@ import type { EquipmentHistory } from '../schemas/equipment-history.js';
 import { calibrationView } from '../calibration/calibrations.js';
 import { allCalibrationsOf } from '../data/calibration-repository.js';
 import { equipmentView, findEquipment } from './manage-equipment.js';
+import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
+import { nonconformityView } from '../nonconformities/nonconformities.js';
 
 async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDocument[]> {
   const records: RecordDocument[] = [];
@@ -25,9 +27,10 @@ async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDoc
 export async function equipmentHistory(labId: string, serialNumber: string): Promise<EquipmentHistory> {
   const { document } = await findEquipment(labId, serialNumber);
   const labs = [...new Set([labId, ...document.history.flatMap((event) => [event.labId, event.fromLabId, event.toLabId].filter((lab): lab is string => Boolean(lab)))])];
-  const [records, calibrations, today] = await Promise.all([
+  const [records, calibrations, nonconformities, today] = await Promise.all([
     Promise.all(labs.map((lab) => allRecordsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),
     Promise.all(labs.map((lab) => allCalibrationsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),
+    Promise.all(labs.map((lab) => nonconformitiesOfLab(lab, document.serialKey))).then((perLab) => perLab.flat()),
     labToday(labId),
   ]);
   records.sort((a, b) => b.periodStart.localeCompare(a.periodStart) || a.recordNumber.localeCompare(b.recordNumber));
@@ -38,5 +41,7 @@ export async function equipmentHistory(labId: string, serialNumber: string): Pro
     records: records.map(recordView),
     calibrationPlans: document.calibration?.planVersions ?? [],
     calibrations: calibrations.map(calibrationView),
+    nonconformities: nonconformities.sort((a, b) => b.openedAt.localeCompare(a.openedAt)).map(nonconformityView),
+    returnsToService: document.returnsToService ?? [],
   };
 }

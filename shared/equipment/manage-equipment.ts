@@ -20,7 +20,7 @@ import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import type { Versioned } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
-import { getsRecords } from '../domain/equipment-status.js';
+import { getsRecords, isRetired } from '../domain/equipment-status.js';
 import { can } from '../domain/permissions.js';
 import { reconcileLabs } from '../records/generator-runs.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
@@ -207,6 +207,11 @@ export async function updateEquipment(principal: Principal, labId: string, seria
     const current = await findEquipment(labId, serialNumber);
     if (current.document.transfer) {
       throw conflict(`${serialNumber} is being transferred to ${current.document.transfer.toLabId}; repeat the transfer to finish it before changing the equipment.`);
+    }
+    if (current.document.quarantine && patch.status !== undefined && patch.status !== current.document.status && !isRetired(patch.status)) {
+      throw conflict(
+        `${serialNumber} is quarantined by nonconformity ${current.document.quarantine.ncNumbers.join(', ')}: a manager returns it to service with a signed verification (POST .../return-to-service), and repair statuses are logged on the nonconformity.`,
+      );
     }
     const now = new Date().toISOString();
     const events = changeEvents(current.document, patch, modelId, actor, now);

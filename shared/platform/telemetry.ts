@@ -27,6 +27,11 @@ export const telemetryEvents = {
   CalibrationOverdue: { properties: ['labId', 'serialNumber'], measurements: ['daysOverdue'] },
   /** A certificate whose stored bytes no longer match the SHA-256 recorded at upload; it was not sent. */
   CertificateIntegrityFailed: { properties: ['labId', 'calibrationNumber', 'certificateId'], measurements: [] },
+  /** SPEC §10: a fault or an out-of-tolerance finding, its machine, and how many results it may have touched. */
+  NonconformityOpened: { properties: ['labId', 'ncNumber', 'serialNumber', 'source'], measurements: ['items', 'labsTouched'] },
+  EquipmentQuarantined: { properties: ['labId', 'serialNumber', 'ncNumber'], measurements: [] },
+  NonconformityClosed: { properties: ['labId', 'ncNumber', 'source'], measurements: ['daysOpen', 'items'] },
+  ReturnedToService: { properties: ['labId', 'serialNumber', 'verifiedBy'], measurements: ['daysOutOfService'] },
 } as const satisfies Record<string, { properties: readonly string[]; measurements: readonly string[] }>;
 
 export type TelemetryEventName = keyof typeof telemetryEvents;

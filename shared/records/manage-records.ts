@@ -14,7 +14,8 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import { labFitnessWorthShowing } from '../calibration/fitness.js';
 import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
-import { checkResponses, completableUntil, currentResponses, whyNotCompletable } from './record-rules.js';
+import { checkResponses, completableUntil, currentResponses, foundFault, whyNotCompletable } from './record-rules.js';
+import { openForFaultyRecord } from '../nonconformities/pm-faults.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
 export function recordView(document: RecordDocument): PmRecord {
@@ -248,11 +249,18 @@ export async function completeRecord(
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<PmRecord> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
+  let completedWithFault: RecordDocument | undefined;
   const refusal = (record: RecordDocument) => {
     const why = whyNotCompletable(record, new Date(), lateDays);
-    if (why) throw conflict(why);
+    if (!why) return;
+    if (record.status === 'Completed' && foundFault(record)) completedWithFault = record;
+    throw conflict(why);
   };
-  const { found, responses, signatureAt } = await beginSignedChange(principal, labId, recordNumber, refusal, ifMatch, input, false, facts, confirm);
+  const { found, responses, signatureAt } = await beginSignedChange(principal, labId, recordNumber, refusal, ifMatch, input, false, facts, confirm).catch(async (error: unknown) => {
+    // A retry of a completion that found a fault makes sure its nonconformity opened, then answers as before.
+    if (completedWithFault) await openForFaultyRecord(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
+    throw error;
+  });
   const written = await writeRecordChange(
     labId,
     found,
@@ -279,6 +287,7 @@ export async function completeRecord(
     refusal,
   );
   trackProductEvent('PmRecordCompleted', { labId, frequency: written.frequency, late: String(written.late) }, {});
+  if (foundFault(written)) await openForFaultyRecord(written, actorOf(principal), facts);
   return recordView(written);
 }
 

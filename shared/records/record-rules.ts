@@ -20,7 +20,8 @@ export function checkResponses(tasks: readonly Task[], inputs: readonly Response
     if (seen.has(input.taskId)) return errors.push({ field: field('taskId'), message: `${input.taskId} is answered more than once` });
     seen.add(input.taskId);
     if (!input.done) errors.push({ field: field('done'), message: `"${task.text}" must be done before the record is complete` });
-    const response: Response = { taskId: input.taskId, done: input.done, ...(input.note !== undefined ? { note: input.note } : {}) };
+    const response: Response = { taskId: input.taskId, done: input.done, ...(input.note !== undefined ? { note: input.note } : {}), ...(input.fault ? { fault: true } : {}) };
+    if (input.fault && input.note === undefined) errors.push({ field: field('note'), message: `"${task.text}" is marked fault found: add a note saying what is wrong` });
     if (task.kind === 'reading') {
       if (input.value === undefined) errors.push({ field: field('value'), message: `"${task.text}" needs a reading${task.unit ? ` in ${task.unit}` : ''}` });
       else {
@@ -28,7 +29,7 @@ export function checkResponses(tasks: readonly Task[], inputs: readonly Response
         const outOfRange = (task.min !== undefined && input.value < task.min) || (task.max !== undefined && input.value > task.max);
         if (outOfRange) {
           response.outOfRange = true;
-          if (input.note === undefined) {
+          if (input.note === undefined && !input.fault) {
             errors.push({ field: field('note'), message: `${input.value} is outside ${task.min ?? '…'}–${task.max ?? '…'}${task.unit ? ` ${task.unit}` : ''}: add a note saying why` });
           }
         }
@@ -73,4 +74,9 @@ export function whyNotCompletable(record: RecordDocument, now: Date, lateComplet
     return `${record.recordNumber} was missed and the ${lateCompletionDays}-day window for late completion ended at ${until.toISOString()}; a manager may add a justification.`;
   }
   return null;
+}
+
+/** Whether the record, as it stands after its amendments, found the machine faulty. */
+export function foundFault(record: Pick<RecordDocument, 'responses' | 'amendments'>): boolean {
+  return currentResponses(record).some((response) => response.fault === true);
 }

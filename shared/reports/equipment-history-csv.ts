@@ -4,7 +4,7 @@ import type { EquipmentHistory } from '../schemas/equipment-history.js';
 import type { PmRecord, Response } from '../schemas/records.js';
 import { toCsv, type Cell } from './csv.js';
 
-export const historyEventColumns = ['serial_number', 'at', 'lab_id', 'kind', 'from_status', 'to_status', 'from_model_id', 'to_model_id', 'from_lab_id', 'to_lab_id', 'by'] as const;
+export const historyEventColumns = ['serial_number', 'at', 'lab_id', 'kind', 'from_status', 'to_status', 'from_model_id', 'to_model_id', 'from_lab_id', 'to_lab_id', 'by', 'reason'] as const;
 export const historyRecordColumns = [
   'serial_number',
   'record_number',
@@ -210,14 +210,15 @@ function responseRows(serial: string, record: PmRecord): Cell[][] {
  * `responses` every answer with its amendments, one row each, and `calibrations` every point of every
  * calibration.
  */
-export function equipmentHistoryCsv(history: EquipmentHistory, section: 'events' | 'records' | 'responses' | 'calibrations'): string {
+export function equipmentHistoryCsv(history: EquipmentHistory, section: 'events' | 'records' | 'responses' | 'calibrations' | 'nonconformities'): string {
   const serial = history.equipment.serialNumber;
+  if (section === 'nonconformities') return toCsv(historyNonconformityColumns, nonconformityRows(serial, history));
   if (section === 'calibrations') return toCsv(historyCalibrationColumns, history.calibrations.flatMap((calibration) => calibrationRows(serial, calibration)));
   if (section === 'responses') return toCsv(historyResponseColumns, history.records.flatMap((record) => responseRows(serial, record)));
   if (section === 'events') {
     return toCsv(
       historyEventColumns,
-      history.events.map((event) => [serial, event.at, event.labId, event.kind, event.fromStatus, event.toStatus, event.fromModelId, event.toModelId, event.fromLabId, event.toLabId, event.by?.displayName]),
+      history.events.map((event) => [serial, event.at, event.labId, event.kind, event.fromStatus, event.toStatus, event.fromModelId, event.toModelId, event.fromLabId, event.toLabId, event.by?.displayName, event.reason]),
     );
   }
   return toCsv(
@@ -247,4 +248,28 @@ export function equipmentHistoryCsv(history: EquipmentHistory, section: 'events'
       record.cancelReason,
     ]),
   );
+}
+
+const historyNonconformityColumns = ['serial_number', 'entry', 'nc_number', 'lab_id', 'at', 'source', 'status', 'text', 'detail', 'by', 'username', 'meaning'] as const;
+
+/**
+ * Nonconformities, their repair log and dispositions, and the returns to service, one row each in the
+ * order they happened within each nonconformity: what an assessor reads beside the calibrations.
+ */
+function nonconformityRows(serial: string, history: EquipmentHistory): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const nc of [...history.nonconformities].sort((a, b) => a.openedAt.localeCompare(b.openedAt))) {
+    rows.push([serial, 'opened', nc.ncNumber, nc.labId, nc.openedAt, nc.source, nc.status, nc.description, `window ${nc.window.from} to ${nc.window.to} (since ${nc.window.since}); ${nc.items.length} items`, nc.openedBy.displayName, nc.openedBy.username, null]);
+    for (const action of nc.actions) rows.push([serial, 'repair', nc.ncNumber, nc.labId, action.at, nc.source, nc.status, action.text, action.statusChange, action.by.displayName, action.by.username, null]);
+    for (const item of nc.items.filter((candidate) => candidate.disposition)) {
+      const { disposition } = item;
+      rows.push([serial, 'disposition', nc.ncNumber, item.labId, disposition!.at, nc.source, nc.status, `${item.reference}: ${disposition!.disposition}`, disposition!.reason, disposition!.by.displayName, disposition!.by.username, disposition!.signature.meaning]);
+    }
+    if (nc.closure) rows.push([serial, 'closed', nc.ncNumber, nc.labId, nc.closure.at, nc.source, nc.status, nc.closure.summary, null, nc.closure.by.displayName, nc.closure.by.username, nc.closure.signature.meaning]);
+  }
+  for (const returned of history.returnsToService) {
+    const proof = returned.calibrationNumber ? `calibration ${returned.calibrationNumber}` : returned.checks.map((check) => `${check.text}: ${check.value ?? (check.done ? 'done' : 'not done')}${check.note ? ` (${check.note})` : ''}`).join('; ') || 'no checks asked by the model';
+    rows.push([serial, 'returned to service', returned.nonconformities.join(' '), returned.labId, returned.returnedAt, null, null, proof, null, returned.signature.displayName, returned.signature.username, returned.signature.meaning]);
+  }
+  return rows;
 }

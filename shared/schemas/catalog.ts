@@ -97,6 +97,8 @@ const modelBody = {
   frequencies: frequenciesInputSchema,
   /** The calibration plan a machine of this model starts with when it is registered (SPEC §9). */
   calibrationPlan: defaultPlanSchema.optional(),
+  /** What a Manager checks before a machine of this model returns to service after a nonconformity (SPEC §10), where calibration is not required. */
+  returnToServiceChecks: z.array(taskInputSchema).max(50, { message: 'may hold at most 50 checks' }).optional(),
 };
 
 export const createModelSchema = z.object({ modelId: modelIdSchema, ...modelBody }).strict();
@@ -116,6 +118,8 @@ export const modelSchema = z.object({
   /** Only the frequencies that require PM, each with its ordered tasks. */
   frequencies: z.partialRecord(frequencySchema, frequencyPlanSchema),
   calibrationPlan: defaultPlanSchema.optional(),
+  /** Numbered R1, R2, … in order: each return to service keeps the checks it answered. */
+  returnToServiceChecks: z.array(taskSchema).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { calibrationSchema, planVersionSchema } from './calibration.js';
 import { equipmentEventSchema, equipmentSchema } from './equipment.js';
 import { recordSchema } from './records.js';
+import { nonconformitySchema, returnToServiceSchema } from './nonconformities.js';
 
 /**
  * ISO/IEC 17025 §6.4.13: the machine, its life (registration, status, model, transfers), every PM
@@ -13,5 +14,8 @@ export const equipmentHistorySchema = z.object({
   records: z.array(recordSchema),
   calibrationPlans: z.array(planVersionSchema),
   calibrations: z.array(calibrationSchema),
+  /** SPEC §10: the nonconformities raised on it in this lab, with their repairs and dispositions, and each signed return to service. */
+  nonconformities: z.array(nonconformitySchema),
+  returnsToService: z.array(returnToServiceSchema),
 });
 export type EquipmentHistory = z.infer<typeof equipmentHistorySchema>;

@@ -32,6 +32,8 @@ export const equipmentEventSchema = z.object({
   toModelId: z.string().optional(),
   fromLabId: labIdSchema.optional(),
   toLabId: labIdSchema.optional(),
+  /** Why the status changed, when the product changed it: a nonconformity, a return to service. */
+  reason: z.string().optional(),
 });
 export type EquipmentEvent = z.infer<typeof equipmentEventSchema>;
 
@@ -62,7 +64,7 @@ export type Equipment = z.infer<typeof equipmentSchema>;
 export const equipmentHistoryQuerySchema = z
   .object({
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
-    section: z.enum(['records', 'responses', 'events', 'calibrations'], { message: 'must be records, responses, events or calibrations' }).optional(),
+    section: z.enum(['records', 'responses', 'events', 'calibrations', 'nonconformities'], { message: 'must be records, responses, events, calibrations or nonconformities' }).optional(),
   })
   .strict();
 

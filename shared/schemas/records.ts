@@ -21,6 +21,8 @@ export const responseSchema = z.object({
   note: z.string().optional(),
   /** A reading outside the task's limits: accepted, flagged, and explained in the note. */
   outOfRange: z.boolean().optional(),
+  /** The technician found the machine faulty at this task: the note says how, and a nonconformity opens. */
+  fault: z.boolean().optional(),
 });
 export type Response = z.infer<typeof responseSchema>;
 
@@ -87,6 +89,7 @@ export const responseInputSchema = z
     done: z.boolean(),
     value: z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' }).optional(),
     note: noteSchema.optional(),
+    fault: z.boolean({ message: 'must be true or false' }).optional(),
   })
   .strict();
 export type ResponseInput = z.infer<typeof responseInputSchema>;

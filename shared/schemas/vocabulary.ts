@@ -16,3 +16,9 @@ export const verificationMeaning = 'Verified by';
 export const amendmentMeaning = 'Amended by';
 export const justificationMeaning = 'Justified by';
 export const userStatuses = ['Active', 'Locked', 'Disabled'] as const;
+/** What opened a nonconformity (SPEC §10). */
+export const nonconformitySources = ['calibration', 'pm-fault', 'reported'] as const;
+/** A Manager's word on each result a nonconformity may have touched. */
+export const dispositions = ['No impact', 'Re-test', 'Recalibrate', 'Customer notified'] as const;
+/** The statuses a repair moves a quarantined machine through. */
+export const repairStatuses = ['Repair onsite', 'Repair offsite'] as const;

@@ -1,0 +1,302 @@
+import { actorOf, type Principal } from '../auth/principal.js';
+import { writeWithAudit } from '../data/audited-write.js';
+import { readEquipmentChainHead, saveEquipment, serialKey } from '../data/equipment-repository.js';
+import {
+  listNonconformities,
+  nonconformityOperation,
+  openNonconformitiesTouching,
+  readNonconformity,
+  type NonconformityDocument,
+} from '../data/nonconformity-repository.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { invalidTokenAsBadRequest } from '../data/paging.js';
+import { inTurn } from '../data/turns.js';
+import { can } from '../domain/permissions.js';
+import { contentHash } from '../domain/record-hash.js';
+import { daysBetween } from '../domain/calibration-rules.js';
+import { emptyCalibrationState } from '../calibration/plan-versions.js';
+import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
+import { labToday } from '../labs/lab-today.js';
+import { conflict, forbidden, HttpProblem, notFound } from '../platform/problems.js';
+import { trackProductEvent } from '../platform/telemetry.js';
+import { findLabRecord } from '../records/manage-records.js';
+import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
+import type { Signature } from '../schemas/records.js';
+import type {
+  CloseNonconformity,
+  DispositionInput,
+  ImpactInboxItem,
+  Nonconformity,
+  RepairActionInput,
+  ReportNonconformity,
+} from '../schemas/nonconformities.js';
+import type { Certificate } from '../schemas/calibration.js';
+import { safeFileName, storeVerifiedFile, verifiedFileContent } from '../storage/verified-files.js';
+import type { StoredCertificate } from '../data/calibration-repository.js';
+import { assessImpact } from './impact-assessment.js';
+import { itemLabsOf, nonconformityEvent, openNonconformity } from './opening.js';
+
+export function assertMayReadNonconformities(principal: Principal, labId: string): void {
+  if (!can(principal, 'nonconformities', 'read', labId)) throw forbidden(`Your role does not give access to the nonconformities of ${labId}.`);
+}
+
+export function assertMayReportNonconformities(principal: Principal, labId: string): void {
+  if (!can(principal, 'nonconformities', 'complete', labId)) throw forbidden(`Your role does not allow reporting faults at ${labId}.`);
+}
+
+export function assertMayDecideNonconformities(principal: Principal, labId: string): void {
+  if (!can(principal, 'nonconformities', 'write', labId)) throw forbidden(`Only a manager of ${labId} or an administrator can dispose, close or return to service there.`);
+}
+
+export function nonconformityView(document: NonconformityDocument): Nonconformity {
+  const { id: _id, type: _type, serialKey: _key, itemLabs: _labs, attachments, ...view } = document;
+  for (const name of ['_rid', '_self', '_etag', '_ts', '_attachments']) delete (view as Record<string, unknown>)[name];
+  return { ...view, attachments: attachments.map(({ blobName: _blob, ...attachment }) => attachment) };
+}
+
+async function nonconformityOf(labId: string, ncNumber: string) {
+  const found = ncNumber.startsWith(`${labId}-`) ? await readNonconformity(labId, ncNumber) : null;
+  if (!found) throw notFound(`There is no nonconformity ${ncNumber} at ${labId}.`);
+  return found;
+}
+
+export async function nonconformityAnswer(labId: string, ncNumber: string): Promise<Nonconformity> {
+  return nonconformityView((await nonconformityOf(labId, ncNumber)).document);
+}
+
+export async function nonconformitiesPage(labId: string, query: { status?: 'Open' | 'Closed' | undefined; serialNumber?: string | undefined; continuationToken?: string | undefined }) {
+  const page = await listNonconformities({
+    labId,
+    status: query.status,
+    serialKey: query.serialNumber ? serialKey(query.serialNumber) : undefined,
+    pageSize: 100,
+    continuationToken: query.continuationToken,
+  }).catch(invalidTokenAsBadRequest);
+  return { items: page.items.map(nonconformityView), continuationToken: page.continuationToken };
+}
+
+/** Items of open nonconformities (any lab's) on results of this lab that still wait for its disposition. */
+export async function impactInbox(labId: string): Promise<{ items: ImpactInboxItem[]; continuationToken: null }> {
+  const touching = await openNonconformitiesTouching(labId);
+  const own = (await listNonconformities({ labId, status: 'Open', pageSize: 1000 })).items;
+  const all = [...new Map([...touching, ...own].map((nc) => [nc.id + nc.labId, nc])).values()];
+  const items = all.flatMap((nc) =>
+    nc.items
+      .filter((item) => item.labId === labId && !item.disposition)
+      .map((item) => ({ ...item, ncNumber: nc.ncNumber, ncLabId: nc.labId, ncSerialNumber: nc.serialNumber, ncDescription: nc.description })),
+  );
+  return { items: items.sort((a, b) => a.ncNumber.localeCompare(b.ncNumber) || a.on.localeCompare(b.on)), continuationToken: null };
+}
+
+/** Anyone in the lab reports a fault by hand (SPEC §10); the machine is quarantined in the same write. */
+export async function reportNonconformity(principal: Principal, labId: string, input: ReportNonconformity, facts: Facts): Promise<Nonconformity> {
+  await findEquipment(labId, input.serialNumber);
+  if (input.recordNumber) {
+    const { document: record } = await findLabRecord(labId, input.recordNumber);
+    if (record.serialKey !== serialKey(input.serialNumber)) throw conflict(`Record ${input.recordNumber} is a checklist of ${record.serialNumber}, not of ${input.serialNumber}.`);
+  }
+  const nc = await openNonconformity(
+    labId,
+    input.serialNumber,
+    {
+      finding: { source: 'reported', calibrationNumber: null, performedOn: null, recordNumber: input.recordNumber ?? null, foundAt: new Date().toISOString() },
+      description: input.description,
+      marker: null,
+      actor: actorOf(principal),
+    },
+    facts,
+  );
+  return nonconformityView(nc);
+}
+
+/**
+ * Changes an open nonconformity in its lab's partition, with the audit entry in that lab's equipment
+ * chain, on the ETag it was read with: a lost race reads again and decides again.
+ */
+async function changeNonconformity(
+  labId: string,
+  ncNumber: string,
+  change: (nc: NonconformityDocument) => Promise<{ next: NonconformityDocument; event: Parameters<typeof nonconformityEvent> }>,
+): Promise<NonconformityDocument> {
+  return inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      const [found, head] = await Promise.all([nonconformityOf(labId, ncNumber), readEquipmentChainHead(labId)]);
+      const { next, event } = await change(found.document);
+      await writeWithAudit({
+        container: 'equipment',
+        partition: ['labId', labId],
+        owner: head.document,
+        ownerEtag: head.etag,
+        alongside: [nonconformityOperation(next, found.etag)],
+        events: [nonconformityEvent(...event)],
+      });
+      return next;
+    }, `Nonconformity ${ncNumber}`),
+  );
+}
+
+function assertOpen(nc: NonconformityDocument, what: string): void {
+  if (nc.status !== 'Open') throw conflict(`${nc.ncNumber} was closed on ${nc.closure?.at.slice(0, 10) ?? 'an earlier day'}; ${what} only while it is open.`);
+}
+
+function signer(principal: Principal, meaning: string, method: Signature['method']) {
+  return { username: principal.username, displayName: principal.displayName, meaning, signedAt: new Date().toISOString(), method };
+}
+
+/** The impact list as it stands now: new results the window reaches are added, dispositions kept. */
+async function withCurrentImpact(nc: NonconformityDocument): Promise<NonconformityDocument> {
+  const { document: machine } = await findEquipment(nc.labId, nc.serialNumber).catch(() => ({ document: null }));
+  if (!machine) return nc;
+  const { items } = await assessImpact(
+    machine,
+    { source: nc.source, calibrationNumber: nc.calibrationNumber, performedOn: nc.source === 'calibration' ? nc.window.to : null, recordNumber: nc.recordNumber, foundAt: nc.openedAt },
+    nc.items,
+  );
+  const refreshed = { ...nc, items };
+  return { ...refreshed, itemLabs: itemLabsOf(refreshed) };
+}
+
+/**
+ * A Manager of the item's lab gives each result the window touched a signed disposition. `Recalibrate`
+ * also makes that machine not fit until its next approved calibration, written first in its own lab
+ * (and only once), so a retry after a failure finds it done.
+ */
+export async function disposeItem(principal: Principal, labId: string, ncNumber: string, input: DispositionInput, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Nonconformity> {
+  const { document: nc } = await nonconformityOf(labId, ncNumber);
+  assertOpen(nc, 'items are disposed');
+  const item = nc.items.find((candidate) => candidate.itemId === input.itemId);
+  if (!item) throw notFound(`${ncNumber} has no item ${input.itemId}; its items are ${nc.items.map((candidate) => candidate.itemId).join(', ') || 'none'}.`);
+  assertMayDecideNonconformities(principal, item.labId);
+  if (item.disposition) throw conflict(`${item.itemId} was disposed "${item.disposition.disposition}" by ${item.disposition.by.displayName}; a disposition is not changed.`);
+  const method = await confirm(principal, input.signature.password, facts, 'signature on disposition');
+  const actor = actorOf(principal);
+  if (input.disposition === 'Recalibrate') await requestRecalibration(item.labId, item.serialNumber, ncNumber, item.itemId, actor, facts);
+  const written = await changeNonconformity(labId, ncNumber, async (current) => {
+    assertOpen(current, 'items are disposed');
+    const target = current.items.find((candidate) => candidate.itemId === input.itemId)!;
+    if (target.disposition) throw conflict(`${target.itemId} was disposed by ${target.disposition.by.displayName} meanwhile.`);
+    const unsigned = signer(principal, input.signature.meaning, method);
+    const signature = { ...unsigned, contentHash: contentHash({ ncNumber, itemId: target.itemId, reference: target.reference, disposition: input.disposition, reason: input.reason, ...unsigned }) };
+    const disposition = { disposition: input.disposition, reason: input.reason, by: actor, at: unsigned.signedAt, signature };
+    const next = { ...current, items: current.items.map((candidate) => (candidate.itemId === target.itemId ? { ...candidate, disposition } : candidate)) };
+    return {
+      next,
+      event: ['nonconformity.item-disposed', next, actor, facts, { reason: input.reason, after: { itemId: target.itemId, reference: target.reference, labId: target.labId, disposition: input.disposition, contentHash: signature.contentHash } }],
+    };
+  });
+  return nonconformityView(written);
+}
+
+async function requestRecalibration(labId: string, serialNumber: string, ncNumber: string, itemId: string, actor: ReturnType<typeof actorOf>, facts: Facts): Promise<void> {
+  const today = await labToday(labId);
+  await inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      const { document: machine, etag } = await findEquipment(labId, serialNumber);
+      const state = machine.calibration ?? emptyCalibrationState();
+      if (state.recalibrationRequested?.itemId === itemId) return;
+      const recalibrationRequested = { ncNumber, itemId, on: today };
+      await saveEquipment({ ...machine, calibration: { ...state, recalibrationRequested } }, etag, [
+        equipmentEvent('calibration.recalibration-requested', machine, [labId, ncNumber.slice(0, ncNumber.indexOf('-NC-'))], actor, facts, {
+          reason: `disposition of ${itemId} on nonconformity ${ncNumber}`,
+          after: recalibrationRequested,
+        }),
+      ]);
+    }, `Equipment ${serialNumber}`),
+  );
+}
+
+/** The repair log: what was done and by whom; a Manager may move the machine to Repair onsite or offsite. */
+export async function addRepairAction(principal: Principal, labId: string, ncNumber: string, input: RepairActionInput, facts: Facts): Promise<Nonconformity> {
+  if (input.statusChange) assertMayDecideNonconformities(principal, labId);
+  const actor = actorOf(principal);
+  const written = await changeNonconformity(labId, ncNumber, async (current) => {
+    assertOpen(current, 'repairs are logged');
+    const action = { actionId: String(current.actions.length + 1), text: input.text, statusChange: input.statusChange ?? null, by: actor, at: new Date().toISOString() };
+    return { next: { ...current, actions: [...current.actions, action] }, event: ['nonconformity.repair-logged', current, actor, facts, { after: action }] };
+  });
+  if (input.statusChange) await moveToRepair(labId, written, input.statusChange, actor, facts);
+  return nonconformityView(written);
+}
+
+async function moveToRepair(labId: string, nc: NonconformityDocument, status: 'Repair onsite' | 'Repair offsite', actor: ReturnType<typeof actorOf>, facts: Facts): Promise<void> {
+  await inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      const { document: machine, etag } = await findEquipment(labId, nc.serialNumber);
+      if (!machine.quarantine) throw conflict(`${nc.serialNumber} was returned to service already; its status is changed on the machine page.`);
+      if (machine.status === status) return;
+      const at = new Date().toISOString();
+      const next = {
+        ...machine,
+        status,
+        statusChangedAt: at,
+        history: [...machine.history, { at, by: actor, kind: 'status' as const, labId, fromStatus: machine.status, toStatus: status, reason: `repair under nonconformity ${nc.ncNumber}` }],
+      };
+      await saveEquipment(next, etag, [equipmentEvent('equipment.updated', machine, [labId], actor, facts, { reason: `repair under nonconformity ${nc.ncNumber}`, before: { status: machine.status }, after: { status } })]);
+    }, `Equipment ${nc.serialNumber}`),
+  );
+}
+
+/** Closes a nonconformity once every item, as the window stands now, has its disposition; signed "Closed by". */
+export async function closeNonconformity(principal: Principal, labId: string, ncNumber: string, input: CloseNonconformity, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Nonconformity> {
+  const undisposed = (nc: NonconformityDocument) => nc.items.filter((item) => !item.disposition);
+  const refuse = (nc: NonconformityDocument) => {
+    assertOpen(nc, 'it is closed');
+    const open = undisposed(nc);
+    if (open.length) {
+      throw conflict(
+        `${ncNumber} cannot close: ${open.length === 1 ? 'one item has' : `${open.length} items have`} no disposition yet: ${open.map((item) => `${item.itemId} (${item.labId})`).join(', ')}.`,
+      );
+    }
+  };
+  refuse(await withCurrentImpact((await nonconformityOf(labId, ncNumber)).document));
+  const method = await confirm(principal, input.signature.password, facts, 'signature on closure');
+  const actor = actorOf(principal);
+  const written = await changeNonconformity(labId, ncNumber, async (current) => {
+    const refreshed = await withCurrentImpact(current);
+    refuse(refreshed);
+    const unsigned = signer(principal, input.signature.meaning, method);
+    const signature = { ...unsigned, contentHash: contentHash({ ncNumber, summary: input.summary, items: refreshed.items.map((item) => [item.itemId, item.disposition!.disposition]), ...unsigned }) };
+    const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
+    return { next, event: ['nonconformity.closed', next, actor, facts, { reason: input.summary, before: { status: 'Open' }, after: { status: 'Closed', items: next.items.length, contentHash: signature.contentHash } }] };
+  });
+  trackProductEvent('NonconformityClosed', { labId, ncNumber, source: written.source }, { daysOpen: daysBetween(written.openedAt.slice(0, 10), written.closure!.at.slice(0, 10)), items: written.items.length });
+  return nonconformityView(written);
+}
+
+/** A photo of the fault or the repair (or a PDF report): kept as calibration certificates are. */
+export async function addAttachment(principal: Principal, labId: string, ncNumber: string, body: AsyncIterable<Buffer>, sentFileName: string | undefined, facts: Facts): Promise<Certificate> {
+  assertOpen((await nonconformityOf(labId, ncNumber)).document, 'photos are added');
+  const stored = await storeVerifiedFile(body, `${labId}/${ncNumber}`, { labId, ncNumber }, 'A photo or attachment');
+  const actor = actorOf(principal);
+  let added: StoredCertificate | undefined;
+  await changeNonconformity(labId, ncNumber, async (current) => {
+    const certificateId = String(current.attachments.length + 1);
+    added = {
+      certificateId,
+      fileName: safeFileName(sentFileName, `${ncNumber}-attachment-${certificateId}`, stored.type),
+      contentType: stored.type.contentType,
+      size: stored.size,
+      sha256: stored.sha256,
+      uploadedAt: new Date().toISOString(),
+      uploadedBy: actor,
+      blobName: stored.blobName,
+    };
+    const { blobName: _blob, ...view } = added;
+    return { next: { ...current, attachments: [...current.attachments, added] }, event: ['nonconformity.attachment-added', current, actor, facts, { after: view }] };
+  });
+  const { blobName: _blob, ...view } = added!;
+  return view;
+}
+
+export async function attachmentDownload(labId: string, ncNumber: string, attachmentId: string): Promise<{ attachment: Certificate; content: AsyncIterable<Uint8Array> }> {
+  const { document } = await nonconformityOf(labId, ncNumber);
+  const stored = document.attachments.find((candidate) => candidate.certificateId === attachmentId);
+  if (!stored) throw notFound(`Nonconformity ${ncNumber} has no attachment ${attachmentId}.`);
+  const content = await verifiedFileContent(
+    stored.blobName,
+    stored.sha256,
+    () => new HttpProblem(500, 'Attachment altered', `Attachment ${attachmentId} of ${ncNumber} no longer matches the SHA-256 recorded when it was uploaded, so it is not sent. Tell your administrator.`),
+  );
+  const { blobName: _blob, ...attachment } = stored;
+  return { attachment, content };
+}

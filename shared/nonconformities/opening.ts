@@ -1,0 +1,157 @@
+import type { OperationInput } from '@azure/cosmos';
+import { readEquipmentChainHead, saveEquipment, type EquipmentChainHead, type EquipmentDocument } from '../data/equipment-repository.js';
+import {
+  findingMarkerOperation,
+  formatNcNumber,
+  nonconformityId,
+  nonconformityOperation,
+  readFindingMarker,
+  readNonconformity,
+  type NonconformityDocument,
+} from '../data/nonconformity-repository.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { inTurn } from '../data/turns.js';
+import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
+import { trackProductEvent } from '../platform/telemetry.js';
+import { reconcileLabs } from '../records/generator-runs.js';
+import { assessImpact, type Finding } from './impact-assessment.js';
+
+export interface FindingReport {
+  finding: Finding;
+  description: string;
+  /** Names the finding for "one nonconformity per finding" (a record, a calibration); null for a report by hand. */
+  marker: string | null;
+  actor: AuditActor;
+}
+
+export function nonconformityEvent(action: string, nc: Pick<NonconformityDocument, 'ncNumber' | 'labId' | 'itemLabs'>, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    action,
+    entityType: 'nonconformity',
+    entityId: nc.ncNumber,
+    labIds: [...new Set([nc.labId, ...nc.itemLabs])],
+    actor,
+    at: new Date().toISOString(),
+    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
+    ...extra,
+  };
+}
+
+export const itemLabsOf = (nc: Pick<NonconformityDocument, 'labId' | 'items'>) => [...new Set(nc.items.map((item) => item.labId))].filter((labId) => labId !== nc.labId).sort();
+
+/**
+ * Quarantine (SPEC §10): the machine goes Out of Service with the nonconformity as its reason, and not
+ * fit until a signed return to service. A machine already out of service keeps its status, so a second
+ * nonconformity changes nothing the generator would act on twice.
+ */
+export function quarantined(machine: EquipmentDocument, ncNumber: string, at: string, actor: AuditActor): { next: EquipmentDocument; statusChanged: boolean } {
+  const statusChanged = machine.status === 'In Service';
+  const quarantine = machine.quarantine
+    ? { ...machine.quarantine, ncNumbers: [...machine.quarantine.ncNumbers, ncNumber] }
+    : { ncNumbers: [ncNumber], since: at, statusBefore: machine.status };
+  const next: EquipmentDocument = { ...machine, quarantine };
+  if (statusChanged) {
+    next.status = 'Out of Service';
+    next.statusChangedAt = at;
+    next.inServiceSince = null;
+    next.history = [...machine.history, { at, by: actor, kind: 'status', labId: machine.labId, fromStatus: machine.status, toStatus: 'Out of Service', reason: `quarantined by nonconformity ${ncNumber}` }];
+  }
+  return { next, statusChanged };
+}
+
+export interface OpeningWrite {
+  nc: NonconformityDocument;
+  machine: EquipmentDocument;
+  statusChanged: boolean;
+  head: EquipmentChainHead;
+  operations: OperationInput[];
+  events: AuditEvent[];
+}
+
+/**
+ * The writes that open a nonconformity beside whatever else the batch holds: the numbered document,
+ * the finding's marker, the quarantined machine and the audit entries. The caller writes them with the
+ * chain head it read, so the number is unique and gapless as calibration numbers are.
+ */
+export async function openingWrite(machine: EquipmentDocument, head: EquipmentChainHead, report: FindingReport, facts: Facts): Promise<OpeningWrite> {
+  const { window, items } = await assessImpact(machine, report.finding);
+  const sequence = (head.document.nonconformities ?? 0) + 1;
+  const ncNumber = formatNcNumber(machine.labId, sequence);
+  const now = new Date().toISOString();
+  const nc: NonconformityDocument = {
+    id: nonconformityId(ncNumber),
+    type: 'nonconformity',
+    ncNumber,
+    labId: machine.labId,
+    serialNumber: machine.serialNumber,
+    serialKey: machine.serialKey,
+    modelId: machine.modelId,
+    source: report.finding.source,
+    calibrationNumber: report.finding.calibrationNumber,
+    recordNumber: report.finding.recordNumber,
+    description: report.description,
+    openedBy: report.actor,
+    openedAt: now,
+    status: 'Open',
+    window: { from: window.from, to: window.to, since: window.since },
+    items,
+    itemLabs: [],
+    actions: [],
+    attachments: [],
+    closure: null,
+  };
+  nc.itemLabs = itemLabsOf(nc);
+  const { next, statusChanged } = quarantined(machine, ncNumber, now, report.actor);
+  return {
+    nc,
+    machine: next,
+    statusChanged,
+    head: { document: { ...head.document, nonconformities: sequence }, etag: head.etag },
+    operations: [nonconformityOperation(nc), ...(report.marker ? [findingMarkerOperation(machine.labId, report.marker, ncNumber)] : [])],
+    events: [
+      nonconformityEvent('nonconformity.opened', nc, report.actor, facts, {
+        after: { ncNumber, serialNumber: nc.serialNumber, source: nc.source, calibrationNumber: nc.calibrationNumber, recordNumber: nc.recordNumber, description: nc.description, window: nc.window, items: items.map((item) => item.itemId) },
+      }),
+      equipmentEvent('equipment.quarantined', machine, [machine.labId], report.actor, facts, {
+        reason: `nonconformity ${ncNumber}`,
+        before: { status: machine.status, quarantinedBy: machine.quarantine?.ncNumbers ?? [] },
+        after: { status: next.status, quarantinedBy: next.quarantine!.ncNumbers },
+      }),
+    ],
+  };
+}
+
+/** What follows a written opening: open records of a machine taken out of service are cancelled, and operations hear of it. */
+export async function afterOpening(opening: Pick<OpeningWrite, 'nc' | 'statusChanged'>): Promise<void> {
+  const { nc } = opening;
+  trackProductEvent('NonconformityOpened', { labId: nc.labId, ncNumber: nc.ncNumber, serialNumber: nc.serialNumber, source: nc.source }, { items: nc.items.length, labsTouched: nc.itemLabs.length + 1 });
+  trackProductEvent('EquipmentQuarantined', { labId: nc.labId, serialNumber: nc.serialNumber, ncNumber: nc.ncNumber }, {});
+  if (opening.statusChanged) await reconcileLabs([nc.labId], 'equipment-change');
+}
+
+/**
+ * Opens a nonconformity on a machine, quarantining it, in one batch. A finding with a marker opens at
+ * most one, however often it is retried or raced: a second attempt finds the marker and answers the
+ * nonconformity the first one opened.
+ */
+export async function openNonconformity(labId: string, serialNumber: string, report: FindingReport, facts: Facts): Promise<NonconformityDocument> {
+  let written: OpeningWrite | undefined;
+  const nc = await inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      written = undefined;
+      if (report.marker) {
+        const marker = await readFindingMarker(labId, report.marker);
+        const opened = marker && (await readNonconformity(labId, marker.ncNumber));
+        if (opened) return opened.document;
+      }
+      const [{ document: machine, etag }, head] = await Promise.all([findEquipment(labId, serialNumber), readEquipmentChainHead(labId)]);
+      const opening = await openingWrite(machine, head, report, facts);
+      await saveEquipment(opening.machine, etag, opening.events, { head: opening.head, alongside: opening.operations });
+      written = opening;
+      return opening.nc;
+    }, `The nonconformities of ${labId}`),
+  );
+  if (written) await afterOpening(written);
+  return nc;
+}

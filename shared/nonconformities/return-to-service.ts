@@ -1,0 +1,112 @@
+import { actorOf, type Principal } from '../auth/principal.js';
+import { readCalibration } from '../data/calibration-repository.js';
+import { readModel } from '../data/catalog-repository.js';
+import { readNonconformity } from '../data/nonconformity-repository.js';
+import { saveEquipment, type EquipmentDocument } from '../data/equipment-repository.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { inTurn } from '../data/turns.js';
+import { daysBetween } from '../domain/calibration-rules.js';
+import { contentHash } from '../domain/record-hash.js';
+import { currentPlan } from '../calibration/fitness.js';
+import { equipmentEvent, equipmentView, findEquipment, type Facts } from '../equipment/manage-equipment.js';
+import { labToday } from '../labs/lab-today.js';
+import { badRequest, conflict } from '../platform/problems.js';
+import { trackProductEvent } from '../platform/telemetry.js';
+import { reconcileLabs } from '../records/generator-runs.js';
+import { checkResponses } from '../records/record-rules.js';
+import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
+import type { Equipment } from '../schemas/equipment.js';
+import type { ReturnToService, ReturnToServiceInput } from '../schemas/nonconformities.js';
+
+/** The calibrations that opened the nonconformities holding the machine. */
+async function findingsOf(machine: EquipmentDocument): Promise<string[]> {
+  const opened = await Promise.all(machine.quarantine!.ncNumbers.map((ncNumber) => readNonconformity(machine.labId, ncNumber)));
+  return opened.flatMap((nc) => (nc?.document.calibrationNumber ? [nc.document.calibrationNumber] : []));
+}
+
+/**
+ * What proves the machine may work again (SPEC §10, ISO/IEC 17025 §6.4.4): where its plan requires
+ * calibration, an approved passing calibration performed on or after the day it was quarantined that
+ * is not the finding itself (unless that event adjusted it back within limits); otherwise the answers to its model's return-to-service checks.
+ */
+async function verification(machine: EquipmentDocument, input: ReturnToServiceInput): Promise<Pick<ReturnToService, 'calibrationNumber' | 'checks'>> {
+  const quarantine = machine.quarantine!;
+  if (currentPlan(machine.calibration)?.required) {
+    const since = quarantine.since.slice(0, 10);
+    if (!input.calibrationNumber) {
+      throw conflict(`${machine.serialNumber} needs calibration: name an approved, passing calibration performed on or after ${since}, when it was quarantined.`);
+    }
+    const found = await readCalibration(machine.labId, input.calibrationNumber);
+    const event = found?.document.serialKey === machine.serialKey ? found.document : null;
+    // An event that found the fault and adjusted the machine back within limits verified it then and there.
+    const adjustedByFinding = event?.result === 'Pass after adjustment' && (await findingsOf(machine)).includes(event.calibrationNumber);
+    const problem = !event
+      ? `there is no calibration ${input.calibrationNumber} of ${machine.serialNumber} at ${machine.labId}`
+      : event.status !== 'Approved'
+        ? `calibration ${event.calibrationNumber} is ${event.status.toLowerCase()}, not approved`
+        : event.result === 'Fail'
+          ? `calibration ${event.calibrationNumber} failed`
+          : !adjustedByFinding && (event.outOfTolerance || event.performedOn < since)
+            ? `calibration ${event.calibrationNumber} (${event.performedOn}) is not a passing calibration made after the machine was quarantined on ${since}`
+            : null;
+    if (problem) throw conflict(`${machine.serialNumber} cannot return to service: ${problem}.`);
+    return { calibrationNumber: event!.calibrationNumber, checks: [] };
+  }
+  const model = await readModel(machine.modelId);
+  const tasks = model?.document.returnToServiceChecks ?? [];
+  if (!tasks.length) return { calibrationNumber: null, checks: [] };
+  const { responses, errors } = checkResponses(tasks, input.responses ?? []);
+  if (errors.length) throw badRequest(`The return-to-service checks of ${machine.modelId} are not complete: ${errors.map((error) => error.message).join('; ')}`, errors);
+  return { calibrationNumber: null, checks: responses.map((response) => ({ ...response, text: tasks.find((task) => task.taskId === response.taskId)!.text })) };
+}
+
+/**
+ * A Manager's signed verification ("Verified by") that takes a quarantined machine back to In Service
+ * and fit. The nonconformities stay open until their impact is disposed; the machine need not wait.
+ */
+export async function returnToService(principal: Principal, labId: string, serialNumber: string, input: ReturnToServiceInput, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Equipment> {
+  const { document: machine } = await findEquipment(labId, serialNumber);
+  if (!machine.quarantine) throw conflict(`${serialNumber} is not quarantined by a nonconformity; its status is changed on the machine page.`);
+  if (machine.transfer) throw conflict(`${serialNumber} is being transferred to ${machine.transfer.toLabId}; finish the transfer first.`);
+  const proof = await verification(machine, input);
+  const method = await confirm(principal, input.signature.password, facts, 'signature on return to service');
+  const actor = actorOf(principal);
+  const returned = await inTurn(`equipment:${labId}`, () =>
+    retryWhileOvertaken(async () => {
+      const { document: current, etag } = await findEquipment(labId, serialNumber);
+      if (!current.quarantine) throw conflict(`${serialNumber} was returned to service by someone else meanwhile.`);
+      const at = new Date().toISOString();
+      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: at, method };
+      const nonconformities = current.quarantine.ncNumbers;
+      const record: ReturnToService = {
+        serialNumber: current.serialNumber,
+        labId,
+        returnedAt: at,
+        nonconformities,
+        ...proof,
+        signature: { ...unsigned, contentHash: contentHash({ serialNumber: current.serialNumber, labId, nonconformities, ...proof, ...unsigned }) },
+      };
+      const next: EquipmentDocument = {
+        ...current,
+        status: 'In Service',
+        statusChangedAt: at,
+        inServiceSince: at,
+        quarantine: null,
+        returnsToService: [...(current.returnsToService ?? []), record],
+        history: [...current.history, { at, by: actor, kind: 'status', labId, fromStatus: current.status, toStatus: 'In Service', reason: `returned to service after nonconformity ${nonconformities.join(', ')}` }],
+      };
+      await saveEquipment(next, etag, [
+        equipmentEvent('equipment.returned-to-service', current, [labId], actor, facts, {
+          reason: `nonconformity ${nonconformities.join(', ')}`,
+          before: { status: current.status, quarantinedBy: nonconformities },
+          after: { status: 'In Service', calibrationNumber: record.calibrationNumber, checks: record.checks, contentHash: record.signature.contentHash },
+        }),
+      ]);
+      return { next, since: current.quarantine.since };
+    }, `Equipment ${serialNumber}`),
+  );
+  trackProductEvent('ReturnedToService', { labId, serialNumber: machine.serialNumber, verifiedBy: principal.username }, { daysOutOfService: daysBetween(returned.since.slice(0, 10), new Date().toISOString().slice(0, 10)) });
+  // Back in service starts a new stretch that owes PM: the generator opens the current period's records.
+  await reconcileLabs([labId], 'equipment-change');
+  return equipmentView(returned.next, await labToday(labId));
+}
