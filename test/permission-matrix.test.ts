@@ -142,6 +142,40 @@ async function prepareCertificate(scope: 'own' | 'other'): Promise<void> {
   expect(uploaded.status, uploaded.text).toBe(201);
 }
 
+/** A nonconformity per scope with one item already disposed: what reads, dispositions, repairs and photos act on. */
+const preparedNc: Record<'own' | 'other', { ncNumber: string; itemId: string } | null> = { own: null, other: null };
+
+async function prepareNonconformity(scope: 'own' | 'other'): Promise<void> {
+  if (preparedNc[scope]) return;
+  const open = (await recordsAt(lab(scope), 'Open')).filter((record) => record.tasks.length > 0);
+  const serialNumber = open.find((record) => open.filter((other) => other.serialNumber === record.serialNumber).length >= 2)!.serialNumber;
+  const records = open.filter((record) => record.serialNumber === serialNumber);
+  // Two clean completions: the later one starts the window of a fault reported now, the earlier lies in it.
+  for (const record of records.slice(0, 2)) {
+    const done = await admin.post(`/api/labs/${lab(scope)}/records/${record.recordNumber}/complete`, { responses: answersFor(record), signature: { password: demoPassword } });
+    expect(done.status, done.text).toBe(200);
+  }
+  const nc = await admin.post<{ ncNumber: string; items: { itemId: string }[] }>(`/api/labs/${lab(scope)}/nonconformities`, { serialNumber, description: 'Matrix fault' });
+  expect(nc.status, nc.text).toBe(201);
+  const itemId = nc.body.items[0]!.itemId;
+  const disposed = await admin.post(`/api/labs/${lab(scope)}/nonconformities/${nc.body.ncNumber}/dispositions`, { itemId, disposition: 'No impact', reason: 'Matrix', signature: { password: demoPassword } });
+  expect(disposed.status, disposed.text).toBe(200);
+  const photo = await admin.post(`/api/labs/${lab(scope)}/nonconformities/${nc.body.ncNumber}/attachments`, undefined, { rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'), contentType: 'application/pdf' });
+  expect(photo.status, photo.text).toBe(201);
+  preparedNc[scope] = { ncNumber: nc.body.ncNumber, itemId };
+}
+
+/** A fresh machine of the scope's lab under a new nonconformity without items: one to close or return to service. */
+const freshNc: Record<'own' | 'other', { serialNumber: string; ncNumber: string }> = { own: { serialNumber: '', ncNumber: '' }, other: { serialNumber: '', ncNumber: '' } };
+
+async function prepareFreshNonconformity(scope: 'own' | 'other'): Promise<void> {
+  const serialNumber = `NCM-${scope}-${++machineCounter}`;
+  expect((await admin.post(`/api/labs/${lab(scope)}/equipment`, { serialNumber, modelId: 'Form 3B' })).status).toBe(201);
+  const nc = await admin.post<{ ncNumber: string }>(`/api/labs/${lab(scope)}/nonconformities`, { serialNumber, description: 'Matrix fault' });
+  expect(nc.status, nc.text).toBe(201);
+  freshNc[scope] = { serialNumber, ncNumber: nc.body.ncNumber };
+}
+
 const matrixPlan = {
   required: true,
   reason: 'Measures results we report',
@@ -428,6 +462,82 @@ const rows: Row[] = [
       expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {
+      endpoint: 'nonconformityList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/nonconformities`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'nonconformityReport',
+      scope,
+      prepare: async () => {
+        preparedMachine[scope] = `NCR-${scope}-${++machineCounter}`;
+        expect((await admin.post(`/api/labs/${lab(scope)}/equipment`, { serialNumber: preparedMachine[scope], modelId: 'Form 3B' })).status).toBe(201);
+      },
+      request: (c) => c.post(`/api/labs/${lab(scope)}/nonconformities`, { serialNumber: preparedMachine[scope], description: 'The door does not latch' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'nonconformityGet',
+      scope,
+      prepare: () => prepareNonconformity(scope),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'nonconformityDisposition',
+      scope,
+      prepare: () => prepareNonconformity(scope),
+      // The item is disposed already: whoever may dispose it hears so (409), everyone else is refused first.
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/dispositions`, { itemId: preparedNc[scope]!.itemId, disposition: 'Re-test', reason: 'Matrix', signature: { password: demoPassword } }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+      allowStatus: 409,
+    },
+    {
+      endpoint: 'nonconformityAction',
+      scope,
+      prepare: () => prepareNonconformity(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/actions`, { text: 'Checked the wiring' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'nonconformityAttachmentUpload',
+      scope,
+      prepare: () => prepareNonconformity(scope),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/attachments`, undefined, { rawBody: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]), contentType: 'image/jpeg' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'nonconformityAttachmentDownload',
+      scope,
+      prepare: () => prepareNonconformity(scope),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/attachments/1`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'nonconformityClose',
+      scope,
+      prepare: () => prepareFreshNonconformity(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/nonconformities/${freshNc[scope].ncNumber}/close`, { summary: 'Repaired and checked', signature: { password: demoPassword } }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'nonconformityItemsAwaiting',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/nonconformity-items`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'equipmentReturnToService',
+      scope,
+      prepare: () => prepareFreshNonconformity(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${freshNc[scope].serialNumber}/return-to-service`, { signature: { password: demoPassword } }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    { endpoint: 'reportsNonconformities', scope, request: (c) => c.get(`/api/reports/nonconformities?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
+    {
       endpoint: 'labsUpdate',
       scope,
       request: (c) => c.patch(`/api/labs/${lab(scope)}`, { active: true }),
@@ -539,7 +649,7 @@ describe('permission matrix over HTTP', () => {
     expect(covered).toEqual(declared);
     for (const fn of registeredHttpFunctions()) {
       const scopes = rows.filter((row) => row.endpoint === fn.declaration.name).map((row) => row.scope);
-      const labInQuery = ['usersList', 'usersCreate', 'auditList', 'auditVerify', 'reportsCompliance', 'reportsCalibration'];
+      const labInQuery = ['usersList', 'usersCreate', 'auditList', 'auditVerify', 'reportsCompliance', 'reportsCalibration', 'reportsNonconformities'];
       const labScoped = /\{(labId|username)\}/.test(fn.declaration.route) || labInQuery.includes(fn.declaration.name);
       expect(labScoped ? scopes.sort() : scopes, fn.declaration.name).toEqual(labScoped ? ['other', 'own'] : ['any']);
     }

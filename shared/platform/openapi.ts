@@ -18,6 +18,8 @@ const parameterDescriptions: Record<string, string> = {
   serialNumber: 'Serial number of the machine',
   calibrationNumber: 'Calibration number, e.g. LAB01-CAL-000042',
   certificateId: 'Version of the certificate: 1 for the first upload, 2 for the next',
+  ncNumber: 'Nonconformity number, e.g. LAB01-NC-000007',
+  attachmentId: 'Number of the attachment: 1 for the first photo or file, 2 for the next',
   fileName: 'The name the certificate is downloaded under; its extension follows the file’s real type',
   providerId: 'Id of the calibration provider, e.g. acme-metrology',
   within: 'Days ahead to include machines whose calibration falls due (0 to 366, default 30)',
