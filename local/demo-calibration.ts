@@ -147,6 +147,19 @@ export async function seedDemoCalibration(): Promise<void> {
   const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', { performedOn: addDays(today, -60), kind: 'internal', asFound: ovenReadings(700.1, 999.5), adjusted: false, standards: ['REF-T-01'] });
   await approve(admin, 'LAB02', 'PS2-02-003', chicago.calibrationNumber);
 
+  // Yesterday's intermediate check found the reference thermometer out of tolerance: that opens a
+  // nonconformity, quarantines it, and lists the oven calibrations made with it since its last
+  // certificate, LAB02's among them, for each lab's manager to dispose.
+  await calibrate(technician, 'LAB01', 'REF-T-01', {
+    performedOn: addDays(today, -1),
+    kind: 'internal',
+    asFound: [
+      { pointId: 'P1', value: 701.6, uncertainty: 0.3 },
+      { pointId: 'P2', value: 1000.4, uncertainty: 0.4 },
+    ],
+    adjusted: false,
+  });
+
   await seedDemoWeights({ admin, manager }, providerId, today, { plan, calibrate, approve });
 }
 
