@@ -86,6 +86,7 @@ export async function seedDemoCalibration(): Promise<void> {
   const technician = await demoPrincipal('tech1');
   const today = await labToday('LAB01');
   await registerEquipment(systemActor, 'LAB01', { serialNumber: 'REF-T-01', modelId: 'Fluke 1524', status: 'In Service' }, null, new Date(Date.now() - 400 * 86_400_000));
+  await registerEquipment(systemActor, 'LAB01', { serialNumber: 'REF-T-02', modelId: 'Fluke 1524', status: 'In Service' }, null, new Date(Date.now() - 400 * 86_400_000));
 
   const plan = (labId: string, serialNumber: string, input: PlanInput) => setCalibrationPlan(manager, labId, serialNumber, input, seedFacts);
   const calibrate = (by: Principal, labId: string, serialNumber: string, entry: Entry) =>
@@ -118,6 +119,21 @@ export async function seedDemoCalibration(): Promise<void> {
   ]);
   await addCertificate(admin, 'LAB01', 'REF-T-01', reference.calibrationNumber, Readable.from([certificate]), 'NMS-2026-04471.pdf', seedFacts);
 
+  // The second reference thermometer, the one that will be found out of tolerance below.
+  await plan('LAB01', 'REF-T-02', thermometerPlan);
+  const second = await calibrate(admin, 'LAB01', 'REF-T-02', {
+    performedOn: addDays(today, -250),
+    kind: 'external',
+    providerId,
+    certificateNumber: 'NMS-2026-02210',
+    asFound: [
+      { pointId: 'P1', value: 700.1, uncertainty: 0.3 },
+      { pointId: 'P2', value: 999.8, uncertainty: 0.4 },
+    ],
+    adjusted: false,
+  });
+  await approve(manager, 'LAB01', 'REF-T-02', second.calibrationNumber);
+
   // Due within ten days: calibrated a year ago less nine days.
   await plan('LAB01', 'PS2-01-003', ovenPlan);
   const dueSoon = await calibrate(technician, 'LAB01', 'PS2-01-003', { performedOn: nextDueDate(addDays(today, 9), { months: -12 }), kind: 'internal', asFound: ovenReadings(701, 1002), adjusted: false });
@@ -130,27 +146,27 @@ export async function seedDemoCalibration(): Promise<void> {
 
   // Calibrated against the reference thermometer, and again two days ago: that one waits for approval.
   await plan('LAB01', 'PS2-01-011', ovenPlan);
-  const earlier = await calibrate(technician, 'LAB01', 'PS2-01-011', { performedOn: addDays(today, -150), kind: 'internal', asFound: ovenReadings(700.5, 1001), adjusted: false, standards: ['REF-T-01'] });
+  const earlier = await calibrate(technician, 'LAB01', 'PS2-01-011', { performedOn: addDays(today, -150), kind: 'internal', asFound: ovenReadings(700.5, 1001), adjusted: false, standards: ['REF-T-01', 'REF-T-02'] });
   await approve(manager, 'LAB01', 'PS2-01-011', earlier.calibrationNumber);
   await calibrate(technician, 'LAB01', 'PS2-01-011', {
     performedOn: addDays(today, -2),
     kind: 'internal',
-    asFound: ovenReadings(706.2, 1004),
+    asFound: ovenReadings(704.2, 1004),
     adjusted: true,
-    adjustment: 'Thermocouple offset corrected by −5 °C at the 700 °C point',
+    adjustment: 'Thermocouple offset corrected by −3.5 °C at the 700 °C point, close to its upper limit',
     asLeft: ovenReadings(700.8, 1003),
     standards: ['REF-T-01'],
   });
 
   // Another lab's oven, calibrated with LAB01's reference thermometer.
   await plan('LAB02', 'PS2-02-003', ovenPlan);
-  const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', { performedOn: addDays(today, -60), kind: 'internal', asFound: ovenReadings(700.1, 999.5), adjusted: false, standards: ['REF-T-01'] });
+  const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', { performedOn: addDays(today, -60), kind: 'internal', asFound: ovenReadings(700.1, 999.5), adjusted: false, standards: ['REF-T-01', 'REF-T-02'] });
   await approve(admin, 'LAB02', 'PS2-02-003', chicago.calibrationNumber);
 
-  // Yesterday's intermediate check found the reference thermometer out of tolerance: that opens a
-  // nonconformity, quarantines it, and lists the oven calibrations made with it since its last
-  // certificate, LAB02's among them, for each lab's manager to dispose.
-  await calibrate(technician, 'LAB01', 'REF-T-01', {
+  // Yesterday's intermediate check found the second reference thermometer out of tolerance: that
+  // opens a nonconformity, quarantines it, and lists the oven calibrations made with it since its
+  // last certificate, LAB02's among them, for each lab's manager to dispose.
+  await calibrate(technician, 'LAB01', 'REF-T-02', {
     performedOn: addDays(today, -1),
     kind: 'internal',
     asFound: [

@@ -10,6 +10,7 @@ import { EquipmentPage } from './pages/equipment.js';
 import { GeneratorPage } from './pages/generator.js';
 import { LabsPage } from './pages/labs.js';
 import { ModelPage } from './pages/model.js';
+import { NonconformitiesPage, NonconformityPage } from './pages/nonconformities.js';
 import { ModelsPage } from './pages/models.js';
 import { PasswordPage } from './pages/password.js';
 import { RecordPage } from './pages/record.js';
@@ -36,6 +37,12 @@ const routes: Route[] = [
     allowed: () => mayAnywhere('calibration', 'read'),
   },
   { pattern: '/equipment/:labId/:serialNumber', page: ({ labId, serialNumber }) => <EquipmentHistoryPage labId={labId!} serialNumber={serialNumber!} />, allowed: () => mayAnywhere('equipment', 'read') },
+  { pattern: '/nonconformities', page: () => <NonconformitiesPage />, allowed: () => may('nonconformities', 'read') },
+  {
+    pattern: '/nonconformities/:labId/:ncNumber',
+    page: ({ labId, ncNumber }) => <NonconformityPage key={`${labId}/${ncNumber}`} labId={labId!} ncNumber={ncNumber!} />,
+    allowed: () => mayAnywhere('nonconformities', 'read'),
+  },
   { pattern: '/models', page: () => <ModelsPage />, allowed: () => mayAnywhere('models', 'read') },
   { pattern: '/models/new', page: () => <ModelPage modelId={null} />, allowed: () => mayAnywhere('models', 'write') },
   { pattern: '/models/:modelId', page: ({ modelId }) => <ModelPage modelId={modelId!} />, allowed: () => mayAnywhere('models', 'read') },
@@ -51,6 +58,7 @@ function navigation(): { href: string; label: string }[] {
   const items = [{ href: '/', label: 'Today' }];
   if (may('equipment', 'read')) items.push({ href: '/equipment', label: 'Equipment' });
   if (may('calibration', 'read')) items.push({ href: '/calibration', label: 'Calibration' });
+  if (may('nonconformities', 'read')) items.push({ href: '/nonconformities', label: 'Nonconformities' });
   if (mayAnywhere('models', 'read')) items.push({ href: '/models', label: 'Models' });
   if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
   if (mayAnywhere('audit', 'read')) items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' });

@@ -5,6 +5,7 @@ import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import type { FitnessView } from '../../../shared/schemas/equipment.js';
 import { allPages, api, ApiError, describeError, uploadFile } from '../api.js';
 import { Link } from '../router.js';
+import { ReportFaultButton, ReturnToServiceButton } from './nonconformities.js';
 import { currentLab, may, session } from '../state.js';
 import { CheckboxField, Dialog, DialogActions, ErrorMessage, Field, FitnessBadge, formatDateTime, labLabel, labToday, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 import { SignatureStep } from './record.js';
@@ -832,6 +833,14 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
             Record a calibration
           </button>
         )}
+        <ReturnToServiceButton
+          labId={props.labId}
+          serialNumber={props.serialNumber}
+          fitness={plan.data.fitness}
+          calibrationRequired={Boolean(current?.required)}
+          onDone={() => done(`${props.serialNumber} is back in service, verified by your signature.`)}
+        />
+        <ReportFaultButton labId={props.labId} serialNumber={props.serialNumber} />
       </PageTitle>
       {notice && <Notice>{notice}</Notice>}
       <p>

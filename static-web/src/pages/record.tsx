@@ -6,6 +6,8 @@ import { checkResponses } from '../../../shared/records/record-rules.js';
 import { formatReading } from '../../../shared/domain/readings.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
+import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
+import { ncPage, PhotoField, sendPhoto } from './nonconformities.js';
 import { Link } from '../router.js';
 import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, signedOut, takeNextInWorkList, useKeptDraft } from '../state.js';
 import { Badge, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, PrintHeader, useLoad } from '../ui.js';
@@ -14,6 +16,8 @@ interface Answer {
   done: boolean;
   value: string;
   note: string;
+  /** "Fault found": the note says what is wrong, and completing opens a nonconformity. */
+  fault?: boolean;
 }
 type Answers = Record<string, Answer>;
 
@@ -22,7 +26,7 @@ function answersFrom(tasks: Task[], responses: Response[]): Answers {
   return Object.fromEntries(
     tasks.map((task) => {
       const response = byTask.get(task.taskId);
-      return [task.taskId, { done: response?.done ?? false, value: response?.value === undefined ? '' : String(response.value), note: response?.note ?? '' }];
+      return [task.taskId, { done: response?.done ?? false, value: response?.value === undefined ? '' : String(response.value), note: response?.note ?? '', fault: response?.fault ?? false }];
     }),
   );
 }
@@ -61,6 +65,7 @@ function responsesOf(tasks: Task[], answers: Answers) {
       done: task.kind === 'reading' ? value !== undefined : answer.done,
       ...(value !== undefined ? { value } : {}),
       ...(answer.note.trim() ? { note: answer.note.trim() } : {}),
+      ...(answer.fault ? { fault: true } : {}),
     };
   });
 }
@@ -121,6 +126,12 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
               <div class="tick">
                 <input id={id} type="checkbox" checked={answer.done} aria-describedby={error ? `${id}-error` : undefined} onChange={(event) => update({ done: event.currentTarget.checked })} />
                 <label for={id}>{task.text}</label>
+                {answer.fault && (
+                  <div class="fault-note">
+                    <label for={`${id}-note`}>What is wrong (required)</label>
+                    <textarea id={`${id}-note`} rows={2} value={answer.note} required onInput={(event) => update({ note: event.currentTarget.value })} />
+                  </div>
+                )}
               </div>
             ) : (
               <div class={flagged ? 'reading out-of-range' : 'reading'}>
@@ -149,7 +160,7 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
                     Outside the limits: say why in the note.
                   </p>
                 )}
-                <label for={`${id}-note`}>Note{flagged ? ' (required)' : ' (optional)'}</label>
+                <label for={`${id}-note`}>{answer.fault ? 'What is wrong (required)' : `Note${flagged ? ' (required)' : ' (optional)'}`}</label>
                 <textarea
                   id={`${id}-note`}
                   rows={2}
@@ -163,6 +174,10 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
                 </p>
               </div>
             )}
+            <div class="fault-toggle">
+              <input id={`${id}-fault`} type="checkbox" checked={answer.fault ?? false} onChange={(event) => update({ fault: event.currentTarget.checked })} />
+              <label for={`${id}-fault`}>Fault found</label>
+            </div>
             {error && (
               <p class="field-error" id={`${id}-error`}>
                 {error}
@@ -218,6 +233,17 @@ function refusalText(error: unknown): string {
   return describeError(error);
 }
 
+/** The nonconformity the completion opened, with the photo taken at the machine; shown by the record page. */
+export const faultReported = { ncNumber: null as string | null };
+
+async function reportPhoto(record: PmRecord, photo: File | null): Promise<void> {
+  const open = await api.get<{ items: Nonconformity[] }>(`/api/labs/${record.labId}/nonconformities?status=Open&serialNumber=${encodeURIComponent(record.serialNumber)}`).catch(() => null);
+  const nc = open?.body.items.find((candidate) => candidate.recordNumber === record.recordNumber);
+  if (!nc) return;
+  faultReported.ncNumber = nc.ncNumber;
+  if (photo) await sendPhoto(record.labId, nc.ncNumber, photo).catch(() => undefined);
+}
+
 function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: (record: PmRecord) => void; onStale: () => void }) {
   const { record } = props;
   const draftKey = `record:${record.labId}:${record.recordNumber}`;
@@ -228,6 +254,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [summary, setSummary] = useState<string[]>([]);
+  const [photo, setPhoto] = useState<File | null>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (summary.length > 0) summaryRef.current?.focus();
@@ -258,6 +285,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
       );
       forgetDraft(draftKey);
       signatureReady.value = false;
+      if (responses.some((response) => response.fault)) await reportPhoto(done.body, photo);
       props.onDone(done.body);
     } catch (refusal) {
       if (lockedOutWhileSigning(refusal)) return;
@@ -295,6 +323,12 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
       )}
       <h2>Checks</h2>
       <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, sent)} />
+      {sent.some((response) => response.fault) && (
+        <div class="alert info">
+          <p>A fault found opens a nonconformity when you sign: the machine goes out of service until a manager returns it.</p>
+          <PhotoField label="Photo of the fault (optional)" onFile={setPhoto} />
+        </div>
+      )}
       <fieldset class="signature">
         <legend>Signature</legend>
         <p class="meaning">
@@ -341,6 +375,7 @@ export function CompletedView(props: { record: PmRecord }) {
                 {changes.length > 0 ? <span class="signed-value">Signed: {answerText(task, signed.get(task.taskId))}</span> : answerText(task, response)}
                 {changes.length === 0 && response?.outOfRange && <strong> outside {limits(task).replace('Acceptable: ', '')}</strong>}
               </span>
+              {response?.fault && <strong class="badge missed">fault found</strong>}
               {changes.length === 0 && response?.note && <span class="task-note">Note: {response.note}</span>}
               {changes.length > 0 && signed.get(task.taskId)?.note && <span class="task-note">Note as signed: {signed.get(task.taskId)!.note}</span>}
               {changes.map(({ amendment, change }) => (
@@ -581,7 +616,7 @@ function MachineFitness(props: { labId: string; serialNumber: string }) {
 
 export function RecordPage(props: { labId: string; recordNumber: string }) {
   const { data, error, loading, reload } = useLoad(() => api.get<PmRecord>(`/api/labs/${props.labId}/records/${props.recordNumber}`), [props.labId, props.recordNumber]);
-  const [current, setCurrent] = useState<{ record: PmRecord; notice: string; next?: RecordSummary | null } | null>(null);
+  const [current, setCurrent] = useState<{ record: PmRecord; notice: string; next?: RecordSummary | null; ncNumber?: string | null } | null>(null);
   const [amending, setAmending] = useState(false);
   useEffect(() => setCurrent(null), [data]);
   const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
@@ -591,7 +626,9 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
   const completable = (record.status === 'Open' || record.status === 'Missed') && record.completableUntil !== null && Date.parse(record.completableUntil) > Date.now();
   const settled = (next: PmRecord, notice: string, leadsOn = false) => {
     setAmending(false);
-    setCurrent({ record: next, notice, next: leadsOn ? takeNextInWorkList(next.labId, next.recordNumber) : null });
+    const ncNumber = faultReported.ncNumber;
+    faultReported.ncNumber = null;
+    setCurrent({ record: next, notice, next: leadsOn && !ncNumber ? takeNextInWorkList(next.labId, next.recordNumber) : null, ncNumber });
   };
   return (
     <>
@@ -613,6 +650,11 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
           )}{' '}
           <Link href="/">Back to today’s list</Link>
         </Notice>
+      )}
+      {current?.ncNumber && (
+        <p class="alert error" role="status">
+          Fault reported: nonconformity <Link href={ncPage(record.labId, current.ncNumber)}>{current.ncNumber}</Link> is open, and {record.serialNumber} is out of service until a manager returns it.
+        </p>
       )}
       <MachineFitness labId={record.labId} serialNumber={record.serialNumber} />
       <dl class="facts">
