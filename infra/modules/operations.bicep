@@ -82,6 +82,13 @@ var panels = [
     visualization: 'table'
   }
   {
+    name: 'open-nonconformities'
+    title: 'Open nonconformities by lab and age (opened in the last 90 days)'
+    query: loadTextContent('../monitoring/workbook/open-nonconformities.kql')
+    durationMs: 7776000000
+    visualization: 'table'
+  }
+  {
     name: 'cosmos-request-units'
     title: 'Cosmos DB request units, throttling and failures per container (last 24 hours)'
     query: loadTextContent('../monitoring/workbook/cosmos-request-units.kql')
