@@ -48,7 +48,7 @@ describe('README', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const [me, labs, users, granted, model, registered, transferred, history, plan, approved, calibrated, certificate, amended, logout] = answers;
+    const [me, labs, users, granted, model, registered, transferred, history, plan, approved, calibrated, certificate, amended, quarantined, repaired, closed, report, logout] = answers;
     expect((me as { user: { username: string } }).user.username).toBe('manager1');
     expect((labs as { items: unknown[] }).items).toHaveLength(2);
     expect((users as { items: { username: string }[] }).items.map((user) => user.username)).toContain('tech1');
@@ -65,6 +65,10 @@ describe('README', () => {
     expect(certificate).toMatchObject({ certificateId: '1', fileName: 'INT-2026-001.pdf', contentType: 'application/pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') });
     expect((await readFile(join(workDir, 'downloaded.pdf'))).equals(pdf)).toBe(true);
     expect(amended).toMatchObject({ result: 'Pass', points: [{ asFound: { value: 60.2 } }], amendments: [{ number: 1, changes: [{ field: 'asFound.P1', before: { value: 60.3 }, after: { value: 60.2 } }], signature: { meaning: 'Amended by' } }] });
+    expect(quarantined).toMatchObject({ serialNumber: 'F4-0001', status: 'Out of Service', fitness: { state: 'not fit', reasons: expect.arrayContaining(['open nonconformity']) } });
+    expect(repaired).toMatchObject({ ncNumber: 'LAB02-NC-000001', source: 'reported', actions: [{ text: 'Heater relay replaced', statusChange: 'Repair onsite' }] });
+    expect(closed).toMatchObject({ status: 'Closed', closure: { signature: { meaning: 'Closed by', username: 'manager1' } } });
+    expect(report).toMatchObject({ labs: [{ labId: 'LAB02', opened: 1, closed: 1, bySource: { reported: 1 } }] });
     expect(logout).toEqual({ logoutUrl: null });
   });
 });
