@@ -405,7 +405,8 @@ export function NonconformitiesPage() {
       ) : (list.data ?? []).length === 0 ? (
         <p class="empty">No nonconformity yet.</p>
       ) : (
-        <table>
+        <div class="table-box">
+        <table class="responsive">
           <thead>
             <tr>
               <th scope="col">Number</th>
@@ -419,20 +420,21 @@ export function NonconformitiesPage() {
           <tbody>
             {list.data!.map((nc) => (
               <tr key={nc.ncNumber}>
-                <td>
+                <td data-label="Number">
                   <Link href={ncPage(nc.labId, nc.ncNumber)}>{nc.ncNumber}</Link>
                 </td>
-                <td>{nc.serialNumber}</td>
-                <td>{nc.source}</td>
-                <td>{formatDateTime(nc.openedAt, nc.labId)}</td>
-                <td>
+                <td data-label="Machine">{nc.serialNumber}</td>
+                <td data-label="Found by">{nc.source}</td>
+                <td data-label="Opened">{formatDateTime(nc.openedAt, nc.labId)}</td>
+                <td data-label="Status">
                   <span class={nc.status === 'Open' ? 'badge missed' : 'badge done'}>{nc.status}</span>
                 </td>
-                <td>{nc.items.filter((item) => !item.disposition).length}</td>
+                <td data-label="Items waiting">{nc.items.filter((item) => !item.disposition).length}</td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </>
   );
