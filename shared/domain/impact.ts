@@ -29,7 +29,7 @@ export function calibrationWindow(finding: PassingCalibration, approved: readonl
     .at(-1);
   return last
     ? { from: last.performedOn, to: finding.performedOn, since: `last passing calibration ${last.calibrationNumber}`, sinceReference: last.calibrationNumber }
-    : { from: registeredOn, to: finding.performedOn, since: 'registration (no passing calibration before)', sinceReference: null };
+    : { from: registeredOn, to: finding.performedOn, since: 'registration, with no passing calibration before', sinceReference: null };
 }
 
 export interface CompletedRecord {
@@ -50,7 +50,7 @@ export function faultWindow(foundAt: string, records: readonly CompletedRecord[]
   const to = foundAt.slice(0, 10);
   return last
     ? { from: last.completedAt.slice(0, 10), to, since: `last record completed without a fault, ${last.recordNumber}`, sinceReference: last.recordNumber }
-    : { from: registeredAt.slice(0, 10), to, since: 'registration (no record completed without a fault before)', sinceReference: null };
+    : { from: registeredAt.slice(0, 10), to, since: 'registration, with no record completed without a fault before', sinceReference: null };
 }
 
 export function inWindow(day: string, window: Pick<ExposureWindow, 'from' | 'to'>): boolean {

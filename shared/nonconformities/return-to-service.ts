@@ -32,7 +32,8 @@ async function findingsOf(machine: EquipmentDocument): Promise<string[]> {
 async function verification(machine: EquipmentDocument, input: ReturnToServiceInput): Promise<Pick<ReturnToService, 'calibrationNumber' | 'checks'>> {
   const quarantine = machine.quarantine!;
   if (currentPlan(machine.calibration)?.required) {
-    const since = quarantine.since.slice(0, 10);
+    // The lab's own date of the quarantine: calibrations are dated in the lab's calendar.
+    const since = await labToday(machine.labId, new Date(quarantine.since));
     if (!input.calibrationNumber) {
       throw conflict(`${machine.serialNumber} needs calibration: name an approved, passing calibration performed on or after ${since}, when it was quarantined.`);
     }
