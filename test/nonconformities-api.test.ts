@@ -247,3 +247,21 @@ describe('a fault found during PM', () => {
     expect((await tech.post('/api/labs/LAB03/nonconformities', { serialNumber: 'HAND-1', description: 'x' })).status).toBe(403);
   });
 });
+
+describe('a nonconformity left open', () => {
+  it('is named once a day, in the lab’s 08:00 run, after 14 days, and forgotten once closed', async () => {
+    const { noticeAgingNonconformities } = await import('../shared/nonconformities/aging.js');
+    const { allEquipmentOf } = await import('../shared/data/equipment-repository.js');
+    await register('LAB01', 'AGE-1', null);
+    const reported = await tech.post<Nonconformity>('/api/labs/LAB01/nonconformities', { serialNumber: 'AGE-1', description: 'Display flickers' });
+    const opened = Date.parse(reported.body.openedAt);
+    const machines = await allEquipmentOf('LAB01');
+    // 08:00 in Boston is 13:00 UTC in December.
+    const at = (days: number, utcHour: number) => new Date(Math.floor(opened / 86_400_000 + days) * 86_400_000 + utcHour * 3_600_000);
+    expect(noticeAgingNonconformities('LAB01', machines, at(16, 13), 'America/New_York')).toContain(reported.body.ncNumber);
+    expect(noticeAgingNonconformities('LAB01', machines, at(16, 14), 'America/New_York')).toEqual([]);
+    expect(noticeAgingNonconformities('LAB01', machines, at(10, 13), 'America/New_York')).not.toContain(reported.body.ncNumber);
+    expect((await manager.post(`/api/labs/LAB01/nonconformities/${reported.body.ncNumber}/close`, { summary: 'Cable reseated', signature: sign })).status).toBe(200);
+    expect(noticeAgingNonconformities('LAB01', await allEquipmentOf('LAB01'), at(16, 13), 'America/New_York')).not.toContain(reported.body.ncNumber);
+  });
+});

@@ -90,7 +90,7 @@ describe('operations queries', () => {
     expect(loaded).toEqual([...panels, ...alerts].map((file) => file.path).sort());
     expect(panels.length).toBeGreaterThanOrEqual(8);
     expect(alerts.map((file) => file.path)).toEqual(
-      ['api-server-errors', 'calibration-overdue', 'generator-failed', 'generator-silent', 'lockout-spike'].map((name) => `infra/monitoring/alerts/${name}.kql`),
+      ['api-server-errors', 'calibration-overdue', 'generator-failed', 'generator-silent', 'lockout-spike', 'nonconformity-open-too-long'].map((name) => `infra/monitoring/alerts/${name}.kql`),
     );
   });
 

@@ -196,6 +196,15 @@ var alerts = [
     threshold: 0
   }
   {
+    name: 'nonconformity-open-too-long'
+    description: 'A nonconformity has been open more than 14 days: its impact items or its closure wait (README: Alerts).'
+    severity: 3
+    query: loadTextContent('../monitoring/alerts/nonconformity-open-too-long.kql')
+    evaluationFrequency: 'PT1H'
+    windowSize: 'PT1H'
+    threshold: 0
+  }
+  {
     name: 'lockout-spike'
     description: 'More accounts locked in 15 minutes than the threshold: passwords may be under attack (README: Alerts).'
     severity: 2

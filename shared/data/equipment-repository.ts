@@ -51,6 +51,8 @@ export interface EquipmentDocument {
   calibration?: CalibrationState;
   /** Nonconformities that took it out of service (SPEC §10); only a signed return to service clears it. */
   quarantine?: Quarantine | null;
+  /** Its nonconformities not yet closed, kept here so the hourly run that reads the machines sees their age. */
+  openNonconformities?: { ncNumber: string; openedAt: string }[];
   /** Every signed return to service, oldest first: part of the machine's life (§6.4.13). */
   returnsToService?: ReturnToService[];
 }
@@ -127,10 +129,7 @@ export async function saveEquipment(
   more: { head?: EquipmentChainHead; alongside?: readonly OperationInput[] } = {},
 ): Promise<Versioned<EquipmentDocument>> {
   const { document: head, etag: headEtag } = more.head ?? (await readEquipmentChainHead(document.labId));
-  const body = stripSystemProperties(document) as unknown as JSONObject;
-  const operation: OperationInput = etag
-    ? { operationType: 'Replace', id: document.id, resourceBody: body, ifMatch: etag, partitionKey: document.labId }
-    : { operationType: 'Create', resourceBody: body, partitionKey: document.labId };
+  const operation = equipmentOperation(document, etag);
   try {
     const written = await writeWithAudit<LabChainHead>({
       container: 'equipment',
@@ -146,6 +145,14 @@ export async function saveEquipment(
     if (error instanceof DocumentExists && error.failure.operationIndex === 0) throw new DocumentChanged(`The equipment chain of ${document.labId} moved`);
     throw error;
   }
+}
+
+/** The batch operation that writes a machine: create, or replace on its ETag. */
+export function equipmentOperation(document: EquipmentDocument, etag: string | undefined): OperationInput {
+  const body = stripSystemProperties(document) as unknown as JSONObject;
+  return etag
+    ? { operationType: 'Replace', id: document.id, resourceBody: body, ifMatch: etag, partitionKey: document.labId }
+    : { operationType: 'Create', resourceBody: body, partitionKey: document.labId };
 }
 
 /** The lab's equipment chain head, or a new one when the lab has no equipment change yet. */

@@ -1,6 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { writeWithAudit } from '../data/audited-write.js';
-import { readEquipmentChainHead, saveEquipment, serialKey } from '../data/equipment-repository.js';
+import type { OperationInput } from '@azure/cosmos';
+import { equipmentOperation, readEquipment, readEquipmentChainHead, saveEquipment, serialKey } from '../data/equipment-repository.js';
 import {
   listNonconformities,
   nonconformityOperation,
@@ -116,18 +117,18 @@ export async function reportNonconformity(principal: Principal, labId: string, i
 async function changeNonconformity(
   labId: string,
   ncNumber: string,
-  change: (nc: NonconformityDocument) => Promise<{ next: NonconformityDocument; event: Parameters<typeof nonconformityEvent> }>,
+  change: (nc: NonconformityDocument) => Promise<{ next: NonconformityDocument; event: Parameters<typeof nonconformityEvent>; alongside?: OperationInput[] }>,
 ): Promise<NonconformityDocument> {
   return inTurn(`equipment:${labId}`, () =>
     retryWhileOvertaken(async () => {
       const [found, head] = await Promise.all([nonconformityOf(labId, ncNumber), readEquipmentChainHead(labId)]);
-      const { next, event } = await change(found.document);
+      const { next, event, alongside = [] } = await change(found.document);
       await writeWithAudit({
         container: 'equipment',
         partition: ['labId', labId],
         owner: head.document,
         ownerEtag: head.etag,
-        alongside: [nonconformityOperation(next, found.etag)],
+        alongside: [nonconformityOperation(next, found.etag), ...alongside],
         events: [nonconformityEvent(...event)],
       });
       return next;
@@ -257,7 +258,12 @@ export async function closeNonconformity(principal: Principal, labId: string, nc
     const unsigned = signer(principal, input.signature.meaning, method);
     const signature = { ...unsigned, contentHash: contentHash({ ncNumber, summary: input.summary, items: refreshed.items.map((item) => [item.itemId, item.disposition!.disposition]), ...unsigned }) };
     const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
-    return { next, event: ['nonconformity.closed', next, actor, facts, { reason: input.summary, before: { status: 'Open' }, after: { status: 'Closed', items: next.items.length, contentHash: signature.contentHash } }] };
+    // The machine forgets it in the same batch: its open list is what the hourly age check reads.
+    const machine = await readEquipment(labId, current.serialNumber);
+    const alongside = machine?.document.openNonconformities?.some((open) => open.ncNumber === ncNumber)
+      ? [equipmentOperation({ ...machine.document, openNonconformities: machine.document.openNonconformities.filter((open) => open.ncNumber !== ncNumber) }, machine.etag)]
+      : [];
+    return { next, alongside, event: ['nonconformity.closed', next, actor, facts, { reason: input.summary, before: { status: 'Open' }, after: { status: 'Closed', items: next.items.length, contentHash: signature.contentHash } }] };
   });
   trackProductEvent('NonconformityClosed', { labId, ncNumber, source: written.source }, { daysOpen: daysBetween(written.openedAt.slice(0, 10), written.closure!.at.slice(0, 10)), items: written.items.length });
   return nonconformityView(written);

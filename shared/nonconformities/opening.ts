@@ -50,7 +50,7 @@ export function quarantined(machine: EquipmentDocument, ncNumber: string, at: st
   const quarantine = machine.quarantine
     ? { ...machine.quarantine, ncNumbers: [...machine.quarantine.ncNumbers, ncNumber] }
     : { ncNumbers: [ncNumber], since: at, statusBefore: machine.status };
-  const next: EquipmentDocument = { ...machine, quarantine };
+  const next: EquipmentDocument = { ...machine, quarantine, openNonconformities: [...(machine.openNonconformities ?? []), { ncNumber, openedAt: at }] };
   if (statusChanged) {
     next.status = 'Out of Service';
     next.statusChangedAt = at;

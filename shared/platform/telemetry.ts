@@ -32,6 +32,8 @@ export const telemetryEvents = {
   EquipmentQuarantined: { properties: ['labId', 'serialNumber', 'ncNumber'], measurements: [] },
   NonconformityClosed: { properties: ['labId', 'ncNumber', 'source'], measurements: ['daysOpen', 'items'] },
   ReturnedToService: { properties: ['labId', 'serialNumber', 'verifiedBy'], measurements: ['daysOutOfService'] },
+  /** Once a day per lab (its 08:00 run) for each nonconformity open more than 14 days: what the alert watches. */
+  NonconformityOverdue: { properties: ['labId', 'ncNumber', 'serialNumber'], measurements: ['daysOpen'] },
 } as const satisfies Record<string, { properties: readonly string[]; measurements: readonly string[] }>;
 
 export type TelemetryEventName = keyof typeof telemetryEvents;

@@ -1,4 +1,5 @@
 import { noteOverdueCalibrations } from '../calibration/overdue-check.js';
+import { noticeAgingNonconformities } from '../nonconformities/aging.js';
 import { readModelRecently, type ModelDocument } from '../data/catalog-repository.js';
 import { allEquipmentOf } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
@@ -111,6 +112,7 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
     try {
       await applyPlan(plan, counter?.document ?? emptyCounter(labId), counter?.etag, runId, now, summary, options);
       await noteOverdueCalibrations(labId, now, { machines: equipment, timeZone: lab.timeZone });
+      noticeAgingNonconformities(labId, equipment, now, lab.timeZone);
       return { ...summary, generatedThrough: plan.generatedThrough };
     } catch (error) {
       if (!(error instanceof DocumentChanged || error instanceof DocumentExists)) throw error;
