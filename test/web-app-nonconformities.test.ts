@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Calibration } from '../shared/schemas/calibration.js';
+import type { Model } from '../shared/schemas/catalog.js';
 import type { Nonconformity } from '../shared/schemas/nonconformities.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
-import { phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
+import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
 import { demoPassword } from './helpers/test-product.js';
 
@@ -106,5 +107,24 @@ describe('nonconformities in the browser', () => {
     await page.getByText('REF-T-02 is back in service, verified by your signature.').waitFor();
     const standard = await admin.get<{ status: string; fitness: { state: string } }>('/api/labs/LAB01/equipment/REF-T-02');
     expect(standard.body).toMatchObject({ status: 'In Service', fitness: { state: 'fit' } });
+  });
+
+  it('an administrator gives a model its return-to-service checks in the model editor, and saving again keeps them', async () => {
+    const admin = await browsing.product.signedIn('admin');
+    const { page } = await browsing.session(desktop);
+    await signIn(page, 'admin', demoPassword);
+    await visit(page, '/models/DWX-52DCi');
+    await page.getByRole('button', { name: 'Add a return-to-service check' }).click();
+    const checks = page.locator('fieldset.return-checks');
+    await checks.getByLabel('Task 1', { exact: true }).fill('Mill the test block and measure it');
+    await page.getByRole('button', { name: 'Save model' }).click();
+    await page.getByText(/^Saved as version \d+\./).waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    const saved = (await admin.get<Model>('/api/models/DWX-52DCi')).body;
+    expect(saved.returnToServiceChecks).toEqual([{ taskId: 'R1', text: 'Mill the test block and measure it', kind: 'check' }]);
+    await page.getByLabel('Manufacturer').fill(`${saved.manufacturer} `);
+    await page.getByRole('button', { name: 'Save model' }).click();
+    await page.getByText(/^Saved as version \d+\./).waitFor();
+    expect((await admin.get<Model>('/api/models/DWX-52DCi')).body.returnToServiceChecks).toHaveLength(1);
   });
 });

@@ -54,24 +54,29 @@ function frequenciesBody(plan: Plan, verified: Verified) {
       .map((frequency) => [
         frequency,
         {
-          tasks: plan[frequency].map((task) => ({
-            ...(task.taskId ? { taskId: task.taskId } : {}),
-            text: task.text,
-            kind: task.kind,
-            ...(task.kind === 'reading' && task.unit.trim() ? { unit: task.unit.trim() } : {}),
-            ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
-            ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
-            ...(task.kind === 'reading' && numberOrText(task.decimals) !== undefined ? { decimals: numberOrText(task.decimals) } : {}),
-          })),
+          tasks: plan[frequency].map(taskBody),
           ...(verified[frequency] ? { needsVerification: true } : {}),
         },
       ]),
   );
 }
 
-function TaskRow(props: { frequency: Frequency; index: number; count: number; task: TaskDraft; errors: Record<string, string>; onChange: (task: TaskDraft) => void; onMove: (by: number) => void; onRemove: () => void }) {
-  const { task, frequency, index } = props;
-  const path = `frequencies.${frequency}.tasks.${index}`;
+/** One task being edited; `group` names its list in the buttons' labels ("Daily", "Return-to-service") and `path` is its place in the body sent. */
+/** A task as the API takes it: a reading's unit, limits and decimals only where given. */
+function taskBody(task: TaskDraft) {
+  return {
+    ...(task.taskId ? { taskId: task.taskId } : {}),
+    text: task.text,
+    kind: task.kind,
+    ...(task.kind === 'reading' && task.unit.trim() ? { unit: task.unit.trim() } : {}),
+    ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
+    ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
+    ...(task.kind === 'reading' && numberOrText(task.decimals) !== undefined ? { decimals: numberOrText(task.decimals) } : {}),
+  };
+}
+
+function TaskRow(props: { group: string; path: string; index: number; count: number; task: TaskDraft; errors: Record<string, string>; onChange: (task: TaskDraft) => void; onMove: (by: number) => void; onRemove: () => void }) {
+  const { task, group: frequency, index, path } = props;
   const set = (change: Partial<TaskDraft>) => props.onChange({ ...task, ...change });
   const rowError = Object.entries(props.errors).find(([field]) => field === path)?.[1];
   return (
@@ -140,6 +145,7 @@ export function ModelPage(props: { modelId: string | null }) {
   const [active, setActive] = useState(true);
   const [plan, setPlan] = useState<Plan>(planOf(null));
   const [verified, setVerified] = useState<Verified>(verifiedOf(null));
+  const [returnChecks, setReturnChecks] = useState<TaskDraft[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -153,6 +159,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setActive(next?.active ?? true);
     setPlan(planOf(next));
     setVerified(verifiedOf(next));
+    setReturnChecks((next?.returnToServiceChecks ?? []).map(draftOf));
     setDefaultPlan(next?.calibrationPlan ?? null);
   }
   useEffect(() => show(loaded.data ?? null), [loaded.data]);
@@ -185,6 +192,18 @@ export function ModelPage(props: { modelId: string | null }) {
           </dd>
         </dl>
         <ReadOnlyTasks model={model} />
+        {model.returnToServiceChecks && (
+          <section aria-labelledby="return-checks">
+            <h2 id="return-checks">Return-to-service checks</h2>
+            <ol class="tasks read-only">
+              {model.returnToServiceChecks.map((task) => (
+                <li key={task.taskId} class="task">
+                  <span class="task-text">{task.text}</span>
+                </li>
+              ))}
+            </ol>
+          </section>
+        )}
       </>
     );
   }
@@ -196,7 +215,14 @@ export function ModelPage(props: { modelId: string | null }) {
     setErrors({});
     setFailure(null);
     setNotice(null);
-    const body = { manufacturer, equipmentClass, active, frequencies: frequenciesBody(plan, verified), ...(defaultPlan ? { calibrationPlan: defaultPlan } : {}) };
+    const body = {
+      manufacturer,
+      equipmentClass,
+      active,
+      frequencies: frequenciesBody(plan, verified),
+      ...(defaultPlan ? { calibrationPlan: defaultPlan } : {}),
+      ...(returnChecks.length ? { returnToServiceChecks: returnChecks.map(({ taskId: _id, ...task }) => taskBody(task)) } : {}),
+    };
     try {
       if (model) {
         const { body: saved } = await api.put<Model>(`/api/models/${encodeURIComponent(model.modelId)}`, { ...body, version: model.version });
@@ -238,7 +264,8 @@ export function ModelPage(props: { modelId: string | null }) {
               {plan[frequency].map((task, index) => (
                 <TaskRow
                   key={task.key}
-                  frequency={frequency}
+                  group={frequency}
+                  path={`frequencies.${frequency}.tasks.${index}`}
                   index={index}
                   count={plan[frequency].length}
                   task={task}
@@ -289,6 +316,34 @@ export function ModelPage(props: { modelId: string | null }) {
               Remove the default plan
             </button>
           )}
+        </fieldset>
+        <fieldset class="frequency-tasks return-checks">
+          <legend>Return-to-service checks</legend>
+          <p class="hint">What a manager checks and signs before a machine of this model returns to service after a nonconformity, when its calibration plan does not require a calibration.</p>
+          <ol>
+            {returnChecks.map((task, index) => (
+              <TaskRow
+                key={task.key}
+                group="Return-to-service"
+                path={`returnToServiceChecks.${index}`}
+                index={index}
+                count={returnChecks.length}
+                task={task}
+                errors={errors}
+                onChange={(changed) => setReturnChecks(returnChecks.map((each) => (each.key === task.key ? changed : each)))}
+                onMove={(by) => {
+                  const tasks = [...returnChecks];
+                  tasks.splice(index, 1);
+                  tasks.splice(index + by, 0, task);
+                  setReturnChecks(tasks);
+                }}
+                onRemove={() => setReturnChecks(returnChecks.filter((each) => each.key !== task.key))}
+              />
+            ))}
+          </ol>
+          <button type="button" class="secondary" onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}>
+            Add a return-to-service check
+          </button>
         </fieldset>
         <ErrorMessage error={failure} />
         <div class="actions">
