@@ -265,3 +265,25 @@ describe('a nonconformity left open', () => {
     expect(noticeAgingNonconformities('LAB01', await allEquipmentOf('LAB01'), at(16, 13), 'America/New_York')).not.toContain(reported.body.ncNumber);
   });
 });
+
+describe('the audit verification', () => {
+  it('names a disposition changed outside the product, and a return to service whose signature no longer matches', async () => {
+    const { container } = await import('../shared/data/cosmos.js');
+    const intact = await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01');
+    expect(intact.body.intact).toBe(true);
+    const equipment = await container('equipment');
+    const [nc] = await ncsOf('LAB01', 'STD-NC');
+    const stored = (await equipment.item(`nc:${nc!.ncNumber}`, 'LAB01').read<{ items: { disposition: { reason: string } | null }[] }>()).resource!;
+    const altered = { ...stored, items: stored.items.map((item) => (item.disposition ? { ...item, disposition: { ...item.disposition, reason: 'Nothing to see' } } : item)) };
+    await equipment.item(`nc:${nc!.ncNumber}`, 'LAB01').replace(altered);
+    const broken = await admin.get<{ intact: boolean; firstBroken: { recordNumber: string; reason: string } }>('/api/audit/verify?labId=LAB01');
+    expect(broken.body).toMatchObject({ intact: false, firstBroken: { recordNumber: nc!.ncNumber, reason: expect.stringContaining('does not match its signature') } });
+    await equipment.item(`nc:${nc!.ncNumber}`, 'LAB01').replace(stored);
+
+    const machineDocument = (await equipment.item('STD-NC', 'LAB01').read<{ returnsToService: { calibrationNumber: string | null }[] }>()).resource!;
+    await equipment.item('STD-NC', 'LAB01').replace({ ...machineDocument, returnsToService: machineDocument.returnsToService.map((entry) => ({ ...entry, calibrationNumber: 'LAB01-CAL-000001' })) });
+    const returned = await admin.get<{ intact: boolean; firstBroken: { recordNumber: string; reason: string } }>('/api/audit/verify?labId=LAB01');
+    expect(returned.body).toMatchObject({ intact: false, firstBroken: { recordNumber: 'STD-NC', reason: expect.stringContaining('return to service') } });
+    await equipment.item('STD-NC', 'LAB01').replace(machineDocument);
+  });
+});

@@ -1,5 +1,9 @@
 import { calibrationSignatureProblem } from '../calibration/calibrations.js';
 import type { CalibrationDocument } from '../data/calibration-repository.js';
+import type { EquipmentDocument } from '../data/equipment-repository.js';
+import type { NonconformityDocument } from '../data/nonconformity-repository.js';
+import { nonconformitySignatureProblem } from '../nonconformities/nonconformities.js';
+import { returnToServiceProblem } from '../nonconformities/return-to-service.js';
 import type { Principal } from '../auth/principal.js';
 import { auditPage, chainContainers, readChain, type AuditFilter, type ChainContainer } from '../data/audit-repository.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
@@ -180,6 +184,21 @@ function recordProblem(record: RecordDocument, expected: string | undefined): st
  * Walks every chain that concerns a lab (the lab, its equipment, its records, and the accounts of its
  * users) and every record of the lab against its trail and signatures; names the first broken link.
  */
+async function signedEquipmentProblem(labId: string): Promise<Verification['firstBroken']> {
+  const { resources } = await (await container('equipment')).items
+    .query<(NonconformityDocument | EquipmentDocument) & { type: string }>(
+      { query: "SELECT * FROM c WHERE c.labId = @labId AND (c.type = 'nonconformity' OR (c.type = 'equipment' AND IS_DEFINED(c.returnsToService)))", parameters: [{ name: '@labId', value: labId }] },
+      { partitionKey: labId },
+    )
+    .fetchAll();
+  for (const document of resources.sort((a, b) => a.id.localeCompare(b.id))) {
+    const problem = document.type === 'nonconformity' ? nonconformitySignatureProblem(document as NonconformityDocument) : returnToServiceProblem(document as EquipmentDocument);
+    const name = document.type === 'nonconformity' ? (document as NonconformityDocument).ncNumber : (document as EquipmentDocument).serialNumber;
+    if (problem) return { source: 'equipment', partition: labId, recordNumber: name, reason: problem };
+  }
+  return null;
+}
+
 export async function verifyLab(labId: string): Promise<Verification> {
   const users = (await listUsers({ labIds: [labId], includeCompanyUsers: false, includeDisabled: true, pageSize: 1000 })).users;
   const chains: { source: ChainContainer; partition: string; ownerId: string }[] = [
@@ -207,6 +226,8 @@ export async function verifyLab(labId: string): Promise<Verification> {
       }
     }
   }
+  // Dispositions, closures (SPEC §10) and returns to service are signed too.
+  if (!firstBroken) firstBroken = await signedEquipmentProblem(labId);
   if (!firstBroken) {
     const hashes = recordedHashes(recordsChain);
     for (const record of records.sort((a, b) => a.recordNumber.localeCompare(b.recordNumber))) {

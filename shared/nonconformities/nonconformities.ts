@@ -27,6 +27,7 @@ import type {
   CloseNonconformity,
   DispositionInput,
   ImpactInboxItem,
+  ImpactItem,
   Nonconformity,
   RepairActionInput,
   ReportNonconformity,
@@ -136,6 +137,32 @@ async function changeNonconformity(
   );
 }
 
+type Signer = Omit<Signature, 'contentHash'>;
+
+/** What a disposition signs: the item, the word and the reason, the signer, meaning and time. */
+function dispositionHash(ncNumber: string, item: Pick<ImpactItem, 'itemId' | 'reference'>, disposition: string, reason: string, signer: Signer): string {
+  return contentHash({ ncNumber, itemId: item.itemId, reference: item.reference, disposition, reason, ...signer });
+}
+
+/** What a closure signs: the summary and every item with its disposition. */
+function closureHash(ncNumber: string, items: readonly ImpactItem[], summary: string, signer: Signer): string {
+  return contentHash({ ncNumber, summary, items: items.map((item) => [item.itemId, item.disposition!.disposition]), ...signer });
+}
+
+/** Whether the stored signatures still match what they signed: `GET /api/audit/verify` asks this of every nonconformity. */
+export function nonconformitySignatureProblem(nc: NonconformityDocument): string | null {
+  for (const item of nc.items) {
+    if (!item.disposition) continue;
+    const { contentHash: signed, ...signer } = item.disposition.signature;
+    if (dispositionHash(nc.ncNumber, item, item.disposition.disposition, item.disposition.reason, signer) !== signed) return `the disposition of ${item.itemId} does not match its signature`;
+  }
+  if (nc.closure) {
+    const { contentHash: signed, ...signer } = nc.closure.signature;
+    if (nc.items.some((item) => !item.disposition) || closureHash(nc.ncNumber, nc.items, nc.closure.summary, signer) !== signed) return 'the closure does not match its signature';
+  }
+  return null;
+}
+
 function assertOpen(nc: NonconformityDocument, what: string): void {
   if (nc.status !== 'Open') throw conflict(`${nc.ncNumber} was closed on ${nc.closure?.at.slice(0, 10) ?? 'an earlier day'}; ${what} only while it is open.`);
 }
@@ -177,7 +204,7 @@ export async function disposeItem(principal: Principal, labId: string, ncNumber:
     const target = current.items.find((candidate) => candidate.itemId === input.itemId)!;
     if (target.disposition) throw conflict(`${target.itemId} was disposed by ${target.disposition.by.displayName} meanwhile.`);
     const unsigned = signer(principal, input.signature.meaning, method);
-    const signature = { ...unsigned, contentHash: contentHash({ ncNumber, itemId: target.itemId, reference: target.reference, disposition: input.disposition, reason: input.reason, ...unsigned }) };
+    const signature = { ...unsigned, contentHash: dispositionHash(ncNumber, target, input.disposition, input.reason, unsigned) };
     const disposition = { disposition: input.disposition, reason: input.reason, by: actor, at: unsigned.signedAt, signature };
     const next = { ...current, items: current.items.map((candidate) => (candidate.itemId === target.itemId ? { ...candidate, disposition } : candidate)) };
     return {
@@ -256,7 +283,7 @@ export async function closeNonconformity(principal: Principal, labId: string, nc
     const refreshed = await withCurrentImpact(current);
     refuse(refreshed);
     const unsigned = signer(principal, input.signature.meaning, method);
-    const signature = { ...unsigned, contentHash: contentHash({ ncNumber, summary: input.summary, items: refreshed.items.map((item) => [item.itemId, item.disposition!.disposition]), ...unsigned }) };
+    const signature = { ...unsigned, contentHash: closureHash(ncNumber, refreshed.items, input.summary, unsigned) };
     const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
     // The machine forgets it in the same batch: its open list is what the hourly age check reads.
     const machine = await readEquipment(labId, current.serialNumber);

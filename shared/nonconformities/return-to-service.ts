@@ -18,6 +18,21 @@ import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
 import type { Equipment } from '../schemas/equipment.js';
 import type { ReturnToService, ReturnToServiceInput } from '../schemas/nonconformities.js';
 
+/** What a return to service signs: the machine, the nonconformities it ends, the proof, the signer, meaning and time. */
+function returnToServiceHash(record: Omit<ReturnToService, 'signature' | 'returnedAt'>, signer: Omit<ReturnToService['signature'], 'contentHash'>): string {
+  const { serialNumber, labId, nonconformities, calibrationNumber, checks } = record;
+  return contentHash({ serialNumber, labId, nonconformities, calibrationNumber, checks, ...signer });
+}
+
+/** Whether every signed return to service of the machine still matches its signature: asked by `GET /api/audit/verify`. */
+export function returnToServiceProblem(machine: Pick<EquipmentDocument, 'returnsToService'>): string | null {
+  for (const record of machine.returnsToService ?? []) {
+    const { contentHash: signed, ...signer } = record.signature;
+    if (returnToServiceHash(record, signer) !== signed) return `the return to service of ${record.returnedAt} does not match its signature`;
+  }
+  return null;
+}
+
 /** The calibrations that opened the nonconformities holding the machine. */
 async function findingsOf(machine: EquipmentDocument): Promise<string[]> {
   const opened = await Promise.all(machine.quarantine!.ncNumbers.map((ncNumber) => readNonconformity(machine.labId, ncNumber)));
@@ -85,7 +100,7 @@ export async function returnToService(principal: Principal, labId: string, seria
         returnedAt: at,
         nonconformities,
         ...proof,
-        signature: { ...unsigned, contentHash: contentHash({ serialNumber: current.serialNumber, labId, nonconformities, ...proof, ...unsigned }) },
+        signature: { ...unsigned, contentHash: returnToServiceHash({ serialNumber: current.serialNumber, labId, nonconformities, ...proof }, unsigned) },
       };
       const next: EquipmentDocument = {
         ...current,
