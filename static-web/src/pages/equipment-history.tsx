@@ -5,6 +5,7 @@ import { Link } from '../router.js';
 import type { PmRecord } from '../../../shared/schemas/records.js';
 import { Badge, ErrorMessage, FitnessBadge, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
 import { CompletedView } from './record.js';
+import { ncPage, ReportFaultButton } from './nonconformities.js';
 
 function describeEvent(event: EquipmentEvent): string {
   switch (event.kind) {
@@ -87,9 +88,13 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         <a class="button secondary" href={`${base}?format=csv&section=calibrations`} download>
           Calibrations as CSV
         </a>
+        <a class="button secondary" href={`${base}?format=csv&section=nonconformities`} download>
+          Nonconformities as CSV
+        </a>
         <button type="button" class="secondary" onClick={() => print()}>
           Print
         </button>
+        <ReportFaultButton labId={equipment.labId} serialNumber={equipment.serialNumber} />
       </PageTitle>
       <dl class="facts">
         <dt>Lab</dt>
@@ -112,10 +117,38 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         {data.events.map((event, index) => (
           <li key={index}>
             <time dateTime={event.at}>{formatDateTime(event.at, event.labId)}</time> {describeEvent(event)}
+            {event.reason && `: ${event.reason}`}
             {event.by && <span class="by"> by {event.by.displayName}</span>}
           </li>
         ))}
       </ol>
+      <h2>Nonconformities</h2>
+      {data.nonconformities.length === 0 ? (
+        <p class="empty">No nonconformity raised.</p>
+      ) : (
+        <ul>
+          {data.nonconformities.map((nc) => (
+            <li key={nc.ncNumber}>
+              <Link href={ncPage(nc.labId, nc.ncNumber)}>{nc.ncNumber}</Link> · {nc.status} · {formatDateTime(nc.openedAt, nc.labId)} · {nc.description}
+              {nc.actions.length > 0 && ` · ${nc.actions.length} repair ${nc.actions.length === 1 ? 'entry' : 'entries'}`}
+            </li>
+          ))}
+        </ul>
+      )}
+      {data.returnsToService.length > 0 && (
+        <>
+          <h2>Returns to service</h2>
+          <ul>
+            {data.returnsToService.map((returned) => (
+              <li key={returned.returnedAt}>
+                {formatDateTime(returned.returnedAt, returned.labId)} · after {returned.nonconformities.join(', ')} ·{' '}
+                {returned.calibrationNumber ? `calibration ${returned.calibrationNumber}` : returned.checks.length ? `${returned.checks.length} checks` : 'no checks asked'} · {returned.signature.meaning}{' '}
+                {returned.signature.displayName}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <h2>Calibrations</h2>
       {data.calibrations.length === 0 ? (
         <p class="empty">No calibrations recorded.</p>
