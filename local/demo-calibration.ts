@@ -94,19 +94,24 @@ export async function seedDemoCalibration(): Promise<void> {
   const approve = async (by: Principal, labId: string, serialNumber: string, calibrationNumber: string) =>
     decideCalibration(by, labId, serialNumber, calibrationNumber, { decision: 'approve', signature: { meaning: 'Approved by' } }, seedFacts, signedForTheDemo);
 
-  await plan('LAB01', 'REF-T-01', thermometerPlan);
-  const reference = await calibrate(admin, 'LAB01', 'REF-T-01', {
-    performedOn: addDays(today, -200),
-    kind: 'external',
-    providerId,
-    certificateNumber: 'NMS-2026-04471',
-    asFound: [
-      { pointId: 'P1', value: 700.2, uncertainty: 0.3 },
-      { pointId: 'P2', value: 1000.3, uncertainty: 0.4 },
-    ],
-    adjusted: false,
-  });
-  await approve(manager, 'LAB01', 'REF-T-01', reference.calibrationNumber);
+  /** A reference thermometer's certificate from the accredited provider, entered by the administrator and approved by the manager. */
+  const certifiedThermometer = async (serialNumber: string, daysAgo: number, certificateNumber: string, at700: number, at1000: number) => {
+    await plan('LAB01', serialNumber, thermometerPlan);
+    const entered = await calibrate(admin, 'LAB01', serialNumber, {
+      performedOn: addDays(today, -daysAgo),
+      kind: 'external',
+      providerId,
+      certificateNumber,
+      asFound: [
+        { pointId: 'P1', value: at700, uncertainty: 0.3 },
+        { pointId: 'P2', value: at1000, uncertainty: 0.4 },
+      ],
+      adjusted: false,
+    });
+    await approve(manager, 'LAB01', serialNumber, entered.calibrationNumber);
+    return entered;
+  };
+  const reference = await certifiedThermometer('REF-T-01', 200, 'NMS-2026-04471', 700.2, 1000.3);
   const certificate = demoCertificatePdf([
     'Certificate of Calibration NMS-2026-04471',
     'Northeast Metrology Services - A2LA accredited, certificate 2543.01',
@@ -120,19 +125,7 @@ export async function seedDemoCalibration(): Promise<void> {
   await addCertificate(admin, 'LAB01', 'REF-T-01', reference.calibrationNumber, Readable.from([certificate]), 'NMS-2026-04471.pdf', seedFacts);
 
   // The second reference thermometer, the one that will be found out of tolerance below.
-  await plan('LAB01', 'REF-T-02', thermometerPlan);
-  const second = await calibrate(admin, 'LAB01', 'REF-T-02', {
-    performedOn: addDays(today, -250),
-    kind: 'external',
-    providerId,
-    certificateNumber: 'NMS-2026-02210',
-    asFound: [
-      { pointId: 'P1', value: 700.1, uncertainty: 0.3 },
-      { pointId: 'P2', value: 999.8, uncertainty: 0.4 },
-    ],
-    adjusted: false,
-  });
-  await approve(manager, 'LAB01', 'REF-T-02', second.calibrationNumber);
+  await certifiedThermometer('REF-T-02', 250, 'NMS-2026-02210', 700.1, 999.8);
 
   // Due within ten days: calibrated a year ago less nine days.
   await plan('LAB01', 'PS2-01-003', ovenPlan);
