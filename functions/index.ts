@@ -11,6 +11,7 @@ import './models.js';
 import './equipment.js';
 import './calibration.js';
 import './nonconformities.js';
+import './labels.js';
 import './records.js';
 import './generator.js';
 import './audit.js';

@@ -272,6 +272,8 @@ const rows: Row[] = [
     request: (c) => c.patch('/api/calibration-providers/matrix-metrology', { scope: `Temperature and mass ${++labCounter}` }),
     expected: administratorsOnly,
   },
+  // A label's machine, found by serial alone: everyone with a role in its lab (LAB01) sees it.
+  { endpoint: 'machineAtHand', scope: 'any', request: (c) => c.get('/api/machines/F3B-01-001'), expected: everyRecordReader },
   { endpoint: 'adminGenerate', scope: 'any', request: (c) => c.post('/api/admin/generate', { labId: 'LAB03' }), expected: administratorsOnly },
   { endpoint: 'adminGeneratorHealth', scope: 'any', request: (c) => c.get('/api/admin/generator'), expected: companyReaders },
   ...(['own', 'other'] as const).flatMap((scope): Row[] => [
@@ -460,6 +462,12 @@ const rows: Row[] = [
       scope,
       request: (c) => c.get(`/api/labs/${lab(scope)}/calibrations/due?within=60`),
       expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'equipmentLabels',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/labels?size=large`),
+      expected: scope === 'own' ? readers : companyReaders,
     },
     {
       endpoint: 'nonconformityList',

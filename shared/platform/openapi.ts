@@ -16,6 +16,8 @@ const parameterDescriptions: Record<string, string> = {
   modelId: 'Model id as the catalogue names it, e.g. Form 3B',
   recordNumber: 'Record number, e.g. LAB01000042',
   serialNumber: 'Serial number of the machine',
+  serials: 'Serial numbers, comma-separated; leave out for every machine of the lab that is not retired',
+  size: 'Label size: small (38 × 21 mm, 65 to an A4 sheet) or large (70 × 37 mm, 24 to a sheet)',
   calibrationNumber: 'Calibration number, e.g. LAB01-CAL-000042',
   certificateId: 'Version of the certificate: 1 for the first upload, 2 for the next',
   ncNumber: 'Nonconformity number, e.g. LAB01-NC-000007',

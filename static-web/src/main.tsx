@@ -10,6 +10,7 @@ import { EquipmentPage } from './pages/equipment.js';
 import { GeneratorPage } from './pages/generator.js';
 import { LabsPage } from './pages/labs.js';
 import { ModelPage } from './pages/model.js';
+import { LabelsPage, MachineAtHandPage } from './pages/labels.js';
 import { NonconformitiesPage, NonconformityPage } from './pages/nonconformities.js';
 import { ModelsPage } from './pages/models.js';
 import { PasswordPage } from './pages/password.js';
@@ -37,6 +38,8 @@ const routes: Route[] = [
     allowed: () => mayAnywhere('calibration', 'read'),
   },
   { pattern: '/equipment/:labId/:serialNumber', page: ({ labId, serialNumber }) => <EquipmentHistoryPage labId={labId!} serialNumber={serialNumber!} />, allowed: () => mayAnywhere('equipment', 'read') },
+  { pattern: '/labels', page: () => <LabelsPage />, allowed: () => may('equipment', 'read') },
+  { pattern: '/e/:serialNumber', page: ({ serialNumber }) => <MachineAtHandPage key={serialNumber} serialNumber={serialNumber!} /> },
   { pattern: '/nonconformities', page: () => <NonconformitiesPage />, allowed: () => may('nonconformities', 'read') },
   {
     pattern: '/nonconformities/:labId/:ncNumber',

@@ -5,6 +5,7 @@ import type { RecordSummary } from '../../../shared/schemas/records.js';
 import { allPages } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, workList } from '../state.js';
+import { ScanButton } from './labels.js';
 import { ErrorMessage, FitnessBadge, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 /** Open past its due time: the generator will mark it Missed at its next run. */
@@ -53,6 +54,7 @@ export function DashboardPage() {
   return (
     <>
       <PageTitle title={`Today · ${lab.name}`}>
+        <ScanButton />
         <button type="button" class="secondary" onClick={reload}>
           Refresh
         </button>

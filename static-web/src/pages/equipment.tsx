@@ -115,6 +115,9 @@ export function EquipmentPage() {
   return (
     <>
       <PageTitle title={`Equipment · ${lab.name}`}>
+        <Link class="button secondary" href="/labels">
+          Print labels
+        </Link>
         {writable && (
           <button type="button" class="primary" onClick={() => setDialog({ kind: 'add' })} disabled={!models.data}>
             Add equipment
@@ -170,6 +173,9 @@ export function EquipmentPage() {
                     <button type="button" class="secondary" aria-label={`Transfer ${item.serialNumber}`} onClick={() => setDialog({ kind: 'transfer', equipment: item })}>
                       Transfer
                     </button>
+                    <Link class="button secondary" href={`/labels?serials=${encodeURIComponent(item.serialNumber)}`} aria-label={`Label of ${item.serialNumber}`}>
+                      Label
+                    </Link>
                   </td>
                 )}
               </tr>

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { labIdSchema } from './common.js';
+import { fitnessSchema, serialNumberSchema } from './equipment.js';
+
+/** Two sizes a lab prints on: small (38 × 21 mm, 65 to an A4 sheet) and large (70 × 37 mm, 24 to a sheet). */
+export const labelSizes = ['small', 'large'] as const;
+
+export const labelsQuerySchema = z
+  .object({
+    serials: z
+      .string()
+      .max(20_000)
+      .transform((text) => text.split(',').map((serial) => serial.trim()).filter(Boolean))
+      .pipe(z.array(serialNumberSchema).max(500, { message: 'may name at most 500 machines; print a lab in pages' }))
+      .optional(),
+    size: z.enum(labelSizes, { message: 'must be small or large' }).optional(),
+  })
+  .strict();
+
+/** One label (ISO/IEC 17025 §6.4.8): the machine, its calibration status and due date, and a QR code of its stable address. */
+export const labelSchema = z.object({
+  serialNumber: z.string(),
+  modelId: z.string(),
+  labId: labIdSchema,
+  labName: z.string(),
+  status: z.string(),
+  fitness: fitnessSchema,
+  /** `<site>/e/{serialNumber}`: the serial is unique in the company, so the address survives transfers. */
+  url: z.string(),
+  /** The QR code of `url` as an SVG document, made here rather than by an outside service. */
+  qrSvg: z.string(),
+});
+export type Label = z.infer<typeof labelSchema>;
+
+export const labelSheetSchema = z.object({
+  labId: labIdSchema,
+  size: z.enum(labelSizes),
+  printedAt: z.string(),
+  items: z.array(labelSchema),
+});
+export type LabelSheet = z.infer<typeof labelSheetSchema>;
+
+export const machineAtHandParamsSchema = z.object({ serialNumber: serialNumberSchema });
+
+/** What a technician standing at the machine needs: is it fit, when is calibration due, what is open, and any fault. */
+export const machineAtHandSchema = z.object({
+  serialNumber: z.string(),
+  modelId: z.string(),
+  labId: labIdSchema,
+  labName: z.string(),
+  status: z.string(),
+  fitness: fitnessSchema,
+  openChecklists: z.array(z.object({ recordNumber: z.string(), frequency: z.string(), periodStart: z.string(), dueEnd: z.string(), status: z.string() })),
+  openNonconformities: z.array(z.string()),
+});
+export type MachineAtHand = z.infer<typeof machineAtHandSchema>;

@@ -1,0 +1,228 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { LabelSheet, MachineAtHand } from '../../../shared/schemas/labels.js';
+import { api, ApiError, query } from '../api.js';
+import { currentSearch, Link, navigate } from '../router.js';
+import { currentLab, may } from '../state.js';
+import { Dialog, ErrorMessage, FitnessBadge, formatDateTime, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { ReportFaultButton } from './nonconformities.js';
+
+type Size = LabelSheet['size'];
+
+/** The QR code as an image: its SVG is a document of its own, so the page's style rules never reach into it. */
+function QrImage(props: { svg: string; label: string }) {
+  return <img class="qr" src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(props.svg)}`} alt={props.label} />;
+}
+
+/**
+ * A sheet of labels for the current lab, or for the machines named in ?serials=; printing it (or a
+ * browser's print to PDF) gives the sheet at the chosen size (ISO/IEC 17025 §6.4.8).
+ */
+export function LabelsPage() {
+  const labId = currentLab.value!.labId;
+  const serials = new URLSearchParams(currentSearch.value).get('serials');
+  const [size, setSize] = useState<Size>((new URLSearchParams(currentSearch.value).get('size') as Size | null) ?? 'small');
+  const sheet = useLoad(async () => (await api.get<LabelSheet>(`/api/labs/${labId}/labels${query({ serials, size })}`)).body, [labId, serials, size]);
+  return (
+    <>
+      <PageTitle title={`Labels · ${labId}`}>
+        <button type="button" class="primary" onClick={() => print()} disabled={!sheet.data}>
+          Print labels
+        </button>
+      </PageTitle>
+      <div class="no-print">
+        <SelectField
+          label="Label size"
+          value={size}
+          options={[
+            { value: 'small', label: 'Small: 38 × 21 mm, 65 to an A4 sheet' },
+            { value: 'large', label: 'Large: 70 × 37 mm, 24 to an A4 sheet' },
+          ]}
+          onValue={setSize}
+        />
+        <p class="hint">
+          {serials ? `The machines chosen: ${serials.split(',').join(', ')}.` : `Every machine of ${labId} that is not retired.`} Each QR code opens the machine's page at this installation, in
+          whichever lab it is then.
+        </p>
+      </div>
+      <ErrorMessage error={sheet.error} />
+      {sheet.loading && !sheet.data && <Loading what="the labels" />}
+      {sheet.data && (
+        <ul class={`label-sheet ${sheet.data.size}`} aria-label="Labels">
+          {sheet.data.items.map((label) => (
+            <li key={label.serialNumber} class="label">
+              <QrImage svg={label.qrSvg} label={`QR code of ${label.url}`} />
+              <div class="label-text">
+                <strong>{label.serialNumber}</strong>
+                <span>{label.modelId}</span>
+                <span>
+                  {label.labId} · {label.labName}
+                </span>
+                <span class={`label-status ${label.fitness.state.replace(' ', '-')}`}>
+                  {label.fitness.state === 'fit' ? 'Fit for use' : label.fitness.state === 'due soon' ? 'Calibration due soon' : 'NOT FIT FOR USE'}
+                  {label.fitness.calibrationDue && ` · cal. due ${label.fitness.calibrationDue}`}
+                </span>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/**
+ * What a label's QR code opens, after sign-in: the machine's fitness, its calibration due date, its
+ * open checklists one tap away, and "Report a fault". A machine the user cannot see is not found.
+ */
+export function MachineAtHandPage(props: { serialNumber: string }) {
+  const machine = useLoad(async () => (await api.get<MachineAtHand>(`/api/machines/${encodeURIComponent(props.serialNumber)}`)).body, [props.serialNumber]);
+  if (machine.loading && !machine.data) return <Loading what="the machine" />;
+  if (!machine.data) {
+    if (machine.error instanceof ApiError && machine.error.status === 404) {
+      return (
+        <>
+          <PageTitle title="Machine not found" />
+          <p>
+            There is no machine {props.serialNumber} that you can see. It may belong to a lab you have no role in. <Link href="/">Go to the checklists.</Link>
+          </p>
+        </>
+      );
+    }
+    return <ErrorMessage error={machine.error} />;
+  }
+  const data = machine.data;
+  return (
+    <>
+      <PageTitle title={data.serialNumber}>
+        <ReportFaultButton labId={data.labId} serialNumber={data.serialNumber} />
+      </PageTitle>
+      <p>
+        {data.modelId} · {data.labId} {data.labName} · {data.status}
+      </p>
+      <p class="fitness-line">
+        <FitnessBadge fitness={data.fitness} />
+        {data.fitness.calibrationDue && ` Calibration due ${data.fitness.calibrationDue}`}
+      </p>
+      {data.fitness.state === 'not fit' && <p class="alert error">Not fit for use: {data.fitness.reasons.join(', ')}. Do not use it for results.</p>}
+      {data.openNonconformities.length > 0 && (
+        <p class="alert info">
+          Open nonconformit{data.openNonconformities.length === 1 ? 'y' : 'ies'}:{' '}
+          {data.openNonconformities.map((ncNumber) => (
+            <Link key={ncNumber} href={`/nonconformities/${data.labId}/${ncNumber}`}>
+              {ncNumber}
+            </Link>
+          ))}
+        </p>
+      )}
+      <h2>Open checklists</h2>
+      {data.openChecklists.length === 0 ? (
+        <p class="empty">Nothing to do on this machine now.</p>
+      ) : (
+        <ul class="at-hand-checklists">
+          {data.openChecklists.map((record) => (
+            <li key={record.recordNumber}>
+              <Link class="button primary wide" href={`/records/${data.labId}/${record.recordNumber}`}>
+                Start the {record.frequency.toLowerCase()} checklist · due {formatDueTime(record.dueEnd, data.labId)}
+                {record.status === 'Missed' && ' (missed: late)'}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      {may('calibration', 'read') && (
+        <p>
+          <Link href={`/equipment/${data.labId}/${encodeURIComponent(data.serialNumber)}/calibration`}>Calibration of {data.serialNumber}</Link>
+        </p>
+      )}
+      <p class="hint">Checked {formatDateTime(new Date().toISOString(), data.labId)}.</p>
+    </>
+  );
+}
+
+interface DetectedCode {
+  rawValue: string;
+}
+interface CodeDetector {
+  detect(source: HTMLVideoElement): Promise<DetectedCode[]>;
+}
+type DetectorConstructor = new (options: { formats: string[] }) => CodeDetector;
+
+/** Where a scanned code leads: a label of this product (any host: labels survive a new address) or a bare serial number. */
+export function machinePathFrom(scanned: string): string | null {
+  const text = scanned.trim();
+  const fromUrl = /\/e\/([^/?#]+)\/?(?:[?#].*)?$/.exec(text)?.[1];
+  const serial = fromUrl ? decodeURIComponent(fromUrl) : /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(text) ? text : null;
+  return serial ? `/e/${encodeURIComponent(serial)}` : null;
+}
+
+/**
+ * "Scan": the camera through the browser's BarcodeDetector where there is one; a serial-number field
+ * everywhere (a phone's own camera app opens a label's address directly too).
+ */
+export function ScanButton() {
+  const [open, setOpen] = useState(false);
+  const [serial, setSerial] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const video = useRef<HTMLVideoElement>(null);
+  const Detector = (globalThis as { BarcodeDetector?: DetectorConstructor }).BarcodeDetector;
+  useEffect(() => {
+    if (!open || !Detector || !navigator.mediaDevices?.getUserMedia) return;
+    let stream: MediaStream | null = null;
+    let running = true;
+    const detector = new Detector({ formats: ['qr_code'] });
+    (async () => {
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+        if (!video.current) return;
+        video.current.srcObject = stream;
+        await video.current.play();
+        while (running) {
+          const [code] = await detector.detect(video.current);
+          const path = code && machinePathFrom(code.rawValue);
+          if (path) {
+            setOpen(false);
+            navigate(path);
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      } catch {
+        setProblem('The camera is not available here: type the serial number instead.');
+      }
+    })();
+    return () => {
+      running = false;
+      stream?.getTracks().forEach((track) => track.stop());
+    };
+  }, [open]);
+  function go(event: Event) {
+    event.preventDefault();
+    const path = machinePathFrom(serial);
+    if (!path) {
+      setProblem('Type a serial number such as F3B-01-001.');
+      return;
+    }
+    setOpen(false);
+    navigate(path);
+  }
+  return (
+    <>
+      <button type="button" class="secondary scan" onClick={() => setOpen(true)}>
+        Scan
+      </button>
+      {open && (
+        <Dialog title="Find a machine" onClose={() => setOpen(false)}>
+          {Detector && <video ref={video} class="scanner" muted playsInline aria-label="Camera: point it at a machine's label" />}
+          <form onSubmit={go} noValidate>
+            <TextField label="Serial number" value={serial} onValue={setSerial} autocomplete="off" autocapitalize="characters" error={problem ?? undefined} />
+            <div class="actions">
+              <button type="submit" class="primary">
+                Open the machine
+              </button>
+            </div>
+          </form>
+        </Dialog>
+      )}
+    </>
+  );
+}
