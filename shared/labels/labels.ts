@@ -72,7 +72,8 @@ export async function machineAtHand(principal: Principal, serialNumber: string, 
   ]);
   const openChecklists = records.items
     .filter((record) => (!record.opensAt || Date.parse(record.opensAt) <= now.getTime()) && (completableUntil(record, lateDays)?.getTime() ?? 0) > now.getTime())
-    .sort((a, b) => a.dueEnd.localeCompare(b.dueEnd))
+    // What is due now comes first; missed checklists that may still be done late follow.
+    .sort((a, b) => Number(a.status === 'Missed') - Number(b.status === 'Missed') || a.dueEnd.localeCompare(b.dueEnd))
     .map(({ recordNumber, frequency, periodStart, dueEnd, status }) => ({ recordNumber, frequency, periodStart, dueEnd, status }));
   return {
     serialNumber: machine.serialNumber,

@@ -59,8 +59,8 @@ export function LabelsPage() {
                 </span>
                 <span class={`label-status ${label.fitness.state.replace(' ', '-')}`}>
                   {label.fitness.state === 'fit' ? 'Fit for use' : label.fitness.state === 'due soon' ? 'Calibration due soon' : 'NOT FIT FOR USE'}
-                  {label.fitness.calibrationDue && ` · cal. due ${label.fitness.calibrationDue}`}
                 </span>
+                {label.fitness.calibrationDue && <span>Calibration due {label.fitness.calibrationDue}</span>}
               </div>
             </li>
           ))}
