@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { QRCode } from 'jsqr';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
@@ -9,7 +10,7 @@ import { demoPassword } from './helpers/test-product.js';
 const browsing = browserProductForFile({ noConsoleErrors: true });
 
 // jsqr is CommonJS whose one export is the function itself; its types describe it as a default export.
-const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
+const jsQR = createRequire(import.meta.url)('jsqr') as (data: Uint8ClampedArray, width: number, height: number) => QRCode | null;
 
 /** What a phone's camera would read: the QR code decoded from the pixels of a screenshot. */
 function decodeQr(image: Buffer): string | null {
