@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', 'static-web/app.js'] },
+  { ignores: ['dist/', 'node_modules/', '.data/', 'coverage/', 'static-web/app.js', 'static-web/sw.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,6 +2,7 @@
 // app into static-web/ (what Static Web Apps serves).
 import { build } from 'esbuild';
 import { copyFileSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -45,6 +46,20 @@ await Promise.all([
     logLevel: 'warning',
   }),
 ]);
+
+// The service worker names its cache after the app it keeps, so a new deployment replaces the old copy.
+const appVersion = createHash('sha256').update(readFileSync('static-web/app.js')).update(readFileSync('static-web/styles.css')).digest('hex').slice(0, 16);
+await build({
+  entryPoints: ['static-web/src/service-worker.ts'],
+  outfile: 'static-web/sw.js',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome111', 'firefox111', 'safari16.4', 'edge111'],
+  minify: true,
+  define: { appVersion: JSON.stringify(appVersion) },
+  logLevel: 'warning',
+});
 
 // Loaded only by the pages where a password is chosen, for the "not a common password" rule.
 copyFileSync('shared/auth/common-passwords.json', 'static-web/common-passwords.json');

@@ -25,6 +25,12 @@ export interface Answer<T> {
 }
 
 let csrfToken: string | null = null;
+let offlineCopy: (readAt: string | null) => void = () => undefined;
+
+/** Told, for every read, whether it came from the copy kept on the device (and when that was read) or from the server. */
+export function onOfflineCopy(handler: (readAt: string | null) => void): void {
+  offlineCopy = handler;
+}
 let sessionExpired: () => void = () => undefined;
 
 export function useCsrfToken(token: string | null): void {
@@ -65,6 +71,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
     if (response.status === 401 && problem?.title === 'Not signed in' && !path.startsWith('/api/auth/')) sessionExpired();
     throw error;
   }
+  if (!isStateChanging(method)) offlineCopy(response.headers.get('x-offline-copy'));
   return { body: parsed as T, etag: response.headers.get('etag') };
 }
 
@@ -132,7 +139,7 @@ export async function allPages<T>(path: string): Promise<T[]> {
 /** A message a person understands for any failure, including the network being away. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.status === 0) return 'The server cannot be reached. Check the connection and try again.';
+    if (error.status === 0) return 'The server cannot be reached, so nothing was sent: signing and saving need the connection. What you typed is kept on this device; try again once you are back online.';
     if (error.status === 429 && error.retryAfterSeconds) return `Too many attempts. Try again in ${error.retryAfterSeconds} seconds.`;
     return error.message;
   }

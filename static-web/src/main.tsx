@@ -19,7 +19,7 @@ import { ReportsPage } from './pages/reports.js';
 import { SignInPage } from './pages/sign-in.js';
 import { UsersPage } from './pages/users.js';
 import { currentPath, Link, match, navigate } from './router.js';
-import { chooseLab, currentLab, loadSession, may, mayAnywhere, session, signatureReady, signedOut, takeReturn } from './state.js';
+import { chooseLab, currentLab, loadSession, may, mayAnywhere, offlineReadAt, session, signatureReady, signedOut, takeReturn } from './state.js';
 
 interface Route {
   pattern: string;
@@ -138,6 +138,17 @@ function Header() {
   );
 }
 
+/** Says plainly when the page shows what this device kept rather than what the server says now. */
+function OfflineLine() {
+  const readAt = offlineReadAt.value;
+  if (!readAt) return null;
+  return (
+    <p class="offline-line" role="status">
+      Offline: showing what this device last read, at {new Date(readAt).toLocaleString()}. Answers you type are kept here; signing needs the connection.
+    </p>
+  );
+}
+
 function NotFound() {
   return (
     <>
@@ -176,6 +187,7 @@ function App() {
   return (
     <>
       <Header />
+      <OfflineLine />
       <main id="main" tabIndex={-1}>
         {content}
       </main>
@@ -193,4 +205,6 @@ function arrivedFromSignature(): void {
 
 arrivedFromSignature();
 void loadSession();
+// The installable app: its files, and the pages last read, stay available offline (static-web/src/service-worker.ts).
+if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/sw.js').catch(() => undefined);
 render(<App />, document.getElementById('app')!);

@@ -4,7 +4,14 @@ import type { SessionView } from '../../shared/schemas/auth.js';
 import type { Role } from '../../shared/schemas/common.js';
 import type { RecordSummary } from '../../shared/schemas/records.js';
 import { allows, type Action, type Area } from '../../shared/domain/permissions.js';
-import { api, onSessionExpired, useCsrfToken } from './api.js';
+import { api, onOfflineCopy, onSessionExpired, useCsrfToken } from './api.js';
+import { dataCacheName } from './offline-cache.js';
+
+/** When the page shows what the device kept because the server could not be reached: the time it was read. */
+export const offlineReadAt = signal<string | null>(null);
+onOfflineCopy((readAt) => {
+  offlineReadAt.value = readAt;
+});
 
 /** undefined while the app asks the server whether someone is signed in. */
 export const session = signal<SessionView | null | undefined>(undefined);
@@ -78,6 +85,8 @@ export function signedIn(view: SessionView): void {
 
 export function signedOut(notice: string | null = null): void {
   useCsrfToken(null);
+  // What the service worker kept of this user's reads goes with the session.
+  if (globalThis.caches) void caches.delete(dataCacheName);
   session.value = null;
   signInNotice.value = notice;
 }
@@ -104,6 +113,10 @@ const liveDrafts = new Map<string, () => unknown>();
 export function useKeptDraft<T>(key: string, value: T, restore: (kept: T) => void): void {
   const latest = useRef(value);
   latest.current = value;
+  // Written as it is typed, so a reload (or the phone closing the tab while offline) keeps it too.
+  useEffect(() => {
+    if (liveDrafts.get(key)) sessionStorage.setItem(draftPrefix + key, JSON.stringify(value));
+  });
   useEffect(() => {
     liveDrafts.set(key, () => latest.current);
     const stored = sessionStorage.getItem(draftPrefix + key);

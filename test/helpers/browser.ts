@@ -18,6 +18,11 @@ export interface Viewport {
   deviceScaleFactor?: number;
   /** The browser's own time zone (IANA), where a test sets one apart from the machine's. */
   timezoneId?: string;
+  /**
+   * The app's service worker answers the requests of the pages it controls, where a test's own
+   * routing (page.route) would not see them: it runs only where a test asks for it (the offline test).
+   */
+  serviceWorkers?: 'allow' | 'block';
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -38,8 +43,8 @@ export interface BrowserSession {
   consoleErrors: string[];
 }
 
-export async function openSession(browser: Browser, baseUrl: string, { deviceScaleFactor, timezoneId, ...viewport }: Viewport): Promise<BrowserSession> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor, baseURL: baseUrl, ...(timezoneId ? { timezoneId } : {}) });
+export async function openSession(browser: Browser, baseUrl: string, { deviceScaleFactor, timezoneId, serviceWorkers = 'block', ...viewport }: Viewport): Promise<BrowserSession> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor, baseURL: baseUrl, serviceWorkers, ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   const problems: string[] = [];
   const consoleErrors: string[] = [];
