@@ -24,9 +24,9 @@ beforeAll(async () => {
 describe('every page', () => {
   const pagesOf: Record<string, string[]> = {
     admin: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/models/new', '/users', '/audit', '/reports', '/labs', '/generator', '/password'],
-    auditor: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/users', '/audit', '/reports', '/generator', '/password'],
+    auditor: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/models', '/users', '/audit', '/reports', '/generator', '/password'],
     manager1: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/users', '/audit', '/reports', '/password'],
-    localaudit1: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/users', '/audit', '/reports'],
+    localaudit1: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/models', '/users', '/audit', '/reports'],
     tech1: ['/', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/password'],
   };
 
@@ -41,7 +41,8 @@ describe('every page', () => {
   // axe reads every page once where it is worked: the administrator's at a desk (who sees every page
   // and every control), the technician's on a phone and at a desk. The managers' and auditors' pages
   // are the same pages with fewer controls (the calibration and record flows check the managers' own
-  // dialogs). Every page of every role is photographed at both widths.
+  // dialogs). Every page of every role is photographed at both widths; the nonconformity pages, the
+  // same for every reader, are walked by the roles that act on them and one auditor.
   const checkedByAxe = new Set(['admin desktop', 'tech1 desktop', 'tech1 phone']);
   const cases = Object.keys(pagesOf).flatMap((username) =>
     (['phone', 'desktop'] as const).map((viewportName) => ({ username, viewportName, axe: checkedByAxe.has(`${username} ${viewportName}`) })),

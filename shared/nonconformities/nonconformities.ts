@@ -1,5 +1,5 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { writeWithAudit } from '../data/audited-write.js';
+import { stripSystemProperties, writeWithAudit } from '../data/audited-write.js';
 import type { OperationInput } from '@azure/cosmos';
 import { equipmentOperation, readEquipment, readEquipmentChainHead, saveEquipment, serialKey } from '../data/equipment-repository.js';
 import {
@@ -51,8 +51,7 @@ export function assertMayDecideNonconformities(principal: Principal, labId: stri
 }
 
 export function nonconformityView(document: NonconformityDocument): Nonconformity {
-  const { id: _id, type: _type, serialKey: _key, itemLabs: _labs, attachments, ...view } = document;
-  for (const name of ['_rid', '_self', '_etag', '_ts', '_attachments']) delete (view as Record<string, unknown>)[name];
+  const { id: _id, type: _type, serialKey: _key, itemLabs: _labs, attachments, ...view } = stripSystemProperties(document);
   return { ...view, attachments: attachments.map(({ blobName: _blob, ...attachment }) => attachment) };
 }
 
