@@ -17,14 +17,19 @@ export const labelsQuerySchema = z
   })
   .strict();
 
-/** One label (ISO/IEC 17025 §6.4.8): the machine, its calibration status and due date, and a QR code of its stable address. */
-export const labelSchema = z.object({
+/** A machine as a label or the page it opens names it: where it is and whether it may be used. */
+const machineFacts = {
   serialNumber: z.string(),
   modelId: z.string(),
   labId: labIdSchema,
   labName: z.string(),
   status: z.string(),
   fitness: fitnessSchema,
+};
+
+/** One label (ISO/IEC 17025 §6.4.8): the machine, its calibration status and due date, and a QR code of its stable address. */
+export const labelSchema = z.object({
+  ...machineFacts,
   /** `<site>/e/{serialNumber}`: the serial is unique in the company, so the address survives transfers. */
   url: z.string(),
   /** The QR code of `url` as an SVG document, made here rather than by an outside service. */
@@ -44,12 +49,7 @@ export const machineAtHandParamsSchema = z.object({ serialNumber: serialNumberSc
 
 /** What a technician standing at the machine needs: is it fit, when is calibration due, what is open, and any fault. */
 export const machineAtHandSchema = z.object({
-  serialNumber: z.string(),
-  modelId: z.string(),
-  labId: labIdSchema,
-  labName: z.string(),
-  status: z.string(),
-  fitness: fitnessSchema,
+  ...machineFacts,
   openChecklists: z.array(z.object({ recordNumber: z.string(), frequency: z.string(), periodStart: z.string(), dueEnd: z.string(), status: z.string() })),
   openNonconformities: z.array(z.string()),
 });
