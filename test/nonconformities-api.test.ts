@@ -167,6 +167,23 @@ describe('a reference standard found out of tolerance', () => {
   });
 });
 
+describe('an impact list read again at closure', () => {
+  it('keeps the window set when the nonconformity opened: a passing calibration approved later on the same day drops no item', async () => {
+    await register('LAB01', 'STD-SAME', standardPlan);
+    await register('LAB01', 'INS-C');
+    await calibrate('LAB01', 'STD-SAME', reading(daysAgo(60), 100));
+    await calibrate('LAB01', 'INS-C', reading(daysAgo(30), 100.1, ['STD-SAME']));
+    await calibrate('LAB01', 'STD-SAME', reading(daysAgo(5), 101.2), null);
+    const [opened] = await ncsOf('LAB01', 'STD-SAME');
+    expect(opened!.items.map((item) => item.serialNumber)).toEqual(['INS-C']);
+    // Recalibrated the same day after the repair: it would start a window of its own, one day long.
+    await calibrate('LAB01', 'STD-SAME', reading(daysAgo(5), 100));
+    const refused = await manager.post(`/api/labs/LAB01/nonconformities/${opened!.ncNumber}/close`, { summary: 'Repaired', signature: sign });
+    expect(refused.status).toBe(409);
+    expect(problem(refused.body).detail).toContain(opened!.items[0]!.itemId);
+  });
+});
+
 describe('a fault found during PM', () => {
   it('opens exactly one nonconformity however often the completion is raced or retried, and quarantine cancels the open records once', async () => {
     await register('LAB01', 'PM-FAULT-1', null);

@@ -16,6 +16,8 @@ export interface NonconformityDocument extends Omit<Nonconformity, 'attachments'
   serialKey: string;
   itemLabs: string[];
   attachments: StoredCertificate[];
+  /** The known-good result the window starts from (not itself an item); absent on the first nonconformities written. */
+  sinceReference?: string | null;
 }
 
 /**

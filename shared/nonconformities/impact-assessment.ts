@@ -22,19 +22,22 @@ export function impactItemId(kind: ImpactItem['kind'], reference: string): strin
 
 /**
  * The exposure window and what lies in it (SPEC §10): the machine's PM records and, for a reference
- * standard, every calibration in any lab that named it. Items already disposed keep their disposition.
+ * standard, every calibration in any lab that named it. Read again later, the window is the one set
+ * when the nonconformity opened (`fixed`): a calibration approved since must not move its start and
+ * drop items. Items already disposed keep their disposition.
  */
-export async function assessImpact(machine: EquipmentDocument, finding: Finding, kept: readonly ImpactItem[] = []): Promise<{ window: ExposureWindow; items: ImpactItem[] }> {
+export async function assessImpact(machine: EquipmentDocument, finding: Finding, kept: readonly ImpactItem[] = [], fixed?: ExposureWindow): Promise<{ window: ExposureWindow; items: ImpactItem[] }> {
   const records = await completedRecordsOf(machine.labId, machine.serialKey);
   const window =
-    finding.source === 'calibration' && finding.calibrationNumber && finding.performedOn
+    fixed ??
+    (finding.source === 'calibration' && finding.calibrationNumber && finding.performedOn
       ? calibrationWindow({ calibrationNumber: finding.calibrationNumber, performedOn: finding.performedOn }, machine.calibration?.approved ?? [], machine.createdAt.slice(0, 10))
       : faultWindow(
           finding.foundAt,
           records.filter((record) => record.completedAt !== null).map((record) => ({ recordNumber: record.recordNumber, completedAt: record.completedAt!, faulty: foundFault(record) })),
           machine.createdAt,
           finding.recordNumber,
-        );
+        ));
   const items: Omit<ImpactItem, 'disposition'>[] = recordsInWindow(records, window, [finding.recordNumber])
     .sort((a, b) => a.completedAt!.localeCompare(b.completedAt!))
     .map((record) => ({

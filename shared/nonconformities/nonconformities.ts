@@ -51,7 +51,7 @@ export function assertMayDecideNonconformities(principal: Principal, labId: stri
 }
 
 export function nonconformityView(document: NonconformityDocument): Nonconformity {
-  const { id: _id, type: _type, serialKey: _key, itemLabs: _labs, attachments, ...view } = stripSystemProperties(document);
+  const { id: _id, type: _type, serialKey: _key, itemLabs: _labs, sinceReference: _since, attachments, ...view } = stripSystemProperties(document);
   return { ...view, attachments: attachments.map(({ blobName: _blob, ...attachment }) => attachment) };
 }
 
@@ -178,6 +178,7 @@ async function withCurrentImpact(nc: NonconformityDocument): Promise<Nonconformi
     machine,
     { source: nc.source, calibrationNumber: nc.calibrationNumber, performedOn: nc.source === 'calibration' ? nc.window.to : null, recordNumber: nc.recordNumber, foundAt: nc.openedAt },
     nc.items,
+    { ...nc.window, sinceReference: nc.sinceReference ?? null },
   );
   const refreshed = { ...nc, items };
   return { ...refreshed, itemLabs: itemLabsOf(refreshed) };

@@ -95,6 +95,7 @@ export async function openingWrite(machine: EquipmentDocument, head: EquipmentCh
     openedAt: now,
     status: 'Open',
     window: { from: window.from, to: window.to, since: window.since },
+    sinceReference: window.sinceReference,
     items,
     itemLabs: [],
     actions: [],
