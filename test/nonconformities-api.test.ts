@@ -235,6 +235,11 @@ describe('a fault found during PM', () => {
     expect(returned.status, returned.text).toBe(200);
     expect(returned.body.status).toBe('In Service');
     expect((await recordsOf('LAB01', 'PM-FAULT-1', 'Open')).length).toBeGreaterThan(0);
+    // Back in service, a repair status is refused before anything is logged.
+    const [open] = (await ncsOf('LAB01', 'PM-FAULT-1')).filter((nc) => nc.status === 'Open');
+    const late = await manager.post(`/api/labs/LAB01/nonconformities/${open!.ncNumber}/actions`, { text: 'Sent away', statusChange: 'Repair offsite' });
+    expect(late.status).toBe(409);
+    expect((await admin.get<Nonconformity>(`/api/labs/LAB01/nonconformities/${open!.ncNumber}`)).body.actions).toEqual([]);
   });
 
   it('is reported by hand by a technician, logs repairs and photos, and counts in the report', async () => {

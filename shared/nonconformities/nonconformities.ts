@@ -235,7 +235,13 @@ async function requestRecalibration(labId: string, serialNumber: string, ncNumbe
 
 /** The repair log: what was done and by whom; a Manager may move the machine to Repair onsite or offsite. */
 export async function addRepairAction(principal: Principal, labId: string, ncNumber: string, input: RepairActionInput, facts: Facts): Promise<Nonconformity> {
-  if (input.statusChange) assertMayDecideNonconformities(principal, labId);
+  if (input.statusChange) {
+    assertMayDecideNonconformities(principal, labId);
+    // Refused before anything is logged, so the log never says the machine moved when it did not.
+    const { document: nc } = await nonconformityOf(labId, ncNumber);
+    const { document: machine } = await findEquipment(labId, nc.serialNumber);
+    if (!machine.quarantine) throw conflict(`${nc.serialNumber} was returned to service already; its status is changed on the machine page.`);
+  }
   const actor = actorOf(principal);
   const written = await changeNonconformity(labId, ncNumber, async (current) => {
     assertOpen(current, 'repairs are logged');
