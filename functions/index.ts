@@ -14,6 +14,7 @@ import './nonconformities.js';
 import './labels.js';
 import './records.js';
 import './generator.js';
+import './notifications.js';
 import './audit.js';
 import './reports.js';
 import './purge-expired.js';

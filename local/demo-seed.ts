@@ -1,8 +1,10 @@
 import { verifyPassword } from '../shared/auth/passwords.js';
-import { readUser } from '../shared/data/users-repository.js';
+import { changeUser, readUser } from '../shared/data/users-repository.js';
 import { addLab, labExists } from '../shared/labs/manage-labs.js';
 import type { CreateUser } from '../shared/schemas/users.js';
 import { createLocalUser, systemActor, writeLabAccess } from '../shared/users/manage-users.js';
+import { userEvent } from '../shared/users/user-events.js';
+import type { NotificationPreferences } from '../shared/schemas/notifications.js';
 import { seedDemoCalibration } from './demo-calibration.js';
 import { seedDemoCatalog } from './demo-catalog.js';
 
@@ -60,9 +62,26 @@ export async function seedDemoCompany(candidates: readonly string[]): Promise<De
     await writeLabAccess(systemActor, 'manager1', 'LAB02', 'Manager', null);
   }
   await seedDemoCalibration();
+  await seedDemoNotificationChoices();
   const usernames = demoUsers.map((user) => user.username);
   if (created.every(Boolean)) return { password, usernames, createdNow: true };
   return { password: await workingPassword(candidates), usernames, createdNow: false };
+}
+
+/** The demo manager and a technician want reminders, so the local outbox shows what a lab's morning brings. */
+const demoNotificationChoices: Record<string, NotificationPreferences> = {
+  manager1: { email: 'maria.manager@demo.example', digestLabs: ['LAB01', 'LAB02'], immediateNotices: true, channels: { email: true, teams: true } },
+  tech1: { email: 'tara.technician@demo.example', digestLabs: ['LAB01'], immediateNotices: true, channels: { email: true, teams: false } },
+};
+
+async function seedDemoNotificationChoices(): Promise<void> {
+  for (const [username, preferences] of Object.entries(demoNotificationChoices)) {
+    await changeUser(username, (current) => {
+      if (current.notifications) return null;
+      const next = { ...current, notifications: preferences };
+      return { user: next, events: [userEvent('user.notifications.changed', next, systemActor, null, { after: { notifications: preferences }, reason: 'demo company' })] };
+    });
+  }
 }
 
 async function workingPassword(candidates: readonly string[]): Promise<string | null> {

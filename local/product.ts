@@ -2,7 +2,7 @@ import type { LogHandler, LogLevel } from '@azure/functions';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import '../functions/index.js';
 import { cosmosClient, ensureSchema, useCosmosConnection, type CosmosConnection } from '../shared/data/cosmos.js';
 import { reloadSettings } from '../shared/platform/config.js';
@@ -22,6 +22,8 @@ import { openEmbeddedPersistence, type EmbeddedPersistence } from './persistence
 import { startTimers } from './timers.js';
 import { startLocalBlobService, startLocalQueueService, type LocalBlobService } from './azurite.js';
 import { useBlobConnection } from '../shared/storage/blob-store.js';
+import { useLocalOutbox } from '../shared/notifications/outbox.js';
+import { useLocalSiteOrigin } from '../shared/notifications/notification-runs.js';
 import { LocalQueueClient } from './queues/queue-client.js';
 import { startQueueRunner, type QueueRunnerOptions } from './queues/queue-runner.js';
 
@@ -170,6 +172,8 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   // Certificates go to Azurite in the data folder unless BLOB_SERVICE_URL names an account.
   const blobService: LocalBlobService | undefined = config.BLOB_SERVICE_URL ? undefined : await startLocalBlobService(dataDir);
   useBlobConnection(blobService);
+  // E-mail and Teams posts go to a folder a developer can read, unless Azure Communication Services is configured.
+  useLocalOutbox(join(dataDir, 'outbox'));
 
   // The embedded store gets the demo company unless SEED_DEMO_DATA=false (then it starts empty, for
   // the first-run setup); a real account only when asked. A store that received the old system's
@@ -198,6 +202,7 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
     await local?.close();
     throw error;
   }
+  useLocalSiteOrigin(`http://localhost:${port}`);
   const timers = options.timers === false ? { stop: () => undefined } : startTimers(registeredTimers(), logHandler, queues.send);
 
   return {

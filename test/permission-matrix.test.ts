@@ -276,6 +276,17 @@ const rows: Row[] = [
   { endpoint: 'machineAtHand', scope: 'any', request: (c) => c.get('/api/machines/F3B-01-001'), expected: everyRecordReader },
   { endpoint: 'adminGenerate', scope: 'any', request: (c) => c.post('/api/admin/generate', { labId: 'LAB03' }), expected: administratorsOnly },
   { endpoint: 'adminGeneratorHealth', scope: 'any', request: (c) => c.get('/api/admin/generator'), expected: companyReaders },
+  { endpoint: 'adminOutbox', scope: 'any', request: (c) => c.get('/api/admin/outbox'), expected: companyReaders },
+  // Everyone chooses their own reminders, and nobody else's.
+  { endpoint: 'myNotificationsRead', scope: 'any', request: (c) => c.get('/api/me/notifications'), expected: everyRecordReader },
+  {
+    endpoint: 'myNotificationsSave',
+    scope: 'any',
+    request: (c) => c.put('/api/me/notifications', { email: null, digestLabs: [], immediateNotices: true, channels: { email: true, teams: false } }),
+    expected: everyRecordReader,
+  },
+  // The signed link is the right: anyone may present one, and a forged one is refused alike (400).
+  { endpoint: 'notificationsUnsubscribe', scope: 'any', request: (c) => c.post('/api/notifications/unsubscribe', { token: 'not-a-signed-link' }), expected: publicEverywhere(), allowStatus: 400 },
   ...(['own', 'other'] as const).flatMap((scope): Row[] => [
     { endpoint: 'auditList', scope, request: (c) => c.get(`/api/audit?labId=${lab(scope)}&pageSize=5`), expected: scope === 'own' ? readers : companyReaders },
     { endpoint: 'reportsCompliance', scope, request: (c) => c.get(`/api/reports/compliance?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },

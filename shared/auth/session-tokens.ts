@@ -4,11 +4,12 @@ import { optionalSecret, requiredSecret } from '../platform/secrets.js';
 const issuer = 'equipmansys';
 const algorithm = 'HS256';
 
-export type TokenPurpose = 'session' | 'signin-flow';
+export type TokenPurpose = 'session' | 'signin-flow' | 'unsubscribe';
 
 const audiences: Record<TokenPurpose, string> = {
   session: 'equipmansys-api',
   'signin-flow': 'equipmansys-signin-flow',
+  unsubscribe: 'equipmansys-unsubscribe',
 };
 
 function keyBytes(secret: string): Uint8Array {

@@ -140,3 +140,14 @@ export async function calibrationsNaming(serialNumber: string, from: string, to:
     .fetchAll();
   return resources;
 }
+
+/** Nonconformities opened since a moment, in every lab: those whose immediate notice may still be owed. */
+export async function nonconformitiesOpenedSince(since: string): Promise<{ labId: string; ncNumber: string }[]> {
+  const { resources } = await (await container('equipment')).items
+    .query<{ labId: string; ncNumber: string }>({
+      query: "SELECT c.labId, c.ncNumber FROM c WHERE c.type = 'nonconformity' AND c.openedAt >= @since",
+      parameters: [{ name: '@since', value: since }],
+    })
+    .fetchAll();
+  return resources;
+}

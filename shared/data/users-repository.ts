@@ -1,5 +1,6 @@
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { CompanyRole } from '../schemas/common.js';
+import type { NotificationPreferences } from '../schemas/notifications.js';
 import type { AuthMethod, LabAccess, UserStatus } from '../schemas/users.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
@@ -27,6 +28,8 @@ export interface UserDocument extends ChainOwner {
   lastLoginAt: string | null;
   createdAt: string;
   entraObjectId?: string;
+  /** Reminders the user chose (SPEC §11); absent until they first save, when the defaults apply. */
+  notifications?: NotificationPreferences;
 }
 
 /** Failed sign-ins for names that match no account are audited in a partition of their own. */
@@ -121,4 +124,15 @@ export async function listUsers(query: UserListQuery): Promise<{ users: UserDocu
     query.continuationToken,
   );
   return { users: page.items, continuationToken: page.continuationToken };
+}
+
+/** Active users who may have asked for a lab's reminders: those with access to it, and company-wide users. */
+export async function usersOfLab(labId: string): Promise<UserDocument[]> {
+  const { resources } = await (await container('users')).items
+    .query<UserDocument>({
+      query: "SELECT * FROM c WHERE c.type = 'user' AND c.status = 'Active' AND (ARRAY_CONTAINS(c.labIds, @labId) OR c.companyRole != null)",
+      parameters: [{ name: '@labId', value: labId }],
+    })
+    .fetchAll();
+  return resources;
 }

@@ -40,6 +40,8 @@ export const auditActionWords: Record<string, string> = {
   'user.enabled': 'User enabled',
   'user.imported': 'User imported',
   'user.locked': 'Account locked',
+  'user.notifications.changed': 'Notification choices changed',
+  'user.notifications.unsubscribed': 'Unsubscribed by e-mail link',
   'user.password.changed': 'Password changed',
   'user.password.reset': 'Temporary password set',
   'user.password.rehashed': 'Password stored with the current hash',

@@ -16,6 +16,7 @@ import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-e
 import { trackProductEvent } from '../platform/telemetry.js';
 import { reconcileLabs } from '../records/generator-runs.js';
 import { assessImpact, type Finding } from './impact-assessment.js';
+import { sendNoticeNow } from '../notifications/notification-runs.js';
 
 export interface FindingReport {
   finding: Finding;
@@ -123,12 +124,13 @@ export async function openingWrite(machine: EquipmentDocument, head: EquipmentCh
   };
 }
 
-/** What follows a written opening: open records of a machine taken out of service are cancelled, and operations hear of it. */
+/** What follows a written opening: open records of a machine taken out of service are cancelled, operations hear of it, and so do the people who asked for immediate notices. */
 export async function afterOpening(opening: Pick<OpeningWrite, 'nc' | 'statusChanged'>): Promise<void> {
   const { nc } = opening;
   trackProductEvent('NonconformityOpened', { labId: nc.labId, ncNumber: nc.ncNumber, serialNumber: nc.serialNumber, source: nc.source }, { items: nc.items.length, labsTouched: nc.itemLabs.length + 1 });
   trackProductEvent('EquipmentQuarantined', { labId: nc.labId, serialNumber: nc.serialNumber, ncNumber: nc.ncNumber }, {});
   if (opening.statusChanged) await reconcileLabs([nc.labId], 'equipment-change');
+  await sendNoticeNow(nc);
 }
 
 /**

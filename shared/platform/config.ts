@@ -108,6 +108,18 @@ export const settingsSchema = z.object({
   BACKFILL_DAYS: integerSetting(0, 366).default(31),
   LATE_COMPLETION_DAYS: integerSetting(0, 366).default(7),
   PM_DUE_WINDOWS: dueWindowsSetting.optional(),
+  /** Azure Communication Services, reached with the managed identity; unset, e-mail goes to the local outbox (or nowhere in Azure). */
+  COMMUNICATION_SERVICES_ENDPOINT: z.url({ message: 'must be a URL such as https://mycomms.europe.communication.azure.com' }).optional(),
+  /** The From address of the Email Service's verified (or Azure-managed) domain, e.g. DoNotReply@<guid>.azurecomm.net. */
+  EMAIL_SENDER_ADDRESS: z.email({ message: 'must be an e-mail address such as DoNotReply@contoso.com' }).optional(),
+  /** NCRONTAB (UTC) of the reminders job: each firing queues the labs that have a digest or a notice to send. */
+  NOTIFICATION_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 */15 * * * *' }).default('0 */15 * * * *'),
+  /** The lab-local hour from which a lab's daily digest is sent: the start of its working day. */
+  DIGEST_LOCAL_HOUR: integerSetting(0, 23).default(6),
+  /** The first wait before a failed send is tried again within a run; each further wait doubles. */
+  NOTIFICATION_RETRY_BASE_MS: integerSetting(0, 60_000).default(2000),
+  /** How long a run may hold a delivery before another run takes it over (a run killed midway). */
+  NOTIFICATION_LEASE_SECONDS: integerSetting(5, 3600).default(300),
   DEMO_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   SEED_DEMO_DATA: booleanSetting.optional(),
 });

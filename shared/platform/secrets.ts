@@ -54,7 +54,36 @@ export async function requiredSecret(name: SecretName): Promise<string> {
   return value;
 }
 
+/**
+ * A secret one lab may have (a Teams webhook URL): undefined where it is not configured. Remembered
+ * for ten minutes, so a secret added in Key Vault is used without a restart.
+ */
+const labSecrets = new Map<string, { value: Promise<string | undefined>; until: number }>();
+const labSecretMs = 10 * 60_000;
+
+async function readLabSecret(name: { vault: string; env: string }): Promise<string | undefined> {
+  const { KEY_VAULT_URI } = settings();
+  if (!KEY_VAULT_URI) return process.env[name.env] || undefined;
+  vaultReader ??= await keyVaultReader(KEY_VAULT_URI);
+  try {
+    return await vaultReader(name.vault);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+export function labSecret(name: { vault: string; env: string }): Promise<string | undefined> {
+  const known = labSecrets.get(name.vault);
+  if (known && known.until > Date.now()) return known.value;
+  const value = readLabSecret(name);
+  labSecrets.set(name.vault, { value, until: Date.now() + labSecretMs });
+  value.catch(() => labSecrets.delete(name.vault));
+  return value;
+}
+
 export function forgetSecrets(): void {
   cache.clear();
+  labSecrets.clear();
   vaultReader = undefined;
 }

@@ -34,6 +34,10 @@ export const telemetryEvents = {
   ReturnedToService: { properties: ['labId', 'serialNumber', 'verifiedBy'], measurements: ['daysOutOfService'] },
   /** Once a day per lab (its 08:00 run) for each nonconformity open more than 14 days: what the alert watches. */
   NonconformityOverdue: { properties: ['labId', 'ncNumber', 'serialNumber'], measurements: ['daysOpen'] },
+  /** A lab's daily digest went out (state sent) or finished a run with failures to retry (retrying, failed). */
+  DigestSent: { properties: ['labId', 'key', 'state'], measurements: ['emails', 'teamsPosts', 'failed', 'runs'] },
+  /** One message (e-mail or Teams post) failed all its tries in a run; later runs try again until given up. */
+  NotificationFailed: { properties: ['labId', 'kind', 'key', 'channel', 'messageId', 'error'], measurements: ['attempts', 'run'] },
 } as const satisfies Record<string, { properties: readonly string[]; measurements: readonly string[] }>;
 
 export type TelemetryEventName = keyof typeof telemetryEvents;

@@ -8,6 +8,7 @@ import { badRequest, notFound } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import type { QueueDelivery } from '../platform/registry.js';
 import { labIdSchema } from '../schemas/common.js';
+import { notificationHealth, type NotificationHealth } from '../notifications/notification-runs.js';
 import { generateLab, type LabRunSummary } from './generate-records.js';
 
 /** One message per lab: the timer and the admin endpoint fan out, a queue trigger generates one lab. */
@@ -142,10 +143,12 @@ export interface GeneratorHealth {
   }[];
   failingLabs: string[];
   poisonMessages: number;
+  /** The reminders' deliveries: each lab's digest of today, and messages that failed. */
+  notifications: NotificationHealth;
 }
 
 export async function generatorHealth(): Promise<GeneratorHealth> {
-  const [labs, statuses] = await Promise.all([listLabs(), readGeneratorStatuses()]);
+  const [labs, statuses, notifications] = await Promise.all([listLabs(), readGeneratorStatuses(), notificationHealth()]);
   const byLab = new Map(statuses.map((status) => [status.labId, status]));
   const rows = labs.map((lab) => {
     const status = byLab.get(lab.labId);
@@ -164,7 +167,7 @@ export async function generatorHealth(): Promise<GeneratorHealth> {
       poisoned: status?.poisoned ?? null,
     };
   });
-  return { labs: rows, failingLabs: rows.filter((row) => row.failed).map((row) => row.labId), poisonMessages: rows.filter((row) => row.poisoned).length };
+  return { labs: rows, failingLabs: rows.filter((row) => row.failed).map((row) => row.labId), poisonMessages: rows.filter((row) => row.poisoned).length, notifications };
 }
 
 /**

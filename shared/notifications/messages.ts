@@ -1,0 +1,184 @@
+import type { NonconformityDocument } from '../data/nonconformity-repository.js';
+import type { DigestRecord, LabDigest } from './digest.js';
+
+/** How many rows of each section a message lists; the rest are counted and left to the app. */
+export const rowsPerSection = 15;
+
+export interface RenderedEmail {
+  subject: string;
+  plainText: string;
+  html: string;
+}
+
+export interface Mention {
+  /** The Teams user: their sign-in name or e-mail address. */
+  id: string;
+  name: string;
+}
+
+interface Section {
+  title: string;
+  lines: { text: string; href: string }[];
+  total: number;
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
+
+function recordLine(site: string, labId: string, record: DigestRecord): { text: string; href: string } {
+  return { text: `${record.recordNumber} · ${record.serialNumber} (${record.modelId}) · ${record.frequency}`, href: `${site}/records/${labId}/${encodeURIComponent(record.recordNumber)}` };
+}
+
+function sectionsOf(digest: LabDigest, site: string): Section[] {
+  const records = (title: string, list: DigestRecord[]): Section => ({ title, lines: list.slice(0, rowsPerSection).map((record) => recordLine(site, digest.labId, record)), total: list.length });
+  return [
+    records('Due today', digest.dueToday),
+    records('Overdue (may still be completed late)', digest.overdue),
+    records('Missed yesterday', digest.missedYesterday),
+    {
+      title: `Calibrations due within 14 days or overdue`,
+      lines: digest.calibrations.slice(0, rowsPerSection).map((calibration) => ({
+        text: `${calibration.serialNumber} (${calibration.modelId}) · ${calibration.daysLeft < 0 ? `overdue since ${calibration.due}` : calibration.daysLeft === 0 ? 'due today' : `due ${calibration.due}, in ${calibration.daysLeft} days`}`,
+        href: `${site}/equipment/${digest.labId}/${encodeURIComponent(calibration.serialNumber)}/calibration`,
+      })),
+      total: digest.calibrations.length,
+    },
+    {
+      title: 'Open nonconformities',
+      lines: digest.nonconformities.slice(0, rowsPerSection).map((nc) => ({
+        text: `${nc.ncNumber} · ${nc.serialNumber} · open ${nc.daysOpen} ${nc.daysOpen === 1 ? 'day' : 'days'} · ${nc.description.slice(0, 120)}`,
+        href: `${site}/nonconformities/${digest.labId}/${nc.ncNumber}`,
+      })),
+      total: digest.nonconformities.length,
+    },
+  ];
+}
+
+export function digestSubject(digest: LabDigest): string {
+  const counts = [`${digest.dueToday.length} due today`, `${digest.overdue.length} overdue`, `${digest.missedYesterday.length} missed yesterday`];
+  if (digest.calibrations.length > 0) counts.push(`${digest.calibrations.length} calibrations due`);
+  if (digest.nonconformities.length > 0) counts.push(`${digest.nonconformities.length} open nonconformities`);
+  return `${digest.labName} (${digest.labId}) on ${digest.date}: ${counts.join(', ')}`;
+}
+
+const more = (section: Section) => section.total - section.lines.length;
+
+export function renderDigestEmail(digest: LabDigest, site: string, recipientName: string, unsubscribeUrl: string): RenderedEmail {
+  const sections = sectionsOf(digest, site);
+  const text = [
+    `Good morning ${recipientName},`,
+    '',
+    `This is the daily digest of ${digest.labName} (${digest.labId}) for ${digest.date}.`,
+    ...sections.flatMap((section) => [
+      '',
+      `${section.title}: ${section.total}`,
+      ...section.lines.map((line) => `  - ${line.text}\n    ${line.href}`),
+      ...(more(section) > 0 ? [`  … and ${more(section)} more in the app`] : []),
+    ]),
+    '',
+    `Open today's checklists: ${site}/`,
+    '',
+    `You receive this because you asked for the daily digest of ${digest.labId}. Stop it: ${unsubscribeUrl}`,
+  ].join('\n');
+  const html = [
+    `<p>Good morning ${escapeHtml(recipientName)},</p>`,
+    `<p>This is the daily digest of <strong>${escapeHtml(digest.labName)} (${escapeHtml(digest.labId)})</strong> for ${escapeHtml(digest.date)}.</p>`,
+    ...sections.map(
+      (section) =>
+        `<h3>${escapeHtml(section.title)}: ${section.total}</h3>` +
+        (section.lines.length > 0 ? `<ul>${section.lines.map((line) => `<li><a href="${escapeHtml(line.href)}">${escapeHtml(line.text)}</a></li>`).join('')}</ul>` : '') +
+        (more(section) > 0 ? `<p>… and ${more(section)} more in the app.</p>` : ''),
+    ),
+    `<p><a href="${escapeHtml(site)}/">Open today's checklists</a></p>`,
+    `<p style="color:#666;font-size:12px">You receive this because you asked for the daily digest of ${escapeHtml(digest.labId)}. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`,
+  ].join('\n');
+  return { subject: digestSubject(digest), plainText: text, html };
+}
+
+export function noticeSubject(nc: Pick<NonconformityDocument, 'source' | 'serialNumber' | 'ncNumber' | 'labId'>): string {
+  return nc.source === 'calibration'
+    ? `Out of tolerance: ${nc.serialNumber} is quarantined (${nc.ncNumber})`
+    : `Quarantined: ${nc.serialNumber} is out of service (${nc.ncNumber})`;
+}
+
+function noticeLines(nc: NonconformityDocument, labName: string): string[] {
+  return [
+    `${nc.serialNumber} (${nc.modelId}) at ${labName} (${nc.labId}) may not be used: nonconformity ${nc.ncNumber} quarantined it.`,
+    nc.source === 'calibration' ? `Calibration ${nc.calibrationNumber ?? ''} found it out of tolerance as found.` : nc.source === 'pm-fault' ? `Checklist ${nc.recordNumber ?? ''} found a fault.` : 'A fault was reported.',
+    `What was found: ${nc.description}`,
+    `Opened by ${nc.openedBy.displayName} at ${nc.openedAt}.`,
+    ...(nc.items.length > 0 ? [`${nc.items.length} earlier results may be affected and wait for a Manager's disposition.`] : []),
+  ];
+}
+
+export function renderNoticeEmail(nc: NonconformityDocument, labName: string, site: string, recipientName: string, unsubscribeUrl: string): RenderedEmail {
+  const link = `${site}/nonconformities/${nc.labId}/${nc.ncNumber}`;
+  const lines = noticeLines(nc, labName);
+  return {
+    subject: noticeSubject(nc),
+    plainText: [`${recipientName},`, '', ...lines, '', `Open the nonconformity: ${link}`, '', `You receive this because you asked for immediate notices. Stop them: ${unsubscribeUrl}`].join('\n'),
+    html: [
+      `<p>${escapeHtml(recipientName)},</p>`,
+      ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
+      `<p><a href="${escapeHtml(link)}">Open the nonconformity</a></p>`,
+      `<p style="color:#666;font-size:12px">You receive this because you asked for immediate notices. <a href="${escapeHtml(unsubscribeUrl)}">Unsubscribe</a></p>`,
+    ].join('\n'),
+  };
+}
+
+/** The body a Workflows webhook takes: a message with one Adaptive Card (schema 1.4, what Teams renders). */
+function adaptiveCardMessage(body: unknown[], actions: unknown[], mentions: readonly Mention[]): unknown {
+  const mentionBlock = mentions.length > 0 ? [{ type: 'TextBlock', wrap: true, spacing: 'Medium', text: `For ${mentions.map((mention) => `<at>${mention.name}</at>`).join(', ')}` }] : [];
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body: [...body, ...mentionBlock],
+          actions,
+          msteams: {
+            width: 'Full',
+            entities: mentions.map((mention) => ({ type: 'mention', text: `<at>${mention.name}</at>`, mentioned: { id: mention.id, name: mention.name } })),
+          },
+        },
+      },
+    ],
+  };
+}
+
+export function digestCard(digest: LabDigest, site: string, mentions: readonly Mention[]): unknown {
+  const sections = sectionsOf(digest, site);
+  return adaptiveCardMessage(
+    [
+      { type: 'TextBlock', size: 'Large', weight: 'Bolder', wrap: true, text: `${digest.labName} (${digest.labId}): daily digest for ${digest.date}` },
+      { type: 'FactSet', facts: sections.map((section) => ({ title: section.title, value: String(section.total) })) },
+      ...sections
+        .filter((section) => section.lines.length > 0)
+        .map((section) => ({
+          type: 'Container',
+          spacing: 'Medium',
+          items: [
+            { type: 'TextBlock', weight: 'Bolder', wrap: true, text: section.title },
+            { type: 'TextBlock', wrap: true, text: section.lines.map((line) => `- [${line.text}](${line.href})`).join('\n') + (more(section) > 0 ? `\n- … and ${more(section)} more` : '') },
+          ],
+        })),
+    ],
+    [{ type: 'Action.OpenUrl', title: "Open today's checklists", url: `${site}/` }],
+    mentions,
+  );
+}
+
+export function noticeCard(nc: NonconformityDocument, labName: string, site: string, mentions: readonly Mention[]): unknown {
+  return adaptiveCardMessage(
+    [
+      { type: 'TextBlock', size: 'Large', weight: 'Bolder', color: 'Attention', wrap: true, text: noticeSubject(nc) },
+      ...noticeLines(nc, labName).map((line) => ({ type: 'TextBlock', wrap: true, text: line })),
+    ],
+    [{ type: 'Action.OpenUrl', title: 'Open the nonconformity', url: `${site}/nonconformities/${nc.labId}/${nc.ncNumber}` }],
+    mentions,
+  );
+}
