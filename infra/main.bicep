@@ -28,6 +28,9 @@ param setupToken string = newGuid()
 @description('E-mail address that receives the operations alerts (README: Alerts).')
 param alertEmailAddress string
 
+@description('Where Azure Communication Services keeps reminder e-mail data at rest (e.g. United States, Europe).')
+param communicationDataLocation string = 'United States'
+
 @description('Lockouts in 15 minutes above which the lockout alert fires.')
 param lockoutAlertThreshold int = 5
 
@@ -108,6 +111,16 @@ module web 'modules/staticwebapp.bicep' = {
   }
 }
 
+module communication 'modules/communication.bicep' = {
+  name: 'communication'
+  scope: resourceGroup
+  params: {
+    name: resourceToken
+    tags: tags
+    dataLocation: communicationDataLocation
+  }
+}
+
 module api 'modules/functionapp.bicep' = {
   name: 'api'
   scope: resourceGroup
@@ -130,6 +143,10 @@ module api 'modules/functionapp.bicep' = {
       ENTRA_CLIENT_ID: entraClientId
       ENTRA_GROUP_MAP: entraGroupMap
       GENERATOR_SCHEDULE: '0 * * * * *'
+      COMMUNICATION_SERVICES_ENDPOINT: communication.outputs.endpoint
+      EMAIL_SENDER_ADDRESS: communication.outputs.senderAddress
+      NOTIFICATION_SCHEDULE: '0 */15 * * * *'
+      DIGEST_LOCAL_HOUR: '6'
       BACKFILL_DAYS: '31'
       LATE_COMPLETION_DAYS: '7'
     }
@@ -157,6 +174,7 @@ module rbac 'modules/rbac.bicep' = {
     keyVaultName: keyVault.outputs.name
     cosmosAccountName: cosmos.outputs.accountName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    communicationServiceName: communication.outputs.name
   }
 }
 

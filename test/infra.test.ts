@@ -64,6 +64,8 @@ describe('infrastructure templates', () => {
     expect(rbac).toContain("monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'");
     expect(rbac).toContain("cosmosBuiltInDataContributor: '00000000-0000-0000-0000-000000000002'");
     expect(rbac).toContain("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments");
+    expect(rbac).toContain("communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'");
+    expect(rbac).toMatch(/resource apiSendsEmail [^\n]+ = \{\n {2}name: [^\n]+\n {2}scope: communicationService\n/);
     const keyVault = await read('infra/modules/keyvault.bicep');
     expect(keyVault).toContain('enableRbacAuthorization: true');
   });
@@ -203,5 +205,20 @@ describe('certificate storage', () => {
     expect(rbac).toContain("storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'");
     expect(rbac).toMatch(/resource certificatesContributor [^\n]+\n\s+name: guid\(certificates\.id, principalId, roles\.storageBlobDataContributor\)\n\s+scope: certificates\n/);
     expect(await read('infra/main.bicep')).toContain('BLOB_SERVICE_URL: storage.outputs.blobEndpoint');
+  });
+});
+
+describe('reminder e-mail in Azure', () => {
+  it('is an Email Service with an Azure-managed domain linked to a Communication Service whose endpoint and sender the API is given', async () => {
+    const communication = await read('infra/modules/communication.bicep');
+    expect(communication).toContain("resource emailService 'Microsoft.Communication/emailServices@");
+    expect(communication).toMatch(/domains@[^']+' = \{\n {2}parent: emailService\n {2}name: 'AzureManagedDomain'/);
+    expect(communication).toContain("domainManagement: 'AzureManaged'");
+    expect(communication).toContain('linkedDomains: [managedDomain.id]');
+    expect(communication).toContain("output senderAddress string = 'DoNotReply@${managedDomain.properties.mailFromSenderDomain}'");
+    const main = await read('infra/main.bicep');
+    expect(main).toContain('COMMUNICATION_SERVICES_ENDPOINT: communication.outputs.endpoint');
+    expect(main).toContain('EMAIL_SENDER_ADDRESS: communication.outputs.senderAddress');
+    expect(main).toContain('communicationServiceName: communication.outputs.name');
   });
 });

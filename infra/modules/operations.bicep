@@ -89,6 +89,13 @@ var panels = [
     visualization: 'table'
   }
   {
+    name: 'reminders'
+    title: 'Reminders: daily digests sent, retrying or failed, and failed messages by channel (last 14 days)'
+    query: loadTextContent('../monitoring/workbook/reminders.kql')
+    durationMs: 1209600000
+    visualization: 'table'
+  }
+  {
     name: 'cosmos-request-units'
     title: 'Cosmos DB request units, throttling and failures per container (last 24 hours)'
     query: loadTextContent('../monitoring/workbook/cosmos-request-units.kql')

@@ -8,6 +8,8 @@ param certificatesContainerName string
 param keyVaultName string
 param cosmosAccountName string
 param applicationInsightsName string
+@description('The Communication Service that sends reminder e-mail.')
+param communicationServiceName string
 
 var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
@@ -17,6 +19,8 @@ var roles = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
   cosmosBuiltInDataContributor: '00000000-0000-0000-0000-000000000002'
+  // ACS has no send-only built-in role for e-mail with Entra tokens: this one, on the one resource.
+  communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -37,6 +41,20 @@ resource cosmos 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' existing = {
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
+}
+
+resource communicationService 'Microsoft.Communication/communicationServices@2023-04-01' existing = {
+  name: communicationServiceName
+}
+
+resource apiSendsEmail 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(communicationService.id, principalId, roles.communicationAndEmailServiceOwner)
+  scope: communicationService
+  properties: {
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.communicationAndEmailServiceOwner)
+  }
 }
 
 resource blobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
