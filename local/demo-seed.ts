@@ -61,8 +61,9 @@ export async function seedDemoCompany(candidates: readonly string[]): Promise<De
   if (manager && !manager.document.labAccess.some((access) => access.labId === 'LAB02')) {
     await writeLabAccess(systemActor, 'manager1', 'LAB02', 'Manager', null);
   }
-  await seedDemoCalibration();
+  // Before the calibrations: the out-of-tolerance finding among them sends its notice to these users.
   await seedDemoNotificationChoices();
+  await seedDemoCalibration();
   const usernames = demoUsers.map((user) => user.username);
   if (created.every(Boolean)) return { password, usernames, createdNow: true };
   return { password: await workingPassword(candidates), usernames, createdNow: false };

@@ -53,10 +53,12 @@ function sectionsOf(digest: LabDigest, site: string): Section[] {
   ];
 }
 
+const counted = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
 export function digestSubject(digest: LabDigest): string {
   const counts = [`${digest.dueToday.length} due today`, `${digest.overdue.length} overdue`, `${digest.missedYesterday.length} missed yesterday`];
-  if (digest.calibrations.length > 0) counts.push(`${digest.calibrations.length} calibrations due`);
-  if (digest.nonconformities.length > 0) counts.push(`${digest.nonconformities.length} open nonconformities`);
+  if (digest.calibrations.length > 0) counts.push(counted(digest.calibrations.length, 'calibration due', 'calibrations due'));
+  if (digest.nonconformities.length > 0) counts.push(counted(digest.nonconformities.length, 'open nonconformity', 'open nonconformities'));
   return `${digest.labName} (${digest.labId}) on ${digest.date}: ${counts.join(', ')}`;
 }
 

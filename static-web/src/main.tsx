@@ -12,6 +12,7 @@ import { LabsPage } from './pages/labs.js';
 import { ModelPage } from './pages/model.js';
 import { LabelsPage, MachineAtHandPage } from './pages/labels.js';
 import { NonconformitiesPage, NonconformityPage } from './pages/nonconformities.js';
+import { NotificationsPage, OutboxPage, UnsubscribePage } from './pages/notifications.js';
 import { ModelsPage } from './pages/models.js';
 import { PasswordPage } from './pages/password.js';
 import { RecordPage } from './pages/record.js';
@@ -55,6 +56,8 @@ const routes: Route[] = [
   { pattern: '/labs', page: () => <LabsPage />, allowed: () => mayAnywhere('administration', 'write') },
   { pattern: '/generator', page: () => <GeneratorPage />, allowed: () => mayAnywhere('administration', 'read') },
   { pattern: '/password', page: () => <PasswordPage />, allowed: () => session.value?.user.authMethod === 'local' },
+  { pattern: '/notifications', page: () => <NotificationsPage /> },
+  { pattern: '/outbox', page: () => <OutboxPage />, allowed: () => mayAnywhere('administration', 'read') },
 ];
 
 function navigation(): { href: string; label: string }[] {
@@ -66,7 +69,7 @@ function navigation(): { href: string; label: string }[] {
   if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
   if (mayAnywhere('audit', 'read')) items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' });
   if (mayAnywhere('administration', 'write')) items.push({ href: '/labs', label: 'Labs' });
-  if (mayAnywhere('administration', 'read')) items.push({ href: '/generator', label: 'Generator' });
+  if (mayAnywhere('administration', 'read')) items.push({ href: '/generator', label: 'Generator' }, { href: '/outbox', label: 'Outbox' });
   return items;
 }
 
@@ -128,6 +131,7 @@ function Header() {
             {view.user.displayName}
             {lab && <span class="role"> · {lab.role}</span>}
           </span>
+          {!forced && <Link href="/notifications">Notifications</Link>}
           {view.user.authMethod === 'local' && !forced && <Link href="/password">Password</Link>}
           <button type="button" class="secondary" onClick={() => void signOut()}>
             Sign out
@@ -173,6 +177,14 @@ function App() {
     document.getElementById('page-title')?.focus({ preventScroll: true });
   }, [path]);
   if (view === undefined) return <p class="loading">Loading…</p>;
+  // An e-mail's unsubscribe link works without signing in: its token says whose and what.
+  if (path === '/unsubscribe') {
+    return (
+      <main id="main" tabIndex={-1}>
+        <UnsubscribePage />
+      </main>
+    );
+  }
   if (view === null) return <SignInPage />;
   let content: JSX.Element = <NotFound />;
   if (view.user.mustChangePassword) content = <PasswordPage />;

@@ -117,8 +117,70 @@ export function GeneratorPage() {
               </tbody>
             </table>
           </div>
+          <RemindersHealth notifications={data.notifications} nameOf={nameOf} />
         </>
       )}
     </>
+  );
+}
+
+const digestWords: Record<string, string> = {
+  sent: 'Sent',
+  sending: 'Being sent',
+  retrying: 'Some messages failed; trying again',
+  failed: 'Given up after every retry',
+};
+
+/** Each lab's digest of its today and every message that failed: the reminders' part of the health page. */
+function RemindersHealth(props: { notifications: GeneratorHealth['notifications']; nameOf: (labId: string) => string }) {
+  const { notifications, nameOf } = props;
+  return (
+    <section aria-labelledby="reminders-title">
+      <h2 id="reminders-title">Reminders</h2>
+      <p class={notifications.failures.length > 0 ? 'alert error' : 'alert success'}>
+        E-mail: {notifications.email}.{' '}
+        {notifications.failures.length > 0 ? `${plural(notifications.failures.length, 'message')} failed in the last two days.` : 'No message failed in the last two days.'}
+      </p>
+      <div class="table-box">
+        <table class="responsive">
+          <thead>
+            <tr>
+              <th scope="col">Lab</th>
+              <th scope="col">Digest of</th>
+              <th scope="col">State</th>
+              <th scope="col">Messages</th>
+            </tr>
+          </thead>
+          <tbody>
+            {notifications.labs.map((lab) => (
+              <tr key={lab.labId} class={lab.digest && lab.digest.failed > 0 ? 'late' : undefined}>
+                <td data-label="Lab">
+                  {nameOf(lab.labId)} <span class="id">{lab.labId}</span>
+                </td>
+                <td data-label="Digest of">{lab.date}</td>
+                <td data-label="State">
+                  {lab.digest ? digestWords[lab.digest.state] ?? lab.digest.state : 'Not sent yet'}
+                  {lab.digest?.nextAttemptAt && <> (next try {formatDateTime(lab.digest.nextAttemptAt, lab.labId)})</>}
+                </td>
+                <td data-label="Messages">{lab.digest ? `${lab.digest.sent} sent${lab.digest.failed > 0 ? `, ${lab.digest.failed} failed` : ''}` : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {notifications.failures.length > 0 && (
+        <>
+          <h3>Failed messages</h3>
+          <ul class="failures">
+            {notifications.failures.map((failure) => (
+              <li key={failure.messageId}>
+                {failure.channel === 'teams' ? 'Teams post' : 'E-mail'} to {failure.to.join(', ')} ({failure.key}, {plural(failure.attempts, 'try', 'tries')}): {failure.lastError}
+                {failure.state === 'failed' ? ' Given up.' : failure.nextAttemptAt ? ` Next try ${formatDateTime(failure.nextAttemptAt, failure.labId)}.` : ''}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </section>
   );
 }
