@@ -14,6 +14,7 @@ import { addDays } from '../shared/domain/calibration-rules.js';
 import { acsEmailSender, configuredChannels, operationIdOf, type NotificationChannels } from '../shared/notifications/channels.js';
 import { planNotificationRun, runLabNotifications } from '../shared/notifications/notification-runs.js';
 import { forgetSecrets } from '../shared/platform/secrets.js';
+import { useTelemetrySink, type TelemetrySink } from '../shared/platform/telemetry.js';
 import type { GeneratorHealth } from '../shared/records/generator-runs.js';
 import type { NotificationSettings, OutboxMessage } from '../shared/schemas/notifications.js';
 import type { ApiClient } from './helpers/api-client.js';
@@ -264,6 +265,8 @@ describe('channels', () => {
     const port = await webhook.listen();
     process.env.TEAMS_WEBHOOK_LAB03 = `http://127.0.0.1:${port}/workflows/lab03`;
     forgetSecrets();
+    const events: Parameters<TelemetrySink['trackEvent']>[0][] = [];
+    useTelemetrySink({ trackEvent: (event) => events.push(structuredClone(event)), trackDependency: () => undefined });
     try {
       const saved = await admin.put('/api/me/notifications', { email: 'ada.admin@demo.example', digestLabs: ['LAB03'], immediateNotices: false, channels: { email: true, teams: true } });
       expect(saved.status, saved.text).toBe(200);
@@ -273,6 +276,14 @@ describe('channels', () => {
       expect(webhook.requests).toHaveLength(3);
       const date = first!.date;
       expect(idsOf(await outboxMessages(), `LAB03:${date}:`)).toEqual([`LAB03:${date}:admin`]);
+      const failed = events.filter((event) => event.name === 'NotificationFailed');
+      expect(failed.map((event) => event.properties)).toEqual([
+        { labId: 'LAB03', kind: 'digest', key: `digest:${date}`, channel: 'teams', messageId: `LAB03:${date}:teams`, error: 'Teams webhook answered 502 Bad Gateway' },
+      ]);
+      expect(failed[0]!.measurements).toEqual({ attempts: 3, run: 1 });
+      expect(events.filter((event) => event.name === 'DigestSent').map((event) => [event.properties, event.measurements])).toEqual([
+        [{ labId: 'LAB03', key: `digest:${date}`, state: 'retrying' }, { emails: 1, teamsPosts: 0, failed: 1, runs: 1 }],
+      ]);
 
       const health = await admin.get<GeneratorHealth>('/api/admin/generator');
       expect(health.status).toBe(200);
@@ -291,7 +302,9 @@ describe('channels', () => {
       expect(posted.headers['content-type']).toBe('application/json');
       expectValidAdaptiveCardMessage(JSON.parse(posted.body));
       expect(idsOf(await outboxMessages(), `LAB03:${date}:`)).toEqual([`LAB03:${date}:admin`]);
+      expect(events.filter((event) => event.name === 'DigestSent').at(-1)?.measurements).toEqual({ emails: 1, teamsPosts: 1, failed: 0, runs: 2 });
     } finally {
+      useTelemetrySink(undefined);
       delete process.env.TEAMS_WEBHOOK_LAB03;
       forgetSecrets();
       await webhook.close();
