@@ -256,3 +256,42 @@ describe('nonconformities in the browser', () => {
     expect((await admin.get<Model>('/api/models/DWX-52DCi')).body.returnToServiceChecks).toHaveLength(1);
   });
 });
+
+describe('reminders in the browser', () => {
+  it('a technician gives an address and chooses a digest on a phone; the e-mail’s unsubscribe link stops it without signing in; an administrator reads the outbox', async () => {
+    const { page } = await browsing.session(phone);
+    await signIn(page, 'tech2', demoPassword);
+    await visit(page, '/notifications');
+    await page.getByLabel('E-mail address').fill('theo@demo.example');
+    await page.getByLabel('LAB02 · Chicago Dental Lab').check();
+    await page.getByLabel('Mention me in the lab’s Teams channel').check();
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Your notifications are saved.').waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    const tech2 = await browsing.product.signedIn('tech2');
+    expect((await tech2.get('/api/me/notifications')).body).toMatchObject({ email: 'theo@demo.example', digestLabs: ['LAB02'], channels: { email: true, teams: true }, saved: true });
+
+    const { runLabNotifications } = await import('../shared/notifications/notification-runs.js');
+    // The digest is due from 06:00 in the lab: a run at noon Chicago time of today.
+    const noon = new Date(`${new Date().toISOString().slice(0, 10)}T18:00:00Z`);
+    const run = await runLabNotifications('LAB02', noon);
+    expect(run?.digest).toMatchObject({ outcome: 'delivered', failed: 0 });
+
+    const { page: adminPage } = await browsing.session(desktop);
+    await signIn(adminPage, 'admin', demoPassword);
+    await visit(adminPage, '/outbox');
+    const row = adminPage.getByRole('row').filter({ hasText: 'theo@demo.example' }).first();
+    await row.getByRole('button', { name: /Chicago Dental Lab \(LAB02\)/ }).click();
+    const body = await adminPage.locator('.message-body').textContent();
+    expect(body).toContain('Good morning Theo Technician');
+    const link = /(http:\/\/localhost:\d+\/unsubscribe\?token=\S+)/.exec(body ?? '')![1]!;
+    expect(await seriousAccessibilityProblems(adminPage)).toEqual([]);
+
+    const { page: mailReader } = await browsing.session(phone);
+    await mailReader.goto(link);
+    await mailReader.getByRole('button', { name: 'Stop these e-mails' }).click();
+    await mailReader.getByText('You will no longer receive the daily digest of LAB02.').waitFor();
+    await screenshot(mailReader, 'unsubscribed-phone');
+    expect((await tech2.get('/api/me/notifications')).body).toMatchObject({ digestLabs: [] });
+  });
+});

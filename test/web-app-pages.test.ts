@@ -23,11 +23,11 @@ beforeAll(async () => {
 
 describe('every page', () => {
   const pagesOf: Record<string, string[]> = {
-    admin: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/models/new', '/users', '/audit', '/reports', '/labs', '/generator', '/password'],
+    admin: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/models/new', '/users', '/audit', '/reports', '/labs', '/generator', '/outbox', '/notifications', '/password'],
     auditor: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/models', '/users', '/audit', '/reports', '/generator', '/password'],
     manager1: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/users', '/audit', '/reports', '/password'],
     localaudit1: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/models', '/users', '/audit', '/reports'],
-    tech1: ['/', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/password'],
+    tech1: ['/', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/notifications', '/password'],
   };
 
   let detailPages: string[] = [];

@@ -187,7 +187,7 @@ export function OutboxPage() {
                       {open === message.messageId && (
                         <tr key={`${message.messageId}-body`}>
                           <td colSpan={4}>
-                            <pre class="message-body">{message.channel === 'email' ? (message.body as { plainText: string }).plainText : JSON.stringify(message.body, null, 2)}</pre>
+                            <pre class="message-body" tabIndex={0} aria-label={`Message: ${message.subject}`}>{message.channel === 'email' ? (message.body as { plainText: string }).plainText : JSON.stringify(message.body, null, 2)}</pre>
                           </td>
                         </tr>
                       )}
