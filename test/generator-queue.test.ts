@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import { readCounter, type RecordDocument } from '../shared/data/records-repository.js';
 import { listLabs } from '../shared/data/labs-repository.js';
+import { planNotificationRun } from '../shared/notifications/notification-runs.js';
 import { planScheduledRun, type GeneratorHealth } from '../shared/records/generator-runs.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
@@ -101,5 +102,8 @@ describe('generator fan-out over the queue', () => {
     const { failingLabs, poisonMessages } = await health();
     expect(failingLabs).toEqual(['BROKEN']);
     expect(poisonMessages).toBe(1);
+    // Its reminders cannot be dated either: the health page says so, and the schedule leaves it out.
+    expect((await health()).notifications.labs.find((lab) => lab.labId === 'BROKEN')).toEqual({ labId: 'BROKEN', date: null, digest: null });
+    expect((await planNotificationRun(new Date())).messages.map((message) => message.labId)).not.toContain('BROKEN');
   });
 });

@@ -27,10 +27,15 @@ export interface LabDigest {
 
 export const calibrationHorizonDays = 14;
 
-/** The lab-local date and hour of an instant. */
-export function labClock(now: Date, timeZone: string): { date: string; hour: number } {
-  const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(now));
-  return { date: formatDay(localDay(now, timeZone)), hour };
+/** The lab-local date and hour of an instant; null for a time zone that no longer exists (the generator reports such a lab). */
+export function labClock(now: Date, timeZone: string): { date: string; hour: number } | null {
+  try {
+    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(now));
+    return { date: formatDay(localDay(now, timeZone)), hour };
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }
 
 async function openAndMissedRows(labId: string, since: string): Promise<DashboardRow[]> {

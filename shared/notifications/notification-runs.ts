@@ -150,6 +150,7 @@ export async function runLabNotifications(labId: string, now = new Date(), chann
     notices[nc.ncNumber] = await deliverNotice(nc, { now, channels });
   }
   const clock = labClock(now, lab.timeZone);
+  if (!clock) throw new Error(`Lab ${labId} has the time zone ${lab.timeZone}, which does not exist: its digest cannot be dated`);
   const startHour = settings().DIGEST_LOCAL_HOUR;
   const digest =
     clock.hour < startHour
@@ -185,8 +186,8 @@ export async function planNotificationRun(now: Date): Promise<{ runId: string; m
   const known = new Map(deliveries.map((delivery) => [`${delivery.labId}|${delivery.key}`, delivery]));
   const startHour = settings().DIGEST_LOCAL_HOUR;
   const due = labs.filter((lab) => {
-    if (!lab.active) return false;
     const clock = labClock(now, lab.timeZone);
+    if (!lab.active || !clock) return false;
     const digestOwed = clock.hour >= startHour && owed(known.get(`${lab.labId}|digest:${clock.date}`), stamp);
     const noticeOwed = recent.some((nc) => nc.labId === lab.labId && owed(known.get(`${lab.labId}|notice:${nc.ncNumber}`), stamp));
     return digestOwed || noticeOwed;
@@ -196,7 +197,7 @@ export async function planNotificationRun(now: Date): Promise<{ runId: string; m
 
 export interface NotificationHealth {
   email: 'Azure Communication Services' | 'local outbox' | 'not configured';
-  labs: { labId: string; date: string; digest: { state: string; sent: number; failed: number; runs: number; nextAttemptAt: string | null; updatedAt: string } | null }[];
+  labs: { labId: string; date: string | null; digest: { state: string; sent: number; failed: number; runs: number; nextAttemptAt: string | null; updatedAt: string } | null }[];
   failures: { labId: string; key: string; messageId: string; channel: string; to: string[]; attempts: number; lastError: string | null; state: string; nextAttemptAt: string | null }[];
 }
 
@@ -209,8 +210,8 @@ export async function notificationHealth(now = new Date()): Promise<Notification
   const rows = labs
     .filter((lab) => lab.active)
     .map((lab) => {
-      const { date } = labClock(now, lab.timeZone);
-      const digest = deliveries.find((delivery) => delivery.labId === lab.labId && delivery.key === `digest:${date}`);
+      const date = labClock(now, lab.timeZone)?.date ?? null;
+      const digest = date ? deliveries.find((delivery) => delivery.labId === lab.labId && delivery.key === `digest:${date}`) : undefined;
       const outcomes = digest ? Object.values(digest.messages) : [];
       return {
         labId: lab.labId,

@@ -8,7 +8,7 @@ import { labIdSchema } from './common.js';
  */
 export const notificationPreferencesSchema = z.object({
   /** Where e-mail goes; null sends no e-mail, whatever else is chosen. */
-  email: z.email({ message: 'must be an e-mail address such as ada@example.com' }).max(254).nullable(),
+  email: z.email({ message: 'must be an e-mail address' }).max(254).nullable(),
   /** The labs whose daily digest the user wants. */
   digestLabs: z.array(labIdSchema).max(500),
   immediateNotices: z.boolean(),

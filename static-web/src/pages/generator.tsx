@@ -157,7 +157,7 @@ function RemindersHealth(props: { notifications: GeneratorHealth['notifications'
                 <td data-label="Lab">
                   {nameOf(lab.labId)} <span class="id">{lab.labId}</span>
                 </td>
-                <td data-label="Digest of">{lab.date}</td>
+                <td data-label="Digest of">{lab.date ?? 'Unknown: the lab’s time zone does not exist'}</td>
                 <td data-label="State">
                   {lab.digest ? digestWords[lab.digest.state] ?? lab.digest.state : 'Not sent yet'}
                   {lab.digest?.nextAttemptAt && <> (next try {formatDateTime(lab.digest.nextAttemptAt, lab.labId)})</>}
