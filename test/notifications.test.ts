@@ -358,7 +358,11 @@ describe('the local outbox', () => {
     expect(listed.status).toBe(200);
     expect(listed.body.folder).toBe(outbox);
     expect(listed.body.messages.length).toBe((await outboxMessages()).length);
-    expect(listed.body.messages.some((message) => message.kind === 'notice')).toBe(true);
+    // The demo's out-of-tolerance finding, made as the product started, noticed at once to the demo's subscribers.
+    const outOfTolerance = listed.body.messages.filter((message) => message.messageId.startsWith('LAB01:LAB01-NC-000001:'));
+    expect(outOfTolerance.map((message) => message.messageId).sort()).toEqual(['LAB01:LAB01-NC-000001:manager1', 'LAB01:LAB01-NC-000001:teams', 'LAB01:LAB01-NC-000001:tech1']);
+    expect(outOfTolerance[0]!.subject).toBe('Out of tolerance: REF-T-02 is quarantined (LAB01-NC-000001)');
+    expect((outOfTolerance.find((message) => message.channel === 'email')!.body as { plainText: string }).plainText).toMatch(/Calibration LAB01-CAL-\d+ found it out of tolerance as found\./);
     const tech = await product.signedIn('tech1');
     expect((await tech.get('/api/admin/outbox')).status).toBe(403);
   });

@@ -74,8 +74,20 @@ export async function replaceDelivery(document: DeliveryDocument, etag: string):
 }
 
 export type DeliverySummary = Pick<DeliveryDocument, 'labId' | 'kind' | 'key' | 'subject' | 'state' | 'claim' | 'runs' | 'nextAttemptAt' | 'messages' | 'updatedAt' | 'completedAt'>;
+export type DeliveryProgress = Pick<DeliveryDocument, 'labId' | 'key' | 'state' | 'claim' | 'nextAttemptAt'>;
 
-/** Every lab's deliveries changed since a moment: what the schedule and the health page read, in one query. */
+/** Where every lab's recent deliveries stand, without their messages: what each firing of the schedule reads, in one query. */
+export async function deliveryStatesSince(since: string): Promise<DeliveryProgress[]> {
+  const { resources } = await (await container('labs')).items
+    .query<DeliveryProgress>({
+      query: "SELECT c.labId, c.key, c.state, c.claim, c.nextAttemptAt FROM c WHERE c.type = 'notification-delivery' AND c.updatedAt >= @since",
+      parameters: [{ name: '@since', value: since }],
+    })
+    .fetchAll();
+  return resources;
+}
+
+/** Every lab's deliveries changed since a moment, with each message's outcome: what the health page shows. */
 export async function deliveriesSince(since: string): Promise<DeliverySummary[]> {
   const { resources } = await (await container('labs')).items
     .query<DeliverySummary>({

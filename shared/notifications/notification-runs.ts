@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { listLabs, readLab } from '../data/labs-repository.js';
 import { nonconformitiesOfLab, nonconformitiesOpenedSince, type NonconformityDocument } from '../data/nonconformity-repository.js';
-import { deliveriesSince, type DeliverySummary } from '../data/notification-repository.js';
+import { deliveriesSince, deliveryStatesSince, type DeliveryProgress } from '../data/notification-repository.js';
 import { settings } from '../platform/config.js';
 import { labIdSchema } from '../schemas/common.js';
 import { configuredChannels, type NotificationChannels } from './channels.js';
@@ -168,7 +168,7 @@ export async function runLabNotifications(labId: string, now = new Date(), chann
 }
 
 /** Whether a run has something to do with a delivery: it never started, its run died, or its retry is due. */
-function owed(delivery: DeliverySummary | undefined, stamp: string): boolean {
+function owed(delivery: DeliveryProgress | undefined, stamp: string): boolean {
   if (!delivery) return true;
   if (delivery.state === 'sending') return !delivery.claim || delivery.claim.until <= stamp;
   return delivery.state === 'retrying' && (delivery.nextAttemptAt ?? '') <= stamp;
@@ -182,7 +182,7 @@ export async function planNotificationRun(now: Date): Promise<{ runId: string; m
   const runId = randomUUID();
   const stamp = now.toISOString();
   const since = new Date(now.getTime() - noticeWindowMs).toISOString();
-  const [labs, deliveries, recent] = await Promise.all([listLabs(), deliveriesSince(since), nonconformitiesOpenedSince(since)]);
+  const [labs, deliveries, recent] = await Promise.all([listLabs(), deliveryStatesSince(since), nonconformitiesOpenedSince(since)]);
   const known = new Map(deliveries.map((delivery) => [`${delivery.labId}|${delivery.key}`, delivery]));
   const startHour = settings().DIGEST_LOCAL_HOUR;
   const due = labs.filter((lab) => {
