@@ -121,7 +121,8 @@ describe('the app offline', () => {
     }
     await page.reload();
     await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
-    for (const task of record.tasks.filter((candidate) => candidate.kind === 'check')) expect(await page.locator(`#task-${task.taskId}`).isChecked()).toBe(true);
+    // The kept answers are put back once the page has drawn the record: wait for them rather than read at once.
+    for (const task of record.tasks.filter((candidate) => candidate.kind === 'check')) await expect.poll(() => page.locator(`#task-${task.taskId}`).isChecked(), { timeout: 15_000 }).toBe(true);
     await page.getByLabel('Your password, to sign').fill(demoPassword);
     await page.getByRole('button', { name: 'Sign and complete' }).click();
     await page.getByText(/signing and saving need the connection/).waitFor();
