@@ -67,12 +67,21 @@ export async function openSession(browser: Browser, baseUrl: string, { deviceSca
   return { context, page, problems, consoleErrors };
 }
 
+/**
+ * Signs in as a person would: a sign-in refused because the database was busy (503, "try again") is
+ * tried again, as the message asks; any other refusal fails with its words rather than a timeout.
+ */
 export async function signIn(page: Page, username: string, password: string): Promise<void> {
   await page.goto('/');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.locator('header.app-header').waitFor();
+  for (let attempt = 1; ; attempt += 1) {
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.locator('header.app-header, .alert.error').first().waitFor();
+    if (await page.locator('header.app-header').isVisible()) return;
+    const refusal = (await page.locator('.alert.error').first().textContent()) ?? '';
+    if (attempt >= 3 || !/busy/i.test(refusal)) throw new Error(`Sign-in of ${username} was refused: ${refusal}`);
+  }
 }
 
 /** Waits until the page has nothing left loading. */
