@@ -46,7 +46,14 @@ export async function readOutbox(limit: number): Promise<OutboxMessage[]> {
   });
   const messages: OutboxMessage[] = [];
   for (const name of names.filter((entry) => entry.endsWith('.json'))) {
-    const parsed = outboxMessageSchema.safeParse(JSON.parse(await readFile(join(folder, name), 'utf8')));
+    // A file someone edited or cut short is left out of the list rather than failing it.
+    let content: unknown;
+    try {
+      content = JSON.parse(await readFile(join(folder, name), 'utf8'));
+    } catch {
+      continue;
+    }
+    const parsed = outboxMessageSchema.safeParse(content);
     if (parsed.success) messages.push(parsed.data);
   }
   return messages.sort((a, b) => b.writtenAt.localeCompare(a.writtenAt) || a.messageId.localeCompare(b.messageId)).slice(0, limit);

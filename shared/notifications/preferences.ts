@@ -1,7 +1,7 @@
 import { actorOf, grantsOf, type Principal } from '../auth/principal.js';
 import { signToken, verifyToken } from '../auth/session-tokens.js';
 import { listLabs } from '../data/labs-repository.js';
-import { changeUser, readUser, usersOfLab, type UserDocument } from '../data/users-repository.js';
+import { changeUser, usersOfLab, type UserDocument } from '../data/users-repository.js';
 import { labsWhere, roleAt } from '../domain/permissions.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, notFound } from '../platform/problems.js';
@@ -72,9 +72,7 @@ export async function unsubscribe(token: string, facts: RequestFacts): Promise<{
   const claims = await verifyToken('unsubscribe', token);
   if (!claims) throw badRequest('This unsubscribe link is not valid or has expired. Sign in and change your notifications instead.', [{ field: 'token', message: 'is not a valid unsubscribe link' }]);
   const labId = typeof claims.lab === 'string' ? claims.lab : null;
-  const found = await readUser(claims.sub);
-  if (!found) throw notFound('The account of this link no longer exists.');
-  await changeUser(claims.sub, (current) => {
+  const changed = await changeUser(claims.sub, (current) => {
     const before = preferencesOf(current);
     const after: NotificationPreferences = labId ? { ...before, digestLabs: before.digestLabs.filter((lab) => lab !== labId) } : { ...before, immediateNotices: false };
     if (current.notifications && JSON.stringify(before) === JSON.stringify(after)) return null;
@@ -84,6 +82,7 @@ export async function unsubscribe(token: string, facts: RequestFacts): Promise<{
       events: [userEvent('user.notifications.unsubscribed', next, selfActor(current), facts, { before: { notifications: before }, after: { notifications: after }, reason: 'unsubscribe link in an e-mail' })],
     };
   });
+  if (!changed) throw notFound('The account of this link no longer exists.');
   return {
     username: claims.sub,
     labId,
