@@ -12,6 +12,7 @@ import { registeredHttpFunctions } from '../shared/platform/registry.js';
 import { matchRoute } from '../shared/platform/routes.js';
 import { apiPrefix } from '../shared/platform/unknown-route.js';
 import { serveStatic, type StaticWebAppConfig } from './static-files.js';
+import { utf8Body } from './utf8-body.js';
 
 export interface HttpHostOptions {
   staticRoot: string;
@@ -176,7 +177,7 @@ function writeTextAnswer(init: HttpResponseInit & { body?: string; headers?: Rec
   const headers: Record<string, string | string[]> = { ...init.headers };
   const cookies = (init.cookies ?? []).map(serializeCookie);
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  const body = init.body === undefined ? undefined : Buffer.from(init.body);
+  const body = init.body === undefined ? undefined : utf8Body(init.body);
   if (body) headers['content-length'] = String(body.length);
   response.writeHead(init.status ?? 200, headers);
   response.end(method === 'HEAD' ? undefined : body);
