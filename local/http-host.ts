@@ -7,12 +7,12 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { serializeCookie } from '../shared/auth/cookies.js';
 import { maximumBodyBytes, problemResponse } from '../shared/platform/http-pipeline.js';
+import { utf8Bytes } from '../shared/platform/json-body.js';
 import { HttpProblem } from '../shared/platform/problems.js';
-import { registeredHttpFunctions } from '../shared/platform/registry.js';
+import { registeredHttpFunctions, type RegisteredHttpFunction } from '../shared/platform/registry.js';
 import { matchRoute } from '../shared/platform/routes.js';
 import { apiPrefix } from '../shared/platform/unknown-route.js';
 import { serveStatic, type StaticWebAppConfig } from './static-files.js';
-import { utf8Body } from './utf8-body.js';
 
 export interface HttpHostOptions {
   staticRoot: string;
@@ -130,14 +130,20 @@ async function writeFunctionResponse(init: HttpResponse, response: ServerRespons
   response.end(method === 'HEAD' ? undefined : body);
 }
 
+/** The function whose route takes the path, highest precedence first (literal segments before parameters). */
+function findRoute(method: string, path: string): { fn: RegisteredHttpFunction; params: Record<string, string> } | undefined {
+  for (const fn of registeredHttpFunctions()) {
+    if (!(fn.declaration.methods as string[]).includes(method)) continue;
+    const params = matchRoute(fn.compiled, path);
+    if (params) return { fn, params };
+  }
+  return undefined;
+}
+
 async function serveApi(request: IncomingMessage, response: ServerResponse, url: URL, options: HttpHostOptions): Promise<void> {
   const path = url.pathname.slice(apiPrefix.length);
   const method = (request.method ?? 'GET').toUpperCase();
-  const routes = registeredHttpFunctions();
-  const found = routes
-    .filter((fn) => (fn.declaration.methods as string[]).includes(method))
-    .map((fn) => ({ fn, params: matchRoute(fn.compiled, path) }))
-    .find((candidate) => candidate.params !== undefined);
+  const found = findRoute(method, path);
   const requestId = randomUUID();
   if (!found) {
     const problem = new HttpProblem(404, 'Not found', `There is no API at ${url.pathname}.`);
@@ -146,7 +152,7 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
   }
   let functionRequest: HttpRequest;
   try {
-    functionRequest = found.fn.declaration.rawBody ? streamedRequest(request, url, method, found.params!) : await bufferedRequest(request, url, method, found.params!);
+    functionRequest = found.fn.declaration.rawBody ? streamedRequest(request, url, method, found.params) : await bufferedRequest(request, url, method, found.params);
   } catch (error) {
     const problem = error instanceof HttpProblem ? error : new HttpProblem(400, 'Bad request', 'The request body could not be read.');
     await writeFunctionResponse(new HttpResponse(problemResponse(problem, requestId)), response, method);
@@ -162,22 +168,24 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
   await writeFunctionResponse(new HttpResponse(result ?? { status: 204 }), response, method, streamed);
 }
 
-/** What the pipeline answers for JSON and CSV: a string body (or none) and headers as a plain object. */
-function isPlainTextAnswer(init: HttpResponseInit): init is HttpResponseInit & { body?: string; headers?: Record<string, string> } {
+type PlainAnswer = HttpResponseInit & { body?: string | Buffer; headers?: Record<string, string> };
+
+/** What the pipeline answers for JSON and CSV: a string or buffer body (or none) and headers as a plain object. */
+function isPlainTextAnswer(init: HttpResponseInit): init is PlainAnswer {
   const headersArePlain = init.headers === undefined || (typeof init.headers === 'object' && !Array.isArray(init.headers) && !(init.headers instanceof Headers));
-  return init.jsonBody === undefined && (init.body === undefined || typeof init.body === 'string') && headersArePlain;
+  return init.jsonBody === undefined && (init.body === undefined || typeof init.body === 'string' || Buffer.isBuffer(init.body)) && headersArePlain;
 }
 
 /**
- * Written as it is: a dashboard of hundreds of rows is one string, and wrapping it in a fetch
+ * Written as it is: a dashboard of hundreds of rows is one buffer, and wrapping it in a fetch
  * Response only to read it back costs more than the rest of the answer. The Functions host in Azure
  * does its own conversion; streamed and other bodies still go through HttpResponse below.
  */
-function writeTextAnswer(init: HttpResponseInit & { body?: string; headers?: Record<string, string> }, response: ServerResponse, method: string): void {
+function writeTextAnswer(init: PlainAnswer, response: ServerResponse, method: string): void {
   const headers: Record<string, string | string[]> = { ...init.headers };
   const cookies = (init.cookies ?? []).map(serializeCookie);
   if (cookies.length > 0) headers['set-cookie'] = cookies;
-  const body = init.body === undefined ? undefined : utf8Body(init.body);
+  const body = typeof init.body === 'string' ? utf8Bytes(init.body) : init.body;
   if (body) headers['content-length'] = String(body.length);
   response.writeHead(init.status ?? 200, headers);
   response.end(method === 'HEAD' ? undefined : body);

@@ -51,6 +51,17 @@ http({
   },
 });
 
+// A list long enough to be encoded in slices (shared/platform/json-body.ts), with text that is not ASCII.
+const longList = Array.from({ length: 345 }, (_, index) => ({ index, note: index % 50 === 0 ? `Prüfung ${index} ✓` : `row ${index}` }));
+http({
+  name: 'testLongList',
+  methods: ['GET'],
+  route: 'test/long-list',
+  access: 'public',
+  summary: 'Answers a list of several hundred rows',
+  handler: async () => ({ body: { items: longList, continuationToken: 'next' } }),
+});
+
 let product: TestProduct;
 
 beforeAll(async () => {
@@ -68,6 +79,15 @@ describe('HTTP pipeline', () => {
     expect(dropped.status).toBe(503);
     expect(dropped.headers.get('retry-after')).toBe('1');
     expect(dropped.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('answers a list of hundreds of rows as one JSON document of the declared length', async () => {
+    const response = await fetch(`${product.url}/api/test/long-list`);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(Number(response.headers.get('content-length'))).toBe(bytes.length);
+    expect(JSON.parse(bytes.toString('utf8'))).toEqual({ items: longList, continuationToken: 'next' });
   });
 
   it('passes valid input through and answers JSON with security headers and a request id', async () => {

@@ -2,7 +2,7 @@ import { createHttpServer } from '@vercel/cosmosdb-server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CosmosConnection } from '../../shared/data/cosmos.js';
-import { utf8Body } from '../utf8-body.js';
+import { utf8Bytes } from '../../shared/platform/json-body.js';
 import { applyEmbeddedStoreCorrections, insertDocuments, storeChangeCount, takeLastAccount } from './corrections.js';
 
 export interface EmbeddedCosmos {
@@ -41,7 +41,7 @@ function answerAfter(response: ServerResponse, beforeAnswer: (() => void) | unde
     }
     // The store answers with one JSON string; encoded once here, Node neither measures it nor encodes it again.
     if (typeof args[0] === 'string' && !response.headersSent) {
-      const bytes = utf8Body(args[0]);
+      const bytes = utf8Bytes(args[0]);
       response.setHeader('content-length', bytes.length);
       return end(bytes);
     }

@@ -12,22 +12,33 @@ const audiences: Record<TokenPurpose, string> = {
   unsubscribe: 'equipmansys-unsubscribe',
 };
 
-function keyBytes(secret: string): Uint8Array {
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * The secret as a key for HS256, imported once per secret (a rotation adds one): every signed-in
+ * request verifies a token, and importing raw bytes each time cost more than the verification.
+ */
+function hmacKey(secret: string): Promise<CryptoKey> {
   if (secret.length < 32) throw new Error('The session signing key must be at least 32 characters');
-  return new TextEncoder().encode(secret);
+  let key = importedKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    importedKeys.set(secret, key);
+  }
+  return key;
 }
 
-async function signingKey(): Promise<Uint8Array> {
-  return keyBytes(await requiredSecret('sessionSigningKey'));
+async function signingKey(): Promise<CryptoKey> {
+  return hmacKey(await requiredSecret('sessionSigningKey'));
 }
 
 /**
  * The current key, then the one it replaced while that is still configured, so rotating the key does
  * not sign everyone out: tokens signed before the rotation verify until they expire.
  */
-async function verificationKeys(): Promise<Uint8Array[]> {
+async function verificationKeys(): Promise<CryptoKey[]> {
   const [current, previous] = await Promise.all([requiredSecret('sessionSigningKey'), optionalSecret('previousSessionSigningKey')]);
-  return previous && previous !== current ? [keyBytes(current), keyBytes(previous)] : [keyBytes(current)];
+  return Promise.all(previous && previous !== current ? [hmacKey(current), hmacKey(previous)] : [hmacKey(current)]);
 }
 
 export async function signToken(purpose: TokenPurpose, claims: Record<string, string>, subject: string, expiresAt: Date): Promise<string> {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { TooMuchContention, transientStoreFailure } from '../data/errors.js';
 import { settings } from './config.js';
+import { jsonBody } from './json-body.js';
 import { inOperation, operationIdFrom } from './operation-context.js';
 import { trackProductEvent } from './telemetry.js';
 import {
@@ -180,7 +181,7 @@ function replyResponse(reply: Reply, requestId: string, status: number): HttpRes
       ...reply.headers,
       'X-Request-Id': requestId,
     },
-    ...(hasBody ? { body: JSON.stringify(reply.body) } : {}),
+    ...(hasBody ? { body: jsonBody(reply.body) } : {}),
     ...(reply.cookies ? { cookies: reply.cookies } : {}),
   };
 }

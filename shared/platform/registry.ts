@@ -118,6 +118,8 @@ export interface QueueDeclaration<M = unknown> {
 export const queueConnection = 'AzureWebJobsStorage';
 
 const httpFunctions: RegisteredHttpFunction[] = [];
+/** Sorted once after the last registration: the local host looks a route up on every request. */
+let byPrecedence: readonly RegisteredHttpFunction[] | null = null;
 const timerFunctions: TimerDeclaration[] = [];
 const queueFunctions: QueueDeclaration[] = [];
 const queueOutputBindings = new Map<string, StorageQueueOutput>();
@@ -167,6 +169,7 @@ export function http<
   }
   const handler = pipeline(general);
   httpFunctions.push({ declaration: general, compiled: compileRoute(general.route), handler });
+  byPrecedence = null;
   const extraOutputs = (general.queueOutputs ?? []).map(queueOutput);
   if (insideFunctionsHost()) {
     app.http(general.name, { methods: general.methods, route: general.route, authLevel: 'anonymous', handler, ...(extraOutputs.length ? { extraOutputs } : {}) });
@@ -218,7 +221,7 @@ export function queue<M>(declaration: QueueDeclaration<M>): void {
 
 /** Most specific first, the order in which the Functions host matches routes. */
 export function registeredHttpFunctions(): readonly RegisteredHttpFunction[] {
-  return [...httpFunctions].sort((a, b) => b.compiled.precedence - a.compiled.precedence);
+  return (byPrecedence ??= [...httpFunctions].sort((a, b) => b.compiled.precedence - a.compiled.precedence));
 }
 
 export function registeredTimers(): readonly TimerDeclaration[] {
