@@ -93,5 +93,14 @@ describe('every page', () => {
     expect(await page.getByRole('heading', { name: 'Set up EquipManSys' }).count()).toBe(0);
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'sign-in-phone');
+    // The check itself finds what it is there for: pale text and a field without a label.
+    await page.evaluate(() => {
+      const pale = Object.assign(document.createElement('p'), { textContent: 'Pale words on white' });
+      pale.style.cssText = 'color: #ddd; background: #fff';
+      document.querySelector('main')!.append(pale, Object.assign(document.createElement('input'), { type: 'text' }));
+    });
+    const problems = await seriousAccessibilityProblems(page);
+    expect(problems.some((problem) => problem.startsWith('color-contrast:'))).toBe(true);
+    expect(problems.some((problem) => problem.startsWith('label:'))).toBe(true);
   });
 });
