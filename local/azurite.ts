@@ -1,9 +1,25 @@
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { BlobConnection } from '../shared/storage/blob-store.js';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * Azurite's telemetry client as it behaves here, never initialised: tracing a request does nothing
+ * until `init` turns it on, which only Azurite's own command line does. The real module loads
+ * Application Insights and OpenTelemetry at require time, about 600 modules and half a second of every
+ * start, for nothing; it is put in the module cache before the servers require it.
+ */
+function withoutAzuriteTelemetry(): void {
+  const path = require.resolve('azurite/dist/src/common/Telemetry.js');
+  if (require.cache[path]) return;
+  const stub = new Module(path);
+  stub.filename = path;
+  stub.loaded = true;
+  stub.exports = { AzuriteTelemetryClient: class { static TraceRequest(): void {} } };
+  require.cache[path] = stub;
+}
 
 interface AzuriteServer {
   start(): Promise<void>;
@@ -28,6 +44,7 @@ async function startAzurite(service: 'queue' | 'blob', dataDir: string): Promise
   const location = join(dataDir, 'azurite');
   await mkdir(location, { recursive: true });
   const prefix = service === 'queue' ? 'Queue' : 'Blob';
+  withoutAzuriteTelemetry();
   const constants = require(`azurite/dist/src/${service}/utils/constants.js`) as Record<string, string>;
   const { EMULATOR_ACCOUNT_NAME, EMULATOR_ACCOUNT_KEY } = require('azurite/dist/src/common/utils/constants.js') as { EMULATOR_ACCOUNT_NAME: string; EMULATOR_ACCOUNT_KEY: Buffer };
   const Configuration = (require(`azurite/dist/src/${service}/${prefix}Configuration.js`) as { default: new (...args: unknown[]) => unknown }).default;
