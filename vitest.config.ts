@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import BrowserFilesFirst from './test/browser-files-first.js';
 
 export default defineConfig({
   test: {
@@ -8,6 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    sequence: { sequencer: BrowserFilesFirst },
     // Vitest's default (one core fewer than the machine has) runs one file at a time on two cores,
     // while most files wait on a server, a child process or the browser: two at once halve the run.
     maxWorkers: Math.max(2, availableParallelism() - 1),

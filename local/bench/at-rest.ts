@@ -25,8 +25,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The local host as `npm start` runs it, in a process of its own: a burst of writes, a pause for the
  * journal to settle, then `seconds` of nothing, measuring the CPU and the bytes it writes meanwhile.
- * The generator's schedule is held off: each lab's hourly run, at a minute of its own, is work that
- * writes its status and a queue message, not churn, and the bench counts it apart (requests per run).
+ * The generator's and the reminders' schedules are held off: each lab's hourly run, at a minute of its
+ * own, and the quarter-hourly reminder run are work that writes its status, markers and queue
+ * messages, not churn; the bench counts the generator's apart (requests per run). A reminder run that
+ * fell inside the 30 seconds measured it as churn.
  */
 export async function measureAtRest(password: string, writes = 10, seconds = 30): Promise<AtRestFigures> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ems-at-rest-'));
@@ -35,6 +37,7 @@ export async function measureAtRest(password: string, writes = 10, seconds = 30)
     DEMO_PASSWORD: password,
     SEED_DEMO_DATA: 'true',
     GENERATOR_SCHEDULE: '0 0 0 1 1 *',
+    NOTIFICATION_SCHEDULE: '0 0 0 1 1 *',
     GENERATOR_SPREAD_MINUTES: '1',
   });
   try {
