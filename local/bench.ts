@@ -301,7 +301,7 @@ async function main(): Promise<void> {
     console.log('Start-up and web app');
     row('cold start: function entry / all runtime dependencies', `${result.coldStartMs.entry} / ${result.coldStartMs.allDependencies} ms (ratio ${result.coldStartMs.ratio})`);
     row('web app first load, JavaScript gzipped', `${result.webBundleGzipKb} KB`);
-    row(`local host at rest (generator schedule held off), ${atRest.seconds} s after ${atRest.writes} writes: CPU / bytes written`, `${atRest.cpuPercent} % of a core / ${atRest.bytesWritten} bytes`);
+    row(`local host at rest (generator and reminder schedules held off), ${atRest.seconds} s after ${atRest.writes} writes: CPU / bytes written`, `${atRest.cpuPercent} % of a core / ${atRest.bytesWritten} bytes`);
     console.log(`Daily rollover, 1,000 labs in one time zone (simulated minute by minute: ${rolloverInputs.recordsPerDay} records a lab, ${rolloverInputs.ruPerRecordWritten} RU a record, ${rolloverInputs.steadyRequests} requests an hourly run)`);
     row('before: every lab at the top of the hour, the new day written at midnight', `peak ${rollover.before.peakRuPerSecond} RU/s; ${rollover.before.minutesThrottled} minutes over serverless' 5,000 RU/s`);
     row(`now: each lab at its own minute of ${settings().GENERATOR_SPREAD_MINUTES}, the new day made ${settings().GENERATE_AHEAD_HOURS} h ahead`, `peak ${rollover.now.peakRuPerSecond} RU/s; ${rollover.now.minutesThrottled} minutes over`);
