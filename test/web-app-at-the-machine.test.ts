@@ -119,6 +119,9 @@ describe('the app offline', () => {
       if (task.kind === 'check') await page.locator(`#task-${task.taskId}`).check();
       else await page.locator(`#task-${task.taskId}`).fill(String(((task.min ?? 1) + (task.max ?? 1)) / 2));
     }
+    // Kept as it is typed: the last tick is in the tab's storage at once, before any reload.
+    const kept = await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') as { answers: Record<string, { done: boolean }> } | null, `equipmansys.draft:record:LAB01:${record.recordNumber}`);
+    for (const task of record.tasks.filter((candidate) => candidate.kind === 'check')) expect(kept?.answers[task.taskId]?.done, task.taskId).toBe(true);
     await page.reload();
     await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
     // The kept answers are put back once the page has drawn the record: wait for them rather than read at once.

@@ -29,8 +29,17 @@ const worker = self as unknown as WorkerScope;
 const shellCache = `equipmansys-shell-${appVersion}`;
 const shellFiles = ['/', '/app.js', '/styles.css', '/favicon.svg', '/icon-192.png', '/manifest.webmanifest'];
 
-/** The reads worth having offline: who is signed in, the dashboard, a checklist, the machine at hand. */
-const keptReads = [/^\/api\/auth\/session$/, /^\/api\/labs\/[^/]+\/dashboard$/, /^\/api\/labs\/[^/]+\/records\/[^/]+$/, /^\/api\/machines\/[^/]+$/];
+/**
+ * The reads worth having offline: who is signed in, the dashboard, a checklist, the machine at hand,
+ * and whether that machine is fit for use (its calibration plan), which a checklist shows above its tasks.
+ */
+const keptReads = [
+  /^\/api\/auth\/session$/,
+  /^\/api\/labs\/[^/]+\/dashboard$/,
+  /^\/api\/labs\/[^/]+\/records\/[^/]+$/,
+  /^\/api\/machines\/[^/]+$/,
+  /^\/api\/labs\/[^/]+\/equipment\/[^/]+\/calibration-plan$/,
+];
 
 worker.addEventListener('install', (event) => {
   event.waitUntil(

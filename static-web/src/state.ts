@@ -1,5 +1,5 @@
 import { computed, signal } from '@preact/signals';
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { SessionView } from '../../shared/schemas/auth.js';
 import type { Role } from '../../shared/schemas/common.js';
 import type { RecordSummary } from '../../shared/schemas/records.js';
@@ -113,8 +113,10 @@ const liveDrafts = new Map<string, () => unknown>();
 export function useKeptDraft<T>(key: string, value: T, restore: (kept: T) => void): void {
   const latest = useRef(value);
   latest.current = value;
-  // Written as it is typed, so a reload (or the phone closing the tab while offline) keeps it too.
-  useEffect(() => {
+  // Written as it is typed, so a reload (or the phone closing the tab while offline) keeps it too: in
+  // the commit of the render that shows it, since an effect waits for the next frame, and a tick
+  // followed at once by a reload was lost.
+  useLayoutEffect(() => {
     if (liveDrafts.get(key)) sessionStorage.setItem(draftPrefix + key, JSON.stringify(value));
   });
   useEffect(() => {
