@@ -16,7 +16,7 @@ export interface DemoSeedResult {
   createdNow: boolean;
 }
 
-const demoLabs = [
+export const demoLabs = [
   { labId: 'LAB01', name: 'Boston Dental Lab', timeZone: 'America/New_York' },
   { labId: 'LAB02', name: 'Chicago Dental Lab', timeZone: 'America/Chicago' },
   { labId: 'LAB03', name: 'Denver Dental Lab', timeZone: 'America/Denver' },

@@ -5,6 +5,7 @@ import type { Calibration } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 
 let product: TestProduct;
 let admin: ApiClient;
@@ -12,7 +13,8 @@ let manager: ApiClient;
 let tech: ApiClient;
 
 const sign = { password: demoPassword };
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+/** Days before the lab's own today, by which the product judges a calibration's date. */
+const daysAgo = (days: number, labId = 'LAB01') => labDaysAgo(labId, days);
 const problem = (body: unknown) => body as { detail: string; errors?: { field: string; message: string }[] };
 const path = (serialNumber: string, calibrationNumber = '') => `/api/labs/LAB01/equipment/${serialNumber}/calibrations${calibrationNumber ? `/${calibrationNumber}` : ''}`;
 const fitnessOf = async (serialNumber: string) => (await admin.get<Equipment>(`/api/labs/LAB01/equipment/${serialNumber}`)).body.fitness;

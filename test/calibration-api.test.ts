@@ -9,6 +9,7 @@ import type { RecordSummary } from '../shared/schemas/records.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 
 let product: TestProduct;
 let admin: ApiClient;
@@ -17,7 +18,8 @@ let secondManager: ApiClient;
 let tech: ApiClient;
 
 const problem = (body: unknown) => body as { detail: string; errors?: { field: string; message: string }[] };
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+/** Days before the lab's own today, by which the product judges a calibration's date. */
+const daysAgo = (days: number, labId = 'LAB01') => labDaysAgo(labId, days);
 const sign = { password: demoPassword };
 
 const thermometerPlan = {
@@ -206,7 +208,7 @@ describe('recording and approving calibrations', () => {
 
   it('gives 20 calibrations entered at once in one lab 20 different numbers', async () => {
     await register('LAB02', 'RACE-1');
-    const answers = await Promise.all(Array.from({ length: 20 }, () => manager.post<Calibration>('/api/labs/LAB02/equipment/RACE-1/calibrations', passing(daysAgo(1)))));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => manager.post<Calibration>('/api/labs/LAB02/equipment/RACE-1/calibrations', passing(daysAgo(1, 'LAB02')))));
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
     expect(new Set(answers.map((answer) => answer.body.calibrationNumber)).size).toBe(20);
   });
@@ -257,9 +259,9 @@ describe('the lab’s calibrations due', () => {
     await register('LAB05', 'DUE-SOON', { ...thermometerPlan, intervalDays: 45, intervalMonths: undefined });
     await register('LAB05', 'DUE-LATER');
     for (const [serial, performedOn] of [
-      ['DUE-LATE', daysAgo(60)],
-      ['DUE-SOON', daysAgo(30)],
-      ['DUE-LATER', daysAgo(1)],
+      ['DUE-LATE', daysAgo(60, 'LAB05')],
+      ['DUE-SOON', daysAgo(30, 'LAB05')],
+      ['DUE-LATER', daysAgo(1, 'LAB05')],
     ] as const) {
       const entered = await record(admin, 'LAB05', serial, passing(performedOn));
       await approve(secondManager, 'LAB05', serial, entered.calibrationNumber);
@@ -273,7 +275,7 @@ describe('the lab’s calibrations due', () => {
       ['DUE-SOON', 15, 'due soon'],
     ]);
     // A calibration waiting for approval puts its machine on the list, however far its due date (the approval queue).
-    const pending = await record(admin, 'LAB05', 'DUE-LATER', passing(daysAgo(0)));
+    const pending = await record(admin, 'LAB05', 'DUE-LATER', passing(daysAgo(0, 'LAB05')));
     const queued = await secondManager.get<{ items: { serialNumber: string; awaitingApproval: string[] }[] }>('/api/labs/LAB05/calibrations/due?within=30');
     expect(queued.body.items.find((item) => item.serialNumber === 'DUE-LATER')?.awaitingApproval).toEqual([pending.calibrationNumber]);
     // In pages, in the same order: the second page starts where the first ended.
@@ -328,7 +330,7 @@ describe('dashboard rows', () => {
 describe('the audit verification', () => {
   it('names a calibration whose stored values were changed outside the product', async () => {
     await register('LAB02', 'TAMPER-1');
-    const entered = await record(manager, 'LAB02', 'TAMPER-1', passing(daysAgo(1)));
+    const entered = await record(manager, 'LAB02', 'TAMPER-1', passing(daysAgo(1, 'LAB02')));
     expect((await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB02')).body.intact).toBe(true);
     const equipment = await container('equipment');
     const { resource } = await equipment.item(`cal:${entered.calibrationNumber}`, 'LAB02').read<Calibration>();
@@ -345,18 +347,18 @@ describe('the audit verification', () => {
 describe('the hourly calibration check', () => {
   it('notes a machine past its due date and grace once, in the audit trail, and a passing approved calibration makes it fit again', async () => {
     await register('LAB02', 'LAPSE-1', { ...thermometerPlan, intervalMonths: undefined, intervalDays: 30, graceDays: 5, warningDays: 7 });
-    const old = await record(manager, 'LAB02', 'LAPSE-1', passing(daysAgo(40)));
+    const old = await record(manager, 'LAB02', 'LAPSE-1', passing(daysAgo(40, 'LAB02')));
     await approve(admin, 'LAB02', 'LAPSE-1', old.calibrationNumber);
     expect(await fitnessOf('LAB02', 'LAPSE-1')).toMatchObject({ state: 'not fit', reasons: ['calibration overdue'] });
     expect(await noteOverdueCalibrations('LAB02')).toContain('LAPSE-1');
     expect(await noteOverdueCalibrations('LAB02')).not.toContain('LAPSE-1');
     const trail = await admin.get<{ items: { action: string; reason: string }[] }>('/api/audit?labId=LAB02&entityType=equipment&entityId=LAPSE-1');
     expect(trail.body.items.filter((entry) => entry.action === 'calibration.overdue')).toEqual([
-      expect.objectContaining({ reason: `calibration was due on ${addDays(daysAgo(40), 30)}; past its grace period the machine is not fit for use` }),
+      expect.objectContaining({ reason: `calibration was due on ${addDays(daysAgo(40, 'LAB02'), 30)}; past its grace period the machine is not fit for use` }),
     ]);
-    const fresh = await record(manager, 'LAB02', 'LAPSE-1', passing(daysAgo(1)));
+    const fresh = await record(manager, 'LAB02', 'LAPSE-1', passing(daysAgo(1, 'LAB02')));
     await approve(admin, 'LAB02', 'LAPSE-1', fresh.calibrationNumber);
-    expect(await fitnessOf('LAB02', 'LAPSE-1')).toMatchObject({ state: 'fit', calibrationDue: addDays(daysAgo(1), 30) });
+    expect(await fitnessOf('LAB02', 'LAPSE-1')).toMatchObject({ state: 'fit', calibrationDue: addDays(daysAgo(1, 'LAB02'), 30) });
     expect(await noteOverdueCalibrations('LAB02')).not.toContain('LAPSE-1');
   });
 });

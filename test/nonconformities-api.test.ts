@@ -8,6 +8,7 @@ import { generateLab } from '../shared/records/generate-records.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 
 let product: TestProduct;
 let admin: ApiClient;
@@ -18,7 +19,8 @@ let lab1OnlyManager: ApiClient;
 let tech: ApiClient;
 
 const sign = { password: demoPassword };
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+/** Days before the lab's own today, by which the product judges a calibration's date. */
+const daysAgo = (days: number, labId = 'LAB01') => labDaysAgo(labId, days);
 const problem = (body: unknown) => body as { detail: string };
 
 const instrumentPlan = {
@@ -80,7 +82,7 @@ describe('a reference standard found out of tolerance', () => {
     expect(outside.standards.map((standard) => standard.serialNumber)).toEqual(['STD-NC']);
     await calibrate('LAB01', 'STD-NC', reading(daysAgo(100), 100));
     await calibrate('LAB01', 'INS-A', reading(daysAgo(50), 100.1, ['STD-NC']));
-    await calibrate('LAB02', 'INS-B', reading(daysAgo(40), 100.2, ['STD-NC']), lab2Manager);
+    await calibrate('LAB02', 'INS-B', reading(daysAgo(40, 'LAB02'), 100.2, ['STD-NC']), lab2Manager);
     standardFinding = await calibrate('LAB01', 'STD-NC', reading(daysAgo(10), 101.3), null);
     expect(standardFinding.outOfTolerance).toBe(true);
     const opened = await ncsOf('LAB01', 'STD-NC');
@@ -100,7 +102,7 @@ describe('a reference standard found out of tolerance', () => {
     expect(nc.description).toContain('out of tolerance');
     expect(nc.items.map((item) => [item.kind, item.labId, item.serialNumber, item.on])).toEqual([
       ['calibration', 'LAB01', 'INS-A', daysAgo(50)],
-      ['calibration', 'LAB02', 'INS-B', daysAgo(40)],
+      ['calibration', 'LAB02', 'INS-B', daysAgo(40, 'LAB02')],
     ]);
     const standard = await machine('LAB01', 'STD-NC');
     expect(standard.status).toBe('Out of Service');
@@ -128,7 +130,7 @@ describe('a reference standard found out of tolerance', () => {
     expect((await lab2Manager.post(`/api/labs/LAB01/nonconformities/${nc.ncNumber}/dispositions`, disposal(lab2Item.itemId, 'No impact'))).status).toBe(409);
     expect((await lab2Manager.get<{ items: ImpactInboxItem[] }>('/api/labs/LAB02/nonconformity-items')).body.items.filter((item) => item.ncNumber === nc.ncNumber)).toEqual([]);
     // The next approved calibration answers the request.
-    await calibrate('LAB02', 'INS-B', reading(daysAgo(0), 100, []), lab2Manager);
+    await calibrate('LAB02', 'INS-B', reading(daysAgo(0, 'LAB02'), 100, []), lab2Manager);
     expect((await machine('LAB02', 'INS-B')).fitness.reasons).not.toContain('recalibration requested');
   });
 

@@ -9,6 +9,7 @@ import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
 import { demoPassword } from './helpers/test-product.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 
 /**
  * At the machine (SPEC §10, §11), in Chromium on the demo company: labels and the page they open, the
@@ -277,7 +278,7 @@ describe('reminders in the browser', () => {
 
     const { runLabNotifications } = await import('../shared/notifications/notification-runs.js');
     // The digest is due from 06:00 in the lab: a run at noon Chicago time of today.
-    const noon = new Date(`${new Date().toISOString().slice(0, 10)}T18:00:00Z`);
+    const noon = new Date(`${labDaysAgo('LAB02', 0)}T18:00:00Z`);
     const run = await runLabNotifications('LAB02', noon);
     expect(run?.digest).toMatchObject({ outcome: 'delivered', failed: 0 });
 
