@@ -1,5 +1,5 @@
 import { computed, signal } from '@preact/signals';
-import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import type { SessionView } from '../../shared/schemas/auth.js';
 import type { Role } from '../../shared/schemas/common.js';
 import type { RecordSummary } from '../../shared/schemas/records.js';
@@ -119,7 +119,8 @@ export function useKeptDraft<T>(key: string, value: T, restore: (kept: T) => voi
   useLayoutEffect(() => {
     if (liveDrafts.get(key)) sessionStorage.setItem(draftPrefix + key, JSON.stringify(value));
   });
-  useEffect(() => {
+  // Put back before the form is first painted, so nobody sees (or reads) it empty for a frame.
+  useLayoutEffect(() => {
     liveDrafts.set(key, () => latest.current);
     const stored = sessionStorage.getItem(draftPrefix + key);
     if (stored !== null) {
