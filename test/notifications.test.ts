@@ -20,6 +20,12 @@ import type { NotificationSettings, OutboxMessage } from '../shared/schemas/noti
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
+/**
+ * Noon of a lab's today. Runs an hour or a day apart are then on the lab-days the test means whatever
+ * the hour it runs: from "now", a run an hour later fell on the next day in the hour before midnight.
+ */
+const noonIn = (timeZone: string) => new Date(startOfDay(localDay(new Date(), timeZone), timeZone).getTime() + 12 * 3_600_000);
+
 let product: TestProduct;
 let admin: ApiClient;
 let outbox: string;
@@ -146,7 +152,7 @@ describe('notification preferences', () => {
 
 describe('the daily digest', () => {
   it('five runs in parallel send one digest per subscriber and lab, and a sent marker with every outcome', async () => {
-    const now = new Date();
+    const now = noonIn('America/New_York');
     const runs = await Promise.all(Array.from({ length: 5 }, () => runLabNotifications('LAB01', now)));
     const delivered = runs.filter((run) => run?.digest.outcome === 'delivered');
     expect(delivered).toHaveLength(1);
@@ -191,7 +197,7 @@ describe('the daily digest', () => {
 
   it('a run killed halfway is taken over after its claim lapses and sends only what was not sent, never twice', async () => {
     // LAB02: manager1 (e-mail, Teams) and tech2 (e-mail, saved above).
-    const now = new Date();
+    const now = noonIn('America/Chicago');
     const dying = dyingChannels(1);
     void runLabNotifications('LAB02', now, dying);
     await expect.poll(() => dying.sent.length, { timeout: 20_000 }).toBe(2);
@@ -230,7 +236,7 @@ describe('the daily digest', () => {
     const forged = await anonymous.post('/api/notifications/unsubscribe', { token: `${token.slice(0, -3)}abc` });
     expect(forged.status).toBe(400);
 
-    const tomorrow = new Date(Date.now() + 24 * 3_600_000);
+    const tomorrow = new Date(noonIn('America/New_York').getTime() + 24 * 3_600_000);
     const run = await runLabNotifications('LAB01', tomorrow);
     expect(run?.digest).toMatchObject({ outcome: 'delivered' });
     const ids = idsOf(await outboxMessages(), `LAB01:${run!.date}:`);
@@ -270,7 +276,7 @@ describe('channels', () => {
     try {
       const saved = await admin.put('/api/me/notifications', { email: 'ada.admin@demo.example', digestLabs: ['LAB03'], immediateNotices: false, channels: { email: true, teams: true } });
       expect(saved.status, saved.text).toBe(200);
-      const now = new Date();
+      const now = noonIn('America/Denver');
       const first = await runLabNotifications('LAB03', now);
       expect(first?.digest).toMatchObject({ outcome: 'delivered', state: 'retrying', sent: 1, failed: 1 });
       expect(webhook.requests).toHaveLength(3);

@@ -76,6 +76,21 @@ describe('local data survives restarts', () => {
     }
   });
 
+  it('stops cleanly on a Ctrl-C sent the moment it prints its first line', async () => {
+    // The signal handlers were installed only after start-up and the banner, so a SIGINT during
+    // start-up found none and killed the process; a script that stopped the product as soon as it read
+    // the banner (this suite's own demo seeding) could see it die instead of stop.
+    const child = spawn(process.execPath, ['dist/local/start.js'], { env: { ...process.env, PORT: '0', ...environment() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!output) child.kill('SIGINT');
+      output += chunk.toString();
+    });
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal])));
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(output).toContain('SIGINT: saving data and stopping...');
+  });
+
   it('keeps every answered write after a kill -9, with no wait between the answer and the kill', async () => {
     const first = await spawnProduct(environment());
     await addLab(first.url, 'KILL9');
