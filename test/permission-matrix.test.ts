@@ -96,8 +96,9 @@ async function prepareCompletedRecord(scope: 'own' | 'other'): Promise<void> {
   preparedRecord[scope] = done.body;
 }
 
+/** A Missed record: of LAB01, or of LAB04 for another lab (the one run two days ahead). */
 async function prepareMissedRecord(scope: 'own' | 'other'): Promise<void> {
-  const missed = await recordsAt(lab(scope), 'Missed');
+  const missed = await recordsAt(scope === 'own' ? 'LAB01' : 'LAB04', 'Missed');
   expect(missed.length).toBeGreaterThan(0);
   preparedRecord[scope] = missed[0]!;
 }
@@ -347,7 +348,7 @@ const rows: Row[] = [
       endpoint: 'recordsJustify',
       scope,
       prepare: () => prepareMissedRecord(scope),
-      request: (c) => c.post(`/api/labs/${lab(scope)}/records/${preparedRecord[scope]!.recordNumber}/justification`, { reason: `Matrix reason ${++labCounter}`, signature: { password: demoPassword } }),
+      request: (c) => c.post(`/api/labs/${preparedRecord[scope]!.labId}/records/${preparedRecord[scope]!.recordNumber}/justification`, { reason: `Matrix reason ${++labCounter}`, signature: { password: demoPassword } }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
@@ -645,9 +646,13 @@ beforeAll(async () => {
   });
   expect(provider.status, provider.text).toBe(201);
   expect((await admin.post('/api/models', { modelId: 'Matrix replace', manufacturer: 'Acme', equipmentClass: 'Mill', frequencies: {} })).status).toBe(201);
-  // LAB03's machine gets today's records, and two days on it has missed ones too.
+  // LAB03's machine gets today's records, Open. LAB04's, another lab of nobody's, is run two days on
+  // too, for Missed ones: in LAB03 that later run closed the month's last Open checklist on the last
+  // two days of every month.
   await generateLab('LAB03', new Date(), 'matrix');
-  await generateLab('LAB03', new Date(Date.now() + 2 * 86_400_000), 'matrix-later');
+  expect((await admin.post('/api/labs/LAB04/equipment', { serialNumber: 'MATRIX-LAB04', modelId: 'Form 3B' })).status).toBe(201);
+  await generateLab('LAB04', new Date(), 'matrix');
+  await generateLab('LAB04', new Date(Date.now() + 2 * 86_400_000), 'matrix-later');
 });
 afterAll(async () => product.cleanup());
 
