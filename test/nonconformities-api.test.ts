@@ -4,6 +4,7 @@ import type { Calibration } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { ImpactInboxItem, Nonconformity, NonconformityReport } from '../shared/schemas/nonconformities.js';
 import type { PmRecord } from '../shared/schemas/records.js';
+import { localDay, startOfDay } from '../shared/domain/periods.js';
 import { generateLab } from '../shared/records/generate-records.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -280,13 +281,17 @@ describe('a nonconformity left open', () => {
     const reported = await tech.post<Nonconformity>('/api/labs/LAB01/nonconformities', { serialNumber: 'AGE-1', description: 'Display flickers' });
     const opened = Date.parse(reported.body.openedAt);
     const machines = await allEquipmentOf('LAB01');
-    // 08:00 in Boston is 13:00 UTC in December.
-    const at = (days: number, utcHour: number) => new Date(Math.floor(opened / 86_400_000 + days) * 86_400_000 + utcHour * 3_600_000);
-    expect(noticeAgingNonconformities('LAB01', machines, at(16, 13), 'America/New_York')).toContain(reported.body.ncNumber);
-    expect(noticeAgingNonconformities('LAB01', machines, at(16, 14), 'America/New_York')).toEqual([]);
-    expect(noticeAgingNonconformities('LAB01', machines, at(10, 13), 'America/New_York')).not.toContain(reported.body.ncNumber);
+    // That hour in Boston, `days` days after the opening, in winter or summer time alike.
+    const at = (days: number, hour: number) => {
+      const guess = new Date(startOfDay(localDay(new Date(opened), 'America/New_York') + days, 'America/New_York').getTime() + hour * 3_600_000);
+      const shown = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(guess));
+      return new Date(guess.getTime() + (hour - shown) * 3_600_000);
+    };
+    expect(noticeAgingNonconformities('LAB01', machines, at(16, 8), 'America/New_York')).toContain(reported.body.ncNumber);
+    expect(noticeAgingNonconformities('LAB01', machines, at(16, 9), 'America/New_York')).toEqual([]);
+    expect(noticeAgingNonconformities('LAB01', machines, at(10, 8), 'America/New_York')).not.toContain(reported.body.ncNumber);
     expect((await manager.post(`/api/labs/LAB01/nonconformities/${reported.body.ncNumber}/close`, { summary: 'Cable reseated', signature: sign })).status).toBe(200);
-    expect(noticeAgingNonconformities('LAB01', await allEquipmentOf('LAB01'), at(16, 13), 'America/New_York')).not.toContain(reported.body.ncNumber);
+    expect(noticeAgingNonconformities('LAB01', await allEquipmentOf('LAB01'), at(16, 8), 'America/New_York')).not.toContain(reported.body.ncNumber);
   });
 });
 
