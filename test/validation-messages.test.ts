@@ -42,6 +42,11 @@ describe('validation messages for people', () => {
     expect(fieldLabel('lab.labId')).toBe('Lab ID');
     expect(fieldLabel('modelId')).toBe('Model ID');
     expect(fieldLabel('(body)')).toBe('');
+    // A list of statuses named in a query: "Status 1", never "Statu 1".
+    expect(fieldLabel('status.0')).toBe('Status 1');
+    expect(fieldLabel('statuses.1')).toBe('Status 2');
+    expect(fieldLabel('emailAddresses.0')).toBe('Email address 1');
+    expect(fieldLabel('categories.0')).toBe('Category 1');
   });
 
   it('says each field once with all that is wrong with it, as one sentence', () => {

@@ -47,7 +47,13 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 }
 
 const wordsOf = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/\bid\b/g, 'ID');
-const singular = (word: string): string => (word.endsWith('ies') ? `${word.slice(0, -3)}y` : word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word);
+/** One of a list: "tasks" → "task", "statuses" → "status"; "status" and "address" are one already. */
+const singular = (word: string): string => {
+  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  if (/(ss|us|is)$/.test(word)) return word;
+  if (/(ss|us|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
+  return word.endsWith('s') ? word.slice(0, -1) : word;
+};
 
 /**
  * A field's path as a person reads it: `serialNumber` is "Serial number", `frequencies.Daily.tasks.1.text`
