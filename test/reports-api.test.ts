@@ -2,7 +2,9 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PmRecord } from '../shared/schemas/records.js';
 import type { ComplianceReport } from '../shared/schemas/reports.js';
+import { demoLabs } from '../local/demo-seed.js';
 import type { ApiClient } from './helpers/api-client.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
@@ -36,6 +38,19 @@ describe('compliance report', () => {
     expect((await manager.get<ComplianceReport>('/api/reports/compliance')).body.labs).toEqual(['LAB01', 'LAB02']);
     expect((await manager.get('/api/reports/compliance?labId=LAB03')).status).toBe(403);
     expect((await (await product.signedIn('tech1')).get('/api/reports/compliance?labId=LAB01')).status).toBe(403);
+  });
+
+  it('ends on the lab’s own today when no end is given, and on the latest of the labs’ todays for several', async () => {
+    // Sydney's today begins at 13:00 UTC in summer and Honolulu's ends at 10:00 UTC: the UTC date
+    // would drop a Sydney morning's work and end tomorrow for Honolulu each evening.
+    for (const labId of ['LAB09', 'LAB10', 'LAB01']) {
+      const today = labDaysAgo(labId, 0);
+      expect((await admin.get<ComplianceReport>(`/api/reports/compliance?labId=${labId}`)).body.to, labId).toBe(today);
+      expect((await admin.get<{ to: string }>(`/api/reports/calibration?labId=${labId}`)).body.to, labId).toBe(today);
+      expect((await admin.get<{ to: string }>(`/api/reports/nonconformities?labId=${labId}`)).body.to, labId).toBe(today);
+    }
+    const latest = demoLabs.map((lab) => labDaysAgo(lab.labId, 0)).sort().at(-1);
+    expect((await admin.get<ComplianceReport>('/api/reports/compliance')).body.to).toBe(latest);
   });
 
   it('downloads as CSV that a standard parser reads back with the documented columns', async () => {

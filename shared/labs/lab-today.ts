@@ -20,3 +20,13 @@ export async function labTimeZone(labId: string): Promise<string> {
 export async function labToday(labId: string, now = new Date()): Promise<string> {
   return formatDay(localDay(now, await labTimeZone(labId)));
 }
+
+/**
+ * The latest of the labs' todays, for a report that ends "today" unless told otherwise: the UTC date
+ * would leave out the day already begun in a lab east of Greenwich (all of a Sydney morning's work)
+ * and end tomorrow for one in America each evening.
+ */
+export function latestLabToday(timeZones: readonly string[], now: Date): string {
+  const days = timeZones.map((timeZone) => localDay(now, timeZone));
+  return formatDay(days.length > 0 ? Math.max(...days) : localDay(now, 'UTC'));
+}

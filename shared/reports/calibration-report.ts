@@ -36,10 +36,10 @@ function onTimeRate(labId: string, machines: readonly EquipmentDocument[], calib
  * out-of-tolerance findings, per lab the caller may report on; two partition queries per lab.
  */
 export async function calibrationReport(principal: Principal, query: CalibrationReportQuery, now = new Date()): Promise<CalibrationReport> {
-  const to = query.to ?? now.toISOString().slice(0, 10);
+  const { labs, labNames, today: latestToday } = await labsToReport(principal, query.labId, now);
+  const to = query.to ?? latestToday;
   const from = query.from ?? addDays(to, -364);
   if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
-  const { labs, labNames } = await labsToReport(principal, query.labId);
   const perLab = await Promise.all(
     labs.map(async (labId) => {
       const [machines, calibrations, today] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId), labToday(labId, now)]);

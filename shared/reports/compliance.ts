@@ -1,5 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { listLabs } from '../data/labs-repository.js';
+import { latestLabToday } from '../labs/lab-today.js';
 import { recordsForReport, type ReportedRecord } from '../data/records-repository.js';
 import { labsWhere } from '../domain/permissions.js';
 import { badRequest, forbidden, notFound } from '../platform/problems.js';
@@ -97,18 +98,31 @@ export function assertMayReport(principal: Principal, labId: string | undefined)
   if (labId && readable !== 'all' && !readable.includes(labId)) throw forbidden(`You cannot see reports of ${labId}.`);
 }
 
-/** The lab asked for, or every lab the caller may report on, with their names; 404 for a lab that does not exist. */
-export async function labsToReport(principal: Principal, labId: string | undefined): Promise<{ labs: string[]; labNames: Record<string, string> }> {
+/**
+ * The lab asked for, or every lab the caller may report on, with their names and time zones, and
+ * the latest of their todays (where a report ends unless told); 404 for a lab that does not exist.
+ */
+export async function labsToReport(
+  principal: Principal,
+  labId: string | undefined,
+  now: Date,
+): Promise<{ labs: string[]; labNames: Record<string, string>; timeZones: Record<string, string>; today: string }> {
   const readable = labsWhere(principal, 'audit', 'read');
   const allLabs = await listLabs();
   const known = allLabs.map((lab) => lab.labId);
   if (labId && !known.includes(labId)) throw notFound(`There is no lab ${labId}.`);
   const labs = labId ? [labId] : known.filter((candidate) => readable === 'all' || readable.includes(candidate));
-  return { labs, labNames: Object.fromEntries(allLabs.filter((lab) => labs.includes(lab.labId)).map((lab) => [lab.labId, lab.name])) };
+  const reported = allLabs.filter((lab) => labs.includes(lab.labId));
+  return {
+    labs,
+    labNames: Object.fromEntries(reported.map((lab) => [lab.labId, lab.name])),
+    timeZones: Object.fromEntries(reported.map((lab) => [lab.labId, lab.timeZone])),
+    today: latestLabToday(reported.map((lab) => lab.timeZone), now),
+  };
 }
 
-function dateRange(query: ComplianceQuery, now: Date): { from: string; to: string } {
-  const to = query.to ?? now.toISOString().slice(0, 10);
+function dateRange(query: ComplianceQuery, today: string): { from: string; to: string } {
+  const to = query.to ?? today;
   const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
   return { from, to };
@@ -119,8 +133,8 @@ function dateRange(query: ComplianceQuery, now: Date): { from: string; to: strin
  * partition query per lab, aggregated here, so it stays cheap at a year of a 200-machine lab.
  */
 export async function complianceReport(principal: Principal, query: ComplianceQuery, now = new Date()): Promise<ComplianceReport> {
-  const { from, to } = dateRange(query, now);
-  const { labs, labNames } = await labsToReport(principal, query.labId);
+  const { labs, labNames, today } = await labsToReport(principal, query.labId, now);
+  const { from, to } = dateRange(query, today);
   const perLab = await Promise.all(labs.map(async (labId) => ({ labId, records: await recordsForReport(labId, from, to) })));
   return {
     from,

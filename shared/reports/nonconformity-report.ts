@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
 import { addDays, daysBetween } from '../domain/calibration-rules.js';
+import { formatDay, localDay } from '../domain/periods.js';
 import { badRequest } from '../platform/problems.js';
 import { dispositions, nonconformitySources, type NonconformityReport } from '../schemas/nonconformities.js';
 import { labsToReport } from './compliance.js';
@@ -18,11 +19,15 @@ function median(values: number[]): number | null {
  * days to close, by source, and the dispositions their items received. One partition query per lab.
  */
 export async function nonconformityReport(principal: Principal, query: { labId?: string | undefined; from?: string | undefined; to?: string | undefined }, now = new Date()): Promise<NonconformityReport> {
-  const to = query.to ?? now.toISOString().slice(0, 10);
+  const { labs, timeZones, today } = await labsToReport(principal, query.labId, now);
+  const to = query.to ?? today;
   const from = query.from ?? addDays(to, -364);
   if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
-  const { labs } = await labsToReport(principal, query.labId);
-  const perLab = await Promise.all(labs.map(async (labId) => ({ labId, opened: (await nonconformitiesOfLab(labId)).filter((nc) => nc.openedAt.slice(0, 10) >= from && nc.openedAt.slice(0, 10) <= to) })));
+  // Opened on the lab's calendar day: one opened at 21:00 in Boston belongs to that day, not the UTC one after.
+  const openedOn = (labId: string, openedAt: string) => formatDay(localDay(new Date(openedAt), timeZones[labId] ?? 'UTC'));
+  const perLab = await Promise.all(
+    labs.map(async (labId) => ({ labId, opened: (await nonconformitiesOfLab(labId)).filter((nc) => openedOn(labId, nc.openedAt) >= from && openedOn(labId, nc.openedAt) <= to) })),
+  );
   const daysToClose = (nc: { openedAt: string; closure: { at: string } | null }) => (nc.closure ? daysBetween(nc.openedAt.slice(0, 10), nc.closure.at.slice(0, 10)) : null);
   return {
     from,
