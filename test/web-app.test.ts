@@ -10,6 +10,7 @@ import type { ApiClient } from './helpers/api-client.js';
 import { desktop, phone, screenshot, screenshotDir, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
 import { newUserBody } from './helpers/fixtures.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 import { demoPassword, type TestProduct } from './helpers/test-product.js';
 
 const browsing = browserProductForFile();
@@ -553,6 +554,9 @@ describe('the compliance report', () => {
       const { page } = await session(viewport);
       await signIn(page, 'manager1', demoPassword);
       await visit(page, '/reports');
+      // The last 30 days of Boston's calendar, whatever the UTC date is.
+      expect(await page.getByLabel('To').inputValue()).toBe(labDaysAgo('LAB01', 0));
+      expect(await page.getByLabel('From').inputValue()).toBe(labDaysAgo('LAB01', 29));
       await page.locator('figure.chart').first().waitFor();
       const chart = page.locator('figure.chart svg').first();
       const box = (await chart.boundingBox())!;

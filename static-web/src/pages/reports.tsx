@@ -1,12 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { Frequency } from '../../../shared/schemas/catalog.js';
+import { formatDay, parseDay } from '../../../shared/domain/periods.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { ComplianceReport, TrendPoint } from '../../../shared/schemas/reports.js';
 import { api, query } from '../api.js';
 import { currentLab, isCompanyWide } from '../state.js';
-import { ErrorMessage, formatDateTime, labLabel, LabScopeField, Loading, PageTitle, PrintHeader, TextField, useLoad, type LabScope } from '../ui.js';
+import { ErrorMessage, formatDateTime, labLabel, LabScopeField, labToday, Loading, PageTitle, PrintHeader, TextField, useLoad, type LabScope } from '../ui.js';
 
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 1000) / 10} %`);
 
 /** Completion rate per ISO week, one line per lab, for one frequency; drawn in SVG, styled by the stylesheet. */
@@ -77,8 +77,9 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
 export function ReportsPage() {
   const lab = currentLab.value!;
   const [scope, setScope] = useState<LabScope>('lab');
-  const [from, setFrom] = useState(day(-29));
-  const [to, setTo] = useState(day(0));
+  // The last 30 days of the lab's own calendar: in Sydney's morning the UTC date is still yesterday.
+  const [to, setTo] = useState(() => labToday(lab.labId));
+  const [from, setFrom] = useState(() => formatDay(parseDay(to) - 29));
   const parameters = { labId: scope === 'lab' ? lab.labId : undefined, from, to };
   const report = useLoad(() => api.get<ComplianceReport>(`/api/reports/compliance${query(parameters)}`).then(({ body }) => body), [scope, lab.labId, from, to]);
   const data = report.data;
