@@ -4,7 +4,7 @@ import { currentPlan } from '../calibration/fitness.js';
 import { calibrationsOfLab, type CalibrationDocument } from '../data/calibration-repository.js';
 import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
 import { addDays } from '../domain/calibration-rules.js';
-import { labToday } from '../labs/lab-today.js';
+import { formatDay, localDay } from '../domain/periods.js';
 import { badRequest } from '../platform/problems.js';
 import { labsToReport } from './compliance.js';
 import type { CalibrationReport, CalibrationReportQuery } from '../schemas/calibration.js';
@@ -36,13 +36,14 @@ function onTimeRate(labId: string, machines: readonly EquipmentDocument[], calib
  * out-of-tolerance findings, per lab the caller may report on; two partition queries per lab.
  */
 export async function calibrationReport(principal: Principal, query: CalibrationReportQuery, now = new Date()): Promise<CalibrationReport> {
-  const { labs, labNames, today: latestToday } = await labsToReport(principal, query.labId, now);
+  const { labs, labNames, timeZones, today: latestToday } = await labsToReport(principal, query.labId, now);
   const to = query.to ?? latestToday;
   const from = query.from ?? addDays(to, -364);
   if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
   const perLab = await Promise.all(
     labs.map(async (labId) => {
-      const [machines, calibrations, today] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId), labToday(labId, now)]);
+      const [machines, calibrations] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId)]);
+      const today = formatDay(localDay(now, timeZones[labId] ?? 'UTC'));
       return { labId, machines, calibrations: calibrations.sort((a, b) => a.performedOn.localeCompare(b.performedOn) || a.calibrationNumber.localeCompare(b.calibrationNumber)), today };
     }),
   );

@@ -25,8 +25,9 @@ export async function nonconformityReport(principal: Principal, query: { labId?:
   if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
   // Opened on the lab's calendar day: one opened at 21:00 in Boston belongs to that day, not the UTC one after.
   const openedOn = (labId: string, openedAt: string) => formatDay(localDay(new Date(openedAt), timeZones[labId] ?? 'UTC'));
+  const inPeriod = (day: string) => day >= from && day <= to;
   const perLab = await Promise.all(
-    labs.map(async (labId) => ({ labId, opened: (await nonconformitiesOfLab(labId)).filter((nc) => openedOn(labId, nc.openedAt) >= from && openedOn(labId, nc.openedAt) <= to) })),
+    labs.map(async (labId) => ({ labId, opened: (await nonconformitiesOfLab(labId)).filter((nc) => inPeriod(openedOn(labId, nc.openedAt))) })),
   );
   const daysToClose = (nc: { openedAt: string; closure: { at: string } | null }) => (nc.closure ? daysBetween(nc.openedAt.slice(0, 10), nc.closure.at.slice(0, 10)) : null);
   return {
