@@ -3,38 +3,105 @@ param tags object
 param accountName string
 param databaseName string
 
-// The same containers, partition keys and TTL settings as shared/data/containers.ts (a test keeps them equal).
+// The same containers, partition keys, TTL settings and composite indexes as shared/data/containers.ts
+// (a test keeps them equal). Every path is indexed, as by default; the composite indexes serve the
+// ORDER BY on several properties that the record lists and the audit trail sort by.
 var containers = [
-  { name: 'labs', partitionKey: '/labId', defaultTtl: null }
-  { name: 'users', partitionKey: '/username', defaultTtl: -1 }
-  { name: 'attempt-counters', partitionKey: '/id', defaultTtl: -1 }
-  { name: 'equipment-classes', partitionKey: '/key', defaultTtl: null }
-  { name: 'models', partitionKey: '/modelKey', defaultTtl: null }
-  { name: 'equipment', partitionKey: '/labId', defaultTtl: null }
-  { name: 'serial-numbers', partitionKey: '/serialKey', defaultTtl: null }
-  { name: 'records', partitionKey: '/labId', defaultTtl: null }
-  { name: 'calibration-providers', partitionKey: '/providerId', defaultTtl: null }
+  {
+    name: 'labs'
+    partitionKey: '/labId'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/labId', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
+  {
+    name: 'users'
+    partitionKey: '/username'
+    defaultTtl: -1
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/username', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
+  { name: 'attempt-counters', partitionKey: '/id', defaultTtl: -1, compositeIndexes: [] }
+  {
+    name: 'equipment-classes'
+    partitionKey: '/key'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/key', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
+  {
+    name: 'models'
+    partitionKey: '/modelKey'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/modelKey', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
+  {
+    name: 'equipment'
+    partitionKey: '/labId'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/labId', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
+  { name: 'serial-numbers', partitionKey: '/serialKey', defaultTtl: null, compositeIndexes: [] }
+  {
+    name: 'records'
+    partitionKey: '/labId'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/periodStart', order: 'descending' }
+        { path: '/recordNumber', order: 'descending' }
+      ]
+      [
+        { path: '/dueEnd', order: 'ascending' }
+        { path: '/recordNumber', order: 'ascending' }
+      ]
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/labId', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
+  {
+    name: 'calibration-providers'
+    partitionKey: '/providerId'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/providerId', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
 ]
-
-// Every path indexed, as by default, plus the composite indexes the record lists sort by
-// (compositeIndexes of records in shared/data/containers.ts; a test keeps them equal).
-var recordsIndexingPolicy = {
-  indexingMode: 'consistent'
-  automatic: true
-  includedPaths: [
-    { path: '/*' }
-  ]
-  compositeIndexes: [
-    [
-      { path: '/periodStart', order: 'descending' }
-      { path: '/recordNumber', order: 'descending' }
-    ]
-    [
-      { path: '/dueEnd', order: 'ascending' }
-      { path: '/recordNumber', order: 'ascending' }
-    ]
-  ]
-}
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   name: accountName
@@ -70,7 +137,16 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
           partitionKey: { paths: [container.partitionKey], kind: 'Hash', version: 2 }
         },
         container.defaultTtl == null ? {} : { defaultTtl: container.defaultTtl },
-        container.name == 'records' ? { indexingPolicy: recordsIndexingPolicy } : {}
+        empty(container.compositeIndexes)
+          ? {}
+          : {
+              indexingPolicy: {
+                indexingMode: 'consistent'
+                automatic: true
+                includedPaths: [{ path: '/*' }]
+                compositeIndexes: container.compositeIndexes
+              }
+            }
       )
     }
   }

@@ -5,8 +5,8 @@ import type { NonconformityDocument } from '../data/nonconformity-repository.js'
 import { nonconformitySignatureProblem } from '../nonconformities/nonconformities.js';
 import { returnToServiceProblem } from '../nonconformities/return-to-service.js';
 import type { Principal } from '../auth/principal.js';
-import { auditPage, chainContainers, readChain, type AuditFilter, type ChainContainer } from '../data/audit-repository.js';
-import { invalidTokenAsBadRequest } from '../data/paging.js';
+import { auditPage, auditSortKeys, chainContainers, mayConcern, readChain, type AuditFilter, type ChainContainer } from '../data/audit-repository.js';
+import { invalidTokenAsBadRequest, tokenAfter } from '../data/paging.js';
 import { counterId, type RecordDocument } from '../data/records-repository.js';
 import { listUsers } from '../data/users-repository.js';
 import { container } from '../data/cosmos.js';
@@ -19,26 +19,23 @@ import { currentResponses } from '../records/record-rules.js';
 
 const sources = Object.keys(chainContainers) as ChainContainer[];
 
-interface SourceCursor {
-  /** The token of the page being read (null: the first page), and how many of its entries were shown. */
-  token: string | null;
-  skip: number;
-  done: boolean;
-}
+/**
+ * Where each container's part of the trail stands: the token of the next page of that container (the
+ * keys of its last entry shown; null before the first), or done when all of it was shown.
+ */
+type SourceCursor = { after: string | null; done: boolean };
 
 type Cursors = Record<ChainContainer, SourceCursor>;
 
 function decodeCursors(token: string | undefined): Cursors {
-  const fresh = Object.fromEntries(sources.map((source) => [source, { token: null, skip: 0, done: false }])) as Cursors;
+  const fresh = Object.fromEntries(sources.map((source) => [source, { after: null, done: false }])) as Cursors;
   if (!token) return fresh;
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<Cursors>;
     for (const source of sources) {
       const cursor = parsed[source];
-      if (!cursor || (cursor.token !== null && typeof cursor.token !== 'string') || !Number.isInteger(cursor.skip) || cursor.skip < 0 || typeof cursor.done !== 'boolean') {
-        throw new Error('bad cursor');
-      }
-      fresh[source] = cursor;
+      if (!cursor || (cursor.after !== null && typeof cursor.after !== 'string') || typeof cursor.done !== 'boolean') throw new Error('bad cursor');
+      fresh[source] = { after: cursor.after, done: cursor.done };
     }
     return fresh;
   } catch {
@@ -93,22 +90,20 @@ export async function readAuditTrail(principal: Principal, query: AuditQuery): P
   const pages = await Promise.all(
     sources.map(async (source) => {
       const cursor = cursors[source];
-      if (cursor.done) return { source, entries: [] as AuditEntry[], next: null as string | null };
-      const page = await auditPage(source, filter, pageSize + cursor.skip, cursor.token ?? undefined).catch(invalidTokenAsBadRequest);
-      return { source, entries: page.items.slice(cursor.skip), next: page.continuationToken };
+      if (cursor.done || !mayConcern(source, filter)) return { source, page: { items: [] as AuditEntry[], continuationToken: null } };
+      return { source, page: await auditPage(source, filter, pageSize, cursor.after ?? undefined).catch(invalidTokenAsBadRequest) };
     }),
   );
   const merged = pages
-    .flatMap(({ source, entries }) => entries.map((entry) => ({ source, entry })))
-    .sort((a, b) => (a.entry.at < b.entry.at ? 1 : a.entry.at > b.entry.at ? -1 : a.source.localeCompare(b.source) || b.entry.seq - a.entry.seq))
+    .flatMap(({ source, page }) => page.items.map((entry) => ({ source, entry })))
+    .sort((a, b) => newestFirst(a.entry, a.source, b.entry, b.source))
     .slice(0, pageSize);
   let more = false;
-  for (const { source, entries, next } of pages) {
-    const cursor = cursors[source];
-    if (cursor.done) continue;
-    const shown = merged.filter((item) => item.source === source).length;
-    if (shown < entries.length) cursors[source] = { token: cursor.token, skip: cursor.skip + shown, done: false };
-    else cursors[source] = { token: next, skip: 0, done: next === null };
+  for (const { source, page } of pages) {
+    const shown = merged.filter((item) => item.source === source);
+    const last = shown.at(-1);
+    if (shown.length === page.items.length) cursors[source] = { after: page.continuationToken, done: page.continuationToken === null };
+    else if (last) cursors[source] = { after: tokenAfter(last.entry, auditSortKeys(source)), done: false };
     more ||= !cursors[source].done;
   }
   return {
@@ -116,6 +111,18 @@ export async function readAuditTrail(principal: Principal, query: AuditQuery): P
     continuationToken: more ? Buffer.from(JSON.stringify(cursors)).toString('base64url') : null,
   };
 }
+
+/** The merged trail's order: each container's own order (auditSortKeys), containers by name on a tie. */
+function newestFirst(a: AuditEntry, aSource: ChainContainer, b: AuditEntry, bSource: ChainContainer): number {
+  if (a.at !== b.at) return a.at < b.at ? 1 : -1;
+  if (aSource !== bSource) return aSource.localeCompare(bSource);
+  const aChain = String(chainOf(a, aSource));
+  const bChain = String(chainOf(b, bSource));
+  if (aChain !== bChain) return aChain < bChain ? 1 : -1;
+  return b.seq - a.seq;
+}
+
+const chainOf = (entry: AuditEntry, source: ChainContainer) => (entry as unknown as Record<string, unknown>)[chainContainers[source]];
 
 export interface BrokenLink {
   source: ChainContainer;

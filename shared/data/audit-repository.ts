@@ -1,7 +1,7 @@
 import type { AuditEntry, AuditHead } from '../domain/audit-chain.js';
 import { container } from './cosmos.js';
-import type { ContainerName } from './containers.js';
-import { queryPage, type Page } from './paging.js';
+import { auditTrailOrder, type ContainerName } from './containers.js';
+import { queryKeysetPage, type Page, type SortKey } from './paging.js';
 
 /** Containers whose partitions hold audit chains, and the field that names each chain's partition. */
 export const chainContainers = {
@@ -25,7 +25,26 @@ export interface AuditFilter {
   entityId?: string | undefined;
 }
 
-/** One page of one container's audit entries, newest first. */
+/** Containers whose chains live in the partitions of the labs they concern. */
+const labPartitioned: ReadonlySet<ChainContainer> = new Set(['labs', 'equipment', 'records']);
+
+/** The order of a container's entries, newest first, as its composite index serves it. */
+export function auditSortKeys(source: ChainContainer): SortKey[] {
+  return auditTrailOrder(`/${chainContainers[source]}`).map(({ path, order }) => ({ property: path.slice(1), descending: order === 'descending' }));
+}
+
+/**
+ * Whether a container can hold entries that concern the filter's labs. Catalogue and provider entries
+ * concern no lab, so a lab-scoped reader never needs to query them.
+ */
+export function mayConcern(source: ChainContainer, filter: AuditFilter): boolean {
+  return filter.labIds === undefined || source === 'users' || labPartitioned.has(source);
+}
+
+/**
+ * One page of one container's audit entries, newest first. For one lab, a container partitioned by
+ * lab is read in that lab's partition only, so a lab's trail costs what the lab holds, not the company.
+ */
 export async function auditPage(source: ChainContainer, filter: AuditFilter, pageSize: number, continuationToken?: string): Promise<Page<AuditEntry>> {
   const conditions = ["c.type = 'audit'"];
   const parameters: { name: string; value: string }[] = [];
@@ -45,12 +64,8 @@ export async function auditPage(source: ChainContainer, filter: AuditFilter, pag
   add('c.at <= @to', '@to', filter.to);
   add('c.entityType = @entityType', '@entityType', filter.entityType);
   add('c.entityId = @entityId', '@entityId', filter.entityId);
-  return queryPage<AuditEntry>(
-    await container(source),
-    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.at DESC`, parameters },
-    pageSize,
-    continuationToken,
-  );
+  const onlyLab = filter.labIds?.length === 1 && labPartitioned.has(source) ? filter.labIds[0] : undefined;
+  return queryKeysetPage<AuditEntry>(await container(source), { conditions, parameters, sortKeys: auditSortKeys(source) }, pageSize, continuationToken, onlyLab);
 }
 
 /** A whole chain, oldest first, and the head its owner document records. */

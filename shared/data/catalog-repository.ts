@@ -4,7 +4,7 @@ import type { FrequencyPlans } from '../domain/model-tasks.js';
 import type { Task } from '../schemas/catalog.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
-import { queryPage, type Page } from './paging.js';
+import { queryKeysetPage, type Page } from './paging.js';
 import type { Versioned } from './users-repository.js';
 
 /** Class names are unique whatever their case: "Mill" and "mill" are one class. */
@@ -54,7 +54,7 @@ export async function createEquipmentClass(document: EquipmentClassDocument, eve
 
 /** A short, company-wide list: one query across its small partitions. */
 export async function listEquipmentClasses(pageSize: number, continuationToken?: string): Promise<Page<EquipmentClassDocument>> {
-  return queryPage(await container('equipmentClasses'), "SELECT * FROM c WHERE c.type = 'equipment-class' ORDER BY c.key", pageSize, continuationToken);
+  return queryKeysetPage(await container('equipmentClasses'), { conditions: ["c.type = 'equipment-class'"], parameters: [], sortKeys: [{ property: 'key' }] }, pageSize, continuationToken);
 }
 
 export async function readModel(modelId: string): Promise<Versioned<ModelDocument> | null> {
@@ -105,10 +105,5 @@ export async function listModels(query: ModelListQuery): Promise<Page<ModelDocum
     conditions.push('LOWER(c.equipmentClass) = @equipmentClass');
     parameters.push({ name: '@equipmentClass', value: classKey(query.equipmentClass) });
   }
-  return queryPage(
-    await container('models'),
-    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.modelKey`, parameters },
-    query.pageSize,
-    query.continuationToken,
-  );
+  return queryKeysetPage(await container('models'), { conditions, parameters, sortKeys: [{ property: 'modelKey' }] }, query.pageSize, query.continuationToken);
 }

@@ -3,7 +3,7 @@ import type { Provider } from '../schemas/calibration.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { retryWhileOvertaken } from './optimistic-retry.js';
-import { queryPage, type Page } from './paging.js';
+import { queryKeysetPage, type Page } from './paging.js';
 import type { Versioned } from './users-repository.js';
 
 export interface ProviderDocument extends Provider, ChainOwner {
@@ -17,7 +17,12 @@ export async function readProvider(providerId: string): Promise<Versioned<Provid
 }
 
 export async function listProviders(pageSize: number, continuationToken?: string): Promise<Page<ProviderDocument>> {
-  return queryPage<ProviderDocument>(await container('calibrationProviders'), "SELECT * FROM c WHERE c.type = 'calibration-provider' ORDER BY c.providerId", pageSize, continuationToken);
+  return queryKeysetPage<ProviderDocument>(
+    await container('calibrationProviders'),
+    { conditions: ["c.type = 'calibration-provider'"], parameters: [], sortKeys: [{ property: 'providerId' }] },
+    pageSize,
+    continuationToken,
+  );
 }
 
 /** Creates the provider with its first audit entry; DocumentExists when the id is taken. */

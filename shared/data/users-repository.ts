@@ -5,7 +5,7 @@ import type { AuthMethod, LabAccess, UserStatus } from '../schemas/users.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { retryWhileOvertaken } from './optimistic-retry.js';
-import { queryPage } from './paging.js';
+import { queryKeysetPage } from './paging.js';
 
 export interface UserDocument extends ChainOwner {
   id: string;
@@ -117,9 +117,9 @@ export async function listUsers(query: UserListQuery): Promise<{ users: UserDocu
   }
   if (!query.includeCompanyUsers) conditions.push('c.companyRole = null');
   if (!query.includeDisabled) conditions.push("c.status != 'Disabled'");
-  const page = await queryPage<UserDocument>(
+  const page = await queryKeysetPage<UserDocument>(
     await container('users'),
-    { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')} ORDER BY c.username`, parameters },
+    { conditions, parameters, sortKeys: [{ property: 'username' }] },
     query.pageSize,
     query.continuationToken,
   );
