@@ -45,9 +45,11 @@ export interface CosmosRequestCounts {
   /** Transactional batches, whether they read (a request's session and user) or write. */
   batches: number;
   writes: number;
+  /** The containers queried across partitions (the pipeline's per-range queries included), once each. */
+  crossPartitionContainers: string[];
 }
 
-function kindOf(request: IncomingMessage): keyof Omit<CosmosRequestCounts, 'total' | 'crossPartitionQueries'> {
+function kindOf(request: IncomingMessage): keyof Omit<CosmosRequestCounts, 'total' | 'crossPartitionQueries' | 'crossPartitionContainers'> {
   if (request.headers['x-ms-cosmos-is-query-plan-request']) return 'queryPlans';
   if (request.headers['x-ms-documentdb-isquery'] || request.headers['content-type'] === 'application/query+json') return 'queries';
   if (request.headers['x-ms-cosmos-is-batch-request']) return 'batches';
@@ -214,11 +216,16 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
     demo,
     setupToken,
     countCosmosRequests: async (work) => {
-      const counts: CosmosRequestCounts = { total: 0, queryPlans: 0, queries: 0, crossPartitionQueries: 0, pointReads: 0, batches: 0, writes: 0 };
+      const counts: CosmosRequestCounts = { total: 0, queryPlans: 0, queries: 0, crossPartitionQueries: 0, pointReads: 0, batches: 0, writes: 0, crossPartitionContainers: [] };
       const stopCounting = store?.onRequest((request) => {
         counts.total += 1;
-        counts[kindOf(request)] += 1;
-        if (kindOf(request) === 'queries' && !request.headers['x-ms-documentdb-partitionkey']) counts.crossPartitionQueries += 1;
+        const kind = kindOf(request);
+        counts[kind] += 1;
+        if (kind === 'queries' && !request.headers['x-ms-documentdb-partitionkey']) {
+          counts.crossPartitionQueries += 1;
+          const queried = decodeURIComponent(/\/colls\/([^/]+)\//.exec(request.url ?? '')?.[1] ?? '');
+          if (!counts.crossPartitionContainers.includes(queried)) counts.crossPartitionContainers.push(queried);
+        }
       });
       try {
         return { result: await work(), counts };

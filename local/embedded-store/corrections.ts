@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseUrl } from 'node:url';
+import { gatewayRefusal, partialAggregate, planOf, UnplannableQuery } from './gateway-plans.js';
 import { PartitionIndexes, restrictionsOf } from './range-index.js';
 
 /**
@@ -310,6 +311,8 @@ class StoreRequestError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
+    /** What the gateway adds to a refusal: the query plan the SDK needs to run the query itself. */
+    readonly additionalErrorInfo?: string,
   ) {
     super(message);
   }
@@ -421,6 +424,9 @@ function compileQuery(items: ItemsInternals, query: string): CompiledQuery {
 }
 
 function runQuery(collection: CollectionInternals, request: QueryRequest, partitionKey: string | undefined): unknown[] {
+  // The engine cannot evaluate an aggregate inside an array, as the gateway's rewritten aggregate asks.
+  const partial = partialAggregate(request.query);
+  if (partial) return runQuery(collection, { ...request, query: partial }, partitionKey).map((value) => [{ item: value }]);
   const items = collection.documents;
   const compiled = compileQuery(items, request.query);
   try {
@@ -470,7 +476,18 @@ function collectionOf(account: AccountInternals, params: Record<string, string>)
 function failWith(res: ServerResponse, error: unknown): Record<string, unknown> {
   if (!(error instanceof StoreRequestError)) throw error;
   res.statusCode = error.statusCode;
-  return { code: 'BadRequest', message: error.message };
+  if (error.additionalErrorInfo) res.setHeader('x-ms-substatus', '1004');
+  return { code: 'BadRequest', message: error.message, ...(error.additionalErrorInfo ? { additionalErrorInfo: error.additionalErrorInfo } : {}) };
+}
+
+/** A plan for the query, or the 400 the gateway gives for a query it cannot plan. */
+function plannedQuery(query: string): ReturnType<typeof planOf> {
+  try {
+    return planOf(query);
+  } catch (error) {
+    if (error instanceof UnplannableQuery) throw new StoreRequestError(400, error.message);
+    throw new StoreRequestError(400, (error as Error).message);
+  }
 }
 
 const queryDocuments: Handler = async (account, req, res, params) => {
@@ -487,6 +504,11 @@ const queryDocuments: Handler = async (account, req, res, params) => {
     const compiled = compileQuery(collection.documents, body.query);
     if (partitionKey === undefined && !isTrue(req, 'x-ms-documentdb-query-enablecrosspartition') && paths.length > 0 && !compiled.containsPartitionKeys(paths)) {
       throw new StoreRequestError(400, 'missing partition keys');
+    }
+    // A query sent to one partition key range is the SDK's pipeline at work: it runs as sent.
+    if (partitionKey === undefined && header(req, 'x-ms-documentdb-partitionkeyrangeid') === undefined) {
+      const { plan, needsPipeline } = plannedQuery(body.query);
+      if (needsPipeline) throw new StoreRequestError(400, gatewayRefusal, JSON.stringify(plan));
     }
     return answerPage(req, res, collection, body, partitionKey);
   } catch (error) {
@@ -508,31 +530,18 @@ const readDocumentFeed: Handler = async (account, req, res, params) => {
 };
 
 /**
- * The SDK asks for a query plan (`x-ms-cosmos-is-query-plan-request`) beside every query and uses it
- * only when the gateway refuses the query as needing one, which this store never does. Upstream runs
- * the whole query to answer it; a plan that describes a plain scan serves the same purpose.
+ * The SDK asks for a query plan (`x-ms-cosmos-is-query-plan-request`) beside a query across partitions
+ * and runs its own pipeline from it when the gateway refuses the query (see gateway-plans.ts). Upstream
+ * runs the whole query to answer; the plan is the service's, made from the query's text.
  */
-const answerQueryPlan: Handler = async (_account, req) => {
-  await readJson(req);
-  return {
-    partitionedQueryExecutionInfoVersion: 2,
-    queryInfo: {
-      distinctType: 'None',
-      top: null,
-      offset: null,
-      limit: null,
-      orderBy: [],
-      orderByExpressions: [],
-      groupByExpressions: [],
-      groupByAliases: [],
-      aggregates: [],
-      groupByAliasToAggregateType: {},
-      rewrittenQuery: '',
-      hasSelectValue: false,
-      hasNonStreamingOrderBy: false,
-    },
-    queryRanges: [{ min: '', max: 'FF', isMinInclusive: true, isMaxInclusive: false }],
-  };
+const answerQueryPlan: Handler = async (_account, req, res) => {
+  try {
+    const body = (await readJson(req)) as QueryRequest | undefined;
+    if (!body?.query) throw new StoreRequestError(400, 'missing query');
+    return plannedQuery(body.query).plan;
+  } catch (error) {
+    return failWith(res, error);
+  }
 };
 
 // ---------------------------------------------------------------------------------------------------
