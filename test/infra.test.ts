@@ -222,3 +222,15 @@ describe('reminder e-mail in Azure', () => {
     expect(main).toContain('communicationServiceName: communication.outputs.name');
   });
 });
+
+describe('queue retries', () => {
+  it('back off over minutes, so throttling or a short outage of Cosmos DB does not poison a lab run, and end before records made ahead are due', async () => {
+    const { queueRetryPolicy } = await import('../local/queues/queue-runner.js');
+    const { maxDequeueCount, retryDelaySeconds } = queueRetryPolicy(await read('host.json'));
+    // The extension's visibilityTimeout is a fixed wait between deliveries, so the span is the waits between them.
+    const retrySpanSeconds = (maxDequeueCount - 1) * retryDelaySeconds;
+    expect(retryDelaySeconds).toBeGreaterThanOrEqual(60);
+    expect(retrySpanSeconds).toBeGreaterThanOrEqual(10 * 60);
+    expect(retrySpanSeconds).toBeLessThan(settingsSchema.parse({}).GENERATE_AHEAD_HOURS * 3600);
+  });
+});
