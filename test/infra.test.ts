@@ -192,6 +192,17 @@ describe('the deploy pipeline', () => {
     const readme = await read('README.md');
     expect(readme).toContain('az ad app federated-credential create');
   });
+
+  it('passes every azd value the parameters read to the deployment, so a push keeps the operator\'s settings, but no Teams webhook', async () => {
+    const workflow = await read('.github/workflows/ci-deploy.yml');
+    const deployEnvironment = workflow.slice(workflow.indexOf('  deploy:'));
+    const names = [...(await read('infra/main.parameters.json')).matchAll(/\$\{([A-Z_]+)/g)].map(([, name]) => name!);
+    // azd itself supplies the deploying principal.
+    for (const name of names.filter((name) => !['AZURE_PRINCIPAL_ID', 'TEAMS_WEBHOOKS'].includes(name))) {
+      expect(deployEnvironment, name).toContain(`      ${name}: \${{ vars.${name} }}`);
+    }
+    expect(workflow).not.toContain('TEAMS_WEBHOOKS:');
+  });
 });
 
 describe('certificate storage', () => {
