@@ -29,6 +29,13 @@ function objectKeys(bicep: string, marker: string): string[] {
   return [...block.matchAll(/^\s+([A-Za-z_][A-Za-z0-9_]*):/gm)].map((match) => match[1]!);
 }
 
+/** The Function App's settings: the code's defaults, the operator's, and those main.bicep and the module set. */
+async function appSettingNames(): Promise<string[]> {
+  const main = await read('infra/main.bicep');
+  const functionApp = await read('infra/modules/functionapp.bicep');
+  return [...objectKeys(main, 'var settingDefaults = {'), ...objectKeys(main, 'appSettings: union(settingDefaults, additionalAppSettings, {'), ...objectKeys(functionApp, 'properties: union(appSettings, {')];
+}
+
 describe('infrastructure templates', () => {
   it('reference only modules that exist, with balanced braces', async () => {
     const main = await read('infra/main.bicep');
@@ -91,9 +98,7 @@ describe('infrastructure templates', () => {
 
   it('set only settings the code reads', async () => {
     const known = new Set(Object.keys(settingsSchema.shape));
-    const main = await read('infra/main.bicep');
-    const functionApp = await read('infra/modules/functionapp.bicep');
-    const settings = [...objectKeys(main, 'appSettings: {'), ...objectKeys(functionApp, 'properties: union(appSettings, {')];
+    const settings = await appSettingNames();
     expect(settings.length).toBeGreaterThan(5);
     for (const name of settings) expect(known.has(name) || platformSettings.has(name), name).toBe(true);
     expect(settings).toContain('KEY_VAULT_URI');
@@ -165,9 +170,7 @@ describe('secrets in Azure', () => {
   });
 
   it('provide every setting the code needs in Azure', async () => {
-    const main = await read('infra/main.bicep');
-    const functionApp = await read('infra/modules/functionapp.bicep');
-    const provided = new Set([...objectKeys(main, 'appSettings: {'), ...objectKeys(functionApp, 'properties: union(appSettings, {')]);
+    const provided = new Set(await appSettingNames());
     // Without these the API cannot find its data, its secrets, its telemetry or its own site.
     for (const name of ['COSMOS_ENDPOINT', 'COSMOS_DATABASE', 'KEY_VAULT_URI', 'PUBLIC_ORIGINS', 'SESSION_COOKIE_NAME', 'GENERATOR_SCHEDULE', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING']) {
       expect(provided.has(name), name).toBe(true);
@@ -198,6 +201,17 @@ describe('the deploy pipeline', () => {
     for (const step of ['azd provision --no-prompt', 'azd deploy --no-prompt']) expect(workflow).toContain(step);
     const readme = await read('README.md');
     expect(readme).toContain('az ad app federated-credential create');
+  });
+
+  it('passes every azd value the parameters read to the deployment, so a push keeps the operator\'s settings, but no Teams webhook', async () => {
+    const workflow = await read('.github/workflows/ci-deploy.yml');
+    const deployEnvironment = workflow.slice(workflow.indexOf('  deploy:'));
+    const names = [...(await read('infra/main.parameters.json')).matchAll(/\$\{([A-Z_]+)/g)].map(([, name]) => name!);
+    // azd itself supplies the deploying principal.
+    for (const name of names.filter((name) => !['AZURE_PRINCIPAL_ID', 'TEAMS_WEBHOOKS'].includes(name))) {
+      expect(deployEnvironment, name).toContain(`      ${name}: \${{ vars.${name} }}`);
+    }
+    expect(workflow).not.toContain('TEAMS_WEBHOOKS:');
   });
 });
 
@@ -230,5 +244,148 @@ describe('reminder e-mail in Azure', () => {
     expect(main).toContain('COMMUNICATION_SERVICES_ENDPOINT: communication.outputs.endpoint');
     expect(main).toContain('EMAIL_SENDER_ADDRESS: communication.outputs.senderAddress');
     expect(main).toContain('communicationServiceName: communication.outputs.name');
+  });
+});
+
+describe('queue retries', () => {
+  it('back off over minutes, so throttling or a short outage of Cosmos DB does not poison a lab run, and end before records made ahead are due', async () => {
+    const { queueRetryPolicy } = await import('../local/queues/queue-runner.js');
+    const { maxDequeueCount, retryDelaySeconds } = queueRetryPolicy(await read('host.json'));
+    // The extension's visibilityTimeout is a fixed wait between deliveries, so the span is the waits between them.
+    const retrySpanSeconds = (maxDequeueCount - 1) * retryDelaySeconds;
+    expect(retryDelaySeconds).toBeGreaterThanOrEqual(60);
+    expect(retrySpanSeconds).toBeGreaterThanOrEqual(10 * 60);
+    expect(retrySpanSeconds).toBeLessThan(settingsSchema.parse({}).GENERATE_AHEAD_HOURS * 3600);
+  });
+});
+
+describe('operator settings as deployment parameters', () => {
+  const parameterValues = async () => {
+    const file = JSON.parse(await read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> };
+    return Object.fromEntries(Object.entries(file.parameters).map(([name, { value }]) => [name, value]));
+  };
+  /** The line of main.bicep's app settings that sets `name`. */
+  const settingLine = (main: string, name: string) => new RegExp(`^ {6}${name}: (.+)$`, 'm').exec(main)?.[1];
+
+  // Each setting is the parameter of the azd environment value of the same name (`azd env set NAME value`).
+  const operatorSettings = {
+    PUBLIC_ORIGINS: 'publicOrigins',
+    PM_DUE_WINDOWS: 'pmDueWindows',
+    LOGIN_RATE_LIMIT_PER_MINUTE: 'loginRateLimitPerMinute',
+    ENTRA_GROUP_MAP: 'entraGroupMap',
+  } as const;
+
+  it('are read from azd environment values of the same name and passed to the Function App', async () => {
+    const main = await read('infra/main.bicep');
+    const values = await parameterValues();
+    const known = new Set(Object.keys(settingsSchema.shape));
+    for (const [setting, parameter] of Object.entries(operatorSettings)) {
+      expect(known.has(setting), setting).toBe(true);
+      expect(main, parameter).toMatch(new RegExp(`^param ${parameter} (string|int|object) `, 'm'));
+      expect(values[parameter], parameter).toMatch(new RegExp(`^\\$\\{${setting}=(null)?\\}$`));
+      expect(settingLine(main, setting), setting).toContain(parameter);
+    }
+    // Any other setting, and the secrets and choices of the deployment itself.
+    expect(values.additionalAppSettings).toBe('${ADDITIONAL_APP_SETTINGS=null}');
+    expect(values.teamsWebhooks).toBe('${TEAMS_WEBHOOKS=null}');
+    expect(values.staticWebAppLocation).toBe('${AZURE_STATIC_WEB_APP_LOCATION=}');
+    expect(values.keyVaultPurgeProtection).toBe('${KEY_VAULT_PURGE_PROTECTION=}');
+    // Every parameter the file sets exists in main.bicep.
+    for (const parameter of Object.keys(values)) expect(main, parameter).toMatch(new RegExp(`^param ${parameter} `, 'm'));
+  });
+
+  it('take JSON as object parameters, so azd parses the value instead of pasting quotes into a string, and fall back to the default when the value is empty', async () => {
+    const main = await read('infra/main.bicep');
+    const values = await parameterValues();
+    const objectParameters = [...main.matchAll(/^param (\w+) object\b/gm)].map(([, name]) => name!);
+    expect(objectParameters.length).toBeGreaterThanOrEqual(4);
+    // CI passes unset repository variables as empty strings: null leaves the parameter at its default.
+    for (const parameter of objectParameters) expect(values[parameter] ?? '', parameter).toMatch(/^\$\{[A-Z_]+=null\}$/);
+    for (const setting of ['PM_DUE_WINDOWS', 'ENTRA_GROUP_MAP'] as const) {
+      const parameter = operatorSettings[setting];
+      expect(main).toMatch(new RegExp(`^param ${parameter} object = \\{\\}$`, 'm'));
+      expect(settingLine(main, setting)).toBe(`empty(${parameter}) ? '' : string(${parameter})`);
+    }
+  });
+
+  it('bound the rate limit as the code does, with the code\'s default', async () => {
+    const main = await read('infra/main.bicep');
+    const [, min, max, fallback] = /@minValue\((\d+)\)\n@maxValue\((\d+)\)\n@description\([^\n]*\)\nparam loginRateLimitPerMinute int = (\d+)/.exec(main) ?? [];
+    const accepts = (value: number) => settingsSchema.shape.LOGIN_RATE_LIMIT_PER_MINUTE.safeParse(String(value)).success;
+    expect([accepts(Number(min)), accepts(Number(max)), accepts(Number(min) - 1), accepts(Number(max) + 1)]).toEqual([true, true, false, false]);
+    expect(Number(fallback)).toBe(settingsSchema.parse({}).LOGIN_RATE_LIMIT_PER_MINUTE);
+  });
+
+  it('write out the code\'s own defaults, which additional settings may change, and let neither change what the deployment derives', async () => {
+    const main = await read('infra/main.bicep');
+    const defaults = settingsSchema.parse({}) as Record<string, unknown>;
+    const written = [...main.slice(main.indexOf('var settingDefaults = {')).split('\n}')[0]!.matchAll(/^ {2}(\w+): '([^']*)'$/gm)];
+    expect(written.length).toBeGreaterThan(3);
+    for (const [, name, value] of written) expect(value, name).toBe(String(defaults[name!]));
+    // union(): a later object wins, so derived settings (endpoints, the vault) beat additional ones.
+    expect(main).toContain('appSettings: union(settingDefaults, additionalAppSettings, {');
+  });
+
+  it('keep a custom domain first in PUBLIC_ORIGINS and the azurestaticapps.net address after it', async () => {
+    const main = await read('infra/main.bicep');
+    expect(settingLine(main, 'PUBLIC_ORIGINS')).toBe("empty(publicOrigins) ? 'https://${web.outputs.defaultHostname}' : '${publicOrigins},https://${web.outputs.defaultHostname}'");
+  });
+
+  it('keep Teams webhooks in Key Vault under the names the API reads, never in app settings or outputs', async () => {
+    const { teamsWebhookSecret } = await import('../shared/notifications/channels.js');
+    const main = await read('infra/main.bicep');
+    const keyVault = await read('infra/modules/keyvault.bicep');
+    expect(main).toMatch(/@secure\(\)\n@description\([^\n]*\)\nparam teamsWebhooks object = \{\}/);
+    expect(keyVault).toMatch(/@secure\(\)\n@description\([^\n]*\)\nparam teamsWebhooks object\n/);
+    expect(main).toContain('teamsWebhooks: teamsWebhooks');
+    expect(keyVault).toContain("resource teamsWebhookSecrets 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = [for webhook in items(teamsWebhooks): {");
+    const [, nameTemplate] = /name: '(teams-webhook-\$\{toLower\(webhook\.key\)\})'/.exec(keyVault) ?? [];
+    for (const labId of ['LAB01', 'QC-2']) expect(nameTemplate?.replace('${toLower(webhook.key)}', labId.toLowerCase())).toBe(teamsWebhookSecret(labId).vault);
+    expect(keyVault).toContain('value: webhook.value');
+    // With KEY_VAULT_URI set the API reads the vault, not TEAMS_WEBHOOK_<LAB>: such a setting would do nothing.
+    expect((await appSettingNames()).filter((name) => name.startsWith('TEAMS_WEBHOOK'))).toEqual([]);
+    for (const text of [main, keyVault]) expect(text.match(/^output .*[Ww]ebhook.*$/gm)).toBeNull();
+  });
+});
+
+describe('deploys that work', () => {
+  const staticWebAppRegions = ['westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'];
+
+  it('put the Static Web App in one of the five regions it exists in, whatever AZURE_LOCATION is', async () => {
+    const main = await read('infra/main.bicep');
+    const [, allowed] = /@allowed\(\[([^\]]*)\]\)\nparam staticWebAppLocation string = ''/.exec(main) ?? [];
+    expect(allowed?.split(',').map((region) => region.trim().replace(/'/g, ''))).toEqual(['', ...staticWebAppRegions]);
+    expect(main).toContain(`var staticWebAppRegions = [${staticWebAppRegions.map((region) => `'${region}'`).join(', ')}]`);
+    const web = main.slice(main.indexOf("module web 'modules/staticwebapp.bicep'")).split('\n}')[0]!;
+    expect(web).toContain('location: staticWebAppRegion');
+    expect(web).not.toContain('location: location');
+    expect(main).toContain('var staticWebAppRegion = empty(staticWebAppLocation) ? nearestStaticWebAppRegion : staticWebAppLocation');
+    // The nearest region: AZURE_LOCATION itself where Static Web Apps exists, else a mapped one, else eastus2.
+    const near = Object.fromEntries(
+      [...main.matchAll(/^var regionsNear(\w+) = \[([^\]]*)\]$/gm)].map(([, target, list]) => [target!.toLowerCase(), list!.split(',').map((region) => region.trim().replace(/'/g, ''))]),
+    );
+    expect(Object.keys(near).sort()).toEqual(['eastasia', 'westeurope', 'westus2']);
+    const all = Object.values(near).flat();
+    expect(new Set(all).size).toBe(all.length);
+    for (const region of all) expect(staticWebAppRegions, region).not.toContain(region);
+    expect(main).toContain("contains(staticWebAppRegions, location) ? location : (contains(regionsNearWestEurope, location) ? 'westeurope' : (contains(regionsNearEastAsia, location) ? 'eastasia' : (contains(regionsNearWestUs2, location) ? 'westus2' : 'eastus2')))");
+  });
+
+  it('leave Key Vault purge protection off unless the operator turns it on, so azd down --purge then azd up with the same name works', async () => {
+    const main = await read('infra/main.bicep');
+    const keyVault = await read('infra/modules/keyvault.bicep');
+    expect(main).toMatch(/^param keyVaultPurgeProtection bool = false$/m);
+    expect(main).toContain('purgeProtection: keyVaultPurgeProtection');
+    // The API refuses an explicit false, so off means left out.
+    expect(keyVault).toContain('enablePurgeProtection: purgeProtection ? true : null');
+    expect(keyVault).toContain('enableSoftDelete: true');
+    const readme = await read('README.md');
+    for (const text of ['azd down --purge', 'azd env set KEY_VAULT_PURGE_PROTECTION true', 'az keyvault recover']) expect(readme).toContain(text);
+  });
+
+  it('documents in README how to set every azd environment value the parameters read', async () => {
+    const readme = await read('README.md');
+    const names = [...(await read('infra/main.parameters.json')).matchAll(/\$\{([A-Z_]+)/g)].map(([, name]) => name!);
+    for (const name of names.filter((name) => !['AZURE_ENV_NAME', 'AZURE_PRINCIPAL_ID'].includes(name))) expect(readme, name).toContain(`azd env set ${name} `);
   });
 });

@@ -9,7 +9,7 @@ export interface QueueRunnerOptions {
   visibilitySeconds?: number;
   /** How long an idle queue waits before it looks again. */
   pollMs?: number;
-  /** Seconds before a failed message is delivered again. */
+  /** Seconds before a failed message is delivered again; host.json's visibilityTimeout unless a test shortens it. */
   retryDelaySeconds?: number;
 }
 
@@ -19,10 +19,28 @@ export interface QueueRunner {
   stop: () => Promise<void>;
 }
 
-/** The Functions host reads maxDequeueCount from host.json; so does the local host. */
-export function maxDequeueCount(): number {
-  const host = JSON.parse(readFileSync('host.json', 'utf8')) as { extensions?: { queues?: { maxDequeueCount?: number } } };
-  return host.extensions?.queues?.maxDequeueCount ?? 5;
+export interface QueueRetryPolicy {
+  /** Deliveries before a message goes to `<queue>-poison`. */
+  maxDequeueCount: number;
+  /** The fixed wait before a failed message is delivered again (the extension's visibilityTimeout). */
+  retryDelaySeconds: number;
+}
+
+/** A TimeSpan as host.json writes it, hh:mm:ss. */
+function timeSpanSeconds(text: string): number {
+  const match = /^(\d{1,2}):([0-5]\d):([0-5]\d)$/.exec(text);
+  if (!match) throw new Error(`host.json: queues.visibilityTimeout must be hh:mm:ss, not ${text}`);
+  return Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+}
+
+/**
+ * The Functions host reads the queues extension's retry settings from host.json; so does the local
+ * host, so a failing message is retried as often and as far apart here as in Azure. The defaults are
+ * the extension's own.
+ */
+export function queueRetryPolicy(hostJson = readFileSync('host.json', 'utf8')): QueueRetryPolicy {
+  const queues = (JSON.parse(hostJson) as { extensions?: { queues?: { maxDequeueCount?: number; visibilityTimeout?: string } } }).extensions?.queues;
+  return { maxDequeueCount: queues?.maxDequeueCount ?? 5, retryDelaySeconds: timeSpanSeconds(queues?.visibilityTimeout ?? '00:00:00') };
 }
 
 /**
@@ -38,8 +56,9 @@ export async function startQueueRunner(
 ): Promise<QueueRunner> {
   const visibility = options.visibilitySeconds ?? 30;
   const pollMs = options.pollMs ?? 1000;
-  const retryDelay = options.retryDelaySeconds ?? 1;
-  const maxDeliveries = maxDequeueCount();
+  const policy = queueRetryPolicy();
+  const retryDelay = options.retryDelaySeconds ?? policy.retryDelaySeconds;
+  const maxDeliveries = policy.maxDequeueCount;
   const queueNames = new Set(declarations.flatMap((declaration) => [declaration.queueName, `${declaration.queueName}-poison`]));
   for (const queueName of queueNames) await client.createQueue(queueName);
 
