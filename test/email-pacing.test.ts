@@ -5,6 +5,7 @@ import { readDelivery } from '../shared/data/notification-repository.js';
 import { createUser, type UserDocument } from '../shared/data/users-repository.js';
 import { configuredChannels, type NotificationChannels, type OutgoingEmail } from '../shared/notifications/channels.js';
 import { deliverOnce, type DeliveryResult, type OutgoingMessage } from '../shared/notifications/delivery.js';
+import { EmailThrottled, throttledUntil } from '../shared/notifications/email-pacing.js';
 import { planNotificationRun, runLabNotifications } from '../shared/notifications/notification-runs.js';
 import { ConfigurationError, parseSettings, reloadSettings } from '../shared/platform/config.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
@@ -101,6 +102,21 @@ describe('a throttled e-mail', () => {
     expect(states).toEqual(['retrying', 'retrying', 'retrying', 'failed']);
     expect(tries).toBe(12);
     expect((await readDelivery('PACE2', 'digest:2026-12-07'))?.document.state).toBe('failed');
+  });
+});
+
+describe('a 429', () => {
+  it('waits for retry-after-ms, Retry-After in seconds or as a date, and a minute without either; other errors are not throttling', () => {
+    const now = new Date('2026-12-07T06:00:00Z');
+    const request = createPipelineRequest({ url: 'https://acs.example/emails:send', method: 'POST' });
+    const answered = (headers: Record<string, string>) => new RestError('Too many requests', { statusCode: 429, request, response: { status: 429, headers: createHttpHeaders(headers), request } });
+    expect(throttledUntil(answered({ 'retry-after': '42' }), now)).toEqual(new Date('2026-12-07T06:00:42Z'));
+    expect(throttledUntil(answered({ 'retry-after-ms': '1500', 'retry-after': '42' }), now)).toEqual(new Date('2026-12-07T06:00:01.500Z'));
+    expect(throttledUntil(answered({ 'retry-after': 'Mon, 07 Dec 2026 06:30:00 GMT' }), now)).toEqual(new Date('2026-12-07T06:30:00Z'));
+    expect(throttledUntil(answered({}), now)).toEqual(new Date('2026-12-07T06:01:00Z'));
+    expect(throttledUntil({ status: 429, headers: { 'Retry-After': '5' } }, now)).toEqual(new Date('2026-12-07T06:00:05Z'));
+    expect(throttledUntil(new RestError('Bad request', { statusCode: 400 }), now)).toBeNull();
+    expect(throttledUntil(new Error('socket hang up'), now)).toBeNull();
   });
 });
 
@@ -247,6 +263,26 @@ describe('e-mail paced within the sender’s limits', () => {
     expect([...standIn.mailbox.values()].every((mail) => mail.subject.includes(day) && mail.at.toISOString().startsWith(day))).toBe(true);
     expect(states).toEqual(Array(labCount).fill('sent'));
   };
+
+  it('hold across instances: two of them sending at once share the minute’s places, and the rest wait without a request', async () => {
+    Object.assign(process.env, { EMAIL_LIMIT_PER_MINUTE: '30', EMAIL_LIMIT_PER_HOUR: '100' });
+    reloadSettings();
+    const now = new Date('2026-12-10T08:00:10Z');
+    const standIn = acsStandIn(() => now, { perMinute: 30, perHour: 100 }, Number.POSITIVE_INFINITY);
+    const instances = [0, 1].map(() => configuredChannels({ clock: () => now, acsCredential: credential, acsClientOptions: { httpClient: standIn.client } }));
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        instances[index % 2]!.sendEmail(digestEmail('PC01', `instance-${index}`)).then(
+          () => 'sent',
+          (error: unknown) => (error instanceof EmailThrottled ? error.retryAt.toISOString() : String(error)),
+        ),
+      ),
+    );
+    expect(outcomes.filter((outcome) => outcome === 'sent')).toHaveLength(30);
+    expect(outcomes.filter((outcome) => outcome !== 'sent')).toEqual(Array(10).fill('2026-12-10T08:01:00.000Z'));
+    expect(standIn.counts.throttled).toBe(0);
+    expect(standIn.mailbox.size).toBe(30);
+  });
 
   it('300 digests against a service that allows 30 a minute and 100 an hour all go out within the day, each once', async () => {
     Object.assign(process.env, { EMAIL_LIMIT_PER_MINUTE: '30', EMAIL_LIMIT_PER_HOUR: '100' });
