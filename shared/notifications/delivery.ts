@@ -179,7 +179,7 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
   const nowWaited = waitedRuns + (waiting > 0 && !failedInRun ? 1 : 0);
   const countedRuns = document.runs - nowWaited;
   const finishedAt = new Date().toISOString();
-  const retryFailedAt = failed > 0 && countedRuns < maxRuns ? new Date(now.getTime() + retryAfterMinutes(Math.max(countedRuns, 1)) * 60_000) : null;
+  const retryFailedAt = failed > 0 && countedRuns < maxRuns ? new Date(now.getTime() + retryAfterMinutes(countedRuns) * 60_000) : null;
   const state: DeliveryDocument['state'] = waiting > 0 || retryFailedAt ? 'retrying' : failed === 0 ? 'sent' : 'failed';
   const next = [waitUntil, retryFailedAt].filter((time): time is Date => time !== null).sort((a, b) => a.getTime() - b.getTime())[0];
   document = {
