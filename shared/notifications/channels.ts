@@ -3,6 +3,8 @@ import type { TokenCredential } from '@azure/identity';
 import type { EmailClientOptions } from '@azure/communication-email';
 import { settings } from '../platform/config.js';
 import { labSecret } from '../platform/secrets.js';
+import { pacedEmailSender } from './email-pacing.js';
+import { reserveSend } from './email-send-windows.js';
 import { localOutboxFolder, writeToOutbox } from './outbox.js';
 
 /** One e-mail to one person: a digest or a notice. */
@@ -47,12 +49,15 @@ export type EmailSender = (email: OutgoingEmail) => Promise<void>;
 /**
  * E-mail through Azure Communication Services with the Function App's managed identity. The send is
  * accepted when the service answers 202; delivery to the mailbox is the service's from there on, so
- * the long-running operation is not polled (its status stays readable by the operation id).
+ * the long-running operation is not polled (its status stays readable by the operation id). The
+ * client does not retry: its default policy sleeps through a 429's Retry-After inside the run (up to
+ * three times, each request counting against the limit); deliveries retry instead, and wait for the
+ * limit durably.
  */
 export async function acsEmailSender(endpoint: string, senderAddress: string, credential?: TokenCredential, clientOptions: EmailClientOptions = {}): Promise<EmailSender> {
   const { EmailClient } = await import('@azure/communication-email');
   const identity = credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
-  const client = new EmailClient(endpoint, identity, clientOptions);
+  const client = new EmailClient(endpoint, identity, { retryOptions: { maxRetries: 0 }, ...clientOptions });
   return async (email) => {
     await client.beginSend(
       {
@@ -82,12 +87,20 @@ function outboxEntry(message: OutgoingEmail | OutgoingTeamsPost, channel: 'email
   return { messageId: message.messageId, channel, kind: message.kind, labId: message.labId, to, subject: message.subject, writtenAt: new Date().toISOString(), body };
 }
 
+/** What a test puts in place of Azure: the service's HTTP client (a stand-in), the identity, the clock. */
+export interface ChannelOptions {
+  acsCredential?: TokenCredential;
+  acsClientOptions?: EmailClientOptions;
+  clock?: () => Date;
+}
+
 /**
  * The channels as configured: Azure Communication Services when COMMUNICATION_SERVICES_ENDPOINT is
- * set, else the local outbox where the local host keeps one; Teams where the lab's webhook secret
- * exists, else the outbox too.
+ * set, paced within EMAIL_LIMIT_PER_MINUTE and EMAIL_LIMIT_PER_HOUR, else the local outbox where the
+ * local host keeps one (it has no limit); Teams where the lab's webhook secret exists, else the outbox too.
  */
-export function configuredChannels(): NotificationChannels {
+export function configuredChannels(options: ChannelOptions = {}): NotificationChannels {
+  const clock = options.clock ?? (() => new Date());
   let emailSender: Promise<EmailSender> | undefined;
   const acs = () => {
     const { COMMUNICATION_SERVICES_ENDPOINT, EMAIL_SENDER_ADDRESS } = settings();
@@ -102,10 +115,16 @@ export function configuredChannels(): NotificationChannels {
         await writeToOutbox(outboxEntry(email, 'email', [email.to.address], { plainText: email.plainText, headers: email.headers }));
         return;
       }
-      emailSender ??= acsEmailSender(service.endpoint, service.sender).catch((error: unknown) => {
-        emailSender = undefined;
-        throw error;
-      });
+      emailSender ??= acsEmailSender(service.endpoint, service.sender, options.acsCredential, options.acsClientOptions)
+        .then((send) => {
+          // Limits are the subscription's: every instance of this installation counts against one window.
+          const reserve = (now: Date) => reserveSend(service.endpoint, now, { perMinute: settings().EMAIL_LIMIT_PER_MINUTE, perHour: settings().EMAIL_LIMIT_PER_HOUR });
+          return pacedEmailSender(send, reserve, clock);
+        })
+        .catch((error: unknown) => {
+          emailSender = undefined;
+          throw error;
+        });
       await (await emailSender)(email);
     },
     postToTeams: async (post) => {

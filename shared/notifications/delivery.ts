@@ -11,12 +11,13 @@ import {
 import { settings } from '../platform/config.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import type { NotificationChannels, OutgoingEmail, OutgoingTeamsPost } from './channels.js';
+import { EmailThrottled, throttledUntil } from './email-pacing.js';
 
 export type OutgoingMessage = { channel: 'email'; email: OutgoingEmail } | { channel: 'teams'; post: OutgoingTeamsPost };
 
 /** Tries per message within one run; the waits between them double from NOTIFICATION_RETRY_BASE_MS. */
 export const attemptsPerRun = 3;
-/** Runs that try a failing message before it is given up and left in the health page. */
+/** Runs in which a message failed before the failing ones are given up and left in the health page; runs that only waited for the e-mail limit do not count. */
 export const maxRuns = 4;
 /** The wait before the next run tries again, doubling per run: 15, 30, 60 minutes. */
 const retryAfterMinutes = (runs: number) => 15 * 2 ** (runs - 1);
@@ -34,8 +35,15 @@ export interface DeliveryRequest {
   attempts?: number;
 }
 
+/**
+ * The marker as deliveries keep it: the data layer's document and the runs that ended waiting for the
+ * e-mail limit without a failure, which do not count towards giving up. Absent on markers written
+ * before e-mail was paced: every run counted then.
+ */
+type PacedDelivery = DeliveryDocument & { waitedRuns?: number };
+
 export type DeliveryResult =
-  | { outcome: 'delivered'; state: DeliveryDocument['state']; sent: number; failed: number }
+  | { outcome: 'delivered'; state: DeliveryDocument['state']; sent: number; failed: number; waiting: number }
   | { outcome: 'skipped'; reason: 'already sent' | 'given up' | 'another run is sending' | 'waiting to retry' | 'overtaken' };
 
 const idOf = (message: OutgoingMessage) => (message.channel === 'email' ? message.email.messageId : message.post.messageId);
@@ -46,13 +54,18 @@ async function sendOnce(message: OutgoingMessage, channels: NotificationChannels
   else await channels.postToTeams(message.post);
 }
 
-async function sendWithRetries(message: OutgoingMessage, channels: NotificationChannels, attempts: number): Promise<{ ok: boolean; attempts: number; error: string | null }> {
+type SendResult = { ok: boolean; attempts: number; error: string | null } | { waitUntil: Date };
+
+/** Tries a message with backoff; a throttled send is not a failure and is not tried again in this run: it waits. */
+async function sendWithRetries(message: OutgoingMessage, channels: NotificationChannels, attempts: number, now: Date): Promise<SendResult> {
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     try {
       await sendOnce(message, channels);
       return { ok: true, attempts: attempt, error: null };
     } catch (error) {
+      const waitUntil = error instanceof EmailThrottled ? error.retryAt : throttledUntil(error, now);
+      if (waitUntil) return { waitUntil };
       lastError = error instanceof Error ? error.message : String(error);
       if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, settings().NOTIFICATION_RETRY_BASE_MS * 2 ** (attempt - 1)));
     }
@@ -105,21 +118,40 @@ async function claim(request: DeliveryRequest, now: Date, worker: string): Promi
  * is known, under the claim (If-Match), so a run that lost its claim stops at its next message; a
  * message sent by a run that died before writing its outcome is sent again with the same id, which
  * the outbox and Azure Communication Services' Operation-Id recognise. Failed messages are retried
- * with backoff in the run and by later runs, then given up; each failure is reported.
+ * with backoff in the run and by later runs, then given up; each failure is reported. An e-mail held
+ * back by the sender's limit (pacing, or a 429) is no failure: it and the e-mails after it wait, the
+ * marker stays `retrying` until the limit allows, and however many runs that takes, it is never given up.
  */
 export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryResult> {
   const now = request.now ?? new Date();
   const worker = randomUUID();
   const claimed = await claim(request, now, worker);
   if ('skipped' in claimed) return { outcome: 'skipped', reason: claimed.skipped };
-  let { document, etag } = claimed;
+  let document: PacedDelivery = claimed.document;
+  let { etag } = claimed;
   const attempts = request.attempts ?? attemptsPerRun;
+  const waitedRuns = document.waitedRuns ?? 0;
+  // Runs that counted before this one: once they reach maxRuns, a message that failed stays given up
+  // while the run still sends what was only waiting.
+  const givenUp = document.runs - 1 - waitedRuns >= maxRuns;
+  let emailWaitsUntil: Date | null = null;
+  let waitUntil: Date | null = null;
+  let waiting = 0;
+  let failedInRun = false;
 
   for (const message of await request.compose()) {
     const messageId = idOf(message);
     const known = document.messages[messageId];
     if (known?.status === 'sent') continue;
-    const result = await sendWithRetries(message, request.channels, attempts);
+    if (known?.status === 'failed' && givenUp) continue;
+    // The limit that held back one e-mail holds back the rest: they wait without a request each.
+    const result: SendResult = message.channel === 'email' && emailWaitsUntil ? { waitUntil: emailWaitsUntil } : await sendWithRetries(message, request.channels, attempts, now);
+    if ('waitUntil' in result) {
+      waiting += 1;
+      if (message.channel === 'email') emailWaitsUntil = result.waitUntil;
+      if (!waitUntil || result.waitUntil < waitUntil) waitUntil = result.waitUntil;
+      continue;
+    }
     const outcome: MessageOutcome = {
       channel: message.channel,
       to: recipientsOf(message),
@@ -129,6 +161,7 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
       lastError: result.error,
     };
     if (!result.ok) {
+      failedInRun = true;
       trackProductEvent(
         'NotificationFailed',
         { labId: request.labId, kind: request.kind, key: request.key, channel: message.channel, messageId, error: result.error ?? '' },
@@ -143,15 +176,20 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
 
   const outcomes = Object.values(document.messages);
   const failed = outcomes.filter((outcome) => outcome.status === 'failed').length;
+  const nowWaited = waitedRuns + (waiting > 0 && !failedInRun ? 1 : 0);
+  const countedRuns = document.runs - nowWaited;
   const finishedAt = new Date().toISOString();
-  const state: DeliveryDocument['state'] = failed === 0 ? 'sent' : document.runs >= maxRuns ? 'failed' : 'retrying';
+  const retryFailedAt = failed > 0 && countedRuns < maxRuns ? new Date(now.getTime() + retryAfterMinutes(countedRuns) * 60_000) : null;
+  const state: DeliveryDocument['state'] = waiting > 0 || retryFailedAt ? 'retrying' : failed === 0 ? 'sent' : 'failed';
+  const next = [waitUntil, retryFailedAt].filter((time): time is Date => time !== null).sort((a, b) => a.getTime() - b.getTime())[0];
   document = {
     ...document,
     state,
     claim: null,
-    nextAttemptAt: state === 'retrying' ? new Date(now.getTime() + retryAfterMinutes(document.runs) * 60_000).toISOString() : null,
+    nextAttemptAt: state === 'retrying' && next ? next.toISOString() : null,
     updatedAt: finishedAt,
     completedAt: state === 'retrying' ? null : finishedAt,
+    ...(nowWaited > 0 ? { waitedRuns: nowWaited } : {}),
   };
   if (!(await replaceDelivery(document, etag))) return { outcome: 'skipped', reason: 'overtaken' };
   const sent = outcomes.length - failed;
@@ -159,5 +197,5 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
     const byChannel = (channel: 'email' | 'teams') => outcomes.filter((outcome) => outcome.channel === channel && outcome.status === 'sent').length;
     trackProductEvent('DigestSent', { labId: request.labId, key: request.key, state }, { emails: byChannel('email'), teamsPosts: byChannel('teams'), failed, runs: document.runs });
   }
-  return { outcome: 'delivered', state, sent, failed };
+  return { outcome: 'delivered', state, sent, failed, waiting };
 }

@@ -112,6 +112,13 @@ export const settingsSchema = z.object({
   COMMUNICATION_SERVICES_ENDPOINT: z.url({ message: 'must be a URL such as https://mycomms.europe.communication.azure.com' }).optional(),
   /** The From address of the Email Service's verified (or Azure-managed) domain, e.g. DoNotReply@<guid>.azurecomm.net. */
   EMAIL_SENDER_ADDRESS: z.email({ message: 'must be an e-mail address such as DoNotReply@contoso.com' }).optional(),
+  /**
+   * E-mails Azure Communication Services accepts a minute and an hour for the subscription; sends wait
+   * for a free place instead of being refused. The defaults are an Azure-managed domain's limits
+   * (Communication Services service limits); a custom domain starts at 30 and 100 and can be raised.
+   */
+  EMAIL_LIMIT_PER_MINUTE: integerSetting(1, 1_000_000).default(5),
+  EMAIL_LIMIT_PER_HOUR: integerSetting(1, 100_000_000).default(10),
   /** NCRONTAB (UTC) of the reminders job: each firing queues the labs that have a digest or a notice to send. */
   NOTIFICATION_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 */15 * * * *' }).default('0 */15 * * * *'),
   /** The lab-local hour from which a lab's daily digest is sent: the start of its working day. */
