@@ -32,6 +32,8 @@ export interface DeliveryDocument {
   claim: { by: string; until: string } | null;
   /** Runs that have tried to deliver it. */
   runs: number;
+  /** Runs that only waited for the e-mail sender's limits: they do not count towards giving up (absent before e-mail was paced). */
+  waitedRuns?: number;
   /** When a run may try the failed messages again; set while `retrying`. */
   nextAttemptAt: string | null;
   messages: Record<string, MessageOutcome>;

@@ -4,7 +4,7 @@ import type { EmailClientOptions } from '@azure/communication-email';
 import { settings } from '../platform/config.js';
 import { labSecret } from '../platform/secrets.js';
 import { pacedEmailSender } from './email-pacing.js';
-import { reserveSend } from './email-send-windows.js';
+import { reserveSend } from '../data/email-send-windows.js';
 import { localOutboxFolder, writeToOutbox } from './outbox.js';
 
 /** One e-mail to one person: a digest or a notice. */

@@ -35,12 +35,6 @@ export interface DeliveryRequest {
   attempts?: number;
 }
 
-/**
- * The marker as deliveries keep it: the data layer's document and the runs that ended waiting for the
- * e-mail limit without a failure, which do not count towards giving up. Absent on markers written
- * before e-mail was paced: every run counted then.
- */
-type PacedDelivery = DeliveryDocument & { waitedRuns?: number };
 
 export type DeliveryResult =
   | { outcome: 'delivered'; state: DeliveryDocument['state']; sent: number; failed: number; waiting: number }
@@ -127,7 +121,7 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
   const worker = randomUUID();
   const claimed = await claim(request, now, worker);
   if ('skipped' in claimed) return { outcome: 'skipped', reason: claimed.skipped };
-  let document: PacedDelivery = claimed.document;
+  let document: DeliveryDocument = claimed.document;
   let { etag } = claimed;
   const attempts = request.attempts ?? attemptsPerRun;
   const waitedRuns = document.waitedRuns ?? 0;

@@ -1,5 +1,5 @@
 import type { EmailSender } from './channels.js';
-import type { Reservation } from './email-send-windows.js';
+import type { Reservation } from '../data/email-send-windows.js';
 
 /**
  * A send that has to wait for the sender's limit: nothing went out, nothing failed, and the message is

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { container } from '../data/cosmos.js';
+import { container } from './cosmos.js';
 
 /**
  * One clock hour of e-mail sent through one Communication Service: the hour's count and each of its
