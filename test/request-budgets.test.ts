@@ -93,6 +93,14 @@ describe('the reference-standard picker', () => {
     expect(result.body.items).toContainEqual(expect.objectContaining({ serialNumber: 'STD-BUDGET', labId: 'LAB02' }));
     expect(counts.crossPartitionQueries).toBe(0);
   });
+
+  it('finds a standard where a transfer took it, from the copy it left behind', async () => {
+    const admin = await product.signedIn('admin');
+    expect((await admin.post('/api/labs/LAB02/equipment/STD-BUDGET/transfer', { toLabId: 'LAB03' })).status).toBe(200);
+    const { result, counts } = await product.countCosmosRequests(() => picker(tech));
+    expect(result.body.items.filter((item) => item.serialNumber === 'STD-BUDGET')).toEqual([expect.objectContaining({ labId: 'LAB03' })]);
+    expect(counts.crossPartitionQueries).toBe(0);
+  });
 });
 
 describe('the sign-in methods, asked by every sign-in page', () => {

@@ -244,14 +244,19 @@ export async function allEquipmentOf(labId: string): Promise<EquipmentDocument[]
 /** What the reference-standard picker reads of a machine: enough to judge its fitness. */
 export type StandardCandidate = Pick<EquipmentDocument, 'serialNumber' | 'labId' | 'modelId' | 'status' | 'presence' | 'calibration'>;
 
-/** Every machine whose plan ever made it a standard, by a query across the labs: run once, to fill the index. */
+/**
+ * Every machine whose plan ever made it a standard, by a query across the labs: run once, to fill the
+ * index. Where a transfer left a departed copy, the lab the machine is in now comes first.
+ */
 async function standardsInEveryLab(): Promise<StandardLocation[]> {
   const { resources } = await (await container('equipment')).items
-    .query<StandardLocation>(
-      "SELECT c.serialKey, c.labId FROM c WHERE c.type = 'equipment' AND c.presence != 'departed' AND IS_DEFINED(c.calibration) AND ARRAY_CONTAINS(c.calibration.planVersions, { referenceStandard: true }, true)",
+    .query<StandardLocation & Pick<EquipmentDocument, 'presence'>>(
+      "SELECT c.serialKey, c.labId, c.presence FROM c WHERE c.type = 'equipment' AND IS_DEFINED(c.calibration) AND ARRAY_CONTAINS(c.calibration.planVersions, { referenceStandard: true }, true)",
     )
     .fetchAll();
-  return resources;
+  return resources
+    .sort((a, b) => Number(a.presence === 'departed') - Number(b.presence === 'departed'))
+    .map(({ serialKey, labId }) => ({ serialKey, labId }));
 }
 
 /** A machine where it is now: a transfer leaves a departed copy that names the lab it went to. */
