@@ -48,8 +48,10 @@ function headersOf(request: IncomingMessage): Record<string, string> {
     if (value === undefined) continue;
     headers[name] = Array.isArray(value) ? value.join(name === 'cookie' ? '; ' : ', ') : value;
   }
-  // The local host is the edge: the client's address is the socket's, whatever the client claims.
-  headers['x-forwarded-for'] = request.socket.remoteAddress ?? 'unknown';
+  // The local host is the edge and appends the socket's address as Azure's front end does; what the
+  // client wrote stays to its left, where the pipeline never looks.
+  const socketAddress = request.socket.remoteAddress ?? 'unknown';
+  headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${socketAddress}` : socketAddress;
   return headers;
 }
 

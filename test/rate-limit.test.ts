@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { container } from '../shared/data/cosmos.js';
+import type { AuditEntry } from '../shared/domain/audit-chain.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -45,5 +47,16 @@ describe('sign-in rate limits', () => {
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 8; attempt++) statuses.push((await login(`someone${attempt}`, 'wrong password here')).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  it('counts and audits the address the host appended, never one the client wrote in X-Forwarded-For', async () => {
+    // The address is over its limit by now: naming another address does not open a fresh bucket.
+    const forged = { headers: { 'x-forwarded-for': '6.6.6.6' } };
+    expect((await product.client().post('/api/auth/login', { username: 'someone-new', password: 'wrong password here' }, forged)).status).toBe(429);
+    expect((await tech2.get('/api/users', forged)).status).toBe(403);
+    const { resources } = await (await container('users')).items
+      .query<AuditEntry>({ query: "SELECT TOP 1 * FROM c WHERE c.type = 'audit' AND c.action = 'access.denied' ORDER BY c.seq DESC" }, { partitionKey: 'tech2' })
+      .fetchAll();
+    expect(resources[0]?.clientAddress).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
   });
 });

@@ -59,6 +59,60 @@ describe('Cosmos requests per call', () => {
   });
 });
 
+describe('the reference-standard picker', () => {
+  const standardPlan = {
+    required: true,
+    reason: 'Reference thermometer of the second lab',
+    intervalMonths: 12,
+    warningDays: 30,
+    graceDays: 7,
+    decisionRule: 'guard-band',
+    referenceStandard: true,
+    points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5, maxUncertainty: 0.1 }],
+  };
+  const picker = (client: ApiClient) => client.get<{ items: { serialNumber: string; labId: string }[] }>('/api/labs/LAB01/calibrations/standards');
+
+  it("reads the index and each standard by id in its lab's partition: nothing across partitions, whatever the number of labs", async () => {
+    // The first call of an installation older than the index fills it once, from every lab.
+    const first = await picker(tech);
+    expect(first.status).toBe(200);
+    expect(first.body.items.length).toBeGreaterThan(0);
+    const { result, counts } = await product.countCosmosRequests(() => picker(tech));
+    expect(result.body.items).toEqual(first.body.items);
+    expect(counts.crossPartitionQueries).toBe(0);
+    expect(counts.queryPlans).toBe(0);
+    // The session batch, the index, one read per standard.
+    expect(counts.total).toBeLessThanOrEqual(2 + result.body.items.length);
+  });
+
+  it("offers a standard another lab's plan makes one after the index was filled, still without a query across partitions", async () => {
+    const admin = await product.signedIn('admin');
+    expect((await admin.post('/api/labs/LAB02/equipment', { serialNumber: 'STD-BUDGET', modelId: 'Form 3B' })).status).toBe(201);
+    expect((await admin.put('/api/labs/LAB02/equipment/STD-BUDGET/calibration-plan', standardPlan)).status).toBe(200);
+    const { result, counts } = await product.countCosmosRequests(() => picker(tech));
+    expect(result.body.items).toContainEqual(expect.objectContaining({ serialNumber: 'STD-BUDGET', labId: 'LAB02' }));
+    expect(counts.crossPartitionQueries).toBe(0);
+  });
+
+  it('finds a standard where a transfer took it, from the copy it left behind', async () => {
+    const admin = await product.signedIn('admin');
+    expect((await admin.post('/api/labs/LAB02/equipment/STD-BUDGET/transfer', { toLabId: 'LAB03' })).status).toBe(200);
+    const { result, counts } = await product.countCosmosRequests(() => picker(tech));
+    expect(result.body.items.filter((item) => item.serialNumber === 'STD-BUDGET')).toEqual([expect.objectContaining({ labId: 'LAB03' })]);
+    expect(counts.crossPartitionQueries).toBe(0);
+  });
+});
+
+describe('the sign-in methods, asked by every sign-in page', () => {
+  it('cost no request once known, and never a query across partitions', async () => {
+    const anonymous = product.client();
+    expect((await anonymous.get('/api/auth/methods')).status).toBe(200);
+    const { result, counts } = await product.countCosmosRequests(() => anonymous.get('/api/auth/methods'));
+    expect(result.body).toMatchObject({ setupNeeded: false });
+    expect(counts.total).toBe(0);
+  });
+});
+
 describe('queries across partitions', () => {
   it('still fetch their query plan and answer', async () => {
     const admin = await product.signedIn('admin');

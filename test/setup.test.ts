@@ -38,6 +38,10 @@ describe('first-run setup', () => {
     expect(status.status).toBe(200);
     expect(status.body).toEqual({ needed: true });
     expect((await anonymous.get('/api/auth/methods')).body).toMatchObject({ setupNeeded: true });
+    // Every sign-in page asks; counting the users across their partitions each time is what it must not do.
+    const again = await product.countCosmosRequests(() => anonymous.get('/api/auth/methods'));
+    expect(again.result.body).toMatchObject({ setupNeeded: true });
+    expect(again.counts).toMatchObject({ total: 0, crossPartitionQueries: 0 });
 
     const wrong = await anonymous.post('/api/setup', setupBody({ token: 'not the token' }));
     expect(wrong.status).toBe(403);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../../shared/auth/passwords.js';
 import { writeWithAudit, type ChainOwner } from '../../shared/data/audited-write.js';
-import { createEquipmentClass, readEquipmentClass, readModel, writeModel, classKey } from '../../shared/data/catalog-repository.js';
+import { createEquipmentClass, readEquipmentClass, readModel, writeModel, classDocumentId, classKey } from '../../shared/data/catalog-repository.js';
 import { container } from '../../shared/data/cosmos.js';
 import { DocumentExists } from '../../shared/data/errors.js';
 import { claimSerial, readEquipment, readSerialClaim, saveEquipment } from '../../shared/data/equipment-repository.js';
@@ -102,7 +102,7 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
   for (const name of plan.classes) {
     const missing = !(await readEquipmentClass(name));
     if (missing && !dry) {
-      await createEquipmentClass({ id: classKey(name), type: 'equipment-class', key: classKey(name), name, createdAt: now }, [event('equipment-class.imported', 'equipment-class', name, [], actor, now)]);
+      await createEquipmentClass({ id: classDocumentId(name), type: 'equipment-class', key: classKey(name), name, createdAt: now }, [event('equipment-class.imported', 'equipment-class', name, [], actor, now)]);
     }
     note('classes', missing);
   }

@@ -7,6 +7,7 @@ import { isNamedFirstAdministrator } from '../setup/first-run.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { accessFromGroups } from '../domain/entra-groups.js';
 import { settings } from '../platform/config.js';
+import { isDocumentId } from '../schemas/document-ids.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { notFound, unauthorized } from '../platform/problems.js';
 import { selfActor, userEvent } from '../users/user-events.js';
@@ -97,8 +98,18 @@ async function choosePrimaryLab(existing: UserDocument | null, companyWide: bool
 }
 
 /** Creates or refreshes the account from the ID token: groups decide the roles on every sign-in. */
+/**
+ * The account's name here: the first of the names Microsoft gives that can be a document id and is no
+ * reserved partition. A guest's UPN (`ann_example.com#EXT#@tenant...`) holds a `#`, which Cosmos DB
+ * refuses in ids, so a guest goes by the e-mail or, failing that, the object id.
+ */
+export function entraUsername(claims: Pick<IdClaims, 'preferred_username' | 'email' | 'upn' | 'oid'>): string {
+  const candidates = [claims.preferred_username, claims.email, claims.upn, claims.oid].map((name) => name?.toLowerCase() ?? '');
+  return candidates.find((name) => isDocumentId(name) && !name.startsWith('~')) ?? '';
+}
+
 async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<UserDocument> {
-  const username = (claims.preferred_username ?? claims.email ?? claims.upn ?? claims.oid ?? '').toLowerCase();
+  const username = entraUsername(claims);
   if (!username || !claims.oid) throw new SignInRefused('Microsoft did not say who you are; try again.');
   const fromGroups = accessFromGroups(claims.groups ?? [], settings().ENTRA_GROUP_MAP ?? {});
   const { labAccess } = fromGroups;

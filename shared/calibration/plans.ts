@@ -1,6 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { saveEquipment, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { noteReferenceStandard } from '../data/reference-standards.js';
 import { inTurn } from '../data/turns.js';
 import { canonicalJson } from '../domain/audit-chain.js';
 import { can } from '../domain/permissions.js';
@@ -87,6 +88,7 @@ export async function setCalibrationPlan(principal: Principal, labId: string, se
         ]);
       }
       const updated: EquipmentDocument = { ...document, calibration: { ...state, planVersions: [...state.planVersions, next] } };
+      if (next.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
       await saveEquipment(updated, etag, [
         equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
           ...(changeReason ? { reason: changeReason } : {}),

@@ -1,5 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import {
+  classDocumentId,
   classKey,
   createEquipmentClass,
   listEquipmentClasses,
@@ -78,7 +79,7 @@ export async function listClasses(continuationToken: string | undefined): Promis
 
 /** `actor` is the administrator, or the product itself for the demo seed. */
 export async function addEquipmentClass(actor: AuditActor, name: string, facts: Facts): Promise<EquipmentClass> {
-  const document: EquipmentClassDocument = { id: classKey(name), type: 'equipment-class', key: classKey(name), name, createdAt: new Date().toISOString() };
+  const document: EquipmentClassDocument = { id: classDocumentId(name), type: 'equipment-class', key: classKey(name), name, createdAt: new Date().toISOString() };
   try {
     await createEquipmentClass(document, [catalogEvent('equipment-class.created', 'equipment-class', name, actor, facts, { after: classView(document) })]);
   } catch (error) {

@@ -9,6 +9,11 @@ interface AttemptCounter {
   ttl: number;
 }
 
+/** Hashed, so whatever a key holds (an address a header carried, a name typed) makes a valid id. */
+export function attemptCounterId(scope: string, key: string, windowStart: number): string {
+  return createHash('sha256').update(`${scope}\n${key}\n${windowStart}`).digest('hex');
+}
+
 /**
  * Adds one to the counter of a key in a fixed time window and returns the new count. Shared by every
  * instance of the app, so a limit holds however far it scales out. One round trip when the window's
@@ -16,7 +21,7 @@ interface AttemptCounter {
  */
 export async function countAttempt(scope: string, key: string, windowStart: number, windowSeconds: number): Promise<number> {
   const counters = await container('attemptCounters');
-  const id = createHash('sha256').update(`${scope}\n${key}\n${windowStart}`).digest('hex');
+  const id = attemptCounterId(scope, key, windowStart);
   for (;;) {
     try {
       const { resource } = await counters.item(id, id).patch<AttemptCounter>([{ op: 'incr', path: '/count', value: 1 }]);

@@ -4,6 +4,7 @@ import { container } from './cosmos.js';
 import { forgetRecentEquipment } from './recent-equipment.js';
 import type { ContainerName } from './containers.js';
 import { DocumentChanged, DocumentExists } from './errors.js';
+import { documentIdProblem } from '../schemas/document-ids.js';
 
 /** A document that owns its partition's audit chain: it carries the chain's head. */
 export interface ChainOwner {
@@ -40,11 +41,24 @@ export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T
     ...(write.alongside ?? []),
     ...entries.map((entry): OperationInput => ({ operationType: 'Create', resourceBody: entry as unknown as JSONObject, partitionKey: value })),
   ];
+  assertDocumentIds(operations);
   const response = await (await container(write.container)).items.batch(operations, value).finally(() => {
     if (write.container === 'equipment') forgetRecentEquipment(value);
   });
   assertBatchSucceeded(response.result ?? [], owner.id, response.code);
   return { owner, etag: response.result![0]!.eTag!, etags: response.result!.map((result) => result.eTag) };
+}
+
+/**
+ * The SDK checks an item's id on a single create, not inside a batch, and a document whose id Cosmos
+ * DB refuses could be written there and never read back: refused here, before anything is sent.
+ */
+export function assertDocumentIds(operations: readonly OperationInput[]): void {
+  for (const operation of operations) {
+    const id = 'id' in operation && operation.id !== undefined ? operation.id : (operation as { resourceBody?: { id?: unknown } }).resourceBody?.id;
+    const problem = typeof id === 'string' ? documentIdProblem(id) : null;
+    if (problem) throw new Error(`${problem} Refused before writing: ${JSON.stringify(id)}`);
+  }
 }
 
 /**

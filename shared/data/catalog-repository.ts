@@ -6,10 +6,19 @@ import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryKeysetPage, type Page } from './paging.js';
 import type { Versioned } from './users-repository.js';
+import { documentIdOf } from '../schemas/document-ids.js';
 
 /** Class names are unique whatever their case: "Mill" and "mill" are one class. */
 export function classKey(name: string): string {
   return name.trim().toLowerCase();
+}
+
+/**
+ * A class's document id: its key, escaped where the name holds a character Cosmos DB refuses in ids
+ * ("Oven/Furnace"). The key stays the partition and the name stays as typed.
+ */
+export function classDocumentId(name: string): string {
+  return documentIdOf(classKey(name));
 }
 
 /** Model ids are unique whatever their case, and found whatever the case a path uses. */
@@ -43,8 +52,7 @@ export interface ModelDocument extends ChainOwner {
 }
 
 export async function readEquipmentClass(name: string): Promise<EquipmentClassDocument | null> {
-  const key = classKey(name);
-  const { resource } = await (await container('equipmentClasses')).item(key, key).read<EquipmentClassDocument>();
+  const { resource } = await (await container('equipmentClasses')).item(classDocumentId(name), classKey(name)).read<EquipmentClassDocument>();
   return resource?.type === 'equipment-class' ? resource : null;
 }
 

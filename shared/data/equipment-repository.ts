@@ -8,6 +8,7 @@ import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audite
 import { container } from './cosmos.js';
 import { DocumentChanged, DocumentExists } from './errors.js';
 import { queryPage, type Page } from './paging.js';
+import { referenceStandardLocations, type StandardLocation } from './reference-standards.js';
 import type { Versioned } from './users-repository.js';
 
 /** Serial numbers are unique whatever their case: a label reading "sn-1" is the machine "SN-1". */
@@ -244,15 +245,38 @@ export async function allEquipmentOf(labId: string): Promise<EquipmentDocument[]
 export type StandardCandidate = Pick<EquipmentDocument, 'serialNumber' | 'labId' | 'modelId' | 'status' | 'presence' | 'calibration'>;
 
 /**
- * The machines in the company whose plan ever made them a reference standard: one query across the
- * labs' partitions (a standard of one lab may calibrate another's machines), narrowed by the index to
- * those few; whether the current plan still says so is the caller's to judge.
+ * Every machine whose plan ever made it a standard, by a query across the labs: run once, to fill the
+ * index. Where a transfer left a departed copy, the lab the machine is in now comes first.
  */
-export async function referenceStandardCandidates(): Promise<StandardCandidate[]> {
+async function standardsInEveryLab(): Promise<StandardLocation[]> {
   const { resources } = await (await container('equipment')).items
-    .query<StandardCandidate>(
-      "SELECT c.serialNumber, c.labId, c.modelId, c.status, c.presence, c.calibration FROM c WHERE c.type = 'equipment' AND IS_DEFINED(c.calibration) AND ARRAY_CONTAINS(c.calibration.planVersions, { referenceStandard: true }, true)",
+    .query<StandardLocation & Pick<EquipmentDocument, 'presence'>>(
+      "SELECT c.serialKey, c.labId, c.presence FROM c WHERE c.type = 'equipment' AND IS_DEFINED(c.calibration) AND ARRAY_CONTAINS(c.calibration.planVersions, { referenceStandard: true }, true)",
     )
     .fetchAll();
-  return resources;
+  return resources
+    .sort((a, b) => Number(a.presence === 'departed') - Number(b.presence === 'departed'))
+    .map(({ serialKey, labId }) => ({ serialKey, labId }));
+}
+
+/** A machine where it is now: a transfer leaves a departed copy that names the lab it went to. */
+async function currentCopy({ serialKey, labId }: StandardLocation): Promise<EquipmentDocument | null> {
+  const equipment = await container('equipment');
+  for (let lab = labId, hops = 0; hops < 20; hops++) {
+    const { resource } = await equipment.item(serialKey, lab).read<EquipmentDocument>();
+    if (resource?.type !== 'equipment') return null;
+    if (resource.presence !== 'departed' || !resource.departedTo) return resource;
+    lab = resource.departedTo;
+  }
+  return null;
+}
+
+/**
+ * The machines in the company whose plan ever made them a reference standard (a standard of one lab
+ * may calibrate another's machines): the index says where they are, and each is read by id in its
+ * lab's partition; whether the current plan still says so is the caller's to judge.
+ */
+export async function referenceStandardCandidates(): Promise<StandardCandidate[]> {
+  const machines = await Promise.all((await referenceStandardLocations(standardsInEveryLab)).map(currentCopy));
+  return machines.filter((machine) => machine !== null);
 }

@@ -16,6 +16,7 @@ import { fitnessOf } from '../calibration/fitness.js';
 import { emptyCalibrationState, firstVersionFrom } from '../calibration/plan-versions.js';
 import { labToday } from '../labs/lab-today.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { noteReferenceStandard } from '../data/reference-standards.js';
 import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import type { Versioned } from '../data/users-repository.js';
@@ -177,6 +178,7 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
       const existing = await readEquipment(labId, input.serialNumber);
       if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
       const plan = document.calibration?.planVersions[0];
+      if (plan?.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
       await saveEquipment(document, existing?.etag, [
         equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentFacts(document) }),
         ...(plan

@@ -91,6 +91,12 @@ export const settingsSchema = z.object({
   PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),
   PASSWORD_HASH_ITERATIONS: integerSetting(2, 100).default(2),
   LOGIN_RATE_LIMIT_PER_MINUTE: integerSetting(1, 10_000).default(10),
+  /**
+   * How many right-most `X-Forwarded-For` entries the platform appended. 1 (the Function App's front
+   * end) cannot be forged; 2 counts Static Web Apps' own hop too, which is right only when the
+   * Function App accepts nothing but requests through its linked Static Web App.
+   */
+  CLIENT_ADDRESS_HOPS: integerSetting(1, 5).default(1),
   ENTRA_TENANT_ID: z.string().min(1).optional(),
   ENTRA_CLIENT_ID: z.string().min(1).optional(),
   ENTRA_AUTHORITY: z.url().optional(),

@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { timingSafeEqual } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal.js';
 import { TooMuchContention, transientStoreFailure } from '../data/errors.js';
@@ -49,10 +50,34 @@ export function requestOrigin(request: HttpRequest): string {
   return `${protocol}//${host}`;
 }
 
+/** An address as a front end writes it: `1.2.3.4:5678`, `[2001:db8::1]:5678`, or without the port. */
+function withoutPort(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (bracketed) return bracketed[1]!;
+  const ipv4WithPort = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(entry);
+  return ipv4WithPort ? ipv4WithPort[1]! : entry;
+}
+
+/**
+ * The caller's address from `X-Forwarded-For`. Each proxy appends the address it received the request
+ * from, so only the right-most entries are the platform's; whatever stands left of them the client
+ * wrote itself. `hops` is how many of the right-most entries the platform appended: the caller is the
+ * left-most of those (with fewer entries, the request came through fewer proxies, and the first entry
+ * is already the platform's). Anything that is not an IP address is 'unknown', never text to store.
+ */
+export function callerAddress(forwardedFor: string | null, hops: number): string {
+  const entries = (forwardedFor ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+  if (entries.length === 0) return 'unknown';
+  const address = withoutPort(entries[Math.max(0, entries.length - hops)]!);
+  return isIP(address) ? address.toLowerCase() : 'unknown';
+}
+
+/** For rate limits and audit entries: the address the platform's front end saw, see callerAddress. */
 export function clientAddressOf(request: HttpRequest): string {
-  const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
-  // Azure front ends append ":port" to IPv4 addresses.
-  return forwarded ? forwarded.replace(/^(\d+\.\d+\.\d+\.\d+):\d+$/, '$1') : 'unknown';
+  return callerAddress(request.headers.get('x-forwarded-for'), settings().CLIENT_ADDRESS_HOPS);
 }
 
 function sameText(a: string, b: string): boolean {

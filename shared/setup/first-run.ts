@@ -15,14 +15,23 @@ import { createLocalUser, systemActor } from '../users/manage-users.js';
 /** A guess at the token costs an attempt: five a minute from one address, while setup is open. */
 const perAddress = new RateLimiter('setup-attempts-per-address', () => 5, 60, false);
 
-/** Once an installation is set up it stays so; the answer is kept a minute so sign-in pages cost nothing. */
-let setUpSince = 0;
+/**
+ * What setup's state was last found to be. The public sign-in page asks on every load, and where no
+ * installation document exists (a company the importer or the demo seed moved in, or one not set up
+ * yet) the answer takes a count across the users' partitions: so it is kept a minute either way, and
+ * for good once the installation document is seen, as nothing removes it. A setup through this
+ * instance changes it at once; one through another instance shows here within the minute, and a
+ * second setup is refused by the installation document's fixed id meanwhile.
+ */
+let known: { needed: boolean; final: boolean; at: number } | null = null;
+const setupStateReuseMs = 60_000;
 
 /** Setup is open while nothing set the installation up and no active Administrator exists (SPEC §12). */
-export async function setupNeeded(): Promise<boolean> {
-  if (Date.now() - setUpSince < 60_000) return false;
-  const needed = (await readInstallation()) === null && !(await activeAdministratorExists());
-  if (!needed) setUpSince = Date.now();
+export async function setupNeeded(now = Date.now()): Promise<boolean> {
+  if (known && (known.final || now - known.at < setupStateReuseMs)) return known.needed;
+  const installed = (await readInstallation()) !== null;
+  const needed = !installed && !(await activeAdministratorExists());
+  known = { needed, final: installed, at: now };
   return needed;
 }
 
@@ -80,7 +89,7 @@ export async function performSetup(input: SetupRequest, facts: RequestFacts): Pr
     if (error instanceof DocumentExists) throw alreadySetUp();
     throw error;
   }
-  setUpSince = Date.now();
+  known = { needed: false, final: true, at: Date.now() };
   await addLab(systemActor, { ...lab, active: true }, facts);
   if (local) {
     await createLocalUser(null, { username: local.username, firstName: local.firstName, lastName: local.lastName, primaryLabId: lab.labId, role: 'Administrator', password: local.password, requirePasswordChange: false }, facts);
@@ -101,5 +110,5 @@ export async function isNamedFirstAdministrator(claims: { username: string; obje
 
 /** For tests and the local host, which start a new installation in the same process. */
 export function forgetSetupState(): void {
-  setUpSince = 0;
+  known = null;
 }
