@@ -7,9 +7,10 @@ import '../functions/index.js';
 import { registeredHttpFunctions, registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
 
 /**
- * Loads the built Functions entry (dist/functions/main.js) the way the Functions worker does: with
- * FUNCTIONS_WORKER_RUNTIME set and the worker's `@azure/functions-core` module present (here one that
- * records what the app registers), so the bundle that is deployed is the one being checked.
+ * Loads the built Functions entry (dist/functions/main.js) the way the Functions worker does: with the
+ * worker's `@azure/functions-core` module present (here one that records what the app registers), so
+ * the bundle that is deployed is the one being checked. FUNCTIONS_WORKER_RUNTIME is left out: on Flex
+ * Consumption it is platform-managed, so registration must not depend on it.
  */
 let workDir: string;
 
@@ -30,10 +31,11 @@ beforeAll(async () => {
 });
 afterAll(async () => rm(workDir, { recursive: true, force: true }));
 
-function loadEntry(environment: Record<string, string>) {
+function loadEntry(environment: Record<string, string>, { withWorker = true } = {}) {
   const entry = `file://${resolve('dist/functions/main.js')}`;
+  const { FUNCTIONS_WORKER_RUNTIME: _, ...inherited } = process.env;
   return spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(entry)}); console.log('LOADED');`], {
-    env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: 'node', NODE_PATH: join(workDir, 'node_modules'), ...environment },
+    env: { ...inherited, ...(withWorker ? { NODE_PATH: join(workDir, 'node_modules') } : {}), ...environment },
     encoding: 'utf8',
   });
 }
@@ -74,6 +76,13 @@ describe('the deployed Functions entry', () => {
       const trigger = Object.values(byName.get(timer.name)!.bindings).find((binding) => binding.type === 'timerTrigger')!;
       expect(trigger.schedule).toBe(timer.schedule);
     }
+  });
+
+  it('registers nothing with @azure/functions outside the worker, whatever FUNCTIONS_WORKER_RUNTIME says', () => {
+    const result = loadEntry({ FUNCTIONS_WORKER_RUNTIME: 'node' }, { withWorker: false });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('LOADED');
+    expect(result.stdout).not.toContain('REGISTERED');
   });
 
   it('refuses to load with a bad setting, naming it', () => {
