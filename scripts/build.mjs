@@ -13,7 +13,7 @@ const shared = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   // @azure/functions is CommonJS whose exports Node cannot name from ESM, so it is bundled; the
   // worker provides @azure/functions-core at run time. Every other package is loaded from node_modules.
   external: [...installed.filter((name) => name !== '@azure/functions'), '@azure/functions-core'],
