@@ -81,7 +81,7 @@ beforeAll(async () => {
   packageDir = await mkdtemp(join(tmpdir(), 'ems-package-'));
   for (const name of shipped.filter((file) => !file.endsWith('/'))) await cp(join(packageRoot, name), join(packageDir, name));
   if (existsSync(join(packageDir, 'package-lock.json'))) {
-    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: packageDir, stdio: 'pipe' });
+    execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: packageDir, stdio: 'pipe', env: childEnvironment() });
   }
   // The worker provides @azure/functions-core; this stand-in records what the app registers.
   const core = join(packageDir, '.worker', 'node_modules', '@azure', 'functions-core');
@@ -96,12 +96,21 @@ afterAll(async () => {
   if (packageDir) await rm(packageDir, { recursive: true, force: true });
 });
 
+/**
+ * The environment of a child npm or Node.js: without the worker runtime setting, which registration must
+ * not need, and without the npm_* variables of an enclosing `npx -c` (CI runs the suite inside one),
+ * which a nested npx would take for its own arguments.
+ */
+function childEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'FUNCTIONS_WORKER_RUNTIME' && !name.toLowerCase().startsWith('npm_')));
+}
+
 /** Runs a module script in the installed package under the Node version Azure runs. */
 function runInPackage(script: string) {
-  const { FUNCTIONS_WORKER_RUNTIME: _, ...inherited } = process.env;
-  return spawnSync('npx', ['-y', '-p', azureNode, 'node', '--input-type=module', '-e', script], {
+  const node = process.versions.node.startsWith(`${azureNode.split('@')[1]}.`) ? [process.execPath] : ['npx', '-y', '-p', azureNode, 'node'];
+  return spawnSync(node[0]!, [...node.slice(1), '--input-type=module', '-e', script], {
     cwd: packageDir,
-    env: { ...inherited, NODE_PATH: join(packageDir, '.worker', 'node_modules') },
+    env: { ...childEnvironment(), NODE_PATH: join(packageDir, '.worker', 'node_modules') },
     encoding: 'utf8',
   });
 }

@@ -33,6 +33,8 @@ async function installCli(): Promise<void> {
   const install = spawnSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', `@azure/static-web-apps-cli@${swaVersion}`], {
     cwd: staging,
     encoding: 'utf8',
+    // Not the npm_* variables of an enclosing `npx -c` (CI runs the suite inside one).
+    env: Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith('npm_'))),
   });
   if (install.status !== 0) {
     await rm(staging, { recursive: true, force: true });
