@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import ignorePackage, { type Ignore } from 'ignore';
@@ -16,7 +16,7 @@ import { registeredHttpFunctions, registeredQueueFunctions, registeredTimers } f
  * slash matches at any depth), `.azure` and `local.settings.json`; without a .funcignore, less
  * node_modules. It is copied to a clean folder, given its production dependencies from its own lock
  * file as the remote build on Flex Consumption does, and loaded under Node 22, what Azure runs, with a
- * stand-in for the worker's `@azure/functions-core` that records what the app registers.
+ * stand-in for the worker's `@azure/functions-core` API that records what the app registers.
  */
 const azureNode = 'node@22';
 const ignoreFile = '.funcignore';
@@ -83,13 +83,14 @@ beforeAll(async () => {
   if (existsSync(join(packageDir, 'package-lock.json'))) {
     execFileSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: packageDir, stdio: 'pipe', env: childEnvironment() });
   }
-  // The worker provides @azure/functions-core; this stand-in records what the app registers.
-  const core = join(packageDir, '.worker', 'node_modules', '@azure', 'functions-core');
-  await mkdir(core, { recursive: true });
+  // The worker answers require('@azure/functions-core') itself (azure-functions-nodejs-worker,
+  // src/setupCoreModule.ts); this stand-in does the same and records what the app registers.
   await writeFile(
+    join(packageDir, '.worker.cjs'),
     // log: what hosts from 4.28 on give the worker, which HTTP streaming (functions/main.ts) needs.
-    join(core, 'index.js'),
-    `module.exports = { setProgrammingModel() {}, log() {}, registerHook() { return { dispose() {} }; }, registerFunction(metadata) { process.stdout.write('REGISTERED ' + metadata.name + '\\n'); return { dispose() {} }; } };`,
+    `const Module = require('node:module');
+    const coreApi = { setProgrammingModel() {}, log() {}, registerHook() { return { dispose() {} }; }, registerFunction(metadata) { process.stdout.write('REGISTERED ' + metadata.name + '\\n'); return { dispose() {} }; } };
+    Module.prototype.require = new Proxy(Module.prototype.require, { apply(target, thisArg, args) { return args[0] === '@azure/functions-core' ? coreApi : Reflect.apply(target, thisArg, args); } });`,
   );
 }, 300_000);
 afterAll(async () => {
@@ -108,9 +109,9 @@ function childEnvironment(): NodeJS.ProcessEnv {
 /** Runs a module script in the installed package under the Node version Azure runs. */
 function runInPackage(script: string) {
   const node = process.versions.node.startsWith(`${azureNode.split('@')[1]}.`) ? [process.execPath] : ['npx', '-y', '-p', azureNode, 'node'];
-  return spawnSync(node[0]!, [...node.slice(1), '--input-type=module', '-e', script], {
+  return spawnSync(node[0]!, [...node.slice(1), '--require', join(packageDir, '.worker.cjs'), '--input-type=module', '-e', script], {
     cwd: packageDir,
-    env: { ...childEnvironment(), NODE_PATH: join(packageDir, '.worker', 'node_modules') },
+    env: childEnvironment(),
     encoding: 'utf8',
   });
 }
