@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { stageApiPackage } from './stage-api-package.mjs';
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const installed = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
@@ -12,7 +13,7 @@ const shared = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   // @azure/functions is CommonJS whose exports Node cannot name from ESM, so it is bundled; the
   // worker provides @azure/functions-core at run time. Every other package is loaded from node_modules.
   external: [...installed.filter((name) => name !== '@azure/functions'), '@azure/functions-core'],
@@ -46,6 +47,7 @@ await Promise.all([
     logLevel: 'warning',
   }),
 ]);
+stageApiPackage();
 
 // The service worker names its cache after the app it keeps, so a new deployment replaces the old copy.
 const appVersion = createHash('sha256').update(readFileSync('static-web/app.js')).update(readFileSync('static-web/styles.css')).digest('hex').slice(0, 16);

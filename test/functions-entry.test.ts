@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,33 +7,40 @@ import '../functions/index.js';
 import { registeredHttpFunctions, registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
 
 /**
- * Loads the built Functions entry (dist/functions/main.js) the way the Functions worker does: with
- * FUNCTIONS_WORKER_RUNTIME set and the worker's `@azure/functions-core` module present (here one that
- * records what the app registers), so the bundle that is deployed is the one being checked.
+ * Loads the built Functions entry (dist/functions/main.js) the way the Functions worker does: with the
+ * worker's `@azure/functions-core` API in place (here one that records what the app registers), so
+ * the bundle that is deployed is the one being checked. FUNCTIONS_WORKER_RUNTIME is left out: on Flex
+ * Consumption it is platform-managed, so registration must not depend on it.
  */
 let workDir: string;
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'ems-entry-'));
-  const core = join(workDir, 'node_modules', '@azure', 'functions-core');
-  await mkdir(core, { recursive: true });
+  // As the Node.js worker provides its core API (azure-functions-nodejs-worker, src/setupCoreModule.ts):
+  // not an installed package but an answer of Module.prototype.require, set up before the app loads.
   await writeFile(
-    join(core, 'index.js'),
-    `module.exports = {
+    join(workDir, 'worker.cjs'),
+    `const Module = require('node:module');
+    const coreApi = {
       setProgrammingModel() {},
       // Hosts from 4.28 on give the worker a log function; HTTP streaming (functions/main.ts) needs them.
       log() {},
       registerHook() { return { dispose() {} }; },
       registerFunction(metadata) { process.stdout.write('REGISTERED ' + JSON.stringify(metadata) + '\\n'); return { dispose() {} }; },
-    };`,
+    };
+    Module.prototype.require = new Proxy(Module.prototype.require, {
+      apply(target, thisArg, args) { return args[0] === '@azure/functions-core' ? coreApi : Reflect.apply(target, thisArg, args); },
+    });`,
   );
 });
 afterAll(async () => rm(workDir, { recursive: true, force: true }));
 
-function loadEntry(environment: Record<string, string>) {
+function loadEntry(environment: Record<string, string>, { withWorker = true } = {}) {
   const entry = `file://${resolve('dist/functions/main.js')}`;
-  return spawnSync(process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(entry)}); console.log('LOADED');`], {
-    env: { ...process.env, FUNCTIONS_WORKER_RUNTIME: 'node', NODE_PATH: join(workDir, 'node_modules'), ...environment },
+  const { FUNCTIONS_WORKER_RUNTIME: _, ...inherited } = process.env;
+  const worker = withWorker ? ['--require', join(workDir, 'worker.cjs')] : [];
+  return spawnSync(process.execPath, [...worker, '--input-type=module', '-e', `await import(${JSON.stringify(entry)}); console.log('LOADED');`], {
+    env: { ...inherited, ...environment },
     encoding: 'utf8',
   });
 }
@@ -74,6 +81,13 @@ describe('the deployed Functions entry', () => {
       const trigger = Object.values(byName.get(timer.name)!.bindings).find((binding) => binding.type === 'timerTrigger')!;
       expect(trigger.schedule).toBe(timer.schedule);
     }
+  });
+
+  it('registers nothing with @azure/functions outside the worker, whatever FUNCTIONS_WORKER_RUNTIME says', () => {
+    const result = loadEntry({ FUNCTIONS_WORKER_RUNTIME: 'node' }, { withWorker: false });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('LOADED');
+    expect(result.stdout).not.toContain('REGISTERED');
   });
 
   it('refuses to load with a bad setting, naming it', () => {

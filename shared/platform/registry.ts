@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { app, output } from '@azure/functions';
 import type { Cookie, HttpHandler, HttpMethod, InvocationContext, StorageQueueOutput, Timer } from '@azure/functions';
 import type { z } from 'zod';
@@ -151,10 +152,19 @@ export function queuedBy(context: InvocationContext, queueNames: readonly string
     .filter((entry) => entry.messages.length > 0);
 }
 
-/** The Functions worker sets this for every app it loads; the local host never does. */
-function insideFunctionsHost(): boolean {
-  return Boolean(process.env.FUNCTIONS_WORKER_RUNTIME);
-}
+/**
+ * Inside Azure the Node.js worker answers `require('@azure/functions-core')` with its own API (it wraps
+ * `Module.prototype.require`); `@azure/functions` finds the host the same way. No setting is consulted:
+ * on Flex Consumption the worker runtime is platform-managed, not an app setting this code could rely on.
+ */
+const insideFunctionsHost = ((): boolean => {
+  try {
+    createRequire(import.meta.url)('@azure/functions-core');
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 export function http<
   P extends AnyObjectSchema = z.ZodObject<Record<string, never>>,
@@ -171,7 +181,7 @@ export function http<
   httpFunctions.push({ declaration: general, compiled: compileRoute(general.route), handler });
   byPrecedence = null;
   const extraOutputs = (general.queueOutputs ?? []).map(queueOutput);
-  if (insideFunctionsHost()) {
+  if (insideFunctionsHost) {
     app.http(general.name, { methods: general.methods, route: general.route, authLevel: 'anonymous', handler, ...(extraOutputs.length ? { extraOutputs } : {}) });
   }
 }
@@ -186,7 +196,7 @@ export function timer(declared: TimerDeclaration): void {
   };
   timerFunctions.push(declaration);
   const extraOutputs = (declaration.queueOutputs ?? []).map(queueOutput);
-  if (insideFunctionsHost()) {
+  if (insideFunctionsHost) {
     app.timer(declaration.name, {
       schedule: declaration.schedule,
       runOnStartup: declaration.runOnStartup ?? false,
@@ -207,7 +217,7 @@ export function queue<M>(declaration: QueueDeclaration<M>): void {
     handler: (message, delivery, context) => inOperation(operationIdFrom(context.traceContext?.traceParent), () => declared.handler(message, delivery, context)),
   };
   queueFunctions.push(general);
-  if (insideFunctionsHost()) {
+  if (insideFunctionsHost) {
     app.storageQueue(declaration.name, {
       queueName: declaration.queueName,
       connection: queueConnection,
