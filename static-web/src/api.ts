@@ -136,6 +136,21 @@ export async function allPages<T>(path: string): Promise<T[]> {
   return items;
 }
 
+/**
+ * Every page of an answer that comes in pages (a verification, a report of many labs), handed to
+ * `onPage` as it arrives, following continuation tokens until the last page.
+ */
+export async function eachPage<P extends { continuationToken: string | null }>(path: string, onPage: (page: P) => void): Promise<void> {
+  let token: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const url: string = token ? `${path}${separator}continuationToken=${encodeURIComponent(token)}` : path;
+    const { body } = await api.get<P>(url);
+    onPage(body);
+    token = body.continuationToken;
+  } while (token);
+}
+
 /** A message a person understands for any failure, including the network being away. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
