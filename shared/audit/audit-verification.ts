@@ -61,7 +61,7 @@ const invalidToken = () =>
   ]);
 
 async function readToken(labId: string, token: string): Promise<z.infer<typeof tokenState>> {
-  const claims = await verifyToken('audit-verification', token).catch(() => null);
+  const claims = await verifyToken('audit-verification', token);
   if (!claims || claims.sub !== labId || typeof claims.state !== 'string') throw invalidToken();
   try {
     return tokenState.parse(JSON.parse(claims.state));
