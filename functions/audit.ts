@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { assertMayReadAudit, readAuditTrail, verifyLab } from '../shared/audit/audit-trail.js';
+import { assertMayReadAudit, readAuditTrail } from '../shared/audit/audit-trail.js';
+import { verifyLabPage } from '../shared/audit/audit-verification.js';
 import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
+import { verificationPageSchema, verificationQuerySchema } from '../shared/schemas/audit-verification.js';
 import { continuationTokenSchema, isoDateTimeSchema, labIdSchema } from '../shared/schemas/common.js';
 
 const instant = z.union([isoDateTimeSchema, z.string().regex(/^\d{4}-\d{2}-\d{2}$/)], { message: 'must be a date (YYYY-MM-DD) or an ISO 8601 date and time' });
@@ -33,9 +35,11 @@ http({
   methods: ['GET'],
   route: 'audit/verify',
   access: 'signed-in',
-  summary: "Verifies every audit chain of a lab and every record against its trail and signatures; names the first broken link",
+  summary:
+    'Verifies every audit chain of a lab and every record against its trail and signatures, in pages of at most pageSize documents: follow continuationToken until it is null; intact is known on the last page, and the first broken link ends the verification',
   tags: ['audit'],
-  query: z.object({ labId: labIdSchema }).strict(),
+  query: verificationQuerySchema,
+  response: verificationPageSchema,
   authorize: (input) => assertMayReadAudit(principalOf(input), input.query.labId),
-  handler: async ({ query }) => ({ body: await verifyLab(query.labId) }),
+  handler: async ({ query }) => ({ body: await verifyLabPage(query) }),
 });

@@ -14,6 +14,7 @@ import {
 } from '../shared/nonconformities/nonconformities.js';
 import { returnToService } from '../shared/nonconformities/return-to-service.js';
 import { assertMayReport } from '../shared/reports/compliance.js';
+import { continuationHeaders } from '../shared/reports/lab-pages.js';
 import { nonconformityReport, nonconformityReportCsv } from '../shared/reports/nonconformity-report.js';
 import { can, canAnywhere } from '../shared/domain/permissions.js';
 import { principalOf } from '../shared/platform/http-pipeline.js';
@@ -200,7 +201,8 @@ http({
   methods: ['GET'],
   route: 'reports/nonconformities',
   access: 'signed-in',
-  summary: 'Nonconformities per lab opened in a period: open and closed, median days to close, by source, items by disposition; JSON or CSV',
+  summary:
+    'Nonconformities per lab opened in a period: open and closed, median days to close, by source, items by disposition; JSON or CSV. Without labId, a page of pageSize labs: follow continuationToken (body or X-Continuation-Token header)',
   tags: ['reports'],
   query: nonconformityReportQuerySchema,
   response: nonconformityReportSchema,
@@ -208,6 +210,9 @@ http({
   handler: async ({ query, ...facts }) => {
     const report = await nonconformityReport(principalOf(facts), query);
     if (query.format !== 'csv') return { body: report };
-    return { file: { contentType: 'text/csv; charset=utf-8', fileName: `nonconformities-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`, content: nonconformityReportCsv(report) } };
+    return {
+      file: { contentType: 'text/csv; charset=utf-8', fileName: `nonconformities-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`, content: nonconformityReportCsv(report) },
+      headers: continuationHeaders(report.continuationToken),
+    };
   },
 });

@@ -2,6 +2,7 @@ import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
 import { assertMayReport, complianceReport, reportCsv } from '../shared/reports/compliance.js';
 import { calibrationReport, calibrationReportCsv } from '../shared/reports/calibration-report.js';
+import { continuationHeaders } from '../shared/reports/lab-pages.js';
 import { calibrationReportQuerySchema, calibrationReportSchema } from '../shared/schemas/calibration.js';
 import { complianceQuerySchema, complianceReportSchema } from '../shared/schemas/reports.js';
 
@@ -10,7 +11,8 @@ http({
   methods: ['GET'],
   route: 'reports/compliance',
   access: 'signed-in',
-  summary: 'PM compliance per lab and frequency over a period range, with the missed and overdue records; JSON or CSV (section=summary|missed)',
+  summary:
+    'PM compliance per lab and frequency over a period range, with the missed and overdue records; JSON or CSV (section=summary|missed). Without labId, a page of pageSize labs: follow continuationToken (in the body, or the X-Continuation-Token header of a CSV) until there is none',
   tags: ['reports'],
   query: complianceQuerySchema,
   response: complianceReportSchema,
@@ -20,7 +22,7 @@ http({
     if (query.format !== 'csv') return { body: report };
     const section = query.section ?? 'summary';
     const fileName = `compliance-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
-    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: reportCsv(report, section) } };
+    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: reportCsv(report, section) }, headers: continuationHeaders(report.continuationToken) };
   },
 });
 
@@ -29,7 +31,8 @@ http({
   methods: ['GET'],
   route: 'reports/calibration',
   access: 'signed-in',
-  summary: 'Calibration per lab: what is due within 90 days (overdue first), the certificate register, the on-time calibration rate and out-of-tolerance findings; JSON or CSV (section=due|certificates|rate|findings)',
+  summary:
+    'Calibration per lab: what is due within 90 days (overdue first), the certificate register, the on-time calibration rate and out-of-tolerance findings; JSON or CSV (section=due|certificates|rate|findings). Without labId, a page of pageSize labs: follow continuationToken (body or X-Continuation-Token header)',
   tags: ['reports'],
   query: calibrationReportQuerySchema,
   response: calibrationReportSchema,
@@ -39,7 +42,7 @@ http({
     if (query.format !== 'csv') return { body: report };
     const section = query.section ?? 'due';
     const fileName = `calibration-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
-    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: calibrationReportCsv(report, section) } };
+    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: calibrationReportCsv(report, section) }, headers: continuationHeaders(report.continuationToken) };
   },
 });
 

@@ -19,6 +19,7 @@ import { median, timed } from './bench/timing.js';
 import { countDashboardApiCalls } from './bench/web-app.js';
 import { eventLoopDelayWhile, measureRestartAtYear } from './bench/year-of-data.js';
 import { simulateRollover } from './bench/rollover.js';
+import { measureCompanyReport, measureVerificationAtYear, type CompanyReportFigures, type VerificationFigures } from './bench/volume.js';
 import { settings } from '../shared/platform/config.js';
 import { startLocalProduct, type CosmosRequestCounts, type LocalProduct } from './product.js';
 
@@ -26,8 +27,10 @@ import { startLocalProduct, type CosmosRequestCounts, type LocalProduct } from '
  * `npm run bench [-- --quick]`: what technicians feel and what Azure bills, measured on this machine
  * in one run. Figures are printed, with budgets marked pass or fail, and never asserted; the last
  * line is one JSON object. --quick seeds a smaller company and leaves out the uncorrected store.
+ * `--only=volume` runs the requests-at-volume rows alone (local/bench/volume.ts), for a quick check.
  */
 const quick = process.argv.includes('--quick');
+const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length);
 const size = quick
   ? { labs: 10, machines: 20, days: 365, linearityMachines: 20, linearityPairs: 3, dashboardCalls: 300, completions: 12, coldStartRuns: 5, dueMachines: 200 }
   : { labs: 10, machines: 200, days: 365, linearityMachines: 100, linearityPairs: 3, dashboardCalls: 2000, completions: 40, coldStartRuns: 11, dueMachines: 2000 };
@@ -75,8 +78,12 @@ const describeCounts = (counts: CosmosRequestCounts) =>
 
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
+  if (only === 'volume') return volumeRows(log);
+  if (only !== undefined) throw new Error(`--only knows volume, not ${only}`);
   log(`EquipManSys bench (${quick ? 'quick' : 'full'}): ${size.labs} labs × ${size.machines} machines, a year of records`);
   const store = await measureStore(log, { uncorrected: !quick });
+  log('bench: requests at a real company’s volume, in a process of their own...');
+  const volume = await volumeInOwnProcess();
 
   log('bench: cold start, fresh processes...');
   const coldStartMs = await measureColdStart(size.coldStartRuns);
@@ -256,7 +263,9 @@ async function main(): Promise<void> {
         startAtYearMs: budget(10_000, fixed(yearRestart.startMs, 0)),
         sigtermAtYearMs: budget(10_000, fixed(yearRestart.sigtermMs, 0)),
         writesLostAcrossSigterm: budget(0, yearRestart.keptAcrossSigterm && yearRestart.sigtermExitCode === 0 ? 0 : 1),
+        ...volumeBudgets(volume),
       },
+      volume,
       atRest,
       rollover: { ...rollover, spreadMinutes: settings().GENERATOR_SPREAD_MINUTES, aheadHours: settings().GENERATE_AHEAD_HOURS },
       yearOfData: {
@@ -313,12 +322,73 @@ async function main(): Promise<void> {
     row('sign-in: right password / wrong password / unknown user', `${identity.signInMs.toFixed(0)} / ${identity.wrongPasswordMs.toFixed(0)} / ${identity.unknownUserMs.toFixed(0)} ms`);
     row('password check: Argon2id (19 MiB, t=2) / scrypt N=2^17 (earlier hashes)', `${passwordCheck.argon2idMs.toFixed(1)} / ${passwordCheck.scryptMs.toFixed(1)} ms (${(passwordCheck.scryptMs / passwordCheck.argon2idMs).toFixed(1)}× faster)`);
     row('GET /api/health / signed-in GET /api/auth/me', `${identity.healthMs.toFixed(2)} / ${identity.meMs.toFixed(2)} ms`);
+    printVolume(volume, row);
     console.log('Budgets');
     for (const [name, { limit, value, pass }] of Object.entries(result.budgets)) row(name, `${pass ? 'pass' : 'FAIL'}  ${value} (limit ${limit})`);
     console.log('');
     console.log(JSON.stringify(result));
   } finally {
     if (!stopped) await product.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+interface VolumeFigures {
+  verification: VerificationFigures;
+  company: CompanyReportFigures;
+}
+
+/** A year of a 200-machine lab verified page by page, and one page of a 1,000-lab company's compliance report. */
+async function measureVolume(product: LocalProduct, admin: { cookie: string }, log: (line: string) => void): Promise<VolumeFigures> {
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${product.url}${path}`, { headers: { cookie: admin.cookie } });
+    if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  const verification = await measureVerificationAtYear(product, get, 200, log);
+  const company = await measureCompanyReport(product, get, 1000, 10, 200, log);
+  return { verification, company };
+}
+
+// Static Web Apps gives a linked backend 45 s a request; the product keeps each under 10 s.
+function volumeBudgets(volume: VolumeFigures): Record<string, { limit: number; value: number; pass: boolean }> {
+  return {
+    verificationRequestMaxMs: budget(10_000, fixed(volume.verification.maxMs, 0)),
+    complianceAllLabsPageMs: budget(10_000, fixed(volume.company.ms, 0)),
+  };
+}
+
+function printVolume(volume: VolumeFigures, row: (label: string, value: string) => void): void {
+  const { verification, company } = volume;
+  console.log('Requests at a real company’s volume (Static Web Apps gives a linked backend 45 s a request)');
+  row(`verification of a year of 200 daily machines: ${verification.records} records in ${verification.pages} requests`, `${verification.intact ? 'intact' : 'NOT INTACT'}; max ${fixed(verification.maxMs, 0)} ms, median ${fixed(verification.medianMs, 0)} ms, all ${fixed(verification.totalMs / 1000)} s`);
+  row('verification, Cosmos requests of the slowest request', describeCounts(verification.worstCounts));
+  row(`compliance report, ${company.labs} labs: first page (${company.firstPageLabs} labs, ${company.rows} records)`, `${fixed(company.ms, 0)} ms`);
+  row('compliance report page, Cosmos requests', describeCounts(company.counts));
+}
+
+/** The volume rows in a process and on a store of their own, so their 135,000 records weigh on no other row. */
+async function volumeInOwnProcess(): Promise<VolumeFigures> {
+  const { stdout } = await runFile(process.execPath, [fileURLToPath(import.meta.url), '--only=volume'], { maxBuffer: 1 << 22 });
+  return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { volume: VolumeFigures }).volume;
+}
+
+/** `--only=volume`: the volume rows on a product of their own, without the rest of the bench. */
+async function volumeRows(log: (line: string) => void): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-volume-'));
+  Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000', BACKFILL_DAYS: '366' });
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
+  try {
+    const volume = await measureVolume(product, await signIn(product, 'admin'), log);
+    const row = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`);
+    console.log('');
+    printVolume(volume, row);
+    console.log('Budgets');
+    for (const [name, { limit, value, pass }] of Object.entries(volumeBudgets(volume))) row(name, `${pass ? 'pass' : 'FAIL'}  ${value} (limit ${limit})`);
+    console.log('');
+    console.log(JSON.stringify({ volume, budgets: volumeBudgets(volume) }));
+  } finally {
+    await product.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
 import type { RecordDocument } from '../shared/data/records-repository.js';
 import type { AuditEntry } from '../shared/domain/audit-chain.js';
-import type { AuditView, Verification } from '../shared/audit/audit-trail.js';
+import type { AuditView } from '../shared/audit/audit-trail.js';
+import type { VerificationPage as Verification } from '../shared/schemas/audit-verification.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -19,6 +20,30 @@ async function verify(labId = 'LAB01'): Promise<Verification> {
   const response = await admin.get<Verification>(`/api/audit/verify?labId=${labId}`);
   expect(response.status).toBe(200);
   return response.body;
+}
+
+/** Every page of a verification of at most `pageSize` documents each, and the Cosmos requests of each page. */
+async function verifyInPages(labId: string, pageSize: number): Promise<{ pages: Verification[]; requests: number[] }> {
+  const pages: Verification[] = [];
+  const requests: number[] = [];
+  let token: string | null = null;
+  do {
+    const path: string = `/api/audit/verify?labId=${labId}&pageSize=${pageSize}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`;
+    const { result, counts } = await product.countCosmosRequests(() => admin.get<Verification>(path));
+    expect(result.status).toBe(200);
+    pages.push(result.body);
+    requests.push(counts.total);
+    token = result.body.continuationToken;
+  } while (token);
+  return { pages, requests };
+}
+
+/** The pages added up as the web app adds them: entries per chain, records checked, the last page's verdict. */
+function addedUp(pages: readonly Verification[]) {
+  const entries = new Map<string, number>();
+  for (const chain of pages.flatMap((page) => page.chains)) entries.set(`${chain.source}/${chain.partition}`, (entries.get(`${chain.source}/${chain.partition}`) ?? 0) + chain.entries);
+  const last = pages.at(-1)!;
+  return { intact: last.intact, firstBroken: last.firstBroken, recordsChecked: pages.reduce((sum, page) => sum + page.recordsChecked, 0), entries: Object.fromEntries([...entries].sort()) };
 }
 
 /** Changes a stored document behind the product's back, runs `check`, and puts the original back. */
@@ -112,5 +137,66 @@ describe('audit trail', () => {
     } finally {
       await records.items.create(last);
     }
+  });
+
+  it('verifies a lab in pages of bounded work that add up to the one-page answer', async () => {
+    const whole = await verify();
+    expect(whole.continuationToken).toBeNull();
+    const { pages, requests } = await verifyInPages('LAB01', 7);
+    expect(pages.length).toBeGreaterThan(3);
+    // Until the last page the answer is not known: no page before it says intact.
+    expect(pages.slice(0, -1).every((page) => page.intact === null && page.firstBroken === null && page.continuationToken !== null)).toBe(true);
+    expect(addedUp(pages)).toEqual(addedUp([whole]));
+    expect(new Set(pages.map((page) => page.verifiedAt)).size).toBe(1);
+    for (const page of pages) {
+      // A page reads at most 7 entries or records, plus each chain's head and the lab's accounts.
+      expect(page.chains.reduce((sum, chain) => sum + chain.entries, 0) + page.recordsChecked).toBeLessThanOrEqual(7);
+    }
+    // The signed-in request itself, then per step a head and a slice, the accounts once, the batch lists once.
+    expect(Math.max(...requests)).toBeLessThanOrEqual(2 + 2 * 7 + 3);
+  });
+
+  it('names a broken entry and a changed record that only a later page reaches', async () => {
+    const records = await container('records');
+    const { resources: entries } = await records.items
+      .query<AuditEntry & { labId: string }>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: 'LAB01' })
+      .fetchAll();
+    const late = entries.at(-2)!;
+    await tampered('records', 'LAB01', late, (copy) => (copy.at = '2020-01-01T00:00:00.000Z'), async () => {
+      const { pages } = await verifyInPages('LAB01', 3);
+      expect(pages.length).toBeGreaterThan(2);
+      expect(pages.at(-1)).toMatchObject({ intact: false, continuationToken: null, firstBroken: { source: 'records', partition: 'LAB01', seq: late.seq, reason: 'content does not match its hash' } });
+    });
+
+    const { resources: all } = await records.items
+      .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.type = 'record' ORDER BY c.recordNumber" }, { partitionKey: 'LAB01' })
+      .fetchAll();
+    const record = all.at(-1)!;
+    await tampered('records', 'LAB01', record, (copy) => (copy.dueEnd = '2099-01-01T00:00:00.000Z'), async () => {
+      const { pages } = await verifyInPages('LAB01', 50);
+      expect(pages.length).toBeGreaterThan(2);
+      expect(addedUp(pages)).toMatchObject({ intact: false, recordsChecked: all.length, firstBroken: { source: 'records', recordNumber: record.recordNumber, reason: expect.stringContaining('changed outside the product') } });
+    });
+  });
+
+  it('refuses a garbled, forged or borrowed continuation token with a sentence, and writes nothing', async () => {
+    const first = await admin.get<Verification>('/api/audit/verify?labId=LAB01&pageSize=3');
+    const token = first.body.continuationToken!;
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { state: string };
+    // A client that claims the walk is over, keeping the signature of the real token.
+    const forged = `${header}.${Buffer.from(JSON.stringify({ ...claims, state: JSON.stringify({ verifiedAt: '2026-01-01T00:00:00.000Z', place: { step: 'done' } }) })).toString('base64url')}.${signature}`;
+    for (const [labId, bad] of [
+      ['LAB01', 'nonsense'],
+      ['LAB01', forged],
+      ['LAB01', `${token.slice(0, -4)}AAAA`],
+      ['LAB02', token],
+    ] as const) {
+      const { result, counts } = await product.countCosmosRequests(() => admin.get<{ detail: string }>(`/api/audit/verify?labId=${labId}&continuationToken=${encodeURIComponent(bad)}`));
+      expect(result.status).toBe(400);
+      expect(result.body.detail).toBe('The continuation token is not one this verification gave out, or it has lapsed; start the verification again from the first page.');
+      expect(counts.writes + counts.batches).toBeLessThanOrEqual(1);
+    }
+    expect((await admin.get('/api/audit/verify?labId=LAB01&pageSize=0')).status).toBe(400);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Verification } from '../shared/audit/audit-trail.js';
+import type { VerificationPage as Verification } from '../shared/schemas/audit-verification.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import { writeLegacyDump } from '../local/import/legacy-dump-writer.js';
 import type { Snapshot } from '../local/snapshot.js';

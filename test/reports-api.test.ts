@@ -1,9 +1,11 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PmRecord } from '../shared/schemas/records.js';
+import type { CalibrationReport } from '../shared/schemas/calibration.js';
+import type { NonconformityReport } from '../shared/schemas/nonconformities.js';
 import type { ComplianceReport } from '../shared/schemas/reports.js';
 import { demoLabs } from '../local/demo-seed.js';
-import type { ApiClient } from './helpers/api-client.js';
+import type { ApiClient, ApiResponse } from './helpers/api-client.js';
 import { labDaysAgo } from './helpers/lab-days.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -167,5 +169,80 @@ describe('compliance report', () => {
     expect(row.responses).toContain(`${task.taskId} ${task.text}: done — Cleaned after the shift, not before it`);
     expect(row.amendments).toContain('#1 by Maria Manager (manager1)');
     expect(row.amendments).toContain(`[${task.taskId} done → done — Cleaned after the shift, not before it]`);
+  });
+});
+
+/** Every page of a report of all labs, `pageSize` labs a page, with the Cosmos requests each page made. */
+async function allPages<R extends { continuationToken: string | null }>(path: string, pageSize: number): Promise<{ pages: R[]; queries: number[] }> {
+  const pages: R[] = [];
+  const queries: number[] = [];
+  let token: string | null = null;
+  do {
+    const url: string = `${path}?pageSize=${pageSize}&from=2026-01-01&to=${labDaysAgo('LAB01', 0)}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`;
+    const { result, counts } = await product.countCosmosRequests(() => admin.get<R>(url));
+    expect(result.status, result.text).toBe(200);
+    pages.push(result.body);
+    queries.push(counts.queries);
+    token = result.body.continuationToken;
+  } while (token);
+  return { pages, queries };
+}
+
+describe('reports of every lab, page by page', () => {
+  it('adds up, page by page, to the per-lab compliance reports, and reads no more than a page of labs per request', async () => {
+    const { pages, queries } = await allPages<ComplianceReport>('/api/reports/compliance', 3);
+    expect(pages.map((page) => page.labs)).toEqual([['LAB01', 'LAB02', 'LAB03'], ['LAB04', 'LAB05', 'LAB06'], ['LAB07', 'LAB08', 'LAB09'], ['LAB10']]);
+    expect(new Set(pages.map((page) => `${page.from} ${page.to} ${page.generatedAt}`)).size).toBe(1);
+    // One records query per lab of the page, and the list of labs.
+    expect(Math.max(...queries)).toBeLessThanOrEqual(3 + 1);
+    const perLab = await Promise.all(pages.flatMap((page) => page.labs).map(async (labId) => (await admin.get<ComplianceReport>(`/api/reports/compliance?labId=${labId}&from=2026-01-01&to=${labDaysAgo('LAB01', 0)}`)).body));
+    expect(perLab.every((report) => report.continuationToken === null)).toBe(true);
+    for (const part of ['summary', 'missed', 'trend'] as const) {
+      expect(pages.flatMap((page): unknown[] => page[part])).toEqual(perLab.flatMap((report): unknown[] => report[part]));
+    }
+    expect(pages.flatMap((page) => page.summary).length).toBeGreaterThan(0);
+    expect(Object.assign({}, ...pages.map((page) => page.labNames))).toEqual(Object.assign({}, ...perLab.map((report) => report.labNames)));
+  });
+
+  it('pages the calibration and nonconformity reports the same way', async () => {
+    const calibration = await allPages<CalibrationReport>('/api/reports/calibration', 4);
+    expect(calibration.pages.map((page) => page.labs.length)).toEqual([4, 4, 2]);
+    const calibrationWhole = await admin.get<CalibrationReport>(`/api/reports/calibration?pageSize=50&from=2026-01-01&to=${labDaysAgo('LAB01', 0)}`);
+    expect(calibrationWhole.body.continuationToken).toBeNull();
+    for (const part of ['due', 'certificates', 'rate', 'findings'] as const) {
+      expect(calibration.pages.flatMap((page): unknown[] => page[part])).toEqual(calibrationWhole.body[part]);
+    }
+    const nonconformities = await allPages<NonconformityReport>('/api/reports/nonconformities', 4);
+    const ncWhole = await admin.get<NonconformityReport>(`/api/reports/nonconformities?pageSize=50&from=2026-01-01&to=${labDaysAgo('LAB01', 0)}`);
+    expect(nonconformities.pages.flatMap((page) => page.labs)).toEqual(ncWhole.body.labs);
+    expect(nonconformities.pages.flatMap((page) => page.nonconformities)).toEqual(ncWhole.body.nonconformities);
+  });
+
+  it('gives a CSV of every lab page by page, the next token in a header, each page a whole CSV', async () => {
+    let token: string | null = null;
+    const rows: Record<string, string>[] = [];
+    let pages = 0;
+    do {
+      const response: ApiResponse = await admin.get(`/api/reports/compliance?format=csv&pageSize=4&from=2026-01-01${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+      expect(response.status).toBe(200);
+      rows.push(...(parse(response.text, { bom: true, columns: true }) as Record<string, string>[]));
+      token = response.headers.get('x-continuation-token');
+      pages += 1;
+    } while (token);
+    expect(pages).toBe(3);
+    const whole = parse((await admin.get('/api/reports/compliance?format=csv&pageSize=50&from=2026-01-01')).text, { bom: true, columns: true }) as Record<string, string>[];
+    const withoutTime = (row: Record<string, string>) => ({ ...row, generated_at: '' });
+    expect(rows.map(withoutTime)).toEqual(whole.map(withoutTime));
+  });
+
+  it('refuses a garbled token, and a token of another period, with a sentence', async () => {
+    const garbled = await admin.get<{ detail: string }>('/api/reports/compliance?continuationToken=nonsense');
+    expect(garbled.status).toBe(400);
+    expect(garbled.body.detail).toBe('The continuation token is not one this report gave out; ask for the report again from its first page.');
+    const first = await admin.get<ComplianceReport>('/api/reports/compliance?pageSize=2&from=2026-01-01');
+    const other = await admin.get<{ detail: string }>(`/api/reports/compliance?pageSize=2&from=2026-02-01&continuationToken=${encodeURIComponent(first.body.continuationToken!)}`);
+    expect(other.status).toBe(400);
+    expect(other.body.detail).toContain('another period');
+    expect((await admin.get('/api/reports/compliance?pageSize=0')).status).toBe(400);
   });
 });

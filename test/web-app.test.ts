@@ -1,7 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { VerificationPage } from '../shared/schemas/audit-verification.js';
 import type { Model } from '../shared/schemas/catalog.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
@@ -576,6 +578,40 @@ describe('the compliance report', () => {
       expect(await page.locator('main table').count()).toBe(0);
       await screenshot(page, `report-nothing-due-${viewport === phone ? 'phone' : 'desktop'}`);
     }
+  });
+});
+
+describe('answers that come in pages', () => {
+  it('adds up a verification and a report of every lab from many small pages, and saves the CSV of every lab as one file', async () => {
+    const { page } = await session(desktop);
+    // Small pages, so that the demo company takes many requests of each.
+    const smaller = (path: string, pageSize: number) =>
+      page.route(
+        (url) => url.pathname === path,
+        (route) => route.continue({ url: `${route.request().url()}&pageSize=${pageSize}` }),
+      );
+    await smaller('/api/audit/verify', 5);
+    await smaller('/api/reports/compliance', 1);
+    await signIn(page, 'admin', demoPassword);
+    await visit(page, '/audit');
+    const whole = (await admin.get<VerificationPage>('/api/audit/verify?labId=LAB01')).body;
+    const entries = whole.chains.reduce((sum, chain) => sum + chain.entries, 0);
+    const verifications: string[] = [];
+    page.on('request', (request) => request.url().includes('/api/audit/verify') && verifications.push(request.url()));
+    await page.getByRole('button', { name: /^Verify the chains of/ }).click();
+    await page.getByText(`Intact: ${entries} entries in ${whole.chains.length} chains and ${whole.recordsChecked} records checked`).waitFor();
+    expect(verifications.length).toBeGreaterThan(3);
+
+    await visit(page, '/reports');
+    await page.getByLabel('Labs').selectOption('all');
+    await page.locator('td[data-label="Lab"]', { hasText: 'LAB02' }).first().waitFor();
+    expect(await page.locator('td[data-label="Lab"]', { hasText: 'LAB01' }).count()).toBeGreaterThan(0);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Summary as CSV' }).click()]);
+    const rows = parse(await readFile((await download.path())!), { bom: true, columns: true }) as Record<string, string>[];
+    expect(download.suggestedFilename()).toMatch(/^compliance-summary-all-labs-/);
+    expect(new Set(rows.map((row) => row.lab_id))).toEqual(new Set(['LAB01', 'LAB02']));
+    // The header row comes once, however many pages the file was joined from.
+    expect(rows.filter((row) => row.lab_id === 'lab_id')).toEqual([]);
   });
 });
 

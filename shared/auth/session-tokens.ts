@@ -4,12 +4,13 @@ import { optionalSecret, requiredSecret } from '../platform/secrets.js';
 const issuer = 'equipmansys';
 const algorithm = 'HS256';
 
-export type TokenPurpose = 'session' | 'signin-flow' | 'unsubscribe';
+export type TokenPurpose = 'session' | 'signin-flow' | 'unsubscribe' | 'audit-verification';
 
 const audiences: Record<TokenPurpose, string> = {
   session: 'equipmansys-api',
   'signin-flow': 'equipmansys-signin-flow',
   unsubscribe: 'equipmansys-unsubscribe',
+  'audit-verification': 'equipmansys-audit-verification',
 };
 
 const importedKeys = new Map<string, Promise<CryptoKey>>();

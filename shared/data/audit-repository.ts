@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditHead } from '../domain/audit-chain.js';
+import type { AuditEntry } from '../domain/audit-chain.js';
 import { container } from './cosmos.js';
 import { auditTrailOrder, type ContainerName } from './containers.js';
 import { queryKeysetPage, type Page, type SortKey } from './paging.js';
@@ -66,20 +66,4 @@ export async function auditPage(source: ChainContainer, filter: AuditFilter, pag
   add('c.entityId = @entityId', '@entityId', filter.entityId);
   const onlyLab = filter.labIds?.length === 1 && labPartitioned.has(source) ? filter.labIds[0] : undefined;
   return queryKeysetPage<AuditEntry>(await container(source), { conditions, parameters, sortKeys: auditSortKeys(source) }, pageSize, continuationToken, onlyLab);
-}
-
-/** A whole chain, oldest first, and the head its owner document records. */
-export async function readChain(source: ChainContainer, partition: string, ownerId: string): Promise<{ entries: AuditEntry[]; head: AuditHead | null }> {
-  const field = chainContainers[source];
-  const items = (await container(source)).items;
-  const [{ resources }, owner] = await Promise.all([
-    items
-      .query<AuditEntry>(
-        { query: `SELECT * FROM c WHERE c.${field} = @partition AND c.type = 'audit' ORDER BY c.seq`, parameters: [{ name: '@partition', value: partition }] },
-        { partitionKey: partition },
-      )
-      .fetchAll(),
-    (await container(source)).item(ownerId, partition).read<{ audit?: AuditHead }>(),
-  ]);
-  return { entries: resources, head: owner.resource?.audit ?? null };
 }

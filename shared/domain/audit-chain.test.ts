@@ -42,4 +42,19 @@ describe('audit hash chain', () => {
       }),
     );
   });
+
+  it('finds the same first broken link when the chain is checked a slice at a time, each from the last entry of the one before', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 12 }), fc.nat(), fc.integer({ min: 1, max: 5 }), fc.boolean(), (length, pick, slice, tamper) => {
+        const { entries } = chainEvents(undefined, Array.from({ length }, (_, index) => event(index)), { username: 'tech1' });
+        const chain = tamper ? entries.map((entry, index) => (index === pick % length ? { ...entry, reason: 'rewritten' } : entry)) : entries;
+        let found: ReturnType<typeof firstBrokenLink> = null;
+        for (let start = 0; start < chain.length && !found; start += slice) {
+          const before = chain[start - 1];
+          found = firstBrokenLink(chain.slice(start, start + slice), before ? { seq: before.seq, hash: before.hash } : undefined);
+        }
+        expect(found).toEqual(firstBrokenLink(chain));
+      }),
+    );
+  });
 });

@@ -76,9 +76,12 @@ export function chainEvents(
   return { entries, head: current };
 }
 
-/** The first entry whose link or hash does not hold, or null when the chain is intact. */
-export function firstBrokenLink(entries: readonly AuditEntry[]): { seq: number; reason: string } | null {
-  let previous: AuditHead = { seq: 0, hash: genesisHash };
+/**
+ * The first entry whose link or hash does not hold, or null when the chain is intact. `after` is the
+ * last entry already checked, so a long chain can be checked a slice at a time.
+ */
+export function firstBrokenLink(entries: readonly AuditEntry[], after: AuditHead = { seq: 0, hash: genesisHash }): { seq: number; reason: string } | null {
+  let previous: AuditHead = after;
   for (const entry of entries) {
     if (entry.seq !== previous.seq + 1) return { seq: previous.seq + 1, reason: 'entry missing' };
     if (entry.prevHash !== previous.hash) return { seq: entry.seq, reason: 'previous hash does not match' };

@@ -6,7 +6,7 @@ import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-reposi
 import { addDays } from '../domain/calibration-rules.js';
 import { formatDay, localDay } from '../domain/periods.js';
 import { badRequest } from '../platform/problems.js';
-import { labsToReport } from './compliance.js';
+import { pageOfLabs } from './lab-pages.js';
 import type { CalibrationReport, CalibrationReportQuery } from '../schemas/calibration.js';
 import { toCsv, type Cell } from './csv.js';
 
@@ -33,17 +33,21 @@ function onTimeRate(labId: string, machines: readonly EquipmentDocument[], calib
 
 /**
  * The calibration report (SPEC §9): what is due, the certificate register, the on-time rate and the
- * out-of-tolerance findings, per lab the caller may report on; two partition queries per lab.
+ * out-of-tolerance findings, per lab the caller may report on, a page of labs at a time; two
+ * partition queries per lab.
  */
 export async function calibrationReport(principal: Principal, query: CalibrationReportQuery, now = new Date()): Promise<CalibrationReport> {
-  const { labs, labNames, timeZones, today: latestToday } = await labsToReport(principal, query.labId, now);
-  const to = query.to ?? latestToday;
-  const from = query.from ?? addDays(to, -364);
-  if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
+  const page = await pageOfLabs(principal, query, now, (asked, latestToday) => {
+    const to = asked.to ?? latestToday;
+    const from = asked.from ?? addDays(to, -364);
+    if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
+    return { from, to };
+  });
+  const { labs, labNames, timeZones, from, to } = page;
   const perLab = await Promise.all(
     labs.map(async (labId) => {
       const [machines, calibrations] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId)]);
-      const today = formatDay(localDay(now, timeZones[labId] ?? 'UTC'));
+      const today = formatDay(localDay(page.now, timeZones[labId] ?? 'UTC'));
       return { labId, machines, calibrations: calibrations.sort((a, b) => a.performedOn.localeCompare(b.performedOn) || a.calibrationNumber.localeCompare(b.calibrationNumber)), today };
     }),
   );
@@ -51,7 +55,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
   return {
     from,
     to,
-    generatedAt: now.toISOString(),
+    generatedAt: page.now.toISOString(),
     generatedBy: actorOf(principal),
     labs,
     labNames,
@@ -86,6 +90,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
           status: event.status,
         })),
     ),
+    continuationToken: page.continuationToken,
   };
 }
 

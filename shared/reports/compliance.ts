@@ -1,13 +1,12 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { listLabs } from '../data/labs-repository.js';
-import { latestLabToday } from '../labs/lab-today.js';
 import { recordsForReport, type ReportedRecord } from '../data/records-repository.js';
 import { labsWhere } from '../domain/permissions.js';
-import { badRequest, forbidden, notFound } from '../platform/problems.js';
+import { badRequest, forbidden } from '../platform/problems.js';
 import { frequencies } from '../schemas/catalog.js';
 import { formatDay, parseDay, periodStartOf } from '../domain/periods.js';
 import type { ComplianceQuery, ComplianceReport, ComplianceRow, MissedRow, TrendPoint } from '../schemas/reports.js';
 import { toCsv } from './csv.js';
+import { pageOfLabs } from './lab-pages.js';
 
 /** A record that needs a second signature counts as done only once it has it. */
 function done(record: ReportedRecord): boolean {
@@ -98,30 +97,7 @@ export function assertMayReport(principal: Principal, labId: string | undefined)
   if (labId && readable !== 'all' && !readable.includes(labId)) throw forbidden(`You cannot see reports of ${labId}.`);
 }
 
-/**
- * The lab asked for, or every lab the caller may report on, with their names and time zones, and
- * the latest of their todays (where a report ends unless told); 404 for a lab that does not exist.
- */
-export async function labsToReport(
-  principal: Principal,
-  labId: string | undefined,
-  now: Date,
-): Promise<{ labs: string[]; labNames: Record<string, string>; timeZones: Record<string, string>; today: string }> {
-  const readable = labsWhere(principal, 'audit', 'read');
-  const allLabs = await listLabs();
-  const known = allLabs.map((lab) => lab.labId);
-  if (labId && !known.includes(labId)) throw notFound(`There is no lab ${labId}.`);
-  const labs = labId ? [labId] : known.filter((candidate) => readable === 'all' || readable.includes(candidate));
-  const reported = allLabs.filter((lab) => labs.includes(lab.labId));
-  return {
-    labs,
-    labNames: Object.fromEntries(reported.map((lab) => [lab.labId, lab.name])),
-    timeZones: Object.fromEntries(reported.map((lab) => [lab.labId, lab.timeZone])),
-    today: latestLabToday(reported.map((lab) => lab.timeZone), now),
-  };
-}
-
-function dateRange(query: ComplianceQuery, today: string): { from: string; to: string } {
+function dateRange(query: { from?: string | undefined; to?: string | undefined }, today: string): { from: string; to: string } {
   const to = query.to ?? today;
   const from = query.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 29 * 86_400_000).toISOString().slice(0, 10);
   if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
@@ -129,23 +105,25 @@ function dateRange(query: ComplianceQuery, today: string): { from: string; to: s
 }
 
 /**
- * The compliance report (SPEC §6) of one lab, or of every lab the caller may report on: one
- * partition query per lab, aggregated here, so it stays cheap at a year of a 200-machine lab.
+ * The compliance report (SPEC §6) of one lab, or of a page of the labs the caller may report on: one
+ * partition query per lab, aggregated here, so it stays cheap at a year of a 200-machine lab and a
+ * request never reads more than a page of labs.
  */
 export async function complianceReport(principal: Principal, query: ComplianceQuery, now = new Date()): Promise<ComplianceReport> {
-  const { labs, labNames, today } = await labsToReport(principal, query.labId, now);
-  const { from, to } = dateRange(query, today);
-  const perLab = await Promise.all(labs.map(async (labId) => ({ labId, records: await recordsForReport(labId, from, to) })));
+  const page = await pageOfLabs(principal, query, now, dateRange);
+  const { from, to } = page;
+  const perLab = await Promise.all(page.labs.map(async (labId) => ({ labId, records: await recordsForReport(labId, from, to) })));
   return {
     from,
     to,
-    generatedAt: now.toISOString(),
+    generatedAt: page.now.toISOString(),
     generatedBy: actorOf(principal),
-    labs,
-    labNames,
+    labs: page.labs,
+    labNames: page.labNames,
     summary: perLab.flatMap(({ labId, records }) => summarize(labId, records)),
-    missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, now)),
+    missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, page.now)),
     trend: perLab.flatMap(({ labId, records }) => weeklyTrend(labId, records)),
+    continuationToken: page.continuationToken,
   };
 }
 

@@ -4,7 +4,8 @@ import { addDays, daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay } from '../domain/periods.js';
 import { badRequest } from '../platform/problems.js';
 import { dispositions, nonconformitySources, type NonconformityReport } from '../schemas/nonconformities.js';
-import { labsToReport } from './compliance.js';
+import type { LabPaging } from '../schemas/reports.js';
+import { pageOfLabs } from './lab-pages.js';
 import { toCsv } from './csv.js';
 
 function median(values: number[]): number | null {
@@ -16,13 +17,20 @@ function median(values: number[]): number | null {
 
 /**
  * Nonconformities per lab and period (SPEC §10): those opened in the period, how many are still open,
- * days to close, by source, and the dispositions their items received. One partition query per lab.
+ * days to close, by source, and the dispositions their items received. One partition query per lab,
+ * a page of labs at a time.
  */
-export async function nonconformityReport(principal: Principal, query: { labId?: string | undefined; from?: string | undefined; to?: string | undefined }, now = new Date()): Promise<NonconformityReport> {
-  const { labs, timeZones, today } = await labsToReport(principal, query.labId, now);
-  const to = query.to ?? today;
-  const from = query.from ?? addDays(to, -364);
-  if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
+export async function nonconformityReport(
+  principal: Principal,
+  query: { labId?: string | undefined; from?: string | undefined; to?: string | undefined } & LabPaging,
+  now = new Date(),
+): Promise<NonconformityReport> {
+  const { labs, timeZones, from, to, continuationToken } = await pageOfLabs(principal, query, now, (asked, today) => {
+    const to = asked.to ?? today;
+    const from = asked.from ?? addDays(to, -364);
+    if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
+    return { from, to };
+  });
   // Opened on the lab's calendar day: one opened at 21:00 in Boston belongs to that day, not the UTC one after.
   const openedOn = (labId: string, openedAt: string) => formatDay(localDay(new Date(openedAt), timeZones[labId] ?? 'UTC'));
   const inPeriod = (day: string) => day >= from && day <= to;
@@ -58,6 +66,7 @@ export async function nonconformityReport(principal: Principal, query: { labId?:
         undisposed: nc.items.filter((item) => !item.disposition).length,
         description: nc.description,
       })),
+    continuationToken,
   };
 }
 

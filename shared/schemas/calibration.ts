@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labPagingShape } from './reports.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
 import { fitnessSchema, serialNumberSchema } from './equipment.js';
 import { signatureSchema } from './records.js';
@@ -308,6 +309,7 @@ export const calibrationReportQuerySchema = z
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
     /** For CSV, which table. */
     section: z.enum(['due', 'certificates', 'rate', 'findings'], { message: 'must be due, certificates, rate or findings' }).optional(),
+    ...labPagingShape,
   })
   .strict();
 export type CalibrationReportQuery = z.infer<typeof calibrationReportQuerySchema>;
@@ -353,5 +355,7 @@ export const calibrationReportSchema = z.object({
       status: z.string(),
     }),
   ),
+  /** Null on the last page; otherwise ask again with it for the next labs. */
+  continuationToken: z.string().nullable(),
 });
 export type CalibrationReport = z.infer<typeof calibrationReportSchema>;

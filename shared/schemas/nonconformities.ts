@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { labPagingShape } from './reports.js';
 import { calendarDateSchema, certificateSchema } from './calibration.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
 import { serialNumberSchema } from './equipment.js';
@@ -162,6 +163,7 @@ export const nonconformityReportQuerySchema = z
     from: calendarDateSchema.optional(),
     to: calendarDateSchema.optional(),
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
+    ...labPagingShape,
   })
   .strict();
 
@@ -194,6 +196,8 @@ export const nonconformityReportSchema = z.object({
       description: z.string(),
     }),
   ),
+  /** Null on the last page; otherwise ask again with it for the next labs. */
+  continuationToken: z.string().nullable(),
 });
 export type NonconformityReport = z.infer<typeof nonconformityReportSchema>;
 

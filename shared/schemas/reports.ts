@@ -1,8 +1,26 @@
 import { z } from 'zod';
 import { frequencySchema } from './catalog.js';
-import { labIdSchema } from './common.js';
+import { continuationTokenSchema, labIdSchema } from './common.js';
 
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' });
+
+/** Labs one request of a report across labs covers, unless told fewer or more. */
+export const defaultLabsPerPage = 10;
+
+/**
+ * A report of every lab comes in pages of labs (SPEC §13: each request inside the time a linked
+ * backend gets); the pages' labs and rows added together are the whole report.
+ */
+export const labPagingShape = {
+  /** Labs per page when no labId is given. */
+  pageSize: z.coerce.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(50, { message: 'must be at most 50' }).optional(),
+  /** The token the previous page gave out (in the body, or the X-Continuation-Token header of a CSV). */
+  continuationToken: continuationTokenSchema,
+};
+export interface LabPaging {
+  pageSize?: number | undefined;
+  continuationToken?: string | undefined;
+}
 
 export const complianceQuerySchema = z
   .object({
@@ -14,6 +32,7 @@ export const complianceQuerySchema = z
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
     /** For CSV, which table: the figures per lab and frequency, or the list of missed and overdue records. */
     section: z.enum(['summary', 'missed'], { message: 'must be summary or missed' }).optional(),
+    ...labPagingShape,
   })
   .strict();
 export type ComplianceQuery = z.infer<typeof complianceQuerySchema>;
@@ -75,5 +94,7 @@ export const complianceReportSchema = z.object({
   summary: z.array(complianceRowSchema),
   missed: z.array(missedRowSchema),
   trend: z.array(trendPointSchema),
+  /** Null on the last page; otherwise ask again with it for the next labs. */
+  continuationToken: z.string().nullable(),
 });
 export type ComplianceReport = z.infer<typeof complianceReportSchema>;

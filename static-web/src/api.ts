@@ -136,6 +136,56 @@ export async function allPages<T>(path: string): Promise<T[]> {
   return items;
 }
 
+/**
+ * Every page of an answer that comes in pages (a verification, a report of many labs), handed to
+ * `onPage` as it arrives, following continuation tokens until the last page.
+ */
+export async function eachPage<P extends { continuationToken: string | null }>(path: string, onPage: (page: P) => void): Promise<void> {
+  let token: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const url: string = token ? `${path}${separator}continuationToken=${encodeURIComponent(token)}` : path;
+    const { body } = await api.get<P>(url);
+    onPage(body);
+    token = body.continuationToken;
+  } while (token);
+}
+
+/**
+ * A CSV that comes in pages (a report of every lab): each page is a whole CSV with the next page's
+ * token in the X-Continuation-Token header. The pages are joined into one file (the byte order mark
+ * and header row once) and saved under the first page's file name.
+ */
+export async function downloadCsvPages(path: string): Promise<void> {
+  const parts: string[] = [];
+  let fileName = 'report.csv';
+  let token: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const url: string = token ? `${path}${separator}continuationToken=${encodeURIComponent(token)}` : path;
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: { accept: 'text/csv' }, credentials: 'same-origin' });
+    } catch {
+      throw new ApiError(0, null, null);
+    }
+    if (!response.ok) {
+      const parsed: unknown = (response.headers.get('content-type') ?? '').includes('json') ? await response.json() : null;
+      throw new ApiError(response.status, parsed && typeof parsed === 'object' && 'detail' in parsed ? (parsed as Problem) : null, null);
+    }
+    const text = await response.text();
+    if (parts.length === 0) fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? fileName;
+    // Later pages repeat the byte order mark and the header row: keep their rows only.
+    parts.push(parts.length === 0 ? text : text.slice(text.indexOf('\r\n') + 2));
+    token = response.headers.get('x-continuation-token');
+  } while (token);
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob(parts, { type: 'text/csv;charset=utf-8' }));
+  link.download = fileName;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
+}
+
 /** A message a person understands for any failure, including the network being away. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {

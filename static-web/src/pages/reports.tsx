@@ -3,7 +3,7 @@ import type { Frequency } from '../../../shared/schemas/catalog.js';
 import { formatDay, parseDay } from '../../../shared/domain/periods.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { ComplianceReport, TrendPoint } from '../../../shared/schemas/reports.js';
-import { api, query } from '../api.js';
+import { downloadCsvPages, eachPage, query } from '../api.js';
 import { currentLab, isCompanyWide } from '../state.js';
 import { ErrorMessage, formatDateTime, labLabel, LabScopeField, labToday, Loading, PageTitle, PrintHeader, TextField, useLoad, type LabScope } from '../ui.js';
 
@@ -74,6 +74,53 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
   );
 }
 
+/** The pages of a report of many labs added up: their labs and rows, in lab order, as one report. */
+function addPage(sum: ComplianceReport | null, page: ComplianceReport): ComplianceReport {
+  if (!sum) return page;
+  return {
+    ...page,
+    from: sum.from,
+    to: sum.to,
+    generatedAt: sum.generatedAt,
+    labs: [...sum.labs, ...page.labs],
+    labNames: { ...sum.labNames, ...page.labNames },
+    summary: [...sum.summary, ...page.summary],
+    missed: [...sum.missed, ...page.missed],
+    trend: [...sum.trend, ...page.trend],
+  };
+}
+
+async function wholeReport(path: string): Promise<ComplianceReport> {
+  let sum: ComplianceReport | null = null;
+  await eachPage<ComplianceReport>(path, (page) => (sum = addPage(sum, page)));
+  return sum!;
+}
+
+/** A CSV download that follows the report's pages, so "All labs" gives every lab in one file. */
+function CsvDownload(props: { path: string; label: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  async function download() {
+    setBusy(true);
+    setError(null);
+    try {
+      await downloadCsvPages(props.path);
+    } catch (refusal) {
+      setError(refusal);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <>
+      <button type="button" class="secondary" onClick={() => void download()} disabled={busy}>
+        {busy ? 'Preparing…' : props.label}
+      </button>
+      {error !== null && <ErrorMessage error={error} />}
+    </>
+  );
+}
+
 export function ReportsPage() {
   const lab = currentLab.value!;
   const [scope, setScope] = useState<LabScope>('lab');
@@ -81,17 +128,14 @@ export function ReportsPage() {
   const [to, setTo] = useState(() => labToday(lab.labId));
   const [from, setFrom] = useState(() => formatDay(parseDay(to) - 29));
   const parameters = { labId: scope === 'lab' ? lab.labId : undefined, from, to };
-  const report = useLoad(() => api.get<ComplianceReport>(`/api/reports/compliance${query(parameters)}`).then(({ body }) => body), [scope, lab.labId, from, to]);
+  // "All labs" comes in pages of labs, each a request of bounded work; the page shows them added up.
+  const report = useLoad(() => wholeReport(`/api/reports/compliance${query(parameters)}`), [scope, lab.labId, from, to]);
   const data = report.data;
   return (
     <>
       <PageTitle title="Compliance report">
-        <a class="button secondary" href={`/api/reports/compliance${query({ ...parameters, format: 'csv', section: 'summary' })}`} download>
-          Summary as CSV
-        </a>
-        <a class="button secondary" href={`/api/reports/compliance${query({ ...parameters, format: 'csv', section: 'missed' })}`} download>
-          Missed as CSV
-        </a>
+        <CsvDownload path={`/api/reports/compliance${query({ ...parameters, format: 'csv', section: 'summary' })}`} label="Summary as CSV" />
+        <CsvDownload path={`/api/reports/compliance${query({ ...parameters, format: 'csv', section: 'missed' })}`} label="Missed as CSV" />
         <button type="button" class="secondary" onClick={() => print()}>
           Print
         </button>
@@ -193,9 +237,11 @@ export function ReportsPage() {
       </p>
       <p class="row-actions">
         {(['due', 'certificates', 'rate', 'findings'] as const).map((section) => (
-          <a key={section} class="button secondary" href={`/api/reports/calibration${query({ ...parameters, format: 'csv', section })}`} download>
-            {{ due: 'Calibrations due', certificates: 'Certificate register', rate: 'On-time rate', findings: 'Out-of-tolerance findings' }[section]} as CSV
-          </a>
+          <CsvDownload
+            key={section}
+            path={`/api/reports/calibration${query({ ...parameters, format: 'csv', section })}`}
+            label={`${{ due: 'Calibrations due', certificates: 'Certificate register', rate: 'On-time rate', findings: 'Out-of-tolerance findings' }[section]} as CSV`}
+          />
         ))}
       </p>
     </>
