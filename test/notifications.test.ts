@@ -77,7 +77,15 @@ function expectValidAdaptiveCardMessage(payload: unknown): void {
   expect(['1.0', '1.1', '1.2', '1.3', '1.4', '1.5']).toContain(card.version);
   const texts: string[] = [];
   const checkElement = (element: Record<string, unknown>) => {
-    expect(['TextBlock', 'FactSet', 'Container']).toContain(element.type);
+    expect(['TextBlock', 'RichTextBlock', 'FactSet', 'Container']).toContain(element.type);
+    if (element.type === 'RichTextBlock') {
+      for (const run of element.inlines as { type: string; text: string; selectAction?: { type: string; url: string } }[]) {
+        expect(run.type).toBe('TextRun');
+        expect(run.text.length).toBeGreaterThan(0);
+        // A line's link is the product's own page, never one a person typed.
+        if (run.selectAction) expect([run.selectAction.type, run.selectAction.url.startsWith(`${product.url}/`)]).toEqual(['Action.OpenUrl', true]);
+      }
+    }
     if (element.type === 'TextBlock') {
       expect(typeof element.text).toBe('string');
       expect((element.text as string).length).toBeGreaterThan(0);
