@@ -362,6 +362,10 @@ describe('channels', () => {
         headers: { 'List-Unsubscribe': '<https://pm.example.com/unsubscribe?token=t>' },
         userEngagementTrackingDisabled: true,
       });
+      // A line break that reached a subject or a display name never becomes a header of its own.
+      await send({ messageId: `${messageId}:crlf`, kind: 'digest', labId: 'LAB01', to: { address: 'tara.tech@demo.example', displayName: 'Tara\r\nBcc: x@evil.example' }, subject: 'Lab HQA\r\nBcc: x@evil.example', plainText: 'Plain', html: '<p>Html</p>', headers: {} });
+      const injected = JSON.parse(service.requests.filter((request) => request.method === 'POST').at(-1)!.body) as { content: { subject: string }; recipients: { to: { displayName: string }[] } };
+      expect([injected.content.subject, injected.recipients.to[0]!.displayName]).toEqual(['Lab HQA Bcc: x@evil.example', 'Tara Bcc: x@evil.example']);
     } finally {
       await service.close();
       await rm(folder, { recursive: true, force: true });
