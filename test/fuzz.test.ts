@@ -9,9 +9,10 @@ import { demoPassword, startTestProduct, type TestProduct } from './helpers/test
 /**
  * Requests generated from the published contract (/api/openapi.json), then mutated: wrong types,
  * missing and extra fields, huge strings, deep nesting, odd Unicode, prototype-pollution keys, bad
- * path parameters and query strings, wrong content types and methods; sent as every role. Every
- * answer must be a documented status with a problem+json body, never a 5xx, a stack trace or another
- * lab's data. `npm run fuzz` runs 1,000 cases per operation; `npm test` a few per operation and role.
+ * path parameters and query strings, control characters and Markdown links in every text field,
+ * wrong content types and methods; sent as every role. Every answer must be a documented status
+ * with a problem+json body (a 400 a sentence, not zod's wording), never a 5xx, a stack trace or
+ * another lab's data. `npm run fuzz` runs 1,000 cases per operation; `npm test` a few per operation and role.
  */
 const full = process.env.FUZZ_SIZE === 'full';
 const roles = ['admin', 'auditor', 'manager1', 'localaudit1', 'tech1', 'anonymous'] as const;
@@ -58,7 +59,28 @@ const hostileStrings = [
   '\ud800',
   '%',
   '{"$ne":null}',
+  '[Verify your account](https://evil.example/login) <at>Maria Manager</at> **URGENT**',
+  'Lab HQA\r\nBcc: x@evil.example',
 ];
+
+/** What a person might type to reach what the product sends: mail headers, Markdown links, mentions, bold. */
+const injections = [
+  'Lab HQA\r\nBcc: x@evil.example',
+  'Tara\r\nBcc: x@evil.example',
+  '[Verify your account](https://evil.example/login)',
+  'x](https://evil.example/login)',
+  '<at>Maria Manager</at>',
+  '**URGENT**',
+  '\u0000\u0007\u001b[31m\u007f\u0085\u2028\u2029\r',
+];
+const controlCharacter = fc.integer({ min: 0, max: 0x9f }).filter((code) => code < 0x20 || code >= 0x7f).map((code) => String.fromCharCode(code));
+/** A text with control characters and a Markdown link in it, somewhere. */
+const injectedText: fc.Arbitrary<string> = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...injections), fc.array(controlCharacter, { maxLength: 3 }), fc.string({ maxLength: 12 }))
+  .map(([before, injection, controls, after]) => `${before}${injection}${controls.join('')}${after}`);
+
+/** zod's own wording, which no 400 may answer with. */
+const zodWording = /Too big|Too small|expected (string|number|array|object|boolean|int)|Invalid (input|string|option|element|key|type)|Unrecognized key/;
 
 const jsonValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(null, true, false, 0, -1, 1e308, -0, 2 ** 53 + 1, '', [], {}),
@@ -75,7 +97,7 @@ const jsonValue: fc.Arbitrary<unknown> = fc.oneof(
 function valueFor(schema: { type?: string; enum?: unknown[] } | undefined): fc.Arbitrary<unknown> {
   const typed: fc.Arbitrary<unknown>[] = [];
   if (schema?.enum?.length) typed.push(fc.constantFrom(...schema.enum));
-  if (schema?.type === 'string') typed.push(fc.string({ maxLength: 30 }), fc.constantFrom('LAB01', 'LAB02', 'Daily', '2026-11-23', 'tech1'));
+  if (schema?.type === 'string') typed.push(fc.string({ maxLength: 30 }), fc.constantFrom('LAB01', 'LAB02', 'Daily', '2026-11-23', 'tech1'), injectedText, injectedText);
   if (schema?.type === 'integer' || schema?.type === 'number') typed.push(fc.integer({ min: -5, max: 2000 }));
   if (schema?.type === 'boolean') typed.push(fc.boolean());
   return typed.length > 0 ? fc.oneof(fc.oneof(...typed), jsonValue) : jsonValue;
@@ -237,6 +259,7 @@ describe('every operation of the published contract, fuzzed', () => {
             if (response.status >= 400) {
               expect(response.headers.get('content-type'), where).toBe('application/problem+json');
               expect(typeof (response.body as { detail?: unknown }).detail, where).toBe('string');
+              expect((response.body as { detail: string }).detail, where).not.toMatch(zodWording);
             }
             if ((role === 'tech1' || role === 'localaudit1') && response.status < 300) {
               for (const serial of otherLabSerials) expect(response.text, `${where} shows ${serial}`).not.toContain(`"${serial}"`);

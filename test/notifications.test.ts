@@ -77,7 +77,15 @@ function expectValidAdaptiveCardMessage(payload: unknown): void {
   expect(['1.0', '1.1', '1.2', '1.3', '1.4', '1.5']).toContain(card.version);
   const texts: string[] = [];
   const checkElement = (element: Record<string, unknown>) => {
-    expect(['TextBlock', 'FactSet', 'Container']).toContain(element.type);
+    expect(['TextBlock', 'RichTextBlock', 'FactSet', 'Container']).toContain(element.type);
+    if (element.type === 'RichTextBlock') {
+      for (const run of element.inlines as { type: string; text: string; selectAction?: { type: string; url: string } }[]) {
+        expect(run.type).toBe('TextRun');
+        expect(run.text.length).toBeGreaterThan(0);
+        // A line's link is the product's own page, never one a person typed.
+        if (run.selectAction) expect([run.selectAction.type, run.selectAction.url.startsWith(`${product.url}/`)]).toEqual(['Action.OpenUrl', true]);
+      }
+    }
     if (element.type === 'TextBlock') {
       expect(typeof element.text).toBe('string');
       expect((element.text as string).length).toBeGreaterThan(0);
@@ -354,6 +362,10 @@ describe('channels', () => {
         headers: { 'List-Unsubscribe': '<https://pm.example.com/unsubscribe?token=t>' },
         userEngagementTrackingDisabled: true,
       });
+      // A line break that reached a subject or a display name never becomes a header of its own.
+      await send({ messageId: `${messageId}:crlf`, kind: 'digest', labId: 'LAB01', to: { address: 'tara.tech@demo.example', displayName: 'Tara\r\nBcc: x@evil.example' }, subject: 'Lab HQA\r\nBcc: x@evil.example', plainText: 'Plain', html: '<p>Html</p>', headers: {} });
+      const injected = JSON.parse(service.requests.filter((request) => request.method === 'POST').at(-1)!.body) as { content: { subject: string }; recipients: { to: { displayName: string }[] } };
+      expect([injected.content.subject, injected.recipients.to[0]!.displayName]).toEqual(['Lab HQA Bcc: x@evil.example', 'Tara Bcc: x@evil.example']);
     } finally {
       await service.close();
       await rm(folder, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { labSecret } from '../platform/secrets.js';
 import { pacedEmailSender } from './email-pacing.js';
 import { reserveSend } from '../data/email-send-windows.js';
 import { localOutboxFolder, writeToOutbox } from './outbox.js';
+import { headerText } from './messages.js';
 
 /** One e-mail to one person: a digest or a notice. */
 export interface OutgoingEmail {
@@ -62,8 +63,9 @@ export async function acsEmailSender(endpoint: string, senderAddress: string, cr
     await client.beginSend(
       {
         senderAddress,
-        content: { subject: email.subject, plainText: email.plainText, html: email.html },
-        recipients: { to: [{ address: email.to.address, displayName: email.to.displayName }] },
+        // Built from checked values already; made one line once more where they become mail headers.
+        content: { subject: headerText(email.subject), plainText: email.plainText, html: email.html },
+        recipients: { to: [{ address: email.to.address, displayName: headerText(email.to.displayName) }] },
         headers: email.headers,
         disableUserEngagementTracking: true,
       },

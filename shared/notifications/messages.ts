@@ -22,10 +22,21 @@ interface Section {
   total: number;
 }
 
+/** The product's own page of a nonconformity, built from its ids. */
+const nonconformityUrl = (site: string, nc: { labId: string; ncNumber: string }) => `${site}/nonconformities/${encodeURIComponent(nc.labId)}/${encodeURIComponent(nc.ncNumber)}`;
+
+/**
+ * One line for a mail header (a subject, a display name): the values are checked when they are
+ * saved, and a line break or other control character that still reaches here becomes a space.
+ */
+export function headerText(text: string): string {
+  return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
+}
+
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
 function recordLine(site: string, labId: string, record: DigestRecord): { text: string; href: string } {
-  return { text: `${record.recordNumber} · ${record.serialNumber} (${record.modelId}) · ${record.frequency}`, href: `${site}/records/${labId}/${encodeURIComponent(record.recordNumber)}` };
+  return { text: `${record.recordNumber} · ${record.serialNumber} (${record.modelId}) · ${record.frequency}`, href: `${site}/records/${encodeURIComponent(labId)}/${encodeURIComponent(record.recordNumber)}` };
 }
 
 function sectionsOf(digest: LabDigest, site: string): Section[] {
@@ -38,7 +49,7 @@ function sectionsOf(digest: LabDigest, site: string): Section[] {
       title: `Calibrations due within 14 days or overdue`,
       lines: digest.calibrations.slice(0, rowsPerSection).map((calibration) => ({
         text: `${calibration.serialNumber} (${calibration.modelId}) · ${calibration.daysLeft < 0 ? `overdue since ${calibration.due}` : calibration.daysLeft === 0 ? 'due today' : `due ${calibration.due}, in ${calibration.daysLeft} days`}`,
-        href: `${site}/equipment/${digest.labId}/${encodeURIComponent(calibration.serialNumber)}/calibration`,
+        href: `${site}/equipment/${encodeURIComponent(digest.labId)}/${encodeURIComponent(calibration.serialNumber)}/calibration`,
       })),
       total: digest.calibrations.length,
     },
@@ -46,7 +57,7 @@ function sectionsOf(digest: LabDigest, site: string): Section[] {
       title: 'Open nonconformities',
       lines: digest.nonconformities.slice(0, rowsPerSection).map((nc) => ({
         text: `${nc.ncNumber} · ${nc.serialNumber} · open ${nc.daysOpen} ${nc.daysOpen === 1 ? 'day' : 'days'} · ${nc.description.slice(0, 120)}`,
-        href: `${site}/nonconformities/${digest.labId}/${nc.ncNumber}`,
+        href: nonconformityUrl(site, { labId: digest.labId, ncNumber: nc.ncNumber }),
       })),
       total: digest.nonconformities.length,
     },
@@ -59,7 +70,7 @@ export function digestSubject(digest: LabDigest): string {
   const counts = [`${digest.dueToday.length} due today`, `${digest.overdue.length} overdue`, `${digest.missedYesterday.length} missed yesterday`];
   if (digest.calibrations.length > 0) counts.push(counted(digest.calibrations.length, 'calibration due', 'calibrations due'));
   if (digest.nonconformities.length > 0) counts.push(counted(digest.nonconformities.length, 'open nonconformity', 'open nonconformities'));
-  return `${digest.labName} (${digest.labId}) on ${digest.date}: ${counts.join(', ')}`;
+  return headerText(`${digest.labName} (${digest.labId}) on ${digest.date}: ${counts.join(', ')}`);
 }
 
 const more = (section: Section) => section.total - section.lines.length;
@@ -97,9 +108,9 @@ export function renderDigestEmail(digest: LabDigest, site: string, recipientName
 }
 
 export function noticeSubject(nc: Pick<NonconformityDocument, 'source' | 'serialNumber' | 'ncNumber' | 'labId'>): string {
-  return nc.source === 'calibration'
-    ? `Out of tolerance: ${nc.serialNumber} is quarantined (${nc.ncNumber})`
-    : `Quarantined: ${nc.serialNumber} is out of service (${nc.ncNumber})`;
+  return headerText(
+    nc.source === 'calibration' ? `Out of tolerance: ${nc.serialNumber} is quarantined (${nc.ncNumber})` : `Quarantined: ${nc.serialNumber} is out of service (${nc.ncNumber})`,
+  );
 }
 
 function noticeLines(nc: NonconformityDocument, labName: string): string[] {
@@ -113,7 +124,7 @@ function noticeLines(nc: NonconformityDocument, labName: string): string[] {
 }
 
 export function renderNoticeEmail(nc: NonconformityDocument, labName: string, site: string, recipientName: string, unsubscribeUrl: string): RenderedEmail {
-  const link = `${site}/nonconformities/${nc.labId}/${nc.ncNumber}`;
+  const link = nonconformityUrl(site, nc);
   const lines = noticeLines(nc, labName);
   return {
     subject: noticeSubject(nc),
@@ -127,9 +138,34 @@ export function renderNoticeEmail(nc: NonconformityDocument, labName: string, si
   };
 }
 
+/**
+ * What a person typed, made safe to show in a card: control characters other than line feeds become
+ * spaces, and `<at>` cannot open a mention (a zero-width space follows every "<"). The text goes only
+ * into TextRuns, which do not parse Markdown, so "[a](b)" and "**" show as typed
+ * (https://learn.microsoft.com/en-us/adaptive-cards/schema-explorer/text-run).
+ */
+export function inertCardText(text: string): string {
+  return text.replace(/[^\P{Cc}\n]|[\u2028\u2029]/gu, ' ').replace(/</g, '<\u200B');
+}
+
+/** One line of a card's body as plain text, never Markdown; a link's target is always the product's own URL. */
+function plainText(text: string, style: Record<string, unknown> = {}, url?: string) {
+  const run = { type: 'TextRun', text: inertCardText(text), ...style, ...(url ? { selectAction: { type: 'Action.OpenUrl', url } } : {}) };
+  return { type: 'RichTextBlock', inlines: [run] };
+}
+
+/**
+ * A mention's name as it appears inside `<at>…</at>` in a TextBlock (mentions work only there): no
+ * Markdown punctuation, angle brackets or control characters, so a name cannot close the tag or
+ * format the card. The entity carries the same text; `mentioned.name` keeps the person's name.
+ */
+function mentionText(name: string): string {
+  return `<at>${name.replace(/[\p{Cc}\u2028\u2029<>[\]()*_~`#|\\!]/gu, ' ').replace(/\s+/g, ' ').trim()}</at>`;
+}
+
 /** The body a Workflows webhook takes: a message with one Adaptive Card (schema 1.4, what Teams renders). */
 function adaptiveCardMessage(body: unknown[], actions: unknown[], mentions: readonly Mention[]): unknown {
-  const mentionBlock = mentions.length > 0 ? [{ type: 'TextBlock', wrap: true, spacing: 'Medium', text: `For ${mentions.map((mention) => `<at>${mention.name}</at>`).join(', ')}` }] : [];
+  const mentionBlock = mentions.length > 0 ? [{ type: 'TextBlock', wrap: true, spacing: 'Medium', text: `For ${mentions.map((mention) => mentionText(mention.name)).join(', ')}` }] : [];
   return {
     type: 'message',
     attachments: [
@@ -144,7 +180,7 @@ function adaptiveCardMessage(body: unknown[], actions: unknown[], mentions: read
           actions,
           msteams: {
             width: 'Full',
-            entities: mentions.map((mention) => ({ type: 'mention', text: `<at>${mention.name}</at>`, mentioned: { id: mention.id, name: mention.name } })),
+            entities: mentions.map((mention) => ({ type: 'mention', text: mentionText(mention.name), mentioned: { id: mention.id, name: mention.name } })),
           },
         },
       },
@@ -156,7 +192,8 @@ export function digestCard(digest: LabDigest, site: string, mentions: readonly M
   const sections = sectionsOf(digest, site);
   return adaptiveCardMessage(
     [
-      { type: 'TextBlock', size: 'Large', weight: 'Bolder', wrap: true, text: `${digest.labName} (${digest.labId}): daily digest for ${digest.date}` },
+      plainText(`${digest.labName} (${digest.labId}): daily digest for ${digest.date}`, { size: 'Large', weight: 'Bolder' }),
+      // FactSet values parse Markdown in Teams: only the product's section titles and counts go here.
       { type: 'FactSet', facts: sections.map((section) => ({ title: section.title, value: String(section.total) })) },
       ...sections
         .filter((section) => section.lines.length > 0)
@@ -164,8 +201,9 @@ export function digestCard(digest: LabDigest, site: string, mentions: readonly M
           type: 'Container',
           spacing: 'Medium',
           items: [
-            { type: 'TextBlock', weight: 'Bolder', wrap: true, text: section.title },
-            { type: 'TextBlock', wrap: true, text: section.lines.map((line) => `- [${line.text}](${line.href})`).join('\n') + (more(section) > 0 ? `\n- … and ${more(section)} more` : '') },
+            plainText(section.title, { weight: 'Bolder' }),
+            ...section.lines.map((line) => plainText(`• ${line.text}`, {}, line.href)),
+            ...(more(section) > 0 ? [plainText(`… and ${more(section)} more`)] : []),
           ],
         })),
     ],
@@ -176,11 +214,8 @@ export function digestCard(digest: LabDigest, site: string, mentions: readonly M
 
 export function noticeCard(nc: NonconformityDocument, labName: string, site: string, mentions: readonly Mention[]): unknown {
   return adaptiveCardMessage(
-    [
-      { type: 'TextBlock', size: 'Large', weight: 'Bolder', color: 'Attention', wrap: true, text: noticeSubject(nc) },
-      ...noticeLines(nc, labName).map((line) => ({ type: 'TextBlock', wrap: true, text: line })),
-    ],
-    [{ type: 'Action.OpenUrl', title: 'Open the nonconformity', url: `${site}/nonconformities/${nc.labId}/${nc.ncNumber}` }],
+    [plainText(noticeSubject(nc), { size: 'Large', weight: 'Bolder', color: 'Attention' }), ...noticeLines(nc, labName).map((line) => plainText(line))],
+    [{ type: 'Action.OpenUrl', title: 'Open the nonconformity', url: nonconformityUrl(site, nc) }],
     mentions,
   );
 }

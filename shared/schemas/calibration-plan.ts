@@ -1,11 +1,10 @@
 import { z } from 'zod';
+import { multiLineText, singleLineText } from './common.js';
 
-export const text = (label: string, max = 200) =>
-  z
-    .string()
-    .trim()
-    .min(1, { message: `is required: ${label}` })
-    .max(max, { message: `must be at most ${max} characters` });
+/** One line: a point's name, a unit, a certificate number. */
+export const text = (label: string, max = 200) => singleLineText(max, `is required: ${label}`);
+/** A reason or an account of what was done, which may run over lines. */
+export const longText = (label: string, max = 1000) => multiLineText(max, `is required: ${label}`);
 
 export const finiteNumber = z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' });
 export const uncertaintySchema = finiteNumber.refine((value) => value >= 0, { message: 'must be zero or more' });
@@ -36,7 +35,7 @@ const days = (max: number) =>
 
 const planFields = {
   required: z.boolean({ message: 'must be true or false' }),
-  reason: text('say why calibration is or is not required (ISO/IEC 17025 §6.4.6)', 1000),
+  reason: longText('say why calibration is or is not required (ISO/IEC 17025 §6.4.6)'),
   intervalMonths: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of months' }).min(1, { message: 'must be at least 1' }).max(120, { message: 'must be at most 120' }).optional(),
   intervalDays: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of days' }).min(1, { message: 'must be at least 1' }).max(3650, { message: 'must be at most 3650' }).optional(),
   warningDays: days(365),
@@ -62,7 +61,7 @@ export const planInputSchema = withPlanRules(
     .object({
       ...planFields,
       version: z.number().int().min(1).optional(),
-      changeReason: z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(1000).optional(),
+      changeReason: multiLineText(1000, 'cannot be empty; leave it out instead').optional(),
     })
     .strict(),
 );

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { labPagingShape } from './reports.js';
-import { continuationTokenSchema, labIdSchema } from './common.js';
+import { continuationTokenSchema, labIdSchema, singleLineText } from './common.js';
 import { fitnessSchema, serialNumberSchema } from './equipment.js';
 import { signatureSchema } from './records.js';
-import { decisionRules, finiteNumber, text, uncertaintySchema } from './calibration-plan.js';
+import { decisionRules, finiteNumber, longText, text, uncertaintySchema } from './calibration-plan.js';
 
 export { decisionRules, defaultPlanSchema, planInputSchema, planPointInputSchema, type DefaultPlan, type PlanInput } from './calibration-plan.js';
 
@@ -30,7 +30,7 @@ export const providerInputSchema = z
     name: text('the provider’s name'),
     accreditationBody: text('who accredits the provider, e.g. UKAS or A2LA'),
     accreditationNumber: text('the number of the accreditation certificate', 60),
-    scope: text('what the accreditation covers', 1000),
+    scope: longText('what the accreditation covers'),
     accreditationExpires: calendarDateSchema,
     approved: z.boolean({ message: 'must be true or false' }),
   })
@@ -118,13 +118,13 @@ export const calibrationInputSchema = z
     providerId: providerIdSchema.optional(),
     certificateNumber: text('the certificate’s number', 100).optional(),
     initial: z.boolean({ message: 'must be true or false' }).default(false),
-    initialReason: text('say why this is an initial calibration', 1000).optional(),
+    initialReason: longText('say why this is an initial calibration').optional(),
     asFound: z.array(measurementInputSchema).max(50).default([]),
     adjusted: z.boolean({ message: 'must be true or false' }),
-    adjustment: text('say what was adjusted', 1000).optional(),
+    adjustment: longText('say what was adjusted').optional(),
     asLeft: z.array(measurementInputSchema).max(50).default([]),
     standards: z.array(serialNumberSchema).max(20, { message: 'may name at most 20 standards' }).default([]),
-    overrideReason: text('say why the provider is used anyway', 1000).optional(),
+    overrideReason: longText('say why the provider is used anyway').optional(),
     signature: z
       .object({
         password: passwordSchema.optional(),
@@ -190,7 +190,7 @@ export const certificateParamsSchema = z.object({
   certificateId: z.string().regex(/^[1-9]\d{0,3}$/),
 });
 export const certificateUploadQuerySchema = z
-  .object({ fileName: z.string().trim().min(1).max(200, { message: 'must be at most 200 characters' }).optional() })
+  .object({ fileName: singleLineText(200, 'cannot be empty; leave it out instead').optional() })
   .strict();
 
 export const calibrationSchema = z.object({
@@ -239,9 +239,9 @@ export const amendmentMeaning = 'Amended by';
 /** Corrects an approved calibration: only what is sent changes; readings by point, judged again. */
 export const calibrationAmendmentInputSchema = z
   .object({
-    reason: text('say why the calibration is corrected', 1000),
+    reason: longText('say why the calibration is corrected'),
     certificateNumber: text('the certificate’s number', 100).optional(),
-    adjustment: text('say what was adjusted', 1000).optional(),
+    adjustment: longText('say what was adjusted').optional(),
     asFound: z.array(measurementInputSchema).max(50).default([]),
     asLeft: z.array(measurementInputSchema).max(50).default([]),
     signature: z
@@ -254,7 +254,7 @@ export type CalibrationAmendmentInput = z.infer<typeof calibrationAmendmentInput
 export const approvalInputSchema = z
   .object({
     decision: z.enum(['approve', 'reject'], { message: 'must be approve or reject' }),
-    reason: text('say why', 1000).optional(),
+    reason: longText('say why').optional(),
     signature: z
       .object({ password: passwordSchema.optional(), meaning: z.literal(approvalMeaning, { message: `must be ${approvalMeaning}` }).default(approvalMeaning) })
       .strict(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defaultPlanSchema } from './calibration-plan.js';
-import { continuationTokenSchema } from './common.js';
+import { continuationTokenSchema, singleLineText } from './common.js';
 import { frequencies, taskKinds } from './vocabulary.js';
 
 export { frequencies, taskKinds } from './vocabulary.js';
@@ -49,9 +49,9 @@ const finiteNumber = z.number({ message: 'must be a number' }).refine(Number.isF
 export const taskInputSchema = z
   .object({
     taskId: taskIdSchema.optional(),
-    text: z.string().trim().min(1, { message: 'is required' }).max(500, { message: 'must be at most 500 characters' }),
+    text: singleLineText(500),
     kind: z.enum(taskKinds, { message: 'must be check or reading' }),
-    unit: z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(20, { message: 'must be at most 20 characters' }).optional(),
+    unit: singleLineText(20, 'cannot be empty; leave it out instead').optional(),
     min: finiteNumber.optional(),
     max: finiteNumber.optional(),
     decimals: z.number({ message: 'must be a whole number from 0 to 6' }).int({ message: 'must be a whole number from 0 to 6' }).min(0, { message: 'must be a whole number from 0 to 6' }).max(6, { message: 'must be a whole number from 0 to 6' }).optional(),
@@ -88,7 +88,7 @@ const frequenciesInputSchema = z
   .object(Object.fromEntries(frequencies.map((frequency) => [frequency, frequencyTasksInputSchema.optional()])) as Record<Frequency, z.ZodOptional<typeof frequencyTasksInputSchema>>)
   .strict();
 
-const manufacturerSchema = z.string().trim().min(1, { message: 'is required' }).max(100, { message: 'must be at most 100 characters' });
+const manufacturerSchema = singleLineText(100);
 
 const modelBody = {
   manufacturer: manufacturerSchema,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labIdSchema, roleSchema } from './common.js';
+import { labIdSchema, roleSchema, singleLineText } from './common.js';
 
 const timeZoneSchema = z.string().refine(
   (zone) => {
@@ -25,7 +25,7 @@ export const visibleLabSchema = labSchema.extend({ role: roleSchema });
 export const createLabSchema = z
   .object({
     labId: labIdSchema,
-    name: z.string().trim().min(1, { message: 'is required' }).max(100),
+    name: singleLineText(100),
     timeZone: timeZoneSchema.default('UTC'),
     active: z.boolean().default(true),
   })
@@ -33,7 +33,7 @@ export const createLabSchema = z
 
 export const updateLabSchema = z
   .object({
-    name: z.string().trim().min(1, { message: 'cannot be empty' }).max(100),
+    name: singleLineText(100, 'cannot be empty'),
     timeZone: timeZoneSchema,
     active: z.boolean(),
   })

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { labPagingShape } from './reports.js';
 import { calendarDateSchema, certificateSchema } from './calibration.js';
-import { continuationTokenSchema, labIdSchema } from './common.js';
+import { continuationTokenSchema, labIdSchema, multiLineText } from './common.js';
 import { serialNumberSchema } from './equipment.js';
 import { recordNumberSchema, signatureSchema } from './records.js';
 import { dispositions, nonconformitySources, repairStatuses } from './vocabulary.js';
@@ -12,8 +12,7 @@ export { dispositions, nonconformitySources, repairStatuses } from './vocabulary
 export const ncNumberSchema = z.string().regex(/^[A-Z0-9-]{2,10}-NC-\d{6,}$/, { message: 'must be a nonconformity number such as LAB01-NC-000001' });
 
 const actorSchema = z.object({ username: z.string(), displayName: z.string() });
-const textSchema = (what: string, max = 2000) =>
-  z.string({ message: `is required: ${what}` }).trim().min(1, { message: `is required: ${what}` }).max(max, { message: `must be at most ${max} characters` });
+const textSchema = (what: string, max = 2000) => multiLineText(max, `is required: ${what}`);
 const passwordSchema = z.string().min(1, { message: 'is required' }).max(128);
 
 export const dispositionMeaning = 'Disposed by';
@@ -134,7 +133,7 @@ export const returnToServiceInputSchema = z
             taskId: z.string().min(1).max(20),
             done: z.boolean(),
             value: z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' }).optional(),
-            note: z.string().trim().min(1).max(1000).optional(),
+            note: multiLineText(1000, 'cannot be empty; leave it out instead').optional(),
           })
           .strict(),
       )

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { frequencySchema, taskSchema } from './catalog.js';
-import { continuationTokenSchema, labIdSchema } from './common.js';
+import { continuationTokenSchema, labIdSchema, multiLineText } from './common.js';
 import { fitnessSchema } from './equipment.js';
 import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
 
@@ -81,7 +81,7 @@ export const recordSchema = z.object({
 });
 export type PmRecord = z.infer<typeof recordSchema>;
 
-const noteSchema = z.string().trim().min(1, { message: 'cannot be empty; leave it out instead' }).max(1000, { message: 'must be at most 1000 characters' });
+const noteSchema = multiLineText(1000, 'cannot be empty; leave it out instead');
 
 export const responseInputSchema = z
   .object({
@@ -112,7 +112,7 @@ export type CompleteRecord = z.infer<typeof completeRecordSchema>;
 export const amendRecordSchema = z
   .object({
     responses: z.array(responseInputSchema).min(1, { message: 'must correct at least one task' }).max(200),
-    reason: z.string().trim().min(1, { message: 'is required: say why the record is corrected' }).max(1000),
+    reason: multiLineText(1000, 'is required: say why the record is corrected'),
     signature: z
       .object({ password: passwordSchema.optional(), meaning: z.literal(amendmentMeaning, { message: `must be ${amendmentMeaning}` }).default(amendmentMeaning) })
       .strict(),
@@ -122,7 +122,7 @@ export type AmendRecord = z.infer<typeof amendRecordSchema>;
 
 export const justifyRecordSchema = z
   .object({
-    reason: z.string().trim().min(1, { message: 'is required: say why the PM was missed' }).max(1000),
+    reason: multiLineText(1000, 'is required: say why the PM was missed'),
     signature: z
       .object({ password: passwordSchema.optional(), meaning: z.literal(justificationMeaning, { message: `must be ${justificationMeaning}` }).default(justificationMeaning) })
       .strict(),

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { createLabSchema } from './labs.js';
-import { usernameSchema } from './common.js';
+import { singleLineText, usernameSchema } from './common.js';
 
 export const setupStatusSchema = z.object({ needed: z.literal(true) });
 
 const localAdministratorSchema = z
   .object({
     username: usernameSchema,
-    firstName: z.string().trim().min(1, { message: 'is required' }).max(100),
-    lastName: z.string().trim().min(1, { message: 'is required' }).max(100),
+    firstName: singleLineText(100),
+    lastName: singleLineText(100),
     password: z.string().min(1, { message: 'is required' }).max(1024),
   })
   .strict();
@@ -26,7 +26,7 @@ const microsoftAdministratorSchema = z
 
 export const setupRequestSchema = z
   .object({
-    token: z.string().trim().min(1, { message: 'is required: the one-time setup token' }).max(200),
+    token: singleLineText(200, 'is required: the one-time setup token'),
     lab: createLabSchema.omit({ active: true }),
     administrator: z.union([localAdministratorSchema, microsoftAdministratorSchema], { message: 'must be a local account (username, first and last name, password) or a Microsoft account (microsoftUser)' }),
   })

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { companyRoleSchema, labIdSchema, labRoleSchema, roleSchema, usernameSchema } from './common.js';
+import { companyRoleSchema, labIdSchema, labRoleSchema, roleSchema, singleLineText, usernameSchema } from './common.js';
 import { userStatuses } from './vocabulary.js';
 
 export { userStatuses } from './vocabulary.js';
@@ -13,7 +13,7 @@ export type AuthMethod = z.infer<typeof authMethodSchema>;
 export const labAccessSchema = z.object({ labId: labIdSchema, role: labRoleSchema });
 export type LabAccess = z.infer<typeof labAccessSchema>;
 
-const nameSchema = z.string().trim().min(1, { message: 'is required' }).max(100, { message: 'must be at most 100 characters' });
+const nameSchema = singleLineText(100);
 /** Length only here: the full password rules depend on settings and the username, see domain/password-rules. */
 const passwordSchema = z.string().min(1, { message: 'is required' }).max(128, { message: 'must be at most 128 characters' });
 
