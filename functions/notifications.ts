@@ -1,5 +1,5 @@
 import { canAnywhere } from '../shared/domain/permissions.js';
-import { localOutboxFolder, readOutbox } from '../shared/notifications/outbox.js';
+import { localOutboxFolder, outboxView } from '../shared/notifications/outbox.js';
 import { notificationQueue, labNotificationMessageSchema, planNotificationRun, runLabNotifications } from '../shared/notifications/notification-runs.js';
 import { notificationSettingsOf, saveNotificationPreferences, unsubscribe } from '../shared/notifications/preferences.js';
 import { principalOf } from '../shared/platform/http-pipeline.js';
@@ -63,10 +63,11 @@ http({
   methods: ['POST'],
   route: 'notifications/unsubscribe',
   access: 'public',
-  summary: "Follow an e-mail's unsubscribe link: stops that lab's digest, or immediate notices; the signed token says whose",
+  summary: "Follow an e-mail's unsubscribe link: stops that lab's digest, or immediate notices; the signed token says whose. A link works once, and not after that preference changed again (410)",
   tags: ['notifications'],
   body: unsubscribeInputSchema,
   response: unsubscribeResultSchema,
+  alsoAnswers: [410],
   handler: async ({ body, ...facts }) => ({ body: await unsubscribe(body.token, facts) }),
 });
 
@@ -75,15 +76,14 @@ http({
   methods: ['GET'],
   route: 'admin/outbox',
   access: 'signed-in',
-  summary: 'The local outbox: the e-mails and Teams posts that would have been sent (only where there is no Azure Communication Services)',
+  summary: 'The local outbox: the e-mails and Teams posts that would have been sent (only where there is no Azure Communication Services); unsubscribe links and the server folder are shown to Administrators only',
   tags: ['administration'],
   response: outboxListSchema,
   authorize: (input) => {
     if (!canAnywhere(principalOf(input), 'administration', 'read')) throw forbidden('Only administrators and global auditors can read the outbox.');
   },
-  handler: async () => {
-    const folder = localOutboxFolder();
-    if (!folder) throw notFound('There is no local outbox here: e-mail goes through Azure Communication Services and Teams posts to each lab’s webhook.');
-    return { body: { folder, messages: await readOutbox(200) } };
+  handler: async (facts) => {
+    if (!localOutboxFolder()) throw notFound('There is no local outbox here: e-mail goes through Azure Communication Services and Teams posts to each lab’s webhook.');
+    return { body: await outboxView(canAnywhere(principalOf(facts), 'administration', 'write')) };
   },
 });

@@ -23,11 +23,14 @@ http({
   methods: ['POST'],
   route: 'setup',
   access: 'public',
-  summary: 'First-run setup with the one-time token: the first lab and the first Administrator (201); 404 once set up',
+  summary: 'First-run setup with the one-time token: the first lab and the first Administrator (201), a local one signed in at once (the session cookie is set); 404 once set up',
   tags: ['setup'],
   body: setupRequestSchema,
   response: setupResultSchema,
   successStatus: 201,
   alsoAnswers: [404, 409, 429],
-  handler: async ({ body, ...facts }) => ({ status: 201, body: await performSetup(body, facts) }),
+  handler: async ({ body, ...facts }) => {
+    const { result, cookie } = await performSetup(body, facts);
+    return { status: 201, body: result, ...(cookie ? { cookies: [cookie] } : {}) };
+  },
 });

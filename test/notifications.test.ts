@@ -253,6 +253,40 @@ describe('the daily digest', () => {
     const ids = idsOf(await outboxMessages(), `LAB01:${run!.date}:`);
     expect(ids).toEqual([`LAB01:${run!.date}:manager1`, `LAB01:${run!.date}:teams`]);
   });
+
+  it('an unsubscribe link works once, and never again once its user turned that digest back on', async () => {
+    const tech1Digest = (await outboxMessages()).find((message) => message.kind === 'digest' && message.messageId.endsWith(':tech1'))!;
+    const token = /unsubscribe\?token=([^\s>]+)/.exec((tech1Digest.body as { plainText: string }).plainText)![1]!;
+    const anonymous = product.client();
+    await anonymous.get('/api/auth/session');
+    // Used once (here, or by the test before), the same link again changes nothing and says why.
+    await anonymous.post('/api/notifications/unsubscribe', { token });
+    const again = await anonymous.post<{ detail: string }>('/api/notifications/unsubscribe', { token });
+    expect(again.status).toBe(410);
+    expect(again.body.detail).toBe('This unsubscribe link was used already, or these notifications were changed since the e-mail was sent, so it changes nothing. Sign in and choose your notifications on the Notifications page.');
+
+    const tech1 = await product.signedIn('tech1');
+    const settings = (await tech1.get<NotificationSettings>('/api/me/notifications')).body;
+    expect(settings.digestLabs).not.toContain('LAB01');
+    const { labs: _labs, saved: _saved, ...chosen } = settings;
+    expect((await tech1.put('/api/me/notifications', { ...chosen, digestLabs: ['LAB01'] })).status).toBe(200);
+    const trailBefore = (await admin.get<{ items: unknown[] }>('/api/audit?entityType=user&entityId=tech1')).body.items.length;
+
+    const replayed = await anonymous.post<{ detail: string }>('/api/notifications/unsubscribe', { token });
+    expect(replayed.status).toBe(410);
+    expect(replayed.body.detail).toContain('changes nothing');
+    expect((await tech1.get<NotificationSettings>('/api/me/notifications')).body.digestLabs).toEqual(['LAB01']);
+    expect((await admin.get<{ items: unknown[] }>('/api/audit?entityType=user&entityId=tech1')).body.items).toHaveLength(trailBefore);
+
+    // The next e-mail's link carries the new version and works.
+    const tomorrow = new Date(noonIn('America/New_York').getTime() + 2 * 24 * 3_600_000);
+    const run = await runLabNotifications('LAB01', tomorrow);
+    const fresh = (await outboxMessages()).find((message) => message.messageId === `LAB01:${run!.date}:tech1`)!;
+    const freshToken = /unsubscribe\?token=([^\s>]+)/.exec((fresh.body as { plainText: string }).plainText)![1]!;
+    expect(freshToken).not.toBe(token);
+    expect((await anonymous.post('/api/notifications/unsubscribe', { token: freshToken })).status).toBe(200);
+    expect((await tech1.get<NotificationSettings>('/api/me/notifications')).body.digestLabs).toEqual([]);
+  });
 });
 
 describe('immediate notices', () => {
@@ -386,5 +420,32 @@ describe('the local outbox', () => {
     expect((outOfTolerance.find((message) => message.channel === 'email')!.body as { plainText: string }).plainText).toMatch(/Calibration LAB01-CAL-\d+ found it out of tolerance as found\./);
     const tech = await product.signedIn('tech1');
     expect((await tech.get('/api/admin/outbox')).status).toBe(403);
+  });
+
+  it('shows unsubscribe links and the server folder to Administrators only', async () => {
+    const files = await outboxMessages();
+    const tokens = files.flatMap((message) => [...JSON.stringify(message.body).matchAll(/unsubscribe\?token=([A-Za-z0-9._-]+)/g)].map((match) => match[1]!));
+    expect(tokens.length).toBeGreaterThan(0);
+    const asAdministrator = await admin.get<{ folder: string | null; messages: OutboxMessage[] }>('/api/admin/outbox');
+    expect(asAdministrator.body.folder).toBe(outbox);
+    expect(tokens.every((token) => asAdministrator.text.includes(token))).toBe(true);
+
+    const auditor = await product.signedIn('auditor');
+    const asAuditor = await auditor.get<{ folder: string | null; messages: OutboxMessage[] }>('/api/admin/outbox');
+    expect(asAuditor.status).toBe(200);
+    expect(asAuditor.body.folder).toBeNull();
+    expect(asAuditor.body.messages.map((message) => message.messageId)).toEqual(asAdministrator.body.messages.map((message) => message.messageId));
+    expect(tokens.filter((token) => asAuditor.text.includes(token))).toEqual([]);
+    expect(asAuditor.text).not.toContain('token=');
+    expect(asAuditor.text).not.toContain(product.dataDir);
+    const digest = asAuditor.body.messages.find((message) => message.kind === 'digest' && message.channel === 'email')!;
+    expect((digest.body as { plainText: string; headers: Record<string, string> }).plainText).toContain('[unsubscribe link, shown to Administrators only]');
+    expect((digest.body as { headers: Record<string, string> }).headers['List-Unsubscribe']).toBe('<[unsubscribe link, shown to Administrators only]>');
+
+    for (const username of ['manager1', 'localaudit1', 'tech1']) {
+      const refused = await (await product.signedIn(username)).get('/api/admin/outbox');
+      expect(refused.status, username).toBe(403);
+      expect(refused.text).not.toContain('token=');
+    }
   });
 });

@@ -508,10 +508,11 @@ const rows: Row[] = [
       endpoint: 'nonconformityDisposition',
       scope,
       prepare: () => prepareNonconformity(scope),
-      // The item is disposed already: whoever may dispose it hears so (409), everyone else is refused first.
+      // The item is disposed already: whoever may dispose it hears so (409), everyone else is refused first;
+      // a manager of another lab whose results it did not touch is told it does not exist, as for any id.
       request: (c) =>
         c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/dispositions`, { itemId: preparedNc[scope]!.itemId, disposition: 'Re-test', reason: 'Matrix', signature: { password: demoPassword } }),
-      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'hidden', 'deny', 'deny'),
       allowStatus: 409,
     },
     {

@@ -54,7 +54,8 @@ describe('first-run setup', () => {
     expect((await anonymous.get('/api/setup')).status).toBe(200);
 
     // Two setups at once: exactly one creates the installation.
-    const [first, second] = await Promise.all([anonymous.post('/api/setup', setupBody()), product.client().post('/api/setup', setupBody())]);
+    const racer = product.client();
+    const [first, second] = await Promise.all([anonymous.post('/api/setup', setupBody()), racer.post('/api/setup', setupBody())]);
     const statuses = [first.status, second.status].sort((a, b) => a - b);
     const created = first.status === 201 ? first : second;
     const other = first.status === 201 ? second : first;
@@ -62,12 +63,23 @@ describe('first-run setup', () => {
     // The other lost the race for the installation document (409), or came after it was set up (404).
     expect([404, 409], other.text).toContain(statuses[1]);
     expect(created.body).toEqual({ labId: 'HQ01', administrator: { username: 'firstadmin', microsoftUser: null, authMethod: 'local' } });
+    expect(other.setCookies).toEqual([]);
 
-    // The new Administrator signs in at once, without a forced password change, and sees the lab.
-    const admin = await product.signedIn('firstadmin', 'a first admin password');
-    const me = await admin.get<{ user: { mustChangePassword: boolean }; labs: { labId: string; role: string; timeZone: string }[] }>('/api/auth/me');
-    expect(me.body.user.mustChangePassword).toBe(false);
+    // Setup signed the new Administrator in, with the cookie a sign-in sets: no forced password
+    // change, the lab in view, and the session's CSRF token lets them act at once.
+    const admin = first.status === 201 ? anonymous : racer;
+    const signIn = await product.client().post('/api/auth/login', { username: 'firstadmin', password: 'a first admin password' });
+    const attributes = (line: string) => line.split(';').slice(1).map((part) => part.trim()).sort();
+    expect(created.setCookies).toHaveLength(1);
+    expect(attributes(created.setCookies[0]!)).toEqual(attributes(signIn.setCookies[0]!));
+    const me = await admin.get<{ user: { username: string; mustChangePassword: boolean }; labs: { labId: string; role: string; timeZone: string }[]; csrfToken: string }>('/api/auth/me');
+    expect(me.status, me.text).toBe(200);
+    expect(me.body.user).toMatchObject({ username: 'firstadmin', mustChangePassword: false });
     expect(me.body.labs).toEqual([expect.objectContaining({ labId: 'HQ01', role: 'Administrator', timeZone: 'Europe/Berlin' })]);
+    admin.csrfToken = me.body.csrfToken;
+    expect((await admin.post('/api/labs', { labId: 'HQ02', name: 'Second Lab', timeZone: 'Europe/Berlin' })).status).toBe(201);
+    const trail = await admin.get<{ items: { action: string; reason?: string | null }[] }>('/api/audit?entityType=user&entityId=firstadmin');
+    expect(trail.body.items.filter((entry) => entry.action === 'auth.login').map((entry) => entry.reason).sort()).toEqual(['first-run setup', 'local password']);
 
     expect((await anonymous.get('/api/auth/methods')).body).toMatchObject({ setupNeeded: false });
     // After setup both endpoints reveal nothing and refuse everything, the right token included.

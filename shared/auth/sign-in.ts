@@ -128,9 +128,17 @@ export async function signIn(username: string, password: string, facts: RequestF
     throw wrongCredentials();
   }
   const rehashed = needsRehash(hash) ? await hashPassword(password) : null;
+  return signedInSession(username, facts, 'local password', rehashed ? { passwordHash: rehashed } : {});
+}
+
+/**
+ * The end of every local sign-in, once the password is proven (by sign-in, or by setup, which was
+ * just given it): the failure count is cleared, the sign-in audited, and a session started.
+ */
+export async function signedInSession(username: string, facts: RequestFacts, reason: string, changes: Partial<Pick<UserDocument, 'passwordHash'>> = {}): Promise<{ view: SessionView; cookie: Cookie }> {
   const user = await changeUser(username, (current) => ({
-    user: { ...current, failedLogins: 0, lastLoginAt: new Date().toISOString(), ...(rehashed ? { passwordHash: rehashed } : {}) },
-    events: [userEvent('auth.login', current, selfActor(current), facts, { reason: 'local password' })],
+    user: { ...current, failedLogins: 0, lastLoginAt: new Date().toISOString(), ...changes },
+    events: [userEvent('auth.login', current, selfActor(current), facts, { reason })],
   }));
   if (!user) throw wrongCredentials();
   const started = await startSession(user, facts.origin);

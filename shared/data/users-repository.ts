@@ -30,6 +30,11 @@ export interface UserDocument extends ChainOwner {
   entraObjectId?: string;
   /** Reminders the user chose (SPEC §11); absent until they first save, when the defaults apply. */
   notifications?: NotificationPreferences;
+  /**
+   * How often each preference an unsubscribe link turns off (`digest:LAB01`, `notices`) has changed:
+   * a link carries the count it was made at and works only while that count stands.
+   */
+  notificationVersions?: Record<string, number>;
 }
 
 /** Failed sign-ins for names that match no account are audited in a partition of their own. */

@@ -38,8 +38,10 @@ import type { StoredCertificate } from '../data/calibration-repository.js';
 import { assessImpact } from './impact-assessment.js';
 import { itemLabsOf, nonconformityEvent, openNonconformity } from './opening.js';
 
+const refusedRead = (labId: string) => forbidden(`Your role does not give access to the nonconformities of ${labId}.`);
+
 export function assertMayReadNonconformities(principal: Principal, labId: string): void {
-  if (!can(principal, 'nonconformities', 'read', labId)) throw forbidden(`Your role does not give access to the nonconformities of ${labId}.`);
+  if (!can(principal, 'nonconformities', 'read', labId)) throw refusedRead(labId);
 }
 
 export function assertMayReportNonconformities(principal: Principal, labId: string): void {
@@ -55,14 +57,41 @@ export function nonconformityView(document: NonconformityDocument): Nonconformit
   return { ...view, attachments: attachments.map(({ blobName: _blob, ...attachment }) => attachment) };
 }
 
+const noSuchNonconformity = (labId: string, ncNumber: string) => notFound(`There is no nonconformity ${ncNumber} at ${labId}.`);
+
 async function nonconformityOf(labId: string, ncNumber: string) {
   const found = ncNumber.startsWith(`${labId}-`) ? await readNonconformity(labId, ncNumber) : null;
-  if (!found) throw notFound(`There is no nonconformity ${ncNumber} at ${labId}.`);
+  if (!found) throw noSuchNonconformity(labId, ncNumber);
   return found;
 }
 
-export async function nonconformityAnswer(labId: string, ncNumber: string): Promise<Nonconformity> {
-  return nonconformityView((await nonconformityOf(labId, ncNumber)).document);
+/**
+ * What a reader of a lab whose results the nonconformity touched sees of it: what was found, the
+ * window, its status and closure, and the items of the labs they read; not other labs' items, nor
+ * the repair log and photos of the lab that owns it. Null when it touches no lab they read.
+ */
+function touchedLabView(principal: Principal, nc: NonconformityDocument): Nonconformity | null {
+  const items = nc.items.filter((item) => can(principal, 'nonconformities', 'read', item.labId));
+  if (items.length === 0) return null;
+  return { ...nonconformityView(nc), items, actions: [], attachments: [] };
+}
+
+/** The nonconformity as this caller may see it: all of it in the labs they read, otherwise the touched lab's view. */
+function viewFor(principal: Principal, nc: NonconformityDocument): Nonconformity | null {
+  return can(principal, 'nonconformities', 'read', nc.labId) ? nonconformityView(nc) : touchedLabView(principal, nc);
+}
+
+/**
+ * One nonconformity for `GET`. A caller who reads neither its lab nor a lab it touched gets exactly
+ * what they get for one that does not exist, the refusal every read of that lab gets, so nobody
+ * learns what another lab has.
+ */
+export async function nonconformityFor(principal: Principal, labId: string, ncNumber: string): Promise<Nonconformity> {
+  if (can(principal, 'nonconformities', 'read', labId)) return nonconformityView((await nonconformityOf(labId, ncNumber)).document);
+  const found = ncNumber.startsWith(`${labId}-`) ? await readNonconformity(labId, ncNumber) : null;
+  const view = found ? touchedLabView(principal, found.document) : null;
+  if (!view) throw refusedRead(labId);
+  return view;
 }
 
 export async function nonconformitiesPage(labId: string, query: { status?: 'Open' | 'Closed' | undefined; serialNumber?: string | undefined; continuationToken?: string | undefined }) {
@@ -191,9 +220,12 @@ async function withCurrentImpact(nc: NonconformityDocument): Promise<Nonconformi
  */
 export async function disposeItem(principal: Principal, labId: string, ncNumber: string, input: DispositionInput, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Nonconformity> {
   const { document: nc } = await nonconformityOf(labId, ncNumber);
+  // A manager who sees nothing of it is answered as if it did not exist, and learns no item of another lab.
+  const visible = viewFor(principal, nc);
+  if (!visible) throw noSuchNonconformity(labId, ncNumber);
   assertOpen(nc, 'items are disposed');
-  const item = nc.items.find((candidate) => candidate.itemId === input.itemId);
-  if (!item) throw notFound(`${ncNumber} has no item ${input.itemId}; its items are ${nc.items.map((candidate) => candidate.itemId).join(', ') || 'none'}.`);
+  const item = visible.items.find((candidate) => candidate.itemId === input.itemId);
+  if (!item) throw notFound(`${ncNumber} has no item ${input.itemId}; its items are ${visible.items.map((candidate) => candidate.itemId).join(', ') || 'none'}.`);
   assertMayDecideNonconformities(principal, item.labId);
   if (item.disposition) throw conflict(`${item.itemId} was disposed "${item.disposition.disposition}" by ${item.disposition.by.displayName}; a disposition is not changed.`);
   const method = await confirm(principal, input.signature.password, facts, 'signature on disposition');
@@ -212,7 +244,7 @@ export async function disposeItem(principal: Principal, labId: string, ncNumber:
       event: ['nonconformity.item-disposed', next, actor, facts, { reason: input.reason, after: { itemId: target.itemId, reference: target.reference, labId: target.labId, disposition: input.disposition, contentHash: signature.contentHash } }],
     };
   });
-  return nonconformityView(written);
+  return viewFor(principal, written)!;
 }
 
 async function requestRecalibration(labId: string, serialNumber: string, ncNumber: string, itemId: string, actor: ReturnType<typeof actorOf>, facts: Facts): Promise<void> {

@@ -57,7 +57,7 @@ async function composeDigest(labId: string, now: Date, channels: NotificationCha
   const messages: OutgoingMessage[] = [];
   if (channels.emailAvailable()) {
     for (const subscriber of emailSubscribers(subscribers)) {
-      const unsubscribeUrl = `${site}/unsubscribe?token=${await unsubscribeToken(subscriber.user.username, labId)}`;
+      const unsubscribeUrl = `${site}/unsubscribe?token=${await unsubscribeToken(subscriber.user, labId)}`;
       const rendered = renderDigestEmail(digest, site, displayName(subscriber), unsubscribeUrl);
       messages.push({
         channel: 'email',
@@ -90,7 +90,7 @@ async function composeNotice(nc: NonconformityDocument, channels: NotificationCh
   const messages: OutgoingMessage[] = [];
   if (channels.emailAvailable()) {
     for (const subscriber of emailSubscribers(subscribers)) {
-      const unsubscribeUrl = `${site}/unsubscribe?token=${await unsubscribeToken(subscriber.user.username, null)}`;
+      const unsubscribeUrl = `${site}/unsubscribe?token=${await unsubscribeToken(subscriber.user, null)}`;
       messages.push({
         channel: 'email',
         email: {

@@ -58,3 +58,25 @@ export async function readOutbox(limit: number): Promise<OutboxMessage[]> {
   }
   return messages.sort((a, b) => b.writtenAt.localeCompare(a.writtenAt) || a.messageId.localeCompare(b.messageId)).slice(0, limit);
 }
+
+/** An unsubscribe link, or any signed token on its own: whoever holds one can change someone's notices. */
+const secretPattern = /[^\s<>"']*unsubscribe\?token=[^\s<>"']*|eyJ[\w-]+\.[\w-]+\.[\w-]+/g;
+const hiddenLink = '[unsubscribe link, shown to Administrators only]';
+
+function withoutSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(secretPattern, hiddenLink);
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutSecrets(inner)]));
+  return value;
+}
+
+/**
+ * The outbox as a reader sees it. Administrators see every message as it would have gone out, and
+ * where the server keeps them; anyone else who may read it (Global Audit) sees the messages without
+ * their unsubscribe links, which work without signing in, and without the server's folder.
+ */
+export async function outboxView(forAdministrator: boolean, limit = 200): Promise<{ folder: string | null; messages: OutboxMessage[] }> {
+  const messages = await readOutbox(limit);
+  if (forAdministrator) return { folder: folder ?? null, messages };
+  return { folder: null, messages: messages.map((message) => ({ ...message, body: withoutSecrets(message.body) })) };
+}

@@ -42,4 +42,5 @@ export const outboxMessageSchema = z.object({
 });
 export type OutboxMessage = z.infer<typeof outboxMessageSchema>;
 
-export const outboxListSchema = z.object({ messages: z.array(outboxMessageSchema), folder: z.string() });
+/** `folder` is where the server writes them, for Administrators only (null for anyone else). */
+export const outboxListSchema = z.object({ messages: z.array(outboxMessageSchema), folder: z.string().nullable() });

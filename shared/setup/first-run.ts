@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { RateLimiter } from '../auth/rate-limit.js';
-import { assertAcceptablePassword } from '../auth/sign-in.js';
+import type { Cookie } from '@azure/functions';
+import { assertAcceptablePassword, signedInSession } from '../auth/sign-in.js';
 import { DocumentExists } from '../data/errors.js';
 import { activeAdministratorExists, createInstallation, installationId, readInstallation, type InstallationDocument } from '../data/installation-repository.js';
 import { readLab } from '../data/labs-repository.js';
@@ -48,7 +49,7 @@ function sameToken(given: string, expected: string): boolean {
  * token. The installation document is written first with a fixed id, so of two setups at once
  * exactly one goes on; its audit entry opens the company's chain. After setup this answers 404.
  */
-export async function performSetup(input: SetupRequest, facts: RequestFacts): Promise<SetupResult> {
+export async function performSetup(input: SetupRequest, facts: RequestFacts): Promise<{ result: SetupResult; cookie: Cookie | null }> {
   // Guessing matters only while setup is open; after it every call gets the same 404, unlimited.
   const token = await optionalSecret('setupToken');
   if (!token || !(await setupNeeded())) throw notFound();
@@ -91,13 +92,12 @@ export async function performSetup(input: SetupRequest, facts: RequestFacts): Pr
   }
   known = { needed: false, final: true, at: Date.now() };
   await addLab(systemActor, { ...lab, active: true }, facts);
-  if (local) {
-    await createLocalUser(null, { username: local.username, firstName: local.firstName, lastName: local.lastName, primaryLabId: lab.labId, role: 'Administrator', password: local.password, requirePasswordChange: false }, facts);
-  }
-  return {
-    labId: lab.labId,
-    administrator: local ? { username: local.username, microsoftUser: null, authMethod: 'local' } : { username: null, microsoftUser, authMethod: 'microsoft' },
-  };
+  if (!local) return { result: { labId: lab.labId, administrator: { username: null, microsoftUser, authMethod: 'microsoft' } }, cookie: null };
+  await createLocalUser(null, { username: local.username, firstName: local.firstName, lastName: local.lastName, primaryLabId: lab.labId, role: 'Administrator', password: local.password, requirePasswordChange: false }, facts);
+  // The person who just chose the password is signed in as a sign-in would sign them in; a Microsoft
+  // account signs in with Microsoft.
+  const { cookie } = await signedInSession(local.username, facts, 'first-run setup');
+  return { result: { labId: lab.labId, administrator: { username: local.username, microsoftUser: null, authMethod: 'local' } }, cookie };
 }
 
 /** Whether a Microsoft account is the one the setup named as first Administrator (by UPN or object id). */

@@ -206,10 +206,11 @@ function itemLink(item: ImpactItem): string {
   return item.kind === 'pm-record' ? `/records/${item.labId}/${item.reference}` : `/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}/calibration`;
 }
 
+const roleAt = (labId: string) => session.value?.labs.find((lab) => lab.labId === labId)?.role ?? null;
+
 /** Whether the signed-in user is a manager (or an administrator) of the item's lab: who may dispose it. */
 function mayDispose(labId: string): boolean {
-  const role = session.value?.labs.find((lab) => lab.labId === labId)?.role ?? null;
-  return may('nonconformities', 'write', role);
+  return may('nonconformities', 'write', roleAt(labId));
 }
 
 export function NonconformityPage(props: { labId: string; ncNumber: string }) {
@@ -227,6 +228,7 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
   const current = shown;
   const open = current.status === 'Open';
   const undisposed = current.items.filter((item) => !item.disposition);
+  const readsItsLab = may('nonconformities', 'read', roleAt(current.labId));
   const changed = (next: Nonconformity, message: string) => {
     setNc(next);
     setNotice(message);
@@ -312,53 +314,61 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
         </ul>
       )}
 
-      <h2>Repair log</h2>
-      {current.actions.length === 0 ? (
-        <p class="empty">No repair logged yet.</p>
-      ) : (
-        <ol>
-          {current.actions.map((entry) => (
-            <li key={entry.actionId}>
-              {entry.text}
-              {entry.statusChange && ` · moved to ${entry.statusChange}`} · {entry.by.displayName}, {formatDateTime(entry.at, current.labId)}
-            </li>
-          ))}
-        </ol>
-      )}
-      {open && may('nonconformities', 'complete') && (
-        <form onSubmit={logAction} noValidate>
-          <TextField label="What was done" value={action} onValue={setAction} />
-          {may('nonconformities', 'write') && (
-            <SelectField label="Move the machine to" value={statusChange} options={[{ value: '', label: 'Keep its status' }, ...repairStatuses.map((status) => ({ value: status, label: status }))]} onValue={setStatusChange} />
+      {/* A lab whose results it touched sees what was found and its own items; the work stays with the nonconformity's lab. */}
+      {readsItsLab ? (
+        <>
+          <h2>Repair log</h2>
+          {current.actions.length === 0 ? (
+            <p class="empty">No repair logged yet.</p>
+          ) : (
+            <ol>
+              {current.actions.map((entry) => (
+                <li key={entry.actionId}>
+                  {entry.text}
+                  {entry.statusChange && ` · moved to ${entry.statusChange}`} · {entry.by.displayName}, {formatDateTime(entry.at, current.labId)}
+                </li>
+              ))}
+            </ol>
           )}
-          <button type="submit" class="secondary">
-            Log the repair
-          </button>
-        </form>
-      )}
+          {open && may('nonconformities', 'complete') && (
+            <form onSubmit={logAction} noValidate>
+              <TextField label="What was done" value={action} onValue={setAction} />
+              {may('nonconformities', 'write') && (
+                <SelectField label="Move the machine to" value={statusChange} options={[{ value: '', label: 'Keep its status' }, ...repairStatuses.map((status) => ({ value: status, label: status }))]} onValue={setStatusChange} />
+              )}
+              <button type="submit" class="secondary">
+                Log the repair
+              </button>
+            </form>
+          )}
 
-      <h2>Photos and files</h2>
-      {current.attachments.length === 0 ? (
-        <p class="empty">No photo yet.</p>
+          <h2>Photos and files</h2>
+          {current.attachments.length === 0 ? (
+            <p class="empty">No photo yet.</p>
+          ) : (
+            <ul>
+              {current.attachments.map((file) => (
+                <li key={file.certificateId}>
+                  <a href={`${ncPath(current.labId, current.ncNumber)}/attachments/${file.certificateId}`} download={file.fileName}>
+                    {file.fileName}
+                  </a>{' '}
+                  · {file.uploadedBy.displayName}, {formatDateTime(file.uploadedAt, current.labId)}
+                </li>
+              ))}
+            </ul>
+          )}
+          {open && may('nonconformities', 'complete') && <PhotoField label="Add a photo" onFile={addPhoto} />}
+        </>
       ) : (
-        <ul>
-          {current.attachments.map((file) => (
-            <li key={file.certificateId}>
-              <a href={`${ncPath(current.labId, current.ncNumber)}/attachments/${file.certificateId}`} download={file.fileName}>
-                {file.fileName}
-              </a>{' '}
-              · {file.uploadedBy.displayName}, {formatDateTime(file.uploadedAt, current.labId)}
-            </li>
-          ))}
-        </ul>
+        <p class="hint">The repair log and photos stay with {current.labId}: you see what was found and the results of your lab it may have touched.</p>
       )}
-      {open && may('nonconformities', 'complete') && <PhotoField label="Add a photo" onFile={addPhoto} />}
 
       {current.closure ? (
         <p class="signature-line">
           <strong>{current.closure.signature.meaning}</strong> {current.closure.by.displayName}, {formatDateTime(current.closure.at, current.labId)}: {current.closure.summary}
         </p>
       ) : (
+        readsItsLab &&
         may('nonconformities', 'write') && (
           <form class="close-nc" onSubmit={close} noValidate>
             <h2>Close</h2>

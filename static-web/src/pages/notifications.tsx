@@ -140,7 +140,7 @@ export function UnsubscribePage() {
 
 /** The local outbox: what would have been sent, newest first, for an Administrator to read. */
 export function OutboxPage() {
-  const outbox = useLoad(() => api.get<{ folder: string; messages: OutboxMessage[] }>('/api/admin/outbox').then(({ body }) => body), []);
+  const outbox = useLoad(() => api.get<{ folder: string | null; messages: OutboxMessage[] }>('/api/admin/outbox').then(({ body }) => body), []);
   const [open, setOpen] = useState<string | null>(null);
   return (
     <>
@@ -155,7 +155,7 @@ export function OutboxPage() {
       ) : (
         <>
           <p class="hint">
-            Nothing leaves this computer: e-mails and Teams posts are written to <code>{outbox.data.folder}</code>. In Azure they go through Azure Communication Services and
+            Nothing leaves this computer: e-mails and Teams posts are written to {outbox.data.folder ? <code>{outbox.data.folder}</code> : 'a folder on the server'}. In Azure they go through Azure Communication Services and
             each lab’s Teams webhook.
           </p>
           {outbox.data.messages.length === 0 ? (

@@ -31,8 +31,9 @@ export function SetupPage() {
     const administrator = kind === 'local' ? { username: form.username, firstName: form.firstName, lastName: form.lastName, password: form.password } : { microsoftUser: form.microsoftUser };
     try {
       const { body } = await api.post<SetupResult>('/api/setup', { token: form.token, lab: { labId: form.labId, name: form.labName, timeZone: form.timeZone }, administrator });
+      // Setup signed a local Administrator in (it set the session cookie): the session says the rest.
       if (body.administrator.authMethod === 'local') {
-        signedIn((await api.post<SessionView>('/api/auth/login', { username: form.username, password: form.password })).body);
+        signedIn((await api.get<SessionView>('/api/auth/me')).body);
       } else {
         setMicrosoftDone(body.administrator.microsoftUser);
       }
