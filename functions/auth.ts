@@ -25,14 +25,14 @@ http({
   methods: ['POST'],
   route: 'auth/login',
   access: 'public',
-  summary: 'Sign in with a local username and password; sets the session cookie',
+  summary: 'Sign in with a local username and password; sets the session cookie and the cookie that marks this device as recognised for the account (429 while devices it has not signed in on are paused after wrong passwords)',
   tags: ['auth'],
   body: loginSchema,
   response: sessionSchema,
   checksPassword: true,
   handler: async ({ body, ...facts }) => {
-    const { view, cookie } = await signIn(body.username, body.password, facts);
-    return { body: view, cookies: [cookie] };
+    const { view, cookie, deviceCookie } = await signIn(body.username, body.password, facts);
+    return { body: view, cookies: [cookie, deviceCookie] };
   },
 });
 

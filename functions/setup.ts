@@ -1,6 +1,7 @@
 import { http } from '../shared/platform/registry.js';
 import { notFound } from '../shared/platform/problems.js';
-import { setupRequestSchema, setupResultSchema, setupStatusSchema } from '../shared/schemas/setup.js';
+import { breakGlassRequestSchema, breakGlassResultSchema, setupRequestSchema, setupResultSchema, setupStatusSchema } from '../shared/schemas/setup.js';
+import { performBreakGlass } from '../shared/setup/break-glass.js';
 import { performSetup, setupNeeded } from '../shared/setup/first-run.js';
 
 http({
@@ -33,4 +34,17 @@ http({
     const { result, cookie } = await performSetup(body, facts);
     return { status: 201, body: result, ...(cookie ? { cookies: [cookie] } : {}) };
   },
+});
+
+http({
+  name: 'setupBreakGlass',
+  methods: ['POST'],
+  route: 'setup/break-glass',
+  access: 'public',
+  summary: 'Break-glass with a one-time token that only the holder of the Azure subscription can write: unlocks a local Administrator with a new password, or creates one; audited',
+  tags: ['setup'],
+  body: breakGlassRequestSchema,
+  response: breakGlassResultSchema,
+  alsoAnswers: [403, 409, 429],
+  handler: async ({ body, ...facts }) => ({ body: await performBreakGlass(body, facts) }),
 });

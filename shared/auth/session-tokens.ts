@@ -4,13 +4,14 @@ import { optionalSecret, requiredSecret } from '../platform/secrets.js';
 const issuer = 'equipmansys';
 const algorithm = 'HS256';
 
-export type TokenPurpose = 'session' | 'signin-flow' | 'unsubscribe' | 'audit-verification';
+export type TokenPurpose = 'session' | 'signin-flow' | 'unsubscribe' | 'audit-verification' | 'device';
 
 const audiences: Record<TokenPurpose, string> = {
   session: 'equipmansys-api',
   'signin-flow': 'equipmansys-signin-flow',
   unsubscribe: 'equipmansys-unsubscribe',
   'audit-verification': 'equipmansys-audit-verification',
+  device: 'equipmansys-recognised-device',
 };
 
 const importedKeys = new Map<string, Promise<CryptoKey>>();

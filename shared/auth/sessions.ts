@@ -62,7 +62,9 @@ export async function resolveSession(request: HttpRequest): Promise<{ session: S
     await deleteSession(session.username, session.id);
     return null;
   }
-  if (!user || user.document.status !== 'Active') return null;
+  // Wrong passwords typed elsewhere may lock the account against new sign-ins, but do not end the
+  // session its owner holds: a manager who locks or disables an account ends its sessions there.
+  if (!user || user.document.status === 'Disabled') return null;
   if (now.getTime() - Date.parse(session.lastSeenAt) > lastSeenResolutionMs) {
     session.lastSeenAt = now.toISOString();
     await saveSession(session);

@@ -1,11 +1,12 @@
 import type { Cookie } from '@azure/functions';
 import { deleteSession, deleteSessionsOf } from '../data/sessions-repository.js';
-import { countAttempt } from '../data/attempt-counters.js';
+import { countAttempt, readAttemptCount } from '../data/attempt-counters.js';
 import { appendToUnknownAccounts, changeUser, readUser, type UserDocument } from '../data/users-repository.js';
 import { brokenPasswordRules } from '../domain/password-rules.js';
 import { settings } from '../platform/config.js';
 import { checkCsrfToken, type RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, forbidden, HttpProblem, locked } from '../platform/problems.js';
+import { deviceCookieAfterSignIn, isRecognisedDevice } from './recognised-device.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import type { SessionView } from '../schemas/auth.js';
 import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.js';
@@ -43,6 +44,64 @@ const unknownNameWindowSeconds = 30 * 86_400;
 async function countUnknownNameFailure(username: string): Promise<number> {
   const windowStart = Math.floor(Date.now() / (unknownNameWindowSeconds * 1000)) * unknownNameWindowSeconds * 1000;
   return countAttempt('unknown-name-failures', username, windowStart, unknownNameWindowSeconds);
+}
+
+/**
+ * Back-off (LOCKOUT_MODE=backoff): wrong passwords for an account from devices it never signed in on
+ * are counted per account in fixed windows of LOCKOUT_BACKOFF_MINUTES. At the threshold such devices
+ * are paused until the window ends, and the account is never locked by them: a stranger can at most
+ * keep repeating a pause that a recognised device does not see. Names nobody holds are counted the
+ * same way, so a pause tells nobody which names exist.
+ */
+const strangerFailures = 'password-failures-from-unrecognised-devices';
+
+function backoffWindow(now = Date.now()): { start: number; seconds: number; retryAfterSeconds: number } {
+  const seconds = settings().LOCKOUT_BACKOFF_MINUTES * 60;
+  const start = Math.floor(now / (seconds * 1000)) * seconds * 1000;
+  return { start, seconds, retryAfterSeconds: Math.max(1, Math.ceil((start + seconds * 1000 - now) / 1000)) };
+}
+
+function minutes(seconds: number): string {
+  const count = Math.ceil(seconds / 60);
+  return count === 1 ? 'a minute' : `${count} minutes`;
+}
+
+const pausedForUnrecognisedDevices = (retryAfterSeconds: number) =>
+  new HttpProblem(
+    429,
+    'Too many requests',
+    `Too many wrong passwords for this account from devices it has not signed in on, so such devices must wait ${minutes(retryAfterSeconds)}. A device this account has signed in on before can sign in now.`,
+    { headers: { 'Retry-After': String(retryAfterSeconds) } },
+  );
+
+/** Refuses, without looking at the password, an attempt from an unrecognised device while the account is paused for those. */
+async function refuseWhilePaused(username: string, facts: RequestFacts): Promise<void> {
+  const window = backoffWindow();
+  if ((await readAttemptCount(strangerFailures, username, window.start)) < settings().LOCKOUT_THRESHOLD) return;
+  const reason = `paused for devices it has not signed in on; the password was not checked`;
+  trackProductEvent('SignInFailed', { username, method: 'password', reason: 'paused for unrecognised devices' }, {});
+  const existing = await changeUser(username, (user) => ({ user, events: [userEvent('auth.login.refused', user, selfActor(user), facts, { reason })] }));
+  if (!existing) await appendToUnknownAccounts([userEvent('auth.login.refused', { username, labIds: [] }, null, facts, { reason })]);
+  throw pausedForUnrecognisedDevices(window.retryAfterSeconds);
+}
+
+/**
+ * Counts a wrong password from an unrecognised device; the one that reaches the threshold starts the
+ * pause, which is audited (on the account, or among unknown names) and answered as such.
+ */
+async function countStrangerFailure(username: string, facts: RequestFacts, known: boolean): Promise<HttpProblem> {
+  const window = backoffWindow();
+  const failures = await countAttempt(strangerFailures, username, window.start, window.seconds);
+  const threshold = settings().LOCKOUT_THRESHOLD;
+  const event = (user: Pick<UserDocument, 'username' | 'labIds'>, actor: ReturnType<typeof selfActor> | null) => [
+    userEvent('auth.login.failed', user, actor, facts, { reason: `sign-in: wrong password from a device this account has not signed in on (${failures} in this ${settings().LOCKOUT_BACKOFF_MINUTES}-minute window)` }),
+    ...(failures === threshold
+      ? [userEvent('auth.login.paused', user, actor, facts, { reason: `${failures} wrong passwords from unrecognised devices: such devices wait ${minutes(window.retryAfterSeconds)}; recognised devices are not paused and the account is not locked` })]
+      : []),
+  ];
+  if (known) await changeUser(username, (user) => ({ user, events: event(user, selfActor(user)) }));
+  else await appendToUnknownAccounts(event({ username, labIds: [] }, null));
+  return failures >= threshold ? pausedForUnrecognisedDevices(window.retryAfterSeconds) : wrongCredentials();
 }
 
 /** What a failed password did to its account: counted, and perhaps locked it just now. */
@@ -98,14 +157,17 @@ export async function recordFailedPassword(username: string, facts: Pick<Request
   return { user: changed, lockedNow: changed !== null && lockedAfter !== null, failures, attemptsLeft: stillActive ? Math.max(0, settings().LOCKOUT_THRESHOLD - failures) : 0 };
 }
 
-export async function signIn(username: string, password: string, facts: RequestFacts): Promise<{ view: SessionView; cookie: Cookie }> {
+export async function signIn(username: string, password: string, facts: RequestFacts): Promise<{ view: SessionView; cookie: Cookie; deviceCookie: Cookie }> {
   await limitSignInAttempts(username, facts);
+  const fromStranger = settings().LOCKOUT_MODE === 'backoff' && !(await isRecognisedDevice(facts.request, username));
+  if (fromStranger) await refuseWhilePaused(username, facts);
   const found = await readUser(username);
   const hash = found?.document.authMethod === 'local' ? found.document.passwordHash : null;
   const correct = hash ? await verifyPassword(password, hash) : await verifyAgainstNothing(password);
   if (!found || !hash) {
     const reason = found ? 'account signs in with Microsoft' : 'no such account';
     trackProductEvent('SignInFailed', { username, method: 'password', reason }, {});
+    if (fromStranger) throw await countStrangerFailure(username, facts, false);
     await appendToUnknownAccounts([userEvent('auth.login.failed', { username, labIds: found?.document.labIds ?? [] }, null, facts, { reason })]);
     const failures = await countUnknownNameFailure(username);
     const threshold = settings().LOCKOUT_THRESHOLD;
@@ -123,12 +185,17 @@ export async function signIn(username: string, password: string, facts: RequestF
     throw status === 'Locked' ? lockedAccount() : disabledAccount();
   }
   if (!correct) {
+    if (fromStranger) {
+      trackProductEvent('SignInFailed', { username, method: 'password', reason: 'sign-in: wrong password from an unrecognised device' }, {});
+      throw await countStrangerFailure(username, facts, true);
+    }
     const failure = await recordFailedPassword(username, facts, 'sign-in');
     if (failure.lockedNow) throw nowLocked(failure.failures);
     throw wrongCredentials();
   }
   const rehashed = needsRehash(hash) ? await hashPassword(password) : null;
-  return signedInSession(username, facts, 'local password', rehashed ? { passwordHash: rehashed } : {});
+  const { view, cookie } = await signedInSession(username, facts, 'local password', rehashed ? { passwordHash: rehashed } : {});
+  return { view, cookie, deviceCookie: await deviceCookieAfterSignIn(facts.request, username, facts.origin) };
 }
 
 /**

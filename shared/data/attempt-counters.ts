@@ -40,6 +40,13 @@ export async function countAttempt(scope: string, key: string, windowStart: numb
   }
 }
 
+/** The count of a key in a window without adding to it: 0 when nothing was counted. */
+export async function readAttemptCount(scope: string, key: string, windowStart: number): Promise<number> {
+  const id = attemptCounterId(scope, key, windowStart);
+  const { resource } = await (await container('attemptCounters')).item(id, id).read<AttemptCounter>();
+  return resource?.count ?? 0;
+}
+
 /** Deletes counters of windows that started before the cutoff; returns how many. */
 export async function purgeOldAttemptCounters(cutoff: Date): Promise<number> {
   const counters = await container('attemptCounters');

@@ -101,6 +101,33 @@ export async function appendToUnknownAccounts(events: readonly AuditEvent[]): Pr
   }, 'The audit trail of unknown accounts');
 }
 
+/** Break-glass uses and refusals are audited in a partition of their own, whose chain also holds the used tokens. */
+export const breakGlassPartition = '~break-glass';
+
+interface BreakGlassChain extends ChainOwner {
+  type: 'audit-chain';
+  username: string;
+  /** SHA-256 (hex) of every break-glass token used; each works once. */
+  usedTokens?: string[];
+}
+
+/**
+ * Appends events to the break-glass chain. With a token digest it also spends that token, in the same
+ * write: false (and nothing written) when it was spent before, so of two uses at once one wins.
+ */
+export async function appendToBreakGlass(events: readonly AuditEvent[], spendTokenDigest?: string): Promise<boolean> {
+  const users = await container('users');
+  return retryWhileOvertaken(async () => {
+    const { resource, etag } = await users.item(breakGlassPartition, breakGlassPartition).read<BreakGlassChain>();
+    const owner: BreakGlassChain = resource ?? { id: breakGlassPartition, type: 'audit-chain', username: breakGlassPartition };
+    const used = owner.usedTokens ?? [];
+    if (spendTokenDigest && used.includes(spendTokenDigest)) return false;
+    const next = spendTokenDigest ? { ...owner, usedTokens: [...used, spendTokenDigest] } : owner;
+    await writeWithAudit({ container: 'users', partition: ['username', breakGlassPartition], owner: next, ownerEtag: resource ? etag : undefined, events });
+    return true;
+  }, 'The break-glass audit trail');
+}
+
 export interface UserListQuery {
   labIds: 'all' | readonly string[];
   /** Company-wide users (Administrator, Global Audit) are left out for lab-scoped readers. */

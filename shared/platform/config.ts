@@ -85,6 +85,13 @@ export const settingsSchema = z.object({
   SESSION_IDLE_MINUTES: integerSetting(1, 24 * 60).default(15),
   SESSION_ABSOLUTE_HOURS: integerSetting(1, 24 * 7).default(12),
   LOCKOUT_THRESHOLD: integerSetting(1, 100).default(3),
+  /**
+   * backoff: wrong passwords from a device the account never signed in on pause such devices for
+   * LOCKOUT_BACKOFF_MINUTES and never lock, so a stranger cannot keep anyone out; a recognised
+   * device's wrong passwords lock as before. permanent: every wrong password counts toward the lock.
+   */
+  LOCKOUT_MODE: z.enum(['backoff', 'permanent'], { message: 'must be backoff or permanent' }).default('backoff'),
+  LOCKOUT_BACKOFF_MINUTES: integerSetting(1, 24 * 60).default(15),
   PASSWORD_MAX_AGE_DAYS: integerSetting(0, 3650).default(90),
   PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
   /** Argon2id cost of new password hashes; OWASP's first recommendation (19 MiB, 2 passes, one lane) is the floor. */

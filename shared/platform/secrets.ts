@@ -73,6 +73,14 @@ async function readLabSecret(name: { vault: string; env: string }): Promise<stri
   }
 }
 
+/**
+ * A secret read at every call, never remembered: for one an operator writes just before it is used
+ * (the break-glass token), and undefined where it does not exist.
+ */
+export function freshSecret(name: { vault: string; env: string }): Promise<string | undefined> {
+  return readLabSecret(name);
+}
+
 export function labSecret(name: { vault: string; env: string }): Promise<string | undefined> {
   const known = labSecrets.get(name.vault);
   if (known && known.until > Date.now()) return known.value;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createLabSchema } from './labs.js';
-import { singleLineText, usernameSchema } from './common.js';
+import { labIdSchema, singleLineText, usernameSchema } from './common.js';
 
 export const setupStatusSchema = z.object({ needed: z.literal(true) });
 
@@ -38,3 +38,23 @@ export const setupResultSchema = z.object({
   administrator: z.object({ username: z.string().nullable(), microsoftUser: z.string().nullable(), authMethod: z.enum(['local', 'microsoft']) }),
 });
 export type SetupResult = z.infer<typeof setupResultSchema>;
+
+/**
+ * Break-glass: the token, and the Administrator to let in. An existing local Administrator is
+ * unlocked and gets this password; a name nobody holds becomes a new local Administrator, for which
+ * the names and a lab are needed too.
+ */
+export const breakGlassRequestSchema = z
+  .object({
+    token: singleLineText(200, 'is required: the break-glass token'),
+    username: usernameSchema,
+    password: z.string().min(1, { message: 'is required' }).max(1024),
+    firstName: singleLineText(100).optional(),
+    lastName: singleLineText(100).optional(),
+    primaryLabId: labIdSchema.optional(),
+  })
+  .strict();
+export type BreakGlassRequest = z.infer<typeof breakGlassRequestSchema>;
+
+export const breakGlassResultSchema = z.object({ username: z.string(), outcome: z.enum(['unlocked', 'created']) });
+export type BreakGlassResult = z.infer<typeof breakGlassResultSchema>;
