@@ -12,7 +12,7 @@ let product: TestProduct;
 let tech2: ApiClient;
 
 beforeAll(async () => {
-  product = await startTestProduct({ LOGIN_RATE_LIMIT_PER_MINUTE: '3' });
+  product = await startTestProduct({ LOGIN_RATE_LIMIT_PER_MINUTE: '3', LOCKOUT_MODE: 'permanent' });
   // Windows are whole minutes: start early in one so that every attempt here falls in the same window.
   const secondsLeft = 60 - new Date().getUTCSeconds();
   if (secondsLeft < 40) await new Promise((resolve) => setTimeout(resolve, secondsLeft * 1000 + 200));

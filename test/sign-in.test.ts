@@ -7,8 +7,9 @@ import { demoPassword, startTestProduct, type TestProduct } from './helpers/test
 
 let product: TestProduct;
 
+// The old rule throughout: every wrong password counts toward the lock (test/lockout.test.ts covers the default back-off).
 beforeAll(async () => {
-  product = await startTestProduct();
+  product = await startTestProduct({ LOCKOUT_MODE: 'permanent' });
 });
 afterAll(async () => product.cleanup());
 

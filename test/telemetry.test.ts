@@ -53,7 +53,7 @@ function expectCatalogueFields(event: RecordedEvent): void {
 }
 
 beforeAll(async () => {
-  product = await startTestProduct({ LOCKOUT_THRESHOLD: '3' });
+  product = await startTestProduct({ LOCKOUT_THRESHOLD: '3', LOCKOUT_MODE: 'permanent' });
   useTelemetrySink(recorder);
   admin = await product.signedIn('admin');
   const since = new Date(Date.now() - 3 * dayMs);
