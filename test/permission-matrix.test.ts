@@ -197,6 +197,7 @@ const rows: Row[] = [
   // The demo installation has Administrators: setup is over for everyone, and says nothing more.
   { endpoint: 'setupStatus', scope: 'any', request: (c) => c.get('/api/setup'), expected: publicEverywhere('hidden') },
   { endpoint: 'setupPerform', scope: 'any', request: (c) => c.post('/api/setup', { token: 'a guess', lab: { labId: 'SETUP', name: 'Setup', timeZone: 'UTC' }, administrator: { microsoftUser: 'ada@contoso.com' } }), expected: publicEverywhere('hidden') },
+  { endpoint: 'setupBreakGlass', scope: 'any', request: (c) => c.post('/api/setup/break-glass', { token: 'a guess', username: 'admin', password: 'a guess at a password' }), expected: publicEverywhere('deny') },
   { endpoint: 'openapi', scope: 'any', request: (c) => c.get('/api/openapi.json'), expected: publicEverywhere() },
   { endpoint: 'notFound', scope: 'any', request: (c) => c.get('/api/does-not-exist'), expected: publicEverywhere('hidden') },
   { endpoint: 'authSession', scope: 'any', request: (c) => c.get('/api/auth/session'), expected: publicEverywhere() },
