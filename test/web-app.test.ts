@@ -40,6 +40,25 @@ beforeAll(async () => {
 });
 
 describe('a technician on a phone', () => {
+  it('tells a device paused by a stranger’s guesses that the account’s own devices still sign in', async () => {
+    expect((await admin.post('/api/users', newUserBody('guessedat', { requirePasswordChange: false }))).status).toBe(201);
+    const { page } = await session(phone);
+    await page.goto('/');
+    const refusals: string[] = [];
+    for (const guess of ['wrong one 1', 'wrong one 2', 'wrong one 3', 'wrong one 4']) {
+      // Each answer is read from an alert of its own.
+      if (refusals.length > 0) await page.locator('.alert.error').first().evaluate((alert) => alert.remove());
+      await page.getByLabel('Username').fill('guessedat');
+      await page.getByLabel('Password', { exact: true }).fill(guess);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.locator('.alert.error').first().waitFor();
+      refusals.push((await page.locator('.alert.error').first().textContent()) ?? '');
+    }
+    expect(refusals[0]).toContain('The username or password is not correct');
+    expect(refusals.at(-1)).toMatch(/devices it has not signed in on.*A device this account has signed in on before can sign in now/);
+    await screenshot(page, 'sign-in-paused-phone');
+  });
+
   it('opens an open checklist, ticks it off, enters readings and signs it with the password', async () => {
     const { page } = await session(phone);
     await signIn(page, 'tech1', demoPassword);
