@@ -626,7 +626,11 @@ describe('answers that come in pages', () => {
     await page.locator('td[data-label="Lab"]', { hasText: 'LAB02' }).first().waitFor();
     expect(await page.locator('td[data-label="Lab"]', { hasText: 'LAB01' }).count()).toBeGreaterThan(0);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Summary as CSV' }).click()]);
-    const rows = parse(await readFile((await download.path())!), { bom: true, columns: true }) as Record<string, string>[];
+    const saved = await readFile((await download.path())!);
+    // The byte order mark that tells Excel the file is UTF-8, once, at the start.
+    expect([...saved.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(saved.toString('utf8').slice(1)).not.toContain('\uFEFF');
+    const rows = parse(saved, { bom: true, columns: true }) as Record<string, string>[];
     expect(download.suggestedFilename()).toMatch(/^compliance-summary-all-labs-/);
     expect(new Set(rows.map((row) => row.lab_id))).toEqual(new Set(['LAB01', 'LAB02']));
     // The header row comes once, however many pages the file was joined from.

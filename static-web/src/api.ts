@@ -175,8 +175,9 @@ export async function downloadCsvPages(path: string): Promise<void> {
     }
     const text = await response.text();
     if (parts.length === 0) fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? fileName;
-    // Later pages repeat the byte order mark and the header row: keep their rows only.
-    parts.push(parts.length === 0 ? text : text.slice(text.indexOf('\r\n') + 2));
+    // Later pages repeat the header row: keep their rows only. Reading the text drops the byte order
+    // mark the server sends, which Excel needs to read the file as UTF-8: the first part puts it back.
+    parts.push(parts.length === 0 ? `\uFEFF${text.replace(/^\uFEFF/, '')}` : text.slice(text.indexOf('\r\n') + 2));
     token = response.headers.get('x-continuation-token');
   } while (token);
   const link = document.createElement('a');
