@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { AuditView } from '../../../shared/audit/audit-trail.js';
 import type { VerificationPage } from '../../../shared/schemas/audit-verification.js';
 import { actionInWords, changedFields } from '../../../shared/domain/audit-actions.js';
@@ -124,20 +124,32 @@ export function AuditPage() {
   const [pages, setPages] = useState<AuditView[][]>([]);
   const [token, setToken] = useState<string | null>(null);
   const filters = query({ labId: scope === 'lab' ? lab.labId : undefined, entityType, entityId: entityId.trim(), from, to, pageSize: 50 });
+  // A page that arrives after the filters changed belongs to another list: it is dropped.
+  const shownFilters = useRef(filters);
+  shownFilters.current = filters;
   const first = useLoad(async () => {
-    const { body } = await api.get<AuditPage>(`/api/audit${filters}`);
+    const asked = filters;
+    const { body } = await api.get<AuditPage>(`/api/audit${asked}`);
+    if (shownFilters.current !== asked) return body;
     setPages([body.items]);
     setToken(body.continuationToken);
     return body;
   }, [filters]);
   const [more, setMore] = useState<unknown>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   async function loadMore() {
+    const asked = filters;
+    setLoadingMore(true);
+    setMore(null);
     try {
-      const { body } = await api.get<AuditPage>(`/api/audit${filters}&continuationToken=${encodeURIComponent(token!)}`);
-      setPages([...pages, body.items]);
+      const { body } = await api.get<AuditPage>(`/api/audit${asked}&continuationToken=${encodeURIComponent(token!)}`);
+      if (shownFilters.current !== asked) return;
+      setPages((shown) => [...shown, body.items]);
       setToken(body.continuationToken);
     } catch (refusal) {
-      setMore(refusal);
+      if (shownFilters.current === asked) setMore(refusal);
+    } finally {
+      setLoadingMore(false);
     }
   }
   const entries = pages.flat();
@@ -192,9 +204,9 @@ export function AuditPage() {
       )}
       {entries.length === 0 && !first.loading && <p class="empty">No entries match.</p>}
       <ErrorMessage error={more} />
-      {token && (
-        <button type="button" class="secondary" onClick={() => void loadMore()}>
-          Show older entries
+      {token && !first.loading && (
+        <button type="button" class="secondary" disabled={loadingMore} onClick={() => void loadMore()}>
+          {loadingMore ? 'Loading older entries…' : 'Show older entries'}
         </button>
       )}
     </>
