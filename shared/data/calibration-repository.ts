@@ -23,6 +23,11 @@ export type AmendableFields = Pick<Calibration, 'certificateNumber' | 'adjustmen
 /** Where the version's bytes are: a blob name that no other upload ever takes. */
 export interface StoredCertificate extends Certificate {
   blobName: string;
+  /**
+   * The MD5 of the bytes as uploaded (base64), also set as the blob's Content-MD5: the verification
+   * compares the two from the blob's properties without reading the file. Absent on older uploads.
+   */
+  contentMd5?: string;
 }
 
 export function calibrationId(calibrationNumber: string): string {
