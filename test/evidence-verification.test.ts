@@ -5,6 +5,7 @@ import { readNonconformity } from '../shared/data/nonconformity-repository.js';
 import type { Calibration, Certificate } from '../shared/schemas/calibration.js';
 import type { Nonconformity } from '../shared/schemas/nonconformities.js';
 import type { EvidenceProblem, VerificationPage } from '../shared/schemas/audit-verification.js';
+import type { EquipmentHistory } from '../shared/schemas/equipment-history.js';
 import { certificatesContainer } from '../shared/storage/blob-store.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
@@ -75,6 +76,8 @@ describe('evidence in the audit verification', () => {
     const photo = await upload(attachments, png(), 'image/png');
     const photoToDelete = await upload(attachments, png(), 'image/png');
 
+    const history = (serialNumber: string) => manager.get<EquipmentHistory>(`/api/labs/LAB01/equipment/${serialNumber}/history`);
+    expect((await history('REF-T-01')).body.evidenceProblems).toEqual([]);
     const before = await verifyAll();
     expect(before.last.intact, JSON.stringify(before.problems)).toBe(true);
     expect(before.problems).toEqual([]);
@@ -103,6 +106,15 @@ describe('evidence in the audit verification', () => {
       expect(deleted).toMatchObject({ serialNumber: 'REF-T-01', fileName: toDelete.fileName, sha256: toDelete.sha256 });
       expect(deleted.reason).toContain('is missing from storage');
     }
+    // The machines' histories mark the same files, each beside its calibration or nonconformity.
+    const certificateHistory = await history('REF-T-01');
+    expect(certificateHistory.status).toBe(200);
+    expect(certificateHistory.body.evidenceProblems.map((problem) => `${problem.recordNumber}/${problem.fileId} ${problem.found}`).sort()).toEqual(
+      [`${calibrationNumber}/${toAlter.certificateId} altered`, `${calibrationNumber}/${toDelete.certificateId} missing`].sort(),
+    );
+    expect((await history('REF-T-02')).body.evidenceProblems.map((problem) => `${problem.kind} ${problem.recordNumber}/${problem.fileId} ${problem.found}`)).toEqual([
+      `attachment ${ncNumber}/${photoToDelete.certificateId} missing`,
+    ]);
     // What was left alone still downloads.
     expect((await manager.get(`${certificates}/${kept.certificateId}`)).status).toBe(200);
     expect((await manager.get(`${attachments}/${photo.certificateId}`)).status).toBe(200);
