@@ -103,8 +103,16 @@ describe('evidence in the audit verification', () => {
         ].sort(),
       );
       const deleted = after.problems.find((problem) => problem.fileId === toDelete.certificateId && problem.kind === 'certificate')!;
-      expect(deleted).toMatchObject({ serialNumber: 'REF-T-01', fileName: toDelete.fileName, sha256: toDelete.sha256 });
-      expect(deleted.reason).toContain('is missing from storage');
+      expect(deleted).toEqual({
+        kind: 'certificate',
+        recordNumber: calibrationNumber,
+        serialNumber: 'REF-T-01',
+        fileId: toDelete.certificateId,
+        fileName: toDelete.fileName,
+        sha256: toDelete.sha256,
+        found: 'missing',
+        reason: `Certificate ${toDelete.certificateId} of ${calibrationNumber} (${toDelete.fileName}) is missing from storage, although its audit entry records it with SHA-256 ${toDelete.sha256}`,
+      });
     }
     // The machines' histories mark the same files, each beside its calibration or nonconformity.
     const certificateHistory = await history('REF-T-01');

@@ -19,8 +19,8 @@ import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js'
  */
 const full = process.env.CHAOS_SIZE === 'full';
 const rounds = full ? 8 : 2;
-// Each round is a restart (about fifteen seconds on a busy machine): two in npm test, five in npm run chaos.
-const uploadRounds = full ? 5 : 2;
+// Each round is a restart, about four seconds (fifteen on a busy machine).
+const uploadRounds = 5;
 const password = 'Kill-Restart-Password-1';
 const random = seededRandom(Number(process.env.CHAOS_SEED ?? 20261123));
 let dataDir: string;

@@ -40,7 +40,7 @@ export async function addCertificate(
   facts: SignerFacts,
 ): Promise<Certificate> {
   await eventOf(labId, serialNumber, calibrationNumber);
-  const { type, size, sha256, contentMd5, blobName } = await storeVerifiedFile(body, `${labId}/${calibrationNumber}`, { labId, calibrationNumber }, 'A certificate');
+  const { type, size, sha256, contentMd5, blobName, versionId } = await storeVerifiedFile(body, `${labId}/${calibrationNumber}`, { labId, calibrationNumber }, 'A certificate');
   const actor = actorOf(principal);
 
   return inTurn(`equipment:${labId}`, () =>
@@ -58,6 +58,7 @@ export async function addCertificate(
         uploadedBy: actor,
         blobName,
         contentMd5,
+        ...(versionId ? { versionId } : {}),
       };
       const updated: CalibrationDocument = { ...event.document, certificates: [...existing, certificate] };
       await writeWithAudit({
@@ -109,7 +110,7 @@ export async function certificateDownload(
   const { document } = await eventOf(labId, serialNumber, calibrationNumber);
   const stored = (document.certificates ?? []).find((candidate) => candidate.certificateId === certificateId);
   if (!stored) throw notFound(`Calibration ${calibrationNumber} has no certificate ${certificateId}.`);
-  const content = await verifiedFileContent(stored.blobName, stored.sha256, {
+  const content = await verifiedFileContent(stored, {
     missing: () => {
       trackProductEvent('CertificateIntegrityFailed', { labId, calibrationNumber, certificateId }, {});
       return missingProblem(calibrationNumber, certificateId);

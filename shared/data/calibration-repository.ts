@@ -28,6 +28,8 @@ export interface StoredCertificate extends Certificate {
    * compares the two from the blob's properties without reading the file. Absent on older uploads.
    */
   contentMd5?: string;
+  /** The blob version the upload wrote (Azure keeps versions; Azurite does not): downloads and the verification read that one. */
+  versionId?: string;
 }
 
 export function calibrationId(calibrationNumber: string): string {

@@ -352,6 +352,7 @@ export async function addAttachment(principal: Principal, labId: string, ncNumbe
       uploadedBy: actor,
       blobName: stored.blobName,
       contentMd5: stored.contentMd5,
+      ...(stored.versionId ? { versionId: stored.versionId } : {}),
     };
     return { next: { ...current, attachments: [...current.attachments, added] }, event: ['nonconformity.attachment-added', current, actor, facts, { after: withoutStorage(added) }] };
   });
@@ -363,7 +364,7 @@ export async function attachmentDownload(labId: string, ncNumber: string, attach
   const stored = document.attachments.find((candidate) => candidate.certificateId === attachmentId);
   if (!stored) throw notFound(`Nonconformity ${ncNumber} has no attachment ${attachmentId}.`);
   // A 500 with a sentence, as for certificates (shared/calibration/certificates.ts says why).
-  const content = await verifiedFileContent(stored.blobName, stored.sha256, {
+  const content = await verifiedFileContent(stored, {
     missing: () => new HttpProblem(500, 'Attachment missing', `The file of attachment ${attachmentId} of ${ncNumber} is missing from storage; the audit verification lists it. Tell your administrator.`),
     altered: () =>
       new HttpProblem(

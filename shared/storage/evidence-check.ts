@@ -40,8 +40,8 @@ export async function checkEvidence(files: readonly EvidenceFile[]): Promise<Evi
   const problems = files.flatMap((file, index): EvidenceProblem[] => {
     const found = states[index]!;
     if (found === 'intact') return [];
-    const { blobName: _blob, size: _size, contentMd5: _md5, ...named } = file;
-    return [{ ...named, found, reason: evidenceReason(file, found) }];
+    const { kind, recordNumber, serialNumber, fileId, fileName, sha256 } = file;
+    return [{ kind, recordNumber, serialNumber, fileId, fileName, sha256, found, reason: evidenceReason(file, found) }];
   });
   return { checked: files.length, problems };
 }

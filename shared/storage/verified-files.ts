@@ -51,7 +51,12 @@ async function sniff(chunks: AsyncIterator<Buffer>, what: string): Promise<{ typ
 }
 
 /** A stored file as callers see it: where it is kept and its MD5 are the store's business. */
-export function withoutStorage<T extends { blobName: string; contentMd5?: string }>({ blobName: _blob, contentMd5: _md5, ...view }: T): Omit<T, 'blobName' | 'contentMd5'> {
+export function withoutStorage<T extends { blobName: string; contentMd5?: string; versionId?: string }>({
+  blobName: _blob,
+  contentMd5: _md5,
+  versionId: _version,
+  ...view
+}: T): Omit<T, 'blobName' | 'contentMd5' | 'versionId'> {
   return view;
 }
 
@@ -62,6 +67,8 @@ export interface StoredFile {
   /** Base64, as Blob Storage keeps it in Content-MD5. */
   contentMd5: string;
   blobName: string;
+  /** The version the upload wrote, where the store keeps versions (Azure; Azurite does not). */
+  versionId?: string;
 }
 
 /**
@@ -92,13 +99,28 @@ export async function storeVerifiedFile(body: AsyncIterable<Buffer>, prefix: str
   }
   const blobName = `${prefix}/${randomUUID()}.${type.extension}`;
   const blob = (await certificatesContainer()).getBlockBlobClient(blobName);
-  await blob.uploadStream(Readable.from(everything()), 1024 * 1024, 2, { blobHTTPHeaders: headers, metadata, conditions: { ifNoneMatch: '*' } });
-  return { type, size, sha256: hash.digest('hex'), contentMd5: Buffer.from(headers.blobContentMD5!).toString('base64'), blobName };
+  const written = await blob.uploadStream(Readable.from(everything()), 1024 * 1024, 2, { blobHTTPHeaders: headers, metadata, conditions: { ifNoneMatch: '*' } });
+  return { type, size, sha256: hash.digest('hex'), contentMd5: Buffer.from(headers.blobContentMD5!).toString('base64'), blobName, ...(written.versionId ? { versionId: written.versionId } : {}) };
 }
 
-async function blobChunks(blobName: string): Promise<AsyncIterable<Buffer>> {
-  const download = await (await certificatesContainer()).getBlockBlobClient(blobName).download();
-  if (!download.readableStreamBody) throw new Error(`The blob ${blobName} came without a body`);
+/** Where a file is kept: its blob, and the version the upload wrote when the store keeps versions. */
+export interface FilePlace {
+  blobName: string;
+  versionId?: string;
+}
+
+/**
+ * The version the upload wrote: in Azure the container keeps it immutable, so a later write to the
+ * same name (a new current version) never stands in for it.
+ */
+async function blobOf(file: FilePlace) {
+  const blob = (await certificatesContainer()).getBlockBlobClient(file.blobName);
+  return file.versionId ? blob.withVersion(file.versionId) : blob;
+}
+
+async function blobChunks(file: FilePlace): Promise<AsyncIterable<Buffer>> {
+  const download = await (await blobOf(file)).download();
+  if (!download.readableStreamBody) throw new Error(`The blob ${file.blobName} came without a body`);
   return download.readableStreamBody as AsyncIterable<Buffer>;
 }
 
@@ -121,15 +143,16 @@ const isNotFound = (error: unknown) => (error as { statusCode?: number }).status
  * that is not there `missing()`, and nothing goes out) and again while they are sent, which breaks the
  * transfer off should the store answer differently the second time.
  */
-export async function verifiedFileContent(blobName: string, sha256: string, problems: EvidenceProblems): Promise<AsyncIterable<Uint8Array>> {
+export async function verifiedFileContent(file: FilePlace & { sha256: string }, problems: EvidenceProblems): Promise<AsyncIterable<Uint8Array>> {
+  const { sha256 } = file;
   let first: AsyncIterable<Buffer>;
   try {
-    first = await blobChunks(blobName);
+    first = await blobChunks(file);
   } catch (error) {
     throw isNotFound(error) ? problems.missing() : error;
   }
   if ((await sha256Of(first)) !== sha256) throw problems.altered();
-  const source = await blobChunks(blobName);
+  const source = await blobChunks(file);
   async function* checked(): AsyncGenerator<Uint8Array> {
     const hash = createHash('sha256');
     for await (const chunk of source) {
@@ -145,8 +168,7 @@ export async function verifiedFileContent(blobName: string, sha256: string, prob
 export type EvidenceState = 'intact' | 'missing' | 'altered';
 
 /** What the product recorded about a stored file when it was uploaded. */
-export interface RecordedFile {
-  blobName: string;
+export interface RecordedFile extends FilePlace {
   sha256: string;
   size: number;
   contentMd5?: string;
@@ -155,14 +177,15 @@ export interface RecordedFile {
 /**
  * Whether a stored file is still there as recorded. Its properties come first: no blob, another size
  * or another Content-MD5 than the one recorded at upload settle it without reading the file. In Azure
- * a matching Content-MD5 is taken as intact, for the container keeps every version immutable
- * (infra/modules/storage.bicep): the version the product wrote, with the Content-MD5 it set from the
- * same bytes as the SHA-256, cannot be rewritten, and writing a new one changes the properties the
- * product recorded. Elsewhere (Azurite, which enforces no immutability) and for files uploaded before
- * the MD5 was recorded, the bytes are read and their SHA-256 compared.
+ * a matching Content-MD5 is taken as intact: it is read from the very version the upload wrote, which
+ * the container's version-level immutability policy (infra/modules/storage.bicep) keeps from being
+ * changed or deleted for the retention period, and the product set it from the same bytes as the
+ * SHA-256 (Blob Storage stores a Content-MD5 given with a block list without checking it, so it is
+ * only as good as its writer and what stops later writes). Elsewhere (Azurite, which enforces no
+ * immutability) and for files uploaded before the MD5 was recorded, the bytes are read and hashed.
  */
 export async function storedFileState(file: RecordedFile): Promise<EvidenceState> {
-  const blob = (await certificatesContainer()).getBlockBlobClient(file.blobName);
+  const blob = await blobOf(file);
   let properties: Awaited<ReturnType<typeof blob.getProperties>>;
   try {
     properties = await blob.getProperties();
@@ -175,7 +198,7 @@ export async function storedFileState(file: RecordedFile): Promise<EvidenceState
   if (file.contentMd5 && md5 !== file.contentMd5) return 'altered';
   if (file.contentMd5 && blobPropertiesAreTrusted()) return 'intact';
   try {
-    return (await sha256Of(await blobChunks(file.blobName))) === file.sha256 ? 'intact' : 'altered';
+    return (await sha256Of(await blobChunks(file))) === file.sha256 ? 'intact' : 'altered';
   } catch (error) {
     if (isNotFound(error)) return 'missing';
     throw error;
