@@ -27,6 +27,67 @@ interface AzuriteServer {
   getHttpServerAddress(): string;
 }
 
+/** The LokiJS database behind one of Azurite's metadata stores, as far as saving it goes. */
+interface LokiDatabase {
+  saveDatabase(callback: (error?: unknown) => void): void;
+}
+type MetadataStore = { db: LokiDatabase } & Record<string, unknown>;
+
+/**
+ * The blob metadata store's operations after which a blob, its properties or its container read
+ * differently: each is answered only once the index is on disk.
+ */
+const indexChanges = [
+  'createContainer',
+  'deleteContainer',
+  'setContainerMetadata',
+  'setContainerACL',
+  'createBlob',
+  'commitBlockList',
+  'deleteBlob',
+  'setBlobHTTPHeaders',
+  'setBlobMetadata',
+  'setBlobTag',
+  'createSnapshot',
+  'startCopyFromURL',
+  'copyFromURL',
+  'setTier',
+  'uploadPages',
+  'clearRange',
+  'resizePageBlob',
+  'appendBlock',
+  'sealBlob',
+] as const;
+
+const saved = (db: LokiDatabase) => new Promise<void>((resolve, reject) => db.saveDatabase((error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+
+/**
+ * Azurite keeps its blob index (which blobs exist, their blocks and properties) and its extent index
+ * (which file holds those blocks) in LokiJS databases it saves every five seconds, so a blob answered
+ * 201 just before the process is killed was gone after a restart while the calibration event that
+ * vouches for it survived in the journal. Here every change to the index waits for both databases to
+ * be written (LokiJS writes a whole copy beside the file and renames it over, so a kill mid-save
+ * leaves the previous one; concurrent saves are coalesced by LokiJS's throttled saves, each waiter
+ * answered by a save that started after its change). The blocks themselves are written to the extent
+ * files before the block is acknowledged, so after this the file and its index outlive a SIGKILL as
+ * the journalled Cosmos writes do (both are in the operating system's hands, not fsync'd).
+ */
+function savingEveryIndexChange(server: unknown): void {
+  const { metadataStore, extentMetadataStore } = server as { metadataStore: MetadataStore; extentMetadataStore: MetadataStore };
+  for (const name of indexChanges) {
+    const original = metadataStore[name];
+    if (typeof original !== 'function') throw new Error(`Azurite's blob metadata store has no ${name}: its durable saving needs a look at this Azurite version`);
+    metadataStore[name] = async (...args: unknown[]) => {
+      const result: unknown = await (original as (...a: unknown[]) => Promise<unknown>).apply(metadataStore, args);
+      // Where the blocks are first, then the blob that names them: a kill between the two leaves
+      // only blocks no blob uses yet, which Azurite's collector removes.
+      await saved(extentMetadataStore.db);
+      await saved(metadataStore.db);
+      return result;
+    };
+  }
+}
+
 /** An Azurite service in this process: its account, the well-known development key, and how to stop it. */
 export interface LocalStorageService extends BlobConnection {
   close: () => Promise<void>;
@@ -66,6 +127,7 @@ async function startAzurite(service: 'queue' | 'blob', dataDir: string): Promise
     true, // skip the API version check: the SDKs may be newer than this Azurite
   );
   const server = new Server(config);
+  if (service === 'blob') savingEveryIndexChange(server);
   await server.start();
   return {
     accountUrl: `${server.getHttpServerAddress()}/${EMULATOR_ACCOUNT_NAME}`,

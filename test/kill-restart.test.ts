@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Calibration, Certificate } from '../shared/schemas/calibration.js';
+import type { Nonconformity } from '../shared/schemas/nonconformities.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import { ApiClient } from './helpers/api-client.js';
 import { seededRandom } from './helpers/cosmos-faults.js';
@@ -16,11 +19,13 @@ import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js'
  */
 const full = process.env.CHAOS_SIZE === 'full';
 const rounds = full ? 8 : 2;
+// Each round is a restart, about four seconds (fifteen on a busy machine).
+const uploadRounds = 5;
 const password = 'Kill-Restart-Password-1';
 const random = seededRandom(Number(process.env.CHAOS_SEED ?? 20261123));
 let dataDir: string;
 let running: SpawnedProduct | undefined;
-const figures = { kills: 0, completionsSent: 0, completionsAcknowledged: 0, completionsKept: 0 };
+const figures = { kills: 0, completionsSent: 0, completionsAcknowledged: 0, completionsKept: 0, uploadsSent: 0, uploadsAcknowledged: 0, uploadsKept: 0 };
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'ems-kill-'));
@@ -29,6 +34,7 @@ afterAll(async () => {
   running?.process.kill('SIGKILL');
   await running?.exited;
   console.log(`Kill and restart: ${figures.kills} kills, ${figures.completionsSent} completions sent, ${figures.completionsAcknowledged} answered 200 before a kill, ${figures.completionsKept} kept`);
+  console.log(`Kill and restart: ${figures.uploadsSent} evidence uploads sent, ${figures.uploadsAcknowledged} answered 201 before a kill, ${figures.uploadsKept} downloaded byte for byte after it`);
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -117,4 +123,54 @@ describe('killed at random moments and started again on the same data', () => {
     }
     figures.completionsKept = (await completedByTech(running.url)) - completedBefore;
   }, full ? 900_000 : 240_000);
+});
+
+/** A small PDF or PNG, unique by its random tail, about the size of a scanned page or a phone photo. */
+function evidenceFile(kind: 'pdf' | 'png'): Buffer {
+  const head = kind === 'pdf' ? Buffer.from('%PDF-1.4\n') : Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return Buffer.concat([head, randomBytes(kind === 'pdf' ? 200_000 : 60_000)]);
+}
+
+describe('killed within a second of evidence uploads and started again on the same data', () => {
+  it('keeps every certificate and photo answered 201, byte for byte', async () => {
+    running ??= await start();
+    const admin = await signedIn(running.url, 'admin');
+    const calibrations = await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/REF-T-01/calibrations');
+    expect(calibrations.status, calibrations.text).toBe(200);
+    const certificates = `/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrations.body.items[0]!.calibrationNumber}/certificates`;
+    const reported = await admin.post<Nonconformity>('/api/labs/LAB01/nonconformities', { serialNumber: 'REF-T-02', description: 'Reading drifts by 0.4 °C against REF-T-01' });
+    expect(reported.status, reported.text).toBe(201);
+    const photos = `/api/labs/LAB01/nonconformities/${reported.body.ncNumber}/attachments`;
+    const kept: { download: string; bytes: Buffer }[] = [];
+
+    for (let round = 1; round <= uploadRounds; round++) {
+      const [manager, tech] = await Promise.all([signedIn(running.url, 'manager1'), signedIn(running.url, 'tech1')]);
+      const uploads = Array.from({ length: 10 }, (_, index) => {
+        const [client, path, bytes] = index % 5 < 3 ? [manager, certificates, evidenceFile('pdf')] : [tech, photos, evidenceFile('png')];
+        figures.uploadsSent += 1;
+        return client
+          .post<Certificate>(path, undefined, { rawBody: bytes, contentType: bytes[0] === 0x25 ? 'application/pdf' : 'image/png' })
+          .then((answer) => {
+            if (answer.status === 201) kept.push({ download: `${path}/${answer.body.certificateId}`, bytes });
+            else throw new Error(`${path} answered ${answer.status}: ${answer.text}`);
+          });
+      });
+      // Well inside the five seconds between Azurite's own saves of its index.
+      await Promise.all(uploads);
+      await new Promise((resolve) => setTimeout(resolve, random() * 1000));
+      running.process.kill('SIGKILL');
+      await running.exited;
+      figures.kills += 1;
+      figures.uploadsAcknowledged += uploads.length;
+
+      running = await start();
+      const reader = await signedIn(running.url, 'auditor');
+      for (const file of kept) {
+        const download = await reader.get(file.download);
+        expect(download.status, `${file.download} after kill ${figures.kills}: ${download.text.slice(0, 300)}`).toBe(200);
+        expect(download.bytes.equals(file.bytes), file.download).toBe(true);
+      }
+    }
+    figures.uploadsKept = kept.length;
+  }, full ? 600_000 : 240_000);
 });

@@ -618,7 +618,7 @@ describe('answers that come in pages', () => {
     const verifications: string[] = [];
     page.on('request', (request) => request.url().includes('/api/audit/verify') && verifications.push(request.url()));
     await page.getByRole('button', { name: /^Verify the chains of/ }).click();
-    await page.getByText(`Intact: ${entries} entries in ${whole.chains.length} chains and ${whole.recordsChecked} records checked`).waitFor();
+    await page.getByText(`Intact: ${entries} entries in ${whole.chains.length} chains, ${whole.recordsChecked} records and ${whole.evidenceChecked} certificates and photos checked`).waitFor();
     expect(verifications.length).toBeGreaterThan(3);
 
     await visit(page, '/reports');

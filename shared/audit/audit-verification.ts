@@ -22,12 +22,15 @@ import { returnToServiceProblem } from '../nonconformities/return-to-service.js'
 import { badRequest } from '../platform/problems.js';
 import { signedContentHash, verificationHash } from '../records/manage-records.js';
 import { currentResponses } from '../records/record-rules.js';
-import { defaultVerificationPageSize, type BrokenLink, type VerificationPage, type VerificationQuery } from '../schemas/audit-verification.js';
+import { defaultVerificationPageSize, type BrokenLink, type EvidenceProblem, type VerificationPage, type VerificationQuery } from '../schemas/audit-verification.js';
+import { attachmentFiles, calibrationFiles, checkEvidence, type EvidenceCheck } from '../storage/evidence-check.js';
 
 /**
  * Verification of a lab in pages (SPEC §5, §13): the lab's chains (the lab, its equipment, its records,
  * the accounts of its people), then its calibration events, its signed nonconformities and returns to
- * service, then every record against the trail and its signatures. Each request checks at most
+ * service, then every record against the trail and its signatures. With the calibration events and
+ * the nonconformities it checks their evidence in storage (each certificate version and attachment
+ * still there with its recorded SHA-256), naming every file that is not. Each request checks at most
  * `pageSize` documents and hands the place where it stopped, with the last verified hash of the chain
  * it was in, to the next one in a signed token: a client can neither skip a part nor claim a hash.
  */
@@ -53,7 +56,12 @@ const place = z.discriminatedUnion('step', [
 ]);
 type Place = z.infer<typeof place>;
 type ChainPlace = z.infer<typeof chainPlace>;
-const tokenState = z.object({ verifiedAt: z.string(), place });
+const tokenState = z.object({
+  verifiedAt: z.string(),
+  place,
+  /** Evidence files earlier pages found missing or altered: the last page is intact only if none were. */
+  evidenceProblems: z.number().int().min(0).default(0),
+});
 
 const invalidToken = () =>
   badRequest('The continuation token is not one this verification gave out, or it has lapsed; start the verification again from the first page.', [
@@ -97,6 +105,7 @@ interface StepResult {
   broken?: BrokenLink;
   chainEntries?: number;
   recordsChecked?: number;
+  evidence?: EvidenceCheck;
 }
 
 /**
@@ -182,7 +191,8 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
     case 'calibrations': {
       // Calibration signatures (SPEC §9) are checked like record signatures: an altered event shows.
       const events = await calibrationsAfter(labId, at.after, limit);
-      return documentStep(
+      const evidence = await checkEvidence(calibrationFiles(events));
+      const result = await documentStep(
         events,
         limit,
         (event) => event.calibrationNumber,
@@ -194,11 +204,13 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
         (after) => ({ step: 'calibrations', after }),
         { step: 'signed', after: '' },
       );
+      return { ...result, evidence };
     }
     case 'signed': {
       // Dispositions, closures (SPEC §10) and returns to service are signed too.
       const documents = await signedEquipmentAfter(labId, at.after, limit);
-      return documentStep(
+      const evidence = await checkEvidence(attachmentFiles(documents));
+      const result = await documentStep(
         documents,
         limit,
         (document) => document.id,
@@ -212,6 +224,7 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
         (after) => ({ step: 'signed', after }),
         { step: 'records', after: '' },
       );
+      return { ...result, evidence };
     }
     case 'records': {
       const records = await recordsAfter(labId, at.after, limit);
@@ -241,11 +254,15 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
 export async function verifyLabPage(query: VerificationQuery, now = new Date()): Promise<VerificationPage> {
   const { labId } = query;
   const pageSize = query.pageSize ?? defaultVerificationPageSize;
-  const state = query.continuationToken ? await readToken(labId, query.continuationToken) : { verifiedAt: now.toISOString(), place: startOfChain('labs', labId) as Place };
+  const state = query.continuationToken
+    ? await readToken(labId, query.continuationToken)
+    : { verifiedAt: now.toISOString(), place: startOfChain('labs', labId) as Place, evidenceProblems: 0 };
   let at = state.place;
   let budget = pageSize;
   let recordsChecked = 0;
   let broken: BrokenLink | null = null;
+  let evidenceChecked = 0;
+  const evidenceProblems: EvidenceProblem[] = [];
   const chains: VerificationPage['chains'] = [];
   // The lab's accounts are listed once per page, however many of their chains the page walks.
   let listed: Promise<string[]> | undefined;
@@ -259,19 +276,24 @@ export async function verifyLabPage(query: VerificationQuery, now = new Date()):
       else chains.push({ source, partition, entries: result.chainEntries ?? 0 });
     }
     recordsChecked += result.recordsChecked ?? 0;
+    evidenceChecked += result.evidence?.checked ?? 0;
+    evidenceProblems.push(...(result.evidence?.problems ?? []));
     broken = result.broken ?? null;
     // A step that read nothing still moved on to the next part; it costs one of the page's steps.
     budget -= result.read;
     at = result.next;
   }
   const finished = at.step === 'done';
+  const problemsSoFar = state.evidenceProblems + evidenceProblems.length;
   return {
     labId,
     verifiedAt: state.verifiedAt,
-    intact: broken ? false : finished ? true : null,
+    intact: broken ? false : finished ? problemsSoFar === 0 : null,
     chains,
     recordsChecked,
     firstBroken: broken,
-    continuationToken: finished ? null : await writeToken(labId, { verifiedAt: state.verifiedAt, place: at }, now),
+    evidenceChecked,
+    evidenceProblems,
+    continuationToken: finished ? null : await writeToken(labId, { verifiedAt: state.verifiedAt, place: at, evidenceProblems: problemsSoFar }, now),
   };
 }

@@ -24,13 +24,14 @@ import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
 import { emptyCalibrationState } from './plan-versions.js';
+import { withoutStorage } from '../storage/verified-files.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 import { afterOpening, openingWrite, type OpeningWrite } from '../nonconformities/opening.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
   const { id: _id, type: _type, serialKey: _key, certificates = [], amendments = [], asEntered: _entered, ...view } = stripSystemProperties(document);
-  return { ...view, certificates: certificates.map(({ blobName: _blob, ...certificate }) => certificate), amendments };
+  return { ...view, certificates: certificates.map(withoutStorage), amendments };
 }
 
 /** What a calibration signature signs: the event as entered, the signer, meaning and time. */

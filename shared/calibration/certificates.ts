@@ -8,7 +8,7 @@ import { equipmentEvent } from '../equipment/manage-equipment.js';
 import { HttpProblem, notFound } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import type { Certificate } from '../schemas/calibration.js';
-import { evidenceMaxBytes, safeFileName, storeVerifiedFile, verifiedFileContent } from '../storage/verified-files.js';
+import { evidenceMaxBytes, safeFileName, storeVerifiedFile, verifiedFileContent, withoutStorage } from '../storage/verified-files.js';
 import type { SignerFacts } from './plans.js';
 
 /** A certificate may be a scanned page or a provider's PDF. */
@@ -20,8 +20,8 @@ async function eventOf(labId: string, serialNumber: string, calibrationNumber: s
   return found;
 }
 
-function certificateView({ blobName: _blob, ...certificate }: StoredCertificate): Certificate {
-  return certificate;
+function certificateView(certificate: StoredCertificate): Certificate {
+  return withoutStorage(certificate);
 }
 
 /**
@@ -40,7 +40,7 @@ export async function addCertificate(
   facts: SignerFacts,
 ): Promise<Certificate> {
   await eventOf(labId, serialNumber, calibrationNumber);
-  const { type, size, sha256, blobName } = await storeVerifiedFile(body, `${labId}/${calibrationNumber}`, { labId, calibrationNumber }, 'A certificate');
+  const { type, size, sha256, contentMd5, blobName, versionId } = await storeVerifiedFile(body, `${labId}/${calibrationNumber}`, { labId, calibrationNumber }, 'A certificate');
   const actor = actorOf(principal);
 
   return inTurn(`equipment:${labId}`, () =>
@@ -57,6 +57,8 @@ export async function addCertificate(
         uploadedAt: new Date().toISOString(),
         uploadedBy: actor,
         blobName,
+        contentMd5,
+        ...(versionId ? { versionId } : {}),
       };
       const updated: CalibrationDocument = { ...event.document, certificates: [...existing, certificate] };
       await writeWithAudit({
@@ -76,11 +78,22 @@ export async function addCertificate(
   );
 }
 
+/**
+ * A certificate the event vouches for but the store no longer holds as recorded is the server's
+ * fault, not the caller's, and asking again will not help: a 500, with a sentence that says what is
+ * wrong and where an administrator sees it, rather than "Internal error".
+ */
 const integrityProblem = (calibrationNumber: string, certificateId: string) =>
   new HttpProblem(
     500,
     'Certificate altered',
-    `Certificate ${certificateId} of ${calibrationNumber} no longer matches the SHA-256 recorded when it was uploaded, so it is not sent. Tell your administrator: the stored file was changed or damaged.`,
+    `Certificate ${certificateId} of ${calibrationNumber} no longer matches the SHA-256 recorded when it was uploaded, so it is not sent. Tell your administrator: the stored file was changed or damaged, and the audit verification lists it.`,
+  );
+const missingProblem = (calibrationNumber: string, certificateId: string) =>
+  new HttpProblem(
+    500,
+    'Certificate missing',
+    `The file of certificate ${certificateId} of ${calibrationNumber} is missing from storage; the audit verification lists it. Tell your administrator.`,
   );
 
 /**
@@ -97,9 +110,15 @@ export async function certificateDownload(
   const { document } = await eventOf(labId, serialNumber, calibrationNumber);
   const stored = (document.certificates ?? []).find((candidate) => candidate.certificateId === certificateId);
   if (!stored) throw notFound(`Calibration ${calibrationNumber} has no certificate ${certificateId}.`);
-  const content = await verifiedFileContent(stored.blobName, stored.sha256, () => {
-    trackProductEvent('CertificateIntegrityFailed', { labId, calibrationNumber, certificateId }, {});
-    return integrityProblem(calibrationNumber, certificateId);
+  const content = await verifiedFileContent(stored, {
+    missing: () => {
+      trackProductEvent('CertificateIntegrityFailed', { labId, calibrationNumber, certificateId }, {});
+      return missingProblem(calibrationNumber, certificateId);
+    },
+    altered: () => {
+      trackProductEvent('CertificateIntegrityFailed', { labId, calibrationNumber, certificateId }, {});
+      return integrityProblem(calibrationNumber, certificateId);
+    },
   });
   return { certificate: certificateView(stored), content };
 }

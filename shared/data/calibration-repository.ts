@@ -23,6 +23,13 @@ export type AmendableFields = Pick<Calibration, 'certificateNumber' | 'adjustmen
 /** Where the version's bytes are: a blob name that no other upload ever takes. */
 export interface StoredCertificate extends Certificate {
   blobName: string;
+  /**
+   * The MD5 of the bytes as uploaded (base64), also set as the blob's Content-MD5: the verification
+   * compares the two from the blob's properties without reading the file. Absent on older uploads.
+   */
+  contentMd5?: string;
+  /** The blob version the upload wrote (Azure keeps versions; Azurite does not): downloads and the verification read that one. */
+  versionId?: string;
 }
 
 export function calibrationId(calibrationNumber: string): string {

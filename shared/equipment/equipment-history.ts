@@ -7,6 +7,7 @@ import { allCalibrationsOf } from '../data/calibration-repository.js';
 import { equipmentView, findEquipment } from './manage-equipment.js';
 import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
 import { nonconformityView } from '../nonconformities/nonconformities.js';
+import { attachmentFiles, calibrationFiles, checkEvidence } from '../storage/evidence-check.js';
 
 async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDocument[]> {
   const records: RecordDocument[] = [];
@@ -22,7 +23,8 @@ async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDoc
 /**
  * A machine's history (ISO/IEC 17025 §6.4.13): its details, every registration, status and model
  * change and transfer with who and when, and every PM record it had, in each lab it has been in,
- * newest period first. One partition query per lab in its history.
+ * newest period first. One partition query per lab in its history. Its certificates and photos are
+ * checked in storage as the audit verification checks them, and each one missing or altered is named.
  */
 export async function equipmentHistory(labId: string, serialNumber: string): Promise<EquipmentHistory> {
   const { document } = await findEquipment(labId, serialNumber);
@@ -35,6 +37,7 @@ export async function equipmentHistory(labId: string, serialNumber: string): Pro
   ]);
   records.sort((a, b) => b.periodStart.localeCompare(a.periodStart) || a.recordNumber.localeCompare(b.recordNumber));
   calibrations.sort((a, b) => b.performedOn.localeCompare(a.performedOn) || b.calibrationNumber.localeCompare(a.calibrationNumber));
+  const evidence = await checkEvidence([...calibrationFiles(calibrations), ...attachmentFiles(nonconformities)]);
   return {
     equipment: equipmentView(document, today),
     events: document.history,
@@ -43,5 +46,6 @@ export async function equipmentHistory(labId: string, serialNumber: string): Pro
     calibrations: calibrations.map(calibrationView),
     nonconformities: nonconformities.sort((a, b) => b.openedAt.localeCompare(a.openedAt)).map(nonconformityView),
     returnsToService: document.returnsToService ?? [],
+    evidenceProblems: evidence.problems,
   };
 }

@@ -33,7 +33,7 @@ import type {
   ReportNonconformity,
 } from '../schemas/nonconformities.js';
 import type { Certificate } from '../schemas/calibration.js';
-import { safeFileName, storeVerifiedFile, verifiedFileContent } from '../storage/verified-files.js';
+import { safeFileName, storeVerifiedFile, verifiedFileContent, withoutStorage } from '../storage/verified-files.js';
 import type { StoredCertificate } from '../data/calibration-repository.js';
 import { assessImpact } from './impact-assessment.js';
 import { itemLabsOf, nonconformityEvent, openNonconformity } from './opening.js';
@@ -54,7 +54,7 @@ export function assertMayDecideNonconformities(principal: Principal, labId: stri
 
 export function nonconformityView(document: NonconformityDocument): Nonconformity {
   const { id: _id, type: _type, serialKey: _key, itemLabs: _labs, sinceReference: _since, attachments, ...view } = stripSystemProperties(document);
-  return { ...view, attachments: attachments.map(({ blobName: _blob, ...attachment }) => attachment) };
+  return { ...view, attachments: attachments.map(withoutStorage) };
 }
 
 const noSuchNonconformity = (labId: string, ncNumber: string) => notFound(`There is no nonconformity ${ncNumber} at ${labId}.`);
@@ -351,23 +351,27 @@ export async function addAttachment(principal: Principal, labId: string, ncNumbe
       uploadedAt: new Date().toISOString(),
       uploadedBy: actor,
       blobName: stored.blobName,
+      contentMd5: stored.contentMd5,
+      ...(stored.versionId ? { versionId: stored.versionId } : {}),
     };
-    const { blobName: _blob, ...view } = added;
-    return { next: { ...current, attachments: [...current.attachments, added] }, event: ['nonconformity.attachment-added', current, actor, facts, { after: view }] };
+    return { next: { ...current, attachments: [...current.attachments, added] }, event: ['nonconformity.attachment-added', current, actor, facts, { after: withoutStorage(added) }] };
   });
-  const { blobName: _blob, ...view } = added!;
-  return view;
+  return withoutStorage(added!);
 }
 
 export async function attachmentDownload(labId: string, ncNumber: string, attachmentId: string): Promise<{ attachment: Certificate; content: AsyncIterable<Uint8Array> }> {
   const { document } = await nonconformityOf(labId, ncNumber);
   const stored = document.attachments.find((candidate) => candidate.certificateId === attachmentId);
   if (!stored) throw notFound(`Nonconformity ${ncNumber} has no attachment ${attachmentId}.`);
-  const content = await verifiedFileContent(
-    stored.blobName,
-    stored.sha256,
-    () => new HttpProblem(500, 'Attachment altered', `Attachment ${attachmentId} of ${ncNumber} no longer matches the SHA-256 recorded when it was uploaded, so it is not sent. Tell your administrator.`),
-  );
-  const { blobName: _blob, ...attachment } = stored;
-  return { attachment, content };
+  // A 500 with a sentence, as for certificates (shared/calibration/certificates.ts says why).
+  const content = await verifiedFileContent(stored, {
+    missing: () => new HttpProblem(500, 'Attachment missing', `The file of attachment ${attachmentId} of ${ncNumber} is missing from storage; the audit verification lists it. Tell your administrator.`),
+    altered: () =>
+      new HttpProblem(
+        500,
+        'Attachment altered',
+        `Attachment ${attachmentId} of ${ncNumber} no longer matches the SHA-256 recorded when it was uploaded, so it is not sent. Tell your administrator: the audit verification lists it.`,
+      ),
+  });
+  return { attachment: withoutStorage(stored), content };
 }

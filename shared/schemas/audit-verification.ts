@@ -25,6 +25,22 @@ export const brokenLinkSchema = z.object({
 });
 export type BrokenLink = z.infer<typeof brokenLinkSchema>;
 
+/** A certificate version or nonconformity attachment that is not in storage as its audit entry recorded it. */
+export const evidenceProblemSchema = z.object({
+  kind: z.enum(['certificate', 'attachment']),
+  /** The calibration or nonconformity that keeps the file. */
+  recordNumber: z.string(),
+  serialNumber: z.string(),
+  /** The certificate's or attachment's id within it. */
+  fileId: z.string(),
+  fileName: z.string(),
+  /** As recorded at upload. */
+  sha256: z.string(),
+  found: z.enum(['missing', 'altered']),
+  reason: z.string(),
+});
+export type EvidenceProblem = z.infer<typeof evidenceProblemSchema>;
+
 export const verificationPageSchema = z.object({
   labId: z.string(),
   /** When the verification started (its first page): the answer holds as of then. */
@@ -37,6 +53,13 @@ export const verificationPageSchema = z.object({
   recordsChecked: z.number().int(),
   /** The first broken link, which ends the verification; null while everything holds. */
   firstBroken: brokenLinkSchema.nullable(),
+  /** Certificate versions and nonconformity attachments this page checked in storage. */
+  evidenceChecked: z.number().int(),
+  /**
+   * Each of those this page found missing or altered: every one is named and the verification goes
+   * on (a missing file does not hide the next); any of them, on any page, makes the lab not intact.
+   */
+  evidenceProblems: z.array(evidenceProblemSchema),
   continuationToken: z.string().nullable(),
 });
 export type VerificationPage = z.infer<typeof verificationPageSchema>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { calibrationSchema, planVersionSchema } from './calibration.js';
 import { equipmentEventSchema, equipmentSchema } from './equipment.js';
 import { recordSchema } from './records.js';
+import { evidenceProblemSchema } from './audit-verification.js';
 import { nonconformitySchema, returnToServiceSchema } from './nonconformities.js';
 
 /**
@@ -17,5 +18,7 @@ export const equipmentHistorySchema = z.object({
   /** SPEC §10: the nonconformities raised on it in this lab, with their repairs and dispositions, and each signed return to service. */
   nonconformities: z.array(nonconformitySchema),
   returnsToService: z.array(returnToServiceSchema),
+  /** Its certificate versions and nonconformity attachments that storage no longer holds as recorded, as the audit verification names them. */
+  evidenceProblems: z.array(evidenceProblemSchema),
 });
 export type EquipmentHistory = z.infer<typeof equipmentHistorySchema>;

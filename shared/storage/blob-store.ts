@@ -35,6 +35,14 @@ async function createContainerClient(): Promise<ContainerClient> {
   return new BlobServiceClient(url, new DefaultAzureCredential()).getContainerClient(certificatesContainerName);
 }
 
+/**
+ * Whether a blob's properties vouch for its bytes: in Azure, where the container keeps every version
+ * immutable, yes; in Azurite, which enforces no immutability policy, no.
+ */
+export function blobPropertiesAreTrusted(): boolean {
+  return override === undefined;
+}
+
 export function certificatesContainer(): Promise<ContainerClient> {
   pending ??= createContainerClient().catch((error: unknown) => {
     pending = undefined;

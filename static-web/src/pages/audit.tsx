@@ -63,7 +63,14 @@ function addPage(sum: VerificationPage | null, page: VerificationPage): Verifica
     if (known) known.entries += chain.entries;
     else chains.push(chain);
   }
-  return { ...page, verifiedAt: sum.verifiedAt, chains, recordsChecked: sum.recordsChecked + page.recordsChecked };
+  return {
+    ...page,
+    verifiedAt: sum.verifiedAt,
+    chains,
+    recordsChecked: sum.recordsChecked + page.recordsChecked,
+    evidenceChecked: sum.evidenceChecked + page.evidenceChecked,
+    evidenceProblems: [...sum.evidenceProblems, ...page.evidenceProblems],
+  };
 }
 
 function ChainStatus(props: { labId: string }) {
@@ -100,15 +107,32 @@ function ChainStatus(props: { labId: string }) {
           </p>
         ) : result.intact ? (
           <p class="alert success">
-            Intact: {entries} entries in {result.chains.length} chains and {result.recordsChecked} records checked, {formatDateTime(result.verifiedAt, result.labId)}.
+            Intact: {entries} entries in {result.chains.length} chains, {result.recordsChecked} records and {result.evidenceChecked} certificates and photos checked,{' '}
+            {formatDateTime(result.verifiedAt, result.labId)}.
           </p>
         ) : (
-          <p class="alert error">
-            Broken: {result.firstBroken?.source} {result.firstBroken?.partition}
-            {result.firstBroken?.seq !== undefined && ` entry ${result.firstBroken.seq}`}
-            {result.firstBroken?.recordNumber && ` record ${result.firstBroken.recordNumber}`}: {result.firstBroken?.reason}
-          </p>
+          result.firstBroken && (
+            <p class="alert error">
+              Broken: {result.firstBroken.source} {result.firstBroken.partition}
+              {result.firstBroken.seq !== undefined && ` entry ${result.firstBroken.seq}`}
+              {result.firstBroken.recordNumber && ` record ${result.firstBroken.recordNumber}`}: {result.firstBroken.reason}
+            </p>
+          )
         ))}
+      {result && result.evidenceProblems.length > 0 && (
+        <div class="alert error">
+          <p>
+            {result.evidenceProblems.length} of {result.evidenceChecked} certificates and photos checked are not in storage as recorded at upload:
+          </p>
+          <ul>
+            {result.evidenceProblems.map((problem) => (
+              <li key={`${problem.kind}-${problem.recordNumber}-${problem.fileId}`}>
+                {problem.serialNumber} · {problem.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <ErrorMessage error={error} />
     </section>
   );

@@ -64,6 +64,21 @@ function RecordInFull(props: { record: PmRecord }) {
   );
 }
 
+/** The marks beside a calibration or nonconformity whose files storage no longer holds as recorded. */
+function EvidenceMarks(props: { problems: EquipmentHistory['evidenceProblems']; recordNumber: string }) {
+  const own = props.problems.filter((problem) => problem.recordNumber === props.recordNumber);
+  return (
+    <>
+      {own.map((problem) => (
+        <strong key={`${problem.kind}-${problem.fileId}`} class="evidence-problem" title={problem.reason}>
+          {' '}
+          ⚠ {problem.kind} {problem.fileId} ({problem.fileName}) {problem.found === 'missing' ? 'missing from storage' : 'altered in storage'}
+        </strong>
+      ))}
+    </>
+  );
+}
+
 /** ISO/IEC 17025 §6.4.13: one machine's life and every PM record it had, in every lab. */
 export function EquipmentHistoryPage(props: { labId: string; serialNumber: string }) {
   const base = `/api/labs/${props.labId}/equipment/${encodeURIComponent(props.serialNumber)}/history`;
@@ -96,6 +111,12 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         </button>
         <ReportFaultButton labId={equipment.labId} serialNumber={equipment.serialNumber} />
       </PageTitle>
+      {data.evidenceProblems.length > 0 && (
+        <p class="alert error">
+          {data.evidenceProblems.length === 1 ? 'One certificate or photo of this machine is' : `${data.evidenceProblems.length} certificates or photos of this machine are`} not in
+          storage as recorded at upload; each is marked below, and the audit verification lists them. Tell your administrator.
+        </p>
+      )}
       <dl class="facts">
         <dt>Lab</dt>
         <dd>{labLabel(equipment.labId)}</dd>
@@ -131,6 +152,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
             <li key={nc.ncNumber}>
               <Link href={ncPage(nc.labId, nc.ncNumber)}>{nc.ncNumber}</Link> · {nc.status} · {formatDateTime(nc.openedAt, nc.labId)} · {nc.description}
               {nc.actions.length > 0 && ` · ${nc.actions.length} repair ${nc.actions.length === 1 ? 'entry' : 'entries'}`}
+              <EvidenceMarks problems={data.evidenceProblems} recordNumber={nc.ncNumber} />
             </li>
           ))}
         </ul>
@@ -167,7 +189,10 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
             <tbody>
               {data.calibrations.map((calibration) => (
                 <tr key={calibration.calibrationNumber}>
-                  <td data-label="Calibration">{calibration.calibrationNumber}</td>
+                  <td data-label="Calibration">
+                    {calibration.calibrationNumber}
+                    <EvidenceMarks problems={data.evidenceProblems} recordNumber={calibration.calibrationNumber} />
+                  </td>
                   <td data-label="Performed">
                     {calibration.performedOn}, {calibration.kind === 'external' ? calibration.provider?.name : labLabel(calibration.labId)}
                   </td>
