@@ -601,6 +601,34 @@ describe('the compliance report', () => {
 });
 
 describe('answers that come in pages', () => {
+  it('drops an older page of the audit trail that arrives after the labs filter changed', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'auditor', demoPassword);
+    await visit(page, '/audit');
+    await page.getByLabel('Labs').selectOption('all');
+    await page.getByRole('button', { name: 'Show older entries' }).waitFor();
+    // The older page of every lab is held back until the list shows one lab only.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(
+      (url) => url.pathname === '/api/audit' && url.searchParams.has('continuationToken'),
+      async (route) => {
+        await held;
+        await route.continue();
+      },
+    );
+    const older = page.waitForResponse((response) => new URL(response.url()).searchParams.has('continuationToken'));
+    await page.getByRole('button', { name: 'Show older entries' }).click();
+    await expect(page.getByRole('button', { name: 'Loading older entries…' }).isDisabled()).resolves.toBe(true);
+    const oneLab = (await admin.get<{ items: unknown[] }>('/api/audit?labId=LAB01&pageSize=50')).body.items.length;
+    await page.getByLabel('Labs').selectOption('lab');
+    await page.waitForFunction((rows) => document.querySelectorAll('table.audit > tbody > tr').length === rows, oneLab);
+    release();
+    await older;
+    await settled(page);
+    expect(await page.locator('table.audit > tbody > tr').count()).toBe(oneLab);
+  });
+
   it('adds up a verification and a report of every lab from many small pages, and saves the CSV of every lab as one file', async () => {
     const { page } = await session(desktop);
     // Small pages, so that the demo company takes many requests of each.
