@@ -146,7 +146,8 @@ export function ReportsPage() {
         <TextField label="To" type="date" value={to} onValue={setTo} />
       </form>
       <ErrorMessage error={report.error} />
-      {!data ? (
+      {/* While other labs or dates load (every lab comes in pages), the figures shown would be the old ones'. */}
+      {report.loading || !data ? (
         report.loading && <Loading what="the report" />
       ) : (
         <>
