@@ -838,7 +838,7 @@ describe('verification, the second signature', () => {
 });
 
 describe('signing in', () => {
-  it('tells a locked account, a wrong password and a disabled account apart', async () => {
+  it('tells a paused device, a locked account, a wrong password and a disabled account apart', async () => {
     expect((await admin.post('/api/users', newUserBody('lockedout', { requirePasswordChange: false }))).status).toBe(201);
     expect((await admin.post('/api/users', newUserBody('goneaway', { requirePasswordChange: false }))).status).toBe(201);
     expect((await admin.patch('/api/users/goneaway', { status: 'Disabled' })).status).toBe(200);
@@ -854,7 +854,11 @@ describe('signing in', () => {
     expect(await attempt('lockedout', 'not the password 1')).toContain('username or password is not correct');
     await attempt('lockedout', 'not the password 2');
     await attempt('lockedout', 'not the password 3');
-    expect(await attempt('lockedout', 'a first password 123')).toContain('locked');
+    // A stranger's guesses pause devices the account never signed in on; they do not lock it (SPEC §4).
+    expect(await attempt('lockedout', 'a first password 123')).toContain('devices it has not signed in on');
+    expect((await admin.post('/api/users', newUserBody('lockedtoo', { requirePasswordChange: false }))).status).toBe(201);
+    expect((await admin.patch('/api/users/lockedtoo', { status: 'Locked' })).status).toBe(200);
+    expect(await attempt('lockedtoo', 'a first password 123')).toContain('locked');
     await screenshot(page, 'sign-in-locked-phone');
     expect(await attempt('goneaway', 'a first password 123')).toContain('disabled');
     // This installation has no Microsoft sign-in, so the page does not offer it.
