@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readCalibration } from '../shared/data/calibration-repository.js';
 import type { Calibration, Certificate } from '../shared/schemas/calibration.js';
 import { certificatesContainer } from '../shared/storage/blob-store.js';
-import { desktop, seriousAccessibilityProblems, signIn, visit } from './helpers/browser.js';
+import { desktop, phone, screenshot, seriousAccessibilityProblems, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
 import { demoPassword } from './helpers/test-product.js';
 
@@ -28,10 +28,15 @@ describe('evidence missing from storage in the browser', () => {
     await page.getByText(/^One certificate or photo of this machine is not in storage as recorded at upload/).waitFor();
     await page.locator('td[data-label="Calibration"]', { hasText: calibrationNumber }).getByText(`⚠ certificate ${uploaded.body.certificateId} (scan.pdf) missing from storage`).waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'history-certificate-missing-desktop');
+    await page.setViewportSize(phone);
+    await screenshot(page, 'history-certificate-missing-phone');
+    await page.setViewportSize(desktop);
 
     await visit(page, '/audit');
     await page.getByRole('button', { name: /^Verify the chains of/ }).click();
     await page.getByText(/^1 of \d+ certificates and photos checked are not in storage as recorded at upload:$/).waitFor();
     await page.getByText(`REF-T-01 · Certificate ${uploaded.body.certificateId} of ${calibrationNumber} (scan.pdf) is missing from storage`, { exact: false }).waitFor();
+    await screenshot(page, 'audit-evidence-missing-desktop');
   });
 });
