@@ -16,6 +16,7 @@ import './records.js';
 import './generator.js';
 import './notifications.js';
 import './audit.js';
+import './api-keys.js';
 import './reports.js';
 import './purge-expired.js';
 import './openapi.js';
