@@ -17,6 +17,7 @@ import './generator.js';
 import './notifications.js';
 import './audit.js';
 import './api-keys.js';
+import './machine-fitness.js';
 import './reports.js';
 import './purge-expired.js';
 import './openapi.js';

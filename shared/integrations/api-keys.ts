@@ -144,7 +144,7 @@ export async function apiKeyCaller(request: HttpRequest, scope: ApiKeyScope, fac
   const today = utcDay(now);
   const what = `${request.method} ${new URL(request.url).pathname}`;
   const refuse = async (problem: HttpProblem): Promise<never> => {
-    await changeApiKey(keyId, (current) => ({ key: current, events: [keyEvent('api-key.refused', key, keyActor(key), facts, { entityType: 'request', entityId: what, reason: problem.detail ?? problem.title, after: { keyId } })] }));
+    await changeApiKey(keyId, (current) => ({ key: current, events: [keyEvent('api-key.refused', key, keyActor(key), facts, { reason: `${what}: ${problem.detail ?? problem.title}` })] }));
     throw problem;
   };
   if (key.revokedAt) return refuse(new HttpProblem(401, 'Not signed in', `The API key "${key.name}" was revoked on ${key.revokedAt.slice(0, 10)}; ask an administrator for a new one.`));
