@@ -134,8 +134,8 @@ describe('first-run setup in Azure', () => {
 });
 
 describe('configuration documentation', () => {
-  it('lists every setting and secret in README and local.settings.sample.json', async () => {
-    const readme = await read('README.md');
+  it('lists every setting and secret in the operating guide and local.settings.sample.json', async () => {
+    const readme = await read('docs/operating-on-azure.md');
     const sample = JSON.parse(await read('local.settings.sample.json')) as { Values: Record<string, string> };
     const names = [...Object.keys(settingsSchema.shape), ...Object.values(secretNames).map((secret) => secret.env)];
     for (const name of names) {
@@ -199,7 +199,7 @@ describe('the deploy pipeline', () => {
     expect(workflow).not.toMatch(/secrets\./);
     expect(workflow).not.toMatch(/client-secret|AZURE_CREDENTIALS|password/i);
     for (const step of ['azd provision --no-prompt', 'azd deploy --no-prompt']) expect(workflow).toContain(step);
-    const readme = await read('README.md');
+    const readme = await read('docs/operating-on-azure.md');
     expect(readme).toContain('az ad app federated-credential create');
   });
 
@@ -379,12 +379,12 @@ describe('deploys that work', () => {
     // The API refuses an explicit false, so off means left out.
     expect(keyVault).toContain('enablePurgeProtection: purgeProtection ? true : null');
     expect(keyVault).toContain('enableSoftDelete: true');
-    const readme = await read('README.md');
+    const readme = await read('docs/operating-on-azure.md');
     for (const text of ['azd down --purge', 'azd env set KEY_VAULT_PURGE_PROTECTION true', 'az keyvault recover']) expect(readme).toContain(text);
   });
 
-  it('documents in README how to set every azd environment value the parameters read', async () => {
-    const readme = await read('README.md');
+  it('documents in the operating guide how to set every azd environment value the parameters read', async () => {
+    const readme = await read('docs/operating-on-azure.md');
     const names = [...(await read('infra/main.parameters.json')).matchAll(/\$\{([A-Z_]+)/g)].map(([, name]) => name!);
     for (const name of names.filter((name) => !['AZURE_ENV_NAME', 'AZURE_PRINCIPAL_ID'].includes(name))) expect(readme, name).toContain(`azd env set ${name} `);
   });

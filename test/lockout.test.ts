@@ -160,7 +160,7 @@ describe('break-glass when every Administrator is locked', () => {
     const adminBefore = await auditTrailOf('admin');
     const again = await stranger().post<{ detail: string }>('/api/setup/break-glass', { token, username: 'admin', password: 'another long password 2026' });
     expect(again.status).toBe(409);
-    expect(again.body.detail).toBe('This break-glass token was used already; each token works once. Write a new one as README "Break-glass" says.');
+    expect(again.body.detail).toBe('This break-glass token was used already; each token works once. Write a new one as "Break-glass" in docs/operating-on-azure.md says.');
     expect(await breakGlassTrail()).toEqual(trailBefore);
     expect(await auditTrailOf('admin')).toEqual(adminBefore);
     await product.client().login('admin', newPassword);

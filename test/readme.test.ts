@@ -1,25 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 
-/** The README's curl walkthrough, run as written against a started product (on a free port). */
+/** The API guide's curl walkthrough (docs/api.md), run as written against a started product (on a free port). */
 let workDir: string;
 let product: SpawnedProduct;
 
 function walkthrough(readme: string): { password: string; script: string } {
   const password = /DEMO_PASSWORD='([^']+)' npm start/.exec(readme)?.[1];
   const script = /In a second terminal[^\n]*\n\s*```sh\n([\s\S]*?)```/.exec(readme)?.[1];
-  if (!password || !script) throw new Error('README no longer has the sign-in walkthrough this test runs');
+  if (!password || !script) throw new Error('docs/api.md no longer has the sign-in walkthrough this test runs');
   return { password, script };
 }
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'ems-readme-'));
-  const { password } = walkthrough(await readFile('README.md', 'utf8'));
+  const { password } = walkthrough(await readFile('docs/api.md', 'utf8'));
   product = await spawnProduct({ LOCAL_DATA_DIR: join(workDir, 'data'), DEMO_PASSWORD: password });
 });
 
@@ -37,8 +38,40 @@ describe('README', () => {
     expect(readme).toContain('http://localhost:4280');
   });
 
+  it('stays short and maps every page of docs/, each of which says first who it is for', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    expect(readme.split('\n').length).toBeLessThan(150);
+    const pages = (await readdir('docs')).filter((name) => name.endsWith('.md'));
+    for (const page of pages) {
+      expect(readme, page).toContain(`(docs/${page})`);
+      const [title, blank, audience] = (await readFile(join('docs', page), 'utf8')).split('\n');
+      expect(title, page).toMatch(/^# /);
+      expect(blank, page).toBe('');
+      expect(audience, page).toMatch(/^\*For /);
+    }
+  });
+
+  it('links only to files that exist', async () => {
+    const documents = ['README.md', ...(await readdir('docs')).filter((name) => name.endsWith('.md')).map((name) => join('docs', name))];
+    for (const document of documents) {
+      // Inline code such as `[a](b)` is an example, not a link.
+      const text = (await readFile(document, 'utf8')).replace(/`[^`\n]*`/g, '');
+      for (const [, target] of text.matchAll(/\]\(((?!https?:|mailto:|#)[^)#\s]+)[^)]*\)/g)) {
+        await expect(access(resolve(dirname(document), target!)), `${document} → ${target}`).resolves.toBeUndefined();
+      }
+    }
+  });
+
+  it('gives the web app\'s first load as the build measures it', async () => {
+    const measured = gzipSync(await readFile('static-web/app.js')).length / 1024;
+    const guide = await readFile('docs/using-the-product.md', 'utf8');
+    const stated = [...guide.matchAll(/first load is about (\d+) KB/g)].map(([, kilobytes]) => Number(kilobytes));
+    expect(stated.length).toBeGreaterThan(0);
+    for (const kilobytes of stated) expect(Math.abs(kilobytes - measured), `stated ${kilobytes} KB, built ${measured.toFixed(1)} KB`).toBeLessThanOrEqual(3);
+  });
+
   it('has a sign-in walkthrough whose curl commands work as written', async () => {
-    const { script } = walkthrough(await readFile('README.md', 'utf8'));
+    const { script } = walkthrough(await readFile('docs/api.md', 'utf8'));
     expect(script).toContain('API=http://localhost:4280');
     const output = execFileSync('bash', ['-euo', 'pipefail', '-c', script.replace('API=http://localhost:4280', `API=${product.url}`)], {
       cwd: workDir,

@@ -4,11 +4,11 @@ import { labMinute } from '../../shared/records/generator-runs.js';
  * The daily rollover of a company whose labs all share one time zone, minute by minute over a day,
  * before and after labs were spread over the hour and records made ahead of midnight. Request counts
  * come from the bench's measured runs; request units per request and per record written are the
- * README's growth model (the embedded store charges 1 RU for everything, so it cannot be measured here).
+ * The growth model in docs/performance.md (the embedded store charges 1 RU for everything, so it cannot be measured here).
  */
 export interface RolloverInputs {
   labs: number;
-  /** Records a lab of 200 machines writes for a new day (README: about 230). */
+  /** Records a lab of 200 machines writes for a new day (docs/performance.md: about 230). */
   recordsPerDay: number;
   /** Of them, still open at midnight and marked Missed by the first run after it. */
   missedShare: number;

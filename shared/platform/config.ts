@@ -60,7 +60,7 @@ const dueWindowsSetting = jsonSetting('{"Weekly":3,"Monthly":10}')
       .strict(),
   );
 
-/** Every setting the product reads, with its default. README's configuration table mirrors this. */
+/** Every setting the product reads, with its default. The configuration table of docs/operating-on-azure.md mirrors this. */
 export const settingsSchema = z.object({
   PORT: integerSetting(0, 65535).default(4280),
   LOCAL_DATA_DIR: z.string().min(1).default('.data'),

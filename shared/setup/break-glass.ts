@@ -84,7 +84,7 @@ export async function performBreakGlass(input: BreakGlassRequest, facts: Request
   const outcome = await plannedOutcome(input);
   const reason = `break-glass from ${facts.clientAddress}: ${outcome === 'unlocked' ? 'Administrator unlocked with a new password' : 'new Administrator created'}`;
   const spent = await appendToBreakGlass([breakGlassEvent('break-glass.used', input.username, facts, reason)], given);
-  if (!spent) throw conflict('This break-glass token was used already; each token works once. Write a new one as README "Break-glass" says.');
+  if (!spent) throw conflict('This break-glass token was used already; each token works once. Write a new one as "Break-glass" in docs/operating-on-azure.md says.');
 
   if (outcome === 'created') {
     await createLocalUser(

@@ -15,7 +15,7 @@ import { PhotoField, sendPhoto } from '../components/photo-field.js';
 import { RecordStatusBadge } from '../components/record-status.js';
 import { Link } from '../router.js';
 import { forgetDraft, may, session, takeNextInWorkList, useKeptDraft } from '../state.js';
-import { ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PrintHeader, useLoad } from '../ui.js';
+import { ErrorMessage, formatDateTime, formatDueTime, Loading, Notice, PageTitle, PrintHeader, useLoad } from '../ui.js';
 
 interface Answer {
   done: boolean;
@@ -589,8 +589,8 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         </dd>
         <dt>Period</dt>
         <dd>{record.periodStart}</dd>
-        <dt>Due by</dt>
-        <dd>{formatDateTime(record.dueEnd, record.labId)}</dd>
+        <dt>Due</dt>
+        <dd>{formatDueTime(record.dueEnd, record.labId)}</dd>
         {completable && record.status === 'Missed' && (
           <>
             <dt>Can be done late until</dt>

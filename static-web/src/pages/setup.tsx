@@ -66,7 +66,7 @@ export function SetupPage() {
       <form onSubmit={submit} noValidate>
         <TextField
           label="Setup token"
-          hint="Printed by npm start, or in Azure the Key Vault secret setup-token (see README, “From an empty subscription”)."
+          hint="Printed by npm start, or in Azure the Key Vault secret setup-token (see “From an empty subscription” in docs/operating-on-azure.md)."
           value={form.token}
           onValue={(token) => set({ token })}
           error={errors.token}
