@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { pingCosmos } from '../shared/data/cosmos.js';
+import { buildInfo } from '../shared/platform/build-info.js';
 import { http } from '../shared/platform/registry.js';
 import { HttpProblem } from '../shared/platform/problems.js';
+import { buildInfoSchema } from '../shared/schemas/build-info.js';
 
 const healthSchema = z.object({ status: z.literal('ok') });
 
@@ -33,4 +35,15 @@ http({
     }
     return { body: { status: 'ready' as const, cosmos: 'reachable' as const } };
   },
+});
+
+http({
+  name: 'healthVersion',
+  methods: ['GET'],
+  route: 'health/version',
+  access: 'public',
+  summary: 'The build this installation runs: version, the commit it was built from, and when',
+  tags: ['health'],
+  response: buildInfoSchema,
+  handler: async () => ({ body: buildInfo() }),
 });

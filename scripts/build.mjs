@@ -1,6 +1,7 @@
 // Bundles the Functions entry (what Azure loads, package.json "main"), the local host, and the web
 // app into static-web/ (what Static Web Apps serves).
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
@@ -8,6 +9,18 @@ import { stageApiPackage } from './stage-api-package.mjs';
 
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const installed = Object.keys({ ...manifest.dependencies, ...manifest.devDependencies });
+
+// The commit the bundle is built from, reported at /api/health/version. A build outside a git checkout
+// (a source archive) takes BUILD_COMMIT, as CI may set it, or reports none.
+function git(...args) {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+const commit = git('rev-parse', 'HEAD') ?? process.env.BUILD_COMMIT ?? null;
+const buildInfo = { version: manifest.version, commit, dirty: commit !== null && Boolean(git('status', '--porcelain')), builtAt: new Date().toISOString() };
 
 const shared = {
   bundle: true,
@@ -21,6 +34,7 @@ const shared = {
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   sourcemap: true,
   logLevel: 'warning',
+  define: { EMS_BUILD_INFO: JSON.stringify(buildInfo) },
 };
 
 await Promise.all([

@@ -194,6 +194,7 @@ const lab = (scope: Scope) => (scope === 'own' ? 'LAB01' : 'LAB03');
 const rows: Row[] = [
   { endpoint: 'health', scope: 'any', request: (c) => c.get('/api/health'), expected: publicEverywhere() },
   { endpoint: 'healthReady', scope: 'any', request: (c) => c.get('/api/health/ready'), expected: publicEverywhere() },
+  { endpoint: 'healthVersion', scope: 'any', request: (c) => c.get('/api/health/version'), expected: publicEverywhere() },
   // The demo installation has Administrators: setup is over for everyone, and says nothing more.
   { endpoint: 'setupStatus', scope: 'any', request: (c) => c.get('/api/setup'), expected: publicEverywhere('hidden') },
   { endpoint: 'setupPerform', scope: 'any', request: (c) => c.post('/api/setup', { token: 'a guess', lab: { labId: 'SETUP', name: 'Setup', timeZone: 'UTC' }, administrator: { microsoftUser: 'ada@contoso.com' } }), expected: publicEverywhere('hidden') },

@@ -1,43 +1,10 @@
-import { allEquipmentOf, type CalibrationState, type EquipmentDocument } from '../data/equipment-repository.js';
+import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
 import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { labToday } from '../labs/lab-today.js';
-import { addDays, fitnessOn, nextDueDate, type CalibrationInterval, type Fitness } from '../domain/calibration-rules.js';
-import type { PlanVersion } from '../schemas/calibration.js';
+import { addDays, nextDueDate, type Fitness } from '../domain/calibration-rules.js';
+import { currentPlan, fitnessOf, intervalOf } from '../domain/machine-lifecycle.js';
 
-export function currentPlan(state: CalibrationState | undefined): PlanVersion | null {
-  return state?.planVersions.at(-1) ?? null;
-}
-
-export function intervalOf(plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>): CalibrationInterval | null {
-  if (plan.intervalMonths !== undefined) return { months: plan.intervalMonths };
-  if (plan.intervalDays !== undefined) return { days: plan.intervalDays };
-  return null;
-}
-
-/**
- * The last approved passing calibration plus the current plan's interval: a changed interval (made
- * with its reason) moves the due date at once rather than at the next calibration.
- */
-export function nextDueOf(state: CalibrationState | undefined): string | null {
-  const plan = currentPlan(state);
-  const last = state?.approved.at(-1);
-  const interval = plan && intervalOf(plan);
-  return last && interval ? nextDueDate(last.performedOn, interval) : null;
-}
-
-export function fitnessOf(document: Pick<EquipmentDocument, 'status' | 'calibration' | 'quarantine'>, today: string): Fitness {
-  const state = document.calibration;
-  const plan = currentPlan(state);
-  return fitnessOn(today, {
-    status: document.status,
-    openNonconformities: document.quarantine?.ncNumbers.length ?? 0,
-    recalibrationRequested: Boolean(state?.recalibrationRequested),
-    calibration:
-      state && plan?.required
-        ? { nextDue: nextDueOf(state), warningDays: plan.warningDays, graceDays: plan.graceDays, finding: state.finding?.reason ?? null, awaitingApproval: state.awaitingApproval.length }
-        : null,
-  });
-}
+export { currentPlan, fitnessOf, intervalOf, nextDueOf } from '../domain/machine-lifecycle.js';
 
 /**
  * Whether a reference standard could be relied on for a calibration performed on `day`: an approved

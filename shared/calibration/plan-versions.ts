@@ -1,4 +1,3 @@
-import type { CalibrationState } from '../data/equipment-repository.js';
 import type { AuditActor } from '../domain/audit-chain.js';
 import { badRequest } from '../platform/problems.js';
 import type { DefaultPlan, PlanInput } from '../schemas/calibration-plan.js';
@@ -28,7 +27,7 @@ export function withPointIds(points: PlanInput['points'], previous: readonly Pla
   });
 }
 
-export const emptyCalibrationState = (): CalibrationState => ({ planVersions: [], approved: [], finding: null, awaitingApproval: [], overdueNotedOn: null });
+export { emptyCalibrationState } from '../domain/machine-lifecycle.js';
 
 /**
  * A machine's first plan version from its model's default plan: registering copies it (SPEC §9), and

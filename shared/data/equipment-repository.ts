@@ -1,9 +1,9 @@
 import type { JSONObject, OperationInput } from '@azure/cosmos';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { retiredStatuses } from '../domain/equipment-status.js';
-import type { PlanVersion } from '../schemas/calibration.js';
 import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
 import type { ReturnToService } from '../schemas/nonconformities.js';
+import type { CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { DocumentChanged, DocumentExists } from './errors.js';
@@ -58,35 +58,7 @@ export interface EquipmentDocument {
   returnsToService?: ReturnToService[];
 }
 
-export interface Quarantine {
-  ncNumbers: string[];
-  since: string;
-  /** The status it had when quarantined. */
-  statusBefore: EquipmentStatus;
-}
-
-/** An approved, passing calibration: what fitness and a standard's traceability are computed from. */
-export interface ApprovedCalibration {
-  calibrationNumber: string;
-  labId: string;
-  performedOn: string;
-  nextDue: string;
-}
-
-export interface CalibrationState {
-  /** Every version of the plan, oldest first; the last is current. */
-  planVersions: PlanVersion[];
-  /** Approved passing calibrations, in the order performed. */
-  approved: ApprovedCalibration[];
-  /** A failed or out-of-tolerance calibration that no later approved pass has answered. */
-  finding: { calibrationNumber: string; performedOn: string; reason: 'out of tolerance' | 'failed calibration' } | null;
-  /** Entered calibrations waiting for a Manager's approval. */
-  awaitingApproval: string[];
-  /** The lab-local date the hourly check found the machine past due and grace, until a calibration answers it. */
-  overdueNotedOn: string | null;
-  /** A disposition asked for recalibration on this lab-local date; an approved passing calibration on or after it answers it. */
-  recalibrationRequested?: { ncNumber: string; itemId: string; on: string } | null;
-}
+export type { ApprovedCalibration, CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';
 
 /** The owner of a lab's equipment audit chain: every equipment change in the lab moves its head. */
 interface LabChainHead extends ChainOwner {

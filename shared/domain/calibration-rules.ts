@@ -127,7 +127,10 @@ export interface FitnessFacts {
     /** Entered events that wait for a Manager's approval. */
     awaitingApproval: number;
   } | null;
+  /** Open nonconformities that hold the machine in quarantine. */
   openNonconformities?: number;
+  /** Quarantined, its nonconformities all closed, and no signed return to service yet. */
+  awaitingReturnToService?: boolean;
   /** A disposition asked for recalibration, and no approved calibration has followed. */
   recalibrationRequested?: boolean;
 }
@@ -148,6 +151,7 @@ export function fitnessOn(today: string, facts: FitnessFacts): Fitness {
   let dueSoon = false;
   if (facts.status !== 'In Service') reasons.push('out of service');
   if (facts.openNonconformities) reasons.push('open nonconformity');
+  if (facts.awaitingReturnToService) reasons.push('awaiting return to service');
   if (facts.recalibrationRequested) reasons.push('recalibration requested');
   const calibration = facts.calibration;
   if (calibration) {
