@@ -307,6 +307,22 @@ function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan:
   );
 }
 
+/**
+ * Readings that are not a number, found before anything is sent, by the point's name and beside its
+ * field (the grid's `asFound.0.value` is the plan's first point).
+ */
+function readingProblems(plan: JudgedPoints, field: 'asFound' | 'asLeft', readings: Record<string, Reading>): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const title = field === 'asFound' ? 'as found' : 'as left';
+  plan.points.forEach((point, index) => {
+    const reading = readings[point.pointId];
+    if (reading?.value.trim() && Number.isNaN(parseDecimal(reading.value))) problems[`${field}.${index}.value`] = `${point.name} ${title} needs a number, such as 708,2 or 708.2.`;
+    if (reading?.uncertainty.trim() && Number.isNaN(parseDecimal(reading.uncertainty)))
+      problems[`${field}.${index}.uncertainty`] = `The uncertainty of ${point.name} ${title} needs a number, such as 0,2 or 0.2.`;
+  });
+  return problems;
+}
+
 const measurementsOf = (plan: JudgedPoints, readings: Record<string, Reading>) =>
   plan.points
     .filter((point) => readings[point.pointId]?.value.trim())
@@ -375,6 +391,12 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
 
   async function submit(event: Event) {
     event.preventDefault();
+    const problems = { ...(initial ? {} : readingProblems(props.plan, 'asFound', asFound)), ...(initial || adjusted ? readingProblems(props.plan, 'asLeft', asLeft) : {}) };
+    if (Object.keys(problems).length > 0) {
+      signed.setErrors(problems);
+      signed.setFailure(`Nothing was signed. Correct ${Object.values(problems).join(' ')}`);
+      return;
+    }
     const body = {
       performedOn,
       kind,

@@ -40,7 +40,11 @@ function MachineLabel(props: { label: SheetLabel; size: Size }) {
         <span>{label.modelId}</span>
         <span class="label-lab">{props.size === 'small' ? label.labId : `${label.labId} · ${label.labName}`}</span>
         <span class={`label-status ${label.fitness.state.replace(' ', '-')}`}>{statusText(label)}</span>
-        {label.fitness.calibrationDue && <span class="label-due">{props.size === 'small' ? 'Due' : 'Calibration due'} {label.fitness.calibrationDue}</span>}
+        {label.fitness.calibrationDue && (
+          <span class="label-due">
+            {props.size === 'small' ? 'Due' : 'Calibration due'} <span class="label-date">{label.fitness.calibrationDue}</span>
+          </span>
+        )}
       </div>
     </li>
   );
