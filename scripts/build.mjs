@@ -81,7 +81,7 @@ await build({
 });
 
 // Loaded only by the pages where a password is chosen, for the "not a common password" rule.
-copyFileSync('shared/auth/common-passwords.json', 'static-web/common-passwords.json');
+copyFileSync('shared/domain/common-passwords.json', 'static-web/common-passwords.json');
 
 const firstLoadBudget = 100 * 1024;
 const gzipped = (file) => gzipSync(readFileSync(file)).length;

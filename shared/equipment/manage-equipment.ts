@@ -19,7 +19,7 @@ import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { noteReferenceStandard } from '../data/reference-standards.js';
 import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
-import type { Versioned } from '../data/users-repository.js';
+import type { Versioned } from '../data/versioned.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { getsRecords, isRetired } from '../domain/equipment-status.js';
 import { can } from '../domain/permissions.js';
