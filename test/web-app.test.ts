@@ -318,6 +318,25 @@ describe('a signature password typed wrong until the account locks', () => {
 });
 
 describe('a manager at a desk', () => {
+  it('sees one line of buttons per machine in the equipment table and the whole lab name in the selector', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'manager1', demoPassword);
+    await visit(page, '/equipment');
+    const rows = await page.locator('main table tbody tr').all();
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) {
+      const tops = await row.locator('td.row-actions > *').evaluateAll((controls) => controls.map((control) => Math.round(control.getBoundingClientRect().top)));
+      expect(tops).toHaveLength(3);
+      expect(new Set(tops).size, await row.locator('td').first().innerText()).toBe(1);
+    }
+    // A screenful holds a dozen machines, not three.
+    const firstRow = (await rows[0]!.boundingBox())!;
+    expect(firstRow.height).toBeLessThan(80);
+    const selector = page.locator('#lab-switcher');
+    expect(await selector.evaluate((select: HTMLSelectElement) => select.scrollWidth <= select.clientWidth)).toBe(true);
+    expect(await selector.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]!.textContent)).toBe('LAB01 · Boston Dental Lab');
+  });
+
   it('adds equipment and transfers it to another lab', async () => {
     const { page } = await session(desktop);
     await signIn(page, 'manager1', demoPassword);
