@@ -10,7 +10,7 @@ import {
 import { stripSystemProperties } from '../data/audited-write.js';
 import { allEquipmentOf, readEquipment, referenceStandardCandidates, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
-import { recentEquipmentOf } from '../data/recent-equipment.js';
+import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
 import { inTurn } from '../data/turns.js';
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
@@ -23,7 +23,7 @@ import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersi
 import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
-import { emptyCalibrationState } from './plan-versions.js';
+import { emptyCalibrationState } from '../equipment/plan-versions.js';
 import { withoutStorage } from '../storage/verified-files.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
@@ -336,7 +336,7 @@ export async function calibrationOf(labId: string, serialNumber: string, calibra
  * The lab's machines whose calibration is overdue, never done, waiting for approval, or due within
  * `within` days; overdue first, in pages (500 rows unless asked otherwise). From the lab's equipment,
  * which carries its plans: one partition query, or none when this instance read them within the
- * minute (see recent-equipment.ts).
+ * minute (see recentEquipmentOf).
  */
 export async function calibrationsDue(labId: string, within: number, pageSize = 500, continuationToken?: string) {
   const [machines, today] = await Promise.all([recentEquipmentOf(labId, () => allEquipmentOf(labId)), labToday(labId)]);

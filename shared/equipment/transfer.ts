@@ -1,10 +1,11 @@
 import { labToday } from '../labs/lab-today.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { moveSerialClaim, readEquipment, readSerialClaim, saveEquipment, type EquipmentDocument, type TransferMarker } from '../data/equipment-repository.js';
-import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
-import type { Versioned } from '../data/users-repository.js';
+import { DocumentChanged, DocumentExists } from '../data/errors.js';
+import { TooMuchContention } from '../platform/store-failures.js';
+import type { Versioned } from '../data/versioned.js';
 import { getsRecords } from '../domain/equipment-status.js';
-import { reconcileLabs } from '../records/generator-runs.js';
+import { afterChange } from './after-change.js';
 import { badRequest, conflict, notFound } from '../platform/problems.js';
 import { assertLabOpen, assertMayWriteEquipment, equipmentEvent, equipmentFacts, equipmentView, type Facts } from './manage-equipment.js';
 import type { Equipment } from '../schemas/equipment.js';
@@ -138,7 +139,7 @@ export async function transferEquipment(
   for (;;) {
     const state = await readState(fromLabId, toLabId, serialNumber);
     if (finished(state, toLabId)) {
-      if (steps > 0) await reconcileLabs([fromLabId, toLabId], 'transfer');
+      if (steps > 0) await afterChange().machinesChanged([fromLabId, toLabId], 'transfer');
       return equipmentView(state.destination!.document, await labToday(state.destination!.document.labId));
     }
     const marker = markerFor(state, principal, fromLabId, toLabId, serialNumber);
