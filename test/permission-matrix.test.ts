@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredHttpFunctions } from '../shared/platform/registry.js';
-import { generateLab } from '../shared/records/generate-records.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import type { ApiClient, ApiResponse } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -623,6 +623,8 @@ const rows: Row[] = [
   },
   // An administrator passes the check and learns the key does not exist.
   { endpoint: 'apiKeysRevoke', scope: 'any', request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }), expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny') },
+  // Managers and auditors read the feed for their labs; technicians do not.
+  { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.
   { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
   {

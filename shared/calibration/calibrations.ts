@@ -23,7 +23,7 @@ import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersi
 import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
-import { emptyCalibrationState } from './plan-versions.js';
+import { emptyCalibrationState } from '../equipment/plan-versions.js';
 import { withoutStorage } from '../storage/verified-files.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';

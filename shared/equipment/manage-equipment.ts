@@ -12,8 +12,8 @@ import {
   type EquipmentDocument,
 } from '../data/equipment-repository.js';
 import { readLab } from '../data/labs-repository.js';
-import { fitnessOf } from '../calibration/fitness.js';
-import { emptyCalibrationState, firstVersionFrom } from '../calibration/plan-versions.js';
+import { fitnessOf } from '../domain/machine-lifecycle.js';
+import { emptyCalibrationState, firstVersionFrom } from './plan-versions.js';
 import { labToday } from '../labs/lab-today.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { noteReferenceStandard } from '../data/reference-standards.js';
@@ -23,8 +23,8 @@ import type { Versioned } from '../data/versioned.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { getsRecords, isRetired } from '../domain/equipment-status.js';
 import { can } from '../domain/permissions.js';
-import { reconcileLabs } from '../records/generator-runs.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
+import { afterChange } from './after-change.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { CreateEquipment, Equipment, EquipmentEvent, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
 
@@ -237,6 +237,6 @@ export async function updateEquipment(principal: Principal, labId: string, seria
     ]);
     return equipmentView(next, today);
   }, `Equipment ${serialNumber}`));
-  await reconcileLabs([labId], 'equipment-change');
+  await afterChange().machinesChanged([labId], 'equipment-change');
   return updated;
 }

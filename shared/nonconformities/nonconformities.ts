@@ -15,7 +15,7 @@ import { inTurn } from '../data/turns.js';
 import { can } from '../domain/permissions.js';
 import { contentHash } from '../domain/record-hash.js';
 import { daysBetween } from '../domain/calibration-rules.js';
-import { emptyCalibrationState } from '../calibration/plan-versions.js';
+import { emptyCalibrationState } from '../equipment/plan-versions.js';
 import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
 import { conflict, forbidden, HttpProblem, notFound } from '../platform/problems.js';
