@@ -837,6 +837,7 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
           labId={props.labId}
           serialNumber={props.serialNumber}
           fitness={plan.data.fitness}
+          quarantinedBy={plan.data.quarantinedBy}
           calibrationRequired={Boolean(current?.required)}
           onDone={() => done(`${props.serialNumber} is back in service, verified by your signature.`)}
         />

@@ -74,12 +74,13 @@ export function ReportFaultButton(props: { labId: string; serialNumber: string }
 }
 
 /** The signed verification that brings a quarantined machine back: a calibration where its plan requires one, else the model's checks. */
-export function ReturnToServiceButton(props: { labId: string; serialNumber: string; fitness: Equipment['fitness']; calibrationRequired: boolean; onDone: (machine: Equipment) => void }) {
+export function ReturnToServiceButton(props: { labId: string; serialNumber: string; fitness: Equipment['fitness']; quarantinedBy: string[]; calibrationRequired: boolean; onDone: (machine: Equipment) => void }) {
   const machine = props;
   const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
   const [open, setOpen] = useState(false);
   const [calibrationNumber, setCalibrationNumber] = useState('');
   const [answers, setAnswers] = useState<Record<string, { done: boolean; value: string }>>({});
+  const [note, setNote] = useState('');
   const [password, setPassword] = useState('');
   const [failure, setFailure] = useState<unknown>(null);
   const checks = useLoad(
@@ -97,7 +98,7 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
         : [],
     [open],
   );
-  if (!may('nonconformities', 'write', role) || !machine.fitness.reasons.includes('open nonconformity')) return null;
+  if (!may('nonconformities', 'write', role) || machine.quarantinedBy.length === 0) return null;
   async function submit(event: Event) {
     event.preventDefault();
     setFailure(null);
@@ -108,6 +109,8 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
     });
     try {
       const { body } = await api.post<Equipment>(`/api/labs/${machine.labId}/equipment/${encodeURIComponent(machine.serialNumber)}/return-to-service`, {
+        nonconformities: machine.quarantinedBy,
+        ...(note.trim() ? { note } : {}),
         ...(props.calibrationRequired ? { calibrationNumber: calibrationNumber || calibrations.data?.[0]?.calibrationNumber } : { responses }),
         signature: signatureOf(password),
       });
@@ -160,6 +163,10 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
                 ))}
               </ol>
             )}
+            <p class="hint">Ends nonconformity {machine.quarantinedBy.join(', ')}.</p>
+            <Field label="What was repaired or verified (required when no repair is logged)">
+              {({ id, describedBy, invalid }) => <textarea id={id} rows={3} value={note} aria-describedby={describedBy} aria-invalid={invalid || undefined} onInput={(event) => setNote(event.currentTarget.value)} />}
+            </Field>
             <p class="meaning">
               Meaning: <strong>Verified by</strong>
             </p>
