@@ -16,6 +16,8 @@ import './records.js';
 import './generator.js';
 import './notifications.js';
 import './audit.js';
+import './api-keys.js';
+import './machine-fitness.js';
 import './reports.js';
 import './purge-expired.js';
 import './openapi.js';

@@ -21,7 +21,7 @@ import {
   setLabAccess,
   updateUserAs,
 } from '../shared/users/manage-users.js';
-import { userView } from '../shared/users/user-view.js';
+import { userView } from '../shared/auth/user-view.js';
 
 http({
   name: 'usersList',

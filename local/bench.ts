@@ -117,7 +117,7 @@ async function main(): Promise<void> {
 
     const admin = await signIn(product, 'admin');
     const dashboardPath = `/api/labs/${labIds[0]}/dashboard`;
-    // The first call in a minute also reads the lab's machines for the fitness column (recent-equipment.ts).
+    // The first call in a minute also reads the lab's machines for the fitness column (recentEquipmentOf).
     const dashboardFirstCall = await product.countCosmosRequests(() => fetch(`${product.url}${dashboardPath}`, { headers: { cookie: admin.cookie } }).then((response) => response.text()));
     const dashboardCall = await product.countCosmosRequests(async () => {
       const response = await fetch(`${product.url}${dashboardPath}`, { headers: { cookie: admin.cookie } });

@@ -3,7 +3,7 @@ import { changeUser, readUser } from '../shared/data/users-repository.js';
 import { addLab, labExists } from '../shared/labs/manage-labs.js';
 import type { CreateUser } from '../shared/schemas/users.js';
 import { createLocalUser, systemActor, writeLabAccess } from '../shared/users/manage-users.js';
-import { userEvent } from '../shared/users/user-events.js';
+import { userEvent } from '../shared/auth/user-events.js';
 import type { NotificationPreferences } from '../shared/schemas/notifications.js';
 import { seedDemoCalibration } from './demo-calibration.js';
 import { seedDemoCatalog } from './demo-catalog.js';

@@ -47,6 +47,7 @@ await Promise.all([
   build({ ...shared, entryPoints: ['local/import/legacy-dump-cli.ts'], outfile: 'dist/local/legacy-dump.js' }),
   build({ ...shared, entryPoints: ['local/load-test.ts'], outfile: 'dist/local/load-test.js' }),
   build({ ...shared, entryPoints: ['local/break-glass.ts'], outfile: 'dist/local/break-glass.js' }),
+  build({ ...shared, entryPoints: ['local/validation/main.ts'], outfile: 'dist/local/validation-pack.js' }),
   build({
     entryPoints: ['static-web/src/main.tsx'],
     outfile: 'static-web/app.js',
@@ -79,7 +80,7 @@ await build({
 });
 
 // Loaded only by the pages where a password is chosen, for the "not a common password" rule.
-copyFileSync('shared/auth/common-passwords.json', 'static-web/common-passwords.json');
+copyFileSync('shared/domain/common-passwords.json', 'static-web/common-passwords.json');
 
 const firstLoadBudget = 100 * 1024;
 const gzipped = (file) => gzipSync(readFileSync(file)).length;

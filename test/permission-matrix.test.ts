@@ -608,6 +608,17 @@ const rows: Row[] = [
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'hidden', 'deny', 'deny'),
     },
   ]),
+  { endpoint: 'apiKeysList', scope: 'any', request: (c) => c.get('/api/api-keys'), expected: administratorsOnly },
+  {
+    endpoint: 'apiKeysCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/api-keys', { name: 'Matrix key', labIds: ['LAB03'], scopes: ['feed:read'], expiresOn: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10) }),
+    expected: administratorsOnly,
+  },
+  // An administrator passes the check and learns the key does not exist.
+  { endpoint: 'apiKeysRevoke', scope: 'any', request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }), expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny') },
+  // Integrations only: a session is no key.
+  { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
   {
     endpoint: 'authLogout',
     scope: 'any',

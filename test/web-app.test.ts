@@ -8,6 +8,7 @@ import type { Model } from '../shared/schemas/catalog.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import type { User } from '../shared/schemas/users.js';
+import { dueGroup, dueGroupTitles } from '../static-web/src/due-groups.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { desktop, phone, screenshot, screenshotDir, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
@@ -164,7 +165,17 @@ describe("a technician's day", () => {
       expect(first!.y + first!.height).toBeLessThan(viewport.height);
       // What is late is folded away, with its count in words a technician reads.
       expect(await page.locator('details.work-later').evaluateAll((folds) => folds.map((fold) => (fold as HTMLDetailsElement).open))).not.toContain(true);
-      expect(await page.locator('details.work-later summary').allTextContents()).toContain(`Missed, can still be done late ${missed.length}`);
+      const folds = await page.locator('details.work-later summary').allTextContents();
+      expect(folds).toContain(`Missed, can still be done late ${missed.length}`);
+      // Today's checklists stand apart from the month's and the year's, each later group folded with its count.
+      const groups = new Map<string, number>();
+      for (const record of dueNow) {
+        const group = dueGroup(record.dueEnd, 'America/New_York', new Date(now));
+        if (group !== 'today') groups.set(dueGroupTitles[group], (groups.get(dueGroupTitles[group]) ?? 0) + 1);
+      }
+      expect(groups.size).toBeGreaterThan(0);
+      for (const [title, count] of groups) expect(folds).toContain(`${title} ${count}`);
+      expect(await page.locator('section.today .work-rows li').count()).toBe(dueNow.length - [...groups.values()].reduce((sum, count) => sum + count, 0));
       await page.getByText('Overdue: past its due time, not yet marked missed.').waitFor();
       await screenshot(page, `today-${viewport === phone ? 'phone' : 'desktop'}`);
       if (viewport === desktop) continue;
@@ -307,6 +318,25 @@ describe('a signature password typed wrong until the account locks', () => {
 });
 
 describe('a manager at a desk', () => {
+  it('sees one line of buttons per machine in the equipment table and the whole lab name in the selector', async () => {
+    const { page } = await session(desktop);
+    await signIn(page, 'manager1', demoPassword);
+    await visit(page, '/equipment');
+    const rows = await page.locator('main table tbody tr').all();
+    expect(rows.length).toBeGreaterThan(10);
+    for (const row of rows) {
+      const tops = await row.locator('td.row-actions > *').evaluateAll((controls) => controls.map((control) => Math.round(control.getBoundingClientRect().top)));
+      expect(tops).toHaveLength(3);
+      expect(new Set(tops).size, await row.locator('td').first().innerText()).toBe(1);
+    }
+    // A screenful holds a dozen machines, not three.
+    const firstRow = (await rows[0]!.boundingBox())!;
+    expect(firstRow.height).toBeLessThan(80);
+    const selector = page.locator('#lab-switcher');
+    expect(await selector.evaluate((select: HTMLSelectElement) => select.scrollWidth <= select.clientWidth)).toBe(true);
+    expect(await selector.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]!.textContent)).toBe('LAB01 · Boston Dental Lab');
+  });
+
   it('adds equipment and transfers it to another lab', async () => {
     const { page } = await session(desktop);
     await signIn(page, 'manager1', demoPassword);
@@ -765,7 +795,6 @@ describe('times in the lab\'s time zone', () => {
   it('shows LAB01\'s times in Boston time with the zone, in a browser set to Tokyo, at phone and desktop width', async () => {
     const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=1');
     const record = open.items[0]!;
-    const boston = new Date(record.dueEnd).toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: 'America/New_York', timeZoneName: 'short' });
     for (const viewport of [phone, desktop]) {
       const { page } = await session({ ...viewport, timezoneId: 'Asia/Tokyo' });
       expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('Asia/Tokyo');
@@ -775,7 +804,10 @@ describe('times in the lab\'s time zone', () => {
       expect(dashboardTimes.length).toBeGreaterThan(0);
       expect(dashboardTimes.every((text) => /\b(EST|EDT)\b/.test(text)), dashboardTimes.join('; ')).toBe(true);
       await visit(page, `/records/LAB01/${record.recordNumber}`);
-      expect(await page.locator('dt:text-is("Due by") + dd').textContent()).toBe(boston);
+      // One wording for a due time, on the list and on the record: the lab's day and zone.
+      const due = await page.locator('dt:text-is("Due") + dd').textContent();
+      expect(due).toMatch(/^end of today \((EST|EDT)\)$/);
+      expect(dashboardTimes).toContain(`due ${due}`);
       expect(await page.locator('body').textContent()).not.toMatch(/GMT\+9|JST/);
       await screenshot(page, `record-boston-time-from-tokyo-${viewport === phone ? 'phone' : 'desktop'}`);
     }

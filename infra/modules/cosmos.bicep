@@ -101,6 +101,18 @@ var containers = [
       ]
     ]
   }
+  {
+    name: 'api-keys'
+    partitionKey: '/keyId'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/keyId', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+    ]
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

@@ -3,15 +3,15 @@ import { listLabs } from '../data/labs-repository.js';
 import { DocumentExists } from '../data/errors.js';
 import { claimSignInFlow, readSession, saveSession } from '../data/sessions-repository.js';
 import { changeUser, createUser, labIdsOf, readUser, type UserDocument } from '../data/users-repository.js';
-import { isNamedFirstAdministrator } from '../setup/first-run.js';
+import { readInstallation } from '../data/installation-repository.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { accessFromGroups } from '../domain/entra-groups.js';
 import { settings } from '../platform/config.js';
 import { isDocumentId } from '../schemas/document-ids.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { notFound, unauthorized } from '../platform/problems.js';
-import { selfActor, userEvent } from '../users/user-events.js';
-import { userView } from '../users/user-view.js';
+import { selfActor, userEvent } from './user-events.js';
+import { userView } from './user-view.js';
 import { buildCookie, expiredCookie, readCookie } from './cookies.js';
 import { microsoftClient, microsoftSignInConfigured, redirectUriFor, signInScopes, startMicrosoftSignIn } from './microsoft.js';
 import { signToken, verifyToken } from './session-tokens.js';
@@ -19,6 +19,14 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import { resolveSession, startSession } from './sessions.js';
 
 const flowLifetimeSeconds = 600;
+
+/** Whether a Microsoft account is the one the setup named as first Administrator (by UPN or object id). */
+async function isNamedFirstAdministrator(claims: { username: string; objectId: string }): Promise<boolean> {
+  const installation = await readInstallation();
+  if (!installation || !('microsoftUser' in installation.firstAdministrator)) return false;
+  const named = installation.firstAdministrator.microsoftUser;
+  return named === claims.username || named === claims.objectId.toLowerCase();
+}
 
 /** How long a fresh Microsoft sign-in counts as the signer confirming who they are (SPEC §5). */
 export const freshSignInSeconds = 5 * 60;

@@ -3,7 +3,7 @@ import { changeUser } from '../data/users-repository.js';
 import { passwordChangeDue } from '../domain/password-age.js';
 import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
-import { userEvent } from '../users/user-events.js';
+import { userEvent } from './user-events.js';
 import { actorOf, displayNameOf, grantsOf, type Principal } from './principal.js';
 import { resolveSession } from './sessions.js';
 

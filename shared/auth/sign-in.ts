@@ -11,7 +11,7 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import type { SessionView } from '../schemas/auth.js';
 import { hashPassword, needsRehash, verifyAgainstNothing, verifyPassword } from './passwords.js';
 import { actorOf, type Principal } from './principal.js';
-import { selfActor, userEvent } from '../users/user-events.js';
+import { selfActor, userEvent } from './user-events.js';
 import { RateLimiter } from './rate-limit.js';
 import { microsoftLogoutUrl } from './microsoft.js';
 import { sessionView } from './session-view.js';

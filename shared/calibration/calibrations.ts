@@ -9,7 +9,7 @@ import {
 } from '../data/calibration-repository.js';
 import { stripSystemProperties } from '../data/audited-write.js';
 import { allEquipmentOf, readEquipment, referenceStandardCandidates, readSerialClaim, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
-import { recentEquipmentOf } from '../data/recent-equipment.js';
+import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
 import { calibrationDecided, calibrationRecorded } from '../domain/machine-lifecycle.js';
 import { changeMachine } from '../equipment/machine-changes.js';
@@ -300,7 +300,7 @@ export async function calibrationOf(labId: string, serialNumber: string, calibra
  * The lab's machines whose calibration is overdue, never done, waiting for approval, or due within
  * `within` days; overdue first, in pages (500 rows unless asked otherwise). From the lab's equipment,
  * which carries its plans: one partition query, or none when this instance read them within the
- * minute (see recent-equipment.ts).
+ * minute (see recentEquipmentOf).
  */
 export async function calibrationsDue(labId: string, within: number, pageSize = 500, continuationToken?: string) {
   const [machines, today] = await Promise.all([recentEquipmentOf(labId, () => allEquipmentOf(labId)), labToday(labId)]);

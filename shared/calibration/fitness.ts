@@ -1,5 +1,5 @@
 import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
-import { recentEquipmentOf } from '../data/recent-equipment.js';
+import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { labToday } from '../labs/lab-today.js';
 import { addDays, nextDueDate, type Fitness } from '../domain/calibration-rules.js';
 import { currentPlan, fitnessOf, intervalOf } from '../domain/machine-lifecycle.js';
@@ -27,7 +27,7 @@ export function standardFitOn(document: EquipmentDocument, day: string): { fitBy
 
 /**
  * The lab's machines that are not fit for use or whose calibration falls due soon, by serial number,
- * from the machines this instance read within the minute (see recent-equipment.ts): what dashboard
+ * from the machines this instance read within the minute (see recentEquipmentOf): what dashboard
  * rows show, without a request of their own in the steady state.
  */
 export async function labFitnessWorthShowing(labId: string): Promise<Map<string, Fitness>> {

@@ -12,6 +12,7 @@ export const chainContainers = {
   models: 'modelKey',
   equipmentClasses: 'key',
   calibrationProviders: 'providerId',
+  apiKeys: 'keyId',
 } as const satisfies Partial<Record<ContainerName, string>>;
 
 export type ChainContainer = keyof typeof chainContainers;

@@ -1,7 +1,6 @@
 import type { JSONObject, OperationInput } from '@azure/cosmos';
 import { chainEvents, type AuditEvent, type AuditHead } from '../domain/audit-chain.js';
 import { container } from './cosmos.js';
-import { forgetRecentEquipment } from './recent-equipment.js';
 import type { ContainerName } from './containers.js';
 import { DocumentChanged, DocumentExists } from './errors.js';
 import { documentIdProblem } from '../schemas/document-ids.js';
@@ -42,9 +41,7 @@ export async function writeWithAudit<T extends ChainOwner>(write: AuditedWrite<T
     ...entries.map((entry): OperationInput => ({ operationType: 'Create', resourceBody: entry as unknown as JSONObject, partitionKey: value })),
   ];
   assertDocumentIds(operations);
-  const response = await (await container(write.container)).items.batch(operations, value).finally(() => {
-    if (write.container === 'equipment') forgetRecentEquipment(value);
-  });
+  const response = await (await container(write.container)).items.batch(operations, value);
   assertBatchSucceeded(response.result ?? [], owner.id, response.code);
   return { owner, etag: response.result![0]!.eTag!, etags: response.result!.map((result) => result.eTag) };
 }

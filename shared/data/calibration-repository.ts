@@ -3,7 +3,7 @@ import type { Calibration, CalibrationAmendment, Certificate } from '../schemas/
 import { stripSystemProperties } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryPage, type Page } from './paging.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 /** A calibration event lives in its lab's equipment partition, beside the machine and the lab's chain. */
 export interface CalibrationDocument extends Omit<Calibration, 'certificates' | 'amendments'> {

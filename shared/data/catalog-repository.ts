@@ -5,7 +5,7 @@ import type { Task } from '../schemas/catalog.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryKeysetPage, type Page } from './paging.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 import { documentIdOf } from '../schemas/document-ids.js';
 
 /** Class names are unique whatever their case: "Mill" and "mill" are one class. */

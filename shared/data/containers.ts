@@ -59,6 +59,11 @@ export const containerDefinitions = {
   records: { id: 'records', partitionKey: '/labId', compositeIndexes: [...recordListOrders(), auditTrailOrder('/labId')] },
   /** One partition per approved calibration provider (ISO/IEC 17025 §6.6): the provider and its audit chain. */
   calibrationProviders: { id: 'calibration-providers', partitionKey: '/providerId', compositeIndexes: [auditTrailOrder('/providerId')] },
+  /**
+   * One partition per API key (by the key's public id, the part before its secret): the key, its uses
+   * per day and the audit chain of its creation, daily use and revocation. A caller's key is one point read.
+   */
+  apiKeys: { id: 'api-keys', partitionKey: '/keyId', compositeIndexes: [auditTrailOrder('/keyId')] },
 } as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number; compositeIndexes?: CompositeIndex[] }>;
 
 export type ContainerName = keyof typeof containerDefinitions;

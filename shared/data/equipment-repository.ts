@@ -9,7 +9,7 @@ import { container } from './cosmos.js';
 import { DocumentChanged, DocumentExists } from './errors.js';
 import { queryPage, type Page } from './paging.js';
 import { referenceStandardLocations, type StandardLocation } from './reference-standards.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 /** Serial numbers are unique whatever their case: a label reading "sn-1" is the machine "SN-1". */
 export function serialKey(serialNumber: string): string {
@@ -117,6 +117,9 @@ export async function saveEquipment(
     // Another change in the lab moved (or first created) the chain head: the caller reads again.
     if (error instanceof DocumentExists && error.failure.operationIndex === 0) throw new DocumentChanged(`The equipment chain of ${document.labId} moved`);
     throw error;
+  } finally {
+    // Whether or not the batch went through, this instance's recent read of the lab may be stale now.
+    forgetRecentEquipment(document.labId);
   }
 }
 
@@ -251,4 +254,27 @@ async function currentCopy({ serialKey, labId }: StandardLocation): Promise<Equi
 export async function referenceStandardCandidates(): Promise<StandardCandidate[]> {
   const machines = await Promise.all((await referenceStandardLocations(standardsInEveryLab)).map(currentCopy));
   return machines.filter((machine) => machine !== null);
+}
+
+/**
+ * Each lab's machines as this instance last read them, for answers that need only their status and
+ * calibration beside hundreds of other rows (the dashboard's fitness): kept a minute, and dropped at
+ * once when this instance writes the lab's equipment. A change made through another instance shows
+ * within the minute; pages about one machine always read it fresh.
+ */
+const lifetimeMs = 60_000;
+const recent = new Map<string, { readAt: number; machines: Promise<EquipmentDocument[]> }>();
+
+export function recentEquipmentOf(labId: string, load: () => Promise<EquipmentDocument[]>): Promise<EquipmentDocument[]> {
+  const found = recent.get(labId);
+  if (found && performance.now() - found.readAt < lifetimeMs) return found.machines;
+  const entry = { readAt: performance.now(), machines: load() };
+  recent.set(labId, entry);
+  // A failed read is not kept; a newer read that replaced it meanwhile is.
+  entry.machines.catch(() => recent.get(labId) === entry && recent.delete(labId));
+  return entry.machines;
+}
+
+export function forgetRecentEquipment(labId: string): void {
+  recent.delete(labId);
 }

@@ -3,7 +3,7 @@ import type { Lab } from '../schemas/labs.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { retryWhileOvertaken } from './optimistic-retry.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 export interface LabDocument extends Lab, ChainOwner {
   id: string;

@@ -4,7 +4,7 @@ import { stripSystemProperties } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryPage, type Page } from './paging.js';
 import type { StoredCertificate } from './calibration-repository.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 /**
  * A nonconformity lives in its lab's equipment partition, beside the machine it quarantines, so the

@@ -1,5 +1,5 @@
 import { container } from './cosmos.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 export type DeliveryKind = 'digest' | 'notice';
 export type DeliveryState = 'sending' | 'sent' | 'retrying' | 'failed';

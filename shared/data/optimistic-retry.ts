@@ -1,4 +1,5 @@
-import { DocumentChanged, DocumentExists, TooMuchContention } from './errors.js';
+import { TooMuchContention } from '../platform/store-failures.js';
+import { DocumentChanged, DocumentExists } from './errors.js';
 
 const maximumAttempts = 10;
 

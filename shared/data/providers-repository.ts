@@ -4,7 +4,7 @@ import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { retryWhileOvertaken } from './optimistic-retry.js';
 import { queryKeysetPage, type Page } from './paging.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 export interface ProviderDocument extends Provider, ChainOwner {
   id: string;

@@ -5,7 +5,7 @@ import type { RecordStatus, Response, Signature } from '../schemas/records.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryPage, type Page } from './paging.js';
-import type { Versioned } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 interface Actor {
   username: string;

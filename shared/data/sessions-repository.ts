@@ -3,7 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AuthMethod } from '../schemas/users.js';
 import { container } from './cosmos.js';
 import { DocumentExists } from './errors.js';
-import type { UserDocument, Versioned } from './users-repository.js';
+import type { UserDocument } from './users-repository.js';
+import type { Versioned } from './versioned.js';
 
 export interface SessionDocument {
   id: string;

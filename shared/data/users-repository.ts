@@ -1,3 +1,4 @@
+import type { Versioned } from './versioned.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { CompanyRole } from '../schemas/common.js';
 import type { NotificationPreferences } from '../schemas/notifications.js';
@@ -43,11 +44,6 @@ export const unknownAccountsPartition = '~unknown';
 interface ChainStub extends ChainOwner {
   type: 'audit-chain';
   username: string;
-}
-
-export interface Versioned<T> {
-  document: T;
-  etag: string;
 }
 
 export function labIdsOf(primaryLabId: string, labAccess: readonly LabAccess[]): string[] {

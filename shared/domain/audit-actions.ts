@@ -4,6 +4,10 @@
  */
 export const auditActionWords: Record<string, string> = {
   'access.denied': 'Request refused for lack of permission',
+  'api-key.created': 'API key created',
+  'api-key.refused': 'API key refused',
+  'api-key.revoked': 'API key revoked',
+  'api-key.used': 'API key used (first use of the day)',
   'auth.login': 'Signed in',
   'auth.login.failed': 'Sign-in failed',
   'auth.login.paused': 'Sign-in paused for devices the account has not used',

@@ -1,5 +1,5 @@
 import { frequencies, type Frequency, type Task, type TaskInput } from '../schemas/catalog.js';
-import type { FieldError } from '../platform/problems.js';
+import type { FieldError } from '../schemas/common.js';
 
 export interface FrequencyPlan {
   tasks: Task[];

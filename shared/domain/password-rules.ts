@@ -1,4 +1,4 @@
-import commonPasswordList from '../auth/common-passwords.json' with { type: 'json' };
+import commonPasswordList from './common-passwords.json' with { type: 'json' };
 import { isCommonPassword as isInList, passwordRulesWith, type PasswordPolicy, type PasswordRule } from './password-rule-checks.js';
 
 export { maximumPasswordLength, minimumPasswordLength, type PasswordPolicy, type PasswordRule } from './password-rule-checks.js';

@@ -9,7 +9,7 @@ import {
 } from '../data/equipment-repository.js';
 import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
-import type { Versioned } from '../data/users-repository.js';
+import type { Versioned } from '../data/versioned.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { notFound } from '../platform/problems.js';
 

@@ -1,8 +1,9 @@
 import { labToday } from '../labs/lab-today.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { moveSerialClaim, readEquipment, readSerialClaim, saveEquipment, type EquipmentDocument, type TransferMarker } from '../data/equipment-repository.js';
-import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
-import type { Versioned } from '../data/users-repository.js';
+import { DocumentChanged, DocumentExists } from '../data/errors.js';
+import { TooMuchContention } from '../platform/store-failures.js';
+import type { Versioned } from '../data/versioned.js';
 import { getsRecords } from '../domain/equipment-status.js';
 import { reconcileLabs } from '../records/generator-runs.js';
 import { badRequest, conflict, notFound } from '../platform/problems.js';

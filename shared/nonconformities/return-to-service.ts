@@ -3,7 +3,7 @@ import { readCalibration } from '../data/calibration-repository.js';
 import { readModel } from '../data/catalog-repository.js';
 import { nonconformityOperation, readNonconformity, type NonconformityDocument } from '../data/nonconformity-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
-import type { Versioned } from '../data/users-repository.js';
+import type { Versioned } from '../data/versioned.js';
 import { returnToService as returnToServiceTransition } from '../domain/machine-lifecycle.js';
 import { changeMachine } from '../equipment/machine-changes.js';
 import { daysBetween } from '../domain/calibration-rules.js';

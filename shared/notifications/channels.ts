@@ -7,18 +7,7 @@ import { pacedEmailSender } from './email-pacing.js';
 import { reserveSend } from '../data/email-send-windows.js';
 import { localOutboxFolder, writeToOutbox } from './outbox.js';
 import { headerText } from './messages.js';
-
-/** One e-mail to one person: a digest or a notice. */
-export interface OutgoingEmail {
-  messageId: string;
-  kind: 'digest' | 'notice';
-  labId: string;
-  to: { address: string; displayName: string };
-  subject: string;
-  plainText: string;
-  html: string;
-  headers: Record<string, string>;
-}
+import type { EmailSender, OutgoingEmail } from './outgoing-email.js';
 
 /** One post to a lab's Teams channel. */
 export interface OutgoingTeamsPost {
@@ -44,8 +33,6 @@ export function operationIdOf(messageId: string): string {
   const hex = createHash('sha256').update(messageId).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
-
-export type EmailSender = (email: OutgoingEmail) => Promise<void>;
 
 /**
  * E-mail through Azure Communication Services with the Function App's managed identity. The send is

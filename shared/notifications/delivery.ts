@@ -10,7 +10,8 @@ import {
 } from '../data/notification-repository.js';
 import { settings } from '../platform/config.js';
 import { trackProductEvent } from '../platform/telemetry.js';
-import type { NotificationChannels, OutgoingEmail, OutgoingTeamsPost } from './channels.js';
+import type { NotificationChannels, OutgoingTeamsPost } from './channels.js';
+import type { OutgoingEmail } from './outgoing-email.js';
 import { EmailThrottled, throttledUntil } from './email-pacing.js';
 
 export type OutgoingMessage = { channel: 'email'; email: OutgoingEmail } | { channel: 'teams'; post: OutgoingTeamsPost };

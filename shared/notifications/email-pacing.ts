@@ -1,4 +1,4 @@
-import type { EmailSender } from './channels.js';
+import type { EmailSender } from './outgoing-email.js';
 import type { Reservation } from '../data/email-send-windows.js';
 
 /**

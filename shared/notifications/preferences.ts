@@ -6,7 +6,7 @@ import { labsWhere, roleAt } from '../domain/permissions.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, HttpProblem, notFound } from '../platform/problems.js';
 import type { NotificationPreferences, NotificationSettings } from '../schemas/notifications.js';
-import { selfActor, userEvent } from '../users/user-events.js';
+import { selfActor, userEvent } from '../auth/user-events.js';
 
 /**
  * Until a user saves their own choice: the digest of every lab they hold a role in, immediate notices,

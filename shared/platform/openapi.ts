@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { problemSchema } from '../schemas/common.js';
 import { settings } from './config.js';
-import { registeredHttpFunctions, type HttpDeclaration } from './registry.js';
+import type { HttpDeclaration } from './http-pipeline.js';
+import { registeredHttpFunctions } from './registry.js';
 
 type JsonSchema = Record<string, unknown>;
 

@@ -1,9 +1,7 @@
 import type { z } from 'zod';
+import type { FieldError } from '../schemas/common.js';
 
-export interface FieldError {
-  field: string;
-  message: string;
-}
+export type { FieldError };
 
 /** An error that becomes an application/problem+json response with its status and message. */
 export class HttpProblem extends Error {

@@ -1,89 +1,10 @@
 import { createRequire } from 'node:module';
 import { app, output } from '@azure/functions';
-import type { Cookie, HttpHandler, HttpMethod, InvocationContext, StorageQueueOutput, Timer } from '@azure/functions';
+import type { HttpHandler, InvocationContext, StorageQueueOutput, Timer } from '@azure/functions';
 import type { z } from 'zod';
-import type { Principal } from '../auth/principal.js';
 import { compileRoute, type CompiledRoute } from './routes.js';
 import { inOperation, operationIdFrom } from './operation-context.js';
-import { pipeline, type RequestFacts } from './http-pipeline.js';
-
-/**
- * Who may call an endpoint before its own authorization runs:
- * - public: anyone (health, sign-in);
- * - signed-in: a session whose password does not have to be changed first;
- * - password-change: any session, even one that must change its password (me, logout, password).
- */
-export type Access = 'public' | 'signed-in' | 'password-change';
-
-export interface Reply<Body = unknown> {
-  status?: number;
-  body?: Body;
-  /** A download (a CSV, or a stored file streamed as it is read) sent as it is, instead of a JSON body. */
-  file?: { contentType: string; fileName: string; content: string | AsyncIterable<Uint8Array>; size?: number };
-  headers?: Record<string, string>;
-  cookies?: Cookie[];
-}
-
-export interface HandlerInput<Params, Query, Body, Authorized> extends RequestFacts {
-  params: Params;
-  query: Query;
-  body: Body;
-  authorized: Authorized;
-  context: InvocationContext;
-}
-
-export interface AuthorizeInput<Params, Query> extends RequestFacts {
-  params: Params;
-  query: Query;
-}
-
-type AnyObjectSchema = z.ZodType<Record<string, unknown>>;
-
-export interface HttpDeclaration<
-  P extends AnyObjectSchema = AnyObjectSchema,
-  Q extends AnyObjectSchema = AnyObjectSchema,
-  B extends z.ZodType = z.ZodType,
-  R extends z.ZodType = z.ZodType,
-  A = unknown,
-> {
-  name: string;
-  methods: HttpMethod[];
-  /** Azure Functions route template below /api, e.g. "labs/{labId}/equipment". */
-  route: string;
-  access: Access;
-  summary: string;
-  tags?: string[];
-  params?: P;
-  query?: Q;
-  body?: B;
-  response?: R;
-  /** Responses other than 200 this endpoint documents, beyond the problems every endpoint may return. */
-  successStatus?: number;
-  /** Skips the Origin and CSRF token checks: only for redirects back from an identity provider. */
-  csrfExempt?: boolean;
-  /**
-   * The endpoint checks a password (sign-in, a password change, a signature): it can refuse it (401),
-   * lock the account (423) and limit the attempts (429). The contract says so.
-   */
-  checksPassword?: boolean;
-  /** The endpoint honours If-Match with the ETag of what it changes: a stale one answers 412. */
-  usesEtag?: boolean;
-  /** Statuses the endpoint answers that nothing else in its declaration implies, for the contract. */
-  alsoAnswers?: number[];
-  /**
-   * Runs after the caller is known and before the body is read, so a caller without the right gets
-   * 403 or 404 without learning the body's rules. Whatever it returns reaches the handler.
-   */
-  authorize?: (input: AuthorizeInput<z.infer<P>, z.infer<Q>>) => A | Promise<A>;
-  /**
-   * The body is a file, not JSON: the handler streams it from `request.body` (see raw-body.ts) after
-   * authorization, up to `maxBytes`; a Content-Length above it is refused before anything is read.
-   */
-  rawBody?: { maxBytes: number; contentTypes: readonly string[] };
-  /** Storage queues the handler may put messages on (see `enqueue`). */
-  queueOutputs?: string[];
-  handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, Awaited<A>>) => Promise<Reply<z.infer<R>>>;
-}
+import { pipeline, type AnyObjectSchema, type HttpDeclaration } from './http-pipeline.js';
 
 export interface RegisteredHttpFunction {
   declaration: HttpDeclaration;
@@ -241,5 +162,3 @@ export function registeredTimers(): readonly TimerDeclaration[] {
 export function registeredQueueFunctions(): readonly QueueDeclaration[] {
   return queueFunctions;
 }
-
-export type { Principal };

@@ -1,10 +1,11 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { DocumentChanged, DocumentExists, TooMuchContention } from '../data/errors.js';
+import { DocumentChanged, DocumentExists } from '../data/errors.js';
+import { TooMuchContention } from '../platform/store-failures.js';
 import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { emptyCounter, findRecord, findRecordWithCounter, listDashboard, listRecords, writeRecords, type Amendment, type DashboardRow, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
 import { serialKey } from '../data/equipment-repository.js';
-import type { Versioned } from '../data/users-repository.js';
+import type { Versioned } from '../data/versioned.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { can } from '../domain/permissions.js';
 import { contentHash } from '../domain/record-hash.js';

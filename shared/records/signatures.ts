@@ -3,7 +3,7 @@ import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js'
 import type { Principal } from '../auth/principal.js';
 import { limitSignerAttempts, recordFailedPassword } from '../auth/sign-in.js';
 import { changeUser } from '../data/users-repository.js';
-import { selfActor, userEvent } from '../users/user-events.js';
+import { selfActor, userEvent } from '../auth/user-events.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, HttpProblem, locked } from '../platform/problems.js';
 import type { Signature } from '../schemas/records.js';

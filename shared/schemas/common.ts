@@ -3,6 +3,12 @@ import { companyRoles, labRoles, roles } from './vocabulary.js';
 
 export { companyRoles, labRoles, roles } from './vocabulary.js';
 
+/** One field's refusal in a problem+json answer, the field named as its form labels it. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
 const articles: Record<string, string> = { object: 'a JSON object', array: 'a list', string: 'text', number: 'a number', boolean: 'true or false', int: 'a whole number' };
 
 const counted = (count: number | bigint, one: string, many: string) => `${count} ${count === 1 ? one : many}`;

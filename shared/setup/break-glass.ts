@@ -14,7 +14,7 @@ import { badRequest, conflict, forbidden } from '../platform/problems.js';
 import { freshSecret } from '../platform/secrets.js';
 import type { BreakGlassRequest, BreakGlassResult } from '../schemas/setup.js';
 import { createLocalUser } from '../users/manage-users.js';
-import { userEvent } from '../users/user-events.js';
+import { userEvent } from '../auth/user-events.js';
 
 /**
  * Break-glass (SPEC §4): when no Administrator can sign in, whoever can write a secret in the

@@ -100,14 +100,6 @@ export async function performSetup(input: SetupRequest, facts: RequestFacts): Pr
   return { result: { labId: lab.labId, administrator: { username: local.username, microsoftUser: null, authMethod: 'local' } }, cookie };
 }
 
-/** Whether a Microsoft account is the one the setup named as first Administrator (by UPN or object id). */
-export async function isNamedFirstAdministrator(claims: { username: string; objectId: string }): Promise<boolean> {
-  const installation = await readInstallation();
-  if (!installation || !('microsoftUser' in installation.firstAdministrator)) return false;
-  const named = installation.firstAdministrator.microsoftUser;
-  return named === claims.username || named === claims.objectId.toLowerCase();
-}
-
 /** For tests and the local host, which start a new installation in the same process. */
 export function forgetSetupState(): void {
   known = null;

@@ -5,7 +5,8 @@ import { deleteSessionsOf } from '../data/sessions-repository.js';
 import { readLab } from '../data/labs-repository.js';
 import { DocumentExists } from '../data/errors.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
-import { changeUser, createUser, labIdsOf, listUsers, readUser, type UserDocument, type Versioned } from '../data/users-repository.js';
+import { changeUser, createUser, labIdsOf, listUsers, readUser, type UserDocument } from '../data/users-repository.js';
+import type { Versioned } from '../data/versioned.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { can, canAnywhere, labsWhere } from '../domain/permissions.js';
 import { canGrantRole, canSeeUser, editScope, forbiddenFields } from '../domain/user-permissions.js';
@@ -13,8 +14,8 @@ import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound } from '../platform/problems.js';
 import { companyRoles, type CompanyRole, type LabRole } from '../schemas/common.js';
 import type { CreateUser, LabAccess, UpdateUser, User } from '../schemas/users.js';
-import { userEvent } from './user-events.js';
-import { changedFields, userView } from './user-view.js';
+import { userEvent } from '../auth/user-events.js';
+import { changedFields, userView } from '../auth/user-view.js';
 
 /** Who acts when the product itself writes (the demo seed). */
 export const systemActor: AuditActor = { username: 'system', displayName: 'EquipManSys' };

@@ -252,6 +252,13 @@ export function formatDateTime(iso: string | null | undefined, labId?: string | 
   });
 }
 
+/** A date as people read it, in the lab's zone: "Dec 3, 2026"; for when the hour says nothing. */
+export function formatDate(iso: string | null | undefined, labId?: string | null): string {
+  if (!iso) return '—';
+  const lab = session.value?.labs.find((candidate) => candidate.labId === (labId ?? currentLabId.value));
+  return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: lab?.timeZone ?? 'UTC' });
+}
+
 /** The lab's own date today, `YYYY-MM-DD`, whatever the browser's zone: the day a form defaults to. */
 export function labToday(labId: string): string {
   const timeZone = session.value?.labs.find((candidate) => candidate.labId === labId)?.timeZone ?? 'UTC';

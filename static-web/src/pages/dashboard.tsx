@@ -4,6 +4,7 @@ import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { RecordSummary } from '../../../shared/schemas/records.js';
 import { allPages } from '../api.js';
 import { Link } from '../router.js';
+import { dueGroup, dueGroupTitles, type DueGroup } from '../due-groups.js';
 import { currentLab, workList } from '../state.js';
 import { ScanButton } from './labels.js';
 import { ErrorMessage, FitnessBadge, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
@@ -15,9 +16,12 @@ export function isOverdue(record: RecordSummary, now: number): boolean {
 
 const soonestFirst = (a: RecordSummary, b: RecordSummary) => a.dueEnd.localeCompare(b.dueEnd) || a.serialNumber.localeCompare(b.serialNumber);
 
+const laterGroups = Object.keys(dueGroupTitles) as Exclude<DueGroup, 'today'>[];
+
 /**
- * A technician's day: what is due now, soonest first, one compact row per checklist; overdue and
- * missed-but-still-completable work below, folded away with its count. One API call for the page.
+ * A technician's day: what is due today, soonest first, one compact row per checklist; what is due
+ * later this week, month or year, overdue, and missed-but-still-completable work below, each folded
+ * away with its count. One API call for the page.
  */
 export function DashboardPage() {
   const lab = currentLab.value;
@@ -38,8 +42,11 @@ export function DashboardPage() {
           (!needle || record.serialNumber.toLowerCase().includes(needle) || record.modelId.toLowerCase().includes(needle) || record.recordNumber.toLowerCase().includes(needle)),
       )
       .sort(soonestFirst);
+    const open = shown.filter((record) => record.status === 'Open' && !isOverdue(record, now));
+    const groupOf = (record: RecordSummary) => dueGroup(record.dueEnd, lab?.timeZone ?? 'UTC', new Date(now));
     return {
-      today: shown.filter((record) => record.status === 'Open' && !isOverdue(record, now)),
+      today: open.filter((record) => groupOf(record) === 'today'),
+      later: laterGroups.map((group) => ({ group, records: open.filter((record) => groupOf(record) === group) })).filter(({ records }) => records.length > 0),
       overdue: shown.filter((record) => isOverdue(record, now)),
       missed: shown.filter((record) => record.status === 'Missed'),
     };
@@ -50,7 +57,7 @@ export function DashboardPage() {
     workList.value = { labId: lab.labId, records: list };
   };
   const filtered = needle !== '' || frequency !== 'all';
-  const nothingShown = lists.today.length + lists.overdue.length + lists.missed.length === 0;
+  const nothingShown = lists.today.length + lists.later.length + lists.overdue.length + lists.missed.length === 0;
   return (
     <>
       <PageTitle title={`Today · ${lab.name}`}>
@@ -79,14 +86,22 @@ export function DashboardPage() {
         <>
           <section class="today" aria-labelledby="due-now">
             <h2 id="due-now">
-              Due now <span class="count">{lists.today.length}</span>
+              Due today <span class="count">{lists.today.length}</span>
             </h2>
             {lists.today.length === 0 ? (
-              <p class="empty">Nothing is due now{filtered ? ' among these checklists' : ''}.</p>
+              <p class="empty">Nothing is due today{filtered ? ' among these checklists' : ''}.</p>
             ) : (
               <WorkRows records={lists.today} onOpen={remember(lists.today)} />
             )}
           </section>
+          {lists.later.map(({ group, records: due }) => (
+            <details class="work-later" key={group}>
+              <summary>
+                {dueGroupTitles[group]} <span class="count">{due.length}</span>
+              </summary>
+              <WorkRows records={due} onOpen={remember(due)} />
+            </details>
+          ))}
           {(lists.overdue.length > 0 || lists.missed.length > 0) && (
             <p class="hint">
               <strong>Overdue</strong>: past its due time, not yet marked missed. <strong>Missed</strong>: marked missed once its due time had passed. Both can

@@ -1,7 +1,9 @@
 import type { EquipmentEvent } from '../../../shared/schemas/equipment.js';
 import type { EquipmentHistory } from '../../../shared/schemas/equipment-history.js';
 import { api } from '../api.js';
+import { historyPeriod } from '../history-period.js';
 import { Link } from '../router.js';
+import { session } from '../state.js';
 import type { PmRecord } from '../../../shared/schemas/records.js';
 import { Badge, ErrorMessage, FitnessBadge, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
 import { CompletedView } from './record.js';
@@ -30,10 +32,10 @@ function signedBy(record: PmRecord): string {
   return '—';
 }
 
-function periodOf(records: PmRecord[]): string {
-  if (records.length === 0) return 'no PM records yet';
-  const starts = records.map((record) => record.periodStart).sort();
-  return `${starts[0]} to ${starts.at(-1)}`;
+/** Everything the page prints, from its first date to its last. */
+function printedPeriod(history: EquipmentHistory): string {
+  const { from, to } = historyPeriod(history, (labId) => session.value?.labs.find((lab) => lab.labId === labId)?.timeZone ?? 'UTC');
+  return `${from} to ${to}, the machine's whole history`;
 }
 
 /** A record as the printed history gives it: every answer, note, amendment, signature and justification. */
@@ -91,7 +93,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
       <PrintHeader
         title={`Equipment history · ${equipment.serialNumber}`}
         labIds={[...new Set([equipment.labId, ...data.records.map((record) => record.labId)])]}
-        period={periodOf(data.records)}
+        period={printedPeriod(data)}
       />
       <PageTitle title={`History · ${equipment.serialNumber}`}>
         <a class="button secondary" href={`${base}?format=csv&section=records`} download>

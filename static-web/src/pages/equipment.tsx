@@ -6,7 +6,7 @@ import type { VisibleLab } from '../../../shared/schemas/labs.js';
 import { allPages, api, ApiError, query } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, may } from '../state.js';
-import { Badge, CheckboxField, FitnessBadge, Dialog, DialogActions, ErrorMessage, formatDateTime, labLabel, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { Badge, CheckboxField, FitnessBadge, Dialog, DialogActions, ErrorMessage, formatDate, formatDateTime, labLabel, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 const retired = (status: EquipmentStatus) => status.startsWith('Retired');
 
@@ -150,10 +150,12 @@ export function EquipmentPage() {
           <tbody>
             {(list.data ?? []).map((item) => (
               <tr key={item.serialNumber} class={retired(item.status) ? 'muted' : undefined}>
-                <td data-label="Serial number">
+                <td data-label="Serial number" class="nowrap">
                   <Link href={`/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}`}>{item.serialNumber}</Link>
                 </td>
-                <td data-label="Model">{item.modelId}</td>
+                <td data-label="Model" class="nowrap">
+                  {item.modelId}
+                </td>
                 <td data-label="Status">
                   <Badge status={item.status} />
                   {item.transferInProgress && ` (transfer to ${item.transferInProgress.toLabId} unfinished)`}
@@ -164,7 +166,11 @@ export function EquipmentPage() {
                     Calibration
                   </Link>
                 </td>
-                <td data-label="In service since">{formatDateTime(item.inServiceSince, item.labId)}</td>
+                <td data-label="In service since" class="nowrap">
+                  <time dateTime={item.inServiceSince ?? undefined} title={formatDateTime(item.inServiceSince, item.labId)}>
+                    {formatDate(item.inServiceSince, item.labId)}
+                  </time>
+                </td>
                 {writable && (
                   <td data-label="Actions" class="row-actions">
                     <button type="button" class="secondary" aria-label={`Edit ${item.serialNumber}`} onClick={() => setDialog({ kind: 'edit', equipment: item })}>

@@ -10,7 +10,7 @@ import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
 import { ncPage, PhotoField, sendPhoto } from './nonconformities.js';
 import { Link } from '../router.js';
 import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, signedOut, takeNextInWorkList, useKeptDraft } from '../state.js';
-import { Badge, ErrorMessage, formatDateTime, Loading, Notice, PageTitle, PasswordField, PrintHeader, useLoad } from '../ui.js';
+import { Badge, ErrorMessage, formatDateTime, formatDueTime, Loading, Notice, PageTitle, PasswordField, PrintHeader, useLoad } from '../ui.js';
 
 interface Answer {
   done: boolean;
@@ -673,8 +673,8 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         </dd>
         <dt>Period</dt>
         <dd>{record.periodStart}</dd>
-        <dt>Due by</dt>
-        <dd>{formatDateTime(record.dueEnd, record.labId)}</dd>
+        <dt>Due</dt>
+        <dd>{formatDueTime(record.dueEnd, record.labId)}</dd>
         {completable && record.status === 'Missed' && (
           <>
             <dt>Can be done late until</dt>

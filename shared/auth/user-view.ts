@@ -1,4 +1,4 @@
-import { displayNameOf } from '../auth/principal.js';
+import { displayNameOf } from './principal.js';
 import type { UserDocument } from '../data/users-repository.js';
 import type { User } from '../schemas/users.js';
 

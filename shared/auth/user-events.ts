@@ -1,4 +1,4 @@
-import { displayNameOf } from '../auth/principal.js';
+import { displayNameOf } from './principal.js';
 import type { UserDocument } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';

@@ -2,7 +2,7 @@ import type { ModelDocument } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import type { RecordDocument } from '../data/records-repository.js';
 import { frequencies, type Frequency } from '../schemas/catalog.js';
-import { formatDay, localDay, nextPeriodStart, parseDay, periodStartOf, periodsBetween, startOfDay, type DueWindows, type LocalDay } from './periods.js';
+import { formatDay, localDay, nextPeriodStart, parseDay, periodStartOf, periodsBetween, startOfDay, type DueWindows, type LocalDay } from '../domain/periods.js';
 
 export interface GenerationInput {
   labId: string;
