@@ -265,6 +265,12 @@ export function labToday(labId: string): string {
   return formatDay(localDay(new Date(), timeZone));
 }
 
+/** The lab's own date of a moment, `YYYY-MM-DD`: the day the lab's calendar gives it. */
+export function labDayOf(iso: string, labId: string): string {
+  const timeZone = session.value?.labs.find((candidate) => candidate.labId === labId)?.timeZone ?? 'UTC';
+  return new Date(iso).toLocaleDateString('en-CA', { timeZone });
+}
+
 /**
  * What a printed page opens with: what it is, of which lab and period, who printed it and when, in
  * the lab's zone. Page numbers ("Page 2 of 5") come from the stylesheet's @page rule.

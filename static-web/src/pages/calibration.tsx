@@ -1,14 +1,18 @@
 import { useState } from 'preact/hooks';
 import { judgePoint, type DecisionRule } from '../../../shared/domain/calibration-rules.js';
 import type { Calibration, CalibrationPlan, Certificate, PlanPoint, PlanVersion, Provider, ReferenceStandard } from '../../../shared/schemas/calibration.js';
-import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import type { FitnessView } from '../../../shared/schemas/equipment.js';
-import { allPages, api, ApiError, describeError, uploadFile } from '../api.js';
+import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
+import { allPages, api, describeError, uploadFile } from '../api.js';
+import { parseDecimal } from '../components/decimal-input.js';
+import { intervalText, PlanForm } from '../components/plan-form.js';
+import { SignatureStep } from '../components/signature-step.js';
+import { useSignedSubmit } from '../components/signed-submit.js';
 import { Link } from '../router.js';
-import { ReportFaultButton, ReturnToServiceButton } from './nonconformities.js';
+import { ReportFaultButton } from '../components/report-fault.js';
+import { ReturnToServiceButton } from '../components/return-to-service.js';
 import { currentLab, may, session } from '../state.js';
 import { CheckboxField, Dialog, DialogActions, ErrorMessage, Field, FitnessBadge, formatDateTime, labLabel, labToday, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
-import { SignatureStep } from './record.js';
 
 interface DueItem {
   serialNumber: string;
@@ -105,8 +109,6 @@ function CertificateFiles(props: { calibration: Calibration; canUpload: boolean;
   );
 }
 
-const localSignature = (password: string) => (session.value!.user.authMethod === 'local' ? { password } : {});
-
 function daysText(daysLeft: number | null): string {
   if (daysLeft === null) return 'never calibrated';
   if (daysLeft < 0) return `${-daysLeft} day${daysLeft === -1 ? '' : 's'} overdue`;
@@ -200,11 +202,6 @@ export function CalibrationsDuePage() {
   );
 }
 
-export function intervalText(plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>): string {
-  if (plan.intervalMonths !== undefined) return `${plan.intervalMonths} month${plan.intervalMonths === 1 ? '' : 's'}`;
-  if (plan.intervalDays !== undefined) return `${plan.intervalDays} days`;
-  return 'none';
-}
 
 function limitsText(point: PlanPoint): string {
   return `${point.lowerLimit} to ${point.upperLimit} ${point.unit}${point.maxUncertainty !== undefined ? `, uncertainty at most ${point.maxUncertainty}` : ''}`;
@@ -262,144 +259,13 @@ function PlanFacts(props: { plan: PlanVersion; labId: string }) {
   );
 }
 
-type PointDraft = { name: string; unit: string; nominal: string; lowerLimit: string; upperLimit: string; maxUncertainty: string; pointId?: string };
-
-const toNumber = (text: string) => (text.trim() === '' ? Number.NaN : Number(text));
-
-/** A new version of the plan; the server keeps every earlier one and asks why an interval changed. */
-/**
- * The plan's fields, points and rule: a machine's plan (saved as a new version) or a model's default
- * (kept in the model editor until the model is saved). `save` sends the plan and says what happened.
- */
-export function PlanForm(props: {
-  title: string;
-  current: DefaultPlan | null;
-  version?: number | undefined;
-  submitLabel: string;
-  save: (plan: DefaultPlan & { version?: number; changeReason?: string }) => Promise<string>;
-  onDone: (notice: string) => void;
-  onClose: () => void;
-}) {
-  const current = props.current;
-  const [required, setRequired] = useState(current?.required ?? true);
-  const [reason, setReason] = useState(current?.reason ?? '');
-  const [intervalMonths, setIntervalMonths] = useState(String(current?.intervalMonths ?? (current?.intervalDays === undefined ? 12 : '')));
-  const [intervalDays, setIntervalDays] = useState(String(current?.intervalDays ?? ''));
-  const [warningDays, setWarningDays] = useState(String(current?.warningDays ?? 30));
-  const [graceDays, setGraceDays] = useState(String(current?.graceDays ?? 0));
-  const [decisionRule, setDecisionRule] = useState<DecisionRule>(current?.decisionRule ?? 'simple');
-  const [referenceStandard, setReferenceStandard] = useState(current?.referenceStandard ?? false);
-  const [changeReason, setChangeReason] = useState('');
-  const [points, setPoints] = useState<PointDraft[]>(
-    (current?.points ?? []).map((point) => ({
-      pointId: point.pointId,
-      name: point.name,
-      unit: point.unit,
-      nominal: String(point.nominal),
-      lowerLimit: String(point.lowerLimit),
-      upperLimit: String(point.upperLimit),
-      maxUncertainty: point.maxUncertainty === undefined ? '' : String(point.maxUncertainty),
-    })),
-  );
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const setPoint = (index: number, field: keyof PointDraft, value: string) => setPoints(points.map((point, at) => (at === index ? { ...point, [field]: value } : point)));
-
-  async function submit(event: Event) {
-    event.preventDefault();
-    setErrors({});
-    setFailure(null);
-    const body = {
-      required,
-      reason,
-      ...(intervalDays.trim() ? { intervalDays: toNumber(intervalDays) } : intervalMonths.trim() ? { intervalMonths: toNumber(intervalMonths) } : {}),
-      warningDays: toNumber(warningDays),
-      graceDays: toNumber(graceDays),
-      decisionRule,
-      referenceStandard,
-      points: points.map((point) => ({
-        ...(point.pointId ? { pointId: point.pointId } : {}),
-        name: point.name,
-        unit: point.unit,
-        nominal: toNumber(point.nominal),
-        lowerLimit: toNumber(point.lowerLimit),
-        upperLimit: toNumber(point.upperLimit),
-        ...(point.maxUncertainty.trim() ? { maxUncertainty: toNumber(point.maxUncertainty) } : {}),
-      })),
-      ...(props.version !== undefined ? { version: props.version } : {}),
-      ...(changeReason.trim() ? { changeReason } : {}),
-    };
-    try {
-      props.onDone(await props.save(body));
-    } catch (refusal) {
-      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
-      setFailure(refusal);
-    }
-  }
-
-  return (
-    <Dialog title={props.title} onClose={props.onClose} wide>
-      <form onSubmit={submit} noValidate>
-        <CheckboxField label="Calibration required" checked={required} onChecked={setRequired} />
-        <TextField label="Why (ISO/IEC 17025 §6.4.6)" value={reason} onValue={setReason} error={errors.reason} />
-        <TextField label="Interval in months" value={intervalMonths} onValue={setIntervalMonths} inputMode="numeric" error={errors.intervalMonths} hint="Or leave empty and give days." />
-        <TextField label="Interval in days" value={intervalDays} onValue={setIntervalDays} inputMode="numeric" error={errors.intervalDays} />
-        <TextField label="Warning days before due" value={warningDays} onValue={setWarningDays} inputMode="numeric" error={errors.warningDays} />
-        <TextField label="Grace days after due" value={graceDays} onValue={setGraceDays} inputMode="numeric" error={errors.graceDays} />
-        <SelectField
-          label="Decision rule"
-          value={decisionRule}
-          options={[
-            { value: 'simple', label: 'Simple: value within the limits' },
-            { value: 'guard-band', label: 'Guard band: value ± uncertainty within the limits' },
-          ]}
-          onValue={setDecisionRule}
-        />
-        <CheckboxField label="Reference standard, used to calibrate other machines" checked={referenceStandard} onChecked={setReferenceStandard} />
-        <fieldset>
-          <legend>Points</legend>
-          {errors.points && <p class="field-error">{errors.points}</p>}
-          {points.map((point, index) => (
-            <div class="point-row" key={index}>
-              <TextField label={`Point ${index + 1} name`} value={point.name} onValue={(value) => setPoint(index, 'name', value)} error={errors[`points.${index}.name`]} />
-              <TextField label={`Point ${index + 1} unit`} value={point.unit} onValue={(value) => setPoint(index, 'unit', value)} error={errors[`points.${index}.unit`]} />
-              <TextField label={`Point ${index + 1} nominal`} value={point.nominal} onValue={(value) => setPoint(index, 'nominal', value)} inputMode="decimal" error={errors[`points.${index}.nominal`]} />
-              <TextField label={`Point ${index + 1} lower limit`} value={point.lowerLimit} onValue={(value) => setPoint(index, 'lowerLimit', value)} inputMode="decimal" error={errors[`points.${index}.lowerLimit`]} />
-              <TextField label={`Point ${index + 1} upper limit`} value={point.upperLimit} onValue={(value) => setPoint(index, 'upperLimit', value)} inputMode="decimal" error={errors[`points.${index}.upperLimit`]} />
-              <TextField
-                label={`Point ${index + 1} maximum uncertainty`}
-                value={point.maxUncertainty}
-                onValue={(value) => setPoint(index, 'maxUncertainty', value)}
-                inputMode="decimal"
-                hint="Optional"
-                error={errors[`points.${index}.maxUncertainty`]}
-              />
-              <button type="button" class="secondary" onClick={() => setPoints(points.filter((_, at) => at !== index))}>
-                Remove point {index + 1}
-              </button>
-            </div>
-          ))}
-          <button type="button" class="secondary" onClick={() => setPoints([...points, { name: '', unit: '', nominal: '', lowerLimit: '', upperLimit: '', maxUncertainty: '' }])}>
-            Add a point
-          </button>
-        </fieldset>
-        {props.version !== undefined && (
-          <TextField label="Why it changed" value={changeReason} onValue={setChangeReason} error={errors.changeReason} hint="Needed when the interval changes (§6.4.7)." />
-        )}
-        <ErrorMessage error={failure} />
-        <DialogActions submitLabel={props.submitLabel} onCancel={props.onClose} />
-      </form>
-    </Dialog>
-  );
-}
-
 type Reading = { value: string; uncertainty: string };
 
 /** Pass or fail as the value is typed, with the rule the server will apply. */
 function Verdict(props: { point: PlanPoint; reading: Reading; rule: DecisionRule }) {
-  const value = toNumber(props.reading.value);
+  const value = parseDecimal(props.reading.value);
   if (!Number.isFinite(value)) return null;
-  const uncertainty = props.reading.uncertainty.trim() ? toNumber(props.reading.uncertainty) : undefined;
+  const uncertainty = props.reading.uncertainty.trim() ? parseDecimal(props.reading.uncertainty) : undefined;
   const verdict = judgePoint(props.point, { pointId: props.point.pointId, value, ...(uncertainty !== undefined && Number.isFinite(uncertainty) ? { uncertainty } : {}) }, props.rule);
   return <span class={verdict.pass ? 'badge done' : 'badge missed'}>{verdict.pass ? 'Pass' : `Fail: ${verdict.why}`}</span>;
 }
@@ -446,20 +312,26 @@ const measurementsOf = (plan: JudgedPoints, readings: Record<string, Reading>) =
     .filter((point) => readings[point.pointId]?.value.trim())
     .map((point) => {
       const reading = readings[point.pointId]!;
-      return { pointId: point.pointId, value: toNumber(reading.value), ...(reading.uncertainty.trim() ? { uncertainty: toNumber(reading.uncertainty) } : {}) };
+      return { pointId: point.pointId, value: parseDecimal(reading.value), ...(reading.uncertainty.trim() ? { uncertainty: parseDecimal(reading.uncertainty) } : {}) };
     });
 
-/** The company's reference standards to tick, each with its fitness today; the server checks each again on the day performed. */
+/**
+ * The company's reference standards fit for use today, to tick; those not fit are named with why and
+ * cannot be ticked. The server checks each again on the day performed.
+ */
 function StandardsPicker(props: { labId: string; serialNumber: string; chosen: string[]; onChosen: (serials: string[]) => void; error?: string | undefined }) {
   const standards = useLoad(() => allPages<ReferenceStandard>(`/api/labs/${props.labId}/calibrations/standards`), [props.labId]);
-  const offered = (standards.data ?? []).filter((standard) => standard.serialNumber !== props.serialNumber);
+  const others = (standards.data ?? []).filter((standard) => standard.serialNumber !== props.serialNumber);
+  const offered = others.filter((standard) => standard.fitness.state !== 'not fit');
+  const unfit = others.filter((standard) => standard.fitness.state === 'not fit');
   const toggle = (serial: string, checked: boolean) => props.onChosen(checked ? [...props.chosen, serial] : props.chosen.filter((each) => each !== serial));
   return (
     <fieldset class="standards">
       <legend>Reference standards used</legend>
       {props.error && <p class="field-error">{props.error}</p>}
       <ErrorMessage error={standards.error} />
-      {standards.data && offered.length === 0 && <p class="empty">No reference standard in the company yet: a manager marks one in its calibration plan.</p>}
+      {standards.data && others.length === 0 && <p class="empty">No reference standard in the company yet: a manager marks one in its calibration plan.</p>}
+      {standards.data && others.length > 0 && offered.length === 0 && <p class="empty">No reference standard is fit for use today.</p>}
       {offered.map((standard) => (
         <div class="standard-choice" key={standard.serialNumber}>
           <CheckboxField
@@ -470,6 +342,11 @@ function StandardsPicker(props: { labId: string; serialNumber: string; chosen: s
           <FitnessBadge fitness={standard.fitness} compact />
         </div>
       ))}
+      {unfit.length > 0 && (
+        <p class="hint">
+          Not offered, not fit for use: {unfit.map((standard) => `${standard.serialNumber} (${standard.fitness.reasons.join('; ')})`).join(', ')}.
+        </p>
+      )}
       <p class="hint">Each must have been fit for use on the day the calibration was performed; that is checked again when you sign.</p>
     </fieldset>
   );
@@ -490,17 +367,14 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
   const [asFound, setAsFound] = useState<Record<string, Reading>>({});
   const [asLeft, setAsLeft] = useState<Record<string, Reading>>({});
   const [standards, setStandards] = useState<string[]>([]);
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const signed = useSignedSubmit();
+  const { errors, failure } = signed;
   const [certificate, setCertificate] = useState<File | null>(null);
   const [uploading, setUploading] = useState<number | null>(null);
   const chosenProvider = providerId || providers.data?.[0]?.providerId || '';
 
   async function submit(event: Event) {
     event.preventDefault();
-    setErrors({});
-    setFailure(null);
     const body = {
       performedOn,
       kind,
@@ -511,23 +385,19 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
       ...(!initial && adjusted ? { adjustment } : {}),
       ...(initial || adjusted ? { asLeft: measurementsOf(props.plan, asLeft) } : {}),
       standards,
-      signature: { meaning: 'Performed by', ...localSignature(password) },
     };
-    try {
-      const { body: recorded } = await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations`, body);
-      const summary = `${recorded.calibrationNumber} is recorded: ${recorded.result}${recorded.outOfTolerance ? ', found out of tolerance' : ''}. It counts once another manager approves it.`;
-      if (!certificate) return props.onDone(summary);
-      setUploading(0);
-      const kept = await sendCertificate(props.labId, props.serialNumber, recorded.calibrationNumber, certificate, setUploading).then(
-        (file) => `Its certificate ${file.fileName} is kept (SHA-256 ${file.sha256.slice(0, 12)}…).`,
-        (refusal: unknown) => `Its certificate was not kept: ${describeError(refusal)} Add it from the calibration's entry.`,
-      );
-      props.onDone(`${summary} ${kept}`);
-    } catch (refusal) {
-      setPassword('');
-      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
-      setFailure(refusal);
-    }
+    const outcome = await signed.submit(async (signature) => (await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations`, { ...body, signature: { meaning: 'Performed by', ...signature } })).body);
+    if (!outcome.signed) return;
+    const recorded = outcome.answer;
+    const quarantine = recorded.outOfTolerance ? ` ${await quarantineNotice(props.labId, props.serialNumber, recorded.calibrationNumber)}` : '';
+    const summary = `${recorded.calibrationNumber} is recorded: ${recorded.result}${recorded.outOfTolerance ? ', found out of tolerance' : ''}.${quarantine} It counts once another manager approves it.`;
+    if (!certificate) return props.onDone(summary);
+    setUploading(0);
+    const kept = await sendCertificate(props.labId, props.serialNumber, recorded.calibrationNumber, certificate, setUploading).then(
+      (file) => `Its certificate ${file.fileName} is kept (SHA-256 ${file.sha256.slice(0, 12)}…).`,
+      (refusal: unknown) => `Its certificate was not kept: ${describeError(refusal)} Add it from the calibration's entry.`,
+    );
+    props.onDone(`${summary} ${kept}`);
   }
 
   return (
@@ -570,13 +440,23 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
           <ReadingsGrid title="As left" field="asLeft" plan={props.plan} readings={asLeft} onReading={(pointId, reading) => setAsLeft({ ...asLeft, [pointId]: reading })} errors={errors} />
         )}
         <StandardsPicker labId={props.labId} serialNumber={props.serialNumber} chosen={standards} onChosen={setStandards} error={errors.standards} />
-        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
         {uploading !== null && certificate && <UploadProgress fraction={uploading} fileName={certificate.name} />}
         <ErrorMessage error={failure ?? providers.error} />
         <DialogActions submitLabel="Sign: Performed by" onCancel={props.onClose} />
       </form>
     </Dialog>
   );
+}
+
+/**
+ * What an out-of-tolerance finding did, said as the PM fault message says it: the nonconformity it
+ * opened and the machine out of service until a manager returns it.
+ */
+async function quarantineNotice(labId: string, serialNumber: string, calibrationNumber: string): Promise<string> {
+  const open = await api.get<{ items: Nonconformity[] }>(`/api/labs/${labId}/nonconformities?status=Open&serialNumber=${encodeURIComponent(serialNumber)}`).catch(() => null);
+  const nc = open?.body.items.find((candidate) => candidate.calibrationNumber === calibrationNumber);
+  return `${nc ? `Nonconformity ${nc.ncNumber}` : 'A nonconformity'} is open, and ${serialNumber} is out of service until a manager returns it.`;
 }
 
 type AmendableReading = Calibration['points'][number]['asFound'];
@@ -591,31 +471,29 @@ function AmendForm(props: { labId: string; serialNumber: string; calibration: Ca
   const [adjustment, setAdjustment] = useState(calibration.adjustment ?? '');
   const [asFound, setAsFound] = useState<Record<string, Reading>>(readingsOf(calibration, 'asFound'));
   const [asLeft, setAsLeft] = useState<Record<string, Reading>>(readingsOf(calibration, 'asLeft'));
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const signed = useSignedSubmit();
+  const { errors, failure } = signed;
   const number = calibration.calibrationNumber;
   const hasAsLeft = calibration.initial || calibration.adjusted;
 
   async function submit(event: Event) {
     event.preventDefault();
-    setErrors({});
-    setFailure(null);
-    try {
-      const { body: amended } = await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations/${number}/amendments`, {
-        reason,
-        ...(certificateNumber.trim() ? { certificateNumber } : {}),
-        ...(calibration.adjusted && adjustment.trim() ? { adjustment } : {}),
-        ...(calibration.initial ? {} : { asFound: measurementsOf(calibration, asFound) }),
-        ...(hasAsLeft ? { asLeft: measurementsOf(calibration, asLeft) } : {}),
-        signature: { meaning: 'Amended by', ...localSignature(password) },
-      });
-      props.onDone(`${number} is amended (amendment ${amended.amendments.length}): ${amended.result}${amended.outOfTolerance ? ', out of tolerance' : ''}.`);
-    } catch (refusal) {
-      setPassword('');
-      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
-      setFailure(refusal);
-    }
+    const outcome = await signed.submit(
+      async (signature) =>
+        (
+          await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations/${number}/amendments`, {
+            reason,
+            ...(certificateNumber.trim() ? { certificateNumber } : {}),
+            ...(calibration.adjusted && adjustment.trim() ? { adjustment } : {}),
+            ...(calibration.initial ? {} : { asFound: measurementsOf(calibration, asFound) }),
+            ...(hasAsLeft ? { asLeft: measurementsOf(calibration, asLeft) } : {}),
+            signature: { meaning: 'Amended by', ...signature },
+          })
+        ).body,
+    );
+    if (!outcome.signed) return;
+    const amended = outcome.answer;
+    props.onDone(`${number} is amended (amendment ${amended.amendments.length}): ${amended.result}${amended.outOfTolerance ? ', out of tolerance' : ''}.`);
   }
 
   return (
@@ -629,7 +507,7 @@ function AmendForm(props: { labId: string; serialNumber: string; calibration: Ca
           <ReadingsGrid title="As found" field="asFound" plan={calibration} readings={asFound} onReading={(pointId, reading) => setAsFound({ ...asFound, [pointId]: reading })} errors={errors} />
         )}
         {hasAsLeft && <ReadingsGrid title="As left" field="asLeft" plan={calibration} readings={asLeft} onReading={(pointId, reading) => setAsLeft({ ...asLeft, [pointId]: reading })} errors={errors} />}
-        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
         <ErrorMessage error={failure} />
         <DialogActions submitLabel="Sign: Amended by" onCancel={props.onClose} />
       </form>
@@ -667,27 +545,20 @@ function Amendments(props: { calibration: Calibration }) {
 function DecisionForm(props: { labId: string; serialNumber: string; calibration: Calibration; onDone: (notice: string) => void; onClose: () => void }) {
   const [decision, setDecision] = useState<'approve' | 'reject'>('approve');
   const [reason, setReason] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const signed = useSignedSubmit();
+  const { errors, failure } = signed;
   const number = props.calibration.calibrationNumber;
 
   async function submit(event: Event) {
     event.preventDefault();
-    setErrors({});
-    setFailure(null);
-    try {
-      await api.post(`${machinePath(props.labId, props.serialNumber)}/calibrations/${number}/approval`, {
+    const outcome = await signed.submit((signature) =>
+      api.post(`${machinePath(props.labId, props.serialNumber)}/calibrations/${number}/approval`, {
         decision,
         ...(reason.trim() ? { reason } : {}),
-        signature: { meaning: 'Approved by', ...localSignature(password) },
-      });
-      props.onDone(`${number} is ${decision === 'approve' ? 'approved' : 'rejected'}.`);
-    } catch (refusal) {
-      setPassword('');
-      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
-      setFailure(refusal);
-    }
+        signature: { meaning: 'Approved by', ...signature },
+      }),
+    );
+    if (outcome.signed) props.onDone(`${number} is ${decision === 'approve' ? 'approved' : 'rejected'}.`);
   }
 
   return (
@@ -707,7 +578,7 @@ function DecisionForm(props: { labId: string; serialNumber: string; calibration:
           onValue={setDecision}
         />
         <TextField label="Reason" value={reason} onValue={setReason} error={errors.reason} hint="Needed to reject." />
-        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
         <ErrorMessage error={failure} />
         <DialogActions submitLabel="Sign: Approved by" onCancel={props.onClose} />
       </form>
@@ -837,7 +708,6 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
           labId={props.labId}
           serialNumber={props.serialNumber}
           fitness={plan.data.fitness}
-          quarantinedBy={plan.data.quarantinedBy}
           calibrationRequired={Boolean(current?.required)}
           onDone={() => done(`${props.serialNumber} is back in service, verified by your signature.`)}
         />

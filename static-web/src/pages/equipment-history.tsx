@@ -7,7 +7,9 @@ import { session } from '../state.js';
 import type { PmRecord } from '../../../shared/schemas/records.js';
 import { Badge, ErrorMessage, FitnessBadge, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
 import { CompletedView } from './record.js';
-import { ncPage, ReportFaultButton } from './nonconformities.js';
+import { ncPage } from '../components/nonconformity-paths.js';
+import { RecordStatusBadge } from '../components/record-status.js';
+import { ReportFaultButton } from '../components/report-fault.js';
 
 function describeEvent(event: EquipmentEvent): string {
   switch (event.kind) {
@@ -243,7 +245,7 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
                 <td data-label="Frequency">{record.frequency}</td>
                 <td data-label="Period">{record.periodStart}</td>
                 <td data-label="Status">
-                  <Badge status={record.status} />
+                  <RecordStatusBadge record={record} />
                   {record.late && ' late'}
                 </td>
                 <td data-label="Signed">

@@ -4,7 +4,7 @@ import { api, ApiError, query } from '../api.js';
 import { currentSearch, Link, navigate } from '../router.js';
 import { currentLab, may } from '../state.js';
 import { Dialog, ErrorMessage, FitnessBadge, formatDateTime, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
-import { ReportFaultButton } from './nonconformities.js';
+import { ReportFaultButton } from '../components/report-fault.js';
 
 type Size = LabelSheet['size'];
 
@@ -103,7 +103,7 @@ export function MachineAtHandPage(props: { serialNumber: string }) {
         <FitnessBadge fitness={data.fitness} />
         {data.fitness.calibrationDue && ` Calibration due ${data.fitness.calibrationDue}`}
       </p>
-      {data.fitness.state === 'not fit' && <p class="alert error">Not fit for use: {data.fitness.reasons.join(', ')}. Do not use it for results.</p>}
+      {data.fitness.state === 'not fit' && <p class="alert error">Not fit for use: {data.fitness.reasons.join('; ')}. Do not use it for results.</p>}
       {data.openNonconformities.length > 0 && (
         <p class="alert info">
           Open nonconformit{data.openNonconformities.length === 1 ? 'y' : 'ies'}:{' '}
@@ -115,7 +115,12 @@ export function MachineAtHandPage(props: { serialNumber: string }) {
         </p>
       )}
       <h2>Open checklists</h2>
-      {data.openChecklists.length === 0 ? (
+      {data.status !== 'In Service' ? (
+        <p class="empty">
+          No checklist to start: {data.serialNumber} is {data.status.toLowerCase()}
+          {data.openNonconformities.length > 0 ? ', held by its open nonconformity until a manager returns it to service' : ''}. Its checklists start again once it is back in service.
+        </p>
+      ) : data.openChecklists.length === 0 ? (
         <p class="empty">Nothing to do on this machine now.</p>
       ) : (
         <ul class="at-hand-checklists">

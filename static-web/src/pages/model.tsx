@@ -5,7 +5,7 @@ import { allPages, api, ApiError } from '../api.js';
 import { navigate } from '../router.js';
 import { mayAnywhere } from '../state.js';
 import { CheckboxField, ErrorMessage, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
-import { intervalText, PlanForm } from './calibration.js';
+import { intervalText, PlanForm } from '../components/plan-form.js';
 import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import { fieldLabel } from '../../../shared/platform/problems.js';
 

@@ -1,213 +1,64 @@
 import { useState } from 'preact/hooks';
-import type { Calibration, Certificate } from '../../../shared/schemas/calibration.js';
-import type { Model } from '../../../shared/schemas/catalog.js';
-import type { Equipment } from '../../../shared/schemas/equipment.js';
 import type { ImpactInboxItem, ImpactItem, Nonconformity } from '../../../shared/schemas/nonconformities.js';
 import { dispositions, repairStatuses } from '../../../shared/schemas/vocabulary.js';
-import { api, ApiError, uploadFile } from '../api.js';
-import { Link, navigate } from '../router.js';
+import { api } from '../api.js';
+import { ncPage, ncPath } from '../components/nonconformity-paths.js';
+import { PhotoField, sendPhoto } from '../components/photo-field.js';
+import { SignatureStep } from '../components/signature-step.js';
+import { useSignedSubmit } from '../components/signed-submit.js';
+import { Link } from '../router.js';
 import { currentLab, may, session } from '../state.js';
-import { Dialog, DialogActions, ErrorMessage, Field, formatDateTime, Loading, Notice, PageTitle, PasswordField, SelectField, TextField, useLoad } from '../ui.js';
+import { ErrorMessage, formatDateTime, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
-const ncPath = (labId: string, ncNumber: string) => `/api/labs/${labId}/nonconformities/${ncNumber}`;
-export const ncPage = (labId: string, ncNumber: string) => `/nonconformities/${labId}/${ncNumber}`;
-const signatureOf = (password: string) => (session.value!.user.authMethod === 'local' ? { password } : {});
-const photoLimitBytes = 20 * 1024 * 1024;
+type Disposition = (typeof dispositions)[number];
 
-/** A photo (from the phone's camera) or a PDF, kept on the nonconformity; the server judges the type by its content. */
-export async function sendPhoto(labId: string, ncNumber: string, file: File): Promise<Certificate> {
-  if (file.size > photoLimitBytes) throw new Error(`${file.name} is larger than 20 MB; send a smaller photo.`);
-  return uploadFile<Certificate>(`${ncPath(labId, ncNumber)}/attachments?fileName=${encodeURIComponent(file.name)}`, file, () => undefined);
-}
-
-export function PhotoField(props: { label: string; onFile: (file: File | null) => void }) {
-  return (
-    <Field label={props.label} hint="A photo from the camera, or a PNG, JPEG or PDF up to 20 MB.">
-      {({ id, describedBy }) => (
-        <input id={id} type="file" accept="image/png,image/jpeg,application/pdf" capture="environment" aria-describedby={describedBy} onChange={(event) => props.onFile(event.currentTarget.files?.[0] ?? null)} />
-      )}
-    </Field>
-  );
-}
-
-/** "Report a fault": anyone in the lab; the machine is out of service from that moment. */
-export function ReportFaultButton(props: { labId: string; serialNumber: string }) {
-  const [open, setOpen] = useState(false);
-  const [description, setDescription] = useState('');
-  const [photo, setPhoto] = useState<File | null>(null);
-  const [failure, setFailure] = useState<unknown>(null);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  if (!may('nonconformities', 'complete', session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null)) return null;
-  async function submit(event: Event) {
-    event.preventDefault();
-    setFailure(null);
-    setErrors({});
-    try {
-      const { body } = await api.post<Nonconformity>(`/api/labs/${props.labId}/nonconformities`, { serialNumber: props.serialNumber, description });
-      if (photo) await sendPhoto(props.labId, body.ncNumber, photo).catch(() => undefined);
-      navigate(ncPage(props.labId, body.ncNumber));
-    } catch (refusal) {
-      if (refusal instanceof ApiError && refusal.problem?.errors) setErrors(refusal.fieldErrors);
-      setFailure(refusal);
-    }
-  }
-  return (
-    <>
-      <button type="button" class="secondary danger" onClick={() => setOpen(true)}>
-        Report a fault
-      </button>
-      {open && (
-        <Dialog title={`Report a fault on ${props.serialNumber}`} onClose={() => setOpen(false)}>
-          <form onSubmit={submit} noValidate>
-            <p class="hint">The machine goes out of service at once and is not fit for use until a manager returns it to service.</p>
-            <Field label="What is wrong" error={errors.description}>
-              {({ id, describedBy, invalid }) => <textarea id={id} rows={4} value={description} aria-describedby={describedBy} aria-invalid={invalid || undefined} onInput={(event) => setDescription(event.currentTarget.value)} />}
-            </Field>
-            <PhotoField label="Photo (optional)" onFile={setPhoto} />
-            <ErrorMessage error={failure} />
-            <DialogActions submitLabel="Report the fault" onCancel={() => setOpen(false)} />
-          </form>
-        </Dialog>
-      )}
-    </>
-  );
-}
-
-/** The signed verification that brings a quarantined machine back: a calibration where its plan requires one, else the model's checks. */
-export function ReturnToServiceButton(props: { labId: string; serialNumber: string; fitness: Equipment['fitness']; quarantinedBy: string[]; calibrationRequired: boolean; onDone: (machine: Equipment) => void }) {
-  const machine = props;
-  const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
-  const [open, setOpen] = useState(false);
-  const [calibrationNumber, setCalibrationNumber] = useState('');
-  const [answers, setAnswers] = useState<Record<string, { done: boolean; value: string }>>({});
-  const [note, setNote] = useState('');
-  const [password, setPassword] = useState('');
-  const [failure, setFailure] = useState<unknown>(null);
-  const checks = useLoad(
-    async () => {
-      if (!open || props.calibrationRequired) return [];
-      const { modelId } = (await api.get<Equipment>(`/api/labs/${machine.labId}/equipment/${encodeURIComponent(machine.serialNumber)}`)).body;
-      return (await api.get<Model>(`/api/models/${encodeURIComponent(modelId)}`)).body.returnToServiceChecks ?? [];
-    },
-    [open],
-  );
-  const calibrations = useLoad(
-    async () =>
-      open && props.calibrationRequired
-        ? (await api.get<{ items: Calibration[] }>(`/api/labs/${machine.labId}/equipment/${encodeURIComponent(machine.serialNumber)}/calibrations`)).body.items.filter((event) => event.status === 'Approved' && event.result !== 'Fail')
-        : [],
-    [open],
-  );
-  if (!may('nonconformities', 'write', role) || machine.quarantinedBy.length === 0) return null;
-  async function submit(event: Event) {
-    event.preventDefault();
-    setFailure(null);
-    const responses = (checks.data ?? []).map((task) => {
-      const answer = answers[task.taskId] ?? { done: false, value: '' };
-      const value = task.kind === 'reading' && answer.value.trim() !== '' ? Number(answer.value.replace(',', '.')) : undefined;
-      return { taskId: task.taskId, done: task.kind === 'reading' ? value !== undefined : answer.done, ...(value !== undefined ? { value } : {}) };
-    });
-    try {
-      const { body } = await api.post<Equipment>(`/api/labs/${machine.labId}/equipment/${encodeURIComponent(machine.serialNumber)}/return-to-service`, {
-        nonconformities: machine.quarantinedBy,
-        ...(note.trim() ? { note } : {}),
-        ...(props.calibrationRequired ? { calibrationNumber: calibrationNumber || calibrations.data?.[0]?.calibrationNumber } : { responses }),
-        signature: signatureOf(password),
-      });
-      setOpen(false);
-      props.onDone(body);
-    } catch (refusal) {
-      setPassword('');
-      setFailure(refusal);
-    }
-  }
-  return (
-    <>
-      <button type="button" class="primary" onClick={() => setOpen(true)}>
-        Return to service
-      </button>
-      {open && (
-        <Dialog title={`Return ${machine.serialNumber} to service`} onClose={() => setOpen(false)}>
-          <form onSubmit={submit} noValidate>
-            {props.calibrationRequired ? (
-              calibrations.data && calibrations.data.length > 0 ? (
-                <SelectField
-                  label="Approved calibration that verifies it"
-                  value={calibrationNumber || calibrations.data[0]!.calibrationNumber}
-                  options={calibrations.data.map((event) => ({ value: event.calibrationNumber, label: `${event.calibrationNumber} · ${event.performedOn} · ${event.result}` }))}
-                  onValue={setCalibrationNumber}
-                  hint="Its plan requires calibration: a passing calibration approved since the machine was quarantined."
-                />
-              ) : (
-                <p class="alert info">Record a calibration and have it approved first: its plan requires calibration before it returns to service.</p>
-              )
-            ) : (checks.data ?? []).length === 0 ? (
-              <p class="hint">The model asks for no return-to-service checks: your signature verifies the machine.</p>
-            ) : (
-              <ol class="tasks">
-                {checks.data!.map((task) => (
-                  <li key={task.taskId} class="task">
-                    {task.kind === 'check' ? (
-                      <label>
-                        <input type="checkbox" checked={answers[task.taskId]?.done ?? false} onChange={(event) => setAnswers({ ...answers, [task.taskId]: { done: event.currentTarget.checked, value: '' } })} /> {task.text}
-                      </label>
-                    ) : (
-                      <TextField
-                        label={`${task.text}${task.unit ? ` (${task.unit})` : ''}`}
-                        inputMode="decimal"
-                        value={answers[task.taskId]?.value ?? ''}
-                        onValue={(value) => setAnswers({ ...answers, [task.taskId]: { done: true, value } })}
-                      />
-                    )}
-                  </li>
-                ))}
-              </ol>
-            )}
-            <p class="hint">Ends nonconformity {machine.quarantinedBy.join(', ')}.</p>
-            <Field label="What was repaired or verified (required when no repair is logged)">
-              {({ id, describedBy, invalid }) => <textarea id={id} rows={3} value={note} aria-describedby={describedBy} aria-invalid={invalid || undefined} onInput={(event) => setNote(event.currentTarget.value)} />}
-            </Field>
-            <p class="meaning">
-              Meaning: <strong>Verified by</strong>
-            </p>
-            {session.value!.user.authMethod === 'local' && <PasswordField label="Your password, to sign" value={password} onValue={setPassword} autocomplete="current-password" />}
-            <ErrorMessage error={failure} />
-            <DialogActions submitLabel="Sign and return to service" onCancel={() => setOpen(false)} />
-          </form>
-        </Dialog>
-      )}
-    </>
-  );
-}
-
+/** One item's signed disposition; nothing is chosen for the manager, so a signature always follows a choice. */
 function DispositionForm(props: { nc: Nonconformity; item: ImpactItem; onDone: (nc: Nonconformity) => void }) {
-  const [disposition, setDisposition] = useState<(typeof dispositions)[number]>('No impact');
+  const [disposition, setDisposition] = useState<'' | Disposition>('');
   const [reason, setReason] = useState('');
-  const [password, setPassword] = useState('');
-  const [failure, setFailure] = useState<unknown>(null);
+  const signed = useSignedSubmit();
   async function submit(event: Event) {
     event.preventDefault();
-    setFailure(null);
-    try {
-      const { body } = await api.post<Nonconformity>(`${ncPath(props.nc.labId, props.nc.ncNumber)}/dispositions`, { itemId: props.item.itemId, disposition, reason, signature: signatureOf(password) });
-      props.onDone(body);
-    } catch (refusal) {
-      setPassword('');
-      setFailure(refusal);
+    if (!disposition) {
+      signed.setErrors({ disposition: `Choose the disposition of ${props.item.reference}.` });
+      return;
     }
+    const outcome = await signed.submit(
+      async (signature) => (await api.post<Nonconformity>(`${ncPath(props.nc.labId, props.nc.ncNumber)}/dispositions`, { itemId: props.item.itemId, disposition, reason, signature })).body,
+    );
+    if (outcome.signed) props.onDone(outcome.answer);
   }
   return (
     <form class="disposition" onSubmit={submit} noValidate aria-label={`Disposition of ${props.item.reference}`}>
-      <SelectField label={`Disposition of ${props.item.reference}`} value={disposition} options={dispositions} onValue={setDisposition} hint="Recalibrate makes that machine not fit until its next approved calibration." />
-      <TextField label="Reason" value={reason} onValue={setReason} />
-      {session.value!.user.authMethod === 'local' && <PasswordField label="Your password, to sign" value={password} onValue={setPassword} autocomplete="current-password" />}
-      <ErrorMessage error={failure} />
-      <button type="submit" class="primary">
+      <SelectField
+        label={`Disposition of ${props.item.reference}`}
+        value={disposition}
+        options={[{ value: '', label: 'Choose a disposition' }, ...dispositions.map((each) => ({ value: each, label: each }))]}
+        onValue={(value) => {
+          setDisposition(value);
+          if (value) signed.setErrors({ ...signed.errors, disposition: '' });
+        }}
+        hint="Recalibrate makes that machine not fit until its next approved calibration."
+        error={signed.errors.disposition || undefined}
+      />
+      <TextField label="Reason" value={reason} onValue={setReason} error={signed.errors.reason} />
+      <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
+      <ErrorMessage error={signed.failure} />
+      <button type="submit" class="primary" disabled={signed.busy}>
         Sign the disposition
       </button>
     </form>
   );
 }
+
+/** How it was found, in words: "Calibration LAB01-CAL-000004", "PM checklist LAB0100042", "Fault reported". */
+function foundBy(nc: Nonconformity): string {
+  if (nc.source === 'calibration') return `Calibration ${nc.calibrationNumber ?? ''}`.trim();
+  if (nc.source === 'pm-fault') return `PM checklist ${nc.recordNumber ?? ''}`.trim();
+  return 'Fault reported';
+}
+
+const itemsWaiting = (count: number) => (count === 1 ? '1 item still needs a disposition' : `${count} items still need a disposition`);
 
 function itemLink(item: ImpactItem): string {
   return item.kind === 'pm-record' ? `/records/${item.labId}/${item.reference}` : `/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}/calibration`;
@@ -227,8 +78,8 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
   const [action, setAction] = useState('');
   const [statusChange, setStatusChange] = useState<'' | (typeof repairStatuses)[number]>('');
   const [summary, setSummary] = useState('');
-  const [password, setPassword] = useState('');
   const [failure, setFailure] = useState<unknown>(null);
+  const closing = useSignedSubmit();
   const shown = nc ?? loaded.data;
   if (loaded.loading && !shown) return <Loading what="the nonconformity" />;
   if (!shown) return <ErrorMessage error={loaded.error} />;
@@ -253,20 +104,15 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
   }
   async function close(event: Event) {
     event.preventDefault();
-    try {
-      const { body } = await api.post<Nonconformity>(`${ncPath(current.labId, current.ncNumber)}/close`, { summary, signature: signatureOf(password) });
-      changed(body, `${current.ncNumber} is closed.`);
-    } catch (refusal) {
-      setPassword('');
-      setFailure(refusal);
-    }
+    const outcome = await closing.submit(async (signature) => (await api.post<Nonconformity>(`${ncPath(current.labId, current.ncNumber)}/close`, { summary, signature })).body);
+    if (outcome.signed) changed(outcome.answer, `${current.ncNumber} is closed.`);
   }
   async function addPhoto(file: File | null) {
     if (!file) return;
     try {
       const kept = await sendPhoto(current.labId, current.ncNumber, file);
       const { body } = await api.get<Nonconformity>(ncPath(current.labId, current.ncNumber));
-      changed(body, `${kept.fileName} is kept (SHA-256 ${kept.sha256.slice(0, 12)}…).`);
+      changed(body, `${kept.fileName} is kept (SHA-256 ${kept.sha256}).`);
     } catch (refusal) {
       setFailure(refusal);
     }
@@ -286,7 +132,7 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
         </dd>
         <dt>Found by</dt>
         <dd>
-          {current.source === 'calibration' ? `calibration ${current.calibrationNumber}` : current.source === 'pm-fault' ? `PM checklist ${current.recordNumber}` : 'a report'} · {current.openedBy.displayName},{' '}
+          {foundBy(current)} · {current.openedBy.displayName},{' '}
           {formatDateTime(current.openedAt, current.labId)}
         </dd>
         <dt>What is wrong</dt>
@@ -359,7 +205,7 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
                   <a href={`${ncPath(current.labId, current.ncNumber)}/attachments/${file.certificateId}`} download={file.fileName}>
                     {file.fileName}
                   </a>{' '}
-                  · {file.uploadedBy.displayName}, {formatDateTime(file.uploadedAt, current.labId)}
+                  · {file.uploadedBy.displayName}, {formatDateTime(file.uploadedAt, current.labId)} · <span class="hash">SHA-256 {file.sha256}</span>
                 </li>
               ))}
             </ul>
@@ -379,10 +225,11 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
         may('nonconformities', 'write') && (
           <form class="close-nc" onSubmit={close} noValidate>
             <h2>Close</h2>
-            {undisposed.length > 0 && <p class="hint">{undisposed.length} item(s) still need a disposition before it closes.</p>}
-            <TextField label="Summary: cause, repair and impact" value={summary} onValue={setSummary} />
-            {session.value!.user.authMethod === 'local' && <PasswordField label="Your password, to sign" value={password} onValue={setPassword} autocomplete="current-password" />}
-            <button type="submit" class="primary">
+            {undisposed.length > 0 && <p class="hint">{itemsWaiting(undisposed.length)} before it closes.</p>}
+            <TextField label="Summary: cause, repair and impact" value={summary} onValue={setSummary} error={closing.errors.summary} />
+            <SignatureStep password={closing.password} onPassword={closing.setPassword} error={closing.passwordError} />
+            <ErrorMessage error={closing.failure} />
+            <button type="submit" class="primary" disabled={closing.busy}>
               Sign and close
             </button>
           </form>
@@ -441,7 +288,7 @@ export function NonconformitiesPage() {
                   <Link href={ncPage(nc.labId, nc.ncNumber)}>{nc.ncNumber}</Link>
                 </td>
                 <td data-label="Machine">{nc.serialNumber}</td>
-                <td data-label="Found by">{nc.source}</td>
+                <td data-label="Found by">{foundBy(nc)}</td>
                 <td data-label="Opened">{formatDateTime(nc.openedAt, nc.labId)}</td>
                 <td data-label="Status">
                   <span class={nc.status === 'Open' ? 'badge missed' : 'badge done'}>{nc.status}</span>

@@ -6,11 +6,16 @@ import { checkResponses } from '../../../shared/records/record-rules.js';
 import { formatReading } from '../../../shared/domain/readings.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
+import { parseDecimal } from '../components/decimal-input.js';
+import { SignatureStep } from '../components/signature-step.js';
+import { useSignedSubmit } from '../components/signed-submit.js';
 import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
-import { ncPage, PhotoField, sendPhoto } from './nonconformities.js';
+import { ncPage } from '../components/nonconformity-paths.js';
+import { PhotoField, sendPhoto } from '../components/photo-field.js';
+import { RecordStatusBadge } from '../components/record-status.js';
 import { Link } from '../router.js';
-import { forgetDraft, may, rememberReturn, saveDrafts, session, signatureReady, signedOut, takeNextInWorkList, useKeptDraft } from '../state.js';
-import { Badge, ErrorMessage, formatDateTime, formatDueTime, Loading, Notice, PageTitle, PasswordField, PrintHeader, useLoad } from '../ui.js';
+import { forgetDraft, may, session, takeNextInWorkList, useKeptDraft } from '../state.js';
+import { ErrorMessage, formatDateTime, formatDueTime, Loading, Notice, PageTitle, PrintHeader, useLoad } from '../ui.js';
 
 interface Answer {
   done: boolean;
@@ -35,10 +40,7 @@ function answersFrom(tasks: Task[], responses: Response[]): Answers {
 const noteLimit = 1000;
 
 function readingValue(text: string): number | undefined {
-  const trimmed = text.trim().replace(',', '.');
-  if (trimmed === '') return undefined;
-  const value = Number(trimmed);
-  return Number.isFinite(value) ? value : Number.NaN;
+  return text.trim() === '' ? undefined : parseDecimal(text);
 }
 
 function outOfRange(task: Task, answer: Answer): boolean {
@@ -62,7 +64,8 @@ function responsesOf(tasks: Task[], answers: Answers) {
     const value = task.kind === 'reading' ? readingValue(answer.value) : undefined;
     return {
       taskId: task.taskId,
-      done: task.kind === 'reading' ? value !== undefined : answer.done,
+      // A check marked "Fault found" was carried out: the fault is its outcome, no tick needed beside it.
+      done: task.kind === 'reading' ? value !== undefined : answer.done || Boolean(answer.fault),
       ...(value !== undefined ? { value } : {}),
       ...(answer.note.trim() ? { note: answer.note.trim() } : {}),
       ...(answer.fault ? { fault: true } : {}),
@@ -190,43 +193,6 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
   );
 }
 
-/** Password re-entry, or a fresh Microsoft sign-in, that makes the click a signature. */
-export function SignatureStep(props: { password: string; onPassword: (value: string) => void; error: string | undefined }) {
-  const user = session.value!.user;
-  if (user.authMethod === 'local')
-    return <PasswordField label="Your password, to sign" value={props.password} onValue={props.onPassword} autocomplete="current-password" error={props.error} />;
-  if (signatureReady.value) return <p class="alert success">Microsoft sign-in confirmed. Sign within five minutes.</p>;
-  return (
-    <div>
-      <p class="hint">Signing needs a fresh Microsoft sign-in. What you entered is kept while you sign in.</p>
-      {props.error && <p class="field-error">{props.error}</p>}
-      <button
-        type="button"
-        class="secondary"
-        onClick={() => {
-          saveDrafts();
-          rememberReturn(location.pathname);
-          location.assign('/api/auth/microsoft/login?purpose=signature');
-        }}
-      >
-        Confirm with Microsoft
-      </button>
-    </div>
-  );
-}
-
-/**
- * The last wrong signature password locks the account and ends the session: what was typed (never the
- * password) is kept for after the unlock, and the sign-in page says what happened and who can help.
- */
-function lockedOutWhileSigning(refusal: unknown): boolean {
-  if (!(refusal instanceof ApiError && refusal.status === 423)) return false;
-  saveDrafts();
-  rememberReturn(location.pathname);
-  signedOut(`${refusal.message} What you entered on the form is kept in this browser tab: sign in again once the account is unlocked, and sign it then.`);
-  return true;
-}
-
 function refusalText(error: unknown): string {
   if (error instanceof ApiError && (error.status === 409 || error.status === 412))
     return `${error.message} The record below is as it stands now.`;
@@ -249,10 +215,8 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   const draftKey = `record:${record.labId}:${record.recordNumber}`;
   const [answers, setAnswers] = useState<Answers>(() => answersFrom(record.tasks, []));
   const [meaning, setMeaning] = useState<string>(completionMeanings[0]);
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const signed = useSignedSubmit();
+  const { password, errors, failure, busy } = signed;
   const [summary, setSummary] = useState<string[]>([]);
   const [photo, setPhoto] = useState<File | null>(null);
   const summaryRef = useRef<HTMLDivElement>(null);
@@ -266,46 +230,32 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
 
   async function submit(event: Event) {
     event.preventDefault();
-    setErrors({});
-    setFailure(null);
     setSummary([]);
     const responses = responsesOf(record.tasks, answers);
     const problems = formProblems(record.tasks, responses, session.value!.user.authMethod === 'local', password);
     if (problems.summary.length > 0) {
-      setErrors(problems.fields);
+      signed.setErrors(problems.fields);
+      signed.setFailure(null);
       setSummary(problems.summary);
       return;
     }
-    setBusy(true);
-    try {
-      const done = await api.post<PmRecord>(
-        `/api/labs/${record.labId}/records/${record.recordNumber}/complete`,
-        { responses, signature: { meaning, ...(session.value!.user.authMethod === 'local' ? { password } : {}) } },
-        { ifMatch: props.etag },
-      );
+    const outcome = await signed.submit(
+      async (signature) => (await api.post<PmRecord>(`/api/labs/${record.labId}/records/${record.recordNumber}/complete`, { responses, signature: { meaning, ...signature } }, { ifMatch: props.etag })).body,
+      { describe: refusalText },
+    );
+    if (outcome.signed) {
       forgetDraft(draftKey);
-      signatureReady.value = false;
-      if (responses.some((response) => response.fault)) await reportPhoto(done.body, photo);
-      props.onDone(done.body);
-    } catch (refusal) {
-      if (lockedOutWhileSigning(refusal)) return;
-      if (refusal instanceof ApiError && refusal.status === 400 && refusal.problem?.errors) {
-        // The password was not what was wrong: it stays, so the technician corrects only the answers.
-        setErrors(refusal.fieldErrors);
-        setSummary(refusal.problem.errors.map((error) => error.message));
-        return;
-      }
-      setPassword('');
-      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') {
-        setErrors({ 'signature.password': refusal.message });
-        signatureReady.value = false;
-      } else {
-        setFailure(refusalText(refusal));
-        if (refusal instanceof ApiError && (refusal.status === 409 || refusal.status === 412)) props.onStale();
-      }
-    } finally {
-      setBusy(false);
+      if (responses.some((response) => response.fault)) await reportPhoto(outcome.answer, photo);
+      props.onDone(outcome.answer);
+      return;
     }
+    const { refusal } = outcome;
+    if (refusal instanceof ApiError && refusal.status === 400 && refusal.problem?.errors) {
+      // The answers were what was wrong: listed on top, each also beside its task.
+      signed.setFailure(null);
+      setSummary(refusal.problem.errors.map((error) => error.message));
+    }
+    if (refusal instanceof ApiError && (refusal.status === 409 || refusal.status === 412)) props.onStale();
   }
 
   const sent = responsesOf(record.tasks, answers);
@@ -336,7 +286,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
           {record.needsVerification && ' · a second person verifies it afterwards'}
         </p>
         {errors['signature.meaning'] && <p class="field-error">{errors['signature.meaning']}</p>}
-        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
       </fieldset>
       <ErrorMessage error={failure} />
       <button type="submit" class="primary wide" disabled={busy}>
@@ -409,7 +359,7 @@ export function CompletedView(props: { record: PmRecord }) {
       )}
       {record.needsVerification && !record.verification && (
         <p class="alert info" role="status">
-          Awaiting verification: a second person signs "Verified by" before this checklist counts as done.
+          Not done yet: a second person signs "Verified by" before this checklist counts as done.
         </p>
       )}
       {record.amendments.length > 0 && (
@@ -443,30 +393,21 @@ export function CompletedView(props: { record: PmRecord }) {
 }
 
 function VerifyForm(props: { record: PmRecord; etag: string | null; onDone: (record: PmRecord) => void }) {
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const signed = useSignedSubmit();
+  const { failure } = signed;
   async function submit(event: Event) {
     event.preventDefault();
-    setFailure(null);
-    setErrors({});
-    try {
-      const signature = session.value!.user.authMethod === 'local' ? { password } : {};
-      const done = await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/verification`, { signature }, { ifMatch: props.etag });
-      signatureReady.value = false;
-      props.onDone(done.body);
-    } catch (refusal) {
-      setPassword('');
-      if (lockedOutWhileSigning(refusal)) return;
-      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') setErrors({ 'signature.password': refusal.message });
-      else setFailure(refusalText(refusal));
-    }
+    const outcome = await signed.submit(
+      async (signature) => (await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/verification`, { signature }, { ifMatch: props.etag })).body,
+      { describe: refusalText },
+    );
+    if (outcome.signed) props.onDone(outcome.answer);
   }
   return (
     <form class="verify" onSubmit={submit} noValidate>
       <h2>Verify</h2>
       <p class="hint">You check what {props.record.signature?.displayName ?? 'the performer'} recorded and sign it: meaning "Verified by", with your name and the time.</p>
-      <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+      <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
       <ErrorMessage error={failure} />
       <button type="submit" class="primary">
         Sign as verified
@@ -481,9 +422,8 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
   const original = answersFrom(record.tasks, record.currentResponses);
   const [answers, setAnswers] = useState<Answers>(original);
   const [reason, setReason] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const signed = useSignedSubmit();
+  const { errors, failure } = signed;
   useKeptDraft(draftKey, { answers, reason }, (kept) => {
     setAnswers(kept.answers);
     setReason(kept.reason);
@@ -494,29 +434,19 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
 
   async function submit(event: Event) {
     event.preventDefault();
-    setErrors({});
-    setFailure(null);
     if (changed.length === 0) {
-      setFailure('Change at least one answer to amend the record.');
+      signed.setErrors({});
+      signed.setFailure('Change at least one answer to amend the record.');
       return;
     }
-    try {
-      const done = await api.post<PmRecord>(
-        `/api/labs/${record.labId}/records/${record.recordNumber}/amendments`,
-        { responses: changed, reason, signature: session.value!.user.authMethod === 'local' ? { password } : {} },
-        { ifMatch: props.etag },
-      );
-      forgetDraft(draftKey);
-      props.onDone(done.body);
-    } catch (refusal) {
-      setPassword('');
-      if (lockedOutWhileSigning(refusal)) return;
-      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') setErrors({ 'signature.password': refusal.message });
-      else if (refusal instanceof ApiError && refusal.problem?.errors) {
-        setErrors(refusal.fieldErrors);
-        setFailure(refusal.message);
-      } else setFailure(refusalText(refusal));
-    }
+    const outcome = await signed.submit(
+      async (signature) =>
+        (await api.post<PmRecord>(`/api/labs/${record.labId}/records/${record.recordNumber}/amendments`, { responses: changed, reason, signature }, { ifMatch: props.etag })).body,
+      { describe: refusalText },
+    );
+    if (!outcome.signed) return;
+    forgetDraft(draftKey);
+    props.onDone(outcome.answer);
   }
 
   return (
@@ -529,7 +459,7 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
       {errors.reason && <p class="field-error">{errors.reason}</p>}
       <fieldset class="signature">
         <legend>Signature: Amended by</legend>
-        <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+        <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
       </fieldset>
       <ErrorMessage error={failure} />
       <div class="actions">
@@ -547,29 +477,15 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
 function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => void }) {
   const draftKey = `justify:${props.record.labId}:${props.record.recordNumber}`;
   const [reason, setReason] = useState('');
-  const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [failure, setFailure] = useState<unknown>(null);
+  const signed = useSignedSubmit();
+  const { errors, failure } = signed;
   useKeptDraft(draftKey, { reason }, (kept) => setReason(kept.reason));
   async function submit(event: Event) {
     event.preventDefault();
-    setFailure(null);
-    setErrors({});
-    try {
-      const signature = session.value!.user.authMethod === 'local' ? { password } : {};
-      const done = await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/justification`, { reason, signature });
-      forgetDraft(draftKey);
-      signatureReady.value = false;
-      props.onDone(done.body);
-    } catch (refusal) {
-      setPassword('');
-      if (lockedOutWhileSigning(refusal)) return;
-      if (refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in') setErrors({ 'signature.password': refusal.message });
-      else if (refusal instanceof ApiError && refusal.problem?.errors) {
-        setErrors(refusal.fieldErrors);
-        setFailure(refusal.message);
-      } else setFailure(refusal);
-    }
+    const outcome = await signed.submit(async (signature) => (await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/justification`, { reason, signature })).body);
+    if (!outcome.signed) return;
+    forgetDraft(draftKey);
+    props.onDone(outcome.answer);
   }
   return (
     <form class="justify" onSubmit={submit} noValidate>
@@ -582,7 +498,7 @@ function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => vo
         </p>
       )}
       <p class="hint">The justification is signed: meaning "Justified by", with your name and the time.</p>
-      <SignatureStep password={password} onPassword={setPassword} error={errors['signature.password']} />
+      <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
       <ErrorMessage error={failure} />
       <button type="submit" class="secondary">
         Sign the justification
@@ -662,7 +578,7 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         <dd>{record.recordNumber}</dd>
         <dt>Status</dt>
         <dd>
-          <Badge status={record.status} />
+          <RecordStatusBadge record={record} />
           {record.late && record.status === 'Completed' && ' late'}
         </dd>
         <dt>Machine</dt>
