@@ -5,7 +5,7 @@ import type { Equipment } from '../shared/schemas/equipment.js';
 import type { ImpactInboxItem, Nonconformity, NonconformityReport } from '../shared/schemas/nonconformities.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import { localDay, startOfDay } from '../shared/domain/periods.js';
-import { generateLab } from '../shared/records/generate-records.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';

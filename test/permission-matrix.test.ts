@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredHttpFunctions } from '../shared/platform/registry.js';
-import { generateLab } from '../shared/records/generate-records.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import type { ApiClient, ApiResponse } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';

@@ -10,7 +10,7 @@ import type { Calibration, CalibrationAmendment, CalibrationAmendmentInput } fro
 import { amendableFieldsOf, applyChanges, changesOf, signedAmendmentHash } from './amendment-rules.js';
 import { calibrationView, readingErrors } from './calibrations.js';
 import { currentPlan, intervalOf, nextDueOf } from './fitness.js';
-import { emptyCalibrationState } from './plan-versions.js';
+import { emptyCalibrationState } from '../equipment/plan-versions.js';
 import type { SignerFacts } from './plans.js';
 
 /** What a correction may touch: the readings the event has, the adjustment it made, the certificate number. */

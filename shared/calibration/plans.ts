@@ -12,7 +12,7 @@ export type SignerFacts = NonNullable<Facts>;
 import { badRequest, forbidden, preconditionFailed } from '../platform/problems.js';
 import type { CalibrationPlan, PlanInput, PlanVersion } from '../schemas/calibration.js';
 import { currentPlan, fitnessOf } from './fitness.js';
-import { emptyCalibrationState, withPointIds } from './plan-versions.js';
+import { emptyCalibrationState, withPointIds } from '../equipment/plan-versions.js';
 
 
 export function assertMayReadCalibration(principal: Principal, labId: string): void {

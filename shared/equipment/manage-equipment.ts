@@ -12,8 +12,8 @@ import {
   type EquipmentDocument,
 } from '../data/equipment-repository.js';
 import { readLab } from '../data/labs-repository.js';
-import { fitnessOf } from '../calibration/fitness.js';
-import { emptyCalibrationState, firstVersionFrom } from '../calibration/plan-versions.js';
+import { fitnessOf } from '../domain/machine-lifecycle.js';
+import { emptyCalibrationState, firstVersionFrom } from './plan-versions.js';
 import { labToday } from '../labs/lab-today.js';
 import { noteReferenceStandard } from '../data/reference-standards.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
@@ -21,8 +21,8 @@ import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { getsRecords } from '../domain/equipment-status.js';
 import { changeStatus } from '../domain/machine-lifecycle.js';
 import { can } from '../domain/permissions.js';
-import { reconcileLabs } from '../records/generator-runs.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
+import { afterChange } from './after-change.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { CreateEquipment, Equipment, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
 import { changeMachine, findEquipment, inEquipmentTurn, isHere } from './machine-changes.js';
@@ -201,6 +201,6 @@ export async function updateEquipment(principal: Principal, labId: string, seria
     });
     return { write: { next, events: [event] }, answer: equipmentView(next, today) };
   });
-  await reconcileLabs([labId], 'equipment-change');
+  await afterChange().machinesChanged([labId], 'equipment-change');
   return updated;
 }

@@ -12,11 +12,10 @@ import {
 import { quarantine } from '../domain/machine-lifecycle.js';
 import { changeMachine } from '../equipment/machine-changes.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import { afterChange } from '../equipment/after-change.js';
 import { equipmentEvent, type Facts } from '../equipment/manage-equipment.js';
 import { trackProductEvent } from '../platform/telemetry.js';
-import { reconcileLabs } from '../records/generator-runs.js';
 import { assessImpact, type Finding } from './impact-assessment.js';
-import { sendNoticeNow } from '../notifications/notification-runs.js';
 
 export interface FindingReport {
   finding: Finding;
@@ -110,8 +109,8 @@ export async function afterOpening(opening: Pick<OpeningWrite, 'nc' | 'statusCha
   const { nc } = opening;
   trackProductEvent('NonconformityOpened', { labId: nc.labId, ncNumber: nc.ncNumber, serialNumber: nc.serialNumber, source: nc.source }, { items: nc.items.length, labsTouched: nc.itemLabs.length + 1 });
   trackProductEvent('EquipmentQuarantined', { labId: nc.labId, serialNumber: nc.serialNumber, ncNumber: nc.ncNumber }, {});
-  if (opening.statusChanged) await reconcileLabs([nc.labId], 'equipment-change');
-  await sendNoticeNow(nc);
+  if (opening.statusChanged) await afterChange().machinesChanged([nc.labId], 'equipment-change');
+  await afterChange().nonconformityOpened(nc);
 }
 
 /**

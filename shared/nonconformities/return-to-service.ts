@@ -8,12 +8,12 @@ import { returnToService as returnToServiceTransition } from '../domain/machine-
 import { changeMachine } from '../equipment/machine-changes.js';
 import { daysBetween } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
-import { currentPlan } from '../calibration/fitness.js';
+import { currentPlan } from '../domain/machine-lifecycle.js';
 import { equipmentEvent, equipmentView, findEquipment, type Facts } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
 import { badRequest, conflict } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
-import { reconcileLabs } from '../records/generator-runs.js';
+import { afterChange } from '../equipment/after-change.js';
 import { checkResponses } from '../records/record-rules.js';
 import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
 import type { Equipment } from '../schemas/equipment.js';
@@ -147,6 +147,6 @@ export async function returnToService(principal: Principal, labId: string, seria
   });
   trackProductEvent('ReturnedToService', { labId, serialNumber: machine.serialNumber, verifiedBy: principal.username }, { daysOutOfService: daysBetween(returned.since.slice(0, 10), new Date().toISOString().slice(0, 10)) });
   // Back in service starts a new stretch that owes PM: the generator opens the current period's records.
-  await reconcileLabs([labId], 'equipment-change');
+  await afterChange().machinesChanged([labId], 'equipment-change');
   return equipmentView(returned.next, await labToday(labId));
 }

@@ -9,7 +9,8 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import type { QueueDelivery } from '../platform/registry.js';
 import { labIdSchema } from '../schemas/common.js';
 import { notificationHealth, type NotificationHealth } from '../notifications/notification-runs.js';
-import { generateLab, type LabRunSummary } from './generate-records.js';
+import type { LabRunSummary } from '../records/generate-records.js';
+import { generateLab } from './lab-run.js';
 
 /** One message per lab: the timer and the admin endpoint fan out, a queue trigger generates one lab. */
 export const generatorQueue = 'generate-lab';
