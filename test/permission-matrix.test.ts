@@ -400,6 +400,12 @@ const rows: Row[] = [
       expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {
+      endpoint: 'calibrationIntervalReview',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan/interval-review`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
       endpoint: 'calibrationPlanSet',
       scope,
       request: async (c) => {
