@@ -5,7 +5,7 @@
  */
 const rooms = [
   'schemas', 'domain', 'platform', 'data', 'storage', 'auth', 'users', 'labs', 'setup', 'catalog', 'signing',
-  'equipment', 'records', 'nonconformities', 'calibration', 'notifications', 'jobs', 'audit', 'labels', 'reports',
+  'equipment', 'records', 'nonconformities', 'calibration', 'notifications', 'jobs', 'audit', 'labels', 'reports', 'integrations',
 ];
 
 const roomRules = rooms.map((room, index) => ({

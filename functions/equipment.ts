@@ -7,7 +7,7 @@ import {
   registerEquipment,
   updateEquipment,
 } from '../shared/equipment/manage-equipment.js';
-import { equipmentHistory } from '../shared/equipment/equipment-history.js';
+import { equipmentHistory } from '../shared/reports/equipment-history.js';
 import { transferEquipment } from '../shared/equipment/transfer.js';
 import { equipmentHistoryCsv } from '../shared/reports/equipment-history-csv.js';
 import { principalOf } from '../shared/platform/http-pipeline.js';

@@ -12,7 +12,7 @@ import {
   planScheduledRun,
   recordPoisoned,
   runLabFromQueue,
-} from '../shared/records/generator-runs.js';
+} from '../shared/jobs/generator-runs.js';
 import { labIdSchema } from '../shared/schemas/common.js';
 
 /** Every minute by default (GENERATOR_SCHEDULE); each lab is queued once an hour, at its own minute. */

@@ -1,5 +1,9 @@
 /** Every function of the product: importing each area declares its functions. */
 import { authenticate, recordDeniedRequest } from '../shared/auth/request-principal.js';
+import { useAfterChange } from '../shared/equipment/after-change.js';
+import { reconcileLabs } from '../shared/jobs/generator-runs.js';
+import { openForFaultyRecord } from '../shared/nonconformities/pm-faults.js';
+import { sendNoticeNow } from '../shared/notifications/notification-runs.js';
 import { useAuthenticator } from '../shared/platform/http-pipeline.js';
 import './health.js';
 import './setup.js';
@@ -10,6 +14,7 @@ import './equipment-classes.js';
 import './models.js';
 import './equipment.js';
 import './calibration.js';
+import './calibration-interval-review.js';
 import './nonconformities.js';
 import './labels.js';
 import './records.js';
@@ -18,9 +23,12 @@ import './notifications.js';
 import './audit.js';
 import './api-keys.js';
 import './machine-fitness.js';
+import './odata.js';
 import './reports.js';
 import './purge-expired.js';
 import './openapi.js';
 import './not-found.js';
 
 useAuthenticator({ authenticate, recordDeniedRequest });
+// What follows a change to machines: the lab run, a fault's nonconformity, a quarantine's notice.
+useAfterChange({ machinesChanged: reconcileLabs, faultFound: openForFaultyRecord, nonconformityOpened: sendNoticeNow });

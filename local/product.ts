@@ -9,7 +9,7 @@ import { reloadSettings } from '../shared/platform/config.js';
 import { forgetSecrets } from '../shared/platform/secrets.js';
 import { startTelemetry } from '../shared/platform/telemetry.js';
 import { registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
-import { runEveryLabNow } from '../shared/records/generator-runs.js';
+import { runEveryLabNow } from '../shared/jobs/generator-runs.js';
 import { forgetSetupState, setupNeeded } from '../shared/setup/first-run.js';
 import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
 import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';

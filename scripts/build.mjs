@@ -48,6 +48,7 @@ await Promise.all([
   build({ ...shared, entryPoints: ['local/load-test.ts'], outfile: 'dist/local/load-test.js' }),
   build({ ...shared, entryPoints: ['local/break-glass.ts'], outfile: 'dist/local/break-glass.js' }),
   build({ ...shared, entryPoints: ['local/validation/main.ts'], outfile: 'dist/local/validation-pack.js' }),
+  build({ ...shared, entryPoints: ['local/restore/main.ts'], outfile: 'dist/local/verify-store.js' }),
   build({
     entryPoints: ['static-web/src/main.tsx'],
     outfile: 'static-web/app.js',

@@ -3,7 +3,7 @@ import { container } from '../shared/data/cosmos.js';
 import { readCounter, type RecordDocument } from '../shared/data/records-repository.js';
 import { listLabs } from '../shared/data/labs-repository.js';
 import { planNotificationRun } from '../shared/notifications/notification-runs.js';
-import { planScheduledRun, type GeneratorHealth } from '../shared/records/generator-runs.js';
+import { planScheduledRun, type GeneratorHealth } from '../shared/jobs/generator-runs.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 

@@ -9,7 +9,7 @@ import { localDay, periodsBetween, startOfDay } from '../shared/domain/periods.j
 import { reloadSettings, settings } from '../shared/platform/config.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { addLab } from '../shared/labs/manage-labs.js';
-import { generateLab } from '../shared/records/generate-records.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import { frequencies } from '../shared/schemas/catalog.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';

@@ -108,7 +108,7 @@ describe('infrastructure templates', () => {
 
 describe('generator queues', () => {
   it('exist in the storage account under the names the code uses', async () => {
-    const { generatorQueue, generatorPoisonQueue } = await import('../shared/records/generator-runs.js');
+    const { generatorQueue, generatorPoisonQueue } = await import('../shared/jobs/generator-runs.js');
     const storage = await read('infra/modules/storage.bicep');
     expect(storage).toContain(`for queueName in ['${generatorQueue}', '${generatorPoisonQueue}']`);
     expect(storage).toContain('allowSharedKeyAccess: false');

@@ -15,7 +15,7 @@ import { acsEmailSender, configuredChannels, operationIdOf, type NotificationCha
 import { planNotificationRun, runLabNotifications } from '../shared/notifications/notification-runs.js';
 import { forgetSecrets } from '../shared/platform/secrets.js';
 import { useTelemetrySink, type TelemetrySink } from '../shared/platform/telemetry.js';
-import type { GeneratorHealth } from '../shared/records/generator-runs.js';
+import type { GeneratorHealth } from '../shared/jobs/generator-runs.js';
 import type { NotificationSettings, OutboxMessage } from '../shared/schemas/notifications.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';

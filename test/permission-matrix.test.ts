@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredHttpFunctions } from '../shared/platform/registry.js';
-import { generateLab } from '../shared/records/generate-records.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import type { ApiClient, ApiResponse } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -400,6 +400,12 @@ const rows: Row[] = [
       expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {
+      endpoint: 'calibrationIntervalReview',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan/interval-review`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
       endpoint: 'calibrationPlanSet',
       scope,
       request: async (c) => {
@@ -556,7 +562,7 @@ const rows: Row[] = [
       endpoint: 'equipmentReturnToService',
       scope,
       prepare: () => prepareFreshNonconformity(scope),
-      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${freshNc[scope].serialNumber}/return-to-service`, { signature: { password: demoPassword } }),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${freshNc[scope].serialNumber}/return-to-service`, { nonconformities: [freshNc[scope].ncNumber], note: 'Checked and cleaned', signature: { password: demoPassword } }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     { endpoint: 'reportsNonconformities', scope, request: (c) => c.get(`/api/reports/nonconformities?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
@@ -617,6 +623,8 @@ const rows: Row[] = [
   },
   // An administrator passes the check and learns the key does not exist.
   { endpoint: 'apiKeysRevoke', scope: 'any', request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }), expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny') },
+  // Managers and auditors read the feed for their labs; technicians do not.
+  { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.
   { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
   {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLocalQueueService } from '../local/azurite.js';
 import { LocalQueueClient } from '../local/queues/queue-client.js';
-import { generatorQueue, type GeneratorHealth } from '../shared/records/generator-runs.js';
+import { generatorQueue, type GeneratorHealth } from '../shared/jobs/generator-runs.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 const dataDir = await mkdtemp(join(tmpdir(), 'ems-queue-restart-'));

@@ -5,7 +5,7 @@ import { scryptHash } from '../shared/auth/scrypt-hashes.js';
 import { changeUser, readUser } from '../shared/data/users-repository.js';
 import type { AuditEntry } from '../shared/domain/audit-chain.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
-import { generateLab } from '../shared/records/generate-records.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient, ApiResponse } from './helpers/api-client.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { addLab } from '../shared/labs/manage-labs.js';
-import { runLabFromQueue } from '../shared/records/generator-runs.js';
+import { runLabFromQueue } from '../shared/jobs/generator-runs.js';
 import type { PmRecord, RecordSummary } from '../shared/schemas/records.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient } from './helpers/api-client.js';

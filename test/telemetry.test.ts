@@ -15,7 +15,7 @@ import {
   type ApplicationInsightsSdk,
   type TelemetrySink,
 } from '../shared/platform/telemetry.js';
-import { generatorQueue } from '../shared/records/generator-runs.js';
+import { generatorQueue } from '../shared/jobs/generator-runs.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import type { PmRecord } from '../shared/schemas/records.js';
 import type { ApiClient } from './helpers/api-client.js';

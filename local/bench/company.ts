@@ -1,8 +1,8 @@
 import { addModel } from '../../shared/catalog/manage-catalog.js';
 import { registerEquipment } from '../../shared/equipment/manage-equipment.js';
 import { addLab } from '../../shared/labs/manage-labs.js';
-import { generateLab } from '../../shared/records/generate-records.js';
-import { runLabFromQueue } from '../../shared/records/generator-runs.js';
+import { generateLab } from '../../shared/jobs/lab-run.js';
+import { runLabFromQueue } from '../../shared/jobs/generator-runs.js';
 import { systemActor } from '../../shared/users/manage-users.js';
 import type { CosmosRequestCounts, LocalProduct } from '../product.js';
 import { median } from './timing.js';

@@ -1,4 +1,4 @@
-import { labMinute } from '../../shared/records/generator-runs.js';
+import { labMinute } from '../../shared/jobs/generator-runs.js';
 
 /**
  * The daily rollover of a company whose labs all share one time zone, minute by minute over a day,

@@ -1,7 +1,7 @@
 import { addModel } from '../../shared/catalog/manage-catalog.js';
 import { registerEquipment } from '../../shared/equipment/manage-equipment.js';
 import { addLab } from '../../shared/labs/manage-labs.js';
-import { generateLab } from '../../shared/records/generate-records.js';
+import { generateLab } from '../../shared/jobs/lab-run.js';
 import type { VerificationPage } from '../../shared/schemas/audit-verification.js';
 import type { ComplianceReport } from '../../shared/schemas/reports.js';
 import { systemActor } from '../../shared/users/manage-users.js';

@@ -1,8 +1,6 @@
-import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
-import { recentEquipmentOf } from '../data/equipment-repository.js';
-import { labToday } from '../labs/lab-today.js';
-import { addDays, nextDueDate, type Fitness } from '../domain/calibration-rules.js';
-import { currentPlan, fitnessOf, intervalOf } from '../domain/machine-lifecycle.js';
+import type { EquipmentDocument } from '../data/equipment-repository.js';
+import { addDays, nextDueDate } from '../domain/calibration-rules.js';
+import { currentPlan, intervalOf } from '../domain/machine-lifecycle.js';
 
 export { currentPlan, fitnessOf, intervalOf, nextDueOf } from '../domain/machine-lifecycle.js';
 
@@ -23,20 +21,4 @@ export function standardFitOn(document: EquipmentDocument, day: string): { fitBy
   const nextDue = interval ? nextDueDate(last.performedOn, interval) : last.nextDue;
   if (day > addDays(nextDue, plan.graceDays)) return { notFit: `its calibration was due on ${nextDue}` };
   return { fitBy: { calibrationNumber: last.calibrationNumber, performedOn: last.performedOn, nextDue } };
-}
-
-/**
- * The lab's machines that are not fit for use or whose calibration falls due soon, by serial number,
- * from the machines this instance read within the minute (see recentEquipmentOf): what dashboard
- * rows show, without a request of their own in the steady state.
- */
-export async function labFitnessWorthShowing(labId: string): Promise<Map<string, Fitness>> {
-  const [machines, today] = await Promise.all([recentEquipmentOf(labId, () => allEquipmentOf(labId)), labToday(labId)]);
-  const shown = new Map<string, Fitness>();
-  for (const machine of machines) {
-    if (!machine.calibration && !machine.quarantine && machine.status === 'In Service') continue;
-    const fitness = fitnessOf(machine, today);
-    if (fitness.state !== 'fit') shown.set(machine.serialNumber, fitness);
-  }
-  return shown;
 }

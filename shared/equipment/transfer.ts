@@ -5,7 +5,7 @@ import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import { TooMuchContention } from '../platform/store-failures.js';
 import type { Versioned } from '../data/versioned.js';
 import { getsRecords } from '../domain/equipment-status.js';
-import { reconcileLabs } from '../records/generator-runs.js';
+import { afterChange } from './after-change.js';
 import { badRequest, conflict, notFound } from '../platform/problems.js';
 import { assertLabOpen, assertMayWriteEquipment, equipmentEvent, equipmentFacts, equipmentView, type Facts } from './manage-equipment.js';
 import type { Equipment } from '../schemas/equipment.js';
@@ -139,7 +139,7 @@ export async function transferEquipment(
   for (;;) {
     const state = await readState(fromLabId, toLabId, serialNumber);
     if (finished(state, toLabId)) {
-      if (steps > 0) await reconcileLabs([fromLabId, toLabId], 'transfer');
+      if (steps > 0) await afterChange().machinesChanged([fromLabId, toLabId], 'transfer');
       return equipmentView(state.destination!.document, await labToday(state.destination!.document.labId));
     }
     const marker = markerFor(state, principal, fromLabId, toLabId, serialNumber);

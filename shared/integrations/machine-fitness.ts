@@ -1,5 +1,5 @@
 import { readEquipment, readSerialClaim, type EquipmentDocument } from '../data/equipment-repository.js';
-import { currentPlan, fitnessOf } from '../calibration/fitness.js';
+import { currentPlan, fitnessOf } from '../domain/machine-lifecycle.js';
 import { addDays, type Fitness } from '../domain/calibration-rules.js';
 import { formatDay, localDay } from '../domain/periods.js';
 import { labTimeZone } from '../labs/lab-today.js';

@@ -1,6 +1,6 @@
 import { renderSVG } from 'uqr';
 import type { Principal } from '../auth/principal.js';
-import { fitnessOf } from '../calibration/fitness.js';
+import { fitnessOf } from '../domain/machine-lifecycle.js';
 import { allEquipmentOf, readSerialClaim, type EquipmentDocument } from '../data/equipment-repository.js';
 import { readLab } from '../data/labs-repository.js';
 import { listRecords } from '../data/records-repository.js';

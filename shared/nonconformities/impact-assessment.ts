@@ -2,7 +2,7 @@ import type { EquipmentDocument } from '../data/equipment-repository.js';
 import { calibrationsNaming } from '../data/nonconformity-repository.js';
 import { completedRecordsOf } from '../data/records-repository.js';
 import { calibrationsUsing, calibrationWindow, faultWindow, recordsInWindow, type ExposureWindow } from '../domain/impact.js';
-import { currentPlan } from '../calibration/fitness.js';
+import { currentPlan } from '../domain/machine-lifecycle.js';
 import { foundFault } from '../records/record-rules.js';
 import type { ImpactItem, Nonconformity } from '../schemas/nonconformities.js';
 

@@ -4,7 +4,7 @@ import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
 import { listDashboard, type DashboardRow } from '../data/records-repository.js';
 import { addDays, daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay, parseDay, startOfDay } from '../domain/periods.js';
-import { fitnessOf } from '../calibration/fitness.js';
+import { fitnessOf } from '../domain/machine-lifecycle.js';
 import { settings } from '../platform/config.js';
 
 export type DigestRecord = Pick<DashboardRow, 'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'dueEnd'>;

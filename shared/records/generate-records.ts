@@ -1,7 +1,5 @@
-import { noteOverdueCalibrations } from '../calibration/overdue-check.js';
-import { noticeAgingNonconformities } from '../nonconformities/aging.js';
 import { readModelRecently, type ModelDocument } from '../data/catalog-repository.js';
-import { allEquipmentOf } from '../data/equipment-repository.js';
+import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import { TooMuchContention } from '../platform/store-failures.js';
 import { readLabWithGeneratorStatus } from '../data/generator-status-repository.js';
@@ -75,23 +73,31 @@ function emptySummary(labId: string, runId: string): LabRunSummary {
   return { labId, runId, created: 0, backfilled: 0, missed: 0, cancelled: 0, reopened: 0, firstNumber: null, lastNumber: null, batches: 0, missedByFrequency: {}, generatedThrough: null };
 }
 
-/**
- * Brings one lab's records up to date (SPEC §2). Safe to run twice, concurrently, or again after being
- * stopped anywhere: record ids are deterministic, and every batch moves the lab's counter on its ETag,
- * so a run that loses a race reads again and plans again instead of writing a second record.
- */
 export interface GenerateOptions {
   /** Write at most this many batches, then stop as a crash would: for tests and recovery drills. */
   batchLimit?: number;
 }
 
-export async function generateLab(labId: string, now: Date, runId: string, options: GenerateOptions = {}): Promise<LabRunSummary> {
+/** A lab's generation, with the machines it read and the lab's time zone for the work that follows it in the same run. */
+export interface GeneratedRecords {
+  summary: LabRunSummary;
+  machines: readonly EquipmentDocument[];
+  /** Null when the lab was skipped. */
+  timeZone: string | null;
+}
+
+/**
+ * Brings one lab's records up to date (SPEC §2). Safe to run twice, concurrently, or again after being
+ * stopped anywhere: record ids are deterministic, and every batch moves the lab's counter on its ETag,
+ * so a run that loses a race reads again and plans again instead of writing a second record.
+ */
+export async function generateRecords(labId: string, now: Date, runId: string, options: GenerateOptions = {}): Promise<GeneratedRecords> {
   const summary = emptySummary(labId, runId);
   const config = settings();
   for (let attempt = 1; ; attempt++) {
     const { lab, status } = await readLabWithGeneratorStatus(labId);
-    if (!lab) return { ...summary, skipped: 'no such lab' };
-    if (!lab.active) return { ...summary, skipped: 'lab inactive' };
+    if (!lab) return { summary: { ...summary, skipped: 'no such lab' }, machines: [], timeZone: null };
+    if (!lab.active) return { summary: { ...summary, skipped: 'lab inactive' }, machines: [], timeZone: null };
     // The last run's status says how far the lab was generated, so one query reads exactly the
     // records (and the counter) this run must know of; without it, the whole backfill window.
     const hint = status?.generatedThrough ?? null;
@@ -112,9 +118,7 @@ export async function generateLab(labId: string, now: Date, runId: string, optio
     });
     try {
       await applyPlan(plan, counter?.document ?? emptyCounter(labId), counter?.etag, runId, now, summary, options);
-      await noteOverdueCalibrations(labId, now, { machines: equipment, timeZone: lab.timeZone });
-      noticeAgingNonconformities(labId, equipment, now, lab.timeZone);
-      return { ...summary, generatedThrough: plan.generatedThrough };
+      return { summary: { ...summary, generatedThrough: plan.generatedThrough }, machines: equipment, timeZone: lab.timeZone };
     } catch (error) {
       if (!(error instanceof DocumentChanged || error instanceof DocumentExists)) throw error;
       if (attempt >= maximumReplans) throw new TooMuchContention(`The records of ${labId} are being changed by others; run the generator again`);

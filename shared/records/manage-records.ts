@@ -13,10 +13,10 @@ import { settings } from '../platform/config.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
-import { labFitnessWorthShowing } from '../calibration/fitness.js';
+import { afterChange } from '../equipment/after-change.js';
+import { labFitnessWorthShowing } from '../equipment/lab-fitness.js';
 import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, foundFault, whyNotCompletable } from './record-rules.js';
-import { openForFaultyRecord } from '../nonconformities/pm-faults.js';
 import { confirmSigner, type ConfirmSigner } from './signatures.js';
 
 export function recordView(document: RecordDocument): PmRecord {
@@ -259,7 +259,7 @@ export async function completeRecord(
   };
   const { found, responses, signatureAt } = await beginSignedChange(principal, labId, recordNumber, refusal, ifMatch, input, false, facts, confirm).catch(async (error: unknown) => {
     // A retry of a completion that found a fault makes sure its nonconformity opened, then answers as before.
-    if (completedWithFault) await openForFaultyRecord(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
+    if (completedWithFault) await afterChange().faultFound(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
     throw error;
   });
   const written = await writeRecordChange(
@@ -288,7 +288,7 @@ export async function completeRecord(
     refusal,
   );
   trackProductEvent('PmRecordCompleted', { labId, frequency: written.frequency, late: String(written.late) }, {});
-  if (foundFault(written)) await openForFaultyRecord(written, actorOf(principal), facts);
+  if (foundFault(written)) await afterChange().faultFound(written, actorOf(principal), facts);
   return recordView(written);
 }
 
@@ -367,6 +367,10 @@ export async function justifyMissedRecord(
   const found = await findRecordForChange(labId, recordNumber);
   const mustBeMissed = (record: RecordDocument) => {
     if (record.status !== 'Missed') throw conflict(`${record.recordNumber} is ${record.status}; only missed records take a justification.`);
+    // A signed decision is never silently replaced (SPEC §10): the first justification stays with its signer.
+    if (record.justification) {
+      throw conflict(`${record.recordNumber} was justified by ${record.justification.by.displayName} on ${record.justification.at.slice(0, 10)}; a justification is not replaced. Amend the record to add to it.`);
+    }
   };
   mustBeMissed(found.record.document);
   const method = await confirm(principal, input.signature.password, facts, 'signature on justification');

@@ -1,6 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { dueItems } from '../calibration/calibrations.js';
-import { currentPlan } from '../calibration/fitness.js';
+import { currentPlan } from '../domain/machine-lifecycle.js';
 import { calibrationsOfLab, type CalibrationDocument } from '../data/calibration-repository.js';
 import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
 import { addDays } from '../domain/calibration-rules.js';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { GeneratorHealth } from '../../../shared/records/generator-runs.js';
+import type { GeneratorHealth } from '../../../shared/jobs/generator-runs.js';
 import { api } from '../api.js';
 import { mayAnywhere } from '../state.js';
 import { ErrorMessage, formatDateTime, Loading, Notice, PageTitle, useLoad } from '../ui.js';

@@ -4,7 +4,7 @@ import { recordView } from '../records/manage-records.js';
 import type { EquipmentHistory } from '../schemas/equipment-history.js';
 import { calibrationView } from '../calibration/calibrations.js';
 import { allCalibrationsOf } from '../data/calibration-repository.js';
-import { equipmentView, findEquipment } from './manage-equipment.js';
+import { equipmentView, findEquipment } from '../equipment/manage-equipment.js';
 import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
 import { nonconformityView } from '../nonconformities/nonconformities.js';
 import { attachmentFiles, calibrationFiles, checkEvidence } from '../storage/evidence-check.js';

@@ -1,0 +1,17 @@
+import { noteOverdueCalibrations } from '../calibration/overdue-check.js';
+import { noticeAgingNonconformities } from '../nonconformities/aging.js';
+import { generateRecords, type GenerateOptions, type LabRunSummary } from '../records/generate-records.js';
+
+/**
+ * One lab's run, hourly or after its machines changed: its records brought up to date (SPEC §2), then,
+ * with the machines the generation read, its overdue calibrations noted and its aging nonconformities
+ * chased.
+ */
+export async function generateLab(labId: string, now: Date, runId: string, options: GenerateOptions = {}): Promise<LabRunSummary> {
+  const { summary, machines, timeZone } = await generateRecords(labId, now, runId, options);
+  if (timeZone !== null) {
+    await noteOverdueCalibrations(labId, now, { machines, timeZone });
+    noticeAgingNonconformities(labId, machines, now, timeZone);
+  }
+  return summary;
+}
