@@ -14,6 +14,7 @@ import './equipment-classes.js';
 import './models.js';
 import './equipment.js';
 import './calibration.js';
+import './calibration-interval-review.js';
 import './nonconformities.js';
 import './labels.js';
 import './records.js';
