@@ -290,7 +290,12 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
         </div>
       )}
       <h2>Checks</h2>
-      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, sent)} />
+      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => {
+          setAnswers({ ...answers, [taskId]: answer });
+          signed.clearErrors(`responses.${record.tasks.findIndex((task) => task.taskId === taskId)}.`);
+        }}
+        errors={taskErrors(record.tasks, errors, sent)}
+      />
       {sent.some((response) => response.fault) && (
         <div class="alert info">
           <p>A fault found opens a nonconformity when you sign: the machine goes out of service until a manager returns it.</p>
@@ -471,7 +476,12 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
     <form class="completion" onSubmit={submit} noValidate>
       <h2>Amend this record</h2>
       <p class="hint">The original answers and signature stay on the record; the amendment is shown beside them.</p>
-      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, changed)} />
+      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => {
+          setAnswers({ ...answers, [taskId]: answer });
+          signed.clearErrors('responses.');
+        }}
+        errors={taskErrors(record.tasks, errors, changed)}
+      />
       <label for="amend-reason">Reason for the amendment</label>
       <textarea id="amend-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} aria-invalid={Boolean(errors.reason) || undefined} />
       {errors.reason && <p class="field-error">{errors.reason}</p>}
