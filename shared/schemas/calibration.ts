@@ -297,6 +297,7 @@ export const calibrationDueItemSchema = z.object({
   fitness: fitnessSchema,
   awaitingApproval: z.array(z.string()),
 });
+export type CalibrationDueItem = z.infer<typeof calibrationDueItemSchema>;
 
 /** A machine whose plan makes it a reference standard, with its fitness on the asking lab's date. */
 export const referenceStandardSchema = z.object({
