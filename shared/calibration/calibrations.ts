@@ -18,7 +18,8 @@ import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
 import { badRequest, conflict, fieldsProblem, forbidden, notFound, type FieldError } from '../platform/problems.js';
-import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
+import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
+import { signerBlock } from '../signing/signer-block.js';
 import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
 import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
@@ -160,7 +161,7 @@ export async function recordCalibration(
   const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration');
   const outcome = judgeEvent(plan.points, { initial: input.initial, adjusted: input.adjusted, asFound: input.asFound, asLeft: input.asLeft }, plan.decisionRule);
-  const signer = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+  const signer = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
   let opening: OpeningWrite | undefined;
@@ -268,7 +269,7 @@ export async function decideCalibration(
   if (found.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} is ${found.document.status.toLowerCase()} already.`);
   if (found.document.signature.username === principal.username) throw conflict(`You signed calibration ${calibrationNumber}; another manager approves it.`);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration approval');
-  const approver = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+  const approver = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
   return inTurn(`equipment:${labId}`, () =>

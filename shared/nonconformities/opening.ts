@@ -16,6 +16,7 @@ import { afterChange } from '../equipment/after-change.js';
 import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { assessImpact, type Finding } from './impact-assessment.js';
+import { auditEvent } from '../domain/audit-entries.js';
 
 export interface FindingReport {
   finding: Finding;
@@ -26,16 +27,7 @@ export interface FindingReport {
 }
 
 export function nonconformityEvent(action: string, nc: Pick<NonconformityDocument, 'ncNumber' | 'labId' | 'itemLabs'>, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    action,
-    entityType: 'nonconformity',
-    entityId: nc.ncNumber,
-    labIds: [...new Set([nc.labId, ...nc.itemLabs])],
-    actor,
-    at: new Date().toISOString(),
-    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
-    ...extra,
-  };
+  return auditEvent(action, { kind: 'nonconformity', ncNumber: nc.ncNumber, labIds: [nc.labId, ...nc.itemLabs] }, actor, facts, extra);
 }
 
 export const itemLabsOf = (nc: Pick<NonconformityDocument, 'labId' | 'items'>) => [...new Set(nc.items.map((item) => item.labId))].filter((labId) => labId !== nc.labId).sort();
