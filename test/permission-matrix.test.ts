@@ -400,6 +400,12 @@ const rows: Row[] = [
       expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {
+      endpoint: 'calibrationIntervalReview',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan/interval-review`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
       endpoint: 'calibrationPlanSet',
       scope,
       request: async (c) => {
@@ -617,6 +623,8 @@ const rows: Row[] = [
   },
   // An administrator passes the check and learns the key does not exist.
   { endpoint: 'apiKeysRevoke', scope: 'any', request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }), expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny') },
+  // Managers and auditors read the feed for their labs; technicians do not.
+  { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.
   { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
   {

@@ -600,7 +600,7 @@ describe('a local auditor', () => {
 });
 
 describe('the compliance report', () => {
-  it('labels every drawn week inside the chart, and says so in a sentence when nothing was due', async () => {
+  it('labels every drawn week or month inside the chart in 12 px text, says a single one in a sentence, keeps the period in the address, and says so when nothing was due', async () => {
     for (const viewport of [desktop, phone]) {
       const { page } = await session(viewport);
       await signIn(page, 'manager1', demoPassword);
@@ -609,21 +609,33 @@ describe('the compliance report', () => {
       expect(await page.getByLabel('To').inputValue()).toBe(labDaysAgo('LAB01', 0));
       expect(await page.getByLabel('From').inputValue()).toBe(labDaysAgo('LAB01', 29));
       await page.locator('figure.chart').first().waitFor();
-      const chart = page.locator('figure.chart svg').first();
-      const box = (await chart.boundingBox())!;
-      const labels = chart.locator('text.axis');
-      expect(await labels.last().textContent()).toBe('Week starting (Monday)');
-      for (const label of await labels.all()) {
-        const each = (await label.boundingBox())!;
-        expect(each.x).toBeGreaterThanOrEqual(box.x);
-        expect(each.x + each.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+      // A frequency with one week or month of figures is said in a sentence; two or more are drawn.
+      for (const single of await page.locator('figure.chart.single').allTextContents()) {
+        expect(single).toMatch(/^(Daily|Weekly|Monthly|Quarterly|Annual), (the week starting [A-Z][a-z]{2} \d{1,2}|the month of [A-Z][a-z]{2} \d{4}): .+ (\d+(\.\d)? %|—)\.$/);
       }
-      expect(await labels.first().textContent()).toMatch(/^[A-Z][a-z]{2} \d{1,2}$/);
+      for (const chart of await page.locator('figure.chart svg').all()) {
+        const box = (await chart.boundingBox())!;
+        const labels = chart.locator('text.axis');
+        expect(await labels.last().textContent()).toMatch(/^(Week starting \(Monday\)|Month)$/);
+        for (const label of await labels.all()) {
+          const each = (await label.boundingBox())!;
+          expect(each.x).toBeGreaterThanOrEqual(box.x);
+          expect(each.x + each.width).toBeLessThanOrEqual(box.x + box.width + 0.5);
+          // Drawn at the size it is shown: 12 px text on a phone as at a desk, not a 640-unit drawing shrunk.
+          expect(each.height, viewport === phone ? 'phone' : 'desktop').toBeGreaterThanOrEqual(12);
+        }
+        expect(await labels.first().textContent()).toMatch(/^[A-Z][a-z]{2} (\d{1,2}|\d{4})$/);
+      }
       await screenshot(page, `report-chart-${viewport === phone ? 'phone' : 'desktop'}`);
 
       await page.getByLabel('From').fill('2020-01-01');
       await page.getByLabel('To').fill('2020-01-31');
       await page.getByText('Nothing was due at Boston Dental Lab (LAB01) between 2020-01-01 and 2020-01-31').waitFor();
+      // The period is in the address: a bookmark or a shared link opens the same report.
+      expect(new URL(page.url()).search).toBe('?from=2020-01-01&to=2020-01-31');
+      await page.reload();
+      await page.getByText('Nothing was due at Boston Dental Lab (LAB01) between 2020-01-01 and 2020-01-31').waitFor();
+      expect(await page.getByLabel('From').inputValue()).toBe('2020-01-01');
       expect(await page.locator('main table').count()).toBe(0);
       await screenshot(page, `report-nothing-due-${viewport === phone ? 'phone' : 'desktop'}`);
     }

@@ -11,6 +11,13 @@ const integerSetting = (min: number, max: number) =>
     .min(min, { message: `must be at least ${min}` })
     .max(max, { message: `must be at most ${max}` });
 
+const factorSetting = (min: number, max: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .refine(Number.isFinite, { message: 'must be a number' })
+    .min(min, { message: `must be at least ${min}` })
+    .max(max, { message: `must be at most ${max}` });
+
 const labRole = z.enum(['Manager', 'Local Audit', 'Technician']);
 
 /** A setting holding JSON; what it must contain is piped after it. */
@@ -93,6 +100,11 @@ export const settingsSchema = z.object({
   LOCKOUT_MODE: z.enum(['backoff', 'permanent'], { message: 'must be backoff or permanent' }).default('backoff'),
   LOCKOUT_BACKOFF_MINUTES: integerSetting(1, 24 * 60).default(15),
   PASSWORD_MAX_AGE_DAYS: integerSetting(0, 3650).default(90),
+  /** The calibration interval review's simple response method (ILAC-G24): factors and limits. */
+  CALIBRATION_INTERVAL_LENGTHEN: factorSetting(1, 3).default(1.25),
+  CALIBRATION_INTERVAL_SHORTEN: factorSetting(0.1, 1).default(0.5),
+  CALIBRATION_INTERVAL_MIN_DAYS: integerSetting(1, 3650).default(30),
+  CALIBRATION_INTERVAL_MAX_DAYS: integerSetting(1, 3650).default(1095),
   PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
   /** Argon2id cost of new password hashes; OWASP's first recommendation (19 MiB, 2 passes, one lane) is the floor. */
   PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),

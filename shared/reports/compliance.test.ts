@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportedRecord } from '../data/records-repository.js';
-import { missedAndOverdue, summarize, weeklyTrend } from './compliance.js';
+import { missedAndOverdue, summarize, completionTrend } from './compliance.js';
 
 const justification = { reason: 'Power cut', by: { username: 'manager1', displayName: 'Maria Manager' }, at: '2026-11-02T09:00:00Z' };
 
@@ -38,7 +38,7 @@ describe('compliance figures', () => {
       record(12, '2026-11-09', 'Weekly', 'Completed'),
     ];
     expect(summarize('BER01', weekly)[0]).toMatchObject({ completedOnTime: 2, awaitingVerification: 1, completionRate: 0.6667 });
-    expect(weeklyTrend('BER01', weekly).map((point) => point.completionRate)).toEqual([0, 1, 1]);
+    expect(completionTrend('BER01', weekly).map((point) => point.completionRate)).toEqual([0, 1, 1]);
   });
 
   it('leaves the rate empty while nothing was due', () => {
@@ -54,13 +54,13 @@ describe('compliance figures', () => {
     ]);
   });
 
-  it('gives the completion rate per ISO week for the chart, across the clock change and the month end', () => {
-    expect(weeklyTrend('BER01', records).map(({ frequency, weekStart, completed, missed, completionRate }) => [frequency, weekStart, completed, missed, completionRate])).toEqual([
-      ['Daily', '2026-10-19', 2, 0, 1],
-      ['Daily', '2026-10-26', 0, 2, 0],
-      ['Daily', '2026-11-02', 0, 0, null],
-      ['Monthly', '2026-09-28', 1, 0, 1],
-      ['Monthly', '2026-10-26', 0, 0, null],
+  it('gives the completion rate per ISO week of daily checklists and per month of monthly ones, across the clock change and the month end', () => {
+    expect(completionTrend('BER01', records).map(({ frequency, per, start, completed, missed, completionRate }) => [frequency, per, start, completed, missed, completionRate])).toEqual([
+      ['Daily', 'week', '2026-10-19', 2, 0, 1],
+      ['Daily', 'week', '2026-10-26', 0, 2, 0],
+      ['Daily', 'week', '2026-11-02', 0, 0, null],
+      ['Monthly', 'month', '2026-10-01', 1, 0, 1],
+      ['Monthly', 'month', '2026-11-01', 0, 0, null],
     ]);
   });
 });

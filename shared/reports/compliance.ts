@@ -46,15 +46,18 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
 }
 
 /**
- * Completion rate per ISO week (by the week its period starts in), for the chart of completion over
- * time per lab and frequency; weeks with nothing due have no rate.
+ * Completion rate over time, for the chart per lab and frequency: checklists of a day or a week per
+ * ISO week, those of a month or longer per month (a per-week chart of monthly checklists is one dot
+ * a month with empty weeks between), each by the day its period starts on; buckets with nothing
+ * due have no rate.
  */
-export function weeklyTrend(labId: string, records: readonly ReportedRecord[]): TrendPoint[] {
-  const buckets = new Map<string, { frequency: ReportedRecord['frequency']; weekStart: string; completed: number; missed: number; awaiting: number }>();
+export function completionTrend(labId: string, records: readonly ReportedRecord[]): TrendPoint[] {
+  const buckets = new Map<string, { frequency: ReportedRecord['frequency']; per: TrendPoint['per']; start: string; completed: number; missed: number; awaiting: number }>();
   for (const record of records) {
-    const weekStart = formatDay(periodStartOf('Weekly', parseDay(record.periodStart)));
-    const key = `${record.frequency}|${weekStart}`;
-    const bucket = buckets.get(key) ?? { frequency: record.frequency, weekStart, completed: 0, missed: 0, awaiting: 0 };
+    const per = record.frequency === 'Daily' || record.frequency === 'Weekly' ? 'week' : 'month';
+    const start = formatDay(periodStartOf(per === 'week' ? 'Weekly' : 'Monthly', parseDay(record.periodStart)));
+    const key = `${record.frequency}|${start}`;
+    const bucket = buckets.get(key) ?? { frequency: record.frequency, per, start, completed: 0, missed: 0, awaiting: 0 };
     if (done(record)) bucket.completed += 1;
     if (record.status === 'Missed') bucket.missed += 1;
     // Awaiting its second signature, a record is due and not yet done.
@@ -62,7 +65,7 @@ export function weeklyTrend(labId: string, records: readonly ReportedRecord[]): 
     buckets.set(key, bucket);
   }
   return [...buckets.values()]
-    .sort((a, b) => frequencies.indexOf(a.frequency) - frequencies.indexOf(b.frequency) || a.weekStart.localeCompare(b.weekStart))
+    .sort((a, b) => frequencies.indexOf(a.frequency) - frequencies.indexOf(b.frequency) || a.start.localeCompare(b.start))
     .map(({ awaiting, ...bucket }) => ({
       labId,
       ...bucket,
@@ -122,7 +125,7 @@ export async function complianceReport(principal: Principal, query: ComplianceQu
     labNames: page.labNames,
     summary: perLab.flatMap(({ labId, records }) => summarize(labId, records)),
     missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, page.now)),
-    trend: perLab.flatMap(({ labId, records }) => weeklyTrend(labId, records)),
+    trend: perLab.flatMap(({ labId, records }) => completionTrend(labId, records)),
     continuationToken: page.continuationToken,
   };
 }

@@ -74,8 +74,10 @@ export type MissedRow = z.infer<typeof missedRowSchema>;
 export const trendPointSchema = z.object({
   labId: z.string(),
   frequency: frequencySchema,
-  /** Monday of the ISO week the periods started in. */
-  weekStart: z.string(),
+  /** What a point covers: an ISO week for daily and weekly checklists, a month for longer ones. */
+  per: z.enum(['week', 'month']),
+  /** The first day of that week (a Monday) or month, as the periods' start dates fall. */
+  start: z.string(),
   completed: z.number().int(),
   missed: z.number().int(),
   completionRate: z.number().nullable(),

@@ -13,6 +13,16 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
   window.scrollTo(0, 0);
 }
 
+/** Keeps a page's choices (a report's period) in its address, so it can be bookmarked and shared, without a new history entry. */
+export function keepInAddress(parameters: Record<string, string | undefined>): void {
+  const url = new URL(location.href);
+  url.search = '';
+  for (const [name, value] of Object.entries(parameters)) if (value !== undefined && value !== '') url.searchParams.set(name, value);
+  if (url.search === location.search) return;
+  history.replaceState(null, '', url);
+  currentSearch.value = url.search;
+}
+
 addEventListener('popstate', () => {
   currentPath.value = location.pathname;
   currentSearch.value = location.search;

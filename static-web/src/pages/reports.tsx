@@ -1,36 +1,77 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Frequency } from '../../../shared/schemas/catalog.js';
 import { formatDay, parseDay } from '../../../shared/domain/periods.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { ComplianceReport, TrendPoint } from '../../../shared/schemas/reports.js';
 import { downloadCsvPages, eachPage, query } from '../api.js';
+import { currentSearch, keepInAddress } from '../router.js';
 import { currentLab, isCompanyWide } from '../state.js';
 import { ErrorMessage, formatDateTime, labLabel, LabScopeField, labToday, Loading, PageTitle, PrintHeader, TextField, useLoad, type LabScope } from '../ui.js';
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 1000) / 10} %`);
 
-/** Completion rate per ISO week, one line per lab, for one frequency; drawn in SVG, styled by the stylesheet. */
+/** The width an element is drawn at, in CSS pixels, followed as the window changes. */
+function useDrawnWidth(fallback: number): [(element: HTMLElement | null) => void, number] {
+  const [width, setWidth] = useState(fallback);
+  const [element, setElement] = useState<HTMLElement | null>(null);
+  useEffect(() => {
+    if (!element) return;
+    const observer = new ResizeObserver(([entry]) => entry && setWidth(Math.round(entry.contentRect.width)));
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [element]);
+  return [setElement, width];
+}
+
+/**
+ * Completion rate over time, one line per lab, for one frequency; drawn in SVG at the width it is
+ * shown at, so its text stays the stylesheet's 12 px on a phone too. A single week or month is no
+ * line: it is said in a sentence.
+ */
 function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
-  const weeks = [...new Set(props.points.map((point) => point.weekStart))].sort();
+  const [measure, width] = useDrawnWidth(640);
+  const starts = [...new Set(props.points.map((point) => point.start))].sort();
   const labs = [...new Set(props.points.map((point) => point.labId))].sort();
-  if (weeks.length === 0) return null;
-  const width = 640;
+  if (starts.length === 0) return null;
+  const per = props.points[0]!.per;
+  const bucketLabel = (start: string) =>
+    new Date(`${start}T12:00:00Z`).toLocaleDateString(undefined, per === 'week' ? { month: 'short', day: 'numeric', timeZone: 'UTC' } : { month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const titleId = `trend-${props.frequency}`;
+  const legend = (
+    <figcaption>
+      {props.frequency}:{' '}
+      {labs.map((lab, index) => (
+        <span key={lab} class={`legend s${index % 8}`}>
+          {lab}
+        </span>
+      ))}
+    </figcaption>
+  );
+  if (starts.length === 1) {
+    const only = starts[0]!;
+    return (
+      <figure class="chart single" ref={measure}>
+        <p>
+          {props.frequency}, {per === 'week' ? 'the week starting' : 'the month of'} {bucketLabel(only)}:{' '}
+          {labs.map((lab) => `${labLabel(lab)} ${percent(props.points.find((point) => point.labId === lab)?.completionRate ?? null)}`).join('; ')}.
+        </p>
+      </figure>
+    );
+  }
   const height = 220;
   const left = 44;
-  // Room on the right for the last week's label, and below for the labels and the axis title.
+  // Room on the right for the last label, and below for the labels and the axis title.
   const right = 30;
   const bottom = 40;
-  const x = (week: string) => left + (weeks.length === 1 ? (width - left - right) / 2 : (weeks.indexOf(week) * (width - left - right)) / (weeks.length - 1));
+  const x = (start: string) => left + (starts.indexOf(start) * (width - left - right)) / (starts.length - 1);
   const y = (rate: number) => 8 + (1 - rate) * (height - bottom - 8);
-  // At most about eight labels fit side by side; the others are still read out in the title.
-  const labelEvery = Math.ceil(weeks.length / 8);
-  const weekLabel = (week: string) => new Date(`${week}T12:00:00Z`).toLocaleDateString(undefined, { month: 'short', day: 'numeric', timeZone: 'UTC' });
-  const titleId = `trend-${props.frequency}`;
+  // A label takes about 64 px at 12 px text; the others are still read out in the title.
+  const labelEvery = Math.ceil(starts.length / Math.max(2, Math.floor((width - left - right) / 64)));
   return (
-    <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={titleId}>
+    <figure class="chart" ref={measure}>
+      <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-labelledby={titleId}>
         <title id={titleId}>
-          {props.frequency} completion rate per week: {labs.map((lab) => `${lab} ${props.points.filter((point) => point.labId === lab).map((point) => `${point.weekStart} ${percent(point.completionRate)}`).join(', ')}`).join('; ')}
+          {props.frequency} completion rate per {per}: {labs.map((lab) => `${lab} ${props.points.filter((point) => point.labId === lab).map((point) => `${point.start} ${percent(point.completionRate)}`).join(', ')}`).join('; ')}
         </title>
         {[0, 0.5, 1].map((rate) => (
           <g key={rate} class="grid">
@@ -40,36 +81,29 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
             </text>
           </g>
         ))}
-        {weeks.map((week, index) =>
-          index % labelEvery === 0 || index === weeks.length - 1 ? (
-            <text key={week} class="axis" x={x(week)} y={height - bottom + 16} text-anchor="middle">
-              {weekLabel(week)}
+        {starts.map((start, index) =>
+          index % labelEvery === 0 || index === starts.length - 1 ? (
+            <text key={start} class="axis" x={x(start)} y={height - bottom + 16} text-anchor="middle">
+              {bucketLabel(start)}
             </text>
           ) : null,
         )}
         <text class="axis" x={left + (width - left - right) / 2} y={height - 4} text-anchor="middle">
-          Week starting (Monday)
+          {per === 'week' ? 'Week starting (Monday)' : 'Month'}
         </text>
         {labs.map((lab, index) => {
-          const series = props.points.filter((point) => point.labId === lab && point.completionRate !== null).sort((a, b) => a.weekStart.localeCompare(b.weekStart));
+          const series = props.points.filter((point) => point.labId === lab && point.completionRate !== null).sort((a, b) => a.start.localeCompare(b.start));
           return (
             <g key={lab} class={`series s${index % 8}`}>
-              <polyline points={series.map((point) => `${x(point.weekStart)},${y(point.completionRate!)}`).join(' ')} />
+              <polyline points={series.map((point) => `${x(point.start)},${y(point.completionRate!)}`).join(' ')} />
               {series.map((point) => (
-                <circle key={point.weekStart} cx={x(point.weekStart)} cy={y(point.completionRate!)} r={3.5} />
+                <circle key={point.start} cx={x(point.start)} cy={y(point.completionRate!)} r={3.5} />
               ))}
             </g>
           );
         })}
       </svg>
-      <figcaption>
-        {props.frequency}:{' '}
-        {labs.map((lab, index) => (
-          <span key={lab} class={`legend s${index % 8}`}>
-            {lab}
-          </span>
-        ))}
-      </figcaption>
+      {legend}
     </figure>
   );
 }
@@ -121,12 +155,21 @@ function CsvDownload(props: { path: string; label: string }) {
   );
 }
 
+/** A date from the address, when it is one. */
+function validDay(text: string | null): string | null {
+  if (!text || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
+  return formatDay(parseDay(text)) === text ? text : null;
+}
+
 export function ReportsPage() {
   const lab = currentLab.value!;
-  const [scope, setScope] = useState<LabScope>('lab');
-  // The last 30 days of the lab's own calendar: in Sydney's morning the UTC date is still yesterday.
-  const [to, setTo] = useState(() => labToday(lab.labId));
-  const [from, setFrom] = useState(() => formatDay(parseDay(to) - 29));
+  // A period in the address (a bookmark, a shared link) comes first; else the last 30 days of the
+  // lab's own calendar: in Sydney's morning the UTC date is still yesterday.
+  const asked = new URLSearchParams(currentSearch.value);
+  const [scope, setScope] = useState<LabScope>(() => (asked.get('labs') === 'all' && isCompanyWide.value ? 'all' : 'lab'));
+  const [to, setTo] = useState(() => validDay(asked.get('to')) ?? labToday(lab.labId));
+  const [from, setFrom] = useState(() => validDay(asked.get('from')) ?? formatDay(parseDay(to) - 29));
+  useEffect(() => keepInAddress({ from, to, labs: scope === 'all' ? 'all' : undefined }), [from, to, scope]);
   const parameters = { labId: scope === 'lab' ? lab.labId : undefined, from, to };
   // "All labs" comes in pages of labs, each a request of bounded work; the page shows them added up.
   const report = useLoad(() => wholeReport(`/api/reports/compliance${query(parameters)}`), [scope, lab.labId, from, to]);
