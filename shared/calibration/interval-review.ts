@@ -5,7 +5,7 @@ import { findEquipment } from '../equipment/manage-equipment.js';
 import { settings } from '../platform/config.js';
 import type { PlanVersion } from '../schemas/calibration.js';
 import type { IntervalReview } from '../schemas/calibration-interval-review.js';
-import { emptyCalibrationState } from './plan-versions.js';
+import { emptyCalibrationState } from '../equipment/plan-versions.js';
 
 /** The version that set the interval in force: the earliest of the unbroken run of versions ending at the current one with its interval. */
 function intervalSetBy(versions: readonly PlanVersion[]): PlanVersion | undefined {
