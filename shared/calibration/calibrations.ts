@@ -1,7 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import {
   calibrationOperation,
-  formatCalibrationNumber,
   listCalibrationsOf,
   readCalibration,
   calibrationId,
@@ -29,6 +28,7 @@ import { withoutStorage } from '../storage/verified-files.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 import { afterOpening, openingWrite, type OpeningWrite } from '../nonconformities/opening.js';
+import { labNumber } from '../domain/lab-numbers.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
   const { id: _id, type: _type, serialKey: _key, certificates = [], amendments = [], asEntered: _entered, ...view } = stripSystemProperties(document);
@@ -171,7 +171,7 @@ export async function recordCalibration(
       const [{ document: current, etag }, head] = await Promise.all([findEquipment(labId, serialNumber), readEquipmentChainHead(labId)]);
       if (currentPlan(current.calibration)?.version !== plan.version) throw conflict(`The calibration plan of ${serialNumber} changed while you entered this calibration; open it again.`);
       const sequence = (head.document.calibrations ?? 0) + 1;
-      const calibrationNumber = formatCalibrationNumber(labId, sequence);
+      const calibrationNumber = labNumber('calibration', labId, sequence);
       const unsigned: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'> = {
         id: calibrationId(calibrationNumber),
         type: 'calibration',

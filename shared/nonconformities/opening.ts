@@ -2,7 +2,6 @@ import type { OperationInput } from '@azure/cosmos';
 import { readEquipmentChainHead, saveEquipment, type EquipmentChainHead, type EquipmentDocument } from '../data/equipment-repository.js';
 import {
   findingMarkerOperation,
-  formatNcNumber,
   nonconformityId,
   nonconformityOperation,
   readFindingMarker,
@@ -17,6 +16,7 @@ import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-e
 import { trackProductEvent } from '../platform/telemetry.js';
 import { assessImpact, type Finding } from './impact-assessment.js';
 import { auditEvent } from '../domain/audit-entries.js';
+import { labNumber } from '../domain/lab-numbers.js';
 
 export interface FindingReport {
   finding: Finding;
@@ -69,7 +69,7 @@ export interface OpeningWrite {
 export async function openingWrite(machine: EquipmentDocument, head: EquipmentChainHead, report: FindingReport, facts: Facts): Promise<OpeningWrite> {
   const { window, items } = await assessImpact(machine, report.finding);
   const sequence = (head.document.nonconformities ?? 0) + 1;
-  const ncNumber = formatNcNumber(machine.labId, sequence);
+  const ncNumber = labNumber('nonconformity', machine.labId, sequence);
   const now = new Date().toISOString();
   const nc: NonconformityDocument = {
     id: nonconformityId(ncNumber),
