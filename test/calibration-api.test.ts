@@ -180,7 +180,8 @@ describe('recording and approving calibrations', () => {
     await approve(secondManager, 'LAB01', 'OOT-1', found.calibrationNumber);
     expect((await fitnessOf('LAB01', 'OOT-1')).reasons).toEqual(['out of service', 'open nonconformity']);
     // The event adjusted it back within limits and is approved: that verifies the return to service.
-    const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/OOT-1/return-to-service', { calibrationNumber: found.calibrationNumber, signature: sign });
+    const { quarantinedBy } = (await admin.get<Equipment>('/api/labs/LAB01/equipment/OOT-1')).body;
+    const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/OOT-1/return-to-service', { nonconformities: quarantinedBy, note: 'Adjusted back within limits by the calibration', calibrationNumber: found.calibrationNumber, signature: sign });
     expect(returned.status, returned.text).toBe(200);
     expect(await fitnessOf('LAB01', 'OOT-1')).toMatchObject({ state: 'fit', calibrationDue: nextDueDate(daysAgo(2), { months: 12 }) });
   });

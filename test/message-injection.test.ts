@@ -8,6 +8,7 @@ import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 const description = 'Door seal torn. [Verify your account](https://evil.example/login) <at>Maria Manager</at> **URGENT**';
 const site = 'https://equipman.contoso.example';
 const mentions = [{ id: 'maria.manager@demo.example', name: 'Maria Manager' }];
+const boston = { name: 'Boston Dental Lab', timeZone: 'America/New_York' };
 
 const nonconformity = {
   ncNumber: 'LAB01-NC-000007',
@@ -67,7 +68,7 @@ function expectInert(card: unknown) {
 
 describe('cards show what a person typed as text', () => {
   it('a notice card shows a description with a Markdown link, a mention and bold as typed, and links only to the product', () => {
-    expectInert(noticeCard(nonconformity, 'Boston Dental Lab', site, mentions));
+    expectInert(noticeCard(nonconformity, boston, site, mentions));
   });
 
   it('a digest card cannot have a link target rewritten by a description, and links each line to the product', () => {
@@ -79,7 +80,7 @@ describe('cards show what a person typed as text', () => {
   });
 
   it('a mention name cannot close its tag or format the card', () => {
-    const card = noticeCard(nonconformity, 'Boston Dental Lab', site, [{ id: 'eve@demo.example', name: 'Eve</at> [x](https://evil.example) **' }]);
+    const card = noticeCard(nonconformity, boston, site, [{ id: 'eve@demo.example', name: 'Eve</at> [x](https://evil.example) **' }]);
     const mentionText = markdownTexts(card).find((text) => text.startsWith('For '))!;
     expect(mentionText).toBe('For <at>Eve /at x https://evil.example</at>');
     expect(mentionText).not.toContain('](');
@@ -91,7 +92,7 @@ describe('cards show what a person typed as text', () => {
     expect(noticeSubject({ ...nonconformity, serialNumber: 'SN\r\nBcc: x@evil.example' })).not.toMatch(/[\r\n]/);
     expect(headerText('Tara\r\nBcc: x@evil.example\u0000\u2028')).toBe('Tara Bcc: x@evil.example ');
     // The e-mail's HTML escapes what was typed: no tag, no link but the product's.
-    const html = renderNoticeEmail(nonconformity, 'Boston Dental Lab', site, 'Maria Manager', `${site}/unsubscribe?token=t`).html;
+    const html = renderNoticeEmail(nonconformity, boston, site, 'Maria Manager', `${site}/unsubscribe?token=t`).html;
     expect(html).not.toContain('<at>');
     expect([...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1]!.startsWith(`${site}/`))).toEqual([true, true]);
   });

@@ -149,18 +149,18 @@ describe('a reference standard found out of tolerance', () => {
   });
 
   it('returns to service only with an approved passing calibration made since the quarantine, signed Verified by', async () => {
-    const bare = await manager.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { signature: sign });
+    const bare = await manager.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { nonconformities: [nc.ncNumber], note: 'Recalibrated', signature: sign });
     expect(bare.status).toBe(409);
     expect(problem(bare.body).detail).toContain('approved, passing calibration');
-    const withFinding = await manager.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { calibrationNumber: standardFinding.calibrationNumber, signature: sign });
+    const withFinding = await manager.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { nonconformities: [nc.ncNumber], note: 'Recalibrated', calibrationNumber: standardFinding.calibrationNumber, signature: sign });
     expect(withFinding.status).toBe(409);
     expect((await manager.patch('/api/labs/LAB01/equipment/STD-NC', { status: 'In Service' })).status).toBe(409);
     const pending = await calibrate('LAB01', 'STD-NC', reading(daysAgo(0), 100), null);
-    expect((await manager.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { calibrationNumber: pending.calibrationNumber, signature: sign })).status).toBe(409);
+    expect((await manager.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { nonconformities: [nc.ncNumber], note: 'Recalibrated', calibrationNumber: pending.calibrationNumber, signature: sign })).status).toBe(409);
     await manager.post(`/api/labs/LAB01/equipment/STD-NC/calibrations/${standardFinding.calibrationNumber}/approval`, { decision: 'approve', signature: sign });
     await manager.post(`/api/labs/LAB01/equipment/STD-NC/calibrations/${pending.calibrationNumber}/approval`, { decision: 'approve', signature: sign });
-    expect((await tech.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { calibrationNumber: pending.calibrationNumber, signature: sign })).status).toBe(403);
-    const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/STD-NC/return-to-service', { calibrationNumber: pending.calibrationNumber, signature: sign });
+    expect((await tech.post('/api/labs/LAB01/equipment/STD-NC/return-to-service', { nonconformities: [nc.ncNumber], note: 'Recalibrated', calibrationNumber: pending.calibrationNumber, signature: sign })).status).toBe(403);
+    const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/STD-NC/return-to-service', { nonconformities: [nc.ncNumber], note: 'Recalibrated', calibrationNumber: pending.calibrationNumber, signature: sign });
     expect(returned.status, returned.text).toBe(200);
     expect(returned.body).toMatchObject({ status: 'In Service', fitness: { state: 'fit' } });
     const history = await admin.get('/api/labs/LAB01/equipment/STD-NC/history?format=csv&section=nonconformities');
@@ -226,9 +226,12 @@ describe('a fault found during PM', () => {
     const frequencies = Object.fromEntries(Object.entries(model.frequencies).map(([frequency, plan]) => [frequency, { tasks: plan.tasks }]));
     const saved = await admin.put('/api/models/Form 3B', { version: model.version, manufacturer: model.manufacturer, equipmentClass: model.equipmentClass, active: true, frequencies, returnToServiceChecks: [{ text: 'Print the test part', kind: 'check' }, { text: 'Laser power', kind: 'reading', unit: 'mW', min: 240, max: 260 }] });
     expect(saved.status, saved.text).toBe(200);
-    const missing = await manager.post('/api/labs/LAB01/equipment/PM-FAULT-1/return-to-service', { signature: sign });
+    const { quarantinedBy } = await machine('LAB01', 'PM-FAULT-1');
+    const missing = await manager.post('/api/labs/LAB01/equipment/PM-FAULT-1/return-to-service', { nonconformities: quarantinedBy, note: 'Hinge tightened', signature: sign });
     expect(missing.status).toBe(400);
     const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/PM-FAULT-1/return-to-service', {
+      nonconformities: quarantinedBy,
+      note: 'Hinge tightened, tank cleaned',
       responses: [
         { taskId: 'R1', done: true },
         { taskId: 'R2', done: true, value: 251 },

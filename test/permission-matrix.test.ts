@@ -562,7 +562,7 @@ const rows: Row[] = [
       endpoint: 'equipmentReturnToService',
       scope,
       prepare: () => prepareFreshNonconformity(scope),
-      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${freshNc[scope].serialNumber}/return-to-service`, { signature: { password: demoPassword } }),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${freshNc[scope].serialNumber}/return-to-service`, { nonconformities: [freshNc[scope].ncNumber], note: 'Checked and cleaned', signature: { password: demoPassword } }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     { endpoint: 'reportsNonconformities', scope, request: (c) => c.get(`/api/reports/nonconformities?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },

@@ -255,6 +255,10 @@ describe('corrections', () => {
       by: { username: 'manager1' },
       signature: { username: 'manager1', displayName: 'Maria Manager', meaning: 'Justified by', method: 'password' },
     });
+    // A signed justification is never silently replaced: four more sent at once are each refused, and the first stays.
+    const again = await Promise.all(['A', 'B', 'C', 'D'].map((reason) => manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: `Second thoughts ${reason}`, signature: { password: demoPassword } })));
+    expect(again.map((answer) => answer.status)).toEqual([409, 409, 409, 409]);
+    expect((await admin.get<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}`)).body.justification).toMatchObject({ reason: 'Machine room flooded' });
     expect((await admin.get<{ firstBroken: unknown }>('/api/audit/verify?labId=REC2')).body.firstBroken).toBeNull();
     const [completed] = await recordsAt('REC2', 'Completed');
     expect((await manager.post(`/api/labs/REC2/records/${completed!.recordNumber}/justification`, { reason: 'x', signature: { password: demoPassword } })).status).toBe(409);

@@ -233,6 +233,7 @@ describe('nonconformities in the browser', () => {
     await visit(page, '/equipment/LAB01/REF-T-02/calibration');
     await page.getByRole('button', { name: 'Return to service' }).click();
     await page.getByLabel('Approved calibration that verifies it').selectOption(recorded.body.calibrationNumber);
+    await page.getByRole('dialog').getByLabel('What was repaired or verified').fill('Recalibrated against the lab standard: within limits as found');
     await page.getByRole('dialog').getByLabel('Your password, to sign').fill(demoPassword);
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'return-to-service-phone');

@@ -562,6 +562,32 @@ describe('an administrator', () => {
 });
 
 describe('a local auditor', () => {
+  it('lands on the lab\'s overview, with figures that match the lab\'s own lists, and reads the checklists a click away', async () => {
+    const { body: machines } = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
+    const inUse = machines.items.filter((machine) => !machine.status.startsWith('Retired'));
+    const notFit = inUse.filter((machine) => machine.fitness.state === 'not fit');
+    const { body: open } = await admin.get<{ items: { ncNumber: string }[] }>('/api/labs/LAB01/nonconformities?status=Open');
+    for (const viewport of [phone, desktop]) {
+      const { page } = await session({ ...viewport, timezoneId: 'Asia/Tokyo' });
+      await signIn(page, 'localaudit1', demoPassword);
+      await page.getByRole('heading', { name: 'Overview · Boston Dental Lab' }).waitFor();
+      await settled(page);
+      for (const section of ['Fitness for use', 'Open nonconformities', 'Calibration', 'PM compliance this month']) await page.getByRole('heading', { name: section, exact: true }).waitFor();
+      expect(await page.locator('section[aria-labelledby="fitness"] .figure').textContent()).toMatch(new RegExp(`^${inUse.length - notFit.length} of ${inUse.length} machines fit for use`));
+      expect(await page.locator('section[aria-labelledby="fitness"] li a').allTextContents()).toEqual(notFit.map((machine) => machine.serialNumber));
+      expect(await page.locator('section[aria-labelledby="open-ncs"] li a').allTextContents()).toEqual(open.items.map((nc) => nc.ncNumber));
+      const report = await page.getByRole('link', { name: /^The compliance report from / }).getAttribute('href');
+      expect(report).toBe(`/reports?from=${labDaysAgo('LAB01', 0).slice(0, 8)}01&to=${labDaysAgo('LAB01', 0)}`);
+      expect(await seriousAccessibilityProblems(page)).toEqual([]);
+      await screenshot(page, `auditor-overview-${viewport === phone ? 'phone' : 'desktop'}`);
+    }
+    const { page } = await session(desktop);
+    await signIn(page, 'localaudit1', demoPassword);
+    await page.getByRole('link', { name: 'Today', exact: true }).click();
+    await page.getByRole('heading', { name: 'Today · Boston Dental Lab' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/today');
+  });
+
   it('reads every screen and finds no control that writes', async () => {
     const { page } = await session(desktop);
     // Every button the page shows at any moment, so a control that flashes up while a page loads counts too.

@@ -1,10 +1,9 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { calibrationOperation, readCalibration, type AmendableFields, type CalibrationDocument } from '../data/calibration-repository.js';
-import { saveEquipment, serialKey, type CalibrationState, type EquipmentDocument } from '../data/equipment-repository.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
-import { inTurn } from '../data/turns.js';
+import { serialKey, type CalibrationState, type EquipmentDocument } from '../data/equipment-repository.js';
+import { changeMachine } from '../equipment/machine-changes.js';
 import { nextDueDate } from '../domain/calibration-rules.js';
-import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
+import { equipmentEvent } from '../equipment/manage-equipment.js';
 import { badRequest, conflict, fieldsProblem, notFound, type FieldError } from '../platform/problems.js';
 import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
 import { signerBlock } from '../signing/signer-block.js';
@@ -78,9 +77,8 @@ export async function amendCalibration(
   const signer = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
-  return inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      const [read, { document: machine, etag }] = await Promise.all([readCalibration(labId, calibrationNumber), findEquipment(labId, serialNumber)]);
+  return changeMachine(labId, serialNumber, async (machine) => {
+      const read = await readCalibration(labId, calibrationNumber);
       const event = read!.document;
       if ((event.amendments ?? []).length !== (found.document.amendments ?? []).length) throw conflict(`Calibration ${calibrationNumber} was amended by someone else meanwhile; open it again.`);
       const changes = changesOf(event, input);
@@ -106,19 +104,11 @@ export async function amendCalibration(
       };
       const state = machine.calibration ?? emptyCalibrationState();
       const next: EquipmentDocument = { ...machine, calibration: stateAfterAmendment(state, event, after, nextDue) };
-      await saveEquipment(
-        next,
-        etag,
-        [
-          equipmentEvent('calibration.amended', machine, [labId], actor, facts, {
-            reason: input.reason,
-            before: { calibrationNumber, result: event.result, outOfTolerance: event.outOfTolerance, nextDue: nextDueOf(state) },
-            after: { calibrationNumber, amendment: number, changes, result: after.result, outOfTolerance: after.outOfTolerance, nextDue: nextDueOf(next.calibration), contentHash: amendment.signature.contentHash },
-          }),
-        ],
-        { alongside: [calibrationOperation(amended, read!.etag)] },
-      );
-      return calibrationView(amended);
-    }, `Calibration ${calibrationNumber}`),
-  );
+      const audit = equipmentEvent('calibration.amended', machine, [labId], actor, facts, {
+        reason: input.reason,
+        before: { calibrationNumber, result: event.result, outOfTolerance: event.outOfTolerance, nextDue: nextDueOf(state) },
+        after: { calibrationNumber, amendment: number, changes, result: after.result, outOfTolerance: after.outOfTolerance, nextDue: nextDueOf(next.calibration), contentHash: amendment.signature.contentHash },
+      });
+      return { write: { next, events: [audit], alongside: [calibrationOperation(amended, read!.etag)] }, answer: calibrationView(amended) };
+  });
 }

@@ -7,11 +7,11 @@ import {
   type CalibrationDocument,
 } from '../data/calibration-repository.js';
 import { stripSystemProperties } from '../data/audited-write.js';
-import { allEquipmentOf, readEquipment, referenceStandardCandidates, readEquipmentChainHead, readSerialClaim, saveEquipment, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { allEquipmentOf, readEquipment, referenceStandardCandidates, readSerialClaim, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
-import { inTurn } from '../data/turns.js';
+import { calibrationDecided, calibrationRecorded } from '../domain/machine-lifecycle.js';
+import { changeMachine } from '../equipment/machine-changes.js';
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
@@ -23,7 +23,6 @@ import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersi
 import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
-import { emptyCalibrationState } from '../equipment/plan-versions.js';
 import { withoutStorage } from '../storage/verified-files.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
@@ -165,10 +164,8 @@ export async function recordCalibration(
   const actor = actorOf(principal);
 
   let opening: OpeningWrite | undefined;
-  const answer = await inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
+  const answer = await changeMachine(labId, serialNumber, async (current, head) => {
       opening = undefined;
-      const [{ document: current, etag }, head] = await Promise.all([findEquipment(labId, serialNumber), readEquipmentChainHead(labId)]);
       if (currentPlan(current.calibration)?.version !== plan.version) throw conflict(`The calibration plan of ${serialNumber} changed while you entered this calibration; open it again.`);
       const sequence = (head.document.calibrations ?? 0) + 1;
       const calibrationNumber = labNumber('calibration', labId, sequence);
@@ -205,16 +202,8 @@ export async function recordCalibration(
         createdAt: signer.signedAt,
       };
       const event: CalibrationDocument = { ...unsigned, status: 'Awaiting approval', nextDue: null, signature: { ...signer, contentHash: signedCalibrationHash(unsigned, signer) }, approval: null };
-      const state = current.calibration ?? emptyCalibrationState();
       const finding = outcome.outOfTolerance ? ('out of tolerance' as const) : outcome.result === 'Fail' ? ('failed calibration' as const) : null;
-      const next: EquipmentDocument = {
-        ...current,
-        calibration: {
-          ...state,
-          awaitingApproval: [...state.awaitingApproval, calibrationNumber],
-          finding: finding ? { calibrationNumber, performedOn: input.performedOn, reason: finding } : state.finding,
-        },
-      };
+      const next = calibrationRecorded(current, { calibrationNumber, performedOn: input.performedOn, finding });
       const recorded = equipmentEvent('calibration.recorded', current, [labId], actor, facts, {
         after: {
           calibrationNumber,
@@ -233,13 +222,11 @@ export async function recordCalibration(
       opening = outcome.outOfTolerance
         ? await openingWrite(next, countedHead, { finding: { source: 'calibration', calibrationNumber, performedOn: input.performedOn, recordNumber: null, foundAt: signer.signedAt }, description: outOfToleranceDescription(calibrationNumber, event), marker: `calibration:${calibrationNumber}`, actor }, facts)
         : undefined;
-      await saveEquipment(opening?.machine ?? next, etag, [recorded, ...(opening?.events ?? [])], {
-        head: opening?.head ?? countedHead,
-        alongside: [calibrationOperation(event), ...(opening?.operations ?? [])],
-      });
-      return calibrationView(event);
-    }, `The calibrations of ${labId}`),
-  );
+      return {
+        write: { next: opening?.machine ?? next, events: [recorded, ...(opening?.events ?? [])], head: opening?.head ?? countedHead, alongside: [calibrationOperation(event), ...(opening?.operations ?? [])] },
+        answer: calibrationView(event),
+      };
+  });
   if (opening) await afterOpening(opening);
   return answer;
 }
@@ -272,53 +259,30 @@ export async function decideCalibration(
   const approver = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
-  return inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      const [event, { document: machine, etag }] = await Promise.all([readCalibration(labId, calibrationNumber), findEquipment(labId, serialNumber)]);
-      if (!event || event.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} was decided by someone else meanwhile.`);
-      const approved = input.decision === 'approve';
-      const passing = approved && event.document.result !== 'Fail';
-      const plan = currentPlan(machine.calibration);
-      const interval = plan && intervalOf(plan);
-      const reason = input.reason ?? null;
-      const decided: CalibrationDocument = {
-        ...event.document,
-        status: approved ? 'Approved' : 'Rejected',
-        nextDue: passing && interval ? nextDueDate(event.document.performedOn, interval) : null,
-        approval: { decision: input.decision, reason, signature: { ...approver, contentHash: signedCalibrationHash(event.document, approver, { decision: input.decision, reason }) } },
-      };
-      const state = machine.calibration ?? emptyCalibrationState();
-      const { performedOn } = event.document;
-      const answered = passing && state.finding !== null && state.finding.performedOn <= performedOn;
-      const takenBack = !approved && state.finding?.calibrationNumber === calibrationNumber;
-      const next: EquipmentDocument = {
-        ...machine,
-        calibration: {
-          ...state,
-          awaitingApproval: state.awaitingApproval.filter((number) => number !== calibrationNumber),
-          approved: passing
-            ? [...state.approved, { calibrationNumber, labId, performedOn, nextDue: decided.nextDue ?? performedOn }].sort((a, b) => a.performedOn.localeCompare(b.performedOn))
-            : state.approved,
-          finding: answered || takenBack ? null : state.finding,
-          overdueNotedOn: passing ? null : state.overdueNotedOn,
-          recalibrationRequested: passing && state.recalibrationRequested && state.recalibrationRequested.on <= performedOn ? null : (state.recalibrationRequested ?? null),
-        },
-      };
-      await saveEquipment(
-        next,
-        etag,
-        [
-          equipmentEvent(approved ? 'calibration.approved' : 'calibration.rejected', machine, [labId], actor, facts, {
-            ...(reason ? { reason } : {}),
-            before: { calibrationNumber, status: event.document.status, nextDue: nextDueOf(state) },
-            after: { calibrationNumber, status: decided.status, result: decided.result, nextDue: nextDueOf(next.calibration), contentHash: decided.approval!.signature.contentHash },
-          }),
-        ],
-        { alongside: [calibrationOperation(decided, event.etag)] },
-      );
-      return calibrationView(decided);
-    }, `Calibration ${calibrationNumber}`),
-  );
+  return changeMachine(labId, serialNumber, async (machine) => {
+    const event = await readCalibration(labId, calibrationNumber);
+    if (!event || event.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} was decided by someone else meanwhile.`);
+    const approved = input.decision === 'approve';
+    const passing = approved && event.document.result !== 'Fail';
+    const plan = currentPlan(machine.calibration);
+    const interval = plan && intervalOf(plan);
+    const reason = input.reason ?? null;
+    const decided: CalibrationDocument = {
+      ...event.document,
+      status: approved ? 'Approved' : 'Rejected',
+      nextDue: passing && interval ? nextDueDate(event.document.performedOn, interval) : null,
+      approval: { decision: input.decision, reason, signature: { ...approver, contentHash: signedCalibrationHash(event.document, approver, { decision: input.decision, reason }) } },
+    };
+    const outcome = calibrationDecided(machine, { calibrationNumber, labId, performedOn: event.document.performedOn, approved, passing, nextDue: decided.nextDue });
+    if ('refused' in outcome) throw conflict(outcome.refused);
+    const next = outcome.next;
+    const audit = equipmentEvent(approved ? 'calibration.approved' : 'calibration.rejected', machine, [labId], actor, facts, {
+      ...(reason ? { reason } : {}),
+      before: { calibrationNumber, status: event.document.status, nextDue: nextDueOf(machine.calibration) },
+      after: { calibrationNumber, status: decided.status, result: decided.result, nextDue: nextDueOf(next.calibration), contentHash: decided.approval!.signature.contentHash },
+    });
+    return { write: { next, events: [audit], alongside: [calibrationOperation(decided, event.etag)] }, answer: calibrationView(decided) };
+  });
 }
 
 export async function calibrationsOf(labId: string, serialNumber: string, continuationToken: string | undefined): Promise<{ items: Calibration[]; continuationToken: string | null }> {

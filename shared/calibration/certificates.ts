@@ -2,8 +2,7 @@ import { actorOf, type Principal } from '../auth/principal.js';
 import { writeWithAudit } from '../data/audited-write.js';
 import { calibrationOperation, readCalibration, type CalibrationDocument, type StoredCertificate } from '../data/calibration-repository.js';
 import { readEquipmentChainHead, serialKey } from '../data/equipment-repository.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
-import { inTurn } from '../data/turns.js';
+import { inEquipmentTurn } from '../equipment/machine-changes.js';
 import { equipmentEvent } from '../equipment/manage-equipment.js';
 import { HttpProblem, notFound } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
@@ -43,8 +42,7 @@ export async function addCertificate(
   const { type, size, sha256, contentMd5, blobName, versionId } = await storeVerifiedFile(body, `${labId}/${calibrationNumber}`, { labId, calibrationNumber }, 'A certificate');
   const actor = actorOf(principal);
 
-  return inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
+  return inEquipmentTurn(labId, `The certificates of ${calibrationNumber}`, async () => {
       const [event, chainHead] = await Promise.all([eventOf(labId, serialNumber, calibrationNumber), readEquipmentChainHead(labId)]);
       const existing = event.document.certificates ?? [];
       const certificateId = String(existing.length + 1);
@@ -74,8 +72,7 @@ export async function addCertificate(
         ],
       });
       return certificateView(certificate);
-    }, `The certificates of ${calibrationNumber}`),
-  );
+  });
 }
 
 /**

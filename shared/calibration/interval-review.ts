@@ -5,7 +5,6 @@ import { findEquipment } from '../equipment/manage-equipment.js';
 import { settings } from '../platform/config.js';
 import type { PlanVersion } from '../schemas/calibration.js';
 import type { IntervalReview } from '../schemas/calibration-interval-review.js';
-import { emptyCalibrationState } from '../equipment/plan-versions.js';
 
 /** The version that set the interval in force: the earliest of the unbroken run of versions ending at the current one with its interval. */
 function intervalSetBy(versions: readonly PlanVersion[]): PlanVersion | undefined {
@@ -27,7 +26,7 @@ function intervalSetBy(versions: readonly PlanVersion[]): PlanVersion | undefine
  */
 export async function reviewCalibrationInterval(labId: string, serialNumber: string): Promise<IntervalReview> {
   const { document } = await findEquipment(labId, serialNumber);
-  const versions = (document.calibration ?? emptyCalibrationState()).planVersions;
+  const versions = document.calibration?.planVersions ?? [];
   const { CALIBRATION_INTERVAL_LENGTHEN, CALIBRATION_INTERVAL_SHORTEN, CALIBRATION_INTERVAL_MIN_DAYS, CALIBRATION_INTERVAL_MAX_DAYS } = settings();
   const factors = { lengthen: CALIBRATION_INTERVAL_LENGTHEN, shorten: CALIBRATION_INTERVAL_SHORTEN, minDays: CALIBRATION_INTERVAL_MIN_DAYS, maxDays: CALIBRATION_INTERVAL_MAX_DAYS };
   const base = { serialNumber: document.serialNumber, labId, method: simpleResponseMethod, factors };

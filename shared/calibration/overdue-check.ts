@@ -1,9 +1,9 @@
-import { allEquipmentOf, saveEquipment, type EquipmentDocument } from '../data/equipment-repository.js';
+import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
 import { daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay } from '../domain/periods.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
-import { inTurn } from '../data/turns.js';
-import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
+import { overdueNoted } from '../domain/machine-lifecycle.js';
+import { changeMachine } from '../equipment/machine-changes.js';
+import { equipmentEvent } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { systemActor } from '../users/manage-users.js';
@@ -23,20 +23,16 @@ export async function noteOverdueCalibrations(labId: string, now = new Date(), k
   const lapsed = machines.filter((machine) => machine.presence === 'present' && machine.calibration && !machine.calibration.overdueNotedOn && overdue(fitnessOf(machine, today)));
   const noted: string[] = [];
   for (const machine of lapsed) {
-    const fitness = await inTurn(`equipment:${labId}`, () =>
-      retryWhileOvertaken(async () => {
-        const { document, etag } = await findEquipment(labId, machine.serialNumber);
-        const current = fitnessOf(document, today);
-        if (!document.calibration || document.calibration.overdueNotedOn || !overdue(current)) return null;
-        await saveEquipment({ ...document, calibration: { ...document.calibration, overdueNotedOn: today } }, etag, [
-          equipmentEvent('calibration.overdue', document, [labId], systemActor, null, {
-            reason: `calibration was due on ${current.calibrationDue}; past its grace period the machine is not fit for use`,
-            after: { calibrationDue: current.calibrationDue, notedOn: today, fitness: current.state },
-          }),
-        ]);
-        return current;
-      }, `Equipment ${machine.serialNumber}`),
-    );
+    const fitness = await changeMachine(labId, machine.serialNumber, (document) => {
+      const next = overdueNoted(document, today);
+      if (!next) return { write: null, answer: null };
+      const current = fitnessOf(document, today);
+      const audit = equipmentEvent('calibration.overdue', document, [labId], systemActor, null, {
+        reason: `calibration was due on ${current.calibrationDue}; past its grace period the machine is not fit for use`,
+        after: { calibrationDue: current.calibrationDue, notedOn: today, fitness: current.state },
+      });
+      return { write: { next, events: [audit] }, answer: current };
+    });
     if (!fitness) continue;
     noted.push(machine.serialNumber);
     const daysOverdue = daysBetween(fitness.calibrationDue!, today);

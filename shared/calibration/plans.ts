@@ -1,8 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { saveEquipment, type EquipmentDocument } from '../data/equipment-repository.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import type { EquipmentDocument } from '../data/equipment-repository.js';
 import { noteReferenceStandard } from '../data/reference-standards.js';
-import { inTurn } from '../data/turns.js';
+import { changeMachine } from '../equipment/machine-changes.js';
 import { canonicalJson } from '../domain/audit-chain.js';
 import { can } from '../domain/permissions.js';
 import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
@@ -37,6 +36,7 @@ export function calibrationPlanView(document: EquipmentDocument, today: string):
     current: currentPlan(state),
     versions: state.planVersions,
     lastCalibration: last ? { calibrationNumber: last.calibrationNumber, labId: last.labId, performedOn: last.performedOn } : null,
+    quarantinedBy: document.quarantine?.ncNumbers ?? [],
     fitness: fitnessOf(document, today),
   };
 }
@@ -59,9 +59,7 @@ const substance = ({ version: _version, changedAt: _at, changedBy: _by, changeRe
 export async function setCalibrationPlan(principal: Principal, labId: string, serialNumber: string, input: PlanInput, facts: SignerFacts): Promise<CalibrationPlan> {
   const actor = actorOf(principal);
   const today = await labToday(labId);
-  return inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      const { document, etag } = await findEquipment(labId, serialNumber);
+  return changeMachine(labId, serialNumber, async (document) => {
       const state = document.calibration ?? emptyCalibrationState();
       const current = currentPlan(state);
       if (current && input.version === undefined) {
@@ -81,7 +79,7 @@ export async function setCalibrationPlan(principal: Principal, labId: string, se
         changedBy: actor,
         changeReason: changeReason ?? null,
       };
-      if (current && substance(current) === substance(next)) return calibrationPlanView(document, today);
+      if (current && substance(current) === substance(next)) return { write: null, answer: calibrationPlanView(document, today) };
       if (current && intervalText(current) !== intervalText(next) && !changeReason) {
         throw badRequest(`Changing the interval from ${intervalText(current)} to ${intervalText(next)} needs a reason (ISO/IEC 17025 §6.4.7).`, [
           { field: 'changeReason', message: 'is required when the interval changes' },
@@ -89,14 +87,11 @@ export async function setCalibrationPlan(principal: Principal, labId: string, se
       }
       const updated: EquipmentDocument = { ...document, calibration: { ...state, planVersions: [...state.planVersions, next] } };
       if (next.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
-      await saveEquipment(updated, etag, [
-        equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
-          ...(changeReason ? { reason: changeReason } : {}),
-          before: current ? { version: current.version, required: current.required, interval: intervalText(current), points: current.points.length, decisionRule: current.decisionRule } : {},
-          after: { version: next.version, required: next.required, interval: intervalText(next), points: next.points.length, decisionRule: next.decisionRule, referenceStandard: next.referenceStandard },
-        }),
-      ]);
-      return calibrationPlanView(updated, today);
-    }, `The calibration plan of ${serialNumber}`),
-  );
+      const audit = equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
+        ...(changeReason ? { reason: changeReason } : {}),
+        before: current ? { version: current.version, required: current.required, interval: intervalText(current), points: current.points.length, decisionRule: current.decisionRule } : {},
+        after: { version: next.version, required: next.required, interval: intervalText(next), points: next.points.length, decisionRule: next.decisionRule, referenceStandard: next.referenceStandard },
+      });
+      return { write: { next: updated, events: [audit] }, answer: calibrationPlanView(updated, today) };
+  });
 }

@@ -15,19 +15,18 @@ import { readLab } from '../data/labs-repository.js';
 import { fitnessOf } from '../domain/machine-lifecycle.js';
 import { emptyCalibrationState, firstVersionFrom } from './plan-versions.js';
 import { labToday } from '../labs/lab-today.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { noteReferenceStandard } from '../data/reference-standards.js';
-import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
-import type { Versioned } from '../data/versioned.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
-import { getsRecords, isRetired } from '../domain/equipment-status.js';
+import { getsRecords } from '../domain/equipment-status.js';
+import { changeStatus } from '../domain/machine-lifecycle.js';
 import { can } from '../domain/permissions.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { afterChange } from './after-change.js';
-import { conflict, forbidden, notFound } from '../platform/problems.js';
-import type { CreateEquipment, Equipment, EquipmentEvent, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
 import { auditEvent } from '../domain/audit-entries.js';
+import { conflict, forbidden, notFound } from '../platform/problems.js';
+import type { CreateEquipment, Equipment, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
+import { changeMachine, findEquipment, inEquipmentTurn, isHere } from './machine-changes.js';
 
 export type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'> | null;
 
@@ -49,6 +48,7 @@ export function equipmentFacts(document: EquipmentDocument): Omit<Equipment, 'fi
     inServiceSince: document.inServiceSince,
     statusChangedAt: document.statusChangedAt,
     transferInProgress: document.transfer ? { toLabId: document.transfer.toLabId, startedAt: document.transfer.startedAt } : null,
+    quarantinedBy: document.quarantine?.ncNumbers ?? [],
   };
 }
 
@@ -71,22 +71,7 @@ export async function assertLabOpen(labId: string, field?: string): Promise<void
   if (!lab.document.active) throw conflict(`Lab ${labId} is inactive; an administrator reactivates it first${field ? ` (${field})` : ''}.`);
 }
 
-/**
- * Whether this lab's copy is where the machine is. Only copies caught mid-transfer need the serial
- * number's claim to tell; every other copy says so itself.
- */
-async function isHere(document: EquipmentDocument): Promise<boolean> {
-  if (document.presence === 'present') return true;
-  if (document.presence === 'departed') return false;
-  return (await readSerialClaim(document.serialNumber))?.document.labId === document.labId;
-}
-
-/** The equipment as this lab holds it now; 404 when it is not (or no longer) here. */
-export async function findEquipment(labId: string, serialNumber: string): Promise<Versioned<EquipmentDocument>> {
-  const found = await readEquipment(labId, serialNumber);
-  if (!found || !(await isHere(found.document))) throw notFound(`There is no equipment ${serialNumber} at ${labId}.`);
-  return found;
-}
+export { findEquipment } from './machine-changes.js';
 
 export async function equipmentAnswer(labId: string, serialNumber: string): Promise<Equipment> {
   const [found, today] = await Promise.all([findEquipment(labId, serialNumber), labToday(labId)]);
@@ -164,8 +149,7 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
         }
       : {}),
   };
-  await inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
+  await inEquipmentTurn(labId, `Equipment ${input.serialNumber}`, async () => {
       // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
       const existing = await readEquipment(labId, input.serialNumber);
       if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
@@ -177,58 +161,38 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
           ? [equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, { reason: plan.changeReason!, after: { version: 1, required: plan.required, points: plan.points.length, decisionRule: plan.decisionRule } })]
           : []),
       ]);
-    }, `Equipment ${input.serialNumber}`),
-  );
+  });
   return equipmentView(document, await labToday(labId));
-}
-
-function changeEvents(current: EquipmentDocument, patch: UpdateEquipment, modelId: string | undefined, actor: AuditActor, at: string): EquipmentEvent[] {
-  const events: EquipmentEvent[] = [];
-  if (patch.status !== undefined && patch.status !== current.status) {
-    events.push({ at, by: actor, kind: 'status', labId: current.labId, fromStatus: current.status, toStatus: patch.status });
-  }
-  if (modelId !== undefined && modelId !== current.modelId) {
-    events.push({ at, by: actor, kind: 'model', labId: current.labId, fromModelId: current.modelId, toModelId: modelId });
-  }
-  return events;
 }
 
 export async function updateEquipment(principal: Principal, labId: string, serialNumber: string, patch: UpdateEquipment, facts: RequestFacts): Promise<Equipment> {
   const modelId = patch.modelId === undefined ? undefined : (await assertAssignableModel(patch.modelId)).modelId;
   const actor = actorOf(principal);
   const today = await labToday(labId);
-  const updated = await inTurn(`equipment:${labId}`, () => retryWhileOvertaken(async () => {
-    const current = await findEquipment(labId, serialNumber);
-    if (current.document.transfer) {
-      throw conflict(`${serialNumber} is being transferred to ${current.document.transfer.toLabId}; repeat the transfer to finish it before changing the equipment.`);
-    }
-    if (current.document.quarantine && patch.status !== undefined && patch.status !== current.document.status && !isRetired(patch.status)) {
-      throw conflict(
-        `${serialNumber} is quarantined by nonconformity ${current.document.quarantine.ncNumbers.join(', ')}: a manager returns it to service with a signed verification (POST .../return-to-service), and repair statuses are logged on the nonconformity.`,
-      );
+  const updated = await changeMachine(labId, serialNumber, (current) => {
+    if (current.transfer) {
+      throw conflict(`${serialNumber} is being transferred to ${current.transfer.toLabId}; repeat the transfer to finish it before changing the equipment.`);
     }
     const now = new Date().toISOString();
-    const events = changeEvents(current.document, patch, modelId, actor, now);
-    if (events.length === 0) return equipmentView(current.document, today);
-    const next: EquipmentDocument = { ...current.document, history: [...current.document.history, ...events] };
-    if (modelId !== undefined) next.modelId = modelId;
-    if (patch.status !== undefined && patch.status !== current.document.status) {
-      next.status = patch.status;
-      next.statusChangedAt = now;
-      // Back in service starts a new stretch that owes PM; leaving service ends it.
-      next.inServiceSince = getsRecords(patch.status) ? now : null;
+    let next: EquipmentDocument = current;
+    if (patch.status !== undefined) {
+      const changed = changeStatus(current, patch.status, now, actor);
+      if ('refused' in changed) throw conflict(changed.refused);
+      next = changed.next;
     }
-    const before = equipmentFacts(current.document);
+    if (modelId !== undefined && modelId !== current.modelId) {
+      next = { ...next, modelId, history: [...next.history, { at: now, by: actor, kind: 'model', labId: current.labId, fromModelId: current.modelId, toModelId: modelId }] };
+    }
+    if (next === current) return { write: null, answer: equipmentView(current, today) };
+    const before = equipmentFacts(current);
     const after = equipmentFacts(next);
     const changed = (['modelId', 'status'] as const).filter((field) => before[field] !== after[field]);
-    await saveEquipment(next, current.etag, [
-      equipmentEvent('equipment.updated', next, [labId], actor, facts, {
-        before: Object.fromEntries(changed.map((field) => [field, before[field]])),
-        after: Object.fromEntries(changed.map((field) => [field, after[field]])),
-      }),
-    ]);
-    return equipmentView(next, today);
-  }, `Equipment ${serialNumber}`));
+    const event = equipmentEvent('equipment.updated', next, [labId], actor, facts, {
+      before: Object.fromEntries(changed.map((field) => [field, before[field]])),
+      after: Object.fromEntries(changed.map((field) => [field, after[field]])),
+    });
+    return { write: { next, events: [event] }, answer: equipmentView(next, today) };
+  });
   await afterChange().machinesChanged([labId], 'equipment-change');
   return updated;
 }

@@ -53,11 +53,23 @@ export async function planScheduledRun(now: Date): Promise<{ runId: string; mess
   return { runId, messages: labs.map((lab) => ({ runId, labId: lab.labId })) };
 }
 
-/** A past date runs as of its last moment; today runs as of now; the future cannot be generated. */
+/**
+ * A past date runs as of its last moment; today runs as of now; the future cannot be generated, nor
+ * a date that does not exist (2026-02-30 is not 2 March), nor one further back than the backfill
+ * limit (BACKFILL_DAYS): records older than that were never owed by a run.
+ */
 function asOfDate(date: string, now: Date): string {
   const endOfDate = Date.parse(`${date}T23:59:59.999Z`);
-  if (Number.isNaN(endOfDate)) throw badRequest(`${date} is not a date.`, [{ field: 'date', message: 'must be a date as YYYY-MM-DD' }]);
+  if (Number.isNaN(endOfDate) || !new Date(endOfDate).toISOString().startsWith(date)) {
+    throw badRequest(`${date} is not a date that exists.`, [{ field: 'date', message: 'must be a date that exists, as YYYY-MM-DD' }]);
+  }
   if (Date.parse(`${date}T00:00:00Z`) > now.getTime()) throw badRequest('Records cannot be generated for a future date.', [{ field: 'date', message: 'must be today or earlier' }]);
+  const backfillDays = settings().BACKFILL_DAYS;
+  if (endOfDate < now.getTime() - (backfillDays + 1) * 86_400_000) {
+    throw badRequest(`Records can be generated as of at most ${backfillDays} days back (the backfill limit); ${date} is further back.`, [
+      { field: 'date', message: `must be within the last ${backfillDays} days` },
+    ]);
+  }
   return new Date(Math.min(endOfDate, now.getTime())).toISOString();
 }
 

@@ -1,7 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { stripSystemProperties, writeWithAudit } from '../data/audited-write.js';
-import type { OperationInput } from '@azure/cosmos';
-import { equipmentOperation, readEquipment, readEquipmentChainHead, saveEquipment, serialKey } from '../data/equipment-repository.js';
+import { readEquipment, readEquipmentChainHead, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import {
   listNonconformities,
   nonconformityOperation,
@@ -9,13 +8,13 @@ import {
   readNonconformity,
   type NonconformityDocument,
 } from '../data/nonconformity-repository.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
-import { inTurn } from '../data/turns.js';
+import type { AuditEvent } from '../domain/audit-chain.js';
+import { closeNonconformity as closeNonconformityOn, moveToRepair, recalibrationRequested } from '../domain/machine-lifecycle.js';
 import { can } from '../domain/permissions.js';
 import { contentHash } from '../domain/record-hash.js';
 import { daysBetween } from '../domain/calibration-rules.js';
-import { emptyCalibrationState } from '../equipment/plan-versions.js';
+import { changeMachine, inEquipmentTurn } from '../equipment/machine-changes.js';
 import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
 import { conflict, forbidden, HttpProblem, notFound } from '../platform/problems.js';
@@ -147,22 +146,48 @@ export async function reportNonconformity(principal: Principal, labId: string, i
 async function changeNonconformity(
   labId: string,
   ncNumber: string,
-  change: (nc: NonconformityDocument) => Promise<{ next: NonconformityDocument; event: Parameters<typeof nonconformityEvent>; alongside?: OperationInput[] }>,
+  change: (nc: NonconformityDocument) => Promise<NonconformityChange> | NonconformityChange,
 ): Promise<NonconformityDocument> {
-  return inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      const [found, head] = await Promise.all([nonconformityOf(labId, ncNumber), readEquipmentChainHead(labId)]);
-      const { next, event, alongside = [] } = await change(found.document);
-      await writeWithAudit({
-        container: 'equipment',
-        partition: ['labId', labId],
-        owner: head.document,
-        ownerEtag: head.etag,
-        alongside: [nonconformityOperation(next, found.etag), ...alongside],
-        events: [nonconformityEvent(...event)],
-      });
-      return next;
-    }, `Nonconformity ${ncNumber}`),
+  return inEquipmentTurn(labId, `Nonconformity ${ncNumber}`, async () => {
+    const [found, head] = await Promise.all([nonconformityOf(labId, ncNumber), readEquipmentChainHead(labId)]);
+    const { next, event } = await change(found.document);
+    await writeWithAudit({
+      container: 'equipment',
+      partition: ['labId', labId],
+      owner: head.document,
+      ownerEtag: head.etag,
+      alongside: [nonconformityOperation(next, found.etag)],
+      events: [nonconformityEvent(...event)],
+    });
+    return next;
+  });
+}
+
+interface NonconformityChange {
+  next: NonconformityDocument;
+  event: Parameters<typeof nonconformityEvent>;
+}
+
+/**
+ * Changes a nonconformity and its machine (in the same lab) in one batch through the machine's owner:
+ * a refused decision writes neither, nor any audit entry.
+ */
+function changeNonconformityAndMachine(
+  labId: string,
+  ncNumber: string,
+  serialNumber: string,
+  change: (nc: NonconformityDocument, machine: EquipmentDocument) => Promise<NonconformityChange & { machine: EquipmentDocument; machineEvents: AuditEvent[] }>,
+  read?: Parameters<typeof changeMachine>[3],
+): Promise<NonconformityDocument> {
+  return changeMachine(
+    labId,
+    serialNumber,
+    async (machine) => {
+      const found = await nonconformityOf(labId, ncNumber);
+      const { next, event, machine: nextMachine, machineEvents } = await change(found.document, machine);
+      return { write: { next: nextMachine, alongside: [nonconformityOperation(next, found.etag)], events: [nonconformityEvent(...event), ...machineEvents] }, answer: next };
+    },
+    read,
   );
 }
 
@@ -227,11 +252,10 @@ export async function disposeItem(principal: Principal, labId: string, ncNumber:
   if (item.disposition) throw conflict(`${item.itemId} was disposed "${item.disposition.disposition}" by ${item.disposition.by.displayName}; a disposition is not changed.`);
   const method = await confirm(principal, input.signature.password, facts, 'signature on disposition');
   const actor = actorOf(principal);
-  if (input.disposition === 'Recalibrate') await requestRecalibration(item.labId, item.serialNumber, ncNumber, item.itemId, actor, facts);
-  const written = await changeNonconformity(labId, ncNumber, async (current) => {
+  const dispose = (current: NonconformityDocument): NonconformityChange => {
     assertOpen(current, 'items are disposed');
     const target = current.items.find((candidate) => candidate.itemId === input.itemId)!;
-    if (target.disposition) throw conflict(`${target.itemId} was disposed by ${target.disposition.by.displayName} meanwhile.`);
+    if (target.disposition) throw conflict(`${target.itemId} was disposed "${target.disposition.disposition}" by ${target.disposition.by.displayName} meanwhile; a disposition is not changed.`);
     const unsigned = signerBlock(principal, input.signature.meaning, method);
     const signature = { ...unsigned, contentHash: dispositionHash(ncNumber, target, input.disposition, input.reason, unsigned) };
     const disposition = { disposition: input.disposition, reason: input.reason, by: actor, at: unsigned.signedAt, signature };
@@ -240,63 +264,54 @@ export async function disposeItem(principal: Principal, labId: string, ncNumber:
       next,
       event: ['nonconformity.item-disposed', next, actor, facts, { reason: input.reason, after: { itemId: target.itemId, reference: target.reference, labId: target.labId, disposition: input.disposition, contentHash: signature.contentHash } }],
     };
+  };
+  if (input.disposition !== 'Recalibrate') return viewFor(principal, await changeNonconformity(labId, ncNumber, dispose))!;
+  const request = { ncNumber, itemId: item.itemId, on: await labToday(item.labId) };
+  const requested = (machine: EquipmentDocument) => ({
+    machine: recalibrationRequested(machine, request),
+    machineEvents: [
+      equipmentEvent('calibration.recalibration-requested', machine, [item.labId, labId], actor, facts, { reason: `disposition of ${item.itemId} on nonconformity ${ncNumber}`, after: request }),
+    ],
+  });
+  if (item.labId === labId) {
+    // The disposition and the machine's recalibration request in one batch: a refused disposition asks nothing of the machine.
+    const written = await changeNonconformityAndMachine(labId, ncNumber, item.serialNumber, async (current, machine) => ({ ...dispose(current), ...requested(machine) }));
+    return viewFor(principal, written)!;
+  }
+  // A machine of another lab lives in another partition: the disposition is decided (or refused) first, then its machine is asked.
+  const written = await changeNonconformity(labId, ncNumber, dispose);
+  await changeMachine(item.labId, item.serialNumber, (machine) => {
+    if (machine.calibration?.recalibrationRequested?.itemId === item.itemId) return { write: null, answer: undefined };
+    const { machine: next, machineEvents } = requested(machine);
+    return { write: { next, events: machineEvents }, answer: undefined };
   });
   return viewFor(principal, written)!;
 }
 
-async function requestRecalibration(labId: string, serialNumber: string, ncNumber: string, itemId: string, actor: ReturnType<typeof actorOf>, facts: Facts): Promise<void> {
-  const today = await labToday(labId);
-  await inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      const { document: machine, etag } = await findEquipment(labId, serialNumber);
-      const state = machine.calibration ?? emptyCalibrationState();
-      if (state.recalibrationRequested?.itemId === itemId) return;
-      const recalibrationRequested = { ncNumber, itemId, on: today };
-      await saveEquipment({ ...machine, calibration: { ...state, recalibrationRequested } }, etag, [
-        equipmentEvent('calibration.recalibration-requested', machine, [labId, ncNumber.slice(0, ncNumber.indexOf('-NC-'))], actor, facts, {
-          reason: `disposition of ${itemId} on nonconformity ${ncNumber}`,
-          after: recalibrationRequested,
-        }),
-      ]);
-    }, `Equipment ${serialNumber}`),
-  );
-}
-
 /** The repair log: what was done and by whom; a Manager may move the machine to Repair onsite or offsite. */
 export async function addRepairAction(principal: Principal, labId: string, ncNumber: string, input: RepairActionInput, facts: Facts): Promise<Nonconformity> {
-  if (input.statusChange) {
-    assertMayDecideNonconformities(principal, labId);
-    // Refused before anything is logged, so the log never says the machine moved when it did not.
-    const { document: nc } = await nonconformityOf(labId, ncNumber);
-    const { document: machine } = await findEquipment(labId, nc.serialNumber);
-    if (!machine.quarantine) throw conflict(`${nc.serialNumber} was returned to service already; its status is changed on the machine page.`);
-  }
   const actor = actorOf(principal);
-  const written = await changeNonconformity(labId, ncNumber, async (current) => {
+  const log = (current: NonconformityDocument): NonconformityChange => {
     assertOpen(current, 'repairs are logged');
     const action = { actionId: String(current.actions.length + 1), text: input.text, statusChange: input.statusChange ?? null, by: actor, at: new Date().toISOString() };
     return { next: { ...current, actions: [...current.actions, action] }, event: ['nonconformity.repair-logged', current, actor, facts, { after: action }] };
+  };
+  const status = input.statusChange;
+  if (!status) return nonconformityView(await changeNonconformity(labId, ncNumber, log));
+  assertMayDecideNonconformities(principal, labId);
+  const { document: nc } = await nonconformityOf(labId, ncNumber);
+  // The log and the machine's repair status in one batch, so the log never says the machine moved when it did not.
+  const written = await changeNonconformityAndMachine(labId, ncNumber, nc.serialNumber, async (current, machine) => {
+    const moved = moveToRepair(machine, status, ncNumber, new Date().toISOString(), actor);
+    if ('refused' in moved) throw conflict(moved.refused);
+    const changed = moved.next !== machine;
+    return {
+      ...log(current),
+      machine: moved.next,
+      machineEvents: changed ? [equipmentEvent('equipment.updated', machine, [labId], actor, facts, { reason: `repair under nonconformity ${ncNumber}`, before: { status: machine.status }, after: { status } })] : [],
+    };
   });
-  if (input.statusChange) await moveToRepair(labId, written, input.statusChange, actor, facts);
   return nonconformityView(written);
-}
-
-async function moveToRepair(labId: string, nc: NonconformityDocument, status: 'Repair onsite' | 'Repair offsite', actor: ReturnType<typeof actorOf>, facts: Facts): Promise<void> {
-  await inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      const { document: machine, etag } = await findEquipment(labId, nc.serialNumber);
-      if (!machine.quarantine) throw conflict(`${nc.serialNumber} was returned to service already; its status is changed on the machine page.`);
-      if (machine.status === status) return;
-      const at = new Date().toISOString();
-      const next = {
-        ...machine,
-        status,
-        statusChangedAt: at,
-        history: [...machine.history, { at, by: actor, kind: 'status' as const, labId, fromStatus: machine.status, toStatus: status, reason: `repair under nonconformity ${nc.ncNumber}` }],
-      };
-      await saveEquipment(next, etag, [equipmentEvent('equipment.updated', machine, [labId], actor, facts, { reason: `repair under nonconformity ${nc.ncNumber}`, before: { status: machine.status }, after: { status } })]);
-    }, `Equipment ${nc.serialNumber}`),
-  );
 }
 
 /** Closes a nonconformity once every item, as the window stands now, has its disposition; signed "Closed by". */
@@ -314,19 +329,28 @@ export async function closeNonconformity(principal: Principal, labId: string, nc
   refuse(await withCurrentImpact((await nonconformityOf(labId, ncNumber)).document));
   const method = await confirm(principal, input.signature.password, facts, 'signature on closure');
   const actor = actorOf(principal);
-  const written = await changeNonconformity(labId, ncNumber, async (current) => {
-    const refreshed = await withCurrentImpact(current);
-    refuse(refreshed);
-    const unsigned = signerBlock(principal, input.signature.meaning, method);
-    const signature = { ...unsigned, contentHash: closureHash(ncNumber, refreshed.items, input.summary, unsigned) };
-    const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
-    // The machine forgets it in the same batch: its open list is what the hourly age check reads.
-    const machine = await readEquipment(labId, current.serialNumber);
-    const alongside = machine?.document.openNonconformities?.some((open) => open.ncNumber === ncNumber)
-      ? [equipmentOperation({ ...machine.document, openNonconformities: machine.document.openNonconformities.filter((open) => open.ncNumber !== ncNumber) }, machine.etag)]
-      : [];
-    return { next, alongside, event: ['nonconformity.closed', next, actor, facts, { reason: input.summary, before: { status: 'Open' }, after: { status: 'Closed', items: next.items.length, contentHash: signature.contentHash } }] };
-  });
+  const { document: read } = await nonconformityOf(labId, ncNumber);
+  // The machine forgets it in the same batch: its open list is what fitness and the hourly age check read.
+  const written = await changeNonconformityAndMachine(
+    labId,
+    ncNumber,
+    read.serialNumber,
+    async (current, machine) => {
+      const refreshed = await withCurrentImpact(current);
+      refuse(refreshed);
+      const unsigned = signerBlock(principal, input.signature.meaning, method);
+      const signature = { ...unsigned, contentHash: closureHash(ncNumber, refreshed.items, input.summary, unsigned) };
+      const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
+      return {
+        next,
+        event: ['nonconformity.closed', next, actor, facts, { reason: input.summary, before: { status: 'Open' }, after: { status: 'Closed', items: next.items.length, contentHash: signature.contentHash } }],
+        machine: closeNonconformityOn(machine, ncNumber),
+        machineEvents: [],
+      };
+    },
+    // The lab's copy of the machine, even one that has left since: the nonconformity stays with the lab.
+    async (lab, serialNumber) => (await readEquipment(lab, serialNumber)) ?? (await findEquipment(lab, serialNumber)),
+  );
   trackProductEvent('NonconformityClosed', { labId, ncNumber, source: written.source }, { daysOpen: daysBetween(written.openedAt.slice(0, 10), written.closure!.at.slice(0, 10)), items: written.items.length });
   return nonconformityView(written);
 }

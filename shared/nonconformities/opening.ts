@@ -1,5 +1,5 @@
 import type { OperationInput } from '@azure/cosmos';
-import { readEquipmentChainHead, saveEquipment, type EquipmentChainHead, type EquipmentDocument } from '../data/equipment-repository.js';
+import type { EquipmentChainHead, EquipmentDocument } from '../data/equipment-repository.js';
 import {
   findingMarkerOperation,
   nonconformityId,
@@ -8,11 +8,11 @@ import {
   readNonconformity,
   type NonconformityDocument,
 } from '../data/nonconformity-repository.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
-import { inTurn } from '../data/turns.js';
+import { quarantine } from '../domain/machine-lifecycle.js';
+import { changeMachine } from '../equipment/machine-changes.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { afterChange } from '../equipment/after-change.js';
-import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
+import { equipmentEvent, type Facts } from '../equipment/manage-equipment.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { assessImpact, type Finding } from './impact-assessment.js';
 import { auditEvent } from '../domain/audit-entries.js';
@@ -31,26 +31,6 @@ export function nonconformityEvent(action: string, nc: Pick<NonconformityDocumen
 }
 
 export const itemLabsOf = (nc: Pick<NonconformityDocument, 'labId' | 'items'>) => [...new Set(nc.items.map((item) => item.labId))].filter((labId) => labId !== nc.labId).sort();
-
-/**
- * Quarantine (SPEC §10): the machine goes Out of Service with the nonconformity as its reason, and not
- * fit until a signed return to service. A machine already out of service keeps its status, so a second
- * nonconformity changes nothing the generator would act on twice.
- */
-export function quarantined(machine: EquipmentDocument, ncNumber: string, at: string, actor: AuditActor): { next: EquipmentDocument; statusChanged: boolean } {
-  const statusChanged = machine.status === 'In Service';
-  const quarantine = machine.quarantine
-    ? { ...machine.quarantine, ncNumbers: [...machine.quarantine.ncNumbers, ncNumber] }
-    : { ncNumbers: [ncNumber], since: at, statusBefore: machine.status };
-  const next: EquipmentDocument = { ...machine, quarantine, openNonconformities: [...(machine.openNonconformities ?? []), { ncNumber, openedAt: at }] };
-  if (statusChanged) {
-    next.status = 'Out of Service';
-    next.statusChangedAt = at;
-    next.inServiceSince = null;
-    next.history = [...machine.history, { at, by: actor, kind: 'status', labId: machine.labId, fromStatus: machine.status, toStatus: 'Out of Service', reason: `quarantined by nonconformity ${ncNumber}` }];
-  }
-  return { next, statusChanged };
-}
 
 export interface OpeningWrite {
   nc: NonconformityDocument;
@@ -95,7 +75,8 @@ export async function openingWrite(machine: EquipmentDocument, head: EquipmentCh
     closure: null,
   };
   nc.itemLabs = itemLabsOf(nc);
-  const { next, statusChanged } = quarantined(machine, ncNumber, now, report.actor);
+  const next = quarantine(machine, ncNumber, now, report.actor);
+  const statusChanged = next.status !== machine.status;
   return {
     nc,
     machine: next,
@@ -131,21 +112,17 @@ export async function afterOpening(opening: Pick<OpeningWrite, 'nc' | 'statusCha
  */
 export async function openNonconformity(labId: string, serialNumber: string, report: FindingReport, facts: Facts): Promise<NonconformityDocument> {
   let written: OpeningWrite | undefined;
-  const nc = await inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      written = undefined;
-      if (report.marker) {
-        const marker = await readFindingMarker(labId, report.marker);
-        const opened = marker && (await readNonconformity(labId, marker.ncNumber));
-        if (opened) return opened.document;
-      }
-      const [{ document: machine, etag }, head] = await Promise.all([findEquipment(labId, serialNumber), readEquipmentChainHead(labId)]);
-      const opening = await openingWrite(machine, head, report, facts);
-      await saveEquipment(opening.machine, etag, opening.events, { head: opening.head, alongside: opening.operations });
-      written = opening;
-      return opening.nc;
-    }, `The nonconformities of ${labId}`),
-  );
+  const nc = await changeMachine(labId, serialNumber, async (machine, head) => {
+    written = undefined;
+    if (report.marker) {
+      const marker = await readFindingMarker(labId, report.marker);
+      const opened = marker && (await readNonconformity(labId, marker.ncNumber));
+      if (opened) return { write: null, answer: opened.document };
+    }
+    const opening = await openingWrite(machine, head, report, facts);
+    written = opening;
+    return { write: { next: opening.machine, events: opening.events, head: opening.head, alongside: opening.operations }, answer: opening.nc };
+  });
   if (written) await afterOpening(written);
   return nc;
 }

@@ -1,10 +1,11 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { readCalibration } from '../data/calibration-repository.js';
 import { readModel } from '../data/catalog-repository.js';
-import { readNonconformity } from '../data/nonconformity-repository.js';
-import { saveEquipment, type EquipmentDocument } from '../data/equipment-repository.js';
-import { retryWhileOvertaken } from '../data/optimistic-retry.js';
-import { inTurn } from '../data/turns.js';
+import { nonconformityOperation, readNonconformity, type NonconformityDocument } from '../data/nonconformity-repository.js';
+import type { EquipmentDocument } from '../data/equipment-repository.js';
+import type { Versioned } from '../data/versioned.js';
+import { returnToService as returnToServiceTransition } from '../domain/machine-lifecycle.js';
+import { changeMachine } from '../equipment/machine-changes.js';
 import { daysBetween } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
 import { currentPlan } from '../domain/machine-lifecycle.js';
@@ -21,8 +22,10 @@ import type { ReturnToService, ReturnToServiceInput } from '../schemas/nonconfor
 
 /** What a return to service signs: the machine, the nonconformities it ends, the proof, the signer, meaning and time. */
 function returnToServiceHash(record: Omit<ReturnToService, 'signature' | 'returnedAt'>, signer: Omit<ReturnToService['signature'], 'contentHash'>): string {
-  const { serialNumber, labId, nonconformities, calibrationNumber, checks } = record;
-  return contentHash({ serialNumber, labId, nonconformities, calibrationNumber, checks, ...signer });
+  const { serialNumber, labId, nonconformities, calibrationNumber, checks, note, repairs } = record;
+  // The statement of what was repaired or verified is signed too; returns signed before it existed keep their hash.
+  const statement = note !== undefined || repairs !== undefined ? { note: note ?? null, repairs: repairs ?? [] } : {};
+  return contentHash({ serialNumber, labId, nonconformities, calibrationNumber, checks, ...statement, ...signer });
 }
 
 /** Whether every signed return to service of the machine still matches its signature: asked by `GET /api/audit/verify`. */
@@ -78,50 +81,71 @@ async function verification(machine: EquipmentDocument, input: ReturnToServiceIn
 }
 
 /**
+ * What was repaired or verified (SPEC §10), in every case: the repair-log entries of the nonconformities
+ * it ends, and the verifier's own note; one of them at least.
+ */
+function statementOf(ended: readonly NonconformityDocument[], input: ReturnToServiceInput): Pick<ReturnToService, 'note' | 'repairs'> {
+  const repairs = ended.flatMap((nc) => nc.actions.map((action) => ({ ncNumber: nc.ncNumber, actionId: action.actionId, text: action.text })));
+  if (!repairs.length && !input.note) {
+    throw badRequest(`Say what was repaired or verified: no repair is logged on ${ended.map((nc) => nc.ncNumber).join(', ')}; write it in the note, or log the repair first.`, [
+      { field: 'note', message: 'is required when no repair is logged on the nonconformities it ends' },
+    ]);
+  }
+  return { note: input.note ?? null, repairs };
+}
+
+/** The nonconformities named, as stored now: each must be this machine's. */
+async function namedNonconformities(machine: EquipmentDocument, named: readonly string[]): Promise<Versioned<NonconformityDocument>[]> {
+  const found = await Promise.all([...new Set(named)].map((ncNumber) => readNonconformity(machine.labId, ncNumber)));
+  return found.map((nc, index) => {
+    if (!nc || nc.document.serialKey !== machine.serialKey) throw conflict(`Nonconformity ${named[index]} does not hold ${machine.serialNumber}; it is held by ${machine.quarantine?.ncNumbers.join(', ') || 'none'}.`);
+    return nc;
+  });
+}
+
+/**
  * A Manager's signed verification ("Verified by") that takes a quarantined machine back to In Service
- * and fit. The nonconformities stay open until their impact is disposed; the machine need not wait.
+ * and fit. It names the nonconformities it ends, as the signer read them: when another opened
+ * meanwhile it is refused (409), so the signature never covers a fault its signer did not see. Each
+ * of them shows the return in the same batch. They stay open until their impact is disposed; the
+ * machine need not wait.
  */
 export async function returnToService(principal: Principal, labId: string, serialNumber: string, input: ReturnToServiceInput, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Equipment> {
   const { document: machine } = await findEquipment(labId, serialNumber);
   if (!machine.quarantine) throw conflict(`${serialNumber} is not quarantined by a nonconformity; its status is changed on the machine page.`);
   if (machine.transfer) throw conflict(`${serialNumber} is being transferred to ${machine.transfer.toLabId}; finish the transfer first.`);
+  const unseen = machine.quarantine.ncNumbers.filter((ncNumber) => !input.nonconformities.includes(ncNumber));
+  if (unseen.length) throw conflict(`${serialNumber} is also held by nonconformity ${unseen.join(', ')}, which your verification does not name; read it and sign again naming ${machine.quarantine.ncNumbers.join(', ')}.`);
   const proof = await verification(machine, input);
+  statementOf((await namedNonconformities(machine, input.nonconformities)).map((nc) => nc.document), input);
   const method = await confirm(principal, input.signature.password, facts, 'signature on return to service');
   const actor = actorOf(principal);
-  const returned = await inTurn(`equipment:${labId}`, () =>
-    retryWhileOvertaken(async () => {
-      const { document: current, etag } = await findEquipment(labId, serialNumber);
-      if (!current.quarantine) throw conflict(`${serialNumber} was returned to service by someone else meanwhile.`);
-      const at = new Date().toISOString();
-      const unsigned = signerBlock(principal, input.signature.meaning, method, at);
-      const nonconformities = current.quarantine.ncNumbers;
-      const record: ReturnToService = {
-        serialNumber: current.serialNumber,
-        labId,
-        returnedAt: at,
-        nonconformities,
-        ...proof,
-        signature: { ...unsigned, contentHash: returnToServiceHash({ serialNumber: current.serialNumber, labId, nonconformities, ...proof }, unsigned) },
-      };
-      const next: EquipmentDocument = {
-        ...current,
-        status: 'In Service',
-        statusChangedAt: at,
-        inServiceSince: at,
-        quarantine: null,
-        returnsToService: [...(current.returnsToService ?? []), record],
-        history: [...current.history, { at, by: actor, kind: 'status', labId, fromStatus: current.status, toStatus: 'In Service', reason: `returned to service after nonconformity ${nonconformities.join(', ')}` }],
-      };
-      await saveEquipment(next, etag, [
-        equipmentEvent('equipment.returned-to-service', current, [labId], actor, facts, {
-          reason: `nonconformity ${nonconformities.join(', ')}`,
-          before: { status: current.status, quarantinedBy: nonconformities },
-          after: { status: 'In Service', calibrationNumber: record.calibrationNumber, checks: record.checks, contentHash: record.signature.contentHash },
-        }),
-      ]);
-      return { next, since: current.quarantine.since };
-    }, `Equipment ${serialNumber}`),
-  );
+  const returned = await changeMachine(labId, serialNumber, async (current) => {
+    const ended = await namedNonconformities(current, input.nonconformities);
+    const at = new Date().toISOString();
+    const unsigned = signerBlock(principal, input.signature.meaning, method, at);
+    const nonconformities = current.quarantine?.ncNumbers ?? [...input.nonconformities];
+    const statement = statementOf(ended.map((nc) => nc.document), input);
+    const signed = { serialNumber: current.serialNumber, labId, nonconformities, ...proof, ...statement };
+    const record: ReturnToService = { ...signed, returnedAt: at, signature: { ...unsigned, contentHash: returnToServiceHash(signed, unsigned) } };
+    const outcome = returnToServiceTransition(current, input.nonconformities, record, actor);
+    if ('refused' in outcome) throw conflict(outcome.refused);
+    const shown = { returnedAt: at, by: actor, nonconformities, contentHash: record.signature.contentHash };
+    return {
+      write: {
+        next: outcome.next,
+        alongside: ended.map((nc) => nonconformityOperation({ ...nc.document, returnedToService: shown }, nc.etag)),
+        events: [
+          equipmentEvent('equipment.returned-to-service', current, [labId], actor, facts, {
+            reason: `nonconformity ${nonconformities.join(', ')}`,
+            before: { status: current.status, quarantinedBy: nonconformities },
+            after: { status: 'In Service', calibrationNumber: record.calibrationNumber, checks: record.checks, note: record.note, repairs: record.repairs, contentHash: record.signature.contentHash },
+          }),
+        ],
+      },
+      answer: { next: outcome.next, since: current.quarantine!.since },
+    };
+  });
   trackProductEvent('ReturnedToService', { labId, serialNumber: machine.serialNumber, verifiedBy: principal.username }, { daysOutOfService: daysBetween(returned.since.slice(0, 10), new Date().toISOString().slice(0, 10)) });
   // Back in service starts a new stretch that owes PM: the generator opens the current period's records.
   await afterChange().machinesChanged([labId], 'equipment-change');

@@ -113,19 +113,30 @@ export function noticeSubject(nc: Pick<NonconformityDocument, 'source' | 'serial
   );
 }
 
-function noticeLines(nc: NonconformityDocument, labName: string): string[] {
+/** The lab a message speaks of: its name, and its zone, in which every time of the message is given. */
+export interface MessageLab {
+  name: string;
+  timeZone: string;
+}
+
+/** A moment as the lab's people read it, with the zone: "Dec 6, 2026, 2:00 AM EST", never a raw ISO timestamp. */
+export function labTime(iso: string, timeZone: string): string {
+  return new Date(iso).toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+}
+
+function noticeLines(nc: NonconformityDocument, lab: MessageLab): string[] {
   return [
-    `${nc.serialNumber} (${nc.modelId}) at ${labName} (${nc.labId}) may not be used: nonconformity ${nc.ncNumber} quarantined it.`,
+    `${nc.serialNumber} (${nc.modelId}) at ${lab.name} (${nc.labId}) may not be used: nonconformity ${nc.ncNumber} quarantined it.`,
     nc.source === 'calibration' ? `Calibration ${nc.calibrationNumber ?? ''} found it out of tolerance as found.` : nc.source === 'pm-fault' ? `Checklist ${nc.recordNumber ?? ''} found a fault.` : 'A fault was reported.',
     `What was found: ${nc.description}`,
-    `Opened by ${nc.openedBy.displayName} at ${nc.openedAt}.`,
+    `Opened by ${nc.openedBy.displayName} on ${labTime(nc.openedAt, lab.timeZone)}.`,
     ...(nc.items.length > 0 ? [`${nc.items.length} earlier results may be affected and wait for a Manager's disposition.`] : []),
   ];
 }
 
-export function renderNoticeEmail(nc: NonconformityDocument, labName: string, site: string, recipientName: string, unsubscribeUrl: string): RenderedEmail {
+export function renderNoticeEmail(nc: NonconformityDocument, lab: MessageLab, site: string, recipientName: string, unsubscribeUrl: string): RenderedEmail {
   const link = nonconformityUrl(site, nc);
-  const lines = noticeLines(nc, labName);
+  const lines = noticeLines(nc, lab);
   return {
     subject: noticeSubject(nc),
     plainText: [`${recipientName},`, '', ...lines, '', `Open the nonconformity: ${link}`, '', `You receive this because you asked for immediate notices. Stop them: ${unsubscribeUrl}`].join('\n'),
@@ -212,9 +223,9 @@ export function digestCard(digest: LabDigest, site: string, mentions: readonly M
   );
 }
 
-export function noticeCard(nc: NonconformityDocument, labName: string, site: string, mentions: readonly Mention[]): unknown {
+export function noticeCard(nc: NonconformityDocument, lab: MessageLab, site: string, mentions: readonly Mention[]): unknown {
   return adaptiveCardMessage(
-    [plainText(noticeSubject(nc), { size: 'Large', weight: 'Bolder', color: 'Attention' }), ...noticeLines(nc, labName).map((line) => plainText(line))],
+    [plainText(noticeSubject(nc), { size: 'Large', weight: 'Bolder', color: 'Attention' }), ...noticeLines(nc, lab).map((line) => plainText(line))],
     [{ type: 'Action.OpenUrl', title: 'Open the nonconformity', url: nonconformityUrl(site, nc) }],
     mentions,
   );

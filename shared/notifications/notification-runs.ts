@@ -82,7 +82,8 @@ async function composeDigest(labId: string, now: Date, channels: NotificationCha
 
 async function composeNotice(nc: NonconformityDocument, channels: NotificationChannels): Promise<OutgoingMessage[]> {
   const site = siteOrigin();
-  const labName = (await readLab(nc.labId))?.document.name ?? nc.labId;
+  const lab = (await readLab(nc.labId))?.document;
+  const messageLab = { name: lab?.name ?? nc.labId, timeZone: lab?.timeZone ?? 'UTC' };
   // The lab's people, and those of every lab whose results the nonconformity may have touched.
   const byUser = new Map<string, Subscriber>();
   for (const labId of [nc.labId, ...nc.itemLabs]) for (const subscriber of await subscribersOf(labId, 'notice')) byUser.set(subscriber.user.username, subscriber);
@@ -98,7 +99,7 @@ async function composeNotice(nc: NonconformityDocument, channels: NotificationCh
           kind: 'notice',
           labId: nc.labId,
           to: { address: subscriber.preferences.email!, displayName: displayName(subscriber) },
-          ...renderNoticeEmail(nc, labName, site, displayName(subscriber), unsubscribeUrl),
+          ...renderNoticeEmail(nc, messageLab, site, displayName(subscriber), unsubscribeUrl),
           headers: { 'List-Unsubscribe': `<${unsubscribeUrl}>` },
         },
       });
@@ -106,7 +107,7 @@ async function composeNotice(nc: NonconformityDocument, channels: NotificationCh
   }
   const mentions = mentionsOf(subscribers.filter((subscriber) => subscriber.user.labIds.includes(nc.labId) || subscriber.user.companyRole));
   if (mentions.length > 0 && (await channels.teamsAvailable(nc.labId))) {
-    messages.push({ channel: 'teams', post: { messageId: `${nc.labId}:${nc.ncNumber}:teams`, kind: 'notice', labId: nc.labId, subject: noticeSubject(nc), payload: noticeCard(nc, labName, site, mentions) } });
+    messages.push({ channel: 'teams', post: { messageId: `${nc.labId}:${nc.ncNumber}:teams`, kind: 'notice', labId: nc.labId, subject: noticeSubject(nc), payload: noticeCard(nc, messageLab, site, mentions) } });
   }
   return messages;
 }

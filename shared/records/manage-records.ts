@@ -361,6 +361,10 @@ export async function justifyMissedRecord(
   const found = await findRecordForChange(labId, recordNumber);
   const mustBeMissed = (record: RecordDocument) => {
     if (record.status !== 'Missed') throw conflict(`${record.recordNumber} is ${record.status}; only missed records take a justification.`);
+    // A signed decision is never silently replaced (SPEC §10): the first justification stays with its signer.
+    if (record.justification) {
+      throw conflict(`${record.recordNumber} was justified by ${record.justification.by.displayName} on ${record.justification.at.slice(0, 10)}; a justification is not replaced. Amend the record to add to it.`);
+    }
   };
   mustBeMissed(found.record.document);
   const method = await confirm(principal, input.signature.password, facts, 'signature on justification');

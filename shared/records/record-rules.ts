@@ -19,7 +19,8 @@ export function checkResponses(tasks: readonly Task[], inputs: readonly Response
     if (!task) return errors.push({ field: field('taskId'), message: `${input.taskId} is not a task of this record` });
     if (seen.has(input.taskId)) return errors.push({ field: field('taskId'), message: `${input.taskId} is answered more than once` });
     seen.add(input.taskId);
-    if (!input.done) errors.push({ field: field('done'), message: `"${task.text}" must be done before the record is complete` });
+    // A task marked fault found was done as far as it could be: the fault is its answer.
+    if (!input.done && !input.fault) errors.push({ field: field('done'), message: `"${task.text}" must be done before the record is complete` });
     const response: Response = { taskId: input.taskId, done: input.done, ...(input.note !== undefined ? { note: input.note } : {}), ...(input.fault ? { fault: true } : {}) };
     if (input.fault && input.note === undefined) errors.push({ field: field('note'), message: `"${task.text}" is marked fault found: add a note saying what is wrong` });
     if (task.kind === 'reading') {

@@ -19,6 +19,12 @@ export const calendarDateSchema = z
     return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date);
   }, { message: 'must be a date that exists' });
 
+/** The first date the product accepts for something that happened: nothing it keeps predates 2000. */
+export const earliestEventDate = '2000-01-01';
+
+/** A date something happened on: a real date, not before 2000. */
+export const eventDateSchema = calendarDateSchema.refine((date) => !/^\d{4}-\d{2}-\d{2}$/.test(date) || date >= earliestEventDate, { message: `must be on or after ${earliestEventDate}` });
+
 const passwordSchema = z.string().min(1, { message: 'is required' }).max(128);
 
 // Calibration providers (ISO/IEC 17025 §6.6): company-wide, kept by Administrators.
@@ -92,6 +98,8 @@ export const calibrationPlanSchema = z.object({
   /** Every version, oldest first (ISO/IEC 17025 §6.4.7). */
   versions: z.array(planVersionSchema),
   lastCalibration: z.object({ calibrationNumber: z.string(), labId: z.string(), performedOn: z.string() }).nullable(),
+  /** The nonconformities that hold it out of service until a signed return to service names them. */
+  quarantinedBy: z.array(z.string()),
   fitness: fitnessSchema,
 });
 export type CalibrationPlan = z.infer<typeof calibrationPlanSchema>;
@@ -113,7 +121,7 @@ export const approvalMeaning = 'Approved by';
 
 export const calibrationInputSchema = z
   .object({
-    performedOn: calendarDateSchema,
+    performedOn: eventDateSchema,
     kind: z.enum(['internal', 'external'], { message: 'must be internal or external' }),
     providerId: providerIdSchema.optional(),
     certificateNumber: text('the certificate’s number', 100).optional(),
@@ -289,6 +297,7 @@ export const calibrationDueItemSchema = z.object({
   fitness: fitnessSchema,
   awaitingApproval: z.array(z.string()),
 });
+export type CalibrationDueItem = z.infer<typeof calibrationDueItemSchema>;
 
 /** A machine whose plan makes it a reference standard, with its fitness on the asking lab's date. */
 export const referenceStandardSchema = z.object({

@@ -56,6 +56,8 @@ export const equipmentSchema = z.object({
   statusChangedAt: z.string(),
   /** A transfer that has started and not yet finished; repeat it to finish. */
   transferInProgress: z.object({ toLabId: labIdSchema, startedAt: z.string() }).nullable(),
+  /** The nonconformities that hold it out of service, open or closed, until a signed return to service names them. */
+  quarantinedBy: z.array(z.string()),
   fitness: fitnessSchema,
 });
 export type Equipment = z.infer<typeof equipmentSchema>;

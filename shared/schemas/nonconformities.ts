@@ -76,6 +76,8 @@ export const nonconformitySchema = z.object({
   actions: z.array(repairActionSchema),
   attachments: z.array(certificateSchema),
   closure: z.object({ summary: z.string(), by: actorSchema, at: z.string(), signature: signatureSchema }).nullable(),
+  /** The signed return to service that ended the quarantine it put the machine under; null while it holds (or before one was kept here). */
+  returnedToService: z.object({ returnedAt: z.string(), by: actorSchema, nonconformities: z.array(z.string()), contentHash: z.string() }).nullable().optional(),
 });
 export type Nonconformity = z.infer<typeof nonconformitySchema>;
 
@@ -125,6 +127,10 @@ export type CloseNonconformity = z.infer<typeof closeNonconformitySchema>;
 
 export const returnToServiceInputSchema = z
   .object({
+    /** The nonconformities the signer read and ends: refused with 409 when another holds the machine too. */
+    nonconformities: z.array(ncNumberSchema, { message: 'is required: name the nonconformities this return to service ends' }).min(1, { message: 'must name at least one nonconformity' }).max(100),
+    /** What was repaired or verified, in the verifier's words; required when no repair is logged on what it ends. */
+    note: multiLineText(2000, 'cannot be empty; leave it out instead').optional(),
     calibrationNumber: z.string().regex(/^[A-Z0-9-]{2,10}-CAL-\d{6,}$/, { message: 'must be a calibration number such as LAB01-CAL-000001' }).optional(),
     responses: z
       .array(
@@ -152,6 +158,9 @@ export const returnToServiceSchema = z.object({
   nonconformities: z.array(z.string()),
   calibrationNumber: z.string().nullable(),
   checks: z.array(z.object({ taskId: z.string(), text: z.string(), done: z.boolean(), value: z.number().optional(), note: z.string().optional(), outOfRange: z.boolean().optional() })),
+  /** What was repaired or verified: the verifier's note, and the repair-log entries of what it ends. */
+  note: z.string().nullable().optional(),
+  repairs: z.array(z.object({ ncNumber: z.string(), actionId: z.string(), text: z.string() })).optional(),
   signature: signatureSchema,
 });
 export type ReturnToService = z.infer<typeof returnToServiceSchema>;

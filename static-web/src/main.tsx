@@ -13,6 +13,7 @@ import { ModelPage } from './pages/model.js';
 import { LabelsPage, MachineAtHandPage } from './pages/labels.js';
 import { NonconformitiesPage, NonconformityPage } from './pages/nonconformities.js';
 import { NotificationsPage, OutboxPage, UnsubscribePage } from './pages/notifications.js';
+import { OverviewPage } from './pages/overview.js';
 import { ModelsPage } from './pages/models.js';
 import { PasswordPage } from './pages/password.js';
 import { RecordPage } from './pages/record.js';
@@ -20,7 +21,7 @@ import { ReportsPage } from './pages/reports.js';
 import { SignInPage } from './pages/sign-in.js';
 import { UsersPage } from './pages/users.js';
 import { currentPath, Link, match, navigate } from './router.js';
-import { chooseLab, currentLab, loadSession, may, mayAnywhere, offlineReadAt, session, signatureReady, signedOut, takeReturn } from './state.js';
+import { chooseLab, currentLab, currentRole, loadSession, may, mayAnywhere, offlineReadAt, session, signatureReady, signedOut, takeReturn } from './state.js';
 
 interface Route {
   pattern: string;
@@ -28,8 +29,13 @@ interface Route {
   allowed?: () => boolean;
 }
 
+/** Auditors have no checklists to do: they open on the lab's state, and read the checklists a click away. */
+const isAuditor = () => currentRole.value === 'Global Audit' || currentRole.value === 'Local Audit';
+
 const routes: Route[] = [
-  { pattern: '/', page: () => <DashboardPage /> },
+  { pattern: '/', page: () => (isAuditor() ? <OverviewPage /> : <DashboardPage />) },
+  { pattern: '/today', page: () => <DashboardPage /> },
+  { pattern: '/overview', page: () => <OverviewPage />, allowed: () => may('audit', 'read') },
   { pattern: '/records/:labId/:recordNumber', page: ({ labId, recordNumber }) => <RecordPage key={`${labId}/${recordNumber}`} labId={labId!} recordNumber={recordNumber!} /> },
   { pattern: '/equipment', page: () => <EquipmentPage />, allowed: () => may('equipment', 'read') },
   { pattern: '/calibration', page: () => <CalibrationsDuePage />, allowed: () => may('calibration', 'read') },
@@ -61,7 +67,12 @@ const routes: Route[] = [
 ];
 
 function navigation(): { href: string; label: string }[] {
-  const items = [{ href: '/', label: 'Today' }];
+  const items = isAuditor()
+    ? [
+        { href: '/', label: 'Overview' },
+        { href: '/today', label: 'Today' },
+      ]
+    : [{ href: '/', label: 'Today' }, ...(may('audit', 'read') ? [{ href: '/overview', label: 'Overview' }] : [])];
   if (may('equipment', 'read')) items.push({ href: '/equipment', label: 'Equipment' });
   if (may('calibration', 'read')) items.push({ href: '/calibration', label: 'Calibration' });
   if (may('nonconformities', 'read')) items.push({ href: '/nonconformities', label: 'Nonconformities' });
@@ -74,7 +85,9 @@ function navigation(): { href: string; label: string }[] {
 }
 
 function isCurrent(href: string): boolean {
-  return href === '/' ? currentPath.value === '/' || currentPath.value.startsWith('/records/') : currentPath.value.startsWith(href);
+  const checklists = href === (isAuditor() ? '/today' : '/');
+  if (checklists) return currentPath.value === href || currentPath.value.startsWith('/records/');
+  return href === '/' ? currentPath.value === '/' : currentPath.value.startsWith(href);
 }
 
 async function signOut(): Promise<void> {

@@ -6,7 +6,7 @@ import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
 import { api } from '../api.js';
 import { Link } from '../router.js';
 import { may, session } from '../state.js';
-import { Dialog, DialogActions, ErrorMessage, labDayOf, Loading, SelectField, TextField, useLoad } from '../ui.js';
+import { Dialog, DialogActions, ErrorMessage, Field, labDayOf, Loading, SelectField, TextField, useLoad } from '../ui.js';
 import { parseDecimal } from './decimal-input.js';
 import { ncPage } from './nonconformity-paths.js';
 import { SignatureStep } from './signature-step.js';
@@ -75,6 +75,7 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
   const [open, setOpen] = useState(false);
   const [calibrationNumber, setCalibrationNumber] = useState('');
   const [answers, setAnswers] = useState<Record<string, CheckAnswer>>({});
+  const [note, setNote] = useState('');
   const signed = useSignedSubmit();
   const base = `/api/labs/${props.labId}/equipment/${encodeURIComponent(props.serialNumber)}`;
   const loaded = useLoad(async () => {
@@ -100,6 +101,9 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
       async (signature) =>
         (
           await api.post<Equipment>(`${base}/return-to-service`, {
+            // What the signer read: the server refuses when another nonconformity holds the machine meanwhile.
+            nonconformities: data.machine.quarantinedBy,
+            ...(note.trim() ? { note } : {}),
             ...(props.calibrationRequired ? { calibrationNumber: calibrationNumber || data.calibrations[0]?.calibrationNumber } : { responses }),
             signature,
           })
@@ -151,6 +155,9 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
               )}
               {!noCalibration && (
                 <>
+                  <Field label="What was repaired or verified" hint="Required when no repair is logged on the nonconformity.">
+                    {({ id, describedBy, invalid }) => <textarea id={id} rows={3} value={note} aria-describedby={describedBy} aria-invalid={invalid || undefined} onInput={(event) => setNote(event.currentTarget.value)} />}
+                  </Field>
                   <p class="meaning">
                     Meaning: <strong>Verified by</strong>
                   </p>

@@ -64,5 +64,10 @@ export function useSignedSubmit() {
     }
   }
 
-  return { password, setPassword, errors, setErrors, failure, setFailure, busy, submit, passwordError: errors['signature.password'] };
+  /** A field's error goes as soon as its value changes: it spoke of what was there before. */
+  function clearErrors(prefix: string) {
+    if (Object.keys(errors).some((field) => field.startsWith(prefix))) setErrors(Object.fromEntries(Object.entries(errors).filter(([field]) => !field.startsWith(prefix))));
+  }
+
+  return { password, setPassword, errors, setErrors, clearErrors, failure, setFailure, busy, submit, passwordError: errors['signature.password'] };
 }

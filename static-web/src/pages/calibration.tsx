@@ -77,7 +77,7 @@ function CertificateFiles(props: { calibration: Calibration; canUpload: boolean;
     setUploading({ fileName: file.name, fraction: 0 });
     try {
       const kept = await sendCertificate(calibration.labId, calibration.serialNumber, calibration.calibrationNumber, file, (fraction) => setUploading({ fileName: file.name, fraction }));
-      props.onUploaded(`${kept.fileName} is kept as certificate ${kept.certificateId} of ${calibration.calibrationNumber} (SHA-256 ${kept.sha256.slice(0, 12)}…).`);
+      props.onUploaded(`${kept.fileName} is kept as certificate ${kept.certificateId} of ${calibration.calibrationNumber} (SHA-256 ${kept.sha256}).`);
     } catch (refusal) {
       setFailure(refusal);
     } finally {
@@ -97,7 +97,7 @@ function CertificateFiles(props: { calibration: Calibration; canUpload: boolean;
                 {certificate.fileName}
               </a>{' '}
               · version {certificate.certificateId} · {sizeText(certificate.size)} · {certificate.uploadedBy.displayName}, {formatDateTime(certificate.uploadedAt, calibration.labId)} ·{' '}
-              <span title={certificate.sha256}>SHA-256 {certificate.sha256.slice(0, 12)}…</span>
+              <span class="hash">SHA-256 {certificate.sha256}</span>
             </li>
           ))}
         </ul>
@@ -272,7 +272,7 @@ function Verdict(props: { point: PlanPoint; reading: Reading; rule: DecisionRule
 
 type JudgedPoints = Pick<PlanVersion, 'points' | 'decisionRule'>;
 
-function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan: JudgedPoints; readings: Record<string, Reading>; onReading: (pointId: string, reading: Reading) => void; errors: Record<string, string> }) {
+function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan: JudgedPoints; readings: Record<string, Reading>; onReading: (pointId: string, reading: Reading, index: number) => void; errors: Record<string, string> }) {
   const needsUncertainty = (point: PlanPoint) => props.plan.decisionRule === 'guard-band' || point.maxUncertainty !== undefined;
   return (
     <fieldset>
@@ -285,7 +285,7 @@ function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan:
             <TextField
               label={`${point.name} (${point.unit})`}
               value={reading.value}
-              onValue={(value) => props.onReading(point.pointId, { ...reading, value })}
+              onValue={(value) => props.onReading(point.pointId, { ...reading, value }, index)}
               inputMode="decimal"
               hint={limitsText(point)}
               error={props.errors[`${props.field}.${index}.value`]}
@@ -294,7 +294,7 @@ function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan:
               <TextField
                 label={`${point.name} expanded uncertainty`}
                 value={reading.uncertainty}
-                onValue={(uncertainty) => props.onReading(point.pointId, { ...reading, uncertainty })}
+                onValue={(uncertainty) => props.onReading(point.pointId, { ...reading, uncertainty }, index)}
                 inputMode="decimal"
                 error={props.errors[`${props.field}.${index}.uncertainty`]}
               />
@@ -305,6 +305,22 @@ function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan:
       })}
     </fieldset>
   );
+}
+
+/**
+ * Readings that are not a number, found before anything is sent, by the point's name and beside its
+ * field (the grid's `asFound.0.value` is the plan's first point).
+ */
+function readingProblems(plan: JudgedPoints, field: 'asFound' | 'asLeft', readings: Record<string, Reading>): Record<string, string> {
+  const problems: Record<string, string> = {};
+  const title = field === 'asFound' ? 'as found' : 'as left';
+  plan.points.forEach((point, index) => {
+    const reading = readings[point.pointId];
+    if (reading?.value.trim() && Number.isNaN(parseDecimal(reading.value))) problems[`${field}.${index}.value`] = `${point.name} ${title} needs a number, such as 708,2 or 708.2.`;
+    if (reading?.uncertainty.trim() && Number.isNaN(parseDecimal(reading.uncertainty)))
+      problems[`${field}.${index}.uncertainty`] = `The uncertainty of ${point.name} ${title} needs a number, such as 0,2 or 0.2.`;
+  });
+  return problems;
 }
 
 const measurementsOf = (plan: JudgedPoints, readings: Record<string, Reading>) =>
@@ -375,6 +391,12 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
 
   async function submit(event: Event) {
     event.preventDefault();
+    const problems = { ...(initial ? {} : readingProblems(props.plan, 'asFound', asFound)), ...(initial || adjusted ? readingProblems(props.plan, 'asLeft', asLeft) : {}) };
+    if (Object.keys(problems).length > 0) {
+      signed.setErrors(problems);
+      signed.setFailure(`Nothing was signed. Correct ${Object.values(problems).join(' ')}`);
+      return;
+    }
     const body = {
       performedOn,
       kind,
@@ -394,7 +416,7 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
     if (!certificate) return props.onDone(summary);
     setUploading(0);
     const kept = await sendCertificate(props.labId, props.serialNumber, recorded.calibrationNumber, certificate, setUploading).then(
-      (file) => `Its certificate ${file.fileName} is kept (SHA-256 ${file.sha256.slice(0, 12)}…).`,
+      (file) => `Its certificate ${file.fileName} is kept (SHA-256 ${file.sha256}).`,
       (refusal: unknown) => `Its certificate was not kept: ${describeError(refusal)} Add it from the calibration's entry.`,
     );
     props.onDone(`${summary} ${kept}`);
@@ -432,12 +454,18 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
         {initial ? (
           <TextField label="Why it is an initial calibration" value={initialReason} onValue={setInitialReason} error={errors.initialReason} />
         ) : (
-          <ReadingsGrid title="As found" field="asFound" plan={props.plan} readings={asFound} onReading={(pointId, reading) => setAsFound({ ...asFound, [pointId]: reading })} errors={errors} />
+          <ReadingsGrid title="As found" field="asFound" plan={props.plan} readings={asFound} onReading={(pointId, reading, index) => {
+            setAsFound({ ...asFound, [pointId]: reading });
+            signed.clearErrors(`asFound.${index}.`);
+          }} errors={errors} />
         )}
         {!initial && <CheckboxField label="Adjusted" checked={adjusted} onChecked={setAdjusted} />}
         {!initial && adjusted && <TextField label="What was adjusted" value={adjustment} onValue={setAdjustment} error={errors.adjustment} />}
         {(initial || adjusted) && (
-          <ReadingsGrid title="As left" field="asLeft" plan={props.plan} readings={asLeft} onReading={(pointId, reading) => setAsLeft({ ...asLeft, [pointId]: reading })} errors={errors} />
+          <ReadingsGrid title="As left" field="asLeft" plan={props.plan} readings={asLeft} onReading={(pointId, reading, index) => {
+            setAsLeft({ ...asLeft, [pointId]: reading });
+            signed.clearErrors(`asLeft.${index}.`);
+          }} errors={errors} />
         )}
         <StandardsPicker labId={props.labId} serialNumber={props.serialNumber} chosen={standards} onChosen={setStandards} error={errors.standards} />
         <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
@@ -504,9 +532,15 @@ function AmendForm(props: { labId: string; serialNumber: string; calibration: Ca
         <TextField label="Certificate number" value={certificateNumber} onValue={setCertificateNumber} error={errors.certificateNumber} />
         {calibration.adjusted && <TextField label="What was adjusted" value={adjustment} onValue={setAdjustment} error={errors.adjustment} />}
         {!calibration.initial && (
-          <ReadingsGrid title="As found" field="asFound" plan={calibration} readings={asFound} onReading={(pointId, reading) => setAsFound({ ...asFound, [pointId]: reading })} errors={errors} />
+          <ReadingsGrid title="As found" field="asFound" plan={calibration} readings={asFound} onReading={(pointId, reading, index) => {
+            setAsFound({ ...asFound, [pointId]: reading });
+            signed.clearErrors(`asFound.${index}.`);
+          }} errors={errors} />
         )}
-        {hasAsLeft && <ReadingsGrid title="As left" field="asLeft" plan={calibration} readings={asLeft} onReading={(pointId, reading) => setAsLeft({ ...asLeft, [pointId]: reading })} errors={errors} />}
+        {hasAsLeft && <ReadingsGrid title="As left" field="asLeft" plan={calibration} readings={asLeft} onReading={(pointId, reading, index) => {
+            setAsLeft({ ...asLeft, [pointId]: reading });
+            signed.clearErrors(`asLeft.${index}.`);
+          }} errors={errors} />}
         <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
         <ErrorMessage error={failure} />
         <DialogActions submitLabel="Sign: Amended by" onCancel={props.onClose} />

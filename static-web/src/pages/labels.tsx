@@ -14,8 +14,51 @@ function QrImage(props: { svg: string; label: string }) {
 }
 
 /**
+ * The label stock a lab buys, as the print lays it out: labels per page and the sheet's own margins
+ * and pitch are in the stylesheet (`.label-page.small`, `.label-page.large`), so a printed page lines
+ * up with the pre-cut labels and holds nothing else.
+ */
+const sheets: Record<Size, { name: string; perPage: number }> = {
+  small: { name: 'Small: 38.1 × 21.2 mm, 65 to an A4 sheet (5 × 13)', perPage: 65 },
+  large: { name: 'Large: 70 × 37 mm, 24 to an A4 sheet (3 × 8)', perPage: 24 },
+};
+
+type SheetLabel = LabelSheet['items'][number];
+
+function statusText(label: SheetLabel): string {
+  return label.fitness.state === 'fit' ? 'Fit for use' : label.fitness.state === 'due soon' ? 'Calibration due soon' : 'NOT FIT FOR USE';
+}
+
+/** One label (ISO/IEC 17025 §6.4.8): the status and the due date always in full; on a small label the lab by its id alone. */
+function MachineLabel(props: { label: SheetLabel; size: Size }) {
+  const { label } = props;
+  return (
+    <li class="label">
+      <QrImage svg={label.qrSvg} label={`QR code of ${label.url}`} />
+      <div class="label-text">
+        <strong>{label.serialNumber}</strong>
+        <span>{label.modelId}</span>
+        <span class="label-lab">{props.size === 'small' ? label.labId : `${label.labId} · ${label.labName}`}</span>
+        <span class={`label-status ${label.fitness.state.replace(' ', '-')}`}>{statusText(label)}</span>
+        {label.fitness.calibrationDue && (
+          <span class="label-due">
+            {props.size === 'small' ? 'Due' : 'Calibration due'} <span class="label-date">{label.fitness.calibrationDue}</span>
+          </span>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function pagesOf<T>(items: T[], perPage: number): T[][] {
+  const pages: T[][] = [];
+  for (let start = 0; start < items.length; start += perPage) pages.push(items.slice(start, start + perPage));
+  return pages;
+}
+
+/**
  * A sheet of labels for the current lab, or for the machines named in ?serials=; printing it (or a
- * browser's print to PDF) gives the sheet at the chosen size (ISO/IEC 17025 §6.4.8).
+ * browser's print to PDF) gives only the labels, page by page of the chosen stock (ISO/IEC 17025 §6.4.8).
  */
 export function LabelsPage() {
   const labId = currentLab.value!.labId;
@@ -24,47 +67,30 @@ export function LabelsPage() {
   const sheet = useLoad(async () => (await api.get<LabelSheet>(`/api/labs/${labId}/labels${query({ serials, size })}`)).body, [labId, serials, size]);
   return (
     <>
-      <PageTitle title={`Labels · ${labId}`}>
-        <button type="button" class="primary" onClick={() => print()} disabled={!sheet.data}>
-          Print labels
-        </button>
-      </PageTitle>
       <div class="no-print">
-        <SelectField
-          label="Label size"
-          value={size}
-          options={[
-            { value: 'small', label: 'Small: 38 × 21 mm, 65 to an A4 sheet' },
-            { value: 'large', label: 'Large: 70 × 37 mm, 24 to an A4 sheet' },
-          ]}
-          onValue={setSize}
-        />
+        <PageTitle title={`Labels · ${labId}`}>
+          <button type="button" class="primary" onClick={() => print()} disabled={!sheet.data}>
+            Print labels
+          </button>
+        </PageTitle>
+        <SelectField label="Label size" value={size} options={(Object.keys(sheets) as Size[]).map((value) => ({ value, label: sheets[value].name }))} onValue={setSize} />
         <p class="hint">
           {serials ? `The machines chosen: ${serials.split(',').join(', ')}.` : `Every machine of ${labId} that is not retired.`} Each QR code opens the machine's page at this installation, in
-          whichever lab it is then.
+          whichever lab it is then. Print at 100 % (no fit to page): each page is one sheet of labels.
         </p>
+        <ErrorMessage error={sheet.error} />
+        {sheet.loading && !sheet.data && <Loading what="the labels" />}
       </div>
-      <ErrorMessage error={sheet.error} />
-      {sheet.loading && !sheet.data && <Loading what="the labels" />}
       {sheet.data && (
-        <ul class={`label-sheet ${sheet.data.size}`} aria-label="Labels">
-          {sheet.data.items.map((label) => (
-            <li key={label.serialNumber} class="label">
-              <QrImage svg={label.qrSvg} label={`QR code of ${label.url}`} />
-              <div class="label-text">
-                <strong>{label.serialNumber}</strong>
-                <span>{label.modelId}</span>
-                <span>
-                  {label.labId} · {label.labName}
-                </span>
-                <span class={`label-status ${label.fitness.state.replace(' ', '-')}`}>
-                  {label.fitness.state === 'fit' ? 'Fit for use' : label.fitness.state === 'due soon' ? 'Calibration due soon' : 'NOT FIT FOR USE'}
-                </span>
-                {label.fitness.calibrationDue && <span>Calibration due {label.fitness.calibrationDue}</span>}
-              </div>
-            </li>
+        <div class="label-pages" aria-label="Labels" role="group">
+          {pagesOf(sheet.data.items, sheets[sheet.data.size].perPage).map((page, index) => (
+            <ul key={index} class={`label-page ${sheet.data!.size}`} aria-label={`Sheet ${index + 1}`}>
+              {page.map((label) => (
+                <MachineLabel key={label.serialNumber} label={label} size={sheet.data!.size} />
+              ))}
+            </ul>
           ))}
-        </ul>
+        </div>
       )}
     </>
   );

@@ -51,7 +51,7 @@ function outOfRange(task: Task, answer: Answer): boolean {
 
 function limits(task: Task): string {
   const unit = task.unit ? ` ${task.unit}` : '';
-  if (task.min !== undefined && task.max !== undefined) return `Acceptable: ${task.min}–${task.max}${unit}`;
+  if (task.min !== undefined && task.max !== undefined) return `Acceptable: ${task.min} to ${task.max}${unit}`;
   if (task.min !== undefined) return `Acceptable: at least ${task.min}${unit}`;
   if (task.max !== undefined) return `Acceptable: at most ${task.max}${unit}`;
   return task.unit ? `In ${task.unit}` : '';
@@ -272,7 +272,12 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
         </div>
       )}
       <h2>Checks</h2>
-      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, sent)} />
+      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => {
+          setAnswers({ ...answers, [taskId]: answer });
+          signed.clearErrors(`responses.${record.tasks.findIndex((task) => task.taskId === taskId)}.`);
+        }}
+        errors={taskErrors(record.tasks, errors, sent)}
+      />
       {sent.some((response) => response.fault) && (
         <div class="alert info">
           <p>A fault found opens a nonconformity when you sign: the machine goes out of service until a manager returns it.</p>
@@ -453,7 +458,12 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
     <form class="completion" onSubmit={submit} noValidate>
       <h2>Amend this record</h2>
       <p class="hint">The original answers and signature stay on the record; the amendment is shown beside them.</p>
-      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => setAnswers({ ...answers, [taskId]: answer })} errors={taskErrors(record.tasks, errors, changed)} />
+      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => {
+          setAnswers({ ...answers, [taskId]: answer });
+          signed.clearErrors('responses.');
+        }}
+        errors={taskErrors(record.tasks, errors, changed)}
+      />
       <label for="amend-reason">Reason for the amendment</label>
       <textarea id="amend-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} aria-invalid={Boolean(errors.reason) || undefined} />
       {errors.reason && <p class="field-error">{errors.reason}</p>}

@@ -1,0 +1,81 @@
+import type { OperationInput } from '@azure/cosmos';
+import {
+  readEquipment,
+  readEquipmentChainHead,
+  readSerialClaim,
+  saveEquipment,
+  type EquipmentChainHead,
+  type EquipmentDocument,
+} from '../data/equipment-repository.js';
+import { retryWhileOvertaken } from '../data/optimistic-retry.js';
+import { inTurn } from '../data/turns.js';
+import type { Versioned } from '../data/versioned.js';
+import type { AuditEvent } from '../domain/audit-chain.js';
+import { notFound } from '../platform/problems.js';
+
+/**
+ * The one owner of machine documents (ARCHITECTURE, "The machine has one owner"): every change to a
+ * machine, and every change written behind a lab's equipment chain head (its nonconformities and
+ * calibrations), goes through here. A change takes the lab's turn, reads what is stored, decides,
+ * and writes the machine, what must be written with it and its audit entries in one batch; when
+ * another writer got there first it reads again and decides again. A decision that refuses throws
+ * and writes nothing: no machine change, no audit entry.
+ */
+
+/**
+ * Whether this lab's copy is where the machine is. Only copies caught mid-transfer need the serial
+ * number's claim to tell; every other copy says so itself.
+ */
+export async function isHere(document: EquipmentDocument): Promise<boolean> {
+  if (document.presence === 'present') return true;
+  if (document.presence === 'departed') return false;
+  return (await readSerialClaim(document.serialNumber))?.document.labId === document.labId;
+}
+
+/** The equipment as this lab holds it now; 404 when it is not (or no longer) here. */
+export async function findEquipment(labId: string, serialNumber: string): Promise<Versioned<EquipmentDocument>> {
+  const found = await readEquipment(labId, serialNumber);
+  if (!found || !(await isHere(found.document))) throw notFound(`There is no equipment ${serialNumber} at ${labId}.`);
+  return found;
+}
+
+/** What a change writes: the machine as it is to be (or unchanged), its audit entries, and what goes in the same batch. */
+export interface MachineWrite {
+  next: EquipmentDocument;
+  events: readonly AuditEvent[];
+  /** Other documents of the lab's equipment partition written atomically with it (a calibration, a nonconformity). */
+  alongside?: readonly OperationInput[];
+  /** The chain head with the lab's numbers moved on, when the change takes a number. */
+  head?: EquipmentChainHead;
+}
+
+/** A decision: what to write (null to write nothing) and what to answer. */
+export interface MachineDecision<R> {
+  write: MachineWrite | null;
+  answer: R;
+}
+
+/** One attempt at a change in the lab's equipment partition, retried whole when overtaken, in the lab's turn. */
+export function inEquipmentTurn<R>(labId: string, description: string, attempt: () => Promise<R>): Promise<R> {
+  return inTurn(`equipment:${labId}`, () => retryWhileOvertaken(attempt, description));
+}
+
+/**
+ * Changes the machine `serialNumber` at `labId`: `decide` gets the machine as stored now (and the lab's
+ * chain head, for a change that takes a number) and answers what to write. Read again and decided
+ * again whenever another writer overtook it.
+ */
+export function changeMachine<R>(
+  labId: string,
+  serialNumber: string,
+  decide: (machine: EquipmentDocument, head: EquipmentChainHead) => MachineDecision<R> | Promise<MachineDecision<R>>,
+  read: (labId: string, serialNumber: string) => Promise<Versioned<EquipmentDocument>> = findEquipment,
+): Promise<R> {
+  return inEquipmentTurn(labId, `Equipment ${serialNumber}`, async () => {
+    const [{ document, etag }, head] = await Promise.all([read(labId, serialNumber), readEquipmentChainHead(labId)]);
+    const { write, answer } = await decide(document, head);
+    if (write) await saveEquipment(write.next, etag, write.events, { head: write.head ?? head, alongside: write.alongside ?? [] });
+    return answer;
+  });
+}
+
