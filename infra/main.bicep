@@ -38,6 +38,10 @@ param lockoutAlertThreshold int = 5
 @allowed(['', 'westus2', 'centralus', 'eastus2', 'westeurope', 'eastasia'])
 param staticWebAppLocation string = ''
 
+@description('Continuous backup of the Cosmos DB account, which point-in-time restore and Microsoft Fabric mirroring need: Continuous7Days is free, Continuous30Days (the default, as the restore drill assumes) keeps a month (docs/integrations.md).')
+@allowed(['Continuous7Days', 'Continuous30Days'])
+param cosmosBackupTier string = 'Continuous30Days'
+
 @description('Purge protection on the Key Vault (README: Taking an installation down). Off, azd down --purge frees the vault name at once; on, it is held 90 days. Irreversible once on.')
 param keyVaultPurgeProtection bool = false
 
@@ -133,6 +137,7 @@ module cosmos 'modules/cosmos.bicep' = {
     tags: tags
     accountName: 'cosmos-${resourceToken}'
     databaseName: 'equipmansys'
+    backupTier: cosmosBackupTier
   }
 }
 

@@ -179,6 +179,14 @@ describe('secrets in Azure', () => {
     for (const name of ['COSMOS_KEY', 'LOCAL_DATA_DIR', 'DEMO_PASSWORD', 'SEED_DEMO_DATA', 'PORT']) expect(provided.has(name), name).toBe(false);
   });
 
+  it('keep continuous backup on, its tier a parameter, as restore and Fabric mirroring need', async () => {
+    const main = await read('infra/main.bicep');
+    const cosmos = await read('infra/modules/cosmos.bicep');
+    expect(main).toMatch(/^@allowed\(\['Continuous7Days', 'Continuous30Days'\]\)\nparam cosmosBackupTier string = 'Continuous30Days'$/m);
+    expect(main).toContain('backupTier: cosmosBackupTier');
+    expect(cosmos).toContain("backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: backupTier } }");
+  });
+
   it('keep the alert e-mail a parameter azd asks for', async () => {
     const main = await read('infra/main.bicep');
     const parameters = JSON.parse(await read('infra/main.parameters.json')) as { parameters: Record<string, { value: string }> };

@@ -130,6 +130,22 @@ describe('a machine whose nonconformity closed while it is still out', () => {
   });
 });
 
+describe('a quarantined machine', () => {
+  it('offers no checklist to start: Today leaves its records out and completing one is refused with a sentence', async () => {
+    const today = (await tech.get<{ items: { serialNumber: string; recordNumber: string; status: string; completableUntil: string | null }[] }>('/api/labs/LAB01/dashboard')).body.items;
+    const row = today.find((candidate) => candidate.status === 'Missed' && candidate.completableUntil !== null && candidate.completableUntil > new Date().toISOString())!;
+    expect(row, 'a missed record still completable late in the demo lab').toBeDefined();
+    const nc = await reportFault(row.serialNumber, 'Spindle bearing noisy, machine unsafe');
+    const after = (await tech.get<{ items: { serialNumber: string }[] }>('/api/labs/LAB01/dashboard')).body.items;
+    expect(after.filter((candidate) => candidate.serialNumber === row.serialNumber)).toEqual([]);
+    const record = (await tech.get<{ tasks: { taskId: string; kind: string; min?: number }[] }>(`/api/labs/LAB01/records/${row.recordNumber}`)).body;
+    const responses = record.tasks.map((task) => ({ taskId: task.taskId, done: true, ...(task.kind === 'reading' ? { value: task.min ?? 0 } : {}) }));
+    const refused = await tech.post(`/api/labs/LAB01/records/${row.recordNumber}/complete`, { responses, signature: sign });
+    expect(refused.status, refused.text).toBe(409);
+    expect(problem(refused.body).detail).toBe(`${row.serialNumber} is quarantined by nonconformity ${nc.ncNumber}: no checklist is completed on it until a manager returns it to service.`);
+  });
+});
+
 describe('implausible dates', () => {
   it('are refused with a sentence: a calibration before 2000, a generator date that does not exist or lies beyond the backfill limit', async () => {
     await register('LIFE-3', true);

@@ -206,6 +206,16 @@ describe('the OData feed', () => {
     }
   });
 
+  it('reads a page of up to 1,000 rows from one lab’s partition: one query, no query across partitions, and the key in one point read and one counter write', async () => {
+    await fetchFeed('/api/odata/PmRecords', { key: keys.lab01! });
+    const { result, counts } = await product.countCosmosRequests(() => fetchFeed('/api/odata/PmRecords', { key: keys.lab01! }));
+    expect(result.status).toBe(200);
+    expect(result.body.value.length).toBeGreaterThan(0);
+    expect(counts.crossPartitionQueries).toBe(0);
+    expect(counts.queries).toBe(1);
+    expect(counts.total).toBeLessThanOrEqual(3);
+  });
+
   it('refuses no key, a key without feed:read and a technician, and shows each key and role only its labs', async () => {
     const none = await product.client().get<{ error: { code: string; message: string } }>('/api/odata/PmRecords');
     expect(none.status).toBe(401);

@@ -586,6 +586,15 @@ describe('a local auditor', () => {
     await page.getByRole('link', { name: 'Today', exact: true }).click();
     await page.getByRole('heading', { name: 'Today · Boston Dental Lab' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/today');
+    // An open checklist shows the auditor what it asks, though there is nothing for them to fill in.
+    const { body: openRecords } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=50');
+    const withReading = openRecords.items.find((record) => record.tasks.some((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined))!;
+    await visit(page, `/records/LAB01/${withReading.recordNumber}`);
+    const asked = await page.locator('ol.task-list li').allTextContents();
+    expect(asked).toHaveLength(withReading.tasks.length);
+    const reading = withReading.tasks.find((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined)!;
+    expect(asked).toContain(`${reading.text} · a reading${reading.unit ? ` in ${reading.unit}` : ''}; acceptable: ${reading.min} to ${reading.max}${reading.unit ? ` ${reading.unit}` : ''}`);
+    expect(await page.locator('form.completion').count()).toBe(0);
   });
 
   it('reads every screen and finds no control that writes', async () => {

@@ -2,6 +2,9 @@ param location string
 param tags object
 param accountName string
 param databaseName string
+@description('Continuous backup tier: point-in-time restore and Fabric mirroring both need continuous backup.')
+@allowed(['Continuous7Days', 'Continuous30Days'])
+param backupTier string = 'Continuous30Days'
 
 // The same containers, partition keys, TTL settings and composite indexes as shared/data/containers.ts
 // (a test keeps them equal). Every path is indexed, as by default; the composite indexes serve the
@@ -128,7 +131,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
     // Only Entra identities with data-plane roles may read or write: no keys.
     disableLocalAuth: true
     minimalTlsVersion: 'Tls12'
-    backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: 'Continuous30Days' } }
+    backupPolicy: { type: 'Continuous', continuousModeProperties: { tier: backupTier } }
   }
 }
 

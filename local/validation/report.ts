@@ -53,6 +53,7 @@ export function reportHtml(pack: PackContents): string {
   body { font: 10.5pt/1.4 system-ui, sans-serif; margin: 1.5cm; color: #111; }
   h1 { font-size: 18pt; margin: 0 0 .3em; } h2 { font-size: 13pt; margin-top: 1.4em; } h3 { font-size: 11pt; margin: 1em 0 .3em; }
   table { border-collapse: collapse; width: 100%; margin: .5em 0; } th, td { border: 1px solid #999; padding: 2px 5px; text-align: left; vertical-align: top; }
+  td { overflow-wrap: anywhere; } .facts { table-layout: fixed; } table:not(.facts) td:nth-child(-n+2) { white-space: nowrap; overflow-wrap: normal; }
   th { background: #eee; } .good { background: #dff0d8; } .bad { background: #f2dede; font-weight: 600; } .neutral { background: #f5f5f5; }
   td:first-child { white-space: nowrap; } .first-page { page-break-after: always; } .facts td:first-child { width: 32%; font-weight: 600; }
   .evidence, .small { font-size: 8.5pt; color: #333; word-break: break-all; } .check { page-break-inside: avoid; }

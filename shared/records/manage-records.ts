@@ -4,7 +4,7 @@ import { TooMuchContention } from '../platform/store-failures.js';
 import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { emptyCounter, findRecord, findRecordWithCounter, listDashboard, listRecords, writeRecords, type Amendment, type DashboardRow, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
-import { serialKey } from '../data/equipment-repository.js';
+import { readEquipment, serialKey } from '../data/equipment-repository.js';
 import type { Versioned } from '../data/versioned.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import { can } from '../domain/permissions.js';
@@ -88,7 +88,9 @@ export async function labDashboard(labId: string, query: DashboardQuery): Promis
   const [page, fitness] = await Promise.all([listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest), labFitnessWorthShowing(labId)]);
   // Hundreds of rows, each read just now for this answer: completed in place rather than copied. Rows
   // of one period share their due time, so each distinct one is turned into a deadline once.
-  const items = page.items as (DashboardRow & Partial<RecordSummary>)[];
+  // A quarantined machine offers no checklist to start (SPEC §10): its page says why.
+  const quarantined = (serialNumber: string) => fitness.get(serialNumber)?.reasons.some((reason) => reason === 'open nonconformity' || reason === 'awaiting return to service') ?? false;
+  const items = (page.items as (DashboardRow & Partial<RecordSummary>)[]).filter((row) => !quarantined(row.serialNumber));
   const deadlines = new Map<string, string | null>();
   for (const row of items) {
     const key = `${row.status} ${row.dueEnd}`;
@@ -234,6 +236,17 @@ function assertEtag(found: Versioned<RecordDocument>, ifMatch: string | null): v
 }
 
 /** `confirm` checks who signs; the demo seed, having checked the demo password once, passes its own. */
+/** A quarantined machine takes no checklist until a signed return to service: it is not fit to work on. */
+async function assertNotQuarantined(labId: string, recordNumber: string): Promise<void> {
+  const { document: record } = await findLabRecord(labId, recordNumber);
+  if (record.status !== 'Open' && record.status !== 'Missed') return;
+  const machine = await readEquipment(labId, record.serialNumber);
+  const held = machine?.document.quarantine;
+  if (held) {
+    throw conflict(`${record.serialNumber} is quarantined by nonconformity ${held.ncNumbers.join(', ')}: no checklist is completed on it until a manager returns it to service.`);
+  }
+}
+
 export async function completeRecord(
   principal: Principal,
   labId: string,
@@ -244,6 +257,7 @@ export async function completeRecord(
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<PmRecord> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
+  await assertNotQuarantined(labId, recordNumber);
   let completedWithFault: RecordDocument | undefined;
   const refusal = (record: RecordDocument) => {
     const why = whyNotCompletable(record, new Date(), lateDays);

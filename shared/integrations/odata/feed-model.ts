@@ -1,4 +1,4 @@
-import { fitnessOf, nextDueOf } from '../../calibration/fitness.js';
+import { fitnessOf, nextDueOf } from '../../domain/machine-lifecycle.js';
 import type { ContainerName } from '../../data/containers.js';
 import { formatDay, localDay } from '../../domain/periods.js';
 

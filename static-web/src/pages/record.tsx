@@ -49,8 +49,26 @@ function outOfRange(task: Task, answer: Answer): boolean {
   return (task.min !== undefined && value < task.min) || (task.max !== undefined && value > task.max);
 }
 
+/** What an open checklist asks, for a reader who will not fill it in: an auditor, or anyone once it can no longer be done. */
+function TaskList(props: { record: PmRecord }) {
+  return (
+    <section aria-labelledby="tasks">
+      <h2 id="tasks">What the checklist asks</h2>
+      <ol class="task-list">
+        {props.record.tasks.map((task) => (
+          <li key={task.taskId}>
+            {task.text}
+            {task.kind === 'reading' && <span class="hint"> · a reading{task.unit ? ` in ${task.unit}` : ''}{task.min !== undefined || task.max !== undefined ? `; ${limits(task).replace(/^Acceptable/, 'acceptable')}` : ''}</span>}
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
+
 function limits(task: Task): string {
   const unit = task.unit ? ` ${task.unit}` : '';
+  // "−5 to 5 °C", not "-5–5 °C": a dash between signed numbers reads as a minus.
   if (task.min !== undefined && task.max !== undefined) return `Acceptable: ${task.min} to ${task.max}${unit}`;
   if (task.min !== undefined) return `Acceptable: at least ${task.min}${unit}`;
   if (task.max !== undefined) return `Acceptable: at most ${task.max}${unit}`;
@@ -623,6 +641,7 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
           </>
         )}
       </dl>
+      {record.status !== 'Completed' && !(completable && may('records', 'complete', role)) && <TaskList record={record} />}
       {completable && may('records', 'complete', role) && (
         <CompletionForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Signed and completed.', true)} onStale={reload} />
       )}
