@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { entraUsername } from '../shared/auth/microsoft-sign-in.js';
 import { attemptCounterId } from '../shared/data/attempt-counters.js';
-import { calibrationId, formatCalibrationNumber } from '../shared/data/calibration-repository.js';
+import { calibrationId } from '../shared/data/calibration-repository.js';
 import { classDocumentId, modelKey } from '../shared/data/catalog-repository.js';
 import { serialKey } from '../shared/data/equipment-repository.js';
 import { installationId } from '../shared/data/installation-repository.js';
-import { findingMarkerId, formatNcNumber, nonconformityId } from '../shared/data/nonconformity-repository.js';
+import { findingMarkerId, nonconformityId } from '../shared/data/nonconformity-repository.js';
 import { deliveryId } from '../shared/data/notification-repository.js';
-import { counterId, recordId, recordNumberOf } from '../shared/data/records-repository.js';
+import { counterId, recordId } from '../shared/data/records-repository.js';
 import { newSessionId } from '../shared/data/sessions-repository.js';
 import { unknownAccountsPartition } from '../shared/data/users-repository.js';
 import { auditEntryId } from '../shared/domain/audit-chain.js';
@@ -18,6 +18,7 @@ import { equipmentClassNameSchema, frequencies, modelIdSchema } from '../shared/
 import { labIdSchema, usernameSchema } from '../shared/schemas/common.js';
 import { documentIdOf, documentIdProblem, isDocumentId, maxDocumentIdLength } from '../shared/schemas/document-ids.js';
 import { serialNumberSchema } from '../shared/schemas/equipment.js';
+import { labNumber } from '../shared/domain/lab-numbers.js';
 
 /** Cosmos DB's rule, written out here on its own so the product's copy is checked against it. */
 const cosmosAccepts = (id: string) => id.length > 0 && id.length <= maxDocumentIdLength && !/[/\\?#]/.test(id) && Buffer.byteLength(id) <= 1023;
@@ -42,10 +43,10 @@ const builders: Record<string, fc.Arbitrary<string>> = {
   model: accepted(modelIdSchema, leading(typed(70))).map(modelKey),
   'equipment and serial-number claim': accepted(serialNumberSchema, leading(typed(70))).map(serialKey),
   record: fc.tuple(accepted(serialNumberSchema, leading(typed(70))), fc.constantFrom(...frequencies), day).map(([serial, frequency, start]) => recordId(serialKey(serial), frequency, start)),
-  nonconformity: fc.tuple(labId, sequence).map(([lab, n]) => nonconformityId(formatNcNumber(lab, n))),
-  calibration: fc.tuple(labId, sequence).map(([lab, n]) => calibrationId(formatCalibrationNumber(lab, n))),
-  'finding marker': fc.tuple(labId, sequence, fc.boolean()).map(([lab, n, calibration]) => findingMarkerId(calibration ? formatCalibrationNumber(lab, n) : recordNumberOf(lab, n))),
-  'notification delivery': fc.oneof(fc.tuple(labId, sequence).map(([lab, n]) => deliveryId(`notice:${formatNcNumber(lab, n)}`)), day.map((date) => deliveryId(`digest:${date}`))),
+  nonconformity: fc.tuple(labId, sequence).map(([lab, n]) => nonconformityId(labNumber('nonconformity', lab, n))),
+  calibration: fc.tuple(labId, sequence).map(([lab, n]) => calibrationId(labNumber('calibration', lab, n))),
+  'finding marker': fc.tuple(labId, sequence, fc.boolean()).map(([lab, n, calibration]) => findingMarkerId(calibration ? labNumber('calibration', lab, n) : labNumber('record', lab, n))),
+  'notification delivery': fc.oneof(fc.tuple(labId, sequence).map(([lab, n]) => deliveryId(`notice:${labNumber('nonconformity', lab, n)}`)), day.map((date) => deliveryId(`digest:${date}`))),
   'audit entry': fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).map(auditEntryId),
   session: fc.constant(null).map(() => newSessionId()),
   'local user': accepted(usernameSchema, leading(typed(110))),

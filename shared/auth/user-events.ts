@@ -1,6 +1,7 @@
 import { displayNameOf } from './principal.js';
 import type { UserDocument } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import { auditEvent } from '../domain/audit-entries.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 
 /** The user acting on their own account (signing in, changing their password). */
@@ -16,14 +17,5 @@ export function userEvent(
   facts: Pick<RequestFacts, 'requestId' | 'clientAddress'> | null,
   extra: Partial<AuditEvent> = {},
 ): AuditEvent {
-  return {
-    action,
-    entityType: 'user',
-    entityId: user.username,
-    labIds: user.labIds,
-    actor,
-    at: new Date().toISOString(),
-    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
-    ...extra,
-  };
+  return auditEvent(action, { kind: 'user', username: user.username, labIds: user.labIds }, actor, facts, extra);
 }

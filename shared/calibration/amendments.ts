@@ -5,7 +5,8 @@ import { changeMachine } from '../equipment/machine-changes.js';
 import { nextDueDate } from '../domain/calibration-rules.js';
 import { equipmentEvent } from '../equipment/manage-equipment.js';
 import { badRequest, conflict, fieldsProblem, notFound, type FieldError } from '../platform/problems.js';
-import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
+import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
+import { signerBlock } from '../signing/signer-block.js';
 import type { Calibration, CalibrationAmendment, CalibrationAmendmentInput } from '../schemas/calibration.js';
 import { amendableFieldsOf, applyChanges, changesOf, signedAmendmentHash } from './amendment-rules.js';
 import { calibrationView, readingErrors } from './calibrations.js';
@@ -73,7 +74,7 @@ export async function amendCalibration(
   if (errors.length) throw fieldsProblem('Some corrections do not fit the calibration', errors);
   if (changesOf(found.document, input).length === 0) throw badRequest('The amendment changes nothing: every value sent equals the current one.');
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration amendment');
-  const signer = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+  const signer = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
   return changeMachine(labId, serialNumber, async (machine) => {

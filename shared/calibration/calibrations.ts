@@ -1,7 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import {
   calibrationOperation,
-  formatCalibrationNumber,
   listCalibrationsOf,
   readCalibration,
   calibrationId,
@@ -18,7 +17,8 @@ import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
 import { badRequest, conflict, fieldsProblem, forbidden, notFound, type FieldError } from '../platform/problems.js';
-import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
+import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
+import { signerBlock } from '../signing/signer-block.js';
 import type { ApprovalInput, Calibration, CalibrationInput, PlanPoint, PlanVersion } from '../schemas/calibration.js';
 import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
@@ -27,6 +27,7 @@ import { withoutStorage } from '../storage/verified-files.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 import { afterOpening, openingWrite, type OpeningWrite } from '../nonconformities/opening.js';
+import { labNumber } from '../domain/lab-numbers.js';
 
 export function calibrationView(document: CalibrationDocument): Calibration {
   const { id: _id, type: _type, serialKey: _key, certificates = [], amendments = [], asEntered: _entered, ...view } = stripSystemProperties(document);
@@ -159,7 +160,7 @@ export async function recordCalibration(
   const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration');
   const outcome = judgeEvent(plan.points, { initial: input.initial, adjusted: input.adjusted, asFound: input.asFound, asLeft: input.asLeft }, plan.decisionRule);
-  const signer = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+  const signer = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
   let opening: OpeningWrite | undefined;
@@ -167,7 +168,7 @@ export async function recordCalibration(
       opening = undefined;
       if (currentPlan(current.calibration)?.version !== plan.version) throw conflict(`The calibration plan of ${serialNumber} changed while you entered this calibration; open it again.`);
       const sequence = (head.document.calibrations ?? 0) + 1;
-      const calibrationNumber = formatCalibrationNumber(labId, sequence);
+      const calibrationNumber = labNumber('calibration', labId, sequence);
       const unsigned: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'> = {
         id: calibrationId(calibrationNumber),
         type: 'calibration',
@@ -255,7 +256,7 @@ export async function decideCalibration(
   if (found.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} is ${found.document.status.toLowerCase()} already.`);
   if (found.document.signature.username === principal.username) throw conflict(`You signed calibration ${calibrationNumber}; another manager approves it.`);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration approval');
-  const approver = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+  const approver = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
   return changeMachine(labId, serialNumber, async (machine) => {

@@ -7,6 +7,7 @@ import { canAnywhere } from '../domain/permissions.js';
 import type { SignerFacts } from './plans.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { Provider, ProviderInput, ProviderPatch } from '../schemas/calibration.js';
+import { auditEvent } from '../domain/audit-entries.js';
 
 export function providerView(document: ProviderDocument): Provider {
   const { providerId, name, accreditationBody, accreditationNumber, scope, accreditationExpires, approved, createdAt, updatedAt } = document;
@@ -14,17 +15,7 @@ export function providerView(document: ProviderDocument): Provider {
 }
 
 function providerEvent(action: string, providerId: string, principal: Principal, facts: SignerFacts, extra: Partial<AuditEvent>): AuditEvent {
-  return {
-    action,
-    entityType: 'calibration-provider',
-    entityId: providerId,
-    labIds: [],
-    actor: actorOf(principal),
-    at: new Date().toISOString(),
-    requestId: facts.requestId,
-    clientAddress: facts.clientAddress,
-    ...extra,
-  };
+  return auditEvent(action, { kind: 'calibration-provider', providerId }, actorOf(principal), facts, extra);
 }
 
 export function assertMayReadProviders(principal: Principal): void {

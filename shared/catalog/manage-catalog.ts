@@ -20,20 +20,12 @@ import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import type { CreateModel, EquipmentClass, Model, UpdateModel } from '../schemas/catalog.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
+import { auditEvent } from '../domain/audit-entries.js';
 
 type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'> | null;
 
-function catalogEvent(action: string, entityType: string, entityId: string, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
-  return {
-    action,
-    entityType,
-    entityId,
-    labIds: [],
-    actor,
-    at: new Date().toISOString(),
-    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
-    ...extra,
-  };
+function catalogEvent(action: string, entityType: 'equipment-class' | 'model', entityId: string, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
+  return auditEvent(action, { kind: entityType, key: entityId }, actor, facts, extra);
 }
 
 /** A class is part of what a model is, so whoever reads models reads the classes too. */

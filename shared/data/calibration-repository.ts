@@ -36,11 +36,6 @@ export function calibrationId(calibrationNumber: string): string {
   return `cal:${calibrationNumber}`;
 }
 
-/** `LAB01-CAL-000001`: six digits, more after 999,999, as record numbers. */
-export function formatCalibrationNumber(labId: string, sequence: number): string {
-  return `${labId}-CAL-${String(sequence).padStart(6, '0')}`;
-}
-
 export async function readCalibration(labId: string, calibrationNumber: string): Promise<Versioned<CalibrationDocument> | null> {
   const { resource, etag } = await (await container('equipment')).item(calibrationId(calibrationNumber), labId).read<CalibrationDocument>();
   return resource?.type === 'calibration' ? { document: resource, etag } : null;

@@ -39,10 +39,6 @@ export function findingMarkerId(reference: string): string {
   return `nc-finding:${reference}`;
 }
 
-export function formatNcNumber(labId: string, sequence: number): string {
-  return `${labId}-NC-${String(sequence).padStart(6, '0')}`;
-}
-
 export async function readNonconformity(labId: string, ncNumber: string): Promise<Versioned<NonconformityDocument> | null> {
   const { resource, etag } = await (await container('equipment')).item(nonconformityId(ncNumber), labId).read<NonconformityDocument>();
   return resource?.type === 'nonconformity' ? { document: resource, etag } : null;

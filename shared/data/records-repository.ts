@@ -75,10 +75,6 @@ export function recordId(serialKey: string, frequency: Frequency, periodStart: s
   return `${serialKey}|${frequency}|${periodStart}`;
 }
 
-export function recordNumberOf(labId: string, number: number): string {
-  return `${labId}${String(number).padStart(6, '0')}`;
-}
-
 export async function readCounter(labId: string): Promise<Versioned<RecordCounter> | null> {
   const { resource, etag } = await (await container('records')).item(counterId, labId).read<RecordCounter>();
   return resource ? { document: resource, etag } : null;

@@ -23,6 +23,7 @@ import { changeStatus } from '../domain/machine-lifecycle.js';
 import { can } from '../domain/permissions.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { afterChange } from './after-change.js';
+import { auditEvent } from '../domain/audit-entries.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { CreateEquipment, Equipment, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
 import { changeMachine, findEquipment, inEquipmentTurn, isHere } from './machine-changes.js';
@@ -33,16 +34,7 @@ export type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'> | null;
 const abandonedClaimMs = 5 * 60_000;
 
 export function equipmentEvent(action: string, document: Pick<EquipmentDocument, 'serialNumber'>, labIds: string[], actor: AuditActor, facts: Facts, extra: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    action,
-    entityType: 'equipment',
-    entityId: document.serialNumber,
-    labIds,
-    actor,
-    at: new Date().toISOString(),
-    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
-    ...extra,
-  };
+  return auditEvent(action, { kind: 'equipment', serialNumber: document.serialNumber, labIds }, actor, facts, extra);
 }
 
 /** What the machine's document says, without what is computed from the day (fitness): what audit entries keep. */

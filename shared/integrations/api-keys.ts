@@ -9,6 +9,7 @@ import { canAnywhere } from '../domain/permissions.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { badRequest, forbidden, HttpProblem, notFound } from '../platform/problems.js';
 import { apiKeyHeader, type ApiKey, type ApiKeyScope, type CreateApiKey } from '../schemas/api-keys.js';
+import { auditEvent } from '../domain/audit-entries.js';
 
 /**
  * A key reads `ems_<keyId>_<secret>`: the id names the key's partition and document, so checking a key
@@ -38,17 +39,7 @@ function addDays(day: string, days: number): string {
 }
 
 function keyEvent(action: string, key: Pick<ApiKeyDocument, 'keyId' | 'labIds'>, actor: AuditActor | null, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, extra: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    action,
-    entityType: 'api-key',
-    entityId: key.keyId,
-    labIds: [...key.labIds],
-    actor,
-    at: new Date().toISOString(),
-    requestId: facts.requestId,
-    clientAddress: facts.clientAddress,
-    ...extra,
-  };
+  return auditEvent(action, { kind: 'api-key', keyId: key.keyId, labIds: key.labIds }, actor, facts, extra);
 }
 
 /** What the audit trail keeps of a key: everything but its secret's hash. */

@@ -7,13 +7,14 @@ import { canAnywhere } from '../domain/permissions.js';
 import type { RequestFacts } from '../platform/http-pipeline.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { CreateLab, Lab, UpdateLab, VisibleLab } from '../schemas/labs.js';
+import { auditEvent } from '../domain/audit-entries.js';
 
 function labView(lab: LabDocument): Lab {
   return { labId: lab.labId, name: lab.name, timeZone: lab.timeZone, active: lab.active };
 }
 
 function labEvent(action: string, labId: string, actor: AuditActor, requestId: string | undefined, extra: Partial<AuditEvent>): AuditEvent {
-  return { action, entityType: 'lab', entityId: labId, labIds: [labId], actor, at: new Date().toISOString(), ...(requestId ? { requestId } : {}), ...extra };
+  return auditEvent(action, { kind: 'lab', labId }, actor, requestId ? { requestId } : null, extra);
 }
 
 export function assertMayAdministerLabs(principal: Principal): void {

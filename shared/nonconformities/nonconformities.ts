@@ -20,7 +20,8 @@ import { labToday } from '../labs/lab-today.js';
 import { conflict, forbidden, HttpProblem, notFound } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { findLabRecord } from '../records/manage-records.js';
-import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
+import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
+import { signerBlock } from '../signing/signer-block.js';
 import type { Signature } from '../schemas/records.js';
 import type {
   CloseNonconformity,
@@ -220,10 +221,6 @@ function assertOpen(nc: NonconformityDocument, what: string): void {
   if (nc.status !== 'Open') throw conflict(`${nc.ncNumber} was closed on ${nc.closure?.at.slice(0, 10) ?? 'an earlier day'}; ${what} only while it is open.`);
 }
 
-function signer(principal: Principal, meaning: string, method: Signature['method']) {
-  return { username: principal.username, displayName: principal.displayName, meaning, signedAt: new Date().toISOString(), method };
-}
-
 /** The impact list as it stands now: new results the window reaches are added, dispositions kept. */
 async function withCurrentImpact(nc: NonconformityDocument): Promise<NonconformityDocument> {
   const { document: machine } = await findEquipment(nc.labId, nc.serialNumber).catch(() => ({ document: null }));
@@ -259,7 +256,7 @@ export async function disposeItem(principal: Principal, labId: string, ncNumber:
     assertOpen(current, 'items are disposed');
     const target = current.items.find((candidate) => candidate.itemId === input.itemId)!;
     if (target.disposition) throw conflict(`${target.itemId} was disposed "${target.disposition.disposition}" by ${target.disposition.by.displayName} meanwhile; a disposition is not changed.`);
-    const unsigned = signer(principal, input.signature.meaning, method);
+    const unsigned = signerBlock(principal, input.signature.meaning, method);
     const signature = { ...unsigned, contentHash: dispositionHash(ncNumber, target, input.disposition, input.reason, unsigned) };
     const disposition = { disposition: input.disposition, reason: input.reason, by: actor, at: unsigned.signedAt, signature };
     const next = { ...current, items: current.items.map((candidate) => (candidate.itemId === target.itemId ? { ...candidate, disposition } : candidate)) };
@@ -341,7 +338,7 @@ export async function closeNonconformity(principal: Principal, labId: string, nc
     async (current, machine) => {
       const refreshed = await withCurrentImpact(current);
       refuse(refreshed);
-      const unsigned = signer(principal, input.signature.meaning, method);
+      const unsigned = signerBlock(principal, input.signature.meaning, method);
       const signature = { ...unsigned, contentHash: closureHash(ncNumber, refreshed.items, input.summary, unsigned) };
       const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
       return {

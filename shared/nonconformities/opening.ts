@@ -2,7 +2,6 @@ import type { OperationInput } from '@azure/cosmos';
 import type { EquipmentChainHead, EquipmentDocument } from '../data/equipment-repository.js';
 import {
   findingMarkerOperation,
-  formatNcNumber,
   nonconformityId,
   nonconformityOperation,
   readFindingMarker,
@@ -16,6 +15,8 @@ import { afterChange } from '../equipment/after-change.js';
 import { equipmentEvent, type Facts } from '../equipment/manage-equipment.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { assessImpact, type Finding } from './impact-assessment.js';
+import { auditEvent } from '../domain/audit-entries.js';
+import { labNumber } from '../domain/lab-numbers.js';
 
 export interface FindingReport {
   finding: Finding;
@@ -26,16 +27,7 @@ export interface FindingReport {
 }
 
 export function nonconformityEvent(action: string, nc: Pick<NonconformityDocument, 'ncNumber' | 'labId' | 'itemLabs'>, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent> = {}): AuditEvent {
-  return {
-    action,
-    entityType: 'nonconformity',
-    entityId: nc.ncNumber,
-    labIds: [...new Set([nc.labId, ...nc.itemLabs])],
-    actor,
-    at: new Date().toISOString(),
-    ...(facts ? { requestId: facts.requestId, clientAddress: facts.clientAddress } : {}),
-    ...extra,
-  };
+  return auditEvent(action, { kind: 'nonconformity', ncNumber: nc.ncNumber, labIds: [nc.labId, ...nc.itemLabs] }, actor, facts, extra);
 }
 
 export const itemLabsOf = (nc: Pick<NonconformityDocument, 'labId' | 'items'>) => [...new Set(nc.items.map((item) => item.labId))].filter((labId) => labId !== nc.labId).sort();
@@ -57,7 +49,7 @@ export interface OpeningWrite {
 export async function openingWrite(machine: EquipmentDocument, head: EquipmentChainHead, report: FindingReport, facts: Facts): Promise<OpeningWrite> {
   const { window, items } = await assessImpact(machine, report.finding);
   const sequence = (head.document.nonconformities ?? 0) + 1;
-  const ncNumber = formatNcNumber(machine.labId, sequence);
+  const ncNumber = labNumber('nonconformity', machine.labId, sequence);
   const now = new Date().toISOString();
   const nc: NonconformityDocument = {
     id: nonconformityId(ncNumber),

@@ -15,7 +15,8 @@ import { badRequest, conflict } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { afterChange } from '../equipment/after-change.js';
 import { checkResponses } from '../records/record-rules.js';
-import { confirmSigner, type ConfirmSigner } from '../records/signatures.js';
+import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
+import { signerBlock } from '../signing/signer-block.js';
 import type { Equipment } from '../schemas/equipment.js';
 import type { ReturnToService, ReturnToServiceInput } from '../schemas/nonconformities.js';
 
@@ -122,7 +123,7 @@ export async function returnToService(principal: Principal, labId: string, seria
   const returned = await changeMachine(labId, serialNumber, async (current) => {
     const ended = await namedNonconformities(current, input.nonconformities);
     const at = new Date().toISOString();
-    const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: at, method };
+    const unsigned = signerBlock(principal, input.signature.meaning, method, at);
     const nonconformities = current.quarantine?.ncNumbers ?? [...input.nonconformities];
     const statement = statementOf(ended.map((nc) => nc.document), input);
     const signed = { serialNumber: current.serialNumber, labId, nonconformities, ...proof, ...statement };

@@ -3,9 +3,10 @@ import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-reposi
 import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import { TooMuchContention } from '../platform/store-failures.js';
 import { readLabWithGeneratorStatus } from '../data/generator-status-repository.js';
-import { emptyCounter, recordNumberOf, recordsForGeneration, writeRecords, type RecordDocument } from '../data/records-repository.js';
+import { emptyCounter, recordsForGeneration, writeRecords, type RecordDocument } from '../data/records-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { earliestPeriodStarts, planGeneration, type GenerationPlan } from './generation-plan.js';
+import { labNumber } from '../domain/lab-numbers.js';
 import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
 import type { Frequency } from '../schemas/catalog.js';
@@ -141,7 +142,7 @@ async function applyPlan(
   const writes = [
     ...plan.changes.map((change) => ({ document: change.after, etag: (change.before as { _etag?: string })._etag, kind: change.kind as string })),
     ...plan.creates.map((create) => ({
-      document: { ...create, recordNumber: recordNumberOf(counter.labId, ++next) },
+      document: { ...create, recordNumber: labNumber('record', counter.labId, ++next) },
       etag: undefined,
       kind: create.status === 'Missed' ? 'backfilled' : 'created',
     })),

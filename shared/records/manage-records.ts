@@ -17,7 +17,9 @@ import { afterChange } from '../equipment/after-change.js';
 import { labFitnessWorthShowing } from '../equipment/lab-fitness.js';
 import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, foundFault, whyNotCompletable } from './record-rules.js';
-import { confirmSigner, type ConfirmSigner } from './signatures.js';
+import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
+import { signerBlock } from '../signing/signer-block.js';
+import { auditEvent } from '../domain/audit-entries.js';
 
 export function recordView(document: RecordDocument): PmRecord {
   const current = currentResponses(document);
@@ -138,18 +140,10 @@ function newestCounter(labId: string, found: RecordForChange): RecordForChange {
 type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
 
 function recordEvent(action: string, record: RecordDocument, principal: Principal, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
-  return {
-    action,
-    entityType: 'record',
-    entityId: record.recordNumber,
-    labIds: [record.labId],
-    actor: actorOf(principal),
-    at: new Date().toISOString(),
-    requestId: facts.requestId,
-    clientAddress: facts.clientAddress,
+  return auditEvent(action, { kind: 'record', recordNumber: record.recordNumber, labId: record.labId }, actorOf(principal), facts, {
     ...extra,
     after: { ...(extra.after as object), recordHash: contentHash(record) },
-  };
+  });
 }
 
 /** What a signature signs: the record's identity, its tasks and responses, the signer, meaning and time. */
@@ -225,7 +219,7 @@ async function beginSignedChange(
   assertEtag(found.record, ifMatch);
   const responses = assertResponses(found.record.document, input.responses, partial);
   const method = await confirm(principal, input.signature.password, facts, partial ? 'signature on amendment' : 'signature on completion');
-  const signatureAt = (signedAt: string) => ({ username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt, method });
+  const signatureAt = (signedAt: string) => signerBlock(principal, input.signature.meaning, method, signedAt);
   return { found, responses, signatureAt };
 }
 
@@ -359,7 +353,7 @@ export async function verifyRecord(principal: Principal, labId: string, recordNu
     labId,
     found,
     (record) => {
-      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: new Date().toISOString(), method };
+      const unsigned = signerBlock(principal, input.signature.meaning, method);
       const verification = { ...unsigned, contentHash: verificationHash(record, unsigned) };
       const next: RecordDocument = { ...record, verification };
       return { next, event: recordEvent('record.verified', next, principal, facts, { after: { verification } }) };
@@ -393,7 +387,7 @@ export async function justifyMissedRecord(
     found,
     (record) => {
       const at = new Date().toISOString();
-      const unsigned = { username: principal.username, displayName: principal.displayName, meaning: input.signature.meaning, signedAt: at, method };
+      const unsigned = signerBlock(principal, input.signature.meaning, method, at);
       const signature = { ...unsigned, contentHash: signedContentHash(record, currentResponses(record), unsigned, { justification: input.reason }) };
       const justification = { reason: input.reason, by: actorOf(principal), at, signature };
       const next: RecordDocument = { ...record, justification };
