@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CalibrationPlan } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { Nonconformity } from '../shared/schemas/nonconformities.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -143,6 +144,27 @@ describe('a quarantined machine', () => {
     const refused = await tech.post(`/api/labs/LAB01/records/${row.recordNumber}/complete`, { responses, signature: sign });
     expect(refused.status, refused.text).toBe(409);
     expect(problem(refused.body).detail).toBe(`${row.serialNumber} is quarantined by nonconformity ${nc.ncNumber}: no checklist is completed on it until a manager returns it to service.`);
+  });
+});
+
+describe('a machine transferred after its checklist of the period was completed', () => {
+  it('owes nothing more for that period at the lab it arrives at', async () => {
+    await register('LIFE-T');
+    await generateLab('LAB01', new Date(), 'test');
+    const open = (await tech.get<{ items: { recordNumber: string; frequency: string; periodStart: string }[] }>('/api/labs/LAB01/records?status=Open&serialNumber=LIFE-T&pageSize=1000')).body.items;
+    const daily = open.find((record) => record.frequency === 'Daily')!;
+    expect(daily, 'the Daily checklist of today').toBeDefined();
+    const record = (await tech.get<{ tasks: { taskId: string; kind: string; min?: number }[] }>(`/api/labs/LAB01/records/${daily.recordNumber}`)).body;
+    const responses = record.tasks.map((task) => ({ taskId: task.taskId, done: true, ...(task.kind === 'reading' ? { value: task.min ?? 0 } : {}) }));
+    const completed = await tech.post(`/api/labs/LAB01/records/${daily.recordNumber}/complete`, { responses, signature: sign });
+    expect(completed.status, completed.text).toBe(200);
+    const moved = await manager.post<Equipment>('/api/labs/LAB01/equipment/LIFE-T/transfer', { toLabId: 'LAB02' });
+    expect(moved.status, moved.text).toBe(200);
+    await generateLab('LAB02', new Date(), 'test');
+    const owed = await Promise.all(
+      ['Open', 'Missed'].map(async (status) => (await admin.get<{ items: { frequency: string; periodStart: string }[] }>(`/api/labs/LAB02/records?status=${status}&serialNumber=LIFE-T&pageSize=1000`)).body.items),
+    );
+    expect(owed.flat().filter((record) => record.frequency === 'Daily' && record.periodStart === daily.periodStart)).toEqual([]);
   });
 });
 

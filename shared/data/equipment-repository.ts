@@ -3,6 +3,7 @@ import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { retiredStatuses } from '../domain/equipment-status.js';
 import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
 import type { ReturnToService } from '../schemas/nonconformities.js';
+import type { Frequency } from '../schemas/catalog.js';
 import type { CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
@@ -56,6 +57,8 @@ export interface EquipmentDocument {
   openNonconformities?: { ncNumber: string; openedAt: string }[];
   /** Every signed return to service, oldest first: part of the machine's life (§6.4.13). */
   returnsToService?: ReturnToService[];
+  /** Per frequency, the last period whose checklist it completed at a lab it left: not owed again here. */
+  checklistsDoneThrough?: Partial<Record<Frequency, string>>;
 }
 
 export type { ApprovedCalibration, CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';

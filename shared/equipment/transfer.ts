@@ -5,6 +5,9 @@ import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import { TooMuchContention } from '../platform/store-failures.js';
 import type { Versioned } from '../data/versioned.js';
 import { getsRecords } from '../domain/equipment-status.js';
+import { arrived } from '../domain/machine-lifecycle.js';
+import { completedRecordsOf } from '../data/records-repository.js';
+import type { Frequency } from '../schemas/catalog.js';
 import { afterChange } from './after-change.js';
 import { badRequest, conflict, notFound } from '../platform/problems.js';
 import { assertLabOpen, assertMayWriteEquipment, equipmentEvent, equipmentFacts, equipmentView, type Facts } from './manage-equipment.js';
@@ -48,15 +51,24 @@ const markLeaving: Step = async ({ source }, marker, facts) => {
   ]);
 };
 
+/** Per frequency, the start of the latest period whose checklist the machine completed at the lab it leaves. */
+async function checklistsDoneAt(labId: string, serialKey: string): Promise<Partial<Record<Frequency, string>>> {
+  const done: Partial<Record<Frequency, string>> = {};
+  for (const record of await completedRecordsOf(labId, serialKey)) {
+    if (!done[record.frequency] || done[record.frequency]! < record.periodStart) done[record.frequency] = record.periodStart;
+  }
+  return done;
+}
+
 const prepareArrival: Step = async ({ source, destination }, marker, facts) => {
-  const arriving: EquipmentDocument = {
+  const arriving: EquipmentDocument = arrived({
     ...source.document,
     labId: marker.toLabId,
     presence: 'arriving',
     transfer: marker,
     inServiceSince: getsRecords(source.document.status) ? marker.startedAt : null,
     history: [...source.document.history, { at: marker.startedAt, by: marker.by, kind: 'transfer', labId: marker.toLabId, fromLabId: marker.fromLabId, toLabId: marker.toLabId }],
-  };
+  }, await checklistsDoneAt(marker.fromLabId, source.document.serialKey));
   delete arriving.departedTo;
   delete arriving.departedAt;
   await saveEquipment(arriving, destination?.etag, [

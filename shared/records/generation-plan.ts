@@ -2,6 +2,7 @@ import type { ModelDocument } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import type { RecordDocument } from '../data/records-repository.js';
 import { frequencies, type Frequency } from '../schemas/catalog.js';
+import { owesChecklistOf } from '../domain/machine-lifecycle.js';
 import { formatDay, localDay, nextPeriodStart, parseDay, periodStartOf, periodsBetween, startOfDay, type DueWindows, type LocalDay } from '../domain/periods.js';
 
 export interface GenerationInput {
@@ -110,6 +111,8 @@ function* planningSteps(input: GenerationInput): Generator<void, GenerationPlan>
       for (const period of periodsBetween(frequency, Math.min(from, today), lastDay, input.timeZone, input.dueWindows)) {
         const id = `${machine.serialKey}|${frequency}|${period.periodStart}`;
         const found = existing.get(id);
+        // Its checklist of this period was completed at the lab it came from: nothing more is owed here.
+        if (!found && !owesChecklistOf(machine, frequency, period.periodStart)) continue;
         const isCurrent = period.start <= today && today < nextPeriodStart(frequency, period.start);
         if (found) {
           if (found.status === 'Cancelled' && isCurrent && period.dueEnd.getTime() > now) {
