@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { Equipment } from '../../../shared/schemas/equipment.js';
 import type { ImpactInboxItem, ImpactItem, Nonconformity } from '../../../shared/schemas/nonconformities.js';
 import { dispositions, repairStatuses } from '../../../shared/schemas/vocabulary.js';
 import { api } from '../api.js';
@@ -8,7 +9,7 @@ import { SignatureStep } from '../components/signature-step.js';
 import { useSignedSubmit } from '../components/signed-submit.js';
 import { Link } from '../router.js';
 import { currentLab, may, session } from '../state.js';
-import { ErrorMessage, formatDateTime, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import { ErrorMessage, FitnessBadge, formatDateTime, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 type Disposition = (typeof dispositions)[number];
 
@@ -48,6 +49,29 @@ function DispositionForm(props: { nc: Nonconformity; item: ImpactItem; onDone: (
         Sign the disposition
       </button>
     </form>
+  );
+}
+
+/**
+ * The state that holds for the machine, read from the API: back in service by whose signature, or
+ * still out of service awaiting its return; and its fitness with the reasons that hold today.
+ */
+function MachineNow(props: { nc: Nonconformity }) {
+  const { nc } = props;
+  const readsMachine = may('equipment', 'read', roleAt(nc.labId));
+  const machine = useLoad(async () => (readsMachine ? (await api.get<Equipment>(`/api/labs/${nc.labId}/equipment/${encodeURIComponent(nc.serialNumber)}`)).body : null), [nc.labId, nc.serialNumber, nc.status, nc.returnedToService?.returnedAt]);
+  return (
+    <>
+      {nc.returnedToService
+        ? `Returned to service: Verified by ${nc.returnedToService.by.displayName}, ${formatDateTime(nc.returnedToService.returnedAt, nc.labId)}`
+        : 'Not yet returned to service after this finding'}
+      {machine.data && (
+        <>
+          {' · '}
+          <FitnessBadge fitness={machine.data.fitness} />
+        </>
+      )}
+    </>
   );
 }
 
@@ -137,6 +161,10 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
         </dd>
         <dt>What is wrong</dt>
         <dd>{current.description}</dd>
+        <dt>Machine now</dt>
+        <dd>
+          <MachineNow nc={current} />
+        </dd>
         <dt>Exposure window</dt>
         <dd>
           {current.window.from} to {current.window.to} (since {current.window.since})
