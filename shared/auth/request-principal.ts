@@ -2,7 +2,7 @@ import type { HttpRequest } from '@azure/functions';
 import { changeUser } from '../data/users-repository.js';
 import { passwordChangeDue } from '../domain/password-age.js';
 import { settings } from '../platform/config.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestOrigin } from '../platform/http-pipeline.js';
 import { userEvent } from './user-events.js';
 import { actorOf, displayNameOf, grantsOf, type Principal } from './principal.js';
 import { resolveSession } from './sessions.js';
@@ -23,7 +23,7 @@ export async function authenticate(request: HttpRequest): Promise<Principal | nu
 }
 
 /** A refused request joins the caller's own audit chain, so probing leaves a trace. */
-export async function recordDeniedRequest(principal: Principal, what: string, reason: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>): Promise<void> {
+export async function recordDeniedRequest(principal: Principal, what: string, reason: string, facts: RequestOrigin): Promise<void> {
   await changeUser(principal.username, (user) => ({
     user,
     events: [{ ...userEvent('access.denied', user, actorOf(principal), facts, { reason }), entityType: 'request', entityId: what }],

@@ -4,7 +4,7 @@ import { countAttempt, readAttemptCount } from '../data/attempt-counters.js';
 import { appendToUnknownAccounts, changeUser, readUser, type UserDocument } from '../data/users-repository.js';
 import { brokenPasswordRules } from '../domain/password-rules.js';
 import { settings } from '../platform/config.js';
-import { checkCsrfToken, type RequestFacts } from '../platform/http-pipeline.js';
+import { checkCsrfToken, type RequestFacts, type RequestOrigin } from '../platform/http-pipeline.js';
 import { badRequest, forbidden, HttpProblem, locked } from '../platform/problems.js';
 import { deviceCookieAfterSignIn, isRecognisedDevice } from './recognised-device.js';
 import { trackProductEvent } from '../platform/telemetry.js';
@@ -129,7 +129,7 @@ export async function limitSignerAttempts(username: string): Promise<void> {
  * Counts a failed password for the account, locking it at the threshold. Returns the new status.
  * Used by sign-in and by every other place that asks for the password again.
  */
-export async function recordFailedPassword(username: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, context: string): Promise<FailedPassword> {
+export async function recordFailedPassword(username: string, facts: RequestOrigin, context: string): Promise<FailedPassword> {
   let lockedAfter: number | null = null;
   let failures = 0;
   const changed = await changeUser(username, (user) => {

@@ -2,7 +2,7 @@ import { displayNameOf } from './principal.js';
 import type { UserDocument } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { auditEvent } from '../domain/audit-entries.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestOrigin } from '../platform/http-pipeline.js';
 
 /** The user acting on their own account (signing in, changing their password). */
 export function selfActor(user: Pick<UserDocument, 'username' | 'firstName' | 'lastName'>): AuditActor {
@@ -14,7 +14,7 @@ export function userEvent(
   action: string,
   user: Pick<UserDocument, 'username' | 'labIds'>,
   actor: AuditActor | null,
-  facts: Pick<RequestFacts, 'requestId' | 'clientAddress'> | null,
+  facts: RequestOrigin | null,
   extra: Partial<AuditEvent> = {},
 ): AuditEvent {
   return auditEvent(action, { kind: 'user', username: user.username, labIds: user.labIds }, actor, facts, extra);

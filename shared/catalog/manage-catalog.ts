@@ -16,13 +16,13 @@ import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { planTasks, storedTask, TaskPlanError } from '../domain/model-tasks.js';
 import { canAnywhere } from '../domain/permissions.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestFacts, RequestOrigin } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import type { CreateModel, EquipmentClass, Model, UpdateModel } from '../schemas/catalog.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import { auditEvent } from '../domain/audit-entries.js';
 
-type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'> | null;
+type Facts = RequestOrigin | null;
 
 function catalogEvent(action: string, entityType: 'equipment-class' | 'model', entityId: string, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
   return auditEvent(action, { kind: entityType, key: entityId }, actor, facts, extra);

@@ -1,7 +1,7 @@
 import type { NonconformityDocument } from '../data/nonconformity-repository.js';
 import type { RecordDocument } from '../data/records-repository.js';
 import type { AuditActor } from '../domain/audit-chain.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestOrigin } from '../platform/http-pipeline.js';
 
 /**
  * The work that follows a change to machines, done by rooms that come later (the lab run in jobs/,
@@ -13,7 +13,7 @@ export interface AfterChange {
   /** Machines of these labs changed status or lab: their open records follow at once (a failure is mended by the next run). */
   machinesChanged(labIds: readonly string[], cause: 'equipment-change' | 'transfer'): Promise<void>;
   /** A record was completed with a fault: its nonconformity opens, once however often this is called. */
-  faultFound(record: RecordDocument, actor: AuditActor, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'> | null): Promise<unknown>;
+  faultFound(record: RecordDocument, actor: AuditActor, facts: RequestOrigin | null): Promise<unknown>;
   /** A nonconformity opened: the lab's subscribers are told at once, or by the next scheduled run. */
   nonconformityOpened(nc: NonconformityDocument): Promise<void>;
 }

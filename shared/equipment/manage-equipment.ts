@@ -21,14 +21,14 @@ import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { getsRecords } from '../domain/equipment-status.js';
 import { changeStatus } from '../domain/machine-lifecycle.js';
 import { can } from '../domain/permissions.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestFacts, RequestOrigin } from '../platform/http-pipeline.js';
 import { afterChange } from './after-change.js';
 import { auditEvent } from '../domain/audit-entries.js';
 import { conflict, forbidden, notFound } from '../platform/problems.js';
 import type { CreateEquipment, Equipment, ListEquipmentQuery, UpdateEquipment } from '../schemas/equipment.js';
 import { changeMachine, findEquipment, inEquipmentTurn, isHere } from './machine-changes.js';
 
-export type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'> | null;
+export type Facts = RequestOrigin | null;
 
 /** A serial claimed by a registration that never finished may be taken over after this long. */
 const abandonedClaimMs = 5 * 60_000;

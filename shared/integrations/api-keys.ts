@@ -6,7 +6,7 @@ import { readLab } from '../data/labs-repository.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { canAnywhere } from '../domain/permissions.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestFacts, RequestOrigin } from '../platform/http-pipeline.js';
 import { badRequest, forbidden, HttpProblem, notFound } from '../platform/problems.js';
 import { apiKeyHeader, type ApiKey, type ApiKeyScope, type CreateApiKey } from '../schemas/api-keys.js';
 import { auditEvent } from '../domain/audit-entries.js';
@@ -38,7 +38,7 @@ function addDays(day: string, days: number): string {
   return utcDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000));
 }
 
-function keyEvent(action: string, key: Pick<ApiKeyDocument, 'keyId' | 'labIds'>, actor: AuditActor | null, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, extra: Partial<AuditEvent> = {}): AuditEvent {
+function keyEvent(action: string, key: Pick<ApiKeyDocument, 'keyId' | 'labIds'>, actor: AuditActor | null, facts: RequestOrigin, extra: Partial<AuditEvent> = {}): AuditEvent {
   return auditEvent(action, { kind: 'api-key', keyId: key.keyId, labIds: key.labIds }, actor, facts, extra);
 }
 
@@ -122,7 +122,7 @@ const notAKey = () => new HttpProblem(401, 'Not signed in', 'The API key is not 
  * without the scope 403, each with a sentence; a key's first use of the day and each refusal of a
  * genuine key join the key's audit chain, and every use is counted for the day.
  */
-export async function apiKeyCaller(request: HttpRequest, scope: ApiKeyScope, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, now = new Date()): Promise<ApiKeyCaller | null> {
+export async function apiKeyCaller(request: HttpRequest, scope: ApiKeyScope, facts: RequestOrigin, now = new Date()): Promise<ApiKeyCaller | null> {
   const sent = request.headers.get(apiKeyHeader);
   if (sent === null) return null;
   const match = keyPattern.exec(sent.trim());

@@ -119,6 +119,9 @@ export interface HttpDeclaration<
   handler: (input: HandlerInput<z.infer<P>, z.infer<Q>, z.infer<B>, Awaited<A>>) => Promise<Reply<z.infer<R>>>;
 }
 
+/** The request a change came from, as the audit trail records it. */
+export type RequestOrigin = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
+
 const stateChangingMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Headers on every API answer: nothing is cached, sniffed, framed or allowed to run. */
@@ -306,7 +309,7 @@ function replyResponse(reply: Reply, requestId: string, status: number): HttpRes
  */
 export interface Authenticator {
   authenticate(request: HttpRequest): Promise<Principal | null>;
-  recordDeniedRequest(principal: Principal, what: string, reason: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>): Promise<void>;
+  recordDeniedRequest(principal: Principal, what: string, reason: string, facts: RequestOrigin): Promise<void>;
 }
 
 let authenticator: Authenticator | null = null;

@@ -10,7 +10,7 @@ import type { AuditEvent } from '../domain/audit-chain.js';
 import { can } from '../domain/permissions.js';
 import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestOrigin } from '../platform/http-pipeline.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import { afterChange } from '../equipment/after-change.js';
@@ -137,7 +137,7 @@ function newestCounter(labId: string, found: RecordForChange): RecordForChange {
   return written && written.at > found.readAt ? { ...found, counter: written.counter } : found;
 }
 
-type Facts = Pick<RequestFacts, 'requestId' | 'clientAddress'>;
+type Facts = RequestOrigin;
 
 function recordEvent(action: string, record: RecordDocument, principal: Principal, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
   return auditEvent(action, { kind: 'record', recordNumber: record.recordNumber, labId: record.labId }, actorOf(principal), facts, {

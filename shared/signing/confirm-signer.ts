@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import { limitSignerAttempts, recordFailedPassword } from '../auth/sign-in.js';
 import { changeUser } from '../data/users-repository.js';
 import { selfActor, userEvent } from '../auth/user-events.js';
-import type { RequestFacts } from '../platform/http-pipeline.js';
+import type { RequestOrigin } from '../platform/http-pipeline.js';
 import { badRequest, HttpProblem, locked } from '../platform/problems.js';
 import type { Signature } from '../schemas/records.js';
 
@@ -13,7 +13,7 @@ import type { Signature } from '../schemas/records.js';
  * password, which counts toward lockout and rate limits like a sign-in; Microsoft accounts must have
  * signed in again at Microsoft (prompt=login) within the last five minutes.
  */
-export type ConfirmSigner = (principal: Principal, password: string | undefined, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>, context: string) => Promise<Signature['method']>;
+export type ConfirmSigner = (principal: Principal, password: string | undefined, facts: RequestOrigin, context: string) => Promise<Signature['method']>;
 
 export const confirmSigner: ConfirmSigner = async (principal, password, facts, context) => {
   if (principal.user.authMethod === 'microsoft') {
@@ -42,7 +42,7 @@ export const confirmSigner: ConfirmSigner = async (principal, password, facts, c
 };
 
 /** A signature is a successful password check, so it replaces a hash of an earlier release as a sign-in does. */
-async function storeStrongerHash(principal: Principal, password: string, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>): Promise<void> {
+async function storeStrongerHash(principal: Principal, password: string, facts: RequestOrigin): Promise<void> {
   const passwordHash = await hashPassword(password);
   await changeUser(principal.username, (user) =>
     user.passwordHash === principal.user.passwordHash

@@ -6,7 +6,7 @@ import { InvalidContinuationToken } from '../../data/paging.js';
 import { labsWhere } from '../../domain/permissions.js';
 import { formatDay, localDay } from '../../domain/periods.js';
 import { labTimeZone } from '../../labs/lab-today.js';
-import type { RequestFacts } from '../../platform/http-pipeline.js';
+import type { RequestFacts, RequestOrigin } from '../../platform/http-pipeline.js';
 import { HttpProblem } from '../../platform/problems.js';
 import { apiKeyCaller } from '../api-keys.js';
 import { metadataXml, serviceDocument } from './csdl.js';
@@ -42,7 +42,7 @@ const encodeToken = (token: FeedToken) => Buffer.from(JSON.stringify(token)).toS
  * The labs whose rows the caller sees: an API key's labs (it needs feed:read), or for a signed-in
  * person the labs where their role reads equipment (managers and auditors; company-wide roles all).
  */
-async function callerLabs(request: HttpRequest, facts: Pick<RequestFacts, 'requestId' | 'clientAddress'>): Promise<string[]> {
+async function callerLabs(request: HttpRequest, facts: RequestOrigin): Promise<string[]> {
   try {
     const key = await apiKeyCaller(request, 'feed:read', facts);
     const labs = key ? key.labIds : await signedInLabs(request);
