@@ -57,7 +57,7 @@ describe('calibration in the browser', () => {
     await page.getByRole('button', { name: 'Sign: Performed by' }).click();
     await page.getByRole('progressbar', { name: 'Uploading NMS-2026-09912.pdf' }).waitFor();
     await screenshot(page, 'calibration-upload-progress-desktop');
-    await page.getByText(/is recorded: Pass\. It counts once another manager approves it\. Its certificate NMS-2026-09912\.pdf is kept \(SHA-256 [0-9a-f]{12}…\)\.$/).waitFor();
+    await page.getByText(/is recorded: Pass\. It counts once another manager approves it\. Its certificate NMS-2026-09912\.pdf is kept \(SHA-256 [0-9a-f]{64}\)\.$/).waitFor();
     await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     expect(await page.getByRole('button', { name: /^Approve or reject/ }).count()).toBe(0);
 
