@@ -4,8 +4,27 @@
  * (README, "The order of the rooms in shared/", says why each room stands where it does).
  */
 const rooms = [
-  'schemas', 'domain', 'platform', 'data', 'storage', 'auth', 'users', 'labs', 'setup', 'catalog', 'signing',
-  'equipment', 'records', 'nonconformities', 'calibration', 'notifications', 'jobs', 'audit', 'labels', 'reports', 'integrations',
+  'schemas',
+  'domain',
+  'platform',
+  'data',
+  'storage',
+  'auth',
+  'users',
+  'labs',
+  'setup',
+  'catalog',
+  'signing',
+  'equipment',
+  'records',
+  'nonconformities',
+  'calibration',
+  'notifications',
+  'jobs',
+  'audit',
+  'labels',
+  'reports',
+  'integrations',
 ];
 
 const roomRules = rooms.map((room, index) => ({
@@ -47,7 +66,11 @@ export default {
     exclude: { path: '^(dist|coverage|\\.data)/|^static-web/(app|sw)\\.js$' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.d.ts', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.d.ts', '.json'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

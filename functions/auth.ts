@@ -25,7 +25,8 @@ http({
   methods: ['POST'],
   route: 'auth/login',
   access: 'public',
-  summary: 'Sign in with a local username and password; sets the session cookie and the cookie that marks this device as recognised for the account (429 while devices it has not signed in on are paused after wrong passwords)',
+  summary:
+    'Sign in with a local username and password; sets the session cookie and the cookie that marks this device as recognised for the account (429 while devices it has not signed in on are paused after wrong passwords)',
   tags: ['auth'],
   body: loginSchema,
   response: sessionSchema,
@@ -128,7 +129,8 @@ http({
   methods: ['GET'],
   route: 'auth/microsoft/login',
   access: 'public',
-  summary: 'Starts Microsoft Entra ID sign-in (redirects to Microsoft); purpose=signature asks a signed-in Microsoft user for their credentials again before signing',
+  summary:
+    'Starts Microsoft Entra ID sign-in (redirects to Microsoft); purpose=signature asks a signed-in Microsoft user for their credentials again before signing',
   tags: ['auth'],
   query: microsoftLoginQuerySchema,
   successStatus: 302,

@@ -1,4 +1,11 @@
-import { decideCalibration, calibrationOf, calibrationsDue, calibrationsOf, recordCalibration, referenceStandardsFor } from '../shared/calibration/calibrations.js';
+import {
+  decideCalibration,
+  calibrationOf,
+  calibrationsDue,
+  calibrationsOf,
+  recordCalibration,
+  referenceStandardsFor,
+} from '../shared/calibration/calibrations.js';
 import {
   assertMayManageCalibration,
   assertMayReadCalibration,
@@ -133,7 +140,10 @@ http({
   successStatus: 201,
   checksPassword: true,
   authorize: (input) => assertMayRecordCalibration(principalOf(input), input.params.labId),
-  handler: async ({ params, body, ...facts }) => ({ status: 201, body: await recordCalibration(principalOf(facts), params.labId, params.serialNumber, body, facts) }),
+  handler: async ({ params, body, ...facts }) => ({
+    status: 201,
+    body: await recordCalibration(principalOf(facts), params.labId, params.serialNumber, body, facts),
+  }),
 });
 
 http({

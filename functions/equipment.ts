@@ -102,7 +102,8 @@ http({
   methods: ['GET'],
   route: 'labs/{labId}/equipment/{serialNumber}/history',
   access: 'signed-in',
-  summary: 'A machine with its registration, status changes, model changes, transfers, every PM record, calibration, calibration plan version, nonconformity and return to service (ISO/IEC 17025 §6.4.13); format=csv with section=records|responses|events|calibrations|nonconformities',
+  summary:
+    'A machine with its registration, status changes, model changes, transfers, every PM record, calibration, calibration plan version, nonconformity and return to service (ISO/IEC 17025 §6.4.13); format=csv with section=records|responses|events|calibrations|nonconformities',
   tags: ['equipment'],
   params: equipmentParamsSchema,
   query: equipmentHistoryQuerySchema,

@@ -60,7 +60,10 @@ http({
   tags: ['administration'],
   body: z
     .object({
-      date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' }).optional(),
+      date: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' })
+        .optional(),
       labId: labIdSchema.optional(),
     })
     .strict(),

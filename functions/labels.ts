@@ -10,7 +10,8 @@ http({
   methods: ['GET'],
   route: 'labs/{labId}/labels',
   access: 'signed-in',
-  summary: "Labels for the lab's machines (all that are not retired, or those named in serials=): serial, model, lab, calibration status and due date, and a QR code (SVG) of the machine's stable address /e/{serialNumber}",
+  summary:
+    "Labels for the lab's machines (all that are not retired, or those named in serials=): serial, model, lab, calibration status and due date, and a QR code (SVG) of the machine's stable address /e/{serialNumber}",
   tags: ['equipment'],
   params: equipmentListParamsSchema,
   query: labelsQuerySchema,
@@ -24,7 +25,8 @@ http({
   methods: ['GET'],
   route: 'machines/{serialNumber}',
   access: 'signed-in',
-  summary: 'The machine a label names, wherever it is: fitness, calibration due, its open checklists and open nonconformities; 404 for a machine in a lab the caller has no role in',
+  summary:
+    'The machine a label names, wherever it is: fitness, calibration due, its open checklists and open nonconformities; 404 for a machine in a lab the caller has no role in',
   tags: ['equipment'],
   params: machineAtHandParamsSchema,
   response: machineAtHandSchema,

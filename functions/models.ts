@@ -50,7 +50,7 @@ http({
   methods: ['PUT'],
   route: 'models/{modelId}',
   access: 'signed-in',
-  summary: 'Replace a model\'s details and tasks; send the version you read (412 when someone changed it since)',
+  summary: "Replace a model's details and tasks; send the version you read (412 when someone changed it since)",
   tags: ['catalog'],
   params: modelParamsSchema,
   body: updateModelSchema,

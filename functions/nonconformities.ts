@@ -76,7 +76,7 @@ http({
   route: 'labs/{labId}/nonconformities/{ncNumber}',
   access: 'signed-in',
   summary:
-    "One nonconformity: its exposure window, the results it may have touched with their dispositions, the repair log, photos and closure; a lab whose results it touched reads what was found and its own items only",
+    'One nonconformity: its exposure window, the results it may have touched with their dispositions, the repair log, photos and closure; a lab whose results it touched reads what was found and its own items only',
   tags: ['nonconformities'],
   params: nonconformityParamsSchema,
   response: nonconformitySchema,
@@ -88,7 +88,8 @@ http({
   methods: ['POST'],
   route: 'labs/{labId}/nonconformities/{ncNumber}/dispositions',
   access: 'signed-in',
-  summary: "A signed disposition (No impact, Re-test, Recalibrate, Customer notified) of one item, by a manager of the item's lab; Recalibrate makes that machine not fit until its next approved calibration",
+  summary:
+    "A signed disposition (No impact, Re-test, Recalibrate, Customer notified) of one item, by a manager of the item's lab; Recalibrate makes that machine not fit until its next approved calibration",
   tags: ['nonconformities'],
   params: nonconformityParamsSchema,
   body: dispositionInputSchema,
@@ -144,7 +145,10 @@ http({
   authorize: (input) => assertMayReadNonconformities(principalOf(input), input.params.labId),
   handler: async ({ params }) => {
     const { attachment, content } = await attachmentDownload(params.labId, params.ncNumber, params.attachmentId);
-    return { file: { contentType: attachment.contentType, fileName: attachment.fileName, content, size: attachment.size }, headers: { 'X-Content-SHA256': attachment.sha256 } };
+    return {
+      file: { contentType: attachment.contentType, fileName: attachment.fileName, content, size: attachment.size },
+      headers: { 'X-Content-SHA256': attachment.sha256 },
+    };
   },
 });
 
@@ -181,7 +185,8 @@ http({
   methods: ['POST'],
   route: 'labs/{labId}/equipment/{serialNumber}/return-to-service',
   access: 'signed-in',
-  summary: 'Return a quarantined machine to service, signed "Verified by" a manager: with an approved passing calibration made since, where its plan requires calibration, otherwise with the answers to its model\'s return-to-service checks',
+  summary:
+    'Return a quarantined machine to service, signed "Verified by" a manager: with an approved passing calibration made since, where its plan requires calibration, otherwise with the answers to its model\'s return-to-service checks',
   tags: ['nonconformities'],
   params: equipmentParamsSchema,
   body: returnToServiceInputSchema,
@@ -206,7 +211,11 @@ http({
     const report = await nonconformityReport(principalOf(facts), query);
     if (query.format !== 'csv') return { body: report };
     return {
-      file: { contentType: 'text/csv; charset=utf-8', fileName: `nonconformities-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`, content: nonconformityReportCsv(report) },
+      file: {
+        contentType: 'text/csv; charset=utf-8',
+        fileName: `nonconformities-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`,
+        content: nonconformityReportCsv(report),
+      },
       headers: continuationHeaders(report.continuationToken),
     };
   },

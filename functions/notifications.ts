@@ -63,7 +63,8 @@ http({
   methods: ['POST'],
   route: 'notifications/unsubscribe',
   access: 'public',
-  summary: "Follow an e-mail's unsubscribe link: stops that lab's digest, or immediate notices; the signed token says whose. A link works once, and not after that preference changed again (410)",
+  summary:
+    "Follow an e-mail's unsubscribe link: stops that lab's digest, or immediate notices; the signed token says whose. A link works once, and not after that preference changed again (410)",
   tags: ['notifications'],
   body: unsubscribeInputSchema,
   response: unsubscribeResultSchema,
@@ -76,14 +77,16 @@ http({
   methods: ['GET'],
   route: 'admin/outbox',
   access: 'signed-in',
-  summary: 'The local outbox: the e-mails and Teams posts that would have been sent (only where there is no Azure Communication Services); unsubscribe links and the server folder are shown to Administrators only',
+  summary:
+    'The local outbox: the e-mails and Teams posts that would have been sent (only where there is no Azure Communication Services); unsubscribe links and the server folder are shown to Administrators only',
   tags: ['administration'],
   response: outboxListSchema,
   authorize: (input) => {
     if (!canAnywhere(principalOf(input), 'administration', 'read')) throw forbidden('Only administrators and global auditors can read the outbox.');
   },
   handler: async (facts) => {
-    if (!localOutboxFolder()) throw notFound('There is no local outbox here: e-mail goes through Azure Communication Services and Teams posts to each lab’s webhook.');
+    if (!localOutboxFolder())
+      throw notFound('There is no local outbox here: e-mail goes through Azure Communication Services and Teams posts to each lab’s webhook.');
     return { body: await outboxView(canAnywhere(principalOf(facts), 'administration', 'write')) };
   },
 });

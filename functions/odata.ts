@@ -16,7 +16,10 @@ http({
   tags: ['integrations'],
   params: z.object({ resource: z.string().optional().describe('Empty for the service document, $metadata, or an entity set such as PmRecords') }),
   query: z.looseObject({
-    $filter: z.string().optional().describe("Rows to return: eq, ne, gt, ge, lt, le, and, or on stored properties, e.g. Status eq 'Completed' and PeriodStart ge 2026-01-01"),
+    $filter: z
+      .string()
+      .optional()
+      .describe("Rows to return: eq, ne, gt, ge, lt, le, and, or on stored properties, e.g. Status eq 'Completed' and PeriodStart ge 2026-01-01"),
     $select: z.string().optional().describe('Comma-separated properties to return'),
     $top: z.string().optional().describe('At most this many rows in all'),
     $count: z.string().optional().describe('true to return @odata.count, the rows the request matches'),
@@ -27,13 +30,20 @@ http({
     try {
       const answer = await answerFeed(params.resource ?? '', query as Record<string, string>, facts.request, facts);
       if (answer.kind === 'xml') {
-        return { file: { contentType: 'application/xml', fileName: 'metadata.xml', content: answer.body }, headers: { ...odataHeaders, 'Content-Disposition': 'inline' } };
+        return {
+          file: { contentType: 'application/xml', fileName: 'metadata.xml', content: answer.body },
+          headers: { ...odataHeaders, 'Content-Disposition': 'inline' },
+        };
       }
       return { body: answer.body, headers: { ...odataHeaders, 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true' } };
     } catch (error) {
       // OData clients read errors in OData's own JSON format, not problem+json.
       if (!(error instanceof ODataError)) throw error;
-      return { status: error.status, body: { error: { code: error.code, message: error.message } }, headers: { ...odataHeaders, 'Content-Type': 'application/json;odata.metadata=minimal' } };
+      return {
+        status: error.status,
+        body: { error: { code: error.code, message: error.message } },
+        headers: { ...odataHeaders, 'Content-Type': 'application/json;odata.metadata=minimal' },
+      };
     }
   },
 });

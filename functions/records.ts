@@ -112,7 +112,8 @@ http({
   methods: ['POST'],
   route: 'labs/{labId}/records/{recordNumber}/verification',
   access: 'signed-in',
-  summary: 'The second signature, meaning "Verified by", on a completed record whose model asks for one; by anyone who may complete records of the lab except who performed it',
+  summary:
+    'The second signature, meaning "Verified by", on a completed record whose model asks for one; by anyone who may complete records of the lab except who performed it',
   tags: ['records'],
   params: recordParamsSchema,
   body: verifyRecordSchema,

@@ -22,7 +22,10 @@ http({
     if (query.format !== 'csv') return { body: report };
     const section = query.section ?? 'summary';
     const fileName = `compliance-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
-    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: reportCsv(report, section) }, headers: continuationHeaders(report.continuationToken) };
+    return {
+      file: { contentType: 'text/csv; charset=utf-8', fileName, content: reportCsv(report, section) },
+      headers: continuationHeaders(report.continuationToken),
+    };
   },
 });
 
@@ -42,7 +45,9 @@ http({
     if (query.format !== 'csv') return { body: report };
     const section = query.section ?? 'due';
     const fileName = `calibration-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
-    return { file: { contentType: 'text/csv; charset=utf-8', fileName, content: calibrationReportCsv(report, section) }, headers: continuationHeaders(report.continuationToken) };
+    return {
+      file: { contentType: 'text/csv; charset=utf-8', fileName, content: calibrationReportCsv(report, section) },
+      headers: continuationHeaders(report.continuationToken),
+    };
   },
 });
-

@@ -24,7 +24,8 @@ http({
   methods: ['POST'],
   route: 'setup',
   access: 'public',
-  summary: 'First-run setup with the one-time token: the first lab and the first Administrator (201), a local one signed in at once (the session cookie is set); 404 once set up',
+  summary:
+    'First-run setup with the one-time token: the first lab and the first Administrator (201), a local one signed in at once (the session cookie is set); 404 once set up',
   tags: ['setup'],
   body: setupRequestSchema,
   response: setupResultSchema,
@@ -41,7 +42,8 @@ http({
   methods: ['POST'],
   route: 'setup/break-glass',
   access: 'public',
-  summary: 'Break-glass with a one-time token that only the holder of the Azure subscription can write: unlocks a local Administrator with a new password, or creates one; audited',
+  summary:
+    'Break-glass with a one-time token that only the holder of the Azure subscription can write: unlocks a local Administrator with a new password, or creates one; audited',
   tags: ['setup'],
   body: breakGlassRequestSchema,
   response: breakGlassResultSchema,

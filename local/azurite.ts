@@ -17,7 +17,11 @@ function withoutAzuriteTelemetry(): void {
   const stub = new Module(path);
   stub.filename = path;
   stub.loaded = true;
-  stub.exports = { AzuriteTelemetryClient: class { static TraceRequest(): void {} } };
+  stub.exports = {
+    AzuriteTelemetryClient: class {
+      static TraceRequest(): void {}
+    },
+  };
   require.cache[path] = stub;
 }
 
@@ -59,7 +63,8 @@ const indexChanges = [
   'sealBlob',
 ] as const;
 
-const saved = (db: LokiDatabase) => new Promise<void>((resolve, reject) => db.saveDatabase((error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
+const saved = (db: LokiDatabase) =>
+  new Promise<void>((resolve, reject) => db.saveDatabase((error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve())));
 
 /**
  * Azurite keeps its blob index (which blobs exist, their blocks and properties) and its extent index
@@ -76,7 +81,8 @@ function savingEveryIndexChange(server: unknown): void {
   const { metadataStore, extentMetadataStore } = server as { metadataStore: MetadataStore; extentMetadataStore: MetadataStore };
   for (const name of indexChanges) {
     const original = metadataStore[name];
-    if (typeof original !== 'function') throw new Error(`Azurite's blob metadata store has no ${name}: its durable saving needs a look at this Azurite version`);
+    if (typeof original !== 'function')
+      throw new Error(`Azurite's blob metadata store has no ${name}: its durable saving needs a look at this Azurite version`);
     metadataStore[name] = async (...args: unknown[]) => {
       const result: unknown = await (original as (...a: unknown[]) => Promise<unknown>).apply(metadataStore, args);
       // Where the blocks are first, then the blob that names them: a kill between the two leaves
@@ -107,7 +113,10 @@ async function startAzurite(service: 'queue' | 'blob', dataDir: string): Promise
   const prefix = service === 'queue' ? 'Queue' : 'Blob';
   withoutAzuriteTelemetry();
   const constants = require(`azurite/dist/src/${service}/utils/constants.js`) as Record<string, string>;
-  const { EMULATOR_ACCOUNT_NAME, EMULATOR_ACCOUNT_KEY } = require('azurite/dist/src/common/utils/constants.js') as { EMULATOR_ACCOUNT_NAME: string; EMULATOR_ACCOUNT_KEY: Buffer };
+  const { EMULATOR_ACCOUNT_NAME, EMULATOR_ACCOUNT_KEY } = require('azurite/dist/src/common/utils/constants.js') as {
+    EMULATOR_ACCOUNT_NAME: string;
+    EMULATOR_ACCOUNT_KEY: Buffer;
+  };
   const Configuration = (require(`azurite/dist/src/${service}/${prefix}Configuration.js`) as { default: new (...args: unknown[]) => unknown }).default;
   const Server = (require(`azurite/dist/src/${service}/${prefix}Server.js`) as { default: new (config: unknown) => AzuriteServer }).default;
   const upper = prefix.toUpperCase();

@@ -33,7 +33,17 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length);
 const size = quick
   ? { labs: 10, machines: 20, days: 365, linearityMachines: 20, linearityPairs: 3, dashboardCalls: 300, completions: 12, coldStartRuns: 5, dueMachines: 200 }
-  : { labs: 10, machines: 200, days: 365, linearityMachines: 100, linearityPairs: 3, dashboardCalls: 2000, completions: 40, coldStartRuns: 11, dueMachines: 2000 };
+  : {
+      labs: 10,
+      machines: 200,
+      days: 365,
+      linearityMachines: 100,
+      linearityPairs: 3,
+      dashboardCalls: 2000,
+      completions: 40,
+      coldStartRuns: 11,
+      dueMachines: 2000,
+    };
 const password = 'Benchmark-Password-2026';
 const runFile = promisify(execFile);
 
@@ -118,7 +128,9 @@ async function main(): Promise<void> {
     const admin = await signIn(product, 'admin');
     const dashboardPath = `/api/labs/${labIds[0]}/dashboard`;
     // The first call in a minute also reads the lab's machines for the fitness column (recentEquipmentOf).
-    const dashboardFirstCall = await product.countCosmosRequests(() => fetch(`${product.url}${dashboardPath}`, { headers: { cookie: admin.cookie } }).then((response) => response.text()));
+    const dashboardFirstCall = await product.countCosmosRequests(() =>
+      fetch(`${product.url}${dashboardPath}`, { headers: { cookie: admin.cookie } }).then((response) => response.text()),
+    );
     const dashboardCall = await product.countCosmosRequests(async () => {
       const response = await fetch(`${product.url}${dashboardPath}`, { headers: { cookie: admin.cookie } });
       return (await response.json()) as { items: RecordSummary[] };
@@ -126,10 +138,22 @@ async function main(): Promise<void> {
     const dashboardRows = dashboardCall.result.items.length;
     log(`bench: dashboard of ${labIds[0]} (${dashboardRows} rows) under load...`);
     // Latency as one technician feels it (one connection); throughput with four at once.
-    const dashboardLatency = await load({ url: `${product.url}${dashboardPath}`, headers: { cookie: admin.cookie }, connections: 1, amount: size.dashboardCalls });
-    const dashboardThroughput = await load({ url: `${product.url}${dashboardPath}`, headers: { cookie: admin.cookie }, connections: 4, amount: size.dashboardCalls });
+    const dashboardLatency = await load({
+      url: `${product.url}${dashboardPath}`,
+      headers: { cookie: admin.cookie },
+      connections: 1,
+      amount: size.dashboardCalls,
+    });
+    const dashboardThroughput = await load({
+      url: `${product.url}${dashboardPath}`,
+      headers: { cookie: admin.cookie },
+      connections: 4,
+      amount: size.dashboardCalls,
+    });
 
-    const openResponse = await fetch(`${product.url}/api/labs/${labIds[0]}/records?status=Open&pageSize=${size.completions + 1}`, { headers: { cookie: admin.cookie } });
+    const openResponse = await fetch(`${product.url}/api/labs/${labIds[0]}/records?status=Open&pageSize=${size.completions + 1}`, {
+      headers: { cookie: admin.cookie },
+    });
     const open = ((await openResponse.json()) as { items: PmRecord[] }).items;
     const completionBody = (record: PmRecord) =>
       JSON.stringify({
@@ -139,7 +163,11 @@ async function main(): Promise<void> {
     const writeHeaders = { cookie: admin.cookie, 'x-csrf-token': admin.csrf, origin: product.url, 'content-type': 'application/json' };
     const [counted, ...loaded] = open.slice(0, size.completions + 1);
     const completionCall = await product.countCosmosRequests(() =>
-      fetch(`${product.url}/api/labs/${labIds[0]}/records/${counted!.recordNumber}/complete`, { method: 'POST', headers: writeHeaders, body: completionBody(counted!) }).then((response) => response.text()),
+      fetch(`${product.url}/api/labs/${labIds[0]}/records/${counted!.recordNumber}/complete`, {
+        method: 'POST',
+        headers: writeHeaders,
+        body: completionBody(counted!),
+      }).then((response) => response.text()),
     );
     log(`bench: ${loaded.length} signed completions under load...`);
     const completionLoad = await load({
@@ -173,7 +201,11 @@ async function main(): Promise<void> {
       const headers = { cookie: signedIn.cookie, 'x-csrf-token': signedIn.csrf, origin: url, 'content-type': 'application/json' };
       const listed = await fetch(`${url}/api/labs/${labIds[1]}/records?status=Open&pageSize=1`, { headers });
       const [record] = ((await listed.json()) as { items: PmRecord[] }).items;
-      const completed = await fetch(`${url}/api/labs/${labIds[1]}/records/${record!.recordNumber}/complete`, { method: 'POST', headers, body: completionBody(record!) });
+      const completed = await fetch(`${url}/api/labs/${labIds[1]}/records/${record!.recordNumber}/complete`, {
+        method: 'POST',
+        headers,
+        body: completionBody(record!),
+      });
       if (completed.status !== 200) throw new Error(`the completion before SIGTERM answered ${completed.status}: ${await completed.text()}`);
       return async (nextUrl) => {
         const again = await signIn({ url: nextUrl }, 'admin');
@@ -182,7 +214,15 @@ async function main(): Promise<void> {
       };
     });
 
-    const rolloverInputs = { labs: 1000, recordsPerDay: 230, missedShare: 0.1, steadyRequests: hourly.steady.total, ruPerRequest: 3, ruPerRecordWritten: 10, capacityRuPerSecond: 5000 };
+    const rolloverInputs = {
+      labs: 1000,
+      recordsPerDay: 230,
+      missedShare: 0.1,
+      steadyRequests: hourly.steady.total,
+      ruPerRequest: 3,
+      ruPerRecordWritten: 10,
+      capacityRuPerSecond: 5000,
+    };
     const rollover = simulateRollover(rolloverInputs, settings().GENERATOR_SPREAD_MINUTES, settings().GENERATE_AHEAD_HOURS);
 
     const overAllowance = Math.max(...runs.map((run) => run.total - Math.ceil(run.recordsChanged / 99)));
@@ -219,7 +259,15 @@ async function main(): Promise<void> {
           rows: dashboardRows,
           errors: dashboardLatency.errors + dashboardThroughput.errors,
         },
-        calibrationsDue: { machines: due.machines, rows: due.rows, p50Ms: due.p50Ms, p99Ms: due.p99Ms, cosmosRequestsPerCall: due.counts.total, cosmosRequestsFirstInAMinute: due.firstCounts.total, errors: due.errors },
+        calibrationsDue: {
+          machines: due.machines,
+          rows: due.rows,
+          p50Ms: due.p50Ms,
+          p99Ms: due.p99Ms,
+          cosmosRequestsPerCall: due.counts.total,
+          cosmosRequestsFirstInAMinute: due.firstCounts.total,
+          errors: due.errors,
+        },
         certificateUpload: {
           megabytes: fixed(certificate.megabytes),
           status: certificate.status,
@@ -283,44 +331,88 @@ async function main(): Promise<void> {
     const row = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`);
     console.log('');
     console.log('Generator');
-    row(`a year of records, ${result.generator.labs} labs × ${result.generator.equipment / result.generator.labs} machines`, `${result.generator.recordsCreated} records in ${result.generator.seconds} s (${result.generator.recordsPerSecond}/s)`);
+    row(
+      `a year of records, ${result.generator.labs} labs × ${result.generator.equipment / result.generator.labs} machines`,
+      `${result.generator.recordsCreated} records in ${result.generator.seconds} s (${result.generator.recordsPerSecond}/s)`,
+    );
     row('requests per lab, year-long first run', String(result.generator.cosmosRequestsPerRun.yearLongFirstRun));
     row('requests, hourly run with nothing to do (status included)', describeCounts(hourly.steady));
     row(`requests, first run of a day (${hourly.nextDay.recordsChanged} records changed)`, describeCounts(hourly.nextDay));
     row(`requests, first run of a week (${hourly.nextWeek.recordsChanged} records changed)`, describeCounts(hourly.nextWeek));
     row('linearity: time at 2× the equipment / at 1×', String(result.generator.linearity));
     console.log('API (load from a separate process on loopback)');
-    row(`dashboard call, ${result.api.dashboard.rows} rows: p50 / p99 (1 connection); calls per s (4)`, `${result.api.dashboard.p50Ms} / ${result.api.dashboard.p99Ms} ms; ${result.api.dashboard.rps} per s; ${result.api.dashboard.errors} errors`);
+    row(
+      `dashboard call, ${result.api.dashboard.rows} rows: p50 / p99 (1 connection); calls per s (4)`,
+      `${result.api.dashboard.p50Ms} / ${result.api.dashboard.p99Ms} ms; ${result.api.dashboard.rps} per s; ${result.api.dashboard.errors} errors`,
+    );
     row('dashboard call, Cosmos requests', describeCounts(dashboardCall.counts));
     row('dashboard call, Cosmos requests, first in a minute (reads the machines for fitness)', describeCounts(dashboardFirstCall.counts));
-    row('web app: API calls to open the dashboard (in the app / full page load)', `${result.api.dashboard.apiCallsPerLoad ?? 'no Chromium'} / ${result.api.dashboard.apiCallsPerFullPageLoad ?? 'no Chromium'}`);
-    row(`calibrations due, ${due.machines} machines on a plan, first page (${due.rows} rows): p50 / p99 (1 connection)`, `${due.p50Ms} / ${due.p99Ms} ms; ${due.errors} errors`);
+    row(
+      'web app: API calls to open the dashboard (in the app / full page load)',
+      `${result.api.dashboard.apiCallsPerLoad ?? 'no Chromium'} / ${result.api.dashboard.apiCallsPerFullPageLoad ?? 'no Chromium'}`,
+    );
+    row(
+      `calibrations due, ${due.machines} machines on a plan, first page (${due.rows} rows): p50 / p99 (1 connection)`,
+      `${due.p50Ms} / ${due.p99Ms} ms; ${due.errors} errors`,
+    );
     row('calibrations due, Cosmos requests', describeCounts(due.counts));
     row('calibrations due, Cosmos requests, first in a minute (reads the machines)', describeCounts(due.firstCounts));
     row(
       `certificate of ${fixed(certificate.megabytes)} MB uploaded from another process: answer, time / event-loop delay p99, max`,
       `${certificate.status} in ${fixed(certificate.uploadMs, 0)} ms / ${fixed(certificate.eventLoopDelayP99Ms)}, ${fixed(certificate.eventLoopDelayMaxMs)} ms; SHA-256 and download ${certificate.intact ? 'intact' : 'NOT INTACT'}`,
     );
-    row('signed completion (Argon2id password check, 1 connection): p50 / p99', `${result.api.complete.p50Ms} / ${result.api.complete.p99Ms} ms, ${result.api.complete.rps} per s, ${result.api.complete.errors} errors`);
+    row(
+      'signed completion (Argon2id password check, 1 connection): p50 / p99',
+      `${result.api.complete.p50Ms} / ${result.api.complete.p99Ms} ms, ${result.api.complete.rps} per s, ${result.api.complete.errors} errors`,
+    );
     row('signed completion, Cosmos requests', describeCounts(completionCall.counts));
     console.log('Embedded store (10 labs, lab-scoped 20-row ORDER BY query)');
     row('at 10,000 / 60,000 documents', `${store.query20.at10k.toFixed(1)} / ${store.query20.at60k.toFixed(1)} ms`);
     if (!quick) row('at 60,000 without the corrections', `${store.query20.uncorrectedAt60k?.toFixed(0)} ms (${store.speedupAt60k?.toFixed(0)}×)`);
-    row('lab held at 1,000 while the container goes 10,000 → 60,000', `${store.labHeldAt1k.at10k.toFixed(1)} → ${store.labHeldAt1k.at60k.toFixed(1)} ms (${store.growthWithContainer.toFixed(2)})`);
+    row(
+      'lab held at 1,000 while the container goes 10,000 → 60,000',
+      `${store.labHeldAt1k.at10k.toFixed(1)} → ${store.labHeldAt1k.at60k.toFixed(1)} ms (${store.growthWithContainer.toFixed(2)})`,
+    );
     console.log('Start-up and web app');
-    row('cold start: function entry / all runtime dependencies', `${result.coldStartMs.entry} / ${result.coldStartMs.allDependencies} ms (ratio ${result.coldStartMs.ratio})`);
+    row(
+      'cold start: function entry / all runtime dependencies',
+      `${result.coldStartMs.entry} / ${result.coldStartMs.allDependencies} ms (ratio ${result.coldStartMs.ratio})`,
+    );
     row('web app first load, JavaScript gzipped', `${result.webBundleGzipKb} KB`);
-    row(`local host at rest (generator and reminder schedules held off), ${atRest.seconds} s after ${atRest.writes} writes: CPU / bytes written`, `${atRest.cpuPercent} % of a core / ${atRest.bytesWritten} bytes`);
-    console.log(`Daily rollover, 1,000 labs in one time zone (simulated minute by minute: ${rolloverInputs.recordsPerDay} records a lab, ${rolloverInputs.ruPerRecordWritten} RU a record, ${rolloverInputs.steadyRequests} requests an hourly run)`);
-    row('before: every lab at the top of the hour, the new day written at midnight', `peak ${rollover.before.peakRuPerSecond} RU/s; ${rollover.before.minutesThrottled} minutes over serverless' 5,000 RU/s`);
-    row(`now: each lab at its own minute of ${settings().GENERATOR_SPREAD_MINUTES}, the new day made ${settings().GENERATE_AHEAD_HOURS} h ahead`, `peak ${rollover.now.peakRuPerSecond} RU/s; ${rollover.now.minutesThrottled} minutes over`);
+    row(
+      `local host at rest (generator and reminder schedules held off), ${atRest.seconds} s after ${atRest.writes} writes: CPU / bytes written`,
+      `${atRest.cpuPercent} % of a core / ${atRest.bytesWritten} bytes`,
+    );
+    console.log(
+      `Daily rollover, 1,000 labs in one time zone (simulated minute by minute: ${rolloverInputs.recordsPerDay} records a lab, ${rolloverInputs.ruPerRecordWritten} RU a record, ${rolloverInputs.steadyRequests} requests an hourly run)`,
+    );
+    row(
+      'before: every lab at the top of the hour, the new day written at midnight',
+      `peak ${rollover.before.peakRuPerSecond} RU/s; ${rollover.before.minutesThrottled} minutes over serverless' 5,000 RU/s`,
+    );
+    row(
+      `now: each lab at its own minute of ${settings().GENERATOR_SPREAD_MINUTES}, the new day made ${settings().GENERATE_AHEAD_HOURS} h ahead`,
+      `peak ${rollover.now.peakRuPerSecond} RU/s; ${rollover.now.minutesThrottled} minutes over`,
+    );
     console.log('A year of data in the embedded store (before the journal: whole-store snapshots blocked the event loop for seconds, start-up 35–40 s)');
-    row('event-loop delay while a year is written and persisted: p99 / max', `${result.yearOfData.eventLoopDelayP99Ms} / ${result.yearOfData.eventLoopDelayMaxMs} ms`);
+    row(
+      'event-loop delay while a year is written and persisted: p99 / max',
+      `${result.yearOfData.eventLoopDelayP99Ms} / ${result.yearOfData.eventLoopDelayMaxMs} ms`,
+    );
     row('npm start on it: until it answers / resident memory', `${result.yearOfData.startMs} ms / ${result.yearOfData.rssMb} MB`);
-    row('SIGTERM: until the process exits / the write just before it kept', `${result.yearOfData.sigtermMs} ms (exit ${result.yearOfData.sigtermExitCode}) / ${result.yearOfData.keptAcrossSigterm ? 'yes' : 'NO'}`);
+    row(
+      'SIGTERM: until the process exits / the write just before it kept',
+      `${result.yearOfData.sigtermMs} ms (exit ${result.yearOfData.sigtermExitCode}) / ${result.yearOfData.keptAcrossSigterm ? 'yes' : 'NO'}`,
+    );
     console.log('Identity (1 connection; the release before Argon2id: sign-in ≈ 540 ms, signed completion ≈ 540 ms)');
-    row('sign-in: right password / wrong password / unknown user', `${identity.signInMs.toFixed(0)} / ${identity.wrongPasswordMs.toFixed(0)} / ${identity.unknownUserMs.toFixed(0)} ms`);
-    row('password check: Argon2id (19 MiB, t=2) / scrypt N=2^17 (earlier hashes)', `${passwordCheck.argon2idMs.toFixed(1)} / ${passwordCheck.scryptMs.toFixed(1)} ms (${(passwordCheck.scryptMs / passwordCheck.argon2idMs).toFixed(1)}× faster)`);
+    row(
+      'sign-in: right password / wrong password / unknown user',
+      `${identity.signInMs.toFixed(0)} / ${identity.wrongPasswordMs.toFixed(0)} / ${identity.unknownUserMs.toFixed(0)} ms`,
+    );
+    row(
+      'password check: Argon2id (19 MiB, t=2) / scrypt N=2^17 (earlier hashes)',
+      `${passwordCheck.argon2idMs.toFixed(1)} / ${passwordCheck.scryptMs.toFixed(1)} ms (${(passwordCheck.scryptMs / passwordCheck.argon2idMs).toFixed(1)}× faster)`,
+    );
     row('GET /api/health / signed-in GET /api/auth/me', `${identity.healthMs.toFixed(2)} / ${identity.meMs.toFixed(2)} ms`);
     printVolume(volume, row);
     console.log('Budgets');
@@ -361,7 +453,10 @@ function volumeBudgets(volume: VolumeFigures): Record<string, { limit: number; v
 function printVolume(volume: VolumeFigures, row: (label: string, value: string) => void): void {
   const { verification, company } = volume;
   console.log('Requests at a real company’s volume (Static Web Apps gives a linked backend 45 s a request)');
-  row(`verification of a year of 200 daily machines: ${verification.records} records in ${verification.pages} requests`, `${verification.intact ? 'intact' : 'NOT INTACT'}; max ${fixed(verification.maxMs, 0)} ms, median ${fixed(verification.medianMs, 0)} ms, all ${fixed(verification.totalMs / 1000)} s`);
+  row(
+    `verification of a year of 200 daily machines: ${verification.records} records in ${verification.pages} requests`,
+    `${verification.intact ? 'intact' : 'NOT INTACT'}; max ${fixed(verification.maxMs, 0)} ms, median ${fixed(verification.medianMs, 0)} ms, all ${fixed(verification.totalMs / 1000)} s`,
+  );
   row('verification, Cosmos requests of the slowest request', describeCounts(verification.worstCounts));
   row(`compliance report, ${company.labs} labs: first page (${company.firstPageLabs} labs, ${company.rows} records)`, `${fixed(company.ms, 0)} ms`);
   row('compliance report page, Cosmos requests', describeCounts(company.counts));
@@ -418,7 +513,11 @@ async function measurePasswordCheck(): Promise<{ argon2idMs: number; scryptMs: n
 /** Sign-in and the cost of a signed-in request. */
 async function measureIdentity(product: LocalProduct): Promise<IdentityFigures> {
   const post = (body: unknown) =>
-    fetch(`${product.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: product.url }, body: JSON.stringify(body) }).then((r) => r.text());
+    fetch(`${product.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: product.url },
+      body: JSON.stringify(body),
+    }).then((r) => r.text());
   const { cookie } = await signIn(product, 'tech1');
   return {
     signInMs: median(await timed(() => post({ username: 'tech2', password }), 11)),

@@ -11,7 +11,9 @@ export async function ensureWritableDirectory(dir: string): Promise<void> {
     await writeFile(probe, 'ok');
     await rm(probe);
   } catch (error) {
-    throw new Error(`The data folder ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}); set LOCAL_DATA_DIR to a folder you can write`);
+    throw new Error(
+      `The data folder ${dir} is not writable (${(error as NodeJS.ErrnoException).code ?? 'error'}); set LOCAL_DATA_DIR to a folder you can write`,
+    );
   }
 }
 

@@ -78,19 +78,45 @@ export async function seedDemoCalibration(): Promise<void> {
   if (!(await findProvider(providerId))) {
     await addProvider(
       admin,
-      { name: 'Northeast Metrology Services', accreditationBody: 'A2LA', accreditationNumber: '2543.01', scope: 'Temperature, −196 to 1200 °C; thermocouples and readouts', accreditationExpires: '2028-06-30', approved: true },
+      {
+        name: 'Northeast Metrology Services',
+        accreditationBody: 'A2LA',
+        accreditationNumber: '2543.01',
+        scope: 'Temperature, −196 to 1200 °C; thermocouples and readouts',
+        accreditationExpires: '2028-06-30',
+        approved: true,
+      },
       seedFacts,
     );
   }
   const manager = await demoPrincipal('manager1');
   const technician = await demoPrincipal('tech1');
   const today = await labToday('LAB01');
-  await registerEquipment(systemActor, 'LAB01', { serialNumber: 'REF-T-01', modelId: 'Fluke 1524', status: 'In Service' }, null, new Date(Date.now() - 400 * 86_400_000));
-  await registerEquipment(systemActor, 'LAB01', { serialNumber: 'REF-T-02', modelId: 'Fluke 1524', status: 'In Service' }, null, new Date(Date.now() - 400 * 86_400_000));
+  await registerEquipment(
+    systemActor,
+    'LAB01',
+    { serialNumber: 'REF-T-01', modelId: 'Fluke 1524', status: 'In Service' },
+    null,
+    new Date(Date.now() - 400 * 86_400_000),
+  );
+  await registerEquipment(
+    systemActor,
+    'LAB01',
+    { serialNumber: 'REF-T-02', modelId: 'Fluke 1524', status: 'In Service' },
+    null,
+    new Date(Date.now() - 400 * 86_400_000),
+  );
 
   const plan = (labId: string, serialNumber: string, input: PlanInput) => setCalibrationPlan(manager, labId, serialNumber, input, seedFacts);
   const calibrate = (by: Principal, labId: string, serialNumber: string, entry: Entry) =>
-    recordCalibration(by, labId, serialNumber, { initial: false, asLeft: [], standards: [], ...entry, signature: { meaning: 'Performed by' } }, seedFacts, signedForTheDemo);
+    recordCalibration(
+      by,
+      labId,
+      serialNumber,
+      { initial: false, asLeft: [], standards: [], ...entry, signature: { meaning: 'Performed by' } },
+      seedFacts,
+      signedForTheDemo,
+    );
   const approve = async (by: Principal, labId: string, serialNumber: string, calibrationNumber: string) =>
     decideCalibration(by, labId, serialNumber, calibrationNumber, { decision: 'approve', signature: { meaning: 'Approved by' } }, seedFacts, signedForTheDemo);
 
@@ -129,17 +155,33 @@ export async function seedDemoCalibration(): Promise<void> {
 
   // Due within ten days: calibrated a year ago less nine days.
   await plan('LAB01', 'PS2-01-003', ovenPlan);
-  const dueSoon = await calibrate(technician, 'LAB01', 'PS2-01-003', { performedOn: nextDueDate(addDays(today, 9), { months: -12 }), kind: 'internal', asFound: ovenReadings(701, 1002), adjusted: false });
+  const dueSoon = await calibrate(technician, 'LAB01', 'PS2-01-003', {
+    performedOn: nextDueDate(addDays(today, 9), { months: -12 }),
+    kind: 'internal',
+    asFound: ovenReadings(701, 1002),
+    adjusted: false,
+  });
   await approve(manager, 'LAB01', 'PS2-01-003', dueSoon.calibrationNumber);
 
   // Overdue past its grace: not fit.
   await plan('LAB01', 'PS2-01-007', ovenPlan);
-  const overdue = await calibrate(technician, 'LAB01', 'PS2-01-007', { performedOn: addDays(today, -400), kind: 'internal', asFound: ovenReadings(699, 998), adjusted: false });
+  const overdue = await calibrate(technician, 'LAB01', 'PS2-01-007', {
+    performedOn: addDays(today, -400),
+    kind: 'internal',
+    asFound: ovenReadings(699, 998),
+    adjusted: false,
+  });
   await approve(manager, 'LAB01', 'PS2-01-007', overdue.calibrationNumber);
 
   // Calibrated against the reference thermometer, and again two days ago: that one waits for approval.
   await plan('LAB01', 'PS2-01-011', ovenPlan);
-  const earlier = await calibrate(technician, 'LAB01', 'PS2-01-011', { performedOn: addDays(today, -150), kind: 'internal', asFound: ovenReadings(700.5, 1001), adjusted: false, standards: ['REF-T-01', 'REF-T-02'] });
+  const earlier = await calibrate(technician, 'LAB01', 'PS2-01-011', {
+    performedOn: addDays(today, -150),
+    kind: 'internal',
+    asFound: ovenReadings(700.5, 1001),
+    adjusted: false,
+    standards: ['REF-T-01', 'REF-T-02'],
+  });
   await approve(manager, 'LAB01', 'PS2-01-011', earlier.calibrationNumber);
   await calibrate(technician, 'LAB01', 'PS2-01-011', {
     performedOn: addDays(today, -2),
@@ -153,7 +195,13 @@ export async function seedDemoCalibration(): Promise<void> {
 
   // Another lab's oven, calibrated with LAB01's reference thermometer.
   await plan('LAB02', 'PS2-02-003', ovenPlan);
-  const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', { performedOn: addDays(today, -60), kind: 'internal', asFound: ovenReadings(700.1, 999.5), adjusted: false, standards: ['REF-T-01', 'REF-T-02'] });
+  const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', {
+    performedOn: addDays(today, -60),
+    kind: 'internal',
+    asFound: ovenReadings(700.1, 999.5),
+    adjusted: false,
+    standards: ['REF-T-01', 'REF-T-02'],
+  });
   await approve(admin, 'LAB02', 'PS2-02-003', chicago.calibrationNumber);
 
   // Yesterday's intermediate check found the second reference thermometer out of tolerance: that
@@ -211,13 +259,26 @@ interface DemoSteps {
  * certificate, entered by a manager) and the lab balance checked against it by a technician; an
  * administrator approves both.
  */
-async function seedDemoWeights({ admin, manager }: { admin: Principal; manager: Principal }, providerId: string, today: string, steps: DemoSteps): Promise<void> {
+async function seedDemoWeights(
+  { admin, manager }: { admin: Principal; manager: Principal },
+  providerId: string,
+  today: string,
+  steps: DemoSteps,
+): Promise<void> {
   if (!(await readModel('Mettler E2 weight set'))) {
-    await addModel(systemActor, { modelId: 'Mettler E2 weight set', manufacturer: 'Mettler Toledo', equipmentClass: 'Reference Standard', active: true, frequencies: {} }, null);
+    await addModel(
+      systemActor,
+      { modelId: 'Mettler E2 weight set', manufacturer: 'Mettler Toledo', equipmentClass: 'Reference Standard', active: true, frequencies: {} },
+      null,
+    );
   }
   if (!(await readEquipmentClass('Balance'))) await addEquipmentClass(systemActor, 'Balance', null);
   if (!(await readModel('Sartorius Quintix 613'))) {
-    await addModel(systemActor, { modelId: 'Sartorius Quintix 613', manufacturer: 'Sartorius', equipmentClass: 'Balance', active: true, frequencies: {} }, null);
+    await addModel(
+      systemActor,
+      { modelId: 'Sartorius Quintix 613', manufacturer: 'Sartorius', equipmentClass: 'Balance', active: true, frequencies: {} },
+      null,
+    );
   }
   const since = new Date(Date.now() - 500 * 86_400_000);
   await registerEquipment(systemActor, 'LAB02', { serialNumber: 'REF-W-02', modelId: 'Mettler E2 weight set', status: 'In Service' }, null, since);

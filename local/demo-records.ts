@@ -43,7 +43,15 @@ export async function seedDemoRecords(password: string): Promise<void> {
   const missed = daily.filter((record) => record.status === 'Missed');
   const lateOnes = missed.slice(0, 3);
   for (const record of [...open, ...lateOnes]) {
-    await completeRecord(technician, 'LAB01', record.recordNumber, { responses: answers(record), signature: { meaning: 'Performed by' } }, seedFacts, null, signedByTechnician);
+    await completeRecord(
+      technician,
+      'LAB01',
+      record.recordNumber,
+      { responses: answers(record), signature: { meaning: 'Performed by' } },
+      seedFacts,
+      null,
+      signedByTechnician,
+    );
   }
   const unexplained = missed[3];
   if (unexplained) {

@@ -80,7 +80,10 @@ async function seedDemoNotificationChoices(): Promise<void> {
     await changeUser(username, (current) => {
       if (current.notifications) return null;
       const next = { ...current, notifications: preferences };
-      return { user: next, events: [userEvent('user.notifications.changed', next, systemActor, null, { after: { notifications: preferences }, reason: 'demo company' })] };
+      return {
+        user: next,
+        events: [userEvent('user.notifications.changed', next, systemActor, null, { after: { notifications: preferences }, reason: 'demo company' })],
+      };
     });
   }
 }

@@ -34,9 +34,7 @@ function readRequestBody(request: IncomingMessage): Promise<Buffer> {
       if (size <= maximumBodyBytes) chunks.push(chunk);
     });
     request.on('end', () =>
-      size > maximumBodyBytes
-        ? reject(new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MiB.'))
-        : resolve(Buffer.concat(chunks)),
+      size > maximumBodyBytes ? reject(new HttpProblem(413, 'Payload too large', 'The request body is larger than 1 MiB.')) : resolve(Buffer.concat(chunks)),
     );
     request.on('error', reject);
   });
@@ -154,7 +152,9 @@ async function serveApi(request: IncomingMessage, response: ServerResponse, url:
   }
   let functionRequest: HttpRequest;
   try {
-    functionRequest = found.fn.declaration.rawBody ? streamedRequest(request, url, method, found.params) : await bufferedRequest(request, url, method, found.params);
+    functionRequest = found.fn.declaration.rawBody
+      ? streamedRequest(request, url, method, found.params)
+      : await bufferedRequest(request, url, method, found.params);
   } catch (error) {
     const problem = error instanceof HttpProblem ? error : new HttpProblem(400, 'Bad request', 'The request body could not be read.');
     await writeFunctionResponse(new HttpResponse(problemResponse(problem, requestId)), response, method);
@@ -174,7 +174,8 @@ type PlainAnswer = HttpResponseInit & { body?: string | Buffer; headers?: Record
 
 /** What the pipeline answers for JSON and CSV: a string or buffer body (or none) and headers as a plain object. */
 function isPlainTextAnswer(init: HttpResponseInit): init is PlainAnswer {
-  const headersArePlain = init.headers === undefined || (typeof init.headers === 'object' && !Array.isArray(init.headers) && !(init.headers instanceof Headers));
+  const headersArePlain =
+    init.headers === undefined || (typeof init.headers === 'object' && !Array.isArray(init.headers) && !(init.headers instanceof Headers));
   return init.jsonBody === undefined && (init.body === undefined || typeof init.body === 'string' || Buffer.isBuffer(init.body)) && headersArePlain;
 }
 

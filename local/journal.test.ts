@@ -24,7 +24,12 @@ describe('the journal', () => {
     });
     fc.assert(
       fc.property(fc.array(line, { maxLength: 40 }), (writes) => {
-        const lines: JournalLine[] = writes.map(({ lab, id, value }) => ({ c: 'records', k: lab, id, d: value === undefined ? null : { id, labId: lab, value } }));
+        const lines: JournalLine[] = writes.map(({ lab, id, value }) => ({
+          c: 'records',
+          k: lab,
+          id,
+          d: value === undefined ? null : { id, labId: lab, value },
+        }));
         const expected = new Map<string, number>();
         for (const { lab, id, value } of writes) {
           if (value === undefined) expected.delete(`${lab}/${id}`);
@@ -44,9 +49,21 @@ describe('the journal', () => {
       takenAt: '2026-12-01T00:00:00.000Z',
       database: 'equipmansys',
       journalNext: 0,
-      containers: [{ id: 'records', partitionKey: '/labId', items: [{ id: 'counter', labId: 'LAB01', n: 1 }, { id: 'counter', labId: 'LAB02', n: 7 }] }],
+      containers: [
+        {
+          id: 'records',
+          partitionKey: '/labId',
+          items: [
+            { id: 'counter', labId: 'LAB01', n: 1 },
+            { id: 'counter', labId: 'LAB02', n: 7 },
+          ],
+        },
+      ],
     };
-    const folded = foldJournal(snapshot, [{ c: 'records', k: 'LAB01', id: 'counter', d: { id: 'counter', labId: 'LAB01', n: 2 } }], { ...options, journalNext: 3 });
+    const folded = foldJournal(snapshot, [{ c: 'records', k: 'LAB01', id: 'counter', d: { id: 'counter', labId: 'LAB01', n: 2 } }], {
+      ...options,
+      journalNext: 3,
+    });
     expect(folded.journalNext).toBe(3);
     expect(folded.containers[0]!.items).toEqual([
       { id: 'counter', labId: 'LAB01', n: 2 },

@@ -98,14 +98,12 @@ export function foldJournal(
     takenAt: new Date().toISOString(),
     database: snapshot?.database ?? options.database,
     journalNext: options.journalNext,
-    containers: [...containers.values()].map(
-      ({ definition, items }): ContainerSnapshot => ({
-        id: definition.id,
-        partitionKey: definition.partitionKey,
-        ...(definition.defaultTtl !== undefined ? { defaultTtl: definition.defaultTtl } : {}),
-        items: [...items.values()],
-      }),
-    ),
+    containers: [...containers.values()].map(({ definition, items }): ContainerSnapshot => ({
+      id: definition.id,
+      partitionKey: definition.partitionKey,
+      ...(definition.defaultTtl !== undefined ? { defaultTtl: definition.defaultTtl } : {}),
+      items: [...items.values()],
+    })),
   };
 }
 

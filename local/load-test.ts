@@ -32,11 +32,22 @@ const latencies: Record<Kind, number[]> = { 'sign-in': [], dashboard: [], 'open 
 const failures: string[] = [];
 let busyAnswers = 0;
 
-async function call<T>(url: string, path: string, session: Session | null, init: { method?: string; body?: unknown } = {}, kind?: Kind): Promise<{ status: number; retryAfterSeconds: number; body: T }> {
+async function call<T>(
+  url: string,
+  path: string,
+  session: Session | null,
+  init: { method?: string; body?: unknown } = {},
+  kind?: Kind,
+): Promise<{ status: number; retryAfterSeconds: number; body: T }> {
   const started = performance.now();
   const headers: Record<string, string> = session ? { cookie: session.cookie } : {};
-  if (init.method && init.method !== 'GET') Object.assign(headers, { origin: url, 'content-type': 'application/json', ...(session ? { 'x-csrf-token': session.csrf } : {}) });
-  const response = await fetch(`${url}${path}`, { method: init.method ?? 'GET', headers, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
+  if (init.method && init.method !== 'GET')
+    Object.assign(headers, { origin: url, 'content-type': 'application/json', ...(session ? { 'x-csrf-token': session.csrf } : {}) });
+  const response = await fetch(`${url}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
   const text = await response.text();
   if (kind) latencies[kind].push(performance.now() - started);
   // A 503 says "busy, try again in Retry-After seconds": the caller retries it, and counts it apart.
@@ -47,7 +58,11 @@ async function call<T>(url: string, path: string, session: Session | null, init:
 
 async function signIn(url: string, username: string, kind?: Kind): Promise<Session> {
   const started = performance.now();
-  const response = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { origin: url, 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const response = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { origin: url, 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const body = (await response.json()) as { csrfToken: string };
   if (kind) latencies[kind].push(performance.now() - started);
   if (!response.ok) throw new Error(`${username} could not sign in: ${response.status} ${JSON.stringify(body)}`);
@@ -57,9 +72,11 @@ async function signIn(url: string, username: string, kind?: Kind): Promise<Sessi
 /** Runs the tasks with at most `width` in flight. */
 async function inBatches<T>(items: T[], width: number, task: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 async function prepare(url: string): Promise<PmRecord[]> {
@@ -68,16 +85,39 @@ async function prepare(url: string): Promise<PmRecord[]> {
   const task = (text: string) => ({ tasks: [{ text, kind: 'check' }] });
   await call(url, '/api/models', admin, {
     method: 'POST',
-    body: { modelId: 'Load model', manufacturer: 'Acme', equipmentClass: 'Mill', active: true, frequencies: { Daily: task('Clean'), Weekly: task('Inspect'), Monthly: task('Calibrate'), Quarterly: task('Service'), Annual: task('Certify') } },
+    body: {
+      modelId: 'Load model',
+      manufacturer: 'Acme',
+      equipmentClass: 'Mill',
+      active: true,
+      frequencies: { Daily: task('Clean'), Weekly: task('Inspect'), Monthly: task('Calibrate'), Quarterly: task('Service'), Annual: task('Certify') },
+    },
   });
-  await inBatches(Array.from({ length: machines }, (_, index) => index + 1), 8, (machine) =>
-    call(url, `/api/labs/${labId}/equipment`, admin, { method: 'POST', body: { serialNumber: `LOAD-${machine}`, modelId: 'Load model', status: 'In Service' } }),
+  await inBatches(
+    Array.from({ length: machines }, (_, index) => index + 1),
+    8,
+    (machine) =>
+      call(url, `/api/labs/${labId}/equipment`, admin, {
+        method: 'POST',
+        body: { serialNumber: `LOAD-${machine}`, modelId: 'Load model', status: 'In Service' },
+      }),
   );
-  await inBatches(Array.from({ length: users }, (_, index) => index + 1), 4, (user) =>
-    call(url, '/api/users', admin, {
-      method: 'POST',
-      body: { username: `load${user}`, firstName: 'Load', lastName: `User ${user}`, primaryLabId: labId, role: 'Technician', password, requirePasswordChange: false },
-    }),
+  await inBatches(
+    Array.from({ length: users }, (_, index) => index + 1),
+    4,
+    (user) =>
+      call(url, '/api/users', admin, {
+        method: 'POST',
+        body: {
+          username: `load${user}`,
+          firstName: 'Load',
+          lastName: `User ${user}`,
+          primaryLabId: labId,
+          role: 'Technician',
+          password,
+          requirePasswordChange: false,
+        },
+      }),
   );
   await call(url, '/api/admin/generate', admin, { method: 'POST', body: { labId } });
   for (let waited = 0; waited < 120; waited++) {
@@ -88,7 +128,11 @@ async function prepare(url: string): Promise<PmRecord[]> {
   const open: PmRecord[] = [];
   let token: string | null = null;
   do {
-    const page: { body: { items: PmRecord[]; continuationToken: string | null } } = await call(url, `/api/labs/${labId}/records?status=Open&pageSize=500${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`, admin);
+    const page: { body: { items: PmRecord[]; continuationToken: string | null } } = await call(
+      url,
+      `/api/labs/${labId}/records?status=Open&pageSize=500${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      admin,
+    );
     open.push(...page.body.items);
     token = page.body.continuationToken;
   } while (token);
@@ -123,10 +167,16 @@ async function main(): Promise<void> {
           const record = mine[round]!;
           await call(product.url, `/api/labs/${labId}/records/${record.recordNumber}`, session, {}, 'open record');
           const complete = () =>
-            call(product.url, `/api/labs/${labId}/records/${record.recordNumber}/complete`, session, {
-              method: 'POST',
-              body: { responses: record.tasks.map((task) => ({ taskId: task.taskId, done: true })), signature: { password, meaning: 'Performed by' } },
-            }, 'completion');
+            call(
+              product.url,
+              `/api/labs/${labId}/records/${record.recordNumber}/complete`,
+              session,
+              {
+                method: 'POST',
+                body: { responses: record.tasks.map((task) => ({ taskId: task.taskId, done: true })), signature: { password, meaning: 'Performed by' } },
+              },
+              'completion',
+            );
           let done = await complete();
           for (let retry = 1; done.status === 503 && retry <= 5; retry++) {
             await new Promise((resolve) => setTimeout(resolve, done.retryAfterSeconds * 1000));
@@ -148,9 +198,13 @@ async function main(): Promise<void> {
     console.log('');
     for (const kind of Object.keys(latencies) as Kind[]) {
       const values = latencies[kind];
-      console.log(`  ${kind.padEnd(12)} ${String(values.length).padStart(6)} calls  p50 ${percentile(values, 0.5).toFixed(0).padStart(5)} ms  p99 ${percentile(values, 0.99).toFixed(0).padStart(5)} ms  ${(values.length / worked).toFixed(1)} per s`);
+      console.log(
+        `  ${kind.padEnd(12)} ${String(values.length).padStart(6)} calls  p50 ${percentile(values, 0.5).toFixed(0).padStart(5)} ms  p99 ${percentile(values, 0.99).toFixed(0).padStart(5)} ms  ${(values.length / worked).toFixed(1)} per s`,
+      );
     }
-    console.log(`  errors ${failures.length}, busy answers (503, retried) ${busyAnswers}, completions signed ${signed.length} in ${worked.toFixed(1)} s (${(signed.length / worked).toFixed(1)} per s), lost writes ${lost}`);
+    console.log(
+      `  errors ${failures.length}, busy answers (503, retried) ${busyAnswers}, completions signed ${signed.length} in ${worked.toFixed(1)} s (${(signed.length / worked).toFixed(1)} per s), lost writes ${lost}`,
+    );
     for (const failure of failures.slice(0, 10)) console.log(`    ${failure}`);
     // What the product logged about its own failures: the first lines of each.
     const logged = product.output().split('\n');
@@ -162,7 +216,9 @@ async function main(): Promise<void> {
       JSON.stringify({
         users,
         seconds,
-        calls: Object.fromEntries(Object.entries(latencies).map(([kind, values]) => [kind, { count: values.length, p50Ms: percentile(values, 0.5), p99Ms: percentile(values, 0.99) }])),
+        calls: Object.fromEntries(
+          Object.entries(latencies).map(([kind, values]) => [kind, { count: values.length, p50Ms: percentile(values, 0.5), p99Ms: percentile(values, 0.99) }]),
+        ),
         errors: failures.length,
         busyAnswers,
         completionsSigned: signed.length,

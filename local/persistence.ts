@@ -112,7 +112,12 @@ export async function openEmbeddedPersistence(options: PersistenceOptions): Prom
     restored,
     flush: () => {
       const lines = unwritten.concat(
-        takeDocumentChanges().map(({ container, partition, id, document }) => ({ c: container, k: partition ?? null, id, d: document && stripSystemProperties(document) })),
+        takeDocumentChanges().map(({ container, partition, id, document }) => ({
+          c: container,
+          k: partition ?? null,
+          id,
+          d: document && stripSystemProperties(document),
+        })),
       );
       if (lines.length === 0) return;
       unwritten = lines;

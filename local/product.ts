@@ -80,7 +80,7 @@ function consoleLog(level: LogLevel, line: string): void {
 
 function logHandlerFor(log: (level: LogLevel, line: string) => void): LogHandler {
   return (level, ...args) =>
-    log(level, args.map((arg) => (arg instanceof Error ? arg.stack ?? arg.message : typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
+    log(level, args.map((arg) => (arg instanceof Error ? (arg.stack ?? arg.message) : typeof arg === 'string' ? arg : JSON.stringify(arg))).join(' '));
 }
 
 async function listen(server: ReturnType<typeof createHttpHost>, port: number): Promise<number> {
@@ -124,7 +124,9 @@ async function startStore(dataDir: string, database: string, log: (level: LogLev
  * The data `npm start` would use, without the rest of the product: for command-line tools such as
  * the importer. `save` writes the embedded store's snapshot; with COSMOS_ENDPOINT it does nothing.
  */
-export async function openLocalData(log: (level: LogLevel, line: string) => void = consoleLog): Promise<{ dataDir: string; save: () => Promise<void>; close: () => Promise<void> }> {
+export async function openLocalData(
+  log: (level: LogLevel, line: string) => void = consoleLog,
+): Promise<{ dataDir: string; save: () => Promise<void>; close: () => Promise<void> }> {
   const config = reloadSettings();
   const dataDir = resolve(config.LOCAL_DATA_DIR);
   await ensureWritableDirectory(dataDir);
@@ -216,7 +218,16 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
     demo,
     setupToken,
     countCosmosRequests: async (work) => {
-      const counts: CosmosRequestCounts = { total: 0, queryPlans: 0, queries: 0, crossPartitionQueries: 0, pointReads: 0, batches: 0, writes: 0, crossPartitionContainers: [] };
+      const counts: CosmosRequestCounts = {
+        total: 0,
+        queryPlans: 0,
+        queries: 0,
+        crossPartitionQueries: 0,
+        pointReads: 0,
+        batches: 0,
+        writes: 0,
+        crossPartitionContainers: [],
+      };
       const stopCounting = store?.onRequest((request) => {
         counts.total += 1;
         const kind = kindOf(request);

@@ -59,7 +59,5 @@ export async function readSnapshot(path: string): Promise<Snapshot | null> {
 /** Leftovers of writes that were interrupted; the snapshot they were meant to replace is intact. */
 export async function removeInterruptedWrites(path: string, names: readonly string[]): Promise<void> {
   const base = path.split('/').pop()!;
-  await Promise.all(
-    names.filter((name) => name.startsWith(`${base}.`) && name.endsWith('.tmp')).map((name) => rm(join(dirname(path), name), { force: true })),
-  );
+  await Promise.all(names.filter((name) => name.startsWith(`${base}.`) && name.endsWith('.tmp')).map((name) => rm(join(dirname(path), name), { force: true })));
 }

@@ -37,7 +37,11 @@ export function startTimers(declarations: readonly TimerDeclaration[], logHandle
       },
     };
     const invocationId = randomUUID();
-    const context = new InvocationContext({ invocationId, functionName: declaration.name, logHandler: withInvocation(logHandler, declaration.name, invocationId) });
+    const context = new InvocationContext({
+      invocationId,
+      functionName: declaration.name,
+      logHandler: withInvocation(logHandler, declaration.name, invocationId),
+    });
     try {
       await declaration.handler(timer, context);
       await deliverQueueOutputs(queuedBy(context, declaration.queueOutputs));
@@ -72,7 +76,9 @@ export function startTimers(declarations: readonly TimerDeclaration[], logHandle
   for (const declaration of declarations) {
     parseSchedule(resolveSchedule(declaration.schedule));
     if (declaration.runOnStartup) {
-      void invoke(declaration, null, nextOccurrence(parseSchedule(resolveSchedule(declaration.schedule)), new Date())).then(() => scheduleNext(declaration, null));
+      void invoke(declaration, null, nextOccurrence(parseSchedule(resolveSchedule(declaration.schedule)), new Date())).then(() =>
+        scheduleNext(declaration, null),
+      );
     } else {
       scheduleNext(declaration, null);
     }

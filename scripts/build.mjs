@@ -90,6 +90,8 @@ console.log(
   `Web app first load: ${(javascript / 1024).toFixed(1)} KB of JavaScript gzipped (budget ${firstLoadBudget / 1024} KB), ${(gzipped('static-web/styles.css') / 1024).toFixed(1)} KB of CSS`,
 );
 if (javascript > firstLoadBudget) {
-  console.error('The web app is over its first-load budget: look for a library pulled in by a value import (zod comes with any value of shared/schemas/ other than vocabulary.ts).');
+  console.error(
+    'The web app is over its first-load budget: look for a library pulled in by a value import (zod comes with any value of shared/schemas/ other than vocabulary.ts).',
+  );
   process.exit(1);
 }

@@ -20,10 +20,13 @@ async function createKey(body: Partial<{ name: string; labIds: string[]; scopes:
   return created.body;
 }
 
-const fitness = (serial: string, key?: string) => product.client().get<MachineFitness & { detail?: string }>(`/api/machines/${serial}/fitness`, key === undefined ? {} : { headers: { 'X-Api-Key': key } });
+const fitness = (serial: string, key?: string) =>
+  product.client().get<MachineFitness & { detail?: string }>(`/api/machines/${serial}/fitness`, key === undefined ? {} : { headers: { 'X-Api-Key': key } });
 
 async function auditOf(keyId: string): Promise<{ action: string; reason?: string; actor: { username: string } | null }[]> {
-  const trail = await admin.get<{ items: { action: string; reason?: string; actor: { username: string } | null }[] }>(`/api/audit?entityId=${keyId}&pageSize=100`);
+  const trail = await admin.get<{ items: { action: string; reason?: string; actor: { username: string } | null }[] }>(
+    `/api/audit?entityId=${keyId}&pageSize=100`,
+  );
   expect(trail.status, trail.text).toBe(200);
   return trail.body.items;
 }
@@ -136,7 +139,11 @@ describe('API keys', () => {
   it('keeps the uses and the chain in the key’s own partition', async () => {
     const { key, keyId } = await createKey({ name: 'Partitioned' });
     expect((await fitness('PS2-01-011', key)).status).toBe(200);
-    const { resources } = await (await container('apiKeys')).items.query<{ id: string; type: string }>('SELECT c.id, c.type FROM c', { partitionKey: keyId }).fetchAll();
+    const { resources } = await (
+      await container('apiKeys')
+    ).items
+      .query<{ id: string; type: string }>('SELECT c.id, c.type FROM c', { partitionKey: keyId })
+      .fetchAll();
     expect(resources.map((document) => document.type).sort()).toEqual(['api-key', 'api-key-uses', 'audit', 'audit']);
   });
 });

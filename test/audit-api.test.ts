@@ -41,13 +41,25 @@ async function verifyInPages(labId: string, pageSize: number): Promise<{ pages: 
 /** The pages added up as the web app adds them: entries per chain, records checked, the last page's verdict. */
 function addedUp(pages: readonly Verification[]) {
   const entries = new Map<string, number>();
-  for (const chain of pages.flatMap((page) => page.chains)) entries.set(`${chain.source}/${chain.partition}`, (entries.get(`${chain.source}/${chain.partition}`) ?? 0) + chain.entries);
+  for (const chain of pages.flatMap((page) => page.chains))
+    entries.set(`${chain.source}/${chain.partition}`, (entries.get(`${chain.source}/${chain.partition}`) ?? 0) + chain.entries);
   const last = pages.at(-1)!;
-  return { intact: last.intact, firstBroken: last.firstBroken, recordsChecked: pages.reduce((sum, page) => sum + page.recordsChecked, 0), entries: Object.fromEntries([...entries].sort()) };
+  return {
+    intact: last.intact,
+    firstBroken: last.firstBroken,
+    recordsChecked: pages.reduce((sum, page) => sum + page.recordsChecked, 0),
+    entries: Object.fromEntries([...entries].sort()),
+  };
 }
 
 /** Changes a stored document behind the product's back, runs `check`, and puts the original back. */
-async function tampered<T extends { id: string }>(containerName: 'records' | 'equipment' | 'users', partition: string, document: T, change: (copy: T) => void, check: () => Promise<void>) {
+async function tampered<T extends { id: string }>(
+  containerName: 'records' | 'equipment' | 'users',
+  partition: string,
+  document: T,
+  change: (copy: T) => void,
+  check: () => Promise<void>,
+) {
   const items = (await container(containerName)).items;
   const copy = structuredClone(document);
   change(copy);
@@ -115,25 +127,52 @@ describe('audit trail', () => {
       .query<AuditEntry & { labId: string }>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: 'LAB01' })
       .fetchAll();
     const entry = entries[0]!;
-    await tampered('records', 'LAB01', entry, (copy) => (copy.reason = 'rewritten afterwards'), async () => {
-      expect((await verify()).firstBroken).toEqual({ source: 'records', partition: 'LAB01', seq: entry.seq, reason: 'content does not match its hash' });
-    });
+    await tampered(
+      'records',
+      'LAB01',
+      entry,
+      (copy) => (copy.reason = 'rewritten afterwards'),
+      async () => {
+        expect((await verify()).firstBroken).toEqual({ source: 'records', partition: 'LAB01', seq: entry.seq, reason: 'content does not match its hash' });
+      },
+    );
 
     const { resources: completed } = await records.items
       .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.type = 'record' AND c.status = 'Completed'" }, { partitionKey: 'LAB01' })
       .fetchAll();
     const record = completed[0]!;
-    await tampered('records', 'LAB01', record, (copy) => (copy.responses[0]!.note = 'added later'), async () => {
-      expect((await verify()).firstBroken).toMatchObject({ source: 'records', recordNumber: record.recordNumber, reason: expect.stringContaining('changed outside the product') });
-    });
-    await tampered('records', 'LAB01', record, (copy) => (copy.signature!.displayName = 'Someone Else'), async () => {
-      expect((await verify()).firstBroken).toMatchObject({ recordNumber: record.recordNumber });
-    });
+    await tampered(
+      'records',
+      'LAB01',
+      record,
+      (copy) => (copy.responses[0]!.note = 'added later'),
+      async () => {
+        expect((await verify()).firstBroken).toMatchObject({
+          source: 'records',
+          recordNumber: record.recordNumber,
+          reason: expect.stringContaining('changed outside the product'),
+        });
+      },
+    );
+    await tampered(
+      'records',
+      'LAB01',
+      record,
+      (copy) => (copy.signature!.displayName = 'Someone Else'),
+      async () => {
+        expect((await verify()).firstBroken).toMatchObject({ recordNumber: record.recordNumber });
+      },
+    );
 
     const last = entries.at(-1)!;
     await records.item(last.id, 'LAB01').delete();
     try {
-      expect((await verify()).firstBroken).toMatchObject({ source: 'records', partition: 'LAB01', seq: last.seq, reason: expect.stringContaining('entries are missing') });
+      expect((await verify()).firstBroken).toMatchObject({
+        source: 'records',
+        partition: 'LAB01',
+        seq: last.seq,
+        reason: expect.stringContaining('entries are missing'),
+      });
     } finally {
       await records.items.create(last);
     }
@@ -162,21 +201,41 @@ describe('audit trail', () => {
       .query<AuditEntry & { labId: string }>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: 'LAB01' })
       .fetchAll();
     const late = entries.at(-2)!;
-    await tampered('records', 'LAB01', late, (copy) => (copy.at = '2020-01-01T00:00:00.000Z'), async () => {
-      const { pages } = await verifyInPages('LAB01', 3);
-      expect(pages.length).toBeGreaterThan(2);
-      expect(pages.at(-1)).toMatchObject({ intact: false, continuationToken: null, firstBroken: { source: 'records', partition: 'LAB01', seq: late.seq, reason: 'content does not match its hash' } });
-    });
+    await tampered(
+      'records',
+      'LAB01',
+      late,
+      (copy) => (copy.at = '2020-01-01T00:00:00.000Z'),
+      async () => {
+        const { pages } = await verifyInPages('LAB01', 3);
+        expect(pages.length).toBeGreaterThan(2);
+        expect(pages.at(-1)).toMatchObject({
+          intact: false,
+          continuationToken: null,
+          firstBroken: { source: 'records', partition: 'LAB01', seq: late.seq, reason: 'content does not match its hash' },
+        });
+      },
+    );
 
     const { resources: all } = await records.items
       .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.type = 'record' ORDER BY c.recordNumber" }, { partitionKey: 'LAB01' })
       .fetchAll();
     const record = all.at(-1)!;
-    await tampered('records', 'LAB01', record, (copy) => (copy.dueEnd = '2099-01-01T00:00:00.000Z'), async () => {
-      const { pages } = await verifyInPages('LAB01', 50);
-      expect(pages.length).toBeGreaterThan(2);
-      expect(addedUp(pages)).toMatchObject({ intact: false, recordsChecked: all.length, firstBroken: { source: 'records', recordNumber: record.recordNumber, reason: expect.stringContaining('changed outside the product') } });
-    });
+    await tampered(
+      'records',
+      'LAB01',
+      record,
+      (copy) => (copy.dueEnd = '2099-01-01T00:00:00.000Z'),
+      async () => {
+        const { pages } = await verifyInPages('LAB01', 50);
+        expect(pages.length).toBeGreaterThan(2);
+        expect(addedUp(pages)).toMatchObject({
+          intact: false,
+          recordsChecked: all.length,
+          firstBroken: { source: 'records', recordNumber: record.recordNumber, reason: expect.stringContaining('changed outside the product') },
+        });
+      },
+    );
   });
 
   it('refuses a garbled, forged or borrowed continuation token with a sentence, and writes nothing', async () => {
@@ -192,9 +251,13 @@ describe('audit trail', () => {
       ['LAB01', `${token.slice(0, -4)}AAAA`],
       ['LAB02', token],
     ] as const) {
-      const { result, counts } = await product.countCosmosRequests(() => admin.get<{ detail: string }>(`/api/audit/verify?labId=${labId}&continuationToken=${encodeURIComponent(bad)}`));
+      const { result, counts } = await product.countCosmosRequests(() =>
+        admin.get<{ detail: string }>(`/api/audit/verify?labId=${labId}&continuationToken=${encodeURIComponent(bad)}`),
+      );
       expect(result.status).toBe(400);
-      expect(result.body.detail).toBe('The continuation token is not one this verification gave out, or it has lapsed; start the verification again from the first page.');
+      expect(result.body.detail).toBe(
+        'The continuation token is not one this verification gave out, or it has lapsed; start the verification again from the first page.',
+      );
       expect(counts.writes + counts.batches).toBeLessThanOrEqual(1);
     }
     expect((await admin.get('/api/audit/verify?labId=LAB01&pageSize=0')).status).toBe(400);

@@ -16,7 +16,8 @@ const sign = { password: demoPassword };
 /** Days before the lab's own today, by which the product judges a calibration's date. */
 const daysAgo = (days: number, labId = 'LAB01') => labDaysAgo(labId, days);
 const problem = (body: unknown) => body as { detail: string; errors?: { field: string; message: string }[] };
-const path = (serialNumber: string, calibrationNumber = '') => `/api/labs/LAB01/equipment/${serialNumber}/calibrations${calibrationNumber ? `/${calibrationNumber}` : ''}`;
+const path = (serialNumber: string, calibrationNumber = '') =>
+  `/api/labs/LAB01/equipment/${serialNumber}/calibrations${calibrationNumber ? `/${calibrationNumber}` : ''}`;
 const fitnessOf = async (serialNumber: string) => (await admin.get<Equipment>(`/api/labs/LAB01/equipment/${serialNumber}`)).body.fitness;
 const verify = async () => (await admin.get<{ intact: boolean; firstBroken?: { recordNumber: string; reason: string } }>('/api/audit/verify?labId=LAB01')).body;
 
@@ -84,8 +85,13 @@ describe('amendments of approved calibrations', () => {
     expect(approved.signature.contentHash).toBe(amended.body.signature.contentHash);
     expect(await fitnessOf('AMEND-1')).toMatchObject({ state: 'fit' });
     const trail = await admin.get<{ items: { action: string; reason?: string }[] }>('/api/audit?labId=LAB01&entityType=equipment&entityId=AMEND-1');
-    expect(trail.body.items.find((entry) => entry.action === 'calibration.amended')?.reason).toBe('The reading at 80 °C was typed from the wrong line of the worksheet');
-    const csv = parse((await admin.get('/api/labs/LAB01/equipment/AMEND-1/history?format=csv&section=calibrations')).text, { columns: true }) as Record<string, string>[];
+    expect(trail.body.items.find((entry) => entry.action === 'calibration.amended')?.reason).toBe(
+      'The reading at 80 °C was typed from the wrong line of the worksheet',
+    );
+    const csv = parse((await admin.get('/api/labs/LAB01/equipment/AMEND-1/history?format=csv&section=calibrations')).text, { columns: true }) as Record<
+      string,
+      string
+    >[];
     expect(csv.map((row) => [row.point_id, row.as_found])).toEqual([
       ['P1', '60.3'],
       ['P2', '80.4'],
@@ -123,17 +129,40 @@ describe('amendments of approved calibrations', () => {
   it('are refused for calibrations not approved, for technicians, for corrections that change nothing or do not fit', async () => {
     const approved = await approvedCalibration('AMEND-3');
     const amendments = `${path('AMEND-3', approved.calibrationNumber)}/amendments`;
-    const pending = await tech.post<Calibration>(path('AMEND-3'), { performedOn: daysAgo(1), kind: 'internal', asFound: [{ pointId: 'P1', value: 60 }, { pointId: 'P2', value: 80 }], adjusted: false, signature: sign });
-    const onPending = await manager.post(`${path('AMEND-3', pending.body.calibrationNumber)}/amendments`, { reason: 'typo', asFound: [{ pointId: 'P1', value: 60.1 }], signature: sign });
+    const pending = await tech.post<Calibration>(path('AMEND-3'), {
+      performedOn: daysAgo(1),
+      kind: 'internal',
+      asFound: [
+        { pointId: 'P1', value: 60 },
+        { pointId: 'P2', value: 80 },
+      ],
+      adjusted: false,
+      signature: sign,
+    });
+    const onPending = await manager.post(`${path('AMEND-3', pending.body.calibrationNumber)}/amendments`, {
+      reason: 'typo',
+      asFound: [{ pointId: 'P1', value: 60.1 }],
+      signature: sign,
+    });
     expect(onPending.status).toBe(409);
     expect(problem(onPending.body).detail).toContain('still awaiting approval');
     expect((await tech.post(amendments, { reason: 'typo', asFound: [{ pointId: 'P1', value: 60.1 }], signature: sign })).status).toBe(403);
     const nothing = await manager.post(amendments, { reason: 'typo', asFound: [{ pointId: 'P1', value: 60.3 }], signature: sign });
     expect(nothing.status).toBe(400);
     expect(problem(nothing.body).detail).toContain('changes nothing');
-    const misfit = await manager.post(amendments, { reason: 'typo', asFound: [{ pointId: 'P9', value: 1 }], asLeft: [{ pointId: 'P1', value: 60 }], adjustment: 'none', signature: sign });
+    const misfit = await manager.post(amendments, {
+      reason: 'typo',
+      asFound: [{ pointId: 'P9', value: 1 }],
+      asLeft: [{ pointId: 'P1', value: 60 }],
+      adjustment: 'none',
+      signature: sign,
+    });
     expect(misfit.status).toBe(400);
-    expect(problem(misfit.body).errors?.map((error) => error.field).sort()).toEqual(['adjustment', 'asFound.0.pointId', 'asLeft']);
+    expect(
+      problem(misfit.body)
+        .errors?.map((error) => error.field)
+        .sort(),
+    ).toEqual(['adjustment', 'asFound.0.pointId', 'asLeft']);
     const unsigned = await manager.post(amendments, { reason: 'typo', asFound: [{ pointId: 'P1', value: 60.1 }], signature: { password: 'not the password' } });
     expect(unsigned.status).toBe(401);
     expect((await manager.get<Calibration>(path('AMEND-3', approved.calibrationNumber))).body.amendments).toEqual([]);
@@ -141,12 +170,23 @@ describe('amendments of approved calibrations', () => {
 
   it('are checked by the audit verification: an amendment altered in the store is named', async () => {
     const approved = await approvedCalibration('AMEND-4');
-    const amended = await manager.post<Calibration>(`${path('AMEND-4', approved.calibrationNumber)}/amendments`, { reason: 'Certificate number added', certificateNumber: 'INT-7', signature: sign });
+    const amended = await manager.post<Calibration>(`${path('AMEND-4', approved.calibrationNumber)}/amendments`, {
+      reason: 'Certificate number added',
+      certificateNumber: 'INT-7',
+      signature: sign,
+    });
     expect(amended.status, amended.text).toBe(200);
     const equipment = await container('equipment');
     const id = `cal:${approved.calibrationNumber}`;
     const { resource } = await equipment.item(id, 'LAB01').read<Calibration>();
-    await equipment.item(id, 'LAB01').replace({ ...resource!, certificateNumber: 'INT-8', amendments: [{ ...resource!.amendments[0]!, changes: [{ field: 'certificateNumber', before: null, after: 'INT-8' }] }] });
-    expect(await verify()).toMatchObject({ intact: false, firstBroken: { recordNumber: approved.calibrationNumber, reason: 'the signature of amendment 1 does not match the amendment' } });
+    await equipment.item(id, 'LAB01').replace({
+      ...resource!,
+      certificateNumber: 'INT-8',
+      amendments: [{ ...resource!.amendments[0]!, changes: [{ field: 'certificateNumber', before: null, after: 'INT-8' }] }],
+    });
+    expect(await verify()).toMatchObject({
+      intact: false,
+      firstBroken: { recordNumber: approved.calibrationNumber, reason: 'the signature of amendment 1 does not match the amendment' },
+    });
   });
 });

@@ -36,7 +36,13 @@ const thermometerPlan = {
   ],
 };
 
-const standardPlan = { ...thermometerPlan, reason: 'Reference thermometer for the oven probes', decisionRule: 'guard-band', referenceStandard: true, points: [{ ...thermometerPlan.points[0]!, maxUncertainty: 0.1 }] };
+const standardPlan = {
+  ...thermometerPlan,
+  reason: 'Reference thermometer for the oven probes',
+  decisionRule: 'guard-band',
+  referenceStandard: true,
+  points: [{ ...thermometerPlan.points[0]!, maxUncertainty: 0.1 }],
+};
 
 async function register(labId: string, serialNumber: string, plan: object = thermometerPlan): Promise<void> {
   expect((await admin.post(`/api/labs/${labId}/equipment`, { serialNumber, modelId: 'Form 3B' })).status).toBe(201);
@@ -63,7 +69,10 @@ async function record(client: ApiClient, labId: string, serialNumber: string, bo
 }
 
 async function approve(client: ApiClient, labId: string, serialNumber: string, calibrationNumber: string): Promise<Calibration> {
-  const answer = await client.post<Calibration>(`/api/labs/${labId}/equipment/${serialNumber}/calibrations/${calibrationNumber}/approval`, { decision: 'approve', signature: sign });
+  const answer = await client.post<Calibration>(`/api/labs/${labId}/equipment/${serialNumber}/calibrations/${calibrationNumber}/approval`, {
+    decision: 'approve',
+    signature: sign,
+  });
   expect(answer.status, answer.text).toBe(200);
   return answer.body;
 }
@@ -75,7 +84,10 @@ beforeAll(async () => {
   admin = await product.signedIn('admin');
   manager = await product.signedIn('manager1');
   tech = await product.signedIn('tech1');
-  expect((await admin.post('/api/users', newUserBody('manager2', { primaryLabId: 'LAB01', role: 'Manager', password: demoPassword, requirePasswordChange: false }))).status).toBe(201);
+  expect(
+    (await admin.post('/api/users', newUserBody('manager2', { primaryLabId: 'LAB01', role: 'Manager', password: demoPassword, requirePasswordChange: false })))
+      .status,
+  ).toBe(201);
   expect((await admin.put('/api/users/manager2/labs/LAB05', { role: 'Manager' })).status).toBe(200);
   secondManager = await product.signedIn('manager2');
 });
@@ -83,12 +95,21 @@ afterAll(async () => product.cleanup());
 
 describe('calibration providers', () => {
   it('are added by an administrator, listed to managers, changed with an audit entry, and named once', async () => {
-    const body = { name: 'Acme Metrology Ltd.', accreditationBody: 'UKAS', accreditationNumber: '0123', scope: 'Temperature −50 to 500 °C', accreditationExpires: '2099-12-31', approved: true };
+    const body = {
+      name: 'Acme Metrology Ltd.',
+      accreditationBody: 'UKAS',
+      accreditationNumber: '0123',
+      scope: 'Temperature −50 to 500 °C',
+      accreditationExpires: '2099-12-31',
+      approved: true,
+    };
     const created = await admin.post<Provider>('/api/calibration-providers', body);
     expect(created.status, created.text).toBe(201);
     expect(created.body).toMatchObject({ providerId: 'acme-metrology-ltd', approved: true });
     expect((await admin.post('/api/calibration-providers', body)).status).toBe(409);
-    expect((await manager.get<{ items: Provider[] }>('/api/calibration-providers')).body.items.map((provider) => provider.providerId)).toContain('acme-metrology-ltd');
+    expect((await manager.get<{ items: Provider[] }>('/api/calibration-providers')).body.items.map((provider) => provider.providerId)).toContain(
+      'acme-metrology-ltd',
+    );
     expect((await manager.post('/api/calibration-providers', { ...body, name: 'Other' })).status).toBe(403);
     const changed = await admin.patch<Provider>('/api/calibration-providers/acme-metrology-ltd', { accreditationExpires: '2098-01-01' });
     expect(changed.body.accreditationExpires).toBe('2098-01-01');
@@ -110,7 +131,12 @@ describe('a machine’s calibration plan', () => {
     const noReason = await manager.put('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', { ...thermometerPlan, intervalMonths: 6, version: 1 });
     expect(noReason.status).toBe(400);
     expect(problem(noReason.body).detail).toBe('Changing the interval from 12 months to 6 months needs a reason (ISO/IEC 17025 §6.4.7).');
-    const changed = await manager.put<CalibrationPlan>('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', { ...thermometerPlan, intervalMonths: 6, version: 1, changeReason: 'Drift found last year' });
+    const changed = await manager.put<CalibrationPlan>('/api/labs/LAB01/equipment/PLAN-1/calibration-plan', {
+      ...thermometerPlan,
+      intervalMonths: 6,
+      version: 1,
+      changeReason: 'Drift found last year',
+    });
     expect(changed.status, changed.text).toBe(200);
     expect(changed.body.versions.map((version) => [version.version, version.intervalMonths, version.changeReason])).toEqual([
       [1, 12, null],
@@ -140,17 +166,30 @@ describe('recording and approving calibrations', () => {
     expect(entered.points.map((point) => point.asFoundResult)).toEqual([{ pass: true }, { pass: true }]);
     expect(await fitnessOf('LAB01', 'CAL-1')).toEqual({ state: 'not fit', reasons: ['awaiting approval'], calibrationDue: null });
 
-    const technicianApproves = await tech.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${entered.calibrationNumber}/approval`, { decision: 'approve', signature: sign });
+    const technicianApproves = await tech.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${entered.calibrationNumber}/approval`, {
+      decision: 'approve',
+      signature: sign,
+    });
     expect(technicianApproves.status).toBe(403);
     const managerEntered = await record(manager, 'LAB01', 'CAL-1', passing(performedOn));
-    const own = await manager.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${managerEntered.calibrationNumber}/approval`, { decision: 'approve', signature: sign });
+    const own = await manager.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${managerEntered.calibrationNumber}/approval`, {
+      decision: 'approve',
+      signature: sign,
+    });
     expect(own.status).toBe(409);
     expect(problem(own.body).detail).toBe(`You signed calibration ${managerEntered.calibrationNumber}; another manager approves it.`);
 
     const approved = await approve(manager, 'LAB01', 'CAL-1', entered.calibrationNumber);
-    expect(approved).toMatchObject({ status: 'Approved', nextDue: nextDueDate(performedOn, { months: 12 }), approval: { decision: 'approve', signature: { username: 'manager1', meaning: 'Approved by' } } });
+    expect(approved).toMatchObject({
+      status: 'Approved',
+      nextDue: nextDueDate(performedOn, { months: 12 }),
+      approval: { decision: 'approve', signature: { username: 'manager1', meaning: 'Approved by' } },
+    });
     expect(await fitnessOf('LAB01', 'CAL-1')).toEqual({ state: 'fit', reasons: [], calibrationDue: nextDueDate(performedOn, { months: 12 }) });
-    expect((await manager.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${entered.calibrationNumber}/approval`, { decision: 'approve', signature: sign })).status).toBe(409);
+    expect(
+      (await manager.post(`/api/labs/LAB01/equipment/CAL-1/calibrations/${entered.calibrationNumber}/approval`, { decision: 'approve', signature: sign }))
+        .status,
+    ).toBe(409);
 
     const listed = await tech.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/CAL-1/calibrations');
     expect(listed.body.items.map((item) => item.calibrationNumber)).toEqual([managerEntered.calibrationNumber, entered.calibrationNumber]);
@@ -174,21 +213,36 @@ describe('recording and approving calibrations', () => {
       ],
     });
     expect(found).toMatchObject({ result: 'Pass after adjustment', outOfTolerance: true });
-    expect(found.points[0]).toMatchObject({ asFound: { value: 100.9 }, asFoundResult: { pass: false, why: '100.9 is outside 99.5 to 100.5' }, asLeftResult: { pass: true } });
+    expect(found.points[0]).toMatchObject({
+      asFound: { value: 100.9 },
+      asFoundResult: { pass: false, why: '100.9 is outside 99.5 to 100.5' },
+      asLeftResult: { pass: true },
+    });
     // Out of tolerance as found opens a nonconformity that quarantines the machine (SPEC §10).
     expect((await fitnessOf('LAB01', 'OOT-1')).reasons).toEqual(['out of service', 'open nonconformity', 'out of tolerance', 'awaiting approval']);
     await approve(secondManager, 'LAB01', 'OOT-1', found.calibrationNumber);
     expect((await fitnessOf('LAB01', 'OOT-1')).reasons).toEqual(['out of service', 'open nonconformity']);
     // The event adjusted it back within limits and is approved: that verifies the return to service.
     const { quarantinedBy } = (await admin.get<Equipment>('/api/labs/LAB01/equipment/OOT-1')).body;
-    const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/OOT-1/return-to-service', { nonconformities: quarantinedBy, note: 'Adjusted back within limits by the calibration', calibrationNumber: found.calibrationNumber, signature: sign });
+    const returned = await manager.post<Equipment>('/api/labs/LAB01/equipment/OOT-1/return-to-service', {
+      nonconformities: quarantinedBy,
+      note: 'Adjusted back within limits by the calibration',
+      calibrationNumber: found.calibrationNumber,
+      signature: sign,
+    });
     expect(returned.status, returned.text).toBe(200);
     expect(await fitnessOf('LAB01', 'OOT-1')).toMatchObject({ state: 'fit', calibrationDue: nextDueDate(daysAgo(2), { months: 12 }) });
   });
 
   it('refuses readings that do not fit the plan, naming each field', async () => {
     await register('LAB01', 'BAD-1');
-    const missing = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', { ...passing(daysAgo(1)), asFound: [{ pointId: 'P1', value: 100 }, { pointId: 'P9', value: 1 }] });
+    const missing = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', {
+      ...passing(daysAgo(1)),
+      asFound: [
+        { pointId: 'P1', value: 100 },
+        { pointId: 'P9', value: 1 },
+      ],
+    });
     expect(missing.status).toBe(400);
     expect(problem(missing.body).errors).toEqual([
       { field: 'asFound.1.pointId', message: 'names no point of the plan (P1, P2)' },
@@ -199,17 +253,26 @@ describe('recording and approving calibrations', () => {
     );
     const future = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', passing(addDays(daysAgo(0), 2)));
     expect(future.status).toBe(400);
-    const external = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', { ...passing(daysAgo(1)), kind: 'external', providerId: 'acme-metrology-ltd' });
+    const external = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', {
+      ...passing(daysAgo(1)),
+      kind: 'external',
+      providerId: 'acme-metrology-ltd',
+    });
     expect(external.status).toBe(403);
     expect(problem(external.body).detail).toBe('Technicians record internal calibrations; a manager of the lab enters external ones.');
-    const wrongPassword = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', { ...passing(daysAgo(1)), signature: { password: 'not the password' } });
+    const wrongPassword = await tech.post('/api/labs/LAB01/equipment/BAD-1/calibrations', {
+      ...passing(daysAgo(1)),
+      signature: { password: 'not the password' },
+    });
     expect(wrongPassword.status).toBe(401);
     expect((await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/BAD-1/calibrations')).body.items).toEqual([]);
   });
 
   it('gives 20 calibrations entered at once in one lab 20 different numbers', async () => {
     await register('LAB02', 'RACE-1');
-    const answers = await Promise.all(Array.from({ length: 20 }, () => manager.post<Calibration>('/api/labs/LAB02/equipment/RACE-1/calibrations', passing(daysAgo(1, 'LAB02')))));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => manager.post<Calibration>('/api/labs/LAB02/equipment/RACE-1/calibrations', passing(daysAgo(1, 'LAB02')))),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(201));
     expect(new Set(answers.map((answer) => answer.body.calibrationNumber)).size).toBe(20);
   });
@@ -221,12 +284,22 @@ describe('reference standards and providers', () => {
     await register('LAB01', 'PROBE-1');
     const notYet = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(1)), standards: ['STD-1'] });
     expect(notYet.status).toBe(409);
-    expect(problem(notYet.body).detail).toBe(`The reference standard STD-1 was not fit for use on ${daysAgo(1)}: it had no approved calibration on ${daysAgo(1)}.`);
+    expect(problem(notYet.body).detail).toBe(
+      `The reference standard STD-1 was not fit for use on ${daysAgo(1)}: it had no approved calibration on ${daysAgo(1)}.`,
+    );
 
     const standardCalibration = await record(tech, 'LAB01', 'STD-1', { ...passing(daysAgo(10)), asFound: [{ pointId: 'P1', value: 100, uncertainty: 0.05 }] });
     await approve(manager, 'LAB01', 'STD-1', standardCalibration.calibrationNumber);
     const used = await record(tech, 'LAB01', 'PROBE-1', { ...passing(daysAgo(1)), standards: ['std-1'] });
-    expect(used.standards).toEqual([{ serialNumber: 'STD-1', labId: 'LAB01', calibrationNumber: standardCalibration.calibrationNumber, calibratedOn: daysAgo(10), dueOn: nextDueDate(daysAgo(10), { months: 12 }) }]);
+    expect(used.standards).toEqual([
+      {
+        serialNumber: 'STD-1',
+        labId: 'LAB01',
+        calibrationNumber: standardCalibration.calibrationNumber,
+        calibratedOn: daysAgo(10),
+        dueOn: nextDueDate(daysAgo(10), { months: 12 }),
+      },
+    ]);
     const before = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(20)), standards: ['STD-1'] });
     expect(before.status).toBe(409);
     const notAStandard = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(1)), standards: ['CAL-1'] });
@@ -237,15 +310,23 @@ describe('reference standards and providers', () => {
     await register('LAB01', 'EXT-1');
     const provider = { accreditationBody: 'A2LA', accreditationNumber: '9', scope: 'Temperature', approved: false, accreditationExpires: '2099-01-01' };
     expect((await admin.post('/api/calibration-providers', { ...provider, name: 'Unapproved Cal' })).status).toBe(201);
-    expect((await admin.post('/api/calibration-providers', { ...provider, name: 'Lapsed Cal', approved: true, accreditationExpires: daysAgo(30) })).status).toBe(201);
+    expect(
+      (await admin.post('/api/calibration-providers', { ...provider, name: 'Lapsed Cal', approved: true, accreditationExpires: daysAgo(30) })).status,
+    ).toBe(201);
     const external = (providerId: string, extra: object = {}) => ({ ...passing(daysAgo(1)), kind: 'external', providerId, certificateNumber: 'C-1', ...extra });
 
     const unapproved = await manager.post('/api/labs/LAB01/equipment/EXT-1/calibrations', external('unapproved-cal'));
     expect(unapproved.status).toBe(409);
-    expect(problem(unapproved.body).detail).toBe('Unapproved Cal is not an approved provider: the calibration is refused unless an administrator records it with an override reason.');
+    expect(problem(unapproved.body).detail).toBe(
+      'Unapproved Cal is not an approved provider: the calibration is refused unless an administrator records it with an override reason.',
+    );
     const lapsed = await manager.post('/api/labs/LAB01/equipment/EXT-1/calibrations', external('lapsed-cal'));
-    expect(problem(lapsed.body).detail).toBe(`The accreditation of Lapsed Cal expired on ${daysAgo(30)}: the calibration is refused unless an administrator records it with an override reason.`);
-    expect((await manager.post('/api/labs/LAB01/equipment/EXT-1/calibrations', external('lapsed-cal', { overrideReason: 'Only lab able to do it' }))).status).toBe(403);
+    expect(problem(lapsed.body).detail).toBe(
+      `The accreditation of Lapsed Cal expired on ${daysAgo(30)}: the calibration is refused unless an administrator records it with an override reason.`,
+    );
+    expect(
+      (await manager.post('/api/labs/LAB01/equipment/EXT-1/calibrations', external('lapsed-cal', { overrideReason: 'Only lab able to do it' }))).status,
+    ).toBe(403);
     const overridden = await record(admin, 'LAB01', 'EXT-1', external('lapsed-cal', { overrideReason: 'Only lab able to do it this month' }));
     expect(overridden.override).toEqual({ reason: 'Only lab able to do it this month', by: { username: 'admin', displayName: expect.any(String) } });
     const accredited = await record(manager, 'LAB01', 'EXT-1', external('acme-metrology-ltd'));
@@ -267,9 +348,13 @@ describe('the lab’s calibrations due', () => {
       const entered = await record(admin, 'LAB05', serial, passing(performedOn));
       await approve(secondManager, 'LAB05', serial, entered.calibrationNumber);
     }
-    const due = await tech.get<{ items: { serialNumber: string; daysLeft: number | null; fitness: { state: string; reasons: string[] } }[] }>('/api/labs/LAB05/calibrations/due?within=30');
+    const due = await tech.get<{ items: { serialNumber: string; daysLeft: number | null; fitness: { state: string; reasons: string[] } }[] }>(
+      '/api/labs/LAB05/calibrations/due?within=30',
+    );
     expect(due.status).toBe(403);
-    const listed = await secondManager.get<{ items: { serialNumber: string; daysLeft: number | null; fitness: { state: string; reasons: string[] } }[] }>('/api/labs/LAB05/calibrations/due?within=30');
+    const listed = await secondManager.get<{ items: { serialNumber: string; daysLeft: number | null; fitness: { state: string; reasons: string[] } }[] }>(
+      '/api/labs/LAB05/calibrations/due?within=30',
+    );
     expect(listed.body.items.map((item) => [item.serialNumber, item.daysLeft, item.fitness.state])).toEqual([
       ['DUE-NEVER', null, 'not fit'],
       ['DUE-LATE', -30, 'not fit'],
@@ -280,7 +365,9 @@ describe('the lab’s calibrations due', () => {
     const queued = await secondManager.get<{ items: { serialNumber: string; awaitingApproval: string[] }[] }>('/api/labs/LAB05/calibrations/due?within=30');
     expect(queued.body.items.find((item) => item.serialNumber === 'DUE-LATER')?.awaitingApproval).toEqual([pending.calibrationNumber]);
     // In pages, in the same order: the second page starts where the first ended.
-    const first = await secondManager.get<{ items: { serialNumber: string }[]; continuationToken: string | null }>('/api/labs/LAB05/calibrations/due?within=30&pageSize=2');
+    const first = await secondManager.get<{ items: { serialNumber: string }[]; continuationToken: string | null }>(
+      '/api/labs/LAB05/calibrations/due?within=30&pageSize=2',
+    );
     expect(first.body.items.map((item) => item.serialNumber)).toEqual(['DUE-NEVER', 'DUE-LATE']);
     const rest = await secondManager.get<{ items: { serialNumber: string }[]; continuationToken: string | null }>(
       `/api/labs/LAB05/calibrations/due?within=30&pageSize=2&continuationToken=${encodeURIComponent(first.body.continuationToken!)}`,
@@ -311,7 +398,8 @@ describe('the reference standards a calibration may name', () => {
 
 describe('dashboard rows', () => {
   it('carry the fitness of machines that are not fit or due soon, and follow an approval at once', async () => {
-    const rows = async () => new Map((await manager.get<{ items: RecordSummary[] }>('/api/labs/LAB01/dashboard')).body.items.map((row) => [row.serialNumber, row.fitness]));
+    const rows = async () =>
+      new Map((await manager.get<{ items: RecordSummary[] }>('/api/labs/LAB01/dashboard')).body.items.map((row) => [row.serialNumber, row.fitness]));
     const before = await rows();
     expect(before.get('PS2-01-007')).toMatchObject({ state: 'not fit', reasons: ['calibration overdue'] });
     expect(before.get('PS2-01-003')).toMatchObject({ state: 'due soon' });
@@ -398,15 +486,31 @@ describe('the calibration report', () => {
     const report = await manager.get<CalibrationReport>('/api/reports/calibration?labId=LAB01');
     expect(report.status, report.text).toBe(200);
     expect(report.body.due.map((item) => item.serialNumber)).toContain('PS2-01-007');
-    expect(report.body.due.find((item) => item.serialNumber === 'PS2-01-007')).toMatchObject({ labId: 'LAB01', fitness: { state: 'not fit', reasons: ['calibration overdue'] } });
-    expect(report.body.certificates.find((row) => row.certificateNumber === 'C-1' && row.provider === 'Acme Metrology Ltd.')).toMatchObject({ serialNumber: 'EXT-1', kind: 'external', accreditation: 'UKAS 0123' });
+    expect(report.body.due.find((item) => item.serialNumber === 'PS2-01-007')).toMatchObject({
+      labId: 'LAB01',
+      fitness: { state: 'not fit', reasons: ['calibration overdue'] },
+    });
+    expect(report.body.certificates.find((row) => row.certificateNumber === 'C-1' && row.provider === 'Acme Metrology Ltd.')).toMatchObject({
+      serialNumber: 'EXT-1',
+      kind: 'external',
+      accreditation: 'UKAS 0123',
+    });
     const rate = report.body.rate.find((row) => row.labId === 'LAB01')!;
     expect(rate.approved).toBe(rate.onTime + rate.late);
     expect(rate.approved).toBeGreaterThan(0);
-    expect(report.body.findings.find((row) => row.serialNumber === 'OOT-1')).toMatchObject({ result: 'Pass after adjustment', outOfTolerance: true, points: ['100 °C: 100.9 is outside 99.5 to 100.5'] });
+    expect(report.body.findings.find((row) => row.serialNumber === 'OOT-1')).toMatchObject({
+      result: 'Pass after adjustment',
+      outOfTolerance: true,
+      points: ['100 °C: 100.9 is outside 99.5 to 100.5'],
+    });
     const csv = await manager.get('/api/reports/calibration?labId=LAB01&format=csv&section=findings');
     const rows = parse(csv.text, { columns: true, bom: true }) as Record<string, string>[];
-    expect(rows.find((row) => row.serial_number === 'OOT-1')).toMatchObject({ lab_name: 'Boston Dental Lab', out_of_tolerance: 'true', points_outside_limits: '100 °C: 100.9 is outside 99.5 to 100.5', generated_by_username: 'manager1' });
+    expect(rows.find((row) => row.serial_number === 'OOT-1')).toMatchObject({
+      lab_name: 'Boston Dental Lab',
+      out_of_tolerance: 'true',
+      points_outside_limits: '100 °C: 100.9 is outside 99.5 to 100.5',
+      generated_by_username: 'manager1',
+    });
     expect((await tech.get('/api/reports/calibration?labId=LAB01')).status).toBe(403);
     // Found by the fuzz test: a date check must refuse any text with a 400, never throw.
     for (const from of ['constructor', '2027-02-30', '2027-13-01']) {
@@ -421,9 +525,19 @@ describe('the calibration report', () => {
 describe('a model’s default calibration plan', () => {
   it('is copied to a machine as its first plan version when it is registered, and the machine keeps it when the model changes', async () => {
     const { points: _points, ...planWithoutPoints } = thermometerPlan;
-    const refused = await admin.post('/api/models', { modelId: 'Cal Oven', manufacturer: 'Ivoclar', equipmentClass: 'Sinter Oven', frequencies: {}, calibrationPlan: { ...planWithoutPoints, intervalMonths: undefined, points: [] } });
+    const refused = await admin.post('/api/models', {
+      modelId: 'Cal Oven',
+      manufacturer: 'Ivoclar',
+      equipmentClass: 'Sinter Oven',
+      frequencies: {},
+      calibrationPlan: { ...planWithoutPoints, intervalMonths: undefined, points: [] },
+    });
     expect(refused.status).toBe(400);
-    expect(problem(refused.body).errors?.map((error) => error.field).sort()).toEqual(['calibrationPlan.intervalMonths', 'calibrationPlan.points']);
+    expect(
+      problem(refused.body)
+        .errors?.map((error) => error.field)
+        .sort(),
+    ).toEqual(['calibrationPlan.intervalMonths', 'calibrationPlan.points']);
 
     const created = await admin.post<{ version: number; calibrationPlan: { points: object[] } }>('/api/models', {
       modelId: 'Cal Oven',
@@ -439,13 +553,21 @@ describe('a model’s default calibration plan', () => {
     expect(plan.current).toMatchObject({
       version: 1,
       intervalMonths: 12,
-      points: [{ pointId: 'P1', name: '100 °C' }, { pointId: 'P2', name: '200 °C' }],
+      points: [
+        { pointId: 'P1', name: '100 °C' },
+        { pointId: 'P2', name: '200 °C' },
+      ],
       changeReason: 'copied from the default plan of model Cal Oven (version 1)',
       changedBy: { username: 'admin' },
     });
     expect(plan.fitness.reasons).toEqual(['not yet calibrated']);
 
-    const changed = await admin.put<{ version: number; calibrationPlan?: object }>('/api/models/Cal%20Oven', { manufacturer: 'Ivoclar', equipmentClass: 'Sinter Oven', frequencies: {}, version: 1 });
+    const changed = await admin.put<{ version: number; calibrationPlan?: object }>('/api/models/Cal%20Oven', {
+      manufacturer: 'Ivoclar',
+      equipmentClass: 'Sinter Oven',
+      frequencies: {},
+      version: 1,
+    });
     expect(changed.body).toMatchObject({ version: 2 });
     expect(changed.body.calibrationPlan).toBeUndefined();
     expect((await manager.get<CalibrationPlan>('/api/labs/LAB01/equipment/OVEN-NEW-1/calibration-plan')).body.current?.version).toBe(1);

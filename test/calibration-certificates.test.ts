@@ -86,7 +86,13 @@ describe('calibration certificates', () => {
     const first = pdf(300_000);
     const uploaded = await upload(manager, first, 'application/pdf', '?fileName=NMS-2026-04471.pdf');
     expect(uploaded.status, uploaded.text).toBe(201);
-    expect(uploaded.body).toMatchObject({ certificateId: '1', fileName: 'NMS-2026-04471.pdf', contentType: 'application/pdf', size: first.length, sha256: sha256(first) });
+    expect(uploaded.body).toMatchObject({
+      certificateId: '1',
+      fileName: 'NMS-2026-04471.pdf',
+      contentType: 'application/pdf',
+      size: first.length,
+      sha256: sha256(first),
+    });
     expect(uploaded.body.uploadedBy.username).toBe('manager1');
 
     // A technician of the lab may add one too (a photo of the internal record, say): a second version.
@@ -101,7 +107,10 @@ describe('calibration certificates', () => {
     ]);
     expect(JSON.stringify(event.body)).not.toContain('blobName');
 
-    for (const [id, bytes, type] of [['1', first, 'application/pdf'], ['2', png, 'image/png']] as const) {
+    for (const [id, bytes, type] of [
+      ['1', first, 'application/pdf'],
+      ['2', png, 'image/png'],
+    ] as const) {
       const download = await auditor.get(`${base()}/${id}`);
       expect(download.status).toBe(200);
       expect(download.bytes.equals(bytes)).toBe(true);
@@ -111,7 +120,9 @@ describe('calibration certificates', () => {
       expect(download.headers.get('x-content-sha256')).toBe(sha256(bytes));
     }
 
-    const trail = await admin.get<{ items: { action: string; after?: { sha256?: string; certificateId?: string } }[] }>('/api/audit?labId=LAB01&entityType=equipment&entityId=CERT-1');
+    const trail = await admin.get<{ items: { action: string; after?: { sha256?: string; certificateId?: string } }[] }>(
+      '/api/audit?labId=LAB01&entityType=equipment&entityId=CERT-1',
+    );
     const added = trail.body.items.filter((entry) => entry.action === 'calibration.certificate-added');
     expect(added.map((entry) => entry.after?.sha256).sort()).toEqual([sha256(first), sha256(png)].sort());
     expect((await admin.get<{ intact: boolean }>('/api/audit/verify?labId=LAB01')).body.intact).toBe(true);
@@ -160,14 +171,23 @@ describe('calibration certificates', () => {
     // and the connection stays usable (it hung until the request timeout, then reset, when it was not).
     for (let attempt = 0; attempt < 6; attempt++) expect((await upload(otherLabTech, pdf(300_000))).status).toBe(403);
     expect((await manager.get(`${base()}/9`)).status).toBe(404);
-    expect((await manager.post('/api/labs/LAB01/equipment/CERT-1/calibrations/LAB01-CAL-999999/certificates', undefined, { rawBody: pdf(), contentType: 'application/pdf' })).status).toBe(404);
+    expect(
+      (
+        await manager.post('/api/labs/LAB01/equipment/CERT-1/calibrations/LAB01-CAL-999999/certificates', undefined, {
+          rawBody: pdf(),
+          contentType: 'application/pdf',
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('are not sent once their stored bytes no longer match the SHA-256 recorded at upload', async () => {
     const bytes = pdf();
     const uploaded = await upload(manager, bytes);
     expect(uploaded.status).toBe(201);
-    const stored = (await readCalibration('LAB01', calibration.calibrationNumber))!.document.certificates!.find((entry) => entry.certificateId === uploaded.body.certificateId)!;
+    const stored = (await readCalibration('LAB01', calibration.calibrationNumber))!.document.certificates!.find(
+      (entry) => entry.certificateId === uploaded.body.certificateId,
+    )!;
     // Outside the product (Azurite has no immutability policy): what a damaged store would hand back.
     const tampered = Buffer.from(bytes);
     tampered[tampered.length - 3] = 0x21;

@@ -32,7 +32,10 @@ async function calibrated(serialNumber: string, value: number, daysAgo: number):
     signature: { password: demoPassword },
   });
   expect(recorded.status, recorded.text).toBe(201);
-  const approved = await admin.post(`/api/labs/LAB01/equipment/${serialNumber}/calibrations/${recorded.body.calibrationNumber}/approval`, { decision: 'approve', signature: { password: demoPassword } });
+  const approved = await admin.post(`/api/labs/LAB01/equipment/${serialNumber}/calibrations/${recorded.body.calibrationNumber}/approval`, {
+    decision: 'approve',
+    signature: { password: demoPassword },
+  });
   expect(approved.status, approved.text).toBe(200);
   return recorded.body.calibrationNumber;
 }
@@ -71,7 +74,12 @@ describe('calibration interval review', () => {
 
     // The Manager sets the recommended interval: the review starts again from it, with no calibration since.
     const current = await admin.get<{ current: { version: number } }>('/api/labs/LAB01/equipment/IVR-1/calibration-plan');
-    const changed = await manager.put('/api/labs/LAB01/equipment/IVR-1/calibration-plan', { ...plan, intervalDays: 285, version: current.body.current.version, changeReason: review.body.summary });
+    const changed = await manager.put('/api/labs/LAB01/equipment/IVR-1/calibration-plan', {
+      ...plan,
+      intervalDays: 285,
+      version: current.body.current.version,
+      changeReason: review.body.summary,
+    });
     expect(changed.status, changed.text).toBe(200);
     const after = await manager.get<IntervalReview>('/api/labs/LAB01/equipment/IVR-1/calibration-plan/interval-review');
     expect(after.body).toMatchObject({ currentIntervalDays: 285, recommendedIntervalDays: 285, history: [] });

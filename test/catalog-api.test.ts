@@ -17,7 +17,12 @@ function newModel(modelId: string, overrides: Record<string, unknown> = {}): Rec
     manufacturer: 'Acme',
     equipmentClass: 'Mill',
     frequencies: {
-      Daily: { tasks: [{ text: 'Empty the dust tray', kind: 'check' }, { text: 'Air pressure', kind: 'reading', unit: 'bar', min: 5, max: 7 }] },
+      Daily: {
+        tasks: [
+          { text: 'Empty the dust tray', kind: 'check' },
+          { text: 'Air pressure', kind: 'reading', unit: 'bar', min: 5, max: 7 },
+        ],
+      },
       Monthly: { tasks: [{ text: 'Grease the axes', kind: 'check' }] },
     },
     ...overrides,
@@ -26,7 +31,9 @@ function newModel(modelId: string, overrides: Record<string, unknown> = {}): Rec
 
 async function modelChain(modelId: string): Promise<AuditEntry[]> {
   const key = modelId.toLowerCase();
-  const { resources } = await (await container('models')).items
+  const { resources } = await (
+    await container('models')
+  ).items
     .query<AuditEntry>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: key })
     .fetchAll();
   return resources;
@@ -127,21 +134,39 @@ describe('models', () => {
   });
 
   it('keeps a reading task’s decimals, and refuses decimals that are not a whole number from 0 to 6 or are on a tick box', async () => {
-    const created = await admin.post<Model>('/api/models', newModel('Two decimals', { frequencies: { Daily: { tasks: [{ text: 'Pressure', kind: 'reading', unit: 'MPa', decimals: 2 }] } } }));
+    const created = await admin.post<Model>(
+      '/api/models',
+      newModel('Two decimals', { frequencies: { Daily: { tasks: [{ text: 'Pressure', kind: 'reading', unit: 'MPa', decimals: 2 }] } } }),
+    );
     expect(created.status, created.text).toBe(201);
     expect(created.body.frequencies.Daily!.tasks[0]).toMatchObject({ text: 'Pressure', unit: 'MPa', decimals: 2 });
     for (const decimals of [7, 1.5, -1]) {
-      const refused = await admin.post('/api/models', newModel('Bad decimals', { frequencies: { Daily: { tasks: [{ text: 'Pressure', kind: 'reading', decimals }] } } }));
+      const refused = await admin.post(
+        '/api/models',
+        newModel('Bad decimals', { frequencies: { Daily: { tasks: [{ text: 'Pressure', kind: 'reading', decimals }] } } }),
+      );
       expect(problem(refused.body).errors).toEqual([{ field: 'frequencies.Daily.tasks.0.decimals', message: 'must be a whole number from 0 to 6' }]);
     }
-    const onCheck = await admin.post('/api/models', newModel('Check decimals', { frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check', decimals: 1 }] } } }));
-    expect(problem(onCheck.body).errors?.[0]).toEqual({ field: 'frequencies.Daily.tasks.0.decimals', message: 'only reading tasks have a unit, limits and decimals' });
+    const onCheck = await admin.post(
+      '/api/models',
+      newModel('Check decimals', { frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check', decimals: 1 }] } } }),
+    );
+    expect(problem(onCheck.body).errors?.[0]).toEqual({
+      field: 'frequencies.Daily.tasks.0.decimals',
+      message: 'only reading tasks have a unit, limits and decimals',
+    });
   });
 
   it('refuses limits on a tick-box task, an unknown task id, an unknown class and a duplicate model', async () => {
     const limits = await admin.post('/api/models', newModel('Bad check', { frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check', min: 1 }] } } }));
-    expect(problem(limits.body).errors?.[0]).toEqual({ field: 'frequencies.Daily.tasks.0.min', message: 'only reading tasks have a unit, limits and decimals' });
-    const unknownTask = await admin.post('/api/models', newModel('Bad id', { frequencies: { Daily: { tasks: [{ taskId: 'T7', text: 'Clean', kind: 'check' }] } } }));
+    expect(problem(limits.body).errors?.[0]).toEqual({
+      field: 'frequencies.Daily.tasks.0.min',
+      message: 'only reading tasks have a unit, limits and decimals',
+    });
+    const unknownTask = await admin.post(
+      '/api/models',
+      newModel('Bad id', { frequencies: { Daily: { tasks: [{ taskId: 'T7', text: 'Clean', kind: 'check' }] } } }),
+    );
     expect(unknownTask.status).toBe(400);
     expect(problem(unknownTask.body).errors?.[0]?.field).toBe('frequencies.Daily.tasks.0.taskId');
     const unknownClass = await admin.post('/api/models', newModel('Bad class', { equipmentClass: 'Toaster' }));

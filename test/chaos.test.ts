@@ -36,14 +36,18 @@ const statuses: number[] = [];
 
 /** Every record document of a lab, read with faults off. */
 async function recordsOf(labId: string): Promise<RecordDocument[]> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.type = 'record'" }, { partitionKey: labId })
     .fetchAll();
   return resources;
 }
 
 async function auditOf(labId: string): Promise<(AuditEvent & { entityId: string })[]> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<AuditEvent & { entityId: string }>({ query: "SELECT * FROM c WHERE c.type = 'audit'" }, { partitionKey: labId })
     .fetchAll();
   return resources;
@@ -77,7 +81,18 @@ beforeAll(async () => {
   useExtraCosmosPlugins([faults.plugin]);
   const admin = await product.signedIn('admin');
   const since = new Date(Date.now() - 3 * dayMs);
-  await addModel(systemActor, { modelId: 'Chaos model', manufacturer: 'Acme', equipmentClass: 'Mill', active: true, frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check' }] }, Weekly: { tasks: [{ text: 'Inspect', kind: 'check' }] } } }, null, since);
+  await addModel(
+    systemActor,
+    {
+      modelId: 'Chaos model',
+      manufacturer: 'Acme',
+      equipmentClass: 'Mill',
+      active: true,
+      frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check' }] }, Weekly: { tasks: [{ text: 'Inspect', kind: 'check' }] } },
+    },
+    null,
+    since,
+  );
   for (const labId of labIds) {
     expect((await admin.post('/api/labs', { labId, name: `Chaos ${labId}`, timeZone: 'UTC' })).status).toBe(201);
     for (let machine = 1; machine <= machinesPerLab; machine++) {
@@ -163,7 +178,9 @@ describe('under 10 % injected Cosmos DB faults', () => {
 
     for (const [index, result] of results.entries()) {
       // 409 only after an attempt whose answer was lost had already completed it.
-      expect(result.status === 200 || (result.status === 409 && result.attempts > 1), `${chosen[index]!.recordNumber}: ${result.status} ${result.text}`).toBe(true);
+      expect(result.status === 200 || (result.status === 409 && result.attempts > 1), `${chosen[index]!.recordNumber}: ${result.status} ${result.text}`).toBe(
+        true,
+      );
     }
     expect(statuses.filter((status) => status >= 500 && status !== 503)).toEqual([]);
 
@@ -192,7 +209,16 @@ describe('under 10 % injected Cosmos DB faults', () => {
       ...moving.map((serial) => withRetries(() => admin.post(`/api/labs/${from}/equipment/${serial}/transfer`, { toLabId: to }))),
       ...changing.map((serial) => withRetries(() => admin.patch(`/api/labs/${to}/equipment/${serial}`, { status: 'Out of Service' }))),
       ...newcomers.map((username) =>
-        withRetries(() => admin.post('/api/users', { username, firstName: 'Chaos', lastName: 'Monkey', primaryLabId: from, role: 'Technician', password: 'a first password 123' })),
+        withRetries(() =>
+          admin.post('/api/users', {
+            username,
+            firstName: 'Chaos',
+            lastName: 'Monkey',
+            primaryLabId: from,
+            role: 'Technician',
+            password: 'a first password 123',
+          }),
+        ),
       ),
     ]);
     rate = 0;

@@ -27,7 +27,8 @@ const names = Array.from({ length: extra }, (_, n) => `paging-${String(n).padSta
 beforeAll(async () => {
   product = await startTestProduct();
   admin = await product.signedIn('admin');
-  const put = async (name: 'users' | 'models' | 'equipmentClasses' | 'calibrationProviders', document: JSONObject) => (await container(name)).items.create(document);
+  const put = async (name: 'users' | 'models' | 'equipmentClasses' | 'calibrationProviders', document: JSONObject) =>
+    (await container(name)).items.create(document);
   for (const name of names) {
     await put('users', { id: name, username: name, type: 'user', labIds: ['LAB01'], companyRole: null, status: 'Active' });
     await put('models', { id: name, modelKey: name, modelId: name, type: 'model', active: true, equipmentClass: 'Paging' });
@@ -54,7 +55,11 @@ async function allPages<T>(read: (token: string | undefined) => Promise<Page<T>>
 
 /** What a container holds of a type, read with a plain query the gateway serves itself (no ORDER BY). */
 async function everyKey(name: 'users' | 'models' | 'equipmentClasses' | 'calibrationProviders', type: string, key: string): Promise<string[]> {
-  const { resources } = await (await container(name)).items.query<string>({ query: `SELECT VALUE c.${key} FROM c WHERE c.type = @type`, parameters: [{ name: '@type', value: type }] }).fetchAll();
+  const { resources } = await (
+    await container(name)
+  ).items
+    .query<string>({ query: `SELECT VALUE c.${key} FROM c WHERE c.type = @type`, parameters: [{ name: '@type', value: type }] })
+    .fetchAll();
   return resources;
 }
 
@@ -94,7 +99,9 @@ describe('company-wide lists on the gateway’s terms', () => {
 
   it('users page completely by username', async () => {
     const { items, pages } = await allPages((token) =>
-      listUsers({ labIds: 'all', includeCompanyUsers: true, includeDisabled: true, pageSize: 7, continuationToken: token }).then(({ users, continuationToken }) => ({ items: users, continuationToken })),
+      listUsers({ labIds: 'all', includeCompanyUsers: true, includeDisabled: true, pageSize: 7, continuationToken: token }).then(
+        ({ users, continuationToken }) => ({ items: users, continuationToken }),
+      ),
     );
     expectCompleteAndOrdered(
       items.map((user) => user.username),
@@ -129,7 +136,9 @@ describe('company-wide lists on the gateway’s terms', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const page = await admin.get<{ items: { username: string }[]; continuationToken: string | null }>(`/api/users?includeDisabled=true${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+      const page = await admin.get<{ items: { username: string }[]; continuationToken: string | null }>(
+        `/api/users?includeDisabled=true${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      );
       expect(page.status).toBe(200);
       listed.push(...page.body.items.map((user) => user.username));
       token = page.body.continuationToken ?? undefined;
@@ -157,7 +166,9 @@ describe('the audit trail on the gateway’s terms', () => {
         const labIds = byLab ? [partition] : source === 'users' ? [labs[index]!] : [];
         // A chain of its own in the partition: an owner document that only this test writes.
         const owner = { id: `paging-owner-${source}`, [field]: partition, type: 'paging-owner' };
-        const events = instants.flatMap((at) => [0, 1].map((n) => ({ action: `paging.${n}`, entityType: 'paging', entityId: `${source}-${partition}`, labIds, actor: null, at })));
+        const events = instants.flatMap((at) =>
+          [0, 1].map((n) => ({ action: `paging.${n}`, entityType: 'paging', entityId: `${source}-${partition}`, labIds, actor: null, at })),
+        );
         await writeWithAudit({ container: source, partition: [field, partition], owner, ownerEtag: undefined, events });
         events.forEach((_, index) => written.push({ source, partition, seq: index + 1, labIds }));
       }

@@ -48,7 +48,13 @@ async function selectFiles(root: string, rules: Ignore | undefined): Promise<str
   async function walk(dir: string): Promise<void> {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await readdir(path).then(() => true, () => false)));
+      const isDir =
+        entry.isDirectory() ||
+        (entry.isSymbolicLink() &&
+          (await readdir(path).then(
+            () => true,
+            () => false,
+          )));
       const name = relative(root, path).split('\\').join('/');
       if (isDir && entry.name === '.azure') continue;
       if (!isDir && (entry.name === ignoreFile || entry.name === 'local.settings.json')) continue;
@@ -137,7 +143,9 @@ describe('the package azd deploys to the Function App', () => {
   });
 
   it('loads under Node 22 with production dependencies only and registers every declared function', () => {
-    const result = runInPackage("const { readFileSync } = await import('node:fs'); await import('./' + JSON.parse(readFileSync('package.json', 'utf8')).main); console.log('LOADED ' + process.version);");
+    const result = runInPackage(
+      "const { readFileSync } = await import('node:fs'); await import('./' + JSON.parse(readFileSync('package.json', 'utf8')).main); console.log('LOADED ' + process.version);",
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^LOADED v22\./m);
     const registered = result.stdout
@@ -145,7 +153,11 @@ describe('the package azd deploys to the Function App', () => {
       .filter((line) => line.startsWith('REGISTERED '))
       .map((line) => line.slice('REGISTERED '.length))
       .sort();
-    const declared = [...registeredHttpFunctions().map((fn) => fn.declaration.name), ...registeredTimers().map((t) => t.name), ...registeredQueueFunctions().map((q) => q.name)].sort();
+    const declared = [
+      ...registeredHttpFunctions().map((fn) => fn.declaration.name),
+      ...registeredTimers().map((t) => t.name),
+      ...registeredQueueFunctions().map((q) => q.name),
+    ].sort();
     expect(declared.length).toBeGreaterThan(0);
     expect(registered).toEqual(declared);
   });

@@ -25,11 +25,19 @@ const cosmosAccepts = (id: string) => id.length > 0 && id.length <= maxDocumentI
 
 /** Text rich in what people type and in what Cosmos DB refuses. */
 const typed = (maxLength: number) =>
-  fc.array(fc.oneof(fc.constantFrom('/', '\\', '?', '#', '~', ' ', '.', '-', '_', '&', '(', ')', '+', '@', 'é', '炉'), fc.string({ minLength: 1, maxLength: 1 })), { maxLength }).map((parts) => parts.join(''));
+  fc
+    .array(
+      fc.oneof(fc.constantFrom('/', '\\', '?', '#', '~', ' ', '.', '-', '_', '&', '(', ')', '+', '@', 'é', '炉'), fc.string({ minLength: 1, maxLength: 1 })),
+      { maxLength },
+    )
+    .map((parts) => parts.join(''));
 
 /** Values the schema lets through, so each builder is tried on every input the API can hand it. */
 function accepted<T extends z.ZodType<string>>(schema: T, text: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return text.map((candidate) => schema.safeParse(candidate)).filter((result) => result.success).map((result) => result.data!);
+  return text
+    .map((candidate) => schema.safeParse(candidate))
+    .filter((result) => result.success)
+    .map((result) => result.data!);
 }
 
 const alphanumeric = fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
@@ -42,11 +50,18 @@ const builders: Record<string, fc.Arbitrary<string>> = {
   'equipment class': accepted(equipmentClassNameSchema, leading(typed(70))).map(classDocumentId),
   model: accepted(modelIdSchema, leading(typed(70))).map(modelKey),
   'equipment and serial-number claim': accepted(serialNumberSchema, leading(typed(70))).map(serialKey),
-  record: fc.tuple(accepted(serialNumberSchema, leading(typed(70))), fc.constantFrom(...frequencies), day).map(([serial, frequency, start]) => recordId(serialKey(serial), frequency, start)),
+  record: fc
+    .tuple(accepted(serialNumberSchema, leading(typed(70))), fc.constantFrom(...frequencies), day)
+    .map(([serial, frequency, start]) => recordId(serialKey(serial), frequency, start)),
   nonconformity: fc.tuple(labId, sequence).map(([lab, n]) => nonconformityId(labNumber('nonconformity', lab, n))),
   calibration: fc.tuple(labId, sequence).map(([lab, n]) => calibrationId(labNumber('calibration', lab, n))),
-  'finding marker': fc.tuple(labId, sequence, fc.boolean()).map(([lab, n, calibration]) => findingMarkerId(calibration ? labNumber('calibration', lab, n) : labNumber('record', lab, n))),
-  'notification delivery': fc.oneof(fc.tuple(labId, sequence).map(([lab, n]) => deliveryId(`notice:${labNumber('nonconformity', lab, n)}`)), day.map((date) => deliveryId(`digest:${date}`))),
+  'finding marker': fc
+    .tuple(labId, sequence, fc.boolean())
+    .map(([lab, n, calibration]) => findingMarkerId(calibration ? labNumber('calibration', lab, n) : labNumber('record', lab, n))),
+  'notification delivery': fc.oneof(
+    fc.tuple(labId, sequence).map(([lab, n]) => deliveryId(`notice:${labNumber('nonconformity', lab, n)}`)),
+    day.map((date) => deliveryId(`digest:${date}`)),
+  ),
   'audit entry': fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }).map(auditEntryId),
   session: fc.constant(null).map(() => newSessionId()),
   'local user': accepted(usernameSchema, leading(typed(110))),
@@ -74,10 +89,14 @@ describe('document ids', () => {
 
   it('escapes any text into a valid id, the same text always to the same id and two texts never to one', () => {
     fc.assert(
-      fc.property(typed(85).filter((text) => text.length > 0), typed(85).filter((text) => text.length > 0), (a, b) => {
-        expect(isDocumentId(documentIdOf(a))).toBe(true);
-        expect(documentIdOf(a) === documentIdOf(b)).toBe(a === b);
-      }),
+      fc.property(
+        typed(85).filter((text) => text.length > 0),
+        typed(85).filter((text) => text.length > 0),
+        (a, b) => {
+          expect(isDocumentId(documentIdOf(a))).toBe(true);
+          expect(documentIdOf(a) === documentIdOf(b)).toBe(a === b);
+        },
+      ),
     );
   });
 

@@ -40,7 +40,9 @@ describe('where an open checklist stands on Today', () => {
       fc.property(instant, instant, instant, fc.constantFrom('America/New_York', 'Asia/Tokyo', 'Pacific/Auckland', 'UTC'), (now, first, second, timeZone) => {
         const [sooner, later] = first <= second ? [first, second] : [second, first];
         const at = new Date(now);
-        expect(order.indexOf(dueGroup(new Date(sooner).toISOString(), timeZone, at))).toBeLessThanOrEqual(order.indexOf(dueGroup(new Date(later).toISOString(), timeZone, at)));
+        expect(order.indexOf(dueGroup(new Date(sooner).toISOString(), timeZone, at))).toBeLessThanOrEqual(
+          order.indexOf(dueGroup(new Date(later).toISOString(), timeZone, at)),
+        );
       }),
       { numRuns: 2_000 },
     );

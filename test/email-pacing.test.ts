@@ -34,7 +34,16 @@ function tooManyRequests(retryAfterSeconds: number): RestError {
 }
 
 function digestEmail(labId: string, username: string): OutgoingEmail {
-  return { messageId: `${labId}:2026-12-07:${username}`, kind: 'digest', labId, to: { address: `${username}@example.com`, displayName: username }, subject: 'Digest', plainText: 'Plain', html: '<p>Html</p>', headers: {} };
+  return {
+    messageId: `${labId}:2026-12-07:${username}`,
+    kind: 'digest',
+    labId,
+    to: { address: `${username}@example.com`, displayName: username },
+    subject: 'Digest',
+    plainText: 'Plain',
+    html: '<p>Html</p>',
+    headers: {},
+  };
 }
 
 describe('a throttled e-mail', () => {
@@ -110,7 +119,8 @@ describe('a 429', () => {
   it('waits for retry-after-ms, Retry-After in seconds or as a date, and a minute without either; other errors are not throttling', () => {
     const now = new Date('2026-12-07T06:00:00Z');
     const request = createPipelineRequest({ url: 'https://acs.example/emails:send', method: 'POST' });
-    const answered = (headers: Record<string, string>) => new RestError('Too many requests', { statusCode: 429, request, response: { status: 429, headers: createHttpHeaders(headers), request } });
+    const answered = (headers: Record<string, string>) =>
+      new RestError('Too many requests', { statusCode: 429, request, response: { status: 429, headers: createHttpHeaders(headers), request } });
     expect(throttledUntil(answered({ 'retry-after': '42' }), now)).toEqual(new Date('2026-12-07T06:00:42Z'));
     expect(throttledUntil(answered({ 'retry-after-ms': '1500', 'retry-after': '42' }), now)).toEqual(new Date('2026-12-07T06:00:01.500Z'));
     expect(throttledUntil(answered({ 'retry-after': 'Mon, 07 Dec 2026 06:30:00 GMT' }), now)).toEqual(new Date('2026-12-07T06:30:00Z'));
@@ -124,8 +134,13 @@ describe('a 429', () => {
 describe('the e-mail limits', () => {
   it('default to an Azure-managed domain’s and are refused when they are not whole numbers', () => {
     expect(parseSettings({})).toMatchObject({ EMAIL_LIMIT_PER_MINUTE: 5, EMAIL_LIMIT_PER_HOUR: 10 });
-    expect(parseSettings({ EMAIL_LIMIT_PER_MINUTE: '30', EMAIL_LIMIT_PER_HOUR: '100' })).toMatchObject({ EMAIL_LIMIT_PER_MINUTE: 30, EMAIL_LIMIT_PER_HOUR: 100 });
-    expect(() => parseSettings({ EMAIL_LIMIT_PER_HOUR: '0' })).toThrow(new ConfigurationError('Invalid configuration: EMAIL_LIMIT_PER_HOUR must be at least 1'));
+    expect(parseSettings({ EMAIL_LIMIT_PER_MINUTE: '30', EMAIL_LIMIT_PER_HOUR: '100' })).toMatchObject({
+      EMAIL_LIMIT_PER_MINUTE: 30,
+      EMAIL_LIMIT_PER_HOUR: 100,
+    });
+    expect(() => parseSettings({ EMAIL_LIMIT_PER_HOUR: '0' })).toThrow(
+      new ConfigurationError('Invalid configuration: EMAIL_LIMIT_PER_HOUR must be at least 1'),
+    );
     expect(() => parseSettings({ EMAIL_LIMIT_PER_MINUTE: 'thirty' })).toThrow('EMAIL_LIMIT_PER_MINUTE must be a whole number');
   });
 });
@@ -168,7 +183,13 @@ function acsStandIn(clock: () => Date, limits: { perMinute: number; perHour: num
       const url = new URL(request.url);
       if (request.method === 'GET') return reply(request, 200, { id: url.pathname.split('/').at(-1), status: 'Succeeded' });
       const operationId = request.headers.get('operation-id')!;
-      const accepted = () => reply(request, 202, { id: operationId, status: 'Running' }, { 'operation-location': `${url.origin}/emails/operations/${operationId}?api-version=2025-09-01` });
+      const accepted = () =>
+        reply(
+          request,
+          202,
+          { id: operationId, status: 'Running' },
+          { 'operation-location': `${url.origin}/emails/operations/${operationId}?api-version=2025-09-01` },
+        );
       if (mailbox.has(operationId)) {
         counts.repeats += 1;
         return accepted();
@@ -249,7 +270,10 @@ describe('e-mail paced within the sender’s limits', () => {
 
   beforeAll(async () => {
     await createLabsWithSubscribers();
-    Object.assign(process.env, { COMMUNICATION_SERVICES_ENDPOINT: 'https://pacing.communication.azure.com', EMAIL_SENDER_ADDRESS: 'DoNotReply@pacing.azurecomm.net' });
+    Object.assign(process.env, {
+      COMMUNICATION_SERVICES_ENDPOINT: 'https://pacing.communication.azure.com',
+      EMAIL_SENDER_ADDRESS: 'DoNotReply@pacing.azurecomm.net',
+    });
   });
   afterAll(() => {
     for (const name of ['COMMUNICATION_SERVICES_ENDPOINT', 'EMAIL_SENDER_ADDRESS', 'EMAIL_LIMIT_PER_MINUTE', 'EMAIL_LIMIT_PER_HOUR']) delete process.env[name];
@@ -257,7 +281,9 @@ describe('e-mail paced within the sender’s limits', () => {
   });
 
   const expectEveryDigestOnce = (standIn: ReturnType<typeof acsStandIn>, day: string, states: string[]) => {
-    const expected = labIds.flatMap((labId) => Array.from({ length: subscribersPerLab }, (_, index) => `${labId.toLowerCase()}-u${String(index + 1).padStart(2, '0')}@example.com`)).sort();
+    const expected = labIds
+      .flatMap((labId) => Array.from({ length: subscribersPerLab }, (_, index) => `${labId.toLowerCase()}-u${String(index + 1).padStart(2, '0')}@example.com`))
+      .sort();
     // Each Operation-Id was delivered once, and every subscriber got exactly one digest of the day.
     expect(new Set(standIn.deliveries).size).toBe(standIn.deliveries.length);
     expect([...standIn.mailbox.values()].map((mail) => mail.to).sort()).toEqual(expected);
@@ -298,7 +324,12 @@ describe('e-mail paced within the sender’s limits', () => {
     // Ambiguous failures happened and were retried under the same Operation-Id without a second e-mail.
     expect(standIn!.counts.lostAnswers).toBeGreaterThan(0);
     expect(standIn!.counts.repeats).toBe(standIn!.counts.lostAnswers);
-    console.log(`Paced at 30/100: last digest accepted at ${[...standIn!.mailbox.values()].map((mail) => mail.at.toISOString()).sort().at(-1)}; ${standIn!.counts.throttled} answered 429`);
+    console.log(
+      `Paced at 30/100: last digest accepted at ${[...standIn!.mailbox.values()]
+        .map((mail) => mail.at.toISOString())
+        .sort()
+        .at(-1)}; ${standIn!.counts.throttled} answered 429`,
+    );
   });
 
   it('limits set above what the service allows (another app shares the subscription): every 429 waits for its Retry-After, nothing is given up or sent twice', async () => {
@@ -312,6 +343,11 @@ describe('e-mail paced within the sender’s limits', () => {
     });
     expectEveryDigestOnce(standIn!, day, states);
     expect(standIn!.counts.throttled).toBeGreaterThan(0);
-    console.log(`Unpaced: last digest accepted at ${[...standIn!.mailbox.values()].map((mail) => mail.at.toISOString()).sort().at(-1)}; ${standIn!.counts.throttled} answered 429`);
+    console.log(
+      `Unpaced: last digest accepted at ${[...standIn!.mailbox.values()]
+        .map((mail) => mail.at.toISOString())
+        .sort()
+        .at(-1)}; ${standIn!.counts.throttled} answered 429`,
+    );
   });
 });

@@ -24,7 +24,14 @@ async function openStore(compactAtBytes?: number) {
   const { database } = await client.databases.createIfNotExists({ id: 'equipmansys' });
   const { container } = await database.containers.createIfNotExists({ id: 'records', partitionKey: { paths: ['/labId'] } });
   const logged: string[] = [];
-  const persistence = await openEmbeddedPersistence({ dataDir, database: 'equipmansys', client, insert: store.insert, log: (line) => logged.push(line), ...(compactAtBytes ? { compactAtBytes } : {}) });
+  const persistence = await openEmbeddedPersistence({
+    dataDir,
+    database: 'equipmansys',
+    client,
+    insert: store.insert,
+    log: (line) => logged.push(line),
+    ...(compactAtBytes ? { compactAtBytes } : {}),
+  });
   journal.persistence = persistence;
   return {
     records: container,
@@ -59,7 +66,12 @@ describe('the embedded store on its journal', () => {
     try {
       expect(second.persistence.restored).toBe(119);
       const { resources } = await second.records.items.readAll<{ id: string; note: string }>().fetchAll();
-      expect(resources.map((item) => item.id).sort()).toEqual(bodies.map((body) => body.id).filter((id) => id !== 'R-7').sort());
+      expect(resources.map((item) => item.id).sort()).toEqual(
+        bodies
+          .map((body) => body.id)
+          .filter((id) => id !== 'R-7')
+          .sort(),
+      );
       expect(resources.find((item) => item.id === 'R-8')!.note).toBe('changed');
       // The replayed segments are folded on the worker while the store already answers.
       await second.persistence.compact();
@@ -82,7 +94,10 @@ describe('the embedded store on its journal', () => {
       );
       expect(refused.result?.[1]?.statusCode).toBe(409);
       const [segment] = await journalFiles();
-      const lines = (await readFile(join(dataDir, segment!), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { id: string; d: unknown });
+      const lines = (await readFile(join(dataDir, segment!), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { id: string; d: unknown });
       // The batch's create was undone in the store: its line says the document is absent, never present.
       expect((await store.records.item('fresh', 'LAB01').read()).statusCode).toBe(404);
       expect(lines.filter((line) => line.id === 'fresh' && line.d !== null)).toEqual([]);

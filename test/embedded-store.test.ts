@@ -124,7 +124,10 @@ describe('ordering and paging', () => {
     const deep = "SELECT * FROM c WHERE c.n > 1 AND (c.kind = 'odd' OR (c.n < 10 AND (c.kind = 'even' OR (c.n = 4))))";
     expect(parenthesisDepth(deep)).toBe(4);
     expect(parenthesisDepth("SELECT * FROM c WHERE c.kind = '((((' AND (c.n = 1)")).toBe(1);
-    await expect(labs.items.query(deep, { partitionKey: 'LAB01' }).fetchAll()).rejects.toMatchObject({ code: 400, message: expect.stringContaining('nests parentheses 4 deep') });
+    await expect(labs.items.query(deep, { partitionKey: 'LAB01' }).fetchAll()).rejects.toMatchObject({
+      code: 400,
+      message: expect.stringContaining('nests parentheses 4 deep'),
+    });
     const flat = "SELECT * FROM c WHERE (c.kind = 'odd' AND c.n > 1) OR (c.n < 10 AND c.kind = 'even') OR c.n = 4";
     expect((await labs.items.query<Doc>(flat, { partitionKey: 'LAB01' }).fetchAll()).resources.map((doc) => doc.n).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 50 }, (_, n) => n).filter((n) => (n % 2 === 1 && n > 1) || (n < 10 && n % 2 === 0) || n === 4),
@@ -189,16 +192,39 @@ describe('range indexes', () => {
           // A write after the first query must reach the index too.
           const query = `SELECT c.id FROM c WHERE c.v ${operator} @low AND (c.w = @high OR c.w = 'a') AND c.v <= @high ORDER BY c.id`;
           const run = async () =>
-            (await ranged.items.query<{ id: string }>({ query, parameters: [{ name: '@low', value: low }, { name: '@high', value: high }] }, { partitionKey: lab }).fetchAll()).resources.map((row) => row.id);
+            (
+              await ranged.items
+                .query<{ id: string }>(
+                  {
+                    query,
+                    parameters: [
+                      { name: '@low', value: low },
+                      { name: '@high', value: high },
+                    ],
+                  },
+                  { partitionKey: lab },
+                )
+                .fetchAll()
+            ).resources.map((row) => row.id);
           await run();
           await ranged.items.upsert({ id: 'd0', labId: lab, v: 'b', w: 'a' });
           const stored = [{ id: 'd0', v: 'b', w: 'a' }, ...documents.slice(1).map((document, index) => ({ id: `d${index + 1}`, ...document }))];
           const compare = (a: unknown, b: unknown, how: string) =>
             typeof a === typeof b && (typeof a === 'string' || typeof a === 'number')
-              ? how === '>=' ? a >= (b as typeof a) : how === '>' ? a > (b as typeof a) : how === '=' ? a === b : how === '<' ? a < (b as typeof a) : a <= (b as typeof a)
+              ? how === '>='
+                ? a >= (b as typeof a)
+                : how === '>'
+                  ? a > (b as typeof a)
+                  : how === '='
+                    ? a === b
+                    : how === '<'
+                      ? a < (b as typeof a)
+                      : a <= (b as typeof a)
               : false;
           const expected = stored
-            .filter((document) => compare(document.v, low, operator) && (compare(document.w, high, '=') || document.w === 'a') && compare(document.v, high, '<='))
+            .filter(
+              (document) => compare(document.v, low, operator) && (compare(document.w, high, '=') || document.w === 'a') && compare(document.v, high, '<='),
+            )
             .map((document) => document.id)
             .sort();
           expect(await run()).toEqual(expected);
@@ -245,7 +271,7 @@ describe('transactional batches', () => {
     expect(resources).toEqual([0]);
   });
 
-  it('puts an operation without a partition key of its own in the batch\'s, so a failed batch leaves nothing of it', async () => {
+  it("puts an operation without a partition key of its own in the batch's, so a failed batch leaves nothing of it", async () => {
     const response = await labs.items.batch(
       [
         { operationType: 'Create', resourceBody: { id: 'inherits-partition', labId: 'LAB02', n: 11, kind: 'odd' } },
@@ -263,7 +289,13 @@ describe('transactional batches', () => {
     const { etag } = await labs.item('LAB03-1', 'LAB03').read<Doc>();
     const response = await labs.items.batch(
       [
-        { operationType: 'Patch', partitionKey: 'LAB03', id: 'LAB03-1', ifMatch: etag!, resourceBody: { operations: [{ op: 'incr', path: '/n', value: 100 }] } },
+        {
+          operationType: 'Patch',
+          partitionKey: 'LAB03',
+          id: 'LAB03-1',
+          ifMatch: etag!,
+          resourceBody: { operations: [{ op: 'incr', path: '/n', value: 100 }] },
+        },
         { operationType: 'Create', partitionKey: 'LAB03', resourceBody: { id: 'patched-with', labId: 'LAB03', n: 0, kind: 'even' } },
       ],
       'LAB03',
@@ -271,7 +303,15 @@ describe('transactional batches', () => {
     expect(response.result?.map((result) => result.statusCode)).toEqual([200, 201]);
     expect((await labs.item('LAB03-1', 'LAB03').read<Doc>()).resource?.n).toBe(101);
     const stale = await labs.items.batch(
-      [{ operationType: 'Patch', partitionKey: 'LAB03', id: 'LAB03-1', ifMatch: etag!, resourceBody: { operations: [{ op: 'incr', path: '/n', value: 100 }] } }],
+      [
+        {
+          operationType: 'Patch',
+          partitionKey: 'LAB03',
+          id: 'LAB03-1',
+          ifMatch: etag!,
+          resourceBody: { operations: [{ op: 'incr', path: '/n', value: 100 }] },
+        },
+      ],
       'LAB03',
     );
     expect(stale.result?.[0]?.statusCode).toBe(412);
@@ -309,7 +349,10 @@ describe('telling writes from reads', () => {
     await labs.item('LAB01-1', 'LAB01').read();
     await labs.items.batch([{ operationType: 'Read', id: 'LAB01-2', partitionKey: 'LAB01' }], 'LAB01');
     await labs.item('no-such-document', 'LAB01').read();
-    const refused = await labs.items.batch([{ operationType: 'Create', partitionKey: 'LAB01', resourceBody: { id: 'LAB01-3', labId: 'LAB01', n: 3, kind: 'odd' } }], 'LAB01');
+    const refused = await labs.items.batch(
+      [{ operationType: 'Create', partitionKey: 'LAB01', resourceBody: { id: 'LAB01-3', labId: 'LAB01', n: 3, kind: 'odd' } }],
+      'LAB01',
+    );
     expect(refused.result?.[0]?.statusCode).toBe(409);
     await settle();
     expect(reported).toBe(0);

@@ -17,7 +17,9 @@ let manager: ApiClient;
 const problem = (body: unknown) => body as { detail: string; errors?: { field: string; message: string }[] };
 
 async function labChain(labId: string): Promise<AuditEntry[]> {
-  const { resources } = await (await container('equipment')).items
+  const { resources } = await (
+    await container('equipment')
+  ).items
     .query<AuditEntry>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: labId })
     .fetchAll();
   return resources;
@@ -32,7 +34,15 @@ async function serialsAt(client: ApiClient, labId: string, query = ''): Promise<
 /** The signed-in administrator as the API sees them, to drive the transfer steps directly. */
 async function adminPrincipal(): Promise<Principal> {
   const { document: user } = (await readUser('admin'))!;
-  return { ...grantsOf(user), username: user.username, displayName: displayNameOf(user), user, session: {} as SessionDocument, csrfToken: '', mustChangePassword: false };
+  return {
+    ...grantsOf(user),
+    username: user.username,
+    displayName: displayNameOf(user),
+    user,
+    session: {} as SessionDocument,
+    csrfToken: '',
+    mustChangePassword: false,
+  };
 }
 
 beforeAll(async () => {
@@ -55,7 +65,9 @@ describe('registering equipment', () => {
   });
 
   it('registers ten machines at once in a lab that had none, each once', async () => {
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => admin.post('/api/labs/LAB07/equipment', { serialNumber: `BURST-${i}`, modelId: 'Form 3B' })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => admin.post('/api/labs/LAB07/equipment', { serialNumber: `BURST-${i}`, modelId: 'Form 3B' })),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(10).fill(201));
     expect((await serialsAt(admin, 'LAB07')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `BURST-${i}`));
     expect(firstBrokenLink(await labChain('LAB07'))).toBeNull();
@@ -80,7 +92,7 @@ describe('registering equipment', () => {
     const serial = await manager.post('/api/labs/LAB01/equipment', { serialNumber: 'has space', modelId: 'Form 3B' });
     expect(problem(serial.body).errors?.[0]?.field).toBe('serialNumber');
     expect((await admin.post('/api/labs/LAB99/equipment', { serialNumber: 'NEW-0002', modelId: 'Form 3B' })).status).toBe(404);
-    expect((await readSerialClaim('NEW-0002'))).toBeNull();
+    expect(await readSerialClaim('NEW-0002')).toBeNull();
   });
 
   it('hides retired equipment unless asked, and filters by status and model', async () => {
@@ -110,7 +122,11 @@ describe('changing equipment', () => {
     ]);
     expect(history.body.events.slice(1).every((event) => event.by?.username === 'manager1')).toBe(true);
     const chain = await labChain('LAB01');
-    expect(chain.at(-1)).toMatchObject({ action: 'equipment.updated', before: { status: 'Repair offsite', modelId: 'Form 3B' }, after: { status: 'In Service', modelId: 'Medit T710' } });
+    expect(chain.at(-1)).toMatchObject({
+      action: 'equipment.updated',
+      before: { status: 'Repair offsite', modelId: 'Form 3B' },
+      after: { status: 'In Service', modelId: 'Medit T710' },
+    });
   });
 
   it('refuses an empty change and unknown fields', async () => {
@@ -176,7 +192,10 @@ describe('transfers', () => {
       expect(await serialsAt(admin, 'LAB04')).toContain(serial);
       expect((await readSerialClaim(serial))?.document.labId).toBe('LAB04');
       const history = await admin.get<{ events: EquipmentEvent[] }>(`/api/labs/LAB04/equipment/${serial}/history`);
-      expect(history.body.events.filter((event) => event.kind === 'transfer'), `stopped after ${stopAfter} steps`).toHaveLength(1);
+      expect(
+        history.body.events.filter((event) => event.kind === 'transfer'),
+        `stopped after ${stopAfter} steps`,
+      ).toHaveLength(1);
     }
     expect(firstBrokenLink(await labChain('LAB01'))).toBeNull();
     expect(firstBrokenLink(await labChain('LAB04'))).toBeNull();
@@ -190,7 +209,9 @@ describe('transfers', () => {
     ]);
     const statuses = answers.map((answer) => answer.status).sort();
     expect(statuses).toEqual([200, 409]);
-    const labs = (await Promise.all(['LAB01', 'LAB05', 'LAB06'].map(async (labId) => ((await serialsAt(admin, labId)).includes('RACE-1') ? labId : null)))).filter(Boolean);
+    const labs = (
+      await Promise.all(['LAB01', 'LAB05', 'LAB06'].map(async (labId) => ((await serialsAt(admin, labId)).includes('RACE-1') ? labId : null)))
+    ).filter(Boolean);
     expect(labs).toHaveLength(1);
     expect(labs[0]).not.toBe('LAB01');
   });
@@ -205,6 +226,10 @@ describe('transfers', () => {
     expect(await serialsAt(admin, 'LAB01')).toContain('BACK-1');
     expect(await serialsAt(admin, 'LAB02')).not.toContain('BACK-1');
     const history = await admin.get<{ events: EquipmentEvent[] }>('/api/labs/LAB01/equipment/BACK-1/history');
-    expect(history.body.events.map((event) => `${event.kind}:${event.toLabId ?? event.labId}`)).toEqual(['registered:LAB01', 'transfer:LAB02', 'transfer:LAB01']);
+    expect(history.body.events.map((event) => `${event.kind}:${event.toLabId ?? event.labId}`)).toEqual([
+      'registered:LAB01',
+      'transfer:LAB02',
+      'transfer:LAB01',
+    ]);
   });
 });

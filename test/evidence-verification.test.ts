@@ -66,7 +66,8 @@ async function verifyAll(pageSize?: number): Promise<{ last: VerificationPage; c
 
 const blobOfCertificate = async (certificateId: string) =>
   (await readCalibration('LAB01', calibrationNumber))!.document.certificates!.find((file) => file.certificateId === certificateId)!.blobName;
-const blobOfAttachment = async (attachmentId: string) => (await readNonconformity('LAB01', ncNumber))!.document.attachments.find((file) => file.certificateId === attachmentId)!.blobName;
+const blobOfAttachment = async (attachmentId: string) =>
+  (await readNonconformity('LAB01', ncNumber))!.document.attachments.find((file) => file.certificateId === attachmentId)!.blobName;
 
 describe('evidence in the audit verification', () => {
   it('verifies unchanged certificates and attachments as intact, and names each one altered or deleted in storage', async () => {
@@ -120,9 +121,9 @@ describe('evidence in the audit verification', () => {
     expect(certificateHistory.body.evidenceProblems.map((problem) => `${problem.recordNumber}/${problem.fileId} ${problem.found}`).sort()).toEqual(
       [`${calibrationNumber}/${toAlter.certificateId} altered`, `${calibrationNumber}/${toDelete.certificateId} missing`].sort(),
     );
-    expect((await history('REF-T-02')).body.evidenceProblems.map((problem) => `${problem.kind} ${problem.recordNumber}/${problem.fileId} ${problem.found}`)).toEqual([
-      `attachment ${ncNumber}/${photoToDelete.certificateId} missing`,
-    ]);
+    expect(
+      (await history('REF-T-02')).body.evidenceProblems.map((problem) => `${problem.kind} ${problem.recordNumber}/${problem.fileId} ${problem.found}`),
+    ).toEqual([`attachment ${ncNumber}/${photoToDelete.certificateId} missing`]);
     // What was left alone still downloads.
     expect((await manager.get(`${certificates}/${kept.certificateId}`)).status).toBe(200);
     expect((await manager.get(`${attachments}/${photo.certificateId}`)).status).toBe(200);
@@ -138,7 +139,9 @@ describe('evidence in the audit verification', () => {
     const missingCertificate = await manager.get<{ title: string; detail: string }>(`${certificates}/${certificate.certificateId}`);
     expect(missingCertificate.status).toBe(500);
     expect(missingCertificate.body.title).toBe('Certificate missing');
-    expect(missingCertificate.body.detail).toBe(`The file of certificate ${certificate.certificateId} of ${calibrationNumber} is missing from storage; the audit verification lists it. Tell your administrator.`);
+    expect(missingCertificate.body.detail).toBe(
+      `The file of certificate ${certificate.certificateId} of ${calibrationNumber} is missing from storage; the audit verification lists it. Tell your administrator.`,
+    );
     const missingPhoto = await manager.get<{ title: string; detail: string }>(`${attachments}/${photo.certificateId}`);
     expect(missingPhoto.status).toBe(500);
     expect(missingPhoto.body.detail).toContain('is missing from storage; the audit verification lists it');

@@ -47,7 +47,10 @@ function loadEntry(environment: Record<string, string>, { withWorker = true } = 
 
 interface Registration {
   name: string;
-  bindings: Record<string, { type: string; direction: string; route?: string; methods?: string[]; schedule?: string; authLevel?: string; queueName?: string; connection?: string }>;
+  bindings: Record<
+    string,
+    { type: string; direction: string; route?: string; methods?: string[]; schedule?: string; authLevel?: string; queueName?: string; connection?: string }
+  >;
 }
 
 describe('the deployed Functions entry', () => {
@@ -61,7 +64,11 @@ describe('the deployed Functions entry', () => {
       .map((line) => JSON.parse(line.slice('REGISTERED '.length)) as Registration);
     const byName = new Map(registrations.map((registration) => [registration.name, registration]));
     expect([...byName.keys()].sort()).toEqual(
-      [...registeredHttpFunctions().map((fn) => fn.declaration.name), ...registeredTimers().map((t) => t.name), ...registeredQueueFunctions().map((q) => q.name)].sort(),
+      [
+        ...registeredHttpFunctions().map((fn) => fn.declaration.name),
+        ...registeredTimers().map((t) => t.name),
+        ...registeredQueueFunctions().map((q) => q.name),
+      ].sort(),
     );
     for (const declaration of registeredQueueFunctions()) {
       const trigger = Object.values(byName.get(declaration.name)!.bindings).find((binding) => binding.type === 'queueTrigger')!;
@@ -69,7 +76,10 @@ describe('the deployed Functions entry', () => {
     }
     for (const declaration of [...registeredHttpFunctions().map((fn) => fn.declaration), ...registeredTimers()]) {
       const outputs = Object.values(byName.get(declaration.name)!.bindings).filter((binding) => binding.type === 'queue' && binding.direction === 'out');
-      expect(outputs.map((binding) => binding.queueName), declaration.name).toEqual(declaration.queueOutputs ?? []);
+      expect(
+        outputs.map((binding) => binding.queueName),
+        declaration.name,
+      ).toEqual(declaration.queueOutputs ?? []);
     }
     for (const { declaration } of registeredHttpFunctions()) {
       const trigger = Object.values(byName.get(declaration.name)!.bindings).find((binding) => binding.type === 'httpTrigger')!;

@@ -73,7 +73,10 @@ const injections = [
   '**URGENT**',
   '\u0000\u0007\u001b[31m\u007f\u0085\u2028\u2029\r',
 ];
-const controlCharacter = fc.integer({ min: 0, max: 0x9f }).filter((code) => code < 0x20 || code >= 0x7f).map((code) => String.fromCharCode(code));
+const controlCharacter = fc
+  .integer({ min: 0, max: 0x9f })
+  .filter((code) => code < 0x20 || code >= 0x7f)
+  .map((code) => String.fromCharCode(code));
 /** A text with control characters and a Markdown link in it, somewhere. */
 const injectedText: fc.Arbitrary<string> = fc
   .tuple(fc.string({ maxLength: 12 }), fc.constantFrom(...injections), fc.array(controlCharacter, { maxLength: 3 }), fc.string({ maxLength: 12 }))
@@ -97,7 +100,8 @@ const jsonValue: fc.Arbitrary<unknown> = fc.oneof(
 function valueFor(schema: { type?: string; enum?: unknown[] } | undefined): fc.Arbitrary<unknown> {
   const typed: fc.Arbitrary<unknown>[] = [];
   if (schema?.enum?.length) typed.push(fc.constantFrom(...schema.enum));
-  if (schema?.type === 'string') typed.push(fc.string({ maxLength: 30 }), fc.constantFrom('LAB01', 'LAB02', 'Daily', '2026-11-23', 'tech1'), injectedText, injectedText);
+  if (schema?.type === 'string')
+    typed.push(fc.string({ maxLength: 30 }), fc.constantFrom('LAB01', 'LAB02', 'Daily', '2026-11-23', 'tech1'), injectedText, injectedText);
   if (schema?.type === 'integer' || schema?.type === 'number') typed.push(fc.integer({ min: -5, max: 2000 }));
   if (schema?.type === 'boolean') typed.push(fc.boolean());
   return typed.length > 0 ? fc.oneof(fc.oneof(...typed), jsonValue) : jsonValue;
@@ -114,15 +118,18 @@ function bodyFor(operation: Operation): fc.Arbitrary<{ raw?: string; json?: unkn
   const properties = operation.bodyProperties ?? {};
   const names = Object.keys(properties);
   const shaped = fc
-    .record(
-      Object.fromEntries(names.map((name) => [name, valueFor(properties[name])])) as Record<string, fc.Arbitrary<unknown>>,
-      { requiredKeys: [] },
-    )
+    .record(Object.fromEntries(names.map((name) => [name, valueFor(properties[name])])) as Record<string, fc.Arbitrary<unknown>>, { requiredKeys: [] })
     .chain((base) =>
-      fc.record({
-        extra: fc.option(fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'isAdmin', 'labId', 'role', 'status', 'version', 'id', '_etag'), jsonValue, { maxKeys: 3 })),
-        deep: fc.boolean(),
-      }).map(({ extra, deep }) => ({ ...base, ...(extra ?? {}), ...(deep ? { nested: deeplyNested(200) } : {}) })),
+      fc
+        .record({
+          extra: fc.option(
+            fc.dictionary(fc.constantFrom('__proto__', 'constructor', 'isAdmin', 'labId', 'role', 'status', 'version', 'id', '_etag'), jsonValue, {
+              maxKeys: 3,
+            }),
+          ),
+          deep: fc.boolean(),
+        })
+        .map(({ extra, deep }) => ({ ...base, ...(extra ?? {}), ...(deep ? { nested: deeplyNested(200) } : {}) })),
     );
   return fc.oneof(
     { weight: 6, arbitrary: shaped.map((json) => ({ json })) },
@@ -158,19 +165,25 @@ function requestFor(operation: Operation): fc.Arbitrary<GeneratedRequest> {
   );
   return fc.record({
     target: fc.tuple(...pathParameters.map(() => fc.tuple(pathValue, fc.boolean()))).map((values) => ({
-      path: pathParameters.reduce(
-        (path, parameter, index) => {
-          const [value, encode] = values[index]!;
-          // Mostly encoded as a browser would; sometimes raw, slashes and all.
-          return path.replace(`{${parameter.name}}`, encode ? percentEncoded(String(value)) : String(value).replace(/[?#]/g, ''));
-        },
-        operation.path,
-      ),
+      path: pathParameters.reduce((path, parameter, index) => {
+        const [value, encode] = values[index]!;
+        // Mostly encoded as a browser would; sometimes raw, slashes and all.
+        return path.replace(`{${parameter.name}}`, encode ? percentEncoded(String(value)) : String(value).replace(/[?#]/g, ''));
+      }, operation.path),
       // An empty, dotted or slashed value may be routed to another operation (GET /api/users/ lists users).
       reachesOperation: values.every(([value, encode]) => value !== '' && !/^\.{1,2}$/.test(value) && (encode || !/[/\\%]/.test(value))),
     })),
-    query: fc.dictionary(fc.oneof(fc.constantFrom(...queryParameters.map((parameter) => parameter.name), '__proto__', 'constructor', 'pageSize'), fc.string({ maxLength: 6 })), fc.oneof(valueFor(undefined), fc.constantFrom('1', '-1', '1000000', 'NaN', 'true')).map((value) => (typeof value === 'string' ? value : JSON.stringify(value))), { maxKeys: 4 }),
-    method: fc.oneof({ weight: 9, arbitrary: fc.constant(operation.method) }, { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE') }),
+    query: fc.dictionary(
+      fc.oneof(fc.constantFrom(...queryParameters.map((parameter) => parameter.name), '__proto__', 'constructor', 'pageSize'), fc.string({ maxLength: 6 })),
+      fc
+        .oneof(valueFor(undefined), fc.constantFrom('1', '-1', '1000000', 'NaN', 'true'))
+        .map((value) => (typeof value === 'string' ? value : JSON.stringify(value))),
+      { maxKeys: 4 },
+    ),
+    method: fc.oneof(
+      { weight: 9, arbitrary: fc.constant(operation.method) },
+      { weight: 1, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE') },
+    ),
     body: bodyFor(operation),
   });
 }
@@ -183,7 +196,20 @@ beforeAll(async () => {
   product = await startTestProduct();
   for (const role of roles) clients.set(role, role === 'anonymous' ? product.client() : await product.signedIn(role));
   const admin = clients.get('admin')!;
-  const { body: document } = await admin.get<{ paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown>; parameters?: Operation['parameters']; requestBody?: { content: { 'application/json'?: { schema: { properties?: Operation['bodyProperties'] } } } } }>> }>('/api/openapi.json');
+  const { body: document } = await admin.get<{
+    paths: Record<
+      string,
+      Record<
+        string,
+        {
+          operationId: string;
+          responses: Record<string, unknown>;
+          parameters?: Operation['parameters'];
+          requestBody?: { content: { 'application/json'?: { schema: { properties?: Operation['bodyProperties'] } } } };
+        }
+      >
+    >;
+  }>('/api/openapi.json');
   operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({
       operationId: operation.operationId,
@@ -203,7 +229,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  console.log(`Fuzz (${full ? 'full' : 'small'}, seed ${seed}): ${operations.length} operations, ${tally.requests} requests, statuses ${JSON.stringify(tally.statuses)}`);
+  console.log(
+    `Fuzz (${full ? 'full' : 'small'}, seed ${seed}): ${operations.length} operations, ${tally.requests} requests, statuses ${JSON.stringify(tally.statuses)}`,
+  );
   await product.cleanup();
 });
 
@@ -244,43 +272,52 @@ describe('every operation of the published contract, fuzzed', () => {
     expect(operations.length).toBeGreaterThanOrEqual(40);
   });
 
-  it('never answers 5xx, a stack trace, a non-problem error or another lab\'s data', async () => {
-    // Sign-out and password changes end the fuzzing session; they are fuzzed all the same, and the
-    // next case signs in again.
-    for (const operation of operations) {
-      for (const role of roles) {
-        await fc.assert(
-          fc.asyncProperty(requestFor(operation), async (request) => {
-            const response = await send(role, request);
-            tally.statuses[response.status] = (tally.statuses[response.status] ?? 0) + 1;
-            const where = `${role} ${request.method} ${request.target.path} → ${response.status} ${response.text.slice(0, 200)}`;
-            expect(response.status, where).toBeLessThan(500);
-            expect(response.text, where).not.toMatch(/\n\s+at .+\.(ts|js):\d+|node_modules|\/work\/|Error: /);
-            if (response.status >= 400) {
-              expect(response.headers.get('content-type'), where).toBe('application/problem+json');
-              expect(typeof (response.body as { detail?: unknown }).detail, where).toBe('string');
-              expect((response.body as { detail: string }).detail, where).not.toMatch(zodWording);
-            }
-            if ((role === 'tech1' || role === 'localaudit1') && response.status < 300) {
-              for (const serial of otherLabSerials) expect(response.text, `${where} shows ${serial}`).not.toContain(`"${serial}"`);
-            }
-            // What reaches the operation answers only what its contract lists.
-            if (request.method === operation.method && request.target.reachesOperation && !redirects.has(operation.operationId)) {
-              expect(operation.statuses, `${where}: the contract lists ${operation.statuses.join(', ')}`).toContain(response.status);
-            }
-            const schema = responseSchemas.get(operation.operationId);
-            const declaredSuccess = response.status >= 200 && response.status < 300 && request.method === operation.method && request.target.reachesOperation && !redirects.has(operation.operationId);
-            if (schema && declaredSuccess && response.headers.get('content-type') === 'application/json') {
-              const parsed = schema.safeParse(response.body);
-              expect(parsed.success, `${where}: ${parsed.success ? '' : parsed.error.message}`).toBe(true);
-            }
-          }),
-          { numRuns: casesPerOperationAndRole, seed, endOnFailure: true },
-        );
+  it(
+    "never answers 5xx, a stack trace, a non-problem error or another lab's data",
+    async () => {
+      // Sign-out and password changes end the fuzzing session; they are fuzzed all the same, and the
+      // next case signs in again.
+      for (const operation of operations) {
+        for (const role of roles) {
+          await fc.assert(
+            fc.asyncProperty(requestFor(operation), async (request) => {
+              const response = await send(role, request);
+              tally.statuses[response.status] = (tally.statuses[response.status] ?? 0) + 1;
+              const where = `${role} ${request.method} ${request.target.path} → ${response.status} ${response.text.slice(0, 200)}`;
+              expect(response.status, where).toBeLessThan(500);
+              expect(response.text, where).not.toMatch(/\n\s+at .+\.(ts|js):\d+|node_modules|\/work\/|Error: /);
+              if (response.status >= 400) {
+                expect(response.headers.get('content-type'), where).toBe('application/problem+json');
+                expect(typeof (response.body as { detail?: unknown }).detail, where).toBe('string');
+                expect((response.body as { detail: string }).detail, where).not.toMatch(zodWording);
+              }
+              if ((role === 'tech1' || role === 'localaudit1') && response.status < 300) {
+                for (const serial of otherLabSerials) expect(response.text, `${where} shows ${serial}`).not.toContain(`"${serial}"`);
+              }
+              // What reaches the operation answers only what its contract lists.
+              if (request.method === operation.method && request.target.reachesOperation && !redirects.has(operation.operationId)) {
+                expect(operation.statuses, `${where}: the contract lists ${operation.statuses.join(', ')}`).toContain(response.status);
+              }
+              const schema = responseSchemas.get(operation.operationId);
+              const declaredSuccess =
+                response.status >= 200 &&
+                response.status < 300 &&
+                request.method === operation.method &&
+                request.target.reachesOperation &&
+                !redirects.has(operation.operationId);
+              if (schema && declaredSuccess && response.headers.get('content-type') === 'application/json') {
+                const parsed = schema.safeParse(response.body);
+                expect(parsed.success, `${where}: ${parsed.success ? '' : parsed.error.message}`).toBe(true);
+              }
+            }),
+            { numRuns: casesPerOperationAndRole, seed, endOnFailure: true },
+          );
+        }
       }
-    }
-    // The host runs in this process: a polluted prototype would show here.
-    expect(Object.prototype).not.toHaveProperty('isAdmin');
-    expect(Object.keys(Object.prototype)).toEqual([]);
-  }, full ? 3_600_000 : 300_000);
+      // The host runs in this process: a polluted prototype would show here.
+      expect(Object.prototype).not.toHaveProperty('isAdmin');
+      expect(Object.keys(Object.prototype)).toEqual([]);
+    },
+    full ? 3_600_000 : 300_000,
+  );
 });

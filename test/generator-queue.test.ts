@@ -57,7 +57,9 @@ describe('generator fan-out over the queue', () => {
     // Let any run still in flight finish before counting.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     for (const labId of ['LAB01', 'LAB02']) {
-      const { resources } = await (await container('records')).items
+      const { resources } = await (
+        await container('records')
+      ).items
         .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.type = 'record'" }, { partitionKey: labId })
         .fetchAll();
       const keys = resources.map((record) => `${record.serialKey}|${record.frequency}|${record.periodStart}`);
@@ -72,7 +74,8 @@ describe('generator fan-out over the queue', () => {
     const hour = Date.UTC(2026, 11, 1, 22, 0, 0);
     const queued = new Map<string, number>();
     for (let minute = 0; minute < 60; minute++) {
-      for (const message of (await planScheduledRun(new Date(hour + minute * 60_000))).messages) queued.set(message.labId, (queued.get(message.labId) ?? 0) + 1);
+      for (const message of (await planScheduledRun(new Date(hour + minute * 60_000))).messages)
+        queued.set(message.labId, (queued.get(message.labId) ?? 0) + 1);
     }
     const active = (await listLabs()).filter((lab) => lab.active).map((lab) => lab.labId);
     expect([...queued.keys()].sort()).toEqual(active.sort());
@@ -88,7 +91,17 @@ describe('generator fan-out over the queue', () => {
 
   it('a lab that keeps failing ends in the poison queue and shows as failed', async () => {
     // A lab whose stored time zone no longer exists: every run of it fails.
-    await (await container('labs')).items.upsert({ id: 'BROKEN', type: 'lab', labId: 'BROKEN', name: 'Broken lab', timeZone: 'Mars/Olympus_Mons', active: true, createdAt: new Date().toISOString() });
+    await (
+      await container('labs')
+    ).items.upsert({
+      id: 'BROKEN',
+      type: 'lab',
+      labId: 'BROKEN',
+      name: 'Broken lab',
+      timeZone: 'Mars/Olympus_Mons',
+      active: true,
+      createdAt: new Date().toISOString(),
+    });
     const started = await admin.post<{ runId: string }>('/api/admin/generate', { labId: 'BROKEN' });
     expect(started.status).toBe(202);
     const broken = await waitFor(

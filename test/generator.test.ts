@@ -32,14 +32,18 @@ function useAheadHours(hours: number): void {
 afterAll(async () => product.cleanup());
 
 async function recordsOf(labId: string): Promise<RecordDocument[]> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.type = 'record'" }, { partitionKey: labId })
     .fetchAll();
   return resources;
 }
 
 async function chainOf(labId: string): Promise<AuditEntry[]> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<AuditEntry>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: labId })
     .fetchAll();
   return resources;
@@ -48,7 +52,9 @@ async function chainOf(labId: string): Promise<AuditEntry[]> {
 async function newLab(timeZone: string, machines: string[]): Promise<string> {
   const labId = `GEN${++labNumber}`;
   await addLab(systemActor, { labId, name: `Generator lab ${labNumber}`, timeZone, active: true }, null);
-  await Promise.all(machines.map((modelId, index) => registerEquipment(systemActor, labId, { serialNumber: `${labId}-M${index}`, modelId, status: 'In Service' }, null)));
+  await Promise.all(
+    machines.map((modelId, index) => registerEquipment(systemActor, labId, { serialNumber: `${labId}-M${index}`, modelId, status: 'In Service' }, null)),
+  );
   return labId;
 }
 
@@ -138,10 +144,17 @@ describe('record generator', () => {
         fc.constantFrom(...zones),
         fc.constantFrom(0, 2, 6),
         fc.array(fc.constantFrom(...models), { minLength: 1, maxLength: 5 }),
-        fc.array(fc.record({ gapDays: fc.integer({ min: 0, max: 12 }), parallel: fc.integer({ min: 1, max: 10 }), stopAfterBatches: fc.option(fc.integer({ min: 0, max: 2 })) }), {
-          minLength: 1,
-          maxLength: 4,
-        }),
+        fc.array(
+          fc.record({
+            gapDays: fc.integer({ min: 0, max: 12 }),
+            parallel: fc.integer({ min: 1, max: 10 }),
+            stopAfterBatches: fc.option(fc.integer({ min: 0, max: 2 })),
+          }),
+          {
+            minLength: 1,
+            maxLength: 4,
+          },
+        ),
         async (timeZone, aheadHours, fleet, runs) => {
           useAheadHours(aheadHours);
           const labId = await newLab(timeZone, fleet);
@@ -163,7 +176,7 @@ describe('record generator', () => {
     useAheadHours(0);
   });
 
-  it('makes the next day\'s records ahead of midnight, off every list and not completable until the day starts', async () => {
+  it("makes the next day's records ahead of midnight, off every list and not completable until the day starts", async () => {
     useAheadHours(2);
     try {
       const timeZone = 'Asia/Kolkata';

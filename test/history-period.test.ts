@@ -23,7 +23,7 @@ function history(parts: {
   } as unknown as EquipmentHistory;
 }
 
-describe("the period a printed machine history states", () => {
+describe('the period a printed machine history states', () => {
   it('covers a calibration performed before the first record and the events after the last, not just the records', () => {
     const printed = history({
       createdAt: '2025-10-20T14:00:00Z',
@@ -40,7 +40,7 @@ describe("the period a printed machine history states", () => {
     expect(historyPeriod(printed, (labId) => zones[labId]!)).toEqual({ from: '2025-10-20', to: '2026-12-06' });
   });
 
-  it('reads each instant as a date in the lab it happened in, whatever the reader\'s zone', () => {
+  it("reads each instant as a date in the lab it happened in, whatever the reader's zone", () => {
     // 02:00 UTC on 7 December is still the evening of the 6th in Boston and in Chicago.
     const printed = history({
       createdAt: '2026-12-01T03:00:00Z',

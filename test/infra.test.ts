@@ -8,12 +8,7 @@ import { secretNames } from '../shared/platform/secrets.js';
 const read = (path: string) => readFile(path, 'utf8');
 
 /** Settings the Functions platform itself reads, beside the product's own. */
-const platformSettings = new Set([
-  'AzureWebJobsStorage__accountName',
-  'AzureWebJobsStorage__credential',
-  'FUNCTIONS_WORKER_RUNTIME',
-  'AzureWebJobsStorage',
-]);
+const platformSettings = new Set(['AzureWebJobsStorage__accountName', 'AzureWebJobsStorage__credential', 'FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage']);
 
 function objectKeys(bicep: string, marker: string): string[] {
   const start = bicep.indexOf(marker);
@@ -33,7 +28,11 @@ function objectKeys(bicep: string, marker: string): string[] {
 async function appSettingNames(): Promise<string[]> {
   const main = await read('infra/main.bicep');
   const functionApp = await read('infra/modules/functionapp.bicep');
-  return [...objectKeys(main, 'var settingDefaults = {'), ...objectKeys(main, 'appSettings: union(settingDefaults, additionalAppSettings, {'), ...objectKeys(functionApp, 'properties: union(appSettings, {')];
+  return [
+    ...objectKeys(main, 'var settingDefaults = {'),
+    ...objectKeys(main, 'appSettings: union(settingDefaults, additionalAppSettings, {'),
+    ...objectKeys(functionApp, 'properties: union(appSettings, {'),
+  ];
 }
 
 describe('infrastructure templates', () => {
@@ -80,7 +79,7 @@ describe('infrastructure templates', () => {
     expect(rbac).toContain("storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'");
     expect(rbac).toContain("monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'");
     expect(rbac).toContain("cosmosBuiltInDataContributor: '00000000-0000-0000-0000-000000000002'");
-    expect(rbac).toContain("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments");
+    expect(rbac).toContain('Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments');
     expect(rbac).toContain("communicationAndEmailServiceOwner: '09976791-48a7-449e-bb21-39d1a415f350'");
     expect(rbac).toMatch(/resource apiSendsEmail [^\n]+ = \{\n {2}name: [^\n]+\n {2}scope: communicationService\n/);
     const keyVault = await read('infra/modules/keyvault.bicep');
@@ -119,7 +118,9 @@ describe('first-run setup in Azure', () => {
   it('creates the setup token as a Key Vault secret from a secure, random parameter, and outputs only the command that reads it', async () => {
     const main = await read('infra/main.bicep');
     expect(main).toMatch(/@secure\(\)\n@description\([^\n]*\)\nparam setupToken string = newGuid\(\)/);
-    expect(main).toContain("output SETUP_TOKEN_COMMAND string = 'az keyvault secret show --vault-name ${keyVault.outputs.name} --name setup-token --query value -o tsv'");
+    expect(main).toContain(
+      "output SETUP_TOKEN_COMMAND string = 'az keyvault secret show --vault-name ${keyVault.outputs.name} --name setup-token --query value -o tsv'",
+    );
     for (const [, output] of main.matchAll(/^output \w+ [^\n]*$/gm)) expect(output ?? '').not.toContain('setupToken');
     expect(main.match(/^output .*setupToken.*$/gm)).toBeNull();
     const keyVault = await read('infra/modules/keyvault.bicep');
@@ -154,7 +155,9 @@ describe('secrets in Azure', () => {
 
   it('use no account keys, SAS tokens or secret-bearing connection strings in settings or outputs', async () => {
     for (const { file, text } of await templates()) {
-      expect(text, file).not.toMatch(/listKeys\(|listConnectionStrings\(|listAccountSas\(|listServiceSas\(|AccountKey=|SharedAccessSignature|primaryMasterKey|primaryKey/i);
+      expect(text, file).not.toMatch(
+        /listKeys\(|listConnectionStrings\(|listAccountSas\(|listServiceSas\(|AccountKey=|SharedAccessSignature|primaryMasterKey|primaryKey/i,
+      );
       // The one connection string passed on is Application Insights', which holds no secret; its
       // ingestion takes Entra tokens only (DisableLocalAuth) and the app sends with its identity.
       for (const [, output] of text.matchAll(/^output (\w+) /gm)) {
@@ -172,7 +175,16 @@ describe('secrets in Azure', () => {
   it('provide every setting the code needs in Azure', async () => {
     const provided = new Set(await appSettingNames());
     // Without these the API cannot find its data, its secrets, its telemetry or its own site.
-    for (const name of ['COSMOS_ENDPOINT', 'COSMOS_DATABASE', 'KEY_VAULT_URI', 'PUBLIC_ORIGINS', 'SESSION_COOKIE_NAME', 'GENERATOR_SCHEDULE', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING']) {
+    for (const name of [
+      'COSMOS_ENDPOINT',
+      'COSMOS_DATABASE',
+      'KEY_VAULT_URI',
+      'PUBLIC_ORIGINS',
+      'SESSION_COOKIE_NAME',
+      'GENERATOR_SCHEDULE',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    ]) {
       expect(provided.has(name), name).toBe(true);
     }
     // Key-based Cosmos access and local-only settings stay out of Azure.
@@ -211,7 +223,7 @@ describe('the deploy pipeline', () => {
     expect(readme).toContain('az ad app federated-credential create');
   });
 
-  it('passes every azd value the parameters read to the deployment, so a push keeps the operator\'s settings, but no Teams webhook', async () => {
+  it("passes every azd value the parameters read to the deployment, so a push keeps the operator's settings, but no Teams webhook", async () => {
     const workflow = await read('.github/workflows/ci-deploy.yml');
     const deployEnvironment = workflow.slice(workflow.indexOf('  deploy:'));
     const names = [...(await read('infra/main.parameters.json')).matchAll(/\$\{([A-Z_]+)/g)].map(([, name]) => name!);
@@ -235,7 +247,9 @@ describe('certificate storage', () => {
     expect(storage).toContain('immutabilityPeriodSinceCreationInDays: certificateRetentionDays');
     const rbac = await read('infra/modules/rbac.bicep');
     expect(rbac).toContain("storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'");
-    expect(rbac).toMatch(/resource certificatesContributor [^\n]+\n\s+name: guid\(certificates\.id, principalId, roles\.storageBlobDataContributor\)\n\s+scope: certificates\n/);
+    expect(rbac).toMatch(
+      /resource certificatesContributor [^\n]+\n\s+name: guid\(certificates\.id, principalId, roles\.storageBlobDataContributor\)\n\s+scope: certificates\n/,
+    );
     expect(await read('infra/main.bicep')).toContain('BLOB_SERVICE_URL: storage.outputs.blobEndpoint');
   });
 });
@@ -316,7 +330,7 @@ describe('operator settings as deployment parameters', () => {
     }
   });
 
-  it('bound the rate limit as the code does, with the code\'s default', async () => {
+  it("bound the rate limit as the code does, with the code's default", async () => {
     const main = await read('infra/main.bicep');
     const [, min, max, fallback] = /@minValue\((\d+)\)\n@maxValue\((\d+)\)\n@description\([^\n]*\)\nparam loginRateLimitPerMinute int = (\d+)/.exec(main) ?? [];
     const accepts = (value: number) => settingsSchema.shape.LOGIN_RATE_LIMIT_PER_MINUTE.safeParse(String(value)).success;
@@ -324,10 +338,15 @@ describe('operator settings as deployment parameters', () => {
     expect(Number(fallback)).toBe(settingsSchema.parse({}).LOGIN_RATE_LIMIT_PER_MINUTE);
   });
 
-  it('write out the code\'s own defaults, which additional settings may change, and let neither change what the deployment derives', async () => {
+  it("write out the code's own defaults, which additional settings may change, and let neither change what the deployment derives", async () => {
     const main = await read('infra/main.bicep');
     const defaults = settingsSchema.parse({}) as Record<string, unknown>;
-    const written = [...main.slice(main.indexOf('var settingDefaults = {')).split('\n}')[0]!.matchAll(/^ {2}(\w+): '([^']*)'$/gm)];
+    const written = [
+      ...main
+        .slice(main.indexOf('var settingDefaults = {'))
+        .split('\n}')[0]!
+        .matchAll(/^ {2}(\w+): '([^']*)'$/gm),
+    ];
     expect(written.length).toBeGreaterThan(3);
     for (const [, name, value] of written) expect(value, name).toBe(String(defaults[name!]));
     // union(): a later object wins, so derived settings (endpoints, the vault) beat additional ones.
@@ -336,7 +355,9 @@ describe('operator settings as deployment parameters', () => {
 
   it('keep a custom domain first in PUBLIC_ORIGINS and the azurestaticapps.net address after it', async () => {
     const main = await read('infra/main.bicep');
-    expect(settingLine(main, 'PUBLIC_ORIGINS')).toBe("empty(publicOrigins) ? 'https://${web.outputs.defaultHostname}' : '${publicOrigins},https://${web.outputs.defaultHostname}'");
+    expect(settingLine(main, 'PUBLIC_ORIGINS')).toBe(
+      "empty(publicOrigins) ? 'https://${web.outputs.defaultHostname}' : '${publicOrigins},https://${web.outputs.defaultHostname}'",
+    );
   });
 
   it('keep Teams webhooks in Key Vault under the names the API reads, never in app settings or outputs', async () => {
@@ -370,13 +391,18 @@ describe('deploys that work', () => {
     expect(main).toContain('var staticWebAppRegion = empty(staticWebAppLocation) ? nearestStaticWebAppRegion : staticWebAppLocation');
     // The nearest region: AZURE_LOCATION itself where Static Web Apps exists, else a mapped one, else eastus2.
     const near = Object.fromEntries(
-      [...main.matchAll(/^var regionsNear(\w+) = \[([^\]]*)\]$/gm)].map(([, target, list]) => [target!.toLowerCase(), list!.split(',').map((region) => region.trim().replace(/'/g, ''))]),
+      [...main.matchAll(/^var regionsNear(\w+) = \[([^\]]*)\]$/gm)].map(([, target, list]) => [
+        target!.toLowerCase(),
+        list!.split(',').map((region) => region.trim().replace(/'/g, '')),
+      ]),
     );
     expect(Object.keys(near).sort()).toEqual(['eastasia', 'westeurope', 'westus2']);
     const all = Object.values(near).flat();
     expect(new Set(all).size).toBe(all.length);
     for (const region of all) expect(staticWebAppRegions, region).not.toContain(region);
-    expect(main).toContain("contains(staticWebAppRegions, location) ? location : (contains(regionsNearWestEurope, location) ? 'westeurope' : (contains(regionsNearEastAsia, location) ? 'eastasia' : (contains(regionsNearWestUs2, location) ? 'westus2' : 'eastus2')))");
+    expect(main).toContain(
+      "contains(staticWebAppRegions, location) ? location : (contains(regionsNearWestEurope, location) ? 'westeurope' : (contains(regionsNearEastAsia, location) ? 'eastasia' : (contains(regionsNearWestUs2, location) ? 'westus2' : 'eastus2')))",
+    );
   });
 
   it('leave Key Vault purge protection off unless the operator turns it on, so azd down --purge then azd up with the same name works', async () => {

@@ -33,8 +33,12 @@ beforeAll(async () => {
 afterAll(async () => {
   running?.process.kill('SIGKILL');
   await running?.exited;
-  console.log(`Kill and restart: ${figures.kills} kills, ${figures.completionsSent} completions sent, ${figures.completionsAcknowledged} answered 200 before a kill, ${figures.completionsKept} kept`);
-  console.log(`Kill and restart: ${figures.uploadsSent} evidence uploads sent, ${figures.uploadsAcknowledged} answered 201 before a kill, ${figures.uploadsKept} downloaded byte for byte after it`);
+  console.log(
+    `Kill and restart: ${figures.kills} kills, ${figures.completionsSent} completions sent, ${figures.completionsAcknowledged} answered 200 before a kill, ${figures.completionsKept} kept`,
+  );
+  console.log(
+    `Kill and restart: ${figures.uploadsSent} evidence uploads sent, ${figures.uploadsAcknowledged} answered 201 before a kill, ${figures.uploadsKept} downloaded byte for byte after it`,
+  );
   await rm(dataDir, { recursive: true, force: true });
 });
 
@@ -77,52 +81,58 @@ async function expectWhole(url: string): Promise<void> {
 }
 
 describe('killed at random moments and started again on the same data', () => {
-  it('always comes back whole', async () => {
-    running = await start();
-    const completedByTech = async (url: string) =>
-      (await (await signedIn(url, 'tech1')).get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Completed&pageSize=500')).body.items.filter(
-        (record) => record.completedBy?.username === 'tech1',
-      ).length;
-    const completedBefore = await completedByTech(running.url);
-    for (let round = 1; round <= rounds; round++) {
-      const url = running.url;
-      const tech = await signedIn(url, 'tech1');
-      const admin = await signedIn(url, 'admin');
-      const { body } = await tech.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=20');
-      const acknowledged: string[] = [];
-      const work = body.items.slice(0, 6).map((record) => {
-        figures.completionsSent += 1;
-        return tech
-          .post(`/api/labs/LAB01/records/${record.recordNumber}/complete`, {
-            responses: record.tasks.map((task) => (task.kind === 'reading' ? { taskId: task.taskId, done: true, value: task.min ?? task.max ?? 1 } : { taskId: task.taskId, done: true })),
-            signature: { password, meaning: 'Performed by' },
-          })
-          .then((answer) => {
-            if (answer.status === 200) acknowledged.push(record.recordNumber);
-          })
-          .catch(() => null);
-      });
-      const generation = admin.post('/api/admin/generate', {}).catch(() => null);
-      // Somewhere in the middle of that work, or just after it.
-      await new Promise((resolve) => setTimeout(resolve, 50 + random() * 4000));
-      running.process.kill('SIGKILL');
-      await running.exited;
-      figures.kills += 1;
-      await Promise.all([...work, generation]);
-
+  it(
+    'always comes back whole',
+    async () => {
       running = await start();
-      await expectWhole(running.url);
-      // Every completion answered 200 before the kill is there, signed.
-      const after = await signedIn(running.url, 'tech1');
-      for (const recordNumber of acknowledged) {
-        const kept = await after.get<PmRecord>(`/api/labs/LAB01/records/${recordNumber}`);
-        expect(kept.body.status, `${recordNumber} was answered 200 before kill ${figures.kills}`).toBe('Completed');
-        expect(kept.body.signature, recordNumber).toBeTruthy();
+      const completedByTech = async (url: string) =>
+        (await (await signedIn(url, 'tech1')).get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Completed&pageSize=500')).body.items.filter(
+          (record) => record.completedBy?.username === 'tech1',
+        ).length;
+      const completedBefore = await completedByTech(running.url);
+      for (let round = 1; round <= rounds; round++) {
+        const url = running.url;
+        const tech = await signedIn(url, 'tech1');
+        const admin = await signedIn(url, 'admin');
+        const { body } = await tech.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=20');
+        const acknowledged: string[] = [];
+        const work = body.items.slice(0, 6).map((record) => {
+          figures.completionsSent += 1;
+          return tech
+            .post(`/api/labs/LAB01/records/${record.recordNumber}/complete`, {
+              responses: record.tasks.map((task) =>
+                task.kind === 'reading' ? { taskId: task.taskId, done: true, value: task.min ?? task.max ?? 1 } : { taskId: task.taskId, done: true },
+              ),
+              signature: { password, meaning: 'Performed by' },
+            })
+            .then((answer) => {
+              if (answer.status === 200) acknowledged.push(record.recordNumber);
+            })
+            .catch(() => null);
+        });
+        const generation = admin.post('/api/admin/generate', {}).catch(() => null);
+        // Somewhere in the middle of that work, or just after it.
+        await new Promise((resolve) => setTimeout(resolve, 50 + random() * 4000));
+        running.process.kill('SIGKILL');
+        await running.exited;
+        figures.kills += 1;
+        await Promise.all([...work, generation]);
+
+        running = await start();
+        await expectWhole(running.url);
+        // Every completion answered 200 before the kill is there, signed.
+        const after = await signedIn(running.url, 'tech1');
+        for (const recordNumber of acknowledged) {
+          const kept = await after.get<PmRecord>(`/api/labs/LAB01/records/${recordNumber}`);
+          expect(kept.body.status, `${recordNumber} was answered 200 before kill ${figures.kills}`).toBe('Completed');
+          expect(kept.body.signature, recordNumber).toBeTruthy();
+        }
+        figures.completionsAcknowledged += acknowledged.length;
       }
-      figures.completionsAcknowledged += acknowledged.length;
-    }
-    figures.completionsKept = (await completedByTech(running.url)) - completedBefore;
-  }, full ? 900_000 : 240_000);
+      figures.completionsKept = (await completedByTech(running.url)) - completedBefore;
+    },
+    full ? 900_000 : 240_000,
+  );
 });
 
 /** A small PDF or PNG, unique by its random tail, about the size of a scanned page or a phone photo. */
@@ -132,45 +142,52 @@ function evidenceFile(kind: 'pdf' | 'png'): Buffer {
 }
 
 describe('killed within a second of evidence uploads and started again on the same data', () => {
-  it('keeps every certificate and photo answered 201, byte for byte', async () => {
-    running ??= await start();
-    const admin = await signedIn(running.url, 'admin');
-    const calibrations = await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/REF-T-01/calibrations');
-    expect(calibrations.status, calibrations.text).toBe(200);
-    const certificates = `/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrations.body.items[0]!.calibrationNumber}/certificates`;
-    const reported = await admin.post<Nonconformity>('/api/labs/LAB01/nonconformities', { serialNumber: 'REF-T-02', description: 'Reading drifts by 0.4 °C against REF-T-01' });
-    expect(reported.status, reported.text).toBe(201);
-    const photos = `/api/labs/LAB01/nonconformities/${reported.body.ncNumber}/attachments`;
-    const kept: { download: string; bytes: Buffer }[] = [];
-
-    for (let round = 1; round <= uploadRounds; round++) {
-      const [manager, tech] = await Promise.all([signedIn(running.url, 'manager1'), signedIn(running.url, 'tech1')]);
-      const uploads = Array.from({ length: 10 }, (_, index) => {
-        const [client, path, bytes] = index % 5 < 3 ? [manager, certificates, evidenceFile('pdf')] : [tech, photos, evidenceFile('png')];
-        figures.uploadsSent += 1;
-        return client
-          .post<Certificate>(path, undefined, { rawBody: bytes, contentType: bytes[0] === 0x25 ? 'application/pdf' : 'image/png' })
-          .then((answer) => {
-            if (answer.status === 201) kept.push({ download: `${path}/${answer.body.certificateId}`, bytes });
-            else throw new Error(`${path} answered ${answer.status}: ${answer.text}`);
-          });
+  it(
+    'keeps every certificate and photo answered 201, byte for byte',
+    async () => {
+      running ??= await start();
+      const admin = await signedIn(running.url, 'admin');
+      const calibrations = await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/REF-T-01/calibrations');
+      expect(calibrations.status, calibrations.text).toBe(200);
+      const certificates = `/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrations.body.items[0]!.calibrationNumber}/certificates`;
+      const reported = await admin.post<Nonconformity>('/api/labs/LAB01/nonconformities', {
+        serialNumber: 'REF-T-02',
+        description: 'Reading drifts by 0.4 °C against REF-T-01',
       });
-      // Well inside the five seconds between Azurite's own saves of its index.
-      await Promise.all(uploads);
-      await new Promise((resolve) => setTimeout(resolve, random() * 1000));
-      running.process.kill('SIGKILL');
-      await running.exited;
-      figures.kills += 1;
-      figures.uploadsAcknowledged += uploads.length;
+      expect(reported.status, reported.text).toBe(201);
+      const photos = `/api/labs/LAB01/nonconformities/${reported.body.ncNumber}/attachments`;
+      const kept: { download: string; bytes: Buffer }[] = [];
 
-      running = await start();
-      const reader = await signedIn(running.url, 'auditor');
-      for (const file of kept) {
-        const download = await reader.get(file.download);
-        expect(download.status, `${file.download} after kill ${figures.kills}: ${download.text.slice(0, 300)}`).toBe(200);
-        expect(download.bytes.equals(file.bytes), file.download).toBe(true);
+      for (let round = 1; round <= uploadRounds; round++) {
+        const [manager, tech] = await Promise.all([signedIn(running.url, 'manager1'), signedIn(running.url, 'tech1')]);
+        const uploads = Array.from({ length: 10 }, (_, index) => {
+          const [client, path, bytes] = index % 5 < 3 ? [manager, certificates, evidenceFile('pdf')] : [tech, photos, evidenceFile('png')];
+          figures.uploadsSent += 1;
+          return client
+            .post<Certificate>(path, undefined, { rawBody: bytes, contentType: bytes[0] === 0x25 ? 'application/pdf' : 'image/png' })
+            .then((answer) => {
+              if (answer.status === 201) kept.push({ download: `${path}/${answer.body.certificateId}`, bytes });
+              else throw new Error(`${path} answered ${answer.status}: ${answer.text}`);
+            });
+        });
+        // Well inside the five seconds between Azurite's own saves of its index.
+        await Promise.all(uploads);
+        await new Promise((resolve) => setTimeout(resolve, random() * 1000));
+        running.process.kill('SIGKILL');
+        await running.exited;
+        figures.kills += 1;
+        figures.uploadsAcknowledged += uploads.length;
+
+        running = await start();
+        const reader = await signedIn(running.url, 'auditor');
+        for (const file of kept) {
+          const download = await reader.get(file.download);
+          expect(download.status, `${file.download} after kill ${figures.kills}: ${download.text.slice(0, 300)}`).toBe(200);
+          expect(download.bytes.equals(file.bytes), file.download).toBe(true);
+        }
       }
-    }
-    figures.uploadsKept = kept.length;
-  }, full ? 600_000 : 240_000);
+      figures.uploadsKept = kept.length;
+    },
+    full ? 600_000 : 240_000,
+  );
 });

@@ -23,7 +23,13 @@ describe('labels', () => {
     expect(serials).not.toContain('PS2-01-103');
     expect(serials).toEqual([...serials].sort((a, b) => a.toUpperCase().localeCompare(b.toUpperCase())));
     const reference = sheet.body.items.find((label) => label.serialNumber === 'REF-T-02')!;
-    expect(reference).toMatchObject({ labId: 'LAB01', labName: 'Boston Dental Lab', modelId: 'Fluke 1524', fitness: { state: 'not fit' }, url: `${product.url}/e/REF-T-02` });
+    expect(reference).toMatchObject({
+      labId: 'LAB01',
+      labName: 'Boston Dental Lab',
+      modelId: 'Fluke 1524',
+      fitness: { state: 'not fit' },
+      url: `${product.url}/e/REF-T-02`,
+    });
     expect(reference.qrSvg).toMatch(/^<svg [^>]*viewBox="0 0 \d+ \d+"/);
     expect(sheet.body.size).toBe('small');
   });

@@ -49,20 +49,29 @@ describe('moving in from the old system', () => {
       const completed = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Completed');
       expect(completed.body.items.map((record) => record.recordNumber)).toContain('LAB01000001');
       const history = await admin.get<{ records: PmRecord[] }>('/api/labs/LAB01/equipment/SN-1000-A/history');
-      expect(history.body.records.find((record) => record.recordNumber === 'LAB01000001')).toMatchObject({ status: 'Completed', completedBy: { username: 'jdoe' } });
+      expect(history.body.records.find((record) => record.recordNumber === 'LAB01000001')).toMatchObject({
+        status: 'Completed',
+        completedBy: { username: 'jdoe' },
+      });
       // New records continue after the highest imported number.
-      const numbers = (await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?pageSize=1000')).body.items.map((record) => Number(record.recordNumber.slice(5)));
+      const numbers = (await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?pageSize=1000')).body.items.map((record) =>
+        Number(record.recordNumber.slice(5)),
+      );
       expect(Math.max(...numbers)).toBeGreaterThan(10);
       expect(new Set(numbers).size).toBe(numbers.length);
       const verified = await admin.get<Verification>('/api/audit/verify?labId=LAB01');
       expect(verified.body.firstBroken).toBeNull();
-      const legacy = await admin.get<{ items: { action: string; at: string; reason: string; actor: { username: string } }[] }>('/api/audit?entityType=model&pageSize=500');
+      const legacy = await admin.get<{ items: { action: string; at: string; reason: string; actor: { username: string } }[] }>(
+        '/api/audit?entityType=model&pageSize=500',
+      );
       expect(legacy.body.items.find((entry) => entry.action === 'legacy.Model Modified')).toMatchObject({
         at: '2025-09-20T11:00:00.000Z',
         reason: 'MX-500 annual task added: Full calibration by service engineer',
         actor: { username: 'admin.ops' },
       });
-      const report = await admin.get<{ summary: { frequency: string; completedOnTime: number }[] }>('/api/reports/compliance?labId=LAB01&from=2026-10-01&to=2026-10-31');
+      const report = await admin.get<{ summary: { frequency: string; completedOnTime: number }[] }>(
+        '/api/reports/compliance?labId=LAB01&from=2026-10-01&to=2026-10-31',
+      );
       expect(report.body.summary.find((row) => row.frequency === 'Daily')?.completedOnTime).toBe(4);
     } finally {
       await product.cleanup();
@@ -81,7 +90,9 @@ describe('moving in from the old system', () => {
 
     const first = importer(dataDir, file, '--by', 'it.person');
     expect(first.status, first.stderr).toBe(0);
-    expect(first.stdout).toContain(`Answers tied to their tasks by the task's position in its record's form (PM_Response.id read as PM_form.form_order, as the old web UI stores it): ${[...dump.answeredTasks.values()].flat().length}.`);
+    expect(first.stdout).toContain(
+      `Answers tied to their tasks by the task's position in its record's form (PM_Response.id read as PM_form.form_order, as the old web UI stores it): ${[...dump.answeredTasks.values()].flat().length}.`,
+    );
     expect(first.stdout).toContain('auditEvents  written:      3');
     expect(first.stdout).toContain('2 active account(s) cannot sign in until an administrator sets a temporary password in Users');
     expect(first.stdout).toMatch(/: tech1, tech2\n/);
@@ -107,16 +118,35 @@ describe('moving in from the old system', () => {
       const completed = listed.body.items;
       expect(completed.length).toBeGreaterThan(0);
       for (const record of completed.filter((candidate) => dump.answeredTasks.has(candidate.recordNumber))) {
-        expect(record.responses.map((response) => record.tasks.find((task) => task.taskId === response.taskId)?.text), record.recordNumber).toEqual(dump.answeredTasks.get(record.recordNumber));
+        expect(
+          record.responses.map((response) => record.tasks.find((task) => task.taskId === response.taskId)?.text),
+          record.recordNumber,
+        ).toEqual(dump.answeredTasks.get(record.recordNumber));
       }
-      const events = await admin.get<{ items: { action: string; at: string; reason: string; entityType: string; actor: { username: string; displayName: string }; after: Record<string, unknown> }[] }>('/api/audit?entityType=user&pageSize=500');
+      const events = await admin.get<{
+        items: {
+          action: string;
+          at: string;
+          reason: string;
+          entityType: string;
+          actor: { username: string; displayName: string };
+          after: Record<string, unknown>;
+        }[];
+      }>('/api/audit?entityType=user&pageSize=500');
       expect(events.body.items.filter((entry) => entry.action.startsWith('legacy.'))).toHaveLength(2);
       expect(events.body.items.find((entry) => entry.action === 'legacy.Account Locked')).toMatchObject({
         at: '2025-10-01T07:59:12.000Z',
         entityType: 'user',
         reason: 'tech1 locked after 3 failed logins',
         actor: { username: 'tech1', displayName: 'Tech Number 1' },
-        after: { legacyEventId: 2, scope: 'User', eventType: 'Account Locked', initiatedBy: 'tech1', initiatedDate: '2025-10-01 07:59:12.000', importedBy: 'it.person' },
+        after: {
+          legacyEventId: 2,
+          scope: 'User',
+          eventType: 'Account Locked',
+          initiatedBy: 'tech1',
+          initiatedDate: '2025-10-01 07:59:12.000',
+          importedBy: 'it.person',
+        },
       });
       for (const labId of ['LAB01', 'LAB02']) expect((await admin.get<Verification>(`/api/audit/verify?labId=${labId}`)).body.firstBroken).toBeNull();
     } finally {

@@ -36,7 +36,20 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261206);
 const labs = ['LAB01', 'LAB02'] as const;
 const serials = ['M-1', 'M-2', 'STD-1'] as const;
 const by = { username: 'manager1', displayName: 'Manager One' };
-const plan = { version: 1, required: true, reason: 'r', intervalMonths: 12, warningDays: 30, graceDays: 7, decisionRule: 'simple', referenceStandard: false, points: [], changedAt: '', changedBy: by, changeReason: 'r' } as unknown as PlanVersion;
+const plan = {
+  version: 1,
+  required: true,
+  reason: 'r',
+  intervalMonths: 12,
+  warningDays: 30,
+  graceDays: 7,
+  decisionRule: 'simple',
+  referenceStandard: false,
+  points: [],
+  changedAt: '',
+  changedBy: by,
+  changeReason: 'r',
+} as unknown as PlanVersion;
 
 interface Nc {
   ncNumber: string;
@@ -99,7 +112,13 @@ function newWorld(): World {
       statusChangedAt: '2026-01-01T00:00:00.000Z',
       inServiceSince: '2026-01-01T00:00:00.000Z',
       history: [],
-      calibration: { planVersions: [plan], approved: [{ calibrationNumber: 'OLD', labId: labs[index % 2]!, performedOn: '2026-06-01', nextDue: '2027-06-01' }], finding: null, awaitingApproval: [], overdueNotedOn: null },
+      calibration: {
+        planVersions: [plan],
+        approved: [{ calibrationNumber: 'OLD', labId: labs[index % 2]!, performedOn: '2026-06-01', nextDue: '2027-06-01' }],
+        finding: null,
+        awaitingApproval: [],
+        overdueNotedOn: null,
+      },
     };
   }
   return { day: 0, machines, ncs: {}, calibrations: {}, checklists: {}, counters: {} };
@@ -108,7 +127,10 @@ function newWorld(): World {
 /** What a request decides and writes: the changed world and its audit events by lab, or a refusal. */
 type Outcome = { world: World; events: [labId: string, event: AuditEvent][] } | { refused: string };
 
-const audit = (labId: string, action: string, entityId: string, world: World): [string, AuditEvent] => [labId, { action, entityType: 'test', entityId, labIds: [labId], actor: by, at: at(world) }];
+const audit = (labId: string, action: string, entityId: string, world: World): [string, AuditEvent] => [
+  labId,
+  { action, entityType: 'test', entityId, labIds: [labId], actor: by, at: at(world) },
+];
 
 /** A copy a request may change: machines are replaced whole by the lifecycle, the rest is copied. */
 function clone(world: World): World {
@@ -132,9 +154,20 @@ function opened(world: World, serialNumber: string): Outcome {
   const next = clone(world);
   const machine = next.machines[serialNumber]!;
   const ncNumber = number(next, machine.labId, 'NC');
-  next.ncs[ncNumber] = { ncNumber, labId: machine.labId, serialNumber, status: 'Open', items: [{ itemId: 'rec-1', disposition: null }], repairs: 0, endedBy: null };
+  next.ncs[ncNumber] = {
+    ncNumber,
+    labId: machine.labId,
+    serialNumber,
+    status: 'Open',
+    items: [{ itemId: 'rec-1', disposition: null }],
+    repairs: 0,
+    endedBy: null,
+  };
   next.machines[serialNumber] = quarantine(machine, ncNumber, at(world), by);
-  return { world: next, events: [audit(machine.labId, 'nonconformity.opened', ncNumber, world), audit(machine.labId, 'equipment.quarantined', serialNumber, world)] };
+  return {
+    world: next,
+    events: [audit(machine.labId, 'nonconformity.opened', ncNumber, world), audit(machine.labId, 'equipment.quarantined', serialNumber, world)],
+  };
 }
 
 function applied<T>(transition: Transition<T>, then: (next: T) => Outcome): Outcome {
@@ -158,7 +191,15 @@ function decide(world: World, event: Event, read: World): Outcome {
       const machine = next.machines[serial!]!;
       const calibrationNumber = number(next, machine.labId, 'CAL');
       const finding = event.outcome === 'pass' ? null : event.outcome === 'fail' ? ('failed calibration' as const) : ('out of tolerance' as const);
-      next.calibrations[calibrationNumber] = { calibrationNumber, labId: machine.labId, serialNumber: serial!, status: 'Awaiting approval', performedOn: day(world), passing: event.outcome !== 'fail', amendments: 0 };
+      next.calibrations[calibrationNumber] = {
+        calibrationNumber,
+        labId: machine.labId,
+        serialNumber: serial!,
+        status: 'Awaiting approval',
+        performedOn: day(world),
+        passing: event.outcome !== 'fail',
+        amendments: 0,
+      };
       next.machines[serial!] = calibrationRecorded(machine, { calibrationNumber, performedOn: day(world), finding });
       const recorded = audit(machine.labId, 'calibration.recorded', calibrationNumber, world);
       if (event.outcome !== 'out of tolerance') return { world: next, events: [recorded] };
@@ -176,7 +217,14 @@ function decide(world: World, event: Event, read: World): Outcome {
       // The machine may have moved since: its decision follows it to the lab it is in now.
       const machine = next.machines[current.serialNumber]!;
       return applied(
-        calibrationDecided(machine, { calibrationNumber: current.calibrationNumber, labId: current.labId, performedOn: current.performedOn, approved, passing: approved && current.passing, nextDue: '2027-12-31' }),
+        calibrationDecided(machine, {
+          calibrationNumber: current.calibrationNumber,
+          labId: current.labId,
+          performedOn: current.performedOn,
+          approved,
+          passing: approved && current.passing,
+          nextDue: '2027-12-31',
+        }),
         (decided) => {
           next.machines[current.serialNumber] = decided;
           next.calibrations[current.calibrationNumber] = { ...current, status: approved ? 'Approved' : 'Rejected' };
@@ -186,7 +234,8 @@ function decide(world: World, event: Event, read: World): Outcome {
     }
     case 'amend': {
       const calibration = pick(Object.values(read.calibrations), event.calibration);
-      if (!calibration || world.calibrations[calibration.calibrationNumber]!.status !== 'Approved') return { refused: 'only an approved calibration is amended' };
+      if (!calibration || world.calibrations[calibration.calibrationNumber]!.status !== 'Approved')
+        return { refused: 'only an approved calibration is amended' };
       const next = clone(world);
       next.calibrations[calibration.calibrationNumber]!.amendments += 1;
       return { world: next, events: [audit(calibration.labId, 'calibration.amended', calibration.calibrationNumber, world)] };
@@ -237,7 +286,22 @@ function decide(world: World, event: Event, read: World): Outcome {
       // What was repaired or verified: a repair-log entry on what it ends, or the verification's own note.
       if (!event.note && !named.some((ncNumber) => (world.ncs[ncNumber]?.repairs ?? 0) > 0)) return { refused: 'say what was repaired or verified' };
       const returnedAt = at(world);
-      const record = { serialNumber: serial!, labId: machine.labId, returnedAt, nonconformities: [...named], calibrationNumber: null, checks: [], signature: { username: 'manager1', displayName: 'Manager One', meaning: 'Verified by', signedAt: returnedAt, method: 'password' as const, contentHash: 'x' } };
+      const record = {
+        serialNumber: serial!,
+        labId: machine.labId,
+        returnedAt,
+        nonconformities: [...named],
+        calibrationNumber: null,
+        checks: [],
+        signature: {
+          username: 'manager1',
+          displayName: 'Manager One',
+          meaning: 'Verified by',
+          signedAt: returnedAt,
+          method: 'password' as const,
+          contentHash: 'x',
+        },
+      };
       return applied(returnToService(machine, named, record, by), (back) => {
         const next = clone(world);
         next.machines[serial!] = back;
@@ -250,11 +314,17 @@ function decide(world: World, event: Event, read: World): Outcome {
       const to = machine.labId === 'LAB01' ? 'LAB02' : 'LAB01';
       const done = world.checklists[`${machine.labId}|${serial}|${day(world)}`] === true;
       const next = clone(world);
-      next.machines[serial!] = arrived({ ...machine, labId: to, inServiceSince: machine.status === 'In Service' ? at(world) : null }, done ? { Daily: day(world) } : {});
+      next.machines[serial!] = arrived(
+        { ...machine, labId: to, inServiceSince: machine.status === 'In Service' ? at(world) : null },
+        done ? { Daily: day(world) } : {},
+      );
       // Its open checklist at the lab it left is cancelled there, as the records work does.
       delete next.checklists[`${machine.labId}|${serial}|${day(world)}`];
       if (done) next.checklists[`${machine.labId}|${serial}|${day(world)}`] = true;
-      return { world: next, events: [audit(machine.labId, 'equipment.transferred-out', serial!, world), audit(to, 'equipment.transferred-in', serial!, world)] };
+      return {
+        world: next,
+        events: [audit(machine.labId, 'equipment.transferred-out', serial!, world), audit(to, 'equipment.transferred-in', serial!, world)],
+      };
     }
     case 'status':
       return applied(changeStatus(world.machines[serial!]!, event.status, at(world), by), (changed) => {
@@ -308,14 +378,20 @@ function assertInvariants(world: World): void {
     // A closed nonconformity never holds a machine as open, and never shows in its fitness.
     for (const ncNumber of holding) check(world.ncs[ncNumber]!.status === 'Open', `${ncNumber} is closed yet holds ${machine.serialNumber}`);
     check(!fitness.reasons.includes('open nonconformity') || holding.length > 0, `${machine.serialNumber} reads "open nonconformity" with none open`);
-    check(!machine.quarantine || holding.length > 0 || fitness.reasons.includes('awaiting return to service'), `${machine.serialNumber} does not read "awaiting return to service"`);
+    check(
+      !machine.quarantine || holding.length > 0 || fitness.reasons.includes('awaiting return to service'),
+      `${machine.serialNumber} does not read "awaiting return to service"`,
+    );
     for (const returned of machine.returnsToService ?? []) {
-      for (const ncNumber of returned.nonconformities) check(world.ncs[ncNumber]!.endedBy === returned.returnedAt, `${ncNumber} does not show the return that ended it`);
+      for (const ncNumber of returned.nonconformities)
+        check(world.ncs[ncNumber]!.endedBy === returned.returnedAt, `${ncNumber} does not show the return that ended it`);
     }
   }
   // Each nonconformity that ended shows the one return that names it, and no longer holds its machine.
   for (const nc of Object.values(world.ncs)) {
-    const naming = Object.values(world.machines).flatMap((machine) => (machine.returnsToService ?? []).filter((returned) => returned.nonconformities.includes(nc.ncNumber)));
+    const naming = Object.values(world.machines).flatMap((machine) =>
+      (machine.returnsToService ?? []).filter((returned) => returned.nonconformities.includes(nc.ncNumber)),
+    );
     check(naming.length === (nc.endedBy ? 1 : 0), `${nc.ncNumber} is named by ${naming.length} returns to service`);
     check(!nc.endedBy || !(world.machines[nc.serialNumber]!.quarantine?.ncNumbers ?? []).includes(nc.ncNumber), `${nc.ncNumber} ended yet holds its machine`);
   }
@@ -332,7 +408,11 @@ const machineIndex = fc.nat({ max: serials.length - 1 });
 const otherIndex = fc.nat({ max: 7 });
 const eventArbitrary: fc.Arbitrary<Event> = fc.oneof(
   fc.record({ kind: fc.constantFrom('fault found' as const, 'fault reported' as const), machine: machineIndex }),
-  fc.record({ kind: fc.constant('calibrate' as const), machine: machineIndex, outcome: fc.constantFrom('pass' as const, 'fail' as const, 'out of tolerance' as const) }),
+  fc.record({
+    kind: fc.constant('calibrate' as const),
+    machine: machineIndex,
+    outcome: fc.constantFrom('pass' as const, 'fail' as const, 'out of tolerance' as const),
+  }),
   fc.record({ kind: fc.constantFrom('approve' as const, 'reject' as const, 'amend' as const), calibration: otherIndex }),
   fc.record({ kind: fc.constant('dispose' as const), nc: otherIndex, disposition: fc.constantFrom(...dispositions) }),
   fc.record({ kind: fc.constant('close' as const), nc: otherIndex }),
@@ -345,7 +425,10 @@ const eventArbitrary: fc.Arbitrary<Event> = fc.oneof(
   fc.constant({ kind: 'next day' as const }),
 );
 /** A step is one request, or two sent at the same moment. */
-const stepArbitrary = fc.oneof({ weight: 3, arbitrary: eventArbitrary.map((event) => [event]) }, { weight: 1, arbitrary: fc.tuple(eventArbitrary, eventArbitrary) });
+const stepArbitrary = fc.oneof(
+  { weight: 3, arbitrary: eventArbitrary.map((event) => [event]) },
+  { weight: 1, arbitrary: fc.tuple(eventArbitrary, eventArbitrary) },
+);
 
 const counts = { sequences: 0, requests: 0, refused: 0, concurrentPairs: 0, returnsToService: 0 };
 

@@ -36,7 +36,7 @@ describe('local host: the site', () => {
     expect(asset.status).toBe(404);
   });
 
-  it('blocks the built-in /.auth routes of Static Web Apps and the app\'s sources, as the config says', async () => {
+  it("blocks the built-in /.auth routes of Static Web Apps and the app's sources, as the config says", async () => {
     for (const path of ['/.auth/login/aad', '/.auth/me', '/.auth', '/src/main.tsx']) expect((await fetch(`${product.url}${path}`)).status, path).toBe(404);
     const app = await fetch(`${product.url}/app.js`);
     expect(app.status).toBe(200);
@@ -93,7 +93,9 @@ describe('local host: persistence at rest', () => {
   it('journals a change before answering it, and then writes nothing while nothing changes', async () => {
     const files = async () => {
       const names = (await readdir(product.dataDir)).filter((name) => name.startsWith('cosmos-')).sort();
-      return Promise.all(names.map(async (name) => `${name}:${(await stat(join(product.dataDir, name))).size}:${(await stat(join(product.dataDir, name))).mtimeMs}`));
+      return Promise.all(
+        names.map(async (name) => `${name}:${(await stat(join(product.dataDir, name))).size}:${(await stat(join(product.dataDir, name))).mtimeMs}`),
+      );
     };
     await product.snapshotNow();
     const folded = await files();
@@ -110,7 +112,7 @@ describe('local host: persistence at rest', () => {
     expect(await files()).toEqual(afterSignIn);
   });
 
-  it('leaves the queue store\'s files alone while no message waits: an idle local host writes nothing', async () => {
+  it("leaves the queue store's files alone while no message waits: an idle local host writes nothing", async () => {
     // Azurite saves its database every 5 s once something marked it changed; asking for messages did.
     const database = join(product.dataDir, 'azurite', '__azurite_db_queue__.json');
     const pause = () => new Promise((resolve) => setTimeout(resolve, 6000));

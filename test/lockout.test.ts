@@ -121,7 +121,9 @@ describe('break-glass when every Administrator is locked', () => {
   }
 
   async function administrators(): Promise<string[]> {
-    const { resources } = await (await container('users')).items
+    const { resources } = await (
+      await container('users')
+    ).items
       .query<string>("SELECT VALUE c.username FROM c WHERE c.type = 'user' AND c.companyRole = 'Administrator' AND c.status = 'Active'")
       .fetchAll();
     return resources;
@@ -160,7 +162,9 @@ describe('break-glass when every Administrator is locked', () => {
     const adminBefore = await auditTrailOf('admin');
     const again = await stranger().post<{ detail: string }>('/api/setup/break-glass', { token, username: 'admin', password: 'another long password 2026' });
     expect(again.status).toBe(409);
-    expect(again.body.detail).toBe('This break-glass token was used already; each token works once. Write a new one as "Break-glass" in docs/operating-on-azure.md says.');
+    expect(again.body.detail).toBe(
+      'This break-glass token was used already; each token works once. Write a new one as "Break-glass" in docs/operating-on-azure.md says.',
+    );
     expect(await breakGlassTrail()).toEqual(trailBefore);
     expect(await auditTrailOf('admin')).toEqual(adminBefore);
     await product.client().login('admin', newPassword);
@@ -175,7 +179,11 @@ describe('break-glass when every Administrator is locked', () => {
     const notAdmin = await stranger().post<{ detail: string }>('/api/setup/break-glass', { token, username: 'tech1', password: 'break glass let me in 2026' });
     expect(notAdmin.status).toBe(409);
     expect(notAdmin.body.detail).toMatch(/^tech1 is not a local Administrator\./);
-    const incomplete = await stranger().post<{ detail: string }>('/api/setup/break-glass', { token, username: 'rescue', password: 'break glass let me in 2026' });
+    const incomplete = await stranger().post<{ detail: string }>('/api/setup/break-glass', {
+      token,
+      username: 'rescue',
+      password: 'break glass let me in 2026',
+    });
     expect(incomplete.status).toBe(400);
     expect(incomplete.body.detail).toMatch(/^There is no user rescue; to create that Administrator/);
 

@@ -44,8 +44,10 @@ async function reportFault(serialNumber: string, description: string): Promise<N
 
 const machine = async (serialNumber: string) => (await admin.get<Equipment>(`/api/labs/LAB01/equipment/${serialNumber}`)).body;
 const nonconformity = async (ncNumber: string) => (await admin.get<Nonconformity>(`/api/labs/LAB01/nonconformities/${ncNumber}`)).body;
-const auditOf = async (serialNumber: string) => (await admin.get<{ items: { action: string }[] }>(`/api/audit?entityType=equipment&entityId=${serialNumber}`)).body.items.map((entry) => entry.action);
-const returnToService = (serialNumber: string, body: object) => manager.post<Equipment>(`/api/labs/LAB01/equipment/${serialNumber}/return-to-service`, { signature: sign, ...body });
+const auditOf = async (serialNumber: string) =>
+  (await admin.get<{ items: { action: string }[] }>(`/api/audit?entityType=equipment&entityId=${serialNumber}`)).body.items.map((entry) => entry.action);
+const returnToService = (serialNumber: string, body: object) =>
+  manager.post<Equipment>(`/api/labs/LAB01/equipment/${serialNumber}/return-to-service`, { signature: sign, ...body });
 
 beforeAll(async () => {
   product = await startTestProduct();
@@ -57,7 +59,11 @@ describe('a return to service', () => {
   it('says what was repaired or verified even when the model has no checks, names what it ends, and each nonconformity shows it', async () => {
     await register('LIFE-1');
     const first = await reportFault('LIFE-1', 'Two tool holders cracked, machine unsafe');
-    expect(await machine('LIFE-1')).toMatchObject({ status: 'Out of Service', quarantinedBy: [first.ncNumber], fitness: { state: 'not fit', reasons: ['out of service', 'open nonconformity'] } });
+    expect(await machine('LIFE-1')).toMatchObject({
+      status: 'Out of Service',
+      quarantinedBy: [first.ncNumber],
+      fitness: { state: 'not fit', reasons: ['out of service', 'open nonconformity'] },
+    });
 
     // No repair logged and no note: the signature alone would say nothing of what was done.
     const silent = await returnToService('LIFE-1', { nonconformities: [first.ncNumber] });
@@ -73,15 +79,24 @@ describe('a return to service', () => {
     expect(await auditOf('LIFE-1')).toEqual(before);
     expect((await machine('LIFE-1')).status).toBe('Out of Service');
 
-    const returned = await returnToService('LIFE-1', { nonconformities: [first.ncNumber, second.ncNumber], note: 'Tool holders replaced, interlock adjusted and tested' });
+    const returned = await returnToService('LIFE-1', {
+      nonconformities: [first.ncNumber, second.ncNumber],
+      note: 'Tool holders replaced, interlock adjusted and tested',
+    });
     expect(returned.status, returned.text).toBe(200);
     expect(returned.body).toMatchObject({ status: 'In Service', quarantinedBy: [], fitness: { state: 'fit' } });
     for (const ncNumber of [first.ncNumber, second.ncNumber]) {
       // Still open for its impact review, and it says which return to service ended its quarantine.
-      expect(await nonconformity(ncNumber)).toMatchObject({ status: 'Open', returnedToService: { by: { username: 'manager1' }, nonconformities: [first.ncNumber, second.ncNumber] } });
+      expect(await nonconformity(ncNumber)).toMatchObject({
+        status: 'Open',
+        returnedToService: { by: { username: 'manager1' }, nonconformities: [first.ncNumber, second.ncNumber] },
+      });
     }
     const history = await admin.get<{ returnsToService: { note: string; nonconformities: string[] }[] }>('/api/labs/LAB01/equipment/LIFE-1/history');
-    expect(history.body.returnsToService.at(-1)).toMatchObject({ note: 'Tool holders replaced, interlock adjusted and tested', nonconformities: [first.ncNumber, second.ncNumber] });
+    expect(history.body.returnsToService.at(-1)).toMatchObject({
+      note: 'Tool holders replaced, interlock adjusted and tested',
+      nonconformities: [first.ncNumber, second.ncNumber],
+    });
     expect((await admin.get<{ firstBroken: unknown }>('/api/audit/verify?labId=LAB01')).body.firstBroken).toBeNull();
   });
 
@@ -111,7 +126,16 @@ describe('a machine whose nonconformity closed while it is still out', () => {
     await register('LIFE-2', true);
     const nc = await reportFault('LIFE-2', 'Heater does not reach temperature');
     for (const item of nc.items) {
-      expect((await manager.post(`/api/labs/LAB01/nonconformities/${nc.ncNumber}/dispositions`, { itemId: item.itemId, disposition: 'No impact', reason: 'Checked', signature: sign })).status).toBe(200);
+      expect(
+        (
+          await manager.post(`/api/labs/LAB01/nonconformities/${nc.ncNumber}/dispositions`, {
+            itemId: item.itemId,
+            disposition: 'No impact',
+            reason: 'Checked',
+            signature: sign,
+          })
+        ).status,
+      ).toBe(200);
     }
     const closed = await manager.post<Nonconformity>(`/api/labs/LAB01/nonconformities/${nc.ncNumber}/close`, { summary: 'Heater replaced', signature: sign });
     expect(closed.status, closed.text).toBe(200);
@@ -122,7 +146,9 @@ describe('a machine whose nonconformity closed while it is still out', () => {
     const planPage = (await admin.get<CalibrationPlan>('/api/labs/LAB01/equipment/LIFE-2/calibration-plan')).body;
     expect(planPage).toMatchObject({ quarantinedBy: [nc.ncNumber], fitness: { reasons: expect.arrayContaining(['awaiting return to service']) } });
     expect(planPage.fitness.reasons).not.toContain('open nonconformity');
-    const due = (await admin.get<{ items: { serialNumber: string; fitness: Equipment['fitness'] }[] }>('/api/labs/LAB01/calibrations/due')).body.items.find((item) => item.serialNumber === 'LIFE-2')!;
+    const due = (await admin.get<{ items: { serialNumber: string; fitness: Equipment['fitness'] }[] }>('/api/labs/LAB01/calibrations/due')).body.items.find(
+      (item) => item.serialNumber === 'LIFE-2',
+    )!;
     expect(due.fitness.reasons).toEqual(reasons);
     const csv = await manager.get('/api/reports/calibration?labId=LAB01&format=csv&section=due');
     const row = (parse(csv.text, { columns: true, bom: true }) as Record<string, string>[]).find((candidate) => candidate.serial_number === 'LIFE-2')!;
@@ -133,8 +159,12 @@ describe('a machine whose nonconformity closed while it is still out', () => {
 
 describe('a quarantined machine', () => {
   it('offers no checklist to start: Today leaves its records out and completing one is refused with a sentence', async () => {
-    const today = (await tech.get<{ items: { serialNumber: string; recordNumber: string; status: string; completableUntil: string | null }[] }>('/api/labs/LAB01/dashboard')).body.items;
-    const row = today.find((candidate) => candidate.status === 'Missed' && candidate.completableUntil !== null && candidate.completableUntil > new Date().toISOString())!;
+    const today = (
+      await tech.get<{ items: { serialNumber: string; recordNumber: string; status: string; completableUntil: string | null }[] }>('/api/labs/LAB01/dashboard')
+    ).body.items;
+    const row = today.find(
+      (candidate) => candidate.status === 'Missed' && candidate.completableUntil !== null && candidate.completableUntil > new Date().toISOString(),
+    )!;
     expect(row, 'a missed record still completable late in the demo lab').toBeDefined();
     const nc = await reportFault(row.serialNumber, 'Spindle bearing noisy, machine unsafe');
     const after = (await tech.get<{ items: { serialNumber: string }[] }>('/api/labs/LAB01/dashboard')).body.items;
@@ -143,7 +173,9 @@ describe('a quarantined machine', () => {
     const responses = record.tasks.map((task) => ({ taskId: task.taskId, done: true, ...(task.kind === 'reading' ? { value: task.min ?? 0 } : {}) }));
     const refused = await tech.post(`/api/labs/LAB01/records/${row.recordNumber}/complete`, { responses, signature: sign });
     expect(refused.status, refused.text).toBe(409);
-    expect(problem(refused.body).detail).toBe(`${row.serialNumber} is quarantined by nonconformity ${nc.ncNumber}: no checklist is completed on it until a manager returns it to service.`);
+    expect(problem(refused.body).detail).toBe(
+      `${row.serialNumber} is quarantined by nonconformity ${nc.ncNumber}: no checklist is completed on it until a manager returns it to service.`,
+    );
   });
 });
 
@@ -151,7 +183,11 @@ describe('a machine transferred after its checklist of the period was completed'
   it('owes nothing more for that period at the lab it arrives at', async () => {
     await register('LIFE-T');
     await generateLab('LAB01', new Date(), 'test');
-    const open = (await tech.get<{ items: { recordNumber: string; frequency: string; periodStart: string }[] }>('/api/labs/LAB01/records?status=Open&serialNumber=LIFE-T&pageSize=1000')).body.items;
+    const open = (
+      await tech.get<{ items: { recordNumber: string; frequency: string; periodStart: string }[] }>(
+        '/api/labs/LAB01/records?status=Open&serialNumber=LIFE-T&pageSize=1000',
+      )
+    ).body.items;
     const daily = open.find((record) => record.frequency === 'Daily')!;
     expect(daily, 'the Daily checklist of today').toBeDefined();
     const record = (await tech.get<{ tasks: { taskId: string; kind: string; min?: number }[] }>(`/api/labs/LAB01/records/${daily.recordNumber}`)).body;
@@ -162,7 +198,14 @@ describe('a machine transferred after its checklist of the period was completed'
     expect(moved.status, moved.text).toBe(200);
     await generateLab('LAB02', new Date(), 'test');
     const owed = await Promise.all(
-      ['Open', 'Missed'].map(async (status) => (await admin.get<{ items: { frequency: string; periodStart: string }[] }>(`/api/labs/LAB02/records?status=${status}&serialNumber=LIFE-T&pageSize=1000`)).body.items),
+      ['Open', 'Missed'].map(
+        async (status) =>
+          (
+            await admin.get<{ items: { frequency: string; periodStart: string }[] }>(
+              `/api/labs/LAB02/records?status=${status}&serialNumber=LIFE-T&pageSize=1000`,
+            )
+          ).body.items,
+      ),
     );
     expect(owed.flat().filter((record) => record.frequency === 'Daily' && record.periodStart === daily.periodStart)).toEqual([]);
   });
@@ -172,7 +215,14 @@ describe('implausible dates', () => {
   it('are refused with a sentence: a calibration before 2000, a generator date that does not exist or lies beyond the backfill limit', async () => {
     await register('LIFE-3', true);
     for (const performedOn of ['0000-01-01', '1900-01-01']) {
-      const old = await admin.post(`/api/labs/LAB01/equipment/LIFE-3/calibrations`, { performedOn, kind: 'internal', asFound: [{ pointId: 'P1', value: 100 }], adjusted: false, standards: [], signature: sign });
+      const old = await admin.post(`/api/labs/LAB01/equipment/LIFE-3/calibrations`, {
+        performedOn,
+        kind: 'internal',
+        asFound: [{ pointId: 'P1', value: 100 }],
+        adjusted: false,
+        standards: [],
+        signature: sign,
+      });
       expect(old.status, old.text).toBe(400);
       expect(old.text).toContain('on or after 2000-01-01');
     }

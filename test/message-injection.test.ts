@@ -46,9 +46,19 @@ function nodesOf(value: unknown): Node[] {
 
 /** Text that Teams reads as Markdown: TextBlocks and facts. TextRuns do not parse Markdown. */
 const markdownTexts = (card: unknown) =>
-  nodesOf(card).flatMap((node) => (node.type === 'TextBlock' ? [node.text as string] : Array.isArray(node.facts) ? (node.facts as Node[]).flatMap((fact) => [fact.title as string, fact.value as string]) : []));
-const textRuns = (card: unknown) => nodesOf(card).filter((node) => node.type === 'TextRun').map((node) => node.text as string);
-const urlsOf = (card: unknown) => nodesOf(card).flatMap((node) => ['url', 'href'].filter((key) => typeof node[key] === 'string').map((key) => node[key] as string));
+  nodesOf(card).flatMap((node) =>
+    node.type === 'TextBlock'
+      ? [node.text as string]
+      : Array.isArray(node.facts)
+        ? (node.facts as Node[]).flatMap((fact) => [fact.title as string, fact.value as string])
+        : [],
+  );
+const textRuns = (card: unknown) =>
+  nodesOf(card)
+    .filter((node) => node.type === 'TextRun')
+    .map((node) => node.text as string);
+const urlsOf = (card: unknown) =>
+  nodesOf(card).flatMap((node) => ['url', 'href'].filter((key) => typeof node[key] === 'string').map((key) => node[key] as string));
 
 function expectInert(card: unknown) {
   for (const text of markdownTexts(card)) {
@@ -74,7 +84,9 @@ describe('cards show what a person typed as text', () => {
   it('a digest card cannot have a link target rewritten by a description, and links each line to the product', () => {
     const card = digestCard(digest, site, mentions);
     expectInert(card);
-    const lineLinks = nodesOf(card).filter((node) => node.type === 'Action.OpenUrl').map((node) => node.url);
+    const lineLinks = nodesOf(card)
+      .filter((node) => node.type === 'Action.OpenUrl')
+      .map((node) => node.url);
     expect(lineLinks).toContain(`${site}/nonconformities/LAB01/LAB01-NC-000007`);
     expect(JSON.stringify(card)).not.toContain('\\r');
   });

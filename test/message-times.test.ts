@@ -31,7 +31,13 @@ describe('notice times', () => {
   });
 
   it('follow each lab’s own zone', () => {
-    const email = renderNoticeEmail({ ...nonconformity, labId: 'LAB02' } as NonconformityDocument, { name: 'Chicago Dental Lab', timeZone: 'America/Chicago' }, 'https://e.example', 'T', 'https://e.example/u');
+    const email = renderNoticeEmail(
+      { ...nonconformity, labId: 'LAB02' } as NonconformityDocument,
+      { name: 'Chicago Dental Lab', timeZone: 'America/Chicago' },
+      'https://e.example',
+      'T',
+      'https://e.example/u',
+    );
     expect(email.plainText).toContain('on Dec 6, 2026, 1:00 AM CST.');
   });
 });

@@ -28,10 +28,27 @@ beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'ems-entra-'));
   const keyFile = join(workDir, 'key.pem');
   const certFile = join(workDir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   certificate = await readFile(certFile, 'utf8');
   provider = new OAuth2Server(keyFile, certFile);
   await provider.issuer.keys.generate('RS256');
@@ -221,7 +238,9 @@ describe('Microsoft users signing records', () => {
   }
 
   async function openRecord(client: ApiClient) {
-    const { body } = await client.get<{ items: { recordNumber: string; tasks: { taskId: string; kind: string; min?: number }[] }[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily');
+    const { body } = await client.get<{ items: { recordNumber: string; tasks: { taskId: string; kind: string; min?: number }[] }[] }>(
+      '/api/labs/LAB01/records?status=Open&frequency=Daily',
+    );
     return body.items;
   }
 
@@ -242,7 +261,10 @@ describe('Microsoft users signing records', () => {
 
     const fresh = await freshSignIn(client, Math.floor(Date.now() / 1000));
     expect(fresh.headers.get('location')).toBe('/?signature=ready');
-    const signed = await client.post<{ signature: { method: string; username: string; meaning: string } }>(url(first!), { responses: answers(first!), signature: { meaning: 'Performed by' } });
+    const signed = await client.post<{ signature: { method: string; username: string; meaning: string } }>(url(first!), {
+      responses: answers(first!),
+      signature: { meaning: 'Performed by' },
+    });
     expect(signed.status, signed.text).toBe(200);
     expect(signed.body.signature).toMatchObject({ method: 'microsoft', username: 'jane.doe@contoso.example', meaning: 'Performed by' });
     expect((await client.post(url(second!), { responses: answers(second!), signature: { meaning: 'Performed by' } })).status).toBe(200);

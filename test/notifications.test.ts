@@ -36,7 +36,11 @@ async function outboxMessages(): Promise<OutboxMessage[]> {
   return Promise.all(names.map(async (name) => JSON.parse(await readFile(join(outbox, name), 'utf8')) as OutboxMessage));
 }
 
-const idsOf = (messages: OutboxMessage[], prefix: string) => messages.map((message) => message.messageId).filter((id) => id.startsWith(prefix)).sort();
+const idsOf = (messages: OutboxMessage[], prefix: string) =>
+  messages
+    .map((message) => message.messageId)
+    .filter((id) => id.startsWith(prefix))
+    .sort();
 
 interface RecordedRequest {
   method: string;
@@ -45,7 +49,10 @@ interface RecordedRequest {
   body: string;
 }
 
-function recordingServer(answer: (request: RecordedRequest) => { status: number; headers?: Record<string, string>; body?: unknown }, server: Server = createHttpServer()) {
+function recordingServer(
+  answer: (request: RecordedRequest) => { status: number; headers?: Record<string, string>; body?: unknown },
+  server: Server = createHttpServer(),
+) {
   const requests: RecordedRequest[] = [];
   server.on('request', (request: IncomingMessage, response) => {
     const chunks: Buffer[] = [];
@@ -71,7 +78,14 @@ function expectValidAdaptiveCardMessage(payload: unknown): void {
   expect(message.type).toBe('message');
   expect(message.attachments).toHaveLength(1);
   expect(message.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
-  const card = message.attachments[0]!.content as { type: string; version: string; $schema: string; body: Record<string, unknown>[]; actions: Record<string, unknown>[]; msteams: { entities: { type: string; text: string; mentioned: { id: string; name: string } }[] } };
+  const card = message.attachments[0]!.content as {
+    type: string;
+    version: string;
+    $schema: string;
+    body: Record<string, unknown>[];
+    actions: Record<string, unknown>[];
+    msteams: { entities: { type: string; text: string; mentioned: { id: string; name: string } }[] };
+  };
   expect(card.type).toBe('AdaptiveCard');
   expect(card.$schema).toBe('http://adaptivecards.io/schemas/adaptive-card.json');
   expect(['1.0', '1.1', '1.2', '1.3', '1.4', '1.5']).toContain(card.version);
@@ -91,7 +105,8 @@ function expectValidAdaptiveCardMessage(payload: unknown): void {
       expect((element.text as string).length).toBeGreaterThan(0);
       texts.push(element.text as string);
     }
-    if (element.type === 'FactSet') for (const fact of element.facts as { title: unknown; value: unknown }[]) expect([typeof fact.title, typeof fact.value]).toEqual(['string', 'string']);
+    if (element.type === 'FactSet')
+      for (const fact of element.facts as { title: unknown; value: unknown }[]) expect([typeof fact.title, typeof fact.value]).toEqual(['string', 'string']);
     if (element.type === 'Container') (element.items as Record<string, unknown>[]).forEach(checkElement);
   };
   card.body.forEach(checkElement);
@@ -142,14 +157,29 @@ describe('notification preferences', () => {
     expect(initial.body).toMatchObject({ email: null, digestLabs: ['LAB02'], immediateNotices: true, channels: { email: true, teams: false }, saved: false });
     expect(initial.body.labs.map((lab) => lab.labId)).toEqual(['LAB02']);
 
-    const foreign = await tech2.put('/api/me/notifications', { email: 'theo@demo.example', digestLabs: ['LAB02', 'LAB05'], immediateNotices: true, channels: { email: true, teams: false } });
+    const foreign = await tech2.put('/api/me/notifications', {
+      email: 'theo@demo.example',
+      digestLabs: ['LAB02', 'LAB05'],
+      immediateNotices: true,
+      channels: { email: true, teams: false },
+    });
     expect(foreign.status).toBe(400);
     expect(foreign.text).toContain('LAB05');
-    const badAddress = await tech2.put('/api/me/notifications', { email: 'theo at lab', digestLabs: ['LAB02'], immediateNotices: true, channels: { email: true, teams: false } });
+    const badAddress = await tech2.put('/api/me/notifications', {
+      email: 'theo at lab',
+      digestLabs: ['LAB02'],
+      immediateNotices: true,
+      channels: { email: true, teams: false },
+    });
     expect(badAddress.status).toBe(400);
     expect(badAddress.text).toContain('e-mail address');
 
-    const saved = await tech2.put<NotificationSettings>('/api/me/notifications', { email: 'theo@demo.example', digestLabs: ['LAB02'], immediateNotices: true, channels: { email: true, teams: false } });
+    const saved = await tech2.put<NotificationSettings>('/api/me/notifications', {
+      email: 'theo@demo.example',
+      digestLabs: ['LAB02'],
+      immediateNotices: true,
+      channels: { email: true, teams: false },
+    });
     expect(saved.status, saved.text).toBe(200);
     expect(saved.body).toMatchObject({ email: 'theo@demo.example', saved: true });
     const trail = await admin.get<{ items: { action: string; entityId: string; after?: unknown }[] }>('/api/audit?entityType=user&entityId=tech2');
@@ -164,7 +194,9 @@ describe('the daily digest', () => {
     const runs = await Promise.all(Array.from({ length: 5 }, () => runLabNotifications('LAB01', now)));
     const delivered = runs.filter((run) => run?.digest.outcome === 'delivered');
     expect(delivered).toHaveLength(1);
-    expect(runs.filter((run) => run?.digest.outcome === 'skipped').map((run) => (run!.digest as { reason: string }).reason)).toEqual(Array(4).fill('another run is sending'));
+    expect(runs.filter((run) => run?.digest.outcome === 'skipped').map((run) => (run!.digest as { reason: string }).reason)).toEqual(
+      Array(4).fill('another run is sending'),
+    );
     const date = runs[0]!.date;
     // The demo's manager1 (e-mail and Teams) and tech1 (e-mail) asked for LAB01's digest.
     expect(idsOf(await outboxMessages(), `LAB01:${date}:`)).toEqual([`LAB01:${date}:manager1`, `LAB01:${date}:teams`, `LAB01:${date}:tech1`]);
@@ -183,11 +215,21 @@ describe('the daily digest', () => {
     const text = (email.body as { plainText: string }).plainText;
     const today = formatDay(localDay(new Date(email.writtenAt), 'America/New_York'));
     const start = (date: string) => startOfDay(parseDay(date), 'America/New_York').toISOString();
-    const { resources: records } = await (await container('records')).items
+    const { resources: records } = await (
+      await container('records')
+    ).items
       .query<RecordDocument>({ query: "SELECT * FROM c WHERE c.type = 'record'" }, { partitionKey: 'LAB01' })
       .fetchAll();
-    const dueToday = records.filter((record) => record.status === 'Open' && record.dueEnd > start(today) && record.dueEnd <= start(addDays(today, 1)) && (!record.opensAt || record.opensAt <= email.writtenAt));
-    const missedYesterday = records.filter((record) => (record.status === 'Open' || record.status === 'Missed') && record.dueEnd > start(addDays(today, -1)) && record.dueEnd <= start(today));
+    const dueToday = records.filter(
+      (record) =>
+        record.status === 'Open' &&
+        record.dueEnd > start(today) &&
+        record.dueEnd <= start(addDays(today, 1)) &&
+        (!record.opensAt || record.opensAt <= email.writtenAt),
+    );
+    const missedYesterday = records.filter(
+      (record) => (record.status === 'Open' || record.status === 'Missed') && record.dueEnd > start(addDays(today, -1)) && record.dueEnd <= start(today),
+    );
     expect(dueToday.length).toBeGreaterThan(0);
     expect(text).toContain(`Due today: ${dueToday.length}\n`);
     expect(text).toContain(`Missed yesterday: ${missedYesterday.length}\n`);
@@ -263,7 +305,9 @@ describe('the daily digest', () => {
     await anonymous.post('/api/notifications/unsubscribe', { token });
     const again = await anonymous.post<{ detail: string }>('/api/notifications/unsubscribe', { token });
     expect(again.status).toBe(410);
-    expect(again.body.detail).toBe('This unsubscribe link was used already, or these notifications were changed since the e-mail was sent, so it changes nothing. Sign in and choose your notifications on the Notifications page.');
+    expect(again.body.detail).toBe(
+      'This unsubscribe link was used already, or these notifications were changed since the e-mail was sent, so it changes nothing. Sign in and choose your notifications on the Notifications page.',
+    );
 
     const tech1 = await product.signedIn('tech1');
     const settings = (await tech1.get<NotificationSettings>('/api/me/notifications')).body;
@@ -292,10 +336,22 @@ describe('the daily digest', () => {
 describe('immediate notices', () => {
   it('a quarantine reaches the lab’s subscribers as the nonconformity opens; a user who turned notices off gets none', async () => {
     const tech2 = await product.signedIn('tech2');
-    expect((await tech2.put('/api/me/notifications', { email: 'theo@demo.example', digestLabs: ['LAB02'], immediateNotices: false, channels: { email: true, teams: false } })).status).toBe(200);
+    expect(
+      (
+        await tech2.put('/api/me/notifications', {
+          email: 'theo@demo.example',
+          digestLabs: ['LAB02'],
+          immediateNotices: false,
+          channels: { email: true, teams: false },
+        })
+      ).status,
+    ).toBe(200);
     const equipment = await admin.get<{ items: { serialNumber: string; status: string }[] }>('/api/labs/LAB02/equipment');
     const machine = equipment.body.items.find((item) => item.status === 'In Service')!;
-    const opened = await tech2.post<{ ncNumber: string }>('/api/labs/LAB02/nonconformities', { serialNumber: machine.serialNumber, description: 'Display flickers and resets' });
+    const opened = await tech2.post<{ ncNumber: string }>('/api/labs/LAB02/nonconformities', {
+      serialNumber: machine.serialNumber,
+      description: 'Display flickers and resets',
+    });
     expect(opened.status, opened.text).toBe(201);
     const notices = (await outboxMessages()).filter((message) => message.messageId.startsWith(`LAB02:${opened.body.ncNumber}:`));
     expect(notices.map((message) => message.messageId).sort()).toEqual([`LAB02:${opened.body.ncNumber}:manager1`, `LAB02:${opened.body.ncNumber}:teams`]);
@@ -319,7 +375,12 @@ describe('channels', () => {
     const events: Parameters<TelemetrySink['trackEvent']>[0][] = [];
     useTelemetrySink({ trackEvent: (event) => events.push(structuredClone(event)), trackDependency: () => undefined });
     try {
-      const saved = await admin.put('/api/me/notifications', { email: 'ada.admin@demo.example', digestLabs: ['LAB03'], immediateNotices: false, channels: { email: true, teams: true } });
+      const saved = await admin.put('/api/me/notifications', {
+        email: 'ada.admin@demo.example',
+        digestLabs: ['LAB03'],
+        immediateNotices: false,
+        channels: { email: true, teams: true },
+      });
       expect(saved.status, saved.text).toBe(200);
       const now = noonIn('America/Denver');
       const first = await runLabNotifications('LAB03', now);
@@ -329,11 +390,21 @@ describe('channels', () => {
       expect(idsOf(await outboxMessages(), `LAB03:${date}:`)).toEqual([`LAB03:${date}:admin`]);
       const failed = events.filter((event) => event.name === 'NotificationFailed');
       expect(failed.map((event) => event.properties)).toEqual([
-        { labId: 'LAB03', kind: 'digest', key: `digest:${date}`, channel: 'teams', messageId: `LAB03:${date}:teams`, error: 'Teams webhook answered 502 Bad Gateway' },
+        {
+          labId: 'LAB03',
+          kind: 'digest',
+          key: `digest:${date}`,
+          channel: 'teams',
+          messageId: `LAB03:${date}:teams`,
+          error: 'Teams webhook answered 502 Bad Gateway',
+        },
       ]);
       expect(failed[0]!.measurements).toEqual({ attempts: 3, run: 1 });
       expect(events.filter((event) => event.name === 'DigestSent').map((event) => [event.properties, event.measurements])).toEqual([
-        [{ labId: 'LAB03', key: `digest:${date}`, state: 'retrying' }, { emails: 1, teamsPosts: 0, failed: 1, runs: 1 }],
+        [
+          { labId: 'LAB03', key: `digest:${date}`, state: 'retrying' },
+          { emails: 1, teamsPosts: 0, failed: 1, runs: 1 },
+        ],
       ]);
 
       const health = await admin.get<GeneratorHealth>('/api/admin/generator');
@@ -364,23 +435,65 @@ describe('channels', () => {
 
   it('the e-mail adapter sends what Azure Communication Services documents, with a bearer token and a stable Operation-Id', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'ems-acs-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(folder, 'key.pem'), '-out', join(folder, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(folder, 'key.pem'),
+        '-out',
+        join(folder, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const [key, cert] = await Promise.all([readFile(join(folder, 'key.pem')), readFile(join(folder, 'cert.pem'))]);
     let port = 0;
     const service = recordingServer(
       (request) =>
         request.method === 'POST'
-          ? { status: 202, headers: { 'operation-location': `https://127.0.0.1:${port}/emails/operations/${request.headers['operation-id'] as string}?api-version=2025-09-01` }, body: { id: request.headers['operation-id'], status: 'Running' } }
+          ? {
+              status: 202,
+              headers: {
+                'operation-location': `https://127.0.0.1:${port}/emails/operations/${request.headers['operation-id'] as string}?api-version=2025-09-01`,
+              },
+              body: { id: request.headers['operation-id'], status: 'Running' },
+            }
           : { status: 200, body: { id: 'x', status: 'Succeeded' } },
       createHttpsServer({ key, cert }),
     );
     port = await service.listen();
     try {
       const scopes: string[][] = [];
-      const credential = { getToken: async (scope: string | string[]) => (scopes.push([scope].flat()), { token: 'token-from-managed-identity', expiresOnTimestamp: Date.now() + 3_600_000 }) };
-      const send = await acsEmailSender(`https://127.0.0.1:${port}`, 'DoNotReply@0000.azurecomm.net', credential, { tlsOptions: { ca: cert.toString('utf8') } });
+      const credential = {
+        getToken: async (scope: string | string[]) => (
+          scopes.push([scope].flat()),
+          { token: 'token-from-managed-identity', expiresOnTimestamp: Date.now() + 3_600_000 }
+        ),
+      };
+      const send = await acsEmailSender(`https://127.0.0.1:${port}`, 'DoNotReply@0000.azurecomm.net', credential, {
+        tlsOptions: { ca: cert.toString('utf8') },
+      });
       const messageId = 'LAB01:2026-12-02:manager1';
-      await send({ messageId, kind: 'digest', labId: 'LAB01', to: { address: 'maria.manager@demo.example', displayName: 'Maria Manager' }, subject: 'Digest', plainText: 'Plain', html: '<p>Html</p>', headers: { 'List-Unsubscribe': '<https://pm.example.com/unsubscribe?token=t>' } });
+      await send({
+        messageId,
+        kind: 'digest',
+        labId: 'LAB01',
+        to: { address: 'maria.manager@demo.example', displayName: 'Maria Manager' },
+        subject: 'Digest',
+        plainText: 'Plain',
+        html: '<p>Html</p>',
+        headers: { 'List-Unsubscribe': '<https://pm.example.com/unsubscribe?token=t>' },
+      });
       const sent = service.requests.find((request) => request.method === 'POST')!;
       const url = new URL(sent.url, 'https://127.0.0.1');
       expect(url.pathname).toBe('/emails:send');
@@ -397,8 +510,20 @@ describe('channels', () => {
         userEngagementTrackingDisabled: true,
       });
       // A line break that reached a subject or a display name never becomes a header of its own.
-      await send({ messageId: `${messageId}:crlf`, kind: 'digest', labId: 'LAB01', to: { address: 'tara.tech@demo.example', displayName: 'Tara\r\nBcc: x@evil.example' }, subject: 'Lab HQA\r\nBcc: x@evil.example', plainText: 'Plain', html: '<p>Html</p>', headers: {} });
-      const injected = JSON.parse(service.requests.filter((request) => request.method === 'POST').at(-1)!.body) as { content: { subject: string }; recipients: { to: { displayName: string }[] } };
+      await send({
+        messageId: `${messageId}:crlf`,
+        kind: 'digest',
+        labId: 'LAB01',
+        to: { address: 'tara.tech@demo.example', displayName: 'Tara\r\nBcc: x@evil.example' },
+        subject: 'Lab HQA\r\nBcc: x@evil.example',
+        plainText: 'Plain',
+        html: '<p>Html</p>',
+        headers: {},
+      });
+      const injected = JSON.parse(service.requests.filter((request) => request.method === 'POST').at(-1)!.body) as {
+        content: { subject: string };
+        recipients: { to: { displayName: string }[] };
+      };
       expect([injected.content.subject, injected.recipients.to[0]!.displayName]).toEqual(['Lab HQA Bcc: x@evil.example', 'Tara Bcc: x@evil.example']);
     } finally {
       await service.close();
@@ -415,9 +540,15 @@ describe('the local outbox', () => {
     expect(listed.body.messages.length).toBe((await outboxMessages()).length);
     // The demo's out-of-tolerance finding, made as the product started, noticed at once to the demo's subscribers.
     const outOfTolerance = listed.body.messages.filter((message) => message.messageId.startsWith('LAB01:LAB01-NC-000001:'));
-    expect(outOfTolerance.map((message) => message.messageId).sort()).toEqual(['LAB01:LAB01-NC-000001:manager1', 'LAB01:LAB01-NC-000001:teams', 'LAB01:LAB01-NC-000001:tech1']);
+    expect(outOfTolerance.map((message) => message.messageId).sort()).toEqual([
+      'LAB01:LAB01-NC-000001:manager1',
+      'LAB01:LAB01-NC-000001:teams',
+      'LAB01:LAB01-NC-000001:tech1',
+    ]);
     expect(outOfTolerance[0]!.subject).toBe('Out of tolerance: REF-T-02 is quarantined (LAB01-NC-000001)');
-    expect((outOfTolerance.find((message) => message.channel === 'email')!.body as { plainText: string }).plainText).toMatch(/Calibration LAB01-CAL-\d+ found it out of tolerance as found\./);
+    expect((outOfTolerance.find((message) => message.channel === 'email')!.body as { plainText: string }).plainText).toMatch(
+      /Calibration LAB01-CAL-\d+ found it out of tolerance as found\./,
+    );
     const tech = await product.signedIn('tech1');
     expect((await tech.get('/api/admin/outbox')).status).toBe(403);
   });

@@ -46,11 +46,18 @@ function fetchFeed(url: string, credentials: Credentials, pageSize?: number) {
   const headers: Record<string, string> = pageSize ? { Prefer: `odata.maxpagesize=${pageSize}` } : {};
   if ('key' in credentials) headers['X-Api-Key'] = credentials.key;
   const client = 'session' in credentials ? credentials.session : product.client();
-  return client.get<Feed & { error?: { code: string; message: string } }>(url.startsWith('http') ? new URL(url).pathname + new URL(url).search : url, { headers });
+  return client.get<Feed & { error?: { code: string; message: string } }>(url.startsWith('http') ? new URL(url).pathname + new URL(url).search : url, {
+    headers,
+  });
 }
 
 /** Every row of a set, following @odata.nextLink to the end as Power BI does. */
-async function readAll(set: string, credentials: Credentials, query = '', pageSize = 150): Promise<{ rows: Record<string, unknown>[]; pages: number; count: number | undefined }> {
+async function readAll(
+  set: string,
+  credentials: Credentials,
+  query = '',
+  pageSize = 150,
+): Promise<{ rows: Record<string, unknown>[]; pages: number; count: number | undefined }> {
   const rows: Record<string, unknown>[] = [];
   let url: string | undefined = `/api/odata/${set}?$count=true${query}`;
   let pages = 0;
@@ -159,26 +166,41 @@ describe('the OData feed', () => {
 
     const calibration = await admin.get<{ certificates: unknown[] }>(`/api/reports/calibration?${period}`);
     expect(calibration.status, calibration.text).toBe(200);
-    const calibrations = await readAll('Calibrations', { key: keys.lab01! }, `&$filter=${encodeURIComponent(`PerformedOn ge ${from} and PerformedOn le ${to}`)}`);
+    const calibrations = await readAll(
+      'Calibrations',
+      { key: keys.lab01! },
+      `&$filter=${encodeURIComponent(`PerformedOn ge ${from} and PerformedOn le ${to}`)}`,
+    );
     expect(calibrations.count).toBe(calibration.body.certificates.length);
 
     const nonconformity = await admin.get<{ labs: { labId: string; opened: number; open: number }[] }>(`/api/reports/nonconformities?${period}`);
     expect(nonconformity.status, nonconformity.text).toBe(200);
-    const opened = (await readAll('Nonconformities', { key: keys.lab01! })).rows.filter((row) => (row.OpenedOn as string) >= from && (row.OpenedOn as string) <= to);
+    const opened = (await readAll('Nonconformities', { key: keys.lab01! })).rows.filter(
+      (row) => (row.OpenedOn as string) >= from && (row.OpenedOn as string) <= to,
+    );
     expect(opened.length).toBe(nonconformity.body.labs.find((lab) => lab.labId === 'LAB01')!.opened);
   });
 
   it('filters with eq, ne, gt, ge, lt, le, and, or; selects; tops; and refuses what it cannot do with a sentence in OData’s error format', async () => {
     const key = { key: keys.lab01! };
     const all = (await readAll('PmRecords', key, '', 1000)).rows;
-    const filtered = await readAll('PmRecords', key, `&$filter=${encodeURIComponent("(Status eq 'Completed' or Status eq 'Missed') and Late ne true and Frequency ne 'Daily'")}`, 1000);
-    expect(filtered.rows.length).toBe(all.filter((row) => (row.Status === 'Completed' || row.Status === 'Missed') && row.Late !== true && row.Frequency !== 'Daily').length);
-    const someTime = (all[Math.floor(all.length / 2)]!.DueEnd as string);
+    const filtered = await readAll(
+      'PmRecords',
+      key,
+      `&$filter=${encodeURIComponent("(Status eq 'Completed' or Status eq 'Missed') and Late ne true and Frequency ne 'Daily'")}`,
+      1000,
+    );
+    expect(filtered.rows.length).toBe(
+      all.filter((row) => (row.Status === 'Completed' || row.Status === 'Missed') && row.Late !== true && row.Frequency !== 'Daily').length,
+    );
+    const someTime = all[Math.floor(all.length / 2)]!.DueEnd as string;
     const before = await readAll('PmRecords', key, `&$filter=${encodeURIComponent(`DueEnd lt ${someTime}`)}`, 1000);
     const after = await readAll('PmRecords', key, `&$filter=${encodeURIComponent(`DueEnd gt ${someTime}`)}`, 1000);
     const at = await readAll('PmRecords', key, `&$filter=${encodeURIComponent(`DueEnd ge ${someTime} and DueEnd le ${someTime}`)}`, 1000);
     expect(before.rows.length + after.rows.length + at.rows.length).toBe(all.length);
-    expect((await readAll('PmRecords', key, `&$filter=${encodeURIComponent('CompletedAt eq null')}`, 1000)).rows.every((row) => row.CompletedAt === null)).toBe(true);
+    expect((await readAll('PmRecords', key, `&$filter=${encodeURIComponent('CompletedAt eq null')}`, 1000)).rows.every((row) => row.CompletedAt === null)).toBe(
+      true,
+    );
 
     const selected = await fetchFeed('/api/odata/PmRecords?$select=RecordNumber,Status&$top=5', key);
     expect(selected.body.value).toHaveLength(5);
@@ -228,7 +250,8 @@ describe('the OData feed', () => {
 
     const labsOf = async (credentials: Credentials) => {
       const seen = new Set<unknown>();
-      for (const set of ['Labs', 'Equipment', 'PmRecords', 'Calibrations', 'Nonconformities']) for (const row of (await readAll(set, credentials, '&$select=LabId', 1000)).rows) seen.add(row.LabId);
+      for (const set of ['Labs', 'Equipment', 'PmRecords', 'Calibrations', 'Nonconformities'])
+        for (const row of (await readAll(set, credentials, '&$select=LabId', 1000)).rows) seen.add(row.LabId);
       return [...seen].sort();
     };
     expect(await labsOf({ key: keys.lab02! })).toEqual(['LAB02']);

@@ -12,7 +12,18 @@ let anonymous: ApiClient;
 
 interface Document {
   servers?: { url: string }[];
-  paths: Record<string, Record<string, { operationId: string; description?: string; parameters: { name: string; description?: string }[]; responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        operationId: string;
+        description?: string;
+        parameters: { name: string; description?: string }[];
+        responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
+      }
+    >
+  >;
 }
 
 beforeAll(async () => {
@@ -40,9 +51,13 @@ describe('the published contract', () => {
         expect(operation.description, where).toBeTruthy();
         for (const parameter of operation.parameters) expect(parameter.description, `${where} ${parameter.name}`).not.toBe(parameter.name);
         const errors = Object.entries(operation.responses).filter(([status]) => Number(status) >= 400);
-        expect(errors.map(([status]) => status), where).toContain('503');
+        expect(
+          errors.map(([status]) => status),
+          where,
+        ).toContain('503');
         expect(operation.responses['503']!.headers, where).toHaveProperty('Retry-After');
-        for (const [, response] of errors) expect(response.content, where).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
+        for (const [, response] of errors)
+          expect(response.content, where).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
       }
     }
     const complete = body.paths['/api/labs/{labId}/records/{recordNumber}/complete']!.post!;

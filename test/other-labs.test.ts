@@ -40,7 +40,10 @@ beforeAll(async () => {
     ['lab2manager', 'Manager'],
     ['lab2audit', 'Local Audit'],
   ] as const) {
-    const created = await admin.post('/api/users', newUserBody(username, { primaryLabId: 'LAB02', role, password: demoPassword, requirePasswordChange: false }));
+    const created = await admin.post(
+      '/api/users',
+      newUserBody(username, { primaryLabId: 'LAB02', role, password: demoPassword, requirePasswordChange: false }),
+    );
     expect(created.status, created.text).toBe(201);
     outsiders.set(role, await product.signedIn(username));
   }
@@ -57,7 +60,10 @@ beforeAll(async () => {
   const reported = await admin.post<Nonconformity>('/api/labs/LAB01/nonconformities', { serialNumber: record.serialNumber, description: 'Display flickers' });
   expect(reported.status, reported.text).toBe(201);
   expect(reported.body.items.every((item) => item.labId === 'LAB01')).toBe(true);
-  const photo = await admin.post<{ certificateId: string }>(`/api/labs/LAB01/nonconformities/${reported.body.ncNumber}/attachments?fileName=f.png`, undefined, { rawBody: png, contentType: 'image/png' });
+  const photo = await admin.post<{ certificateId: string }>(`/api/labs/LAB01/nonconformities/${reported.body.ncNumber}/attachments?fileName=f.png`, undefined, {
+    rawBody: png,
+    contentType: 'image/png',
+  });
   expect(photo.status, photo.text).toBe(201);
   real = {
     labId: 'LAB01',
@@ -73,7 +79,10 @@ beforeAll(async () => {
   touched = (await admin.get<{ items: Nonconformity[] }>('/api/labs/LAB01/nonconformities?serialNumber=REF-T-02')).body.items[0]!;
   expect(touched.items.map((item) => item.labId)).toEqual(expect.arrayContaining(['LAB01', 'LAB02']));
   expect((await admin.post(`/api/labs/LAB01/nonconformities/${touched.ncNumber}/actions`, { text: 'Sent to the manufacturer' })).status).toBe(200);
-  const touchedPhoto = await admin.post(`/api/labs/LAB01/nonconformities/${touched.ncNumber}/attachments?fileName=t.png`, undefined, { rawBody: png, contentType: 'image/png' });
+  const touchedPhoto = await admin.post(`/api/labs/LAB01/nonconformities/${touched.ncNumber}/attachments?fileName=t.png`, undefined, {
+    rawBody: png,
+    contentType: 'image/png',
+  });
   expect(touchedPhoto.status, touchedPhoto.text).toBe(201);
 }, 60_000);
 afterAll(async () => product.cleanup());
@@ -82,7 +91,10 @@ afterAll(async () => product.cleanup());
 const perLabReads = () =>
   registeredHttpFunctions()
     .map(({ declaration }) => declaration)
-    .filter((declaration) => declaration.methods.includes('GET') && (declaration.route.startsWith('labs/{labId}/') || declaration.route === 'machines/{serialNumber}'));
+    .filter(
+      (declaration) =>
+        declaration.methods.includes('GET') && (declaration.route.startsWith('labs/{labId}/') || declaration.route === 'machines/{serialNumber}'),
+    );
 
 function pathOf(route: string, ids: Ids): string {
   return `/api/${route.replace(/\{(\w+)\}/g, (_whole, name: string) => {
@@ -121,7 +133,13 @@ describe('another lab’s ids and ids that do not exist', () => {
 
   it('answers a disposition by a manager of another lab as if the nonconformity did not exist, naming none of its items', async () => {
     const manager = outsiders.get('Manager')!;
-    const disposal = (ncNumber: string) => manager.post(`/api/labs/LAB01/nonconformities/${ncNumber}/dispositions`, { itemId: '1', disposition: 'No impact', reason: 'None of ours', signature: { password: demoPassword } });
+    const disposal = (ncNumber: string) =>
+      manager.post(`/api/labs/LAB01/nonconformities/${ncNumber}/dispositions`, {
+        itemId: '1',
+        disposition: 'No impact',
+        reason: 'None of ours',
+        signature: { password: demoPassword },
+      });
     const route = 'labs/{labId}/nonconformities/{ncNumber}/dispositions';
     const forReal = comparable(await disposal(real.ncNumber!), real, route);
     const forMadeUp = comparable(await disposal(madeUp.ncNumber!), madeUp, route);
@@ -135,13 +153,26 @@ describe('a nonconformity that touched another lab’s results', () => {
     for (const [role, client] of outsiders) {
       const seen = await client.get<Nonconformity>(`/api/labs/LAB01/nonconformities/${touched.ncNumber}`);
       expect(seen.status, `${role} ${seen.text}`).toBe(200);
-      expect(seen.body).toMatchObject({ ncNumber: touched.ncNumber, description: touched.description, window: touched.window, status: 'Open', actions: [], attachments: [] });
+      expect(seen.body).toMatchObject({
+        ncNumber: touched.ncNumber,
+        description: touched.description,
+        window: touched.window,
+        status: 'Open',
+        actions: [],
+        attachments: [],
+      });
       expect(seen.body.items.length).toBeGreaterThan(0);
       expect(seen.body.items.map((item) => item.labId)).toEqual(seen.body.items.map(() => 'LAB02'));
       const route = 'labs/{labId}/nonconformities/{ncNumber}/attachments/{attachmentId}';
-      const photo = comparable(await client.get(`/api/labs/LAB01/nonconformities/${touched.ncNumber}/attachments/1`), { ...real, ncNumber: touched.ncNumber, attachmentId: '1' }, route);
+      const photo = comparable(
+        await client.get(`/api/labs/LAB01/nonconformities/${touched.ncNumber}/attachments/1`),
+        { ...real, ncNumber: touched.ncNumber, attachmentId: '1' },
+        route,
+      );
       expect(photo.status).toBe(403);
-      expect(photo).toEqual(comparable(await client.get(`/api/labs/LAB01/nonconformities/${madeUp.ncNumber}/attachments/1`), { ...madeUp, attachmentId: '1' }, route));
+      expect(photo).toEqual(
+        comparable(await client.get(`/api/labs/LAB01/nonconformities/${madeUp.ncNumber}/attachments/1`), { ...madeUp, attachmentId: '1' }, route),
+      );
     }
     // A manager of both labs reads all of it.
     const both = await (await product.signedIn('manager1')).get<Nonconformity>(`/api/labs/LAB01/nonconformities/${touched.ncNumber}`);
@@ -152,9 +183,12 @@ describe('a nonconformity that touched another lab’s results', () => {
 
   it('answers that lab’s manager’s disposition with the same view', async () => {
     const item = touched.items.find((candidate) => candidate.labId === 'LAB02')!;
-    const disposed = await outsiders
-      .get('Manager')!
-      .post<Nonconformity>(`/api/labs/LAB01/nonconformities/${touched.ncNumber}/dispositions`, { itemId: item.itemId, disposition: 'No impact', reason: 'Re-read within limits', signature: { password: demoPassword } });
+    const disposed = await outsiders.get('Manager')!.post<Nonconformity>(`/api/labs/LAB01/nonconformities/${touched.ncNumber}/dispositions`, {
+      itemId: item.itemId,
+      disposition: 'No impact',
+      reason: 'Re-read within limits',
+      signature: { password: demoPassword },
+    });
     expect(disposed.status, disposed.text).toBe(200);
     expect(disposed.body.items.map((candidate) => candidate.labId)).toEqual(disposed.body.items.map(() => 'LAB02'));
     expect(disposed.body.items.find((candidate) => candidate.itemId === item.itemId)!.disposition).toMatchObject({ disposition: 'No impact' });

@@ -34,7 +34,8 @@ interface Row {
   allowStatus?: number;
 }
 
-const publicEverywhere = (outcome: Outcome = 'allow'): Record<Caller, Outcome> => Object.fromEntries(callers.map((caller) => [caller, outcome])) as Record<Caller, Outcome>;
+const publicEverywhere = (outcome: Outcome = 'allow'): Record<Caller, Outcome> =>
+  Object.fromEntries(callers.map((caller) => [caller, outcome])) as Record<Caller, Outcome>;
 const matrix = (anonymous: Outcome, admin: Outcome, audit: Outcome, manager: Outcome, localAudit: Outcome, tech: Outcome): Record<Caller, Outcome> => ({
   anonymous,
   Administrator: admin,
@@ -107,7 +108,13 @@ const administratorsOnly = matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'd
 /** A calibration of the scope's machine per scope, chosen by `prepare` for rows that read or decide one. */
 const preparedCalibration: Record<'own' | 'other', string> = { own: '', other: '' };
 const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-const calibrationBody = () => ({ performedOn: yesterday(), kind: 'internal', asFound: [{ pointId: 'P1', value: 100 }], adjusted: false, signature: { password: demoPassword } });
+const calibrationBody = () => ({
+  performedOn: yesterday(),
+  kind: 'internal',
+  asFound: [{ pointId: 'P1', value: 100 }],
+  adjusted: false,
+  signature: { password: demoPassword },
+});
 
 /**
  * A calibration of the scope's machine awaiting approval, signed by a technician of that lab, so that
@@ -136,10 +143,14 @@ async function prepareApprovedCalibration(scope: 'own' | 'other'): Promise<void>
 /** A calibration with one certificate (a fresh calibration each time, so its first certificate is 1). */
 async function prepareCertificate(scope: 'own' | 'other'): Promise<void> {
   await prepareCalibration(scope);
-  const uploaded = await admin.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/certificates`, undefined, {
-    rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'),
-    contentType: 'application/pdf',
-  });
+  const uploaded = await admin.post(
+    `/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/certificates`,
+    undefined,
+    {
+      rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'),
+      contentType: 'application/pdf',
+    },
+  );
   expect(uploaded.status, uploaded.text).toBe(201);
 }
 
@@ -153,21 +164,38 @@ async function prepareNonconformity(scope: 'own' | 'other'): Promise<void> {
   const records = open.filter((record) => record.serialNumber === serialNumber);
   // Two clean completions: the later one starts the window of a fault reported now, the earlier lies in it.
   for (const record of records.slice(0, 2)) {
-    const done = await admin.post(`/api/labs/${lab(scope)}/records/${record.recordNumber}/complete`, { responses: answersFor(record), signature: { password: demoPassword } });
+    const done = await admin.post(`/api/labs/${lab(scope)}/records/${record.recordNumber}/complete`, {
+      responses: answersFor(record),
+      signature: { password: demoPassword },
+    });
     expect(done.status, done.text).toBe(200);
   }
-  const nc = await admin.post<{ ncNumber: string; items: { itemId: string }[] }>(`/api/labs/${lab(scope)}/nonconformities`, { serialNumber, description: 'Matrix fault' });
+  const nc = await admin.post<{ ncNumber: string; items: { itemId: string }[] }>(`/api/labs/${lab(scope)}/nonconformities`, {
+    serialNumber,
+    description: 'Matrix fault',
+  });
   expect(nc.status, nc.text).toBe(201);
   const itemId = nc.body.items[0]!.itemId;
-  const disposed = await admin.post(`/api/labs/${lab(scope)}/nonconformities/${nc.body.ncNumber}/dispositions`, { itemId, disposition: 'No impact', reason: 'Matrix', signature: { password: demoPassword } });
+  const disposed = await admin.post(`/api/labs/${lab(scope)}/nonconformities/${nc.body.ncNumber}/dispositions`, {
+    itemId,
+    disposition: 'No impact',
+    reason: 'Matrix',
+    signature: { password: demoPassword },
+  });
   expect(disposed.status, disposed.text).toBe(200);
-  const photo = await admin.post(`/api/labs/${lab(scope)}/nonconformities/${nc.body.ncNumber}/attachments`, undefined, { rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'), contentType: 'application/pdf' });
+  const photo = await admin.post(`/api/labs/${lab(scope)}/nonconformities/${nc.body.ncNumber}/attachments`, undefined, {
+    rawBody: Buffer.from('%PDF-1.4\n%%EOF\n'),
+    contentType: 'application/pdf',
+  });
   expect(photo.status, photo.text).toBe(201);
   preparedNc[scope] = { ncNumber: nc.body.ncNumber, itemId };
 }
 
 /** A fresh machine of the scope's lab under a new nonconformity without items: one to close or return to service. */
-const freshNc: Record<'own' | 'other', { serialNumber: string; ncNumber: string }> = { own: { serialNumber: '', ncNumber: '' }, other: { serialNumber: '', ncNumber: '' } };
+const freshNc: Record<'own' | 'other', { serialNumber: string; ncNumber: string }> = {
+  own: { serialNumber: '', ncNumber: '' },
+  other: { serialNumber: '', ncNumber: '' },
+};
 
 async function prepareFreshNonconformity(scope: 'own' | 'other'): Promise<void> {
   const serialNumber = `NCM-${scope}-${++machineCounter}`;
@@ -197,8 +225,19 @@ const rows: Row[] = [
   { endpoint: 'healthVersion', scope: 'any', request: (c) => c.get('/api/health/version'), expected: publicEverywhere() },
   // The demo installation has Administrators: setup is over for everyone, and says nothing more.
   { endpoint: 'setupStatus', scope: 'any', request: (c) => c.get('/api/setup'), expected: publicEverywhere('hidden') },
-  { endpoint: 'setupPerform', scope: 'any', request: (c) => c.post('/api/setup', { token: 'a guess', lab: { labId: 'SETUP', name: 'Setup', timeZone: 'UTC' }, administrator: { microsoftUser: 'ada@contoso.com' } }), expected: publicEverywhere('hidden') },
-  { endpoint: 'setupBreakGlass', scope: 'any', request: (c) => c.post('/api/setup/break-glass', { token: 'a guess', username: 'admin', password: 'a guess at a password' }), expected: publicEverywhere('deny') },
+  {
+    endpoint: 'setupPerform',
+    scope: 'any',
+    request: (c) =>
+      c.post('/api/setup', { token: 'a guess', lab: { labId: 'SETUP', name: 'Setup', timeZone: 'UTC' }, administrator: { microsoftUser: 'ada@contoso.com' } }),
+    expected: publicEverywhere('hidden'),
+  },
+  {
+    endpoint: 'setupBreakGlass',
+    scope: 'any',
+    request: (c) => c.post('/api/setup/break-glass', { token: 'a guess', username: 'admin', password: 'a guess at a password' }),
+    expected: publicEverywhere('deny'),
+  },
   { endpoint: 'openapi', scope: 'any', request: (c) => c.get('/api/openapi.json'), expected: publicEverywhere() },
   { endpoint: 'notFound', scope: 'any', request: (c) => c.get('/api/does-not-exist'), expected: publicEverywhere('hidden') },
   { endpoint: 'authSession', scope: 'any', request: (c) => c.get('/api/auth/session'), expected: publicEverywhere() },
@@ -218,7 +257,12 @@ const rows: Row[] = [
   },
   // Microsoft sign-in is not configured in this test: it must answer 404 to everyone alike.
   { endpoint: 'authMicrosoftLogin', scope: 'any', request: (c) => c.get('/api/auth/microsoft/login'), expected: publicEverywhere('hidden') },
-  { endpoint: 'authMicrosoftCallback', scope: 'any', request: (c) => c.get('/api/auth/microsoft/callback?code=x&state=y'), expected: publicEverywhere('hidden') },
+  {
+    endpoint: 'authMicrosoftCallback',
+    scope: 'any',
+    request: (c) => c.get('/api/auth/microsoft/callback?code=x&state=y'),
+    expected: publicEverywhere('hidden'),
+  },
   { endpoint: 'authMe', scope: 'any', request: (c) => c.get('/api/auth/me'), expected: matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'allow') },
   {
     endpoint: 'authChangePassword',
@@ -236,7 +280,12 @@ const rows: Row[] = [
     expected: matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'deny'),
   },
   { endpoint: 'equipmentClassesList', scope: 'any', request: (c) => c.get('/api/equipment-classes'), expected: readers },
-  { endpoint: 'equipmentClassesCreate', scope: 'any', request: (c) => c.post('/api/equipment-classes', { name: `Matrix class ${++labCounter}` }), expected: administratorsOnly },
+  {
+    endpoint: 'equipmentClassesCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/equipment-classes', { name: `Matrix class ${++labCounter}` }),
+    expected: administratorsOnly,
+  },
   { endpoint: 'modelsList', scope: 'any', request: (c) => c.get('/api/models'), expected: readers },
   { endpoint: 'modelsGet', scope: 'any', request: (c) => c.get('/api/models/Form%203B'), expected: readers },
   {
@@ -289,11 +338,27 @@ const rows: Row[] = [
     expected: everyRecordReader,
   },
   // The signed link is the right: anyone may present one, and a forged one is refused alike (400).
-  { endpoint: 'notificationsUnsubscribe', scope: 'any', request: (c) => c.post('/api/notifications/unsubscribe', { token: 'not-a-signed-link' }), expected: publicEverywhere(), allowStatus: 400 },
+  {
+    endpoint: 'notificationsUnsubscribe',
+    scope: 'any',
+    request: (c) => c.post('/api/notifications/unsubscribe', { token: 'not-a-signed-link' }),
+    expected: publicEverywhere(),
+    allowStatus: 400,
+  },
   ...(['own', 'other'] as const).flatMap((scope): Row[] => [
     { endpoint: 'auditList', scope, request: (c) => c.get(`/api/audit?labId=${lab(scope)}&pageSize=5`), expected: scope === 'own' ? readers : companyReaders },
-    { endpoint: 'reportsCompliance', scope, request: (c) => c.get(`/api/reports/compliance?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
-    { endpoint: 'reportsCalibration', scope, request: (c) => c.get(`/api/reports/calibration?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
+    {
+      endpoint: 'reportsCompliance',
+      scope,
+      request: (c) => c.get(`/api/reports/compliance?labId=${lab(scope)}`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
+    {
+      endpoint: 'reportsCalibration',
+      scope,
+      request: (c) => c.get(`/api/reports/calibration?labId=${lab(scope)}`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
     { endpoint: 'auditVerify', scope, request: (c) => c.get(`/api/audit/verify?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
     {
       endpoint: 'recordsList',
@@ -350,7 +415,11 @@ const rows: Row[] = [
       endpoint: 'recordsJustify',
       scope,
       prepare: () => prepareMissedRecord(scope),
-      request: (c) => c.post(`/api/labs/${preparedRecord[scope]!.labId}/records/${preparedRecord[scope]!.recordNumber}/justification`, { reason: `Matrix reason ${++labCounter}`, signature: { password: demoPassword } }),
+      request: (c) =>
+        c.post(`/api/labs/${preparedRecord[scope]!.labId}/records/${preparedRecord[scope]!.recordNumber}/justification`, {
+          reason: `Matrix reason ${++labCounter}`,
+          signature: { password: demoPassword },
+        }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
@@ -410,7 +479,11 @@ const rows: Row[] = [
       scope,
       request: async (c) => {
         const current = await admin.get<{ current: { version: number } }>(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan`);
-        return c.put(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan`, { ...matrixPlan, reason: `Matrix reason ${++labCounter}`, version: current.body.current.version });
+        return c.put(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan`, {
+          ...matrixPlan,
+          reason: `Matrix reason ${++labCounter}`,
+          version: current.body.current.version,
+        });
       },
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
@@ -438,7 +511,10 @@ const rows: Row[] = [
       scope,
       prepare: () => prepareCalibration(scope),
       request: (c) =>
-        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/approval`, { decision: 'approve', signature: { password: demoPassword } }),
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations/${preparedCalibration[scope]}/approval`, {
+          decision: 'approve',
+          signature: { password: demoPassword },
+        }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
@@ -519,7 +595,12 @@ const rows: Row[] = [
       // The item is disposed already: whoever may dispose it hears so (409), everyone else is refused first;
       // a manager of another lab whose results it did not touch is told it does not exist, as for any id.
       request: (c) =>
-        c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/dispositions`, { itemId: preparedNc[scope]!.itemId, disposition: 'Re-test', reason: 'Matrix', signature: { password: demoPassword } }),
+        c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/dispositions`, {
+          itemId: preparedNc[scope]!.itemId,
+          disposition: 'Re-test',
+          reason: 'Matrix',
+          signature: { password: demoPassword },
+        }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : matrix('sign-in', 'allow', 'deny', 'hidden', 'deny', 'deny'),
       allowStatus: 409,
     },
@@ -535,7 +616,10 @@ const rows: Row[] = [
       scope,
       prepare: () => prepareNonconformity(scope),
       request: (c) =>
-        c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/attachments`, undefined, { rawBody: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]), contentType: 'image/jpeg' }),
+        c.post(`/api/labs/${lab(scope)}/nonconformities/${preparedNc[scope]!.ncNumber}/attachments`, undefined, {
+          rawBody: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]),
+          contentType: 'image/jpeg',
+        }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
     },
     {
@@ -549,7 +633,11 @@ const rows: Row[] = [
       endpoint: 'nonconformityClose',
       scope,
       prepare: () => prepareFreshNonconformity(scope),
-      request: (c) => c.post(`/api/labs/${lab(scope)}/nonconformities/${freshNc[scope].ncNumber}/close`, { summary: 'Repaired and checked', signature: { password: demoPassword } }),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/nonconformities/${freshNc[scope].ncNumber}/close`, {
+          summary: 'Repaired and checked',
+          signature: { password: demoPassword },
+        }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
@@ -562,10 +650,20 @@ const rows: Row[] = [
       endpoint: 'equipmentReturnToService',
       scope,
       prepare: () => prepareFreshNonconformity(scope),
-      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${freshNc[scope].serialNumber}/return-to-service`, { nonconformities: [freshNc[scope].ncNumber], note: 'Checked and cleaned', signature: { password: demoPassword } }),
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/${freshNc[scope].serialNumber}/return-to-service`, {
+          nonconformities: [freshNc[scope].ncNumber],
+          note: 'Checked and cleaned',
+          signature: { password: demoPassword },
+        }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
-    { endpoint: 'reportsNonconformities', scope, request: (c) => c.get(`/api/reports/nonconformities?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
+    {
+      endpoint: 'reportsNonconformities',
+      scope,
+      request: (c) => c.get(`/api/reports/nonconformities?labId=${lab(scope)}`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
     {
       endpoint: 'labsUpdate',
       scope,
@@ -582,7 +680,8 @@ const rows: Row[] = [
       endpoint: 'usersGet',
       scope,
       request: (c) => c.get(`/api/users/${target(scope)}`),
-      expected: scope === 'own' ? matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'deny') : matrix('sign-in', 'allow', 'allow', 'hidden', 'hidden', 'deny'),
+      expected:
+        scope === 'own' ? matrix('sign-in', 'allow', 'allow', 'allow', 'allow', 'deny') : matrix('sign-in', 'allow', 'allow', 'hidden', 'hidden', 'deny'),
     },
     {
       endpoint: 'usersCreate',
@@ -618,11 +717,22 @@ const rows: Row[] = [
   {
     endpoint: 'apiKeysCreate',
     scope: 'any',
-    request: (c) => c.post('/api/api-keys', { name: 'Matrix key', labIds: ['LAB03'], scopes: ['feed:read'], expiresOn: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10) }),
+    request: (c) =>
+      c.post('/api/api-keys', {
+        name: 'Matrix key',
+        labIds: ['LAB03'],
+        scopes: ['feed:read'],
+        expiresOn: new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10),
+      }),
     expected: administratorsOnly,
   },
   // An administrator passes the check and learns the key does not exist.
-  { endpoint: 'apiKeysRevoke', scope: 'any', request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }), expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny') },
+  {
+    endpoint: 'apiKeysRevoke',
+    scope: 'any',
+    request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
   // Managers and auditors read the feed for their labs; technicians do not.
   { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.
@@ -690,7 +800,9 @@ async function clientFor(caller: Caller): Promise<ApiClient> {
 
 describe('permission matrix over HTTP', () => {
   it('has rows for every declared endpoint, and own and other lab rows wherever a lab is involved', () => {
-    const declared = registeredHttpFunctions().map((fn) => fn.declaration.name).sort();
+    const declared = registeredHttpFunctions()
+      .map((fn) => fn.declaration.name)
+      .sort();
     const covered = [...new Set(rows.map((row) => row.endpoint))].sort();
     expect(covered).toEqual(declared);
     for (const fn of registeredHttpFunctions()) {

@@ -86,7 +86,9 @@ describe('local data survives restarts', () => {
       if (!output) child.kill('SIGINT');
       output += chunk.toString();
     });
-    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.on('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal])));
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.on('exit', (exitCode, exitSignal) => resolve([exitCode, exitSignal])),
+    );
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     expect(output).toContain('SIGINT: saving data and stopping...');
   });
@@ -144,7 +146,11 @@ describe('local data survives restarts', () => {
 describe('the demo password on the start banner', () => {
   const startAndStop = async (demoPassword?: string) => {
     const { DEMO_PASSWORD: _inherited, ...inherited } = process.env;
-    const started = await spawnProduct({ ...(inherited as Record<string, string>), LOCAL_DATA_DIR: dataDir, ...(demoPassword ? { DEMO_PASSWORD: demoPassword } : {}) });
+    const started = await spawnProduct({
+      ...(inherited as Record<string, string>),
+      LOCAL_DATA_DIR: dataDir,
+      ...(demoPassword ? { DEMO_PASSWORD: demoPassword } : {}),
+    });
     started.process.kill('SIGINT');
     await started.exited;
     return started.output();
@@ -155,13 +161,17 @@ describe('the demo password on the start banner', () => {
     const later = await startAndStop('Another-Password-Set-Later-2');
     expect(later).not.toContain('Another-Password-Set-Later-2');
     expect(later).not.toContain(password);
-    expect(later).toContain('Their password is not shown: they were created on an earlier start, and neither DEMO_PASSWORD nor the password this data folder generated signs them in');
+    expect(later).toContain(
+      'Their password is not shown: they were created on an earlier start, and neither DEMO_PASSWORD nor the password this data folder generated signs them in',
+    );
   });
 
   it('names the generated password again on later starts, whatever DEMO_PASSWORD says then', async () => {
     const generated = /Demo users \(password: (\S+)\)/.exec(await startAndStop())?.[1];
     expect(generated).toBeTruthy();
-    expect(await startAndStop('Set-Only-After-The-First-Start-3')).toContain(`Demo users (password: ${generated}, given when they were created on an earlier start)`);
+    expect(await startAndStop('Set-Only-After-The-First-Start-3')).toContain(
+      `Demo users (password: ${generated}, given when they were created on an earlier start)`,
+    );
   });
 });
 
@@ -169,7 +179,15 @@ describe('atomic snapshot writes', () => {
   it('leaves a complete snapshot whenever the writer is killed mid-write', async () => {
     // Inside the repo, so that the bundle finds node_modules.
     const script = join('dist', 'test', 'snapshot-writer.mjs');
-    await build({ entryPoints: ['test/helpers/snapshot-writer.ts'], bundle: true, packages: 'external', platform: 'node', format: 'esm', outfile: script, logLevel: 'silent' });
+    await build({
+      entryPoints: ['test/helpers/snapshot-writer.ts'],
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      outfile: script,
+      logLevel: 'silent',
+    });
     const target = join(dataDir, 'snapshot.json');
     for (let round = 0; round < 3; round++) {
       const writer = spawn(process.execPath, [script, target, String(20_000_000)], { stdio: 'ignore' });
@@ -205,7 +223,12 @@ describe('start-up errors are one clear line and a non-zero exit', () => {
       const { code, output } = await runFailingStart({ ...environment(), PORT: String(port) });
       expect(code).toBe(1);
       expect(output).toContain(`Port ${port} is already in use`);
-      expect(output.trim().split('\n').filter((line) => line.includes('did not start'))).toHaveLength(1);
+      expect(
+        output
+          .trim()
+          .split('\n')
+          .filter((line) => line.includes('did not start')),
+      ).toHaveLength(1);
     } finally {
       blocker.close();
     }

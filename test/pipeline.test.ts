@@ -182,9 +182,9 @@ describe('HTTP pipeline', () => {
   });
 
   it('publishes an OpenAPI 3.1 document generated from the declarations', async () => {
-    const response = await product.client().get<{ openapi: string; paths: Record<string, Record<string, { operationId: string; requestBody?: unknown }>> }>(
-      '/api/openapi.json',
-    );
+    const response = await product
+      .client()
+      .get<{ openapi: string; paths: Record<string, Record<string, { operationId: string; requestBody?: unknown }>> }>('/api/openapi.json');
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
     expect(response.body.paths['/api/test/echo/{itemId}']?.post?.operationId).toBe('testEcho');

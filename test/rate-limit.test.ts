@@ -54,8 +54,13 @@ describe('sign-in rate limits', () => {
     const forged = { headers: { 'x-forwarded-for': '6.6.6.6' } };
     expect((await product.client().post('/api/auth/login', { username: 'someone-new', password: 'wrong password here' }, forged)).status).toBe(429);
     expect((await tech2.get('/api/users', forged)).status).toBe(403);
-    const { resources } = await (await container('users')).items
-      .query<AuditEntry>({ query: "SELECT TOP 1 * FROM c WHERE c.type = 'audit' AND c.action = 'access.denied' ORDER BY c.seq DESC" }, { partitionKey: 'tech2' })
+    const { resources } = await (
+      await container('users')
+    ).items
+      .query<AuditEntry>(
+        { query: "SELECT TOP 1 * FROM c WHERE c.type = 'audit' AND c.action = 'access.denied' ORDER BY c.seq DESC" },
+        { partitionKey: 'tech2' },
+      )
       .fetchAll();
     expect(resources[0]?.clientAddress).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
   });

@@ -62,7 +62,7 @@ describe('README', () => {
     }
   });
 
-  it('gives the web app\'s first load as the build measures it', async () => {
+  it("gives the web app's first load as the build measures it", async () => {
     const measured = gzipSync(await readFile('static-web/app.js')).length / 1024;
     const guide = await readFile('docs/using-the-product.md', 'utf8');
     const stated = [...guide.matchAll(/first load is about (\d+) KB/g)].map(([, kilobytes]) => Number(kilobytes));
@@ -81,7 +81,26 @@ describe('README', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const [me, labs, users, granted, model, registered, transferred, history, plan, approved, calibrated, certificate, amended, quarantined, repaired, closed, report, logout] = answers;
+    const [
+      me,
+      labs,
+      users,
+      granted,
+      model,
+      registered,
+      transferred,
+      history,
+      plan,
+      approved,
+      calibrated,
+      certificate,
+      amended,
+      quarantined,
+      repaired,
+      closed,
+      report,
+      logout,
+    ] = answers;
     expect((me as { user: { username: string } }).user.username).toBe('manager1');
     expect((labs as { items: unknown[] }).items).toHaveLength(2);
     expect((users as { items: { username: string }[] }).items.map((user) => user.username)).toContain('tech1');
@@ -90,16 +109,44 @@ describe('README', () => {
     expect(registered).toMatchObject({ serialNumber: 'F4-0001', labId: 'LAB01', status: 'In Service' });
     expect(transferred).toMatchObject({ serialNumber: 'F4-0001', labId: 'LAB02' });
     expect((history as { events: { kind: string }[] }).events.map((event) => event.kind)).toEqual(['registered', 'transfer']);
-    expect(plan).toMatchObject({ serialNumber: 'F4-0001', current: { version: 1, points: [{ pointId: 'P1' }] }, fitness: { state: 'not fit', reasons: ['not yet calibrated'] } });
-    expect(approved).toMatchObject({ status: 'Approved', result: 'Pass', nextDue: '2027-11-30', signature: { username: 'manager1' }, approval: { signature: { username: 'admin', meaning: 'Approved by' } } });
+    expect(plan).toMatchObject({
+      serialNumber: 'F4-0001',
+      current: { version: 1, points: [{ pointId: 'P1' }] },
+      fitness: { state: 'not fit', reasons: ['not yet calibrated'] },
+    });
+    expect(approved).toMatchObject({
+      status: 'Approved',
+      result: 'Pass',
+      nextDue: '2027-11-30',
+      signature: { username: 'manager1' },
+      approval: { signature: { username: 'admin', meaning: 'Approved by' } },
+    });
     // Fit until 2027-11-30 and its grace: the fitness state itself depends on the day the test runs.
     expect(calibrated).toMatchObject({ serialNumber: 'F4-0001', fitness: { calibrationDue: '2027-11-30' } });
     const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
-    expect(certificate).toMatchObject({ certificateId: '1', fileName: 'INT-2026-001.pdf', contentType: 'application/pdf', size: pdf.length, sha256: createHash('sha256').update(pdf).digest('hex') });
+    expect(certificate).toMatchObject({
+      certificateId: '1',
+      fileName: 'INT-2026-001.pdf',
+      contentType: 'application/pdf',
+      size: pdf.length,
+      sha256: createHash('sha256').update(pdf).digest('hex'),
+    });
     expect((await readFile(join(workDir, 'downloaded.pdf'))).equals(pdf)).toBe(true);
-    expect(amended).toMatchObject({ result: 'Pass', points: [{ asFound: { value: 60.2 } }], amendments: [{ number: 1, changes: [{ field: 'asFound.P1', before: { value: 60.3 }, after: { value: 60.2 } }], signature: { meaning: 'Amended by' } }] });
-    expect(quarantined).toMatchObject({ serialNumber: 'F4-0001', status: 'Out of Service', fitness: { state: 'not fit', reasons: expect.arrayContaining(['open nonconformity']) } });
-    expect(repaired).toMatchObject({ ncNumber: 'LAB02-NC-000001', source: 'reported', actions: [{ text: 'Heater relay replaced', statusChange: 'Repair onsite' }] });
+    expect(amended).toMatchObject({
+      result: 'Pass',
+      points: [{ asFound: { value: 60.2 } }],
+      amendments: [{ number: 1, changes: [{ field: 'asFound.P1', before: { value: 60.3 }, after: { value: 60.2 } }], signature: { meaning: 'Amended by' } }],
+    });
+    expect(quarantined).toMatchObject({
+      serialNumber: 'F4-0001',
+      status: 'Out of Service',
+      fitness: { state: 'not fit', reasons: expect.arrayContaining(['open nonconformity']) },
+    });
+    expect(repaired).toMatchObject({
+      ncNumber: 'LAB02-NC-000001',
+      source: 'reported',
+      actions: [{ text: 'Heater relay replaced', statusChange: 'Repair onsite' }],
+    });
     expect(closed).toMatchObject({ status: 'Closed', closure: { signature: { meaning: 'Closed by', username: 'manager1' } } });
     expect(report).toMatchObject({ labs: [{ labId: 'LAB02', opened: 1, closed: 1, bySource: { reported: 1 } }] });
     expect(logout).toEqual({ logoutUrl: null });

@@ -31,7 +31,14 @@ async function labWithHistory(labId: string, days: number): Promise<void> {
       manufacturer: 'Acme',
       equipmentClass: 'Mill',
       active: true,
-      frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check' }, { text: 'Pressure', kind: 'reading', unit: 'bar', min: 5, max: 7 }] } },
+      frequencies: {
+        Daily: {
+          tasks: [
+            { text: 'Clean', kind: 'check' },
+            { text: 'Pressure', kind: 'reading', unit: 'bar', min: 5, max: 7 },
+          ],
+        },
+      },
     },
     null,
     since,
@@ -57,7 +64,9 @@ const good = (value = 6, note?: string) => [
 const sign = (password = demoPassword) => ({ password, meaning: 'Performed by' });
 
 async function recordChain(labId: string): Promise<AuditEntry[]> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<AuditEntry>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: labId })
     .fetchAll();
   return resources;
@@ -95,9 +104,21 @@ describe('completing a record', () => {
     const missing = await tech.post(url, { responses: [{ taskId: 'T1', done: true }], signature: sign() });
     expect(missing.status).toBe(400);
     expect(problem(missing.body).errors).toEqual([{ field: 'responses', message: 'T2 ("Pressure") is not answered' }]);
-    const undone = await tech.post(url, { responses: [{ taskId: 'T1', done: false }, { taskId: 'T2', done: true, value: 6 }], signature: sign() });
+    const undone = await tech.post(url, {
+      responses: [
+        { taskId: 'T1', done: false },
+        { taskId: 'T2', done: true, value: 6 },
+      ],
+      signature: sign(),
+    });
     expect(problem(undone.body).errors?.[0]).toEqual({ field: 'responses.0.done', message: '"Clean" must be done before the record is complete' });
-    const noReading = await tech.post(url, { responses: [{ taskId: 'T1', done: true }, { taskId: 'T2', done: true }], signature: sign() });
+    const noReading = await tech.post(url, {
+      responses: [
+        { taskId: 'T1', done: true },
+        { taskId: 'T2', done: true },
+      ],
+      signature: sign(),
+    });
     expect(problem(noReading.body).errors?.[0]).toEqual({ field: 'responses.1.value', message: '"Pressure" needs a reading in bar' });
     const outOfRange = await tech.post(url, { responses: good(9), signature: sign() });
     expect(problem(outOfRange.body).errors?.[0]).toEqual({ field: 'responses.1.note', message: '9 is outside 5–7 bar: add a note saying why' });
@@ -113,7 +134,10 @@ describe('completing a record', () => {
 
   it('accepts an out-of-range reading with a note, and flags it', async () => {
     const [record] = await recordsAt('REC2', 'Open');
-    const done = await tech.post<PmRecord>(`/api/labs/REC2/records/${record!.recordNumber}/complete`, { responses: good(7.4, 'Regulator drifting; service booked'), signature: sign() });
+    const done = await tech.post<PmRecord>(`/api/labs/REC2/records/${record!.recordNumber}/complete`, {
+      responses: good(7.4, 'Regulator drifting; service booked'),
+      signature: sign(),
+    });
     expect(done.status, done.text).toBe(200);
     expect(done.body.outOfRangeCount).toBe(1);
     expect(done.body.responses[1]).toEqual({ taskId: 'T2', done: true, value: 7.4, note: 'Regulator drifting; service booked', outOfRange: true });
@@ -144,11 +168,16 @@ describe('completing a record', () => {
     const old = await scryptHash('a first password 123', { logN: 14, r: 8, p: 1 });
     await changeUser('signer2', (user) => ({ user: { ...user, passwordHash: old }, events: [] }));
     const [first, second] = await recordsAt('REC1', 'Missed');
-    const done = await signer.post<PmRecord>(`/api/labs/REC1/records/${first!.recordNumber}/complete`, { responses: good(), signature: sign('a first password 123') });
+    const done = await signer.post<PmRecord>(`/api/labs/REC1/records/${first!.recordNumber}/complete`, {
+      responses: good(),
+      signature: sign('a first password 123'),
+    });
     expect(done.status, done.text).toBe(200);
     const stored = (await readUser('signer2'))!.document.passwordHash!;
     expect(stored).toMatch(/^\$argon2id\$/);
-    expect((await signer.post(`/api/labs/REC1/records/${second!.recordNumber}/complete`, { responses: good(), signature: sign('a first password 123') })).status).toBe(200);
+    expect(
+      (await signer.post(`/api/labs/REC1/records/${second!.recordNumber}/complete`, { responses: good(), signature: sign('a first password 123') })).status,
+    ).toBe(200);
     expect((await readUser('signer2'))!.document.passwordHash).toBe(stored);
     const rehashes = (await auditTrailOf('signer2')).filter((entry) => entry.action === 'user.password.rehashed');
     expect(rehashes).toHaveLength(1);
@@ -182,7 +211,11 @@ describe('completing a record', () => {
     const etag = read.headers.get('etag')!;
     expect(etag).toBeTruthy();
     await manager.post(`/api/labs/REC1/records/${record!.recordNumber}/justification`, { reason: 'Changed meanwhile', signature: { password: demoPassword } });
-    const stale = await tech.post(`/api/labs/REC1/records/${record!.recordNumber}/complete`, { responses: good(), signature: sign() }, { headers: { 'if-match': etag } });
+    const stale = await tech.post(
+      `/api/labs/REC1/records/${record!.recordNumber}/complete`,
+      { responses: good(), signature: sign() },
+      { headers: { 'if-match': etag } },
+    );
     expect(stale.status).toBe(412);
   });
 
@@ -233,10 +266,17 @@ describe('corrections', () => {
       signature: { password: demoPassword },
     });
     expect(same.status).toBe(400);
-    expect((await tech.post(`/api/labs/REC1/records/${record!.recordNumber}/amendments`, { responses: good(), reason: 'x', signature: { password: demoPassword } })).status).toBe(403);
+    expect(
+      (await tech.post(`/api/labs/REC1/records/${record!.recordNumber}/amendments`, { responses: good(), reason: 'x', signature: { password: demoPassword } }))
+        .status,
+    ).toBe(403);
     const [open] = await recordsAt('REC1', 'Open');
     if (open) {
-      const notCompleted = await manager.post(`/api/labs/REC1/records/${open.recordNumber}/amendments`, { responses: good(), reason: 'x', signature: { password: demoPassword } });
+      const notCompleted = await manager.post(`/api/labs/REC1/records/${open.recordNumber}/amendments`, {
+        responses: good(),
+        reason: 'x',
+        signature: { password: demoPassword },
+      });
       expect(notCompleted.status).toBe(409);
     }
   });
@@ -245,10 +285,16 @@ describe('corrections', () => {
     const [missed] = await recordsAt('REC2', 'Missed');
     const unsigned = await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: 'Machine room flooded', signature: {} });
     expect(unsigned.status).toBe(400);
-    const wrong = await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: 'Machine room flooded', signature: { password: 'not the password 9' } });
+    const wrong = await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, {
+      reason: 'Machine room flooded',
+      signature: { password: 'not the password 9' },
+    });
     expect(wrong.status).toBe(401);
     expect((await admin.get<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}`)).body.justification).toBeNull();
-    const justified = await manager.post<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: 'Machine room flooded', signature: { password: demoPassword } });
+    const justified = await manager.post<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, {
+      reason: 'Machine room flooded',
+      signature: { password: demoPassword },
+    });
     expect(justified.status).toBe(200);
     expect(justified.body.justification).toMatchObject({
       reason: 'Machine room flooded',
@@ -256,13 +302,24 @@ describe('corrections', () => {
       signature: { username: 'manager1', displayName: 'Maria Manager', meaning: 'Justified by', method: 'password' },
     });
     // A signed justification is never silently replaced: four more sent at once are each refused, and the first stays.
-    const again = await Promise.all(['A', 'B', 'C', 'D'].map((reason) => manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: `Second thoughts ${reason}`, signature: { password: demoPassword } })));
+    const again = await Promise.all(
+      ['A', 'B', 'C', 'D'].map((reason) =>
+        manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, {
+          reason: `Second thoughts ${reason}`,
+          signature: { password: demoPassword },
+        }),
+      ),
+    );
     expect(again.map((answer) => answer.status)).toEqual([409, 409, 409, 409]);
     expect((await admin.get<PmRecord>(`/api/labs/REC2/records/${missed!.recordNumber}`)).body.justification).toMatchObject({ reason: 'Machine room flooded' });
     expect((await admin.get<{ firstBroken: unknown }>('/api/audit/verify?labId=REC2')).body.firstBroken).toBeNull();
     const [completed] = await recordsAt('REC2', 'Completed');
-    expect((await manager.post(`/api/labs/REC2/records/${completed!.recordNumber}/justification`, { reason: 'x', signature: { password: demoPassword } })).status).toBe(409);
-    expect((await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: '', signature: { password: demoPassword } })).status).toBe(400);
+    expect(
+      (await manager.post(`/api/labs/REC2/records/${completed!.recordNumber}/justification`, { reason: 'x', signature: { password: demoPassword } })).status,
+    ).toBe(409);
+    expect(
+      (await manager.post(`/api/labs/REC2/records/${missed!.recordNumber}/justification`, { reason: '', signature: { password: demoPassword } })).status,
+    ).toBe(400);
   });
 });
 
@@ -272,12 +329,25 @@ describe('listing', () => {
     expect(dashboard.status).toBe(200);
     const items = dashboard.body.items;
     expect(items.length).toBeGreaterThan(0);
-    expect(items.every((record) => record.status === 'Open' || (record.status === 'Missed' && Date.parse(record.completableUntil!) >= Date.now() - 1000))).toBe(true);
+    expect(items.every((record) => record.status === 'Open' || (record.status === 'Missed' && Date.parse(record.completableUntil!) >= Date.now() - 1000))).toBe(
+      true,
+    );
     // Every open or late-completable record of the lab, and nothing but the summary of each.
     const { body: all } = await admin.get<{ items: PmRecord[] }>('/api/labs/REC2/records?status=Open,Missed&pageSize=1000');
     const due = all.items.filter((record) => record.status === 'Open' || Date.parse(record.completableUntil!) >= Date.now() - 1000);
     expect(new Set(items.map((record) => record.recordNumber))).toEqual(new Set(due.map((record) => record.recordNumber)));
-    expect(Object.keys(items[0]!).sort()).toEqual(['completableUntil', 'dueEnd', 'frequency', 'labId', 'late', 'modelId', 'periodStart', 'recordNumber', 'serialNumber', 'status']);
+    expect(Object.keys(items[0]!).sort()).toEqual([
+      'completableUntil',
+      'dueEnd',
+      'frequency',
+      'labId',
+      'late',
+      'modelId',
+      'periodStart',
+      'recordNumber',
+      'serialNumber',
+      'status',
+    ]);
     const misspelt = await tech.get<{ errors: { field: string; message: string }[] }>('/api/labs/REC2/dashboard?view=dashboard');
     expect(misspelt.status).toBe(400);
     expect(misspelt.body.errors).toEqual([{ field: 'view', message: 'is not a name this request takes (check its spelling)' }]);
@@ -290,7 +360,9 @@ describe('listing', () => {
   it('pages through a lab with continuation tokens', async () => {
     const first = await admin.get<{ items: PmRecord[]; continuationToken: string | null }>('/api/labs/REC2/records?pageSize=5');
     expect(first.body.items).toHaveLength(5);
-    const second = await admin.get<{ items: PmRecord[] }>(`/api/labs/REC2/records?pageSize=5&continuationToken=${encodeURIComponent(first.body.continuationToken!)}`);
+    const second = await admin.get<{ items: PmRecord[] }>(
+      `/api/labs/REC2/records?pageSize=5&continuationToken=${encodeURIComponent(first.body.continuationToken!)}`,
+    );
     const items = [...first.body.items, ...second.body.items];
     const numbers = items.map((record) => record.recordNumber);
     expect(new Set(numbers).size).toBe(numbers.length);
@@ -329,9 +401,12 @@ describe('records follow their machine', () => {
     expect(history.body.events.map((event) => event.kind)).toEqual(['registered', 'transfer']);
     expect(new Set(history.body.records.map((record) => record.labId))).toEqual(new Set(['REC1', 'REC2']));
     const atOldLab = (await admin.get<{ items: PmRecord[] }>(`/api/labs/REC1/records?serialNumber=${serial}`)).body.items;
-    expect(history.body.records.filter((record) => record.labId === 'REC1').map((record) => record.recordNumber).sort()).toEqual(
-      atOldLab.map((record) => record.recordNumber).sort(),
-    );
+    expect(
+      history.body.records
+        .filter((record) => record.labId === 'REC1')
+        .map((record) => record.recordNumber)
+        .sort(),
+    ).toEqual(atOldLab.map((record) => record.recordNumber).sort());
     expect(history.body.records.every((record) => record.serialNumber === serial)).toBe(true);
   });
 });
@@ -343,25 +418,36 @@ describe('verification, the second signature', () => {
     expect((await admin.post('/api/labs', { labId, name: 'Verified lab', timeZone: 'UTC' })).status).toBe(201);
     await addModel(
       systemActor,
-      { modelId: 'Verified oven', manufacturer: 'Acme', equipmentClass: 'Mill', active: true, frequencies: { Daily: { tasks: [{ text: 'Check the door seal', kind: 'check' }], needsVerification: true } } },
+      {
+        modelId: 'Verified oven',
+        manufacturer: 'Acme',
+        equipmentClass: 'Mill',
+        active: true,
+        frequencies: { Daily: { tasks: [{ text: 'Check the door seal', kind: 'check' }], needsVerification: true } },
+      },
       null,
       since,
     );
     await registerEquipment(systemActor, labId, { serialNumber: 'VER1-M1', modelId: 'Verified oven', status: 'In Service' }, null, since);
     await generateLab(labId, new Date(), 'test');
-    for (const username of ['manager1', 'tech1']) expect((await admin.put(`/api/users/${username}/labs/${labId}`, { role: username === 'tech1' ? 'Technician' : 'Manager' })).status).toBe(200);
+    for (const username of ['manager1', 'tech1'])
+      expect((await admin.put(`/api/users/${username}/labs/${labId}`, { role: username === 'tech1' ? 'Technician' : 'Manager' })).status).toBe(200);
     const [open] = await recordsAt(labId, 'Open');
     expect(open).toMatchObject({ needsVerification: true, verification: null });
     const url = `/api/labs/${labId}/records/${open!.recordNumber}`;
 
     expect((await tech.post(`${url}/verification`, { signature: { password: demoPassword } })).status).toBe(409);
-    const verifiedBy = await tech.post(`${url}/complete`, { responses: [{ taskId: 'T1', done: true }], signature: { password: demoPassword, meaning: 'Verified by' } });
+    const verifiedBy = await tech.post(`${url}/complete`, {
+      responses: [{ taskId: 'T1', done: true }],
+      signature: { password: demoPassword, meaning: 'Verified by' },
+    });
     expect(verifiedBy.status).toBe(400);
     expect(problem(verifiedBy.body).errors?.[0]?.message).toContain('a second person signs "Verified by" afterwards');
     const done = await tech.post<PmRecord>(`${url}/complete`, { responses: [{ taskId: 'T1', done: true }], signature: { password: demoPassword } });
     expect(done.status, done.text).toBe(200);
     expect(done.body.signature?.meaning).toBe('Performed by');
-    const summary = async () => (await admin.get<{ summary: { awaitingVerification: number; completedOnTime: number }[] }>(`/api/reports/compliance?labId=${labId}`)).body.summary[0]!;
+    const summary = async () =>
+      (await admin.get<{ summary: { awaitingVerification: number; completedOnTime: number }[] }>(`/api/reports/compliance?labId=${labId}`)).body.summary[0]!;
     expect(await summary()).toMatchObject({ awaitingVerification: 1, completedOnTime: 0 });
 
     const self = await tech.post(`${url}/verification`, { signature: { password: demoPassword } });

@@ -26,7 +26,9 @@ describe('compliance report', () => {
     expect(daily).toMatchObject({ labId: 'LAB01', completedOnTime: 3, completedLate: 3, missedJustified: 1, cancelled: 0 });
     expect(daily.total).toBe(daily.completedOnTime + daily.completedLate + daily.missed + daily.cancelled + daily.open);
     expect(daily.completionRate).toBeCloseTo(6 / (6 + daily.missed), 4);
-    const listed = await admin.get<{ items: unknown[] }>(`/api/labs/LAB01/records?frequency=Daily&status=Missed&from=${response.body.from}&to=${response.body.to}&pageSize=1000`);
+    const listed = await admin.get<{ items: unknown[] }>(
+      `/api/labs/LAB01/records?frequency=Daily&status=Missed&from=${response.body.from}&to=${response.body.to}&pageSize=1000`,
+    );
     expect(daily.missed).toBe(listed.body.items.length);
     expect(response.body.missed.filter((row) => row.frequency === 'Daily' && row.status === 'Missed')).toHaveLength(daily.missed);
     expect(response.body.missed.find((row) => row.justification)?.justifiedBy).toBe('Maria Manager');
@@ -51,7 +53,10 @@ describe('compliance report', () => {
       expect((await admin.get<{ to: string }>(`/api/reports/calibration?labId=${labId}`)).body.to, labId).toBe(today);
       expect((await admin.get<{ to: string }>(`/api/reports/nonconformities?labId=${labId}`)).body.to, labId).toBe(today);
     }
-    const latest = demoLabs.map((lab) => labDaysAgo(lab.labId, 0)).sort().at(-1);
+    const latest = demoLabs
+      .map((lab) => labDaysAgo(lab.labId, 0))
+      .sort()
+      .at(-1);
     expect((await admin.get<ComplianceReport>('/api/reports/compliance')).body.to).toBe(latest);
   });
 
@@ -59,9 +64,13 @@ describe('compliance report', () => {
     const response = await admin.get('/api/reports/compliance?labId=LAB01&format=csv');
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="compliance-summary-LAB01-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv"$/);
+    expect(response.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="compliance-summary-LAB01-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
     // Decoding text drops a byte order mark, so look at the bytes Excel receives.
-    const raw = Buffer.from(await (await fetch(`${product.url}/api/reports/compliance?labId=LAB01&format=csv`, { headers: { cookie: admin.cookieHeader() } })).arrayBuffer());
+    const raw = Buffer.from(
+      await (await fetch(`${product.url}/api/reports/compliance?labId=LAB01&format=csv`, { headers: { cookie: admin.cookieHeader() } })).arrayBuffer(),
+    );
     expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(raw, { bom: true, columns: true }) as Record<string, string>[];
     expect(Object.keys(rows[0]!)).toEqual([
@@ -85,10 +94,21 @@ describe('compliance report', () => {
       'generated_by_username',
     ]);
     const daily = rows.find((row) => row.frequency === 'Daily')!;
-    expect(daily).toMatchObject({ lab_id: 'LAB01', lab_name: 'Boston Dental Lab', completed_on_time: '3', completed_late: '3', missed_justified: '1', generated_by: 'Ada Admin', generated_by_username: 'admin' });
+    expect(daily).toMatchObject({
+      lab_id: 'LAB01',
+      lab_name: 'Boston Dental Lab',
+      completed_on_time: '3',
+      completed_late: '3',
+      missed_justified: '1',
+      generated_by: 'Ada Admin',
+      generated_by_username: 'admin',
+    });
     expect(daily.period_from).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(Number(daily.completion_rate_percent)).toBeCloseTo(Number(daily.completion_rate) * 100, 1);
-    const missed = parse((await admin.get('/api/reports/compliance?labId=LAB01&format=csv&section=missed')).text, { bom: true, columns: true }) as Record<string, string>[];
+    const missed = parse((await admin.get('/api/reports/compliance?labId=LAB01&format=csv&section=missed')).text, { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
     expect(Object.keys(missed[0]!)).toEqual([
       'lab_id',
       'lab_name',
@@ -125,12 +145,24 @@ describe('compliance report', () => {
   it('exports a machine’s history as CSV: its life, and every record with responses and signature', async () => {
     const completed = await admin.get<{ items: { serialNumber: string; recordNumber: string }[] }>('/api/labs/LAB01/records?status=Completed');
     const { serialNumber, recordNumber } = completed.body.items[0]!;
-    const records = parse((await admin.get(`/api/labs/LAB01/equipment/${serialNumber}/history?format=csv`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    const records = parse((await admin.get(`/api/labs/LAB01/equipment/${serialNumber}/history?format=csv`)).text, { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
     const signed = records.find((row) => row.record_number === recordNumber)!;
-    expect(signed).toMatchObject({ serial_number: serialNumber, lab_id: 'LAB01', status: 'Completed', signed_by: 'Tara Technician', signature_meaning: 'Performed by' });
+    expect(signed).toMatchObject({
+      serial_number: serialNumber,
+      lab_id: 'LAB01',
+      status: 'Completed',
+      signed_by: 'Tara Technician',
+      signature_meaning: 'Performed by',
+    });
     expect(signed.responses).toContain('T1 ');
     expect(signed).toMatchObject({ signed_by_username: 'tech1', completed_by_username: 'tech1' });
-    const events = parse((await admin.get(`/api/labs/LAB01/equipment/${serialNumber}/history?format=csv&section=events`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    const events = parse((await admin.get(`/api/labs/LAB01/equipment/${serialNumber}/history?format=csv&section=events`)).text, {
+      bom: true,
+      columns: true,
+    }) as Record<string, string>[];
     expect(events[0]).toMatchObject({ serial_number: serialNumber, kind: 'registered', lab_id: 'LAB01', to_status: 'In Service', by: 'EquipManSys' });
   });
 
@@ -147,10 +179,21 @@ describe('compliance report', () => {
     });
     expect(amended.status, amended.text).toBe(200);
 
-    const answers = parse((await admin.get(`/api/labs/LAB01/equipment/${record.serialNumber}/history?format=csv&section=responses`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    const answers = parse((await admin.get(`/api/labs/LAB01/equipment/${record.serialNumber}/history?format=csv&section=responses`)).text, {
+      bom: true,
+      columns: true,
+    }) as Record<string, string>[];
     const story = answers.filter((row) => row.record_number === record.recordNumber && row.task_id === task.taskId);
     expect(story.map((row) => row.entry)).toEqual(['signed', 'amendment']);
-    expect(story[0]).toMatchObject({ task: task.text, done: 'true', note: '', by: 'Tara Technician', by_username: 'tech1', meaning: 'Performed by', amendment_number: '' });
+    expect(story[0]).toMatchObject({
+      task: task.text,
+      done: 'true',
+      note: '',
+      by: 'Tara Technician',
+      by_username: 'tech1',
+      meaning: 'Performed by',
+      amendment_number: '',
+    });
     expect(story[1]).toMatchObject({
       amendment_number: '1',
       done_before: 'true',
@@ -163,7 +206,10 @@ describe('compliance report', () => {
       reason: 'The shift log says when it was done',
     });
     expect(story.every((row) => row.current_done === 'true' && row.current_note === 'Cleaned after the shift, not before it')).toBe(true);
-    const records = parse((await admin.get(`/api/labs/LAB01/equipment/${record.serialNumber}/history?format=csv`)).text, { bom: true, columns: true }) as Record<string, string>[];
+    const records = parse((await admin.get(`/api/labs/LAB01/equipment/${record.serialNumber}/history?format=csv`)).text, {
+      bom: true,
+      columns: true,
+    }) as Record<string, string>[];
     const row = records.find((candidate) => candidate.record_number === record.recordNumber)!;
     expect(row.signed_responses).toContain(`${task.taskId} ${task.text}: done`);
     expect(row.responses).toContain(`${task.taskId} ${task.text}: done — Cleaned after the shift, not before it`);
@@ -195,7 +241,11 @@ describe('reports of every lab, page by page', () => {
     expect(new Set(pages.map((page) => `${page.from} ${page.to} ${page.generatedAt}`)).size).toBe(1);
     // One records query per lab of the page, and the list of labs.
     expect(Math.max(...queries)).toBeLessThanOrEqual(3 + 1);
-    const perLab = await Promise.all(pages.flatMap((page) => page.labs).map(async (labId) => (await admin.get<ComplianceReport>(`/api/reports/compliance?labId=${labId}&from=2026-01-01&to=${labDaysAgo('LAB01', 0)}`)).body));
+    const perLab = await Promise.all(
+      pages
+        .flatMap((page) => page.labs)
+        .map(async (labId) => (await admin.get<ComplianceReport>(`/api/reports/compliance?labId=${labId}&from=2026-01-01&to=${labDaysAgo('LAB01', 0)}`)).body),
+    );
     expect(perLab.every((report) => report.continuationToken === null)).toBe(true);
     for (const part of ['summary', 'missed', 'trend'] as const) {
       expect(pages.flatMap((page): unknown[] => page[part])).toEqual(perLab.flatMap((report): unknown[] => report[part]));
@@ -223,14 +273,19 @@ describe('reports of every lab, page by page', () => {
     const rows: Record<string, string>[] = [];
     let pages = 0;
     do {
-      const response: ApiResponse = await admin.get(`/api/reports/compliance?format=csv&pageSize=4&from=2026-01-01${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+      const response: ApiResponse = await admin.get(
+        `/api/reports/compliance?format=csv&pageSize=4&from=2026-01-01${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      );
       expect(response.status).toBe(200);
       rows.push(...(parse(response.text, { bom: true, columns: true }) as Record<string, string>[]));
       token = response.headers.get('x-continuation-token');
       pages += 1;
     } while (token);
     expect(pages).toBe(3);
-    const whole = parse((await admin.get('/api/reports/compliance?format=csv&pageSize=50&from=2026-01-01')).text, { bom: true, columns: true }) as Record<string, string>[];
+    const whole = parse((await admin.get('/api/reports/compliance?format=csv&pageSize=50&from=2026-01-01')).text, { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
     const withoutTime = (row: Record<string, string>) => ({ ...row, generated_at: '' });
     expect(rows.map(withoutTime)).toEqual(whole.map(withoutTime));
   });
@@ -240,7 +295,9 @@ describe('reports of every lab, page by page', () => {
     expect(garbled.status).toBe(400);
     expect(garbled.body.detail).toBe('The continuation token is not one this report gave out; ask for the report again from its first page.');
     const first = await admin.get<ComplianceReport>('/api/reports/compliance?pageSize=2&from=2026-01-01');
-    const other = await admin.get<{ detail: string }>(`/api/reports/compliance?pageSize=2&from=2026-02-01&continuationToken=${encodeURIComponent(first.body.continuationToken!)}`);
+    const other = await admin.get<{ detail: string }>(
+      `/api/reports/compliance?pageSize=2&from=2026-02-01&continuationToken=${encodeURIComponent(first.body.continuationToken!)}`,
+    );
     expect(other.status).toBe(400);
     expect(other.body.detail).toContain('another period');
     expect((await admin.get('/api/reports/compliance?pageSize=0')).status).toBe(400);

@@ -26,7 +26,9 @@ const event = (action: string): AuditEvent => ({
 });
 
 async function auditEntries(containerName: 'labs' | 'users', key: string, value: string): Promise<AuditEntry[]> {
-  const { resources } = await (await container(containerName)).items
+  const { resources } = await (
+    await container(containerName)
+  ).items
     .query<AuditEntry>(
       { query: `SELECT * FROM c WHERE c.${key} = @value AND c.type = 'audit' ORDER BY c.seq`, parameters: [{ name: '@value', value }] },
       { partitionKey: value },
@@ -54,9 +56,21 @@ describe('audited writes', () => {
 
   it('refuses a stale ETag (412) and writes nothing', async () => {
     const current = (await readLab('REPO1'))!;
-    await writeWithAudit({ container: 'labs', partition: ['labId', 'REPO1'], owner: { ...current.document, name: 'First' }, ownerEtag: current.etag, events: [event('lab.updated')] });
+    await writeWithAudit({
+      container: 'labs',
+      partition: ['labId', 'REPO1'],
+      owner: { ...current.document, name: 'First' },
+      ownerEtag: current.etag,
+      events: [event('lab.updated')],
+    });
     await expect(
-      writeWithAudit({ container: 'labs', partition: ['labId', 'REPO1'], owner: { ...current.document, name: 'Second' }, ownerEtag: current.etag, events: [event('lab.updated')] }),
+      writeWithAudit({
+        container: 'labs',
+        partition: ['labId', 'REPO1'],
+        owner: { ...current.document, name: 'Second' },
+        ownerEtag: current.etag,
+        events: [event('lab.updated')],
+      }),
     ).rejects.toBeInstanceOf(DocumentChanged);
     expect((await readLab('REPO1'))?.document.name).toBe('First');
     const entries = await auditEntries('labs', 'labId', 'REPO1');
@@ -67,7 +81,10 @@ describe('audited writes', () => {
   it('keeps one unbroken chain when many writers change the same user at once', async () => {
     await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
-        changeUser('tech1', (user) => ({ user: { ...user, failedLogins: user.failedLogins + 1 }, events: [{ ...event(`test.${index}`), entityType: 'user', entityId: 'tech1' }] })),
+        changeUser('tech1', (user) => ({
+          user: { ...user, failedLogins: user.failedLogins + 1 },
+          events: [{ ...event(`test.${index}`), entityType: 'user', entityId: 'tech1' }],
+        })),
       ),
     );
     expect((await readUser('tech1'))?.document.failedLogins).toBe(10);
@@ -90,7 +107,13 @@ describe('user queries', () => {
     const everyone = await listUsers({ labIds: 'all', includeCompanyUsers: true, includeDisabled: true, pageSize: 4 });
     expect(everyone.users).toHaveLength(4);
     expect(everyone.continuationToken).not.toBeNull();
-    const rest = await listUsers({ labIds: 'all', includeCompanyUsers: true, includeDisabled: true, pageSize: 4, continuationToken: everyone.continuationToken! });
+    const rest = await listUsers({
+      labIds: 'all',
+      includeCompanyUsers: true,
+      includeDisabled: true,
+      pageSize: 4,
+      continuationToken: everyone.continuationToken!,
+    });
     expect([...everyone.users, ...rest.users].map((user) => user.username)).toEqual(['admin', 'auditor', 'localaudit1', 'manager1', 'tech1', 'tech2']);
   });
 });

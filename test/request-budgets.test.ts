@@ -126,7 +126,10 @@ describe('queries across partitions', () => {
 describe('a generator run of one lab, status included', () => {
   const changedBy = (summary: Awaited<ReturnType<typeof runLabFromQueue>>) =>
     summary.created + summary.backfilled + summary.missed + summary.cancelled + summary.reopened;
-  const run = (asOf: Date) => product.countCosmosRequests(() => runLabFromQueue({ runId: `budget-${asOf.toISOString()}`, labId: 'BUDGET', asOf: asOf.toISOString() }, { messageId: 'm', dequeueCount: 1 }));
+  const run = (asOf: Date) =>
+    product.countCosmosRequests(() =>
+      runLabFromQueue({ runId: `budget-${asOf.toISOString()}`, labId: 'BUDGET', asOf: asOf.toISOString() }, { messageId: 'm', dequeueCount: 1 }),
+    );
 
   it('costs at most 4 requests when nothing changed, and 4 more per 99 records written', async () => {
     await addLab(systemActor, { labId: 'BUDGET', name: 'Request budget', timeZone: 'Europe/Berlin', active: true }, null);

@@ -14,7 +14,9 @@ describe('user requirements', () => {
       { id: 'URS-902', risk: 'low', text: 'Untested.' },
     ];
     const map = {
-      'URS-901': [{ file: 'test/requirements-traceability.test.ts', test: 'are each verified by a test that exists, and every map entry and tag names a requirement' }],
+      'URS-901': [
+        { file: 'test/requirements-traceability.test.ts', test: 'are each verified by a test that exists, and every map entry and tag names a requirement' },
+      ],
       'URS-903': [{ file: 'test/requirements-traceability.test.ts', test: 'a test nobody wrote' }],
     };
     expect(traceRequirements(requirements, map, ['test/requirements-traceability.test.ts']).problems).toEqual([

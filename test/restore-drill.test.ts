@@ -30,7 +30,11 @@ async function completeOpenRecords(client: Awaited<ReturnType<Awaited<ReturnType
   const done: string[] = [];
   for (const row of open) {
     const record = (await client.get<PmRecord>(`/api/labs/LAB01/records/${row.recordNumber}`)).body;
-    const responses = record.tasks.map((task) => (task.kind === 'reading' ? { taskId: task.taskId, done: true, value: ((task.min ?? 0) + (task.max ?? task.min ?? 0)) / 2 } : { taskId: task.taskId, done: true }));
+    const responses = record.tasks.map((task) =>
+      task.kind === 'reading'
+        ? { taskId: task.taskId, done: true, value: ((task.min ?? 0) + (task.max ?? task.min ?? 0)) / 2 }
+        : { taskId: task.taskId, done: true },
+    );
     const answer = await client.post(`/api/labs/LAB01/records/${row.recordNumber}/complete`, { responses, signature: { password: demoPassword } });
     if (answer.status === 200) done.push(row.recordNumber);
   }

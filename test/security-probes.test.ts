@@ -28,7 +28,7 @@ function rawRequest(lines: string): Promise<{ status: number; text: string }> {
 }
 
 describe('sessions', () => {
-  it('does not sign out without the session\'s CSRF token, nor with another user\'s', async () => {
+  it("does not sign out without the session's CSRF token, nor with another user's", async () => {
     const tech = await product.signedIn('tech1');
     const other = await product.signedIn('tech2');
     expect((await tech.post('/api/auth/logout', {}, { csrf: false })).status).toBe(403);
@@ -63,7 +63,7 @@ describe('sessions', () => {
     expect((await replay.post('/api/auth/password', { currentPassword: 'x', newPassword: 'a new pass phrase here' })).status).toBe(401);
   });
 
-  it('refuses one user\'s cookie with another user\'s CSRF token', async () => {
+  it("refuses one user's cookie with another user's CSRF token", async () => {
     const admin = await product.signedIn('admin');
     const manager = await product.signedIn('manager1');
     const body = { labId: 'PROBE1', name: 'Probe lab', timeZone: 'UTC' };
@@ -92,7 +92,7 @@ describe('labs', () => {
     expect((await admin.get('/api/labs/LAB01/equipment/PROBE-1')).status).toBe(404);
   });
 
-  it('answers 404 to traversal and encoded slashes in paths, never another lab\'s data', async () => {
+  it("answers 404 to traversal and encoded slashes in paths, never another lab's data", async () => {
     const tech = await product.signedIn('tech1');
     for (const path of ['/api/labs/LAB01%2F..%2FLAB02/records', '/api/labs/LAB01%2FLAB02/records', '/api/labs/LAB02%00/records']) {
       const response = await tech.get(path);

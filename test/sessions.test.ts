@@ -46,10 +46,14 @@ describe('session cookie', () => {
     expect(cookie).toMatch(/; Path=\//);
     expect(cookie).not.toMatch(/; Secure/);
 
-    const proxied = await product.client().post('/api/auth/login', { username: 'tech1', password: demoPassword }, {
-      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'pm.example.com' },
-      origin: 'https://pm.example.com',
-    });
+    const proxied = await product.client().post(
+      '/api/auth/login',
+      { username: 'tech1', password: demoPassword },
+      {
+        headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'pm.example.com' },
+        origin: 'https://pm.example.com',
+      },
+    );
     expect(proxied.status).toBe(200);
     for (const line of proxied.setCookies) {
       expect(line).toMatch(/; Secure/);

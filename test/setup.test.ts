@@ -23,7 +23,9 @@ beforeAll(async () => {
 afterAll(async () => product.cleanup());
 
 async function installationChain(): Promise<AuditEntry[]> {
-  const { resources } = await (await container('labs')).items
+  const { resources } = await (
+    await container('labs')
+  ).items
     .query<AuditEntry>({ query: "SELECT * FROM c WHERE c.type = 'audit' ORDER BY c.seq" }, { partitionKey: installationId })
     .fetchAll();
   return resources;
@@ -69,17 +71,31 @@ describe('first-run setup', () => {
     // change, the lab in view, and the session's CSRF token lets them act at once.
     const admin = first.status === 201 ? anonymous : racer;
     const signIn = await product.client().post('/api/auth/login', { username: 'firstadmin', password: 'a first admin password' });
-    const attributes = (line: string) => line.split(';').slice(1).map((part) => part.trim()).sort();
+    const attributes = (line: string) =>
+      line
+        .split(';')
+        .slice(1)
+        .map((part) => part.trim())
+        .sort();
     expect(created.setCookies).toHaveLength(1);
     expect(attributes(created.setCookies[0]!)).toEqual(attributes(signIn.setCookies[0]!));
-    const me = await admin.get<{ user: { username: string; mustChangePassword: boolean }; labs: { labId: string; role: string; timeZone: string }[]; csrfToken: string }>('/api/auth/me');
+    const me = await admin.get<{
+      user: { username: string; mustChangePassword: boolean };
+      labs: { labId: string; role: string; timeZone: string }[];
+      csrfToken: string;
+    }>('/api/auth/me');
     expect(me.status, me.text).toBe(200);
     expect(me.body.user).toMatchObject({ username: 'firstadmin', mustChangePassword: false });
     expect(me.body.labs).toEqual([expect.objectContaining({ labId: 'HQ01', role: 'Administrator', timeZone: 'Europe/Berlin' })]);
     admin.csrfToken = me.body.csrfToken;
     expect((await admin.post('/api/labs', { labId: 'HQ02', name: 'Second Lab', timeZone: 'Europe/Berlin' })).status).toBe(201);
     const trail = await admin.get<{ items: { action: string; reason?: string | null }[] }>('/api/audit?entityType=user&entityId=firstadmin');
-    expect(trail.body.items.filter((entry) => entry.action === 'auth.login').map((entry) => entry.reason).sort()).toEqual(['first-run setup', 'local password']);
+    expect(
+      trail.body.items
+        .filter((entry) => entry.action === 'auth.login')
+        .map((entry) => entry.reason)
+        .sort(),
+    ).toEqual(['first-run setup', 'local password']);
 
     expect((await anonymous.get('/api/auth/methods')).body).toMatchObject({ setupNeeded: false });
     // After setup both endpoints reveal nothing and refuse everything, the right token included.

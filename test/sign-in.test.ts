@@ -70,7 +70,9 @@ describe('lockout', () => {
     expect((await readUser('lockme'))?.document.status).toBe('Active');
     const third = await login('lockme', 'wrong password three');
     expect(third.status).toBe(423);
-    expect(third.body.detail).toBe('That was the third wrong password in a row, so the account is now locked. A manager of your lab or an administrator can unlock it.');
+    expect(third.body.detail).toBe(
+      'That was the third wrong password in a row, so the account is now locked. A manager of your lab or an administrator can unlock it.',
+    );
     expect((await readUser('lockme'))?.document.status).toBe('Locked');
     const right = await login('lockme', password);
     expect(right.status).toBe(423);
@@ -162,7 +164,10 @@ describe('password changes', () => {
     expect(created.status).toBe(201);
     expect(created.body.requirePasswordChange).toBe(true);
     const starter = product.client();
-    const signedIn = await starter.post<{ user: { mustChangePassword: boolean } }>('/api/auth/login', { username: 'newstarter', password: 'temporary password 77' });
+    const signedIn = await starter.post<{ user: { mustChangePassword: boolean } }>('/api/auth/login', {
+      username: 'newstarter',
+      password: 'temporary password 77',
+    });
     expect(signedIn.body.user.mustChangePassword).toBe(true);
     const blocked = await starter.get('/api/labs');
     expect(blocked.status).toBe(403);
@@ -171,7 +176,10 @@ describe('password changes', () => {
 
     const weak = await starter.post('/api/auth/password', { currentPassword: 'temporary password 77', newPassword: 'password1234' });
     expect(weak.status).toBe(400);
-    expect((weak.body.errors as { field: string; message: string }[])[0]).toEqual({ field: 'newPassword', message: 'must meet the rule: not a commonly used password' });
+    expect((weak.body.errors as { field: string; message: string }[])[0]).toEqual({
+      field: 'newPassword',
+      message: 'must meet the rule: not a commonly used password',
+    });
     const withName = await starter.post('/api/auth/password', { currentPassword: 'temporary password 77', newPassword: 'i am newstarter here' });
     expect(withName.status).toBe(400);
 

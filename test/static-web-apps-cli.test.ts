@@ -82,7 +82,19 @@ beforeAll(async () => {
   // Its own process group: the emulator starts its server as a grandchild, which must stop with it.
   swa = spawn(
     process.execPath,
-    [cliBin, 'start', webDir, '--swa-config-location', webDir, '--api-devserver-url', `http://127.0.0.1:${new URL(product.url).port}`, '--host', '127.0.0.1', '--port', String(port)],
+    [
+      cliBin,
+      'start',
+      webDir,
+      '--swa-config-location',
+      webDir,
+      '--api-devserver-url',
+      `http://127.0.0.1:${new URL(product.url).port}`,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ],
     { cwd: cliDir, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   swa.stdout?.on('data', (chunk: Buffer) => (swaOutput += chunk.toString()));
@@ -156,7 +168,11 @@ describe('the web app behind the Static Web Apps emulator (swa start)', () => {
     const { cookie, csrfToken, labId } = await signInThroughSite('tech2');
     const preferences = { email: 'theo@demo.example', digestLabs: [labId], immediateNotices: true, channels: { email: true, teams: false } };
     const put = (headers: Record<string, string>) =>
-      fetch(`${site}/api/me/notifications`, { method: 'PUT', headers: { 'content-type': 'application/json', origin: site, cookie, ...headers }, body: JSON.stringify(preferences) });
+      fetch(`${site}/api/me/notifications`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', origin: site, cookie, ...headers },
+        body: JSON.stringify(preferences),
+      });
 
     const withoutToken = await put({});
     expect(withoutToken.status).toBe(403);

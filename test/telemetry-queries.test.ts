@@ -59,7 +59,9 @@ interface QueryFile {
 
 async function queryFiles(folder: string): Promise<QueryFile[]> {
   const names = (await readdir(`infra/monitoring/${folder}`)).filter((name) => name.endsWith('.kql')).sort();
-  return Promise.all(names.map(async (name) => ({ path: `infra/monitoring/${folder}/${name}`, text: await readFile(`infra/monitoring/${folder}/${name}`, 'utf8') })));
+  return Promise.all(
+    names.map(async (name) => ({ path: `infra/monitoring/${folder}/${name}`, text: await readFile(`infra/monitoring/${folder}/${name}`, 'utf8') })),
+  );
 }
 
 let analyze: Analyze;
@@ -90,7 +92,9 @@ describe('operations queries', () => {
     expect(loaded).toEqual([...panels, ...alerts].map((file) => file.path).sort());
     expect(panels.length).toBeGreaterThanOrEqual(8);
     expect(alerts.map((file) => file.path)).toEqual(
-      ['api-server-errors', 'calibration-overdue', 'generator-failed', 'generator-silent', 'lockout-spike', 'nonconformity-open-too-long'].map((name) => `infra/monitoring/alerts/${name}.kql`),
+      ['api-server-errors', 'calibration-overdue', 'generator-failed', 'generator-silent', 'lockout-spike', 'nonconformity-open-too-long'].map(
+        (name) => `infra/monitoring/alerts/${name}.kql`,
+      ),
     );
   });
 
@@ -102,7 +106,11 @@ describe('operations queries', () => {
   });
 
   it('would catch a misspelt column or table', () => {
-    expect(analyze("customEvents | where nmae == 'GeneratorRun'").map((diagnostic) => diagnostic.Message).join()).toContain('nmae');
+    expect(
+      analyze("customEvents | where nmae == 'GeneratorRun'")
+        .map((diagnostic) => diagnostic.Message)
+        .join(),
+    ).toContain('nmae');
     expect(analyze('customEvent | take 1').length).toBeGreaterThan(0);
   });
 
@@ -124,7 +132,16 @@ describe('operations queries', () => {
 
   it('cover what the person on call must see', () => {
     const everything = [...panels, ...alerts].map((file) => file.text).join('\n');
-    for (const event of ['PmRecordCompleted', 'PmRecordsMissed', 'GeneratorRun', 'GeneratorRunFailed', 'GeneratorMessagePoisoned', 'SignInFailed', 'AccountLocked', 'RequestDenied']) {
+    for (const event of [
+      'PmRecordCompleted',
+      'PmRecordsMissed',
+      'GeneratorRun',
+      'GeneratorRunFailed',
+      'GeneratorMessagePoisoned',
+      'SignInFailed',
+      'AccountLocked',
+      'RequestDenied',
+    ]) {
       expect(everything, event).toContain(`'${event}'`);
     }
     expect(everything).toMatch(/^requests\b/m);

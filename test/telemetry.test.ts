@@ -58,8 +58,14 @@ beforeAll(async () => {
   admin = await product.signedIn('admin');
   const since = new Date(Date.now() - 3 * dayMs);
   await admin.post('/api/labs', { labId: 'TEL1', name: 'Telemetry lab', timeZone: 'UTC' });
-  await addModel(systemActor, { modelId: 'Tel model', manufacturer: 'Acme', equipmentClass: 'Mill', active: true, frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check' }] } } }, null, since);
-  for (const machine of [1, 2]) await registerEquipment(systemActor, 'TEL1', { serialNumber: `TEL1-M${machine}`, modelId: 'Tel model', status: 'In Service' }, null, since);
+  await addModel(
+    systemActor,
+    { modelId: 'Tel model', manufacturer: 'Acme', equipmentClass: 'Mill', active: true, frequencies: { Daily: { tasks: [{ text: 'Clean', kind: 'check' }] } } },
+    null,
+    since,
+  );
+  for (const machine of [1, 2])
+    await registerEquipment(systemActor, 'TEL1', { serialNumber: `TEL1-M${machine}`, modelId: 'Tel model', status: 'In Service' }, null, since);
   expect((await admin.put('/api/users/tech1/labs/TEL1', { role: 'Technician' })).status).toBe(200);
 });
 afterAll(async () => {
@@ -71,7 +77,11 @@ describe('telemetry an operator reads', () => {
   it('reports a generator run per lab with its figures and cost, under the operation id of its queue message', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const handler = registeredQueueFunctions().find((declaration) => declaration.queueName === generatorQueue)!;
-    const context = new InvocationContext({ invocationId: 'message-1', functionName: handler.name, traceContext: { traceParent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    const context = new InvocationContext({
+      invocationId: 'message-1',
+      functionName: handler.name,
+      traceContext: { traceParent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
     await handler.handler({ runId: 'telemetry-run', labId: 'TEL1' }, { messageId: 'message-1', dequeueCount: 1 }, context);
 
     const [run] = recorder.named('GeneratorRun').filter((event) => event.properties.runId === 'telemetry-run');
@@ -127,7 +137,8 @@ describe('telemetry an operator reads', () => {
   it('reports failed sign-ins and the lockout they lead to, naming only the username', async () => {
     const client = product.client();
     // The third wrong password locks the account, and that answer says so (423).
-    for (let attempt = 0; attempt < 3; attempt++) expect((await client.post('/api/auth/login', { username: 'tech2', password: 'not the password at all' })).status).toBe(attempt < 2 ? 401 : 423);
+    for (let attempt = 0; attempt < 3; attempt++)
+      expect((await client.post('/api/auth/login', { username: 'tech2', password: 'not the password at all' })).status).toBe(attempt < 2 ? 401 : 423);
     expect((await client.post('/api/auth/login', { username: 'nobody-here', password: 'not the password at all' })).status).toBe(401);
     const failures = recorder.named('SignInFailed');
     expect(failures.map((event) => [event.properties.username, event.properties.reason])).toEqual([
@@ -199,7 +210,10 @@ describe('starting Application Insights', () => {
   const connectionString = 'InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/';
 
   it('in Azure sends with the managed identity, set before the SDK starts', async () => {
-    const started = await startWith({ APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD' });
+    const started = await startWith({
+      APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString,
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD',
+    });
     expect(started.calls).toEqual([`setup ${connectionString}`, 'console', 'start with credential: true']);
     expect(started.config.aadTokenCredential).toBe(credential);
     expect(started.askedFor).toEqual([undefined]);
@@ -207,7 +221,10 @@ describe('starting Application Insights', () => {
 
   it('uses a user-assigned identity when the setting names its client id', async () => {
     const clientId = '11111111-2222-3333-4444-555555555555';
-    const started = await startWith({ APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString, APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}` });
+    const started = await startWith({
+      APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString,
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `Authorization=AAD;ClientId=${clientId}`,
+    });
     expect(started.askedFor).toEqual([clientId]);
   });
 

@@ -24,7 +24,14 @@ describe('adding users', () => {
   it('creates a user with a temporary password by default and audits it without the password', async () => {
     const created = await manager.post<User>('/api/users', newUser('pat'));
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ username: 'pat', primaryLabId: 'LAB01', companyRole: null, labAccess: [{ labId: 'LAB01', role: 'Technician' }], status: 'Active', requirePasswordChange: true });
+    expect(created.body).toMatchObject({
+      username: 'pat',
+      primaryLabId: 'LAB01',
+      companyRole: null,
+      labAccess: [{ labId: 'LAB01', role: 'Technician' }],
+      status: 'Active',
+      requirePasswordChange: true,
+    });
     expect(created.text).not.toContain('passwordHash');
     const [entry] = await auditOf('pat');
     expect(entry).toMatchObject({ action: 'user.created', actor: { username: 'manager1', displayName: 'Maria Manager' }, labIds: ['LAB01'] });
@@ -50,12 +57,18 @@ describe('adding users', () => {
     expect(response.status).toBe(400);
     const fields = response.body.errors.map((error) => error.field).sort();
     expect(fields).toEqual(['firstName', 'lastName', 'primaryLabId', 'role', 'shoeSize', 'username']);
-    expect(response.body.errors.find((error) => error.field === 'role')?.message).toBe('must be Administrator, Global Audit, Manager, Local Audit or Technician');
+    expect(response.body.errors.find((error) => error.field === 'role')?.message).toBe(
+      'must be Administrator, Global Audit, Manager, Local Audit or Technician',
+    );
     expect(response.body.errors.find((error) => error.field === 'lastName')?.message).toBe('is required');
   });
 
   it('says which kind of value a field wants', async () => {
-    const response = await admin.post<{ errors: { field: string; message: string }[] }>('/api/users', { ...newUser('typed'), firstName: 7, requirePasswordChange: 'yes' });
+    const response = await admin.post<{ errors: { field: string; message: string }[] }>('/api/users', {
+      ...newUser('typed'),
+      firstName: 7,
+      requirePasswordChange: 'yes',
+    });
     expect(response.status).toBe(400);
     expect(response.body.errors).toEqual([
       { field: 'firstName', message: 'must be text' },
@@ -201,7 +214,9 @@ describe('labs', () => {
     const changed = await admin.patch('/api/labs/NEW-1', { name: 'Renamed lab', active: false });
     expect(changed.body).toMatchObject({ name: 'Renamed lab', active: false });
     expect((await admin.patch('/api/labs/NOPE', { name: 'x' })).status).toBe(404);
-    const { resources } = await (await container('labs')).items
+    const { resources } = await (
+      await container('labs')
+    ).items
       .query<AuditEntry>({ query: "SELECT * FROM c WHERE c.labId = 'NEW-1' AND c.type = 'audit' ORDER BY c.seq" })
       .fetchAll();
     expect(resources.map((entry) => entry.action)).toEqual(['lab.created', 'lab.updated']);
@@ -216,7 +231,7 @@ describe('labs', () => {
 });
 
 describe('denied requests', () => {
-  it('leave an entry in the caller\'s audit trail', async () => {
+  it("leave an entry in the caller's audit trail", async () => {
     const tech = await product.signedIn('tech1');
     expect((await tech.get('/api/users')).status).toBe(403);
     const entry = (await auditOf('tech1')).at(-1)!;

@@ -25,7 +25,8 @@ function unwrapped(schema: z.ZodType): z.ZodType {
 /** A value of the wrong kind for a schema, reaching one level into objects and arrays so that nested paths appear. */
 function wrongFor(schema: z.ZodType, depth: number): unknown {
   const inner = unwrapped(schema);
-  if (inner instanceof z.ZodObject && depth > 0) return Object.fromEntries(Object.entries(inner.shape).map(([key, value]) => [key, wrongFor(value as z.ZodType, depth - 1)]));
+  if (inner instanceof z.ZodObject && depth > 0)
+    return Object.fromEntries(Object.entries(inner.shape).map(([key, value]) => [key, wrongFor(value as z.ZodType, depth - 1)]));
   if (inner instanceof z.ZodArray && depth > 0) return [wrongFor(inner.element as z.ZodType, depth - 1), {}];
   if (inner instanceof z.ZodNumber) return 'not a number';
   return 12345;
@@ -36,11 +37,13 @@ function badInputs(schema: z.ZodType): unknown[] {
   return [{}, { notAField: 1 }, wrongFor(schema, 1), wrongFor(schema, 3), [], 'text', null];
 }
 
-
 /** What zod says by itself when a schema gives no message: never what a person should read. */
-const zodWording = /Too big|Too small|expected (string|number|array|object|boolean|int|nonoptional)|Invalid (input|string|option|element|key|type)|Unrecognized key|to have [<>]=/;
+const zodWording =
+  /Too big|Too small|expected (string|number|array|object|boolean|int|nonoptional)|Invalid (input|string|option|element|key|type)|Unrecognized key|to have [<>]=/;
 
-interface Schema { def: { type: string; checks?: { _zod: { def: Record<string, unknown> } }[]; [key: string]: unknown } }
+interface Schema {
+  def: { type: string; checks?: { _zod: { def: Record<string, unknown> } }[]; [key: string]: unknown };
+}
 const defOf = (schema: z.ZodType) => (schema as unknown as Schema).def;
 const checksOf = (schema: z.ZodType) => (defOf(schema).checks ?? []).map((check) => check._zod.def as Record<string, unknown>);
 
@@ -87,7 +90,8 @@ function sample(schema: z.ZodType): unknown {
   }
 }
 
-const wrongKind = (type: string): unknown => (type === 'string' || type === 'enum' || type === 'literal' ? 12345 : type === 'array' || type === 'object' ? 'text' : 'not a number');
+const wrongKind = (type: string): unknown =>
+  type === 'string' || type === 'enum' || type === 'literal' ? 12345 : type === 'array' || type === 'object' ? 'text' : 'not a number';
 
 /**
  * Values past each limit the schema itself declares (too long, too short, too many, too few, too
@@ -164,7 +168,14 @@ describe('validation messages for people', () => {
   });
 
   it('says each field once with all that is wrong with it, as one sentence', () => {
-    const schema = z.object({ serialNumber: z.string().min(3, { message: 'is too short' }).regex(/^[A-Z]+$/, { message: 'may hold capital letters only' }) }).strict();
+    const schema = z
+      .object({
+        serialNumber: z
+          .string()
+          .min(3, { message: 'is too short' })
+          .regex(/^[A-Z]+$/, { message: 'may hold capital letters only' }),
+      })
+      .strict();
     const result = schema.safeParse({ serialNumber: 'a' });
     expect(result.success).toBe(false);
     const problem = validationProblem('Some of what was sent needs correcting', result.error!);
@@ -195,7 +206,7 @@ describe('validation messages for people', () => {
     }
     expect(checked).toBeGreaterThan(100);
   });
-  it('says every limit of every schema as a sentence, never in zod\'s own words', async () => {
+  it("says every limit of every schema as a sentence, never in zod's own words", async () => {
     const schemas: [string, z.ZodType][] = [...(await exportedSchemas())];
     for (const { declaration } of registeredHttpFunctions()) {
       if (declaration.body) schemas.push([`${declaration.name} body`, declaration.body as z.ZodType]);
@@ -215,7 +226,7 @@ describe('validation messages for people', () => {
     expect(checked).toBeGreaterThan(2000);
   });
 
-  it('says the limits the attack found in zod\'s words as sentences', () => {
+  it("says the limits the attack found in zod's words as sentences", () => {
     const { calibrationInputSchema, certificateUploadQuerySchema } = calibrationSchemas;
     const detail = (schema: z.ZodType, input: unknown) => {
       const result = schema.safeParse(input);
@@ -223,10 +234,16 @@ describe('validation messages for people', () => {
       return validationProblem('Some of what was sent needs correcting', result.error!).detail;
     };
     const asFound = Array.from({ length: 51 }, () => ({ pointId: 'P1', value: 1 }));
-    expect(detail(calibrationInputSchema, { performedOn: '2026-01-05', kind: 'internal', adjusted: false, asFound })).toContain('As found may hold at most 50 items');
-    expect(detail(certificateUploadQuerySchema, { fileName: '' })).toBe('Some of what was sent needs correcting: File name cannot be empty; leave it out instead.');
+    expect(detail(calibrationInputSchema, { performedOn: '2026-01-05', kind: 'internal', adjusted: false, asFound })).toContain(
+      'As found may hold at most 50 items',
+    );
+    expect(detail(certificateUploadQuerySchema, { fileName: '' })).toBe(
+      'Some of what was sent needs correcting: File name cannot be empty; leave it out instead.',
+    );
     expect(detail(unsubscribeInputSchema, { token: 'x'.repeat(4001) })).toBe('Some of what was sent needs correcting: Token must be at most 4000 characters.');
-    expect(detail(loginSchema, { username: 'x'.repeat(101), password: 'p' })).toBe('Some of what was sent needs correcting: Username must be at most 100 characters.');
+    expect(detail(loginSchema, { username: 'x'.repeat(101), password: 'p' })).toBe(
+      'Some of what was sent needs correcting: Username must be at most 100 characters.',
+    );
   });
 
   it('refuses line breaks and control characters in one-line fields, and keeps line breaks in descriptions', () => {

@@ -34,7 +34,10 @@ afterAll(async () => rm(outRoot, { recursive: true, force: true }));
 
 async function filesOf(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1))
+    .sort();
 }
 
 describe('the validation pack', () => {
@@ -46,18 +49,37 @@ describe('the validation pack', () => {
     // A bundle built from uncommitted changes is not a build a pack can name: the version check says so.
     const { installation } = JSON.parse(await readFile(join(pack.dir, 'versions.json'), 'utf8')) as { installation: { dirty: boolean; commit: string } };
     expect(installation.commit).toBe(currentVersions().commit);
-    expect(outcomes).toEqual({ 'IQ-01': 'pass', 'IQ-02': installation.dirty ? 'fail' : 'pass', 'IQ-03': 'pass', 'IQ-04': 'pass', 'IQ-05': 'not applicable', 'IQ-06': 'pass', 'IQ-07': 'pass' });
+    expect(outcomes).toEqual({
+      'IQ-01': 'pass',
+      'IQ-02': installation.dirty ? 'fail' : 'pass',
+      'IQ-03': 'pass',
+      'IQ-04': 'pass',
+      'IQ-05': 'not applicable',
+      'IQ-06': 'pass',
+      'IQ-07': 'pass',
+    });
     for (const result of [...pack.installation, ...pack.operation]) {
       if (result.outcome !== 'not applicable') expect(result.evidence.length, result.id).toBeGreaterThan(0);
     }
   });
 
   it('URS-089 lists every file with its SHA-256 in the manifest, and the hashes match', async () => {
-    const listed = (await readFile(join(pack.dir, 'manifest.sha256'), 'utf8')).trim().split('\n').map((line) => line.split('  ') as [string, string]);
+    const listed = (await readFile(join(pack.dir, 'manifest.sha256'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => line.split('  ') as [string, string]);
     const files = (await filesOf(pack.dir)).filter((file) => file !== 'manifest.sha256');
     expect(listed.map(([, file]) => file)).toEqual(files);
-    for (const [hash, file] of listed) expect(createHash('sha256').update(await readFile(join(pack.dir, file))).digest('hex'), file).toBe(hash);
-    expect(files).toEqual(expect.arrayContaining(['report.html', 'report.pdf', 'traceability.json', 'versions.json', 'iq.json', 'oq.json', 'test-results.json']));
+    for (const [hash, file] of listed)
+      expect(
+        createHash('sha256')
+          .update(await readFile(join(pack.dir, file)))
+          .digest('hex'),
+        file,
+      ).toBe(hash);
+    expect(files).toEqual(
+      expect.arrayContaining(['report.html', 'report.pdf', 'traceability.json', 'versions.json', 'iq.json', 'oq.json', 'test-results.json']),
+    );
     expect((await readFile(join(pack.dir, 'report.pdf'))).subarray(0, 5).toString()).toBe('%PDF-');
   });
 

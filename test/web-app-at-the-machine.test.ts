@@ -61,7 +61,10 @@ describe('labels in the browser', () => {
     await technician.page.getByText('Fit', { exact: true }).first().waitFor();
     expect(await seriousAccessibilityProblems(technician.page)).toEqual([]);
     await screenshot(technician.page, 'machine-at-hand-phone');
-    await technician.page.getByRole('link', { name: /^Start the daily checklist/ }).first().click();
+    await technician.page
+      .getByRole('link', { name: /^Start the daily checklist/ })
+      .first()
+      .click();
     await technician.page.getByRole('button', { name: 'Sign and complete' }).waitFor();
     expect(technician.page.url()).toMatch(/\/records\/LAB01\/LAB01\d{6,}$/);
 
@@ -89,7 +92,11 @@ describe('the app offline', () => {
     const offlineSession = await browsing.session({ ...phone, serviceWorkers: 'allow' });
     const { page, context } = offlineSession;
     const manifest = await (await page.request.get('/manifest.webmanifest')).json();
-    expect(manifest).toMatchObject({ name: 'EquipManSys', display: 'standalone', icons: expect.arrayContaining([expect.objectContaining({ sizes: '512x512' })]) });
+    expect(manifest).toMatchObject({
+      name: 'EquipManSys',
+      display: 'standalone',
+      icons: expect.arrayContaining([expect.objectContaining({ sizes: '512x512' })]),
+    });
 
     await signIn(page, 'tech1', demoPassword);
     await page.evaluate(async () => {
@@ -121,12 +128,16 @@ describe('the app offline', () => {
       else await page.locator(`#task-${task.taskId}`).fill(String(((task.min ?? 1) + (task.max ?? 1)) / 2));
     }
     // Kept as it is typed: the last tick is in the tab's storage at once, before any reload.
-    const kept = await page.evaluate((key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') as { answers: Record<string, { done: boolean }> } | null, `equipmansys.draft:record:LAB01:${record.recordNumber}`);
+    const kept = await page.evaluate(
+      (key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') as { answers: Record<string, { done: boolean }> } | null,
+      `equipmansys.draft:record:LAB01:${record.recordNumber}`,
+    );
     for (const task of record.tasks.filter((candidate) => candidate.kind === 'check')) expect(kept?.answers[task.taskId]?.done, task.taskId).toBe(true);
     await page.reload();
     await page.getByRole('button', { name: 'Sign and complete' }).waitFor();
     // The kept answers are put back once the page has drawn the record: wait for them rather than read at once.
-    for (const task of record.tasks.filter((candidate) => candidate.kind === 'check')) await expect.poll(() => page.locator(`#task-${task.taskId}`).isChecked(), { timeout: 15_000 }).toBe(true);
+    for (const task of record.tasks.filter((candidate) => candidate.kind === 'check'))
+      await expect.poll(() => page.locator(`#task-${task.taskId}`).isChecked(), { timeout: 15_000 }).toBe(true);
     await page.getByLabel('Your password, to sign').fill(demoPassword);
     await page.getByRole('button', { name: 'Sign and complete' }).click();
     await page.getByText(/signing and saving need the connection/).waitFor();
@@ -182,7 +193,10 @@ describe('nonconformities in the browser', () => {
     await screenshot(page, 'nonconformity-technician-phone');
 
     await visit(page, `/equipment/LAB01/${record.serialNumber}/calibration`);
-    await page.getByText(/open nonconformity/).first().waitFor();
+    await page
+      .getByText(/open nonconformity/)
+      .first()
+      .waitFor();
     const machine = await admin.get<{ status: string; fitness: { reasons: string[] } }>(`/api/labs/LAB01/equipment/${record.serialNumber}`);
     expect(machine.body.status).toBe('Out of Service');
     expect(machine.body.fitness.reasons).toContain('open nonconformity');
@@ -203,7 +217,9 @@ describe('nonconformities in the browser', () => {
     for (const item of nc.items) {
       const form = page.getByRole('form', { name: `Disposition of ${item.reference}` });
       await form.getByLabel(`Disposition of ${item.reference}`).selectOption(item.labId === 'LAB02' ? 'Recalibrate' : 'No impact');
-      await form.getByLabel('Reason').fill(item.labId === 'LAB02' ? 'Recalibrate the Chicago oven against REF-T-01' : 'Within the oven’s own tolerance even with the drift');
+      await form
+        .getByLabel('Reason')
+        .fill(item.labId === 'LAB02' ? 'Recalibrate the Chicago oven against REF-T-01' : 'Within the oven’s own tolerance even with the drift');
       await form.getByLabel('Your password, to sign').fill(demoPassword);
       await form.getByRole('button', { name: 'Sign the disposition' }).click();
       await page.getByText(`${item.reference}: disposition signed.`).waitFor();
@@ -226,9 +242,23 @@ describe('nonconformities in the browser', () => {
       signature: { password: demoPassword },
     });
     expect(recorded.status, recorded.text).toBe(201);
-    expect((await admin.post(`/api/labs/LAB01/equipment/REF-T-02/calibrations/${recorded.body.calibrationNumber}/approval`, { decision: 'approve', signature: { password: demoPassword } })).status).toBe(409);
+    expect(
+      (
+        await admin.post(`/api/labs/LAB01/equipment/REF-T-02/calibrations/${recorded.body.calibrationNumber}/approval`, {
+          decision: 'approve',
+          signature: { password: demoPassword },
+        })
+      ).status,
+    ).toBe(409);
     const manager = await browsing.product.signedIn('manager1');
-    expect((await manager.post(`/api/labs/LAB01/equipment/REF-T-02/calibrations/${recorded.body.calibrationNumber}/approval`, { decision: 'approve', signature: { password: demoPassword } })).status).toBe(200);
+    expect(
+      (
+        await manager.post(`/api/labs/LAB01/equipment/REF-T-02/calibrations/${recorded.body.calibrationNumber}/approval`, {
+          decision: 'approve',
+          signature: { password: demoPassword },
+        })
+      ).status,
+    ).toBe(200);
 
     await visit(page, '/equipment/LAB01/REF-T-02/calibration');
     await page.getByRole('button', { name: 'Return to service' }).click();
@@ -275,7 +305,12 @@ describe('reminders in the browser', () => {
     await page.getByText('Your notifications are saved.').waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     const tech2 = await browsing.product.signedIn('tech2');
-    expect((await tech2.get('/api/me/notifications')).body).toMatchObject({ email: 'theo@demo.example', digestLabs: ['LAB02'], channels: { email: true, teams: true }, saved: true });
+    expect((await tech2.get('/api/me/notifications')).body).toMatchObject({
+      email: 'theo@demo.example',
+      digestLabs: ['LAB02'],
+      channels: { email: true, teams: true },
+      saved: true,
+    });
 
     const { runLabNotifications } = await import('../shared/notifications/notification-runs.js');
     // The digest is due from 06:00 in the lab: a run at noon Chicago time of today.

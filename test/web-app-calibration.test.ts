@@ -57,7 +57,9 @@ describe('calibration in the browser', () => {
     await page.getByRole('button', { name: 'Sign: Performed by' }).click();
     await page.getByRole('progressbar', { name: 'Uploading NMS-2026-09912.pdf' }).waitFor();
     await screenshot(page, 'calibration-upload-progress-desktop');
-    await page.getByText(/is recorded: Pass\. It counts once another manager approves it\. Its certificate NMS-2026-09912\.pdf is kept \(SHA-256 [0-9a-f]{64}\)\.$/).waitFor();
+    await page
+      .getByText(/is recorded: Pass\. It counts once another manager approves it\. Its certificate NMS-2026-09912\.pdf is kept \(SHA-256 [0-9a-f]{64}\)\.$/)
+      .waitFor();
     await network.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     expect(await page.getByRole('button', { name: /^Approve or reject/ }).count()).toBe(0);
 
@@ -70,7 +72,10 @@ describe('calibration in the browser', () => {
     await admin.page.getByText(/is approved\.$/).waitFor();
     await admin.page.getByText('Northeast Metrology Services').first().waitFor();
     await admin.page.locator('.calibration-entry summary', { hasText: '1 certificate file' }).first().click();
-    await admin.page.getByText(/^Reference standards: REF-T-01 \(Boston Dental Lab/).first().waitFor();
+    await admin.page
+      .getByText(/^Reference standards: REF-T-01 \(Boston Dental Lab/)
+      .first()
+      .waitFor();
     const [download] = await Promise.all([admin.page.waitForEvent('download'), admin.page.getByRole('link', { name: 'NMS-2026-09912.pdf' }).click()]);
     expect(download.suggestedFilename()).toBe('NMS-2026-09912.pdf');
     expect((await readFile((await download.path())!)).equals(certificate)).toBe(true);
@@ -78,7 +83,10 @@ describe('calibration in the browser', () => {
     await screenshot(admin.page, 'calibration-certificate-desktop');
 
     // The administrator corrects the approved calibration: a signed amendment, judged again.
-    await admin.page.getByRole('button', { name: /^Amend LAB01-CAL-/ }).first().click();
+    await admin.page
+      .getByRole('button', { name: /^Amend LAB01-CAL-/ })
+      .first()
+      .click();
     const dialog = admin.page.getByRole('dialog');
     await dialog.getByLabel('Why it is corrected').fill('The provider’s certificate gives 1001.5 °C at 1000 °C');
     await dialog.getByLabel('Firing chamber at 1000 °C (°C)').fill('1001.5');
@@ -114,7 +122,9 @@ describe('calibration in the browser', () => {
     expect(await row.locator('.badge').getAttribute('title')).toMatch(/^calibration overdue; calibration due \d{4}-\d{2}-\d{2}$/);
     await screenshot(page, 'today-not-fit-phone');
     await visit(page, `/records/LAB01/${overdueMachine.recordNumber}`);
-    await page.getByText('PS2-01-007 is not fit for use: calibration overdue. Do the PM checks as usual, but do not use the machine for work until it is fit again.').waitFor();
+    await page
+      .getByText('PS2-01-007 is not fit for use: calibration overdue. Do the PM checks as usual, but do not use the machine for work until it is fit again.')
+      .waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'record-not-fit-phone');
     await visit(page, '/calibration');
@@ -149,6 +159,10 @@ describe('a model’s default calibration plan in the browser', () => {
     const admin = await browsing.product.signedIn('admin');
     expect((await admin.post('/api/labs/LAB02/equipment', { serialNumber: 'BAL-02-002', modelId: 'Sartorius Quintix 613' })).status).toBe(201);
     const plan = await admin.get<CalibrationPlan>('/api/labs/LAB02/equipment/BAL-02-002/calibration-plan');
-    expect(plan.body.current).toMatchObject({ version: 1, intervalMonths: 6, points: [{ pointId: 'P1', name: 'Load of 200 g', lowerLimit: 199.97, upperLimit: 200.03 }] });
+    expect(plan.body.current).toMatchObject({
+      version: 1,
+      intervalMonths: 6,
+      points: [{ pointId: 'P1', name: 'Load of 200 g', lowerLimit: 199.97, upperLimit: 200.03 }],
+    });
   });
 });

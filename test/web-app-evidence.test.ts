@@ -14,19 +14,28 @@ describe('evidence missing from storage in the browser', () => {
   it('is marked beside its calibration in the history and listed by the audit verification', async () => {
     const manager = await browsing.product.signedIn('manager1');
     const calibrationNumber = (await manager.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/REF-T-01/calibrations')).body.items[0]!.calibrationNumber;
-    const uploaded = await manager.post<Certificate>(`/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrationNumber}/certificates?fileName=scan.pdf`, undefined, {
-      rawBody: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(1_000)]),
-      contentType: 'application/pdf',
-    });
+    const uploaded = await manager.post<Certificate>(
+      `/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrationNumber}/certificates?fileName=scan.pdf`,
+      undefined,
+      {
+        rawBody: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(1_000)]),
+        contentType: 'application/pdf',
+      },
+    );
     expect(uploaded.status, uploaded.text).toBe(201);
-    const blobName = (await readCalibration('LAB01', calibrationNumber))!.document.certificates!.find((file) => file.certificateId === uploaded.body.certificateId)!.blobName;
+    const blobName = (await readCalibration('LAB01', calibrationNumber))!.document.certificates!.find(
+      (file) => file.certificateId === uploaded.body.certificateId,
+    )!.blobName;
     await (await certificatesContainer()).getBlockBlobClient(blobName).delete();
 
     const { page } = await browsing.session(desktop);
     await signIn(page, 'admin', demoPassword);
     await visit(page, '/equipment/LAB01/REF-T-01');
     await page.getByText(/^One certificate or photo of this machine is not in storage as recorded at upload/).waitFor();
-    await page.locator('td[data-label="Calibration"]', { hasText: calibrationNumber }).getByText(`⚠ certificate ${uploaded.body.certificateId} (scan.pdf) missing from storage`).waitFor();
+    await page
+      .locator('td[data-label="Calibration"]', { hasText: calibrationNumber })
+      .getByText(`⚠ certificate ${uploaded.body.certificateId} (scan.pdf) missing from storage`)
+      .waitFor();
     expect(await seriousAccessibilityProblems(page)).toEqual([]);
     await screenshot(page, 'history-certificate-missing-desktop');
     await page.setViewportSize(phone);
@@ -36,7 +45,9 @@ describe('evidence missing from storage in the browser', () => {
     await visit(page, '/audit');
     await page.getByRole('button', { name: /^Verify the chains of/ }).click();
     await page.getByText(/^1 of \d+ certificates and photos checked are not in storage as recorded at upload:$/).waitFor();
-    await page.getByText(`REF-T-01 · Certificate ${uploaded.body.certificateId} of ${calibrationNumber} (scan.pdf) is missing from storage`, { exact: false }).waitFor();
+    await page
+      .getByText(`REF-T-01 · Certificate ${uploaded.body.certificateId} of ${calibrationNumber} (scan.pdf) is missing from storage`, { exact: false })
+      .waitFor();
     await screenshot(page, 'audit-evidence-missing-desktop');
   });
 });

@@ -48,7 +48,14 @@ function wordsOf(bboxHtml: string): Word[] {
   const pages = bboxHtml.split(/<page /).slice(1);
   pages.forEach((page, index) => {
     for (const match of page.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)) {
-      words.push({ page: index, xMin: Number(match[1]), yMin: Number(match[2]), xMax: Number(match[3]), yMax: Number(match[4]), text: match[5]!.replace(/&amp;/g, '&') });
+      words.push({
+        page: index,
+        xMin: Number(match[1]),
+        yMin: Number(match[2]),
+        xMax: Number(match[3]),
+        yMax: Number(match[4]),
+        text: match[5]!.replace(/&amp;/g, '&'),
+      });
     }
   });
   return words;
@@ -72,7 +79,10 @@ describe('labels printed on label stock', () => {
       const { page } = await browsing.session(desktop);
       await signIn(page, 'manager1', demoPassword);
       await visit(page, `/labels?size=${stock.size}`);
-      await page.locator('.label img.qr').nth(items.length - 1).waitFor();
+      await page
+        .locator('.label img.qr')
+        .nth(items.length - 1)
+        .waitFor();
       await page.emulateMedia({ media: 'print' });
       const file = join(folder, `${stock.size}.pdf`);
       await writeFile(file, await page.pdf({ preferCSSPageSize: true }));
@@ -97,7 +107,12 @@ describe('labels printed on label stock', () => {
           yMin: (stock.top + Math.floor(onPage / stock.columns) * stock.pitchY) * pointsPerMm,
         };
         const inCell = words.filter(
-          (word) => word.page === cell.page && word.xMin >= cell.xMin - 0.5 && word.xMax <= cell.xMin + stock.width * pointsPerMm + 0.5 && word.yMin >= cell.yMin - 0.5 && word.yMax <= cell.yMin + stock.height * pointsPerMm + 0.5,
+          (word) =>
+            word.page === cell.page &&
+            word.xMin >= cell.xMin - 0.5 &&
+            word.xMax <= cell.xMin + stock.width * pointsPerMm + 0.5 &&
+            word.yMin >= cell.yMin - 0.5 &&
+            word.yMax <= cell.yMin + stock.height * pointsPerMm + 0.5,
         );
         const text = inCell.map((word) => word.text).join(' ');
         expect(text, `label ${index + 1} of ${items.length}`).toContain(label.serialNumber);

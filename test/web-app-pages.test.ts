@@ -23,11 +23,60 @@ beforeAll(async () => {
 
 describe('every page', () => {
   const pagesOf: Record<string, string[]> = {
-    admin: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/models/new', '/users', '/audit', '/reports', '/labs', '/generator', '/outbox', '/notifications', '/password'],
-    auditor: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/models', '/users', '/audit', '/reports', '/generator', '/password'],
-    manager1: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/models', '/users', '/audit', '/reports', '/password'],
+    admin: [
+      '/',
+      '/equipment',
+      '/calibration',
+      '/equipment/LAB01/PS2-01-011/calibration',
+      '/nonconformities',
+      '/nonconformities/LAB01/LAB01-NC-000001',
+      '/models',
+      '/models/new',
+      '/users',
+      '/audit',
+      '/reports',
+      '/labs',
+      '/generator',
+      '/outbox',
+      '/notifications',
+      '/password',
+    ],
+    auditor: [
+      '/',
+      '/equipment',
+      '/calibration',
+      '/equipment/LAB01/PS2-01-011/calibration',
+      '/nonconformities',
+      '/models',
+      '/users',
+      '/audit',
+      '/reports',
+      '/generator',
+      '/password',
+    ],
+    manager1: [
+      '/',
+      '/equipment',
+      '/calibration',
+      '/equipment/LAB01/PS2-01-011/calibration',
+      '/nonconformities',
+      '/nonconformities/LAB01/LAB01-NC-000001',
+      '/models',
+      '/users',
+      '/audit',
+      '/reports',
+      '/password',
+    ],
     localaudit1: ['/', '/equipment', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/models', '/users', '/audit', '/reports'],
-    tech1: ['/', '/calibration', '/equipment/LAB01/PS2-01-011/calibration', '/nonconformities', '/nonconformities/LAB01/LAB01-NC-000001', '/notifications', '/password'],
+    tech1: [
+      '/',
+      '/calibration',
+      '/equipment/LAB01/PS2-01-011/calibration',
+      '/nonconformities',
+      '/nonconformities/LAB01/LAB01-NC-000001',
+      '/notifications',
+      '/password',
+    ],
   };
 
   let detailPages: string[] = [];
@@ -35,7 +84,11 @@ describe('every page', () => {
     const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=1');
     const { body: machines } = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
     const { body: models } = await admin.get<{ items: Model[] }>('/api/models');
-    detailPages = [`/records/LAB01/${open.items[0]!.recordNumber}`, `/equipment/LAB01/${machines.items[0]!.serialNumber}`, `/models/${encodeURIComponent(models.items[0]!.modelId)}`];
+    detailPages = [
+      `/records/LAB01/${open.items[0]!.recordNumber}`,
+      `/equipment/LAB01/${machines.items[0]!.serialNumber}`,
+      `/models/${encodeURIComponent(models.items[0]!.modelId)}`,
+    ];
   });
 
   // axe reads every page once where it is worked: the administrator's at a desk (who sees every page
@@ -48,28 +101,36 @@ describe('every page', () => {
   const checkedByAxe = new Set(['admin desktop', 'tech1 phone']);
   const everyWidth = new Set(['admin', 'tech1']);
   const cases = Object.keys(pagesOf).flatMap((username) =>
-    (everyWidth.has(username) ? (['phone', 'desktop'] as const) : (['phone'] as const)).map((viewportName) => ({ username, viewportName, axe: checkedByAxe.has(`${username} ${viewportName}`) })),
+    (everyWidth.has(username) ? (['phone', 'desktop'] as const) : (['phone'] as const)).map((viewportName) => ({
+      username,
+      viewportName,
+      axe: checkedByAxe.has(`${username} ${viewportName}`),
+    })),
   );
-  it.each(cases)('shows every page of $username on a $viewportName (accessibility checked: $axe)', async ({ username, viewportName, axe }) => {
-    const { page } = await session(viewportName === 'phone' ? phone : desktop);
-    await signIn(page, username, demoPassword);
-    const paths = pagesOf[username]!;
-    const all = username === 'tech1' ? [...paths, detailPages[0]!] : [...paths, ...detailPages];
-    const found: string[] = [];
-    for (const path of all) {
-      await visit(page, path);
-      if (axe) found.push(...(await seriousAccessibilityProblems(page)).map((problem) => `${path}: ${problem}`));
-      // Nothing wider than the screen: no sideways scrolling on a phone.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-      if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
-      // At a desk, table cells wrap between words: no word is split over two lines.
-      if (viewportName === 'desktop') found.push(...(await wordsSplitInCells(page)).map((word) => `${path}: "${word}" is split over two lines`));
-      if (everyWidth.has(username)) await screenshot(page, `${username}-${path.replace(/\//g, '_').replace(/%20/g, '-') || 'home'}-${viewportName}`);
-    }
-    await page.close();
-    expect(found).toEqual([]);
-    // The administrator's walk with axe takes about a minute alone, and over twice that beside another browser file.
-  }, 300_000);
+  it.each(cases)(
+    'shows every page of $username on a $viewportName (accessibility checked: $axe)',
+    async ({ username, viewportName, axe }) => {
+      const { page } = await session(viewportName === 'phone' ? phone : desktop);
+      await signIn(page, username, demoPassword);
+      const paths = pagesOf[username]!;
+      const all = username === 'tech1' ? [...paths, detailPages[0]!] : [...paths, ...detailPages];
+      const found: string[] = [];
+      for (const path of all) {
+        await visit(page, path);
+        if (axe) found.push(...(await seriousAccessibilityProblems(page)).map((problem) => `${path}: ${problem}`));
+        // Nothing wider than the screen: no sideways scrolling on a phone.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (overflow > 0) found.push(`${path}: ${overflow} px wider than the screen`);
+        // At a desk, table cells wrap between words: no word is split over two lines.
+        if (viewportName === 'desktop') found.push(...(await wordsSplitInCells(page)).map((word) => `${path}: "${word}" is split over two lines`));
+        if (everyWidth.has(username)) await screenshot(page, `${username}-${path.replace(/\//g, '_').replace(/%20/g, '-') || 'home'}-${viewportName}`);
+      }
+      await page.close();
+      expect(found).toEqual([]);
+      // The administrator's walk with axe takes about a minute alone, and over twice that beside another browser file.
+    },
+    300_000,
+  );
 
   it('fits every page of an administrator on a laptop screen with the browser zoomed to 200 %', async () => {
     const { page } = await session(zoomed200);

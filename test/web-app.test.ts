@@ -48,7 +48,11 @@ describe('a technician on a phone', () => {
     const refusals: string[] = [];
     for (const guess of ['wrong one 1', 'wrong one 2', 'wrong one 3', 'wrong one 4']) {
       // Each answer is read from an alert of its own.
-      if (refusals.length > 0) await page.locator('.alert.error').first().evaluate((alert) => alert.remove());
+      if (refusals.length > 0)
+        await page
+          .locator('.alert.error')
+          .first()
+          .evaluate((alert) => alert.remove());
       await page.getByLabel('Username').fill('guessedat');
       await page.getByLabel('Password', { exact: true }).fill(guess);
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -200,7 +204,7 @@ describe("a technician's day", () => {
 });
 
 describe('small things a technician meets', () => {
-  it('says when a search matches no checklist, counts a note\'s characters, and links back after signing', async () => {
+  it("says when a search matches no checklist, counts a note's characters, and links back after signing", async () => {
     const { page } = await session(phone);
     await signIn(page, 'tech1', demoPassword);
     await settled(page);
@@ -228,7 +232,14 @@ describe('small things a technician meets', () => {
     const mill = open.items.find((each) => each.modelId === 'DWX-52DCi' && each.recordNumber !== record.recordNumber)!;
     const tech = await product.signedIn('tech1');
     const answers = mill.tasks.map((task) => (task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: 0.2 }));
-    expect((await tech.post(`/api/labs/LAB01/records/${mill.recordNumber}/complete`, { responses: answers, signature: { password: demoPassword, meaning: 'Performed by' } })).status).toBe(200);
+    expect(
+      (
+        await tech.post(`/api/labs/LAB01/records/${mill.recordNumber}/complete`, {
+          responses: answers,
+          signature: { password: demoPassword, meaning: 'Performed by' },
+        })
+      ).status,
+    ).toBe(200);
     await visit(page, `/records/LAB01/${mill.recordNumber}`);
     await page.getByText('0.20 MPa').waitFor();
   });
@@ -251,7 +262,11 @@ describe('a checklist sent with answers missing', () => {
       await summary.waitFor();
       expect(await summary.evaluate((element) => element === document.activeElement)).toBe(true);
       const lines = await summary.locator('li').allTextContents();
-      for (const task of record.tasks) expect(lines.some((line) => line.includes(task.text)), task.text).toBe(true);
+      for (const task of record.tasks)
+        expect(
+          lines.some((line) => line.includes(task.text)),
+          task.text,
+        ).toBe(true);
       expect(lines).toContain('Enter your password to sign.');
       expect(sent).toEqual([]);
       // The summary comes before the fields, and each task carries its own message.
@@ -271,7 +286,7 @@ describe('a checklist sent with answers missing', () => {
 });
 
 describe('a signature password typed wrong until the account locks', () => {
-  it('says how many tries are left, says plainly that it locked and who unlocks, and keeps the answers for after a manager\'s Unlock', async () => {
+  it("says how many tries are left, says plainly that it locked and who unlocks, and keeps the answers for after a manager's Unlock", async () => {
     expect((await admin.post('/api/users', newUserBody('locksigner', { requirePasswordChange: false }))).status).toBe(201);
     const { page } = await session(phone);
     await signIn(page, 'locksigner', 'a first password 123');
@@ -325,7 +340,9 @@ describe('a manager at a desk', () => {
     const rows = await page.locator('main table tbody tr').all();
     expect(rows.length).toBeGreaterThan(10);
     for (const row of rows) {
-      const tops = await row.locator('td.row-actions > *').evaluateAll((controls) => controls.map((control) => Math.round(control.getBoundingClientRect().top)));
+      const tops = await row
+        .locator('td.row-actions > *')
+        .evaluateAll((controls) => controls.map((control) => Math.round(control.getBoundingClientRect().top)));
       expect(tops).toHaveLength(3);
       expect(new Set(tops).size, await row.locator('td').first().innerText()).toBe(1);
     }
@@ -390,8 +407,13 @@ describe('a manager at a desk', () => {
     const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&pageSize=1000');
     const chosen = open.items.find((each) => each.tasks.some((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined))!;
     const tech = await product.signedIn('tech1');
-    const responses = chosen.tasks.map((task) => (task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) }));
-    const signed = await tech.post<PmRecord>(`/api/labs/LAB01/records/${chosen.recordNumber}/complete`, { responses, signature: { password: demoPassword, meaning: 'Performed by' } });
+    const responses = chosen.tasks.map((task) =>
+      task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) },
+    );
+    const signed = await tech.post<PmRecord>(`/api/labs/LAB01/records/${chosen.recordNumber}/complete`, {
+      responses,
+      signature: { password: demoPassword, meaning: 'Performed by' },
+    });
     expect(signed.status, signed.text).toBe(200);
     const record = signed.body;
     const reading = record.tasks.find((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined)!;
@@ -411,7 +433,9 @@ describe('a manager at a desk', () => {
     // What was signed stays beside the correction, on the task itself (21 CFR Part 11 §11.10(e)).
     const amendedTask = page.locator('li.task', { hasText: reading.text });
     expect(await amendedTask.locator('.signed-value').textContent()).toBe(`Signed: ${original}${reading.unit ? ` ${reading.unit}` : ''}`);
-    expect(await amendedTask.locator('.task-amendment').textContent()).toContain(`Amendment 1: ${original}${reading.unit ? ` ${reading.unit}` : ''} → ${corrected}`);
+    expect(await amendedTask.locator('.task-amendment').textContent()).toContain(
+      `Amendment 1: ${original}${reading.unit ? ` ${reading.unit}` : ''} → ${corrected}`,
+    );
     expect(await amendedTask.locator('.task-amendment').textContent()).toContain('Transcribed from the wrong gauge · Amended by Maria Manager');
     await screenshot(page, 'record-amended-desktop');
     const { body: amended } = await admin.get<PmRecord>(`/api/labs/LAB01/records/${record.recordNumber}`);
@@ -494,7 +518,13 @@ describe('an administrator', () => {
       await dialog.getByRole('button', { name: 'Save' }).click();
       await page.getByText(`Lisbon Metrology Lab (${labId}) is saved. It is inactive now: no new checklists are generated there.`).waitFor();
       const { body: lab } = await admin.get<{ items: { labId: string; name: string; timeZone: string; active: boolean }[] }>('/api/labs');
-      expect(lab.items.find((each) => each.labId === labId)).toEqual({ labId, name: 'Lisbon Metrology Lab', timeZone: 'Europe/Lisbon', active: false, role: 'Administrator' });
+      expect(lab.items.find((each) => each.labId === labId)).toEqual({
+        labId,
+        name: 'Lisbon Metrology Lab',
+        timeZone: 'Europe/Lisbon',
+        active: false,
+        role: 'Administrator',
+      });
       await screenshot(page, `administrator-labs-${viewport === phone ? 'phone' : 'desktop'}`);
 
       // A refusal is a sentence beside its field, and nothing is written.
@@ -511,7 +541,9 @@ describe('an administrator', () => {
     const { page } = await session(desktop);
     await signIn(page, 'admin', demoPassword);
     await visit(page, '/generator');
-    const lastRunOfLab01 = async () => (await admin.get<{ labs: { labId: string; lastRunId: string | null }[] }>('/api/admin/generator')).body.labs.find((lab) => lab.labId === 'LAB01')!.lastRunId;
+    const lastRunOfLab01 = async () =>
+      (await admin.get<{ labs: { labId: string; lastRunId: string | null }[] }>('/api/admin/generator')).body.labs.find((lab) => lab.labId === 'LAB01')!
+        .lastRunId;
     const before = await lastRunOfLab01();
     const row = page.locator('tr', { hasText: 'LAB01' });
     expect(await row.locator('td').first().textContent()).toBe('Boston Dental Lab LAB01');
@@ -562,7 +594,7 @@ describe('an administrator', () => {
 });
 
 describe('a local auditor', () => {
-  it('lands on the lab\'s overview, with figures that match the lab\'s own lists, and reads the checklists a click away', async () => {
+  it("lands on the lab's overview, with figures that match the lab's own lists, and reads the checklists a click away", async () => {
     const { body: machines } = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
     const inUse = machines.items.filter((machine) => !machine.status.startsWith('Retired'));
     const notFit = inUse.filter((machine) => machine.fitness.state === 'not fit');
@@ -572,8 +604,11 @@ describe('a local auditor', () => {
       await signIn(page, 'localaudit1', demoPassword);
       await page.getByRole('heading', { name: 'Overview · Boston Dental Lab' }).waitFor();
       await settled(page);
-      for (const section of ['Fitness for use', 'Open nonconformities', 'Calibration', 'PM compliance this month']) await page.getByRole('heading', { name: section, exact: true }).waitFor();
-      expect(await page.locator('section[aria-labelledby="fitness"] .figure').textContent()).toMatch(new RegExp(`^${inUse.length - notFit.length} of ${inUse.length} machines fit for use`));
+      for (const section of ['Fitness for use', 'Open nonconformities', 'Calibration', 'PM compliance this month'])
+        await page.getByRole('heading', { name: section, exact: true }).waitFor();
+      expect(await page.locator('section[aria-labelledby="fitness"] .figure').textContent()).toMatch(
+        new RegExp(`^${inUse.length - notFit.length} of ${inUse.length} machines fit for use`),
+      );
       expect(await page.locator('section[aria-labelledby="fitness"] li a').allTextContents()).toEqual(notFit.map((machine) => machine.serialNumber));
       expect(await page.locator('section[aria-labelledby="open-ncs"] li a').allTextContents()).toEqual(open.items.map((nc) => nc.ncNumber));
       const report = await page.getByRole('link', { name: /^The compliance report from / }).getAttribute('href');
@@ -588,12 +623,16 @@ describe('a local auditor', () => {
     expect(new URL(page.url()).pathname).toBe('/today');
     // An open checklist shows the auditor what it asks, though there is nothing for them to fill in.
     const { body: openRecords } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=50');
-    const withReading = openRecords.items.find((record) => record.tasks.some((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined))!;
+    const withReading = openRecords.items.find((record) =>
+      record.tasks.some((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined),
+    )!;
     await visit(page, `/records/LAB01/${withReading.recordNumber}`);
     const asked = await page.locator('ol.task-list li').allTextContents();
     expect(asked).toHaveLength(withReading.tasks.length);
     const reading = withReading.tasks.find((task) => task.kind === 'reading' && task.min !== undefined && task.max !== undefined)!;
-    expect(asked).toContain(`${reading.text} · a reading${reading.unit ? ` in ${reading.unit}` : ''}; acceptable: ${reading.min} to ${reading.max}${reading.unit ? ` ${reading.unit}` : ''}`);
+    expect(asked).toContain(
+      `${reading.text} · a reading${reading.unit ? ` in ${reading.unit}` : ''}; acceptable: ${reading.min} to ${reading.max}${reading.unit ? ` ${reading.unit}` : ''}`,
+    );
     expect(await page.locator('form.completion').count()).toBe(0);
   });
 
@@ -603,7 +642,10 @@ describe('a local auditor', () => {
     await page.addInitScript(() => {
       const seen = new Set<string>();
       Object.assign(window, { buttonsEverShown: seen });
-      new MutationObserver(() => document.querySelectorAll('button').forEach((button) => seen.add(button.textContent?.trim() ?? ''))).observe(document, { childList: true, subtree: true });
+      new MutationObserver(() => document.querySelectorAll('button').forEach((button) => seen.add(button.textContent?.trim() ?? ''))).observe(document, {
+        childList: true,
+        subtree: true,
+      });
     });
     await signIn(page, 'localaudit1', demoPassword);
     const { body: completed } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Completed&pageSize=1');
@@ -624,7 +666,10 @@ describe('a local auditor', () => {
     for (const path of paths) {
       await visit(page, path);
       const buttons = await page.evaluate(() => [...(window as unknown as { buttonsEverShown: Set<string> }).buttonsEverShown]);
-      expect(buttons.filter((text) => writing.test(text)), path).toEqual([]);
+      expect(
+        buttons.filter((text) => writing.test(text)),
+        path,
+      ).toEqual([]);
       expect(await page.locator('form.completion, form.justify, form.model-form, dialog, input[type=password]').count(), path).toBe(0);
     }
     // The navigation offers no generator page, and the address does not open it.
@@ -646,7 +691,9 @@ describe('the compliance report', () => {
       await page.locator('figure.chart').first().waitFor();
       // A frequency with one week or month of figures is said in a sentence; two or more are drawn.
       for (const single of await page.locator('figure.chart.single').allTextContents()) {
-        expect(single).toMatch(/^(Daily|Weekly|Monthly|Quarterly|Annual), (the week starting [A-Z][a-z]{2} \d{1,2}|the month of [A-Z][a-z]{2} \d{4}): .+ (\d+(\.\d)? %|—)\.$/);
+        expect(single).toMatch(
+          /^(Daily|Weekly|Monthly|Quarterly|Annual), (the week starting [A-Z][a-z]{2} \d{1,2}|the month of [A-Z][a-z]{2} \d{4}): .+ (\d+(\.\d)? %|—)\.$/,
+        );
       }
       for (const chart of await page.locator('figure.chart svg').all()) {
         const box = (await chart.boundingBox())!;
@@ -723,7 +770,11 @@ describe('answers that come in pages', () => {
     const verifications: string[] = [];
     page.on('request', (request) => request.url().includes('/api/audit/verify') && verifications.push(request.url()));
     await page.getByRole('button', { name: /^Verify the chains of/ }).click();
-    await page.getByText(`Intact: ${entries} entries in ${whole.chains.length} chains, ${whole.recordsChecked} records and ${whole.evidenceChecked} certificates and photos checked`).waitFor();
+    await page
+      .getByText(
+        `Intact: ${entries} entries in ${whole.chains.length} chains, ${whole.recordsChecked} records and ${whole.evidenceChecked} certificates and photos checked`,
+      )
+      .waitFor();
     expect(verifications.length).toBeGreaterThan(3);
 
     await visit(page, '/reports');
@@ -764,9 +815,18 @@ describe('print views', () => {
     const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=1000');
     const record = open.items.find((each) => each.tasks.some((task) => task.kind === 'reading'))!;
     const reading = record.tasks.find((task) => task.kind === 'reading')!;
-    const responses = record.tasks.map((task) => (task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) }));
+    const responses = record.tasks.map((task) =>
+      task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) },
+    );
     const withNote = responses.map((response) => (response.taskId === reading.taskId ? { ...response, note: 'Read on the second gauge' } : response));
-    expect((await tech.post(`/api/labs/LAB01/records/${record.recordNumber}/complete`, { responses: withNote, signature: { password: demoPassword, meaning: 'Performed by' } })).status).toBe(200);
+    expect(
+      (
+        await tech.post(`/api/labs/LAB01/records/${record.recordNumber}/complete`, {
+          responses: withNote,
+          signature: { password: demoPassword, meaning: 'Performed by' },
+        })
+      ).status,
+    ).toBe(200);
     const amendedValue = Number(goodReading(reading)) + (reading.max !== undefined && reading.min !== undefined ? (reading.max - reading.min) / 4 : 1);
     const amendment = await manager.post(`/api/labs/LAB01/records/${record.recordNumber}/amendments`, {
       responses: [{ taskId: reading.taskId, done: true, value: amendedValue }],
@@ -782,7 +842,9 @@ describe('print views', () => {
     for (const path of [`/records/LAB01/${record.recordNumber}`, `/equipment/LAB01/${record.serialNumber}`]) {
       await visit(page, path);
       const text = await printed();
-      expect(text, path).toContain(path.startsWith('/records') ? `PM record ${record.recordNumber} · Daily PM of ${record.serialNumber}` : `Equipment history · ${record.serialNumber}`);
+      expect(text, path).toContain(
+        path.startsWith('/records') ? `PM record ${record.recordNumber} · Daily PM of ${record.serialNumber}` : `Equipment history · ${record.serialNumber}`,
+      );
       expect(text, path).toContain('Lab: Boston Dental Lab (LAB01)');
       expect(text, path).toMatch(/Period: \d{4}-\d{2}-\d{2}/);
       expect(text, path).toMatch(/Printed by Maria Manager \(manager1\) on .*E[SD]T/);
@@ -797,7 +859,11 @@ describe('print views', () => {
       await screenshot(page, `print${path.startsWith('/records') ? '-record' : '-equipment-history'}-desktop`);
     }
     // Paper counts its pages: the stylesheet's @page rule puts "Page X of Y" at the foot of each.
-    const stylesheet = await page.evaluate(() => Array.from(document.styleSheets).flatMap((sheet) => Array.from(sheet.cssRules, (rule) => rule.cssText)).join('\n'));
+    const stylesheet = await page.evaluate(() =>
+      Array.from(document.styleSheets)
+        .flatMap((sheet) => Array.from(sheet.cssRules, (rule) => rule.cssText))
+        .join('\n'),
+    );
     const pageRule = stylesheet.split('\n').find((rule) => rule.startsWith('@page'));
     expect(pageRule).toMatch(/@bottom-right \{[^}]*"Page " counter\(page\) " of " counter\(pages\)/);
     const pdf = await page.pdf({ format: 'A4' });
@@ -813,7 +879,11 @@ describe('a busy database', () => {
     let refused = 0;
     await page.route('**/api/auth/session', async (route) => {
       if (refused++ === 0) {
-        await route.fulfill({ status: 503, headers: { 'content-type': 'application/problem+json', 'retry-after': '1' }, body: JSON.stringify({ type: 'about:blank', title: 'Database busy', status: 503, detail: 'Busy.', requestId: 'x' }) });
+        await route.fulfill({
+          status: 503,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+          body: JSON.stringify({ type: 'about:blank', title: 'Database busy', status: 503, detail: 'Busy.', requestId: 'x' }),
+        });
       } else {
         await route.continue();
       }
@@ -838,8 +908,8 @@ describe('signing out', () => {
   });
 });
 
-describe('times in the lab\'s time zone', () => {
-  it('shows LAB01\'s times in Boston time with the zone, in a browser set to Tokyo, at phone and desktop width', async () => {
+describe("times in the lab's time zone", () => {
+  it("shows LAB01's times in Boston time with the zone, in a browser set to Tokyo, at phone and desktop width", async () => {
     const { body: open } = await admin.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?status=Open&frequency=Daily&pageSize=1');
     const record = open.items[0]!;
     for (const viewport of [phone, desktop]) {
@@ -849,7 +919,10 @@ describe('times in the lab\'s time zone', () => {
       await settled(page);
       const dashboardTimes = await page.locator('.work-rows .due').allTextContents();
       expect(dashboardTimes.length).toBeGreaterThan(0);
-      expect(dashboardTimes.every((text) => /\b(EST|EDT)\b/.test(text)), dashboardTimes.join('; ')).toBe(true);
+      expect(
+        dashboardTimes.every((text) => /\b(EST|EDT)\b/.test(text)),
+        dashboardTimes.join('; '),
+      ).toBe(true);
       await visit(page, `/records/LAB01/${record.recordNumber}`);
       // One wording for a due time, on the list and on the record: the lab's day and zone.
       const due = await page.locator('dt:text-is("Due") + dd').textContent();
@@ -890,7 +963,9 @@ describe('verification, the second signature', () => {
     const chosen = open.items.find((each) => each.needsVerification)!;
     expect(chosen).toBeDefined();
     const tech = await product.signedIn('tech1');
-    const responses = chosen.tasks.map((task) => (task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) }));
+    const responses = chosen.tasks.map((task) =>
+      task.kind === 'check' ? { taskId: task.taskId, done: true } : { taskId: task.taskId, done: true, value: Number(goodReading(task)) },
+    );
     expect((await tech.post(`/api/labs/LAB01/records/${chosen.recordNumber}/complete`, { responses, signature: { password: demoPassword } })).status).toBe(200);
 
     const own = await session(phone);

@@ -42,7 +42,11 @@ export async function measureAtRest(password: string, writes = 10, seconds = 30)
   });
   try {
     const { url, child } = product;
-    const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: url }, body: JSON.stringify({ username: 'admin', password }) });
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: url },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
     const { csrfToken } = (await login.json()) as { csrfToken: string };
     for (let index = 0; index < writes; index++) {

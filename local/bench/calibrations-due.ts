@@ -2,7 +2,12 @@ import { allEquipmentOf } from '../../shared/data/equipment-repository.js';
 import type { CosmosRequestCounts, LocalProduct } from '../product.js';
 
 type Session = { cookie: string; csrf: string };
-type Load = (plan: { url: string; headers: Record<string, string>; connections: number; amount: number }) => Promise<{ p50Ms: number; p99Ms: number; errors: number }>;
+type Load = (plan: {
+  url: string;
+  headers: Record<string, string>;
+  connections: number;
+  amount: number;
+}) => Promise<{ p50Ms: number; p99Ms: number; errors: number }>;
 
 const plan = {
   required: true,
@@ -32,19 +37,32 @@ export async function measureCalibrationsDue(
   const machines = await allEquipmentOf(labId);
   const headers = { cookie: admin.cookie, 'x-csrf-token': admin.csrf, origin: product.url, 'content-type': 'application/json' };
   for (const machine of machines) {
-    const answer = await fetch(`${product.url}/api/labs/${labId}/equipment/${encodeURIComponent(machine.serialNumber)}/calibration-plan`, { method: 'PUT', headers, body: JSON.stringify(plan) });
+    const answer = await fetch(`${product.url}/api/labs/${labId}/equipment/${encodeURIComponent(machine.serialNumber)}/calibration-plan`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify(plan),
+    });
     if (!answer.ok) throw new Error(`Setting the calibration plan of ${machine.serialNumber} answered ${answer.status}: ${await answer.text()}`);
   }
   const path = `/api/labs/${labId}/calibrations/due?within=30`;
-  const call = () => product.countCosmosRequests(async () => {
-    const response = await fetch(`${product.url}${path}`, { headers: { cookie: admin.cookie } });
-    return (await response.json()) as { items: unknown[] };
-  });
+  const call = () =>
+    product.countCosmosRequests(async () => {
+      const response = await fetch(`${product.url}${path}`, { headers: { cookie: admin.cookie } });
+      return (await response.json()) as { items: unknown[] };
+    });
   // The plans were just written, so the first call reads the lab's machines; the next ones, within the minute, need not.
   const first = await call();
   const counted = await call();
   const latency = await load({ url: `${product.url}${path}`, headers: { cookie: admin.cookie }, connections: 1, amount: calls });
-  return { machines: machines.length, rows: counted.result.items.length, p50Ms: latency.p50Ms, p99Ms: latency.p99Ms, errors: latency.errors, firstCounts: first.counts, counts: counted.counts };
+  return {
+    machines: machines.length,
+    rows: counted.result.items.length,
+    p50Ms: latency.p50Ms,
+    p99Ms: latency.p99Ms,
+    errors: latency.errors,
+    firstCounts: first.counts,
+    counts: counted.counts,
+  };
 }
 
 /** One signed calibration of the lab's first machine (on the plan above); answers its path, for its certificates. */

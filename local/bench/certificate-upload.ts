@@ -31,14 +31,21 @@ export interface CertificateUploadFigures {
 }
 
 /** A 10 MB certificate of one calibration, uploaded while the product's event-loop delay is measured, then downloaded. */
-export async function measureCertificateUpload(product: Pick<LocalProduct, 'url'>, calibrationPath: string, admin: Session, megabytes = 10): Promise<CertificateUploadFigures> {
+export async function measureCertificateUpload(
+  product: Pick<LocalProduct, 'url'>,
+  calibrationPath: string,
+  admin: Session,
+  megabytes = 10,
+): Promise<CertificateUploadFigures> {
   const dir = await mkdtemp(join(tmpdir(), 'ems-certificate-'));
   try {
     const file = join(dir, 'certificate.pdf');
     const content = demoCertificatePdf(['Bench certificate', ' '.repeat(megabytes * 1024 * 1024)]);
     await writeFile(file, content);
     const url = `${product.url}${calibrationPath}/certificates?fileName=bench-certificate.pdf`;
-    const upload = await eventLoopDelayWhile(() => runFile(process.execPath, ['-e', uploader, url, file, admin.cookie, admin.csrf, product.url], { maxBuffer: 1 << 20 }));
+    const upload = await eventLoopDelayWhile(() =>
+      runFile(process.execPath, ['-e', uploader, url, file, admin.cookie, admin.csrf, product.url], { maxBuffer: 1 << 20 }),
+    );
     const answer = JSON.parse(upload.result.stdout.trim()) as { status: number; body: { certificateId: string; sha256: string }; ms: number };
     const expected = createHash('sha256').update(content).digest('hex');
     const download = await fetch(`${product.url}${calibrationPath}/certificates/${answer.body.certificateId}`, { headers: { cookie: admin.cookie } });

@@ -6,7 +6,17 @@ import { median } from './timing.js';
 const run = promisify(execFile);
 
 /** What every instance of the function app may load: the runtime dependencies in package.json. */
-const runtimeDependencies = ['@azure/cosmos', '@azure/functions', '@azure/identity', '@azure/keyvault-secrets', '@azure/msal-node', '@azure/storage-blob', 'applicationinsights', 'jose', 'zod'];
+const runtimeDependencies = [
+  '@azure/cosmos',
+  '@azure/functions',
+  '@azure/identity',
+  '@azure/keyvault-secrets',
+  '@azure/msal-node',
+  '@azure/storage-blob',
+  'applicationinsights',
+  'jose',
+  'zod',
+];
 
 /** A fresh Node process imports the modules and prints how long that took, in milliseconds. */
 async function freshImport(specifiers: string[]): Promise<number> {

@@ -25,7 +25,14 @@ export async function addBenchModels(since: Date): Promise<void> {
       manufacturer: 'Bench',
       equipmentClass: 'Mill',
       active: true,
-      frequencies: { Weekly: { tasks: [{ text: 'Clean the chamber', kind: 'check' }, { text: 'Spindle air pressure', kind: 'reading', unit: 'MPa', min: 0.18, max: 0.22 }] } },
+      frequencies: {
+        Weekly: {
+          tasks: [
+            { text: 'Clean the chamber', kind: 'check' },
+            { text: 'Spindle air pressure', kind: 'reading', unit: 'MPa', min: 0.18, max: 0.22 },
+          ],
+        },
+      },
     },
     null,
     since,
@@ -56,7 +63,13 @@ export async function addBenchLab(labId: string, machines: number, since: Date):
       Array.from({ length: Math.min(25, machines - start) }, (_, offset) => {
         const index = start + offset;
         const modelId = index % 5 < 2 ? weeklyModel : monthlyModel;
-        return registerEquipment(systemActor, labId, { serialNumber: `${labId}-${String(index).padStart(4, '0')}`, modelId, status: 'In Service' }, null, since);
+        return registerEquipment(
+          systemActor,
+          labId,
+          { serialNumber: `${labId}-${String(index).padStart(4, '0')}`, modelId, status: 'In Service' },
+          null,
+          since,
+        );
       }),
     );
   }
@@ -103,7 +116,14 @@ export async function seedCompany(
     }
   });
   const seconds = (performance.now() - started) / 1000;
-  return { labs: labIds.length, equipment: labIds.length * machines, recordsCreated, seconds, recordsPerSecond: recordsCreated / seconds, firstRunRequestsPerLab: requests / labIds.length };
+  return {
+    labs: labIds.length,
+    equipment: labIds.length * machines,
+    recordsCreated,
+    seconds,
+    recordsPerSecond: recordsCreated / seconds,
+    firstRunRequestsPerLab: requests / labIds.length,
+  };
 }
 
 export interface HourlyRunFigures {
@@ -118,7 +138,9 @@ export interface HourlyRunFigures {
  */
 export async function measureHourlyRuns(product: LocalProduct, labId: string): Promise<HourlyRunFigures> {
   const run = (asOf: Date) =>
-    product.countCosmosRequests(() => runLabFromQueue({ runId: `bench-hourly-${asOf.getTime()}`, labId, asOf: asOf.toISOString() }, { messageId: 'bench', dequeueCount: 1 }));
+    product.countCosmosRequests(() =>
+      runLabFromQueue({ runId: `bench-hourly-${asOf.getTime()}`, labId, asOf: asOf.toISOString() }, { messageId: 'bench', dequeueCount: 1 }),
+    );
   const now = new Date();
   await run(now);
   const steady = await run(now);

@@ -7,7 +7,7 @@ describe('the simulated daily rollover', () => {
   it('puts the whole new day of every lab in one minute before, and spreads it under the capacity now', () => {
     const { before, now } = simulateRollover(company, 60, 2);
     // 1,000 labs × (230 records × 10 RU + a run's requests + the missed ones) in one minute.
-    expect(before.peakRuPerSecond).toBeGreaterThan(1000 * 230 * 10 / 60);
+    expect(before.peakRuPerSecond).toBeGreaterThan((1000 * 230 * 10) / 60);
     expect(before.minutesThrottled).toBeGreaterThanOrEqual(8);
     expect(now.peakRuPerSecond).toBeLessThan(company.capacityRuPerSecond);
     expect(now.minutesThrottled).toBe(0);

@@ -29,7 +29,12 @@ export interface RolloverFigures {
 const minutesPerDay = 24 * 60;
 const batchSize = 98;
 
-function demandByMinute(inputs: RolloverInputs, minuteOfRun: (labId: string) => number, creationMinute: (labMinute: number) => number, missedMinute: (labMinute: number) => number): number[] {
+function demandByMinute(
+  inputs: RolloverInputs,
+  minuteOfRun: (labId: string) => number,
+  creationMinute: (labMinute: number) => number,
+  missedMinute: (labMinute: number) => number,
+): number[] {
   const demand = new Array<number>(minutesPerDay).fill(0);
   const steadyRu = inputs.steadyRequests * inputs.ruPerRequest;
   const created = inputs.recordsPerDay;
@@ -37,8 +42,8 @@ function demandByMinute(inputs: RolloverInputs, minuteOfRun: (labId: string) => 
   for (let index = 1; index <= inputs.labs; index++) {
     const minute = minuteOfRun(`LAB${String(index).padStart(4, '0')}`);
     for (let hour = 0; hour < 24; hour++) demand[hour * 60 + minute]! += steadyRu;
-    demand[creationMinute(minute)]! += (Math.ceil(created / batchSize) * inputs.ruPerRequest) + created * inputs.ruPerRecordWritten;
-    demand[missedMinute(minute)]! += (Math.ceil(missed / batchSize) * inputs.ruPerRequest) + missed * inputs.ruPerRecordWritten;
+    demand[creationMinute(minute)]! += Math.ceil(created / batchSize) * inputs.ruPerRequest + created * inputs.ruPerRecordWritten;
+    demand[missedMinute(minute)]! += Math.ceil(missed / batchSize) * inputs.ruPerRequest + missed * inputs.ruPerRecordWritten;
   }
   return demand;
 }
@@ -58,7 +63,12 @@ function figuresOf(demand: number[], capacityRuPerSecond: number): RolloverFigur
 /** Minute 0 of the simulated day is the labs' midnight. */
 export function simulateRollover(inputs: RolloverInputs, spreadMinutes: number, aheadHours: number): { before: RolloverFigures; now: RolloverFigures } {
   // Before: every lab at the top of each hour; the run that crosses midnight writes the new day.
-  const before = demandByMinute(inputs, () => 0, () => 0, () => 0);
+  const before = demandByMinute(
+    inputs,
+    () => 0,
+    () => 0,
+    () => 0,
+  );
   // Now: each lab at its own minute; the first run within the hours ahead of midnight writes the new
   // day (a run at 22:m when two hours ahead), the first run after midnight marks the old day's Missed.
   const firstHourAhead = Math.max(0, 24 - aheadHours);

@@ -48,7 +48,8 @@ async function fill(container: Container, perLab: (lab: string) => number, from:
     const lab = labId(index);
     for (let n = from(lab); n < perLab(lab); n += 100) {
       const operations: OperationInput[] = [];
-      for (let k = n; k < Math.min(n + 100, perLab(lab)); k++) operations.push({ operationType: 'Create', partitionKey: lab, resourceBody: recordLike(lab, k) });
+      for (let k = n; k < Math.min(n + 100, perLab(lab)); k++)
+        operations.push({ operationType: 'Create', partitionKey: lab, resourceBody: recordLike(lab, k) });
       await container.items.batch(operations, lab);
     }
   }

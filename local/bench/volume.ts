@@ -21,7 +21,13 @@ const dailyModel = 'Bench daily';
 async function addDailyModel(since: Date): Promise<void> {
   await addModel(
     systemActor,
-    { modelId: dailyModel, manufacturer: 'Bench', equipmentClass: 'Mill', active: true, frequencies: { Daily: { tasks: [{ text: 'Wipe down and check the guards', kind: 'check' }] } } },
+    {
+      modelId: dailyModel,
+      manufacturer: 'Bench',
+      equipmentClass: 'Mill',
+      active: true,
+      frequencies: { Daily: { tasks: [{ text: 'Wipe down and check the guards', kind: 'check' }] } },
+    },
     null,
     since,
   );
@@ -32,7 +38,13 @@ async function addDailyLab(labId: string, machines: number, since: Date): Promis
   for (let start = 0; start < machines; start += 25) {
     await Promise.all(
       Array.from({ length: Math.min(25, machines - start) }, (_, offset) =>
-        registerEquipment(systemActor, labId, { serialNumber: `${labId}-${String(start + offset).padStart(4, '0')}`, modelId: dailyModel, status: 'In Service' }, null, since),
+        registerEquipment(
+          systemActor,
+          labId,
+          { serialNumber: `${labId}-${String(start + offset).padStart(4, '0')}`, modelId: dailyModel, status: 'In Service' },
+          null,
+          since,
+        ),
       ),
     );
   }
@@ -101,7 +113,14 @@ export interface CompanyReportFigures {
  * A company of `labs` labs; the first page's labs (in lab order) each have `machines` daily machines
  * and 30 days of records, the others no machines: a page costs what its own labs hold.
  */
-export async function measureCompanyReport(product: LocalProduct, get: Get, labs: number, labsWithData: number, machines: number, log: (line: string) => void): Promise<CompanyReportFigures> {
+export async function measureCompanyReport(
+  product: LocalProduct,
+  get: Get,
+  labs: number,
+  labsWithData: number,
+  machines: number,
+  log: (line: string) => void,
+): Promise<CompanyReportFigures> {
   const since = new Date(Date.now() - 30 * dayMs);
   const labIds = Array.from({ length: labs }, (_, index) => `CO${String(index + 1).padStart(4, '0')}`);
   let records = 0;
@@ -112,7 +131,9 @@ export async function measureCompanyReport(product: LocalProduct, get: Get, labs
   }
   log(`bench: ${labsWithData} labs with 30 days of ${machines} daily machines (${records} records); adding ${labs - labsWithData} more labs...`);
   for (let start = labsWithData; start < labs; start += 50) {
-    await Promise.all(labIds.slice(start, start + 50).map((labId) => addLab(systemActor, { labId, name: `Bench ${labId}`, timeZone: 'Europe/Berlin', active: true }, null)));
+    await Promise.all(
+      labIds.slice(start, start + 50).map((labId) => addLab(systemActor, { labId, name: `Bench ${labId}`, timeZone: 'Europe/Berlin', active: true }, null)),
+    );
   }
   log('bench: the compliance report of every lab, first page...');
   const started = performance.now();

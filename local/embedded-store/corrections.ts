@@ -183,7 +183,11 @@ function pushInsteadOfSpread(node: unknown): unknown {
   return {
     type: 'SequenceExpression',
     expressions: [
-      { type: 'CallExpression', callee: { type: 'MemberExpression', object: accumulator(), property: { type: 'Identifier', name: 'push' }, computed: false }, arguments: rest },
+      {
+        type: 'CallExpression',
+        callee: { type: 'MemberExpression', object: accumulator(), property: { type: 'Identifier', name: 'push' }, computed: false },
+        arguments: rest,
+      },
       accumulator(),
     ],
   };
@@ -296,7 +300,8 @@ function removeFromPartition(items: ItemsInternals, data: Document): void {
 function documentsToQuery(items: ItemsInternals, partitionKey: string | undefined, query: CompiledQuery, parameters: QueryRequest['parameters']): unknown[] {
   const members = () => partitionsOf(items).get(partitionKey!)?.values() ?? [];
   const restrictions = partitionKey === undefined ? [] : restrictionsOf(query);
-  const indexed = restrictions.length > 0 ? (items._indexes ??= new PartitionIndexes()).candidates(partitionKey!, members, restrictions, parameters ?? []) : null;
+  const indexed =
+    restrictions.length > 0 ? (items._indexes ??= new PartitionIndexes()).candidates(partitionKey!, members, restrictions, parameters ?? []) : null;
   const stored = indexed ?? (partitionKey === undefined ? items._data.values() : members());
   const documents: unknown[] = [];
   for (const item of stored) documents.push(item.read());
@@ -414,7 +419,10 @@ export function parenthesisDepth(query: string): number {
 function compileQuery(items: ItemsInternals, query: string): CompiledQuery {
   const depth = parenthesisDepth(query);
   if (depth > deepestQueryNesting) {
-    throw new StoreRequestError(400, `The query nests parentheses ${depth} deep; the embedded store reads at most ${deepestQueryNesting} in reasonable time, so flatten it: ${query}`);
+    throw new StoreRequestError(
+      400,
+      `The query nests parentheses ${depth} deep; the embedded store reads at most ${deepestQueryNesting} in reasonable time, so flatten it: ${query}`,
+    );
   }
   try {
     return items._getQuery(query);
@@ -502,7 +510,12 @@ const queryDocuments: Handler = async (account, req, res, params) => {
     const partitionKey = requestedPartition(req);
     const paths = collection.read()?.partitionKey?.paths ?? [];
     const compiled = compileQuery(collection.documents, body.query);
-    if (partitionKey === undefined && !isTrue(req, 'x-ms-documentdb-query-enablecrosspartition') && paths.length > 0 && !compiled.containsPartitionKeys(paths)) {
+    if (
+      partitionKey === undefined &&
+      !isTrue(req, 'x-ms-documentdb-query-enablecrosspartition') &&
+      paths.length > 0 &&
+      !compiled.containsPartitionKeys(paths)
+    ) {
       throw new StoreRequestError(400, 'missing partition keys');
     }
     // A query sent to one partition key range is the SDK's pipeline at work: it runs as sent.
@@ -596,7 +609,8 @@ function batchHandler(operations: DocumentOperations, patchOperation: (collectio
     // In Cosmos DB an operation without a partition key of its own is in the batch's; upstream would
     // look it up under its id instead, and an undo would then miss what it created.
     const batchPartition = header(req, 'x-ms-documentdb-partitionkey');
-    for (const input of body as BatchOperation[]) if (input && typeof input === 'object' && input.partitionKey === undefined && batchPartition) input.partitionKey = batchPartition;
+    for (const input of body as BatchOperation[])
+      if (input && typeof input === 'object' && input.partitionKey === undefined && batchPartition) input.partitionKey = batchPartition;
     const items = collection.documents;
     const undo: (() => void)[] = [];
     const results: OperationResult[] = [];
@@ -629,7 +643,9 @@ function batchHandler(operations: DocumentOperations, patchOperation: (collectio
     }
     for (const step of undo.reverse()) step();
     return (body as unknown[]).map((_, index) =>
-      index === failedAt ? { statusCode: results[failedAt]!.statusCode, requestCharge: 0, resourceBody: results[failedAt]!.body } : { statusCode: 424, requestCharge: 0 },
+      index === failedAt
+        ? { statusCode: results[failedAt]!.statusCode, requestCharge: 0, resourceBody: results[failedAt]!.body }
+        : { statusCode: 424, requestCharge: 0 },
     );
   };
 }

@@ -77,7 +77,9 @@ function restrictionOf(node: AstNode, alias: string): Restriction | null {
 }
 
 function conjunctsOf(node: AstNode): AstNode[] {
-  return node.type === 'scalar_binary_expression' && node.operator === 'AND' ? [...conjunctsOf(node.left as AstNode), ...conjunctsOf(node.right as AstNode)] : [node];
+  return node.type === 'scalar_binary_expression' && node.operator === 'AND'
+    ? [...conjunctsOf(node.left as AstNode), ...conjunctsOf(node.right as AstNode)]
+    : [node];
 }
 
 const restrictionsByQuery = new WeakMap<object, Restriction[]>();
@@ -136,7 +138,12 @@ export class PartitionIndexes {
    * The documents of the partition the query can match, or null to walk them all: the most selective
    * restriction wins; a restriction whose bounds are not strings is left out.
    */
-  candidates(partition: string, members: () => Iterable<Stored>, restrictions: readonly Restriction[], parameters: readonly { name: string; value: unknown }[]): Stored[] | null {
+  candidates(
+    partition: string,
+    members: () => Iterable<Stored>,
+    restrictions: readonly Restriction[],
+    parameters: readonly { name: string; value: unknown }[],
+  ): Stored[] | null {
     let best: { index: SortedIndex; spans: [number, number][]; size: number } | null = null;
     for (const restriction of restrictions) {
       const resolved = restriction.ranges.map((range) => resolveRange(range, parameters));
@@ -170,7 +177,12 @@ function resolveRange(range: Range, parameters: readonly { name: string; value: 
   const low = range.low ? valueOf(range.low, parameters) : undefined;
   const high = range.high ? valueOf(range.high, parameters) : undefined;
   if (low === null || high === null) return null;
-  return { ...(low !== undefined ? { low } : {}), ...(high !== undefined ? { high } : {}), lowInclusive: range.lowInclusive, highInclusive: range.highInclusive };
+  return {
+    ...(low !== undefined ? { low } : {}),
+    ...(high !== undefined ? { high } : {}),
+    lowInclusive: range.lowInclusive,
+    highInclusive: range.highInclusive,
+  };
 }
 
 /** The first position whose value is not before `value` (or, `after`, not at or before it). */

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   }
   const dump = writeLegacyDump({ ...size, lastDay: new Date().toISOString().slice(0, 10) });
   await writeFile(file, dump.sql);
-  console.log(`Wrote ${file}: ${size.labs} labs, ${size.labs * size.machinesPerLab} machines, ${size.labs * size.machinesPerLab * size.days} records, ${(dump.sql.length / 1e6).toFixed(1)} MB.`);
+  console.log(
+    `Wrote ${file}: ${size.labs} labs, ${size.labs * size.machinesPerLab} machines, ${size.labs * size.machinesPerLab * size.days} records, ${(dump.sql.length / 1e6).toFixed(1)} MB.`,
+  );
 }
 
 main().catch((error: unknown) => {

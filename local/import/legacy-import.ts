@@ -50,7 +50,15 @@ export async function holdsImportedData(): Promise<boolean> {
   return resource?.type === 'legacy-import';
 }
 
-function event(action: string, entityType: string, entityId: string, labIds: string[], actor: AuditActor | null, at: string, extra: Partial<AuditEvent> = {}): AuditEvent {
+function event(
+  action: string,
+  entityType: string,
+  entityId: string,
+  labIds: string[],
+  actor: AuditActor | null,
+  at: string,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent {
   return { action, entityType, entityId, labIds, actor, at, reason: 'imported from the old system', ...extra };
 }
 
@@ -65,7 +73,9 @@ function zero(): Record<ImportKind, number> {
  */
 export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, options: ImportOptions): Promise<ImportSummary> {
   if (plan.problems.length > 0) {
-    throw new ImportRefused(`Nothing was imported: ${plan.problems.length} row(s) cannot be imported:\n${plan.problems.map((problem) => `  ${problem.table} line ${problem.line}: ${problem.message}`).join('\n')}`);
+    throw new ImportRefused(
+      `Nothing was imported: ${plan.problems.length} row(s) cannot be imported:\n${plan.problems.map((problem) => `  ${problem.table} line ${problem.line}: ${problem.message}`).join('\n')}`,
+    );
   }
   const foreign = (await listLabs()).map((lab) => lab.labId).filter((labId) => !plan.labs.some((lab) => lab.labId === labId));
   if (foreign.length > 0) {
@@ -87,7 +97,16 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
       partition: ['labId', legacyId],
       owner: { id: legacyId, type: 'legacy-import', labId: legacyId, importedAt: now, importedBy: actor.username },
       ownerEtag: undefined,
-      events: [event('import.started', 'import', legacyId, plan.labs.map((lab) => lab.labId), actor, now)],
+      events: [
+        event(
+          'import.started',
+          'import',
+          legacyId,
+          plan.labs.map((lab) => lab.labId),
+          actor,
+          now,
+        ),
+      ],
     });
   }
 
@@ -95,20 +114,27 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
     const missing = !(await readLab(lab.labId));
     if (missing && !dry) {
       const document = { id: lab.labId, type: 'lab' as const, labId: lab.labId, name: lab.name, timeZone: 'UTC', active: true, createdAt: now };
-      await createLab(document, [event('lab.imported', 'lab', lab.labId, [lab.labId], actor, now, { after: { labId: lab.labId, name: lab.name, timeZone: 'UTC', active: true } })]);
+      await createLab(document, [
+        event('lab.imported', 'lab', lab.labId, [lab.labId], actor, now, { after: { labId: lab.labId, name: lab.name, timeZone: 'UTC', active: true } }),
+      ]);
     }
     note('labs', missing);
   }
   for (const name of plan.classes) {
     const missing = !(await readEquipmentClass(name));
     if (missing && !dry) {
-      await createEquipmentClass({ id: classDocumentId(name), type: 'equipment-class', key: classKey(name), name, createdAt: now }, [event('equipment-class.imported', 'equipment-class', name, [], actor, now)]);
+      await createEquipmentClass({ id: classDocumentId(name), type: 'equipment-class', key: classKey(name), name, createdAt: now }, [
+        event('equipment-class.imported', 'equipment-class', name, [], actor, now),
+      ]);
     }
     note('classes', missing);
   }
   for (const model of plan.models) {
     const missing = !(await readModel(model.modelId));
-    if (missing && !dry) await writeModel(model, undefined, [event('model.imported', 'model', model.modelId, [], actor, now, { after: { modelId: model.modelId, active: model.active } })]);
+    if (missing && !dry)
+      await writeModel(model, undefined, [
+        event('model.imported', 'model', model.modelId, [], actor, now, { after: { modelId: model.modelId, active: model.active } }),
+      ]);
     note('models', missing);
   }
   for (const machine of plan.equipment) {
@@ -119,7 +145,11 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
       } catch (error) {
         if (!(error instanceof DocumentExists) || (await readSerialClaim(machine.serialNumber))?.document.labId !== machine.labId) throw error;
       }
-      await saveEquipment(machine, undefined, [event('equipment.imported', 'equipment', machine.serialNumber, [machine.labId], actor, now, { after: { labId: machine.labId, modelId: machine.modelId, status: machine.status } })]);
+      await saveEquipment(machine, undefined, [
+        event('equipment.imported', 'equipment', machine.serialNumber, [machine.labId], actor, now, {
+          after: { labId: machine.labId, modelId: machine.modelId, status: machine.status },
+        }),
+      ]);
     }
     note('equipment', missing);
   }
@@ -135,19 +165,43 @@ export async function applyLegacyImport(plan: LegacyPlan, actor: AuditActor, opt
         summary.temporaryPasswords.push({ username: user.username, password });
       }
       await createUser({ ...user, passwordHash }, [
-        event('user.imported', 'user', user.username, user.labIds, actor, now, { after: { status: user.status, companyRole: user.companyRole, labAccess: user.labAccess } }),
+        event('user.imported', 'user', user.username, user.labIds, actor, now, {
+          after: { status: user.status, companyRole: user.companyRole, labAccess: user.labAccess },
+        }),
       ]);
     }
     note('users', missing);
   }
-  for (const lab of plan.labs) await importRecords(lab.labId, plan.records.filter((record) => record.labId === lab.labId), actor, now, dry, note);
+  for (const lab of plan.labs)
+    await importRecords(
+      lab.labId,
+      plan.records.filter((record) => record.labId === lab.labId),
+      actor,
+      now,
+      dry,
+      note,
+    );
   await importAuditEvents(plan, actor, now, dry, note);
   return summary;
 }
 
-async function importRecords(labId: string, records: readonly RecordDocument[], actor: AuditActor, now: string, dry: boolean, note: (kind: ImportKind, write: boolean) => void): Promise<void> {
-  const { resources } = await (await container('records')).items
-    .query<{ recordNumber: string }>({ query: "SELECT c.recordNumber FROM c WHERE c.labId = @labId AND c.type = 'record'", parameters: [{ name: '@labId', value: labId }] }, { partitionKey: labId })
+async function importRecords(
+  labId: string,
+  records: readonly RecordDocument[],
+  actor: AuditActor,
+  now: string,
+  dry: boolean,
+  note: (kind: ImportKind, write: boolean) => void,
+): Promise<void> {
+  const { resources } = await (
+    await container('records')
+  ).items
+    .query<{
+      recordNumber: string;
+    }>(
+      { query: "SELECT c.recordNumber FROM c WHERE c.labId = @labId AND c.type = 'record'", parameters: [{ name: '@labId', value: labId }] },
+      { partitionKey: labId },
+    )
     .fetchAll();
   const present = new Set(resources.map((record) => record.recordNumber));
   const missing = records.filter((record) => !present.has(record.recordNumber));
@@ -167,16 +221,28 @@ async function importRecords(labId: string, records: readonly RecordDocument[], 
       next,
       counter?.etag,
       batch.map((document) => ({ document, etag: undefined })),
-      [event('records.imported', 'records', labId, [labId], actor, now, { after: { imported: batch.length, records: batch.map((record) => [record.recordNumber, contentHash(record)]) } })],
+      [
+        event('records.imported', 'records', labId, [labId], actor, now, {
+          after: { imported: batch.length, records: batch.map((record) => [record.recordNumber, contentHash(record)]) },
+        }),
+      ],
     );
     counter = { document: written.counter, etag: written.counterEtag };
   }
 }
 
-async function importAuditEvents(plan: LegacyPlan, actor: AuditActor, now: string, dry: boolean, note: (kind: ImportKind, write: boolean) => void): Promise<void> {
+async function importAuditEvents(
+  plan: LegacyPlan,
+  actor: AuditActor,
+  now: string,
+  dry: boolean,
+  note: (kind: ImportKind, write: boolean) => void,
+): Promise<void> {
   const labs = await container('labs');
   const { resources } = await labs.items
-    .query<{ legacyEventId?: number | string }>(
+    .query<{
+      legacyEventId?: number | string;
+    }>(
       { query: "SELECT c.after.legacyEventId FROM c WHERE c.labId = @legacy AND c.type = 'audit'", parameters: [{ name: '@legacy', value: legacyId }] },
       { partitionKey: legacyId },
     )

@@ -18,8 +18,19 @@ describe('planning an import from the old system', () => {
   it('keeps record numbers, maps responses to the new task ids, and trusts no old password', () => {
     const plan = planLegacyImport(parseDump(fixture), actor, now);
     const first = plan.records.find((record) => record.recordNumber === 'LAB01000001')!;
-    expect(first).toMatchObject({ labId: 'LAB01', serialNumber: 'SN-1000-A', frequency: 'Daily', periodStart: '2026-10-05', status: 'Completed', late: false, completedBy: { username: 'jdoe', displayName: 'Jane Doe' } });
-    expect(first.responses).toEqual([{ taskId: 'T1', done: true }, { taskId: 'T2', done: true }]);
+    expect(first).toMatchObject({
+      labId: 'LAB01',
+      serialNumber: 'SN-1000-A',
+      frequency: 'Daily',
+      periodStart: '2026-10-05',
+      status: 'Completed',
+      late: false,
+      completedBy: { username: 'jdoe', displayName: 'Jane Doe' },
+    });
+    expect(first.responses).toEqual([
+      { taskId: 'T1', done: true },
+      { taskId: 'T2', done: true },
+    ]);
     expect(first.tasks.map((task) => task.text)).toEqual(['Wipe work area and check for debris', 'Check coolant level']);
     const monthly = plan.records.find((record) => record.recordNumber === 'LAB01000004')!;
     expect(monthly.periodStart).toBe('2026-10-01');
@@ -30,7 +41,9 @@ describe('planning an import from the old system', () => {
   });
 
   it('names the table and line of every row that cannot be imported', () => {
-    const broken = fixture.replace("('SN-1222-G','MX-300'", "('SN-1222-G','NO-SUCH-MODEL'").replace("'LAB02000004','SN-1148-E','Weekly','Complete'", "'LAB02000004','SN-1148-E','Fortnightly','Complete'");
+    const broken = fixture
+      .replace("('SN-1222-G','MX-300'", "('SN-1222-G','NO-SUCH-MODEL'")
+      .replace("'LAB02000004','SN-1148-E','Weekly','Complete'", "'LAB02000004','SN-1148-E','Fortnightly','Complete'");
     const plan = planLegacyImport(parseDump(broken), actor, now);
     const lineOf = (needle: string) => broken.slice(0, broken.indexOf(needle)).split('\n').length;
     expect(plan.problems).toEqual(
@@ -52,7 +65,9 @@ function answeredTexts(dump: string, reading: 'position' | 'id'): Map<string, st
   for (const { row } of rowsOf(tables, 'PM_Response')) {
     const record = records.get(row.record_num)!;
     const task = form.find((candidate) =>
-      reading === 'id' ? candidate.id === row.id : candidate.model === modelOf.get(record.serial_num) && candidate.frequency === record.frequency && candidate.form_order === row.id,
+      reading === 'id'
+        ? candidate.id === row.id
+        : candidate.model === modelOf.get(record.serial_num) && candidate.frequency === record.frequency && candidate.form_order === row.id,
     );
     texts.set(String(row.record_num), [...(texts.get(String(row.record_num)) ?? []), String(task!.task)]);
   }
@@ -95,14 +110,20 @@ describe('answers of the old system on their own tasks', () => {
     const plan = planLegacyImport(parseDump(broken), actor, now);
     const line = broken.slice(0, broken.indexOf(`VALUES (${firstAnswer[1]},'${firstAnswer[2]}',9,`)).split('\n').length;
     expect(plan.problems).toEqual([
-      { table: 'PM_Response', line, message: `the answer for record ${firstAnswer[2]} is for task 9, but the Alpha Mill Daily form has tasks at positions 1, 2, 3 only` },
+      {
+        table: 'PM_Response',
+        line,
+        message: `the answer for record ${firstAnswer[2]} is for task 9, but the Alpha Mill Daily form has tasks at positions 1, 2, 3 only`,
+      },
     ]);
   });
 
   it('refuses an answer for a record the dump does not hold', () => {
     const broken = fixture.replace("(40,'LAB03000008',25,1,", "(40,'LAB09000001',25,1,");
     const plan = planLegacyImport(parseDump(broken), actor, now);
-    expect(plan.problems).toEqual([expect.objectContaining({ table: 'PM_Response', message: 'the answer belongs to record LAB09000001, which is not in Records' })]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({ table: 'PM_Response', message: 'the answer belongs to record LAB09000001, which is not in Records' }),
+    ]);
   });
 });
 

@@ -54,8 +54,20 @@ export interface LegacyPlan {
   problems: ImportProblem[];
 }
 
-const legacyStatus: Record<string, RecordDocument['status']> = { Complete: 'Completed', Completed: 'Completed', Created: 'Open', Missed: 'Missed', Cancelled: 'Cancelled' };
-const frequencyFlags: Record<Frequency, string> = { Daily: 'pm_req_daily', Weekly: 'pm_req_weekly', Monthly: 'pm_req_monthly', Quarterly: 'pm_req_quarterly', Annual: 'pm_req_annual' };
+const legacyStatus: Record<string, RecordDocument['status']> = {
+  Complete: 'Completed',
+  Completed: 'Completed',
+  Created: 'Open',
+  Missed: 'Missed',
+  Cancelled: 'Cancelled',
+};
+const frequencyFlags: Record<Frequency, string> = {
+  Daily: 'pm_req_daily',
+  Weekly: 'pm_req_weekly',
+  Monthly: 'pm_req_monthly',
+  Quarterly: 'pm_req_quarterly',
+  Annual: 'pm_req_annual',
+};
 const companyRoles = new Set<string>(['Administrator', 'Global Audit']);
 const labRoles = new Set<string>(['Manager', 'Local Audit', 'Technician']);
 
@@ -67,7 +79,17 @@ export const expectedColumns: Record<string, readonly string[]> = {
   Labs: ['labid', 'labname'],
   EquipClass: ['equipment_class'],
   PM_form: ['id', 'model', 'frequency', 'form_order', 'task'],
-  EquipModels: ['model', 'manufacturer', 'equipment_class', 'pm_req_daily', 'pm_req_weekly', 'pm_req_monthly', 'pm_req_quarterly', 'pm_req_annual', 'modelactive'],
+  EquipModels: [
+    'model',
+    'manufacturer',
+    'equipment_class',
+    'pm_req_daily',
+    'pm_req_weekly',
+    'pm_req_monthly',
+    'pm_req_quarterly',
+    'pm_req_annual',
+    'modelactive',
+  ],
   EquipByLab: ['serial_num', 'model', 'created_date', 'labid', 'equipstatus'],
   Users: ['username', 'createddate', 'lastlogindate', 'primarylab', 'firstname', 'lastname', 'userstatus'],
   UsersLabAccess: ['username', 'lab_access', 'access_level'],
@@ -84,7 +106,13 @@ function unrecognisedTables(tables: Map<string, DumpTable>): ImportProblem[] {
     const missing = expected.filter((column) => !present.has(column));
     if (missing.length === 0) return [];
     const has = table.columns.length > 0 ? `it has ${table.columns.join(', ')}` : 'the dump names none of its columns (no CREATE TABLE and no column list)';
-    return [{ table: table.name, line: table.line, message: `the table has no column ${missing.join(', ')} (${has}), so its rows cannot be read; nothing of it was guessed` }];
+    return [
+      {
+        table: table.name,
+        line: table.line,
+        message: `the table has no column ${missing.join(', ')} (${has}), so its rows cannot be read; nothing of it was guessed`,
+      },
+    ];
   });
 }
 
@@ -107,15 +135,19 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
   const problems: ImportProblem[] = unrecognisedTables(tables);
   const problem = (table: string, line: number, message: string) => problems.push({ table, line, message });
   const nowText = now.toISOString();
-  if (problems.length > 0) return { labs: [], classes: [], models: [], equipment: [], users: [], records: [], auditEvents: [], responseMapping: { by: 'none', answers: 0 }, problems };
+  if (problems.length > 0)
+    return { labs: [], classes: [], models: [], equipment: [], users: [], records: [], auditEvents: [], responseMapping: { by: 'none', answers: 0 }, problems };
 
   const labs = rowsOf(tables, 'Labs').flatMap(({ row, line }) => {
     const labId = text(row.labid);
-    if (!/^[A-Z0-9-]{2,10}$/.test(labId)) return problem('Labs', line, `lab id ${JSON.stringify(labId)} is not 2 to 10 capital letters, digits or hyphens`), [];
+    if (!/^[A-Z0-9-]{2,10}$/.test(labId))
+      return (problem('Labs', line, `lab id ${JSON.stringify(labId)} is not 2 to 10 capital letters, digits or hyphens`), []);
     return [{ labId, name: text(row.labname) || labId }];
   });
   const labIds = new Set(labs.map((lab) => lab.labId));
-  const classes = rowsOf(tables, 'EquipClass').map(({ row }) => text(row.equipment_class)).filter(Boolean);
+  const classes = rowsOf(tables, 'EquipClass')
+    .map(({ row }) => text(row.equipment_class))
+    .filter(Boolean);
   const classNames = new Map(classes.map((name) => [classKey(name), name]));
 
   // Tasks per model and frequency, in the old form order; each legacy task id maps to the new one.
@@ -135,7 +167,7 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
   const models = rowsOf(tables, 'EquipModels').flatMap(({ row, line }): ModelDocument[] => {
     const modelId = text(row.model);
     const equipmentClass = classNames.get(classKey(text(row.equipment_class)));
-    if (!equipmentClass) return problem('EquipModels', line, `class ${JSON.stringify(row.equipment_class)} of model ${modelId} is not in EquipClass`), [];
+    if (!equipmentClass) return (problem('EquipModels', line, `class ${JSON.stringify(row.equipment_class)} of model ${modelId} is not in EquipClass`), []);
     const input: Partial<Record<Frequency, { tasks: TaskInput[] }>> = {};
     const ordered = new Map<Frequency, { legacyId: number; order: number; text: string }[]>();
     for (const frequency of frequencies) {
@@ -148,7 +180,10 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
     const form = new Map<Frequency, { legacyId: number; order: number; taskId: string }[]>();
     for (const [frequency, tasks] of ordered) {
       const ids = planned.frequencies[frequency]?.tasks.map((task) => task.taskId) ?? [];
-      form.set(frequency, tasks.map((task, index) => ({ legacyId: task.legacyId, order: task.order, taskId: ids[index]! })));
+      form.set(
+        frequency,
+        tasks.map((task, index) => ({ legacyId: task.legacyId, order: task.order, taskId: ids[index]! })),
+      );
     }
     forms.set(modelId, form);
     return [
@@ -174,9 +209,10 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
     const labId = text(row.labid);
     const model = modelsById.get(text(row.model));
     const status = text(row.equipstatus) as EquipmentStatus;
-    if (!model) return problem('EquipByLab', line, `model ${JSON.stringify(row.model)} of ${serialNumber} is not in EquipModels`), [];
-    if (!labIds.has(labId)) return problem('EquipByLab', line, `lab ${JSON.stringify(labId)} of ${serialNumber} is not in Labs`), [];
-    if (!equipmentStatuses.includes(status)) return problem('EquipByLab', line, `status ${JSON.stringify(row.equipstatus)} of ${serialNumber} is not a known status`), [];
+    if (!model) return (problem('EquipByLab', line, `model ${JSON.stringify(row.model)} of ${serialNumber} is not in EquipModels`), []);
+    if (!labIds.has(labId)) return (problem('EquipByLab', line, `lab ${JSON.stringify(labId)} of ${serialNumber} is not in Labs`), []);
+    if (!equipmentStatuses.includes(status))
+      return (problem('EquipByLab', line, `status ${JSON.stringify(row.equipstatus)} of ${serialNumber} is not a known status`), []);
     const since = instant(row.created_date) ?? nowText;
     return [
       {
@@ -206,13 +242,14 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
   const users = rowsOf(tables, 'Users').flatMap(({ row, line }): UserDocument[] => {
     const username = text(row.username).toLowerCase();
     const primaryLabId = text(row.primarylab);
-    if (!/^[a-z0-9][a-z0-9._@-]{1,99}$/.test(username)) return problem('Users', line, `username ${JSON.stringify(row.username)} is not a valid username`), [];
-    if (!labIds.has(primaryLabId)) return problem('Users', line, `primary lab ${JSON.stringify(primaryLabId)} of ${username} is not in Labs`), [];
+    if (!/^[a-z0-9][a-z0-9._@-]{1,99}$/.test(username)) return (problem('Users', line, `username ${JSON.stringify(row.username)} is not a valid username`), []);
+    if (!labIds.has(primaryLabId)) return (problem('Users', line, `primary lab ${JSON.stringify(primaryLabId)} of ${username} is not in Labs`), []);
     const grants = access.get(username) ?? [];
     const companyRole = (grants.find((grant) => companyRoles.has(grant.role))?.role ?? null) as CompanyRole | null;
     const labAccess = grants.flatMap((grant) => {
       if (companyRoles.has(grant.role)) return [];
-      if (!labRoles.has(grant.role) || !labIds.has(grant.labId)) return problem('UsersLabAccess', grant.line, `access ${grant.role} at ${grant.labId} for ${username} is not a known role and lab`), [];
+      if (!labRoles.has(grant.role) || !labIds.has(grant.labId))
+        return (problem('UsersLabAccess', grant.line, `access ${grant.role} at ${grant.labId} for ${username} is not a known role and lab`), []);
       return [{ labId: grant.labId, role: grant.role as LabRole }];
     });
     const status = text(row.userstatus);
@@ -251,11 +288,12 @@ export function planLegacyImport(tables: Map<string, DumpTable>, actor: AuditAct
     const status = legacyStatus[text(row.record_status)];
     const start = text(row.due_date_start);
     const end = text(row.due_date_end) || start;
-    if (!recordNumber.startsWith(labId) || !/^\d{6,}$/.test(recordNumber.slice(labId.length))) return problem('Records', line, `record number ${recordNumber} does not start with its lab ${labId} and a number`), [];
-    if (!machine) return problem('Records', line, `equipment ${JSON.stringify(row.serial_num)} of ${recordNumber} is not in EquipByLab`), [];
-    if (!frequencies.includes(frequency)) return problem('Records', line, `frequency ${JSON.stringify(row.frequency)} of ${recordNumber} is not known`), [];
-    if (!status) return problem('Records', line, `status ${JSON.stringify(row.record_status)} of ${recordNumber} is not known`), [];
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end)) return problem('Records', line, `${recordNumber} has no due dates`), [];
+    if (!recordNumber.startsWith(labId) || !/^\d{6,}$/.test(recordNumber.slice(labId.length)))
+      return (problem('Records', line, `record number ${recordNumber} does not start with its lab ${labId} and a number`), []);
+    if (!machine) return (problem('Records', line, `equipment ${JSON.stringify(row.serial_num)} of ${recordNumber} is not in EquipByLab`), []);
+    if (!frequencies.includes(frequency)) return (problem('Records', line, `frequency ${JSON.stringify(row.frequency)} of ${recordNumber} is not known`), []);
+    if (!status) return (problem('Records', line, `status ${JSON.stringify(row.record_status)} of ${recordNumber} is not known`), []);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(start) || !/^\d{4}-\d{2}-\d{2}$/.test(end)) return (problem('Records', line, `${recordNumber} has no due dates`), []);
     const model = modelsById.get(machine.modelId)!;
     const periodStart = formatDay(periodStartOf(frequency, parseDay(start)));
     const dueEnd = new Date((parseDay(end) + 1) * 86_400_000).toISOString();
@@ -371,7 +409,7 @@ function mapResponses(
   const answers = rowsOf(tables, 'PM_Response').flatMap(({ row, line }) => {
     const recordNumber = text(row.record_num);
     const record = forms.get(recordNumber);
-    if (record === undefined) return problem('PM_Response', line, `the answer belongs to record ${recordNumber}, which is not in Records`), [];
+    if (record === undefined) return (problem('PM_Response', line, `the answer belongs to record ${recordNumber}, which is not in Records`), []);
     if (record === null) return [];
     return [{ recordNumber, value: Number(row.id), done: Number(row.response) === 1, line, record }];
   });
@@ -398,7 +436,13 @@ function mapResponses(
     given.set(task.taskId, { taskId: task.taskId, done: answer.done, order: task.order });
   }
   const inFormOrder = new Map(
-    [...byRecord].map(([recordNumber, given]) => [recordNumber, [...given.values()].sort((a, b) => a.order - b.order).map(({ taskId, done }) => ({ taskId, done }))]),
+    [...byRecord].map(([recordNumber, given]) => [
+      recordNumber,
+      [...given.values()].sort((a, b) => a.order - b.order).map(({ taskId, done }) => ({ taskId, done })),
+    ]),
   );
-  return { byRecord: inFormOrder, mapping: { by: answers.length === 0 ? 'none' : reading === byPosition ? 'form position' : 'PM_form id', answers: answers.length } };
+  return {
+    byRecord: inFormOrder,
+    mapping: { by: answers.length === 0 ? 'none' : reading === byPosition ? 'form position' : 'PM_form id', answers: answers.length },
+  };
 }

@@ -8,7 +8,8 @@ import type { ResponseMapping } from './legacy-plan.js';
 import { planCounts, planLegacyImport } from './legacy-plan.js';
 import { DumpError, parseDump } from './mysql-dump.js';
 
-const usage = 'Usage: npm run import -- <dump.sql> [--dry-run] [--by <name>] [--temporary-passwords], or npm run import -- --equipment <file.csv> [--dry-run] [--by <name>]';
+const usage =
+  'Usage: npm run import -- <dump.sql> [--dry-run] [--by <name>] [--temporary-passwords], or npm run import -- --equipment <file.csv> [--dry-run] [--by <name>]';
 
 interface ImportArguments {
   file: string;
@@ -86,7 +87,9 @@ async function importEquipmentList(file: string, dryRun: boolean, by: string): P
   try {
     const { rows, problems } = await checkEquipmentCsv(await readInput(file));
     if (problems.length > 0) {
-      throw new ImportRefused(`Nothing was imported: ${problems.length} problem(s) in ${file}:\n${problems.map((problem) => `  line ${problem.line}: ${problem.message}`).join('\n')}`);
+      throw new ImportRefused(
+        `Nothing was imported: ${problems.length} problem(s) in ${file}:\n${problems.map((problem) => `  line ${problem.line}: ${problem.message}`).join('\n')}`,
+      );
     }
     if (dryRun) {
       console.log(`Dry run: ${rows.length} machines would be registered; nothing was written.`);
@@ -108,14 +111,24 @@ async function main(): Promise<void> {
   const tables = parseDump(await readInput(file));
   const actor = { username: by, displayName: `${by} (import)` };
   const plan = planLegacyImport(tables, actor, new Date());
-  console.log(`Read ${file}: ${Object.entries(planCounts(plan)).map(([kind, count]) => `${count} ${kind}`).join(', ')}`);
+  console.log(
+    `Read ${file}: ${Object.entries(planCounts(plan))
+      .map(([kind, count]) => `${count} ${kind}`)
+      .join(', ')}`,
+  );
   const data = await openLocalData(() => undefined);
   try {
     const summary = await applyLegacyImport(plan, actor, { dryRun, temporaryPasswords });
     const wroteAnything = Object.values(summary.written).some((count) => count > 0);
     // A run that writes nothing leaves the data folder as it was.
     if (!dryRun && wroteAnything) await data.save();
-    console.log(dryRun ? 'Dry run: nothing was written.' : wroteAnything ? `Imported into ${data.dataDir} as the work of ${by}:` : `Nothing to write: ${data.dataDir} already holds everything in ${file}.`);
+    console.log(
+      dryRun
+        ? 'Dry run: nothing was written.'
+        : wroteAnything
+          ? `Imported into ${data.dataDir} as the work of ${by}:`
+          : `Nothing to write: ${data.dataDir} already holds everything in ${file}.`,
+    );
     printSummary(summary, plan.responseMapping, dryRun);
     console.log(costLine(startedAt));
   } finally {

@@ -6,7 +6,17 @@ describe('mysqldump reader', () => {
   it('reads every table of the old system’s dump, with its escapes', () => {
     const tables = parseDump(readFileSync('test/fixtures/legacy-equipmansys.sql', 'utf8'));
     const counts = Object.fromEntries([...tables.values()].map((table) => [table.name, table.rows.length]));
-    expect(counts).toMatchObject({ Labs: 3, EquipModels: 6, PM_form: 33, EquipByLab: 14, Users: 7, UsersLabAccess: 8, Records: 25, PM_Response: 40, emsAudit: 4 });
+    expect(counts).toMatchObject({
+      Labs: 3,
+      EquipModels: 6,
+      PM_form: 33,
+      EquipByLab: 14,
+      Users: 7,
+      UsersLabAccess: 8,
+      Records: 25,
+      PM_Response: 40,
+      emsAudit: 4,
+    });
     const models = rowsOf(tables, 'EquipModels').map(({ row }) => row.model);
     expect(models).toContain('SCN-Desk "Lite"');
     expect(rowsOf(tables, 'Users').find(({ row }) => row.username === 'qa.global')?.row.lastname).toBe("O'Neil");

@@ -25,7 +25,12 @@ function xmlEscape(text: string): string {
 export class LocalQueueClient {
   constructor(private readonly service: Pick<LocalQueueService, 'accountUrl' | 'accountName' | 'accountKey'>) {}
 
-  private async send(method: string, path: string, query: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string; headers: Headers }> {
+  private async send(
+    method: string,
+    path: string,
+    query: Record<string, string> = {},
+    body?: string,
+  ): Promise<{ status: number; text: string; headers: Headers }> {
     const url = new URL(`${this.service.accountUrl}/${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     const headers: Record<string, string> = { 'x-ms-date': new Date().toUTCString(), 'x-ms-version': apiVersion };
@@ -42,9 +47,14 @@ export class LocalQueueClient {
       .map((name) => `\n${name}:${query[name]}`)
       .join('');
     const resource = `/${this.service.accountName}${url.pathname}${canonicalQuery}`;
-    const stringToSign = [method, '', '', length === '0' ? '' : length, '', headers['content-type'] ?? '', '', '', '', '', '', ''].join('\n') + '\n' + canonicalHeaders + resource;
+    const stringToSign =
+      [method, '', '', length === '0' ? '' : length, '', headers['content-type'] ?? '', '', '', '', '', '', ''].join('\n') + '\n' + canonicalHeaders + resource;
     const signature = createHmac('sha256', this.service.accountKey).update(stringToSign, 'utf8').digest('base64');
-    const response = await fetch(url, { method, headers: { ...headers, authorization: `SharedKey ${this.service.accountName}:${signature}` }, ...(body !== undefined ? { body } : {}) });
+    const response = await fetch(url, {
+      method,
+      headers: { ...headers, authorization: `SharedKey ${this.service.accountName}:${signature}` },
+      ...(body !== undefined ? { body } : {}),
+    });
     const text = await response.text();
     if (response.status >= 400) throw new Error(`Queue ${method} ${url.pathname} answered ${response.status}: ${tag(text, 'Message') ?? text.slice(0, 200)}`);
     return { status: response.status, text, headers: response.headers };
@@ -77,7 +87,12 @@ export class LocalQueueClient {
   /** Makes a message visible again after `visibilitySeconds` (0: at once), for another delivery. */
   async releaseMessage(queueName: string, message: QueueMessage, visibilitySeconds: number): Promise<void> {
     const text = Buffer.from(message.text).toString('base64');
-    await this.send('PUT', `${queueName}/messages/${message.messageId}`, { popreceipt: message.popReceipt, visibilitytimeout: String(visibilitySeconds) }, `<QueueMessage><MessageText>${text}</MessageText></QueueMessage>`);
+    await this.send(
+      'PUT',
+      `${queueName}/messages/${message.messageId}`,
+      { popreceipt: message.popReceipt, visibilitytimeout: String(visibilitySeconds) },
+      `<QueueMessage><MessageText>${text}</MessageText></QueueMessage>`,
+    );
   }
 
   async approximateCount(queueName: string): Promise<number> {

@@ -19,7 +19,9 @@ function countingClient() {
 describe('local queue runner', () => {
   it('does not poll the queue service when a function returns with nothing queued', async () => {
     const { client, calls } = countingClient();
-    const runner = await startQueueRunner(client, [{ name: 'q', queueName: 'work', message: z.unknown(), handler: async () => undefined }], () => undefined, { pollMs: 60_000 });
+    const runner = await startQueueRunner(client, [{ name: 'q', queueName: 'work', message: z.unknown(), handler: async () => undefined }], () => undefined, {
+      pollMs: 60_000,
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const afterStart = calls.poll;
     for (let i = 0; i < 20; i++) await runner.send([]);
@@ -38,10 +40,15 @@ describe('local queue runner', () => {
 
 describe('local queue retries', () => {
   it('read maxDequeueCount and the wait between deliveries from host.json, as the Functions host does', () => {
-    expect(queueRetryPolicy('{"extensions":{"queues":{"maxDequeueCount":4,"visibilityTimeout":"00:02:30"}}}')).toEqual({ maxDequeueCount: 4, retryDelaySeconds: 150 });
+    expect(queueRetryPolicy('{"extensions":{"queues":{"maxDequeueCount":4,"visibilityTimeout":"00:02:30"}}}')).toEqual({
+      maxDequeueCount: 4,
+      retryDelaySeconds: 150,
+    });
     // The queues extension's own defaults.
     expect(queueRetryPolicy('{"version":"2.0"}')).toEqual({ maxDequeueCount: 5, retryDelaySeconds: 0 });
-    expect(() => queueRetryPolicy('{"extensions":{"queues":{"visibilityTimeout":"5 minutes"}}}')).toThrow('host.json: queues.visibilityTimeout must be hh:mm:ss, not 5 minutes');
+    expect(() => queueRetryPolicy('{"extensions":{"queues":{"visibilityTimeout":"5 minutes"}}}')).toThrow(
+      'host.json: queues.visibilityTimeout must be hh:mm:ss, not 5 minutes',
+    );
   });
 
   it('hide a failed message for host.json visibilityTimeout before delivering it again', async () => {

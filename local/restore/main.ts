@@ -22,7 +22,9 @@ const { values } = parseArgs({
   },
 });
 if (Boolean(values.data) === Boolean(values.endpoint)) {
-  console.error('Name the store to verify: --data <local data folder> or --endpoint <Cosmos DB account URL> (with --blobs <Blob service URL> for its evidence files).');
+  console.error(
+    'Name the store to verify: --data <local data folder> or --endpoint <Cosmos DB account URL> (with --blobs <Blob service URL> for its evidence files).',
+  );
   process.exit(2);
 }
 
@@ -50,7 +52,11 @@ if (values.data) {
     await rm(copy, { recursive: true, force: true });
   };
 } else {
-  Object.assign(process.env, { COSMOS_ENDPOINT: values.endpoint, ...(values.database ? { COSMOS_DATABASE: values.database } : {}), ...(values.blobs ? { BLOB_SERVICE_URL: values.blobs } : {}) });
+  Object.assign(process.env, {
+    COSMOS_ENDPOINT: values.endpoint,
+    ...(values.database ? { COSMOS_DATABASE: values.database } : {}),
+    ...(values.blobs ? { BLOB_SERVICE_URL: values.blobs } : {}),
+  });
   reloadSettings();
   forgetSecrets();
   useCosmosConnection(undefined);

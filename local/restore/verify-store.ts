@@ -31,7 +31,17 @@ export interface StoreVerification {
 export async function verifyStore(now = new Date()): Promise<StoreVerification> {
   const labs: LabVerification[] = [];
   for (const { labId } of await listLabs()) {
-    const lab: LabVerification = { labId, intact: false, pages: 0, chains: 0, chainEntries: 0, recordsChecked: 0, evidenceChecked: 0, firstBroken: null, evidenceProblems: [] };
+    const lab: LabVerification = {
+      labId,
+      intact: false,
+      pages: 0,
+      chains: 0,
+      chainEntries: 0,
+      recordsChecked: 0,
+      evidenceChecked: 0,
+      firstBroken: null,
+      evidenceProblems: [],
+    };
     const chains = new Set<string>();
     let continuationToken: string | undefined;
     do {
@@ -62,10 +72,15 @@ export function describeVerification(verification: StoreVerification): string[] 
   );
   for (const lab of verification.labs) {
     if (lab.firstBroken) {
-      const where = lab.firstBroken.recordNumber ?? `${lab.firstBroken.source}/${lab.firstBroken.partition}${lab.firstBroken.seq !== undefined ? ` entry ${lab.firstBroken.seq}` : ''}`;
+      const where =
+        lab.firstBroken.recordNumber ??
+        `${lab.firstBroken.source}/${lab.firstBroken.partition}${lab.firstBroken.seq !== undefined ? ` entry ${lab.firstBroken.seq}` : ''}`;
       lines.push(`${lab.labId}: first broken: ${where}: ${lab.firstBroken.reason}`);
     }
-    for (const problem of lab.evidenceProblems) lines.push(`${lab.labId}: evidence ${problem.found}: ${problem.kind} ${problem.fileName} of ${problem.recordNumber} (${problem.serialNumber}): ${problem.reason}`);
+    for (const problem of lab.evidenceProblems)
+      lines.push(
+        `${lab.labId}: evidence ${problem.found}: ${problem.kind} ${problem.fileName} of ${problem.recordNumber} (${problem.serialNumber}): ${problem.reason}`,
+      );
   }
   lines.push(verification.intact ? `Every lab of the store is intact (verified ${verification.verifiedAt}).` : 'The store is NOT intact: see the labs above.');
   return lines;

@@ -91,7 +91,11 @@ export class EvidenceClient {
     const place = join(this.packDir, this.folder);
     const number = (filesInFolder.get(place) ?? 0) + 1;
     filesInFolder.set(place, number);
-    const slug = url.pathname.replace(/^\/api\//, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+    const slug = url.pathname
+      .replace(/^\/api\//, '')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60);
     const evidence = join(this.folder, `${String(number).padStart(2, '0')}-${method}-${slug || 'root'}.json`);
     const kept = {
       actor: this.actor,

@@ -43,10 +43,16 @@ export async function installationChecks(baseUrl: string, packDir: string, expec
       const http = client('01-health');
       const live = await http.get('/api/health');
       check.keep(live.evidence);
-      check.expect(live.status === 200 && (live.body as { status?: string }).status === 'ok', `GET /api/health answered ${live.status} ${live.text.slice(0, 200)}`);
+      check.expect(
+        live.status === 200 && (live.body as { status?: string }).status === 'ok',
+        `GET /api/health answered ${live.status} ${live.text.slice(0, 200)}`,
+      );
       const ready = await http.get('/api/health/ready');
       check.keep(ready.evidence);
-      check.expect(ready.status === 200 && (ready.body as { status?: string }).status === 'ready', `GET /api/health/ready answered ${ready.status} ${ready.text.slice(0, 200)}`);
+      check.expect(
+        ready.status === 200 && (ready.body as { status?: string }).status === 'ready',
+        `GET /api/health/ready answered ${ready.status} ${ready.text.slice(0, 200)}`,
+      );
     }),
   );
 
@@ -57,8 +63,14 @@ export async function installationChecks(baseUrl: string, packDir: string, expec
       if (!check.expect(answer.status === 200, `GET /api/health/version answered ${answer.status}`)) return;
       const reported = answer.body as { version: string; commit: string | null; dirty: boolean; builtAt: string | null };
       check.note(`The installation reports version ${reported.version}, commit ${reported.commit ?? '(none)'}, built ${reported.builtAt ?? '(not built)'}.`);
-      check.expect(reported.commit !== null && reported.commit === expected.commit, `the reported commit ${reported.commit ?? '(none)'} is the pack's commit ${expected.commit ?? '(none)'}`);
-      check.expect(!reported.dirty, reported.dirty ? 'the build held uncommitted changes, so its commit does not name it exactly' : 'the build held no uncommitted changes');
+      check.expect(
+        reported.commit !== null && reported.commit === expected.commit,
+        `the reported commit ${reported.commit ?? '(none)'} is the pack's commit ${expected.commit ?? '(none)'}`,
+      );
+      check.expect(
+        !reported.dirty,
+        reported.dirty ? 'the build held uncommitted changes, so its commit does not name it exactly' : 'the build held no uncommitted changes',
+      );
     }),
   );
 
@@ -84,7 +96,8 @@ export async function installationChecks(baseUrl: string, packDir: string, expec
         'X-Frame-Options': (value) => value === 'DENY',
         'Content-Security-Policy': (value) => value?.includes("frame-ancestors 'none'") ?? false,
       };
-      for (const [name, holds] of Object.entries(expectations)) check.expect(holds(answer.headers.get(name)), `${name}: ${answer.headers.get(name) ?? '(absent)'}`);
+      for (const [name, holds] of Object.entries(expectations))
+        check.expect(holds(answer.headers.get(name)), `${name}: ${answer.headers.get(name) ?? '(absent)'}`);
     }),
   );
 
@@ -96,12 +109,21 @@ export async function installationChecks(baseUrl: string, packDir: string, expec
       }
       const facts = await tlsFacts(new URL(baseUrl));
       check.expect(facts.protocol === 'TLSv1.2' || facts.protocol === 'TLSv1.3', `protocol ${facts.protocol ?? '(none)'}`);
-      check.expect(facts.authorized, facts.authorized ? 'the certificate chains to a trusted root' : `the certificate is not trusted: ${facts.authorizationError}`);
+      check.expect(
+        facts.authorized,
+        facts.authorized ? 'the certificate chains to a trusted root' : `the certificate is not trusted: ${facts.authorizationError}`,
+      );
       const daysLeft = Math.floor((Date.parse(facts.certificate.valid_to) - Date.now()) / 86_400_000);
-      check.expect(daysLeft > 14, `the certificate for ${facts.certificate.subject?.CN ?? '(no name)'} is valid until ${facts.certificate.valid_to} (${daysLeft} days)`);
+      check.expect(
+        daysLeft > 14,
+        `the certificate for ${facts.certificate.subject?.CN ?? '(no name)'} is valid until ${facts.certificate.valid_to} (${daysLeft} days)`,
+      );
       const page = await client('05-tls').get('/');
       check.keep(page.evidence);
-      check.expect(/max-age=\d+/.test(page.headers.get('strict-transport-security') ?? ''), `Strict-Transport-Security: ${page.headers.get('strict-transport-security') ?? '(absent)'}`);
+      check.expect(
+        /max-age=\d+/.test(page.headers.get('strict-transport-security') ?? ''),
+        `Strict-Transport-Security: ${page.headers.get('strict-transport-security') ?? '(absent)'}`,
+      );
     }),
   );
 
@@ -113,9 +135,15 @@ export async function installationChecks(baseUrl: string, packDir: string, expec
       if (!check.expect(signIn.status === 200, `signing in as ${accounts.technician.username} answered ${signIn.status}`)) return;
       const session = signIn.setCookies.find((line) => !/_(device|signin)=/.test(line.split(';')[0]!));
       if (!check.expect(session !== undefined, 'sign-in set a session cookie')) return;
-      const attributes = session!.split(';').slice(1).map((attribute) => attribute.trim().toLowerCase());
+      const attributes = session!
+        .split(';')
+        .slice(1)
+        .map((attribute) => attribute.trim().toLowerCase());
       check.expect(attributes.includes('httponly'), 'HttpOnly');
-      check.expect(attributes.some((attribute) => attribute === 'samesite=strict' || attribute === 'samesite=lax'), `SameSite: ${attributes.find((attribute) => attribute.startsWith('samesite')) ?? '(absent)'}`);
+      check.expect(
+        attributes.some((attribute) => attribute === 'samesite=strict' || attribute === 'samesite=lax'),
+        `SameSite: ${attributes.find((attribute) => attribute.startsWith('samesite')) ?? '(absent)'}`,
+      );
       check.expect(!attributes.some((attribute) => attribute.startsWith('domain=')), 'no Domain attribute (the cookie stays with this host)');
       if (https) check.expect(attributes.includes('secure'), 'Secure');
       else check.note('Secure is not expected over plain HTTP on this machine.');
@@ -135,7 +163,9 @@ export async function installationChecks(baseUrl: string, packDir: string, expec
       check.keep(methods.evidence);
       if (check.expect(methods.status === 200, `GET /api/auth/methods answered ${methods.status}`)) {
         const offered = methods.body as { local: boolean; microsoft: boolean; setupNeeded: boolean };
-        check.note(`Sign-in offered: ${[offered.local ? 'username and password' : '', offered.microsoft ? 'Microsoft Entra ID' : ''].filter(Boolean).join(' and ')}.`);
+        check.note(
+          `Sign-in offered: ${[offered.local ? 'username and password' : '', offered.microsoft ? 'Microsoft Entra ID' : ''].filter(Boolean).join(' and ')}.`,
+        );
         check.expect(!offered.setupNeeded, 'the installation is set up (it holds an Administrator)');
       }
     }),

@@ -18,7 +18,9 @@ function accountFromEnvironment(role: string, fallbackUsername: string): Account
   const username = process.env[`VALIDATION_${role}`] ?? fallbackUsername;
   const password = process.env[`VALIDATION_${role}_PASSWORD`];
   if (!password) {
-    console.error(`Set VALIDATION_${role}_PASSWORD (and VALIDATION_${role} unless the account is ${fallbackUsername}) to run the scenarios against ${values.url}.`);
+    console.error(
+      `Set VALIDATION_${role}_PASSWORD (and VALIDATION_${role} unless the account is ${fallbackUsername}) to run the scenarios against ${values.url}.`,
+    );
     process.exit(2);
   }
   return { username, password };
@@ -35,7 +37,9 @@ const accounts: ValidationAccounts | undefined = values.url
 const pack = await makeValidationPack({ url: values.url, results: values.results, labId: values.lab!, outRoot: values.out, accounts });
 const notPassing = pack.requirements.filter((requirement) => requirement.outcome !== 'passed');
 console.log(`\nValidation pack written to ${relative('.', pack.dir) || pack.dir}`);
-console.log(`Requirements: ${pack.requirements.length}, ${notPassing.length} without a passing test${notPassing.length ? `: ${notPassing.map((requirement) => requirement.id).join(', ')}` : ''}`);
+console.log(
+  `Requirements: ${pack.requirements.length}, ${notPassing.length} without a passing test${notPassing.length ? `: ${notPassing.map((requirement) => requirement.id).join(', ')}` : ''}`,
+);
 for (const result of [...pack.installation, ...pack.operation]) console.log(`${result.id} ${result.outcome.padEnd(14)} ${result.title}`);
 for (const problem of pack.traceProblems) console.log(`Traceability: ${problem}`);
 process.exit(pack.passed ? 0 : 1);

@@ -39,7 +39,12 @@ export interface PackSummary {
 function filesUnder(dir: string): string[] {
   return (readdirSync(dir, { recursive: true, withFileTypes: true }) as { name: string; parentPath: string; isFile: () => boolean }[])
     .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1).split(sep).join('/'))
+    .map((entry) =>
+      join(entry.parentPath, entry.name)
+        .slice(dir.length + 1)
+        .split(sep)
+        .join('/'),
+    )
     .sort();
 }
 
@@ -47,7 +52,12 @@ function filesUnder(dir: string): string[] {
 function writeManifest(dir: string): void {
   const lines = filesUnder(dir)
     .filter((file) => file !== 'manifest.sha256')
-    .map((file) => `${createHash('sha256').update(readFileSync(join(dir, file))).digest('hex')}  ${file}`);
+    .map(
+      (file) =>
+        `${createHash('sha256')
+          .update(readFileSync(join(dir, file)))
+          .digest('hex')}  ${file}`,
+    );
   writeFileSync(join(dir, 'manifest.sha256'), `${lines.join('\n')}\n`);
 }
 
@@ -60,7 +70,10 @@ const writeJson = (dir: string, file: string, value: unknown) => writeFileSync(j
  */
 export async function makeValidationPack(options: PackOptions): Promise<PackSummary> {
   const now = options.now ?? new Date();
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-');
   const dir = resolve(options.outRoot ?? defaultPackRoot, stamp);
   mkdirSync(dir, { recursive: true });
 
@@ -91,7 +104,9 @@ export async function makeValidationPack(options: PackOptions): Promise<PackSumm
   let reportedVersion: unknown = null;
   try {
     installation = await installationChecks(url, dir, { commit: versions.commit }, accounts);
-    reportedVersion = await fetch(new URL('/api/health/version', url)).then((answer) => answer.json()).catch(() => null);
+    reportedVersion = await fetch(new URL('/api/health/version', url))
+      .then((answer) => answer.json())
+      .catch(() => null);
     operation = await operationalScenarios(url, dir, options.labId, accounts, stamp.replace(/[^0-9]/g, '').slice(0, 14));
   } finally {
     await local?.stop();

@@ -75,7 +75,10 @@ ${
   notPassing.length === 0
     ? '<p>None: every requirement has tests, and every one of them passed in this run.</p>'
     : `<table><thead><tr><th>Id</th><th>Risk</th><th>Requirement</th><th>Outcome</th></tr></thead><tbody>${notPassing
-        .map((requirement) => `<tr><td>${requirement.id}</td><td>${requirement.risk}</td><td>${escape(requirement.text)}</td>${outcomeCell(requirement.outcome)}</tr>`)
+        .map(
+          (requirement) =>
+            `<tr><td>${requirement.id}</td><td>${requirement.risk}</td><td>${escape(requirement.text)}</td>${outcomeCell(requirement.outcome)}</tr>`,
+        )
         .join('')}</tbody></table>`
 }
 ${pack.traceProblems.length ? `<h2>Traceability problems</h2><ul>${pack.traceProblems.map((problem) => `<li>${escape(problem)}</li>`).join('')}</ul>` : ''}

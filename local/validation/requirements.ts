@@ -123,7 +123,8 @@ export function traceRequirements(requirements: Requirement[], map: Record<strin
     tests.set(id, [...(tests.get(id) ?? []), ...refs]);
   }
   for (const requirement of requirements) {
-    if ((tests.get(requirement.id) ?? []).length === 0) problems.push(`${requirement.id} has no test: map one in ${requirementsMapFile} or tag a test with it.`);
+    if ((tests.get(requirement.id) ?? []).length === 0)
+      problems.push(`${requirement.id} has no test: map one in ${requirementsMapFile} or tag a test with it.`);
   }
   return { requirements, tests, problems };
 }
@@ -133,9 +134,11 @@ const testRoots = ['shared', 'functions', 'local', 'test'];
 
 /** Every test file vitest runs, as paths from the repository's root. */
 export function testFiles(root = '.'): string[] {
-  return testRoots.flatMap((folder) =>
-    (readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' }) as string[])
-      .filter((name) => name.endsWith('.test.ts'))
-      .map((name) => `${folder}/${name.split(sep).join('/')}`),
-  ).sort();
+  return testRoots
+    .flatMap((folder) =>
+      (readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' }) as string[])
+        .filter((name) => name.endsWith('.test.ts'))
+        .map((name) => `${folder}/${name.split(sep).join('/')}`),
+    )
+    .sort();
 }

@@ -59,7 +59,13 @@ async function signIn(check: CheckRecorder, client: EvidenceClient, account: Acc
  * would, each request and answer kept. They write to the lab named (a record completed and amended, a
  * machine registered and calibrated), so run them at a lab kept for validation or against a copy.
  */
-export async function operationalScenarios(baseUrl: string, packDir: string, labId: string, accounts: ValidationAccounts, stamp: string): Promise<CheckResult[]> {
+export async function operationalScenarios(
+  baseUrl: string,
+  packDir: string,
+  labId: string,
+  accounts: ValidationAccounts,
+  stamp: string,
+): Promise<CheckResult[]> {
   const folder = (name: string) => `evidence/oq/${name}`;
   const technician = new EvidenceClient(baseUrl, packDir, folder('01-sign-in'), accounts.technician.username);
   const manager = new EvidenceClient(baseUrl, packDir, folder('01-sign-in'), accounts.manager.username);
@@ -90,19 +96,32 @@ export async function operationalScenarios(baseUrl: string, packDir: string, lab
       const dashboard = await tech.get(`/api/labs/${labId}/dashboard`);
       check.keep(dashboard.evidence);
       const now = Date.now();
-      const open = body<{ items: Summary[] }>(dashboard).items.find((row) => row.status === 'Open' && !row.fitness && (!row.opensAt || Date.parse(row.opensAt) <= now));
+      const open = body<{ items: Summary[] }>(dashboard).items.find(
+        (row) => row.status === 'Open' && !row.fitness && (!row.opensAt || Date.parse(row.opensAt) <= now),
+      );
       if (!check.expect(open !== undefined, `${labId} has an open checklist of a fit machine to complete`)) return;
       const record = await tech.get(`/api/labs/${labId}/records/${open!.recordNumber}`);
       check.keep(record.evidence);
-      const responses = body<RecordView>(record).tasks.map((task) => (task.kind === 'reading' ? { taskId: task.taskId, done: true, value: readingFor(task) } : { taskId: task.taskId, done: true }));
-      const done = await tech.post(`/api/labs/${labId}/records/${open!.recordNumber}/complete`, { responses, signature: { password: accounts.technician.password, meaning: 'Performed by' } });
+      const responses = body<RecordView>(record).tasks.map((task) =>
+        task.kind === 'reading' ? { taskId: task.taskId, done: true, value: readingFor(task) } : { taskId: task.taskId, done: true },
+      );
+      const done = await tech.post(`/api/labs/${labId}/records/${open!.recordNumber}/complete`, {
+        responses,
+        signature: { password: accounts.technician.password, meaning: 'Performed by' },
+      });
       check.keep(done.evidence);
       if (!check.expect(done.status === 200, `completing ${open!.recordNumber} answered ${done.status}`)) return;
       completed = body<RecordView>(done);
       check.expect(completed.status === 'Completed', `the record is ${completed.status}`);
-      check.expect(completed.signature?.username === accounts.technician.username && completed.signature.meaning === 'Performed by', `signed by ${completed.signature?.username}, meaning "${completed.signature?.meaning}"`);
+      check.expect(
+        completed.signature?.username === accounts.technician.username && completed.signature.meaning === 'Performed by',
+        `signed by ${completed.signature?.username}, meaning "${completed.signature?.meaning}"`,
+      );
       check.expect(/^[0-9a-f]{64}$/.test(completed.signature?.contentHash ?? ''), `content hash ${completed.signature?.contentHash}`);
-      const wrong = await tech.post(`/api/labs/${labId}/records/${open!.recordNumber}/complete`, { responses, signature: { password: accounts.technician.password } });
+      const wrong = await tech.post(`/api/labs/${labId}/records/${open!.recordNumber}/complete`, {
+        responses,
+        signature: { password: accounts.technician.password },
+      });
       check.keep(wrong.evidence);
       check.expect(wrong.status === 409, `completing it a second time is refused (${wrong.status})`);
     }),
@@ -114,7 +133,11 @@ export async function operationalScenarios(baseUrl: string, packDir: string, lab
       const record = completed!;
       const reading = record.tasks.find((task) => task.kind === 'reading');
       const change = reading
-        ? { taskId: reading.taskId, done: true, value: readingFor(reading) + (reading.max !== undefined && reading.min !== undefined ? (reading.max - reading.min) / 4 : 0.1) }
+        ? {
+            taskId: reading.taskId,
+            done: true,
+            value: readingFor(reading) + (reading.max !== undefined && reading.min !== undefined ? (reading.max - reading.min) / 4 : 0.1),
+          }
         : { taskId: record.tasks[0]!.taskId, done: true, note: `Validation ${stamp}: a note added by amendment` };
       const amended = await at(manager, '03-amend').post(`/api/labs/${labId}/records/${record.recordNumber}/amendments`, {
         responses: [change],
@@ -125,7 +148,10 @@ export async function operationalScenarios(baseUrl: string, packDir: string, lab
       if (!check.expect(amended.status === 200, `amending ${record.recordNumber} answered ${amended.status}`)) return;
       const view = body<RecordView>(amended);
       check.expect(JSON.stringify(view.responses) === JSON.stringify(record.responses), 'the responses as signed are unchanged');
-      check.expect(view.amendments.at(-1)?.signature.meaning === 'Amended by' && view.amendments.at(-1)?.signature.username === accounts.manager.username, `the amendment is signed "${view.amendments.at(-1)?.signature.meaning}" by ${view.amendments.at(-1)?.signature.username}`);
+      check.expect(
+        view.amendments.at(-1)?.signature.meaning === 'Amended by' && view.amendments.at(-1)?.signature.username === accounts.manager.username,
+        `the amendment is signed "${view.amendments.at(-1)?.signature.meaning}" by ${view.amendments.at(-1)?.signature.username}`,
+      );
     }),
   );
 
@@ -192,14 +218,19 @@ export async function operationalScenarios(baseUrl: string, packDir: string, lab
       let pages = 0;
       let last: { intact: boolean | null; recordsChecked: number; evidenceChecked: number; firstBroken: unknown } | undefined;
       do {
-        const page = await verifying.get(`/api/audit/verify?labId=${encodeURIComponent(labId)}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`);
+        const page = await verifying.get(
+          `/api/audit/verify?labId=${encodeURIComponent(labId)}${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+        );
         check.keep(page.evidence);
         if (!check.expect(page.status === 200, `verification page ${pages + 1} answered ${page.status}`)) return;
         last = body<typeof last & { continuationToken: string | null }>(page);
         token = (page.body as { continuationToken: string | null }).continuationToken;
         pages += 1;
       } while (token && pages < 1000);
-      check.expect(last?.intact === true, `the verification of ${pages} page(s) says intact: ${last?.intact}; first broken: ${JSON.stringify(last?.firstBroken ?? null)}`);
+      check.expect(
+        last?.intact === true,
+        `the verification of ${pages} page(s) says intact: ${last?.intact}; first broken: ${JSON.stringify(last?.firstBroken ?? null)}`,
+      );
     }),
   );
 
@@ -214,8 +245,14 @@ export async function operationalScenarios(baseUrl: string, packDir: string, lab
       check.expect(done >= 1, `the report counts ${done} completed checklist(s)`);
       const csv = await reading.get(`/api/reports/compliance?labId=${encodeURIComponent(labId)}&format=csv`);
       check.keep(csv.evidence);
-      check.expect(csv.status === 200 && (csv.headers.get('content-type') ?? '').startsWith('text/csv'), `the CSV answered ${csv.status} ${csv.headers.get('content-type')}`);
-      check.expect(csv.text.split('\n')[0]!.includes(',') && csv.text.includes(labId), `the CSV has a header row and rows of ${labId} (${csv.text.split('\n').length} lines)`);
+      check.expect(
+        csv.status === 200 && (csv.headers.get('content-type') ?? '').startsWith('text/csv'),
+        `the CSV answered ${csv.status} ${csv.headers.get('content-type')}`,
+      );
+      check.expect(
+        csv.text.split('\n')[0]!.includes(',') && csv.text.includes(labId),
+        `the CSV has a header row and rows of ${labId} (${csv.text.split('\n').length} lines)`,
+      );
     }),
   );
 

@@ -25,9 +25,13 @@ export interface TracedRequirement extends Requirement {
  * the console as usual). Returns vitest's exit code: non-zero when a test failed, which the matrix shows.
  */
 export function runTests(files: string[], outputFile: string): number | null {
-  const run = spawnSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`, ...files], {
-    stdio: 'inherit',
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`, ...files],
+    {
+      stdio: 'inherit',
+    },
+  );
   return run.status;
 }
 
@@ -49,7 +53,12 @@ function outcomeIn(report: JsonReport, ref: TestRef): TestOutcome {
 export function traceOutcomes(requirements: Requirement[], tests: Map<string, TestRef[]>, report: JsonReport | null): TracedRequirement[] {
   return requirements.map((requirement) => {
     const traced = (tests.get(requirement.id) ?? []).map((ref) => ({ ...ref, outcome: report ? outcomeIn(report, ref) : ('not run' as const) }));
-    const outcome = traced.length > 0 && traced.every((test) => test.outcome === 'passed') ? 'passed' : traced.some((test) => test.outcome === 'failed') ? 'failed' : 'not run';
+    const outcome =
+      traced.length > 0 && traced.every((test) => test.outcome === 'passed')
+        ? 'passed'
+        : traced.some((test) => test.outcome === 'failed')
+          ? 'failed'
+          : 'not run';
     return { ...requirement, tests: traced, outcome };
   });
 }

@@ -27,7 +27,9 @@ function decodeCursors(token: string | undefined): Cursors {
     }
     return fresh;
   } catch {
-    throw badRequest('The continuation token is not valid; start again from the first page.', [{ field: 'continuationToken', message: 'is not a token this list gave out' }]);
+    throw badRequest('The continuation token is not valid; start again from the first page.', [
+      { field: 'continuationToken', message: 'is not a token this list gave out' },
+    ]);
   }
 }
 

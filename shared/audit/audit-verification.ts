@@ -22,7 +22,13 @@ import { returnToServiceProblem } from '../nonconformities/return-to-service.js'
 import { badRequest } from '../platform/problems.js';
 import { signedContentHash, verificationHash } from '../records/manage-records.js';
 import { currentResponses } from '../records/record-rules.js';
-import { defaultVerificationPageSize, type BrokenLink, type EvidenceProblem, type VerificationPage, type VerificationQuery } from '../schemas/audit-verification.js';
+import {
+  defaultVerificationPageSize,
+  type BrokenLink,
+  type EvidenceProblem,
+  type VerificationPage,
+  type VerificationQuery,
+} from '../schemas/audit-verification.js';
 import { attachmentFiles, calibrationFiles, checkEvidence, type EvidenceCheck } from '../storage/evidence-check.js';
 
 /**
@@ -159,7 +165,9 @@ function recordProblem(record: RecordDocument, expected: string | undefined): st
   }
   for (const amendment of record.amendments) {
     const amended = currentResponses({ responses: record.responses, amendments: record.amendments.slice(0, amendment.number) });
-    if (signedContentHash(record, amended, amendment.signature, { amendment: amendment.number, reason: amendment.reason }) !== amendment.signature.contentHash) {
+    if (
+      signedContentHash(record, amended, amendment.signature, { amendment: amendment.number, reason: amendment.reason }) !== amendment.signature.contentHash
+    ) {
       return `the signature of amendment ${amendment.number} does not match the record as amended`;
     }
   }
@@ -216,7 +224,9 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
         (document) => document.id,
         (document) => {
           const nonconformity = document.type === 'nonconformity';
-          const reason = nonconformity ? nonconformitySignatureProblem(document as NonconformityDocument) : returnToServiceProblem(document as EquipmentDocument);
+          const reason = nonconformity
+            ? nonconformitySignatureProblem(document as NonconformityDocument)
+            : returnToServiceProblem(document as EquipmentDocument);
           const name = nonconformity ? (document as NonconformityDocument).ncNumber : (document as EquipmentDocument).serialNumber;
           return reason ? { source: 'equipment', recordNumber: name, reason } : null;
         },
@@ -228,7 +238,12 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
     }
     case 'records': {
       const records = await recordsAfter(labId, at.after, limit);
-      const hashes = latestHashes(await recordMentions(labId, records.map((record) => record.recordNumber)));
+      const hashes = latestHashes(
+        await recordMentions(
+          labId,
+          records.map((record) => record.recordNumber),
+        ),
+      );
       const result = await documentStep(
         records,
         limit,

@@ -63,11 +63,20 @@ export async function beginMicrosoftSignIn(facts: RequestFacts, purpose: 'sign-i
   if (purpose === 'signature' && current?.session.authMethod !== 'microsoft') {
     throw unauthorized('Sign in with Microsoft first; a fresh sign-in for signing continues an existing Microsoft session.');
   }
-  const start = await startMicrosoftSignIn(facts.origin, purpose === 'signature' ? { prompt: 'login', loginHint: current!.session.logoutHint ?? current!.user.username } : {});
+  const start = await startMicrosoftSignIn(
+    facts.origin,
+    purpose === 'signature' ? { prompt: 'login', loginHint: current!.session.logoutHint ?? current!.user.username } : {},
+  );
   const expiresAt = new Date(Date.now() + flowLifetimeSeconds * 1000);
   const flowToken = await signToken(
     'signin-flow',
-    { state: start.state, nonce: start.nonce, verifier: start.verifier, purpose, ...(current ? { sessionId: current.session.id, username: current.user.username } : {}) },
+    {
+      state: start.state,
+      nonce: start.nonce,
+      verifier: start.verifier,
+      purpose,
+      ...(current ? { sessionId: current.session.id, username: current.user.username } : {}),
+    },
     'signin',
     expiresAt,
   );
@@ -134,7 +143,11 @@ async function provisionUser(claims: IdClaims, facts: RequestFacts): Promise<Use
   if (existing && existing.status !== 'Active') {
     throw new SignInRefused(`Your account is ${existing.status.toLowerCase()}. Ask a manager or an administrator.`);
   }
-  const primaryLabId = await choosePrimaryLab(existing, companyRole !== null, labAccess.map((access) => access.labId));
+  const primaryLabId = await choosePrimaryLab(
+    existing,
+    companyRole !== null,
+    labAccess.map((access) => access.labId),
+  );
   const names = namesFrom(claims, username);
   const now = new Date().toISOString();
   const actor = selfActor({ ...names, username });
@@ -206,7 +219,9 @@ async function confirmFreshSignIn(claims: IdClaims, username: string, sessionId:
   await saveSession({ ...session, freshSignInAt: new Date(enteredAt).toISOString() });
   await changeUser(username, (current) => ({
     user: current,
-    events: [userEvent('auth.signature.reauthenticated', current, selfActor(current), facts, { reason: 'fresh Microsoft sign-in for an electronic signature' })],
+    events: [
+      userEvent('auth.signature.reauthenticated', current, selfActor(current), facts, { reason: 'fresh Microsoft sign-in for an electronic signature' }),
+    ],
   }));
   return { location: '/?signature=ready', cookies: [expiredCookie(flowCookieName(), facts.origin, 'Lax')] };
 }

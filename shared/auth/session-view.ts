@@ -8,10 +8,7 @@ import type { SessionView } from '../schemas/auth.js';
 import { displayNameOf } from './principal.js';
 
 /** Every lab the user may see, with the role that applies there. */
-export function visibleLabsOf(
-  user: Pick<UserDocument, 'companyRole' | 'labAccess'>,
-  labs: readonly LabDocument[],
-): { lab: LabDocument; role: Role }[] {
+export function visibleLabsOf(user: Pick<UserDocument, 'companyRole' | 'labAccess'>, labs: readonly LabDocument[]): { lab: LabDocument; role: Role }[] {
   if (user.companyRole) return labs.map((lab) => ({ lab, role: user.companyRole! }));
   const roles = new Map(user.labAccess.map((access) => [access.labId, access.role]));
   return labs.filter((lab) => roles.has(lab.labId)).map((lab) => ({ lab, role: roles.get(lab.labId)! }));

@@ -94,9 +94,15 @@ async function countStrangerFailure(username: string, facts: RequestFacts, known
   const failures = await countAttempt(strangerFailures, username, window.start, window.seconds);
   const threshold = settings().LOCKOUT_THRESHOLD;
   const event = (user: Pick<UserDocument, 'username' | 'labIds'>, actor: ReturnType<typeof selfActor> | null) => [
-    userEvent('auth.login.failed', user, actor, facts, { reason: `sign-in: wrong password from a device this account has not signed in on (${failures} in this ${settings().LOCKOUT_BACKOFF_MINUTES}-minute window)` }),
+    userEvent('auth.login.failed', user, actor, facts, {
+      reason: `sign-in: wrong password from a device this account has not signed in on (${failures} in this ${settings().LOCKOUT_BACKOFF_MINUTES}-minute window)`,
+    }),
     ...(failures === threshold
-      ? [userEvent('auth.login.paused', user, actor, facts, { reason: `${failures} wrong passwords from unrecognised devices: such devices wait ${minutes(window.retryAfterSeconds)}; recognised devices are not paused and the account is not locked` })]
+      ? [
+          userEvent('auth.login.paused', user, actor, facts, {
+            reason: `${failures} wrong passwords from unrecognised devices: such devices wait ${minutes(window.retryAfterSeconds)}; recognised devices are not paused and the account is not locked`,
+          }),
+        ]
       : []),
   ];
   if (known) await changeUser(username, (user) => ({ user, events: event(user, selfActor(user)) }));
@@ -154,7 +160,12 @@ export async function recordFailedPassword(username: string, facts: RequestOrigi
   trackProductEvent('SignInFailed', { username, method: 'password', reason: `${context}: wrong password` }, {});
   if (changed && lockedAfter !== null) trackProductEvent('AccountLocked', { username }, { failedAttempts: lockedAfter });
   const stillActive = changed?.status === 'Active';
-  return { user: changed, lockedNow: changed !== null && lockedAfter !== null, failures, attemptsLeft: stillActive ? Math.max(0, settings().LOCKOUT_THRESHOLD - failures) : 0 };
+  return {
+    user: changed,
+    lockedNow: changed !== null && lockedAfter !== null,
+    failures,
+    attemptsLeft: stillActive ? Math.max(0, settings().LOCKOUT_THRESHOLD - failures) : 0,
+  };
 }
 
 export async function signIn(username: string, password: string, facts: RequestFacts): Promise<{ view: SessionView; cookie: Cookie; deviceCookie: Cookie }> {
@@ -202,7 +213,12 @@ export async function signIn(username: string, password: string, facts: RequestF
  * The end of every local sign-in, once the password is proven (by sign-in, or by setup, which was
  * just given it): the failure count is cleared, the sign-in audited, and a session started.
  */
-export async function signedInSession(username: string, facts: RequestFacts, reason: string, changes: Partial<Pick<UserDocument, 'passwordHash'>> = {}): Promise<{ view: SessionView; cookie: Cookie }> {
+export async function signedInSession(
+  username: string,
+  facts: RequestFacts,
+  reason: string,
+  changes: Partial<Pick<UserDocument, 'passwordHash'>> = {},
+): Promise<{ view: SessionView; cookie: Cookie }> {
   const user = await changeUser(username, (current) => ({
     user: { ...current, failedLogins: 0, lastLoginAt: new Date().toISOString(), ...changes },
     events: [userEvent('auth.login', current, selfActor(current), facts, { reason })],

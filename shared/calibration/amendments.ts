@@ -21,7 +21,8 @@ function correctionErrors(event: CalibrationDocument, input: CalibrationAmendmen
     ...readingErrors(event.points, event.decisionRule, 'asLeft', input.asLeft, false),
   ];
   if (event.initial && input.asFound.length) errors.push({ field: 'asFound', message: 'an initial calibration has no as-found values to correct' });
-  if (!event.initial && !event.adjusted && input.asLeft.length) errors.push({ field: 'asLeft', message: 'the calibration made no adjustment, so it has no as-left values' });
+  if (!event.initial && !event.adjusted && input.asLeft.length)
+    errors.push({ field: 'asLeft', message: 'the calibration made no adjustment, so it has no as-left values' });
   if (!event.adjusted && input.adjustment !== undefined) errors.push({ field: 'adjustment', message: 'the calibration made no adjustment to describe' });
   return errors;
 }
@@ -31,11 +32,18 @@ function correctionErrors(event: CalibrationDocument, input: CalibrationAmendmen
  * it fail takes it out of the approved calibrations and opens a finding (unless a later approved pass
  * answered it); one that makes it pass counts it, and answers any finding from its day or before.
  */
-export function stateAfterAmendment(state: CalibrationState, event: Pick<CalibrationDocument, 'calibrationNumber' | 'labId' | 'performedOn'>, after: Pick<AmendableFields, 'result' | 'outOfTolerance'>, nextDue: string | null): CalibrationState {
+export function stateAfterAmendment(
+  state: CalibrationState,
+  event: Pick<CalibrationDocument, 'calibrationNumber' | 'labId' | 'performedOn'>,
+  after: Pick<AmendableFields, 'result' | 'outOfTolerance'>,
+  nextDue: string | null,
+): CalibrationState {
   const { calibrationNumber, labId, performedOn } = event;
   const others = state.approved.filter((approved) => approved.calibrationNumber !== calibrationNumber);
   const passing = after.result !== 'Fail';
-  const approved = passing ? [...others, { calibrationNumber, labId, performedOn, nextDue: nextDue ?? performedOn }].sort((a, b) => a.performedOn.localeCompare(b.performedOn)) : others;
+  const approved = passing
+    ? [...others, { calibrationNumber, labId, performedOn, nextDue: nextDue ?? performedOn }].sort((a, b) => a.performedOn.localeCompare(b.performedOn))
+    : others;
   const answeredLater = others.some((other) => other.performedOn >= performedOn);
   let finding = state.finding;
   if (!passing && !answeredLater && (!finding || finding.performedOn <= performedOn)) {
@@ -68,7 +76,8 @@ export async function amendCalibration(
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<Calibration> {
   const found = await readCalibration(labId, calibrationNumber);
-  if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
+  if (!found || found.document.serialKey !== serialKey(serialNumber))
+    throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
   if (found.document.status !== 'Approved') throw conflict(statusRefusal(found.document));
   const errors = correctionErrors(found.document, input);
   if (errors.length) throw fieldsProblem('Some corrections do not fit the calibration', errors);
@@ -78,37 +87,46 @@ export async function amendCalibration(
   const actor = actorOf(principal);
 
   return changeMachine(labId, serialNumber, async (machine) => {
-      const read = await readCalibration(labId, calibrationNumber);
-      const event = read!.document;
-      if ((event.amendments ?? []).length !== (found.document.amendments ?? []).length) throw conflict(`Calibration ${calibrationNumber} was amended by someone else meanwhile; open it again.`);
-      const changes = changesOf(event, input);
-      const number = (event.amendments ?? []).length + 1;
-      const after = applyChanges(amendableFieldsOf(event), changes, event);
-      const plan = currentPlan(machine.calibration);
-      const interval = plan && intervalOf(plan);
-      const nextDue = after.result === 'Fail' ? null : (event.nextDue ?? (interval ? nextDueDate(event.performedOn, interval) : null));
-      const amendment: CalibrationAmendment = {
-        number,
-        reason: input.reason,
+    const read = await readCalibration(labId, calibrationNumber);
+    const event = read!.document;
+    if ((event.amendments ?? []).length !== (found.document.amendments ?? []).length)
+      throw conflict(`Calibration ${calibrationNumber} was amended by someone else meanwhile; open it again.`);
+    const changes = changesOf(event, input);
+    const number = (event.amendments ?? []).length + 1;
+    const after = applyChanges(amendableFieldsOf(event), changes, event);
+    const plan = currentPlan(machine.calibration);
+    const interval = plan && intervalOf(plan);
+    const nextDue = after.result === 'Fail' ? null : (event.nextDue ?? (interval ? nextDueDate(event.performedOn, interval) : null));
+    const amendment: CalibrationAmendment = {
+      number,
+      reason: input.reason,
+      changes,
+      result: after.result,
+      outOfTolerance: after.outOfTolerance,
+      signature: { ...signer, contentHash: signedAmendmentHash(calibrationNumber, { number, reason: input.reason, changes }, after, signer) },
+    };
+    const amended: CalibrationDocument = {
+      ...event,
+      ...after,
+      nextDue,
+      asEntered: event.asEntered ?? amendableFieldsOf(event),
+      amendments: [...(event.amendments ?? []), amendment],
+    };
+    const state = machine.calibration ?? emptyCalibrationState();
+    const next: EquipmentDocument = { ...machine, calibration: stateAfterAmendment(state, event, after, nextDue) };
+    const audit = equipmentEvent('calibration.amended', machine, [labId], actor, facts, {
+      reason: input.reason,
+      before: { calibrationNumber, result: event.result, outOfTolerance: event.outOfTolerance, nextDue: nextDueOf(state) },
+      after: {
+        calibrationNumber,
+        amendment: number,
         changes,
         result: after.result,
         outOfTolerance: after.outOfTolerance,
-        signature: { ...signer, contentHash: signedAmendmentHash(calibrationNumber, { number, reason: input.reason, changes }, after, signer) },
-      };
-      const amended: CalibrationDocument = {
-        ...event,
-        ...after,
-        nextDue,
-        asEntered: event.asEntered ?? amendableFieldsOf(event),
-        amendments: [...(event.amendments ?? []), amendment],
-      };
-      const state = machine.calibration ?? emptyCalibrationState();
-      const next: EquipmentDocument = { ...machine, calibration: stateAfterAmendment(state, event, after, nextDue) };
-      const audit = equipmentEvent('calibration.amended', machine, [labId], actor, facts, {
-        reason: input.reason,
-        before: { calibrationNumber, result: event.result, outOfTolerance: event.outOfTolerance, nextDue: nextDueOf(state) },
-        after: { calibrationNumber, amendment: number, changes, result: after.result, outOfTolerance: after.outOfTolerance, nextDue: nextDueOf(next.calibration), contentHash: amendment.signature.contentHash },
-      });
-      return { write: { next, events: [audit], alongside: [calibrationOperation(amended, read!.etag)] }, answer: calibrationView(amended) };
+        nextDue: nextDueOf(next.calibration),
+        contentHash: amendment.signature.contentHash,
+      },
+    });
+    return { write: { next, events: [audit], alongside: [calibrationOperation(amended, read!.etag)] }, answer: calibrationView(amended) };
   });
 }

@@ -1,13 +1,14 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import {
-  calibrationOperation,
-  listCalibrationsOf,
-  readCalibration,
-  calibrationId,
-  type CalibrationDocument,
-} from '../data/calibration-repository.js';
+import { calibrationOperation, listCalibrationsOf, readCalibration, calibrationId, type CalibrationDocument } from '../data/calibration-repository.js';
 import { stripSystemProperties } from '../data/audited-write.js';
-import { allEquipmentOf, readEquipment, referenceStandardCandidates, readSerialClaim, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
+import {
+  allEquipmentOf,
+  readEquipment,
+  referenceStandardCandidates,
+  readSerialClaim,
+  serialKey,
+  type EquipmentDocument,
+} from '../data/equipment-repository.js';
 import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
 import { calibrationDecided, calibrationRecorded } from '../domain/machine-lifecycle.js';
@@ -35,9 +36,51 @@ export function calibrationView(document: CalibrationDocument): Calibration {
 }
 
 /** What a calibration signature signs: the event as entered, the signer, meaning and time. */
-function signedCalibrationHash(event: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'>, signature: Omit<Signature, 'contentHash'>, extra: object = {}): string {
-  const { calibrationNumber, labId, serialNumber, performedOn, kind, provider, certificateNumber, initial, initialReason, adjusted, adjustment, planVersion, decisionRule, points, result, outOfTolerance, standards } = event;
-  return contentHash({ calibrationNumber, labId, serialNumber, performedOn, kind, provider, certificateNumber, initial, initialReason, adjusted, adjustment, planVersion, decisionRule, points, result, outOfTolerance, standards, ...signature, ...extra });
+function signedCalibrationHash(
+  event: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'>,
+  signature: Omit<Signature, 'contentHash'>,
+  extra: object = {},
+): string {
+  const {
+    calibrationNumber,
+    labId,
+    serialNumber,
+    performedOn,
+    kind,
+    provider,
+    certificateNumber,
+    initial,
+    initialReason,
+    adjusted,
+    adjustment,
+    planVersion,
+    decisionRule,
+    points,
+    result,
+    outOfTolerance,
+    standards,
+  } = event;
+  return contentHash({
+    calibrationNumber,
+    labId,
+    serialNumber,
+    performedOn,
+    kind,
+    provider,
+    certificateNumber,
+    initial,
+    initialReason,
+    adjusted,
+    adjustment,
+    planVersion,
+    decisionRule,
+    points,
+    result,
+    outOfTolerance,
+    standards,
+    ...signature,
+    ...extra,
+  });
 }
 
 /** Whether the stored signatures still match the event: `GET /api/audit/verify` asks this of every calibration. */
@@ -54,12 +97,17 @@ export function calibrationSignatureProblem(stored: CalibrationDocument): string
   return amendmentProblem(stored);
 }
 
-
 /**
  * Readings checked against the points they measure: each point at most once, none the points lack,
  * an uncertainty where the rule or the point asks for one, and (when `required`) every point given.
  */
-export function readingErrors(points: readonly PlanPoint[], rule: PlanVersion['decisionRule'], field: 'asFound' | 'asLeft', measurements: readonly Measurement[], required: boolean): FieldError[] {
+export function readingErrors(
+  points: readonly PlanPoint[],
+  rule: PlanVersion['decisionRule'],
+  field: 'asFound' | 'asLeft',
+  measurements: readonly Measurement[],
+  required: boolean,
+): FieldError[] {
   const errors: FieldError[] = [];
   const known = new Set(points.map((point) => point.pointId));
   const seen = new Set<string>();
@@ -69,12 +117,16 @@ export function readingErrors(points: readonly PlanPoint[], rule: PlanVersion['d
     seen.add(measured.pointId);
     const point = points.find((candidate) => candidate.pointId === measured.pointId);
     if (measured.uncertainty === undefined && (rule === 'guard-band' || point?.maxUncertainty !== undefined)) {
-      errors.push({ field: `${field}.${index}.uncertainty`, message: `is required: ${rule === 'guard-band' ? 'the plan decides with a guard band' : 'the point has a maximum uncertainty'}` });
+      errors.push({
+        field: `${field}.${index}.uncertainty`,
+        message: `is required: ${rule === 'guard-band' ? 'the plan decides with a guard band' : 'the point has a maximum uncertainty'}`,
+      });
     }
   });
   if (required) {
     const missing = points.filter((point) => !seen.has(point.pointId));
-    if (missing.length) errors.push({ field, message: `must give every point of the plan; missing ${missing.map((point) => `${point.pointId} (${point.name})`).join(', ')}` });
+    if (missing.length)
+      errors.push({ field, message: `must give every point of the plan; missing ${missing.map((point) => `${point.pointId} (${point.name})`).join(', ')}` });
   }
   return errors;
 }
@@ -94,11 +146,14 @@ async function freezeStandards(serialNumber: string, standards: readonly string[
   const unique = [...new Set(standards.map(serialKey))];
   const frozen: FrozenStandard[] = [];
   for (const key of unique) {
-    if (key === serialKey(serialNumber)) throw badRequest('A machine cannot be its own reference standard.', [{ field: 'standards', message: `names ${serialNumber} itself` }]);
+    if (key === serialKey(serialNumber))
+      throw badRequest('A machine cannot be its own reference standard.', [{ field: 'standards', message: `names ${serialNumber} itself` }]);
     const claim = await readSerialClaim(key);
     const standard = claim && (await readEquipment(claim.document.labId, key));
     if (!standard || standard.document.presence === 'departed') {
-      throw badRequest(`There is no machine ${key} to use as a reference standard.`, [{ field: 'standards', message: `names ${key}, which is not registered` }]);
+      throw badRequest(`There is no machine ${key} to use as a reference standard.`, [
+        { field: 'standards', message: `names ${key}, which is not registered` },
+      ]);
     }
     const fit = standardFitOn(standard.document, performedOn);
     if ('notFit' in fit) throw conflict(`The reference standard ${standard.document.serialNumber} was not fit for use on ${performedOn}: ${fit.notFit}.`);
@@ -117,12 +172,20 @@ async function freezeStandards(serialNumber: string, standards: readonly string[
 async function providerFor(principal: Principal, input: CalibrationInput): Promise<{ provider: Calibration['provider']; override: Calibration['override'] }> {
   if (input.kind !== 'external') return { provider: null, override: null };
   const found = await findProvider(input.providerId!);
-  if (!found) throw badRequest(`There is no calibration provider ${input.providerId}.`, [{ field: 'providerId', message: 'names no provider; an administrator adds providers' }]);
-  const problem = !found.approved ? `${found.name} is not an approved provider` : found.accreditationExpires < input.performedOn ? `the accreditation of ${found.name} expired on ${found.accreditationExpires}` : null;
+  if (!found)
+    throw badRequest(`There is no calibration provider ${input.providerId}.`, [
+      { field: 'providerId', message: 'names no provider; an administrator adds providers' },
+    ]);
+  const problem = !found.approved
+    ? `${found.name} is not an approved provider`
+    : found.accreditationExpires < input.performedOn
+      ? `the accreditation of ${found.name} expired on ${found.accreditationExpires}`
+      : null;
   const { providerId, name, accreditationBody, accreditationNumber, accreditationExpires, approved } = found;
   const provider = { providerId, name, accreditationBody, accreditationNumber, accreditationExpires, approved };
   if (!problem) return { provider, override: null };
-  if (!input.overrideReason) throw conflict(`${problem[0]!.toUpperCase()}${problem.slice(1)}: the calibration is refused unless an administrator records it with an override reason.`);
+  if (!input.overrideReason)
+    throw conflict(`${problem[0]!.toUpperCase()}${problem.slice(1)}: the calibration is refused unless an administrator records it with an override reason.`);
   if (principal.companyRole !== 'Administrator') throw forbidden(`Only an administrator can override the provider check (${problem}).`);
   return { provider, override: { reason: input.overrideReason, by: actorOf(principal) } };
 }
@@ -150,7 +213,10 @@ export async function recordCalibration(
     throw forbidden('Technicians record internal calibrations; a manager of the lab enters external ones.');
   }
   const today = await labToday(labId);
-  if (input.performedOn > today) throw badRequest(`A calibration cannot be recorded before it is performed (${input.performedOn} is after today, ${today}).`, [{ field: 'performedOn', message: 'is in the future' }]);
+  if (input.performedOn > today)
+    throw badRequest(`A calibration cannot be recorded before it is performed (${input.performedOn} is after today, ${today}).`, [
+      { field: 'performedOn', message: 'is in the future' },
+    ]);
   const { document: machine } = await findEquipment(labId, serialNumber);
   const plan = currentPlan(machine.calibration);
   if (!plan) throw conflict(`${serialNumber} has no calibration plan yet; a manager sets one first (points, limits and interval).`);
@@ -159,73 +225,99 @@ export async function recordCalibration(
   const { provider, override } = await providerFor(principal, input);
   const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration');
-  const outcome = judgeEvent(plan.points, { initial: input.initial, adjusted: input.adjusted, asFound: input.asFound, asLeft: input.asLeft }, plan.decisionRule);
+  const outcome = judgeEvent(
+    plan.points,
+    { initial: input.initial, adjusted: input.adjusted, asFound: input.asFound, asLeft: input.asLeft },
+    plan.decisionRule,
+  );
   const signer = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
   let opening: OpeningWrite | undefined;
   const answer = await changeMachine(labId, serialNumber, async (current, head) => {
-      opening = undefined;
-      if (currentPlan(current.calibration)?.version !== plan.version) throw conflict(`The calibration plan of ${serialNumber} changed while you entered this calibration; open it again.`);
-      const sequence = (head.document.calibrations ?? 0) + 1;
-      const calibrationNumber = labNumber('calibration', labId, sequence);
-      const unsigned: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'> = {
-        id: calibrationId(calibrationNumber),
-        type: 'calibration',
-        serialKey: current.serialKey,
+    opening = undefined;
+    if (currentPlan(current.calibration)?.version !== plan.version)
+      throw conflict(`The calibration plan of ${serialNumber} changed while you entered this calibration; open it again.`);
+    const sequence = (head.document.calibrations ?? 0) + 1;
+    const calibrationNumber = labNumber('calibration', labId, sequence);
+    const unsigned: Omit<CalibrationDocument, 'signature' | 'approval' | 'status' | 'nextDue'> = {
+      id: calibrationId(calibrationNumber),
+      type: 'calibration',
+      serialKey: current.serialKey,
+      calibrationNumber,
+      labId,
+      serialNumber: current.serialNumber,
+      modelId: current.modelId,
+      performedOn: input.performedOn,
+      kind: input.kind,
+      provider,
+      certificateNumber: input.certificateNumber ?? null,
+      override,
+      initial: input.initial,
+      initialReason: input.initialReason ?? null,
+      adjusted: input.adjusted,
+      adjustment: input.adjustment ?? null,
+      planVersion: plan.version,
+      decisionRule: plan.decisionRule,
+      points: plan.points.map((point, index) => ({
+        ...point,
+        asFound: measured(input.asFound, point),
+        asFoundResult: outcome.points[index]!.asFound,
+        asLeft: measured(input.asLeft, point),
+        asLeftResult: outcome.points[index]!.asLeft,
+      })),
+      result: outcome.result,
+      outOfTolerance: outcome.outOfTolerance,
+      standards,
+      certificates: [],
+      createdAt: signer.signedAt,
+    };
+    const event: CalibrationDocument = {
+      ...unsigned,
+      status: 'Awaiting approval',
+      nextDue: null,
+      signature: { ...signer, contentHash: signedCalibrationHash(unsigned, signer) },
+      approval: null,
+    };
+    const finding = outcome.outOfTolerance ? ('out of tolerance' as const) : outcome.result === 'Fail' ? ('failed calibration' as const) : null;
+    const next = calibrationRecorded(current, { calibrationNumber, performedOn: input.performedOn, finding });
+    const recorded = equipmentEvent('calibration.recorded', current, [labId], actor, facts, {
+      after: {
         calibrationNumber,
-        labId,
-        serialNumber: current.serialNumber,
-        modelId: current.modelId,
         performedOn: input.performedOn,
         kind: input.kind,
-        provider,
-        certificateNumber: input.certificateNumber ?? null,
-        override,
-        initial: input.initial,
-        initialReason: input.initialReason ?? null,
-        adjusted: input.adjusted,
-        adjustment: input.adjustment ?? null,
-        planVersion: plan.version,
-        decisionRule: plan.decisionRule,
-        points: plan.points.map((point, index) => ({
-          ...point,
-          asFound: measured(input.asFound, point),
-          asFoundResult: outcome.points[index]!.asFound,
-          asLeft: measured(input.asLeft, point),
-          asLeftResult: outcome.points[index]!.asLeft,
-        })),
         result: outcome.result,
         outOfTolerance: outcome.outOfTolerance,
-        standards,
-        certificates: [],
-        createdAt: signer.signedAt,
-      };
-      const event: CalibrationDocument = { ...unsigned, status: 'Awaiting approval', nextDue: null, signature: { ...signer, contentHash: signedCalibrationHash(unsigned, signer) }, approval: null };
-      const finding = outcome.outOfTolerance ? ('out of tolerance' as const) : outcome.result === 'Fail' ? ('failed calibration' as const) : null;
-      const next = calibrationRecorded(current, { calibrationNumber, performedOn: input.performedOn, finding });
-      const recorded = equipmentEvent('calibration.recorded', current, [labId], actor, facts, {
-        after: {
-          calibrationNumber,
-          performedOn: input.performedOn,
-          kind: input.kind,
-          result: outcome.result,
-          outOfTolerance: outcome.outOfTolerance,
-          standards: standards.map((standard) => standard.serialNumber),
-          meaning: signer.meaning,
-          contentHash: event.signature.contentHash,
-        },
-        ...(override ? { reason: `provider check overridden: ${override.reason}` } : {}),
-      });
-      const countedHead = { document: { ...head.document, calibrations: sequence }, etag: head.etag };
-      // Out of tolerance as found opens a nonconformity and quarantines the machine in the same batch (SPEC §10).
-      opening = outcome.outOfTolerance
-        ? await openingWrite(next, countedHead, { finding: { source: 'calibration', calibrationNumber, performedOn: input.performedOn, recordNumber: null, foundAt: signer.signedAt }, description: outOfToleranceDescription(calibrationNumber, event), marker: `calibration:${calibrationNumber}`, actor }, facts)
-        : undefined;
-      return {
-        write: { next: opening?.machine ?? next, events: [recorded, ...(opening?.events ?? [])], head: opening?.head ?? countedHead, alongside: [calibrationOperation(event), ...(opening?.operations ?? [])] },
-        answer: calibrationView(event),
-      };
+        standards: standards.map((standard) => standard.serialNumber),
+        meaning: signer.meaning,
+        contentHash: event.signature.contentHash,
+      },
+      ...(override ? { reason: `provider check overridden: ${override.reason}` } : {}),
+    });
+    const countedHead = { document: { ...head.document, calibrations: sequence }, etag: head.etag };
+    // Out of tolerance as found opens a nonconformity and quarantines the machine in the same batch (SPEC §10).
+    opening = outcome.outOfTolerance
+      ? await openingWrite(
+          next,
+          countedHead,
+          {
+            finding: { source: 'calibration', calibrationNumber, performedOn: input.performedOn, recordNumber: null, foundAt: signer.signedAt },
+            description: outOfToleranceDescription(calibrationNumber, event),
+            marker: `calibration:${calibrationNumber}`,
+            actor,
+          },
+          facts,
+        )
+      : undefined;
+    return {
+      write: {
+        next: opening?.machine ?? next,
+        events: [recorded, ...(opening?.events ?? [])],
+        head: opening?.head ?? countedHead,
+        alongside: [calibrationOperation(event), ...(opening?.operations ?? [])],
+      },
+      answer: calibrationView(event),
+    };
   });
   if (opening) await afterOpening(opening);
   return answer;
@@ -233,7 +325,12 @@ export async function recordCalibration(
 
 function outOfToleranceDescription(calibrationNumber: string, event: Pick<CalibrationDocument, 'points'>): string {
   const points = event.points.filter((point) => point.asFoundResult?.pass === false);
-  const named = points.map((point) => `${point.name} (as found ${point.asFound?.value ?? '?'} ${point.unit}, limits ${point.lowerLimit}–${point.upperLimit}${point.asFoundResult?.why ? `: ${point.asFoundResult.why}` : ''})`).join(', ');
+  const named = points
+    .map(
+      (point) =>
+        `${point.name} (as found ${point.asFound?.value ?? '?'} ${point.unit}, limits ${point.lowerLimit}–${point.upperLimit}${point.asFoundResult?.why ? `: ${point.asFoundResult.why}` : ''})`,
+    )
+    .join(', ');
   return `Calibration ${calibrationNumber} found the machine out of tolerance${named ? `: ${named}` : ''}.`;
 }
 
@@ -252,7 +349,8 @@ export async function decideCalibration(
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<Calibration> {
   const found = await readCalibration(labId, calibrationNumber);
-  if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
+  if (!found || found.document.serialKey !== serialKey(serialNumber))
+    throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
   if (found.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} is ${found.document.status.toLowerCase()} already.`);
   if (found.document.signature.username === principal.username) throw conflict(`You signed calibration ${calibrationNumber}; another manager approves it.`);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration approval');
@@ -271,21 +369,42 @@ export async function decideCalibration(
       ...event.document,
       status: approved ? 'Approved' : 'Rejected',
       nextDue: passing && interval ? nextDueDate(event.document.performedOn, interval) : null,
-      approval: { decision: input.decision, reason, signature: { ...approver, contentHash: signedCalibrationHash(event.document, approver, { decision: input.decision, reason }) } },
+      approval: {
+        decision: input.decision,
+        reason,
+        signature: { ...approver, contentHash: signedCalibrationHash(event.document, approver, { decision: input.decision, reason }) },
+      },
     };
-    const outcome = calibrationDecided(machine, { calibrationNumber, labId, performedOn: event.document.performedOn, approved, passing, nextDue: decided.nextDue });
+    const outcome = calibrationDecided(machine, {
+      calibrationNumber,
+      labId,
+      performedOn: event.document.performedOn,
+      approved,
+      passing,
+      nextDue: decided.nextDue,
+    });
     if ('refused' in outcome) throw conflict(outcome.refused);
     const next = outcome.next;
     const audit = equipmentEvent(approved ? 'calibration.approved' : 'calibration.rejected', machine, [labId], actor, facts, {
       ...(reason ? { reason } : {}),
       before: { calibrationNumber, status: event.document.status, nextDue: nextDueOf(machine.calibration) },
-      after: { calibrationNumber, status: decided.status, result: decided.result, nextDue: nextDueOf(next.calibration), contentHash: decided.approval!.signature.contentHash },
+      after: {
+        calibrationNumber,
+        status: decided.status,
+        result: decided.result,
+        nextDue: nextDueOf(next.calibration),
+        contentHash: decided.approval!.signature.contentHash,
+      },
     });
     return { write: { next, events: [audit], alongside: [calibrationOperation(decided, event.etag)] }, answer: calibrationView(decided) };
   });
 }
 
-export async function calibrationsOf(labId: string, serialNumber: string, continuationToken: string | undefined): Promise<{ items: Calibration[]; continuationToken: string | null }> {
+export async function calibrationsOf(
+  labId: string,
+  serialNumber: string,
+  continuationToken: string | undefined,
+): Promise<{ items: Calibration[]; continuationToken: string | null }> {
   const { document } = await findEquipment(labId, serialNumber);
   const page = await listCalibrationsOf(labId, document.serialKey, 50, continuationToken).catch(invalidTokenAsBadRequest);
   return { items: page.items.map(calibrationView), continuationToken: page.continuationToken };
@@ -293,7 +412,8 @@ export async function calibrationsOf(labId: string, serialNumber: string, contin
 
 export async function calibrationOf(labId: string, serialNumber: string, calibrationNumber: string): Promise<Calibration> {
   const found = await readCalibration(labId, calibrationNumber);
-  if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
+  if (!found || found.document.serialKey !== serialKey(serialNumber))
+    throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
   return calibrationView(found.document);
 }
 

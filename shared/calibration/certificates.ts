@@ -15,7 +15,8 @@ export const certificateMaxBytes = evidenceMaxBytes;
 
 async function eventOf(labId: string, serialNumber: string, calibrationNumber: string) {
   const found = await readCalibration(labId, calibrationNumber);
-  if (!found || found.document.serialKey !== serialKey(serialNumber)) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
+  if (!found || found.document.serialKey !== serialKey(serialNumber))
+    throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
   return found;
 }
 
@@ -39,39 +40,44 @@ export async function addCertificate(
   facts: SignerFacts,
 ): Promise<Certificate> {
   await eventOf(labId, serialNumber, calibrationNumber);
-  const { type, size, sha256, contentMd5, blobName, versionId } = await storeVerifiedFile(body, `${labId}/${calibrationNumber}`, { labId, calibrationNumber }, 'A certificate');
+  const { type, size, sha256, contentMd5, blobName, versionId } = await storeVerifiedFile(
+    body,
+    `${labId}/${calibrationNumber}`,
+    { labId, calibrationNumber },
+    'A certificate',
+  );
   const actor = actorOf(principal);
 
   return inEquipmentTurn(labId, `The certificates of ${calibrationNumber}`, async () => {
-      const [event, chainHead] = await Promise.all([eventOf(labId, serialNumber, calibrationNumber), readEquipmentChainHead(labId)]);
-      const existing = event.document.certificates ?? [];
-      const certificateId = String(existing.length + 1);
-      const certificate: StoredCertificate = {
-        certificateId,
-        fileName: safeFileName(sentFileName, `${calibrationNumber}-certificate-${certificateId}`, type),
-        contentType: type.contentType,
-        size,
-        sha256,
-        uploadedAt: new Date().toISOString(),
-        uploadedBy: actor,
-        blobName,
-        contentMd5,
-        ...(versionId ? { versionId } : {}),
-      };
-      const updated: CalibrationDocument = { ...event.document, certificates: [...existing, certificate] };
-      await writeWithAudit({
-        container: 'equipment',
-        partition: ['labId', labId],
-        owner: chainHead.document,
-        ownerEtag: chainHead.etag,
-        alongside: [calibrationOperation(updated, event.etag)],
-        events: [
-          equipmentEvent('calibration.certificate-added', event.document, [labId], actor, facts, {
-            after: { calibrationNumber, ...certificateView(certificate) },
-          }),
-        ],
-      });
-      return certificateView(certificate);
+    const [event, chainHead] = await Promise.all([eventOf(labId, serialNumber, calibrationNumber), readEquipmentChainHead(labId)]);
+    const existing = event.document.certificates ?? [];
+    const certificateId = String(existing.length + 1);
+    const certificate: StoredCertificate = {
+      certificateId,
+      fileName: safeFileName(sentFileName, `${calibrationNumber}-certificate-${certificateId}`, type),
+      contentType: type.contentType,
+      size,
+      sha256,
+      uploadedAt: new Date().toISOString(),
+      uploadedBy: actor,
+      blobName,
+      contentMd5,
+      ...(versionId ? { versionId } : {}),
+    };
+    const updated: CalibrationDocument = { ...event.document, certificates: [...existing, certificate] };
+    await writeWithAudit({
+      container: 'equipment',
+      partition: ['labId', labId],
+      owner: chainHead.document,
+      ownerEtag: chainHead.etag,
+      alongside: [calibrationOperation(updated, event.etag)],
+      events: [
+        equipmentEvent('calibration.certificate-added', event.document, [labId], actor, facts, {
+          after: { calibrationNumber, ...certificateView(certificate) },
+        }),
+      ],
+    });
+    return certificateView(certificate);
   });
 }
 

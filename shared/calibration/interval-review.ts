@@ -28,12 +28,24 @@ export async function reviewCalibrationInterval(labId: string, serialNumber: str
   const { document } = await findEquipment(labId, serialNumber);
   const versions = document.calibration?.planVersions ?? [];
   const { CALIBRATION_INTERVAL_LENGTHEN, CALIBRATION_INTERVAL_SHORTEN, CALIBRATION_INTERVAL_MIN_DAYS, CALIBRATION_INTERVAL_MAX_DAYS } = settings();
-  const factors = { lengthen: CALIBRATION_INTERVAL_LENGTHEN, shorten: CALIBRATION_INTERVAL_SHORTEN, minDays: CALIBRATION_INTERVAL_MIN_DAYS, maxDays: CALIBRATION_INTERVAL_MAX_DAYS };
+  const factors = {
+    lengthen: CALIBRATION_INTERVAL_LENGTHEN,
+    shorten: CALIBRATION_INTERVAL_SHORTEN,
+    minDays: CALIBRATION_INTERVAL_MIN_DAYS,
+    maxDays: CALIBRATION_INTERVAL_MAX_DAYS,
+  };
   const base = { serialNumber: document.serialNumber, labId, method: simpleResponseMethod, factors };
   const current = versions.at(-1);
   const currentDays = current ? intervalInDays(current) : null;
   if (!current || currentDays === null) {
-    return { ...base, currentIntervalDays: null, intervalSetAt: null, recommendedIntervalDays: null, history: [], summary: `${document.serialNumber} has no calibration interval to review.` };
+    return {
+      ...base,
+      currentIntervalDays: null,
+      intervalSetAt: null,
+      recommendedIntervalDays: null,
+      history: [],
+      summary: `${document.serialNumber} has no calibration interval to review.`,
+    };
   }
   const setAt = intervalSetBy(versions)!.changedAt;
   const calibrations = (await allCalibrationsOf(labId, serialKey(document.serialNumber))).filter(

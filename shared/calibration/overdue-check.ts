@@ -17,10 +17,18 @@ const overdue = (fitness: ReturnType<typeof fitnessOf>) => fitness.reasons.inclu
  * watches. Fitness itself is computed from the date wherever the machine is shown; this makes the
  * moment it lapsed part of the record and tells someone. Returns the machines noted now.
  */
-export async function noteOverdueCalibrations(labId: string, now = new Date(), known?: { machines: readonly EquipmentDocument[]; timeZone: string }): Promise<string[]> {
+export async function noteOverdueCalibrations(
+  labId: string,
+  now = new Date(),
+  known?: { machines: readonly EquipmentDocument[]; timeZone: string },
+): Promise<string[]> {
   // The generator's hourly run of the lab hands over what it read already: no request of its own then.
-  const [machines, today] = known ? [known.machines, formatDay(localDay(now, known.timeZone))] : await Promise.all([allEquipmentOf(labId), labToday(labId, now)]);
-  const lapsed = machines.filter((machine) => machine.presence === 'present' && machine.calibration && !machine.calibration.overdueNotedOn && overdue(fitnessOf(machine, today)));
+  const [machines, today] = known
+    ? [known.machines, formatDay(localDay(now, known.timeZone))]
+    : await Promise.all([allEquipmentOf(labId), labToday(labId, now)]);
+  const lapsed = machines.filter(
+    (machine) => machine.presence === 'present' && machine.calibration && !machine.calibration.overdueNotedOn && overdue(fitnessOf(machine, today)),
+  );
   const noted: string[] = [];
   for (const machine of lapsed) {
     const fitness = await changeMachine(labId, machine.serialNumber, (document) => {

@@ -14,7 +14,6 @@ import type { CalibrationPlan, PlanInput, PlanVersion } from '../schemas/calibra
 import { currentPlan, fitnessOf } from './fitness.js';
 import { emptyCalibrationState, withPointIds } from '../equipment/plan-versions.js';
 
-
 export function assertMayReadCalibration(principal: Principal, labId: string): void {
   if (!can(principal, 'calibration', 'read', labId)) throw forbidden(`Your role does not give access to the calibrations of ${labId}.`);
 }
@@ -24,7 +23,8 @@ export function assertMayRecordCalibration(principal: Principal, labId: string):
 }
 
 export function assertMayManageCalibration(principal: Principal, labId: string): void {
-  if (!can(principal, 'calibration', 'write', labId)) throw forbidden(`Only a manager of ${labId} or an administrator can change calibration plans and approve calibrations.`);
+  if (!can(principal, 'calibration', 'write', labId))
+    throw forbidden(`Only a manager of ${labId} or an administrator can change calibration plans and approve calibrations.`);
 }
 
 export function calibrationPlanView(document: EquipmentDocument, today: string): CalibrationPlan {
@@ -56,42 +56,65 @@ const substance = ({ version: _version, changedAt: _at, changedBy: _by, changeRe
  * Sets a machine's calibration plan as a new version (ISO/IEC 17025 §6.4.7): the caller names the
  * version they read, a changed interval says why, and every earlier version stays.
  */
-export async function setCalibrationPlan(principal: Principal, labId: string, serialNumber: string, input: PlanInput, facts: SignerFacts): Promise<CalibrationPlan> {
+export async function setCalibrationPlan(
+  principal: Principal,
+  labId: string,
+  serialNumber: string,
+  input: PlanInput,
+  facts: SignerFacts,
+): Promise<CalibrationPlan> {
   const actor = actorOf(principal);
   const today = await labToday(labId);
   return changeMachine(labId, serialNumber, async (document) => {
-      const state = document.calibration ?? emptyCalibrationState();
-      const current = currentPlan(state);
-      if (current && input.version === undefined) {
-        throw badRequest(`Send the version of the plan you changed (${current.version}), so that nobody's change is overwritten unseen.`, [
-          { field: 'version', message: `is required: the plan is at version ${current.version}` },
-        ]);
-      }
-      if (current && input.version !== current.version) {
-        throw preconditionFailed(`The plan of ${serialNumber} is at version ${current.version}, not ${input.version}: someone changed it since you read it. Open it again.`);
-      }
-      const { version: _version, changeReason, points, ...rest } = input;
-      const next: PlanVersion = {
-        ...rest,
-        points: withPointIds(points, current?.points ?? []),
-        version: (current?.version ?? 0) + 1,
-        changedAt: new Date().toISOString(),
-        changedBy: actor,
-        changeReason: changeReason ?? null,
-      };
-      if (current && substance(current) === substance(next)) return { write: null, answer: calibrationPlanView(document, today) };
-      if (current && intervalText(current) !== intervalText(next) && !changeReason) {
-        throw badRequest(`Changing the interval from ${intervalText(current)} to ${intervalText(next)} needs a reason (ISO/IEC 17025 §6.4.7).`, [
-          { field: 'changeReason', message: 'is required when the interval changes' },
-        ]);
-      }
-      const updated: EquipmentDocument = { ...document, calibration: { ...state, planVersions: [...state.planVersions, next] } };
-      if (next.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
-      const audit = equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
-        ...(changeReason ? { reason: changeReason } : {}),
-        before: current ? { version: current.version, required: current.required, interval: intervalText(current), points: current.points.length, decisionRule: current.decisionRule } : {},
-        after: { version: next.version, required: next.required, interval: intervalText(next), points: next.points.length, decisionRule: next.decisionRule, referenceStandard: next.referenceStandard },
-      });
-      return { write: { next: updated, events: [audit] }, answer: calibrationPlanView(updated, today) };
+    const state = document.calibration ?? emptyCalibrationState();
+    const current = currentPlan(state);
+    if (current && input.version === undefined) {
+      throw badRequest(`Send the version of the plan you changed (${current.version}), so that nobody's change is overwritten unseen.`, [
+        { field: 'version', message: `is required: the plan is at version ${current.version}` },
+      ]);
+    }
+    if (current && input.version !== current.version) {
+      throw preconditionFailed(
+        `The plan of ${serialNumber} is at version ${current.version}, not ${input.version}: someone changed it since you read it. Open it again.`,
+      );
+    }
+    const { version: _version, changeReason, points, ...rest } = input;
+    const next: PlanVersion = {
+      ...rest,
+      points: withPointIds(points, current?.points ?? []),
+      version: (current?.version ?? 0) + 1,
+      changedAt: new Date().toISOString(),
+      changedBy: actor,
+      changeReason: changeReason ?? null,
+    };
+    if (current && substance(current) === substance(next)) return { write: null, answer: calibrationPlanView(document, today) };
+    if (current && intervalText(current) !== intervalText(next) && !changeReason) {
+      throw badRequest(`Changing the interval from ${intervalText(current)} to ${intervalText(next)} needs a reason (ISO/IEC 17025 §6.4.7).`, [
+        { field: 'changeReason', message: 'is required when the interval changes' },
+      ]);
+    }
+    const updated: EquipmentDocument = { ...document, calibration: { ...state, planVersions: [...state.planVersions, next] } };
+    if (next.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
+    const audit = equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
+      ...(changeReason ? { reason: changeReason } : {}),
+      before: current
+        ? {
+            version: current.version,
+            required: current.required,
+            interval: intervalText(current),
+            points: current.points.length,
+            decisionRule: current.decisionRule,
+          }
+        : {},
+      after: {
+        version: next.version,
+        required: next.required,
+        interval: intervalText(next),
+        points: next.points.length,
+        decisionRule: next.decisionRule,
+        referenceStandard: next.referenceStandard,
+      },
+    });
+    return { write: { next: updated, events: [audit] }, answer: calibrationPlanView(updated, today) };
   });
 }

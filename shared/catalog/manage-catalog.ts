@@ -24,7 +24,14 @@ import { auditEvent } from '../domain/audit-entries.js';
 
 type Facts = RequestOrigin | null;
 
-function catalogEvent(action: string, entityType: 'equipment-class' | 'model', entityId: string, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
+function catalogEvent(
+  action: string,
+  entityType: 'equipment-class' | 'model',
+  entityId: string,
+  actor: AuditActor,
+  facts: Facts,
+  extra: Partial<AuditEvent>,
+): AuditEvent {
   return auditEvent(action, { kind: entityType, key: entityId }, actor, facts, extra);
 }
 
@@ -71,7 +78,13 @@ export async function listClasses(continuationToken: string | undefined): Promis
 
 /** `actor` is the administrator, or the product itself for the demo seed. */
 export async function addEquipmentClass(actor: AuditActor, name: string, facts: Facts): Promise<EquipmentClass> {
-  const document: EquipmentClassDocument = { id: classDocumentId(name), type: 'equipment-class', key: classKey(name), name, createdAt: new Date().toISOString() };
+  const document: EquipmentClassDocument = {
+    id: classDocumentId(name),
+    type: 'equipment-class',
+    key: classKey(name),
+    name,
+    createdAt: new Date().toISOString(),
+  };
   try {
     await createEquipmentClass(document, [catalogEvent('equipment-class.created', 'equipment-class', name, actor, facts, { after: classView(document) })]);
   } catch (error) {
@@ -100,7 +113,11 @@ function plannedOrBadRequest(...args: Parameters<typeof planTasks>): ReturnType<
   }
 }
 
-export async function listModelsFor(query: { includeInactive?: string | undefined; equipmentClass?: string | undefined; continuationToken?: string | undefined }) {
+export async function listModelsFor(query: {
+  includeInactive?: string | undefined;
+  equipmentClass?: string | undefined;
+  continuationToken?: string | undefined;
+}) {
   const page = await listModels({
     includeInactive: query.includeInactive === 'true',
     equipmentClass: query.equipmentClass,
@@ -149,7 +166,9 @@ const comparedFields = ['manufacturer', 'equipmentClass', 'active', 'frequencies
 
 /** Return-to-service checks are numbered by position: each return to service keeps the checks it answered. */
 function returnToServiceChecksOf(input: Pick<CreateModel, 'returnToServiceChecks'>): Pick<ModelDocument, 'returnToServiceChecks'> {
-  return input.returnToServiceChecks?.length ? { returnToServiceChecks: input.returnToServiceChecks.map((check, index) => storedTask(`R${index + 1}`, check)) } : {};
+  return input.returnToServiceChecks?.length
+    ? { returnToServiceChecks: input.returnToServiceChecks.map((check, index) => storedTask(`R${index + 1}`, check)) }
+    : {};
 }
 
 /**
@@ -163,7 +182,9 @@ export async function replaceModel(principal: Principal, modelId: string, input:
   const current = await readModel(modelId);
   if (!current) throw notFound(`There is no model ${modelId}.`);
   const stale = () =>
-    preconditionFailed(`Someone else changed ${modelId} since you read version ${input.version}; read it again (it is now at version ${current.document.version}).`);
+    preconditionFailed(
+      `Someone else changed ${modelId} since you read version ${input.version}; read it again (it is now at version ${current.document.version}).`,
+    );
   if (current.document.version !== input.version) throw stale();
   const equipmentClass = await assertClassExists(input.equipmentClass);
   const now = new Date().toISOString();
@@ -202,6 +223,7 @@ export async function replaceModel(principal: Principal, modelId: string, input:
 export async function assertAssignableModel(modelId: string): Promise<ModelDocument> {
   const found = await readModel(modelId);
   if (!found) throw badRequest(`There is no model ${modelId}.`, [{ field: 'modelId', message: `no model named ${modelId}` }]);
-  if (!found.document.active) throw badRequest(`Model ${found.document.modelId} is disabled.`, [{ field: 'modelId', message: 'is disabled; choose an active model' }]);
+  if (!found.document.active)
+    throw badRequest(`Model ${found.document.modelId} is disabled.`, [{ field: 'modelId', message: 'is disabled; choose an active model' }]);
   return found.document;
 }

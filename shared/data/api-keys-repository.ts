@@ -99,7 +99,9 @@ export async function listApiKeys(pageSize: number, continuationToken?: string):
 
 /** The key's use counters from `sinceDay` on, oldest first: one partition, one query. */
 export async function usesOf(keyId: string, sinceDay: string): Promise<ApiKeyUsesDocument[]> {
-  const { resources } = await (await container('apiKeys')).items
+  const { resources } = await (
+    await container('apiKeys')
+  ).items
     .query<ApiKeyUsesDocument>(
       { query: "SELECT * FROM c WHERE c.type = 'api-key-uses' AND c.day >= @since ORDER BY c.day", parameters: [{ name: '@since', value: sinceDay }] },
       { partitionKey: keyId },

@@ -66,5 +66,11 @@ export async function auditPage(source: ChainContainer, filter: AuditFilter, pag
   add('c.entityType = @entityType', '@entityType', filter.entityType);
   add('c.entityId = @entityId', '@entityId', filter.entityId);
   const onlyLab = filter.labIds?.length === 1 && labPartitioned.has(source) ? filter.labIds[0] : undefined;
-  return queryKeysetPage<AuditEntry>(await container(source), { conditions, parameters, sortKeys: auditSortKeys(source) }, pageSize, continuationToken, onlyLab);
+  return queryKeysetPage<AuditEntry>(
+    await container(source),
+    { conditions, parameters, sortKeys: auditSortKeys(source) },
+    pageSize,
+    continuationToken,
+    onlyLab,
+  );
 }

@@ -4,7 +4,15 @@ import { DocumentChanged, DocumentExists } from './errors.js';
 
 describe('assertBatchSucceeded', () => {
   it('passes a batch whose every operation succeeded', () => {
-    expect(() => assertBatchSucceeded([{ statusCode: 200, eTag: '"a"' }, { statusCode: 201, eTag: '"b"' }], 'lab LAB01')).not.toThrow();
+    expect(() =>
+      assertBatchSucceeded(
+        [
+          { statusCode: 200, eTag: '"a"' },
+          { statusCode: 201, eTag: '"b"' },
+        ],
+        'lab LAB01',
+      ),
+    ).not.toThrow();
   });
 
   it('reads the failing operation, not the first 424, of an atomic batch', () => {
@@ -21,6 +29,11 @@ describe('assertDocumentIds', () => {
   it('refuses a batch holding an id Cosmos DB would refuse, which the SDK does not check inside a batch', () => {
     expect(() => assertDocumentIds([{ operationType: 'Create', resourceBody: { id: 'oven/furnace' } }])).toThrow('cannot contain /');
     expect(() => assertDocumentIds([{ operationType: 'Replace', id: 'a#b', resourceBody: { id: 'a#b' } }])).toThrow('cannot contain /');
-    expect(() => assertDocumentIds([{ operationType: 'Create', resourceBody: { id: 'oven~2Ffurnace' } }, { operationType: 'Read', id: 'audit-000000000001' }])).not.toThrow();
+    expect(() =>
+      assertDocumentIds([
+        { operationType: 'Create', resourceBody: { id: 'oven~2Ffurnace' } },
+        { operationType: 'Read', id: 'audit-000000000001' },
+      ]),
+    ).not.toThrow();
   });
 });

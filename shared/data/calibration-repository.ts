@@ -68,7 +68,9 @@ export async function listCalibrationsOf(labId: string, serialKey: string, pageS
 
 /** Every calibration of a machine in one lab, for its history. */
 export async function allCalibrationsOf(labId: string, serialKey: string): Promise<CalibrationDocument[]> {
-  const { resources } = await (await container('equipment')).items
+  const { resources } = await (
+    await container('equipment')
+  ).items
     .query<CalibrationDocument>(
       {
         query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration' AND c.serialKey = @serialKey",
@@ -85,8 +87,13 @@ export async function allCalibrationsOf(labId: string, serialKey: string): Promi
 
 /** Every calibration of a lab, one partition query: what the calibration report aggregates. */
 export async function calibrationsOfLab(labId: string): Promise<CalibrationDocument[]> {
-  const { resources } = await (await container('equipment')).items
-    .query<CalibrationDocument>({ query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration'", parameters: [{ name: '@labId', value: labId }] }, { partitionKey: labId })
+  const { resources } = await (
+    await container('equipment')
+  ).items
+    .query<CalibrationDocument>(
+      { query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration'", parameters: [{ name: '@labId', value: labId }] },
+      { partitionKey: labId },
+    )
     .fetchAll();
   return resources;
 }

@@ -62,7 +62,12 @@ export async function createEquipmentClass(document: EquipmentClassDocument, eve
 
 /** A short, company-wide list: one query across its small partitions. */
 export async function listEquipmentClasses(pageSize: number, continuationToken?: string): Promise<Page<EquipmentClassDocument>> {
-  return queryKeysetPage(await container('equipmentClasses'), { conditions: ["c.type = 'equipment-class'"], parameters: [], sortKeys: [{ property: 'key' }] }, pageSize, continuationToken);
+  return queryKeysetPage(
+    await container('equipmentClasses'),
+    { conditions: ["c.type = 'equipment-class'"], parameters: [], sortKeys: [{ property: 'key' }] },
+    pageSize,
+    continuationToken,
+  );
 }
 
 export async function readModel(modelId: string): Promise<Versioned<ModelDocument> | null> {

@@ -84,7 +84,9 @@ export async function ensureSchema(): Promise<void> {
       id: definition.id,
       partitionKey: { paths: [definition.partitionKey] },
       ...('defaultTtl' in definition ? { defaultTtl: definition.defaultTtl } : {}),
-      ...('compositeIndexes' in definition ? { indexingPolicy: { indexingMode: 'consistent', automatic: true, includedPaths: [{ path: '/*' }], compositeIndexes: definition.compositeIndexes } } : {}),
+      ...('compositeIndexes' in definition
+        ? { indexingPolicy: { indexingMode: 'consistent', automatic: true, includedPaths: [{ path: '/*' }], compositeIndexes: definition.compositeIndexes } }
+        : {}),
     });
   }
 }

@@ -28,7 +28,8 @@ const minuteMs = 60_000;
 
 const statusOf = (error: unknown) => (error as { code?: number }).code;
 const minuteField = (minute: number) => `m${String(minute).padStart(2, '0')}` as const;
-const windowId = (sender: string, hourStart: number) => `email-sends:${createHash('sha256').update(sender).digest('hex').slice(0, 32)}:${new Date(hourStart).toISOString()}`;
+const windowId = (sender: string, hourStart: number) =>
+  `email-sends:${createHash('sha256').update(sender).digest('hex').slice(0, 32)}:${new Date(hourStart).toISOString()}`;
 
 async function createWindow(id: string, previousId: string): Promise<void> {
   const counters = await container('attemptCounters');

@@ -136,7 +136,11 @@ export function equipmentOperation(document: EquipmentDocument, etag: string | u
 
 /** The lab's equipment chain head, or a new one when the lab has no equipment change yet. */
 export async function readEquipmentChainHead(labId: string): Promise<EquipmentChainHead> {
-  const { resource, etag } = await (await container('equipment')).item(chainHeadId, labId).read<LabChainHead & { calibrations?: number; nonconformities?: number }>();
+  const { resource, etag } = await (
+    await container('equipment')
+  )
+    .item(chainHeadId, labId)
+    .read<LabChainHead & { calibrations?: number; nonconformities?: number }>();
   return resource ? { document: resource, etag } : { document: { id: chainHeadId, type: 'audit-chain', labId }, etag: undefined };
 }
 
@@ -210,7 +214,9 @@ export async function moveSerialClaim(claim: Versioned<SerialClaim>, labId: stri
 
 /** Every equipment document of a lab, departed copies included: what the record generator works from. */
 export async function allEquipmentOf(labId: string): Promise<EquipmentDocument[]> {
-  const { resources } = await (await container('equipment')).items
+  const { resources } = await (
+    await container('equipment')
+  ).items
     .query<EquipmentDocument>(
       { query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'equipment'", parameters: [{ name: '@labId', value: labId }] },
       { partitionKey: labId },
@@ -227,14 +233,14 @@ export type StandardCandidate = Pick<EquipmentDocument, 'serialNumber' | 'labId'
  * index. Where a transfer left a departed copy, the lab the machine is in now comes first.
  */
 async function standardsInEveryLab(): Promise<StandardLocation[]> {
-  const { resources } = await (await container('equipment')).items
+  const { resources } = await (
+    await container('equipment')
+  ).items
     .query<StandardLocation & Pick<EquipmentDocument, 'presence'>>(
       "SELECT c.serialKey, c.labId, c.presence FROM c WHERE c.type = 'equipment' AND IS_DEFINED(c.calibration) AND ARRAY_CONTAINS(c.calibration.planVersions, { referenceStandard: true }, true)",
     )
     .fetchAll();
-  return resources
-    .sort((a, b) => Number(a.presence === 'departed') - Number(b.presence === 'departed'))
-    .map(({ serialKey, labId }) => ({ serialKey, labId }));
+  return resources.sort((a, b) => Number(a.presence === 'departed') - Number(b.presence === 'departed')).map(({ serialKey, labId }) => ({ serialKey, labId }));
 }
 
 /** A machine where it is now: a transfer leaves a departed copy that names the lab it went to. */

@@ -26,7 +26,9 @@ export async function feedPage(slice: FeedSlice, pageSize: number, after: string
 /** How many documents of the lab's partition match: one aggregate query in one partition. */
 export async function feedCount(slice: FeedSlice): Promise<number> {
   const where = slice.conditions.length > 0 ? ` WHERE ${slice.conditions.join(' AND ')}` : '';
-  const { resources } = await (await container(slice.container)).items
+  const { resources } = await (
+    await container(slice.container)
+  ).items
     .query<number>({ query: `SELECT VALUE COUNT(1) FROM c${where}`, parameters: slice.parameters }, { partitionKey: slice.labId })
     .fetchAll();
   return resources.reduce((sum, count) => sum + count, 0);

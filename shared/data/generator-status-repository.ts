@@ -28,7 +28,9 @@ const statusId = '~generator';
 
 /** A lab and its generator status, which share the lab's partition, in one query. */
 export async function readLabWithGeneratorStatus(labId: string): Promise<{ lab: LabDocument | null; status: GeneratorStatusDocument | null }> {
-  const { resources } = await (await container('labs')).items
+  const { resources } = await (
+    await container('labs')
+  ).items
     .query<LabDocument | GeneratorStatusDocument>(
       {
         query: 'SELECT * FROM c WHERE c.labId = @labId AND (c.id = @labId OR c.id = @statusId)',
@@ -47,9 +49,7 @@ export async function readLabWithGeneratorStatus(labId: string): Promise<{ lab: 
 }
 
 export async function readGeneratorStatuses(): Promise<GeneratorStatusDocument[]> {
-  const { resources } = await (await container('labs')).items
-    .query<GeneratorStatusDocument>("SELECT * FROM c WHERE c.type = 'generator-status'")
-    .fetchAll();
+  const { resources } = await (await container('labs')).items.query<GeneratorStatusDocument>("SELECT * FROM c WHERE c.type = 'generator-status'").fetchAll();
   return resources;
 }
 
@@ -70,7 +70,17 @@ export async function updateGeneratorStatus(labId: string, fields: GeneratorStat
       if ((error as { code?: number }).code !== 404) throw error;
     }
     try {
-      const fresh: GeneratorStatusDocument = { id: statusId, type: 'generator-status', labId, lastRunId: null, lastRunAt: null, lastSuccessAt: null, lastSummary: null, lastFailure: null, poisoned: null };
+      const fresh: GeneratorStatusDocument = {
+        id: statusId,
+        type: 'generator-status',
+        labId,
+        lastRunId: null,
+        lastRunAt: null,
+        lastSuccessAt: null,
+        lastSummary: null,
+        lastFailure: null,
+        poisoned: null,
+      };
       await labs.items.create({ ...fresh, ...fields });
       return;
     } catch (error) {

@@ -29,7 +29,9 @@ export async function createInstallation(installation: InstallationDocument, eve
 }
 
 export async function activeAdministratorExists(): Promise<boolean> {
-  const { resources } = await (await container('users')).items
+  const { resources } = await (
+    await container('users')
+  ).items
     .query<number>("SELECT VALUE COUNT(1) FROM c WHERE c.type = 'user' AND c.companyRole = 'Administrator' AND c.status = 'Active'")
     .fetchAll();
   return (resources[0] ?? 0) > 0;

@@ -92,7 +92,9 @@ export async function listNonconformities(query: NonconformityListQuery): Promis
 
 /** Every nonconformity of a lab: what the report and a machine's history read. */
 export async function nonconformitiesOfLab(labId: string, serialKey?: string): Promise<NonconformityDocument[]> {
-  const { resources } = await (await container('equipment')).items
+  const { resources } = await (
+    await container('equipment')
+  ).items
     .query<NonconformityDocument>(
       {
         query: `SELECT * FROM c WHERE c.labId = @labId AND c.type = 'nonconformity'${serialKey ? ' AND c.serialKey = @serialKey' : ''}`,
@@ -112,7 +114,9 @@ export async function nonconformitiesOfLab(labId: string, serialKey?: string): P
  * nonconformities are read, and few are ever open.
  */
 export async function openNonconformitiesTouching(labId: string): Promise<NonconformityDocument[]> {
-  const { resources } = await (await container('equipment')).items
+  const { resources } = await (
+    await container('equipment')
+  ).items
     .query<NonconformityDocument>({
       query: "SELECT * FROM c WHERE c.type = 'nonconformity' AND c.status = 'Open' AND ARRAY_CONTAINS(c.itemLabs, @labId)",
       parameters: [{ name: '@labId', value: labId }],
@@ -123,8 +127,18 @@ export async function openNonconformitiesTouching(labId: string): Promise<Noncon
 
 /** Calibrations of any machine in any lab that named the standard, performed in the window (reverse traceability). */
 export async function calibrationsNaming(serialNumber: string, from: string, to: string) {
-  const { resources } = await (await container('equipment')).items
-    .query<{ calibrationNumber: string; labId: string; serialNumber: string; performedOn: string; status: string; result: string; standards: { serialNumber: string }[] }>({
+  const { resources } = await (
+    await container('equipment')
+  ).items
+    .query<{
+      calibrationNumber: string;
+      labId: string;
+      serialNumber: string;
+      performedOn: string;
+      status: string;
+      result: string;
+      standards: { serialNumber: string }[];
+    }>({
       query:
         "SELECT c.calibrationNumber, c.labId, c.serialNumber, c.performedOn, c.status, c.result, c.standards FROM c WHERE c.type = 'calibration' AND c.performedOn >= @from AND c.performedOn <= @to AND ARRAY_CONTAINS(c.standards, { serialNumber: @serialNumber }, true)",
       parameters: [
@@ -139,7 +153,9 @@ export async function calibrationsNaming(serialNumber: string, from: string, to:
 
 /** Nonconformities opened since a moment, in every lab: those whose immediate notice may still be owed. */
 export async function nonconformitiesOpenedSince(since: string): Promise<{ labId: string; ncNumber: string }[]> {
-  const { resources } = await (await container('equipment')).items
+  const { resources } = await (
+    await container('equipment')
+  ).items
     .query<{ labId: string; ncNumber: string }>({
       query: "SELECT c.labId, c.ncNumber FROM c WHERE c.type = 'nonconformity' AND c.openedAt >= @since",
       parameters: [{ name: '@since', value: since }],

@@ -67,7 +67,11 @@ export async function createDelivery(document: DeliveryDocument): Promise<string
 /** Replaces the marker if it is still the version read; null when another run changed it meanwhile. */
 export async function replaceDelivery(document: DeliveryDocument, etag: string): Promise<string | null> {
   try {
-    const { etag: next } = await (await container('labs')).item(document.id, document.labId).replace(document, { accessCondition: { type: 'IfMatch', condition: etag } });
+    const { etag: next } = await (
+      await container('labs')
+    )
+      .item(document.id, document.labId)
+      .replace(document, { accessCondition: { type: 'IfMatch', condition: etag } });
     return next;
   } catch (error) {
     if (statusOf(error) === 412) return null;
@@ -75,12 +79,17 @@ export async function replaceDelivery(document: DeliveryDocument, etag: string):
   }
 }
 
-export type DeliverySummary = Pick<DeliveryDocument, 'labId' | 'kind' | 'key' | 'subject' | 'state' | 'claim' | 'runs' | 'nextAttemptAt' | 'messages' | 'updatedAt' | 'completedAt'>;
+export type DeliverySummary = Pick<
+  DeliveryDocument,
+  'labId' | 'kind' | 'key' | 'subject' | 'state' | 'claim' | 'runs' | 'nextAttemptAt' | 'messages' | 'updatedAt' | 'completedAt'
+>;
 export type DeliveryProgress = Pick<DeliveryDocument, 'labId' | 'key' | 'state' | 'claim' | 'nextAttemptAt'>;
 
 /** Where every lab's recent deliveries stand, without their messages: what each firing of the schedule reads, in one query. */
 export async function deliveryStatesSince(since: string): Promise<DeliveryProgress[]> {
-  const { resources } = await (await container('labs')).items
+  const { resources } = await (
+    await container('labs')
+  ).items
     .query<DeliveryProgress>({
       query: "SELECT c.labId, c.key, c.state, c.claim, c.nextAttemptAt FROM c WHERE c.type = 'notification-delivery' AND c.updatedAt >= @since",
       parameters: [{ name: '@since', value: since }],
@@ -91,7 +100,9 @@ export async function deliveryStatesSince(since: string): Promise<DeliveryProgre
 
 /** Every lab's deliveries changed since a moment, with each message's outcome: what the health page shows. */
 export async function deliveriesSince(since: string): Promise<DeliverySummary[]> {
-  const { resources } = await (await container('labs')).items
+  const { resources } = await (
+    await container('labs')
+  ).items
     .query<DeliverySummary>({
       query:
         "SELECT c.labId, c.kind, c.key, c.subject, c.state, c.claim, c.runs, c.nextAttemptAt, c.messages, c.updatedAt, c.completedAt FROM c WHERE c.type = 'notification-delivery' AND c.updatedAt >= @since",

@@ -62,7 +62,8 @@ function decodeKeys(token: string, count: number): KeyValue[] {
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
     const values = parsed.after;
-    if (Array.isArray(values) && values.length === count && values.every((value) => typeof value === 'string' || typeof value === 'number')) return values as KeyValue[];
+    if (Array.isArray(values) && values.length === count && values.every((value) => typeof value === 'string' || typeof value === 'number'))
+      return values as KeyValue[];
   } catch {
     // Falls through to the refusal below.
   }
@@ -73,7 +74,11 @@ function decodeKeys(token: string, count: number): KeyValue[] {
  * The condition that starts a page after the keys of the last document shown, flat (one level of
  * parentheses inside) so the gateway's rewritten query stays shallow: k0 > v0 OR (k0 = v0 AND k1 > v1) ...
  */
-function afterKeys(alias: string, sortKeys: readonly SortKey[], values: readonly KeyValue[]): { condition: string; parameters: { name: string; value: KeyValue }[] } {
+function afterKeys(
+  alias: string,
+  sortKeys: readonly SortKey[],
+  values: readonly KeyValue[],
+): { condition: string; parameters: { name: string; value: KeyValue }[] } {
   const parameters = values.map((value, index) => ({ name: `@after${index}`, value }));
   const alternatives = sortKeys.map((key, index) => {
     const equalBefore = sortKeys.slice(0, index).map((earlier, position) => `${alias}.${earlier.property} = @after${position}`);

@@ -27,7 +27,9 @@ export async function listProviders(pageSize: number, continuationToken?: string
 
 /** Creates the provider with its first audit entry; DocumentExists when the id is taken. */
 export async function createProvider(provider: ProviderDocument, events: readonly AuditEvent[]): Promise<ProviderDocument> {
-  return (await writeWithAudit({ container: 'calibrationProviders', partition: ['providerId', provider.providerId], owner: provider, ownerEtag: undefined, events })).owner;
+  return (
+    await writeWithAudit({ container: 'calibrationProviders', partition: ['providerId', provider.providerId], owner: provider, ownerEtag: undefined, events })
+  ).owner;
 }
 
 export async function changeProvider(
@@ -39,6 +41,14 @@ export async function changeProvider(
     if (!current) return null;
     const next = change(current.document);
     if (!next) return current.document;
-    return (await writeWithAudit({ container: 'calibrationProviders', partition: ['providerId', providerId], owner: next.provider, ownerEtag: current.etag, events: next.events })).owner;
+    return (
+      await writeWithAudit({
+        container: 'calibrationProviders',
+        partition: ['providerId', providerId],
+        owner: next.provider,
+        ownerEtag: current.etag,
+        events: next.events,
+      })
+    ).owner;
   }, `Provider ${providerId}`);
 }

@@ -100,12 +100,21 @@ export async function writeRecords(
       ? { operationType: 'Replace', id: document.id, resourceBody: body, ifMatch: etag, partitionKey: document.labId }
       : { operationType: 'Create', resourceBody: body, partitionKey: document.labId };
   });
-  const written = await writeWithAudit({ container: 'records', partition: ['labId', counter.labId], owner: counter, ownerEtag: counterEtag, alongside, events });
+  const written = await writeWithAudit({
+    container: 'records',
+    partition: ['labId', counter.labId],
+    owner: counter,
+    ownerEtag: counterEtag,
+    alongside,
+    events,
+  });
   return { counter: written.owner, counterEtag: written.etag, etags: written.etags.slice(1, records.length + 1).map((etag) => etag!) };
 }
 
 export async function findRecord(labId: string, recordNumber: string): Promise<Versioned<RecordDocument> | null> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<RecordDocument & { _etag: string }>(
       {
         query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.recordNumber = @recordNumber",
@@ -129,7 +138,9 @@ export async function findRecordWithCounter(
   labId: string,
   recordNumber: string,
 ): Promise<{ record: Versioned<RecordDocument> | null; counter: Versioned<RecordCounter> | null }> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<(RecordDocument | RecordCounter) & { _etag: string }>(
       {
         // The partition key scopes the query to the lab; see recordsForGeneration for why it stays flat.
@@ -163,7 +174,9 @@ export async function recordsForGeneration(
     parameters.push({ name: `@f${index}`, value: frequency }, { name: `@s${index}`, value: start });
     return `(c.type = 'record' AND c.frequency = @f${index} AND c.periodStart >= @s${index})`;
   });
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<(RecordDocument | RecordCounter) & { _etag: string }>(
       {
         // One level of parentheses, the partition key scoping it to the lab: the embedded store's SQL
@@ -226,7 +239,10 @@ export async function listRecords(query: RecordListQuery): Promise<Page<RecordDo
   );
 }
 
-export type DashboardRow = Pick<RecordDocument, 'recordNumber' | 'labId' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late'>;
+export type DashboardRow = Pick<
+  RecordDocument,
+  'recordNumber' | 'labId' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late'
+>;
 
 /** A dashboard row as the query sends it: values only, in this order (see listDashboard). */
 type DashboardTuple = [string, string, string, RecordDocument['frequency'], string, string, RecordDocument['status'], boolean];
@@ -255,7 +271,17 @@ export async function listDashboard(labId: string, missedSince: string, pageSize
     labId,
   );
   return {
-    items: page.items.map(([recordNumber, serialNumber, modelId, frequency, periodStart, dueEnd, status, late]) => ({ recordNumber, labId, serialNumber, modelId, frequency, periodStart, dueEnd, status, late })),
+    items: page.items.map(([recordNumber, serialNumber, modelId, frequency, periodStart, dueEnd, status, late]) => ({
+      recordNumber,
+      labId,
+      serialNumber,
+      modelId,
+      frequency,
+      periodStart,
+      dueEnd,
+      status,
+      late,
+    })),
     continuationToken: page.continuationToken,
   };
 }
@@ -263,11 +289,23 @@ export async function listDashboard(labId: string, missedSince: string, pageSize
 /** What a compliance report reads of each record of a lab in a period range: a projection, one partition. */
 export type ReportedRecord = Pick<
   RecordDocument,
-  'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late' | 'justification' | 'needsVerification' | 'verification'
+  | 'recordNumber'
+  | 'serialNumber'
+  | 'modelId'
+  | 'frequency'
+  | 'periodStart'
+  | 'dueEnd'
+  | 'status'
+  | 'late'
+  | 'justification'
+  | 'needsVerification'
+  | 'verification'
 >;
 
 export async function recordsForReport(labId: string, from: string, to: string): Promise<ReportedRecord[]> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<ReportedRecord>(
       {
         query:
@@ -285,10 +323,15 @@ export async function recordsForReport(labId: string, from: string, to: string):
 }
 
 /** A machine's completed records in a lab, with what decides whether each found a fault: what an impact assessment reads. */
-export type CompletedRecordFacts = Pick<RecordDocument, 'recordNumber' | 'serialNumber' | 'frequency' | 'periodStart' | 'completedAt' | 'responses' | 'amendments'>;
+export type CompletedRecordFacts = Pick<
+  RecordDocument,
+  'recordNumber' | 'serialNumber' | 'frequency' | 'periodStart' | 'completedAt' | 'responses' | 'amendments'
+>;
 
 export async function completedRecordsOf(labId: string, serialKey: string): Promise<CompletedRecordFacts[]> {
-  const { resources } = await (await container('records')).items
+  const { resources } = await (
+    await container('records')
+  ).items
     .query<CompletedRecordFacts>(
       {
         query:

@@ -72,7 +72,13 @@ export async function referenceStandardLocations(existing: () => Promise<Standar
   return retryWhileOvertaken(async () => {
     const current = await readIndex();
     if (current.index?.complete) return current.index.standards;
-    const next: StandardsIndex = { id: indexId, type: 'reference-standard-index', labId: indexId, complete: true, standards: merged(current.index?.standards ?? [], found) };
+    const next: StandardsIndex = {
+      id: indexId,
+      type: 'reference-standard-index',
+      labId: indexId,
+      complete: true,
+      standards: merged(current.index?.standards ?? [], found),
+    };
     await writeIndex(next, current.etag);
     return next.standards;
   }, 'The list of reference standards');

@@ -86,7 +86,9 @@ export async function deleteSession(username: string, sessionId: string): Promis
 export async function deleteSessionsOf(username: string, keepSessionId?: string): Promise<number> {
   const sessions = await container(home);
   const { resources } = await sessions.items
-    .query<{ id: string }>(
+    .query<{
+      id: string;
+    }>(
       { query: "SELECT c.id FROM c WHERE c.username = @username AND c.type = 'session'", parameters: [{ name: '@username', value: username }] },
       { partitionKey: username },
     )

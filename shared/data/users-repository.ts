@@ -67,10 +67,7 @@ export type UserChange = { user: UserDocument; events: AuditEvent[] } | null;
  * Reads the user, lets `change` decide the new version and its audit events, and writes both; when
  * another writer got there first it reads again and asks again. `change` returning null writes nothing.
  */
-export async function changeUser(
-  username: string,
-  change: (current: UserDocument) => UserChange | Promise<UserChange>,
-): Promise<UserDocument | null> {
+export async function changeUser(username: string, change: (current: UserDocument) => UserChange | Promise<UserChange>): Promise<UserDocument | null> {
   return retryWhileOvertaken(async () => {
     const current = await readUser(username);
     if (!current) return null;
@@ -156,7 +153,9 @@ export async function listUsers(query: UserListQuery): Promise<{ users: UserDocu
 
 /** Active users who may have asked for a lab's reminders: those with access to it, and company-wide users. */
 export async function usersOfLab(labId: string): Promise<UserDocument[]> {
-  const { resources } = await (await container('users')).items
+  const { resources } = await (
+    await container('users')
+  ).items
     .query<UserDocument>({
       query: "SELECT * FROM c WHERE c.type = 'user' AND c.status = 'Active' AND (ARRAY_CONTAINS(c.labIds, @labId) OR c.companyRole != null)",
       parameters: [{ name: '@labId', value: labId }],

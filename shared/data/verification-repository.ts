@@ -27,7 +27,9 @@ export async function chainHead(source: ChainContainer, partition: string, owner
 /** Up to `limit` entries of one chain after `afterSeq`, oldest first. */
 export async function chainEntriesAfter(source: ChainContainer, partition: string, afterSeq: number, limit: number): Promise<AuditEntry[]> {
   const field = chainContainers[source];
-  const { resources } = await (await container(source)).items
+  const { resources } = await (
+    await container(source)
+  ).items
     .query<AuditEntry>(
       {
         query: `SELECT TOP ${topOf(limit)} * FROM c WHERE c.${field} = @partition AND c.type = 'audit' AND c.seq > @after ORDER BY c.seq`,
@@ -44,7 +46,9 @@ export async function chainEntriesAfter(source: ChainContainer, partition: strin
 
 /** The accounts of a lab's own people (company-wide accounts have chains of their own, not the lab's). */
 export async function usernamesOfLab(labId: string): Promise<string[]> {
-  const { resources } = await (await container('users')).items
+  const { resources } = await (
+    await container('users')
+  ).items
     .query<string>({
       query: "SELECT VALUE c.username FROM c WHERE c.type = 'user' AND ARRAY_CONTAINS(c.labIds, @labId) AND c.companyRole = null",
       parameters: [{ name: '@labId', value: labId }],
@@ -53,8 +57,17 @@ export async function usernamesOfLab(labId: string): Promise<string[]> {
   return resources.sort();
 }
 
-async function sliceAfter<T>(containerName: 'records' | 'equipment', labId: string, condition: string, key: string, after: string, limit: number): Promise<T[]> {
-  const { resources } = await (await container(containerName)).items
+async function sliceAfter<T>(
+  containerName: 'records' | 'equipment',
+  labId: string,
+  condition: string,
+  key: string,
+  after: string,
+  limit: number,
+): Promise<T[]> {
+  const { resources } = await (
+    await container(containerName)
+  ).items
     .query<T>(
       {
         query: `SELECT TOP ${topOf(limit)} * FROM c WHERE c.labId = @labId AND ${condition} AND c.${key} > @after ORDER BY c.${key}`,

@@ -72,7 +72,8 @@ export interface FieldChange {
 
 /** The top-level fields an entry's before and after differ in, in the order they first appear. */
 export function changedFields(before: unknown, after: unknown): FieldChange[] {
-  const asObject = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+  const asObject = (value: unknown): Record<string, unknown> =>
+    value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   const was = asObject(before);
   const is = asObject(after);
   const fields = [...new Set([...Object.keys(was), ...Object.keys(is)])];

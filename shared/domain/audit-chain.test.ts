@@ -30,7 +30,11 @@ describe('audit hash chain', () => {
   it('finds the first broken link after any edit, removal or reorder', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 12 }), fc.nat(), fc.constantFrom('edit', 'remove', 'swap'), (length, pick, tamper) => {
-        const { entries } = chainEvents(undefined, Array.from({ length }, (_, index) => event(index)), { username: 'tech1' });
+        const { entries } = chainEvents(
+          undefined,
+          Array.from({ length }, (_, index) => event(index)),
+          { username: 'tech1' },
+        );
         const index = pick % (length - 1);
         const tampered = [...entries];
         if (tamper === 'edit') tampered[index] = { ...tampered[index]!, after: { status: 'Active' } };
@@ -46,7 +50,11 @@ describe('audit hash chain', () => {
   it('finds the same first broken link when the chain is checked a slice at a time, each from the last entry of the one before', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 12 }), fc.nat(), fc.integer({ min: 1, max: 5 }), fc.boolean(), (length, pick, slice, tamper) => {
-        const { entries } = chainEvents(undefined, Array.from({ length }, (_, index) => event(index)), { username: 'tech1' });
+        const { entries } = chainEvents(
+          undefined,
+          Array.from({ length }, (_, index) => event(index)),
+          { username: 'tech1' },
+        );
         const chain = tamper ? entries.map((entry, index) => (index === pick % length ? { ...entry, reason: 'rewritten' } : entry)) : entries;
         let found: ReturnType<typeof firstBrokenLink> = null;
         for (let start = 0; start < chain.length && !found; start += slice) {

@@ -43,7 +43,13 @@ function entityOf(subject: AuditSubject): Pick<AuditEvent, 'entityType' | 'entit
  * The one way an audit event is made: what it is about, who acted, from which request, and what
  * changed (`details`: before, after, reason, or a field the subject's kind sets otherwise).
  */
-export function auditEvent(action: string, subject: AuditSubject, actor: AuditActor | null, origin: AuditOrigin | null, details: Partial<AuditEvent> = {}): AuditEvent {
+export function auditEvent(
+  action: string,
+  subject: AuditSubject,
+  actor: AuditActor | null,
+  origin: AuditOrigin | null,
+  details: Partial<AuditEvent> = {},
+): AuditEvent {
   return {
     action,
     ...entityOf(subject),

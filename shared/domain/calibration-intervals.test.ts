@@ -32,6 +32,11 @@ describe('the simple response method', () => {
   });
 
   it('counts a month as 365.25 / 12 days', () => {
-    expect([intervalInDays({ intervalMonths: 12 }), intervalInDays({ intervalMonths: 6 }), intervalInDays({ intervalDays: 90 }), intervalInDays({})]).toEqual([365, 183, 90, null]);
+    expect([intervalInDays({ intervalMonths: 12 }), intervalInDays({ intervalMonths: 6 }), intervalInDays({ intervalDays: 90 }), intervalInDays({})]).toEqual([
+      365,
+      183,
+      90,
+      null,
+    ]);
   });
 });

@@ -5,7 +5,9 @@ import { addDays, fitnessOn, judgeEvent, judgePoint, nextDueDate, type Acceptanc
 const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 const nonNegative = fc.double({ min: 0, max: 1e3, noNaN: true, noDefaultInfinity: true });
 const limits = fc.tuple(finite, finite).map(([a, b]) => (a <= b ? { lowerLimit: a, upperLimit: b } : { lowerLimit: b, upperLimit: a }));
-const day = fc.date({ min: new Date('1999-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((date) => date.toISOString().slice(0, 10));
+const day = fc
+  .date({ min: new Date('1999-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((date) => date.toISOString().slice(0, 10));
 
 describe('judging a point', () => {
   it('simple: passes exactly when the value lies within the limits, limits included', () => {
@@ -32,13 +34,18 @@ describe('judging a point', () => {
 
   it('fails any value whose uncertainty is above the point’s maximum, under either rule', () => {
     fc.assert(
-      fc.property(nonNegative, fc.double({ min: 1e-6, max: 10, noNaN: true }), fc.constantFrom('simple' as const, 'guard-band' as const), (maximum, excess, rule) => {
-        const point: AcceptancePoint = { pointId: 'p', lowerLimit: -1e9, upperLimit: 1e9, maxUncertainty: maximum };
-        const verdict = judgePoint(point, { pointId: 'p', value: 0, uncertainty: maximum + excess }, rule);
-        expect(verdict.pass).toBe(false);
-        expect(verdict.why).toMatch(/above the maximum/);
-        expect(judgePoint(point, { pointId: 'p', value: 0, uncertainty: maximum }, rule).pass).toBe(true);
-      }),
+      fc.property(
+        nonNegative,
+        fc.double({ min: 1e-6, max: 10, noNaN: true }),
+        fc.constantFrom('simple' as const, 'guard-band' as const),
+        (maximum, excess, rule) => {
+          const point: AcceptancePoint = { pointId: 'p', lowerLimit: -1e9, upperLimit: 1e9, maxUncertainty: maximum };
+          const verdict = judgePoint(point, { pointId: 'p', value: 0, uncertainty: maximum + excess }, rule);
+          expect(verdict.pass).toBe(false);
+          expect(verdict.why).toMatch(/above the maximum/);
+          expect(judgePoint(point, { pointId: 'p', value: 0, uncertainty: maximum }, rule).pass).toBe(true);
+        },
+      ),
     );
   });
 });
@@ -54,8 +61,14 @@ describe('judging an event', () => {
   ];
 
   it('passes on as-found, passes after adjustment on as-left, and marks a failed as-found out of tolerance whatever as-left says', () => {
-    expect(judgeEvent(points, { initial: false, adjusted: false, asFound: at(100, 200), asLeft: [] }, 'simple')).toMatchObject({ result: 'Pass', outOfTolerance: false });
-    expect(judgeEvent(points, { initial: false, adjusted: false, asFound: at(100, 205), asLeft: [] }, 'simple')).toMatchObject({ result: 'Fail', outOfTolerance: true });
+    expect(judgeEvent(points, { initial: false, adjusted: false, asFound: at(100, 200), asLeft: [] }, 'simple')).toMatchObject({
+      result: 'Pass',
+      outOfTolerance: false,
+    });
+    expect(judgeEvent(points, { initial: false, adjusted: false, asFound: at(100, 205), asLeft: [] }, 'simple')).toMatchObject({
+      result: 'Fail',
+      outOfTolerance: true,
+    });
     expect(judgeEvent(points, { initial: false, adjusted: true, asFound: at(100, 205), asLeft: at(100, 200) }, 'simple')).toMatchObject({
       result: 'Pass after adjustment',
       outOfTolerance: true,
@@ -64,12 +77,21 @@ describe('judging an event', () => {
       result: 'Pass after adjustment',
       outOfTolerance: false,
     });
-    expect(judgeEvent(points, { initial: false, adjusted: true, asFound: at(100, 205), asLeft: at(100, 203) }, 'simple')).toMatchObject({ result: 'Fail', outOfTolerance: true });
+    expect(judgeEvent(points, { initial: false, adjusted: true, asFound: at(100, 205), asLeft: at(100, 203) }, 'simple')).toMatchObject({
+      result: 'Fail',
+      outOfTolerance: true,
+    });
   });
 
   it('judges an initial calibration on what it left, never out of tolerance', () => {
-    expect(judgeEvent(points, { initial: true, adjusted: false, asFound: [], asLeft: at(100, 200) }, 'simple')).toMatchObject({ result: 'Pass', outOfTolerance: false });
-    expect(judgeEvent(points, { initial: true, adjusted: false, asFound: [], asLeft: at(90, 200) }, 'simple')).toMatchObject({ result: 'Fail', outOfTolerance: false });
+    expect(judgeEvent(points, { initial: true, adjusted: false, asFound: [], asLeft: at(100, 200) }, 'simple')).toMatchObject({
+      result: 'Pass',
+      outOfTolerance: false,
+    });
+    expect(judgeEvent(points, { initial: true, adjusted: false, asFound: [], asLeft: at(90, 200) }, 'simple')).toMatchObject({
+      result: 'Fail',
+      outOfTolerance: false,
+    });
   });
 });
 
@@ -114,27 +136,42 @@ describe('fitness for use', () => {
   it('is fit, due soon from the warning, due soon within the grace and not fit after it', () => {
     expect(fitnessOn('2027-03-16', { status: 'In Service', calibration: plan })).toEqual({ state: 'fit', reasons: [], calibrationDue: '2027-03-31' });
     expect(fitnessOn('2027-03-17', { status: 'In Service', calibration: plan })).toMatchObject({ state: 'due soon', reasons: ['calibration due soon'] });
-    expect(fitnessOn('2027-04-07', { status: 'In Service', calibration: plan })).toMatchObject({ state: 'due soon', reasons: ['calibration overdue, within its grace period'] });
+    expect(fitnessOn('2027-04-07', { status: 'In Service', calibration: plan })).toMatchObject({
+      state: 'due soon',
+      reasons: ['calibration overdue, within its grace period'],
+    });
     expect(fitnessOn('2027-04-08', { status: 'In Service', calibration: plan })).toMatchObject({ state: 'not fit', reasons: ['calibration overdue'] });
   });
 
   it('names every reason a machine is not fit', () => {
-    expect(fitnessOn('2027-01-01', { status: 'Repair onsite', calibration: { ...plan, finding: 'out of tolerance', awaitingApproval: 1 }, openNonconformities: 1 })).toEqual({
+    expect(
+      fitnessOn('2027-01-01', { status: 'Repair onsite', calibration: { ...plan, finding: 'out of tolerance', awaitingApproval: 1 }, openNonconformities: 1 }),
+    ).toEqual({
       state: 'not fit',
       reasons: ['out of service', 'open nonconformity', 'out of tolerance', 'awaiting approval'],
       calibrationDue: '2027-03-31',
     });
     expect(fitnessOn('2027-01-01', { status: 'In Service', calibration: { ...plan, nextDue: null } }).reasons).toEqual(['not yet calibrated']);
-    expect(fitnessOn('2027-01-01', { status: 'In Service', calibration: { ...plan, nextDue: null, awaitingApproval: 1 } }).reasons).toEqual(['awaiting approval']);
+    expect(fitnessOn('2027-01-01', { status: 'In Service', calibration: { ...plan, nextDue: null, awaitingApproval: 1 } }).reasons).toEqual([
+      'awaiting approval',
+    ]);
     expect(fitnessOn('2027-01-01', { status: 'In Service', calibration: null })).toEqual({ state: 'fit', reasons: [], calibrationDue: null });
   });
 
   it('is never fit past the due date plus grace, whatever else holds', () => {
     fc.assert(
-      fc.property(day, fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 60 }), (due, after, graceDays, warningDays) => {
-        const today = addDays(due, graceDays + after);
-        expect(fitnessOn(today, { status: 'In Service', calibration: { nextDue: due, graceDays, warningDays, finding: null, awaitingApproval: 0 } }).state).toBe('not fit');
-      }),
+      fc.property(
+        day,
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        (due, after, graceDays, warningDays) => {
+          const today = addDays(due, graceDays + after);
+          expect(
+            fitnessOn(today, { status: 'In Service', calibration: { nextDue: due, graceDays, warningDays, finding: null, awaitingApproval: 0 } }).state,
+          ).toBe('not fit');
+        },
+      ),
     );
   });
 });

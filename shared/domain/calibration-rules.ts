@@ -168,5 +168,9 @@ export function fitnessOn(today: string, facts: FitnessFacts): Fitness {
     }
   }
   const state: FitnessState = reasons.length ? 'not fit' : dueSoon ? 'due soon' : 'fit';
-  return { state, reasons: state === 'due soon' ? [today > calibration!.nextDue! ? 'calibration overdue, within its grace period' : 'calibration due soon'] : reasons, calibrationDue: calibration?.nextDue ?? null };
+  return {
+    state,
+    reasons: state === 'due soon' ? [today > calibration!.nextDue! ? 'calibration overdue, within its grace period' : 'calibration due soon'] : reasons,
+    calibrationDue: calibration?.nextDue ?? null,
+  };
 }

@@ -28,7 +28,10 @@ describe('impact assessment (SPEC §10)', () => {
   it('lists exactly the events performed inside the window whose standards include the machine, for random histories', () => {
     fc.assert(
       fc.property(history, ({ standardPasses, findingDay, registeredDay, uses }) => {
-        const approved = standardPasses.map((offset, index) => ({ calibrationNumber: `LAB01-CAL-${String(index + 1).padStart(6, '0')}`, performedOn: addDays(origin, offset) }));
+        const approved = standardPasses.map((offset, index) => ({
+          calibrationNumber: `LAB01-CAL-${String(index + 1).padStart(6, '0')}`,
+          performedOn: addDays(origin, offset),
+        }));
         const finding = { calibrationNumber: 'LAB01-CAL-999999', performedOn: addDays(origin, findingDay) };
         const window = calibrationWindow(finding, approved, addDays(origin, -registeredDay));
         const events = uses.map((use, index) => ({
@@ -42,7 +45,10 @@ describe('impact assessment (SPEC §10)', () => {
         const listed = calibrationsUsing('STD-1', events, window, finding.calibrationNumber).map((event) => event.calibrationNumber);
 
         // The window as an assessor would work it out: from the last passing calibration on or before the finding.
-        const lastPass = standardPasses.filter((offset) => offset <= findingDay).sort((a, b) => a - b).at(-1);
+        const lastPass = standardPasses
+          .filter((offset) => offset <= findingDay)
+          .sort((a, b) => a - b)
+          .at(-1);
         const from = lastPass === undefined ? -registeredDay : lastPass;
         const expected = uses
           .map((use, index) => ({ use, number: events[index]!.calibrationNumber }))

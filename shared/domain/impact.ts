@@ -82,6 +82,16 @@ export function calibrationsUsing(standardSerialKey: string, events: readonly St
 }
 
 /** The machine's PM records completed inside the window, except the ones that bound it. */
-export function recordsInWindow<T extends { recordNumber: string; completedAt: string | null }>(records: readonly T[], window: ExposureWindow, excluding: readonly (string | null)[]): T[] {
-  return records.filter((record) => record.completedAt !== null && inWindow(record.completedAt, window) && record.recordNumber !== window.sinceReference && !excluding.includes(record.recordNumber));
+export function recordsInWindow<T extends { recordNumber: string; completedAt: string | null }>(
+  records: readonly T[],
+  window: ExposureWindow,
+  excluding: readonly (string | null)[],
+): T[] {
+  return records.filter(
+    (record) =>
+      record.completedAt !== null &&
+      inWindow(record.completedAt, window) &&
+      record.recordNumber !== window.sinceReference &&
+      !excluding.includes(record.recordNumber),
+  );
 }

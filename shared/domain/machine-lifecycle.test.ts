@@ -17,11 +17,39 @@ import {
 
 const by = { username: 'manager1', displayName: 'Manager One' };
 const today = '2026-12-06';
-const machine: MachineLife = { serialNumber: 'DWX-01-006', labId: 'LAB01', status: 'In Service', statusChangedAt: '2026-01-01T00:00:00Z', inServiceSince: '2026-01-01T00:00:00Z', history: [] };
-const plan = { version: 1, required: true, reason: 'r', intervalMonths: 12, warningDays: 30, graceDays: 7, decisionRule: 'simple', referenceStandard: false, points: [], changedAt: '', changedBy: by, changeReason: 'r' } as never;
+const machine: MachineLife = {
+  serialNumber: 'DWX-01-006',
+  labId: 'LAB01',
+  status: 'In Service',
+  statusChangedAt: '2026-01-01T00:00:00Z',
+  inServiceSince: '2026-01-01T00:00:00Z',
+  history: [],
+};
+const plan = {
+  version: 1,
+  required: true,
+  reason: 'r',
+  intervalMonths: 12,
+  warningDays: 30,
+  graceDays: 7,
+  decisionRule: 'simple',
+  referenceStandard: false,
+  points: [],
+  changedAt: '',
+  changedBy: by,
+  changeReason: 'r',
+} as never;
 
 function record(nonconformities: string[], at = '2026-12-06T10:00:00Z'): ReturnToService {
-  return { serialNumber: machine.serialNumber, labId: 'LAB01', returnedAt: at, nonconformities, calibrationNumber: null, checks: [], signature: { username: 'manager1', displayName: 'Manager One', meaning: 'Verified by', signedAt: at, method: 'password', contentHash: 'x' } };
+  return {
+    serialNumber: machine.serialNumber,
+    labId: 'LAB01',
+    returnedAt: at,
+    nonconformities,
+    calibrationNumber: null,
+    checks: [],
+    signature: { username: 'manager1', displayName: 'Manager One', meaning: 'Verified by', signedAt: at, method: 'password', contentHash: 'x' },
+  };
 }
 
 function next<T>(outcome: { next: T } | { refused: string }): T {
@@ -50,7 +78,9 @@ describe('the machine lifecycle', () => {
     const both = quarantine(first, 'LAB01-NC-000002', '2026-12-06T09:30:00Z', by);
     const refused = returnToService(both, ['LAB01-NC-000001'], record(['LAB01-NC-000001']), by);
     expect(refused).toEqual({ refused: expect.stringContaining('LAB01-NC-000002, which your verification does not name') });
-    expect(returnToService(first, ['LAB01-NC-000001', 'LAB01-NC-000009'], record(['LAB01-NC-000009']), by)).toEqual({ refused: expect.stringContaining('does not hold') });
+    expect(returnToService(first, ['LAB01-NC-000001', 'LAB01-NC-000009'], record(['LAB01-NC-000009']), by)).toEqual({
+      refused: expect.stringContaining('does not hold'),
+    });
     const back = next(returnToService(both, ['LAB01-NC-000002', 'LAB01-NC-000001'], record(['LAB01-NC-000001', 'LAB01-NC-000002']), by));
     expect(back).toMatchObject({ status: 'In Service', quarantine: null, inServiceSince: '2026-12-06T10:00:00Z' });
     // Back in service while both stay open for their impact review: fit.
@@ -60,14 +90,27 @@ describe('the machine lifecycle', () => {
 
   it('a quarantined machine changes status only by a return to service, a repair status or retirement', () => {
     const held = quarantine(machine, 'LAB01-NC-000001', '2026-12-06T09:00:00Z', by);
-    expect(changeStatus(held, 'In Service', '2026-12-06T10:00:00Z', by)).toEqual({ refused: expect.stringContaining('is quarantined by nonconformity LAB01-NC-000001') });
+    expect(changeStatus(held, 'In Service', '2026-12-06T10:00:00Z', by)).toEqual({
+      refused: expect.stringContaining('is quarantined by nonconformity LAB01-NC-000001'),
+    });
     expect(next(changeStatus(held, 'Retired offsite', '2026-12-06T10:00:00Z', by)).status).toBe('Retired offsite');
     expect(next(moveToRepair(held, 'Repair offsite', 'LAB01-NC-000001', '2026-12-06T10:00:00Z', by)).status).toBe('Repair offsite');
-    expect(moveToRepair(machine, 'Repair offsite', 'LAB01-NC-000001', '2026-12-06T10:00:00Z', by)).toEqual({ refused: expect.stringContaining('returned to service already') });
+    expect(moveToRepair(machine, 'Repair offsite', 'LAB01-NC-000001', '2026-12-06T10:00:00Z', by)).toEqual({
+      refused: expect.stringContaining('returned to service already'),
+    });
   });
 
   it('recalibration requested holds until an approved pass performed on or after the request', () => {
-    const calibrated = { ...machine, calibration: { planVersions: [plan], approved: [{ calibrationNumber: 'LAB01-CAL-000001', labId: 'LAB01', performedOn: '2026-06-01', nextDue: '2027-06-01' }], finding: null, awaitingApproval: [], overdueNotedOn: null } };
+    const calibrated = {
+      ...machine,
+      calibration: {
+        planVersions: [plan],
+        approved: [{ calibrationNumber: 'LAB01-CAL-000001', labId: 'LAB01', performedOn: '2026-06-01', nextDue: '2027-06-01' }],
+        finding: null,
+        awaitingApproval: [],
+        overdueNotedOn: null,
+      },
+    };
     const asked = recalibrationRequested(calibrated, { ncNumber: 'LAB02-NC-000001', itemId: 'cal-1', on: '2026-12-06' });
     expect(fitnessOf(asked, today).reasons).toEqual(['recalibration requested']);
     const entered = calibrationRecorded(asked, { calibrationNumber: 'LAB01-CAL-000002', performedOn: '2026-12-06', finding: null });
@@ -78,10 +121,28 @@ describe('the machine lifecycle', () => {
   });
 
   it('a rejected failing calibration takes back its finding', () => {
-    const calibrated = { ...machine, calibration: { planVersions: [plan], approved: [{ calibrationNumber: 'LAB01-CAL-000001', labId: 'LAB01', performedOn: '2026-06-01', nextDue: '2027-06-01' }], finding: null, awaitingApproval: [], overdueNotedOn: null } };
+    const calibrated = {
+      ...machine,
+      calibration: {
+        planVersions: [plan],
+        approved: [{ calibrationNumber: 'LAB01-CAL-000001', labId: 'LAB01', performedOn: '2026-06-01', nextDue: '2027-06-01' }],
+        finding: null,
+        awaitingApproval: [],
+        overdueNotedOn: null,
+      },
+    };
     const failed = calibrationRecorded(calibrated, { calibrationNumber: 'LAB01-CAL-000002', performedOn: '2026-12-01', finding: 'failed calibration' });
     expect(fitnessOf(failed, today).reasons).toEqual(['failed calibration', 'awaiting approval']);
-    const rejected = next(calibrationDecided(failed, { calibrationNumber: 'LAB01-CAL-000002', labId: 'LAB01', performedOn: '2026-12-01', approved: false, passing: false, nextDue: null }));
+    const rejected = next(
+      calibrationDecided(failed, {
+        calibrationNumber: 'LAB01-CAL-000002',
+        labId: 'LAB01',
+        performedOn: '2026-12-01',
+        approved: false,
+        passing: false,
+        nextDue: null,
+      }),
+    );
     expect(fitnessOf(rejected, today).state).toBe('fit');
   });
 });

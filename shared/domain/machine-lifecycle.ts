@@ -76,7 +76,6 @@ export type Transition<T> = { next: T } | { refused: string };
 
 export const emptyCalibrationState = (): CalibrationState => ({ planVersions: [], approved: [], finding: null, awaitingApproval: [], overdueNotedOn: null });
 
-
 export function currentPlan(state: CalibrationState | undefined): PlanVersion | null {
   return state?.planVersions.at(-1) ?? null;
 }
@@ -120,7 +119,13 @@ export function fitnessOf(machine: Pick<MachineLife, 'status' | 'calibration' | 
     recalibrationRequested: Boolean(state?.recalibrationRequested),
     calibration:
       state && plan?.required
-        ? { nextDue: nextDueOf(state), warningDays: plan.warningDays, graceDays: plan.graceDays, finding: state.finding?.reason ?? null, awaitingApproval: state.awaitingApproval.length }
+        ? {
+            nextDue: nextDueOf(state),
+            warningDays: plan.warningDays,
+            graceDays: plan.graceDays,
+            finding: state.finding?.reason ?? null,
+            awaitingApproval: state.awaitingApproval.length,
+          }
         : null,
   });
 }
@@ -131,7 +136,11 @@ export function owesChecklists(machine: Pick<MachineLife, 'status' | 'quarantine
 }
 
 /** Whether it owes the checklist of the period of `frequency` starting on `periodStart` (a lab-local date) where it is now. */
-export function owesChecklistOf(machine: Pick<MachineLife, 'status' | 'quarantine' | 'checklistsDoneThrough'>, frequency: Frequency, periodStart: string): boolean {
+export function owesChecklistOf(
+  machine: Pick<MachineLife, 'status' | 'quarantine' | 'checklistsDoneThrough'>,
+  frequency: Frequency,
+  periodStart: string,
+): boolean {
   const doneThrough = machine.checklistsDoneThrough?.[frequency];
   return owesChecklists(machine) && !(doneThrough !== undefined && periodStart <= doneThrough);
 }
@@ -184,7 +193,13 @@ export function quarantine<T extends MachineLife>(machine: T, ncNumber: string, 
 }
 
 /** A repair status logged on a nonconformity: only while the quarantine holds. */
-export function moveToRepair<T extends MachineLife>(machine: T, to: 'Repair onsite' | 'Repair offsite', ncNumber: string, at: string, by: Actor): Transition<T> {
+export function moveToRepair<T extends MachineLife>(
+  machine: T,
+  to: 'Repair onsite' | 'Repair offsite',
+  ncNumber: string,
+  at: string,
+  by: Actor,
+): Transition<T> {
   if (!machine.quarantine) return { refused: `${machine.serialNumber} was returned to service already; its status is changed on the machine page.` };
   return { next: withStatus(machine, to, at, by, `repair under nonconformity ${ncNumber}`) };
 }
@@ -201,7 +216,10 @@ export function closeNonconformity<T extends MachineLife>(machine: T, ncNumber: 
  */
 export function returnToService<T extends MachineLife>(machine: T, named: readonly string[], record: ReturnToService, by: Actor): Transition<T> {
   const held = machine.quarantine;
-  if (!held) return { refused: `${machine.serialNumber} is not quarantined by a nonconformity (it was returned to service meanwhile, or never was); its status is changed on the machine page.` };
+  if (!held)
+    return {
+      refused: `${machine.serialNumber} is not quarantined by a nonconformity (it was returned to service meanwhile, or never was); its status is changed on the machine page.`,
+    };
   const unseen = held.ncNumbers.filter((ncNumber) => !named.includes(ncNumber));
   const foreign = named.filter((ncNumber) => !held.ncNumbers.includes(ncNumber));
   if (unseen.length) {
@@ -209,7 +227,8 @@ export function returnToService<T extends MachineLife>(machine: T, named: readon
       refused: `${machine.serialNumber} is also held by nonconformity ${unseen.join(', ')}, which your verification does not name (it may have opened while you signed); read it and sign again naming ${held.ncNumbers.join(', ')}.`,
     };
   }
-  if (foreign.length) return { refused: `Nonconformity ${foreign.join(', ')} does not hold ${machine.serialNumber}; it is held by ${held.ncNumbers.join(', ')}.` };
+  if (foreign.length)
+    return { refused: `Nonconformity ${foreign.join(', ')} does not hold ${machine.serialNumber}; it is held by ${held.ncNumbers.join(', ')}.` };
   const back = withStatus(machine, 'In Service', record.returnedAt, by, `returned to service after nonconformity ${held.ncNumbers.join(', ')}`);
   // Returned to In Service from In Service never happens (a quarantine moves it out), but keep the stretch right anyway.
   return { next: { ...back, inServiceSince: record.returnedAt, quarantine: null, returnsToService: [...(machine.returnsToService ?? []), record] } };
@@ -220,7 +239,10 @@ function withCalibration<T extends MachineLife>(machine: T, change: (state: Cali
 }
 
 /** A calibration entered: it waits for approval; a failing or out-of-tolerance one is a finding at once. */
-export function calibrationRecorded<T extends MachineLife>(machine: T, event: { calibrationNumber: string; performedOn: string; finding: FindingReason | null }): T {
+export function calibrationRecorded<T extends MachineLife>(
+  machine: T,
+  event: { calibrationNumber: string; performedOn: string; finding: FindingReason | null },
+): T {
   return withCalibration(machine, (state) => ({
     ...state,
     awaitingApproval: [...state.awaitingApproval, event.calibrationNumber],
@@ -238,18 +260,26 @@ export function calibrationDecided<T extends MachineLife>(
   event: { calibrationNumber: string; labId: string; performedOn: string; approved: boolean; passing: boolean; nextDue: string | null },
 ): Transition<T> {
   const state = machine.calibration ?? emptyCalibrationState();
-  if (!state.awaitingApproval.includes(event.calibrationNumber)) return { refused: `Calibration ${event.calibrationNumber} was decided by someone else meanwhile.` };
+  if (!state.awaitingApproval.includes(event.calibrationNumber))
+    return { refused: `Calibration ${event.calibrationNumber} was decided by someone else meanwhile.` };
   const { calibrationNumber, performedOn, passing } = event;
   return {
     next: withCalibration(machine, () => ({
       ...state,
       awaitingApproval: state.awaitingApproval.filter((number) => number !== calibrationNumber),
       approved: passing
-        ? [...state.approved, { calibrationNumber, labId: event.labId, performedOn, nextDue: event.nextDue ?? performedOn }].sort((a, b) => a.performedOn.localeCompare(b.performedOn))
+        ? [...state.approved, { calibrationNumber, labId: event.labId, performedOn, nextDue: event.nextDue ?? performedOn }].sort((a, b) =>
+            a.performedOn.localeCompare(b.performedOn),
+          )
         : state.approved,
-      finding: (passing && state.finding !== null && state.finding.performedOn <= performedOn) || (!event.approved && state.finding?.calibrationNumber === calibrationNumber) ? null : state.finding,
+      finding:
+        (passing && state.finding !== null && state.finding.performedOn <= performedOn) ||
+        (!event.approved && state.finding?.calibrationNumber === calibrationNumber)
+          ? null
+          : state.finding,
       overdueNotedOn: passing ? null : state.overdueNotedOn,
-      recalibrationRequested: passing && state.recalibrationRequested && state.recalibrationRequested.on <= performedOn ? null : (state.recalibrationRequested ?? null),
+      recalibrationRequested:
+        passing && state.recalibrationRequested && state.recalibrationRequested.on <= performedOn ? null : (state.recalibrationRequested ?? null),
     })),
   };
 }
@@ -266,4 +296,3 @@ export function overdueNoted<T extends MachineLife>(machine: T, today: string): 
   if (!fitnessOf(machine, today).reasons.includes('calibration overdue')) return null;
   return withCalibration(machine, () => ({ ...state, overdueNotedOn: today }));
 }
-

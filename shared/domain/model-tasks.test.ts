@@ -55,7 +55,18 @@ describe('planTasks', () => {
     const first = planTasks(undefined, { Daily: { tasks: [check('Clean the plate')] } }, '2026-01-01T00:00:00Z');
     expect(() => planTasks(first, { Daily: { tasks: [{ ...check('x'), taskId: 'T9' }] } }, 'now')).toThrow(TaskPlanError);
     try {
-      planTasks(first, { Weekly: { tasks: [{ ...check('a'), taskId: 'T1' }, { ...check('b'), taskId: 'T1' }] } }, 'now');
+      planTasks(
+        first,
+        {
+          Weekly: {
+            tasks: [
+              { ...check('a'), taskId: 'T1' },
+              { ...check('b'), taskId: 'T1' },
+            ],
+          },
+        },
+        'now',
+      );
       expect.unreachable();
     } catch (error) {
       expect((error as TaskPlanError).errors).toEqual([{ field: 'frequencies.Weekly.tasks.1.taskId', message: 'T1 appears more than once' }]);

@@ -63,7 +63,11 @@ export function planTasks(current: PlannedTasks | undefined, input: FrequenciesI
       used.add(task.taskId);
       return storedTask(task.taskId, task);
     });
-    planned[frequency] = { tasks: stored, requiredSince: current?.frequencies[frequency]?.requiredSince ?? now, ...(input[frequency]?.needsVerification ? { needsVerification: true } : {}) };
+    planned[frequency] = {
+      tasks: stored,
+      requiredSince: current?.frequencies[frequency]?.requiredSince ?? now,
+      ...(input[frequency]?.needsVerification ? { needsVerification: true } : {}),
+    };
   }
   if (errors.length > 0) throw new TaskPlanError(errors);
   return { frequencies: planned, nextTaskNumber };

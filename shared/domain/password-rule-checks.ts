@@ -29,21 +29,21 @@ export function isCommonPassword(password: string, commonPasswords: ReadonlySet<
 
 function baseRules(commonPasswords: ReadonlySet<string>): PasswordRule[] {
   return [
-  {
-    id: 'length',
-    description: `${minimumPasswordLength} to ${maximumPasswordLength} characters`,
-    isMet: (password) => [...password].length >= minimumPasswordLength && [...password].length <= maximumPasswordLength,
-  },
-  {
-    id: 'not-common',
-    description: 'not a commonly used password',
-    isMet: (password) => !isCommonPassword(password, commonPasswords),
-  },
-  {
-    id: 'not-username',
-    description: 'does not contain your username',
-    isMet: (password, username) => username.length === 0 || !password.toLowerCase().includes(username.toLowerCase()),
-  },
+    {
+      id: 'length',
+      description: `${minimumPasswordLength} to ${maximumPasswordLength} characters`,
+      isMet: (password) => [...password].length >= minimumPasswordLength && [...password].length <= maximumPasswordLength,
+    },
+    {
+      id: 'not-common',
+      description: 'not a commonly used password',
+      isMet: (password) => !isCommonPassword(password, commonPasswords),
+    },
+    {
+      id: 'not-username',
+      description: 'does not contain your username',
+      isMet: (password, username) => username.length === 0 || !password.toLowerCase().includes(username.toLowerCase()),
+    },
   ];
 }
 
@@ -59,4 +59,3 @@ export function passwordRulesWith(policy: PasswordPolicy, commonPasswords: Reado
   const base = baseRules(commonPasswords);
   return policy.requireCharacterClasses ? [...base, ...characterClassRules] : base;
 }
-

@@ -78,4 +78,3 @@ export function changeMachine<R>(
     return answer;
   });
 }
-

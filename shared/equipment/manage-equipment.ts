@@ -33,7 +33,14 @@ export type Facts = RequestOrigin | null;
 /** A serial claimed by a registration that never finished may be taken over after this long. */
 const abandonedClaimMs = 5 * 60_000;
 
-export function equipmentEvent(action: string, document: Pick<EquipmentDocument, 'serialNumber'>, labIds: string[], actor: AuditActor, facts: Facts, extra: Partial<AuditEvent> = {}): AuditEvent {
+export function equipmentEvent(
+  action: string,
+  document: Pick<EquipmentDocument, 'serialNumber'>,
+  labIds: string[],
+  actor: AuditActor,
+  facts: Facts,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent {
   return auditEvent(action, { kind: 'equipment', serialNumber: document.serialNumber, labIds }, actor, facts, extra);
 }
 
@@ -108,7 +115,11 @@ async function claimForLab(serialNumber: string, labId: string, now: string): Pr
   const holder = claim.document.labId;
   const held = await readEquipment(holder, serialNumber);
   if (held && held.document.presence !== 'departed') {
-    throw conflict(holder === labId ? `${serialNumber} is already registered at ${labId}.` : `${serialNumber} is already registered at ${holder}; transfer it from there instead.`);
+    throw conflict(
+      holder === labId
+        ? `${serialNumber} is already registered at ${labId}.`
+        : `${serialNumber} is already registered at ${holder}; transfer it from there instead.`,
+    );
   }
   if (holder === labId) return;
   if (Date.parse(claim.document.claimedAt) > Date.parse(now) - abandonedClaimMs) {
@@ -144,28 +155,41 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
       ? {
           calibration: {
             ...emptyCalibrationState(),
-            planVersions: [firstVersionFrom(model.calibrationPlan, actor, now, `copied from the default plan of model ${model.modelId} (version ${model.version})`)],
+            planVersions: [
+              firstVersionFrom(model.calibrationPlan, actor, now, `copied from the default plan of model ${model.modelId} (version ${model.version})`),
+            ],
           },
         }
       : {}),
   };
   await inEquipmentTurn(labId, `Equipment ${input.serialNumber}`, async () => {
-      // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
-      const existing = await readEquipment(labId, input.serialNumber);
-      if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
-      const plan = document.calibration?.planVersions[0];
-      if (plan?.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
-      await saveEquipment(document, existing?.etag, [
-        equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentFacts(document) }),
-        ...(plan
-          ? [equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, { reason: plan.changeReason!, after: { version: 1, required: plan.required, points: plan.points.length, decisionRule: plan.decisionRule } })]
-          : []),
-      ]);
+    // A departed copy from an earlier transfer out of this lab is replaced: the machine came back.
+    const existing = await readEquipment(labId, input.serialNumber);
+    if (existing && existing.document.presence !== 'departed') throw conflict(`${input.serialNumber} is already registered at ${labId}.`);
+    const plan = document.calibration?.planVersions[0];
+    if (plan?.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
+    await saveEquipment(document, existing?.etag, [
+      equipmentEvent('equipment.registered', document, [labId], actor, facts, { after: equipmentFacts(document) }),
+      ...(plan
+        ? [
+            equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
+              reason: plan.changeReason!,
+              after: { version: 1, required: plan.required, points: plan.points.length, decisionRule: plan.decisionRule },
+            }),
+          ]
+        : []),
+    ]);
   });
   return equipmentView(document, await labToday(labId));
 }
 
-export async function updateEquipment(principal: Principal, labId: string, serialNumber: string, patch: UpdateEquipment, facts: RequestFacts): Promise<Equipment> {
+export async function updateEquipment(
+  principal: Principal,
+  labId: string,
+  serialNumber: string,
+  patch: UpdateEquipment,
+  facts: RequestFacts,
+): Promise<Equipment> {
   const modelId = patch.modelId === undefined ? undefined : (await assertAssignableModel(patch.modelId)).modelId;
   const actor = actorOf(principal);
   const today = await labToday(labId);
@@ -181,7 +205,11 @@ export async function updateEquipment(principal: Principal, labId: string, seria
       next = changed.next;
     }
     if (modelId !== undefined && modelId !== current.modelId) {
-      next = { ...next, modelId, history: [...next.history, { at: now, by: actor, kind: 'model', labId: current.labId, fromModelId: current.modelId, toModelId: modelId }] };
+      next = {
+        ...next,
+        modelId,
+        history: [...next.history, { at: now, by: actor, kind: 'model', labId: current.labId, fromModelId: current.modelId, toModelId: modelId }],
+      };
     }
     if (next === current) return { write: null, answer: equipmentView(current, today) };
     const before = equipmentFacts(current);

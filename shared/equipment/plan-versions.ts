@@ -10,7 +10,8 @@ import type { PlanPoint, PlanVersion } from '../schemas/calibration.js';
 export function withPointIds(points: PlanInput['points'], previous: readonly PlanPoint[]): PlanPoint[] {
   const sent = points.map((point) => point.pointId).filter((id): id is string => id !== undefined);
   const duplicate = sent.find((id, index) => sent.indexOf(id) !== index);
-  if (duplicate) throw badRequest(`Two points have the id ${duplicate}; each point needs its own.`, [{ field: 'points', message: `has the point id ${duplicate} twice` }]);
+  if (duplicate)
+    throw badRequest(`Two points have the id ${duplicate}; each point needs its own.`, [{ field: 'points', message: `has the point id ${duplicate} twice` }]);
   const taken = new Set([...sent, ...previous.map((point) => point.pointId)]);
   const byName = new Map(previous.filter((point) => !sent.includes(point.pointId)).map((point) => [point.name.toLowerCase(), point.pointId]));
   let next = 1;

@@ -36,7 +36,11 @@ interface TransferState {
 type Step = (state: TransferState, marker: TransferMarker, facts: Facts) => Promise<void>;
 
 async function readState(fromLabId: string, toLabId: string, serialNumber: string): Promise<TransferState> {
-  const [source, destination, claim] = await Promise.all([readEquipment(fromLabId, serialNumber), readEquipment(toLabId, serialNumber), readSerialClaim(serialNumber)]);
+  const [source, destination, claim] = await Promise.all([
+    readEquipment(fromLabId, serialNumber),
+    readEquipment(toLabId, serialNumber),
+    readSerialClaim(serialNumber),
+  ]);
   if (!source) throw notFound(`There is no equipment ${serialNumber} at ${fromLabId}.`);
   return { source, destination, claimLabId: claim?.document.labId ?? null };
 }
@@ -61,14 +65,20 @@ async function checklistsDoneAt(labId: string, serialKey: string): Promise<Parti
 }
 
 const prepareArrival: Step = async ({ source, destination }, marker, facts) => {
-  const arriving: EquipmentDocument = arrived({
-    ...source.document,
-    labId: marker.toLabId,
-    presence: 'arriving',
-    transfer: marker,
-    inServiceSince: getsRecords(source.document.status) ? marker.startedAt : null,
-    history: [...source.document.history, { at: marker.startedAt, by: marker.by, kind: 'transfer', labId: marker.toLabId, fromLabId: marker.fromLabId, toLabId: marker.toLabId }],
-  }, await checklistsDoneAt(marker.fromLabId, source.document.serialKey));
+  const arriving: EquipmentDocument = arrived(
+    {
+      ...source.document,
+      labId: marker.toLabId,
+      presence: 'arriving',
+      transfer: marker,
+      inServiceSince: getsRecords(source.document.status) ? marker.startedAt : null,
+      history: [
+        ...source.document.history,
+        { at: marker.startedAt, by: marker.by, kind: 'transfer', labId: marker.toLabId, fromLabId: marker.fromLabId, toLabId: marker.toLabId },
+      ],
+    },
+    await checklistsDoneAt(marker.fromLabId, source.document.serialKey),
+  );
   delete arriving.departedTo;
   delete arriving.departedAt;
   await saveEquipment(arriving, destination?.etag, [
@@ -97,7 +107,10 @@ const completeDeparture: Step = async ({ source }, marker, facts) => {
     transfer: null,
     departedTo: marker.toLabId,
     departedAt: now,
-    history: [...source.document.history, { at: marker.startedAt, by: marker.by, kind: 'transfer', labId: marker.fromLabId, fromLabId: marker.fromLabId, toLabId: marker.toLabId }],
+    history: [
+      ...source.document.history,
+      { at: marker.startedAt, by: marker.by, kind: 'transfer', labId: marker.fromLabId, fromLabId: marker.fromLabId, toLabId: marker.toLabId },
+    ],
   };
   await saveEquipment(next, source.etag, [
     equipmentEvent('equipment.transferred-out', next, [marker.fromLabId, marker.toLabId], marker.by, facts, {
@@ -131,7 +144,9 @@ const maximumLostRaces = 10;
 
 function finished(state: TransferState, toLabId: string): boolean {
   const { source, destination, claimLabId } = state;
-  return source.document.presence === 'departed' && source.document.departedTo === toLabId && claimLabId === toLabId && destination?.document.presence === 'present';
+  return (
+    source.document.presence === 'departed' && source.document.departedTo === toLabId && claimLabId === toLabId && destination?.document.presence === 'present'
+  );
 }
 
 /** Starts a transfer, or finishes the one in progress to the same lab; answers the equipment at its new lab. */

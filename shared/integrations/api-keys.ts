@@ -38,7 +38,13 @@ function addDays(day: string, days: number): string {
   return utcDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000));
 }
 
-function keyEvent(action: string, key: Pick<ApiKeyDocument, 'keyId' | 'labIds'>, actor: AuditActor | null, facts: RequestOrigin, extra: Partial<AuditEvent> = {}): AuditEvent {
+function keyEvent(
+  action: string,
+  key: Pick<ApiKeyDocument, 'keyId' | 'labIds'>,
+  actor: AuditActor | null,
+  facts: RequestOrigin,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent {
   return auditEvent(action, { kind: 'api-key', keyId: key.keyId, labIds: key.labIds }, actor, facts, extra);
 }
 
@@ -70,13 +76,19 @@ export function assertMayAdministerApiKeys(principal: Principal): void {
 
 export async function createKey(principal: Principal, input: CreateApiKey, facts: RequestFacts, now = new Date()): Promise<ApiKey & { key: string }> {
   const today = utcDay(now);
-  if (input.expiresOn < today) throw badRequest(`Expires on must be today or later (today is ${today} in UTC).`, [{ field: 'expiresOn', message: 'must be today or later' }]);
+  if (input.expiresOn < today)
+    throw badRequest(`Expires on must be today or later (today is ${today} in UTC).`, [{ field: 'expiresOn', message: 'must be today or later' }]);
   if (input.expiresOn > addDays(today, longestLifeDays)) {
-    throw badRequest('Expires on must be at most two years ahead; make a new key when this one ends.', [{ field: 'expiresOn', message: 'must be at most two years ahead' }]);
+    throw badRequest('Expires on must be at most two years ahead; make a new key when this one ends.', [
+      { field: 'expiresOn', message: 'must be at most two years ahead' },
+    ]);
   }
   const labIds = [...new Set(input.labIds)];
   const missing = (await Promise.all(labIds.map(async (labId) => ((await readLab(labId)) ? null : labId)))).filter((labId) => labId !== null);
-  if (missing.length > 0) throw badRequest(`Labs must be labs of this installation; there is no ${missing.join(', ')}.`, [{ field: 'labIds', message: `names ${missing.join(', ')}, which do not exist` }]);
+  if (missing.length > 0)
+    throw badRequest(`Labs must be labs of this installation; there is no ${missing.join(', ')}.`, [
+      { field: 'labIds', message: `names ${missing.join(', ')}, which do not exist` },
+    ]);
   const keyId = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   const key: ApiKeyDocument = {
@@ -135,11 +147,18 @@ export async function apiKeyCaller(request: HttpRequest, scope: ApiKeyScope, fac
   const today = utcDay(now);
   const what = `${request.method} ${new URL(request.url).pathname}`;
   const refuse = async (problem: HttpProblem): Promise<never> => {
-    await changeApiKey(keyId, (current) => ({ key: current, events: [keyEvent('api-key.refused', key, keyActor(key), facts, { reason: `${what}: ${problem.detail ?? problem.title}` })] }));
+    await changeApiKey(keyId, (current) => ({
+      key: current,
+      events: [keyEvent('api-key.refused', key, keyActor(key), facts, { reason: `${what}: ${problem.detail ?? problem.title}` })],
+    }));
     throw problem;
   };
-  if (key.revokedAt) return refuse(new HttpProblem(401, 'Not signed in', `The API key "${key.name}" was revoked on ${key.revokedAt.slice(0, 10)}; ask an administrator for a new one.`));
-  if (key.expiresOn < today) return refuse(new HttpProblem(401, 'Not signed in', `The API key "${key.name}" expired on ${key.expiresOn}; ask an administrator for a new one.`));
+  if (key.revokedAt)
+    return refuse(
+      new HttpProblem(401, 'Not signed in', `The API key "${key.name}" was revoked on ${key.revokedAt.slice(0, 10)}; ask an administrator for a new one.`),
+    );
+  if (key.expiresOn < today)
+    return refuse(new HttpProblem(401, 'Not signed in', `The API key "${key.name}" expired on ${key.expiresOn}; ask an administrator for a new one.`));
   if (!key.scopes.includes(scope)) return refuse(forbidden(`The API key "${key.name}" does not allow ${scope}; it allows ${key.scopes.join(' and ')}.`));
   await countApiKeyUse(key, today, keyEvent('api-key.used', key, keyActor(key), facts, { reason: `First use on ${today} (UTC): ${what}` }));
   return { keyId, name: key.name, labIds: key.labIds, scopes: key.scopes };

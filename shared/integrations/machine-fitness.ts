@@ -24,7 +24,12 @@ export function fitnessSince(machine: EquipmentDocument, fitness: Fitness, today
     fitness.calibrationDue && plan ? addDays(fitness.calibrationDue, plan.graceDays + 1) : null,
     fitness.calibrationDue && plan ? addDays(fitness.calibrationDue, -plan.warningDays) : null,
   ];
-  return facts.filter((day): day is string => day !== null && day <= today).sort().at(-1) ?? null;
+  return (
+    facts
+      .filter((day): day is string => day !== null && day <= today)
+      .sort()
+      .at(-1) ?? null
+  );
 }
 
 /**

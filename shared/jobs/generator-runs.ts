@@ -26,7 +26,10 @@ export const labRunMessageSchema = z.object({
 export type LabRunMessage = z.infer<typeof labRunMessageSchema>;
 
 /** The messages of one run: every active lab, or the one asked for. */
-export async function planRun(request: { labId?: string | undefined; date?: string | undefined }, now: Date): Promise<{ runId: string; messages: LabRunMessage[] }> {
+export async function planRun(
+  request: { labId?: string | undefined; date?: string | undefined },
+  now: Date,
+): Promise<{ runId: string; messages: LabRunMessage[] }> {
   const runId = randomUUID();
   const asOf = request.date ? asOfDate(request.date, now) : undefined;
   const labs = (await listLabs()).filter((lab) => lab.active && (!request.labId || lab.labId === request.labId));
@@ -63,7 +66,8 @@ function asOfDate(date: string, now: Date): string {
   if (Number.isNaN(endOfDate) || !new Date(endOfDate).toISOString().startsWith(date)) {
     throw badRequest(`${date} is not a date that exists.`, [{ field: 'date', message: 'must be a date that exists, as YYYY-MM-DD' }]);
   }
-  if (Date.parse(`${date}T00:00:00Z`) > now.getTime()) throw badRequest('Records cannot be generated for a future date.', [{ field: 'date', message: 'must be today or earlier' }]);
+  if (Date.parse(`${date}T00:00:00Z`) > now.getTime())
+    throw badRequest('Records cannot be generated for a future date.', [{ field: 'date', message: 'must be today or earlier' }]);
   const backfillDays = settings().BACKFILL_DAYS;
   if (endOfDate < now.getTime() - (backfillDays + 1) * 86_400_000) {
     throw badRequest(`Records can be generated as of at most ${backfillDays} days back (the backfill limit); ${date} is further back.`, [
@@ -180,7 +184,12 @@ export async function generatorHealth(): Promise<GeneratorHealth> {
       poisoned: status?.poisoned ?? null,
     };
   });
-  return { labs: rows, failingLabs: rows.filter((row) => row.failed).map((row) => row.labId), poisonMessages: rows.filter((row) => row.poisoned).length, notifications };
+  return {
+    labs: rows,
+    failingLabs: rows.filter((row) => row.failed).map((row) => row.labId),
+    poisonMessages: rows.filter((row) => row.poisoned).length,
+    notifications,
+  };
 }
 
 /**

@@ -45,7 +45,9 @@ export async function labelSheet(labId: string, serials: readonly string[] | und
   const [machines, today] = await Promise.all([
     serials?.length
       ? Promise.all(serials.map(async (serial) => (await findEquipment(labId, serial)).document))
-      : allEquipmentOf(labId).then((all) => all.filter((machine) => machine.presence === 'present' && !isRetired(machine.status)).sort((a, b) => a.serialKey.localeCompare(b.serialKey))),
+      : allEquipmentOf(labId).then((all) =>
+          all.filter((machine) => machine.presence === 'present' && !isRetired(machine.status)).sort((a, b) => a.serialKey.localeCompare(b.serialKey)),
+        ),
     labToday(labId),
   ]);
   return { labId, size, printedAt: new Date().toISOString(), items: machines.map((machine) => labelOf(machine, lab.document.name, today, requestOrigin)) };
@@ -71,7 +73,9 @@ export async function machineAtHand(principal: Principal, serialNumber: string, 
     listRecords({ labId, serialKey: machine.serialKey, statuses: ['Open', 'Missed'], pageSize: 100 }),
   ]);
   const openChecklists = records.items
-    .filter((record) => (!record.opensAt || Date.parse(record.opensAt) <= now.getTime()) && (completableUntil(record, lateDays)?.getTime() ?? 0) > now.getTime())
+    .filter(
+      (record) => (!record.opensAt || Date.parse(record.opensAt) <= now.getTime()) && (completableUntil(record, lateDays)?.getTime() ?? 0) > now.getTime(),
+    )
     // What is due now comes first; missed checklists that may still be done late follow.
     .sort((a, b) => Number(a.status === 'Missed') - Number(b.status === 'Missed') || a.dueEnd.localeCompare(b.dueEnd))
     .map(({ recordNumber, frequency, periodStart, dueEnd, status }) => ({ recordNumber, frequency, periodStart, dueEnd, status }));

@@ -26,15 +26,26 @@ export function impactItemId(kind: ImpactItem['kind'], reference: string): strin
  * when the nonconformity opened (`fixed`): a calibration approved since must not move its start and
  * drop items. Items already disposed keep their disposition.
  */
-export async function assessImpact(machine: EquipmentDocument, finding: Finding, kept: readonly ImpactItem[] = [], fixed?: ExposureWindow): Promise<{ window: ExposureWindow; items: ImpactItem[] }> {
+export async function assessImpact(
+  machine: EquipmentDocument,
+  finding: Finding,
+  kept: readonly ImpactItem[] = [],
+  fixed?: ExposureWindow,
+): Promise<{ window: ExposureWindow; items: ImpactItem[] }> {
   const records = await completedRecordsOf(machine.labId, machine.serialKey);
   const window =
     fixed ??
     (finding.source === 'calibration' && finding.calibrationNumber && finding.performedOn
-      ? calibrationWindow({ calibrationNumber: finding.calibrationNumber, performedOn: finding.performedOn }, machine.calibration?.approved ?? [], machine.createdAt.slice(0, 10))
+      ? calibrationWindow(
+          { calibrationNumber: finding.calibrationNumber, performedOn: finding.performedOn },
+          machine.calibration?.approved ?? [],
+          machine.createdAt.slice(0, 10),
+        )
       : faultWindow(
           finding.foundAt,
-          records.filter((record) => record.completedAt !== null).map((record) => ({ recordNumber: record.recordNumber, completedAt: record.completedAt!, faulty: foundFault(record) })),
+          records
+            .filter((record) => record.completedAt !== null)
+            .map((record) => ({ recordNumber: record.recordNumber, completedAt: record.completedAt!, faulty: foundFault(record) })),
           machine.createdAt,
           finding.recordNumber,
         ));
@@ -50,7 +61,12 @@ export async function assessImpact(machine: EquipmentDocument, finding: Finding,
       summary: `${record.frequency} PM of ${record.periodStart}`,
     }));
   if (currentPlan(machine.calibration)?.referenceStandard) {
-    const uses = calibrationsUsing(machine.serialKey, await calibrationsNaming(machine.serialNumber, window.from, window.to), window, finding.calibrationNumber);
+    const uses = calibrationsUsing(
+      machine.serialKey,
+      await calibrationsNaming(machine.serialNumber, window.from, window.to),
+      window,
+      finding.calibrationNumber,
+    );
     for (const use of uses.sort((a, b) => a.performedOn.localeCompare(b.performedOn) || a.calibrationNumber.localeCompare(b.calibrationNumber))) {
       items.push({
         itemId: impactItemId('calibration', use.calibrationNumber),

@@ -49,7 +49,8 @@ export function assertMayReportNonconformities(principal: Principal, labId: stri
 }
 
 export function assertMayDecideNonconformities(principal: Principal, labId: string): void {
-  if (!can(principal, 'nonconformities', 'write', labId)) throw forbidden(`Only a manager of ${labId} or an administrator can dispose, close or return to service there.`);
+  if (!can(principal, 'nonconformities', 'write', labId))
+    throw forbidden(`Only a manager of ${labId} or an administrator can dispose, close or return to service there.`);
 }
 
 export function nonconformityView(document: NonconformityDocument): Nonconformity {
@@ -94,7 +95,10 @@ export async function nonconformityFor(principal: Principal, labId: string, ncNu
   return view;
 }
 
-export async function nonconformitiesPage(labId: string, query: { status?: 'Open' | 'Closed' | undefined; serialNumber?: string | undefined; continuationToken?: string | undefined }) {
+export async function nonconformitiesPage(
+  labId: string,
+  query: { status?: 'Open' | 'Closed' | undefined; serialNumber?: string | undefined; continuationToken?: string | undefined },
+) {
   const page = await listNonconformities({
     labId,
     status: query.status,
@@ -123,7 +127,8 @@ export async function reportNonconformity(principal: Principal, labId: string, i
   await findEquipment(labId, input.serialNumber);
   if (input.recordNumber) {
     const { document: record } = await findLabRecord(labId, input.recordNumber);
-    if (record.serialKey !== serialKey(input.serialNumber)) throw conflict(`Record ${input.recordNumber} is a checklist of ${record.serialNumber}, not of ${input.serialNumber}.`);
+    if (record.serialKey !== serialKey(input.serialNumber))
+      throw conflict(`Record ${input.recordNumber} is a checklist of ${record.serialNumber}, not of ${input.serialNumber}.`);
   }
   const nc = await openNonconformity(
     labId,
@@ -185,7 +190,10 @@ function changeNonconformityAndMachine(
     async (machine) => {
       const found = await nonconformityOf(labId, ncNumber);
       const { next, event, machine: nextMachine, machineEvents } = await change(found.document, machine);
-      return { write: { next: nextMachine, alongside: [nonconformityOperation(next, found.etag)], events: [nonconformityEvent(...event), ...machineEvents] }, answer: next };
+      return {
+        write: { next: nextMachine, alongside: [nonconformityOperation(next, found.etag)], events: [nonconformityEvent(...event), ...machineEvents] },
+        answer: next,
+      };
     },
     read,
   );
@@ -208,11 +216,13 @@ export function nonconformitySignatureProblem(nc: NonconformityDocument): string
   for (const item of nc.items) {
     if (!item.disposition) continue;
     const { contentHash: signed, ...signer } = item.disposition.signature;
-    if (dispositionHash(nc.ncNumber, item, item.disposition.disposition, item.disposition.reason, signer) !== signed) return `the disposition of ${item.itemId} does not match its signature`;
+    if (dispositionHash(nc.ncNumber, item, item.disposition.disposition, item.disposition.reason, signer) !== signed)
+      return `the disposition of ${item.itemId} does not match its signature`;
   }
   if (nc.closure) {
     const { contentHash: signed, ...signer } = nc.closure.signature;
-    if (nc.items.some((item) => !item.disposition) || closureHash(nc.ncNumber, nc.items, nc.closure.summary, signer) !== signed) return 'the closure does not match its signature';
+    if (nc.items.some((item) => !item.disposition) || closureHash(nc.ncNumber, nc.items, nc.closure.summary, signer) !== signed)
+      return 'the closure does not match its signature';
   }
   return null;
 }
@@ -227,7 +237,13 @@ async function withCurrentImpact(nc: NonconformityDocument): Promise<Nonconformi
   if (!machine) return nc;
   const { items } = await assessImpact(
     machine,
-    { source: nc.source, calibrationNumber: nc.calibrationNumber, performedOn: nc.source === 'calibration' ? nc.window.to : null, recordNumber: nc.recordNumber, foundAt: nc.openedAt },
+    {
+      source: nc.source,
+      calibrationNumber: nc.calibrationNumber,
+      performedOn: nc.source === 'calibration' ? nc.window.to : null,
+      recordNumber: nc.recordNumber,
+      foundAt: nc.openedAt,
+    },
     nc.items,
     { ...nc.window, sinceReference: nc.sinceReference ?? null },
   );
@@ -240,29 +256,56 @@ async function withCurrentImpact(nc: NonconformityDocument): Promise<Nonconformi
  * also makes that machine not fit until its next approved calibration, written first in its own lab
  * (and only once), so a retry after a failure finds it done.
  */
-export async function disposeItem(principal: Principal, labId: string, ncNumber: string, input: DispositionInput, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Nonconformity> {
+export async function disposeItem(
+  principal: Principal,
+  labId: string,
+  ncNumber: string,
+  input: DispositionInput,
+  facts: Facts & object,
+  confirm: ConfirmSigner = confirmSigner,
+): Promise<Nonconformity> {
   const { document: nc } = await nonconformityOf(labId, ncNumber);
   // A manager who sees nothing of it is answered as if it did not exist, and learns no item of another lab.
   const visible = viewFor(principal, nc);
   if (!visible) throw noSuchNonconformity(labId, ncNumber);
   assertOpen(nc, 'items are disposed');
   const item = visible.items.find((candidate) => candidate.itemId === input.itemId);
-  if (!item) throw notFound(`${ncNumber} has no item ${input.itemId}; its items are ${visible.items.map((candidate) => candidate.itemId).join(', ') || 'none'}.`);
+  if (!item)
+    throw notFound(`${ncNumber} has no item ${input.itemId}; its items are ${visible.items.map((candidate) => candidate.itemId).join(', ') || 'none'}.`);
   assertMayDecideNonconformities(principal, item.labId);
-  if (item.disposition) throw conflict(`${item.itemId} was disposed "${item.disposition.disposition}" by ${item.disposition.by.displayName}; a disposition is not changed.`);
+  if (item.disposition)
+    throw conflict(`${item.itemId} was disposed "${item.disposition.disposition}" by ${item.disposition.by.displayName}; a disposition is not changed.`);
   const method = await confirm(principal, input.signature.password, facts, 'signature on disposition');
   const actor = actorOf(principal);
   const dispose = (current: NonconformityDocument): NonconformityChange => {
     assertOpen(current, 'items are disposed');
     const target = current.items.find((candidate) => candidate.itemId === input.itemId)!;
-    if (target.disposition) throw conflict(`${target.itemId} was disposed "${target.disposition.disposition}" by ${target.disposition.by.displayName} meanwhile; a disposition is not changed.`);
+    if (target.disposition)
+      throw conflict(
+        `${target.itemId} was disposed "${target.disposition.disposition}" by ${target.disposition.by.displayName} meanwhile; a disposition is not changed.`,
+      );
     const unsigned = signerBlock(principal, input.signature.meaning, method);
     const signature = { ...unsigned, contentHash: dispositionHash(ncNumber, target, input.disposition, input.reason, unsigned) };
     const disposition = { disposition: input.disposition, reason: input.reason, by: actor, at: unsigned.signedAt, signature };
     const next = { ...current, items: current.items.map((candidate) => (candidate.itemId === target.itemId ? { ...candidate, disposition } : candidate)) };
     return {
       next,
-      event: ['nonconformity.item-disposed', next, actor, facts, { reason: input.reason, after: { itemId: target.itemId, reference: target.reference, labId: target.labId, disposition: input.disposition, contentHash: signature.contentHash } }],
+      event: [
+        'nonconformity.item-disposed',
+        next,
+        actor,
+        facts,
+        {
+          reason: input.reason,
+          after: {
+            itemId: target.itemId,
+            reference: target.reference,
+            labId: target.labId,
+            disposition: input.disposition,
+            contentHash: signature.contentHash,
+          },
+        },
+      ],
     };
   };
   if (input.disposition !== 'Recalibrate') return viewFor(principal, await changeNonconformity(labId, ncNumber, dispose))!;
@@ -270,12 +313,18 @@ export async function disposeItem(principal: Principal, labId: string, ncNumber:
   const requested = (machine: EquipmentDocument) => ({
     machine: recalibrationRequested(machine, request),
     machineEvents: [
-      equipmentEvent('calibration.recalibration-requested', machine, [item.labId, labId], actor, facts, { reason: `disposition of ${item.itemId} on nonconformity ${ncNumber}`, after: request }),
+      equipmentEvent('calibration.recalibration-requested', machine, [item.labId, labId], actor, facts, {
+        reason: `disposition of ${item.itemId} on nonconformity ${ncNumber}`,
+        after: request,
+      }),
     ],
   });
   if (item.labId === labId) {
     // The disposition and the machine's recalibration request in one batch: a refused disposition asks nothing of the machine.
-    const written = await changeNonconformityAndMachine(labId, ncNumber, item.serialNumber, async (current, machine) => ({ ...dispose(current), ...requested(machine) }));
+    const written = await changeNonconformityAndMachine(labId, ncNumber, item.serialNumber, async (current, machine) => ({
+      ...dispose(current),
+      ...requested(machine),
+    }));
     return viewFor(principal, written)!;
   }
   // A machine of another lab lives in another partition: the disposition is decided (or refused) first, then its machine is asked.
@@ -293,7 +342,13 @@ export async function addRepairAction(principal: Principal, labId: string, ncNum
   const actor = actorOf(principal);
   const log = (current: NonconformityDocument): NonconformityChange => {
     assertOpen(current, 'repairs are logged');
-    const action = { actionId: String(current.actions.length + 1), text: input.text, statusChange: input.statusChange ?? null, by: actor, at: new Date().toISOString() };
+    const action = {
+      actionId: String(current.actions.length + 1),
+      text: input.text,
+      statusChange: input.statusChange ?? null,
+      by: actor,
+      at: new Date().toISOString(),
+    };
     return { next: { ...current, actions: [...current.actions, action] }, event: ['nonconformity.repair-logged', current, actor, facts, { after: action }] };
   };
   const status = input.statusChange;
@@ -308,14 +363,29 @@ export async function addRepairAction(principal: Principal, labId: string, ncNum
     return {
       ...log(current),
       machine: moved.next,
-      machineEvents: changed ? [equipmentEvent('equipment.updated', machine, [labId], actor, facts, { reason: `repair under nonconformity ${ncNumber}`, before: { status: machine.status }, after: { status } })] : [],
+      machineEvents: changed
+        ? [
+            equipmentEvent('equipment.updated', machine, [labId], actor, facts, {
+              reason: `repair under nonconformity ${ncNumber}`,
+              before: { status: machine.status },
+              after: { status },
+            }),
+          ]
+        : [],
     };
   });
   return nonconformityView(written);
 }
 
 /** Closes a nonconformity once every item, as the window stands now, has its disposition; signed "Closed by". */
-export async function closeNonconformity(principal: Principal, labId: string, ncNumber: string, input: CloseNonconformity, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Nonconformity> {
+export async function closeNonconformity(
+  principal: Principal,
+  labId: string,
+  ncNumber: string,
+  input: CloseNonconformity,
+  facts: Facts & object,
+  confirm: ConfirmSigner = confirmSigner,
+): Promise<Nonconformity> {
   const undisposed = (nc: NonconformityDocument) => nc.items.filter((item) => !item.disposition);
   const refuse = (nc: NonconformityDocument) => {
     assertOpen(nc, 'it is closed');
@@ -343,7 +413,13 @@ export async function closeNonconformity(principal: Principal, labId: string, nc
       const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
       return {
         next,
-        event: ['nonconformity.closed', next, actor, facts, { reason: input.summary, before: { status: 'Open' }, after: { status: 'Closed', items: next.items.length, contentHash: signature.contentHash } }],
+        event: [
+          'nonconformity.closed',
+          next,
+          actor,
+          facts,
+          { reason: input.summary, before: { status: 'Open' }, after: { status: 'Closed', items: next.items.length, contentHash: signature.contentHash } },
+        ],
         machine: closeNonconformityOn(machine, ncNumber),
         machineEvents: [],
       };
@@ -351,12 +427,23 @@ export async function closeNonconformity(principal: Principal, labId: string, nc
     // The lab's copy of the machine, even one that has left since: the nonconformity stays with the lab.
     async (lab, serialNumber) => (await readEquipment(lab, serialNumber)) ?? (await findEquipment(lab, serialNumber)),
   );
-  trackProductEvent('NonconformityClosed', { labId, ncNumber, source: written.source }, { daysOpen: daysBetween(written.openedAt.slice(0, 10), written.closure!.at.slice(0, 10)), items: written.items.length });
+  trackProductEvent(
+    'NonconformityClosed',
+    { labId, ncNumber, source: written.source },
+    { daysOpen: daysBetween(written.openedAt.slice(0, 10), written.closure!.at.slice(0, 10)), items: written.items.length },
+  );
   return nonconformityView(written);
 }
 
 /** A photo of the fault or the repair (or a PDF report): kept as calibration certificates are. */
-export async function addAttachment(principal: Principal, labId: string, ncNumber: string, body: AsyncIterable<Buffer>, sentFileName: string | undefined, facts: Facts): Promise<Certificate> {
+export async function addAttachment(
+  principal: Principal,
+  labId: string,
+  ncNumber: string,
+  body: AsyncIterable<Buffer>,
+  sentFileName: string | undefined,
+  facts: Facts,
+): Promise<Certificate> {
   assertOpen((await nonconformityOf(labId, ncNumber)).document, 'photos are added');
   const stored = await storeVerifiedFile(body, `${labId}/${ncNumber}`, { labId, ncNumber }, 'A photo or attachment');
   const actor = actorOf(principal);
@@ -375,18 +462,30 @@ export async function addAttachment(principal: Principal, labId: string, ncNumbe
       contentMd5: stored.contentMd5,
       ...(stored.versionId ? { versionId: stored.versionId } : {}),
     };
-    return { next: { ...current, attachments: [...current.attachments, added] }, event: ['nonconformity.attachment-added', current, actor, facts, { after: withoutStorage(added) }] };
+    return {
+      next: { ...current, attachments: [...current.attachments, added] },
+      event: ['nonconformity.attachment-added', current, actor, facts, { after: withoutStorage(added) }],
+    };
   });
   return withoutStorage(added!);
 }
 
-export async function attachmentDownload(labId: string, ncNumber: string, attachmentId: string): Promise<{ attachment: Certificate; content: AsyncIterable<Uint8Array> }> {
+export async function attachmentDownload(
+  labId: string,
+  ncNumber: string,
+  attachmentId: string,
+): Promise<{ attachment: Certificate; content: AsyncIterable<Uint8Array> }> {
   const { document } = await nonconformityOf(labId, ncNumber);
   const stored = document.attachments.find((candidate) => candidate.certificateId === attachmentId);
   if (!stored) throw notFound(`Nonconformity ${ncNumber} has no attachment ${attachmentId}.`);
   // A 500 with a sentence, as for certificates (shared/calibration/certificates.ts says why).
   const content = await verifiedFileContent(stored, {
-    missing: () => new HttpProblem(500, 'Attachment missing', `The file of attachment ${attachmentId} of ${ncNumber} is missing from storage; the audit verification lists it. Tell your administrator.`),
+    missing: () =>
+      new HttpProblem(
+        500,
+        'Attachment missing',
+        `The file of attachment ${attachmentId} of ${ncNumber} is missing from storage; the audit verification lists it. Tell your administrator.`,
+      ),
     altered: () =>
       new HttpProblem(
         500,

@@ -26,11 +26,18 @@ export interface FindingReport {
   actor: AuditActor;
 }
 
-export function nonconformityEvent(action: string, nc: Pick<NonconformityDocument, 'ncNumber' | 'labId' | 'itemLabs'>, actor: AuditActor, facts: Facts, extra: Partial<AuditEvent> = {}): AuditEvent {
+export function nonconformityEvent(
+  action: string,
+  nc: Pick<NonconformityDocument, 'ncNumber' | 'labId' | 'itemLabs'>,
+  actor: AuditActor,
+  facts: Facts,
+  extra: Partial<AuditEvent> = {},
+): AuditEvent {
   return auditEvent(action, { kind: 'nonconformity', ncNumber: nc.ncNumber, labIds: [nc.labId, ...nc.itemLabs] }, actor, facts, extra);
 }
 
-export const itemLabsOf = (nc: Pick<NonconformityDocument, 'labId' | 'items'>) => [...new Set(nc.items.map((item) => item.labId))].filter((labId) => labId !== nc.labId).sort();
+export const itemLabsOf = (nc: Pick<NonconformityDocument, 'labId' | 'items'>) =>
+  [...new Set(nc.items.map((item) => item.labId))].filter((labId) => labId !== nc.labId).sort();
 
 export interface OpeningWrite {
   nc: NonconformityDocument;
@@ -85,7 +92,16 @@ export async function openingWrite(machine: EquipmentDocument, head: EquipmentCh
     operations: [nonconformityOperation(nc), ...(report.marker ? [findingMarkerOperation(machine.labId, report.marker, ncNumber)] : [])],
     events: [
       nonconformityEvent('nonconformity.opened', nc, report.actor, facts, {
-        after: { ncNumber, serialNumber: nc.serialNumber, source: nc.source, calibrationNumber: nc.calibrationNumber, recordNumber: nc.recordNumber, description: nc.description, window: nc.window, items: items.map((item) => item.itemId) },
+        after: {
+          ncNumber,
+          serialNumber: nc.serialNumber,
+          source: nc.source,
+          calibrationNumber: nc.calibrationNumber,
+          recordNumber: nc.recordNumber,
+          description: nc.description,
+          window: nc.window,
+          items: items.map((item) => item.itemId),
+        },
       }),
       equipmentEvent('equipment.quarantined', machine, [machine.labId], report.actor, facts, {
         reason: `nonconformity ${ncNumber}`,
@@ -99,7 +115,11 @@ export async function openingWrite(machine: EquipmentDocument, head: EquipmentCh
 /** What follows a written opening: open records of a machine taken out of service are cancelled, operations hear of it, and so do the people who asked for immediate notices. */
 export async function afterOpening(opening: Pick<OpeningWrite, 'nc' | 'statusChanged'>): Promise<void> {
   const { nc } = opening;
-  trackProductEvent('NonconformityOpened', { labId: nc.labId, ncNumber: nc.ncNumber, serialNumber: nc.serialNumber, source: nc.source }, { items: nc.items.length, labsTouched: nc.itemLabs.length + 1 });
+  trackProductEvent(
+    'NonconformityOpened',
+    { labId: nc.labId, ncNumber: nc.ncNumber, serialNumber: nc.serialNumber, source: nc.source },
+    { items: nc.items.length, labsTouched: nc.itemLabs.length + 1 },
+  );
   trackProductEvent('EquipmentQuarantined', { labId: nc.labId, serialNumber: nc.serialNumber, ncNumber: nc.ncNumber }, {});
   if (opening.statusChanged) await afterChange().machinesChanged([nc.labId], 'equipment-change');
   await afterChange().nonconformityOpened(nc);

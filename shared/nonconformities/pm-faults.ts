@@ -22,7 +22,13 @@ export async function openForFaultyRecord(record: RecordDocument, actor: AuditAc
     record.labId,
     record.serialNumber,
     {
-      finding: { source: 'pm-fault', calibrationNumber: null, performedOn: null, recordNumber: record.recordNumber, foundAt: record.completedAt ?? new Date().toISOString() },
+      finding: {
+        source: 'pm-fault',
+        calibrationNumber: null,
+        performedOn: null,
+        recordNumber: record.recordNumber,
+        foundAt: record.completedAt ?? new Date().toISOString(),
+      },
       description: faultDescription(record),
       marker: `record:${record.recordNumber}`,
       actor,

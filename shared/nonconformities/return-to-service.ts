@@ -54,7 +54,9 @@ async function verification(machine: EquipmentDocument, input: ReturnToServiceIn
     // The lab's own date of the quarantine: calibrations are dated in the lab's calendar.
     const since = await labToday(machine.labId, new Date(quarantine.since));
     if (!input.calibrationNumber) {
-      throw conflict(`${machine.serialNumber} needs calibration: name an approved, passing calibration performed on or after ${since}, when it was quarantined.`);
+      throw conflict(
+        `${machine.serialNumber} needs calibration: name an approved, passing calibration performed on or after ${since}, when it was quarantined.`,
+      );
     }
     const found = await readCalibration(machine.labId, input.calibrationNumber);
     const event = found?.document.serialKey === machine.serialKey ? found.document : null;
@@ -76,7 +78,8 @@ async function verification(machine: EquipmentDocument, input: ReturnToServiceIn
   const tasks = model?.document.returnToServiceChecks ?? [];
   if (!tasks.length) return { calibrationNumber: null, checks: [] };
   const { responses, errors } = checkResponses(tasks, input.responses ?? []);
-  if (errors.length) throw badRequest(`The return-to-service checks of ${machine.modelId} are not complete: ${errors.map((error) => error.message).join('; ')}`, errors);
+  if (errors.length)
+    throw badRequest(`The return-to-service checks of ${machine.modelId} are not complete: ${errors.map((error) => error.message).join('; ')}`, errors);
   return { calibrationNumber: null, checks: responses.map((response) => ({ ...response, text: tasks.find((task) => task.taskId === response.taskId)!.text })) };
 }
 
@@ -87,9 +90,10 @@ async function verification(machine: EquipmentDocument, input: ReturnToServiceIn
 function statementOf(ended: readonly NonconformityDocument[], input: ReturnToServiceInput): Pick<ReturnToService, 'note' | 'repairs'> {
   const repairs = ended.flatMap((nc) => nc.actions.map((action) => ({ ncNumber: nc.ncNumber, actionId: action.actionId, text: action.text })));
   if (!repairs.length && !input.note) {
-    throw badRequest(`Say what was repaired or verified: no repair is logged on ${ended.map((nc) => nc.ncNumber).join(', ')}; write it in the note, or log the repair first.`, [
-      { field: 'note', message: 'is required when no repair is logged on the nonconformities it ends' },
-    ]);
+    throw badRequest(
+      `Say what was repaired or verified: no repair is logged on ${ended.map((nc) => nc.ncNumber).join(', ')}; write it in the note, or log the repair first.`,
+      [{ field: 'note', message: 'is required when no repair is logged on the nonconformities it ends' }],
+    );
   }
   return { note: input.note ?? null, repairs };
 }
@@ -98,7 +102,10 @@ function statementOf(ended: readonly NonconformityDocument[], input: ReturnToSer
 async function namedNonconformities(machine: EquipmentDocument, named: readonly string[]): Promise<Versioned<NonconformityDocument>[]> {
   const found = await Promise.all([...new Set(named)].map((ncNumber) => readNonconformity(machine.labId, ncNumber)));
   return found.map((nc, index) => {
-    if (!nc || nc.document.serialKey !== machine.serialKey) throw conflict(`Nonconformity ${named[index]} does not hold ${machine.serialNumber}; it is held by ${machine.quarantine?.ncNumbers.join(', ') || 'none'}.`);
+    if (!nc || nc.document.serialKey !== machine.serialKey)
+      throw conflict(
+        `Nonconformity ${named[index]} does not hold ${machine.serialNumber}; it is held by ${machine.quarantine?.ncNumbers.join(', ') || 'none'}.`,
+      );
     return nc;
   });
 }
@@ -110,14 +117,27 @@ async function namedNonconformities(machine: EquipmentDocument, named: readonly 
  * of them shows the return in the same batch. They stay open until their impact is disposed; the
  * machine need not wait.
  */
-export async function returnToService(principal: Principal, labId: string, serialNumber: string, input: ReturnToServiceInput, facts: Facts & object, confirm: ConfirmSigner = confirmSigner): Promise<Equipment> {
+export async function returnToService(
+  principal: Principal,
+  labId: string,
+  serialNumber: string,
+  input: ReturnToServiceInput,
+  facts: Facts & object,
+  confirm: ConfirmSigner = confirmSigner,
+): Promise<Equipment> {
   const { document: machine } = await findEquipment(labId, serialNumber);
   if (!machine.quarantine) throw conflict(`${serialNumber} is not quarantined by a nonconformity; its status is changed on the machine page.`);
   if (machine.transfer) throw conflict(`${serialNumber} is being transferred to ${machine.transfer.toLabId}; finish the transfer first.`);
   const unseen = machine.quarantine.ncNumbers.filter((ncNumber) => !input.nonconformities.includes(ncNumber));
-  if (unseen.length) throw conflict(`${serialNumber} is also held by nonconformity ${unseen.join(', ')}, which your verification does not name; read it and sign again naming ${machine.quarantine.ncNumbers.join(', ')}.`);
+  if (unseen.length)
+    throw conflict(
+      `${serialNumber} is also held by nonconformity ${unseen.join(', ')}, which your verification does not name; read it and sign again naming ${machine.quarantine.ncNumbers.join(', ')}.`,
+    );
   const proof = await verification(machine, input);
-  statementOf((await namedNonconformities(machine, input.nonconformities)).map((nc) => nc.document), input);
+  statementOf(
+    (await namedNonconformities(machine, input.nonconformities)).map((nc) => nc.document),
+    input,
+  );
   const method = await confirm(principal, input.signature.password, facts, 'signature on return to service');
   const actor = actorOf(principal);
   const returned = await changeMachine(labId, serialNumber, async (current) => {
@@ -125,7 +145,10 @@ export async function returnToService(principal: Principal, labId: string, seria
     const at = new Date().toISOString();
     const unsigned = signerBlock(principal, input.signature.meaning, method, at);
     const nonconformities = current.quarantine?.ncNumbers ?? [...input.nonconformities];
-    const statement = statementOf(ended.map((nc) => nc.document), input);
+    const statement = statementOf(
+      ended.map((nc) => nc.document),
+      input,
+    );
     const signed = { serialNumber: current.serialNumber, labId, nonconformities, ...proof, ...statement };
     const record: ReturnToService = { ...signed, returnedAt: at, signature: { ...unsigned, contentHash: returnToServiceHash(signed, unsigned) } };
     const outcome = returnToServiceTransition(current, input.nonconformities, record, actor);
@@ -139,14 +162,25 @@ export async function returnToService(principal: Principal, labId: string, seria
           equipmentEvent('equipment.returned-to-service', current, [labId], actor, facts, {
             reason: `nonconformity ${nonconformities.join(', ')}`,
             before: { status: current.status, quarantinedBy: nonconformities },
-            after: { status: 'In Service', calibrationNumber: record.calibrationNumber, checks: record.checks, note: record.note, repairs: record.repairs, contentHash: record.signature.contentHash },
+            after: {
+              status: 'In Service',
+              calibrationNumber: record.calibrationNumber,
+              checks: record.checks,
+              note: record.note,
+              repairs: record.repairs,
+              contentHash: record.signature.contentHash,
+            },
           }),
         ],
       },
       answer: { next: outcome.next, since: current.quarantine!.since },
     };
   });
-  trackProductEvent('ReturnedToService', { labId, serialNumber: machine.serialNumber, verifiedBy: principal.username }, { daysOutOfService: daysBetween(returned.since.slice(0, 10), new Date().toISOString().slice(0, 10)) });
+  trackProductEvent(
+    'ReturnedToService',
+    { labId, serialNumber: machine.serialNumber, verifiedBy: principal.username },
+    { daysOutOfService: daysBetween(returned.since.slice(0, 10), new Date().toISOString().slice(0, 10)) },
+  );
   // Back in service starts a new stretch that owes PM: the generator opens the current period's records.
   await afterChange().machinesChanged([labId], 'equipment-change');
   return equipmentView(returned.next, await labToday(labId));

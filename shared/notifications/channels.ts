@@ -42,7 +42,12 @@ export function operationIdOf(messageId: string): string {
  * three times, each request counting against the limit); deliveries retry instead, and wait for the
  * limit durably.
  */
-export async function acsEmailSender(endpoint: string, senderAddress: string, credential?: TokenCredential, clientOptions: EmailClientOptions = {}): Promise<EmailSender> {
+export async function acsEmailSender(
+  endpoint: string,
+  senderAddress: string,
+  credential?: TokenCredential,
+  clientOptions: EmailClientOptions = {},
+): Promise<EmailSender> {
   const { EmailClient } = await import('@azure/communication-email');
   const identity = credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
   const client = new EmailClient(endpoint, identity, { retryOptions: { maxRetries: 0 }, ...clientOptions });
@@ -63,7 +68,12 @@ export async function acsEmailSender(endpoint: string, senderAddress: string, cr
 
 /** Posts to a Workflows webhook ("When a Teams webhook request is received"); anything but 2xx is a failure to retry. */
 export async function postToWebhook(url: string, payload: unknown): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: AbortSignal.timeout(15_000) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+    signal: AbortSignal.timeout(15_000),
+  });
   if (!response.ok) throw new Error(`Teams webhook answered ${response.status} ${response.statusText}`.trim());
 }
 
@@ -73,7 +83,16 @@ export function teamsWebhookSecret(labId: string): { vault: string; env: string 
 }
 
 function outboxEntry(message: OutgoingEmail | OutgoingTeamsPost, channel: 'email' | 'teams', to: string[], body: unknown) {
-  return { messageId: message.messageId, channel, kind: message.kind, labId: message.labId, to, subject: message.subject, writtenAt: new Date().toISOString(), body };
+  return {
+    messageId: message.messageId,
+    channel,
+    kind: message.kind,
+    labId: message.labId,
+    to,
+    subject: message.subject,
+    writtenAt: new Date().toISOString(),
+    body,
+  };
 }
 
 /** What a test puts in place of Azure: the service's HTTP client (a stand-in), the identity, the clock. */
@@ -107,14 +126,17 @@ export function configuredChannels(options: ChannelOptions = {}): NotificationCh
       emailSender ??= acsEmailSender(service.endpoint, service.sender, options.acsCredential, options.acsClientOptions)
         .then((send) => {
           // Limits are the subscription's: every instance of this installation counts against one window.
-          const reserve = (now: Date) => reserveSend(service.endpoint, now, { perMinute: settings().EMAIL_LIMIT_PER_MINUTE, perHour: settings().EMAIL_LIMIT_PER_HOUR });
+          const reserve = (now: Date) =>
+            reserveSend(service.endpoint, now, { perMinute: settings().EMAIL_LIMIT_PER_MINUTE, perHour: settings().EMAIL_LIMIT_PER_HOUR });
           return pacedEmailSender(send, reserve, clock);
         })
         .catch((error: unknown) => {
           emailSender = undefined;
           throw error;
         });
-      await (await emailSender)(email);
+      await (
+        await emailSender
+      )(email);
     },
     postToTeams: async (post) => {
       const url = await labSecret(teamsWebhookSecret(post.labId));

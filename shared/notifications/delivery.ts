@@ -36,7 +36,6 @@ export interface DeliveryRequest {
   attempts?: number;
 }
 
-
 export type DeliveryResult =
   | { outcome: 'delivered'; state: DeliveryDocument['state']; sent: number; failed: number; waiting: number }
   | { outcome: 'skipped'; reason: 'already sent' | 'given up' | 'another run is sending' | 'waiting to retry' | 'overtaken' };
@@ -73,7 +72,11 @@ async function sendWithRetries(message: OutgoingMessage, channels: NotificationC
  * finished with failures to retry, or died and its claim lapsed). Exactly one run holds it at a time;
  * the others are told why they may leave.
  */
-async function claim(request: DeliveryRequest, now: Date, worker: string): Promise<{ document: DeliveryDocument; etag: string } | { skipped: Extract<DeliveryResult, { outcome: 'skipped' }>['reason'] }> {
+async function claim(
+  request: DeliveryRequest,
+  now: Date,
+  worker: string,
+): Promise<{ document: DeliveryDocument; etag: string } | { skipped: Extract<DeliveryResult, { outcome: 'skipped' }>['reason'] }> {
   const until = new Date(now.getTime() + settings().NOTIFICATION_LEASE_SECONDS * 1000).toISOString();
   const stamp = now.toISOString();
   const existing = await readDelivery(request.labId, request.key);
@@ -140,7 +143,8 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
     if (known?.status === 'sent') continue;
     if (known?.status === 'failed' && givenUp) continue;
     // The limit that held back one e-mail holds back the rest: they wait without a request each.
-    const result: SendResult = message.channel === 'email' && emailWaitsUntil ? { waitUntil: emailWaitsUntil } : await sendWithRetries(message, request.channels, attempts, now);
+    const result: SendResult =
+      message.channel === 'email' && emailWaitsUntil ? { waitUntil: emailWaitsUntil } : await sendWithRetries(message, request.channels, attempts, now);
     if ('waitUntil' in result) {
       waiting += 1;
       if (message.channel === 'email') emailWaitsUntil = result.waitUntil;
@@ -190,7 +194,11 @@ export async function deliverOnce(request: DeliveryRequest): Promise<DeliveryRes
   const sent = outcomes.length - failed;
   if (request.kind === 'digest') {
     const byChannel = (channel: 'email' | 'teams') => outcomes.filter((outcome) => outcome.channel === channel && outcome.status === 'sent').length;
-    trackProductEvent('DigestSent', { labId: request.labId, key: request.key, state }, { emails: byChannel('email'), teamsPosts: byChannel('teams'), failed, runs: document.runs });
+    trackProductEvent(
+      'DigestSent',
+      { labId: request.labId, key: request.key, state },
+      { emails: byChannel('email'), teamsPosts: byChannel('teams'), failed, runs: document.runs },
+    );
   }
   return { outcome: 'delivered', state, sent, failed, waiting };
 }

@@ -49,7 +49,13 @@ async function openAndMissedRows(labId: string, since: string): Promise<Dashboar
   return rows;
 }
 
-const slim = (row: DashboardRow): DigestRecord => ({ recordNumber: row.recordNumber, serialNumber: row.serialNumber, modelId: row.modelId, frequency: row.frequency, dueEnd: row.dueEnd });
+const slim = (row: DashboardRow): DigestRecord => ({
+  recordNumber: row.recordNumber,
+  serialNumber: row.serialNumber,
+  modelId: row.modelId,
+  frequency: row.frequency,
+  dueEnd: row.dueEnd,
+});
 
 /** Reads what the lab's digest says on its lab-local `date`: three partition-scoped reads. */
 export async function labDigest(labId: string, now: Date): Promise<LabDigest | null> {
@@ -82,7 +88,16 @@ export async function labDigest(labId: string, now: Date): Promise<LabDigest | n
       return { ncNumber: nc.ncNumber, serialNumber: nc.serialNumber, description: nc.description, openedOn, daysOpen: daysBetween(openedOn, today) };
     })
     .sort((a, b) => a.ncNumber.localeCompare(b.ncNumber));
-  return { labId, labName: lab.name, date: today, dueToday: dueToday.map(slim), overdue: overdue.map(slim), missedYesterday: missedYesterday.map(slim), calibrations, nonconformities: open };
+  return {
+    labId,
+    labName: lab.name,
+    date: today,
+    dueToday: dueToday.map(slim),
+    overdue: overdue.map(slim),
+    missedYesterday: missedYesterday.map(slim),
+    calibrations,
+    nonconformities: open,
+  };
 }
 
 export function isQuietDigest(digest: LabDigest): boolean {

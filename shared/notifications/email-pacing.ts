@@ -56,7 +56,8 @@ export function throttledUntil(error: unknown, now: Date): Date | null {
 export function pacedEmailSender(send: EmailSender, reserve: (now: Date) => Promise<Reservation>, clock: () => Date): EmailSender {
   return async (email) => {
     const place = await reserve(clock());
-    if (!place.reserved) throw new EmailThrottled(place.retryAt, `The e-mail limit per ${place.limit} is reached; sending again from ${place.retryAt.toISOString()}`);
+    if (!place.reserved)
+      throw new EmailThrottled(place.retryAt, `The e-mail limit per ${place.limit} is reached; sending again from ${place.retryAt.toISOString()}`);
     try {
       await send(email);
     } catch (error) {

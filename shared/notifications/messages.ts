@@ -23,7 +23,8 @@ interface Section {
 }
 
 /** The product's own page of a nonconformity, built from its ids. */
-const nonconformityUrl = (site: string, nc: { labId: string; ncNumber: string }) => `${site}/nonconformities/${encodeURIComponent(nc.labId)}/${encodeURIComponent(nc.ncNumber)}`;
+const nonconformityUrl = (site: string, nc: { labId: string; ncNumber: string }) =>
+  `${site}/nonconformities/${encodeURIComponent(nc.labId)}/${encodeURIComponent(nc.ncNumber)}`;
 
 /**
  * One line for a mail header (a subject, a display name): the values are checked when they are
@@ -36,11 +37,18 @@ export function headerText(text: string): string {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
 function recordLine(site: string, labId: string, record: DigestRecord): { text: string; href: string } {
-  return { text: `${record.recordNumber} · ${record.serialNumber} (${record.modelId}) · ${record.frequency}`, href: `${site}/records/${encodeURIComponent(labId)}/${encodeURIComponent(record.recordNumber)}` };
+  return {
+    text: `${record.recordNumber} · ${record.serialNumber} (${record.modelId}) · ${record.frequency}`,
+    href: `${site}/records/${encodeURIComponent(labId)}/${encodeURIComponent(record.recordNumber)}`,
+  };
 }
 
 function sectionsOf(digest: LabDigest, site: string): Section[] {
-  const records = (title: string, list: DigestRecord[]): Section => ({ title, lines: list.slice(0, rowsPerSection).map((record) => recordLine(site, digest.labId, record)), total: list.length });
+  const records = (title: string, list: DigestRecord[]): Section => ({
+    title,
+    lines: list.slice(0, rowsPerSection).map((record) => recordLine(site, digest.labId, record)),
+    total: list.length,
+  });
   return [
     records('Due today', digest.dueToday),
     records('Overdue (may still be completed late)', digest.overdue),
@@ -98,7 +106,9 @@ export function renderDigestEmail(digest: LabDigest, site: string, recipientName
     ...sections.map(
       (section) =>
         `<h3>${escapeHtml(section.title)}: ${section.total}</h3>` +
-        (section.lines.length > 0 ? `<ul>${section.lines.map((line) => `<li><a href="${escapeHtml(line.href)}">${escapeHtml(line.text)}</a></li>`).join('')}</ul>` : '') +
+        (section.lines.length > 0
+          ? `<ul>${section.lines.map((line) => `<li><a href="${escapeHtml(line.href)}">${escapeHtml(line.text)}</a></li>`).join('')}</ul>`
+          : '') +
         (more(section) > 0 ? `<p>… and ${more(section)} more in the app.</p>` : ''),
     ),
     `<p><a href="${escapeHtml(site)}/">Open today's checklists</a></p>`,
@@ -109,7 +119,9 @@ export function renderDigestEmail(digest: LabDigest, site: string, recipientName
 
 export function noticeSubject(nc: Pick<NonconformityDocument, 'source' | 'serialNumber' | 'ncNumber' | 'labId'>): string {
   return headerText(
-    nc.source === 'calibration' ? `Out of tolerance: ${nc.serialNumber} is quarantined (${nc.ncNumber})` : `Quarantined: ${nc.serialNumber} is out of service (${nc.ncNumber})`,
+    nc.source === 'calibration'
+      ? `Out of tolerance: ${nc.serialNumber} is quarantined (${nc.ncNumber})`
+      : `Quarantined: ${nc.serialNumber} is out of service (${nc.ncNumber})`,
   );
 }
 
@@ -121,13 +133,25 @@ export interface MessageLab {
 
 /** A moment as the lab's people read it, with the zone: "Dec 6, 2026, 2:00 AM EST", never a raw ISO timestamp. */
 export function labTime(iso: string, timeZone: string): string {
-  return new Date(iso).toLocaleString('en-US', { year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZone, timeZoneName: 'short' });
+  return new Date(iso).toLocaleString('en-US', {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZone,
+    timeZoneName: 'short',
+  });
 }
 
 function noticeLines(nc: NonconformityDocument, lab: MessageLab): string[] {
   return [
     `${nc.serialNumber} (${nc.modelId}) at ${lab.name} (${nc.labId}) may not be used: nonconformity ${nc.ncNumber} quarantined it.`,
-    nc.source === 'calibration' ? `Calibration ${nc.calibrationNumber ?? ''} found it out of tolerance as found.` : nc.source === 'pm-fault' ? `Checklist ${nc.recordNumber ?? ''} found a fault.` : 'A fault was reported.',
+    nc.source === 'calibration'
+      ? `Calibration ${nc.calibrationNumber ?? ''} found it out of tolerance as found.`
+      : nc.source === 'pm-fault'
+        ? `Checklist ${nc.recordNumber ?? ''} found a fault.`
+        : 'A fault was reported.',
     `What was found: ${nc.description}`,
     `Opened by ${nc.openedBy.displayName} on ${labTime(nc.openedAt, lab.timeZone)}.`,
     ...(nc.items.length > 0 ? [`${nc.items.length} earlier results may be affected and wait for a Manager's disposition.`] : []),
@@ -139,7 +163,15 @@ export function renderNoticeEmail(nc: NonconformityDocument, lab: MessageLab, si
   const lines = noticeLines(nc, lab);
   return {
     subject: noticeSubject(nc),
-    plainText: [`${recipientName},`, '', ...lines, '', `Open the nonconformity: ${link}`, '', `You receive this because you asked for immediate notices. Stop them: ${unsubscribeUrl}`].join('\n'),
+    plainText: [
+      `${recipientName},`,
+      '',
+      ...lines,
+      '',
+      `Open the nonconformity: ${link}`,
+      '',
+      `You receive this because you asked for immediate notices. Stop them: ${unsubscribeUrl}`,
+    ].join('\n'),
     html: [
       `<p>${escapeHtml(recipientName)},</p>`,
       ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
@@ -171,12 +203,18 @@ function plainText(text: string, style: Record<string, unknown> = {}, url?: stri
  * format the card. The entity carries the same text; `mentioned.name` keeps the person's name.
  */
 function mentionText(name: string): string {
-  return `<at>${name.replace(/[\p{Cc}\u2028\u2029<>[\]()*_~`#|\\!]/gu, ' ').replace(/\s+/g, ' ').trim()}</at>`;
+  return `<at>${name
+    .replace(/[\p{Cc}\u2028\u2029<>[\]()*_~`#|\\!]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()}</at>`;
 }
 
 /** The body a Workflows webhook takes: a message with one Adaptive Card (schema 1.4, what Teams renders). */
 function adaptiveCardMessage(body: unknown[], actions: unknown[], mentions: readonly Mention[]): unknown {
-  const mentionBlock = mentions.length > 0 ? [{ type: 'TextBlock', wrap: true, spacing: 'Medium', text: `For ${mentions.map((mention) => mentionText(mention.name)).join(', ')}` }] : [];
+  const mentionBlock =
+    mentions.length > 0
+      ? [{ type: 'TextBlock', wrap: true, spacing: 'Medium', text: `For ${mentions.map((mention) => mentionText(mention.name)).join(', ')}` }]
+      : [];
   return {
     type: 'message',
     attachments: [

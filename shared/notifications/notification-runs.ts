@@ -42,7 +42,8 @@ function defaultChannels(): NotificationChannels {
 type Subscriber = Awaited<ReturnType<typeof subscribersOf>>[number];
 
 const displayName = (subscriber: Subscriber) => `${subscriber.user.firstName} ${subscriber.user.lastName}`.trim() || subscriber.user.username;
-const emailSubscribers = (subscribers: Subscriber[]) => subscribers.filter((subscriber) => subscriber.preferences.channels.email && subscriber.preferences.email);
+const emailSubscribers = (subscribers: Subscriber[]) =>
+  subscribers.filter((subscriber) => subscriber.preferences.channels.email && subscriber.preferences.email);
 /** Teams mentions a user by sign-in name or address; one without either is named in the card without a mention. */
 const mentionsOf = (subscribers: Subscriber[]): Mention[] =>
   subscribers
@@ -75,7 +76,10 @@ async function composeDigest(labId: string, now: Date, channels: NotificationCha
   const mentions = mentionsOf(subscribers);
   // Teams last: a failing webhook, retried with backoff, then waits for nobody's e-mail.
   if (mentions.length > 0 && (await channels.teamsAvailable(labId))) {
-    messages.push({ channel: 'teams', post: { messageId: `${labId}:${digest.date}:teams`, kind: 'digest', labId, subject: digestSubject(digest), payload: digestCard(digest, site, mentions) } });
+    messages.push({
+      channel: 'teams',
+      post: { messageId: `${labId}:${digest.date}:teams`, kind: 'digest', labId, subject: digestSubject(digest), payload: digestCard(digest, site, mentions) },
+    });
   }
   return messages;
 }
@@ -86,7 +90,8 @@ async function composeNotice(nc: NonconformityDocument, channels: NotificationCh
   const messageLab = { name: lab?.name ?? nc.labId, timeZone: lab?.timeZone ?? 'UTC' };
   // The lab's people, and those of every lab whose results the nonconformity may have touched.
   const byUser = new Map<string, Subscriber>();
-  for (const labId of [nc.labId, ...nc.itemLabs]) for (const subscriber of await subscribersOf(labId, 'notice')) byUser.set(subscriber.user.username, subscriber);
+  for (const labId of [nc.labId, ...nc.itemLabs])
+    for (const subscriber of await subscribersOf(labId, 'notice')) byUser.set(subscriber.user.username, subscriber);
   const subscribers = [...byUser.values()];
   const messages: OutgoingMessage[] = [];
   if (channels.emailAvailable()) {
@@ -107,12 +112,24 @@ async function composeNotice(nc: NonconformityDocument, channels: NotificationCh
   }
   const mentions = mentionsOf(subscribers.filter((subscriber) => subscriber.user.labIds.includes(nc.labId) || subscriber.user.companyRole));
   if (mentions.length > 0 && (await channels.teamsAvailable(nc.labId))) {
-    messages.push({ channel: 'teams', post: { messageId: `${nc.labId}:${nc.ncNumber}:teams`, kind: 'notice', labId: nc.labId, subject: noticeSubject(nc), payload: noticeCard(nc, messageLab, site, mentions) } });
+    messages.push({
+      channel: 'teams',
+      post: {
+        messageId: `${nc.labId}:${nc.ncNumber}:teams`,
+        kind: 'notice',
+        labId: nc.labId,
+        subject: noticeSubject(nc),
+        payload: noticeCard(nc, messageLab, site, mentions),
+      },
+    });
   }
   return messages;
 }
 
-export function deliverNotice(nc: NonconformityDocument, options: { now?: Date; channels?: NotificationChannels; attempts?: number } = {}): Promise<DeliveryResult> {
+export function deliverNotice(
+  nc: NonconformityDocument,
+  options: { now?: Date; channels?: NotificationChannels; attempts?: number } = {},
+): Promise<DeliveryResult> {
   const channels = options.channels ?? defaultChannels();
   return deliverOnce({
     labId: nc.labId,
@@ -142,7 +159,11 @@ export interface LabNotificationSummary {
 }
 
 /** One lab's run: the notices still owed, then the day's digest once the lab's day has started. */
-export async function runLabNotifications(labId: string, now = new Date(), channels: NotificationChannels = defaultChannels()): Promise<LabNotificationSummary | null> {
+export async function runLabNotifications(
+  labId: string,
+  now = new Date(),
+  channels: NotificationChannels = defaultChannels(),
+): Promise<LabNotificationSummary | null> {
   const lab = (await readLab(labId))?.document;
   if (!lab?.active) return null;
   const since = new Date(now.getTime() - noticeWindowMs).toISOString();
@@ -198,8 +219,22 @@ export async function planNotificationRun(now: Date): Promise<{ runId: string; m
 
 export interface NotificationHealth {
   email: 'Azure Communication Services' | 'local outbox' | 'not configured';
-  labs: { labId: string; date: string | null; digest: { state: string; sent: number; failed: number; runs: number; nextAttemptAt: string | null; updatedAt: string } | null }[];
-  failures: { labId: string; key: string; messageId: string; channel: string; to: string[]; attempts: number; lastError: string | null; state: string; nextAttemptAt: string | null }[];
+  labs: {
+    labId: string;
+    date: string | null;
+    digest: { state: string; sent: number; failed: number; runs: number; nextAttemptAt: string | null; updatedAt: string } | null;
+  }[];
+  failures: {
+    labId: string;
+    key: string;
+    messageId: string;
+    channel: string;
+    to: string[];
+    attempts: number;
+    lastError: string | null;
+    state: string;
+    nextAttemptAt: string | null;
+  }[];
 }
 
 /** For the generator's health page: each lab's digest of its today, and every message that failed in the last two days. */
@@ -207,7 +242,8 @@ export async function notificationHealth(now = new Date()): Promise<Notification
   const since = new Date(now.getTime() - noticeWindowMs).toISOString();
   const [labs, deliveries] = await Promise.all([listLabs(), deliveriesSince(since)]);
   const { COMMUNICATION_SERVICES_ENDPOINT, EMAIL_SENDER_ADDRESS } = settings();
-  const email = COMMUNICATION_SERVICES_ENDPOINT && EMAIL_SENDER_ADDRESS ? 'Azure Communication Services' : localOutboxFolder() ? 'local outbox' : 'not configured';
+  const email =
+    COMMUNICATION_SERVICES_ENDPOINT && EMAIL_SENDER_ADDRESS ? 'Azure Communication Services' : localOutboxFolder() ? 'local outbox' : 'not configured';
   const rows = labs
     .filter((lab) => lab.active)
     .map((lab) => {
@@ -218,14 +254,31 @@ export async function notificationHealth(now = new Date()): Promise<Notification
         labId: lab.labId,
         date,
         digest: digest
-          ? { state: digest.state, sent: outcomes.filter((outcome) => outcome.status === 'sent').length, failed: outcomes.filter((outcome) => outcome.status === 'failed').length, runs: digest.runs, nextAttemptAt: digest.nextAttemptAt, updatedAt: digest.updatedAt }
+          ? {
+              state: digest.state,
+              sent: outcomes.filter((outcome) => outcome.status === 'sent').length,
+              failed: outcomes.filter((outcome) => outcome.status === 'failed').length,
+              runs: digest.runs,
+              nextAttemptAt: digest.nextAttemptAt,
+              updatedAt: digest.updatedAt,
+            }
           : null,
       };
     });
   const failures = deliveries.flatMap((delivery) =>
     Object.entries(delivery.messages)
       .filter(([, outcome]) => outcome.status === 'failed')
-      .map(([messageId, outcome]) => ({ labId: delivery.labId, key: delivery.key, messageId, channel: outcome.channel, to: outcome.to, attempts: outcome.attempts, lastError: outcome.lastError, state: delivery.state, nextAttemptAt: delivery.nextAttemptAt })),
+      .map(([messageId, outcome]) => ({
+        labId: delivery.labId,
+        key: delivery.key,
+        messageId,
+        channel: outcome.channel,
+        to: outcome.to,
+        attempts: outcome.attempts,
+        lastError: outcome.lastError,
+        state: delivery.state,
+        nextAttemptAt: delivery.nextAttemptAt,
+      })),
   );
   return { email, labs: rows, failures };
 }

@@ -27,7 +27,9 @@ export function preferencesOf(user: UserDocument): NotificationPreferences {
 
 async function choosableLabs(user: UserDocument): Promise<{ labId: string; name: string }[]> {
   const visible = labsWhere(grantsOf(user), 'records', 'read');
-  return (await listLabs()).filter((lab) => lab.active && (visible === 'all' || visible.includes(lab.labId))).map((lab) => ({ labId: lab.labId, name: lab.name }));
+  return (await listLabs())
+    .filter((lab) => lab.active && (visible === 'all' || visible.includes(lab.labId)))
+    .map((lab) => ({ labId: lab.labId, name: lab.name }));
 }
 
 export async function notificationSettingsOf(user: UserDocument): Promise<NotificationSettings> {
@@ -38,14 +40,21 @@ export async function saveNotificationPreferences(principal: Principal, chosen: 
   const labs = await choosableLabs(principal.user);
   const unknown = chosen.digestLabs.filter((labId) => !labs.some((lab) => lab.labId === labId));
   if (unknown.length > 0) {
-    throw badRequest(`You have no role in ${unknown.join(', ')}: choose digests of your own labs.`, [{ field: 'digestLabs', message: `may name only labs you work in (${labs.map((lab) => lab.labId).join(', ') || 'none'})` }]);
+    throw badRequest(`You have no role in ${unknown.join(', ')}: choose digests of your own labs.`, [
+      { field: 'digestLabs', message: `may name only labs you work in (${labs.map((lab) => lab.labId).join(', ') || 'none'})` },
+    ]);
   }
   const preferences: NotificationPreferences = { ...chosen, digestLabs: [...new Set(chosen.digestLabs)].sort() };
   const updated = await changeUser(principal.username, (current) => {
     const before = preferencesOf(current);
     if (current.notifications && JSON.stringify(before) === JSON.stringify(preferences)) return null;
     const next = { ...current, notifications: preferences, notificationVersions: versionsAfter(current, before, preferences) };
-    return { user: next, events: [userEvent('user.notifications.changed', next, actorOf(principal), facts, { before: { notifications: before }, after: { notifications: preferences } })] };
+    return {
+      user: next,
+      events: [
+        userEvent('user.notifications.changed', next, actorOf(principal), facts, { before: { notifications: before }, after: { notifications: preferences } }),
+      ],
+    };
   });
   if (!updated) throw notFound(`There is no user ${principal.username}.`);
   return notificationSettingsOf(updated);
@@ -75,7 +84,9 @@ function versionOf(user: UserDocument, labId: string | null): number {
  */
 function versionsAfter(user: UserDocument, before: NotificationPreferences, after: NotificationPreferences): Record<string, number> {
   const versions = { ...user.notificationVersions };
-  const changed = [...new Set([...before.digestLabs, ...after.digestLabs])].filter((labId) => before.digestLabs.includes(labId) !== after.digestLabs.includes(labId));
+  const changed = [...new Set([...before.digestLabs, ...after.digestLabs])].filter(
+    (labId) => before.digestLabs.includes(labId) !== after.digestLabs.includes(labId),
+  );
   for (const labId of [...changed, ...(before.immediateNotices !== after.immediateNotices ? [null] : [])]) {
     versions[preferenceKey(labId)] = versionOf(user, labId) + 1;
   }
@@ -88,7 +99,12 @@ function versionsAfter(user: UserDocument, before: NotificationPreferences, afte
  * preference again: a link seen in one e-mail cannot keep turning someone's notices off.
  */
 export function unsubscribeToken(user: UserDocument, labId: string | null): Promise<string> {
-  return signToken('unsubscribe', { ...(labId ? { lab: labId } : {}), v: String(versionOf(user, labId)) }, user.username, new Date(Date.now() + unsubscribeValidity));
+  return signToken(
+    'unsubscribe',
+    { ...(labId ? { lab: labId } : {}), v: String(versionOf(user, labId)) },
+    user.username,
+    new Date(Date.now() + unsubscribeValidity),
+  );
 }
 
 const linkSpent = () =>
@@ -101,18 +117,29 @@ const linkSpent = () =>
 /** Follows an unsubscribe link: no sign-in needed, the signed token says who and what. */
 export async function unsubscribe(token: string, facts: RequestFacts): Promise<{ username: string; labId: string | null; message: string }> {
   const claims = await verifyToken('unsubscribe', token);
-  if (!claims) throw badRequest('This unsubscribe link is not valid or has expired. Sign in and change your notifications instead.', [{ field: 'token', message: 'is not a valid unsubscribe link' }]);
+  if (!claims)
+    throw badRequest('This unsubscribe link is not valid or has expired. Sign in and change your notifications instead.', [
+      { field: 'token', message: 'is not a valid unsubscribe link' },
+    ]);
   const labId = typeof claims.lab === 'string' ? claims.lab : null;
   const changed = await changeUser(claims.sub, (current) => {
     // Links made before versions were counted carry none: they are spent like any older link.
     if (claims.v !== String(versionOf(current, labId))) throw linkSpent();
     const before = preferencesOf(current);
-    const after: NotificationPreferences = labId ? { ...before, digestLabs: before.digestLabs.filter((lab) => lab !== labId) } : { ...before, immediateNotices: false };
+    const after: NotificationPreferences = labId
+      ? { ...before, digestLabs: before.digestLabs.filter((lab) => lab !== labId) }
+      : { ...before, immediateNotices: false };
     if (current.notifications && JSON.stringify(before) === JSON.stringify(after)) return null;
     const next = { ...current, notifications: after, notificationVersions: versionsAfter(current, before, after) };
     return {
       user: next,
-      events: [userEvent('user.notifications.unsubscribed', next, selfActor(current), facts, { before: { notifications: before }, after: { notifications: after }, reason: 'unsubscribe link in an e-mail' })],
+      events: [
+        userEvent('user.notifications.unsubscribed', next, selfActor(current), facts, {
+          before: { notifications: before },
+          after: { notifications: after },
+          reason: 'unsubscribe link in an e-mail',
+        }),
+      ],
     };
   });
   if (!changed) throw notFound('The account of this link no longer exists.');

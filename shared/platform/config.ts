@@ -36,36 +36,39 @@ function jsonSetting(example: string) {
  * Entra security group id -> what membership grants. Company-wide roles carry no lab.
  * Example: {"5f1c...": {"role": "Technician", "labId": "LAB01"}, "9a2b...": {"role": "Administrator"}}
  */
-const entraGroupMapSetting = jsonSetting('{"<group id>": {"role": "Technician", "labId": "LAB01"}}')
-  .pipe(
-    z.record(
-      z.string().min(1),
-      z.union([
-        z.object({ role: z.enum(['Administrator', 'Global Audit']) }).strict(),
-        z.object({ role: labRole, labId: z.string().regex(/^[A-Z0-9-]{2,10}$/) }).strict(),
-      ]),
-    ),
-  );
+const entraGroupMapSetting = jsonSetting('{"<group id>": {"role": "Technician", "labId": "LAB01"}}').pipe(
+  z.record(
+    z.string().min(1),
+    z.union([
+      z.object({ role: z.enum(['Administrator', 'Global Audit']) }).strict(),
+      z.object({ role: labRole, labId: z.string().regex(/^[A-Z0-9-]{2,10}$/) }).strict(),
+    ]),
+  ),
+);
 
 const originList = z
   .string()
-  .transform((text) => text.split(',').map((origin) => origin.trim()).filter(Boolean))
+  .transform((text) =>
+    text
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.url({ message: 'must be a comma-separated list of origins such as https://pm.example.com' })));
 
 /** Frequency -> days from the period's first day in which its record is due, e.g. {"Weekly":3,"Monthly":10}. */
-const dueWindowsSetting = jsonSetting('{"Weekly":3,"Monthly":10}')
-  .pipe(
-    z
-      .object({
-        Daily: z.number().int().min(1).max(1),
-        Weekly: z.number().int().min(1).max(7),
-        Monthly: z.number().int().min(1).max(31),
-        Quarterly: z.number().int().min(1).max(92),
-        Annual: z.number().int().min(1).max(366),
-      })
-      .partial()
-      .strict(),
-  );
+const dueWindowsSetting = jsonSetting('{"Weekly":3,"Monthly":10}').pipe(
+  z
+    .object({
+      Daily: z.number().int().min(1).max(1),
+      Weekly: z.number().int().min(1).max(7),
+      Monthly: z.number().int().min(1).max(31),
+      Quarterly: z.number().int().min(1).max(92),
+      Annual: z.number().int().min(1).max(366),
+    })
+    .partial()
+    .strict(),
+);
 
 /** Every setting the product reads, with its default. The configuration table of docs/operating-on-azure.md mirrors this. */
 export const settingsSchema = z.object({
@@ -73,7 +76,10 @@ export const settingsSchema = z.object({
   LOCAL_DATA_DIR: z.string().min(1).default('.data'),
   COSMOS_ENDPOINT: z.url({ message: 'must be a URL such as https://myaccount.documents.azure.com:443/' }).optional(),
   COSMOS_KEY: z.string().min(1).optional(),
-  COSMOS_DATABASE: z.string().regex(/^[A-Za-z0-9-_]{1,255}$/, { message: 'must be a database name' }).default('equipmansys'),
+  COSMOS_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z0-9-_]{1,255}$/, { message: 'must be a database name' })
+    .default('equipmansys'),
   /** The Blob service that keeps calibration certificates, reached with the managed identity (Azure). Locally the host starts Azurite. */
   BLOB_SERVICE_URL: z.url({ message: 'must be a URL such as https://myaccount.blob.core.windows.net/' }).optional(),
   KEY_VAULT_URI: z.url({ message: 'must be a URL such as https://myvault.vault.azure.net/' }).optional(),
@@ -81,7 +87,9 @@ export const settingsSchema = z.object({
   /** Set in Azure, where Application Insights takes Entra tokens only: send with the managed identity. */
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: z
     .string()
-    .regex(/^Authorization=AAD(;ClientId=[0-9a-fA-F-]{36})?$/, { message: 'must be Authorization=AAD, optionally followed by ;ClientId=<managed identity client id>' })
+    .regex(/^Authorization=AAD(;ClientId=[0-9a-fA-F-]{36})?$/, {
+      message: 'must be Authorization=AAD, optionally followed by ;ClientId=<managed identity client id>',
+    })
     .transform((text) => ({ clientId: /ClientId=([0-9a-fA-F-]{36})/.exec(text)?.[1] }))
     .optional(),
   PUBLIC_ORIGINS: originList.optional(),
@@ -120,12 +128,18 @@ export const settingsSchema = z.object({
   ENTRA_CLIENT_ID: z.string().min(1).optional(),
   ENTRA_AUTHORITY: z.url().optional(),
   ENTRA_GROUP_MAP: entraGroupMapSetting.optional(),
-  ENTRA_DEFAULT_PRIMARY_LAB: z.string().regex(/^[A-Z0-9-]{2,10}$/).optional(),
+  ENTRA_DEFAULT_PRIMARY_LAB: z
+    .string()
+    .regex(/^[A-Z0-9-]{2,10}$/)
+    .optional(),
   /**
    * NCRONTAB (six fields, seconds first, UTC): every minute, and each firing queues the labs whose
    * minute of the hour it is (GENERATOR_SPREAD_MINUTES), so every lab runs hourly at a minute of its own.
    */
-  GENERATOR_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 * * * * *' }).default('0 * * * * *'),
+  GENERATOR_SCHEDULE: z
+    .string()
+    .regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 * * * * *' })
+    .default('0 * * * * *'),
   /** Labs are spread over this many minutes of each hour (1: every lab at every firing). */
   GENERATOR_SPREAD_MINUTES: integerSetting(1, 60).default(60),
   /** A period's records are made this many hours before it starts, so the spread never makes them late. */
@@ -145,7 +159,10 @@ export const settingsSchema = z.object({
   EMAIL_LIMIT_PER_MINUTE: integerSetting(1, 1_000_000).default(5),
   EMAIL_LIMIT_PER_HOUR: integerSetting(1, 100_000_000).default(10),
   /** NCRONTAB (UTC) of the reminders job: each firing queues the labs that have a digest or a notice to send. */
-  NOTIFICATION_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 */15 * * * *' }).default('0 */15 * * * *'),
+  NOTIFICATION_SCHEDULE: z
+    .string()
+    .regex(/^\S+( \S+){5}$/, { message: 'must be an NCRONTAB expression with six fields, e.g. 0 */15 * * * *' })
+    .default('0 */15 * * * *'),
   /** The lab-local hour from which a lab's daily digest is sent: the start of its working day. */
   DIGEST_LOCAL_HOUR: integerSetting(0, 23).default(6),
   /** The first wait before a failed send is tried again within a run; each further wait doubles. */
@@ -185,7 +202,9 @@ function assertGeneratorTimingFits(values: Settings): void {
     );
   }
   if (values.GENERATE_AHEAD_HOURS * 60 < values.GENERATOR_SPREAD_MINUTES) {
-    throw new ConfigurationError(`Invalid configuration: GENERATE_AHEAD_HOURS must cover GENERATOR_SPREAD_MINUTES (${values.GENERATOR_SPREAD_MINUTES} minutes), or records would start late`);
+    throw new ConfigurationError(
+      `Invalid configuration: GENERATE_AHEAD_HOURS must cover GENERATOR_SPREAD_MINUTES (${values.GENERATOR_SPREAD_MINUTES} minutes), or records would start late`,
+    );
   }
 }
 

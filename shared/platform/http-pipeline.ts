@@ -8,16 +8,7 @@ import { settings } from './config.js';
 import { jsonBody } from './json-body.js';
 import { inOperation, operationIdFrom } from './operation-context.js';
 import { trackProductEvent } from './telemetry.js';
-import {
-  forbidden,
-  HttpProblem,
-  notFound,
-  unauthorized,
-  unsupportedMediaType,
-  validationProblem,
-  badRequest,
-  payloadTooLarge,
-} from './problems.js';
+import { forbidden, HttpProblem, notFound, unauthorized, unsupportedMediaType, validationProblem, badRequest, payloadTooLarge } from './problems.js';
 
 /**
  * The signed-in caller, as far as the pipeline needs to know it. The identity layer above
@@ -363,10 +354,14 @@ export function pipeline(declaration: HttpDeclaration) {
     } catch (error) {
       if (error instanceof HttpProblem) {
         if (error.status === 403 && facts.principal) {
-          trackProductEvent('RequestDenied', { username: facts.principal.username, route: `${request.method} /api/${declaration.route}`, reason: error.detail ?? error.title }, {});
-          await currentAuthenticator().recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, facts).catch(
-            (auditError: unknown) => context.error('Could not audit a denied request', auditError),
+          trackProductEvent(
+            'RequestDenied',
+            { username: facts.principal.username, route: `${request.method} /api/${declaration.route}`, reason: error.detail ?? error.title },
+            {},
           );
+          await currentAuthenticator()
+            .recordDeniedRequest(facts.principal, `${request.method} ${new URL(request.url).pathname}`, error.detail ?? error.title, facts)
+            .catch((auditError: unknown) => context.error('Could not audit a denied request', auditError));
         }
         return problemResponse(error, requestId);
       }

@@ -18,12 +18,22 @@ describe('JSON answers', () => {
   });
 
   it('encode a long list in slices to exactly the JSON of the whole, whatever its rows and the fields beside them', () => {
-    const row = fc.record({ recordNumber: fc.string({ unit: 'binary' }), late: fc.boolean(), value: fc.option(fc.double({ noNaN: true })), note: fc.option(fc.string(), { nil: undefined }) });
+    const row = fc.record({
+      recordNumber: fc.string({ unit: 'binary' }),
+      late: fc.boolean(),
+      value: fc.option(fc.double({ noNaN: true })),
+      note: fc.option(fc.string(), { nil: undefined }),
+    });
     fc.assert(
-      fc.property(fc.array(row, { minLength: 95, maxLength: 450, size: 'max' }), fc.option(fc.string({ unit: 'binary' })), fc.boolean(), (items, continuationToken, withMore) => {
-        const answer = { items, continuationToken, ...(withMore ? { more: { total: items.length } } : {}) };
-        expect(asText(jsonBody(answer))).toBe(JSON.stringify(answer));
-      }),
+      fc.property(
+        fc.array(row, { minLength: 95, maxLength: 450, size: 'max' }),
+        fc.option(fc.string({ unit: 'binary' })),
+        fc.boolean(),
+        (items, continuationToken, withMore) => {
+          const answer = { items, continuationToken, ...(withMore ? { more: { total: items.length } } : {}) };
+          expect(asText(jsonBody(answer))).toBe(JSON.stringify(answer));
+        },
+      ),
       { numRuns: 40 },
     );
     const onlyItems = { items: Array.from({ length: 250 }, (_, index) => ({ index })) };

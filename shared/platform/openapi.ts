@@ -118,9 +118,7 @@ function operationOf(declaration: HttpDeclaration, method: string): JsonSchema {
     tags: declaration.tags ?? [],
     ...(declaration.access === 'public' ? { security: [] } : {}),
     parameters: parametersOf(declaration),
-    ...(declaration.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(declaration.body, 'input') } } } }
-      : {}),
+    ...(declaration.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(declaration.body, 'input') } } } } : {}),
     ...(declaration.rawBody
       ? {
           requestBody: {
@@ -157,7 +155,12 @@ export function openApiDocument(origin?: string): JsonSchema {
       description: 'Preventive maintenance and equipment tracking across labs. Every error is application/problem+json with the same Problem schema.',
       license: { name: 'Proprietary', identifier: 'LicenseRef-EquipManSys' },
     },
-    servers: [{ url: origin ?? settings().PUBLIC_ORIGINS?.[0] ?? `http://localhost:${settings().PORT}`, description: 'This installation: the web app and its API share one origin' }],
+    servers: [
+      {
+        url: origin ?? settings().PUBLIC_ORIGINS?.[0] ?? `http://localhost:${settings().PORT}`,
+        description: 'This installation: the web app and its API share one origin',
+      },
+    ],
     tags: tags.map((name) => ({ name, description: `Operations on ${name}` })),
     paths,
     components: {

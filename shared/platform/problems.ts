@@ -15,8 +15,7 @@ export class HttpProblem extends Error {
   }
 }
 
-export const badRequest = (detail: string, errors?: FieldError[]) =>
-  new HttpProblem(400, 'Bad request', detail, errors ? { errors } : {});
+export const badRequest = (detail: string, errors?: FieldError[]) => new HttpProblem(400, 'Bad request', detail, errors ? { errors } : {});
 export const unauthorized = (detail = 'Sign in to continue.') => new HttpProblem(401, 'Not signed in', detail);
 export const forbidden = (detail = 'You do not have permission to do this.') => new HttpProblem(403, 'Forbidden', detail);
 export const notFound = (detail = 'Not found.') => new HttpProblem(404, 'Not found', detail);
@@ -44,7 +43,11 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
   });
 }
 
-const wordsOf = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().replace(/\bid\b/g, 'ID');
+const wordsOf = (name: string): string =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(/\bid\b/g, 'ID');
 /** One of a list: "tasks" → "task", "statuses" → "status"; "status" and "address" are one already. */
 const singular = (word: string): string => {
   if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;

@@ -103,7 +103,13 @@ export function http<
   byPrecedence = null;
   const extraOutputs = (general.queueOutputs ?? []).map(queueOutput);
   if (insideFunctionsHost) {
-    app.http(general.name, { methods: general.methods, route: general.route, authLevel: 'anonymous', handler, ...(extraOutputs.length ? { extraOutputs } : {}) });
+    app.http(general.name, {
+      methods: general.methods,
+      route: general.route,
+      authLevel: 'anonymous',
+      handler,
+      ...(extraOutputs.length ? { extraOutputs } : {}),
+    });
   }
 }
 
@@ -135,7 +141,8 @@ export function queue<M>(declaration: QueueDeclaration<M>): void {
   // Whatever a message causes carries the operation id of its delivery, locally and in Azure.
   const general: QueueDeclaration = {
     ...declared,
-    handler: (message, delivery, context) => inOperation(operationIdFrom(context.traceContext?.traceParent), () => declared.handler(message, delivery, context)),
+    handler: (message, delivery, context) =>
+      inOperation(operationIdFrom(context.traceContext?.traceParent), () => declared.handler(message, delivery, context)),
   };
   queueFunctions.push(general);
   if (insideFunctionsHost) {

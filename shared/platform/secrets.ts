@@ -19,10 +19,7 @@ let vaultReader: SecretReader | undefined;
 
 async function keyVaultReader(vaultUri: string): Promise<SecretReader> {
   // Loaded only when a vault is configured, so local runs and cold starts without one skip the SDKs.
-  const [{ SecretClient }, { DefaultAzureCredential }] = await Promise.all([
-    import('@azure/keyvault-secrets'),
-    import('@azure/identity'),
-  ]);
+  const [{ SecretClient }, { DefaultAzureCredential }] = await Promise.all([import('@azure/keyvault-secrets'), import('@azure/identity')]);
   const client = new SecretClient(vaultUri, new DefaultAzureCredential());
   return async (name) => (await client.getSecret(name)).value;
 }

@@ -12,7 +12,12 @@ export function transientStoreFailure(error: unknown): { retryAfterMs: number } 
   if (typeof error !== 'object' || error === null) return null;
   const failure = error as { code?: unknown; name?: unknown; retryAfterInMs?: unknown; headers?: Record<string, unknown>; cause?: unknown };
   const transient =
-    failure.code === 429 || failure.code === 503 || failure.code === 408 || failure.code === 449 || droppedConnectionCodes.has(String(failure.code)) || failure.name === 'TimeoutError';
+    failure.code === 429 ||
+    failure.code === 503 ||
+    failure.code === 408 ||
+    failure.code === 449 ||
+    droppedConnectionCodes.has(String(failure.code)) ||
+    failure.name === 'TimeoutError';
   // The SDK wraps a failed transactional batch in a plain Error whose cause is the real failure.
   if (!transient) return failure.cause === undefined ? null : transientStoreFailure(failure.cause);
   const hinted = Number(failure.retryAfterInMs ?? failure.headers?.['x-ms-retry-after-ms']);

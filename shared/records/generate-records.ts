@@ -71,7 +71,20 @@ function runEvent(labId: string, runId: string, at: string, writes: { document: 
 }
 
 function emptySummary(labId: string, runId: string): LabRunSummary {
-  return { labId, runId, created: 0, backfilled: 0, missed: 0, cancelled: 0, reopened: 0, firstNumber: null, lastNumber: null, batches: 0, missedByFrequency: {}, generatedThrough: null };
+  return {
+    labId,
+    runId,
+    created: 0,
+    backfilled: 0,
+    missed: 0,
+    cancelled: 0,
+    reopened: 0,
+    firstNumber: null,
+    lastNumber: null,
+    batches: 0,
+    missedByFrequency: {},
+    generatedThrough: null,
+  };
 }
 
 export interface GenerateOptions {
@@ -110,7 +123,10 @@ export async function generateRecords(labId: string, now: Date, runId: string, o
     const plan = await planGeneration({
       ...base,
       // The later of the two never narrows the plan below the records read.
-      generatedThrough: [hint, counter?.document.generatedThrough ?? null].reduce((later, day) => (day !== null && (later === null || day > later) ? day : later), null),
+      generatedThrough: [hint, counter?.document.generatedThrough ?? null].reduce(
+        (later, day) => (day !== null && (later === null || day > later) ? day : later),
+        null,
+      ),
       labId,
       dueWindows: config.PM_DUE_WINDOWS ?? {},
       equipment,
@@ -153,7 +169,8 @@ async function applyPlan(
   let etag = counterEtag;
   let numbered = counter.lastNumber;
   for (let start = 0; start === 0 || start < writes.length; start += recordsPerBatch) {
-    if (options.batchLimit !== undefined && summary.batches >= options.batchLimit) throw new Error(`Generation of ${counter.labId} stopped after ${summary.batches} batches`);
+    if (options.batchLimit !== undefined && summary.batches >= options.batchLimit)
+      throw new Error(`Generation of ${counter.labId} stopped after ${summary.batches} batches`);
     const batch = writes.slice(start, start + recordsPerBatch);
     const last = start + recordsPerBatch >= writes.length;
     for (const write of batch) if (write.etag === undefined) numbered = Math.max(numbered, Number(write.document.recordNumber.slice(counter.labId.length)));
@@ -177,4 +194,3 @@ async function applyPlan(
     }
   }
 }
-

@@ -3,7 +3,17 @@ import type { EquipmentDocument } from '../data/equipment-repository.js';
 import type { RecordDocument } from '../data/records-repository.js';
 import { frequencies, type Frequency } from '../schemas/catalog.js';
 import { owesChecklistOf } from '../domain/machine-lifecycle.js';
-import { formatDay, localDay, nextPeriodStart, parseDay, periodStartOf, periodsBetween, startOfDay, type DueWindows, type LocalDay } from '../domain/periods.js';
+import {
+  formatDay,
+  localDay,
+  nextPeriodStart,
+  parseDay,
+  periodStartOf,
+  periodsBetween,
+  startOfDay,
+  type DueWindows,
+  type LocalDay,
+} from '../domain/periods.js';
 
 export interface GenerationInput {
   labId: string;
@@ -161,7 +171,8 @@ function* planningSteps(input: GenerationInput): Generator<void, GenerationPlan>
     }
     const machine = machines.get(record.serialKey);
     const reason = ineligibility(machine, modelOf(input, machine), record.frequency);
-    if (reason !== null) changes.push({ before: record, after: { ...record, status: 'Cancelled', cancelledAt: nowText, cancelReason: reason }, kind: 'cancelled' });
+    if (reason !== null)
+      changes.push({ before: record, after: { ...record, status: 'Cancelled', cancelledAt: nowText, cancelReason: reason }, kind: 'cancelled' });
   }
 
   // Numbers follow the periods: older periods first, then frequency, then serial number. Period

@@ -3,7 +3,18 @@ import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import { TooMuchContention } from '../platform/store-failures.js';
 import { inTurn } from '../data/turns.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
-import { emptyCounter, findRecord, findRecordWithCounter, listDashboard, listRecords, writeRecords, type Amendment, type DashboardRow, type RecordCounter, type RecordDocument } from '../data/records-repository.js';
+import {
+  emptyCounter,
+  findRecord,
+  findRecordWithCounter,
+  listDashboard,
+  listRecords,
+  writeRecords,
+  type Amendment,
+  type DashboardRow,
+  type RecordCounter,
+  type RecordDocument,
+} from '../data/records-repository.js';
 import { readEquipment, serialKey } from '../data/equipment-repository.js';
 import type { Versioned } from '../data/versioned.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
@@ -15,7 +26,18 @@ import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import { afterChange } from '../equipment/after-change.js';
 import { labFitnessWorthShowing } from '../equipment/lab-fitness.js';
-import { type AmendRecord, type CompleteRecord, type DashboardQuery, type JustifyRecord, type VerifyRecord, type ListRecordsQuery, type PmRecord, type RecordSummary, type Response, type Signature } from '../schemas/records.js';
+import {
+  type AmendRecord,
+  type CompleteRecord,
+  type DashboardQuery,
+  type JustifyRecord,
+  type VerifyRecord,
+  type ListRecordsQuery,
+  type PmRecord,
+  type RecordSummary,
+  type Response,
+  type Signature,
+} from '../schemas/records.js';
 import { checkResponses, completableUntil, currentResponses, foundFault, whyNotCompletable } from './record-rules.js';
 import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
 import { signerBlock } from '../signing/signer-block.js';
@@ -85,11 +107,15 @@ export async function listLabRecords(labId: string, query: ListRecordsQuery): Pr
 export async function labDashboard(labId: string, query: DashboardQuery): Promise<{ items: RecordSummary[]; continuationToken: string | null }> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
   const missedSince = new Date(Date.now() - lateDays * 86_400_000).toISOString();
-  const [page, fitness] = await Promise.all([listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest), labFitnessWorthShowing(labId)]);
+  const [page, fitness] = await Promise.all([
+    listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest),
+    labFitnessWorthShowing(labId),
+  ]);
   // Hundreds of rows, each read just now for this answer: completed in place rather than copied. Rows
   // of one period share their due time, so each distinct one is turned into a deadline once.
   // A quarantined machine offers no checklist to start (SPEC §10): its page says why.
-  const quarantined = (serialNumber: string) => fitness.get(serialNumber)?.reasons.some((reason) => reason === 'open nonconformity' || reason === 'awaiting return to service') ?? false;
+  const quarantined = (serialNumber: string) =>
+    fitness.get(serialNumber)?.reasons.some((reason) => reason === 'open nonconformity' || reason === 'awaiting return to service') ?? false;
   const items = (page.items as (DashboardRow & Partial<RecordSummary>)[]).filter((row) => !quarantined(row.serialNumber));
   const deadlines = new Map<string, string | null>();
   for (const row of items) {
@@ -147,7 +173,12 @@ function recordEvent(action: string, record: RecordDocument, principal: Principa
 }
 
 /** What a signature signs: the record's identity, its tasks and responses, the signer, meaning and time. */
-export function signedContentHash(record: RecordDocument, responses: Response[], signature: Omit<Signature, 'contentHash'> & { contentHash?: string }, extra: object = {}): string {
+export function signedContentHash(
+  record: RecordDocument,
+  responses: Response[],
+  signature: Omit<Signature, 'contentHash'> & { contentHash?: string },
+  extra: object = {},
+): string {
   const { recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks } = record;
   const { contentHash: _signedHash, ...signer } = signature;
   return contentHash({ recordNumber, labId, serialNumber, modelId, modelVersion, frequency, periodStart, tasks, responses, ...signer, ...extra });
@@ -159,7 +190,10 @@ export function signedContentHash(record: RecordDocument, responses: Response[],
  */
 export function verificationHash(record: RecordDocument, signature: Omit<Signature, 'contentHash'> & { contentHash?: string }): string {
   const amendments = record.amendments.filter((amendment) => amendment.signature.signedAt <= signature.signedAt);
-  return signedContentHash(record, currentResponses({ responses: record.responses, amendments }), signature, { verification: true, amendments: amendments.length });
+  return signedContentHash(record, currentResponses({ responses: record.responses, amendments }), signature, {
+    verification: true,
+    amendments: amendments.length,
+  });
 }
 
 /**
@@ -243,7 +277,9 @@ async function assertNotQuarantined(labId: string, recordNumber: string): Promis
   const machine = await readEquipment(labId, record.serialNumber);
   const held = machine?.document.quarantine;
   if (held) {
-    throw conflict(`${record.serialNumber} is quarantined by nonconformity ${held.ncNumbers.join(', ')}: no checklist is completed on it until a manager returns it to service.`);
+    throw conflict(
+      `${record.serialNumber} is quarantined by nonconformity ${held.ncNumbers.join(', ')}: no checklist is completed on it until a manager returns it to service.`,
+    );
   }
 }
 
@@ -265,11 +301,13 @@ export async function completeRecord(
     if (record.status === 'Completed' && foundFault(record)) completedWithFault = record;
     throw conflict(why);
   };
-  const { found, responses, signatureAt } = await beginSignedChange(principal, labId, recordNumber, refusal, ifMatch, input, false, facts, confirm).catch(async (error: unknown) => {
-    // A retry of a completion that found a fault makes sure its nonconformity opened, then answers as before.
-    if (completedWithFault) await afterChange().faultFound(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
-    throw error;
-  });
+  const { found, responses, signatureAt } = await beginSignedChange(principal, labId, recordNumber, refusal, ifMatch, input, false, facts, confirm).catch(
+    async (error: unknown) => {
+      // A retry of a completion that found a fault makes sure its nonconformity opened, then answers as before.
+      if (completedWithFault) await afterChange().faultFound(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
+      throw error;
+    },
+  );
   const written = await writeRecordChange(
     labId,
     found,
@@ -300,11 +338,22 @@ export async function completeRecord(
   return recordView(written);
 }
 
-export async function amendRecord(principal: Principal, labId: string, recordNumber: string, input: AmendRecord, facts: Facts, ifMatch: string | null): Promise<PmRecord> {
+export async function amendRecord(
+  principal: Principal,
+  labId: string,
+  recordNumber: string,
+  input: AmendRecord,
+  facts: Facts,
+  ifMatch: string | null,
+): Promise<PmRecord> {
   const mustBeCompleted = (record: RecordDocument) => {
     if (record.status !== 'Completed') throw conflict(`${record.recordNumber} is ${record.status}; only completed records are amended.`);
   };
-  const { found, responses: corrected, signatureAt } = await beginSignedChange(principal, labId, recordNumber, mustBeCompleted, ifMatch, input, true, facts, confirmSigner);
+  const {
+    found,
+    responses: corrected,
+    signatureAt,
+  } = await beginSignedChange(principal, labId, recordNumber, mustBeCompleted, ifMatch, input, true, facts, confirmSigner);
   const written = await writeRecordChange(
     labId,
     found,
@@ -336,9 +385,17 @@ export async function amendRecord(principal: Principal, labId: string, recordNum
  * performed it, on the record as it stands, amendments included. Until then the record is completed
  * but does not count as done for compliance.
  */
-export async function verifyRecord(principal: Principal, labId: string, recordNumber: string, input: VerifyRecord, facts: Facts, ifMatch: string | null): Promise<PmRecord> {
+export async function verifyRecord(
+  principal: Principal,
+  labId: string,
+  recordNumber: string,
+  input: VerifyRecord,
+  facts: Facts,
+  ifMatch: string | null,
+): Promise<PmRecord> {
   const verifiable = (record: RecordDocument) => {
-    if (!record.needsVerification) throw conflict(`${record.recordNumber} needs no verification: its model does not ask for a second signature at ${record.frequency}.`);
+    if (!record.needsVerification)
+      throw conflict(`${record.recordNumber} needs no verification: its model does not ask for a second signature at ${record.frequency}.`);
     if (record.status !== 'Completed') throw conflict(`${record.recordNumber} is ${record.status}; only a completed record is verified.`);
     if (record.verification) throw conflict(`${record.recordNumber} was already verified by ${record.verification.displayName}.`);
     if (record.completedBy?.username === principal.username) {
@@ -377,7 +434,9 @@ export async function justifyMissedRecord(
     if (record.status !== 'Missed') throw conflict(`${record.recordNumber} is ${record.status}; only missed records take a justification.`);
     // A signed decision is never silently replaced (SPEC §10): the first justification stays with its signer.
     if (record.justification) {
-      throw conflict(`${record.recordNumber} was justified by ${record.justification.by.displayName} on ${record.justification.at.slice(0, 10)}; a justification is not replaced. Amend the record to add to it.`);
+      throw conflict(
+        `${record.recordNumber} was justified by ${record.justification.by.displayName} on ${record.justification.at.slice(0, 10)}; a justification is not replaced. Amend the record to add to it.`,
+      );
     }
   };
   mustBeMissed(found.record.document);
@@ -393,7 +452,11 @@ export async function justifyMissedRecord(
       const next: RecordDocument = { ...record, justification };
       return {
         next,
-        event: recordEvent('record.justified', next, principal, facts, { reason: input.reason, before: { justification: record.justification }, after: { justification } }),
+        event: recordEvent('record.justified', next, principal, facts, {
+          reason: input.reason,
+          before: { justification: record.justification },
+          after: { justification },
+        }),
       };
     },
     mustBeMissed,

@@ -14,9 +14,17 @@ describe('the answers of a checklist', () => {
     ]);
     expect(faulty.errors).toEqual([]);
     expect(faulty.responses[0]).toEqual({ taskId: 'T1', done: false, fault: true, note: 'Two tool holders cracked, machine unsafe' });
-    const silent = checkResponses(tasks, [{ taskId: 'T1', done: false, fault: true }, { taskId: 'T2', done: true, value: 30 }]);
-    expect(silent.errors).toEqual([{ field: 'responses.0.note', message: '"Inspect the tool holders" is marked fault found: add a note saying what is wrong' }]);
-    const undone = checkResponses(tasks, [{ taskId: 'T1', done: false }, { taskId: 'T2', done: true, value: 30 }]);
+    const silent = checkResponses(tasks, [
+      { taskId: 'T1', done: false, fault: true },
+      { taskId: 'T2', done: true, value: 30 },
+    ]);
+    expect(silent.errors).toEqual([
+      { field: 'responses.0.note', message: '"Inspect the tool holders" is marked fault found: add a note saying what is wrong' },
+    ]);
+    const undone = checkResponses(tasks, [
+      { taskId: 'T1', done: false },
+      { taskId: 'T2', done: true, value: 30 },
+    ]);
     expect(undone.errors).toEqual([{ field: 'responses.0.done', message: '"Inspect the tool holders" must be done before the record is complete' }]);
   });
 });

@@ -21,8 +21,14 @@ export function checkResponses(tasks: readonly Task[], inputs: readonly Response
     seen.add(input.taskId);
     // A task marked fault found was done as far as it could be: the fault is its answer.
     if (!input.done && !input.fault) errors.push({ field: field('done'), message: `"${task.text}" must be done before the record is complete` });
-    const response: Response = { taskId: input.taskId, done: input.done, ...(input.note !== undefined ? { note: input.note } : {}), ...(input.fault ? { fault: true } : {}) };
-    if (input.fault && input.note === undefined) errors.push({ field: field('note'), message: `"${task.text}" is marked fault found: add a note saying what is wrong` });
+    const response: Response = {
+      taskId: input.taskId,
+      done: input.done,
+      ...(input.note !== undefined ? { note: input.note } : {}),
+      ...(input.fault ? { fault: true } : {}),
+    };
+    if (input.fault && input.note === undefined)
+      errors.push({ field: field('note'), message: `"${task.text}" is marked fault found: add a note saying what is wrong` });
     if (task.kind === 'reading') {
       if (input.value === undefined) errors.push({ field: field('value'), message: `"${task.text}" needs a reading${task.unit ? ` in ${task.unit}` : ''}` });
       else {
@@ -31,7 +37,10 @@ export function checkResponses(tasks: readonly Task[], inputs: readonly Response
         if (outOfRange) {
           response.outOfRange = true;
           if (input.note === undefined && !input.fault) {
-            errors.push({ field: field('note'), message: `${input.value} is outside ${task.min ?? '…'}–${task.max ?? '…'}${task.unit ? ` ${task.unit}` : ''}: add a note saying why` });
+            errors.push({
+              field: field('note'),
+              message: `${input.value} is outside ${task.min ?? '…'}–${task.max ?? '…'}${task.unit ? ` ${task.unit}` : ''}: add a note saying why`,
+            });
           }
         }
       }

@@ -17,14 +17,25 @@ const dueWithinDays = 90;
  * An approved passing calibration is on time when it is the machine's first, or was performed by the
  * previous approved one's due date plus the plan's grace.
  */
-function onTimeRate(labId: string, machines: readonly EquipmentDocument[], calibrations: readonly CalibrationDocument[], from: string, to: string): CalibrationReport['rate'][number] {
+function onTimeRate(
+  labId: string,
+  machines: readonly EquipmentDocument[],
+  calibrations: readonly CalibrationDocument[],
+  from: string,
+  to: string,
+): CalibrationReport['rate'][number] {
   const graceOf = new Map(machines.map((machine) => [machine.serialKey, currentPlan(machine.calibration)?.graceDays ?? 0]));
-  const approved = calibrations.filter((event) => event.status === 'Approved' && event.result !== 'Fail').sort((a, b) => a.performedOn.localeCompare(b.performedOn));
+  const approved = calibrations
+    .filter((event) => event.status === 'Approved' && event.result !== 'Fail')
+    .sort((a, b) => a.performedOn.localeCompare(b.performedOn));
   let onTime = 0;
   let late = 0;
   approved.forEach((event, index) => {
     if (event.performedOn < from || event.performedOn > to) return;
-    const previous = approved.slice(0, index).filter((earlier) => earlier.serialKey === event.serialKey).at(-1);
+    const previous = approved
+      .slice(0, index)
+      .filter((earlier) => earlier.serialKey === event.serialKey)
+      .at(-1);
     if (!previous?.nextDue || event.performedOn <= addDays(previous.nextDue, graceOf.get(event.serialKey) ?? 0)) onTime++;
     else late++;
   });
@@ -48,7 +59,12 @@ export async function calibrationReport(principal: Principal, query: Calibration
     labs.map(async (labId) => {
       const [machines, calibrations] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId)]);
       const today = formatDay(localDay(page.now, timeZones[labId] ?? 'UTC'));
-      return { labId, machines, calibrations: calibrations.sort((a, b) => a.performedOn.localeCompare(b.performedOn) || a.calibrationNumber.localeCompare(b.calibrationNumber)), today };
+      return {
+        labId,
+        machines,
+        calibrations: calibrations.sort((a, b) => a.performedOn.localeCompare(b.performedOn) || a.calibrationNumber.localeCompare(b.calibrationNumber)),
+        today,
+      };
     }),
   );
   const inPeriod = (event: CalibrationDocument) => event.performedOn >= from && event.performedOn <= to;
@@ -86,7 +102,9 @@ export async function calibrationReport(principal: Principal, query: Calibration
           performedOn: event.performedOn,
           result: event.result,
           outOfTolerance: event.outOfTolerance,
-          points: event.points.flatMap((point) => [point.asFoundResult, point.asLeftResult].filter((verdict) => verdict && !verdict.pass).map((verdict) => `${point.name}: ${verdict!.why}`)),
+          points: event.points.flatMap((point) =>
+            [point.asFoundResult, point.asLeftResult].filter((verdict) => verdict && !verdict.pass).map((verdict) => `${point.name}: ${verdict!.why}`),
+          ),
           status: event.status,
         })),
     ),
@@ -96,7 +114,20 @@ export async function calibrationReport(principal: Principal, query: Calibration
 
 export const calibrationReportColumns = {
   due: ['lab_id', 'lab_name', 'serial_number', 'model_id', 'status', 'calibration_due', 'days_left', 'fitness', 'fitness_reasons', 'awaiting_approval'],
-  certificates: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'kind', 'provider', 'accreditation', 'certificate_number', 'certificate_files', 'result', 'status'],
+  certificates: [
+    'lab_id',
+    'lab_name',
+    'serial_number',
+    'calibration_number',
+    'performed_on',
+    'kind',
+    'provider',
+    'accreditation',
+    'certificate_number',
+    'certificate_files',
+    'result',
+    'status',
+  ],
   rate: ['lab_id', 'lab_name', 'approved', 'on_time', 'late', 'on_time_rate', 'on_time_rate_percent'],
   findings: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'result', 'out_of_tolerance', 'points_outside_limits', 'status'],
 } as const;
@@ -109,12 +140,58 @@ export function calibrationReportCsv(report: CalibrationReport, section: keyof t
   const tail: Cell[] = [report.from, report.to, report.generatedAt, report.generatedBy.displayName, report.generatedBy.username];
   const rows: Cell[][] = {
     due: () =>
-      report.due.map((item) => [item.labId, name(item.labId), item.serialNumber, item.modelId, item.status, item.calibrationDue, item.daysLeft, item.fitness.state, item.fitness.reasons.join('; '), item.awaitingApproval.join('; ')]),
+      report.due.map((item) => [
+        item.labId,
+        name(item.labId),
+        item.serialNumber,
+        item.modelId,
+        item.status,
+        item.calibrationDue,
+        item.daysLeft,
+        item.fitness.state,
+        item.fitness.reasons.join('; '),
+        item.awaitingApproval.join('; '),
+      ]),
     certificates: () =>
-      report.certificates.map((row) => [row.labId, name(row.labId), row.serialNumber, row.calibrationNumber, row.performedOn, row.kind, row.provider, row.accreditation, row.certificateNumber, row.certificateFiles.join('; '), row.result, row.status]),
-    rate: () => report.rate.map((row) => [row.labId, name(row.labId), row.approved, row.onTime, row.late, row.onTimeRate, row.onTimeRate === null ? null : Math.round(row.onTimeRate * 1000) / 10]),
+      report.certificates.map((row) => [
+        row.labId,
+        name(row.labId),
+        row.serialNumber,
+        row.calibrationNumber,
+        row.performedOn,
+        row.kind,
+        row.provider,
+        row.accreditation,
+        row.certificateNumber,
+        row.certificateFiles.join('; '),
+        row.result,
+        row.status,
+      ]),
+    rate: () =>
+      report.rate.map((row) => [
+        row.labId,
+        name(row.labId),
+        row.approved,
+        row.onTime,
+        row.late,
+        row.onTimeRate,
+        row.onTimeRate === null ? null : Math.round(row.onTimeRate * 1000) / 10,
+      ]),
     findings: () =>
-      report.findings.map((row) => [row.labId, name(row.labId), row.serialNumber, row.calibrationNumber, row.performedOn, row.result, row.outOfTolerance, row.points.join('; '), row.status]),
+      report.findings.map((row) => [
+        row.labId,
+        name(row.labId),
+        row.serialNumber,
+        row.calibrationNumber,
+        row.performedOn,
+        row.result,
+        row.outOfTolerance,
+        row.points.join('; '),
+        row.status,
+      ]),
   }[section]();
-  return toCsv([...calibrationReportColumns[section], ...trailer], rows.map((row) => [...row, ...tail]));
+  return toCsv(
+    [...calibrationReportColumns[section], ...trailer],
+    rows.map((row) => [...row, ...tail]),
+  );
 }

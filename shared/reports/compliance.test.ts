@@ -5,8 +5,25 @@ import { missedAndOverdue, summarize, completionTrend } from './compliance.js';
 const justification = { reason: 'Power cut', by: { username: 'manager1', displayName: 'Maria Manager' }, at: '2026-11-02T09:00:00Z' };
 
 /** A Berlin lab's Daily and Monthly records around the end of summer time (25 October) and the end of October. */
-function record(n: number, periodStart: string, frequency: ReportedRecord['frequency'], status: ReportedRecord['status'], extra: Partial<ReportedRecord> = {}): ReportedRecord {
-  return { recordNumber: `BER01${String(n).padStart(6, '0')}`, serialNumber: 'F3B-1', modelId: 'Form 3B', frequency, periodStart, dueEnd: `${periodStart}T22:00:00.000Z`, status, late: false, justification: null, ...extra };
+function record(
+  n: number,
+  periodStart: string,
+  frequency: ReportedRecord['frequency'],
+  status: ReportedRecord['status'],
+  extra: Partial<ReportedRecord> = {},
+): ReportedRecord {
+  return {
+    recordNumber: `BER01${String(n).padStart(6, '0')}`,
+    serialNumber: 'F3B-1',
+    modelId: 'Form 3B',
+    frequency,
+    periodStart,
+    dueEnd: `${periodStart}T22:00:00.000Z`,
+    status,
+    late: false,
+    justification: null,
+    ...extra,
+  };
 }
 
 const records: ReportedRecord[] = [
@@ -25,13 +42,44 @@ describe('compliance figures', () => {
   it('count on time, late, missed, justified, cancelled and open per frequency, with the rate over what was due', () => {
     expect(summarize('BER01', records)).toEqual([
       // Due: 2 completed + 2 missed; rate 2 / 4.
-      { labId: 'BER01', frequency: 'Daily', total: 6, completedOnTime: 1, completedLate: 1, awaitingVerification: 0, missed: 2, missedJustified: 1, cancelled: 1, open: 1, completionRate: 0.5 },
-      { labId: 'BER01', frequency: 'Monthly', total: 2, completedOnTime: 1, completedLate: 0, awaitingVerification: 0, missed: 0, missedJustified: 0, cancelled: 0, open: 1, completionRate: 1 },
+      {
+        labId: 'BER01',
+        frequency: 'Daily',
+        total: 6,
+        completedOnTime: 1,
+        completedLate: 1,
+        awaitingVerification: 0,
+        missed: 2,
+        missedJustified: 1,
+        cancelled: 1,
+        open: 1,
+        completionRate: 0.5,
+      },
+      {
+        labId: 'BER01',
+        frequency: 'Monthly',
+        total: 2,
+        completedOnTime: 1,
+        completedLate: 0,
+        awaitingVerification: 0,
+        missed: 0,
+        missedJustified: 0,
+        cancelled: 0,
+        open: 1,
+        completionRate: 1,
+      },
     ]);
   });
 
   it('counts a record that needs a second signature as done only once it is verified', () => {
-    const verification = { username: 'manager1', displayName: 'Maria Manager', meaning: 'Verified by', signedAt: '2026-11-02T10:00:00Z', method: 'password' as const, contentHash: 'h' };
+    const verification = {
+      username: 'manager1',
+      displayName: 'Maria Manager',
+      meaning: 'Verified by',
+      signedAt: '2026-11-02T10:00:00Z',
+      method: 'password' as const,
+      contentHash: 'h',
+    };
     const weekly = [
       record(10, '2026-10-26', 'Weekly', 'Completed', { needsVerification: true, verification: null }),
       record(11, '2026-11-02', 'Weekly', 'Completed', { needsVerification: true, verification }),
@@ -55,7 +103,16 @@ describe('compliance figures', () => {
   });
 
   it('gives the completion rate per ISO week of daily checklists and per month of monthly ones, across the clock change and the month end', () => {
-    expect(completionTrend('BER01', records).map(({ frequency, per, start, completed, missed, completionRate }) => [frequency, per, start, completed, missed, completionRate])).toEqual([
+    expect(
+      completionTrend('BER01', records).map(({ frequency, per, start, completed, missed, completionRate }) => [
+        frequency,
+        per,
+        start,
+        completed,
+        missed,
+        completionRate,
+      ]),
+    ).toEqual([
       ['Daily', 'week', '2026-10-19', 2, 0, 1],
       ['Daily', 'week', '2026-10-26', 0, 2, 0],
       ['Daily', 'week', '2026-11-02', 0, 0, null],

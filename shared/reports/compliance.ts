@@ -39,7 +39,8 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
         missedJustified: count((record) => record.status === 'Missed' && record.justification !== null),
         cancelled: count((record) => record.status === 'Cancelled'),
         open: count((record) => record.status === 'Open'),
-        completionRate: completed + awaitingVerification + missed === 0 ? null : Math.round((completed / (completed + awaitingVerification + missed)) * 10_000) / 10_000,
+        completionRate:
+          completed + awaitingVerification + missed === 0 ? null : Math.round((completed / (completed + awaitingVerification + missed)) * 10_000) / 10_000,
       },
     ];
   });
@@ -52,7 +53,10 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
  * due have no rate.
  */
 export function completionTrend(labId: string, records: readonly ReportedRecord[]): TrendPoint[] {
-  const buckets = new Map<string, { frequency: ReportedRecord['frequency']; per: TrendPoint['per']; start: string; completed: number; missed: number; awaiting: number }>();
+  const buckets = new Map<
+    string,
+    { frequency: ReportedRecord['frequency']; per: TrendPoint['per']; start: string; completed: number; missed: number; awaiting: number }
+  >();
   for (const record of records) {
     const per = record.frequency === 'Daily' || record.frequency === 'Weekly' ? 'week' : 'month';
     const start = formatDay(periodStartOf(per === 'week' ? 'Weekly' : 'Monthly', parseDay(record.periodStart)));
@@ -69,7 +73,10 @@ export function completionTrend(labId: string, records: readonly ReportedRecord[
     .map(({ awaiting, ...bucket }) => ({
       labId,
       ...bucket,
-      completionRate: bucket.completed + awaiting + bucket.missed === 0 ? null : Math.round((bucket.completed / (bucket.completed + awaiting + bucket.missed)) * 10_000) / 10_000,
+      completionRate:
+        bucket.completed + awaiting + bucket.missed === 0
+          ? null
+          : Math.round((bucket.completed / (bucket.completed + awaiting + bucket.missed)) * 10_000) / 10_000,
     }));
 }
 

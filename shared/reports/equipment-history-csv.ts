@@ -4,7 +4,20 @@ import type { EquipmentHistory } from '../schemas/equipment-history.js';
 import type { PmRecord, Response } from '../schemas/records.js';
 import { toCsv, type Cell } from './csv.js';
 
-export const historyEventColumns = ['serial_number', 'at', 'lab_id', 'kind', 'from_status', 'to_status', 'from_model_id', 'to_model_id', 'from_lab_id', 'to_lab_id', 'by', 'reason'] as const;
+export const historyEventColumns = [
+  'serial_number',
+  'at',
+  'lab_id',
+  'kind',
+  'from_status',
+  'to_status',
+  'from_model_id',
+  'to_model_id',
+  'from_lab_id',
+  'to_lab_id',
+  'by',
+  'reason',
+] as const;
 export const historyRecordColumns = [
   'serial_number',
   'record_number',
@@ -113,7 +126,10 @@ function calibrationRows(serial: string, calibration: Calibration): Cell[][] {
   const { provider, approval, signature } = calibration;
   // Every correction, with what it changed: the values in the row are as they stand after the last one.
   const amendmentsCell = calibration.amendments
-    .map((amendment) => `${amendment.number}: ${amendment.reason} (${amendment.signature.meaning} ${amendment.signature.username}, ${amendment.signature.signedAt}; ${amendment.changes.map((change) => `${change.field} ${JSON.stringify(change.before)} -> ${JSON.stringify(change.after)}`).join(', ')})`)
+    .map(
+      (amendment) =>
+        `${amendment.number}: ${amendment.reason} (${amendment.signature.meaning} ${amendment.signature.username}, ${amendment.signature.signedAt}; ${amendment.changes.map((change) => `${change.field} ${JSON.stringify(change.before)} -> ${JSON.stringify(change.after)}`).join(', ')})`,
+    )
     .join('; ');
   const standards = calibration.standards.map((standard) => `${standard.serialNumber} (${standard.calibrationNumber}, due ${standard.dueOn})`).join('; ');
   return calibration.points.map((point) => [
@@ -168,7 +184,12 @@ export const importedCompletion = 'completed in the old system, without an elect
 
 function answerText(record: PmRecord, response: Response): string {
   const task = record.tasks.find((candidate) => candidate.taskId === response.taskId);
-  const value = response.value !== undefined ? `${formatReading(response.value, task)}${task?.unit ? ` ${task.unit}` : ''}${response.outOfRange ? ' (out of range)' : ''}` : response.done ? 'done' : 'not done';
+  const value =
+    response.value !== undefined
+      ? `${formatReading(response.value, task)}${task?.unit ? ` ${task.unit}` : ''}${response.outOfRange ? ' (out of range)' : ''}`
+      : response.done
+        ? 'done'
+        : 'not done';
   return `${value}${response.note ? ` — ${response.note}` : ''}`;
 }
 
@@ -192,12 +213,47 @@ function responseRows(serial: string, record: PmRecord): Cell[][] {
     const reading = (value: number | undefined) => (value === undefined ? undefined : formatReading(value, task));
     const tail = [reading(current?.value), current?.done, current?.note];
     const rows: Cell[][] = [];
-    if (signed) rows.push([...head, 'signed', null, null, null, null, reading(signed.value), signed.done, signed.note, signed.outOfRange ?? false, signer?.displayName, signer?.username, signer?.meaning, signer?.signedAt, null, ...tail]);
+    if (signed)
+      rows.push([
+        ...head,
+        'signed',
+        null,
+        null,
+        null,
+        null,
+        reading(signed.value),
+        signed.done,
+        signed.note,
+        signed.outOfRange ?? false,
+        signer?.displayName,
+        signer?.username,
+        signer?.meaning,
+        signer?.signedAt,
+        null,
+        ...tail,
+      ]);
     for (const amendment of record.amendments) {
       for (const change of amendment.changes.filter((candidate) => candidate.taskId === task.taskId)) {
         const { before, after } = change;
         const by = amendment.signature;
-        rows.push([...head, 'amendment', amendment.number, reading(before.value), before.done, before.note, reading(after.value), after.done, after.note, after.outOfRange ?? false, by.displayName, by.username, by.meaning, by.signedAt, amendment.reason, ...tail]);
+        rows.push([
+          ...head,
+          'amendment',
+          amendment.number,
+          reading(before.value),
+          before.done,
+          before.note,
+          reading(after.value),
+          after.done,
+          after.note,
+          after.outOfRange ?? false,
+          by.displayName,
+          by.username,
+          by.meaning,
+          by.signedAt,
+          amendment.reason,
+          ...tail,
+        ]);
       }
     }
     return rows;
@@ -213,12 +269,33 @@ function responseRows(serial: string, record: PmRecord): Cell[][] {
 export function equipmentHistoryCsv(history: EquipmentHistory, section: 'events' | 'records' | 'responses' | 'calibrations' | 'nonconformities'): string {
   const serial = history.equipment.serialNumber;
   if (section === 'nonconformities') return toCsv(historyNonconformityColumns, nonconformityRows(serial, history));
-  if (section === 'calibrations') return toCsv(historyCalibrationColumns, history.calibrations.flatMap((calibration) => calibrationRows(serial, calibration)));
-  if (section === 'responses') return toCsv(historyResponseColumns, history.records.flatMap((record) => responseRows(serial, record)));
+  if (section === 'calibrations')
+    return toCsv(
+      historyCalibrationColumns,
+      history.calibrations.flatMap((calibration) => calibrationRows(serial, calibration)),
+    );
+  if (section === 'responses')
+    return toCsv(
+      historyResponseColumns,
+      history.records.flatMap((record) => responseRows(serial, record)),
+    );
   if (section === 'events') {
     return toCsv(
       historyEventColumns,
-      history.events.map((event) => [serial, event.at, event.labId, event.kind, event.fromStatus, event.toStatus, event.fromModelId, event.toModelId, event.fromLabId, event.toLabId, event.by?.displayName, event.reason]),
+      history.events.map((event) => [
+        serial,
+        event.at,
+        event.labId,
+        event.kind,
+        event.fromStatus,
+        event.toStatus,
+        event.fromModelId,
+        event.toModelId,
+        event.fromLabId,
+        event.toLabId,
+        event.by?.displayName,
+        event.reason,
+      ]),
     );
   }
   return toCsv(
@@ -250,7 +327,20 @@ export function equipmentHistoryCsv(history: EquipmentHistory, section: 'events'
   );
 }
 
-const historyNonconformityColumns = ['serial_number', 'entry', 'nc_number', 'lab_id', 'at', 'source', 'status', 'text', 'detail', 'by', 'username', 'meaning'] as const;
+const historyNonconformityColumns = [
+  'serial_number',
+  'entry',
+  'nc_number',
+  'lab_id',
+  'at',
+  'source',
+  'status',
+  'text',
+  'detail',
+  'by',
+  'username',
+  'meaning',
+] as const;
 
 /**
  * Nonconformities, their repair log and dispositions, and the returns to service, one row each in the
@@ -259,17 +349,88 @@ const historyNonconformityColumns = ['serial_number', 'entry', 'nc_number', 'lab
 function nonconformityRows(serial: string, history: EquipmentHistory): Cell[][] {
   const rows: Cell[][] = [];
   for (const nc of [...history.nonconformities].sort((a, b) => a.openedAt.localeCompare(b.openedAt))) {
-    rows.push([serial, 'opened', nc.ncNumber, nc.labId, nc.openedAt, nc.source, nc.status, nc.description, `window ${nc.window.from} to ${nc.window.to} (since ${nc.window.since}); ${nc.items.length} items`, nc.openedBy.displayName, nc.openedBy.username, null]);
-    for (const action of nc.actions) rows.push([serial, 'repair', nc.ncNumber, nc.labId, action.at, nc.source, nc.status, action.text, action.statusChange, action.by.displayName, action.by.username, null]);
+    rows.push([
+      serial,
+      'opened',
+      nc.ncNumber,
+      nc.labId,
+      nc.openedAt,
+      nc.source,
+      nc.status,
+      nc.description,
+      `window ${nc.window.from} to ${nc.window.to} (since ${nc.window.since}); ${nc.items.length} items`,
+      nc.openedBy.displayName,
+      nc.openedBy.username,
+      null,
+    ]);
+    for (const action of nc.actions)
+      rows.push([
+        serial,
+        'repair',
+        nc.ncNumber,
+        nc.labId,
+        action.at,
+        nc.source,
+        nc.status,
+        action.text,
+        action.statusChange,
+        action.by.displayName,
+        action.by.username,
+        null,
+      ]);
     for (const item of nc.items.filter((candidate) => candidate.disposition)) {
       const { disposition } = item;
-      rows.push([serial, 'disposition', nc.ncNumber, item.labId, disposition!.at, nc.source, nc.status, `${item.reference}: ${disposition!.disposition}`, disposition!.reason, disposition!.by.displayName, disposition!.by.username, disposition!.signature.meaning]);
+      rows.push([
+        serial,
+        'disposition',
+        nc.ncNumber,
+        item.labId,
+        disposition!.at,
+        nc.source,
+        nc.status,
+        `${item.reference}: ${disposition!.disposition}`,
+        disposition!.reason,
+        disposition!.by.displayName,
+        disposition!.by.username,
+        disposition!.signature.meaning,
+      ]);
     }
-    if (nc.closure) rows.push([serial, 'closed', nc.ncNumber, nc.labId, nc.closure.at, nc.source, nc.status, nc.closure.summary, null, nc.closure.by.displayName, nc.closure.by.username, nc.closure.signature.meaning]);
+    if (nc.closure)
+      rows.push([
+        serial,
+        'closed',
+        nc.ncNumber,
+        nc.labId,
+        nc.closure.at,
+        nc.source,
+        nc.status,
+        nc.closure.summary,
+        null,
+        nc.closure.by.displayName,
+        nc.closure.by.username,
+        nc.closure.signature.meaning,
+      ]);
   }
   for (const returned of history.returnsToService) {
-    const proof = returned.calibrationNumber ? `calibration ${returned.calibrationNumber}` : returned.checks.map((check) => `${check.text}: ${check.value ?? (check.done ? 'done' : 'not done')}${check.note ? ` (${check.note})` : ''}`).join('; ') || 'no checks asked by the model';
-    rows.push([serial, 'returned to service', returned.nonconformities.join(' '), returned.labId, returned.returnedAt, null, null, proof, null, returned.signature.displayName, returned.signature.username, returned.signature.meaning]);
+    const proof = returned.calibrationNumber
+      ? `calibration ${returned.calibrationNumber}`
+      : returned.checks
+          .map((check) => `${check.text}: ${check.value ?? (check.done ? 'done' : 'not done')}${check.note ? ` (${check.note})` : ''}`)
+          .join('; ') || 'no checks asked by the model';
+    rows.push([
+      serial,
+      'returned to service',
+      returned.nonconformities.join(' '),
+      returned.labId,
+      returned.returnedAt,
+      null,
+      null,
+      proof,
+      null,
+      returned.signature.displayName,
+      returned.signature.username,
+      returned.signature.meaning,
+    ]);
   }
   return rows;
 }

@@ -28,7 +28,9 @@ async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDoc
  */
 export async function equipmentHistory(labId: string, serialNumber: string): Promise<EquipmentHistory> {
   const { document } = await findEquipment(labId, serialNumber);
-  const labs = [...new Set([labId, ...document.history.flatMap((event) => [event.labId, event.fromLabId, event.toLabId].filter((lab): lab is string => Boolean(lab)))])];
+  const labs = [
+    ...new Set([labId, ...document.history.flatMap((event) => [event.labId, event.fromLabId, event.toLabId].filter((lab): lab is string => Boolean(lab)))]),
+  ];
   const [records, calibrations, nonconformities, today] = await Promise.all([
     Promise.all(labs.map((lab) => allRecordsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),
     Promise.all(labs.map((lab) => allCalibrationsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),

@@ -48,7 +48,10 @@ export async function labsToReport(
     labs,
     labNames: Object.fromEntries(reported.map((lab) => [lab.labId, lab.name])),
     timeZones: Object.fromEntries(reported.map((lab) => [lab.labId, lab.timeZone])),
-    today: latestLabToday(reported.map((lab) => lab.timeZone), now),
+    today: latestLabToday(
+      reported.map((lab) => lab.timeZone),
+      now,
+    ),
   };
 }
 
@@ -95,7 +98,9 @@ export async function pageOfLabs(
     from,
     to,
     now: at,
-    continuationToken: more ? Buffer.from(JSON.stringify({ after: page.at(-1)!, from, to, generatedAt: at.toISOString() } satisfies Token)).toString('base64url') : null,
+    continuationToken: more
+      ? Buffer.from(JSON.stringify({ after: page.at(-1)!, from, to, generatedAt: at.toISOString() } satisfies Token)).toString('base64url')
+      : null,
   };
 }
 

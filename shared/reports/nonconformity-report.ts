@@ -37,7 +37,8 @@ export async function nonconformityReport(
   const perLab = await Promise.all(
     labs.map(async (labId) => ({ labId, opened: (await nonconformitiesOfLab(labId)).filter((nc) => inPeriod(openedOn(labId, nc.openedAt))) })),
   );
-  const daysToClose = (nc: { openedAt: string; closure: { at: string } | null }) => (nc.closure ? daysBetween(nc.openedAt.slice(0, 10), nc.closure.at.slice(0, 10)) : null);
+  const daysToClose = (nc: { openedAt: string; closure: { at: string } | null }) =>
+    nc.closure ? daysBetween(nc.openedAt.slice(0, 10), nc.closure.at.slice(0, 10)) : null;
   return {
     from,
     to,
@@ -48,7 +49,12 @@ export async function nonconformityReport(
       closed: opened.filter((nc) => nc.status === 'Closed').length,
       medianDaysToClose: median(opened.map(daysToClose).filter((days): days is number => days !== null)),
       bySource: Object.fromEntries(nonconformitySources.map((source) => [source, opened.filter((nc) => nc.source === source).length])),
-      itemsByDisposition: Object.fromEntries([...dispositions, 'undisposed'].map((word) => [word, opened.flatMap((nc) => nc.items).filter((item) => (item.disposition?.disposition ?? 'undisposed') === word).length])),
+      itemsByDisposition: Object.fromEntries(
+        [...dispositions, 'undisposed'].map((word) => [
+          word,
+          opened.flatMap((nc) => nc.items).filter((item) => (item.disposition?.disposition ?? 'undisposed') === word).length,
+        ]),
+      ),
     })),
     nonconformities: perLab
       .flatMap(({ opened }) => opened)
@@ -71,6 +77,21 @@ export async function nonconformityReport(
 }
 
 export function nonconformityReportCsv(report: NonconformityReport): string {
-  const columns = ['ncNumber', 'labId', 'serialNumber', 'source', 'openedAt', 'status', 'closedAt', 'daysToClose', 'items', 'undisposed', 'description'] as const;
-  return toCsv(columns, report.nonconformities.map((row) => columns.map((column) => row[column])));
+  const columns = [
+    'ncNumber',
+    'labId',
+    'serialNumber',
+    'source',
+    'openedAt',
+    'status',
+    'closedAt',
+    'daysToClose',
+    'items',
+    'undisposed',
+    'description',
+  ] as const;
+  return toCsv(
+    columns,
+    report.nonconformities.map((row) => columns.map((column) => row[column])),
+  );
 }

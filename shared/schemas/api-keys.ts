@@ -22,7 +22,12 @@ export const createApiKeySchema = z
 
 export type CreateApiKey = z.infer<typeof createApiKeySchema>;
 
-export const apiKeyParamsSchema = z.object({ keyId: z.string().regex(/^[a-f0-9]{16}$/).describe('The public id of an API key: the 16 characters after ems_') });
+export const apiKeyParamsSchema = z.object({
+  keyId: z
+    .string()
+    .regex(/^[a-f0-9]{16}$/)
+    .describe('The public id of an API key: the 16 characters after ems_'),
+});
 
 export const apiKeySchema = z.object({
   keyId: z.string(),

@@ -8,7 +8,12 @@ export const verificationQuerySchema = z
   .object({
     labId: labIdSchema,
     /** How many audit entries, records and signed documents one request checks at most. */
-    pageSize: z.coerce.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(5000, { message: 'must be at most 5000' }).optional(),
+    pageSize: z.coerce
+      .number({ message: 'must be a number' })
+      .int({ message: 'must be a whole number' })
+      .min(1, { message: 'must be at least 1' })
+      .max(5000, { message: 'must be at most 5000' })
+      .optional(),
     /** The token the previous page gave out: the verification goes on where that page stopped. */
     continuationToken: continuationTokenSchema,
   })

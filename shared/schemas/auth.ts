@@ -51,7 +51,9 @@ export const signInMethodsSchema = z.object({
 export const currentSessionSchema = z.object({ session: sessionSchema.nullable() });
 export type SignInMethods = z.infer<typeof signInMethodsSchema>;
 
-export const microsoftLoginQuerySchema = z.object({ purpose: z.enum(['sign-in', 'signature'], { message: 'must be sign-in or signature' }).optional() }).strict();
+export const microsoftLoginQuerySchema = z
+  .object({ purpose: z.enum(['sign-in', 'signature'], { message: 'must be sign-in or signature' }).optional() })
+  .strict();
 
 export const microsoftCallbackSchema = z
   .object({

@@ -14,7 +14,10 @@ export const decisionRules = ['simple', 'guard-band'] as const;
 
 export const planPointInputSchema = z
   .object({
-    pointId: z.string().regex(/^[A-Za-z0-9_-]{1,20}$/, { message: 'may hold 1 to 20 letters, digits, underscores or hyphens' }).optional(),
+    pointId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,20}$/, { message: 'may hold 1 to 20 letters, digits, underscores or hyphens' })
+      .optional(),
     name: text('name the point, e.g. 100 °C', 100),
     unit: text('the unit, e.g. °C', 20),
     nominal: finiteNumber,
@@ -24,7 +27,10 @@ export const planPointInputSchema = z
   })
   .strict()
   .refine((point) => point.lowerLimit <= point.upperLimit, { message: 'Lower limit must not be above the upper limit', path: ['lowerLimit'] })
-  .refine((point) => point.nominal >= point.lowerLimit && point.nominal <= point.upperLimit, { message: 'Nominal must lie within the limits', path: ['nominal'] });
+  .refine((point) => point.nominal >= point.lowerLimit && point.nominal <= point.upperLimit, {
+    message: 'Nominal must lie within the limits',
+    path: ['nominal'],
+  });
 
 const days = (max: number) =>
   z
@@ -36,8 +42,18 @@ const days = (max: number) =>
 const planFields = {
   required: z.boolean({ message: 'must be true or false' }),
   reason: longText('say why calibration is or is not required (ISO/IEC 17025 §6.4.6)'),
-  intervalMonths: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of months' }).min(1, { message: 'must be at least 1' }).max(120, { message: 'must be at most 120' }).optional(),
-  intervalDays: z.number({ message: 'must be a number' }).int({ message: 'must be a whole number of days' }).min(1, { message: 'must be at least 1' }).max(3650, { message: 'must be at most 3650' }).optional(),
+  intervalMonths: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number of months' })
+    .min(1, { message: 'must be at least 1' })
+    .max(120, { message: 'must be at most 120' })
+    .optional(),
+  intervalDays: z
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number of days' })
+    .min(1, { message: 'must be at least 1' })
+    .max(3650, { message: 'must be at most 3650' })
+    .optional(),
   warningDays: days(365),
   graceDays: days(365),
   decisionRule: z.enum(decisionRules, { message: 'must be simple or guard-band' }),
@@ -46,9 +62,14 @@ const planFields = {
 };
 
 /** The rules every plan keeps, whether a machine's or a model's default. */
-function withPlanRules<T extends z.ZodType<{ required: boolean; intervalMonths?: number | undefined; intervalDays?: number | undefined; points: unknown[] }>>(schema: T) {
+function withPlanRules<T extends z.ZodType<{ required: boolean; intervalMonths?: number | undefined; intervalDays?: number | undefined; points: unknown[] }>>(
+  schema: T,
+) {
   return schema
-    .refine((plan) => !(plan.intervalMonths !== undefined && plan.intervalDays !== undefined), { message: 'Give the interval in months or in days, not both', path: ['intervalDays'] })
+    .refine((plan) => !(plan.intervalMonths !== undefined && plan.intervalDays !== undefined), {
+      message: 'Give the interval in months or in days, not both',
+      path: ['intervalDays'],
+    })
     .refine((plan) => !plan.required || plan.intervalMonths !== undefined || plan.intervalDays !== undefined, {
       message: 'A plan that requires calibration needs an interval: intervalMonths or intervalDays',
       path: ['intervalMonths'],

@@ -13,17 +13,22 @@ export const calendarDateSchema = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date written YYYY-MM-DD' })
   // Zod runs this check even after the pattern failed: it leaves such text to the pattern's message
   // (one message a field), and must not throw on it.
-  .refine((date) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return true;
-    const parsed = new Date(`${date}T00:00:00Z`);
-    return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date);
-  }, { message: 'must be a date that exists' });
+  .refine(
+    (date) => {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return true;
+      const parsed = new Date(`${date}T00:00:00Z`);
+      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().startsWith(date);
+    },
+    { message: 'must be a date that exists' },
+  );
 
 /** The first date the product accepts for something that happened: nothing it keeps predates 2000. */
 export const earliestEventDate = '2000-01-01';
 
 /** A date something happened on: a real date, not before 2000. */
-export const eventDateSchema = calendarDateSchema.refine((date) => !/^\d{4}-\d{2}-\d{2}$/.test(date) || date >= earliestEventDate, { message: `must be on or after ${earliestEventDate}` });
+export const eventDateSchema = calendarDateSchema.refine((date) => !/^\d{4}-\d{2}-\d{2}$/.test(date) || date >= earliestEventDate, {
+  message: `must be on or after ${earliestEventDate}`,
+});
 
 const passwordSchema = z.string().min(1, { message: 'is required' }).max(128);
 
@@ -58,7 +63,6 @@ export type Provider = z.infer<typeof providerSchema>;
 
 export const providerParamsSchema = z.object({ providerId: providerIdSchema });
 export const providerListQuerySchema = z.object({ continuationToken: continuationTokenSchema }).strict();
-
 
 const actorSchema = z.object({ username: z.string(), displayName: z.string() });
 
@@ -141,12 +145,24 @@ export const calibrationInputSchema = z
       .strict(),
   })
   .strict()
-  .refine((input) => input.kind === 'internal' || input.providerId !== undefined, { message: 'An external calibration names its provider', path: ['providerId'] })
-  .refine((input) => input.kind === 'external' || input.providerId === undefined, { message: 'An internal calibration has no provider; leave it out', path: ['providerId'] })
+  .refine((input) => input.kind === 'internal' || input.providerId !== undefined, {
+    message: 'An external calibration names its provider',
+    path: ['providerId'],
+  })
+  .refine((input) => input.kind === 'external' || input.providerId === undefined, {
+    message: 'An internal calibration has no provider; leave it out',
+    path: ['providerId'],
+  })
   .refine((input) => !input.initial || input.initialReason !== undefined, { message: 'An initial calibration needs a reason', path: ['initialReason'] })
-  .refine((input) => !input.initial || input.asFound.length === 0, { message: 'An initial calibration has no as-found values; give what it left as as-left', path: ['asFound'] })
+  .refine((input) => !input.initial || input.asFound.length === 0, {
+    message: 'An initial calibration has no as-found values; give what it left as as-left',
+    path: ['asFound'],
+  })
   .refine((input) => !input.adjusted || input.adjustment !== undefined, { message: 'Say what was adjusted', path: ['adjustment'] })
-  .refine((input) => input.initial || input.adjusted || input.asLeft.length === 0, { message: 'As-left values come only with an adjustment', path: ['asLeft'] });
+  .refine((input) => input.initial || input.adjusted || input.asLeft.length === 0, {
+    message: 'As-left values come only with an adjustment',
+    path: ['asLeft'],
+  });
 export type CalibrationInput = z.infer<typeof calibrationInputSchema>;
 
 const verdictSchema = z.object({ pass: z.boolean(), why: z.string().optional() });
@@ -197,9 +213,7 @@ export const certificateParamsSchema = z.object({
   calibrationNumber: calibrationNumberSchema,
   certificateId: z.string().regex(/^[1-9]\d{0,3}$/),
 });
-export const certificateUploadQuerySchema = z
-  .object({ fileName: singleLineText(200, 'cannot be empty; leave it out instead').optional() })
-  .strict();
+export const certificateUploadQuerySchema = z.object({ fileName: singleLineText(200, 'cannot be empty; leave it out instead').optional() }).strict();
 
 export const calibrationSchema = z.object({
   calibrationNumber: z.string(),
@@ -209,7 +223,14 @@ export const calibrationSchema = z.object({
   performedOn: z.string(),
   kind: z.enum(['internal', 'external']),
   provider: z
-    .object({ providerId: z.string(), name: z.string(), accreditationBody: z.string(), accreditationNumber: z.string(), accreditationExpires: z.string(), approved: z.boolean() })
+    .object({
+      providerId: z.string(),
+      name: z.string(),
+      accreditationBody: z.string(),
+      accreditationNumber: z.string(),
+      accreditationExpires: z.string(),
+      approved: z.boolean(),
+    })
     .nullable(),
   certificateNumber: z.string().nullable(),
   override: z.object({ reason: z.string(), by: actorSchema }).nullable(),
@@ -253,7 +274,10 @@ export const calibrationAmendmentInputSchema = z
     asFound: z.array(measurementInputSchema).max(50).default([]),
     asLeft: z.array(measurementInputSchema).max(50).default([]),
     signature: z
-      .object({ password: passwordSchema.optional(), meaning: z.literal(amendmentMeaning, { message: `must be ${amendmentMeaning}` }).default(amendmentMeaning) })
+      .object({
+        password: passwordSchema.optional(),
+        meaning: z.literal(amendmentMeaning, { message: `must be ${amendmentMeaning}` }).default(amendmentMeaning),
+      })
       .strict(),
   })
   .strict();
@@ -350,7 +374,9 @@ export const calibrationReportSchema = z.object({
     }),
   ),
   /** Approved passing calibrations in the period, and how many came by the previous one's due date plus grace. */
-  rate: z.array(z.object({ labId: z.string(), approved: z.number().int(), onTime: z.number().int(), late: z.number().int(), onTimeRate: z.number().nullable() })),
+  rate: z.array(
+    z.object({ labId: z.string(), approved: z.number().int(), onTime: z.number().int(), late: z.number().int(), onTimeRate: z.number().nullable() }),
+  ),
   /** Calibrations that found a machine out of tolerance or failed, with the points outside their limits. */
   findings: z.array(
     z.object({

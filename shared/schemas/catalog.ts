@@ -29,7 +29,6 @@ export const modelIdSchema = z
 
 export const taskIdSchema = z.string().regex(/^T[1-9][0-9]{0,5}$/, { message: 'must be a task id this model gave out, such as T3' });
 
-
 /** A task as stored and shown: every task of a model has a stable id. */
 export const taskSchema = z.object({
   taskId: z.string(),
@@ -54,7 +53,12 @@ export const taskInputSchema = z
     unit: singleLineText(20, 'cannot be empty; leave it out instead').optional(),
     min: finiteNumber.optional(),
     max: finiteNumber.optional(),
-    decimals: z.number({ message: 'must be a whole number from 0 to 6' }).int({ message: 'must be a whole number from 0 to 6' }).min(0, { message: 'must be a whole number from 0 to 6' }).max(6, { message: 'must be a whole number from 0 to 6' }).optional(),
+    decimals: z
+      .number({ message: 'must be a whole number from 0 to 6' })
+      .int({ message: 'must be a whole number from 0 to 6' })
+      .min(0, { message: 'must be a whole number from 0 to 6' })
+      .max(6, { message: 'must be a whole number from 0 to 6' })
+      .optional(),
   })
   .strict()
   .superRefine((task, context) => {
@@ -85,7 +89,12 @@ export const frequencyPlanSchema = z.object({
 });
 
 const frequenciesInputSchema = z
-  .object(Object.fromEntries(frequencies.map((frequency) => [frequency, frequencyTasksInputSchema.optional()])) as Record<Frequency, z.ZodOptional<typeof frequencyTasksInputSchema>>)
+  .object(
+    Object.fromEntries(frequencies.map((frequency) => [frequency, frequencyTasksInputSchema.optional()])) as Record<
+      Frequency,
+      z.ZodOptional<typeof frequencyTasksInputSchema>
+    >,
+  )
   .strict();
 
 const manufacturerSchema = singleLineText(100);

@@ -9,7 +9,14 @@ export interface FieldError {
   message: string;
 }
 
-const articles: Record<string, string> = { object: 'a JSON object', array: 'a list', string: 'text', number: 'a number', boolean: 'true or false', int: 'a whole number' };
+const articles: Record<string, string> = {
+  object: 'a JSON object',
+  array: 'a list',
+  string: 'text',
+  number: 'a number',
+  boolean: 'true or false',
+  int: 'a whole number',
+};
 
 const counted = (count: number | bigint, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
@@ -55,7 +62,10 @@ z.config({
       case 'invalid_format':
         return formats[issue.format] ?? 'is not in the form this field takes';
       case 'invalid_value':
-        return `must be ${issue.values.map(said).join(', ').replace(/, ([^,]*)$/, ' or $1')}`;
+        return `must be ${issue.values
+          .map(said)
+          .join(', ')
+          .replace(/, ([^,]*)$/, ' or $1')}`;
       case 'not_multiple_of':
         return `must be a multiple of ${issue.divisor}`;
       case 'invalid_union':
@@ -104,9 +114,7 @@ export function multiLineText(max: number, required = 'is required') {
     .refine((value) => !controlCharacterButLineFeed.test(value), { message: multiLineMessage });
 }
 
-export const labIdSchema = z
-  .string()
-  .regex(/^[A-Z0-9-]{2,10}$/, { message: 'must be 2 to 10 capital letters, digits or hyphens, e.g. LAB01' });
+export const labIdSchema = z.string().regex(/^[A-Z0-9-]{2,10}$/, { message: 'must be 2 to 10 capital letters, digits or hyphens, e.g. LAB01' });
 
 export const usernameSchema = z
   .string()
@@ -115,7 +123,6 @@ export const usernameSchema = z
   .regex(/^[a-z0-9][a-z0-9._@-]{1,99}$/, {
     message: 'must be 2 to 100 characters: letters, digits, dot, underscore, hyphen or @, starting with a letter or digit',
   });
-
 
 export const companyRoleSchema = z.enum(companyRoles);
 export const labRoleSchema = z.enum(labRoles, { message: 'must be Manager, Local Audit or Technician' });

@@ -62,11 +62,14 @@ export const equipmentSchema = z.object({
 });
 export type Equipment = z.infer<typeof equipmentSchema>;
 
-
 export const equipmentHistoryQuerySchema = z
   .object({
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
-    section: z.enum(['records', 'responses', 'events', 'calibrations', 'nonconformities'], { message: 'must be records, responses, events, calibrations or nonconformities' }).optional(),
+    section: z
+      .enum(['records', 'responses', 'events', 'calibrations', 'nonconformities'], {
+        message: 'must be records, responses, events, calibrations or nonconformities',
+      })
+      .optional(),
   })
   .strict();
 

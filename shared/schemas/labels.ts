@@ -10,7 +10,12 @@ export const labelsQuerySchema = z
     serials: z
       .string()
       .max(20_000)
-      .transform((text) => text.split(',').map((serial) => serial.trim()).filter(Boolean))
+      .transform((text) =>
+        text
+          .split(',')
+          .map((serial) => serial.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(serialNumberSchema).max(500, { message: 'may name at most 500 machines; print a lab in pages' }))
       .optional(),
     size: z.enum(labelSizes, { message: 'must be small or large' }).optional(),

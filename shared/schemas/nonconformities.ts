@@ -77,13 +77,18 @@ export const nonconformitySchema = z.object({
   attachments: z.array(certificateSchema),
   closure: z.object({ summary: z.string(), by: actorSchema, at: z.string(), signature: signatureSchema }).nullable(),
   /** The signed return to service that ended the quarantine it put the machine under; null while it holds (or before one was kept here). */
-  returnedToService: z.object({ returnedAt: z.string(), by: actorSchema, nonconformities: z.array(z.string()), contentHash: z.string() }).nullable().optional(),
+  returnedToService: z
+    .object({ returnedAt: z.string(), by: actorSchema, nonconformities: z.array(z.string()), contentHash: z.string() })
+    .nullable()
+    .optional(),
 });
 export type Nonconformity = z.infer<typeof nonconformitySchema>;
 
 export const nonconformityListParamsSchema = z.object({ labId: labIdSchema });
 export const nonconformityParamsSchema = z.object({ labId: labIdSchema, ncNumber: ncNumberSchema });
-export const nonconformityAttachmentParamsSchema = nonconformityParamsSchema.extend({ attachmentId: z.string().regex(/^[1-9][0-9]{0,5}$/, { message: 'must be an attachment number such as 1' }) });
+export const nonconformityAttachmentParamsSchema = nonconformityParamsSchema.extend({
+  attachmentId: z.string().regex(/^[1-9][0-9]{0,5}$/, { message: 'must be an attachment number such as 1' }),
+});
 
 export const nonconformityListQuerySchema = z
   .object({
@@ -128,10 +133,16 @@ export type CloseNonconformity = z.infer<typeof closeNonconformitySchema>;
 export const returnToServiceInputSchema = z
   .object({
     /** The nonconformities the signer read and ends: refused with 409 when another holds the machine too. */
-    nonconformities: z.array(ncNumberSchema, { message: 'is required: name the nonconformities this return to service ends' }).min(1, { message: 'must name at least one nonconformity' }).max(100),
+    nonconformities: z
+      .array(ncNumberSchema, { message: 'is required: name the nonconformities this return to service ends' })
+      .min(1, { message: 'must name at least one nonconformity' })
+      .max(100),
     /** What was repaired or verified, in the verifier's words; required when no repair is logged on what it ends. */
     note: multiLineText(2000, 'cannot be empty; leave it out instead').optional(),
-    calibrationNumber: z.string().regex(/^[A-Z0-9-]{2,10}-CAL-\d{6,}$/, { message: 'must be a calibration number such as LAB01-CAL-000001' }).optional(),
+    calibrationNumber: z
+      .string()
+      .regex(/^[A-Z0-9-]{2,10}-CAL-\d{6,}$/, { message: 'must be a calibration number such as LAB01-CAL-000001' })
+      .optional(),
     responses: z
       .array(
         z
@@ -157,7 +168,16 @@ export const returnToServiceSchema = z.object({
   returnedAt: z.string(),
   nonconformities: z.array(z.string()),
   calibrationNumber: z.string().nullable(),
-  checks: z.array(z.object({ taskId: z.string(), text: z.string(), done: z.boolean(), value: z.number().optional(), note: z.string().optional(), outOfRange: z.boolean().optional() })),
+  checks: z.array(
+    z.object({
+      taskId: z.string(),
+      text: z.string(),
+      done: z.boolean(),
+      value: z.number().optional(),
+      note: z.string().optional(),
+      outOfRange: z.boolean().optional(),
+    }),
+  ),
   /** What was repaired or verified: the verifier's note, and the repair-log entries of what it ends. */
   note: z.string().nullable().optional(),
   repairs: z.array(z.object({ ncNumber: z.string(), actionId: z.string(), text: z.string() })).optional(),
@@ -209,5 +229,10 @@ export const nonconformityReportSchema = z.object({
 });
 export type NonconformityReport = z.infer<typeof nonconformityReportSchema>;
 
-export const impactInboxItemSchema = impactItemSchema.extend({ ncNumber: z.string(), ncLabId: z.string(), ncSerialNumber: z.string(), ncDescription: z.string() });
+export const impactInboxItemSchema = impactItemSchema.extend({
+  ncNumber: z.string(),
+  ncLabId: z.string(),
+  ncSerialNumber: z.string(),
+  ncDescription: z.string(),
+});
 export type ImpactInboxItem = z.infer<typeof impactInboxItemSchema>;

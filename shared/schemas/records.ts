@@ -9,7 +9,6 @@ export { recordStatuses, completionMeanings, amendmentMeaning, justificationMean
 export const recordStatusSchema = z.enum(recordStatuses, { message: 'must be Open, Completed, Missed or Cancelled' });
 export type RecordStatus = z.infer<typeof recordStatusSchema>;
 
-
 export const recordNumberSchema = z.string().regex(/^[A-Z0-9-]{2,10}\d{6,}$/, { message: 'must be a record number such as LAB01000123' });
 
 const actorSchema = z.object({ username: z.string(), displayName: z.string() });
@@ -102,7 +101,11 @@ export const completeRecordSchema = z
     signature: z
       .object({
         password: passwordSchema.optional(),
-        meaning: z.enum(completionMeanings, { message: `must be ${completionMeanings.join(' or ')}: a second person signs "${verificationMeaning}" afterwards, where the model asks for it` }).default(completionMeanings[0]),
+        meaning: z
+          .enum(completionMeanings, {
+            message: `must be ${completionMeanings.join(' or ')}: a second person signs "${verificationMeaning}" afterwards, where the model asks for it`,
+          })
+          .default(completionMeanings[0]),
       })
       .strict(),
   })
@@ -114,7 +117,10 @@ export const amendRecordSchema = z
     responses: z.array(responseInputSchema).min(1, { message: 'must correct at least one task' }).max(200),
     reason: multiLineText(1000, 'is required: say why the record is corrected'),
     signature: z
-      .object({ password: passwordSchema.optional(), meaning: z.literal(amendmentMeaning, { message: `must be ${amendmentMeaning}` }).default(amendmentMeaning) })
+      .object({
+        password: passwordSchema.optional(),
+        meaning: z.literal(amendmentMeaning, { message: `must be ${amendmentMeaning}` }).default(amendmentMeaning),
+      })
       .strict(),
   })
   .strict();
@@ -124,7 +130,10 @@ export const justifyRecordSchema = z
   .object({
     reason: multiLineText(1000, 'is required: say why the PM was missed'),
     signature: z
-      .object({ password: passwordSchema.optional(), meaning: z.literal(justificationMeaning, { message: `must be ${justificationMeaning}` }).default(justificationMeaning) })
+      .object({
+        password: passwordSchema.optional(),
+        meaning: z.literal(justificationMeaning, { message: `must be ${justificationMeaning}` }).default(justificationMeaning),
+      })
       .strict(),
   })
   .strict();
@@ -133,7 +142,10 @@ export type JustifyRecord = z.infer<typeof justifyRecordSchema>;
 export const verifyRecordSchema = z
   .object({
     signature: z
-      .object({ password: passwordSchema.optional(), meaning: z.literal(verificationMeaning, { message: `must be ${verificationMeaning}` }).default(verificationMeaning) })
+      .object({
+        password: passwordSchema.optional(),
+        meaning: z.literal(verificationMeaning, { message: `must be ${verificationMeaning}` }).default(verificationMeaning),
+      })
       .strict(),
   })
   .strict();
@@ -168,21 +180,23 @@ export type ListRecordsQuery = z.infer<typeof listRecordsQuerySchema>;
  * (GET .../records/{recordNumber}) brings its tasks; leaving them out here keeps a lab's dashboard,
  * hundreds of rows, small to read and to send.
  */
-export const recordSummarySchema = recordSchema.pick({
-  recordNumber: true,
-  labId: true,
-  serialNumber: true,
-  modelId: true,
-  frequency: true,
-  periodStart: true,
-  dueEnd: true,
-  status: true,
-  late: true,
-  completableUntil: true,
-}).extend({
-  /** On dashboard rows whose machine is not fit for use or whose calibration is due soon (SPEC §9); absent when it is simply fit. */
-  fitness: fitnessSchema.optional(),
-});
+export const recordSummarySchema = recordSchema
+  .pick({
+    recordNumber: true,
+    labId: true,
+    serialNumber: true,
+    modelId: true,
+    frequency: true,
+    periodStart: true,
+    dueEnd: true,
+    status: true,
+    late: true,
+    completableUntil: true,
+  })
+  .extend({
+    /** On dashboard rows whose machine is not fit for use or whose calibration is due soon (SPEC §9); absent when it is simply fit. */
+    fitness: fitnessSchema.optional(),
+  });
 export type RecordSummary = z.infer<typeof recordSummarySchema>;
 
 export const dashboardQuerySchema = z

@@ -13,7 +13,12 @@ export const defaultLabsPerPage = 10;
  */
 export const labPagingShape = {
   /** Labs per page when no labId is given. */
-  pageSize: z.coerce.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' }).max(50, { message: 'must be at most 50' }).optional(),
+  pageSize: z.coerce
+    .number({ message: 'must be a number' })
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(50, { message: 'must be at most 50' })
+    .optional(),
   /** The token the previous page gave out (in the body, or the X-Continuation-Token header of a CSV). */
   continuationToken: continuationTokenSchema,
 };

@@ -20,7 +20,9 @@ const microsoftAdministratorSchema = z
       .string()
       .trim()
       .toLowerCase()
-      .regex(/^([^@\s]+@[^@\s]+\.[^@\s]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, { message: 'must be a user principal name such as ada@contoso.com, or an object id' }),
+      .regex(/^([^@\s]+@[^@\s]+\.[^@\s]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/, {
+        message: 'must be a user principal name such as ada@contoso.com, or an object id',
+      }),
   })
   .strict();
 
@@ -28,7 +30,9 @@ export const setupRequestSchema = z
   .object({
     token: singleLineText(200, 'is required: the one-time setup token'),
     lab: createLabSchema.omit({ active: true }),
-    administrator: z.union([localAdministratorSchema, microsoftAdministratorSchema], { message: 'must be a local account (username, first and last name, password) or a Microsoft account (microsoftUser)' }),
+    administrator: z.union([localAdministratorSchema, microsoftAdministratorSchema], {
+      message: 'must be a local account (username, first and last name, password) or a Microsoft account (microsoftUser)',
+    }),
   })
   .strict();
 export type SetupRequest = z.infer<typeof setupRequestSchema>;

@@ -57,7 +57,9 @@ async function plannedOutcome(input: BreakGlassRequest): Promise<BreakGlassResul
   const found = await readUser(input.username);
   if (found) {
     if (found.document.authMethod !== 'local' || found.document.companyRole !== 'Administrator') {
-      throw conflict(`${input.username} is not a local Administrator. Break-glass unlocks a local Administrator, or creates one under a username nobody holds.`);
+      throw conflict(
+        `${input.username} is not a local Administrator. Break-glass unlocks a local Administrator, or creates one under a username nobody holds.`,
+      );
     }
     assertAcceptablePassword(input.password, input.username, 'password');
     return 'unlocked';
@@ -69,7 +71,8 @@ async function plannedOutcome(input: BreakGlassRequest): Promise<BreakGlassResul
       missing.map((field) => ({ field, message: 'is required to create an Administrator' })),
     );
   }
-  if (!(await readLab(input.primaryLabId!))) throw badRequest(`There is no lab ${input.primaryLabId}.`, [{ field: 'primaryLabId', message: 'must be an existing lab' }]);
+  if (!(await readLab(input.primaryLabId!)))
+    throw badRequest(`There is no lab ${input.primaryLabId}.`, [{ field: 'primaryLabId', message: 'must be an existing lab' }]);
   assertAcceptablePassword(input.password, input.username, 'password');
   return 'created';
 }
@@ -78,18 +81,31 @@ export async function performBreakGlass(input: BreakGlassRequest, facts: Request
   await perAddress.take(facts.clientAddress);
   const given = sha256(input.token);
   if (!sameDigest(given, await expectedDigest())) {
-    await appendToBreakGlass([breakGlassEvent('break-glass.refused', input.username, facts, `wrong break-glass token for ${input.username} from ${facts.clientAddress}`)]);
-    throw forbidden('The break-glass token is not correct. In Azure it is the Key Vault secret break-glass-token; locally `npm run break-glass` prints a new one.');
+    await appendToBreakGlass([
+      breakGlassEvent('break-glass.refused', input.username, facts, `wrong break-glass token for ${input.username} from ${facts.clientAddress}`),
+    ]);
+    throw forbidden(
+      'The break-glass token is not correct. In Azure it is the Key Vault secret break-glass-token; locally `npm run break-glass` prints a new one.',
+    );
   }
   const outcome = await plannedOutcome(input);
   const reason = `break-glass from ${facts.clientAddress}: ${outcome === 'unlocked' ? 'Administrator unlocked with a new password' : 'new Administrator created'}`;
   const spent = await appendToBreakGlass([breakGlassEvent('break-glass.used', input.username, facts, reason)], given);
-  if (!spent) throw conflict('This break-glass token was used already; each token works once. Write a new one as "Break-glass" in docs/operating-on-azure.md says.');
+  if (!spent)
+    throw conflict('This break-glass token was used already; each token works once. Write a new one as "Break-glass" in docs/operating-on-azure.md says.');
 
   if (outcome === 'created') {
     await createLocalUser(
       null,
-      { username: input.username, firstName: input.firstName!, lastName: input.lastName!, primaryLabId: input.primaryLabId!, role: 'Administrator', password: input.password, requirePasswordChange: false },
+      {
+        username: input.username,
+        firstName: input.firstName!,
+        lastName: input.lastName!,
+        primaryLabId: input.primaryLabId!,
+        role: 'Administrator',
+        password: input.password,
+        requirePasswordChange: false,
+      },
       facts,
     );
     return { username: input.username, outcome };
@@ -102,7 +118,14 @@ export async function performBreakGlass(input: BreakGlassRequest, facts: Request
       events.push(userEvent(action, current, actor, facts, { before: { status: current.status }, after: { status: 'Active' }, reason: 'break-glass' }));
     }
     events.push(userEvent('user.password.reset', current, actor, facts, { reason: 'password set by break-glass' }));
-    const next = { ...current, status: 'Active' as const, failedLogins: 0, passwordHash, passwordChangedAt: new Date().toISOString(), requirePasswordChange: false };
+    const next = {
+      ...current,
+      status: 'Active' as const,
+      failedLogins: 0,
+      passwordHash,
+      passwordChangedAt: new Date().toISOString(),
+      requirePasswordChange: false,
+    };
     return { user: next, events };
   });
   // Whoever held a session of this account lost it with the old password.

@@ -54,7 +54,8 @@ export async function performSetup(input: SetupRequest, facts: RequestFacts): Pr
   const token = await optionalSecret('setupToken');
   if (!token || !(await setupNeeded())) throw notFound();
   await perAddress.take(facts.clientAddress);
-  if (!sameToken(input.token, token)) throw forbidden('The setup token is not correct. It was printed when the product started, or is the Key Vault secret setup-token.');
+  if (!sameToken(input.token, token))
+    throw forbidden('The setup token is not correct. It was printed when the product started, or is the Key Vault secret setup-token.');
 
   const { administrator, lab } = input;
   const local = 'username' in administrator ? administrator : null;
@@ -65,7 +66,9 @@ export async function performSetup(input: SetupRequest, facts: RequestFacts): Pr
     // A setup that ran meanwhile made them: this one lost the race.
     if (await readInstallation()) throw alreadySetUp();
     if (taken === 'lab') throw badRequest(`A lab ${lab.labId} already exists; choose another id.`, [{ field: 'lab.labId', message: 'is already taken' }]);
-    throw badRequest(`A user named ${local!.username} already exists; choose another username.`, [{ field: 'administrator.username', message: 'is already taken' }]);
+    throw badRequest(`A user named ${local!.username} already exists; choose another username.`, [
+      { field: 'administrator.username', message: 'is already taken' },
+    ]);
   }
 
   const named = local ? { username: local.username } : { microsoftUser: microsoftUser! };
@@ -93,7 +96,19 @@ export async function performSetup(input: SetupRequest, facts: RequestFacts): Pr
   known = { needed: false, final: true, at: Date.now() };
   await addLab(systemActor, { ...lab, active: true }, facts);
   if (!local) return { result: { labId: lab.labId, administrator: { username: null, microsoftUser, authMethod: 'microsoft' } }, cookie: null };
-  await createLocalUser(null, { username: local.username, firstName: local.firstName, lastName: local.lastName, primaryLabId: lab.labId, role: 'Administrator', password: local.password, requirePasswordChange: false }, facts);
+  await createLocalUser(
+    null,
+    {
+      username: local.username,
+      firstName: local.firstName,
+      lastName: local.lastName,
+      primaryLabId: lab.labId,
+      role: 'Administrator',
+      password: local.password,
+      requirePasswordChange: false,
+    },
+    facts,
+  );
   // The person who just chose the password is signed in as a sign-in would sign them in; a Microsoft
   // account signs in with Microsoft.
   const { cookie } = await signedInSession(local.username, facts, 'first-run setup');

@@ -19,7 +19,11 @@ export const confirmSigner: ConfirmSigner = async (principal, password, facts, c
   if (principal.user.authMethod === 'microsoft') {
     const at = principal.session.freshSignInAt ? Date.parse(principal.session.freshSignInAt) : Number.NaN;
     if (!(Date.now() - at <= freshSignInSeconds * 1000)) {
-      throw new HttpProblem(401, 'Sign in again to sign', 'Signing needs a fresh Microsoft sign-in: sign in again (GET /api/auth/microsoft/login?purpose=signature) and sign within 5 minutes.');
+      throw new HttpProblem(
+        401,
+        'Sign in again to sign',
+        'Signing needs a fresh Microsoft sign-in: sign in again (GET /api/auth/microsoft/login?purpose=signature) and sign within 5 minutes.',
+      );
     }
     return 'microsoft';
   }
@@ -34,7 +38,8 @@ export const confirmSigner: ConfirmSigner = async (principal, password, facts, c
           'A manager of your lab or an administrator can unlock the account.',
       );
     }
-    const left = failure.attemptsLeft === 1 ? 'One more wrong password locks your account.' : `${failure.attemptsLeft} more wrong passwords in a row lock your account.`;
+    const left =
+      failure.attemptsLeft === 1 ? 'One more wrong password locks your account.' : `${failure.attemptsLeft} more wrong passwords in a row lock your account.`;
     throw new HttpProblem(401, 'Signature refused', `The password is not correct; nothing was signed. ${left}`);
   }
   if (needsRehash(principal.user.passwordHash)) await storeStrongerHash(principal, password, facts);
@@ -46,7 +51,10 @@ async function storeStrongerHash(principal: Principal, password: string, facts: 
   const passwordHash = await hashPassword(password);
   await changeUser(principal.username, (user) =>
     user.passwordHash === principal.user.passwordHash
-      ? { user: { ...user, passwordHash }, events: [userEvent('user.password.rehashed', user, selfActor(user), facts, { reason: 'stored again with the current hash at a signature' })] }
+      ? {
+          user: { ...user, passwordHash },
+          events: [userEvent('user.password.rehashed', user, selfActor(user), facts, { reason: 'stored again with the current hash at a signature' })],
+        }
       : null,
   );
 }

@@ -62,6 +62,12 @@ export function attachmentFiles(documents: readonly { type: string }[]): Evidenc
   return documents
     .filter((document): document is NonconformityDocument & { type: string } => document.type === 'nonconformity')
     .flatMap((nonconformity) =>
-      nonconformity.attachments.map((file) => ({ ...file, kind: 'attachment' as const, recordNumber: nonconformity.ncNumber, serialNumber: nonconformity.serialNumber, fileId: file.certificateId })),
+      nonconformity.attachments.map((file) => ({
+        ...file,
+        kind: 'attachment' as const,
+        recordNumber: nonconformity.ncNumber,
+        serialNumber: nonconformity.serialNumber,
+        fileId: file.certificateId,
+      })),
     );
 }

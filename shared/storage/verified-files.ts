@@ -99,8 +99,19 @@ export async function storeVerifiedFile(body: AsyncIterable<Buffer>, prefix: str
   }
   const blobName = `${prefix}/${randomUUID()}.${type.extension}`;
   const blob = (await certificatesContainer()).getBlockBlobClient(blobName);
-  const written = await blob.uploadStream(Readable.from(everything()), 1024 * 1024, 2, { blobHTTPHeaders: headers, metadata, conditions: { ifNoneMatch: '*' } });
-  return { type, size, sha256: hash.digest('hex'), contentMd5: Buffer.from(headers.blobContentMD5!).toString('base64'), blobName, ...(written.versionId ? { versionId: written.versionId } : {}) };
+  const written = await blob.uploadStream(Readable.from(everything()), 1024 * 1024, 2, {
+    blobHTTPHeaders: headers,
+    metadata,
+    conditions: { ifNoneMatch: '*' },
+  });
+  return {
+    type,
+    size,
+    sha256: hash.digest('hex'),
+    contentMd5: Buffer.from(headers.blobContentMD5!).toString('base64'),
+    blobName,
+    ...(written.versionId ? { versionId: written.versionId } : {}),
+  };
 }
 
 /** Where a file is kept: its blob, and the version the upload wrote when the store keeps versions. */

@@ -190,7 +190,8 @@ export async function downloadCsvPages(path: string): Promise<void> {
 /** A message a person understands for any failure, including the network being away. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.status === 0) return 'The server cannot be reached, so nothing was sent: signing and saving need the connection. What you typed is kept on this device; try again once you are back online.';
+    if (error.status === 0)
+      return 'The server cannot be reached, so nothing was sent: signing and saving need the connection. What you typed is kept on this device; try again once you are back online.';
     if (error.status === 429 && error.retryAfterSeconds) return `Too many attempts. Try again in ${error.retryAfterSeconds} seconds.`;
     return error.message;
   }

@@ -36,7 +36,10 @@ const routes: Route[] = [
   { pattern: '/', page: () => (isAuditor() ? <OverviewPage /> : <DashboardPage />) },
   { pattern: '/today', page: () => <DashboardPage /> },
   { pattern: '/overview', page: () => <OverviewPage />, allowed: () => may('audit', 'read') },
-  { pattern: '/records/:labId/:recordNumber', page: ({ labId, recordNumber }) => <RecordPage key={`${labId}/${recordNumber}`} labId={labId!} recordNumber={recordNumber!} /> },
+  {
+    pattern: '/records/:labId/:recordNumber',
+    page: ({ labId, recordNumber }) => <RecordPage key={`${labId}/${recordNumber}`} labId={labId!} recordNumber={recordNumber!} />,
+  },
   { pattern: '/equipment', page: () => <EquipmentPage />, allowed: () => may('equipment', 'read') },
   { pattern: '/calibration', page: () => <CalibrationsDuePage />, allowed: () => may('calibration', 'read') },
   {
@@ -44,7 +47,11 @@ const routes: Route[] = [
     page: ({ labId, serialNumber }) => <MachineCalibrationPage key={`${labId}/${serialNumber}`} labId={labId!} serialNumber={serialNumber!} />,
     allowed: () => mayAnywhere('calibration', 'read'),
   },
-  { pattern: '/equipment/:labId/:serialNumber', page: ({ labId, serialNumber }) => <EquipmentHistoryPage labId={labId!} serialNumber={serialNumber!} />, allowed: () => mayAnywhere('equipment', 'read') },
+  {
+    pattern: '/equipment/:labId/:serialNumber',
+    page: ({ labId, serialNumber }) => <EquipmentHistoryPage labId={labId!} serialNumber={serialNumber!} />,
+    allowed: () => mayAnywhere('equipment', 'read'),
+  },
   { pattern: '/labels', page: () => <LabelsPage />, allowed: () => may('equipment', 'read') },
   { pattern: '/e/:serialNumber', page: ({ serialNumber }) => <MachineAtHandPage key={serialNumber} serialNumber={serialNumber!} /> },
   { pattern: '/nonconformities', page: () => <NonconformitiesPage />, allowed: () => may('nonconformities', 'read') },

@@ -6,7 +6,12 @@ import { describeError } from './api.js';
 import { currentLabId, session } from './state.js';
 
 /** A label, the control, and the hint and error read out with it. */
-export function Field(props: { label: string; hint?: string | undefined; error?: string | undefined; children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => JSX.Element }) {
+export function Field(props: {
+  label: string;
+  hint?: string | undefined;
+  error?: string | undefined;
+  children: (ids: { id: string; describedBy: string | undefined; invalid: boolean }) => JSX.Element;
+}) {
   const id = useId();
   const hintId = props.hint ? `${id}-hint` : null;
   const errorId = props.error ? `${id}-error` : null;
@@ -93,7 +98,14 @@ export function SelectField<T extends string>(props: {
   return (
     <Field label={props.label} hint={props.hint} error={props.error}>
       {({ id, describedBy, invalid }) => (
-        <select id={id} value={props.value} disabled={props.disabled} aria-describedby={describedBy} aria-invalid={invalid || undefined} onChange={(event) => props.onValue(event.currentTarget.value as T)}>
+        <select
+          id={id}
+          value={props.value}
+          disabled={props.disabled}
+          aria-describedby={describedBy}
+          aria-invalid={invalid || undefined}
+          onChange={(event) => props.onValue(event.currentTarget.value as T)}
+        >
           {props.options.map((option) => {
             const { value, label } = typeof option === 'string' ? { value: option, label: option } : option;
             return (
@@ -313,7 +325,11 @@ export function formatDueTime(iso: string, labId: string): string {
   const today = dayKey(Date.now());
   const tomorrow = dayKey(Date.now() + 86_400_000);
   const dayWords =
-    dayKey(day) === today ? 'today' : dayKey(day) === tomorrow ? 'tomorrow' : new Date(day).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone });
+    dayKey(day) === today
+      ? 'today'
+      : dayKey(day) === tomorrow
+        ? 'tomorrow'
+        : new Date(day).toLocaleDateString(undefined, { weekday: 'short', month: 'short', day: 'numeric', timeZone });
   if (endOfDay) {
     const zone = new Intl.DateTimeFormat(undefined, { timeZone, timeZoneName: 'short' }).formatToParts(day).find((part) => part.type === 'timeZoneName')?.value;
     return `end of ${dayWords} (${zone})`;

@@ -71,7 +71,11 @@ export interface BrowserSession {
   consoleErrors: string[];
 }
 
-export async function openSession(browser: Browser, baseUrl: string, { deviceScaleFactor, timezoneId, serviceWorkers = 'block', ...viewport }: Viewport): Promise<BrowserSession> {
+export async function openSession(
+  browser: Browser,
+  baseUrl: string,
+  { deviceScaleFactor, timezoneId, serviceWorkers = 'block', ...viewport }: Viewport,
+): Promise<BrowserSession> {
   const context = await browser.newContext({ viewport, deviceScaleFactor, baseURL: baseUrl, serviceWorkers, ...(timezoneId ? { timezoneId } : {}) });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -90,7 +94,8 @@ export async function openSession(browser: Browser, baseUrl: string, { deviceSca
   const answersForbiddenByDesign = new Set(['/api/auth/login', '/api/setup']);
   page.on('response', (response) => {
     const { pathname } = new URL(response.url());
-    if (response.status() === 403 && pathname.startsWith('/api/') && !answersForbiddenByDesign.has(pathname)) problems.push(`403 from ${response.request().method()} ${pathname}`);
+    if (response.status() === 403 && pathname.startsWith('/api/') && !answersForbiddenByDesign.has(pathname))
+      problems.push(`403 from ${response.request().method()} ${pathname}`);
   });
   return { context, page, problems, consoleErrors };
 }
@@ -139,7 +144,10 @@ const axeOptions: RunOptions = { runOnly: { type: 'tag', values: ['wcag2a', 'wca
 export async function seriousAccessibilityProblems(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const violations = await page.evaluate(
-    (options) => (window as unknown as { axe: { run(context: Document, options: RunOptions): Promise<AxeResults> } }).axe.run(document, options).then((results) => results.violations),
+    (options) =>
+      (window as unknown as { axe: { run(context: Document, options: RunOptions): Promise<AxeResults> } }).axe
+        .run(document, options)
+        .then((results) => results.violations),
     axeOptions,
   );
   return violations

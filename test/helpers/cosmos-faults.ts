@@ -38,7 +38,9 @@ export function cosmosFaults(options: { rate: () => number; random: () => number
       counts.requests += 1;
       if (options.random() >= options.rate()) return next(context);
       const isWrite = writeOperations.has(String(context.operationType));
-      const kinds: FaultKind[] = isWrite ? ['throttled', 'unavailable', 'timeout', 'dropped', 'answer-lost'] : ['throttled', 'unavailable', 'timeout', 'dropped'];
+      const kinds: FaultKind[] = isWrite
+        ? ['throttled', 'unavailable', 'timeout', 'dropped', 'answer-lost']
+        : ['throttled', 'unavailable', 'timeout', 'dropped'];
       const kind = kinds[Math.floor(options.random() * kinds.length)]!;
       counts.injected[kind] += 1;
       switch (kind) {

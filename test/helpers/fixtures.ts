@@ -16,7 +16,9 @@ export function newUserBody(username: string, overrides: Record<string, unknown>
 
 /** The audit entries in a user's partition, oldest first. */
 export async function auditTrailOf(username: string): Promise<AuditEntry[]> {
-  const { resources } = await (await container('users')).items
+  const { resources } = await (
+    await container('users')
+  ).items
     .query<AuditEntry>(
       { query: "SELECT * FROM c WHERE c.username = @username AND c.type = 'audit' ORDER BY c.seq", parameters: [{ name: '@username', value: username }] },
       { partitionKey: username },

@@ -20,7 +20,15 @@ export interface TestProduct extends LocalProduct {
  * the demo company seeded once for the whole run (test/global-setup.ts). Any other setting, or a data
  * folder of the test's own, seeds afresh.
  */
-const seedNeutralSettings = new Set(['SESSION_COOKIE_NAME', 'LOGIN_RATE_LIMIT_PER_MINUTE', 'LOCKOUT_THRESHOLD', 'LOCKOUT_MODE', 'DIGEST_LOCAL_HOUR', 'NOTIFICATION_RETRY_BASE_MS', 'NOTIFICATION_LEASE_SECONDS']);
+const seedNeutralSettings = new Set([
+  'SESSION_COOKIE_NAME',
+  'LOGIN_RATE_LIMIT_PER_MINUTE',
+  'LOCKOUT_THRESHOLD',
+  'LOCKOUT_MODE',
+  'DIGEST_LOCAL_HOUR',
+  'NOTIFICATION_RETRY_BASE_MS',
+  'NOTIFICATION_LEASE_SECONDS',
+]);
 
 /**
  * The product as `npm start` runs it, in this test process, on a free port with its own data folder.

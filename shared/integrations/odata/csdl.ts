@@ -18,7 +18,9 @@ export function metadataXml(): string {
   const types = entitySets.map(entityTypeXml).join('');
   const sets = entitySets
     .map((set) => {
-      const bindings = set.navigations.map((navigation) => `<NavigationPropertyBinding Path="${navigation.name}" Target="${escapeXml(navigation.target)}"/>`).join('');
+      const bindings = set.navigations
+        .map((navigation) => `<NavigationPropertyBinding Path="${navigation.name}" Target="${escapeXml(navigation.target)}"/>`)
+        .join('');
       return `<EntitySet Name="${set.name}" EntityType="${namespace}.${set.entityType}">${bindings}</EntitySet>`;
     })
     .join('');

@@ -43,20 +43,47 @@ export interface FeedEntitySet {
   navigations: readonly FeedNavigation[];
 }
 
-const at = (path: string) => (document: Record<string, unknown>): unknown =>
-  path.split('.').reduce<unknown>((value, part) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined), document) ?? null;
+const at =
+  (path: string) =>
+  (document: Record<string, unknown>): unknown =>
+    path.split('.').reduce<unknown>((value, part) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined), document) ??
+    null;
 
 /** An instant as Edm.DateTimeOffset in UTC, whatever precision it was stored with. */
 const utc = (value: unknown): string | null => (typeof value === 'string' && value ? new Date(value).toISOString() : null);
 
 /** The lab-local day of an instant: the column a report filters and groups on. */
-const labDay = (value: unknown, context: RowContext): string | null => (typeof value === 'string' && value ? formatDay(localDay(new Date(value), context.timeZone)) : null);
+const labDay = (value: unknown, context: RowContext): string | null =>
+  typeof value === 'string' && value ? formatDay(localDay(new Date(value), context.timeZone)) : null;
 
 const text = (name: string, path: string, nullable = false): FeedProperty => ({ name, type: 'Edm.String', nullable, path, value: at(path) });
-const date = (name: string, path: string, nullable = false): FeedProperty => ({ name, type: 'Edm.Date', nullable, path, value: (document) => (at(path)(document) as string | null)?.slice(0, 10) ?? null });
-const instant = (name: string, path: string, nullable = false): FeedProperty => ({ name, type: 'Edm.DateTimeOffset', nullable, path, value: (document) => utc(at(path)(document)) });
-const localDate = (name: string, path: string, nullable = false): FeedProperty => ({ name, type: 'Edm.Date', nullable, value: (document, context) => labDay(at(path)(document), context) });
-const flag = (name: string, path: string): FeedProperty => ({ name, type: 'Edm.Boolean', nullable: false, path, value: (document) => Boolean(at(path)(document)) });
+const date = (name: string, path: string, nullable = false): FeedProperty => ({
+  name,
+  type: 'Edm.Date',
+  nullable,
+  path,
+  value: (document) => (at(path)(document) as string | null)?.slice(0, 10) ?? null,
+});
+const instant = (name: string, path: string, nullable = false): FeedProperty => ({
+  name,
+  type: 'Edm.DateTimeOffset',
+  nullable,
+  path,
+  value: (document) => utc(at(path)(document)),
+});
+const localDate = (name: string, path: string, nullable = false): FeedProperty => ({
+  name,
+  type: 'Edm.Date',
+  nullable,
+  value: (document, context) => labDay(at(path)(document), context),
+});
+const flag = (name: string, path: string): FeedProperty => ({
+  name,
+  type: 'Edm.Boolean',
+  nullable: false,
+  path,
+  value: (document) => Boolean(at(path)(document)),
+});
 
 const toLab: FeedNavigation = { name: 'Lab', target: 'Labs', via: 'LabId' };
 const toMachine: FeedNavigation = { name: 'Machine', target: 'Equipment', via: 'SerialNumber' };
@@ -93,8 +120,18 @@ export const entitySets: readonly FeedEntitySet[] = [
       instant('CreatedAt', 'createdAt'),
       instant('StatusChangedAt', 'statusChangedAt'),
       localDate('StatusChangedOn', 'statusChangedAt'),
-      { name: 'CalibrationDue', type: 'Edm.Date', nullable: true, value: (document) => nextDueOf((document as { calibration?: Parameters<typeof nextDueOf>[0] }).calibration) },
-      { name: 'Fitness', type: 'Edm.String', nullable: false, value: (document, context) => fitnessOf(document as unknown as Parameters<typeof fitnessOf>[0], context.today).state },
+      {
+        name: 'CalibrationDue',
+        type: 'Edm.Date',
+        nullable: true,
+        value: (document) => nextDueOf((document as { calibration?: Parameters<typeof nextDueOf>[0] }).calibration),
+      },
+      {
+        name: 'Fitness',
+        type: 'Edm.String',
+        nullable: false,
+        value: (document, context) => fitnessOf(document as unknown as Parameters<typeof fitnessOf>[0], context.today).state,
+      },
     ],
     navigations: [toLab],
   },

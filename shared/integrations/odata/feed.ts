@@ -29,7 +29,13 @@ function decodeToken(text: string | undefined): FeedToken {
   if (!text) return { lab: 0, after: null, left: null };
   try {
     const token = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as FeedToken;
-    if (Number.isInteger(token.lab) && token.lab >= 0 && (token.after === null || typeof token.after === 'string') && (token.left === null || Number.isInteger(token.left))) return token;
+    if (
+      Number.isInteger(token.lab) &&
+      token.lab >= 0 &&
+      (token.after === null || typeof token.after === 'string') &&
+      (token.left === null || Number.isInteger(token.left))
+    )
+      return token;
   } catch {
     // Refused below.
   }
@@ -58,7 +64,8 @@ async function signedInLabs(request: HttpRequest): Promise<readonly string[]> {
   if (!principal) throw new ODataError(401, 'Unauthorized', 'Send an API key allowing feed:read in the X-Api-Key header, or sign in.');
   const readable = labsWhere(principal, 'equipment', 'read');
   if (readable === 'all') return (await listLabs()).map((lab) => lab.labId);
-  if (readable.length === 0) throw new ODataError(403, 'Forbidden', 'Your role does not give access to the feed; managers and auditors read their labs through it.');
+  if (readable.length === 0)
+    throw new ODataError(403, 'Forbidden', 'Your role does not give access to the feed; managers and auditors read their labs through it.');
   return readable;
 }
 
@@ -84,7 +91,13 @@ export async function answerFeed(resource: string, options: Readonly<Record<stri
   return { kind: 'json', body: await readSet(set, labs, options, request, serviceRoot) };
 }
 
-async function readSet(set: FeedEntitySet, labs: readonly string[], options: Readonly<Record<string, string>>, request: HttpRequest, serviceRoot: string): Promise<Record<string, unknown>> {
+async function readSet(
+  set: FeedEntitySet,
+  labs: readonly string[],
+  options: Readonly<Record<string, string>>,
+  request: HttpRequest,
+  serviceRoot: string,
+): Promise<Record<string, unknown>> {
   const query = feedQueryOf(set, options);
   const token = decodeToken(query.skipToken);
   const sliceOf = (labId: string): FeedSlice => ({

@@ -100,7 +100,10 @@ function conditionOf(node: Node, set: FeedEntitySet, parameters: FeedQuery['para
   if (!name || right.type !== 'Literal') throw badQuery(`$filter cannot use "${decodeURIComponent(node.raw)}". ${supported}.`);
   const property = set.properties.find((candidate) => candidate.name === name);
   if (!property) throw badQuery(`${set.name} has no property ${name}; see $metadata for the properties of ${set.entityType}.`);
-  if (!property.path) throw badQuery(`${name} is worked out for each row and cannot be filtered on; filter on a stored property such as ${set.properties.find((candidate) => candidate.path && candidate.type === property.type)?.name ?? set.key}.`);
+  if (!property.path)
+    throw badQuery(
+      `${name} is worked out for each row and cannot be filtered on; filter on a stored property such as ${set.properties.find((candidate) => candidate.path && candidate.type === property.type)?.name ?? set.key}.`,
+    );
   const value = literalFor(property, right);
   const field = `c.${property.path}`;
   if (value === null) {
@@ -117,9 +120,12 @@ function parseFilter(text: string, set: FeedEntitySet): { condition: string; par
   try {
     tree = defaultParser.filter(text) as unknown as Node | undefined;
   } catch (error) {
-    throw badQuery(`$filter could not be read (${(error as Error).message.toLowerCase()}). ${supported}, e.g. Status eq 'Completed' and PeriodStart ge 2026-01-01.`);
+    throw badQuery(
+      `$filter could not be read (${(error as Error).message.toLowerCase()}). ${supported}, e.g. Status eq 'Completed' and PeriodStart ge 2026-01-01.`,
+    );
   }
-  if (!tree || decodeURIComponent(tree.raw) !== text.trim()) throw badQuery(`$filter could not be read past "${tree ? decodeURIComponent(tree.raw) : ''}". ${supported}.`);
+  if (!tree || decodeURIComponent(tree.raw) !== text.trim())
+    throw badQuery(`$filter could not be read past "${tree ? decodeURIComponent(tree.raw) : ''}". ${supported}.`);
   const parameters: FeedQuery['parameters'] = [];
   return { condition: conditionOf(tree, set, parameters), parameters };
 }
@@ -136,7 +142,8 @@ export function feedQueryOf(set: FeedEntitySet, options: Readonly<Record<string,
   if (options.$select !== undefined && options.$select.trim() !== '*') {
     const names = options.$select.split(',').map((name) => name.trim());
     const missing = names.filter((name) => !set.properties.some((property) => property.name === name));
-    if (missing.length > 0 || names.length === 0) throw badQuery(`$select names ${missing.join(', ') || 'nothing'}, which ${set.name} does not have; see $metadata for its properties.`);
+    if (missing.length > 0 || names.length === 0)
+      throw badQuery(`$select names ${missing.join(', ') || 'nothing'}, which ${set.name} does not have; see $metadata for its properties.`);
     select = set.properties.filter((property) => names.includes(property.name));
   }
   let top: number | null = null;

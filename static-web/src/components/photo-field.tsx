@@ -15,9 +15,15 @@ export function PhotoField(props: { label: string; onFile: (file: File | null) =
   return (
     <Field label={props.label} hint="A photo from the camera, or a PNG, JPEG or PDF up to 20 MB.">
       {({ id, describedBy }) => (
-        <input id={id} type="file" accept="image/png,image/jpeg,application/pdf" capture="environment" aria-describedby={describedBy} onChange={(event) => props.onFile(event.currentTarget.files?.[0] ?? null)} />
+        <input
+          id={id}
+          type="file"
+          accept="image/png,image/jpeg,application/pdf"
+          capture="environment"
+          aria-describedby={describedBy}
+          onChange={(event) => props.onFile(event.currentTarget.files?.[0] ?? null)}
+        />
       )}
     </Field>
   );
 }
-

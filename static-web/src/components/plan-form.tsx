@@ -52,7 +52,8 @@ export function PlanForm(props: {
   );
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
-  const setPoint = (index: number, field: keyof PointDraft, value: string) => setPoints(points.map((point, at) => (at === index ? { ...point, [field]: value } : point)));
+  const setPoint = (index: number, field: keyof PointDraft, value: string) =>
+    setPoints(points.map((point, at) => (at === index ? { ...point, [field]: value } : point)));
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -91,7 +92,14 @@ export function PlanForm(props: {
       <form onSubmit={submit} noValidate>
         <CheckboxField label="Calibration required" checked={required} onChecked={setRequired} />
         <TextField label="Why (ISO/IEC 17025 §6.4.6)" value={reason} onValue={setReason} error={errors.reason} />
-        <TextField label="Interval in months" value={intervalMonths} onValue={setIntervalMonths} inputMode="numeric" error={errors.intervalMonths} hint="Or leave empty and give days." />
+        <TextField
+          label="Interval in months"
+          value={intervalMonths}
+          onValue={setIntervalMonths}
+          inputMode="numeric"
+          error={errors.intervalMonths}
+          hint="Or leave empty and give days."
+        />
         <TextField label="Interval in days" value={intervalDays} onValue={setIntervalDays} inputMode="numeric" error={errors.intervalDays} />
         <TextField label="Warning days before due" value={warningDays} onValue={setWarningDays} inputMode="numeric" error={errors.warningDays} />
         <TextField label="Grace days after due" value={graceDays} onValue={setGraceDays} inputMode="numeric" error={errors.graceDays} />
@@ -110,11 +118,39 @@ export function PlanForm(props: {
           {errors.points && <p class="field-error">{errors.points}</p>}
           {points.map((point, index) => (
             <div class="point-row" key={index}>
-              <TextField label={`Point ${index + 1} name`} value={point.name} onValue={(value) => setPoint(index, 'name', value)} error={errors[`points.${index}.name`]} />
-              <TextField label={`Point ${index + 1} unit`} value={point.unit} onValue={(value) => setPoint(index, 'unit', value)} error={errors[`points.${index}.unit`]} />
-              <TextField label={`Point ${index + 1} nominal`} value={point.nominal} onValue={(value) => setPoint(index, 'nominal', value)} inputMode="decimal" error={errors[`points.${index}.nominal`]} />
-              <TextField label={`Point ${index + 1} lower limit`} value={point.lowerLimit} onValue={(value) => setPoint(index, 'lowerLimit', value)} inputMode="decimal" error={errors[`points.${index}.lowerLimit`]} />
-              <TextField label={`Point ${index + 1} upper limit`} value={point.upperLimit} onValue={(value) => setPoint(index, 'upperLimit', value)} inputMode="decimal" error={errors[`points.${index}.upperLimit`]} />
+              <TextField
+                label={`Point ${index + 1} name`}
+                value={point.name}
+                onValue={(value) => setPoint(index, 'name', value)}
+                error={errors[`points.${index}.name`]}
+              />
+              <TextField
+                label={`Point ${index + 1} unit`}
+                value={point.unit}
+                onValue={(value) => setPoint(index, 'unit', value)}
+                error={errors[`points.${index}.unit`]}
+              />
+              <TextField
+                label={`Point ${index + 1} nominal`}
+                value={point.nominal}
+                onValue={(value) => setPoint(index, 'nominal', value)}
+                inputMode="decimal"
+                error={errors[`points.${index}.nominal`]}
+              />
+              <TextField
+                label={`Point ${index + 1} lower limit`}
+                value={point.lowerLimit}
+                onValue={(value) => setPoint(index, 'lowerLimit', value)}
+                inputMode="decimal"
+                error={errors[`points.${index}.lowerLimit`]}
+              />
+              <TextField
+                label={`Point ${index + 1} upper limit`}
+                value={point.upperLimit}
+                onValue={(value) => setPoint(index, 'upperLimit', value)}
+                inputMode="decimal"
+                error={errors[`points.${index}.upperLimit`]}
+              />
               <TextField
                 label={`Point ${index + 1} maximum uncertainty`}
                 value={point.maxUncertainty}
@@ -128,12 +164,22 @@ export function PlanForm(props: {
               </button>
             </div>
           ))}
-          <button type="button" class="secondary" onClick={() => setPoints([...points, { name: '', unit: '', nominal: '', lowerLimit: '', upperLimit: '', maxUncertainty: '' }])}>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => setPoints([...points, { name: '', unit: '', nominal: '', lowerLimit: '', upperLimit: '', maxUncertainty: '' }])}
+          >
             Add a point
           </button>
         </fieldset>
         {props.version !== undefined && (
-          <TextField label="Why it changed" value={changeReason} onValue={setChangeReason} error={errors.changeReason} hint="Needed when the interval changes (§6.4.7)." />
+          <TextField
+            label="Why it changed"
+            value={changeReason}
+            onValue={setChangeReason}
+            error={errors.changeReason}
+            hint="Needed when the interval changes (§6.4.7)."
+          />
         )}
         <ErrorMessage error={failure} />
         <DialogActions submitLabel={props.submitLabel} onCancel={props.onClose} />

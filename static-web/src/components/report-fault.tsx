@@ -38,7 +38,16 @@ export function ReportFaultButton(props: { labId: string; serialNumber: string }
           <form onSubmit={submit} noValidate>
             <p class="hint">The machine goes out of service at once and is not fit for use until a manager returns it to service.</p>
             <Field label="What is wrong" error={errors.description}>
-              {({ id, describedBy, invalid }) => <textarea id={id} rows={4} value={description} aria-describedby={describedBy} aria-invalid={invalid || undefined} onInput={(event) => setDescription(event.currentTarget.value)} />}
+              {({ id, describedBy, invalid }) => (
+                <textarea
+                  id={id}
+                  rows={4}
+                  value={description}
+                  aria-describedby={describedBy}
+                  aria-invalid={invalid || undefined}
+                  onInput={(event) => setDescription(event.currentTarget.value)}
+                />
+              )}
             </Field>
             <PhotoField label="Photo (optional)" onFile={setPhoto} />
             <ErrorMessage error={failure} />
@@ -49,4 +58,3 @@ export function ReportFaultButton(props: { labId: string; serialNumber: string }
     </>
   );
 }
-

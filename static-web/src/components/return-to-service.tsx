@@ -14,7 +14,9 @@ import { useSignedSubmit } from './signed-submit.js';
 
 /** Whether the machine is held out of service by a nonconformity: what a return to service ends. */
 export function awaitsReturnToService(fitness: Equipment['fitness']): boolean {
-  return fitness.reasons.includes('out of service') && (fitness.reasons.includes('open nonconformity') || fitness.reasons.includes('awaiting return to service'));
+  return (
+    fitness.reasons.includes('out of service') && (fitness.reasons.includes('open nonconformity') || fitness.reasons.includes('awaiting return to service'))
+  );
 }
 
 interface Quarantine {
@@ -35,7 +37,9 @@ async function quarantineOf(labId: string, serialNumber: string): Promise<Quaran
 
 /** A calibration that verifies the machine: approved, passing, performed on or after the day it was quarantined. */
 function verifies(calibration: Calibration, since: string | null): boolean {
-  return calibration.status === 'Approved' && calibration.result !== 'Fail' && !calibration.outOfTolerance && (since === null || calibration.performedOn >= since);
+  return (
+    calibration.status === 'Approved' && calibration.result !== 'Fail' && !calibration.outOfTolerance && (since === null || calibration.performedOn >= since)
+  );
 }
 
 type CheckAnswer = { done: boolean; value: string };
@@ -48,7 +52,12 @@ function ReturnChecks(props: { tasks: Task[]; answers: Record<string, CheckAnswe
         <li key={task.taskId} class="task">
           {task.kind === 'check' ? (
             <label>
-              <input type="checkbox" checked={props.answers[task.taskId]?.done ?? false} onChange={(event) => props.onAnswer(task.taskId, { done: event.currentTarget.checked, value: '' })} /> {task.text}
+              <input
+                type="checkbox"
+                checked={props.answers[task.taskId]?.done ?? false}
+                onChange={(event) => props.onAnswer(task.taskId, { done: event.currentTarget.checked, value: '' })}
+              />{' '}
+              {task.text}
             </label>
           ) : (
             <TextField
@@ -56,7 +65,11 @@ function ReturnChecks(props: { tasks: Task[]; answers: Record<string, CheckAnswe
               inputMode="decimal"
               value={props.answers[task.taskId]?.value ?? ''}
               onValue={(value) => props.onAnswer(task.taskId, { done: true, value })}
-              error={props.answers[task.taskId]?.value.trim() && Number.isNaN(parseDecimal(props.answers[task.taskId]!.value)) ? 'Enter a number, such as 0,5 or 0.5.' : undefined}
+              error={
+                props.answers[task.taskId]?.value.trim() && Number.isNaN(parseDecimal(props.answers[task.taskId]!.value))
+                  ? 'Enter a number, such as 0,5 or 0.5.'
+                  : undefined
+              }
             />
           )}
         </li>
@@ -70,7 +83,13 @@ function ReturnChecks(props: { tasks: Task[]; answers: Record<string, CheckAnswe
  * plan requires one, else the model's checks. The dialog says what the signature ends and, before any
  * password is asked, whether a calibration qualifies at all.
  */
-export function ReturnToServiceButton(props: { labId: string; serialNumber: string; fitness: Equipment['fitness']; calibrationRequired: boolean; onDone: (machine: Equipment) => void }) {
+export function ReturnToServiceButton(props: {
+  labId: string;
+  serialNumber: string;
+  fitness: Equipment['fitness'];
+  calibrationRequired: boolean;
+  onDone: (machine: Equipment) => void;
+}) {
   const role = session.value?.labs.find((lab) => lab.labId === props.labId)?.role ?? null;
   const [open, setOpen] = useState(false);
   const [calibrationNumber, setCalibrationNumber] = useState('');
@@ -81,8 +100,12 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
   const loaded = useLoad(async () => {
     if (!open) return null;
     const quarantine = await quarantineOf(props.labId, props.serialNumber);
-    const checks = props.calibrationRequired ? [] : ((await api.get<Model>(`/api/models/${encodeURIComponent(quarantine.machine.modelId)}`)).body.returnToServiceChecks ?? []);
-    const calibrations = props.calibrationRequired ? (await api.get<{ items: Calibration[] }>(`${base}/calibrations`)).body.items.filter((event) => verifies(event, quarantine.since)) : [];
+    const checks = props.calibrationRequired
+      ? []
+      : ((await api.get<Model>(`/api/models/${encodeURIComponent(quarantine.machine.modelId)}`)).body.returnToServiceChecks ?? []);
+    const calibrations = props.calibrationRequired
+      ? (await api.get<{ items: Calibration[] }>(`${base}/calibrations`)).body.items.filter((event) => verifies(event, quarantine.since))
+      : [];
     return { ...quarantine, checks, calibrations };
   }, [open]);
   if (!may('nonconformities', 'write', role) || !awaitsReturnToService(props.fitness)) return null;
@@ -122,7 +145,11 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
       {open && (
         <Dialog title={`Return ${props.serialNumber} to service`} onClose={() => setOpen(false)}>
           {!data ? (
-            loaded.error ? <ErrorMessage error={loaded.error} /> : <Loading what="what the return to service needs" />
+            loaded.error ? (
+              <ErrorMessage error={loaded.error} />
+            ) : (
+              <Loading what="what the return to service needs" />
+            )
           ) : (
             <form onSubmit={submit} noValidate>
               {data.nonconformities.length > 0 && (
@@ -139,14 +166,17 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
               )}
               {noCalibration ? (
                 <p class="alert info" role="status">
-                  No calibration qualifies yet: its plan requires a passing calibration performed on or after {data.since ?? 'the day it was quarantined'} and approved. Record one and have it approved,
-                  then return it to service.
+                  No calibration qualifies yet: its plan requires a passing calibration performed on or after {data.since ?? 'the day it was quarantined'} and
+                  approved. Record one and have it approved, then return it to service.
                 </p>
               ) : props.calibrationRequired ? (
                 <SelectField
                   label="Approved calibration that verifies it"
                   value={calibrationNumber || data.calibrations[0]!.calibrationNumber}
-                  options={data.calibrations.map((event) => ({ value: event.calibrationNumber, label: `${event.calibrationNumber} · ${event.performedOn} · ${event.result}` }))}
+                  options={data.calibrations.map((event) => ({
+                    value: event.calibrationNumber,
+                    label: `${event.calibrationNumber} · ${event.performedOn} · ${event.result}`,
+                  }))}
                   onValue={setCalibrationNumber}
                   hint="Its plan requires calibration: a passing calibration approved since the machine was quarantined."
                 />
@@ -156,7 +186,16 @@ export function ReturnToServiceButton(props: { labId: string; serialNumber: stri
               {!noCalibration && (
                 <>
                   <Field label="What was repaired or verified" hint="Required when no repair is logged on the nonconformity.">
-                    {({ id, describedBy, invalid }) => <textarea id={id} rows={3} value={note} aria-describedby={describedBy} aria-invalid={invalid || undefined} onInput={(event) => setNote(event.currentTarget.value)} />}
+                    {({ id, describedBy, invalid }) => (
+                      <textarea
+                        id={id}
+                        rows={3}
+                        value={note}
+                        aria-describedby={describedBy}
+                        aria-invalid={invalid || undefined}
+                        onInput={(event) => setNote(event.currentTarget.value)}
+                      />
+                    )}
                   </Field>
                   <p class="meaning">
                     Meaning: <strong>Verified by</strong>

@@ -5,7 +5,9 @@ import { PasswordField } from '../ui.js';
 export function SignatureStep(props: { password: string; onPassword: (value: string) => void; error: string | undefined }) {
   const user = session.value!.user;
   if (user.authMethod === 'local')
-    return <PasswordField label="Your password, to sign" value={props.password} onValue={props.onPassword} autocomplete="current-password" error={props.error} />;
+    return (
+      <PasswordField label="Your password, to sign" value={props.password} onValue={props.onPassword} autocomplete="current-password" error={props.error} />
+    );
   if (signatureReady.value) return <p class="alert success">Microsoft sign-in confirmed. Sign within five minutes.</p>;
   return (
     <div>

@@ -21,7 +21,8 @@ function lockedOutWhileSigning(refusal: unknown): boolean {
   return true;
 }
 
-const wrongPassword = (refusal: unknown): refusal is ApiError => refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in';
+const wrongPassword = (refusal: unknown): refusal is ApiError =>
+  refusal instanceof ApiError && refusal.status === 401 && refusal.problem?.title !== 'Not signed in';
 
 export type SignedOutcome<T> = { signed: true; answer: T } | { signed: false; refusal: unknown };
 
@@ -38,7 +39,10 @@ export function useSignedSubmit() {
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  async function submit<T>(send: (signature: SignatureProof) => Promise<T>, options: { describe?: (refusal: unknown) => unknown } = {}): Promise<SignedOutcome<T>> {
+  async function submit<T>(
+    send: (signature: SignatureProof) => Promise<T>,
+    options: { describe?: (refusal: unknown) => unknown } = {},
+  ): Promise<SignedOutcome<T>> {
     setErrors({});
     setFailure(null);
     setBusy(true);
@@ -66,7 +70,8 @@ export function useSignedSubmit() {
 
   /** A field's error goes as soon as its value changes: it spoke of what was there before. */
   function clearErrors(prefix: string) {
-    if (Object.keys(errors).some((field) => field.startsWith(prefix))) setErrors(Object.fromEntries(Object.entries(errors).filter(([field]) => !field.startsWith(prefix))));
+    if (Object.keys(errors).some((field) => field.startsWith(prefix)))
+      setErrors(Object.fromEntries(Object.entries(errors).filter(([field]) => !field.startsWith(prefix))));
   }
 
   return { password, setPassword, errors, setErrors, clearErrors, failure, setFailure, busy, submit, passwordError: errors['signature.password'] };

@@ -107,8 +107,8 @@ function ChainStatus(props: { labId: string }) {
           </p>
         ) : result.intact ? (
           <p class="alert success">
-            Intact: {entries} entries in {result.chains.length} chains, {result.recordsChecked} records and {result.evidenceChecked} certificates and photos checked,{' '}
-            {formatDateTime(result.verifiedAt, result.labId)}.
+            Intact: {entries} entries in {result.chains.length} chains, {result.recordsChecked} records and {result.evidenceChecked} certificates and photos
+            checked, {formatDateTime(result.verifiedAt, result.labId)}.
           </p>
         ) : (
           result.firstBroken && (
@@ -186,7 +186,10 @@ export function AuditPage() {
         <SelectField
           label="What"
           value={entityType}
-          options={[{ value: '', label: 'Everything' }, ...['record', 'equipment', 'model', 'user', 'lab', 'equipment-class'].map((value) => ({ value, label: value }))]}
+          options={[
+            { value: '', label: 'Everything' },
+            ...['record', 'equipment', 'model', 'user', 'lab', 'equipment-class'].map((value) => ({ value, label: value })),
+          ]}
           onValue={setEntityType}
         />
         <TextField label="Id (record, serial, user…)" value={entityId} onValue={setEntityId} />
@@ -198,32 +201,32 @@ export function AuditPage() {
         <Loading what="the audit trail" />
       ) : (
         <div class="table-box">
-        <table class="responsive audit">
-          <thead>
-            <tr>
-              <th scope="col">When (lab time)</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-              <th scope="col">Of</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
-          <tbody>
-            {entries.map((entry) => (
-              <tr key={`${entry.source}-${entry.partition}-${entry.seq}`}>
-                <td data-label="When">{formatDateTime(entry.at, entry.labIds[0])}</td>
-                <td data-label="Who">{entry.actor?.displayName ?? 'system'}</td>
-                <td data-label="What">{actionInWords(entry.action)}</td>
-                <td data-label="Of">
-                  {entry.entityType} <span class="id">{entry.entityId}</span>
-                </td>
-                <td data-label="Details" class="details">
-                  <EntryDetails entry={entry} />
-                </td>
+          <table class="responsive audit">
+            <thead>
+              <tr>
+                <th scope="col">When (lab time)</th>
+                <th scope="col">Who</th>
+                <th scope="col">What</th>
+                <th scope="col">Of</th>
+                <th scope="col">Details</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {entries.map((entry) => (
+                <tr key={`${entry.source}-${entry.partition}-${entry.seq}`}>
+                  <td data-label="When">{formatDateTime(entry.at, entry.labIds[0])}</td>
+                  <td data-label="Who">{entry.actor?.displayName ?? 'system'}</td>
+                  <td data-label="What">{actionInWords(entry.action)}</td>
+                  <td data-label="Of">
+                    {entry.entityType} <span class="id">{entry.entityId}</span>
+                  </td>
+                  <td data-label="Details" class="details">
+                    <EntryDetails entry={entry} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
       {entries.length === 0 && !first.loading && <p class="empty">No entries match.</p>}

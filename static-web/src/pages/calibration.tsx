@@ -12,7 +12,23 @@ import { Link } from '../router.js';
 import { ReportFaultButton } from '../components/report-fault.js';
 import { ReturnToServiceButton } from '../components/return-to-service.js';
 import { currentLab, may, session } from '../state.js';
-import { CheckboxField, Dialog, DialogActions, ErrorMessage, Field, FitnessBadge, formatDateTime, labLabel, labToday, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import {
+  CheckboxField,
+  Dialog,
+  DialogActions,
+  ErrorMessage,
+  Field,
+  FitnessBadge,
+  formatDateTime,
+  labLabel,
+  labToday,
+  Loading,
+  Notice,
+  PageTitle,
+  SelectField,
+  TextField,
+  useLoad,
+} from '../ui.js';
 
 interface DueItem {
   serialNumber: string;
@@ -34,7 +50,13 @@ function sizeText(bytes: number): string {
 }
 
 /** One certificate file to the calibration; the server judges its type by its content. */
-async function sendCertificate(labId: string, serialNumber: string, calibrationNumber: string, file: File, onProgress: (fraction: number) => void): Promise<Certificate> {
+async function sendCertificate(
+  labId: string,
+  serialNumber: string,
+  calibrationNumber: string,
+  file: File,
+  onProgress: (fraction: number) => void,
+): Promise<Certificate> {
   if (file.size > certificateLimitBytes) throw new Error(`${file.name} is ${sizeText(file.size)}; a certificate may be at most 20 MB.`);
   const path = `${machinePath(labId, serialNumber)}/calibrations/${calibrationNumber}/certificates?fileName=${encodeURIComponent(file.name)}`;
   return uploadFile<Certificate>(path, file, onProgress);
@@ -76,7 +98,9 @@ function CertificateFiles(props: { calibration: Calibration; canUpload: boolean;
     setFailure(null);
     setUploading({ fileName: file.name, fraction: 0 });
     try {
-      const kept = await sendCertificate(calibration.labId, calibration.serialNumber, calibration.calibrationNumber, file, (fraction) => setUploading({ fileName: file.name, fraction }));
+      const kept = await sendCertificate(calibration.labId, calibration.serialNumber, calibration.calibrationNumber, file, (fraction) =>
+        setUploading({ fileName: file.name, fraction }),
+      );
       props.onUploaded(`${kept.fileName} is kept as certificate ${kept.certificateId} of ${calibration.calibrationNumber} (SHA-256 ${kept.sha256}).`);
     } catch (refusal) {
       setFailure(refusal);
@@ -96,13 +120,15 @@ function CertificateFiles(props: { calibration: Calibration; canUpload: boolean;
               <a href={`${base}/${certificate.certificateId}`} download={certificate.fileName}>
                 {certificate.fileName}
               </a>{' '}
-              · version {certificate.certificateId} · {sizeText(certificate.size)} · {certificate.uploadedBy.displayName}, {formatDateTime(certificate.uploadedAt, calibration.labId)} ·{' '}
-              <span class="hash">SHA-256 {certificate.sha256}</span>
+              · version {certificate.certificateId} · {sizeText(certificate.size)} · {certificate.uploadedBy.displayName},{' '}
+              {formatDateTime(certificate.uploadedAt, calibration.labId)} · <span class="hash">SHA-256 {certificate.sha256}</span>
             </li>
           ))}
         </ul>
       )}
-      {props.canUpload && <CertificateFileField label={`Add a certificate file to ${calibration.calibrationNumber}`} onFile={upload} disabled={uploading !== null} />}
+      {props.canUpload && (
+        <CertificateFileField label={`Add a certificate file to ${calibration.calibrationNumber}`} onFile={upload} disabled={uploading !== null} />
+      )}
       {uploading && <UploadProgress {...uploading} />}
       <ErrorMessage error={failure} />
     </div>
@@ -157,7 +183,9 @@ export function CalibrationsDuePage() {
           onValue={setWithin}
         />
       </form>
-      <p class="hint">Overdue and never calibrated first. A machine past its due date and grace period is not fit for use until an approved calibration passes.</p>
+      <p class="hint">
+        Overdue and never calibrated first. A machine past its due date and grace period is not fit for use until an approved calibration passes.
+      </p>
       <ErrorMessage error={due.error} />
       <ApprovalQueue labId={lab.labId} items={due.data ?? []} />
       <h2>Overdue and due within {within} days</h2>
@@ -201,7 +229,6 @@ export function CalibrationsDuePage() {
     </>
   );
 }
-
 
 function limitsText(point: PlanPoint): string {
   return `${point.lowerLimit} to ${point.upperLimit} ${point.unit}${point.maxUncertainty !== undefined ? `, uncertainty at most ${point.maxUncertainty}` : ''}`;
@@ -266,13 +293,24 @@ function Verdict(props: { point: PlanPoint; reading: Reading; rule: DecisionRule
   const value = parseDecimal(props.reading.value);
   if (!Number.isFinite(value)) return null;
   const uncertainty = props.reading.uncertainty.trim() ? parseDecimal(props.reading.uncertainty) : undefined;
-  const verdict = judgePoint(props.point, { pointId: props.point.pointId, value, ...(uncertainty !== undefined && Number.isFinite(uncertainty) ? { uncertainty } : {}) }, props.rule);
+  const verdict = judgePoint(
+    props.point,
+    { pointId: props.point.pointId, value, ...(uncertainty !== undefined && Number.isFinite(uncertainty) ? { uncertainty } : {}) },
+    props.rule,
+  );
   return <span class={verdict.pass ? 'badge done' : 'badge missed'}>{verdict.pass ? 'Pass' : `Fail: ${verdict.why}`}</span>;
 }
 
 type JudgedPoints = Pick<PlanVersion, 'points' | 'decisionRule'>;
 
-function ReadingsGrid(props: { title: string; field: 'asFound' | 'asLeft'; plan: JudgedPoints; readings: Record<string, Reading>; onReading: (pointId: string, reading: Reading, index: number) => void; errors: Record<string, string> }) {
+function ReadingsGrid(props: {
+  title: string;
+  field: 'asFound' | 'asLeft';
+  plan: JudgedPoints;
+  readings: Record<string, Reading>;
+  onReading: (pointId: string, reading: Reading, index: number) => void;
+  errors: Record<string, string>;
+}) {
   const needsUncertainty = (point: PlanPoint) => props.plan.decisionRule === 'guard-band' || point.maxUncertainty !== undefined;
   return (
     <fieldset>
@@ -316,7 +354,8 @@ function readingProblems(plan: JudgedPoints, field: 'asFound' | 'asLeft', readin
   const title = field === 'asFound' ? 'as found' : 'as left';
   plan.points.forEach((point, index) => {
     const reading = readings[point.pointId];
-    if (reading?.value.trim() && Number.isNaN(parseDecimal(reading.value))) problems[`${field}.${index}.value`] = `${point.name} ${title} needs a number, such as 708,2 or 708.2.`;
+    if (reading?.value.trim() && Number.isNaN(parseDecimal(reading.value)))
+      problems[`${field}.${index}.value`] = `${point.name} ${title} needs a number, such as 708,2 or 708.2.`;
     if (reading?.uncertainty.trim() && Number.isNaN(parseDecimal(reading.uncertainty)))
       problems[`${field}.${index}.uncertainty`] = `The uncertainty of ${point.name} ${title} needs a number, such as 0,2 or 0.2.`;
   });
@@ -328,7 +367,11 @@ const measurementsOf = (plan: JudgedPoints, readings: Record<string, Reading>) =
     .filter((point) => readings[point.pointId]?.value.trim())
     .map((point) => {
       const reading = readings[point.pointId]!;
-      return { pointId: point.pointId, value: parseDecimal(reading.value), ...(reading.uncertainty.trim() ? { uncertainty: parseDecimal(reading.uncertainty) } : {}) };
+      return {
+        pointId: point.pointId,
+        value: parseDecimal(reading.value),
+        ...(reading.uncertainty.trim() ? { uncertainty: parseDecimal(reading.uncertainty) } : {}),
+      };
     });
 
 /**
@@ -391,7 +434,10 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
 
   async function submit(event: Event) {
     event.preventDefault();
-    const problems = { ...(initial ? {} : readingProblems(props.plan, 'asFound', asFound)), ...(initial || adjusted ? readingProblems(props.plan, 'asLeft', asLeft) : {}) };
+    const problems = {
+      ...(initial ? {} : readingProblems(props.plan, 'asFound', asFound)),
+      ...(initial || adjusted ? readingProblems(props.plan, 'asLeft', asLeft) : {}),
+    };
     if (Object.keys(problems).length > 0) {
       signed.setErrors(problems);
       signed.setFailure(`Nothing was signed. Correct ${Object.values(problems).join(' ')}`);
@@ -408,7 +454,15 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
       ...(initial || adjusted ? { asLeft: measurementsOf(props.plan, asLeft) } : {}),
       standards,
     };
-    const outcome = await signed.submit(async (signature) => (await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations`, { ...body, signature: { meaning: 'Performed by', ...signature } })).body);
+    const outcome = await signed.submit(
+      async (signature) =>
+        (
+          await api.post<Calibration>(`${machinePath(props.labId, props.serialNumber)}/calibrations`, {
+            ...body,
+            signature: { meaning: 'Performed by', ...signature },
+          })
+        ).body,
+    );
     if (!outcome.signed) return;
     const recorded = outcome.answer;
     const quarantine = recorded.outOfTolerance ? ` ${await quarantineNotice(props.labId, props.serialNumber, recorded.calibrationNumber)}` : '';
@@ -442,7 +496,10 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
             <SelectField
               label="Provider"
               value={chosenProvider}
-              options={(providers.data ?? []).map((provider) => ({ value: provider.providerId, label: `${provider.name}${provider.approved ? '' : ' (not approved)'}` }))}
+              options={(providers.data ?? []).map((provider) => ({
+                value: provider.providerId,
+                label: `${provider.name}${provider.approved ? '' : ' (not approved)'}`,
+              }))}
               onValue={setProviderId}
               error={errors.providerId}
             />
@@ -454,18 +511,32 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
         {initial ? (
           <TextField label="Why it is an initial calibration" value={initialReason} onValue={setInitialReason} error={errors.initialReason} />
         ) : (
-          <ReadingsGrid title="As found" field="asFound" plan={props.plan} readings={asFound} onReading={(pointId, reading, index) => {
-            setAsFound({ ...asFound, [pointId]: reading });
-            signed.clearErrors(`asFound.${index}.`);
-          }} errors={errors} />
+          <ReadingsGrid
+            title="As found"
+            field="asFound"
+            plan={props.plan}
+            readings={asFound}
+            onReading={(pointId, reading, index) => {
+              setAsFound({ ...asFound, [pointId]: reading });
+              signed.clearErrors(`asFound.${index}.`);
+            }}
+            errors={errors}
+          />
         )}
         {!initial && <CheckboxField label="Adjusted" checked={adjusted} onChecked={setAdjusted} />}
         {!initial && adjusted && <TextField label="What was adjusted" value={adjustment} onValue={setAdjustment} error={errors.adjustment} />}
         {(initial || adjusted) && (
-          <ReadingsGrid title="As left" field="asLeft" plan={props.plan} readings={asLeft} onReading={(pointId, reading, index) => {
-            setAsLeft({ ...asLeft, [pointId]: reading });
-            signed.clearErrors(`asLeft.${index}.`);
-          }} errors={errors} />
+          <ReadingsGrid
+            title="As left"
+            field="asLeft"
+            plan={props.plan}
+            readings={asLeft}
+            onReading={(pointId, reading, index) => {
+              setAsLeft({ ...asLeft, [pointId]: reading });
+              signed.clearErrors(`asLeft.${index}.`);
+            }}
+            errors={errors}
+          />
         )}
         <StandardsPicker labId={props.labId} serialNumber={props.serialNumber} chosen={standards} onChosen={setStandards} error={errors.standards} />
         <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
@@ -482,14 +553,20 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
  * opened and the machine out of service until a manager returns it.
  */
 async function quarantineNotice(labId: string, serialNumber: string, calibrationNumber: string): Promise<string> {
-  const open = await api.get<{ items: Nonconformity[] }>(`/api/labs/${labId}/nonconformities?status=Open&serialNumber=${encodeURIComponent(serialNumber)}`).catch(() => null);
+  const open = await api
+    .get<{ items: Nonconformity[] }>(`/api/labs/${labId}/nonconformities?status=Open&serialNumber=${encodeURIComponent(serialNumber)}`)
+    .catch(() => null);
   const nc = open?.body.items.find((candidate) => candidate.calibrationNumber === calibrationNumber);
   return `${nc ? `Nonconformity ${nc.ncNumber}` : 'A nonconformity'} is open, and ${serialNumber} is out of service until a manager returns it.`;
 }
 
 type AmendableReading = Calibration['points'][number]['asFound'];
-const readingText = (reading: AmendableReading): Reading => ({ value: reading ? String(reading.value) : '', uncertainty: reading?.uncertainty !== undefined ? String(reading.uncertainty) : '' });
-const readingsOf = (calibration: Calibration, which: 'asFound' | 'asLeft') => Object.fromEntries(calibration.points.map((point) => [point.pointId, readingText(point[which])]));
+const readingText = (reading: AmendableReading): Reading => ({
+  value: reading ? String(reading.value) : '',
+  uncertainty: reading?.uncertainty !== undefined ? String(reading.uncertainty) : '',
+});
+const readingsOf = (calibration: Calibration, which: 'asFound' | 'asLeft') =>
+  Object.fromEntries(calibration.points.map((point) => [point.pointId, readingText(point[which])]));
 
 /** Correct an approved calibration: the values as they stand, changed where wrong, with a reason and a signature. */
 function AmendForm(props: { labId: string; serialNumber: string; calibration: Calibration; onDone: (notice: string) => void; onClose: () => void }) {
@@ -527,20 +604,38 @@ function AmendForm(props: { labId: string; serialNumber: string; calibration: Ca
   return (
     <Dialog title={`Amend ${number}`} onClose={props.onClose} wide>
       <form onSubmit={submit} noValidate>
-        <p>An approved calibration stays as it was entered; this correction is kept beside it with your reason and signature, and the points are judged again.</p>
+        <p>
+          An approved calibration stays as it was entered; this correction is kept beside it with your reason and signature, and the points are judged again.
+        </p>
         <TextField label="Why it is corrected" value={reason} onValue={setReason} error={errors.reason} />
         <TextField label="Certificate number" value={certificateNumber} onValue={setCertificateNumber} error={errors.certificateNumber} />
         {calibration.adjusted && <TextField label="What was adjusted" value={adjustment} onValue={setAdjustment} error={errors.adjustment} />}
         {!calibration.initial && (
-          <ReadingsGrid title="As found" field="asFound" plan={calibration} readings={asFound} onReading={(pointId, reading, index) => {
-            setAsFound({ ...asFound, [pointId]: reading });
-            signed.clearErrors(`asFound.${index}.`);
-          }} errors={errors} />
+          <ReadingsGrid
+            title="As found"
+            field="asFound"
+            plan={calibration}
+            readings={asFound}
+            onReading={(pointId, reading, index) => {
+              setAsFound({ ...asFound, [pointId]: reading });
+              signed.clearErrors(`asFound.${index}.`);
+            }}
+            errors={errors}
+          />
         )}
-        {hasAsLeft && <ReadingsGrid title="As left" field="asLeft" plan={calibration} readings={asLeft} onReading={(pointId, reading, index) => {
-            setAsLeft({ ...asLeft, [pointId]: reading });
-            signed.clearErrors(`asLeft.${index}.`);
-          }} errors={errors} />}
+        {hasAsLeft && (
+          <ReadingsGrid
+            title="As left"
+            field="asLeft"
+            plan={calibration}
+            readings={asLeft}
+            onReading={(pointId, reading, index) => {
+              setAsLeft({ ...asLeft, [pointId]: reading });
+              signed.clearErrors(`asLeft.${index}.`);
+            }}
+            errors={errors}
+          />
+        )}
         <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
         <ErrorMessage error={failure} />
         <DialogActions submitLabel="Sign: Amended by" onCancel={props.onClose} />
@@ -550,9 +645,15 @@ function AmendForm(props: { labId: string; serialNumber: string; calibration: Ca
 }
 
 function changeText(change: Calibration['amendments'][number]['changes'][number]): string {
-  const shown = (value: unknown) => (value === null || value === undefined ? '—' : typeof value === 'object' ? readingShown(value as AmendableReading) : String(value));
+  const shown = (value: unknown) =>
+    value === null || value === undefined ? '—' : typeof value === 'object' ? readingShown(value as AmendableReading) : String(value);
   const [which, pointId] = change.field.split('.');
-  const label = change.field === 'certificateNumber' ? 'certificate number' : change.field === 'adjustment' ? 'adjustment' : `${which === 'asFound' ? 'as found' : 'as left'} ${pointId}`;
+  const label =
+    change.field === 'certificateNumber'
+      ? 'certificate number'
+      : change.field === 'adjustment'
+        ? 'adjustment'
+        : `${which === 'asFound' ? 'as found' : 'as left'} ${pointId}`;
   return `${label} ${shown(change.before)} → ${shown(change.after)}`;
 }
 
@@ -566,8 +667,9 @@ function Amendments(props: { calibration: Calibration }) {
       <ol>
         {props.calibration.amendments.map((amendment) => (
           <li key={amendment.number}>
-            {amendment.signature.meaning} {amendment.signature.displayName} ({amendment.signature.username}), {formatDateTime(amendment.signature.signedAt, props.calibration.labId)}: {amendment.reason}. Changed: {amendment.changes.map(changeText).join('; ')}.
-            Result {amendment.result}
+            {amendment.signature.meaning} {amendment.signature.displayName} ({amendment.signature.username}),{' '}
+            {formatDateTime(amendment.signature.signedAt, props.calibration.labId)}: {amendment.reason}. Changed: {amendment.changes.map(changeText).join('; ')}
+            . Result {amendment.result}
             {amendment.outOfTolerance ? ', out of tolerance' : ''}.
           </li>
         ))}
@@ -600,7 +702,8 @@ function DecisionForm(props: { labId: string; serialNumber: string; calibration:
       <form onSubmit={submit} noValidate>
         <p>
           {props.calibration.result}
-          {props.calibration.outOfTolerance && ', found out of tolerance'}; signed {props.calibration.signature.meaning} {props.calibration.signature.displayName}.
+          {props.calibration.outOfTolerance && ', found out of tolerance'}; signed {props.calibration.signature.meaning}{' '}
+          {props.calibration.signature.displayName}.
         </p>
         <SelectField
           label="Decision"
@@ -621,7 +724,8 @@ function DecisionForm(props: { labId: string; serialNumber: string; calibration:
 }
 
 function PointResults(props: { calibration: Calibration }) {
-  const shown = (measured: { value: number; uncertainty?: number | undefined } | null) => (measured ? `${measured.value}${measured.uncertainty !== undefined ? ` ± ${measured.uncertainty}` : ''}` : '—');
+  const shown = (measured: { value: number; uncertainty?: number | undefined } | null) =>
+    measured ? `${measured.value}${measured.uncertainty !== undefined ? ` ± ${measured.uncertainty}` : ''}` : '—';
   const verdict = (result: { pass: boolean; why?: string | undefined } | null) => (result ? (result.pass ? 'pass' : `fail: ${result.why}`) : '');
   return (
     <div class="table-box">
@@ -654,20 +758,30 @@ function PointResults(props: { calibration: Calibration }) {
   );
 }
 
-function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean; onDecide: () => void; canAmend: boolean; onAmend: () => void; canUpload: boolean; onUploaded: (notice: string) => void }) {
+function CalibrationEntry(props: {
+  calibration: Calibration;
+  canDecide: boolean;
+  onDecide: () => void;
+  canAmend: boolean;
+  onAmend: () => void;
+  canUpload: boolean;
+  onUploaded: (notice: string) => void;
+}) {
   const { calibration } = props;
   return (
     <li class="calibration-entry">
       <details>
         <summary>
-          <strong>{calibration.calibrationNumber}</strong> · performed {calibration.performedOn} · {calibration.kind === 'external' ? calibration.provider?.name : 'in the lab'} ·{' '}
+          <strong>{calibration.calibrationNumber}</strong> · performed {calibration.performedOn} ·{' '}
+          {calibration.kind === 'external' ? calibration.provider?.name : 'in the lab'} ·{' '}
           <span class={calibration.result === 'Fail' ? 'badge missed' : 'badge done'}>{calibration.result}</span>
           {calibration.outOfTolerance && ' out of tolerance'} · {calibration.status}
           {calibration.certificates.length > 0 && ` · ${calibration.certificates.length} certificate file${calibration.certificates.length === 1 ? '' : 's'}`}
           {calibration.amendments.length > 0 && ` · amended ${calibration.amendments.length}×`}
         </summary>
         <p>
-          {calibration.signature.meaning} {calibration.signature.displayName} ({calibration.signature.username}), {formatDateTime(calibration.signature.signedAt, calibration.labId)}
+          {calibration.signature.meaning} {calibration.signature.displayName} ({calibration.signature.username}),{' '}
+          {formatDateTime(calibration.signature.signedAt, calibration.labId)}
           {calibration.approval &&
             `; ${calibration.approval.decision === 'approve' ? 'Approved by' : 'Rejected by'} ${calibration.approval.signature.displayName}, ${formatDateTime(calibration.approval.signature.signedAt, calibration.labId)}${
               calibration.approval.reason ? `: ${calibration.approval.reason}` : ''
@@ -685,7 +799,12 @@ function CalibrationEntry(props: { calibration: Calibration; canDecide: boolean;
         {calibration.standards.length > 0 && (
           <p>
             Reference standards:{' '}
-            {calibration.standards.map((standard) => `${standard.serialNumber} (${labLabel(standard.labId)}, ${standard.calibrationNumber} of ${standard.calibratedOn}, due ${standard.dueOn})`).join('; ')}
+            {calibration.standards
+              .map(
+                (standard) =>
+                  `${standard.serialNumber} (${labLabel(standard.labId)}, ${standard.calibrationNumber} of ${standard.calibratedOn}, due ${standard.dueOn})`,
+              )
+              .join('; ')}
           </p>
         )}
         {calibration.nextDue && <p>Next due {calibration.nextDue}</p>}
@@ -754,15 +873,19 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
         <Link href={`/equipment/${props.labId}/${encodeURIComponent(props.serialNumber)}`}>History</Link>
       </p>
       <h2>Plan</h2>
-      {current ? <PlanFacts plan={current} labId={props.labId} /> : <p class="empty">No calibration plan yet.{manages ? ' Set one to say what is calibrated, against which limits and how often.' : ''}</p>}
+      {current ? (
+        <PlanFacts plan={current} labId={props.labId} />
+      ) : (
+        <p class="empty">No calibration plan yet.{manages ? ' Set one to say what is calibrated, against which limits and how often.' : ''}</p>
+      )}
       {plan.data.versions.length > 1 && (
         <details>
           <summary>Earlier versions ({plan.data.versions.length - 1})</summary>
           <ol class="timeline">
             {plan.data.versions.slice(0, -1).map((version) => (
               <li key={version.version}>
-                Version {version.version}: every {intervalText(version)}, {version.points.length} point{version.points.length === 1 ? '' : 's'}, {version.decisionRule}; by {version.changedBy.displayName},{' '}
-                {formatDateTime(version.changedAt, props.labId)}
+                Version {version.version}: every {intervalText(version)}, {version.points.length} point{version.points.length === 1 ? '' : 's'},{' '}
+                {version.decisionRule}; by {version.changedBy.displayName}, {formatDateTime(version.changedAt, props.labId)}
                 {version.changeReason && `: ${version.changeReason}`}
               </li>
             ))}
@@ -800,9 +923,15 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
           onClose={() => setDialog(null)}
         />
       )}
-      {dialog?.kind === 'record' && current && <CalibrationForm labId={props.labId} serialNumber={props.serialNumber} plan={current} onDone={done} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'amend' && <AmendForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'decide' && <DecisionForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'record' && current && (
+        <CalibrationForm labId={props.labId} serialNumber={props.serialNumber} plan={current} onDone={done} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'amend' && (
+        <AmendForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />
+      )}
+      {dialog?.kind === 'decide' && (
+        <DecisionForm labId={props.labId} serialNumber={props.serialNumber} calibration={dialog.calibration} onDone={done} onClose={() => setDialog(null)} />
+      )}
     </>
   );
 }

@@ -39,7 +39,10 @@ export function DashboardPage() {
       .filter(
         (record) =>
           (frequency === 'all' || record.frequency === frequency) &&
-          (!needle || record.serialNumber.toLowerCase().includes(needle) || record.modelId.toLowerCase().includes(needle) || record.recordNumber.toLowerCase().includes(needle)),
+          (!needle ||
+            record.serialNumber.toLowerCase().includes(needle) ||
+            record.modelId.toLowerCase().includes(needle) ||
+            record.recordNumber.toLowerCase().includes(needle)),
       )
       .sort(soonestFirst);
     const open = shown.filter((record) => record.status === 'Open' && !isOverdue(record, now));

@@ -26,7 +26,8 @@ function describeEvent(event: EquipmentEvent): string {
 
 /** Who signed, as the table and the print say it; an imported record names its completer and says it has no e-signature. */
 function signedBy(record: PmRecord): string {
-  if (record.signature) return `${record.signature.meaning} ${record.signature.displayName} (${record.signature.username}), ${formatDateTime(record.signature.signedAt, record.labId)}`;
+  if (record.signature)
+    return `${record.signature.meaning} ${record.signature.displayName} (${record.signature.username}), ${formatDateTime(record.signature.signedAt, record.labId)}`;
   if (record.completedBy) {
     const at = record.completedAt ? `, ${formatDateTime(record.completedAt, record.labId)}` : '';
     return `Completed by ${record.completedBy.displayName} (${record.completedBy.username})${at}; imported from the old system, without an electronic signature`;
@@ -117,8 +118,10 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
       </PageTitle>
       {data.evidenceProblems.length > 0 && (
         <p class="alert error">
-          {data.evidenceProblems.length === 1 ? 'One certificate or photo of this machine is' : `${data.evidenceProblems.length} certificates or photos of this machine are`} not in
-          storage as recorded at upload; each is marked below, and the audit verification lists them. Tell your administrator.
+          {data.evidenceProblems.length === 1
+            ? 'One certificate or photo of this machine is'
+            : `${data.evidenceProblems.length} certificates or photos of this machine are`}{' '}
+          not in storage as recorded at upload; each is marked below, and the audit verification lists them. Tell your administrator.
         </p>
       )}
       <dl class="facts">
@@ -134,7 +137,8 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         <dd>{formatDateTime(equipment.createdAt, equipment.labId)}</dd>
         <dt>Fit for use</dt>
         <dd>
-          <FitnessBadge fitness={equipment.fitness} /> <Link href={`/equipment/${equipment.labId}/${encodeURIComponent(equipment.serialNumber)}/calibration`}>Calibration</Link>
+          <FitnessBadge fitness={equipment.fitness} />{' '}
+          <Link href={`/equipment/${equipment.labId}/${encodeURIComponent(equipment.serialNumber)}/calibration`}>Calibration</Link>
         </dd>
       </dl>
       <h2>Events</h2>
@@ -168,8 +172,12 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
             {data.returnsToService.map((returned) => (
               <li key={returned.returnedAt}>
                 {formatDateTime(returned.returnedAt, returned.labId)} · after {returned.nonconformities.join(', ')} ·{' '}
-                {returned.calibrationNumber ? `calibration ${returned.calibrationNumber}` : returned.checks.length ? `${returned.checks.length} checks` : 'no checks asked'} · {returned.signature.meaning}{' '}
-                {returned.signature.displayName}
+                {returned.calibrationNumber
+                  ? `calibration ${returned.calibrationNumber}`
+                  : returned.checks.length
+                    ? `${returned.checks.length} checks`
+                    : 'no checks asked'}{' '}
+                · {returned.signature.meaning} {returned.signature.displayName}
               </li>
             ))}
           </ul>
@@ -215,7 +223,8 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
       {data.calibrationPlans.length > 0 && (
         <p>
           Calibration plan: version {data.calibrationPlans.at(-1)!.version}
-          {data.calibrationPlans.length > 1 && ` (${data.calibrationPlans.length - 1} earlier version${data.calibrationPlans.length === 2 ? '' : 's'} kept)`} ·{' '}
+          {data.calibrationPlans.length > 1 &&
+            ` (${data.calibrationPlans.length - 1} earlier version${data.calibrationPlans.length === 2 ? '' : 's'} kept)`} ·{' '}
           <Link href={`/equipment/${equipment.labId}/${encodeURIComponent(equipment.serialNumber)}/calibration`}>Calibration page</Link>
         </p>
       )}
@@ -224,43 +233,44 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
         <p class="empty">No PM records yet.</p>
       ) : (
         <div class="table-box screen-only">
-        <table class="responsive">
-          <thead>
-            <tr>
-              <th scope="col">Record</th>
-              <th scope="col">Lab</th>
-              <th scope="col">Frequency</th>
-              <th scope="col">Period</th>
-              <th scope="col">Status</th>
-              <th scope="col">Signed</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.records.map((record) => (
-              <tr key={record.recordNumber}>
-                <td data-label="Record">
-                  <Link href={`/records/${record.labId}/${record.recordNumber}`}>{record.recordNumber}</Link>
-                </td>
-                <td data-label="Lab">{labLabel(record.labId)}</td>
-                <td data-label="Frequency">{record.frequency}</td>
-                <td data-label="Period">{record.periodStart}</td>
-                <td data-label="Status">
-                  <RecordStatusBadge record={record} />
-                  {record.late && ' late'}
-                </td>
-                <td data-label="Signed">
-                  {signedBy(record)}
-                  {record.amendments.map((amendment) => (
-                    <span key={amendment.number} class="amended">
-                      {' '}
-                      {amendment.signature.meaning} {amendment.signature.displayName}, {formatDateTime(amendment.signature.signedAt, record.labId)}: {amendment.reason}
-                    </span>
-                  ))}
-                </td>
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Record</th>
+                <th scope="col">Lab</th>
+                <th scope="col">Frequency</th>
+                <th scope="col">Period</th>
+                <th scope="col">Status</th>
+                <th scope="col">Signed</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {data.records.map((record) => (
+                <tr key={record.recordNumber}>
+                  <td data-label="Record">
+                    <Link href={`/records/${record.labId}/${record.recordNumber}`}>{record.recordNumber}</Link>
+                  </td>
+                  <td data-label="Lab">{labLabel(record.labId)}</td>
+                  <td data-label="Frequency">{record.frequency}</td>
+                  <td data-label="Period">{record.periodStart}</td>
+                  <td data-label="Status">
+                    <RecordStatusBadge record={record} />
+                    {record.late && ' late'}
+                  </td>
+                  <td data-label="Signed">
+                    {signedBy(record)}
+                    {record.amendments.map((amendment) => (
+                      <span key={amendment.number} class="amended">
+                        {' '}
+                        {amendment.signature.meaning} {amendment.signature.displayName}, {formatDateTime(amendment.signature.signedAt, record.labId)}:{' '}
+                        {amendment.reason}
+                      </span>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
       <div class="print-only">

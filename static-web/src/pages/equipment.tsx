@@ -6,7 +6,23 @@ import type { VisibleLab } from '../../../shared/schemas/labs.js';
 import { allPages, api, ApiError, query } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab, may } from '../state.js';
-import { Badge, CheckboxField, FitnessBadge, Dialog, DialogActions, ErrorMessage, formatDate, formatDateTime, labLabel, Loading, Notice, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
+import {
+  Badge,
+  CheckboxField,
+  FitnessBadge,
+  Dialog,
+  DialogActions,
+  ErrorMessage,
+  formatDate,
+  formatDateTime,
+  labLabel,
+  Loading,
+  Notice,
+  PageTitle,
+  SelectField,
+  TextField,
+  useLoad,
+} from '../ui.js';
 
 const retired = (status: EquipmentStatus) => status.startsWith('Retired');
 
@@ -21,7 +37,8 @@ function EquipmentForm(props: { labId: string; editing: Equipment | null; models
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const options = props.models.map((model) => ({ value: model.modelId, label: `${model.modelId} (${model.manufacturer})` }));
-  if (props.editing && !props.models.some((model) => model.modelId === props.editing!.modelId)) options.unshift({ value: props.editing.modelId, label: `${props.editing.modelId} (disabled)` });
+  if (props.editing && !props.models.some((model) => model.modelId === props.editing!.modelId))
+    options.unshift({ value: props.editing.modelId, label: `${props.editing.modelId} (disabled)` });
 
   async function submit(event: Event) {
     event.preventDefault();
@@ -49,9 +66,25 @@ function EquipmentForm(props: { labId: string; editing: Equipment | null; models
   return (
     <Dialog title={props.editing ? `Edit ${props.editing.serialNumber}` : `Add equipment to ${labLabel(props.labId)}`} onClose={props.onClose}>
       <form onSubmit={submit} noValidate>
-        {!props.editing && <TextField label="Serial number" value={serialNumber} onValue={setSerialNumber} error={errors.serialNumber} autocapitalize="characters" spellcheck={false} />}
+        {!props.editing && (
+          <TextField
+            label="Serial number"
+            value={serialNumber}
+            onValue={setSerialNumber}
+            error={errors.serialNumber}
+            autocapitalize="characters"
+            spellcheck={false}
+          />
+        )}
         <SelectField label="Model" value={modelId} options={options} onValue={setModelId} error={errors.modelId} />
-        <SelectField label="Status" value={status} options={equipmentStatuses} onValue={setStatus} error={errors.status} hint="Only In Service equipment gets PM checklists." />
+        <SelectField
+          label="Status"
+          value={status}
+          options={equipmentStatuses}
+          onValue={setStatus}
+          error={errors.status}
+          hint="Only In Service equipment gets PM checklists."
+        />
         <ErrorMessage error={failure} />
         <DialogActions submitLabel={props.editing ? 'Save' : 'Add equipment'} onCancel={props.onClose} />
       </form>
@@ -83,7 +116,12 @@ function TransferForm(props: { equipment: Equipment; onDone: (notice: string) =>
         <Loading what="labs" />
       ) : (
         <form onSubmit={submit} noValidate>
-          <SelectField label="To lab" value={chosen} options={targets.map((lab) => ({ value: lab.labId, label: `${lab.labId} · ${lab.name}` }))} onValue={setToLabId} />
+          <SelectField
+            label="To lab"
+            value={chosen}
+            options={targets.map((lab) => ({ value: lab.labId, label: `${lab.labId} · ${lab.name}` }))}
+            onValue={setToLabId}
+          />
           <p class="hint">Its open checklists in {labLabel(props.equipment.labId)} are cancelled with the reason; its history goes with it.</p>
           <ErrorMessage error={failure ?? labs.error} />
           <DialogActions submitLabel="Transfer" disabled={!chosen} onCancel={props.onClose} />
@@ -102,7 +140,10 @@ export function EquipmentPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const models = useActiveModels();
   const list = useLoad(
-    () => allPages<Equipment>(`/api/labs/${lab.labId}/equipment${query({ status, modelId, includeRetired: includeRetired || status.startsWith('Retired') || undefined })}`),
+    () =>
+      allPages<Equipment>(
+        `/api/labs/${lab.labId}/equipment${query({ status, modelId, includeRetired: includeRetired || status.startsWith('Retired') || undefined })}`,
+      ),
     [lab.labId, status, modelId, includeRetired],
   );
   const writable = may('equipment', 'write');
@@ -126,8 +167,18 @@ export function EquipmentPage() {
       </PageTitle>
       {notice && <Notice>{notice}</Notice>}
       <form class="filters" role="search" onSubmit={(event) => event.preventDefault()}>
-        <SelectField label="Status" value={status} options={[{ value: '', label: 'Any status' }, ...equipmentStatuses.map((value) => ({ value, label: value }))]} onValue={setStatus} />
-        <SelectField label="Model" value={modelId} options={[{ value: '', label: 'Any model' }, ...(models.data ?? []).map((model) => ({ value: model.modelId, label: model.modelId }))]} onValue={setModelId} />
+        <SelectField
+          label="Status"
+          value={status}
+          options={[{ value: '', label: 'Any status' }, ...equipmentStatuses.map((value) => ({ value, label: value }))]}
+          onValue={setStatus}
+        />
+        <SelectField
+          label="Model"
+          value={modelId}
+          options={[{ value: '', label: 'Any model' }, ...(models.data ?? []).map((model) => ({ value: model.modelId, label: model.modelId }))]}
+          onValue={setModelId}
+        />
         <CheckboxField label="Show retired" checked={includeRetired} onChecked={setIncludeRetired} />
       </form>
       <ErrorMessage error={list.error ?? models.error} />
@@ -135,64 +186,83 @@ export function EquipmentPage() {
         <Loading what="equipment" />
       ) : (
         <div class="table-box">
-        <table class="responsive">
-          <caption class="visually-hidden">Equipment of {labLabel(lab.labId)}</caption>
-          <thead>
-            <tr>
-              <th scope="col">Serial number</th>
-              <th scope="col">Model</th>
-              <th scope="col">Status</th>
-              <th scope="col">Fit for use</th>
-              <th scope="col">In service since</th>
-              {writable && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {(list.data ?? []).map((item) => (
-              <tr key={item.serialNumber} class={retired(item.status) ? 'muted' : undefined}>
-                <td data-label="Serial number" class="nowrap">
-                  <Link href={`/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}`}>{item.serialNumber}</Link>
-                </td>
-                <td data-label="Model" class="nowrap">
-                  {item.modelId}
-                </td>
-                <td data-label="Status">
-                  <Badge status={item.status} />
-                  {item.transferInProgress && ` (transfer to ${item.transferInProgress.toLabId} unfinished)`}
-                </td>
-                <td data-label="Fit for use">
-                  <FitnessBadge fitness={item.fitness} />{' '}
-                  <Link href={`/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}/calibration`} aria-label={`Calibration of ${item.serialNumber}`}>
-                    Calibration
-                  </Link>
-                </td>
-                <td data-label="In service since" class="nowrap">
-                  <time dateTime={item.inServiceSince ?? undefined} title={formatDateTime(item.inServiceSince, item.labId)}>
-                    {formatDate(item.inServiceSince, item.labId)}
-                  </time>
-                </td>
-                {writable && (
-                  <td data-label="Actions" class="row-actions">
-                    <button type="button" class="secondary" aria-label={`Edit ${item.serialNumber}`} onClick={() => setDialog({ kind: 'edit', equipment: item })}>
-                      Edit
-                    </button>
-                    <button type="button" class="secondary" aria-label={`Transfer ${item.serialNumber}`} onClick={() => setDialog({ kind: 'transfer', equipment: item })}>
-                      Transfer
-                    </button>
-                    <Link class="button secondary" href={`/labels?serials=${encodeURIComponent(item.serialNumber)}`} aria-label={`Label of ${item.serialNumber}`}>
-                      Label
+          <table class="responsive">
+            <caption class="visually-hidden">Equipment of {labLabel(lab.labId)}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Serial number</th>
+                <th scope="col">Model</th>
+                <th scope="col">Status</th>
+                <th scope="col">Fit for use</th>
+                <th scope="col">In service since</th>
+                {writable && <th scope="col">Actions</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {(list.data ?? []).map((item) => (
+                <tr key={item.serialNumber} class={retired(item.status) ? 'muted' : undefined}>
+                  <td data-label="Serial number" class="nowrap">
+                    <Link href={`/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}`}>{item.serialNumber}</Link>
+                  </td>
+                  <td data-label="Model" class="nowrap">
+                    {item.modelId}
+                  </td>
+                  <td data-label="Status">
+                    <Badge status={item.status} />
+                    {item.transferInProgress && ` (transfer to ${item.transferInProgress.toLabId} unfinished)`}
+                  </td>
+                  <td data-label="Fit for use">
+                    <FitnessBadge fitness={item.fitness} />{' '}
+                    <Link
+                      href={`/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}/calibration`}
+                      aria-label={`Calibration of ${item.serialNumber}`}
+                    >
+                      Calibration
                     </Link>
                   </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                  <td data-label="In service since" class="nowrap">
+                    <time dateTime={item.inServiceSince ?? undefined} title={formatDateTime(item.inServiceSince, item.labId)}>
+                      {formatDate(item.inServiceSince, item.labId)}
+                    </time>
+                  </td>
+                  {writable && (
+                    <td data-label="Actions" class="row-actions">
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={`Edit ${item.serialNumber}`}
+                        onClick={() => setDialog({ kind: 'edit', equipment: item })}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-label={`Transfer ${item.serialNumber}`}
+                        onClick={() => setDialog({ kind: 'transfer', equipment: item })}
+                      >
+                        Transfer
+                      </button>
+                      <Link
+                        class="button secondary"
+                        href={`/labels?serials=${encodeURIComponent(item.serialNumber)}`}
+                        aria-label={`Label of ${item.serialNumber}`}
+                      >
+                        Label
+                      </Link>
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
       {list.data?.length === 0 && <p class="empty">No equipment matches.</p>}
       {dialog?.kind === 'add' && <EquipmentForm labId={lab.labId} editing={null} models={models.data ?? []} onDone={done} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'edit' && <EquipmentForm labId={lab.labId} editing={dialog.equipment} models={models.data ?? []} onDone={done} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'edit' && (
+        <EquipmentForm labId={lab.labId} editing={dialog.equipment} models={models.data ?? []} onDone={done} onClose={() => setDialog(null)} />
+      )}
       {dialog?.kind === 'transfer' && <TransferForm equipment={dialog.equipment} onDone={done} onClose={() => setDialog(null)} />}
     </>
   );

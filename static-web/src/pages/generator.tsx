@@ -46,7 +46,9 @@ export function GeneratorPage() {
     try {
       const { body } = await api.post<{ runId: string; labs: string[] }>('/api/admin/generate', labId ? { labId } : {});
       setNotice(
-        labId ? `A run for ${nameOf(labId)} is queued; this page shows what it did in a moment.` : `A run for ${plural(body.labs.length, 'active lab')} is queued; this page shows what each did in a moment.`,
+        labId
+          ? `A run for ${nameOf(labId)} is queued; this page shows what it did in a moment.`
+          : `A run for ${plural(body.labs.length, 'active lab')} is queued; this page shows what each did in a moment.`,
       );
       setWaiting(true);
     } catch (refusal) {
@@ -66,7 +68,9 @@ export function GeneratorPage() {
           </button>
         )}
       </PageTitle>
-      <p class="hint">The generator creates each day’s checklists for every machine in service, and marks missed what was not done in time. It runs every hour by itself.</p>
+      <p class="hint">
+        The generator creates each day’s checklists for every machine in service, and marks missed what was not done in time. It runs every hour by itself.
+      </p>
       {notice && <Notice>{notice}</Notice>}
       <ErrorMessage error={error ?? health.error} />
       {!data ? (
@@ -139,7 +143,9 @@ function RemindersHealth(props: { notifications: GeneratorHealth['notifications'
       <h2 id="reminders-title">Reminders</h2>
       <p class={notifications.failures.length > 0 ? 'alert error' : 'alert success'}>
         E-mail: {notifications.email}.{' '}
-        {notifications.failures.length > 0 ? `${plural(notifications.failures.length, 'message')} failed in the last two days.` : 'No message failed in the last two days.'}
+        {notifications.failures.length > 0
+          ? `${plural(notifications.failures.length, 'message')} failed in the last two days.`
+          : 'No message failed in the last two days.'}
       </p>
       <div class="table-box">
         <table class="responsive">
@@ -159,7 +165,7 @@ function RemindersHealth(props: { notifications: GeneratorHealth['notifications'
                 </td>
                 <td data-label="Digest of">{lab.date ?? 'Unknown: the lab’s time zone does not exist'}</td>
                 <td data-label="State">
-                  {lab.digest ? digestWords[lab.digest.state] ?? lab.digest.state : 'Not sent yet'}
+                  {lab.digest ? (digestWords[lab.digest.state] ?? lab.digest.state) : 'Not sent yet'}
                   {lab.digest?.nextAttemptAt && <> (next try {formatDateTime(lab.digest.nextAttemptAt, lab.labId)})</>}
                 </td>
                 <td data-label="Messages">{lab.digest ? `${lab.digest.sent} sent${lab.digest.failed > 0 ? `, ${lab.digest.failed} failed` : ''}` : '—'}</td>
@@ -174,7 +180,8 @@ function RemindersHealth(props: { notifications: GeneratorHealth['notifications'
           <ul class="failures">
             {notifications.failures.map((failure) => (
               <li key={failure.messageId}>
-                {failure.channel === 'teams' ? 'Teams post' : 'E-mail'} to {failure.to.join(', ')} ({failure.key}, {plural(failure.attempts, 'try', 'tries')}): {failure.lastError}
+                {failure.channel === 'teams' ? 'Teams post' : 'E-mail'} to {failure.to.join(', ')} ({failure.key}, {plural(failure.attempts, 'try', 'tries')}):{' '}
+                {failure.lastError}
                 {failure.state === 'failed' ? ' Given up.' : failure.nextAttemptAt ? ` Next try ${formatDateTime(failure.nextAttemptAt, failure.labId)}.` : ''}
               </li>
             ))}

@@ -73,10 +73,15 @@ export function LabelsPage() {
             Print labels
           </button>
         </PageTitle>
-        <SelectField label="Label size" value={size} options={(Object.keys(sheets) as Size[]).map((value) => ({ value, label: sheets[value].name }))} onValue={setSize} />
+        <SelectField
+          label="Label size"
+          value={size}
+          options={(Object.keys(sheets) as Size[]).map((value) => ({ value, label: sheets[value].name }))}
+          onValue={setSize}
+        />
         <p class="hint">
-          {serials ? `The machines chosen: ${serials.split(',').join(', ')}.` : `Every machine of ${labId} that is not retired.`} Each QR code opens the machine's page at this installation, in
-          whichever lab it is then. Print at 100 % (no fit to page): each page is one sheet of labels.
+          {serials ? `The machines chosen: ${serials.split(',').join(', ')}.` : `Every machine of ${labId} that is not retired.`} Each QR code opens the
+          machine's page at this installation, in whichever lab it is then. Print at 100 % (no fit to page): each page is one sheet of labels.
         </p>
         <ErrorMessage error={sheet.error} />
         {sheet.loading && !sheet.data && <Loading what="the labels" />}
@@ -144,7 +149,8 @@ export function MachineAtHandPage(props: { serialNumber: string }) {
       {data.status !== 'In Service' ? (
         <p class="empty">
           No checklist to start: {data.serialNumber} is {data.status.toLowerCase()}
-          {data.openNonconformities.length > 0 ? ', held by its open nonconformity until a manager returns it to service' : ''}. Its checklists start again once it is back in service.
+          {data.openNonconformities.length > 0 ? ', held by its open nonconformity until a manager returns it to service' : ''}. Its checklists start again once
+          it is back in service.
         </p>
       ) : data.openChecklists.length === 0 ? (
         <p class="empty">Nothing to do on this machine now.</p>

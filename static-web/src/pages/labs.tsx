@@ -29,7 +29,12 @@ const whatInactiveMeans =
 
 function LabDialog(props: { lab: VisibleLab | null; onDone: (notice: string) => void; onClose: () => void }) {
   const editing = props.lab;
-  const [form, setForm] = useState({ labId: editing?.labId ?? '', name: editing?.name ?? '', timeZone: editing?.timeZone ?? 'UTC', active: editing?.active ?? true });
+  const [form, setForm] = useState({
+    labId: editing?.labId ?? '',
+    name: editing?.name ?? '',
+    timeZone: editing?.timeZone ?? 'UTC',
+    active: editing?.active ?? true,
+  });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const set = (change: Partial<typeof form>) => setForm({ ...form, ...change });
@@ -43,7 +48,9 @@ function LabDialog(props: { lab: VisibleLab | null; onDone: (notice: string) => 
         await api.post('/api/labs', form);
         return props.onDone(`${form.name} (${form.labId}) is added. Give people access to it on the Users page, then register its machines.`);
       }
-      const changes = Object.fromEntries(Object.entries({ name: form.name, timeZone: form.timeZone, active: form.active }).filter(([key, value]) => editing[key as keyof VisibleLab] !== value));
+      const changes = Object.fromEntries(
+        Object.entries({ name: form.name, timeZone: form.timeZone, active: form.active }).filter(([key, value]) => editing[key as keyof VisibleLab] !== value),
+      );
       if (Object.keys(changes).length === 0) return props.onDone(`Nothing changed at ${editing.name}.`);
       await api.patch(`/api/labs/${editing.labId}`, changes);
       const becameInactive = changes.active === false;
@@ -62,10 +69,23 @@ function LabDialog(props: { lab: VisibleLab | null; onDone: (notice: string) => 
             Lab id <span class="id">{editing.labId}</span>: it names the lab in every record and cannot change.
           </p>
         ) : (
-          <TextField label="Lab id" hint="2 to 10 capital letters, digits or dashes, e.g. LAB03; it cannot change later." value={form.labId} onValue={(labId) => set({ labId: labId.toUpperCase() })} error={errors.labId} autocapitalize="characters" spellcheck={false} />
+          <TextField
+            label="Lab id"
+            hint="2 to 10 capital letters, digits or dashes, e.g. LAB03; it cannot change later."
+            value={form.labId}
+            onValue={(labId) => set({ labId: labId.toUpperCase() })}
+            error={errors.labId}
+            autocapitalize="characters"
+            spellcheck={false}
+          />
         )}
         <TextField label="Name" value={form.name} onValue={(name) => set({ name })} error={errors.name} />
-        <TimeZoneField value={form.timeZone} onValue={(timeZone) => set({ timeZone })} hint="The lab’s day starts at midnight here: due times, missed checklists and reports follow it." error={errors.timeZone} />
+        <TimeZoneField
+          value={form.timeZone}
+          onValue={(timeZone) => set({ timeZone })}
+          hint="The lab’s day starts at midnight here: due times, missed checklists and reports follow it."
+          error={errors.timeZone}
+        />
         <CheckboxField label="Active" checked={form.active} onChecked={(active) => set({ active })} hint={whatInactiveMeans} />
         <ErrorMessage error={failure} />
         <DialogActions submitLabel={editing ? 'Save' : 'Add lab'} onCancel={props.onClose} />

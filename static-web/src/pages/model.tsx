@@ -25,7 +25,16 @@ type Plan = Record<Frequency, TaskDraft[]>;
 let nextKey = 1;
 
 function draftOf(task: Task): TaskDraft {
-  return { key: nextKey++, taskId: task.taskId, text: task.text, kind: task.kind, unit: task.unit ?? '', min: task.min === undefined ? '' : String(task.min), max: task.max === undefined ? '' : String(task.max), decimals: task.decimals === undefined ? '' : String(task.decimals) };
+  return {
+    key: nextKey++,
+    taskId: task.taskId,
+    text: task.text,
+    kind: task.kind,
+    unit: task.unit ?? '',
+    min: task.min === undefined ? '' : String(task.min),
+    max: task.max === undefined ? '' : String(task.max),
+    decimals: task.decimals === undefined ? '' : String(task.decimals),
+  };
 }
 
 function planOf(model: Model | null): Plan {
@@ -75,7 +84,17 @@ function taskBody(task: TaskDraft) {
   };
 }
 
-function TaskRow(props: { group: string; path: string; index: number; count: number; task: TaskDraft; errors: Record<string, string>; onChange: (task: TaskDraft) => void; onMove: (by: number) => void; onRemove: () => void }) {
+function TaskRow(props: {
+  group: string;
+  path: string;
+  index: number;
+  count: number;
+  task: TaskDraft;
+  errors: Record<string, string>;
+  onChange: (task: TaskDraft) => void;
+  onMove: (by: number) => void;
+  onRemove: () => void;
+}) {
   const { task, group: frequency, index, path } = props;
   const set = (change: Partial<TaskDraft>) => props.onChange({ ...task, ...change });
   const rowError = Object.entries(props.errors).find(([field]) => field === path)?.[1];
@@ -83,13 +102,28 @@ function TaskRow(props: { group: string; path: string; index: number; count: num
     <li class="task-editor">
       <div class="task-fields">
         <TextField label={`Task ${index + 1}`} value={task.text} onValue={(text) => set({ text })} error={props.errors[`${path}.text`]} />
-        <SelectField label="Kind" value={task.kind} options={[{ value: 'check', label: 'Check' }, { value: 'reading', label: 'Reading' }]} onValue={(kind) => set({ kind })} />
+        <SelectField
+          label="Kind"
+          value={task.kind}
+          options={[
+            { value: 'check', label: 'Check' },
+            { value: 'reading', label: 'Reading' },
+          ]}
+          onValue={(kind) => set({ kind })}
+        />
         {task.kind === 'reading' && (
           <>
             <TextField label="Unit" value={task.unit} onValue={(unit) => set({ unit })} error={props.errors[`${path}.unit`]} />
             <TextField label="Minimum" inputMode="decimal" value={task.min} onValue={(min) => set({ min })} error={props.errors[`${path}.min`]} />
             <TextField label="Maximum" inputMode="decimal" value={task.max} onValue={(max) => set({ max })} error={props.errors[`${path}.max`]} />
-            <TextField label="Decimals" hint="Digits after the point, e.g. 2 shows 0.20" inputMode="numeric" value={task.decimals} onValue={(decimals) => set({ decimals })} error={props.errors[`${path}.decimals`]} />
+            <TextField
+              label="Decimals"
+              hint="Digits after the point, e.g. 2 shows 0.20"
+              inputMode="numeric"
+              value={task.decimals}
+              onValue={(decimals) => set({ decimals })}
+              error={props.errors[`${path}.decimals`]}
+            />
           </>
         )}
       </div>
@@ -98,7 +132,13 @@ function TaskRow(props: { group: string; path: string; index: number; count: num
         <button type="button" class="secondary" disabled={index === 0} aria-label={`Move ${frequency} task ${index + 1} up`} onClick={() => props.onMove(-1)}>
           ↑
         </button>
-        <button type="button" class="secondary" disabled={index === props.count - 1} aria-label={`Move ${frequency} task ${index + 1} down`} onClick={() => props.onMove(1)}>
+        <button
+          type="button"
+          class="secondary"
+          disabled={index === props.count - 1}
+          aria-label={`Move ${frequency} task ${index + 1} down`}
+          onClick={() => props.onMove(1)}
+        >
           ↓
         </button>
         <button type="button" class="secondary danger" aria-label={`Remove ${frequency} task ${index + 1}`} onClick={props.onRemove}>
@@ -123,7 +163,9 @@ function ReadOnlyTasks(props: { model: Model }) {
                 <li key={task.taskId} class="task">
                   <span class="task-text">{task.text}</span>
                   <span class="task-answer">
-                    {task.kind === 'check' ? 'Check' : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}`}
+                    {task.kind === 'check'
+                      ? 'Check'
+                      : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}`}
                   </span>
                 </li>
               ))}
@@ -136,7 +178,10 @@ function ReadOnlyTasks(props: { model: Model }) {
 
 export function ModelPage(props: { modelId: string | null }) {
   const editable = mayAnywhere('models', 'write');
-  const loaded = useLoad(() => (props.modelId ? api.get<Model>(`/api/models/${encodeURIComponent(props.modelId)}`).then(({ body }) => body) : Promise.resolve(null)), [props.modelId]);
+  const loaded = useLoad(
+    () => (props.modelId ? api.get<Model>(`/api/models/${encodeURIComponent(props.modelId)}`).then(({ body }) => body) : Promise.resolve(null)),
+    [props.modelId],
+  );
   const classes = useLoad(() => (editable ? allPages<EquipmentClass>('/api/equipment-classes') : Promise.resolve([])), []);
   const [model, setModel] = useState<Model | null>(null);
   const [modelId, setModelId] = useState('');
@@ -270,18 +315,34 @@ export function ModelPage(props: { modelId: string | null }) {
                   count={plan[frequency].length}
                   task={task}
                   errors={errors}
-                  onChange={(changed) => updateTasks(frequency, plan[frequency].map((each) => (each.key === task.key ? changed : each)))}
+                  onChange={(changed) =>
+                    updateTasks(
+                      frequency,
+                      plan[frequency].map((each) => (each.key === task.key ? changed : each)),
+                    )
+                  }
                   onMove={(by) => {
                     const tasks = [...plan[frequency]];
                     tasks.splice(index, 1);
                     tasks.splice(index + by, 0, task);
                     updateTasks(frequency, tasks);
                   }}
-                  onRemove={() => updateTasks(frequency, plan[frequency].filter((each) => each.key !== task.key))}
+                  onRemove={() =>
+                    updateTasks(
+                      frequency,
+                      plan[frequency].filter((each) => each.key !== task.key),
+                    )
+                  }
                 />
               ))}
             </ol>
-            <button type="button" class="secondary" onClick={() => updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() =>
+                updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])
+              }
+            >
               Add {frequency.toLowerCase()} task
             </button>
             {plan[frequency].length > 0 && (
@@ -319,7 +380,10 @@ export function ModelPage(props: { modelId: string | null }) {
         </fieldset>
         <fieldset class="frequency-tasks return-checks">
           <legend>Return-to-service checks</legend>
-          <p class="hint">What a manager checks and signs before a machine of this model returns to service after a nonconformity, when its calibration plan does not require a calibration.</p>
+          <p class="hint">
+            What a manager checks and signs before a machine of this model returns to service after a nonconformity, when its calibration plan does not require
+            a calibration.
+          </p>
           <ol>
             {returnChecks.map((task, index) => (
               <TaskRow
@@ -341,7 +405,11 @@ export function ModelPage(props: { modelId: string | null }) {
               />
             ))}
           </ol>
-          <button type="button" class="secondary" onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}
+          >
             Add a return-to-service check
           </button>
         </fieldset>

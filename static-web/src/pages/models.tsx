@@ -69,37 +69,37 @@ export function ModelsPage() {
         <Loading what="models" />
       ) : (
         <div class="table-box">
-        <table class="responsive">
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Manufacturer</th>
-              <th scope="col">Class</th>
-              <th scope="col">PM</th>
-              <th scope="col">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(models.data ?? []).map((model) => (
-              <tr key={model.modelId} class={model.active ? undefined : 'muted'}>
-                <td data-label="Model">
-                  <Link href={`/models/${encodeURIComponent(model.modelId)}`}>{model.modelId}</Link>
-                </td>
-                <td data-label="Manufacturer">{model.manufacturer}</td>
-                <td data-label="Class">{model.equipmentClass}</td>
-                <td data-label="PM">
-                  {frequencies
-                    .filter((frequency) => model.frequencies[frequency])
-                    .map((frequency) => `${frequency} (${model.frequencies[frequency]!.tasks.length})`)
-                    .join(', ') || 'none'}
-                </td>
-                <td data-label="Status">
-                  <Badge status={model.active ? 'Active' : 'Disabled'} />
-                </td>
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col">Manufacturer</th>
+                <th scope="col">Class</th>
+                <th scope="col">PM</th>
+                <th scope="col">Status</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {(models.data ?? []).map((model) => (
+                <tr key={model.modelId} class={model.active ? undefined : 'muted'}>
+                  <td data-label="Model">
+                    <Link href={`/models/${encodeURIComponent(model.modelId)}`}>{model.modelId}</Link>
+                  </td>
+                  <td data-label="Manufacturer">{model.manufacturer}</td>
+                  <td data-label="Class">{model.equipmentClass}</td>
+                  <td data-label="PM">
+                    {frequencies
+                      .filter((frequency) => model.frequencies[frequency])
+                      .map((frequency) => `${frequency} (${model.frequencies[frequency]!.tasks.length})`)
+                      .join(', ') || 'none'}
+                  </td>
+                  <td data-label="Status">
+                    <Badge status={model.active ? 'Active' : 'Disabled'} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
       <EquipmentClasses />

@@ -25,7 +25,15 @@ function DispositionForm(props: { nc: Nonconformity; item: ImpactItem; onDone: (
       return;
     }
     const outcome = await signed.submit(
-      async (signature) => (await api.post<Nonconformity>(`${ncPath(props.nc.labId, props.nc.ncNumber)}/dispositions`, { itemId: props.item.itemId, disposition, reason, signature })).body,
+      async (signature) =>
+        (
+          await api.post<Nonconformity>(`${ncPath(props.nc.labId, props.nc.ncNumber)}/dispositions`, {
+            itemId: props.item.itemId,
+            disposition,
+            reason,
+            signature,
+          })
+        ).body,
     );
     if (outcome.signed) props.onDone(outcome.answer);
   }
@@ -59,7 +67,10 @@ function DispositionForm(props: { nc: Nonconformity; item: ImpactItem; onDone: (
 function MachineNow(props: { nc: Nonconformity }) {
   const { nc } = props;
   const readsMachine = may('equipment', 'read', roleAt(nc.labId));
-  const machine = useLoad(async () => (readsMachine ? (await api.get<Equipment>(`/api/labs/${nc.labId}/equipment/${encodeURIComponent(nc.serialNumber)}`)).body : null), [nc.labId, nc.serialNumber, nc.status, nc.returnedToService?.returnedAt]);
+  const machine = useLoad(
+    async () => (readsMachine ? (await api.get<Equipment>(`/api/labs/${nc.labId}/equipment/${encodeURIComponent(nc.serialNumber)}`)).body : null),
+    [nc.labId, nc.serialNumber, nc.status, nc.returnedToService?.returnedAt],
+  );
   return (
     <>
       {nc.returnedToService
@@ -85,7 +96,9 @@ function foundBy(nc: Nonconformity): string {
 const itemsWaiting = (count: number) => (count === 1 ? '1 item still needs a disposition' : `${count} items still need a disposition`);
 
 function itemLink(item: ImpactItem): string {
-  return item.kind === 'pm-record' ? `/records/${item.labId}/${item.reference}` : `/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}/calibration`;
+  return item.kind === 'pm-record'
+    ? `/records/${item.labId}/${item.reference}`
+    : `/equipment/${item.labId}/${encodeURIComponent(item.serialNumber)}/calibration`;
 }
 
 const roleAt = (labId: string) => session.value?.labs.find((lab) => lab.labId === labId)?.role ?? null;
@@ -119,7 +132,10 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
   async function logAction(event: Event) {
     event.preventDefault();
     try {
-      const { body } = await api.post<Nonconformity>(`${ncPath(current.labId, current.ncNumber)}/actions`, { text: action, ...(statusChange ? { statusChange } : {}) });
+      const { body } = await api.post<Nonconformity>(`${ncPath(current.labId, current.ncNumber)}/actions`, {
+        text: action,
+        ...(statusChange ? { statusChange } : {}),
+      });
       setAction('');
       changed(body, 'Repair logged.');
     } catch (refusal) {
@@ -128,7 +144,9 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
   }
   async function close(event: Event) {
     event.preventDefault();
-    const outcome = await closing.submit(async (signature) => (await api.post<Nonconformity>(`${ncPath(current.labId, current.ncNumber)}/close`, { summary, signature })).body);
+    const outcome = await closing.submit(
+      async (signature) => (await api.post<Nonconformity>(`${ncPath(current.labId, current.ncNumber)}/close`, { summary, signature })).body,
+    );
     if (outcome.signed) changed(outcome.answer, `${current.ncNumber} is closed.`);
   }
   async function addPhoto(file: File | null) {
@@ -148,7 +166,8 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
       <dl class="facts">
         <dt>Machine</dt>
         <dd>
-          <Link href={`/equipment/${current.labId}/${encodeURIComponent(current.serialNumber)}/calibration`}>{current.serialNumber}</Link> ({current.modelId}, {current.labId})
+          <Link href={`/equipment/${current.labId}/${encodeURIComponent(current.serialNumber)}/calibration`}>{current.serialNumber}</Link> ({current.modelId},{' '}
+          {current.labId})
         </dd>
         <dt>Status</dt>
         <dd>
@@ -156,8 +175,7 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
         </dd>
         <dt>Found by</dt>
         <dd>
-          {foundBy(current)} · {current.openedBy.displayName},{' '}
-          {formatDateTime(current.openedAt, current.labId)}
+          {foundBy(current)} · {current.openedBy.displayName}, {formatDateTime(current.openedAt, current.labId)}
         </dd>
         <dt>What is wrong</dt>
         <dd>{current.description}</dd>
@@ -183,7 +201,8 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
               </p>
               {item.disposition ? (
                 <p>
-                  <strong>{item.disposition.disposition}</strong>: {item.disposition.reason} · {item.disposition.signature.meaning} {item.disposition.by.displayName}, {formatDateTime(item.disposition.at, item.labId)}
+                  <strong>{item.disposition.disposition}</strong>: {item.disposition.reason} · {item.disposition.signature.meaning}{' '}
+                  {item.disposition.by.displayName}, {formatDateTime(item.disposition.at, item.labId)}
                 </p>
               ) : open && mayDispose(item.labId) ? (
                 <DispositionForm nc={current} item={item} onDone={(next) => changed(next, `${item.reference}: disposition signed.`)} />
@@ -215,7 +234,12 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
             <form onSubmit={logAction} noValidate>
               <TextField label="What was done" value={action} onValue={setAction} />
               {may('nonconformities', 'write') && (
-                <SelectField label="Move the machine to" value={statusChange} options={[{ value: '', label: 'Keep its status' }, ...repairStatuses.map((status) => ({ value: status, label: status }))]} onValue={setStatusChange} />
+                <SelectField
+                  label="Move the machine to"
+                  value={statusChange}
+                  options={[{ value: '', label: 'Keep its status' }, ...repairStatuses.map((status) => ({ value: status, label: status }))]}
+                  onValue={setStatusChange}
+                />
               )}
               <button type="submit" class="secondary">
                 Log the repair
@@ -246,7 +270,8 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
 
       {current.closure ? (
         <p class="signature-line">
-          <strong>{current.closure.signature.meaning}</strong> {current.closure.by.displayName}, {formatDateTime(current.closure.at, current.labId)}: {current.closure.summary}
+          <strong>{current.closure.signature.meaning}</strong> {current.closure.by.displayName}, {formatDateTime(current.closure.at, current.labId)}:{' '}
+          {current.closure.summary}
         </p>
       ) : (
         readsItsLab &&
@@ -298,34 +323,34 @@ export function NonconformitiesPage() {
         <p class="empty">No nonconformity yet.</p>
       ) : (
         <div class="table-box">
-        <table class="responsive">
-          <thead>
-            <tr>
-              <th scope="col">Number</th>
-              <th scope="col">Machine</th>
-              <th scope="col">Found by</th>
-              <th scope="col">Opened</th>
-              <th scope="col">Status</th>
-              <th scope="col">Items waiting</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data!.map((nc) => (
-              <tr key={nc.ncNumber}>
-                <td data-label="Number">
-                  <Link href={ncPage(nc.labId, nc.ncNumber)}>{nc.ncNumber}</Link>
-                </td>
-                <td data-label="Machine">{nc.serialNumber}</td>
-                <td data-label="Found by">{foundBy(nc)}</td>
-                <td data-label="Opened">{formatDateTime(nc.openedAt, nc.labId)}</td>
-                <td data-label="Status">
-                  <span class={nc.status === 'Open' ? 'badge missed' : 'badge done'}>{nc.status}</span>
-                </td>
-                <td data-label="Items waiting">{nc.items.filter((item) => !item.disposition).length}</td>
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Number</th>
+                <th scope="col">Machine</th>
+                <th scope="col">Found by</th>
+                <th scope="col">Opened</th>
+                <th scope="col">Status</th>
+                <th scope="col">Items waiting</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {list.data!.map((nc) => (
+                <tr key={nc.ncNumber}>
+                  <td data-label="Number">
+                    <Link href={ncPage(nc.labId, nc.ncNumber)}>{nc.ncNumber}</Link>
+                  </td>
+                  <td data-label="Machine">{nc.serialNumber}</td>
+                  <td data-label="Found by">{foundBy(nc)}</td>
+                  <td data-label="Opened">{formatDateTime(nc.openedAt, nc.labId)}</td>
+                  <td data-label="Status">
+                    <span class={nc.status === 'Open' ? 'badge missed' : 'badge done'}>{nc.status}</span>
+                  </td>
+                  <td data-label="Items waiting">{nc.items.filter((item) => !item.disposition).length}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
     </>

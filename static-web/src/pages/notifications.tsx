@@ -53,8 +53,8 @@ export function NotificationsPage() {
     <>
       <PageTitle title="Notifications" />
       <p class="hint">
-        A daily digest of each lab you choose arrives at the start of the lab’s day: checklists due today, overdue and missed ones, calibrations coming due, open
-        nonconformities. Immediate notices tell you when a machine is quarantined or found out of tolerance.
+        A daily digest of each lab you choose arrives at the start of the lab’s day: checklists due today, overdue and missed ones, calibrations coming due,
+        open nonconformities. Immediate notices tell you when a machine is quarantined or found out of tolerance.
       </p>
       {!draft.saved && <p class="alert info">These are the defaults; nothing is sent by e-mail until you give an address and save.</p>}
       {saved && <Notice>Your notifications are saved.</Notice>}
@@ -72,13 +72,22 @@ export function NotificationsPage() {
           <legend>Daily digest</legend>
           {draft.labs.length === 0 && <p class="hint">You have no role in a lab yet.</p>}
           {draft.labs.map((lab) => (
-            <CheckboxField key={lab.labId} label={`${lab.labId} · ${lab.name}`} checked={draft.digestLabs.includes(lab.labId)} onChecked={(wanted) => toggleLab(lab.labId, wanted)} />
+            <CheckboxField
+              key={lab.labId}
+              label={`${lab.labId} · ${lab.name}`}
+              checked={draft.digestLabs.includes(lab.labId)}
+              onChecked={(wanted) => toggleLab(lab.labId, wanted)}
+            />
           ))}
           {fieldErrors.digestLabs && <p class="field-error">{fieldErrors.digestLabs}</p>}
         </fieldset>
         <fieldset>
           <legend>Immediate notices</legend>
-          <CheckboxField label="Tell me when a machine of my labs is quarantined or found out of tolerance" checked={draft.immediateNotices} onChecked={(immediateNotices) => change({ immediateNotices })} />
+          <CheckboxField
+            label="Tell me when a machine of my labs is quarantined or found out of tolerance"
+            checked={draft.immediateNotices}
+            onChecked={(immediateNotices) => change({ immediateNotices })}
+          />
         </fieldset>
         <fieldset>
           <legend>Channels</legend>
@@ -155,8 +164,9 @@ export function OutboxPage() {
       ) : (
         <>
           <p class="hint">
-            Nothing leaves this computer: e-mails and Teams posts are written to {outbox.data.folder ? <code>{outbox.data.folder}</code> : 'a folder on the server'}. In Azure they go through Azure Communication Services and
-            each lab’s Teams webhook.
+            Nothing leaves this computer: e-mails and Teams posts are written to{' '}
+            {outbox.data.folder ? <code>{outbox.data.folder}</code> : 'a folder on the server'}. In Azure they go through Azure Communication Services and each
+            lab’s Teams webhook.
           </p>
           {outbox.data.messages.length === 0 ? (
             <p>Nothing has been sent yet.</p>
@@ -176,10 +186,17 @@ export function OutboxPage() {
                     <>
                       <tr key={message.messageId}>
                         <td data-label="Written">{formatDateTime(message.writtenAt, message.labId)}</td>
-                        <td data-label="Channel">{message.channel === 'email' ? 'E-mail' : 'Teams'} · {message.kind === 'digest' ? 'digest' : 'notice'}</td>
+                        <td data-label="Channel">
+                          {message.channel === 'email' ? 'E-mail' : 'Teams'} · {message.kind === 'digest' ? 'digest' : 'notice'}
+                        </td>
                         <td data-label="To">{message.to.join(', ')}</td>
                         <td data-label="Subject">
-                          <button type="button" class="link" aria-expanded={open === message.messageId} onClick={() => setOpen(open === message.messageId ? null : message.messageId)}>
+                          <button
+                            type="button"
+                            class="link"
+                            aria-expanded={open === message.messageId}
+                            onClick={() => setOpen(open === message.messageId ? null : message.messageId)}
+                          >
                             {message.subject}
                           </button>
                         </td>
@@ -187,7 +204,9 @@ export function OutboxPage() {
                       {open === message.messageId && (
                         <tr key={`${message.messageId}-body`}>
                           <td colSpan={4}>
-                            <pre class="message-body" tabIndex={0} aria-label={`Message: ${message.subject}`}>{message.channel === 'email' ? (message.body as { plainText: string }).plainText : JSON.stringify(message.body, null, 2)}</pre>
+                            <pre class="message-body" tabIndex={0} aria-label={`Message: ${message.subject}`}>
+                              {message.channel === 'email' ? (message.body as { plainText: string }).plainText : JSON.stringify(message.body, null, 2)}
+                            </pre>
                           </td>
                         </tr>
                       )}

@@ -66,7 +66,8 @@ export function OverviewPage() {
             <ul class="plain">
               {notFit.map((machine) => (
                 <li key={machine.serialNumber}>
-                  <Link href={machinePath(machine.labId, machine.serialNumber)}>{machine.serialNumber}</Link> ({machine.modelId}) <FitnessBadge fitness={machine.fitness} />
+                  <Link href={machinePath(machine.labId, machine.serialNumber)}>{machine.serialNumber}</Link> ({machine.modelId}){' '}
+                  <FitnessBadge fitness={machine.fitness} />
                 </li>
               ))}
             </ul>
@@ -80,7 +81,8 @@ export function OverviewPage() {
             <ul class="plain">
               {data.openNonconformities.map((nc) => (
                 <li key={nc.ncNumber}>
-                  <Link href={`/nonconformities/${nc.labId}/${nc.ncNumber}`}>{nc.ncNumber}</Link> on {nc.serialNumber}, opened {formatDate(nc.openedAt, nc.labId)}
+                  <Link href={`/nonconformities/${nc.labId}/${nc.ncNumber}`}>{nc.ncNumber}</Link> on {nc.serialNumber}, opened{' '}
+                  {formatDate(nc.openedAt, nc.labId)}
                 </li>
               ))}
             </ul>
@@ -90,14 +92,17 @@ export function OverviewPage() {
         <section aria-labelledby="calibrations">
           <h2 id="calibrations">Calibration</h2>
           <p class="figure">
-            {overdue.length} overdue, {awaitingApproval.length} awaiting approval, {dueWithin30.length} due within 30 days, {neverCalibrated.length} never calibrated.
+            {overdue.length} overdue, {awaitingApproval.length} awaiting approval, {dueWithin30.length} due within 30 days, {neverCalibrated.length} never
+            calibrated.
           </p>
           {[...overdue, ...awaitingApproval.filter((item) => !overdue.includes(item))].length > 0 && (
             <ul class="plain">
               {[...overdue, ...awaitingApproval.filter((item) => !overdue.includes(item))].map((item) => (
                 <li key={item.serialNumber}>
                   <Link href={`${machinePath(lab.labId, item.serialNumber)}/calibration`}>{item.serialNumber}</Link>:{' '}
-                  {item.daysLeft !== null && item.daysLeft < 0 ? `overdue since ${item.calibrationDue}` : `${item.awaitingApproval.join(', ')} awaiting approval`}
+                  {item.daysLeft !== null && item.daysLeft < 0
+                    ? `overdue since ${item.calibrationDue}`
+                    : `${item.awaitingApproval.join(', ')} awaiting approval`}
                 </li>
               ))}
             </ul>

@@ -24,7 +24,10 @@ export function PasswordChecklist(props: { password: string; username: string })
   const [rules, setRules] = useState<PasswordRules['rules'] | null>(null);
   const [common, setCommon] = useState<ReadonlySet<string> | null>(null);
   useEffect(() => {
-    api.get<PasswordRules>('/api/auth/password-rules').then(({ body }) => setRules(body.rules), () => setRules([]));
+    api.get<PasswordRules>('/api/auth/password-rules').then(
+      ({ body }) => setRules(body.rules),
+      () => setRules([]),
+    );
     loadCommonPasswords().then(setCommon, () => setCommon(null));
   }, []);
   if (!rules) return null;
@@ -36,7 +39,8 @@ export function PasswordChecklist(props: { password: string; username: string })
       <ul aria-labelledby="password-rules-title">
         {rules.map((rule) => {
           const check = checks.get(rule.id);
-          const met = props.password.length > 0 && check !== undefined && (rule.id !== 'not-common' || common !== null) && check.isMet(props.password, props.username);
+          const met =
+            props.password.length > 0 && check !== undefined && (rule.id !== 'not-common' || common !== null) && check.isMet(props.password, props.username);
           return (
             <li key={rule.id} class={met ? 'met' : 'unmet'}>
               <span aria-hidden="true">{met ? '✓' : '○'}</span> {rule.description}

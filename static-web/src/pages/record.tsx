@@ -31,7 +31,15 @@ function answersFrom(tasks: Task[], responses: Response[]): Answers {
   return Object.fromEntries(
     tasks.map((task) => {
       const response = byTask.get(task.taskId);
-      return [task.taskId, { done: response?.done ?? false, value: response?.value === undefined ? '' : String(response.value), note: response?.note ?? '', fault: response?.fault ?? false }];
+      return [
+        task.taskId,
+        {
+          done: response?.done ?? false,
+          value: response?.value === undefined ? '' : String(response.value),
+          note: response?.note ?? '',
+          fault: response?.fault ?? false,
+        },
+      ];
     }),
   );
 }
@@ -58,7 +66,13 @@ function TaskList(props: { record: PmRecord }) {
         {props.record.tasks.map((task) => (
           <li key={task.taskId}>
             {task.text}
-            {task.kind === 'reading' && <span class="hint"> · a reading{task.unit ? ` in ${task.unit}` : ''}{task.min !== undefined || task.max !== undefined ? `; ${limits(task).replace(/^Acceptable/, 'acceptable')}` : ''}</span>}
+            {task.kind === 'reading' && (
+              <span class="hint">
+                {' '}
+                · a reading{task.unit ? ` in ${task.unit}` : ''}
+                {task.min !== undefined || task.max !== undefined ? `; ${limits(task).replace(/^Acceptable/, 'acceptable')}` : ''}
+              </span>
+            )}
           </li>
         ))}
       </ol>
@@ -96,13 +110,19 @@ function responsesOf(tasks: Task[], answers: Answers) {
  * empty or not a number, every reading outside its limits without a note, and a missing password;
  * each by its task's name, all at once. The rules are the server's own (record-rules.ts).
  */
-function formProblems(tasks: Task[], responses: ReturnType<typeof responsesOf>, passwordNeeded: boolean, password: string): { fields: Record<string, string>; summary: string[] } {
+function formProblems(
+  tasks: Task[],
+  responses: ReturnType<typeof responsesOf>,
+  passwordNeeded: boolean,
+  password: string,
+): { fields: Record<string, string>; summary: string[] } {
   const fields: Record<string, string> = {};
   const notNumbers = new Set(responses.flatMap((response, index) => (response.value !== undefined && Number.isNaN(response.value) ? [index] : [])));
   for (const index of notNumbers) fields[`responses.${index}.value`] = `"${tasks[index]!.text}" needs a number, such as 0.2`;
   responses.forEach((response, index) => {
     const length = response.note?.length ?? 0;
-    if (length > noteLimit) fields[`responses.${index}.note`] = `The note on "${tasks[index]!.text}" is ${length} characters; shorten it to ${noteLimit.toLocaleString('en-US')}`;
+    if (length > noteLimit)
+      fields[`responses.${index}.note`] = `The note on "${tasks[index]!.text}" is ${length} characters; shorten it to ${noteLimit.toLocaleString('en-US')}`;
   });
   // Same positions as sent, so each error's path names the task it concerns.
   const checkable = responses.map((response, index) => (notNumbers.has(index) ? { taskId: response.taskId, done: true } : response));
@@ -145,7 +165,13 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
           <li key={task.taskId} class={error ? 'task invalid' : 'task'}>
             {task.kind === 'check' ? (
               <div class="tick">
-                <input id={id} type="checkbox" checked={answer.done} aria-describedby={error ? `${id}-error` : undefined} onChange={(event) => update({ done: event.currentTarget.checked })} />
+                <input
+                  id={id}
+                  type="checkbox"
+                  checked={answer.done}
+                  aria-describedby={error ? `${id}-error` : undefined}
+                  onChange={(event) => update({ done: event.currentTarget.checked })}
+                />
                 <label for={id}>{task.text}</label>
                 {answer.fault && (
                   <div class="fault-note">
@@ -212,8 +238,7 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
 }
 
 function refusalText(error: unknown): string {
-  if (error instanceof ApiError && (error.status === 409 || error.status === 412))
-    return `${error.message} The record below is as it stands now.`;
+  if (error instanceof ApiError && (error.status === 409 || error.status === 412)) return `${error.message} The record below is as it stands now.`;
   return describeError(error);
 }
 
@@ -221,7 +246,9 @@ function refusalText(error: unknown): string {
 export const faultReported = { ncNumber: null as string | null };
 
 async function reportPhoto(record: PmRecord, photo: File | null): Promise<void> {
-  const open = await api.get<{ items: Nonconformity[] }>(`/api/labs/${record.labId}/nonconformities?status=Open&serialNumber=${encodeURIComponent(record.serialNumber)}`).catch(() => null);
+  const open = await api
+    .get<{ items: Nonconformity[] }>(`/api/labs/${record.labId}/nonconformities?status=Open&serialNumber=${encodeURIComponent(record.serialNumber)}`)
+    .catch(() => null);
   const nc = open?.body.items.find((candidate) => candidate.recordNumber === record.recordNumber);
   if (!nc) return;
   faultReported.ncNumber = nc.ncNumber;
@@ -258,7 +285,14 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
       return;
     }
     const outcome = await signed.submit(
-      async (signature) => (await api.post<PmRecord>(`/api/labs/${record.labId}/records/${record.recordNumber}/complete`, { responses, signature: { meaning, ...signature } }, { ifMatch: props.etag })).body,
+      async (signature) =>
+        (
+          await api.post<PmRecord>(
+            `/api/labs/${record.labId}/records/${record.recordNumber}/complete`,
+            { responses, signature: { meaning, ...signature } },
+            { ifMatch: props.etag },
+          )
+        ).body,
       { describe: refusalText },
     );
     if (outcome.signed) {
@@ -290,7 +324,10 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
         </div>
       )}
       <h2>Checks</h2>
-      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => {
+      <TaskInputs
+        tasks={record.tasks}
+        answers={answers}
+        onChange={(taskId, answer) => {
           setAnswers({ ...answers, [taskId]: answer });
           signed.clearErrors(`responses.${record.tasks.findIndex((task) => task.taskId === taskId)}.`);
         }}
@@ -340,7 +377,9 @@ export function CompletedView(props: { record: PmRecord }) {
       <ol class="tasks read-only">
         {record.tasks.map((task) => {
           const response = current.get(task.taskId);
-          const changes = record.amendments.flatMap((amendment) => amendment.changes.filter((change) => change.taskId === task.taskId).map((change) => ({ amendment, change })));
+          const changes = record.amendments.flatMap((amendment) =>
+            amendment.changes.filter((change) => change.taskId === task.taskId).map((change) => ({ amendment, change })),
+          );
           return (
             <li key={task.taskId} class={response?.outOfRange ? 'task out-of-range' : 'task'}>
               <span class="task-text">{task.text}</span>
@@ -355,8 +394,8 @@ export function CompletedView(props: { record: PmRecord }) {
                 <span key={amendment.number} class="task-amendment">
                   <strong>Amendment {amendment.number}:</strong> {answerText(task, change.before)} → {answerText(task, change.after)}
                   {change.after.note && ` (note: ${change.after.note})`}
-                  {change.after.outOfRange && ` · outside ${limits(task).replace('Acceptable: ', '')}`} — {amendment.reason} · {amendment.signature.meaning} {amendment.signature.displayName},{' '}
-                  {formatDateTime(amendment.signature.signedAt, record.labId)}
+                  {change.after.outOfRange && ` · outside ${limits(task).replace('Acceptable: ', '')}`} — {amendment.reason} · {amendment.signature.meaning}{' '}
+                  {amendment.signature.displayName}, {formatDateTime(amendment.signature.signedAt, record.labId)}
                 </span>
               ))}
             </li>
@@ -365,19 +404,22 @@ export function CompletedView(props: { record: PmRecord }) {
       </ol>
       {record.signature && (
         <p class="signature-line">
-          <strong>{record.signature.meaning}</strong> {record.signature.displayName} ({record.signature.username}), {formatDateTime(record.signature.signedAt, record.labId)}
+          <strong>{record.signature.meaning}</strong> {record.signature.displayName} ({record.signature.username}),{' '}
+          {formatDateTime(record.signature.signedAt, record.labId)}
           {record.late && <span class="badge missed">completed late</span>}
         </p>
       )}
       {!record.signature && record.completedBy && (
         <p class="signature-line">
-          <strong>Completed by</strong> {record.completedBy.displayName} ({record.completedBy.username}){record.completedAt && `, ${formatDateTime(record.completedAt, record.labId)}`}
+          <strong>Completed by</strong> {record.completedBy.displayName} ({record.completedBy.username})
+          {record.completedAt && `, ${formatDateTime(record.completedAt, record.labId)}`}
           <span class="badge">imported from the old system, without an electronic signature</span>
         </p>
       )}
       {record.needsVerification && record.verification && (
         <p class="signature-line">
-          <strong>{record.verification.meaning}</strong> {record.verification.displayName} ({record.verification.username}), {formatDateTime(record.verification.signedAt, record.labId)}
+          <strong>{record.verification.meaning}</strong> {record.verification.displayName} ({record.verification.username}),{' '}
+          {formatDateTime(record.verification.signedAt, record.labId)}
         </p>
       )}
       {record.needsVerification && !record.verification && (
@@ -392,8 +434,8 @@ export function CompletedView(props: { record: PmRecord }) {
             {record.amendments.map((amendment) => (
               <li key={amendment.number}>
                 <p>
-                  <strong>{amendment.signature.meaning}</strong>{' '}
-                  {amendment.signature.displayName} ({amendment.signature.username}), {formatDateTime(amendment.signature.signedAt, record.labId)}: {amendment.reason}
+                  <strong>{amendment.signature.meaning}</strong> {amendment.signature.displayName} ({amendment.signature.username}),{' '}
+                  {formatDateTime(amendment.signature.signedAt, record.labId)}: {amendment.reason}
                 </p>
                 <ul>
                   {amendment.changes.map((change) => {
@@ -421,7 +463,9 @@ function VerifyForm(props: { record: PmRecord; etag: string | null; onDone: (rec
   async function submit(event: Event) {
     event.preventDefault();
     const outcome = await signed.submit(
-      async (signature) => (await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/verification`, { signature }, { ifMatch: props.etag })).body,
+      async (signature) =>
+        (await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/verification`, { signature }, { ifMatch: props.etag }))
+          .body,
       { describe: refusalText },
     );
     if (outcome.signed) props.onDone(outcome.answer);
@@ -429,7 +473,9 @@ function VerifyForm(props: { record: PmRecord; etag: string | null; onDone: (rec
   return (
     <form class="verify" onSubmit={submit} noValidate>
       <h2>Verify</h2>
-      <p class="hint">You check what {props.record.signature?.displayName ?? 'the performer'} recorded and sign it: meaning "Verified by", with your name and the time.</p>
+      <p class="hint">
+        You check what {props.record.signature?.displayName ?? 'the performer'} recorded and sign it: meaning "Verified by", with your name and the time.
+      </p>
       <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
       <ErrorMessage error={failure} />
       <button type="submit" class="primary">
@@ -464,7 +510,13 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
     }
     const outcome = await signed.submit(
       async (signature) =>
-        (await api.post<PmRecord>(`/api/labs/${record.labId}/records/${record.recordNumber}/amendments`, { responses: changed, reason, signature }, { ifMatch: props.etag })).body,
+        (
+          await api.post<PmRecord>(
+            `/api/labs/${record.labId}/records/${record.recordNumber}/amendments`,
+            { responses: changed, reason, signature },
+            { ifMatch: props.etag },
+          )
+        ).body,
       { describe: refusalText },
     );
     if (!outcome.signed) return;
@@ -476,14 +528,23 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
     <form class="completion" onSubmit={submit} noValidate>
       <h2>Amend this record</h2>
       <p class="hint">The original answers and signature stay on the record; the amendment is shown beside them.</p>
-      <TaskInputs tasks={record.tasks} answers={answers} onChange={(taskId, answer) => {
+      <TaskInputs
+        tasks={record.tasks}
+        answers={answers}
+        onChange={(taskId, answer) => {
           setAnswers({ ...answers, [taskId]: answer });
           signed.clearErrors('responses.');
         }}
         errors={taskErrors(record.tasks, errors, changed)}
       />
       <label for="amend-reason">Reason for the amendment</label>
-      <textarea id="amend-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} aria-invalid={Boolean(errors.reason) || undefined} />
+      <textarea
+        id="amend-reason"
+        rows={3}
+        value={reason}
+        onInput={(event) => setReason(event.currentTarget.value)}
+        aria-invalid={Boolean(errors.reason) || undefined}
+      />
       {errors.reason && <p class="field-error">{errors.reason}</p>}
       <fieldset class="signature">
         <legend>Signature: Amended by</legend>
@@ -510,7 +571,10 @@ function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => vo
   useKeptDraft(draftKey, { reason }, (kept) => setReason(kept.reason));
   async function submit(event: Event) {
     event.preventDefault();
-    const outcome = await signed.submit(async (signature) => (await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/justification`, { reason, signature })).body);
+    const outcome = await signed.submit(
+      async (signature) =>
+        (await api.post<PmRecord>(`/api/labs/${props.record.labId}/records/${props.record.recordNumber}/justification`, { reason, signature })).body,
+    );
     if (!outcome.signed) return;
     forgetDraft(draftKey);
     props.onDone(outcome.answer);
@@ -519,7 +583,13 @@ function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => vo
     <form class="justify" onSubmit={submit} noValidate>
       <h2>Justify the missed PM</h2>
       <label for="justify-reason">Why was it missed?</label>
-      <textarea id="justify-reason" rows={3} value={reason} onInput={(event) => setReason(event.currentTarget.value)} aria-describedby={errors.reason ? 'justify-reason-error' : undefined} />
+      <textarea
+        id="justify-reason"
+        rows={3}
+        value={reason}
+        onInput={(event) => setReason(event.currentTarget.value)}
+        aria-describedby={errors.reason ? 'justify-reason-error' : undefined}
+      />
       {errors.reason && (
         <p class="field-error" id="justify-reason-error">
           {errors.reason}
@@ -541,7 +611,10 @@ function JustifyForm(props: { record: PmRecord; onDone: (record: PmRecord) => vo
  */
 function MachineFitness(props: { labId: string; serialNumber: string }) {
   const { data } = useLoad(
-    () => api.get<CalibrationPlan>(`/api/labs/${props.labId}/equipment/${encodeURIComponent(props.serialNumber)}/calibration-plan`).then(({ body }) => body.fitness),
+    () =>
+      api
+        .get<CalibrationPlan>(`/api/labs/${props.labId}/equipment/${encodeURIComponent(props.serialNumber)}/calibration-plan`)
+        .then(({ body }) => body.fitness),
     [props.labId, props.serialNumber],
   );
   if (!data || data.state === 'fit') return null;
@@ -559,7 +632,10 @@ function MachineFitness(props: { labId: string; serialNumber: string }) {
 }
 
 export function RecordPage(props: { labId: string; recordNumber: string }) {
-  const { data, error, loading, reload } = useLoad(() => api.get<PmRecord>(`/api/labs/${props.labId}/records/${props.recordNumber}`), [props.labId, props.recordNumber]);
+  const { data, error, loading, reload } = useLoad(
+    () => api.get<PmRecord>(`/api/labs/${props.labId}/records/${props.recordNumber}`),
+    [props.labId, props.recordNumber],
+  );
   const [current, setCurrent] = useState<{ record: PmRecord; notice: string; next?: RecordSummary | null; ncNumber?: string | null } | null>(null);
   const [amending, setAmending] = useState(false);
   useEffect(() => setCurrent(null), [data]);
@@ -567,7 +643,8 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
   if (loading && !data) return <Loading what="the record" />;
   if (!data) return <ErrorMessage error={error} />;
   const record = current?.record ?? data.body;
-  const completable = (record.status === 'Open' || record.status === 'Missed') && record.completableUntil !== null && Date.parse(record.completableUntil) > Date.now();
+  const completable =
+    (record.status === 'Open' || record.status === 'Missed') && record.completableUntil !== null && Date.parse(record.completableUntil) > Date.now();
   const settled = (next: PmRecord, notice: string, leadsOn = false) => {
     setAmending(false);
     const ncNumber = faultReported.ncNumber;
@@ -576,7 +653,11 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
   };
   return (
     <>
-      <PrintHeader title={`PM record ${record.recordNumber} · ${record.frequency} PM of ${record.serialNumber}`} labIds={[record.labId]} period={record.periodStart} />
+      <PrintHeader
+        title={`PM record ${record.recordNumber} · ${record.frequency} PM of ${record.serialNumber}`}
+        labIds={[record.labId]}
+        period={record.periodStart}
+      />
       <PageTitle title={`${record.frequency} PM · ${record.serialNumber}`}>
         {record.status !== 'Open' && (
           <button type="button" class="secondary" onClick={() => print()}>
@@ -597,7 +678,8 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
       )}
       {current?.ncNumber && (
         <p class="alert error" role="status">
-          Fault reported: nonconformity <Link href={ncPage(record.labId, current.ncNumber)}>{current.ncNumber}</Link> is open, and {record.serialNumber} is out of service until a manager returns it.
+          Fault reported: nonconformity <Link href={ncPage(record.labId, current.ncNumber)}>{current.ncNumber}</Link> is open, and {record.serialNumber} is out
+          of service until a manager returns it.
         </p>
       )}
       <MachineFitness labId={record.labId} serialNumber={record.serialNumber} />
@@ -610,7 +692,9 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
           {record.late && record.status === 'Completed' && ' late'}
         </dd>
         <dt>Machine</dt>
-        <dd>{may('equipment', 'read', role) ? <Link href={`/equipment/${record.labId}/${record.serialNumber}`}>{record.serialNumber}</Link> : record.serialNumber}</dd>
+        <dd>
+          {may('equipment', 'read', role) ? <Link href={`/equipment/${record.labId}/${record.serialNumber}`}>{record.serialNumber}</Link> : record.serialNumber}
+        </dd>
         <dt>Model</dt>
         <dd>
           {record.modelId} (version {record.modelVersion})
@@ -651,11 +735,24 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
           Amend
         </button>
       )}
-      {record.status === 'Completed' && record.needsVerification && !record.verification && may('records', 'complete', role) && record.completedBy?.username !== session.value?.user.username && (
-        <VerifyForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Verified and signed.')} />
+      {record.status === 'Completed' &&
+        record.needsVerification &&
+        !record.verification &&
+        may('records', 'complete', role) &&
+        record.completedBy?.username !== session.value?.user.username && (
+          <VerifyForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Verified and signed.')} />
+        )}
+      {amending && (
+        <AmendForm
+          record={record}
+          etag={current ? null : data.etag}
+          onDone={(done) => settled(done, 'Amendment signed.')}
+          onCancel={() => setAmending(false)}
+        />
       )}
-      {amending && <AmendForm record={record} etag={current ? null : data.etag} onDone={(done) => settled(done, 'Amendment signed.')} onCancel={() => setAmending(false)} />}
-      {record.status === 'Missed' && !record.justification && may('records', 'write', role) && <JustifyForm record={record} onDone={(done) => settled(done, 'Justification saved.')} />}
+      {record.status === 'Missed' && !record.justification && may('records', 'write', role) && (
+        <JustifyForm record={record} onDone={(done) => settled(done, 'Justification saved.')} />
+      )}
     </>
   );
 }

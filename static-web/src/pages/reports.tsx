@@ -35,7 +35,10 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
   if (starts.length === 0) return null;
   const per = props.points[0]!.per;
   const bucketLabel = (start: string) =>
-    new Date(`${start}T12:00:00Z`).toLocaleDateString(undefined, per === 'week' ? { month: 'short', day: 'numeric', timeZone: 'UTC' } : { month: 'short', year: 'numeric', timeZone: 'UTC' });
+    new Date(`${start}T12:00:00Z`).toLocaleDateString(
+      undefined,
+      per === 'week' ? { month: 'short', day: 'numeric', timeZone: 'UTC' } : { month: 'short', year: 'numeric', timeZone: 'UTC' },
+    );
   const titleId = `trend-${props.frequency}`;
   const legend = (
     <figcaption>
@@ -71,7 +74,16 @@ function TrendChart(props: { frequency: Frequency; points: TrendPoint[] }) {
     <figure class="chart" ref={measure}>
       <svg viewBox={`0 0 ${width} ${height}`} width={width} height={height} role="img" aria-labelledby={titleId}>
         <title id={titleId}>
-          {props.frequency} completion rate per {per}: {labs.map((lab) => `${lab} ${props.points.filter((point) => point.labId === lab).map((point) => `${point.start} ${percent(point.completionRate)}`).join(', ')}`).join('; ')}
+          {props.frequency} completion rate per {per}:{' '}
+          {labs
+            .map(
+              (lab) =>
+                `${lab} ${props.points
+                  .filter((point) => point.labId === lab)
+                  .map((point) => `${point.start} ${percent(point.completionRate)}`)
+                  .join(', ')}`,
+            )
+            .join('; ')}
         </title>
         {[0, 0.5, 1].map((rate) => (
           <g key={rate} class="grid">
@@ -202,36 +214,36 @@ export function ReportsPage() {
               Nothing was due at {data.labs.map(labLabel).join(', ')} between {data.from} and {data.to}: no machine in service had a checklist in these periods.
             </p>
           ) : (
-          <div class="table-box">
-          <table class="responsive">
-            <thead>
-              <tr>
-                <th scope="col">Lab</th>
-                <th scope="col">Frequency</th>
-                <th scope="col">On time</th>
-                <th scope="col">Late</th>
-                <th scope="col">Missed (justified)</th>
-                <th scope="col">Open</th>
-                <th scope="col">Completion rate</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.summary.map((row) => (
-                <tr key={`${row.labId}-${row.frequency}`}>
-                  <td data-label="Lab">{labLabel(row.labId)}</td>
-                  <td data-label="Frequency">{row.frequency}</td>
-                  <td data-label="On time">{row.completedOnTime}</td>
-                  <td data-label="Late">{row.completedLate}</td>
-                  <td data-label="Missed (justified)">
-                    {row.missed} ({row.missedJustified})
-                  </td>
-                  <td data-label="Open">{row.open}</td>
-                  <td data-label="Completion rate">{percent(row.completionRate)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          </div>
+            <div class="table-box">
+              <table class="responsive">
+                <thead>
+                  <tr>
+                    <th scope="col">Lab</th>
+                    <th scope="col">Frequency</th>
+                    <th scope="col">On time</th>
+                    <th scope="col">Late</th>
+                    <th scope="col">Missed (justified)</th>
+                    <th scope="col">Open</th>
+                    <th scope="col">Completion rate</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.summary.map((row) => (
+                    <tr key={`${row.labId}-${row.frequency}`}>
+                      <td data-label="Lab">{labLabel(row.labId)}</td>
+                      <td data-label="Frequency">{row.frequency}</td>
+                      <td data-label="On time">{row.completedOnTime}</td>
+                      <td data-label="Late">{row.completedLate}</td>
+                      <td data-label="Missed (justified)">
+                        {row.missed} ({row.missedJustified})
+                      </td>
+                      <td data-label="Open">{row.open}</td>
+                      <td data-label="Completion rate">{percent(row.completionRate)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           {data.trend.length > 0 && <h2>Completion rate over time</h2>}
           <div class="charts">
@@ -244,40 +256,40 @@ export function ReportsPage() {
             <p class="empty">Nothing was missed in these periods.</p>
           ) : (
             <div class="table-box">
-            <table class="responsive">
-              <thead>
-                <tr>
-                  <th scope="col">Record</th>
-                  <th scope="col">Machine</th>
-                  <th scope="col">Frequency</th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Justification</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.missed.map((row) => (
-                  <tr key={row.recordNumber}>
-                    <td data-label="Record">{row.recordNumber}</td>
-                    <td data-label="Machine">
-                      {row.serialNumber} ({row.modelId})
-                    </td>
-                    <td data-label="Frequency">{row.frequency}</td>
-                    <td data-label="Period">{row.periodStart}</td>
-                    <td data-label="Status">{row.status}</td>
-                    <td data-label="Justification">{row.justification ? `${row.justification} (${row.justifiedBy})` : '—'}</td>
+              <table class="responsive">
+                <thead>
+                  <tr>
+                    <th scope="col">Record</th>
+                    <th scope="col">Machine</th>
+                    <th scope="col">Frequency</th>
+                    <th scope="col">Period</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Justification</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {data.missed.map((row) => (
+                    <tr key={row.recordNumber}>
+                      <td data-label="Record">{row.recordNumber}</td>
+                      <td data-label="Machine">
+                        {row.serialNumber} ({row.modelId})
+                      </td>
+                      <td data-label="Frequency">{row.frequency}</td>
+                      <td data-label="Period">{row.periodStart}</td>
+                      <td data-label="Status">{row.status}</td>
+                      <td data-label="Justification">{row.justification ? `${row.justification} (${row.justifiedBy})` : '—'}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
           )}
         </>
       )}
       <h2>Calibration</h2>
       <p>
-        What is due within 90 days, the certificate register, the on-time calibration rate and the out-of-tolerance findings of the same labs and
-        period, as CSV:
+        What is due within 90 days, the certificate register, the on-time calibration rate and the out-of-tolerance findings of the same labs and period, as
+        CSV:
       </p>
       <p class="row-actions">
         {(['due', 'certificates', 'rate', 'findings'] as const).map((section) => (

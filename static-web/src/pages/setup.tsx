@@ -15,7 +15,17 @@ type AdministratorKind = 'local' | 'microsoft';
  */
 export function SetupPage() {
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  const [form, setForm] = useState({ token: '', labId: '', labName: '', timeZone: browserZone, username: '', firstName: '', lastName: '', password: '', microsoftUser: '' });
+  const [form, setForm] = useState({
+    token: '',
+    labId: '',
+    labName: '',
+    timeZone: browserZone,
+    username: '',
+    firstName: '',
+    lastName: '',
+    password: '',
+    microsoftUser: '',
+  });
   const [kind, setKind] = useState<AdministratorKind>('local');
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
@@ -28,9 +38,16 @@ export function SetupPage() {
     setErrors({});
     setFailure(null);
     setBusy(true);
-    const administrator = kind === 'local' ? { username: form.username, firstName: form.firstName, lastName: form.lastName, password: form.password } : { microsoftUser: form.microsoftUser };
+    const administrator =
+      kind === 'local'
+        ? { username: form.username, firstName: form.firstName, lastName: form.lastName, password: form.password }
+        : { microsoftUser: form.microsoftUser };
     try {
-      const { body } = await api.post<SetupResult>('/api/setup', { token: form.token, lab: { labId: form.labId, name: form.labName, timeZone: form.timeZone }, administrator });
+      const { body } = await api.post<SetupResult>('/api/setup', {
+        token: form.token,
+        lab: { labId: form.labId, name: form.labName, timeZone: form.timeZone },
+        administrator,
+      });
       // Setup signed a local Administrator in (it set the session cookie): the session says the rest.
       if (body.administrator.authMethod === 'local') {
         signedIn((await api.get<SessionView>('/api/auth/me')).body);
@@ -76,9 +93,22 @@ export function SetupPage() {
         />
         <fieldset>
           <legend>The first lab</legend>
-          <TextField label="Lab id" hint="2 to 10 capital letters, digits or dashes, e.g. LAB01." value={form.labId} onValue={(labId) => set({ labId: labId.toUpperCase() })} error={errors['lab.labId']} autocapitalize="characters" spellcheck={false} />
+          <TextField
+            label="Lab id"
+            hint="2 to 10 capital letters, digits or dashes, e.g. LAB01."
+            value={form.labId}
+            onValue={(labId) => set({ labId: labId.toUpperCase() })}
+            error={errors['lab.labId']}
+            autocapitalize="characters"
+            spellcheck={false}
+          />
           <TextField label="Lab name" value={form.labName} onValue={(labName) => set({ labName })} error={errors['lab.name']} />
-          <TimeZoneField value={form.timeZone} onValue={(timeZone) => set({ timeZone })} hint="The lab’s day starts at midnight here." error={errors['lab.timeZone']} />
+          <TimeZoneField
+            value={form.timeZone}
+            onValue={(timeZone) => set({ timeZone })}
+            hint="The lab’s day starts at midnight here."
+            error={errors['lab.timeZone']}
+          />
         </fieldset>
         <fieldset>
           <legend>The first Administrator</legend>
@@ -93,10 +123,24 @@ export function SetupPage() {
           />
           {kind === 'local' ? (
             <>
-              <TextField label="Username" value={form.username} onValue={(username) => set({ username })} error={errors['administrator.username']} autocomplete="username" autocapitalize="off" spellcheck={false} />
+              <TextField
+                label="Username"
+                value={form.username}
+                onValue={(username) => set({ username })}
+                error={errors['administrator.username']}
+                autocomplete="username"
+                autocapitalize="off"
+                spellcheck={false}
+              />
               <TextField label="First name" value={form.firstName} onValue={(firstName) => set({ firstName })} error={errors['administrator.firstName']} />
               <TextField label="Last name" value={form.lastName} onValue={(lastName) => set({ lastName })} error={errors['administrator.lastName']} />
-              <PasswordField label="Password" value={form.password} onValue={(password) => set({ password })} error={errors['administrator.password']} autocomplete="new-password" />
+              <PasswordField
+                label="Password"
+                value={form.password}
+                onValue={(password) => set({ password })}
+                error={errors['administrator.password']}
+                autocomplete="new-password"
+              />
               <PasswordChecklist password={form.password} username={form.username} />
             </>
           ) : (

@@ -17,9 +17,12 @@ export function signInMessage(error: unknown): string {
       return error.problem?.detail ?? 'This account is disabled. Ask an administrator if you need access again.';
     case 429:
       // The server says which limit holds: this address, or devices the account never signed in on (SPEC §4).
-      return error.problem?.detail ?? (error.retryAfterSeconds
-        ? `Too many sign-in attempts. Wait ${error.retryAfterSeconds} seconds, then try again.`
-        : 'Too many sign-in attempts. Wait a minute, then try again.');
+      return (
+        error.problem?.detail ??
+        (error.retryAfterSeconds
+          ? `Too many sign-in attempts. Wait ${error.retryAfterSeconds} seconds, then try again.`
+          : 'Too many sign-in attempts. Wait a minute, then try again.')
+      );
     case 400:
       return 'Enter both your username and your password.';
     default:
