@@ -102,6 +102,8 @@ export const demoEquipmentLabs = ['LAB01', 'LAB02'];
 
 /** The demo machines have been in service a few days, so the first run has history to show. */
 const demoServiceDays = 3;
+/** Days since the demo machines were registered: before the oldest calibration the demo enters (400 days back). */
+const demoRegisteredDays = 500;
 
 /** Adds whatever of the demo catalogue is missing, so it is safe on every start. */
 export async function seedDemoCatalog(): Promise<void> {
@@ -109,6 +111,9 @@ export async function seedDemoCatalog(): Promise<void> {
     if (!(await readEquipmentClass(name))) await addEquipmentClass(systemActor, name, null);
   }
   const since = new Date(Date.now() - demoServiceDays * 86_400_000);
+  // Registered well before the calibrations the demo enters for them, which go back over a year; they
+  // owe checklists only from their models' start, a few days ago.
+  const registeredSince = new Date(Date.now() - demoRegisteredDays * 86_400_000);
   for (const { code: _code, ...model } of demoModels) {
     if (!(await readModel(model.modelId))) await addModel(systemActor, model, null, since);
   }
@@ -116,6 +121,6 @@ export async function seedDemoCatalog(): Promise<void> {
   const machines = demoEquipmentLabs.flatMap((labId) => demoEquipment(labId).map((machine) => ({ labId, machine })));
   const present = await Promise.all(machines.map(({ labId, machine }) => readEquipment(labId, machine.serialNumber)));
   for (const [index, { labId, machine }] of machines.entries()) {
-    if (!present[index]) await registerEquipment(systemActor, labId, machine, null, since);
+    if (!present[index]) await registerEquipment(systemActor, labId, machine, null, registeredSince);
   }
 }

@@ -1,5 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import { systemActor } from '../shared/users/manage-users.js';
 import { container } from '../shared/data/cosmos.js';
 import type { Calibration } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
@@ -23,7 +25,7 @@ const verify = async () => (await admin.get<{ intact: boolean; firstBroken?: { r
 
 /** A machine with a two-point plan and one approved passing calibration, performed `days` ago. */
 async function approvedCalibration(serialNumber: string, days = 3): Promise<Calibration> {
-  expect((await admin.post('/api/labs/LAB01/equipment', { serialNumber, modelId: 'Form 3B' })).status).toBe(201);
+  await registerEquipment(systemActor, 'LAB01', { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null, new Date(Date.now() - 500 * 86_400_000));
   const plan = await admin.put(`/api/labs/LAB01/equipment/${serialNumber}/calibration-plan`, {
     required: true,
     reason: 'Cure temperatures we report',

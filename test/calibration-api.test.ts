@@ -10,6 +10,8 @@ import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 import { labDaysAgo } from './helpers/lab-days.js';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import { systemActor } from '../shared/users/manage-users.js';
 
 let product: TestProduct;
 let admin: ApiClient;
@@ -44,8 +46,9 @@ const standardPlan = {
   points: [{ ...thermometerPlan.points[0]!, maxUncertainty: 0.1 }],
 };
 
+/** Registered 500 days back, so calibrations dated weeks or a year ago are after it existed. */
 async function register(labId: string, serialNumber: string, plan: object = thermometerPlan): Promise<void> {
-  expect((await admin.post(`/api/labs/${labId}/equipment`, { serialNumber, modelId: 'Form 3B' })).status).toBe(201);
+  await registerEquipment(systemActor, labId, { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null, new Date(Date.now() - 500 * 86_400_000));
   const set = await admin.put(`/api/labs/${labId}/equipment/${serialNumber}/calibration-plan`, plan);
   expect(set.status, set.text).toBe(200);
 }
@@ -214,6 +217,20 @@ describe('recording and approving calibrations', () => {
       signature: sign,
     });
     expect(again.status, again.text).toBe(409);
+  });
+
+  it('refuses a date before the machine was registered, naming the field and the registration date', async () => {
+    expect((await admin.post('/api/labs/LAB01/equipment', { serialNumber: 'CAL-NEW', modelId: 'Form 3B' })).status).toBe(201);
+    expect((await admin.put('/api/labs/LAB01/equipment/CAL-NEW/calibration-plan', thermometerPlan)).status).toBe(200);
+    const trail = await admin.get<{ items: unknown[] }>('/api/audit?entityType=equipment&entityId=CAL-NEW');
+    const early = await tech.post('/api/labs/LAB01/equipment/CAL-NEW/calibrations', passing(daysAgo(1)));
+    expect(early.status, early.text).toBe(400);
+    expect(problem(early.body).detail).toBe(
+      `A calibration cannot predate its machine: Performed on is ${daysAgo(1)}, before CAL-NEW was registered on ${daysAgo(0)}.`,
+    );
+    expect((await admin.get<{ items: unknown[] }>('/api/audit?entityType=equipment&entityId=CAL-NEW')).body.items).toEqual(trail.body.items);
+    const onTheDay = await record(tech, 'LAB01', 'CAL-NEW', passing(daysAgo(0)));
+    await approve(manager, 'LAB01', 'CAL-NEW', onTheDay.calibrationNumber);
   });
 
   it('marks an as-found point outside its limits out of tolerance, not fit at once, until a passing calibration is approved', async () => {

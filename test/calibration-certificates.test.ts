@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import { systemActor } from '../shared/users/manage-users.js';
 import { safeFileName as certificateFileName, fileTypeOf } from '../shared/storage/verified-files.js';
 import { readCalibration } from '../shared/data/calibration-repository.js';
 import type { Calibration, Certificate } from '../shared/schemas/calibration.js';
@@ -43,7 +45,13 @@ beforeAll(async () => {
   tech = await product.signedIn('tech1');
   otherLabTech = await product.signedIn('tech2');
   auditor = await product.signedIn('auditor');
-  expect((await admin.post('/api/labs/LAB01/equipment', { serialNumber: 'CERT-1', modelId: 'Form 3B' })).status).toBe(201);
+  await registerEquipment(
+    systemActor,
+    'LAB01',
+    { serialNumber: 'CERT-1', modelId: 'Form 3B', status: 'In Service' },
+    null,
+    new Date(Date.now() - 500 * 86_400_000),
+  );
   const plan = await admin.put('/api/labs/LAB01/equipment/CERT-1/calibration-plan', {
     required: true,
     reason: 'Cure temperature',

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import { systemActor } from '../shared/users/manage-users.js';
 import type { Calibration } from '../shared/schemas/calibration.js';
 import type { IntervalReview } from '../shared/schemas/calibration-interval-review.js';
 import type { ApiClient } from './helpers/api-client.js';
@@ -49,7 +51,13 @@ afterAll(async () => product.cleanup());
 
 describe('calibration interval review', () => {
   it('URS-047 recommends the interval a hand computation gives, from the calibrations approved since the interval was set', async () => {
-    expect((await admin.post('/api/labs/LAB01/equipment', { serialNumber: 'IVR-1', modelId: 'Form 3B' })).status).toBe(201);
+    await registerEquipment(
+      systemActor,
+      'LAB01',
+      { serialNumber: 'IVR-1', modelId: 'Form 3B', status: 'In Service' },
+      null,
+      new Date(Date.now() - 500 * 86_400_000),
+    );
     expect((await admin.put('/api/labs/LAB01/equipment/IVR-1/calibration-plan', plan)).status).toBe(200);
     const before = await manager.get<IntervalReview>('/api/labs/LAB01/equipment/IVR-1/calibration-plan/interval-review');
     expect(before.status, before.text).toBe(200);
@@ -86,7 +94,13 @@ describe('calibration interval review', () => {
   });
 
   it('says a machine without an interval has none to review, and keeps other labs out', async () => {
-    expect((await admin.post('/api/labs/LAB01/equipment', { serialNumber: 'IVR-2', modelId: 'Form 3B' })).status).toBe(201);
+    await registerEquipment(
+      systemActor,
+      'LAB01',
+      { serialNumber: 'IVR-2', modelId: 'Form 3B', status: 'In Service' },
+      null,
+      new Date(Date.now() - 500 * 86_400_000),
+    );
     const none = await manager.get<IntervalReview>('/api/labs/LAB01/equipment/IVR-2/calibration-plan/interval-review');
     expect(none.body).toMatchObject({ currentIntervalDays: null, recommendedIntervalDays: null, summary: 'IVR-2 has no calibration interval to review.' });
     const tech2 = await product.signedIn('tech2');

@@ -10,6 +10,8 @@ import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 import { labDaysAgo } from './helpers/lab-days.js';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
+import { systemActor } from '../shared/users/manage-users.js';
 
 let product: TestProduct;
 let admin: ApiClient;
@@ -36,9 +38,9 @@ const instrumentPlan = {
 };
 const standardPlan = { ...instrumentPlan, reason: 'Reference thermometer', referenceStandard: true };
 
+/** Registered 500 days back, so calibrations dated months ago are after it existed. */
 async function register(labId: string, serialNumber: string, plan: object | null = instrumentPlan): Promise<void> {
-  const created = await admin.post(`/api/labs/${labId}/equipment`, { serialNumber, modelId: 'Form 3B' });
-  expect(created.status, created.text).toBe(201);
+  await registerEquipment(systemActor, labId, { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null, new Date(Date.now() - 500 * 86_400_000));
   if (plan) expect((await admin.put(`/api/labs/${labId}/equipment/${serialNumber}/calibration-plan`, plan)).status).toBe(200);
 }
 

@@ -5,6 +5,7 @@ import type { PmRecord } from '../shared/schemas/records.js';
 import type { ApiClient, ApiResponse } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 
 /**
  * SPEC §3 enforced by the API: every endpoint × every role × a lab the role holds ("own") and one it
@@ -107,9 +108,9 @@ const administratorsOnly = matrix('sign-in', 'allow', 'deny', 'deny', 'deny', 'd
 
 /** A calibration of the scope's machine per scope, chosen by `prepare` for rows that read or decide one. */
 const preparedCalibration: Record<'own' | 'other', string> = { own: '', other: '' };
-const yesterday = () => new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-const calibrationBody = () => ({
-  performedOn: yesterday(),
+/** Performed on the lab's today: its machine was registered today, and nothing is calibrated before it existed. */
+const calibrationBody = (labId: string) => ({
+  performedOn: labDaysAgo(labId, 0),
   kind: 'internal',
   asFound: [{ pointId: 'P1', value: 100 }],
   adjusted: false,
@@ -123,7 +124,7 @@ const calibrationBody = () => ({
 async function prepareCalibration(scope: 'own' | 'other'): Promise<void> {
   const signer = await product.signedIn(target(scope), 'a first password 123');
   const recorded = await signer.post<{ calibrationNumber: string }>(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations`, {
-    ...calibrationBody(),
+    ...calibrationBody(lab(scope)),
     signature: { password: 'a first password 123' },
   });
   expect(recorded.status, recorded.text).toBe(201);
@@ -496,7 +497,7 @@ const rows: Row[] = [
     {
       endpoint: 'calibrationRecord',
       scope,
-      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations`, calibrationBody()),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibrations`, calibrationBody(lab(scope))),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
     },
     {

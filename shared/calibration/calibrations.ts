@@ -225,6 +225,11 @@ export async function recordCalibration(
       { field: 'performedOn', message: 'is in the future' },
     ]);
   const { document: machine } = await findEquipment(labId, serialNumber);
+  const registeredOn = await labToday(labId, new Date(machine.createdAt));
+  if (input.performedOn < registeredOn)
+    throw fieldsProblem('A calibration cannot predate its machine', [
+      { field: 'performedOn', message: `is ${input.performedOn}, before ${serialNumber} was registered on ${registeredOn}` },
+    ]);
   const plan = currentPlan(machine.calibration);
   if (!plan) throw conflict(`${serialNumber} has no calibration plan yet; a manager sets one first (points, limits and interval).`);
   const readingErrors = checkReadings(plan, input);
