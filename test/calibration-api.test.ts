@@ -195,6 +195,27 @@ describe('recording and approving calibrations', () => {
     expect(listed.body.items.map((item) => item.calibrationNumber)).toEqual([managerEntered.calibrationNumber, entered.calibrationNumber]);
   });
 
+  it('is decided where it was recorded after its machine moved, and the machine at its new lab shows the decision', async () => {
+    await register('LAB01', 'CAL-MOVED');
+    const performedOn = daysAgo(0);
+    const entered = await record(tech, 'LAB01', 'CAL-MOVED', passing(performedOn));
+    const moved = await manager.post('/api/labs/LAB01/equipment/CAL-MOVED/transfer', { toLabId: 'LAB02' });
+    expect(moved.status, moved.text).toBe(200);
+
+    const approved = await approve(manager, 'LAB01', 'CAL-MOVED', entered.calibrationNumber);
+    const nextDue = nextDueDate(performedOn, { months: 12 });
+    expect(approved).toMatchObject({ status: 'Approved', nextDue, labId: 'LAB01' });
+    expect(await fitnessOf('LAB02', 'CAL-MOVED')).toEqual({ state: 'fit', reasons: [], calibrationDue: nextDue });
+    const stored = await tech.get<Calibration>(`/api/labs/LAB01/equipment/CAL-MOVED/calibrations/${entered.calibrationNumber}`);
+    expect(stored.body).toMatchObject({ status: 'Approved', nextDue, approval: { decision: 'approve', signature: { username: 'manager1' } } });
+    const again = await manager.post(`/api/labs/LAB01/equipment/CAL-MOVED/calibrations/${entered.calibrationNumber}/approval`, {
+      decision: 'reject',
+      reason: 'second thoughts',
+      signature: sign,
+    });
+    expect(again.status, again.text).toBe(409);
+  });
+
   it('marks an as-found point outside its limits out of tolerance, not fit at once, until a passing calibration is approved', async () => {
     await register('LAB01', 'OOT-1');
     const first = await record(tech, 'LAB01', 'OOT-1', passing(daysAgo(40)));

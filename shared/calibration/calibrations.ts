@@ -1,5 +1,12 @@
 import { actorOf, type Principal } from '../auth/principal.js';
-import { calibrationOperation, listCalibrationsOf, readCalibration, calibrationId, type CalibrationDocument } from '../data/calibration-repository.js';
+import {
+  calibrationOperation,
+  listCalibrationsOf,
+  readCalibration,
+  replaceCalibration,
+  calibrationId,
+  type CalibrationDocument,
+} from '../data/calibration-repository.js';
 import { stripSystemProperties } from '../data/audited-write.js';
 import {
   allEquipmentOf,
@@ -12,7 +19,7 @@ import {
 import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
 import { calibrationDecided, calibrationRecorded } from '../domain/machine-lifecycle.js';
-import { changeMachine } from '../equipment/machine-changes.js';
+import { changeMachine, inEquipmentTurn } from '../equipment/machine-changes.js';
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
@@ -357,37 +364,29 @@ export async function decideCalibration(
   const approver = signerBlock(principal, input.signature.meaning, method);
   const actor = actorOf(principal);
 
-  return changeMachine(labId, serialNumber, async (machine) => {
-    const event = await readCalibration(labId, calibrationNumber);
-    if (!event || event.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} was decided by someone else meanwhile.`);
+  /** The decided event, the machine it leaves and the audit entry, written wherever the machine is now. */
+  const decision = (event: CalibrationDocument, machine: EquipmentDocument) => {
     const approved = input.decision === 'approve';
-    const passing = approved && event.document.result !== 'Fail';
+    const passing = approved && event.result !== 'Fail';
     const plan = currentPlan(machine.calibration);
     const interval = plan && intervalOf(plan);
     const reason = input.reason ?? null;
     const decided: CalibrationDocument = {
-      ...event.document,
+      ...event,
       status: approved ? 'Approved' : 'Rejected',
-      nextDue: passing && interval ? nextDueDate(event.document.performedOn, interval) : null,
+      nextDue: passing && interval ? nextDueDate(event.performedOn, interval) : null,
       approval: {
         decision: input.decision,
         reason,
-        signature: { ...approver, contentHash: signedCalibrationHash(event.document, approver, { decision: input.decision, reason }) },
+        signature: { ...approver, contentHash: signedCalibrationHash(event, approver, { decision: input.decision, reason }) },
       },
     };
-    const outcome = calibrationDecided(machine, {
-      calibrationNumber,
-      labId,
-      performedOn: event.document.performedOn,
-      approved,
-      passing,
-      nextDue: decided.nextDue,
-    });
+    const outcome = calibrationDecided(machine, { calibrationNumber, labId, performedOn: event.performedOn, approved, passing, nextDue: decided.nextDue });
     if ('refused' in outcome) throw conflict(outcome.refused);
     const next = outcome.next;
-    const audit = equipmentEvent(approved ? 'calibration.approved' : 'calibration.rejected', machine, [labId], actor, facts, {
+    const audit = equipmentEvent(approved ? 'calibration.approved' : 'calibration.rejected', machine, [...new Set([machine.labId, labId])], actor, facts, {
       ...(reason ? { reason } : {}),
-      before: { calibrationNumber, status: event.document.status, nextDue: nextDueOf(machine.calibration) },
+      before: { calibrationNumber, status: event.status, nextDue: nextDueOf(machine.calibration) },
       after: {
         calibrationNumber,
         status: decided.status,
@@ -396,8 +395,32 @@ export async function decideCalibration(
         contentHash: decided.approval!.signature.contentHash,
       },
     });
-    return { write: { next, events: [audit], alongside: [calibrationOperation(decided, event.etag)] }, answer: calibrationView(decided) };
+    return { decided, next, audit };
+  };
+
+  const machineLabId = (await readSerialClaim(serialNumber))?.document.labId ?? labId;
+  if (machineLabId === labId) {
+    return changeMachine(labId, serialNumber, async (machine) => {
+      const event = await readCalibration(labId, calibrationNumber);
+      if (!event || event.document.status !== 'Awaiting approval') throw conflict(`Calibration ${calibrationNumber} was decided by someone else meanwhile.`);
+      const { decided, next, audit } = decision(event.document, machine);
+      return { write: { next, events: [audit], alongside: [calibrationOperation(decided, event.etag)] }, answer: calibrationView(decided) };
+    });
+  }
+  // The machine moved after the event was recorded (transfers leave calibrations in the lab that recorded
+  // them): its copy at the lab it is now decides which decision wins, as its awaiting list holds the
+  // event; the event, in its own lab's partition, then takes the decision that won.
+  const decided = await changeMachine(machineLabId, serialNumber, (machine) => {
+    const { decided, next, audit } = decision(found.document, machine);
+    return { write: { next, events: [audit] }, answer: decided };
   });
+  await inEquipmentTurn(labId, `Calibration ${calibrationNumber}`, async () => {
+    const event = await readCalibration(labId, calibrationNumber);
+    if (!event) throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
+    const { status, nextDue, approval } = decided;
+    await replaceCalibration({ ...event.document, status, nextDue, approval }, event.etag);
+  });
+  return calibrationView({ ...found.document, status: decided.status, nextDue: decided.nextDue, approval: decided.approval });
 }
 
 export async function calibrationsOf(

@@ -2,6 +2,7 @@ import type { JSONObject, OperationInput } from '@azure/cosmos';
 import type { Calibration, CalibrationAmendment, Certificate } from '../schemas/calibration.js';
 import { stripSystemProperties } from './audited-write.js';
 import { container } from './cosmos.js';
+import { DocumentChanged } from './errors.js';
 import { queryPage, type Page } from './paging.js';
 import type { Versioned } from './versioned.js';
 
@@ -47,6 +48,21 @@ export function calibrationOperation(document: CalibrationDocument, etag?: strin
   return etag
     ? { operationType: 'Replace', id: document.id, resourceBody, ifMatch: etag, partitionKey: document.labId }
     : { operationType: 'Create', resourceBody, partitionKey: document.labId };
+}
+
+/**
+ * Replaces an event on its own, if it has not changed since it was read (412 → DocumentChanged): for a
+ * decision on an event whose machine moved to another lab, so no batch holds both.
+ */
+export async function replaceCalibration(document: CalibrationDocument, etag: string): Promise<void> {
+  try {
+    await (await container('equipment')).item(document.id, document.labId).replace(stripSystemProperties(document), {
+      accessCondition: { type: 'IfMatch', condition: etag },
+    });
+  } catch (error) {
+    if ((error as { code?: number }).code === 412) throw new DocumentChanged(`Calibration ${document.calibrationNumber} changed`);
+    throw error;
+  }
 }
 
 /** One machine's calibrations in one lab, newest number first, paged. */
