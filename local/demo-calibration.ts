@@ -12,7 +12,7 @@ import { readUser } from '../shared/data/users-repository.js';
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { labToday } from '../shared/labs/lab-today.js';
-import type { CalibrationInput, PlanInput } from '../shared/schemas/calibration.js';
+import type { Calibration, CalibrationInput, PlanInput } from '../shared/schemas/calibration.js';
 import { demoCertificatePdf } from './demo-certificate.js';
 import { systemActor } from '../shared/users/manage-users.js';
 
@@ -120,8 +120,19 @@ export async function seedDemoCalibration(): Promise<void> {
   const approve = async (by: Principal, labId: string, serialNumber: string, calibrationNumber: string) =>
     decideCalibration(by, labId, serialNumber, calibrationNumber, { decision: 'approve', signature: { meaning: 'Approved by' } }, seedFacts, signedForTheDemo);
 
-  /** A reference thermometer's certificate from the accredited provider, entered by the administrator and approved by the manager. */
-  const certifiedThermometer = async (serialNumber: string, daysAgo: number, certificateNumber: string, at700: number, at1000: number) => {
+  /**
+   * A reference thermometer's calibration from the accredited provider, entered by the administrator
+   * with its certificate file (if any) and then approved by the manager: approved calibrations take
+   * no more certificates.
+   */
+  const certifiedThermometer = async (
+    serialNumber: string,
+    daysAgo: number,
+    certificateNumber: string,
+    at700: number,
+    at1000: number,
+    certificateFile?: (entered: Calibration) => Buffer,
+  ) => {
     await plan('LAB01', serialNumber, thermometerPlan);
     const entered = await calibrate(admin, 'LAB01', serialNumber, {
       performedOn: addDays(today, -daysAgo),
@@ -134,21 +145,31 @@ export async function seedDemoCalibration(): Promise<void> {
       ],
       adjusted: false,
     });
+    if (certificateFile)
+      await addCertificate(
+        admin,
+        'LAB01',
+        serialNumber,
+        entered.calibrationNumber,
+        Readable.from([certificateFile(entered)]),
+        `${certificateNumber}.pdf`,
+        seedFacts,
+      );
     await approve(manager, 'LAB01', serialNumber, entered.calibrationNumber);
     return entered;
   };
-  const reference = await certifiedThermometer('REF-T-01', 200, 'NMS-2026-04471', 700.2, 1000.3);
-  const certificate = demoCertificatePdf([
-    'Certificate of Calibration NMS-2026-04471',
-    'Northeast Metrology Services - A2LA accredited, certificate 2543.01',
-    `Instrument: Fluke 1524 reference thermometer, serial REF-T-01 (${reference.calibrationNumber})`,
-    `Calibrated on ${reference.performedOn} by comparison in a stirred bath and a dry-well furnace`,
-    'Point 700 C: found 700.2 C, expanded uncertainty 0.3 C (k=2) - within 699 to 701 C',
-    'Point 1000 C: found 1000.3 C, expanded uncertainty 0.4 C (k=2) - within 999 to 1001 C',
-    'Decision rule: guard band (ILAC-G8). No adjustment made.',
-    'Traceable to NIST through the laboratory reference SPRT 5681-22.',
-  ]);
-  await addCertificate(admin, 'LAB01', 'REF-T-01', reference.calibrationNumber, Readable.from([certificate]), 'NMS-2026-04471.pdf', seedFacts);
+  await certifiedThermometer('REF-T-01', 200, 'NMS-2026-04471', 700.2, 1000.3, (entered) =>
+    demoCertificatePdf([
+      'Certificate of Calibration NMS-2026-04471',
+      'Northeast Metrology Services - A2LA accredited, certificate 2543.01',
+      `Instrument: Fluke 1524 reference thermometer, serial REF-T-01 (${entered.calibrationNumber})`,
+      `Calibrated on ${entered.performedOn} by comparison in a stirred bath and a dry-well furnace`,
+      'Point 700 C: found 700.2 C, expanded uncertainty 0.3 C (k=2) - within 699 to 701 C',
+      'Point 1000 C: found 1000.3 C, expanded uncertainty 0.4 C (k=2) - within 999 to 1001 C',
+      'Decision rule: guard band (ILAC-G8). No adjustment made.',
+      'Traceable to NIST through the laboratory reference SPRT 5681-22.',
+    ]),
+  );
 
   // The second reference thermometer, the one that will be found out of tolerance below.
   await certifiedThermometer('REF-T-02', 250, 'NMS-2026-02210', 700.1, 999.8);
@@ -296,7 +317,6 @@ async function seedDemoWeights(
     ],
     adjusted: false,
   });
-  await steps.approve(admin, 'LAB02', 'REF-W-02', weights.calibrationNumber);
   const certificate = demoCertificatePdf([
     'Certificate of Calibration NMS-2026-01187',
     'Northeast Metrology Services - A2LA accredited, certificate 2543.01',
@@ -307,6 +327,7 @@ async function seedDemoWeights(
     'Decision rule: guard band (ILAC-G8). Traceable to the SI through NIST.',
   ]);
   await addCertificate(admin, 'LAB02', 'REF-W-02', weights.calibrationNumber, Readable.from([certificate]), 'NMS-2026-01187.pdf', seedFacts);
+  await steps.approve(admin, 'LAB02', 'REF-W-02', weights.calibrationNumber);
 
   await steps.plan('LAB02', 'BAL-02-001', balancePlan);
   const technician = await demoPrincipal('tech2');

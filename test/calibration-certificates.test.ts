@@ -196,4 +196,29 @@ describe('calibration certificates', () => {
     expect(refused.status).toBe(500);
     expect(problem(refused.body).detail).toContain('no longer matches the SHA-256');
   });
+
+  it('are refused once the calibration is approved, for a technician and a manager alike, and nothing is kept or audited', async () => {
+    const approved = await admin.post(`/api/labs/LAB01/equipment/CERT-1/calibrations/${calibration.calibrationNumber}/approval`, {
+      decision: 'approve',
+      signature: { password: demoPassword },
+    });
+    expect(approved.status, approved.text).toBe(200);
+    const auditAdded = async () =>
+      (await admin.get<{ items: { action: string }[] }>('/api/audit?labId=LAB01&entityType=equipment&entityId=CERT-1')).body.items.filter(
+        (entry) => entry.action === 'calibration.certificate-added',
+      ).length;
+    const versionsBefore = (await readCalibration('LAB01', calibration.calibrationNumber))!.document.certificates!.length;
+    const entriesBefore = await auditAdded();
+
+    for (const client of [tech, manager]) {
+      const refused = await upload(client, pdf());
+      expect(refused.status, refused.text).toBe(409);
+      expect(problem(refused.body).detail).toBe(
+        `Calibration ${calibration.calibrationNumber} is approved, so no certificate can be added to it: approved calibrations are read-only. Add certificates right after recording it, before approval; a Manager corrects an approved calibration with a signed amendment.`,
+      );
+    }
+    expect((await readCalibration('LAB01', calibration.calibrationNumber))!.document.certificates!.length).toBe(versionsBefore);
+    expect(await auditAdded()).toBe(entriesBefore);
+    expect((await manager.get(`${base()}/1`)).status).toBe(200);
+  });
 });

@@ -21,6 +21,7 @@ let manager: ApiClient;
 let certificates: string;
 let attachments: string;
 let calibrationNumber: string;
+const certified = 'PS2-01-011';
 let ncNumber: string;
 
 const pdf = () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(2_000)]);
@@ -30,9 +31,10 @@ beforeAll(async () => {
   product = await startTestProduct();
   admin = await product.signedIn('admin');
   manager = await product.signedIn('manager1');
-  const calibrations = await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/REF-T-01/calibrations');
-  calibrationNumber = calibrations.body.items[0]!.calibrationNumber;
-  certificates = `/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrationNumber}/certificates`;
+  // Certificates are added before approval (an approved calibration takes no more): the demo oven's awaiting one.
+  const calibrations = await admin.get<{ items: Calibration[] }>(`/api/labs/LAB01/equipment/${certified}/calibrations`);
+  calibrationNumber = calibrations.body.items.find((calibration) => calibration.status === 'Awaiting approval')!.calibrationNumber;
+  certificates = `/api/labs/LAB01/equipment/${certified}/calibrations/${calibrationNumber}/certificates`;
   const reported = await manager.post<Nonconformity>('/api/labs/LAB01/nonconformities', { serialNumber: 'REF-T-02', description: 'Cracked probe sheath' });
   expect(reported.status, reported.text).toBe(201);
   ncNumber = reported.body.ncNumber;
@@ -78,7 +80,7 @@ describe('evidence in the audit verification', () => {
     const photoToDelete = await upload(attachments, png(), 'image/png');
 
     const history = (serialNumber: string) => manager.get<EquipmentHistory>(`/api/labs/LAB01/equipment/${serialNumber}/history`);
-    expect((await history('REF-T-01')).body.evidenceProblems).toEqual([]);
+    expect((await history(certified)).body.evidenceProblems).toEqual([]);
     const before = await verifyAll();
     expect(before.last.intact, JSON.stringify(before.problems)).toBe(true);
     expect(before.problems).toEqual([]);
@@ -107,7 +109,7 @@ describe('evidence in the audit verification', () => {
       expect(deleted).toEqual({
         kind: 'certificate',
         recordNumber: calibrationNumber,
-        serialNumber: 'REF-T-01',
+        serialNumber: certified,
         fileId: toDelete.certificateId,
         fileName: toDelete.fileName,
         sha256: toDelete.sha256,
@@ -116,7 +118,7 @@ describe('evidence in the audit verification', () => {
       });
     }
     // The machines' histories mark the same files, each beside its calibration or nonconformity.
-    const certificateHistory = await history('REF-T-01');
+    const certificateHistory = await history(certified);
     expect(certificateHistory.status).toBe(200);
     expect(certificateHistory.body.evidenceProblems.map((problem) => `${problem.recordNumber}/${problem.fileId} ${problem.found}`).sort()).toEqual(
       [`${calibrationNumber}/${toAlter.certificateId} altered`, `${calibrationNumber}/${toDelete.certificateId} missing`].sort(),

@@ -147,9 +147,11 @@ describe('killed within a second of evidence uploads and started again on the sa
     async () => {
       running ??= await start();
       const admin = await signedIn(running.url, 'admin');
-      const calibrations = await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/REF-T-01/calibrations');
+      // The demo oven's calibration awaiting approval: an approved one takes no more certificates.
+      const calibrations = await admin.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/PS2-01-011/calibrations');
       expect(calibrations.status, calibrations.text).toBe(200);
-      const certificates = `/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrations.body.items[0]!.calibrationNumber}/certificates`;
+      const awaiting = calibrations.body.items.find((calibration) => calibration.status === 'Awaiting approval')!;
+      const certificates = `/api/labs/LAB01/equipment/PS2-01-011/calibrations/${awaiting.calibrationNumber}/certificates`;
       const reported = await admin.post<Nonconformity>('/api/labs/LAB01/nonconformities', {
         serialNumber: 'REF-T-02',
         description: 'Reading drifts by 0.4 °C against REF-T-01',

@@ -6,6 +6,8 @@ import type { Nonconformity } from '../shared/schemas/nonconformities.js';
 import { generateLab } from '../shared/jobs/lab-run.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { newUserBody } from './helpers/fixtures.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 
 /**
  * The machine's lifecycle through the API (SPEC §10 as revised, issue #33): a return to service names
@@ -232,5 +234,80 @@ describe('implausible dates', () => {
     const ancient = await admin.post('/api/admin/generate', { date: '1900-01-01' });
     expect(ancient.status, ancient.text).toBe(400);
     expect(problem(ancient.body).detail).toContain('the backfill limit');
+  });
+});
+
+describe('two managers disposing the same impact item at once', () => {
+  it('accept one decision and refuse the other, which leaves no trace on the machine or in the audit trail', async () => {
+    expect(
+      (
+        await admin.post(
+          '/api/users',
+          newUserBody('lifecycle-manager', { primaryLabId: 'LAB01', role: 'Manager', password: demoPassword, requirePasswordChange: false }),
+        )
+      ).status,
+    ).toBe(201);
+    const otherManager = await product.signedIn('lifecycle-manager');
+    const calibrate = async (serialNumber: string, performedOn: string, value: number, standards: string[], approved: boolean) => {
+      const recorded = await admin.post<{ calibrationNumber: string }>(`/api/labs/LAB01/equipment/${serialNumber}/calibrations`, {
+        performedOn,
+        kind: 'internal',
+        asFound: [{ pointId: 'P1', value }],
+        adjusted: false,
+        standards,
+        signature: sign,
+      });
+      expect(recorded.status, recorded.text).toBe(201);
+      if (!approved) return;
+      const approval = await manager.post(`/api/labs/LAB01/equipment/${serialNumber}/calibrations/${recorded.body.calibrationNumber}/approval`, {
+        decision: 'approve',
+        signature: sign,
+      });
+      expect(approval.status, approval.text).toBe(200);
+    };
+
+    for (let round = 0; round < 4; round++) {
+      // A reference standard found out of tolerance lists the instrument calibrated with it since its last pass.
+      const standard = `LIFE-STD-${round}`;
+      const instrument = `LIFE-INS-${round}`;
+      await register(instrument, true);
+      const created = await admin.post('/api/labs/LAB01/equipment', { serialNumber: standard, modelId: 'Form 3B' });
+      expect(created.status, created.text).toBe(201);
+      const standardPlan = await admin.put(`/api/labs/LAB01/equipment/${standard}/calibration-plan`, { ...plan, referenceStandard: true });
+      expect(standardPlan.status, standardPlan.text).toBe(200);
+      await calibrate(standard, labDaysAgo('LAB01', 30), 100, [], true);
+      await calibrate(instrument, labDaysAgo('LAB01', 20), 100.1, [standard], true);
+      await calibrate(standard, labDaysAgo('LAB01', 10), 101.3, [], false);
+      const opened = (await admin.get<{ items: Nonconformity[] }>(`/api/labs/LAB01/nonconformities?serialNumber=${standard}`)).body.items;
+      expect(opened).toHaveLength(1);
+      const nc = opened[0]!;
+      const item = nc.items.find((candidate) => candidate.serialNumber === instrument)!;
+      expect(item, JSON.stringify(nc.items)).toBeDefined();
+
+      // Who sends which alternates, so that either decision may arrive first.
+      const [recalibrating, clearing] = round % 2 === 0 ? [manager, otherManager] : [otherManager, manager];
+      const dispose = (client: ApiClient, disposition: string) =>
+        client.post<Nonconformity>(`/api/labs/LAB01/nonconformities/${nc.ncNumber}/dispositions`, {
+          itemId: item.itemId,
+          disposition,
+          reason: 'Calibrated with the drifted reference',
+          signature: sign,
+        });
+      const [recalibrate, noImpact] = await Promise.all([dispose(recalibrating, 'Recalibrate'), dispose(clearing, 'No impact')]);
+      expect([recalibrate.status, noImpact.status].sort(), `${recalibrate.text} / ${noImpact.text}`).toEqual([200, 409]);
+      const accepted = recalibrate.status === 200 ? 'Recalibrate' : 'No impact';
+
+      const kept = (await nonconformity(nc.ncNumber)).items.find((candidate) => candidate.itemId === item.itemId)!;
+      expect(kept.disposition?.disposition).toBe(accepted);
+      const reasons = (await machine(instrument)).fitness.reasons;
+      const requests = (await auditOf(instrument)).filter((action) => action === 'calibration.recalibration-requested');
+      if (accepted === 'Recalibrate') {
+        expect(reasons).toContain('recalibration requested');
+        expect(requests).toHaveLength(1);
+      } else {
+        expect(reasons, `round ${round}`).not.toContain('recalibration requested');
+        expect(requests, `round ${round}`).toEqual([]);
+      }
+    }
   });
 });

@@ -79,6 +79,12 @@ describe('calibration in the browser', () => {
     const [download] = await Promise.all([admin.page.waitForEvent('download'), admin.page.getByRole('link', { name: 'NMS-2026-09912.pdf' }).click()]);
     expect(download.suggestedFilename()).toBe('NMS-2026-09912.pdf');
     expect((await readFile((await download.path())!)).equals(certificate)).toBe(true);
+    // Approved, the calibration takes no more certificate files, and the page says why instead of offering one.
+    const approvedEntry = admin.page.locator('.calibration-entry', { hasText: 'NMS-2026-09912.pdf' });
+    await approvedEntry
+      .getByText(/is approved, so its certificates can no longer change: add certificate files right after recording a calibration, before approval\./)
+      .waitFor();
+    expect(await approvedEntry.getByLabel(/^Add a certificate file to /).count()).toBe(0);
     expect(await seriousAccessibilityProblems(admin.page)).toEqual([]);
     await screenshot(admin.page, 'calibration-certificate-desktop');
 

@@ -13,9 +13,12 @@ const browsing = browserProductForFile({ noConsoleErrors: true });
 describe('evidence missing from storage in the browser', () => {
   it('is marked beside its calibration in the history and listed by the audit verification', async () => {
     const manager = await browsing.product.signedIn('manager1');
-    const calibrationNumber = (await manager.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/REF-T-01/calibrations')).body.items[0]!.calibrationNumber;
+    // The demo oven's calibration awaiting approval: an approved one takes no more certificates.
+    const calibrationNumber = (await manager.get<{ items: Calibration[] }>('/api/labs/LAB01/equipment/PS2-01-011/calibrations')).body.items.find(
+      (calibration) => calibration.status === 'Awaiting approval',
+    )!.calibrationNumber;
     const uploaded = await manager.post<Certificate>(
-      `/api/labs/LAB01/equipment/REF-T-01/calibrations/${calibrationNumber}/certificates?fileName=scan.pdf`,
+      `/api/labs/LAB01/equipment/PS2-01-011/calibrations/${calibrationNumber}/certificates?fileName=scan.pdf`,
       undefined,
       {
         rawBody: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(1_000)]),
@@ -30,7 +33,7 @@ describe('evidence missing from storage in the browser', () => {
 
     const { page } = await browsing.session(desktop);
     await signIn(page, 'admin', demoPassword);
-    await visit(page, '/equipment/LAB01/REF-T-01');
+    await visit(page, '/equipment/LAB01/PS2-01-011');
     await page.getByText(/^One certificate or photo of this machine is not in storage as recorded at upload/).waitFor();
     await page
       .locator('td[data-label="Calibration"]', { hasText: calibrationNumber })
@@ -46,7 +49,7 @@ describe('evidence missing from storage in the browser', () => {
     await page.getByRole('button', { name: /^Verify the chains of/ }).click();
     await page.getByText(/^1 of \d+ certificates and photos checked are not in storage as recorded at upload:$/).waitFor();
     await page
-      .getByText(`REF-T-01 · Certificate ${uploaded.body.certificateId} of ${calibrationNumber} (scan.pdf) is missing from storage`, { exact: false })
+      .getByText(`PS2-01-011 · Certificate ${uploaded.body.certificateId} of ${calibrationNumber} (scan.pdf) is missing from storage`, { exact: false })
       .waitFor();
     await screenshot(page, 'audit-evidence-missing-desktop');
   });

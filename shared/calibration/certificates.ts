@@ -4,7 +4,7 @@ import { calibrationOperation, readCalibration, type CalibrationDocument, type S
 import { readEquipmentChainHead, serialKey } from '../data/equipment-repository.js';
 import { inEquipmentTurn } from '../equipment/machine-changes.js';
 import { equipmentEvent } from '../equipment/manage-equipment.js';
-import { HttpProblem, notFound } from '../platform/problems.js';
+import { conflict, HttpProblem, notFound } from '../platform/problems.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import type { Certificate } from '../schemas/calibration.js';
 import { evidenceMaxBytes, safeFileName, storeVerifiedFile, verifiedFileContent, withoutStorage } from '../storage/verified-files.js';
@@ -18,6 +18,18 @@ async function eventOf(labId: string, serialNumber: string, calibrationNumber: s
   if (!found || found.document.serialKey !== serialKey(serialNumber))
     throw notFound(`There is no calibration ${calibrationNumber} of ${serialNumber} at ${labId}.`);
   return found;
+}
+
+/**
+ * Approved events are read-only (SPEC §9): a certificate added afterwards would change what the
+ * approver signed without a signature of its own, so it is refused before any byte is stored. An
+ * amendment corrects the approved values (the certificate's number among them) under its signature.
+ */
+function refuseWhenApproved(event: CalibrationDocument) {
+  if (event.status === 'Approved')
+    throw conflict(
+      `Calibration ${event.calibrationNumber} is approved, so no certificate can be added to it: approved calibrations are read-only. Add certificates right after recording it, before approval; a Manager corrects an approved calibration with a signed amendment.`,
+    );
 }
 
 function certificateView(certificate: StoredCertificate): Certificate {
@@ -39,7 +51,7 @@ export async function addCertificate(
   sentFileName: string | undefined,
   facts: SignerFacts,
 ): Promise<Certificate> {
-  await eventOf(labId, serialNumber, calibrationNumber);
+  refuseWhenApproved((await eventOf(labId, serialNumber, calibrationNumber)).document);
   const { type, size, sha256, contentMd5, blobName, versionId } = await storeVerifiedFile(
     body,
     `${labId}/${calibrationNumber}`,
@@ -50,6 +62,7 @@ export async function addCertificate(
 
   return inEquipmentTurn(labId, `The certificates of ${calibrationNumber}`, async () => {
     const [event, chainHead] = await Promise.all([eventOf(labId, serialNumber, calibrationNumber), readEquipmentChainHead(labId)]);
+    refuseWhenApproved(event.document);
     const existing = event.document.certificates ?? [];
     const certificateId = String(existing.length + 1);
     const certificate: StoredCertificate = {

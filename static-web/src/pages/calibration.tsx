@@ -126,7 +126,13 @@ function CertificateFiles(props: { calibration: Calibration; canUpload: boolean;
           ))}
         </ul>
       )}
-      {props.canUpload && (
+      {props.canUpload && calibration.status === 'Approved' && (
+        <p class="hint">
+          {calibration.calibrationNumber} is approved, so its certificates can no longer change: add certificate files right after recording a calibration,
+          before approval. A Manager corrects an approved calibration with a signed amendment.
+        </p>
+      )}
+      {props.canUpload && calibration.status !== 'Approved' && (
         <CertificateFileField label={`Add a certificate file to ${calibration.calibrationNumber}`} onFile={upload} disabled={uploading !== null} />
       )}
       {uploading && <UploadProgress {...uploading} />}
