@@ -247,9 +247,12 @@ async function beginSignedChange(
   partial: boolean,
   facts: Facts,
   confirm: ConfirmSigner,
+  /** A further reason to refuse that needs another read, asked before the signer's password is checked. */
+  precheck: (record: RecordDocument) => Promise<void> = async () => {},
 ) {
   const found = await findRecordForChange(labId, recordNumber);
   check(found.record.document);
+  await precheck(found.record.document);
   assertEtag(found.record, ifMatch);
   const responses = assertResponses(found.record.document, input.responses, partial);
   const method = await confirm(principal, input.signature.password, facts, partial ? 'signature on amendment' : 'signature on completion');
@@ -269,13 +272,10 @@ function assertEtag(found: Versioned<RecordDocument>, ifMatch: string | null): v
   }
 }
 
-/** `confirm` checks who signs; the demo seed, having checked the demo password once, passes its own. */
 /** A quarantined machine takes no checklist until a signed return to service: it is not fit to work on. */
-async function assertNotQuarantined(labId: string, recordNumber: string): Promise<void> {
-  const { document: record } = await findLabRecord(labId, recordNumber);
+async function assertMachineNotQuarantined(record: RecordDocument): Promise<void> {
   if (record.status !== 'Open' && record.status !== 'Missed') return;
-  const machine = await readEquipment(labId, record.serialNumber);
-  const held = machine?.document.quarantine;
+  const held = (await readEquipment(record.labId, record.serialNumber))?.document.quarantine;
   if (held) {
     throw conflict(
       `${record.serialNumber} is quarantined by nonconformity ${held.ncNumbers.join(', ')}: no checklist is completed on it until a manager returns it to service.`,
@@ -283,6 +283,7 @@ async function assertNotQuarantined(labId: string, recordNumber: string): Promis
   }
 }
 
+/** `confirm` checks who signs; the demo seed, having checked the demo password once, passes its own. */
 export async function completeRecord(
   principal: Principal,
   labId: string,
@@ -293,7 +294,6 @@ export async function completeRecord(
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<PmRecord> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
-  await assertNotQuarantined(labId, recordNumber);
   let completedWithFault: RecordDocument | undefined;
   const refusal = (record: RecordDocument) => {
     const why = whyNotCompletable(record, new Date(), lateDays);
@@ -301,13 +301,22 @@ export async function completeRecord(
     if (record.status === 'Completed' && foundFault(record)) completedWithFault = record;
     throw conflict(why);
   };
-  const { found, responses, signatureAt } = await beginSignedChange(principal, labId, recordNumber, refusal, ifMatch, input, false, facts, confirm).catch(
-    async (error: unknown) => {
-      // A retry of a completion that found a fault makes sure its nonconformity opened, then answers as before.
-      if (completedWithFault) await afterChange().faultFound(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
-      throw error;
-    },
-  );
+  const { found, responses, signatureAt } = await beginSignedChange(
+    principal,
+    labId,
+    recordNumber,
+    refusal,
+    ifMatch,
+    input,
+    false,
+    facts,
+    confirm,
+    assertMachineNotQuarantined,
+  ).catch(async (error: unknown) => {
+    // A retry of a completion that found a fault makes sure its nonconformity opened, then answers as before.
+    if (completedWithFault) await afterChange().faultFound(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
+    throw error;
+  });
   const written = await writeRecordChange(
     labId,
     found,
