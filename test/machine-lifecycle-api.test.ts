@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CalibrationPlan } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
 import type { Nonconformity } from '../shared/schemas/nonconformities.js';
+import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { generateLab } from '../shared/jobs/lab-run.js';
+import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -36,6 +38,13 @@ async function register(serialNumber: string, withPlan = false): Promise<void> {
   const created = await admin.post('/api/labs/LAB01/equipment', { serialNumber, modelId: 'Form 3B' });
   expect(created.status, created.text).toBe(201);
   if (withPlan) expect((await admin.put(`/api/labs/LAB01/equipment/${serialNumber}/calibration-plan`, plan)).status).toBe(200);
+}
+
+/** A machine in service for well over a year, so calibrations dated weeks ago do not predate it. */
+async function registerLongAgo(serialNumber: string, referenceStandard: boolean): Promise<void> {
+  await registerEquipment(systemActor, 'LAB01', { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null, new Date(Date.now() - 500 * 86_400_000));
+  const planned = await admin.put(`/api/labs/LAB01/equipment/${serialNumber}/calibration-plan`, { ...plan, referenceStandard });
+  expect(planned.status, planned.text).toBe(200);
 }
 
 async function reportFault(serialNumber: string, description: string): Promise<Nonconformity> {
@@ -270,11 +279,8 @@ describe('two managers disposing the same impact item at once', () => {
       // A reference standard found out of tolerance lists the instrument calibrated with it since its last pass.
       const standard = `LIFE-STD-${round}`;
       const instrument = `LIFE-INS-${round}`;
-      await register(instrument, true);
-      const created = await admin.post('/api/labs/LAB01/equipment', { serialNumber: standard, modelId: 'Form 3B' });
-      expect(created.status, created.text).toBe(201);
-      const standardPlan = await admin.put(`/api/labs/LAB01/equipment/${standard}/calibration-plan`, { ...plan, referenceStandard: true });
-      expect(standardPlan.status, standardPlan.text).toBe(200);
+      await registerLongAgo(instrument, false);
+      await registerLongAgo(standard, true);
       await calibrate(standard, labDaysAgo('LAB01', 30), 100, [], true);
       await calibrate(instrument, labDaysAgo('LAB01', 20), 100.1, [standard], true);
       await calibrate(standard, labDaysAgo('LAB01', 10), 101.3, [], false);
