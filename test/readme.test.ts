@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nextDueDate } from '../shared/domain/calibration-rules.js';
 import { spawnProduct, type SpawnedProduct } from './helpers/spawned-product.js';
 
 /** The API guide's curl walkthrough (docs/api.md), run as written against a started product (on a free port). */
@@ -77,6 +78,8 @@ describe('README', () => {
       cwd: workDir,
       encoding: 'utf8',
     });
+    // The walkthrough calibrates on LAB02's today, as its script computes it.
+    const dueIn12Months = nextDueDate(new Date().toLocaleDateString('en-CA', { timeZone: 'America/Chicago' }), { months: 12 });
     const answers = output
       .trim()
       .split('\n')
@@ -91,9 +94,9 @@ describe('README', () => {
       transferred,
       history,
       plan,
+      certificate,
       approved,
       calibrated,
-      certificate,
       amended,
       quarantined,
       repaired,
@@ -117,12 +120,11 @@ describe('README', () => {
     expect(approved).toMatchObject({
       status: 'Approved',
       result: 'Pass',
-      nextDue: '2027-11-30',
+      nextDue: dueIn12Months,
       signature: { username: 'manager1' },
       approval: { signature: { username: 'admin', meaning: 'Approved by' } },
     });
-    // Fit until 2027-11-30 and its grace: the fitness state itself depends on the day the test runs.
-    expect(calibrated).toMatchObject({ serialNumber: 'F4-0001', fitness: { calibrationDue: '2027-11-30' } });
+    expect(calibrated).toMatchObject({ serialNumber: 'F4-0001', fitness: { state: 'fit', calibrationDue: dueIn12Months } });
     const pdf = Buffer.from('%PDF-1.4\n%%EOF\n');
     expect(certificate).toMatchObject({
       certificateId: '1',
