@@ -8,7 +8,7 @@ import { generateLab } from '../shared/jobs/lab-run.js';
 import { systemActor } from '../shared/users/manage-users.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
-import { newUserBody } from './helpers/fixtures.js';
+import { newUserBody, oneHundredDegreePlan } from './helpers/fixtures.js';
 import { labDaysAgo } from './helpers/lab-days.js';
 
 /**
@@ -23,16 +23,7 @@ let tech: ApiClient;
 
 const sign = { password: demoPassword };
 const problem = (body: unknown) => body as { detail: string };
-const plan = {
-  required: true,
-  reason: 'Temperatures we report depend on it',
-  intervalMonths: 12,
-  warningDays: 30,
-  graceDays: 7,
-  decisionRule: 'simple',
-  referenceStandard: false,
-  points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5 }],
-};
+const plan = oneHundredDegreePlan;
 
 async function register(serialNumber: string, withPlan = false): Promise<void> {
   const created = await admin.post('/api/labs/LAB01/equipment', { serialNumber, modelId: 'Form 3B' });

@@ -7,7 +7,7 @@ import type { PmRecord } from '../shared/schemas/records.js';
 import { localDay, startOfDay } from '../shared/domain/periods.js';
 import { generateLab } from '../shared/jobs/lab-run.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { newUserBody } from './helpers/fixtures.js';
+import { newUserBody, oneHundredDegreePlan } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 import { labDaysAgo } from './helpers/lab-days.js';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
@@ -26,16 +26,7 @@ const sign = { password: demoPassword };
 const daysAgo = (days: number, labId = 'LAB01') => labDaysAgo(labId, days);
 const problem = (body: unknown) => body as { detail: string };
 
-const instrumentPlan = {
-  required: true,
-  reason: 'Oven temperatures we report depend on it',
-  intervalMonths: 12,
-  warningDays: 30,
-  graceDays: 7,
-  decisionRule: 'simple',
-  referenceStandard: false,
-  points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5 }],
-};
+const instrumentPlan = oneHundredDegreePlan;
 const standardPlan = { ...instrumentPlan, reason: 'Reference thermometer', referenceStandard: true };
 
 /** Registered 500 days back, so calibrations dated months ago are after it existed. */

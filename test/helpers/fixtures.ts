@@ -26,3 +26,15 @@ export async function auditTrailOf(username: string): Promise<AuditEntry[]> {
     .fetchAll();
   return resources;
 }
+
+/** A calibration plan with one point at 100 °C, every 12 months: the instrument the API tests calibrate. */
+export const oneHundredDegreePlan = {
+  required: true,
+  reason: 'Oven temperatures we report depend on it',
+  intervalMonths: 12,
+  warningDays: 30,
+  graceDays: 7,
+  decisionRule: 'simple',
+  referenceStandard: false,
+  points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5 }],
+};
