@@ -24,6 +24,7 @@ import './audit.js';
 import './api-keys.js';
 import './machine-fitness.js';
 import './odata.js';
+import './webhooks.js';
 import './reports.js';
 import './purge-expired.js';
 import './openapi.js';

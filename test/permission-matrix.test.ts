@@ -734,6 +734,38 @@ const rows: Row[] = [
     request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }),
     expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
   },
+  { endpoint: 'webhooksList', scope: 'any', request: (c) => c.get('/api/integrations/webhooks'), expected: administratorsOnly },
+  {
+    endpoint: 'webhooksCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/integrations/webhooks', { name: 'Matrix receiver', url: 'https://203.0.113.10/hook', events: ['machine.quarantined'] }),
+    expected: administratorsOnly,
+  },
+  // An administrator passes the check and learns the subscription does not exist.
+  {
+    endpoint: 'webhooksRead',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksChange',
+    scope: 'any',
+    request: (c) => c.patch('/api/integrations/webhooks/0000000000000000', { enabled: false }),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDelete',
+    scope: 'any',
+    request: (c) => c.delete('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDeliveries',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000/deliveries'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
   // Managers and auditors read the feed for their labs; technicians do not.
   { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.

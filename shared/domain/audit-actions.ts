@@ -54,6 +54,10 @@ export const auditActionWords: Record<string, string> = {
   'user.password.rehashed': 'Password stored with the current hash',
   'user.unlocked': 'Account unlocked',
   'user.updated': 'User changed',
+  'webhook.created': 'Webhook subscription created',
+  'webhook.deleted': 'Webhook subscription deleted',
+  'webhook.disabled': 'Webhook subscription disabled',
+  'webhook.enabled': 'Webhook subscription enabled',
 };
 
 /** The action in words; an old system's own event ("legacy.Status Change") keeps its own words. */

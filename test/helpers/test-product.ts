@@ -28,6 +28,7 @@ const seedNeutralSettings = new Set([
   'DIGEST_LOCAL_HOUR',
   'NOTIFICATION_RETRY_BASE_MS',
   'NOTIFICATION_LEASE_SECONDS',
+  'WEBHOOKS_ALLOW_LOOPBACK',
 ]);
 
 /**
