@@ -12,6 +12,7 @@ export type AuditSubject =
   | { kind: 'nonconformity'; ncNumber: string; labIds: readonly string[] }
   | { kind: 'record'; recordNumber: string; labId: string }
   | { kind: 'lab'; labId: string }
+  | { kind: 'review'; reviewNumber: string; labId: string }
   | { kind: 'user'; username: string; labIds: readonly string[] }
   | { kind: 'api-key'; keyId: string; labIds: readonly string[] }
   | { kind: 'calibration-provider'; providerId: string }
@@ -25,6 +26,8 @@ function entityOf(subject: AuditSubject): Pick<AuditEvent, 'entityType' | 'entit
       return { entityType: 'nonconformity', entityId: subject.ncNumber, labIds: [...new Set(subject.labIds)] };
     case 'record':
       return { entityType: 'record', entityId: subject.recordNumber, labIds: [subject.labId] };
+    case 'review':
+      return { entityType: 'review', entityId: subject.reviewNumber, labIds: [subject.labId] };
     case 'lab':
       return { entityType: 'lab', entityId: subject.labId, labIds: [subject.labId] };
     case 'user':
