@@ -17,6 +17,7 @@ import './calibration.js';
 import './calibration-interval-review.js';
 import './nonconformities.js';
 import './labels.js';
+import './problem-reports.js';
 import './records.js';
 import './generator.js';
 import './notifications.js';

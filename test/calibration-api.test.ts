@@ -347,6 +347,22 @@ describe('reference standards and providers', () => {
     expect(problem(notAStandard.body).detail).toMatch(/^The reference standard CAL-1 was not fit for use on .*: it is not a reference standard/);
   });
 
+  it('refuses a standard of another kind, one measuring in other units (a weight set for an oven probe), naming both, and writes nothing', async () => {
+    await register('LAB01', 'PROBE-KIND');
+    const { body: listed } = await tech.get<{ items: ReferenceStandard[] }>('/api/labs/LAB01/calibrations/standards');
+    expect(listed.items.find((standard) => standard.serialNumber === 'REF-W-02')?.units).toEqual(['g']);
+    expect(listed.items.find((standard) => standard.serialNumber === 'REF-T-01')?.units).toEqual(['°C']);
+    // The audit trail is newest first: its first entry does not change when nothing is written.
+    const newestEntry = async () => (await admin.get<{ items: unknown[] }>('/api/audit?labId=LAB01&pageSize=1')).body.items[0];
+    const before = await newestEntry();
+    const weights = await tech.post('/api/labs/LAB01/equipment/PROBE-KIND/calibrations', { ...passing(daysAgo(1)), standards: ['REF-W-02'] });
+    expect(weights.status).toBe(400);
+    expect(problem(weights.body).detail).toBe('REF-W-02 measures in g, not in °C: choose a reference standard for what PROBE-KIND measures.');
+    expect(problem(weights.body).errors).toEqual([{ field: 'standards', message: 'names REF-W-02, which measures in g' }]);
+    expect((await admin.get<{ calibrations: unknown[] }>('/api/labs/LAB01/equipment/PROBE-KIND/history')).body.calibrations).toEqual([]);
+    expect(await newestEntry()).toEqual(before);
+  });
+
   it('refuses an unapproved or expired provider unless an administrator overrides it with a reason', async () => {
     await register('LAB01', 'EXT-1');
     const provider = { accreditationBody: 'A2LA', accreditationNumber: '9', scope: 'Temperature', approved: false, accreditationExpires: '2099-01-01' };

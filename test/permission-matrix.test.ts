@@ -206,6 +206,26 @@ async function prepareFreshNonconformity(scope: 'own' | 'other'): Promise<void> 
   freshNc[scope] = { serialNumber, ncNumber: nc.body.ncNumber };
 }
 
+/** A new request from the machine per scope, sent through a fresh machine's label: what triage acts on. */
+const preparedRequest: Record<'own' | 'other', string> = { own: '', other: '' };
+
+async function labelKey(labId: string, serialNumber: string): Promise<string> {
+  const sheet = await admin.get<{ items: { reportUrl: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
+  expect(sheet.status, sheet.text).toBe(200);
+  return new URL(sheet.body.items[0]!.reportUrl).searchParams.get('k')!;
+}
+
+async function prepareRequest(scope: 'own' | 'other'): Promise<void> {
+  const serialNumber = `REQ-${scope}-${++machineCounter}`;
+  expect((await admin.post(`/api/labs/${lab(scope)}/equipment`, { serialNumber, modelId: 'Form 3B' })).status).toBe(201);
+  const key = await labelKey(lab(scope), serialNumber);
+  const sent = await product
+    .client()
+    .post<{ reportNumber: string }>(`/api/machines/${serialNumber}/problem-reports?k=${key}`, { description: 'Matrix problem' });
+  expect(sent.status, sent.text).toBe(201);
+  preparedRequest[scope] = sent.body.reportNumber;
+}
+
 const matrixPlan = {
   required: true,
   reason: 'Measures results we report',
@@ -669,6 +689,41 @@ const rows: Row[] = [
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
+      endpoint: 'requestList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/requests`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'requestGet',
+      scope,
+      prepare: async () => {
+        if (!preparedRequest[scope]) await prepareRequest(scope);
+      },
+      request: (c) => c.get(`/api/labs/${lab(scope)}/requests/${preparedRequest[scope]}`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'requestToNonconformity',
+      scope,
+      prepare: () => prepareRequest(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/requests/${preparedRequest[scope]}/nonconformity`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'requestClose',
+      scope,
+      prepare: () => prepareRequest(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/requests/${preparedRequest[scope]}/close`, { reason: 'Matrix: not a fault' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'equipmentReportKey',
+      scope,
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/report-key`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
       endpoint: 'nonconformityItemsAwaiting',
       scope,
       request: (c) => c.get(`/api/labs/${lab(scope)}/nonconformity-items`),
@@ -766,6 +821,18 @@ const rows: Row[] = [
   // Integrations only: a session is no key.
   { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
   {
+    endpoint: 'problemReportMachine',
+    scope: 'any',
+    request: async (c) => c.get(`/api/machines/MATRIX-LAB04/problem-reports?k=${await labelKey('LAB04', 'MATRIX-LAB04')}`),
+    expected: publicEverywhere(),
+  },
+  {
+    endpoint: 'problemReportSend',
+    scope: 'any',
+    request: async (c) => c.post(`/api/machines/MATRIX-LAB04/problem-reports?k=${await labelKey('LAB04', 'MATRIX-LAB04')}`, { description: 'Matrix problem' }),
+    expected: publicEverywhere(),
+  },
+  {
     endpoint: 'authLogout',
     scope: 'any',
     request: (c) => c.post('/api/auth/logout'),
@@ -782,7 +849,8 @@ function outcomeOf(response: ApiResponse, allowStatus: number | undefined): Outc
 }
 
 beforeAll(async () => {
-  product = await startTestProduct();
+  // Every row that needs a request sends one from this address: more than an address may send in an hour.
+  product = await startTestProduct({ PROBLEM_REPORTS_PER_ADDRESS: '1000', PROBLEM_REPORTS_PER_MACHINE: '1000' });
   admin = await product.signedIn('admin');
   for (const [username, primaryLabId] of [
     ['matrixown', 'LAB01'],

@@ -148,8 +148,14 @@ function checkReadings(plan: PlanVersion, input: CalibrationInput): FieldError[]
 
 type FrozenStandard = Calibration['standards'][number];
 
-/** Each standard named must be another machine, a reference standard, and fit on the day (§6.5): frozen as it stood. */
-async function freezeStandards(serialNumber: string, standards: readonly string[], performedOn: string): Promise<FrozenStandard[]> {
+/** The units a plan measures in: a standard serves a plan when it measures in one of them. */
+export const unitsOf = (plan: Pick<PlanVersion, 'points'> | null | undefined): string[] => [...new Set((plan?.points ?? []).map((point) => point.unit))];
+
+/**
+ * Each standard named must be another machine, a reference standard of the plan's kind (measuring in
+ * one of its units), and fit on the day (§6.5): frozen as it stood.
+ */
+async function freezeStandards(serialNumber: string, plan: PlanVersion, standards: readonly string[], performedOn: string): Promise<FrozenStandard[]> {
   const unique = [...new Set(standards.map(serialKey))];
   const frozen: FrozenStandard[] = [];
   for (const key of unique) {
@@ -162,6 +168,13 @@ async function freezeStandards(serialNumber: string, standards: readonly string[
         { field: 'standards', message: `names ${key}, which is not registered` },
       ]);
     }
+    const measures = unitsOf(currentPlan(standard.document.calibration));
+    const needed = unitsOf(plan);
+    if (!measures.some((unit) => needed.includes(unit)))
+      throw badRequest(
+        `${standard.document.serialNumber} measures in ${measures.join(', ') || 'no unit'}, not in ${needed.join(', ')}: choose a reference standard for what ${serialNumber} measures.`,
+        [{ field: 'standards', message: `names ${standard.document.serialNumber}, which measures in ${measures.join(', ') || 'no unit'}` }],
+      );
     const fit = standardFitOn(standard.document, performedOn);
     if ('notFit' in fit) throw conflict(`The reference standard ${standard.document.serialNumber} was not fit for use on ${performedOn}: ${fit.notFit}.`);
     frozen.push({
@@ -235,7 +248,7 @@ export async function recordCalibration(
   const readingErrors = checkReadings(plan, input);
   if (readingErrors.length) throw fieldsProblem('The readings do not fit the calibration plan', readingErrors);
   const { provider, override } = await providerFor(principal, input);
-  const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
+  const standards = await freezeStandards(serialNumber, plan, input.standards, input.performedOn);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration');
   const outcome = judgeEvent(
     plan.points,
@@ -491,7 +504,13 @@ export async function referenceStandardsFor(labId: string) {
   const [machines, today] = await Promise.all([referenceStandardCandidates(), labToday(labId)]);
   const items = machines
     .filter((machine) => machine.presence !== 'departed' && currentPlan(machine.calibration)?.referenceStandard)
-    .map((machine) => ({ serialNumber: machine.serialNumber, labId: machine.labId, modelId: machine.modelId, fitness: fitnessOf(machine, today) }))
+    .map((machine) => ({
+      serialNumber: machine.serialNumber,
+      labId: machine.labId,
+      modelId: machine.modelId,
+      units: unitsOf(currentPlan(machine.calibration)),
+      fitness: fitnessOf(machine, today),
+    }))
     .sort((a, b) => Number(a.fitness.state === 'not fit') - Number(b.fitness.state === 'not fit') || a.serialNumber.localeCompare(b.serialNumber));
   return { items, continuationToken: null };
 }

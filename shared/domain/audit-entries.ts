@@ -11,6 +11,7 @@ export type AuditSubject =
   | { kind: 'equipment'; serialNumber: string; labIds: readonly string[] }
   | { kind: 'nonconformity'; ncNumber: string; labIds: readonly string[] }
   | { kind: 'record'; recordNumber: string; labId: string }
+  | { kind: 'problem-report'; reportNumber: string; labId: string }
   | { kind: 'lab'; labId: string }
   | { kind: 'review'; reviewNumber: string; labId: string }
   | { kind: 'user'; username: string; labIds: readonly string[] }
@@ -29,6 +30,8 @@ function entityOf(subject: AuditSubject): Pick<AuditEvent, 'entityType' | 'entit
       return { entityType: 'record', entityId: subject.recordNumber, labIds: [subject.labId] };
     case 'review':
       return { entityType: 'review', entityId: subject.reviewNumber, labIds: [subject.labId] };
+    case 'problem-report':
+      return { entityType: 'problem-report', entityId: subject.reportNumber, labIds: [subject.labId] };
     case 'lab':
       return { entityType: 'lab', entityId: subject.labId, labIds: [subject.labId] };
     case 'user':

@@ -138,6 +138,10 @@ export const settingsSchema = z.object({
   PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),
   PASSWORD_HASH_ITERATIONS: integerSetting(2, 100).default(2),
   LOGIN_RATE_LIMIT_PER_MINUTE: integerSetting(1, 10_000).default(10),
+  /** Problems reported at a machine without an account: at most so many per caller address and per machine in each window. */
+  PROBLEM_REPORTS_PER_ADDRESS: integerSetting(1, 10_000).default(10),
+  PROBLEM_REPORTS_PER_MACHINE: integerSetting(1, 10_000).default(20),
+  PROBLEM_REPORTS_WINDOW_SECONDS: integerSetting(60, 24 * 60 * 60).default(60 * 60),
   /**
    * How many right-most `X-Forwarded-For` entries the platform appended. 1 (the Function App's front
    * end) cannot be forged; 2 counts Static Web Apps' own hop too, which is right only when the

@@ -24,6 +24,8 @@ const parameterDescriptions: Record<string, string> = {
   ncNumber: 'Nonconformity number, e.g. LAB01-NC-000007',
   reviewNumber: 'Periodic review number, e.g. LAB01-REV-000003',
   kind: 'Which review: audit-trail or user-access',
+  reportNumber: 'Request number of a problem reported at the machine, e.g. LAB01-REQ-000003',
+  k: 'The report key from the label’s QR code',
   attachmentId: 'Number of the attachment: 1 for the first photo or file, 2 for the next',
   fileName: 'The name the certificate is downloaded under; its extension follows the file’s real type',
   providerId: 'Id of the calibration provider, e.g. acme-metrology',
