@@ -22,6 +22,7 @@ import './records.js';
 import './generator.js';
 import './notifications.js';
 import './audit.js';
+import './reviews.js';
 import './api-keys.js';
 import './machine-fitness.js';
 import './odata.js';

@@ -381,6 +381,33 @@ const rows: Row[] = [
       expected: scope === 'own' ? readers : companyReaders,
     },
     { endpoint: 'auditVerify', scope, request: (c) => c.get(`/api/audit/verify?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
+    // Whoever may read a lab's audit trail reviews it and signs the review (SPEC §16).
+    { endpoint: 'reviewList', scope, request: (c) => c.get(`/api/labs/${lab(scope)}/reviews`), expected: scope === 'own' ? readers : companyReaders },
+    {
+      endpoint: 'reviewPreview',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/reviews/preview?kind=user-access&from=2026-01-01&to=2026-03-31`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
+    {
+      endpoint: 'reviewSign',
+      scope,
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/reviews`, {
+          kind: 'user-access',
+          from: '2026-01-01',
+          to: '2026-03-31',
+          findings: 'Every account is needed.',
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
+    {
+      endpoint: 'reviewRead',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/reviews/${lab(scope)}-REV-000001`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
     {
       endpoint: 'recordsList',
       scope,

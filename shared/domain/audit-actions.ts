@@ -45,6 +45,7 @@ export const auditActionWords: Record<string, string> = {
   'record.verified': 'Checklist verified',
   'records.generated': 'Checklists generated',
   'records.imported': 'Records imported',
+  'review.signed': 'Periodic review signed',
   'user.access.granted': 'Lab access granted',
   'user.access.revoked': 'Lab access removed',
   'user.access.synced': 'Lab access taken from Microsoft groups',

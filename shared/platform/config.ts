@@ -129,6 +129,10 @@ export const settingsSchema = z.object({
   CALIBRATION_INTERVAL_SHORTEN: factorSetting(0.1, 1).default(0.5),
   CALIBRATION_INTERVAL_MIN_DAYS: integerSetting(1, 3650).default(30),
   CALIBRATION_INTERVAL_MAX_DAYS: integerSetting(1, 3650).default(1095),
+  /** Periodic reviews (SPEC §16): each kind is due this many months after the end of the last period reviewed. */
+  REVIEW_INTERVAL_MONTHS: integerSetting(1, 24).default(3),
+  /** The user access review calls an account dormant after this many days without a sign-in. */
+  DORMANT_ACCOUNT_DAYS: integerSetting(1, 3650).default(90),
   PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
   /** Argon2id cost of new password hashes; OWASP's first recommendation (19 MiB, 2 passes, one lane) is the floor. */
   PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),
