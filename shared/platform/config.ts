@@ -113,6 +113,8 @@ export const settingsSchema = z.object({
   CALIBRATION_INTERVAL_SHORTEN: factorSetting(0.1, 1).default(0.5),
   CALIBRATION_INTERVAL_MIN_DAYS: integerSetting(1, 3650).default(30),
   CALIBRATION_INTERVAL_MAX_DAYS: integerSetting(1, 3650).default(1095),
+  /** The interval review is due after this many approved calibrations since the interval was set or last decided (at once after one out of tolerance). */
+  CALIBRATION_INTERVAL_REVIEW_AFTER: integerSetting(1, 100).default(3),
   PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
   /** Argon2id cost of new password hashes; OWASP's first recommendation (19 MiB, 2 passes, one lane) is the floor. */
   PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),
