@@ -5,6 +5,7 @@ import { noteOverdueCalibrations } from '../shared/calibration/overdue-check.js'
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
 import type { Calibration, CalibrationPlan, CalibrationReport, Provider, ReferenceStandard } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
+import type { EquipmentHistory } from '../shared/schemas/equipment-history.js';
 import type { RecordSummary } from '../shared/schemas/records.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -20,6 +21,8 @@ let secondManager: ApiClient;
 let tech: ApiClient;
 
 const problem = (body: unknown) => body as { detail: string; errors?: { field: string; message: string }[] };
+const labDayOf = (iso: string, labId: string) =>
+  new Date(iso).toLocaleDateString('en-CA', { timeZone: labId === 'LAB01' ? 'America/New_York' : 'America/Chicago' });
 /** Days before the lab's own today, by which the product judges a calibration's date. */
 const daysAgo = (days: number, labId = 'LAB01') => labDaysAgo(labId, days);
 const sign = { password: demoPassword };
@@ -217,6 +220,9 @@ describe('recording and approving calibrations', () => {
       signature: sign,
     });
     expect(again.status, again.text).toBe(409);
+    // The new lab lists the calibration its machine brought, as its history does.
+    const listed = await admin.get<{ items: Calibration[] }>('/api/labs/LAB02/equipment/CAL-MOVED/calibrations');
+    expect(listed.body.items.map((item) => [item.calibrationNumber, item.labId, item.status])).toEqual([[entered.calibrationNumber, 'LAB01', 'Approved']]);
   });
 
   it('refuses a date before the machine was registered, naming the field and the registration date', async () => {
@@ -342,6 +348,22 @@ describe('reference standards and providers', () => {
     expect(before.status).toBe(409);
     const notAStandard = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(1)), standards: ['CAL-1'] });
     expect(problem(notAStandard.body).detail).toMatch(/^The reference standard CAL-1 was not fit for use on .*: it is not a reference standard/);
+  });
+
+  it('refuses a standard of another kind, one measuring in other units (a weight set for an oven probe), naming both, and writes nothing', async () => {
+    await register('LAB01', 'PROBE-KIND');
+    const { body: listed } = await tech.get<{ items: ReferenceStandard[] }>('/api/labs/LAB01/calibrations/standards');
+    expect(listed.items.find((standard) => standard.serialNumber === 'REF-W-02')?.units).toEqual(['g']);
+    expect(listed.items.find((standard) => standard.serialNumber === 'REF-T-01')?.units).toEqual(['°C']);
+    // The audit trail is newest first: its first entry does not change when nothing is written.
+    const newestEntry = async () => (await admin.get<{ items: unknown[] }>('/api/audit?labId=LAB01&pageSize=1')).body.items[0];
+    const before = await newestEntry();
+    const weights = await tech.post('/api/labs/LAB01/equipment/PROBE-KIND/calibrations', { ...passing(daysAgo(1)), standards: ['REF-W-02'] });
+    expect(weights.status).toBe(400);
+    expect(problem(weights.body).detail).toBe('REF-W-02 measures in g, not in °C: choose a reference standard for what PROBE-KIND measures.');
+    expect(problem(weights.body).errors).toEqual([{ field: 'standards', message: 'names REF-W-02, which measures in g' }]);
+    expect((await admin.get<{ calibrations: unknown[] }>('/api/labs/LAB01/equipment/PROBE-KIND/history')).body.calibrations).toEqual([]);
+    expect(await newestEntry()).toEqual(before);
   });
 
   it('refuses an unapproved or expired provider unless an administrator overrides it with a reason', async () => {
@@ -491,6 +513,37 @@ describe('the hourly calibration check', () => {
 });
 
 describe('the equipment history', () => {
+  it('of the demo read in order for an assessor: registered, then planned, then calibrated; a provider’s certificate entered, not performed, by who typed it', async () => {
+    const demoCalibrated = [
+      ['LAB01', 'REF-T-01'],
+      ['LAB01', 'REF-T-02'],
+      ['LAB01', 'PS2-01-003'],
+      ['LAB01', 'PS2-01-007'],
+      ['LAB01', 'PS2-01-011'],
+      ['LAB02', 'PS2-02-003'],
+      ['LAB02', 'REF-W-02'],
+      ['LAB02', 'BAL-02-001'],
+    ] as const;
+    const found: string[] = [];
+    for (const [labId, serialNumber] of demoCalibrated) {
+      const { body: history } = await admin.get<EquipmentHistory>(`/api/labs/${labId}/equipment/${serialNumber}/history`);
+      const registeredAt = history.events.find((event) => event.kind === 'registered')!.at;
+      for (const plan of history.calibrationPlans)
+        if (plan.changedAt < registeredAt) found.push(`${serialNumber} plan version ${plan.version} predates its registration`);
+      for (const calibration of history.calibrations) {
+        const judgedBy = history.calibrationPlans.find((plan) => plan.version === calibration.planVersion)!;
+        // Both on the lab's calendar: the version was in place by the end of the day of the calibration.
+        if (labDayOf(judgedBy.changedAt, labId) > calibration.performedOn)
+          found.push(`${calibration.calibrationNumber} of ${calibration.performedOn} judged by plan version ${judgedBy.version} of ${judgedBy.changedAt}`);
+        const meaning = calibration.kind === 'external' ? 'Entered by' : 'Performed by';
+        if (calibration.signature.meaning !== meaning)
+          found.push(`${calibration.calibrationNumber} (${calibration.kind}) signed "${calibration.signature.meaning}"`);
+        if (calibration.kind === 'external' && !calibration.provider?.name) found.push(`${calibration.calibrationNumber} names no provider`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('holds every calibration and plan version, and its calibrations CSV has one row per point with results and signers', async () => {
     const history = await admin.get<{ calibrationPlans: { version: number }[]; calibrations: Calibration[] }>('/api/labs/LAB01/equipment/OOT-1/history');
     expect(history.status).toBe(200);

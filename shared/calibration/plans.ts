@@ -83,7 +83,8 @@ const substance = ({ version: _version, changedAt: _at, changedBy: _by, changeRe
 
 /**
  * Sets a machine's calibration plan as a new version (ISO/IEC 17025 §6.4.7): the caller names the
- * version they read, a changed interval says why, and every earlier version stays.
+ * version they read, a changed interval says why, and every earlier version stays. `since` dates a
+ * version set when moving history in (the demo's plans precede the calibrations they judged).
  */
 export async function setCalibrationPlan(
   principal: Principal,
@@ -91,6 +92,7 @@ export async function setCalibrationPlan(
   serialNumber: string,
   input: PlanInput,
   facts: SignerFacts,
+  since = new Date(),
 ): Promise<CalibrationPlan> {
   const actor = actorOf(principal);
   const today = await labToday(labId);
@@ -115,7 +117,7 @@ export async function setCalibrationPlan(
         ? { intermediateCheck: { ...intermediateCheck, points: withPointIds(intermediateCheck.points, current?.intermediateCheck?.points ?? []) } }
         : {}),
       version: (current?.version ?? 0) + 1,
-      changedAt: new Date().toISOString(),
+      changedAt: since.toISOString(),
       changedBy: actor,
       changeReason: changeReason ?? null,
     };

@@ -46,6 +46,22 @@ const entraGroupMapSetting = jsonSetting('{"<group id>": {"role": "Technician", 
   ),
 );
 
+/**
+ * Client id of a calling app registration -> its name in the audit trail and the labs it reads.
+ * Example: {"3f2a...": {"name": "LIMS", "labIds": ["LAB01"]}}
+ */
+const entraAppCallersSetting = jsonSetting('{"<client id>": {"name": "LIMS", "labIds": ["LAB01"]}}').pipe(
+  z.record(
+    z.string().min(1),
+    z
+      .object({
+        name: z.string().min(1).max(100),
+        labIds: z.array(z.string().regex(/^[A-Z0-9-]{2,10}$/)).min(1),
+      })
+      .strict(),
+  ),
+);
+
 const originList = z
   .string()
   .transform((text) =>
@@ -115,11 +131,19 @@ export const settingsSchema = z.object({
   CALIBRATION_INTERVAL_MAX_DAYS: integerSetting(1, 3650).default(1095),
   /** The interval review is due after this many approved calibrations since the interval was set or last decided (at once after one out of tolerance). */
   CALIBRATION_INTERVAL_REVIEW_AFTER: integerSetting(1, 100).default(3),
+  /** Periodic reviews (SPEC §16): each kind is due this many months after the end of the last period reviewed. */
+  REVIEW_INTERVAL_MONTHS: integerSetting(1, 24).default(3),
+  /** The user access review calls an account dormant after this many days without a sign-in. */
+  DORMANT_ACCOUNT_DAYS: integerSetting(1, 3650).default(90),
   PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
   /** Argon2id cost of new password hashes; OWASP's first recommendation (19 MiB, 2 passes, one lane) is the floor. */
   PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),
   PASSWORD_HASH_ITERATIONS: integerSetting(2, 100).default(2),
   LOGIN_RATE_LIMIT_PER_MINUTE: integerSetting(1, 10_000).default(10),
+  /** Problems reported at a machine without an account: at most so many per caller address and per machine in each window. */
+  PROBLEM_REPORTS_PER_ADDRESS: integerSetting(1, 10_000).default(10),
+  PROBLEM_REPORTS_PER_MACHINE: integerSetting(1, 10_000).default(20),
+  PROBLEM_REPORTS_WINDOW_SECONDS: integerSetting(60, 24 * 60 * 60).default(60 * 60),
   /**
    * How many right-most `X-Forwarded-For` entries the platform appended. 1 (the Function App's front
    * end) cannot be forged; 2 counts Static Web Apps' own hop too, which is right only when the
@@ -130,6 +154,21 @@ export const settingsSchema = z.object({
   ENTRA_CLIENT_ID: z.string().min(1).optional(),
   ENTRA_AUTHORITY: z.url().optional(),
   ENTRA_GROUP_MAP: entraGroupMapSetting.optional(),
+  /**
+   * The API's app registration, as access tokens name it in `aud`: its Application ID URI and/or its
+   * client id, comma-separated. Set with ENTRA_APP_CALLERS, integrations may call with an access token.
+   */
+  ENTRA_API_AUDIENCE: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((audience) => audience.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string()).min(1, { message: 'must name the API app registration, e.g. api://equipmansys' }))
+    .optional(),
+  ENTRA_APP_CALLERS: entraAppCallersSetting.optional(),
   ENTRA_DEFAULT_PRIMARY_LAB: z
     .string()
     .regex(/^[A-Z0-9-]{2,10}$/)
@@ -171,6 +210,11 @@ export const settingsSchema = z.object({
   NOTIFICATION_RETRY_BASE_MS: integerSetting(0, 60_000).default(2000),
   /** How long a run may hold a delivery before another run takes it over (a run killed midway). */
   NOTIFICATION_LEASE_SECONDS: integerSetting(5, 3600).default(300),
+  /**
+   * Lets webhooks go to loopback addresses (127.0.0.0/8, ::1), over http too: for a receiver on a
+   * developer's machine. Never set in Azure, where only https to public addresses is allowed.
+   */
+  WEBHOOKS_ALLOW_LOOPBACK: booleanSetting.default(false),
   DEMO_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   SEED_DEMO_DATA: booleanSetting.optional(),
 });
