@@ -23,6 +23,7 @@ import './notifications.js';
 import './audit.js';
 import './api-keys.js';
 import './machine-fitness.js';
+import './meters.js';
 import './odata.js';
 import './reports.js';
 import './purge-expired.js';
