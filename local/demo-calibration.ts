@@ -107,13 +107,17 @@ export async function seedDemoCalibration(): Promise<void> {
     new Date(Date.now() - 400 * 86_400_000),
   );
 
-  const plan = (labId: string, serialNumber: string, input: PlanInput) => setCalibrationPlan(manager, labId, serialNumber, input, seedFacts);
+  // A plan version is dated the lab's evening before the first calibration it judges: a record an
+  // assessor reads in order (registered, planned, calibrated).
+  const plan = (labId: string, serialNumber: string, input: PlanInput, firstJudged: string) =>
+    setCalibrationPlan(manager, labId, serialNumber, input, seedFacts, new Date(`${firstJudged}T00:00:00Z`));
   const calibrate = (by: Principal, labId: string, serialNumber: string, entry: Entry) =>
     recordCalibration(
       by,
       labId,
       serialNumber,
-      { initial: false, asLeft: [], standards: [], ...entry, signature: { meaning: 'Performed by' } },
+      // An accredited provider's certificate is entered, not performed, by the one who types it in.
+      { initial: false, asLeft: [], standards: [], ...entry, signature: { meaning: entry.kind === 'external' ? 'Entered by' : 'Performed by' } },
       seedFacts,
       signedForTheDemo,
     );
@@ -133,7 +137,7 @@ export async function seedDemoCalibration(): Promise<void> {
     at1000: number,
     certificateFile?: (entered: Calibration) => Buffer,
   ) => {
-    await plan('LAB01', serialNumber, thermometerPlan);
+    await plan('LAB01', serialNumber, thermometerPlan, addDays(today, -daysAgo));
     const entered = await calibrate(admin, 'LAB01', serialNumber, {
       performedOn: addDays(today, -daysAgo),
       kind: 'external',
@@ -175,9 +179,10 @@ export async function seedDemoCalibration(): Promise<void> {
   await certifiedThermometer('REF-T-02', 250, 'NMS-2026-02210', 700.1, 999.8);
 
   // Due within ten days: calibrated a year ago less nine days.
-  await plan('LAB01', 'PS2-01-003', ovenPlan);
+  const dueSoonOn = nextDueDate(addDays(today, 9), { months: -12 });
+  await plan('LAB01', 'PS2-01-003', ovenPlan, dueSoonOn);
   const dueSoon = await calibrate(technician, 'LAB01', 'PS2-01-003', {
-    performedOn: nextDueDate(addDays(today, 9), { months: -12 }),
+    performedOn: dueSoonOn,
     kind: 'internal',
     asFound: ovenReadings(701, 1002),
     adjusted: false,
@@ -185,7 +190,7 @@ export async function seedDemoCalibration(): Promise<void> {
   await approve(manager, 'LAB01', 'PS2-01-003', dueSoon.calibrationNumber);
 
   // Overdue past its grace: not fit.
-  await plan('LAB01', 'PS2-01-007', ovenPlan);
+  await plan('LAB01', 'PS2-01-007', ovenPlan, addDays(today, -400));
   const overdue = await calibrate(technician, 'LAB01', 'PS2-01-007', {
     performedOn: addDays(today, -400),
     kind: 'internal',
@@ -195,7 +200,7 @@ export async function seedDemoCalibration(): Promise<void> {
   await approve(manager, 'LAB01', 'PS2-01-007', overdue.calibrationNumber);
 
   // Calibrated against the reference thermometer, and again two days ago: that one waits for approval.
-  await plan('LAB01', 'PS2-01-011', ovenPlan);
+  await plan('LAB01', 'PS2-01-011', ovenPlan, addDays(today, -150));
   const earlier = await calibrate(technician, 'LAB01', 'PS2-01-011', {
     performedOn: addDays(today, -150),
     kind: 'internal',
@@ -215,7 +220,7 @@ export async function seedDemoCalibration(): Promise<void> {
   });
 
   // Another lab's oven, calibrated with LAB01's reference thermometer.
-  await plan('LAB02', 'PS2-02-003', ovenPlan);
+  await plan('LAB02', 'PS2-02-003', ovenPlan, addDays(today, -60));
   const chicago = await calibrate(manager, 'LAB02', 'PS2-02-003', {
     performedOn: addDays(today, -60),
     kind: 'internal',
@@ -270,7 +275,7 @@ const balancePlan: PlanInput = {
 };
 
 interface DemoSteps {
-  plan: (labId: string, serialNumber: string, input: PlanInput) => Promise<unknown>;
+  plan: (labId: string, serialNumber: string, input: PlanInput, firstJudged: string) => Promise<unknown>;
   calibrate: (by: Principal, labId: string, serialNumber: string, entry: Entry) => Promise<{ calibrationNumber: string; performedOn: string }>;
   approve: (by: Principal, labId: string, serialNumber: string, calibrationNumber: string) => Promise<unknown>;
 }
@@ -305,7 +310,7 @@ async function seedDemoWeights(
   await registerEquipment(systemActor, 'LAB02', { serialNumber: 'REF-W-02', modelId: 'Mettler E2 weight set', status: 'In Service' }, null, since);
   await registerEquipment(systemActor, 'LAB02', { serialNumber: 'BAL-02-001', modelId: 'Sartorius Quintix 613', status: 'In Service' }, null, since);
 
-  await steps.plan('LAB02', 'REF-W-02', weightSetPlan);
+  await steps.plan('LAB02', 'REF-W-02', weightSetPlan, addDays(today, -300));
   const weights = await steps.calibrate(manager, 'LAB02', 'REF-W-02', {
     performedOn: addDays(today, -300),
     kind: 'external',
@@ -329,7 +334,7 @@ async function seedDemoWeights(
   await addCertificate(admin, 'LAB02', 'REF-W-02', weights.calibrationNumber, Readable.from([certificate]), 'NMS-2026-01187.pdf', seedFacts);
   await steps.approve(admin, 'LAB02', 'REF-W-02', weights.calibrationNumber);
 
-  await steps.plan('LAB02', 'BAL-02-001', balancePlan);
+  await steps.plan('LAB02', 'BAL-02-001', balancePlan, addDays(today, -40));
   const technician = await demoPrincipal('tech2');
   const balance = await steps.calibrate(technician, 'LAB02', 'BAL-02-001', {
     performedOn: addDays(today, -40),

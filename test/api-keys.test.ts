@@ -89,7 +89,9 @@ describe('API keys', () => {
   it('refuses no key, an unknown one, an expired one, a revoked one and one without the scope, each with a sentence', async () => {
     const noKey = await fitness('PS2-01-011');
     expect(noKey.status).toBe(401);
-    expect(noKey.body.detail).toBe('Send an API key allowing fitness:read in the X-Api-Key header.');
+    expect(noKey.body.detail).toBe(
+      'Send an API key allowing fitness:read in the X-Api-Key header, or a Microsoft Entra access token with the Fitness.Read role in X-Entra-Token.',
+    );
 
     const unknown = await fitness('PS2-01-011', `ems_0123456789abcdef_${'A'.repeat(43)}`);
     expect(unknown.status).toBe(401);

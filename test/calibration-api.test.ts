@@ -5,6 +5,7 @@ import { noteOverdueCalibrations } from '../shared/calibration/overdue-check.js'
 import { addDays, nextDueDate } from '../shared/domain/calibration-rules.js';
 import type { Calibration, CalibrationPlan, CalibrationReport, Provider, ReferenceStandard } from '../shared/schemas/calibration.js';
 import type { Equipment } from '../shared/schemas/equipment.js';
+import type { EquipmentHistory } from '../shared/schemas/equipment-history.js';
 import type { RecordSummary } from '../shared/schemas/records.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
@@ -20,6 +21,8 @@ let secondManager: ApiClient;
 let tech: ApiClient;
 
 const problem = (body: unknown) => body as { detail: string; errors?: { field: string; message: string }[] };
+const labDayOf = (iso: string, labId: string) =>
+  new Date(iso).toLocaleDateString('en-CA', { timeZone: labId === 'LAB01' ? 'America/New_York' : 'America/Chicago' });
 /** Days before the lab's own today, by which the product judges a calibration's date. */
 const daysAgo = (days: number, labId = 'LAB01') => labDaysAgo(labId, days);
 const sign = { password: demoPassword };
@@ -491,6 +494,37 @@ describe('the hourly calibration check', () => {
 });
 
 describe('the equipment history', () => {
+  it('of the demo read in order for an assessor: registered, then planned, then calibrated; a provider’s certificate entered, not performed, by who typed it', async () => {
+    const demoCalibrated = [
+      ['LAB01', 'REF-T-01'],
+      ['LAB01', 'REF-T-02'],
+      ['LAB01', 'PS2-01-003'],
+      ['LAB01', 'PS2-01-007'],
+      ['LAB01', 'PS2-01-011'],
+      ['LAB02', 'PS2-02-003'],
+      ['LAB02', 'REF-W-02'],
+      ['LAB02', 'BAL-02-001'],
+    ] as const;
+    const found: string[] = [];
+    for (const [labId, serialNumber] of demoCalibrated) {
+      const { body: history } = await admin.get<EquipmentHistory>(`/api/labs/${labId}/equipment/${serialNumber}/history`);
+      const registeredAt = history.events.find((event) => event.kind === 'registered')!.at;
+      for (const plan of history.calibrationPlans)
+        if (plan.changedAt < registeredAt) found.push(`${serialNumber} plan version ${plan.version} predates its registration`);
+      for (const calibration of history.calibrations) {
+        const judgedBy = history.calibrationPlans.find((plan) => plan.version === calibration.planVersion)!;
+        // Both on the lab's calendar: the version was in place by the end of the day of the calibration.
+        if (labDayOf(judgedBy.changedAt, labId) > calibration.performedOn)
+          found.push(`${calibration.calibrationNumber} of ${calibration.performedOn} judged by plan version ${judgedBy.version} of ${judgedBy.changedAt}`);
+        const meaning = calibration.kind === 'external' ? 'Entered by' : 'Performed by';
+        if (calibration.signature.meaning !== meaning)
+          found.push(`${calibration.calibrationNumber} (${calibration.kind}) signed "${calibration.signature.meaning}"`);
+        if (calibration.kind === 'external' && !calibration.provider?.name) found.push(`${calibration.calibrationNumber} names no provider`);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('holds every calibration and plan version, and its calibrations CSV has one row per point with results and signers', async () => {
     const history = await admin.get<{ calibrationPlans: { version: number }[]; calibrations: Calibration[] }>('/api/labs/LAB01/equipment/OOT-1/history');
     expect(history.status).toBe(200);

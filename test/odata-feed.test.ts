@@ -241,7 +241,9 @@ describe('the OData feed', () => {
   it('refuses no key, a key without feed:read and a technician, and shows each key and role only its labs', async () => {
     const none = await product.client().get<{ error: { code: string; message: string } }>('/api/odata/PmRecords');
     expect(none.status).toBe(401);
-    expect(none.body.error.message).toBe('Send an API key allowing feed:read in the X-Api-Key header, or sign in.');
+    expect(none.body.error.message).toBe(
+      'Send an API key allowing feed:read in the X-Api-Key header, a Microsoft Entra access token in X-Entra-Token, or sign in.',
+    );
     const fitnessOnly = await fetchFeed('/api/odata/PmRecords', { key: keys.fitnessOnly! });
     expect(fitnessOnly.status).toBe(403);
     expect(fitnessOnly.body.error?.message).toBe('The API key "fitnessOnly" does not allow feed:read; it allows fitness:read.');

@@ -89,7 +89,8 @@ describe('labels in the browser', () => {
 describe('the app offline', () => {
   it('keeps the dashboard and a checklist readable, keeps typed answers across a reload, refuses to sign until the connection is back, then signs them', async () => {
     const admin = await browsing.product.signedIn('admin');
-    const offlineSession = await browsing.session({ ...phone, serviceWorkers: 'allow' });
+    // A browser set to Tokyo: the banner still speaks in the lab's time, with the lab's zone.
+    const offlineSession = await browsing.session({ ...phone, serviceWorkers: 'allow', timezoneId: 'Asia/Tokyo' });
     const { page, context } = offlineSession;
     const manifest = await (await page.request.get('/manifest.webmanifest')).json();
     expect(manifest).toMatchObject({
@@ -117,9 +118,15 @@ describe('the app offline', () => {
     await context.setOffline(true);
     await page.reload();
     await settled(page);
-    await page.getByText(/^Offline: showing what this device last read, at /).waitFor();
+    await page.getByText(/^Offline: showing what this device last read, at .+ E[SD]T\./).waitFor();
     await page.getByText(record.serialNumber).first().waitFor();
     await screenshot(page, 'offline-dashboard-phone');
+
+    // A page this device never read: nothing was typed or signed, so nothing is said to be kept.
+    const unread = rows.find((candidate) => candidate.recordNumber !== record.recordNumber)!;
+    await page.goto(`/records/LAB01/${unread.recordNumber}`);
+    await page.getByText('The server cannot be reached and this device has kept no copy of this page.').first().waitFor();
+    expect(await page.getByText(/What you typed is kept/).count()).toBe(0);
 
     await page.goto(`/records/LAB01/${record.recordNumber}`);
     await page.getByRole('button', { name: 'Sign and complete' }).waitFor();

@@ -132,6 +132,30 @@ describe('every page', () => {
     300_000,
   );
 
+  it('says every time on every page, on screen and in print, in a lab’s zone with the zone, never as an ISO timestamp, with the browser in Tokyo', async () => {
+    // The finder finds what it is there for.
+    expect(timesWithoutZone('Opened 2:00 AM by Ann, 2026-12-06T07:00:28Z; due 9:00 PM EST, 7:10 PM GMT+5:30')).toEqual([
+      'ISO timestamp 2026-12-06T07:00:28Z',
+      expect.stringContaining('Opened 2:00 AM by'),
+    ]);
+    const { page } = await session({ ...desktop, timezoneId: 'Asia/Tokyo' });
+    await signIn(page, 'admin', demoPassword);
+    const { body: machines } = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
+    const machine = machines.items[0]!.serialNumber;
+    const paths = [...pagesOf.admin!, ...detailPages, '/today', '/overview', '/labels', `/e/${machine}`, `/equipment/LAB01/${machine}/calibration`];
+    const found: string[] = [];
+    for (const path of paths) {
+      await visit(page, path);
+      for (const media of ['screen', 'print'] as const) {
+        await page.emulateMedia({ media });
+        found.push(...timesWithoutZone(await page.evaluate(() => document.body.innerText)).map((time) => `${path} (${media}): ${time}`));
+      }
+      await page.emulateMedia({ media: 'screen' });
+    }
+    await page.close();
+    expect(found).toEqual([]);
+  }, 300_000);
+
   it('fits every page of an administrator on a laptop screen with the browser zoomed to 200 %', async () => {
     const { page } = await session(zoomed200);
     await signIn(page, 'admin', demoPassword);
@@ -165,3 +189,17 @@ describe('every page', () => {
     expect(problems.some((problem) => problem.startsWith('label:'))).toBe(true);
   });
 });
+
+/**
+ * What a reader would take for a time the lab did not state: an ISO timestamp, or a clock time
+ * ("2:00 AM", "14:05") with no zone after it ("EST", "GMT+9", "UTC", in brackets or not).
+ */
+function timesWithoutZone(text: string): string[] {
+  const isoTimestamp = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}[\d:.]*Z?/g;
+  const iso = [...text.matchAll(isoTimestamp)].map((match) => `ISO timestamp ${match[0]}`);
+  const rest = text.replace(isoTimestamp, '');
+  const bare = [...rest.matchAll(/(?<![+-])\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AP]M)?(?![\d:]|\s?\(?(?:[A-Z]{2,5}\b|GMT|UTC))/g)].map(
+    (match) => `"${rest.slice(Math.max(0, match.index - 30), match.index + match[0].length + 10).replace(/\s+/g, ' ')}"`,
+  );
+  return [...iso, ...bare];
+}

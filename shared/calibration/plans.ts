@@ -54,7 +54,8 @@ const substance = ({ version: _version, changedAt: _at, changedBy: _by, changeRe
 
 /**
  * Sets a machine's calibration plan as a new version (ISO/IEC 17025 §6.4.7): the caller names the
- * version they read, a changed interval says why, and every earlier version stays.
+ * version they read, a changed interval says why, and every earlier version stays. `since` dates a
+ * version set when moving history in (the demo's plans precede the calibrations they judged).
  */
 export async function setCalibrationPlan(
   principal: Principal,
@@ -62,6 +63,7 @@ export async function setCalibrationPlan(
   serialNumber: string,
   input: PlanInput,
   facts: SignerFacts,
+  since = new Date(),
 ): Promise<CalibrationPlan> {
   const actor = actorOf(principal);
   const today = await labToday(labId);
@@ -83,7 +85,7 @@ export async function setCalibrationPlan(
       ...rest,
       points: withPointIds(points, current?.points ?? []),
       version: (current?.version ?? 0) + 1,
-      changedAt: new Date().toISOString(),
+      changedAt: since.toISOString(),
       changedBy: actor,
       changeReason: changeReason ?? null,
     };

@@ -16,6 +16,8 @@ export const auditActionWords: Record<string, string> = {
   'auth.signature.reauthenticated': 'Signed in again at Microsoft to sign',
   'break-glass.refused': 'Break-glass refused: wrong token',
   'break-glass.used': 'Break-glass used to let an Administrator in',
+  'entra-app.refused': 'Microsoft Entra app refused',
+  'entra-app.used': 'Microsoft Entra app used (first use of the day)',
   'equipment-class.created': 'Equipment class added',
   'equipment-class.imported': 'Equipment class imported',
   'equipment.imported': 'Machine imported',

@@ -14,6 +14,7 @@ export type AuditSubject =
   | { kind: 'lab'; labId: string }
   | { kind: 'user'; username: string; labIds: readonly string[] }
   | { kind: 'api-key'; keyId: string; labIds: readonly string[] }
+  | { kind: 'entra-app'; appId: string; labIds: readonly string[] }
   | { kind: 'calibration-provider'; providerId: string }
   | { kind: 'equipment-class' | 'model'; key: string };
 
@@ -31,6 +32,8 @@ function entityOf(subject: AuditSubject): Pick<AuditEvent, 'entityType' | 'entit
       return { entityType: 'user', entityId: subject.username, labIds: [...subject.labIds] };
     case 'api-key':
       return { entityType: 'api-key', entityId: subject.keyId, labIds: [...subject.labIds] };
+    case 'entra-app':
+      return { entityType: 'entra-app', entityId: subject.appId, labIds: [...subject.labIds] };
     case 'calibration-provider':
       return { entityType: 'calibration-provider', entityId: subject.providerId, labIds: [] };
     case 'equipment-class':

@@ -46,6 +46,22 @@ const entraGroupMapSetting = jsonSetting('{"<group id>": {"role": "Technician", 
   ),
 );
 
+/**
+ * Client id of a calling app registration -> its name in the audit trail and the labs it reads.
+ * Example: {"3f2a...": {"name": "LIMS", "labIds": ["LAB01"]}}
+ */
+const entraAppCallersSetting = jsonSetting('{"<client id>": {"name": "LIMS", "labIds": ["LAB01"]}}').pipe(
+  z.record(
+    z.string().min(1),
+    z
+      .object({
+        name: z.string().min(1).max(100),
+        labIds: z.array(z.string().regex(/^[A-Z0-9-]{2,10}$/)).min(1),
+      })
+      .strict(),
+  ),
+);
+
 const originList = z
   .string()
   .transform((text) =>
@@ -128,6 +144,21 @@ export const settingsSchema = z.object({
   ENTRA_CLIENT_ID: z.string().min(1).optional(),
   ENTRA_AUTHORITY: z.url().optional(),
   ENTRA_GROUP_MAP: entraGroupMapSetting.optional(),
+  /**
+   * The API's app registration, as access tokens name it in `aud`: its Application ID URI and/or its
+   * client id, comma-separated. Set with ENTRA_APP_CALLERS, integrations may call with an access token.
+   */
+  ENTRA_API_AUDIENCE: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((audience) => audience.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string()).min(1, { message: 'must name the API app registration, e.g. api://equipmansys' }))
+    .optional(),
+  ENTRA_APP_CALLERS: entraAppCallersSetting.optional(),
   ENTRA_DEFAULT_PRIMARY_LAB: z
     .string()
     .regex(/^[A-Z0-9-]{2,10}$/)

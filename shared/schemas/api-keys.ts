@@ -8,6 +8,9 @@ export type ApiKeyScope = (typeof apiKeyScopes)[number];
 /** The header integrations send their key in: Static Web Apps rewrites `Authorization` on its way to the API. */
 export const apiKeyHeader = 'x-api-key';
 
+/** The header a Microsoft Entra app sends its access token in, for the same reason. */
+export const entraTokenHeader = 'x-entra-token';
+
 const dateSchema = z.iso.date();
 
 export const createApiKeySchema = z

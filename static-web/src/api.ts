@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly problem: Problem | null,
     readonly retryAfterSeconds: number | null,
+    /** A read that failed: nothing was typed or signed, so the message must not speak of saving. */
+    readonly whileReading = false,
   ) {
     super(problem?.detail ?? `The server answered ${status}.`);
   }
@@ -59,7 +61,7 @@ export async function request<T>(method: string, path: string, body?: unknown, o
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   } catch {
-    throw new ApiError(0, null, null);
+    throw new ApiError(0, null, null, !isStateChanging(method));
   }
   const text = await response.text();
   const parsed: unknown = text && (response.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : null;
@@ -167,7 +169,7 @@ export async function downloadCsvPages(path: string): Promise<void> {
     try {
       response = await fetch(url, { headers: { accept: 'text/csv' }, credentials: 'same-origin' });
     } catch {
-      throw new ApiError(0, null, null);
+      throw new ApiError(0, null, null, true);
     }
     if (!response.ok) {
       const parsed: unknown = (response.headers.get('content-type') ?? '').includes('json') ? await response.json() : null;
@@ -190,6 +192,8 @@ export async function downloadCsvPages(path: string): Promise<void> {
 /** A message a person understands for any failure, including the network being away. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
+    if (error.status === 0 && error.whileReading)
+      return 'The server cannot be reached and this device has kept no copy of this page. Open it again once you are back online.';
     if (error.status === 0)
       return 'The server cannot be reached, so nothing was sent: signing and saving need the connection. What you typed is kept on this device; try again once you are back online.';
     if (error.status === 429 && error.retryAfterSeconds) return `Too many attempts. Try again in ${error.retryAfterSeconds} seconds.`;

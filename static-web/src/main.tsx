@@ -22,6 +22,7 @@ import { SignInPage } from './pages/sign-in.js';
 import { UsersPage } from './pages/users.js';
 import { currentPath, Link, match, navigate } from './router.js';
 import { chooseLab, currentLab, currentRole, loadSession, may, mayAnywhere, offlineReadAt, session, signatureReady, signedOut, takeReturn } from './state.js';
+import { formatDateTime } from './ui.js';
 
 interface Route {
   pattern: string;
@@ -168,7 +169,7 @@ function OfflineLine() {
   if (!readAt) return null;
   return (
     <p class="offline-line" role="status">
-      Offline: showing what this device last read, at {new Date(readAt).toLocaleString()}. Answers you type are kept here; signing needs the connection.
+      Offline: showing what this device last read, at {formatDateTime(readAt)}. Answers you type are kept here; signing needs the connection.
     </p>
   );
 }

@@ -3,7 +3,7 @@ import type { FitnessView } from '../../shared/schemas/equipment.js';
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { describeError } from './api.js';
-import { currentLabId, session } from './state.js';
+import { currentLab, session } from './state.js';
 
 /** A label, the control, and the hint and error read out with it. */
 export function Field(props: {
@@ -252,7 +252,7 @@ export function Badge(props: { status: string }) {
  */
 export function formatDateTime(iso: string | null | undefined, labId?: string | null): string {
   if (!iso) return '—';
-  const lab = session.value?.labs.find((candidate) => candidate.labId === (labId ?? currentLabId.value));
+  const lab = labOrChosen(labId);
   return new Date(iso).toLocaleString(undefined, {
     year: 'numeric',
     month: 'short',
@@ -264,10 +264,15 @@ export function formatDateTime(iso: string | null | undefined, labId?: string | 
   });
 }
 
+/** The lab named, or else the lab the header shows (chosen, or the reader's own before any choice). */
+function labOrChosen(labId: string | null | undefined) {
+  return labId ? session.value?.labs.find((candidate) => candidate.labId === labId) : currentLab.value;
+}
+
 /** A date as people read it, in the lab's zone: "Dec 3, 2026"; for when the hour says nothing. */
 export function formatDate(iso: string | null | undefined, labId?: string | null): string {
   if (!iso) return '—';
-  const lab = session.value?.labs.find((candidate) => candidate.labId === (labId ?? currentLabId.value));
+  const lab = labOrChosen(labId);
   return new Date(iso).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: lab?.timeZone ?? 'UTC' });
 }
 

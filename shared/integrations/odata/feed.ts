@@ -8,7 +8,7 @@ import { formatDay, localDay } from '../../domain/periods.js';
 import { labTimeZone } from '../../labs/lab-today.js';
 import type { RequestFacts, RequestOrigin } from '../../platform/http-pipeline.js';
 import { HttpProblem } from '../../platform/problems.js';
-import { apiKeyCaller } from '../api-keys.js';
+import { integrationCaller } from '../integration-callers.js';
 import { metadataXml, serviceDocument } from './csdl.js';
 import { entitySetNamed, type FeedEntitySet } from './feed-model.js';
 import { feedQueryOf, ODataError } from './query-options.js';
@@ -45,12 +45,12 @@ function decodeToken(text: string | undefined): FeedToken {
 const encodeToken = (token: FeedToken) => Buffer.from(JSON.stringify(token)).toString('base64url');
 
 /**
- * The labs whose rows the caller sees: an API key's labs (it needs feed:read), or for a signed-in
+ * The labs whose rows the caller sees: an API key's or Entra app's labs (it needs feed:read), or for a signed-in
  * person the labs where their role reads equipment (managers and auditors; company-wide roles all).
  */
 async function callerLabs(request: HttpRequest, facts: RequestOrigin): Promise<string[]> {
   try {
-    const key = await apiKeyCaller(request, 'feed:read', facts);
+    const key = await integrationCaller(request, 'feed:read', facts);
     const labs = key ? key.labIds : await signedInLabs(request);
     return [...labs].sort();
   } catch (error) {
@@ -61,7 +61,12 @@ async function callerLabs(request: HttpRequest, facts: RequestOrigin): Promise<s
 
 async function signedInLabs(request: HttpRequest): Promise<readonly string[]> {
   const principal = await authenticate(request);
-  if (!principal) throw new ODataError(401, 'Unauthorized', 'Send an API key allowing feed:read in the X-Api-Key header, or sign in.');
+  if (!principal)
+    throw new ODataError(
+      401,
+      'Unauthorized',
+      'Send an API key allowing feed:read in the X-Api-Key header, a Microsoft Entra access token in X-Entra-Token, or sign in.',
+    );
   const readable = labsWhere(principal, 'equipment', 'read');
   if (readable === 'all') return (await listLabs()).map((lab) => lab.labId);
   if (readable.length === 0)

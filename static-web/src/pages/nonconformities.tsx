@@ -202,7 +202,7 @@ export function NonconformityPage(props: { labId: string; ncNumber: string }) {
               {item.disposition ? (
                 <p>
                   <strong>{item.disposition.disposition}</strong>: {item.disposition.reason} · {item.disposition.signature.meaning}{' '}
-                  {item.disposition.by.displayName}, {formatDateTime(item.disposition.at, item.labId)}
+                  {item.disposition.by.displayName}, {formatDateTime(item.disposition.at, current.labId)}
                 </p>
               ) : open && mayDispose(item.labId) ? (
                 <DispositionForm nc={current} item={item} onDone={(next) => changed(next, `${item.reference}: disposition signed.`)} />
