@@ -20,6 +20,7 @@ const rooms = [
   'records',
   'nonconformities',
   'calibration',
+  'reviews',
   'notifications',
   'jobs',
   'audit',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabelSheet, MachineAtHand } from '../shared/schemas/labels.js';
+import { labelSizes, type LabelSheet, type MachineAtHand } from '../shared/schemas/labels.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -43,6 +43,17 @@ describe('labels', () => {
     expect(elsewhere.body.detail).toContain('F3B-02-001');
     expect((await manager.get('/api/labs/LAB01/labels?size=huge')).status).toBe(400);
     expect((await tech.get('/api/labs/LAB01/labels')).status).toBe(403);
+  });
+
+  it('URS-160 print on every label stock a lab buys, and refuse another size with a sentence naming the stocks', async () => {
+    for (const size of labelSizes) {
+      const sheet = await manager.get<LabelSheet>(`/api/labs/LAB01/labels?serials=F3B-01-001&size=${size}`);
+      expect(sheet.status, sheet.text).toBe(200);
+      expect(sheet.body.size).toBe(size);
+    }
+    const refused = await manager.get<{ detail: string }>('/api/labs/LAB01/labels?size=a5');
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toContain('small, large, a4-3x7, letter-3x10, roll-62mm');
   });
 });
 

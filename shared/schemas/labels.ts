@@ -2,8 +2,12 @@ import { z } from 'zod';
 import { labIdSchema } from './common.js';
 import { fitnessSchema, serialNumberSchema } from './equipment.js';
 
-/** Two sizes a lab prints on: small (38 × 21 mm, 65 to an A4 sheet) and large (70 × 37 mm, 24 to a sheet). */
-export const labelSizes = ['small', 'large'] as const;
+/**
+ * The label stock a lab buys: small (A4, 5 × 13 at 38.1 × 21.2 mm), large (A4, 3 × 8 at 70 × 37 mm),
+ * A4 3 × 7 at 63.5 × 38.1 mm, US Letter 3 × 10 at 2⅝ × 1 in (Avery 5160), and single labels on a
+ * label printer's 62 mm continuous roll.
+ */
+export const labelSizes = ['small', 'large', 'a4-3x7', 'letter-3x10', 'roll-62mm'] as const;
 
 export const labelsQuerySchema = z
   .object({
@@ -18,7 +22,7 @@ export const labelsQuerySchema = z
       )
       .pipe(z.array(serialNumberSchema).max(500, { message: 'may name at most 500 machines; print a lab in pages' }))
       .optional(),
-    size: z.enum(labelSizes, { message: 'must be small or large' }).optional(),
+    size: z.enum(labelSizes, { message: `must be one of ${labelSizes.join(', ')}` }).optional(),
   })
   .strict();
 
@@ -37,7 +41,9 @@ export const labelSchema = z.object({
   ...machineFacts,
   /** `<site>/e/{serialNumber}`: the serial is unique in the company, so the address survives transfers. */
   url: z.string(),
-  /** The QR code of `url` as an SVG document, made here rather than by an outside service. */
+  /** `url` with the machine's report key (`?k=`), which the QR code carries; null for a machine that has no key yet. */
+  reportUrl: z.string().nullable(),
+  /** The QR code of `reportUrl` (or `url`) as an SVG document, made here rather than by an outside service. */
   qrSvg: z.string(),
 });
 export type Label = z.infer<typeof labelSchema>;

@@ -15,13 +15,16 @@ function QrImage(props: { svg: string; label: string }) {
 }
 
 /**
- * The label stock a lab buys, as the print lays it out: labels per page and the sheet's own margins
- * and pitch are in the stylesheet (`.label-page.small`, `.label-page.large`), so a printed page lines
- * up with the pre-cut labels and holds nothing else.
+ * The label stock a lab buys, as the print lays it out: labels per page here; the page's size, the
+ * sheet's own margins and pitch are in the stylesheet (`.label-page.small`, `.label-page.large`, …), so
+ * a printed page lines up with the pre-cut labels and holds nothing else. A roll prints one label a page.
  */
 const sheets: Record<Size, { name: string; perPage: number }> = {
-  small: { name: 'Small: 38.1 × 21.2 mm, 65 to an A4 sheet (5 × 13)', perPage: 65 },
-  large: { name: 'Large: 70 × 37 mm, 24 to an A4 sheet (3 × 8)', perPage: 24 },
+  small: { name: 'A4 sheet, 5 × 13: 38.1 × 21.2 mm, 65 a sheet', perPage: 65 },
+  large: { name: 'A4 sheet, 3 × 8: 70 × 37 mm, 24 a sheet', perPage: 24 },
+  'a4-3x7': { name: 'A4 sheet, 3 × 7: 63.5 × 38.1 mm, 21 a sheet', perPage: 21 },
+  'letter-3x10': { name: 'US Letter sheet, 3 × 10: 2⅝ × 1 in, 30 a sheet (Avery 5160)', perPage: 30 },
+  'roll-62mm': { name: 'Label printer, 62 mm continuous roll: one 62 × 36 mm label each', perPage: 1 },
 };
 
 type SheetLabel = LabelSheet['items'][number];
@@ -30,7 +33,7 @@ function statusText(label: SheetLabel): string {
   return label.fitness.state === 'fit' ? 'Fit for use' : label.fitness.state === 'due soon' ? 'Calibration due soon' : 'NOT FIT FOR USE';
 }
 
-/** One label (ISO/IEC 17025 §6.4.8): the status and the due date always in full; on a small label the lab by its id alone. */
+/** One label (ISO/IEC 17025 §6.4.8): the status and the due date always in full; the lab's name shortened to fit, on a small label left out. */
 function MachineLabel(props: { label: SheetLabel; size: Size }) {
   const { label } = props;
   return (
