@@ -210,9 +210,9 @@ async function prepareFreshNonconformity(scope: 'own' | 'other'): Promise<void> 
 const preparedRequest: Record<'own' | 'other', string> = { own: '', other: '' };
 
 async function labelKey(labId: string, serialNumber: string): Promise<string> {
-  const sheet = await admin.get<{ items: { reportUrl: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
+  const sheet = await admin.get<{ items: { url: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
   expect(sheet.status, sheet.text).toBe(200);
-  return new URL(sheet.body.items[0]!.reportUrl).searchParams.get('k')!;
+  return new URL(sheet.body.items[0]!.url).searchParams.get('k')!;
 }
 
 async function prepareRequest(scope: 'own' | 'other'): Promise<void> {
