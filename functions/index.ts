@@ -26,6 +26,7 @@ import './audit.js';
 import './reviews.js';
 import './api-keys.js';
 import './machine-fitness.js';
+import './meters.js';
 import './odata.js';
 import './webhooks.js';
 import './reports.js';

@@ -22,3 +22,9 @@ export const nonconformitySources = ['calibration', 'pm-fault', 'reported', 'int
 export const dispositions = ['No impact', 'Re-test', 'Recalibrate', 'Customer notified'] as const;
 /** The statuses a repair moves a quarantined machine through. */
 export const repairStatuses = ['Repair onsite', 'Repair offsite'] as const;
+
+/**
+ * The largest photo a problem report at the machine takes: in base64 it fits the API's 1 MiB JSON body.
+ * The web app shrinks a larger camera photo to fit before sending.
+ */
+export const problemPhotoMaxBytes = 700 * 1024;
