@@ -220,6 +220,9 @@ describe('recording and approving calibrations', () => {
       signature: sign,
     });
     expect(again.status, again.text).toBe(409);
+    // The new lab lists the calibration its machine brought, as its history does.
+    const listed = await admin.get<{ items: Calibration[] }>('/api/labs/LAB02/equipment/CAL-MOVED/calibrations');
+    expect(listed.body.items.map((item) => [item.calibrationNumber, item.labId, item.status])).toEqual([[entered.calibrationNumber, 'LAB01', 'Approved']]);
   });
 
   it('refuses a date before the machine was registered, naming the field and the registration date', async () => {

@@ -381,6 +381,33 @@ const rows: Row[] = [
       expected: scope === 'own' ? readers : companyReaders,
     },
     { endpoint: 'auditVerify', scope, request: (c) => c.get(`/api/audit/verify?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
+    // Whoever may read a lab's audit trail reviews it and signs the review (SPEC §16).
+    { endpoint: 'reviewList', scope, request: (c) => c.get(`/api/labs/${lab(scope)}/reviews`), expected: scope === 'own' ? readers : companyReaders },
+    {
+      endpoint: 'reviewPreview',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/reviews/preview?kind=user-access&from=2026-01-01&to=2026-03-31`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
+    {
+      endpoint: 'reviewSign',
+      scope,
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/reviews`, {
+          kind: 'user-access',
+          from: '2026-01-01',
+          to: '2026-03-31',
+          findings: 'Every account is needed.',
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
+    {
+      endpoint: 'reviewRead',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/reviews/${lab(scope)}-REV-000001`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
     {
       endpoint: 'recordsList',
       scope,
@@ -787,6 +814,38 @@ const rows: Row[] = [
     endpoint: 'apiKeysRevoke',
     scope: 'any',
     request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  { endpoint: 'webhooksList', scope: 'any', request: (c) => c.get('/api/integrations/webhooks'), expected: administratorsOnly },
+  {
+    endpoint: 'webhooksCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/integrations/webhooks', { name: 'Matrix receiver', url: 'https://203.0.113.10/hook', events: ['machine.quarantined'] }),
+    expected: administratorsOnly,
+  },
+  // An administrator passes the check and learns the subscription does not exist.
+  {
+    endpoint: 'webhooksRead',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksChange',
+    scope: 'any',
+    request: (c) => c.patch('/api/integrations/webhooks/0000000000000000', { enabled: false }),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDelete',
+    scope: 'any',
+    request: (c) => c.delete('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDeliveries',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000/deliveries'),
     expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
   },
   // Managers and auditors read the feed for their labs; technicians do not.

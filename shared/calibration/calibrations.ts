@@ -1,7 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import {
+  allCalibrationsOf,
   calibrationOperation,
-  listCalibrationsOf,
   readCalibration,
   replaceCalibration,
   calibrationId,
@@ -23,6 +23,7 @@ import { changeMachine, inEquipmentTurn } from '../equipment/machine-changes.js'
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
+import { labsOfMachine } from '../equipment/labs-of-machine.js';
 import { labToday } from '../labs/lab-today.js';
 import { badRequest, conflict, fieldsProblem, forbidden, notFound, type FieldError } from '../platform/problems.js';
 import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
@@ -441,14 +442,29 @@ export async function decideCalibration(
   return calibrationView({ ...found.document, status: decided.status, nextDue: decided.nextDue, approval: decided.approval });
 }
 
+/**
+ * Every calibration of a machine in every lab it has been in, newest first: a machine moved to
+ * another lab keeps its calibration history, written in the partitions of the labs that recorded it.
+ * One partition query per lab; a machine has a few calibrations a year.
+ */
+export async function calibrationsOfMachine(document: Pick<EquipmentDocument, 'labId' | 'history' | 'serialKey'>): Promise<CalibrationDocument[]> {
+  const perLab = await Promise.all(labsOfMachine(document).map((lab) => allCalibrationsOf(lab, document.serialKey)));
+  return perLab.flat().sort((a, b) => b.performedOn.localeCompare(a.performedOn) || b.calibrationNumber.localeCompare(a.calibrationNumber));
+}
+
 export async function calibrationsOf(
   labId: string,
   serialNumber: string,
   continuationToken: string | undefined,
 ): Promise<{ items: Calibration[]; continuationToken: string | null }> {
   const { document } = await findEquipment(labId, serialNumber);
-  const page = await listCalibrationsOf(labId, document.serialKey, 50, continuationToken).catch(invalidTokenAsBadRequest);
-  return { items: page.items.map(calibrationView), continuationToken: page.continuationToken };
+  const calibrations = await calibrationsOfMachine(document);
+  try {
+    const page = pageOfList(calibrations, 50, continuationToken);
+    return { items: page.items.map(calibrationView), continuationToken: page.continuationToken };
+  } catch (error) {
+    return invalidTokenAsBadRequest(error);
+  }
 }
 
 export async function calibrationOf(labId: string, serialNumber: string, calibrationNumber: string): Promise<Calibration> {

@@ -45,6 +45,7 @@ export const auditActionWords: Record<string, string> = {
   'record.verified': 'Checklist verified',
   'records.generated': 'Checklists generated',
   'records.imported': 'Records imported',
+  'review.signed': 'Periodic review signed',
   'user.access.granted': 'Lab access granted',
   'user.access.revoked': 'Lab access removed',
   'user.access.synced': 'Lab access taken from Microsoft groups',
@@ -60,6 +61,10 @@ export const auditActionWords: Record<string, string> = {
   'user.password.rehashed': 'Password stored with the current hash',
   'user.unlocked': 'Account unlocked',
   'user.updated': 'User changed',
+  'webhook.created': 'Webhook subscription created',
+  'webhook.deleted': 'Webhook subscription deleted',
+  'webhook.disabled': 'Webhook subscription disabled',
+  'webhook.enabled': 'Webhook subscription enabled',
 };
 
 /** The action in words; an old system's own event ("legacy.Status Change") keeps its own words. */

@@ -1,8 +1,8 @@
 /** The kinds of document a lab numbers in its own sequence. */
-export type NumberedKind = 'record' | 'calibration' | 'nonconformity' | 'request';
+export type NumberedKind = 'record' | 'calibration' | 'nonconformity' | 'request' | 'review';
 
 /** How each kind's number reads after the lab's id: records keep the old system's form (no separator), which imported data and printed labels carry. */
-const infixes: Record<NumberedKind, string> = { record: '', calibration: '-CAL-', nonconformity: '-NC-', request: '-REQ-' };
+const infixes: Record<NumberedKind, string> = { record: '', calibration: '-CAL-', nonconformity: '-NC-', request: '-REQ-', review: '-REV-' };
 
 /**
  * A lab's number for the `sequence`-th document of a kind: `LAB01000123`, `LAB01-CAL-000001`,

@@ -22,6 +22,8 @@ const parameterDescriptions: Record<string, string> = {
   calibrationNumber: 'Calibration number, e.g. LAB01-CAL-000042',
   certificateId: 'Version of the certificate: 1 for the first upload, 2 for the next',
   ncNumber: 'Nonconformity number, e.g. LAB01-NC-000007',
+  reviewNumber: 'Periodic review number, e.g. LAB01-REV-000003',
+  kind: 'Which review: audit-trail or user-access',
   reportNumber: 'Request number of a problem reported at the machine, e.g. LAB01-REQ-000003',
   k: 'The report key from the label’s QR code',
   attachmentId: 'Number of the attachment: 1 for the first photo or file, 2 for the next',
