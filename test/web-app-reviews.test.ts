@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desktop, phone, screenshot, seriousAccessibilityProblems, signIn, visit } from './helpers/browser.js';
+import { desktop, phone, screenshot, seriousAccessibilityProblems, signIn } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
 import { demoPassword } from './helpers/test-product.js';
 
