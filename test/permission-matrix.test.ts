@@ -210,9 +210,9 @@ async function prepareFreshNonconformity(scope: 'own' | 'other'): Promise<void> 
 const preparedRequest: Record<'own' | 'other', string> = { own: '', other: '' };
 
 async function labelKey(labId: string, serialNumber: string): Promise<string> {
-  const sheet = await admin.get<{ items: { reportUrl: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
+  const sheet = await admin.get<{ items: { url: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
   expect(sheet.status, sheet.text).toBe(200);
-  return new URL(sheet.body.items[0]!.reportUrl).searchParams.get('k')!;
+  return new URL(sheet.body.items[0]!.url).searchParams.get('k')!;
 }
 
 async function prepareRequest(scope: 'own' | 'other'): Promise<void> {
@@ -239,6 +239,13 @@ const matrixPlan = {
 
 const target = (scope: Scope) => (scope === 'own' ? 'matrixown' : 'matrixother');
 const lab = (scope: Scope) => (scope === 'own' ? 'LAB01' : 'LAB03');
+
+/** The meter M1 the reading rows read and write on their lab's matrix machine: added once. */
+async function matrixMeter(scope: Scope): Promise<void> {
+  const meters = await admin.get<{ items: unknown[] }>(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`);
+  if (meters.body.items.length === 0)
+    expect((await admin.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`, { name: 'Matrix hours', unit: 'h' })).status).toBe(201);
+}
 
 const rows: Row[] = [
   { endpoint: 'health', scope: 'any', request: (c) => c.get('/api/health'), expected: publicEverywhere() },
@@ -509,6 +516,32 @@ const rows: Row[] = [
       },
       request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/${preparedMachine[scope]}/transfer`, { toLabId: scope === 'own' ? 'LAB02' : 'LAB04' }),
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'meterList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'meterCreate',
+      scope,
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`, { name: `Matrix cycles ${++machineCounter}`, unit: 'cycles' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'meterReadingList',
+      scope,
+      prepare: () => matrixMeter(scope),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters/M1/readings`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'meterReadingCreate',
+      scope,
+      prepare: () => matrixMeter(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters/M1/readings`, { value: ++labCounter }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
     },
     {
       endpoint: 'calibrationPlanGet',
@@ -816,9 +849,47 @@ const rows: Row[] = [
     request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }),
     expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
   },
+  { endpoint: 'webhooksList', scope: 'any', request: (c) => c.get('/api/integrations/webhooks'), expected: administratorsOnly },
+  {
+    endpoint: 'webhooksCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/integrations/webhooks', { name: 'Matrix receiver', url: 'https://203.0.113.10/hook', events: ['machine.quarantined'] }),
+    expected: administratorsOnly,
+  },
+  // An administrator passes the check and learns the subscription does not exist.
+  {
+    endpoint: 'webhooksRead',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksChange',
+    scope: 'any',
+    request: (c) => c.patch('/api/integrations/webhooks/0000000000000000', { enabled: false }),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDelete',
+    scope: 'any',
+    request: (c) => c.delete('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDeliveries',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000/deliveries'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
   // Managers and auditors read the feed for their labs; technicians do not.
   { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.
+  {
+    endpoint: 'machineMeterReadingCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/machines/MATRIX-LAB04/meter-readings', { meter: 'Hours', value: 1 }),
+    expected: publicEverywhere('sign-in'),
+  },
   { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
   {
     endpoint: 'problemReportMachine',

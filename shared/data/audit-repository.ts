@@ -13,6 +13,7 @@ export const chainContainers = {
   equipmentClasses: 'key',
   calibrationProviders: 'providerId',
   apiKeys: 'keyId',
+  webhooks: 'subscriptionId',
 } as const satisfies Partial<Record<ContainerName, string>>;
 
 export type ChainContainer = keyof typeof chainContainers;

@@ -33,6 +33,8 @@ export const auditActionWords: Record<string, string> = {
   'lab.created': 'Lab added',
   'lab.imported': 'Lab imported',
   'lab.updated': 'Lab changed',
+  'meter.added': 'Meter added to a machine',
+  'meter.read': 'Meter reading taken',
   'model.created': 'Model added',
   'problem-report.closed': 'Request from the machine closed',
   'problem-report.nonconformity': 'Request from the machine turned into a nonconformity',
@@ -42,6 +44,8 @@ export const auditActionWords: Record<string, string> = {
   'record.amended': 'Record amended',
   'record.completed': 'Checklist completed and signed',
   'record.justified': 'Missed checklist justified',
+  'record.missed': 'Usage checklist missed: its meter passed the due window',
+  'record.opened': 'Usage checklist opened: its meter passed a threshold',
   'record.verified': 'Checklist verified',
   'records.generated': 'Checklists generated',
   'records.imported': 'Records imported',
@@ -61,6 +65,10 @@ export const auditActionWords: Record<string, string> = {
   'user.password.rehashed': 'Password stored with the current hash',
   'user.unlocked': 'Account unlocked',
   'user.updated': 'User changed',
+  'webhook.created': 'Webhook subscription created',
+  'webhook.deleted': 'Webhook subscription deleted',
+  'webhook.disabled': 'Webhook subscription disabled',
+  'webhook.enabled': 'Webhook subscription enabled',
 };
 
 /** The action in words; an old system's own event ("legacy.Status Change") keeps its own words. */

@@ -16,6 +16,7 @@ export type AuditSubject =
   | { kind: 'review'; reviewNumber: string; labId: string }
   | { kind: 'user'; username: string; labIds: readonly string[] }
   | { kind: 'api-key'; keyId: string; labIds: readonly string[] }
+  | { kind: 'webhook'; subscriptionId: string; labIds: readonly string[] }
   | { kind: 'entra-app'; appId: string; labIds: readonly string[] }
   | { kind: 'calibration-provider'; providerId: string }
   | { kind: 'equipment-class' | 'model'; key: string };
@@ -38,6 +39,8 @@ function entityOf(subject: AuditSubject): Pick<AuditEvent, 'entityType' | 'entit
       return { entityType: 'user', entityId: subject.username, labIds: [...subject.labIds] };
     case 'api-key':
       return { entityType: 'api-key', entityId: subject.keyId, labIds: [...subject.labIds] };
+    case 'webhook':
+      return { entityType: 'webhook', entityId: subject.subscriptionId, labIds: [...subject.labIds] };
     case 'entra-app':
       return { entityType: 'entra-app', entityId: subject.appId, labIds: [...subject.labIds] };
     case 'calibration-provider':

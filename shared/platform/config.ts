@@ -208,6 +208,11 @@ export const settingsSchema = z.object({
   NOTIFICATION_RETRY_BASE_MS: integerSetting(0, 60_000).default(2000),
   /** How long a run may hold a delivery before another run takes it over (a run killed midway). */
   NOTIFICATION_LEASE_SECONDS: integerSetting(5, 3600).default(300),
+  /**
+   * Lets webhooks go to loopback addresses (127.0.0.0/8, ::1), over http too: for a receiver on a
+   * developer's machine. Never set in Azure, where only https to public addresses is allowed.
+   */
+  WEBHOOKS_ALLOW_LOOPBACK: booleanSetting.default(false),
   DEMO_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   SEED_DEMO_DATA: booleanSetting.optional(),
 });

@@ -23,6 +23,12 @@ export const dispositions = ['No impact', 'Re-test', 'Recalibrate', 'Customer no
 /** The statuses a repair moves a quarantined machine through. */
 export const repairStatuses = ['Repair onsite', 'Repair offsite'] as const;
 
+/**
+ * The largest photo a problem report at the machine takes: in base64 it fits the API's 1 MiB JSON body.
+ * The web app shrinks a larger camera photo to fit before sending.
+ */
+export const problemPhotoMaxBytes = 700 * 1024;
+
 /** Periodic reviews (SPEC §16): the kinds, the meaning of their signature, and what an audit-trail review counts. */
 export const reviewKinds = ['audit-trail', 'user-access'] as const;
 export type ReviewKind = (typeof reviewKinds)[number];
