@@ -15,6 +15,7 @@ import './models.js';
 import './equipment.js';
 import './calibration.js';
 import './calibration-interval-review.js';
+import './intermediate-checks.js';
 import './nonconformities.js';
 import './labels.js';
 import './problem-reports.js';

@@ -556,6 +556,38 @@ const rows: Row[] = [
       expected: scope === 'own' ? everyRecordReader : companyReaders,
     },
     {
+      endpoint: 'calibrationIntervalDecision',
+      scope,
+      // Sent on a review that never showed a 1-day interval: an allowed caller hears 409 and nothing is signed.
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan/interval-review/decision`, {
+          decision: 'accept',
+          reviewed: { currentIntervalDays: 1, recommendedIntervalDays: 1, calibrationNumbers: [] },
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+      allowStatus: 409,
+    },
+    {
+      endpoint: 'intermediateCheckList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/intermediate-checks`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'intermediateCheckRecord',
+      scope,
+      // The matrix plan defines no intermediate check: an allowed caller hears 409 and nothing is signed.
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/intermediate-checks`, {
+          performedOn: labDaysAgo(lab(scope), 0),
+          readings: [{ pointId: 'P1', value: 100 }],
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+      allowStatus: 409,
+    },
+    {
       endpoint: 'calibrationPlanSet',
       scope,
       request: async (c) => {
