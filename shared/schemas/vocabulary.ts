@@ -17,7 +17,7 @@ export const amendmentMeaning = 'Amended by';
 export const justificationMeaning = 'Justified by';
 export const userStatuses = ['Active', 'Locked', 'Disabled'] as const;
 /** What opened a nonconformity (SPEC §10). */
-export const nonconformitySources = ['calibration', 'pm-fault', 'reported'] as const;
+export const nonconformitySources = ['calibration', 'pm-fault', 'reported', 'intermediate-check'] as const;
 /** A Manager's word on each result a nonconformity may have touched. */
 export const dispositions = ['No impact', 'Re-test', 'Recalibrate', 'Customer notified'] as const;
 /** The statuses a repair moves a quarantined machine through. */
