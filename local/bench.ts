@@ -13,7 +13,9 @@ import { measureAtRest } from './bench/at-rest.js';
 import { measureCalibrationsDue, recordBenchCalibration } from './bench/calibrations-due.js';
 import { measureCertificateUpload } from './bench/certificate-upload.js';
 import { measureColdStart } from './bench/cold-start.js';
+import { measureFeedYear, type FeedYearFigures } from './bench/feed-year.js';
 import { addBenchLab, measureHourlyRuns, measureLinearity, seedCompany } from './bench/company.js';
+import { measureMeterReadings } from './bench/meters.js';
 import { measureStore } from './bench/store.js';
 import { median, timed } from './bench/timing.js';
 import { countDashboardApiCalls } from './bench/web-app.js';
@@ -27,7 +29,9 @@ import { startLocalProduct, type CosmosRequestCounts, type LocalProduct } from '
  * `npm run bench [-- --quick]`: what technicians feel and what Azure bills, measured on this machine
  * in one run. Figures are printed, with budgets marked pass or fail, and never asserted; the last
  * line is one JSON object. --quick seeds a smaller company and leaves out the uncorrected store.
- * `--only=volume` runs the requests-at-volume rows alone (local/bench/volume.ts), for a quick check.
+ * `--only=volume` runs the requests-at-volume rows alone (local/bench/volume.ts), for a quick check;
+ * `--only=feed` the OData feed's and Fabric mirroring's figures for a year of a lab (local/bench/feed-year.ts);
+ * `--only=meters [--seconds=60]` posts meter readings at 100 a second for 200 machines (local/bench/meters.ts).
  */
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length);
@@ -89,7 +93,9 @@ const describeCounts = (counts: CosmosRequestCounts) =>
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   if (only === 'volume') return volumeRows(log);
-  if (only !== undefined) throw new Error(`--only knows volume, not ${only}`);
+  if (only === 'feed') return feedRows(log);
+  if (only === 'meters') return meterRows();
+  if (only !== undefined) throw new Error(`--only knows volume, feed and meters, not ${only}`);
   log(`EquipManSys bench (${quick ? 'quick' : 'full'}): ${size.labs} labs × ${size.machines} machines, a year of records`);
   const store = await measureStore(log, { uncorrected: !quick });
   log('bench: requests at a real company’s volume, in a process of their own...');
@@ -468,6 +474,30 @@ async function volumeInOwnProcess(): Promise<VolumeFigures> {
   return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { volume: VolumeFigures }).volume;
 }
 
+/** `--only=meters`: meter readings through the API at a controller's pace, on a product of their own. */
+async function meterRows(): Promise<void> {
+  const seconds = Number(process.argv.find((argument) => argument.startsWith('--seconds='))?.slice('--seconds='.length) ?? 60);
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-meters-'));
+  Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000' });
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
+  try {
+    const figures = await measureMeterReadings(product, await signIn(product, 'admin'), { rate: 100, machines: 200, seconds });
+    const row = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`);
+    console.log(`Meter readings: 100 a second for 200 machines of one lab, ${seconds < 60 ? `a shorter run of ${seconds} s` : `${seconds} s`}`);
+    row('readings posted (errors)', `${figures.readings} (${figures.errors})`);
+    row('latency p50 / p99', `${figures.p50Ms} ms / ${figures.p99Ms} ms`);
+    row(
+      'thresholds crossed / records opened / usage records stored',
+      `${figures.thresholdsCrossed} / ${figures.recordsOpened} / ${figures.usageRecordsInStore}`,
+    );
+    row('Cosmos requests per reading', `${figures.cosmosRequestsPerReading}: ${describeCounts(figures.counts)}`);
+    console.log(JSON.stringify({ meters: figures }));
+  } finally {
+    await product.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** `--only=volume`: the volume rows on a product of their own, without the rest of the bench. */
 async function volumeRows(log: (line: string) => void): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-volume-'));
@@ -482,6 +512,52 @@ async function volumeRows(log: (line: string) => void): Promise<void> {
     for (const [name, { limit, value, pass }] of Object.entries(volumeBudgets(volume))) row(name, `${pass ? 'pass' : 'FAIL'}  ${value} (limit ${limit})`);
     console.log('');
     console.log(JSON.stringify({ volume, budgets: volumeBudgets(volume) }));
+  } finally {
+    await product.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The feed's budgets: every page inside one lab's partition, a page of 1,000 rows in one or two Cosmos requests. */
+function feedBudgets(figures: FeedYearFigures) {
+  return {
+    'feed: cross-partition queries': budget(0, figures.feed.crossPartitionQueries),
+    'feed: Cosmos queries of the costliest page': budget(2, figures.feed.mostQueriesInAPage),
+    'feed: slowest page (ms, Static Web Apps allows 45,000)': budget(45_000, Math.round(figures.feed.maxMs)),
+    'mirror: largest document (bytes, Cosmos DB allows 2 MB)': budget(2 * 1024 * 1024, Math.max(...figures.mirror.map((group) => group.largestBytes))),
+  };
+}
+
+/** `--only=feed`: a year of a 200-machine lab read through the OData feed, and sized for Fabric mirroring. */
+async function feedRows(log: (line: string) => void): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-feed-'));
+  Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000', BACKFILL_DAYS: '366' });
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
+  try {
+    const figures = await measureFeedYear(product, await signIn(product, 'admin'), quick ? 20 : 200, log);
+    const row = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`);
+    const { feed } = figures;
+    console.log('');
+    console.log(`The OData feed: a year of ${figures.machines} daily machines (${figures.records} records) of one lab, as Power BI reads it`);
+    row(
+      `PmRecords, all pages: ${feed.rows} rows in ${feed.pages} requests`,
+      `all ${fixed(feed.totalMs / 1000)} s; max ${fixed(feed.maxMs, 0)} ms, median ${fixed(feed.medianMs, 0)} ms`,
+    );
+    row(
+      'Cosmos requests, all pages',
+      `${feed.cosmosRequests} (at most ${feed.mostCosmosRequestsInAPage} a page, of which ${feed.mostQueriesInAPage} queries; ${feed.crossPartitionQueries} cross-partition)`,
+    );
+    console.log(`Fabric mirroring of the same lab (containers labs, equipment, records; nested values land as JSON strings)`);
+    for (const group of figures.mirror) {
+      row(
+        `${group.container}, type ${group.type}: ${group.documents} documents, ${group.totalKb} KB`,
+        `largest ${group.largestBytes} B; ${group.nestedValues} nested values, longest ${group.longestNestedBytes} B, ${group.nestedOver8000Bytes} over 8,000 B`,
+      );
+    }
+    console.log('Budgets');
+    for (const [name, { limit, value, pass }] of Object.entries(feedBudgets(figures))) row(name, `${pass ? 'pass' : 'FAIL'}  ${value} (limit ${limit})`);
+    console.log('');
+    console.log(JSON.stringify({ feed: figures, budgets: feedBudgets(figures) }));
   } finally {
     await product.stop();
     await rm(dataDir, { recursive: true, force: true });
