@@ -19,6 +19,7 @@ const rooms = [
   'records',
   'nonconformities',
   'calibration',
+  'reviews',
   'notifications',
   'jobs',
   'audit',

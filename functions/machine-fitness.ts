@@ -1,3 +1,4 @@
+import { entraAppRoles } from '../shared/integrations/entra-app-tokens.js';
 import { integrationCaller } from '../shared/integrations/integration-callers.js';
 import { machineFitnessFor } from '../shared/integrations/machine-fitness.js';
 import { unauthorized } from '../shared/platform/problems.js';
@@ -16,6 +17,7 @@ http({
   params: machineFitnessParamsSchema,
   response: machineFitnessSchema,
   alsoAnswers: [401, 403, 404],
+  integrationCallers: { keyScope: 'fitness:read', entraAppRole: entraAppRoles['fitness:read'] },
   authorize: async (input) => {
     const caller = await integrationCaller(input.request, 'fitness:read', input);
     if (!caller)

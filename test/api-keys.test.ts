@@ -138,6 +138,28 @@ describe('API keys', () => {
     expect(trail[0]!.actor?.username).toBe(`api-key:${keyId}`);
   });
 
+  it('URS-114 a lab’s auditor sees each use and refusal of a key that may read the lab, not the making or revoking of keys, nor another lab’s key', async () => {
+    const ownLab = await createKey({ name: 'Lab 1 LIMS', labIds: ['LAB01', 'LAB02'] });
+    const otherLab = await createKey({ name: 'Lab 2 LIMS', labIds: ['LAB02'] });
+    expect((await fitness('PS2-01-011', ownLab.key)).status).toBe(200);
+    expect((await fitness(lab02Serial, otherLab.key)).status).toBe(200);
+    const feedOnly = await createKey({ name: 'Lab 1 report', scopes: ['feed:read'] });
+    expect((await fitness('PS2-01-011', feedOnly.key)).status).toBe(403);
+    await admin.post(`/api/api-keys/${feedOnly.keyId}/revoke`, { reason: 'Made for the wrong purpose' });
+
+    const auditor = await product.signedIn('localaudit1');
+    const trail = await auditor.get<{ items: { action: string; entityId: string }[] }>('/api/audit?entityType=api-key&pageSize=500');
+    expect(trail.status, trail.text).toBe(200);
+    const seen = (keyId: string) => trail.body.items.filter((entry) => entry.entityId === keyId).map((entry) => entry.action);
+    expect(seen(ownLab.keyId)).toEqual(['api-key.used']);
+    expect(seen(feedOnly.keyId)).toEqual(['api-key.refused']);
+    expect(seen(otherLab.keyId)).toEqual([]);
+    expect(trail.body.items.map((entry) => entry.action)).not.toContain('api-key.created');
+    expect(trail.body.items.map((entry) => entry.action)).not.toContain('api-key.revoked');
+    const company = await auditOf(feedOnly.keyId);
+    expect(company.map((entry) => entry.action)).toEqual(['api-key.revoked', 'api-key.refused', 'api-key.created']);
+  });
+
   it('keeps the uses and the chain in the key’s own partition', async () => {
     const { key, keyId } = await createKey({ name: 'Partitioned' });
     expect((await fitness('PS2-01-011', key)).status).toBe(200);

@@ -220,6 +220,9 @@ describe('recording and approving calibrations', () => {
       signature: sign,
     });
     expect(again.status, again.text).toBe(409);
+    // The new lab lists the calibration its machine brought, as its history does.
+    const listed = await admin.get<{ items: Calibration[] }>('/api/labs/LAB02/equipment/CAL-MOVED/calibrations');
+    expect(listed.body.items.map((item) => [item.calibrationNumber, item.labId, item.status])).toEqual([[entered.calibrationNumber, 'LAB01', 'Approved']]);
   });
 
   it('refuses a date before the machine was registered, naming the field and the registration date', async () => {
@@ -345,6 +348,22 @@ describe('reference standards and providers', () => {
     expect(before.status).toBe(409);
     const notAStandard = await tech.post('/api/labs/LAB01/equipment/PROBE-1/calibrations', { ...passing(daysAgo(1)), standards: ['CAL-1'] });
     expect(problem(notAStandard.body).detail).toMatch(/^The reference standard CAL-1 was not fit for use on .*: it is not a reference standard/);
+  });
+
+  it('refuses a standard of another kind, one measuring in other units (a weight set for an oven probe), naming both, and writes nothing', async () => {
+    await register('LAB01', 'PROBE-KIND');
+    const { body: listed } = await tech.get<{ items: ReferenceStandard[] }>('/api/labs/LAB01/calibrations/standards');
+    expect(listed.items.find((standard) => standard.serialNumber === 'REF-W-02')?.units).toEqual(['g']);
+    expect(listed.items.find((standard) => standard.serialNumber === 'REF-T-01')?.units).toEqual(['°C']);
+    // The audit trail is newest first: its first entry does not change when nothing is written.
+    const newestEntry = async () => (await admin.get<{ items: unknown[] }>('/api/audit?labId=LAB01&pageSize=1')).body.items[0];
+    const before = await newestEntry();
+    const weights = await tech.post('/api/labs/LAB01/equipment/PROBE-KIND/calibrations', { ...passing(daysAgo(1)), standards: ['REF-W-02'] });
+    expect(weights.status).toBe(400);
+    expect(problem(weights.body).detail).toBe('REF-W-02 measures in g, not in °C: choose a reference standard for what PROBE-KIND measures.');
+    expect(problem(weights.body).errors).toEqual([{ field: 'standards', message: 'names REF-W-02, which measures in g' }]);
+    expect((await admin.get<{ calibrations: unknown[] }>('/api/labs/LAB01/equipment/PROBE-KIND/history')).body.calibrations).toEqual([]);
+    expect(await newestEntry()).toEqual(before);
   });
 
   it('refuses an unapproved or expired provider unless an administrator overrides it with a reason', async () => {

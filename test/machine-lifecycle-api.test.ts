@@ -159,6 +159,36 @@ describe('a machine whose nonconformity closed while it is still out', () => {
   });
 });
 
+describe('a machine moved to another lab while its nonconformity was open', () => {
+  it('is no longer "open nonconformity" at its new lab once the nonconformity closes where it was opened', async () => {
+    await register('LIFE-MOVED');
+    const nc = await reportFault('LIFE-MOVED', 'Chamber seal torn');
+    const moved = await manager.post('/api/labs/LAB01/equipment/LIFE-MOVED/transfer', { toLabId: 'LAB02' });
+    expect(moved.status, moved.text).toBe(200);
+    const atNewLab = async () => (await admin.get<Equipment>('/api/labs/LAB02/equipment/LIFE-MOVED')).body;
+    expect((await atNewLab()).fitness.reasons).toContain('open nonconformity');
+    for (const item of nc.items) {
+      const disposed = await manager.post(`/api/labs/LAB01/nonconformities/${nc.ncNumber}/dispositions`, {
+        itemId: item.itemId,
+        disposition: 'No impact',
+        reason: 'Checked',
+        signature: sign,
+      });
+      expect(disposed.status, disposed.text).toBe(200);
+    }
+    const closed = await manager.post(`/api/labs/LAB01/nonconformities/${nc.ncNumber}/close`, { summary: 'Seal replaced', signature: sign });
+    expect(closed.status, closed.text).toBe(200);
+    const after = await atNewLab();
+    expect(after.fitness.reasons).toContain('awaiting return to service');
+    expect(after.fitness.reasons).not.toContain('open nonconformity');
+    const newLabTrail = await admin.get<{ items: { action: string; reason?: string | null }[] }>(
+      '/api/audit?labId=LAB02&entityType=equipment&entityId=LIFE-MOVED',
+    );
+    expect(newLabTrail.body.items[0]).toMatchObject({ action: 'equipment.updated', reason: `${nc.ncNumber} was closed at LAB01` });
+    expect((await admin.get<{ firstBroken: unknown }>('/api/audit/verify?labId=LAB02')).body.firstBroken).toBeNull();
+  });
+});
+
 describe('a quarantined machine', () => {
   it('offers no checklist to start: Today leaves its records out and completing one is refused with a sentence', async () => {
     const today = (

@@ -12,6 +12,7 @@ let anonymous: ApiClient;
 
 interface Document {
   servers?: { url: string }[];
+  components: { securitySchemes: Record<string, { type: string; in: string; name: string }> };
   paths: Record<
     string,
     Record<
@@ -19,6 +20,7 @@ interface Document {
       {
         operationId: string;
         description?: string;
+        security?: Record<string, string[]>[];
         parameters: { name: string; description?: string }[];
         responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
       }
@@ -33,6 +35,20 @@ beforeAll(async () => {
 afterAll(async () => product.cleanup());
 
 describe('the published contract', () => {
+  it('URS-113 describes the security of the endpoints integrations call: an API key or a Microsoft Entra access token, not open to anyone', async () => {
+    const { body } = await anonymous.get<Document>('/api/openapi.json');
+    const fitness = body.paths['/api/machines/{serialNumber}/fitness']!.get!;
+    expect(fitness.security).toEqual([{ apiKey: [] }, { entraAccessToken: [] }]);
+    expect(fitness.description).not.toContain('Open to anyone');
+    expect(fitness.description).toContain('API key allowing fitness:read (X-Api-Key) or a Microsoft Entra access token of an app with the role Fitness.Read');
+    expect(body.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Api-Key' });
+    expect(body.components.securitySchemes.entraAccessToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Entra-Token' });
+    const stillOpen = Object.values(body.paths)
+      .flatMap((operations) => Object.values(operations))
+      .filter((operation) => operation.description?.includes('Open to anyone') && operation.description.includes('API key'));
+    expect(stillOpen.map((operation) => operation.operationId)).toEqual([]);
+  });
+
   it('passes Redocly’s recommended rules with no error and no operation lacking a 4XX answer', async () => {
     const { body } = await anonymous.get<Document>('/api/openapi.json');
     const config = await createConfig({ extends: ['recommended'] });

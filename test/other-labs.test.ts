@@ -27,6 +27,7 @@ const madeUp: Ids = {
   certificateId: '99',
   ncNumber: 'LAB01-NC-999999',
   attachmentId: '99',
+  reviewNumber: 'LAB01-REV-999999',
 };
 let touched: Nonconformity;
 
@@ -65,7 +66,16 @@ beforeAll(async () => {
     contentType: 'image/png',
   });
   expect(photo.status, photo.text).toBe(201);
+  const review = await admin.post<{ reviewNumber: string }>('/api/labs/LAB01/reviews', {
+    kind: 'user-access',
+    from: '2026-01-01',
+    to: '2026-03-31',
+    findings: 'Every account is needed.',
+    signature: { password: demoPassword },
+  });
+  expect(review.status, review.text).toBe(201);
   real = {
+    reviewNumber: review.body.reviewNumber,
     labId: 'LAB01',
     serialNumber: 'PS2-01-011',
     recordNumber: record.recordNumber,

@@ -206,6 +206,26 @@ async function prepareFreshNonconformity(scope: 'own' | 'other'): Promise<void> 
   freshNc[scope] = { serialNumber, ncNumber: nc.body.ncNumber };
 }
 
+/** A new request from the machine per scope, sent through a fresh machine's label: what triage acts on. */
+const preparedRequest: Record<'own' | 'other', string> = { own: '', other: '' };
+
+async function labelKey(labId: string, serialNumber: string): Promise<string> {
+  const sheet = await admin.get<{ items: { reportUrl: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
+  expect(sheet.status, sheet.text).toBe(200);
+  return new URL(sheet.body.items[0]!.reportUrl).searchParams.get('k')!;
+}
+
+async function prepareRequest(scope: 'own' | 'other'): Promise<void> {
+  const serialNumber = `REQ-${scope}-${++machineCounter}`;
+  expect((await admin.post(`/api/labs/${lab(scope)}/equipment`, { serialNumber, modelId: 'Form 3B' })).status).toBe(201);
+  const key = await labelKey(lab(scope), serialNumber);
+  const sent = await product
+    .client()
+    .post<{ reportNumber: string }>(`/api/machines/${serialNumber}/problem-reports?k=${key}`, { description: 'Matrix problem' });
+  expect(sent.status, sent.text).toBe(201);
+  preparedRequest[scope] = sent.body.reportNumber;
+}
+
 const matrixPlan = {
   required: true,
   reason: 'Measures results we report',
@@ -361,6 +381,33 @@ const rows: Row[] = [
       expected: scope === 'own' ? readers : companyReaders,
     },
     { endpoint: 'auditVerify', scope, request: (c) => c.get(`/api/audit/verify?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
+    // Whoever may read a lab's audit trail reviews it and signs the review (SPEC §16).
+    { endpoint: 'reviewList', scope, request: (c) => c.get(`/api/labs/${lab(scope)}/reviews`), expected: scope === 'own' ? readers : companyReaders },
+    {
+      endpoint: 'reviewPreview',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/reviews/preview?kind=user-access&from=2026-01-01&to=2026-03-31`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
+    {
+      endpoint: 'reviewSign',
+      scope,
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/reviews`, {
+          kind: 'user-access',
+          from: '2026-01-01',
+          to: '2026-03-31',
+          findings: 'Every account is needed.',
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
+    {
+      endpoint: 'reviewRead',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/reviews/${lab(scope)}-REV-000001`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
     {
       endpoint: 'recordsList',
       scope,
@@ -642,6 +689,41 @@ const rows: Row[] = [
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
+      endpoint: 'requestList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/requests`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'requestGet',
+      scope,
+      prepare: async () => {
+        if (!preparedRequest[scope]) await prepareRequest(scope);
+      },
+      request: (c) => c.get(`/api/labs/${lab(scope)}/requests/${preparedRequest[scope]}`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'requestToNonconformity',
+      scope,
+      prepare: () => prepareRequest(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/requests/${preparedRequest[scope]}/nonconformity`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'requestClose',
+      scope,
+      prepare: () => prepareRequest(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/requests/${preparedRequest[scope]}/close`, { reason: 'Matrix: not a fault' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
+      endpoint: 'equipmentReportKey',
+      scope,
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/report-key`),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
       endpoint: 'nonconformityItemsAwaiting',
       scope,
       request: (c) => c.get(`/api/labs/${lab(scope)}/nonconformity-items`),
@@ -734,10 +816,54 @@ const rows: Row[] = [
     request: (c) => c.post('/api/api-keys/0000000000000000/revoke', { reason: 'Matrix' }),
     expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
   },
+  { endpoint: 'webhooksList', scope: 'any', request: (c) => c.get('/api/integrations/webhooks'), expected: administratorsOnly },
+  {
+    endpoint: 'webhooksCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/integrations/webhooks', { name: 'Matrix receiver', url: 'https://203.0.113.10/hook', events: ['machine.quarantined'] }),
+    expected: administratorsOnly,
+  },
+  // An administrator passes the check and learns the subscription does not exist.
+  {
+    endpoint: 'webhooksRead',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksChange',
+    scope: 'any',
+    request: (c) => c.patch('/api/integrations/webhooks/0000000000000000', { enabled: false }),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDelete',
+    scope: 'any',
+    request: (c) => c.delete('/api/integrations/webhooks/0000000000000000'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
+  {
+    endpoint: 'webhooksDeliveries',
+    scope: 'any',
+    request: (c) => c.get('/api/integrations/webhooks/0000000000000000/deliveries'),
+    expected: matrix('sign-in', 'hidden', 'deny', 'deny', 'deny', 'deny'),
+  },
   // Managers and auditors read the feed for their labs; technicians do not.
   { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.
   { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
+  {
+    endpoint: 'problemReportMachine',
+    scope: 'any',
+    request: async (c) => c.get(`/api/machines/MATRIX-LAB04/problem-reports?k=${await labelKey('LAB04', 'MATRIX-LAB04')}`),
+    expected: publicEverywhere(),
+  },
+  {
+    endpoint: 'problemReportSend',
+    scope: 'any',
+    request: async (c) => c.post(`/api/machines/MATRIX-LAB04/problem-reports?k=${await labelKey('LAB04', 'MATRIX-LAB04')}`, { description: 'Matrix problem' }),
+    expected: publicEverywhere(),
+  },
   {
     endpoint: 'authLogout',
     scope: 'any',
@@ -755,7 +881,8 @@ function outcomeOf(response: ApiResponse, allowStatus: number | undefined): Outc
 }
 
 beforeAll(async () => {
-  product = await startTestProduct();
+  // Every row that needs a request sends one from this address: more than an address may send in an hour.
+  product = await startTestProduct({ PROBLEM_REPORTS_PER_ADDRESS: '1000', PROBLEM_REPORTS_PER_MACHINE: '1000' });
   admin = await product.signedIn('admin');
   for (const [username, primaryLabId] of [
     ['matrixown', 'LAB01'],

@@ -49,7 +49,10 @@ describe('labels in the browser', () => {
     await page.emulateMedia({ media: 'screen' });
 
     const decoded = decodeQr(await label.locator('img.qr').screenshot());
-    expect(decoded).toBe(`${browsing.product.url}/e/F3B-01-001`);
+    // The stable address, with the machine's report key for whoever scans it without an account.
+    const scanned = new URL(decoded!);
+    expect(scanned.origin + scanned.pathname).toBe(`${browsing.product.url}/e/F3B-01-001`);
+    expect(scanned.searchParams.get('k')).toMatch(/^[A-Za-z0-9_-]{22}$/);
 
     const technician = await browsing.session(phone);
     await technician.page.goto(decoded!);

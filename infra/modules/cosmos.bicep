@@ -116,6 +116,22 @@ var containers = [
       ]
     ]
   }
+  {
+    name: 'webhooks'
+    partitionKey: '/subscriptionId'
+    defaultTtl: null
+    compositeIndexes: [
+      [
+        { path: '/at', order: 'descending' }
+        { path: '/subscriptionId', order: 'descending' }
+        { path: '/seq', order: 'descending' }
+      ]
+      [
+        { path: '/createdAt', order: 'descending' }
+        { path: '/id', order: 'descending' }
+      ]
+    ]
+  }
 ]
 
 resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {

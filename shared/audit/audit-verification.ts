@@ -11,6 +11,7 @@ import {
   chainHead,
   recordMentions,
   recordsAfter,
+  reviewsAfter,
   signedEquipmentAfter,
   usernamesOfLab,
   type RecordMention,
@@ -20,6 +21,7 @@ import { contentHash } from '../domain/record-hash.js';
 import { nonconformitySignatureProblem } from '../nonconformities/nonconformities.js';
 import { returnToServiceProblem } from '../nonconformities/return-to-service.js';
 import { badRequest } from '../platform/problems.js';
+import { reviewSignatureProblem } from '../reviews/periodic-reviews.js';
 import { signedContentHash, verificationHash } from '../records/manage-records.js';
 import { currentResponses } from '../records/record-rules.js';
 import {
@@ -34,7 +36,7 @@ import { attachmentFiles, calibrationFiles, checkEvidence, type EvidenceCheck } 
 /**
  * Verification of a lab in pages (SPEC §5, §13): the lab's chains (the lab, its equipment, its records,
  * the accounts of its people), then its calibration events, its signed nonconformities and returns to
- * service, then every record against the trail and its signatures. With the calibration events and
+ * service, then its signed periodic reviews, then every record against the trail and its signatures. With the calibration events and
  * the nonconformities it checks their evidence in storage (each certificate version and attachment
  * still there with its recorded SHA-256), naming every file that is not. Each request checks at most
  * `pageSize` documents and hands the place where it stopped, with the last verified hash of the chain
@@ -57,6 +59,7 @@ const place = z.discriminatedUnion('step', [
   chainPlace,
   z.object({ step: z.literal('calibrations'), after: z.string() }),
   z.object({ step: z.literal('signed'), after: z.string() }),
+  z.object({ step: z.literal('reviews'), after: z.string() }),
   z.object({ step: z.literal('records'), after: z.string() }),
   z.object({ step: z.literal('done') }),
 ]);
@@ -232,9 +235,25 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
         },
         labId,
         (after) => ({ step: 'signed', after }),
-        { step: 'records', after: '' },
+        { step: 'reviews', after: '' },
       );
       return { ...result, evidence };
+    }
+    case 'reviews': {
+      // Periodic reviews (SPEC §16) are signed "Reviewed by" over their figures and findings.
+      const reviews = await reviewsAfter(labId, at.after, limit);
+      return documentStep(
+        reviews,
+        limit,
+        (review) => review.reviewNumber,
+        (review) => {
+          const reason = reviewSignatureProblem(review);
+          return reason ? { source: 'labs', recordNumber: review.reviewNumber, reason } : null;
+        },
+        labId,
+        (after) => ({ step: 'reviews', after }),
+        { step: 'records', after: '' },
+      );
     }
     case 'records': {
       const records = await recordsAfter(labId, at.after, limit);

@@ -1,7 +1,7 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import {
+  allCalibrationsOf,
   calibrationOperation,
-  listCalibrationsOf,
   readCalibration,
   replaceCalibration,
   calibrationId,
@@ -23,6 +23,7 @@ import { changeMachine, inEquipmentTurn } from '../equipment/machine-changes.js'
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
+import { labsOfMachine } from '../equipment/labs-of-machine.js';
 import { labToday } from '../labs/lab-today.js';
 import { badRequest, conflict, fieldsProblem, forbidden, notFound, type FieldError } from '../platform/problems.js';
 import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
@@ -148,8 +149,14 @@ function checkReadings(plan: PlanVersion, input: CalibrationInput): FieldError[]
 
 type FrozenStandard = Calibration['standards'][number];
 
-/** Each standard named must be another machine, a reference standard, and fit on the day (§6.5): frozen as it stood. */
-async function freezeStandards(serialNumber: string, standards: readonly string[], performedOn: string): Promise<FrozenStandard[]> {
+/** The units a plan measures in: a standard serves a plan when it measures in one of them. */
+export const unitsOf = (plan: Pick<PlanVersion, 'points'> | null | undefined): string[] => [...new Set((plan?.points ?? []).map((point) => point.unit))];
+
+/**
+ * Each standard named must be another machine, a reference standard of the plan's kind (measuring in
+ * one of its units), and fit on the day (§6.5): frozen as it stood.
+ */
+async function freezeStandards(serialNumber: string, plan: PlanVersion, standards: readonly string[], performedOn: string): Promise<FrozenStandard[]> {
   const unique = [...new Set(standards.map(serialKey))];
   const frozen: FrozenStandard[] = [];
   for (const key of unique) {
@@ -162,6 +169,13 @@ async function freezeStandards(serialNumber: string, standards: readonly string[
         { field: 'standards', message: `names ${key}, which is not registered` },
       ]);
     }
+    const measures = unitsOf(currentPlan(standard.document.calibration));
+    const needed = unitsOf(plan);
+    if (!measures.some((unit) => needed.includes(unit)))
+      throw badRequest(
+        `${standard.document.serialNumber} measures in ${measures.join(', ') || 'no unit'}, not in ${needed.join(', ')}: choose a reference standard for what ${serialNumber} measures.`,
+        [{ field: 'standards', message: `names ${standard.document.serialNumber}, which measures in ${measures.join(', ') || 'no unit'}` }],
+      );
     const fit = standardFitOn(standard.document, performedOn);
     if ('notFit' in fit) throw conflict(`The reference standard ${standard.document.serialNumber} was not fit for use on ${performedOn}: ${fit.notFit}.`);
     frozen.push({
@@ -235,7 +249,7 @@ export async function recordCalibration(
   const readingErrors = checkReadings(plan, input);
   if (readingErrors.length) throw fieldsProblem('The readings do not fit the calibration plan', readingErrors);
   const { provider, override } = await providerFor(principal, input);
-  const standards = await freezeStandards(serialNumber, input.standards, input.performedOn);
+  const standards = await freezeStandards(serialNumber, plan, input.standards, input.performedOn);
   const method = await confirm(principal, input.signature.password, facts, 'signature on calibration');
   const outcome = judgeEvent(
     plan.points,
@@ -428,14 +442,29 @@ export async function decideCalibration(
   return calibrationView({ ...found.document, status: decided.status, nextDue: decided.nextDue, approval: decided.approval });
 }
 
+/**
+ * Every calibration of a machine in every lab it has been in, newest first: a machine moved to
+ * another lab keeps its calibration history, written in the partitions of the labs that recorded it.
+ * One partition query per lab; a machine has a few calibrations a year.
+ */
+export async function calibrationsOfMachine(document: Pick<EquipmentDocument, 'labId' | 'history' | 'serialKey'>): Promise<CalibrationDocument[]> {
+  const perLab = await Promise.all(labsOfMachine(document).map((lab) => allCalibrationsOf(lab, document.serialKey)));
+  return perLab.flat().sort((a, b) => b.performedOn.localeCompare(a.performedOn) || b.calibrationNumber.localeCompare(a.calibrationNumber));
+}
+
 export async function calibrationsOf(
   labId: string,
   serialNumber: string,
   continuationToken: string | undefined,
 ): Promise<{ items: Calibration[]; continuationToken: string | null }> {
   const { document } = await findEquipment(labId, serialNumber);
-  const page = await listCalibrationsOf(labId, document.serialKey, 50, continuationToken).catch(invalidTokenAsBadRequest);
-  return { items: page.items.map(calibrationView), continuationToken: page.continuationToken };
+  const calibrations = await calibrationsOfMachine(document);
+  try {
+    const page = pageOfList(calibrations, 50, continuationToken);
+    return { items: page.items.map(calibrationView), continuationToken: page.continuationToken };
+  } catch (error) {
+    return invalidTokenAsBadRequest(error);
+  }
 }
 
 export async function calibrationOf(labId: string, serialNumber: string, calibrationNumber: string): Promise<Calibration> {
@@ -491,7 +520,13 @@ export async function referenceStandardsFor(labId: string) {
   const [machines, today] = await Promise.all([referenceStandardCandidates(), labToday(labId)]);
   const items = machines
     .filter((machine) => machine.presence !== 'departed' && currentPlan(machine.calibration)?.referenceStandard)
-    .map((machine) => ({ serialNumber: machine.serialNumber, labId: machine.labId, modelId: machine.modelId, fitness: fitnessOf(machine, today) }))
+    .map((machine) => ({
+      serialNumber: machine.serialNumber,
+      labId: machine.labId,
+      modelId: machine.modelId,
+      units: unitsOf(currentPlan(machine.calibration)),
+      fitness: fitnessOf(machine, today),
+    }))
     .sort((a, b) => Number(a.fitness.state === 'not fit') - Number(b.fitness.state === 'not fit') || a.serialNumber.localeCompare(b.serialNumber));
   return { items, continuationToken: null };
 }

@@ -13,6 +13,7 @@ export const chainContainers = {
   equipmentClasses: 'key',
   calibrationProviders: 'providerId',
   apiKeys: 'keyId',
+  webhooks: 'subscriptionId',
 } as const satisfies Partial<Record<ContainerName, string>>;
 
 export type ChainContainer = keyof typeof chainContainers;
@@ -35,11 +36,18 @@ export function auditSortKeys(source: ChainContainer): SortKey[] {
 }
 
 /**
+ * What a lab's trail holds of integrations: each use and refusal of a key or Entra app that may read
+ * the lab, since those requests read (or tried to read) its data. Making, changing and revoking a key
+ * is company administration and stays with company-wide readers.
+ */
+const integrationUsesOfALab = ['api-key.used', 'api-key.refused', 'entra-app.used', 'entra-app.refused'];
+
+/**
  * Whether a container can hold entries that concern the filter's labs. Catalogue and provider entries
  * concern no lab, so a lab-scoped reader never needs to query them.
  */
 export function mayConcern(source: ChainContainer, filter: AuditFilter): boolean {
-  return filter.labIds === undefined || source === 'users' || labPartitioned.has(source);
+  return filter.labIds === undefined || source === 'users' || source === 'apiKeys' || labPartitioned.has(source);
 }
 
 /**
@@ -55,6 +63,7 @@ export async function auditPage(source: ChainContainer, filter: AuditFilter, pag
       return `ARRAY_CONTAINS(c.labIds, @lab${index})`;
     });
     conditions.push(labs.length > 0 ? `(${labs.join(' OR ')})` : 'false');
+    if (source === 'apiKeys') conditions.push(`c.action IN (${integrationUsesOfALab.map((action) => `'${action}'`).join(', ')})`);
   }
   const add = (condition: string, name: string, value: string | undefined) => {
     if (value === undefined) return;

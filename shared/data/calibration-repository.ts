@@ -3,7 +3,6 @@ import type { Calibration, CalibrationAmendment, Certificate } from '../schemas/
 import { stripSystemProperties } from './audited-write.js';
 import { container } from './cosmos.js';
 import { DocumentChanged } from './errors.js';
-import { queryPage, type Page } from './paging.js';
 import type { Versioned } from './versioned.js';
 
 /** A calibration event lives in its lab's equipment partition, beside the machine and the lab's chain. */
@@ -63,23 +62,6 @@ export async function replaceCalibration(document: CalibrationDocument, etag: st
     if ((error as { code?: number }).code === 412) throw new DocumentChanged(`Calibration ${document.calibrationNumber} changed`);
     throw error;
   }
-}
-
-/** One machine's calibrations in one lab, newest number first, paged. */
-export async function listCalibrationsOf(labId: string, serialKey: string, pageSize: number, continuationToken?: string): Promise<Page<CalibrationDocument>> {
-  return queryPage<CalibrationDocument>(
-    await container('equipment'),
-    {
-      query: "SELECT * FROM c WHERE c.labId = @labId AND c.type = 'calibration' AND c.serialKey = @serialKey ORDER BY c.calibrationNumber DESC",
-      parameters: [
-        { name: '@labId', value: labId },
-        { name: '@serialKey', value: serialKey },
-      ],
-    },
-    pageSize,
-    continuationToken,
-    labId,
-  );
 }
 
 /** Every calibration of a machine in one lab, for its history. */

@@ -64,6 +64,21 @@ export const containerDefinitions = {
    * per day and the audit chain of its creation, daily use and revocation. A caller's key is one point read.
    */
   apiKeys: { id: 'api-keys', partitionKey: '/keyId', compositeIndexes: [auditTrailOrder('/keyId')] },
+  /**
+   * One partition per webhook subscription: the subscription, its deliveries and the audit chain of its
+   * changes; one more (`~cursors`) notes how far each lab's equipment chain was read for events.
+   */
+  webhooks: {
+    id: 'webhooks',
+    partitionKey: '/subscriptionId',
+    compositeIndexes: [
+      auditTrailOrder('/subscriptionId'),
+      [
+        { path: '/createdAt', order: 'descending' },
+        { path: '/id', order: 'descending' },
+      ],
+    ],
+  },
 } as const satisfies Record<string, { id: string; partitionKey: string; defaultTtl?: number; compositeIndexes?: CompositeIndex[] }>;
 
 export type ContainerName = keyof typeof containerDefinitions;

@@ -59,6 +59,12 @@ export interface EquipmentDocument {
   returnsToService?: ReturnToService[];
   /** Per frequency, the last period whose checklist it completed at a lab it left: not owed again here. */
   checklistsDoneThrough?: Partial<Record<Frequency, string>>;
+  /**
+   * The secret the label's QR code carries so that anyone at the machine may report a problem without
+   * an account (SPEC §15). Never answered by the API except to whoever prints labels; a new one
+   * (a Manager's action) makes the old labels' reports 404. Absent on machines registered before it.
+   */
+  reportKey?: string;
 }
 
 export type { ApprovedCalibration, CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';
@@ -74,7 +80,7 @@ const chainHeadId = '~chain';
 
 /** The lab's equipment chain head as read, for a change that also takes the next calibration number. */
 export interface EquipmentChainHead {
-  document: LabChainHead & { calibrations?: number; nonconformities?: number };
+  document: LabChainHead & { calibrations?: number; nonconformities?: number; problemReports?: number };
   etag: string | undefined;
 }
 

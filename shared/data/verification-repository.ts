@@ -5,6 +5,7 @@ import { container } from './cosmos.js';
 import type { EquipmentDocument } from './equipment-repository.js';
 import type { NonconformityDocument } from './nonconformity-repository.js';
 import type { RecordDocument } from './records-repository.js';
+import type { ReviewDocument } from './reviews-repository.js';
 
 /**
  * The reads of a verification in bounded slices: every query here stays in one partition and asks for
@@ -58,7 +59,7 @@ export async function usernamesOfLab(labId: string): Promise<string[]> {
 }
 
 async function sliceAfter<T>(
-  containerName: 'records' | 'equipment',
+  containerName: 'records' | 'equipment' | 'labs',
   labId: string,
   condition: string,
   key: string,
@@ -90,6 +91,11 @@ export function calibrationsAfter(labId: string, after: string, limit: number): 
 /** Nonconformities and machines returned to service (both signed), after a document id, in id order. */
 export function signedEquipmentAfter(labId: string, after: string, limit: number): Promise<((NonconformityDocument | EquipmentDocument) & { type: string })[]> {
   return sliceAfter('equipment', labId, "(c.type = 'nonconformity' OR (c.type = 'equipment' AND IS_DEFINED(c.returnsToService)))", 'id', after, limit);
+}
+
+/** Signed periodic reviews of a lab after a review number, in number order. */
+export function reviewsAfter(labId: string, after: string, limit: number): Promise<ReviewDocument[]> {
+  return sliceAfter('labs', labId, "c.type = 'review'", 'reviewNumber', after, limit);
 }
 
 /** Records of a lab after a record number, in number order. */

@@ -22,6 +22,7 @@ export const auditActionWords: Record<string, string> = {
   'equipment-class.imported': 'Equipment class imported',
   'equipment.imported': 'Machine imported',
   'equipment.registered': 'Machine registered',
+  'equipment.report-key-rotated': 'New report key for the machine’s label',
   'equipment.transfer-incoming': 'Transfer on its way in',
   'equipment.transfer-started': 'Transfer started',
   'equipment.transferred-in': 'Machine transferred in',
@@ -33,6 +34,9 @@ export const auditActionWords: Record<string, string> = {
   'lab.imported': 'Lab imported',
   'lab.updated': 'Lab changed',
   'model.created': 'Model added',
+  'problem-report.closed': 'Request from the machine closed',
+  'problem-report.nonconformity': 'Request from the machine turned into a nonconformity',
+  'problem-report.received': 'Problem reported at the machine',
   'model.imported': 'Model imported',
   'model.updated': 'Model changed',
   'record.amended': 'Record amended',
@@ -41,6 +45,7 @@ export const auditActionWords: Record<string, string> = {
   'record.verified': 'Checklist verified',
   'records.generated': 'Checklists generated',
   'records.imported': 'Records imported',
+  'review.signed': 'Periodic review signed',
   'user.access.granted': 'Lab access granted',
   'user.access.revoked': 'Lab access removed',
   'user.access.synced': 'Lab access taken from Microsoft groups',
@@ -56,6 +61,10 @@ export const auditActionWords: Record<string, string> = {
   'user.password.rehashed': 'Password stored with the current hash',
   'user.unlocked': 'Account unlocked',
   'user.updated': 'User changed',
+  'webhook.created': 'Webhook subscription created',
+  'webhook.deleted': 'Webhook subscription deleted',
+  'webhook.disabled': 'Webhook subscription disabled',
+  'webhook.enabled': 'Webhook subscription enabled',
 };
 
 /** The action in words; an old system's own event ("legacy.Status Change") keeps its own words. */

@@ -11,9 +11,12 @@ export type AuditSubject =
   | { kind: 'equipment'; serialNumber: string; labIds: readonly string[] }
   | { kind: 'nonconformity'; ncNumber: string; labIds: readonly string[] }
   | { kind: 'record'; recordNumber: string; labId: string }
+  | { kind: 'problem-report'; reportNumber: string; labId: string }
   | { kind: 'lab'; labId: string }
+  | { kind: 'review'; reviewNumber: string; labId: string }
   | { kind: 'user'; username: string; labIds: readonly string[] }
   | { kind: 'api-key'; keyId: string; labIds: readonly string[] }
+  | { kind: 'webhook'; subscriptionId: string; labIds: readonly string[] }
   | { kind: 'entra-app'; appId: string; labIds: readonly string[] }
   | { kind: 'calibration-provider'; providerId: string }
   | { kind: 'equipment-class' | 'model'; key: string };
@@ -26,12 +29,18 @@ function entityOf(subject: AuditSubject): Pick<AuditEvent, 'entityType' | 'entit
       return { entityType: 'nonconformity', entityId: subject.ncNumber, labIds: [...new Set(subject.labIds)] };
     case 'record':
       return { entityType: 'record', entityId: subject.recordNumber, labIds: [subject.labId] };
+    case 'review':
+      return { entityType: 'review', entityId: subject.reviewNumber, labIds: [subject.labId] };
+    case 'problem-report':
+      return { entityType: 'problem-report', entityId: subject.reportNumber, labIds: [subject.labId] };
     case 'lab':
       return { entityType: 'lab', entityId: subject.labId, labIds: [subject.labId] };
     case 'user':
       return { entityType: 'user', entityId: subject.username, labIds: [...subject.labIds] };
     case 'api-key':
       return { entityType: 'api-key', entityId: subject.keyId, labIds: [...subject.labIds] };
+    case 'webhook':
+      return { entityType: 'webhook', entityId: subject.subscriptionId, labIds: [...subject.labIds] };
     case 'entra-app':
       return { entityType: 'entra-app', entityId: subject.appId, labIds: [...subject.labIds] };
     case 'calibration-provider':

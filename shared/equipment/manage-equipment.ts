@@ -19,6 +19,7 @@ import { noteReferenceStandard } from '../data/reference-standards.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { getsRecords } from '../domain/equipment-status.js';
+import { newReportKey } from '../domain/report-keys.js';
 import { changeStatus } from '../domain/machine-lifecycle.js';
 import { can } from '../domain/permissions.js';
 import type { RequestFacts, RequestOrigin } from '../platform/http-pipeline.js';
@@ -151,6 +152,7 @@ export async function registerEquipment(actor: AuditActor, labId: string, input:
     presence: 'present',
     transfer: null,
     history: [{ at: now, by: actor, kind: 'registered', labId, toStatus: input.status, toModelId: model.modelId }],
+    reportKey: newReportKey(),
     ...(model.calibrationPlan
       ? {
           calibration: {

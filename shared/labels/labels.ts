@@ -23,8 +23,14 @@ export function machineAddress(serialNumber: string, requestOrigin: string): str
   return `${new URL(site).origin}/e/${encodeURIComponent(serialNumber)}`;
 }
 
+/** The address with the machine's report key, so that whoever scans the label may report a problem without an account. */
+export function reportAddress(serialNumber: string, reportKey: string, requestOrigin: string): string {
+  return `${machineAddress(serialNumber, requestOrigin)}?k=${encodeURIComponent(reportKey)}`;
+}
+
 function labelOf(machine: EquipmentDocument, labName: string, today: string, requestOrigin: string): Label {
   const url = machineAddress(machine.serialNumber, requestOrigin);
+  const reportUrl = machine.reportKey ? reportAddress(machine.serialNumber, machine.reportKey, requestOrigin) : null;
   return {
     serialNumber: machine.serialNumber,
     modelId: machine.modelId,
@@ -33,8 +39,9 @@ function labelOf(machine: EquipmentDocument, labName: string, today: string, req
     status: machine.status,
     fitness: fitnessOf(machine, today),
     url,
+    reportUrl,
     // Quartile error correction: a label keeps scanning with a scratch or a smudge across it.
-    qrSvg: renderSVG(url, { ecc: 'Q', border: 2 }),
+    qrSvg: renderSVG(reportUrl ?? url, { ecc: 'Q', border: 2 }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { stripSystemProperties, writeWithAudit } from '../data/audited-write.js';
-import { readEquipment, readEquipmentChainHead, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
+import { readEquipment, readEquipmentChainHead, readSerialClaim, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import {
   listNonconformities,
   nonconformityOperation,
@@ -427,12 +427,34 @@ export async function closeNonconformity(
     // The lab's copy of the machine, even one that has left since: the nonconformity stays with the lab.
     async (lab, serialNumber) => (await readEquipment(lab, serialNumber)) ?? (await findEquipment(lab, serialNumber)),
   );
+  await forgetWhereTheMachineIsNow(labId, written, actor, facts);
   trackProductEvent(
     'NonconformityClosed',
     { labId, ncNumber, source: written.source },
     { daysOpen: daysBetween(written.openedAt.slice(0, 10), written.closure!.at.slice(0, 10)), items: written.items.length },
   );
   return nonconformityView(written);
+}
+
+/**
+ * A machine moved to another lab after its nonconformity opened carries the nonconformity in its
+ * open list there too: its copy where it is now forgets it as well, or it would read "open
+ * nonconformity" at its new lab for good. A second write, in the other lab's partition (a batch
+ * cannot span two): were the process to stop between the two, that copy keeps the closed one listed.
+ */
+async function forgetWhereTheMachineIsNow(labId: string, closed: NonconformityDocument, actor: ReturnType<typeof actorOf>, facts: Facts): Promise<void> {
+  const whereNow = (await readSerialClaim(closed.serialNumber))?.document.labId;
+  if (!whereNow || whereNow === labId) return;
+  await changeMachine(whereNow, closed.serialNumber, (machine) => {
+    if (!(machine.openNonconformities ?? []).some((open) => open.ncNumber === closed.ncNumber)) return { write: null, answer: null };
+    const next = closeNonconformityOn(machine, closed.ncNumber);
+    const event = equipmentEvent('equipment.updated', next, [whereNow, labId], actor, facts, {
+      reason: `${closed.ncNumber} was closed at ${labId}`,
+      before: { openNonconformities: (machine.openNonconformities ?? []).map((open) => open.ncNumber).join(', ') },
+      after: { openNonconformities: (next.openNonconformities ?? []).map((open) => open.ncNumber).join(', ') },
+    });
+    return { write: { next, events: [event] }, answer: null };
+  });
 }
 
 /** A photo of the fault or the repair (or a PDF report): kept as calibration certificates are. */

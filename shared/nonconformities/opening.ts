@@ -11,6 +11,7 @@ import {
 import { quarantine } from '../domain/machine-lifecycle.js';
 import { changeMachine } from '../equipment/machine-changes.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
+import type { StoredCertificate } from '../data/calibration-repository.js';
 import { afterChange } from '../equipment/after-change.js';
 import { equipmentEvent, type Facts } from '../equipment/manage-equipment.js';
 import { trackProductEvent } from '../platform/telemetry.js';
@@ -24,6 +25,8 @@ export interface FindingReport {
   /** Names the finding for "one nonconformity per finding" (a record, a calibration); null for a report by hand. */
   marker: string | null;
   actor: AuditActor;
+  /** The request from the machine it was turned from: the nonconformity names it and keeps its photo. */
+  request?: { reportNumber: string; photo: StoredCertificate | null };
 }
 
 export function nonconformityEvent(
@@ -78,8 +81,9 @@ export async function openingWrite(machine: EquipmentDocument, head: EquipmentCh
     items,
     itemLabs: [],
     actions: [],
-    attachments: [],
+    attachments: report.request?.photo ? [report.request.photo] : [],
     closure: null,
+    ...(report.request ? { problemReportNumber: report.request.reportNumber } : {}),
   };
   nc.itemLabs = itemLabsOf(nc);
   const next = quarantine(machine, ncNumber, now, report.actor);
@@ -99,6 +103,7 @@ export async function openingWrite(machine: EquipmentDocument, head: EquipmentCh
           calibrationNumber: nc.calibrationNumber,
           recordNumber: nc.recordNumber,
           description: nc.description,
+          ...(report.request ? { problemReportNumber: report.request.reportNumber } : {}),
           window: nc.window,
           items: items.map((item) => item.itemId),
         },

@@ -129,11 +129,19 @@ export const settingsSchema = z.object({
   CALIBRATION_INTERVAL_SHORTEN: factorSetting(0.1, 1).default(0.5),
   CALIBRATION_INTERVAL_MIN_DAYS: integerSetting(1, 3650).default(30),
   CALIBRATION_INTERVAL_MAX_DAYS: integerSetting(1, 3650).default(1095),
+  /** Periodic reviews (SPEC §16): each kind is due this many months after the end of the last period reviewed. */
+  REVIEW_INTERVAL_MONTHS: integerSetting(1, 24).default(3),
+  /** The user access review calls an account dormant after this many days without a sign-in. */
+  DORMANT_ACCOUNT_DAYS: integerSetting(1, 3650).default(90),
   PASSWORD_REQUIRE_CHARACTER_CLASSES: booleanSetting.default(false),
   /** Argon2id cost of new password hashes; OWASP's first recommendation (19 MiB, 2 passes, one lane) is the floor. */
   PASSWORD_HASH_MEMORY_KIB: integerSetting(19_456, 4_194_304).default(19_456),
   PASSWORD_HASH_ITERATIONS: integerSetting(2, 100).default(2),
   LOGIN_RATE_LIMIT_PER_MINUTE: integerSetting(1, 10_000).default(10),
+  /** Problems reported at a machine without an account: at most so many per caller address and per machine in each window. */
+  PROBLEM_REPORTS_PER_ADDRESS: integerSetting(1, 10_000).default(10),
+  PROBLEM_REPORTS_PER_MACHINE: integerSetting(1, 10_000).default(20),
+  PROBLEM_REPORTS_WINDOW_SECONDS: integerSetting(60, 24 * 60 * 60).default(60 * 60),
   /**
    * How many right-most `X-Forwarded-For` entries the platform appended. 1 (the Function App's front
    * end) cannot be forged; 2 counts Static Web Apps' own hop too, which is right only when the
@@ -200,6 +208,11 @@ export const settingsSchema = z.object({
   NOTIFICATION_RETRY_BASE_MS: integerSetting(0, 60_000).default(2000),
   /** How long a run may hold a delivery before another run takes it over (a run killed midway). */
   NOTIFICATION_LEASE_SECONDS: integerSetting(5, 3600).default(300),
+  /**
+   * Lets webhooks go to loopback addresses (127.0.0.0/8, ::1), over http too: for a receiver on a
+   * developer's machine. Never set in Azure, where only https to public addresses is allowed.
+   */
+  WEBHOOKS_ALLOW_LOOPBACK: booleanSetting.default(false),
   DEMO_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   SEED_DEMO_DATA: booleanSetting.optional(),
 });

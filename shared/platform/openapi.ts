@@ -22,6 +22,10 @@ const parameterDescriptions: Record<string, string> = {
   calibrationNumber: 'Calibration number, e.g. LAB01-CAL-000042',
   certificateId: 'Version of the certificate: 1 for the first upload, 2 for the next',
   ncNumber: 'Nonconformity number, e.g. LAB01-NC-000007',
+  reviewNumber: 'Periodic review number, e.g. LAB01-REV-000003',
+  kind: 'Which review: audit-trail or user-access',
+  reportNumber: 'Request number of a problem reported at the machine, e.g. LAB01-REQ-000003',
+  k: 'The report key from the label’s QR code',
   attachmentId: 'Number of the attachment: 1 for the first photo or file, 2 for the next',
   fileName: 'The name the certificate is downloaded under; its extension follows the file’s real type',
   providerId: 'Id of the calibration provider, e.g. acme-metrology',
@@ -108,15 +112,27 @@ function problemResponse(status: number): JsonSchema {
   };
 }
 
+/** Who may call, in words, and the security requirements that say the same to a client generator. */
+function securityOf(declaration: HttpDeclaration): { words: string; security?: JsonSchema[] } {
+  const integration = declaration.integrationCallers;
+  if (integration) {
+    const words = ` Needs an API key allowing ${integration.keyScope} (X-Api-Key) or a Microsoft Entra access token of an app with the role ${integration.entraAppRole} (X-Entra-Token).`;
+    return { words, security: [{ apiKey: [] }, { entraAccessToken: [] }] };
+  }
+  if (declaration.access === 'public') return { words: ' Open to anyone.', security: [] };
+  return { words: ' Needs a session (the session cookie).' };
+}
+
 function operationOf(declaration: HttpDeclaration, method: string): JsonSchema {
   const success = String(declaration.successStatus ?? 200);
   const errors = Object.fromEntries(errorStatusesOf(declaration, method).map((status) => [String(status), problemResponse(status)]));
+  const { words, security } = securityOf(declaration);
   return {
     operationId: declaration.name,
     summary: declaration.summary,
-    description: `${declaration.summary}.${declaration.access === 'public' ? ' Open to anyone.' : ' Needs a session (the session cookie).'}`,
+    description: `${declaration.summary}.${words}`,
     tags: declaration.tags ?? [],
-    ...(declaration.access === 'public' ? { security: [] } : {}),
+    ...(security ? { security } : {}),
     parameters: parametersOf(declaration),
     ...(declaration.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(declaration.body, 'input') } } } } : {}),
     ...(declaration.rawBody
@@ -165,7 +181,23 @@ export function openApiDocument(origin?: string): JsonSchema {
     paths,
     components: {
       schemas: { Problem: jsonSchema(problemSchema, 'output') },
-      securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: settings().SESSION_COOKIE_NAME, description: 'The session cookie that sign-in sets' } },
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: settings().SESSION_COOKIE_NAME, description: 'The session cookie that sign-in sets' },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Api-Key',
+          description: 'An API key an Administrator made for an integration (ems_…), with its scopes and labs',
+        },
+        // Not an http bearer scheme: Static Web Apps rewrites Authorization on its way to the API, so the token travels in a header of its own.
+        entraAccessToken: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Entra-Token',
+          description:
+            'A Microsoft Entra access token of an app registration (client credentials flow) for this API, with the app role Feed.Read or Fitness.Read; "Bearer " before it is optional',
+        },
+      },
     },
     security: [{ session: [] }],
   };

@@ -3,7 +3,8 @@ import { listRecords, type RecordDocument } from '../data/records-repository.js'
 import { recordView } from '../records/manage-records.js';
 import type { EquipmentHistory } from '../schemas/equipment-history.js';
 import { calibrationView } from '../calibration/calibrations.js';
-import { allCalibrationsOf } from '../data/calibration-repository.js';
+import { calibrationsOfMachine } from '../calibration/calibrations.js';
+import { labsOfMachine } from '../equipment/labs-of-machine.js';
 import { equipmentView, findEquipment } from '../equipment/manage-equipment.js';
 import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
 import { nonconformityView } from '../nonconformities/nonconformities.js';
@@ -28,17 +29,14 @@ async function allRecordsOf(labId: string, serialKey: string): Promise<RecordDoc
  */
 export async function equipmentHistory(labId: string, serialNumber: string): Promise<EquipmentHistory> {
   const { document } = await findEquipment(labId, serialNumber);
-  const labs = [
-    ...new Set([labId, ...document.history.flatMap((event) => [event.labId, event.fromLabId, event.toLabId].filter((lab): lab is string => Boolean(lab)))]),
-  ];
+  const labs = labsOfMachine(document);
   const [records, calibrations, nonconformities, today] = await Promise.all([
     Promise.all(labs.map((lab) => allRecordsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),
-    Promise.all(labs.map((lab) => allCalibrationsOf(lab, document.serialKey))).then((perLab) => perLab.flat()),
+    calibrationsOfMachine(document),
     Promise.all(labs.map((lab) => nonconformitiesOfLab(lab, document.serialKey))).then((perLab) => perLab.flat()),
     labToday(labId),
   ]);
   records.sort((a, b) => b.periodStart.localeCompare(a.periodStart) || a.recordNumber.localeCompare(b.recordNumber));
-  calibrations.sort((a, b) => b.performedOn.localeCompare(a.performedOn) || b.calibrationNumber.localeCompare(a.calibrationNumber));
   const evidence = await checkEvidence([...calibrationFiles(calibrations), ...attachmentFiles(nonconformities)]);
   return {
     equipment: equipmentView(document, today),

@@ -328,6 +328,8 @@ export const referenceStandardSchema = z.object({
   serialNumber: z.string(),
   labId: z.string(),
   modelId: z.string(),
+  /** What it measures in, from its own plan's points: the form offers it only to plans in one of these units. */
+  units: z.array(z.string()),
   fitness: fitnessSchema,
 });
 export type ReferenceStandard = z.infer<typeof referenceStandardSchema>;

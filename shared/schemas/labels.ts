@@ -41,7 +41,9 @@ export const labelSchema = z.object({
   ...machineFacts,
   /** `<site>/e/{serialNumber}`: the serial is unique in the company, so the address survives transfers. */
   url: z.string(),
-  /** The QR code of `url` as an SVG document, made here rather than by an outside service. */
+  /** `url` with the machine's report key (`?k=`), which the QR code carries; null for a machine that has no key yet. */
+  reportUrl: z.string().nullable(),
+  /** The QR code of `reportUrl` (or `url`) as an SVG document, made here rather than by an outside service. */
   qrSvg: z.string(),
 });
 export type Label = z.infer<typeof labelSchema>;

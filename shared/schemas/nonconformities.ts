@@ -66,6 +66,8 @@ export const nonconformitySchema = z.object({
   /** The calibration or record that found it; null when reported by hand without one. */
   calibrationNumber: z.string().nullable(),
   recordNumber: z.string().nullable(),
+  /** The problem reported at the machine (without an account) that it was turned from. */
+  problemReportNumber: z.string().optional(),
   description: z.string(),
   openedBy: actorSchema,
   openedAt: z.string(),

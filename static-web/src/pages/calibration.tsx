@@ -381,12 +381,22 @@ const measurementsOf = (plan: JudgedPoints, readings: Record<string, Reading>) =
     });
 
 /**
- * The company's reference standards fit for use today, to tick; those not fit are named with why and
- * cannot be ticked. The server checks each again on the day performed.
+ * The company's reference standards that measure in one of the plan's units and are fit for use
+ * today, to tick; those not fit are named with why and cannot be ticked. The server checks each again
+ * on the day performed.
  */
-function StandardsPicker(props: { labId: string; serialNumber: string; chosen: string[]; onChosen: (serials: string[]) => void; error?: string | undefined }) {
+function StandardsPicker(props: {
+  labId: string;
+  serialNumber: string;
+  units: string[];
+  chosen: string[];
+  onChosen: (serials: string[]) => void;
+  error?: string | undefined;
+}) {
   const standards = useLoad(() => allPages<ReferenceStandard>(`/api/labs/${props.labId}/calibrations/standards`), [props.labId]);
-  const others = (standards.data ?? []).filter((standard) => standard.serialNumber !== props.serialNumber);
+  const others = (standards.data ?? []).filter(
+    (standard) => standard.serialNumber !== props.serialNumber && standard.units.some((unit) => props.units.includes(unit)),
+  );
   const offered = others.filter((standard) => standard.fitness.state !== 'not fit');
   const unfit = others.filter((standard) => standard.fitness.state === 'not fit');
   const toggle = (serial: string, checked: boolean) => props.onChosen(checked ? [...props.chosen, serial] : props.chosen.filter((each) => each !== serial));
@@ -395,7 +405,9 @@ function StandardsPicker(props: { labId: string; serialNumber: string; chosen: s
       <legend>Reference standards used</legend>
       {props.error && <p class="field-error">{props.error}</p>}
       <ErrorMessage error={standards.error} />
-      {standards.data && others.length === 0 && <p class="empty">No reference standard in the company yet: a manager marks one in its calibration plan.</p>}
+      {standards.data && others.length === 0 && (
+        <p class="empty">No reference standard in the company measures in {props.units.join(', ')} yet: a manager marks one in its calibration plan.</p>
+      )}
       {standards.data && others.length > 0 && offered.length === 0 && <p class="empty">No reference standard is fit for use today.</p>}
       {offered.map((standard) => (
         <div class="standard-choice" key={standard.serialNumber}>
@@ -544,7 +556,14 @@ function CalibrationForm(props: { labId: string; serialNumber: string; plan: Pla
             errors={errors}
           />
         )}
-        <StandardsPicker labId={props.labId} serialNumber={props.serialNumber} chosen={standards} onChosen={setStandards} error={errors.standards} />
+        <StandardsPicker
+          labId={props.labId}
+          serialNumber={props.serialNumber}
+          units={[...new Set(props.plan.points.map((point) => point.unit))]}
+          chosen={standards}
+          onChosen={setStandards}
+          error={errors.standards}
+        />
         <SignatureStep password={signed.password} onPassword={signed.setPassword} error={signed.passwordError} />
         {uploading !== null && certificate && <UploadProgress fraction={uploading} fileName={certificate.name} />}
         <ErrorMessage error={failure ?? providers.error} />

@@ -1,0 +1,235 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook as Verifier } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliverWebhook, failuresBeforeDisabling, planWebhookDeliveries } from '../shared/integrations/webhook-deliveries.js';
+import type { NotificationChannels } from '../shared/notifications/channels.js';
+import type { OutgoingEmail } from '../shared/notifications/outgoing-email.js';
+import type { Webhook, WebhookDelivery } from '../shared/schemas/webhooks.js';
+import type { ApiClient } from './helpers/api-client.js';
+import { startTestProduct, type TestProduct } from './helpers/test-product.js';
+
+/** Webhooks (SPEC §14): subscriptions made by administrators, deliveries a Standard Webhooks receiver verifies. */
+let product: TestProduct;
+let admin: ApiClient;
+let manager: ApiClient;
+let receiver: Server;
+let receiverUrl: string;
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+const received: Received[] = [];
+/** What the receiver answers at each path, in turn; the last answer repeats. */
+const answers = new Map<string, number[]>();
+
+type Created = Webhook & { secret: string };
+
+async function subscribe(body: Record<string, unknown>): Promise<Created> {
+  const created = await admin.post<Created>('/api/integrations/webhooks', body);
+  expect(created.status, created.text).toBe(201);
+  return created.body;
+}
+
+async function inServiceMachine(labId: string): Promise<string> {
+  const machines = await admin.get<{ items: { serialNumber: string; status: string }[] }>(`/api/labs/${labId}/equipment`);
+  return machines.body.items.find((machine) => machine.status === 'In Service')!.serialNumber;
+}
+
+async function reportFault(labId: string, serialNumber: string): Promise<void> {
+  const opened = await manager.post(`/api/labs/${labId}/nonconformities`, { serialNumber, description: 'The display flickers and the lid does not lock.' });
+  expect(opened.status, opened.text).toBe(201);
+}
+
+const minutesFrom = (start: Date, minutes: number) => new Date(start.getTime() + minutes * 60_000);
+
+async function auditOf(entityId: string) {
+  const trail = await admin.get<{ items: { action: string; actor: { username: string } | null; reason?: string }[] }>(
+    `/api/audit?entityType=webhook&entityId=${entityId}&pageSize=100`,
+  );
+  expect(trail.status, trail.text).toBe(200);
+  return trail.body.items;
+}
+
+beforeAll(async () => {
+  receiver = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      received.push({ path: request.url ?? '', headers: request.headers, body });
+      const queue = answers.get(request.url ?? '') ?? [204];
+      const status = queue.length > 1 ? queue.shift()! : queue[0]!;
+      response.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  product = await startTestProduct({ WEBHOOKS_ALLOW_LOOPBACK: 'true' });
+  admin = await product.signedIn('admin');
+  manager = await product.signedIn('manager1');
+}, 60_000);
+afterAll(async () => {
+  await product.cleanup();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+describe('webhook deliveries', () => {
+  it('URS-101 URS-102 delivers a quarantine signed so the reference implementation verifies it, retried after two 500s with the same webhook-id', async () => {
+    const subscription = await subscribe({ name: 'LIMS', url: `${receiverUrl}/lims`, events: ['machine.quarantined'], labIds: ['LAB01'] });
+    expect(subscription.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
+    answers.set('/lims', [500, 500, 200]);
+    const serialNumber = await inServiceMachine('LAB01');
+    await reportFault('LAB01', serialNumber);
+
+    const start = new Date();
+    const first = await planWebhookDeliveries(start);
+    expect(first).toHaveLength(1);
+    expect(await deliverWebhook(first[0]!, start)).toBe('will retry');
+    // Queued already, and not yet due again: nothing to send.
+    expect(await planWebhookDeliveries(start)).toEqual([]);
+    const second = await planWebhookDeliveries(minutesFrom(start, 2));
+    expect(second).toEqual(first);
+    expect(await deliverWebhook(second[0]!, minutesFrom(start, 2))).toBe('will retry');
+    const third = await planWebhookDeliveries(minutesFrom(start, 10));
+    expect(await deliverWebhook(third[0]!, minutesFrom(start, 10))).toBe('delivered');
+    expect(await deliverWebhook(third[0]!, minutesFrom(start, 10))).toBe('nothing to do');
+    expect(await planWebhookDeliveries(minutesFrom(start, 60))).toEqual([]);
+
+    const attempts = received.filter((request) => request.path === '/lims');
+    expect(attempts).toHaveLength(3);
+    const verifier = new Verifier(subscription.secret);
+    const events = attempts.map((request) => verifier.verify(request.body, request.headers as Record<string, string>));
+    expect(new Set(attempts.map((request) => request.headers['webhook-id'])).size).toBe(1);
+    expect(attempts[0]!.headers['webhook-id']).toBe(first[0]!.webhookId);
+    expect(events[0]).toMatchObject({
+      type: 'machine.quarantined',
+      data: { labId: 'LAB01', entityType: 'equipment', entityId: serialNumber, actor: expect.any(String) },
+    });
+    // A receiver that keeps what it has not seen, by id, takes the event once.
+    const kept = new Map(attempts.map((request) => [request.headers['webhook-id'], request.body]));
+    expect(kept.size).toBe(1);
+    expect(() => verifier.verify(attempts[0]!.body.replace('LAB01', 'LAB02'), attempts[0]!.headers as Record<string, string>)).toThrow();
+
+    const log = await admin.get<{ items: WebhookDelivery[] }>(`/api/integrations/webhooks/${subscription.subscriptionId}/deliveries`);
+    expect(log.status, log.text).toBe(200);
+    expect(log.body.items).toHaveLength(1);
+    expect(log.body.items[0]).toMatchObject({ webhookId: first[0]!.webhookId, eventType: 'machine.quarantined', state: 'delivered', nextAttemptAt: null });
+    expect(log.body.items[0]!.attempts.map((attempt) => attempt.status)).toEqual([500, 500, 200]);
+    expect((await admin.get<Webhook>(`/api/integrations/webhooks/${subscription.subscriptionId}`)).body.consecutiveFailures).toBe(0);
+  });
+
+  it('URS-102 disables a subscription whose attempts keep failing, audited, and tells the Administrators', async () => {
+    expect(
+      (
+        await admin.put('/api/me/notifications', {
+          email: 'admin@example.com',
+          digestLabs: [],
+          immediateNotices: false,
+          channels: { email: true, teams: false },
+        })
+      ).status,
+    ).toBe(200);
+    const subscription = await subscribe({
+      name: 'Broken receiver',
+      url: `${receiverUrl}/broken`,
+      events: ['machine.quarantined', 'nonconformity.opened'],
+      labIds: ['LAB02'],
+    });
+    answers.set('/broken', [503]);
+    await reportFault('LAB02', await inServiceMachine('LAB02'));
+    const sent: OutgoingEmail[] = [];
+    const channels: NotificationChannels = {
+      emailAvailable: () => true,
+      teamsAvailable: async () => false,
+      sendEmail: async (email) => void sent.push(email),
+      postToTeams: async () => undefined,
+    };
+    const start = new Date();
+    let attempts = 0;
+    for (let day = 0; day < 20 && (await admin.get<Webhook>(`/api/integrations/webhooks/${subscription.subscriptionId}`)).body.enabled; day += 1) {
+      for (const message of await planWebhookDeliveries(minutesFrom(start, day * 24 * 60))) {
+        if (message.subscriptionId !== subscription.subscriptionId) continue;
+        await deliverWebhook(message, minutesFrom(start, day * 24 * 60), { channels });
+        attempts += 1;
+      }
+    }
+    expect(attempts).toBeGreaterThanOrEqual(failuresBeforeDisabling);
+    const stopped = (await admin.get<Webhook>(`/api/integrations/webhooks/${subscription.subscriptionId}`)).body;
+    expect(stopped).toMatchObject({ enabled: false, consecutiveFailures: failuresBeforeDisabling });
+    expect(stopped.disabledReason).toContain(`${failuresBeforeDisabling} delivery attempts failed in a row; the last: The receiver answered 503`);
+    const trail = await auditOf(subscription.subscriptionId);
+    expect(trail.map((entry) => entry.action)).toEqual(['webhook.disabled', 'webhook.created']);
+    expect(trail[0]!.actor?.username).toBe('system');
+    expect(sent.map((email) => [email.to.address, email.subject])).toEqual([
+      ['admin@example.com', `Webhook "Broken receiver" disabled after ${failuresBeforeDisabling} failed deliveries`],
+    ]);
+    expect(await planWebhookDeliveries(minutesFrom(start, 40 * 24 * 60))).toEqual([]);
+  });
+});
+
+describe('webhook subscriptions', () => {
+  it('URS-103 shows the secret only when made; disabling, enabling and deleting are audited', async () => {
+    const created = await subscribe({ name: 'Every lab', url: `${receiverUrl}/all`, events: ['calibration.overdue', 'nonconformity.closed'] });
+    expect(created).toMatchObject({ labIds: null, enabled: true, createdBy: 'admin' });
+    const listed = await admin.get<{ items: Webhook[] }>('/api/integrations/webhooks');
+    expect(listed.body.items.find((item) => item.subscriptionId === created.subscriptionId)).toMatchObject({ name: 'Every lab' });
+    expect(listed.text).not.toContain(created.secret);
+    const disabled = await admin.patch<Webhook>(`/api/integrations/webhooks/${created.subscriptionId}`, { enabled: false });
+    expect(disabled.body).toMatchObject({ enabled: false, disabledReason: expect.stringContaining('Disabled by') });
+    expect((await admin.patch<Webhook>(`/api/integrations/webhooks/${created.subscriptionId}`, { enabled: true })).body.enabled).toBe(true);
+    expect((await admin.delete(`/api/integrations/webhooks/${created.subscriptionId}`)).status).toBe(204);
+    expect((await admin.get(`/api/integrations/webhooks/${created.subscriptionId}`)).status).toBe(404);
+    expect((await admin.get(`/api/integrations/webhooks/${created.subscriptionId}/deliveries`)).status).toBe(404);
+    expect((await auditOf(created.subscriptionId)).map((entry) => entry.action)).toEqual([
+      'webhook.deleted',
+      'webhook.enabled',
+      'webhook.disabled',
+      'webhook.created',
+    ]);
+    const trail = JSON.stringify(await auditOf(created.subscriptionId));
+    expect(trail).not.toContain(created.secret);
+  });
+
+  it('URS-100 URS-103 refuses an address inside the network or an unknown lab with a sentence, and writes nothing', async () => {
+    const before = (await admin.get<{ items: Webhook[] }>('/api/integrations/webhooks?pageSize=500')).body.items.length;
+    const metadata = await admin.post<{ detail: string }>('/api/integrations/webhooks', {
+      name: 'Metadata',
+      url: 'https://169.254.169.254/latest',
+      events: ['machine.quarantined'],
+    });
+    expect(metadata.status).toBe(400);
+    expect(metadata.body.detail).toBe(
+      'URL is refused: Webhooks are not sent inside the network: 169.254.169.254 is a link-local address, where the cloud metadata service answers.',
+    );
+    const privateHttp = await admin.post<{ detail: string }>('/api/integrations/webhooks', {
+      name: 'Private',
+      url: 'http://10.0.0.5/hook',
+      events: ['machine.quarantined'],
+    });
+    expect(privateHttp.body.detail).toContain('10.0.0.5 is a private address');
+    const ipv6 = await admin.post<{ detail: string }>('/api/integrations/webhooks', {
+      name: 'Inside',
+      url: 'https://[fd00::5]/hook',
+      events: ['machine.quarantined'],
+    });
+    expect(ipv6.body.detail).toContain('unique local');
+    const unknownLab = await admin.post<{ detail: string }>('/api/integrations/webhooks', {
+      name: 'Nowhere',
+      url: 'https://203.0.113.10/hook',
+      events: ['machine.quarantined'],
+      labIds: ['LAB99'],
+    });
+    expect(unknownLab.body.detail).toBe('Labs must be labs of this installation; there is no LAB99.');
+    const noEvents = await admin.post<{ detail: string }>('/api/integrations/webhooks', { name: 'Quiet', url: 'https://203.0.113.10/hook', events: [] });
+    expect(noEvents.status).toBe(400);
+    const technician = await (
+      await product.signedIn('tech1')
+    ).post('/api/integrations/webhooks', { name: 'Mine', url: 'https://203.0.113.10/hook', events: ['machine.quarantined'] });
+    expect(technician.status).toBe(403);
+    expect((await admin.get<{ items: Webhook[] }>('/api/integrations/webhooks?pageSize=500')).body.items).toHaveLength(before);
+    const trail = await admin.get<{ items: unknown[] }>('/api/audit?entityType=webhook&pageSize=500');
+    expect(trail.body.items.every((entry) => !JSON.stringify(entry).includes('203.0.113.10') && !JSON.stringify(entry).includes('169.254.169.254'))).toBe(true);
+  });
+});
