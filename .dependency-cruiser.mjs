@@ -16,6 +16,7 @@ const rooms = [
   'catalog',
   'signing',
   'equipment',
+  'meters',
   'records',
   'nonconformities',
   'calibration',

@@ -35,7 +35,7 @@ http({
   route: 'reports/calibration',
   access: 'signed-in',
   summary:
-    'Calibration per lab: what is due within 90 days (overdue first), the certificate register, the on-time calibration rate and out-of-tolerance findings; JSON or CSV (section=due|certificates|rate|findings). Without labId, a page of pageSize labs: follow continuationToken (body or X-Continuation-Token header)',
+    'Calibration per lab: what is due within 90 days (overdue first), the certificate register, the on-time calibration rate, out-of-tolerance findings and the machines whose interval review is due; JSON or CSV (section=due|certificates|rate|findings|interval-reviews). Without labId, a page of pageSize labs: follow continuationToken (body or X-Continuation-Token header)',
   tags: ['reports'],
   query: calibrationReportQuerySchema,
   response: calibrationReportSchema,

@@ -13,6 +13,7 @@ import { measureAtRest } from './bench/at-rest.js';
 import { measureCalibrationsDue, recordBenchCalibration } from './bench/calibrations-due.js';
 import { measureCertificateUpload } from './bench/certificate-upload.js';
 import { measureColdStart } from './bench/cold-start.js';
+import { measureFeedYear, type FeedYearFigures } from './bench/feed-year.js';
 import { addBenchLab, measureHourlyRuns, measureLinearity, seedCompany } from './bench/company.js';
 import { measureStore } from './bench/store.js';
 import { median, timed } from './bench/timing.js';
@@ -27,7 +28,8 @@ import { startLocalProduct, type CosmosRequestCounts, type LocalProduct } from '
  * `npm run bench [-- --quick]`: what technicians feel and what Azure bills, measured on this machine
  * in one run. Figures are printed, with budgets marked pass or fail, and never asserted; the last
  * line is one JSON object. --quick seeds a smaller company and leaves out the uncorrected store.
- * `--only=volume` runs the requests-at-volume rows alone (local/bench/volume.ts), for a quick check.
+ * `--only=volume` runs the requests-at-volume rows alone (local/bench/volume.ts), for a quick check;
+ * `--only=feed` the OData feed's and Fabric mirroring's figures for a year of a lab (local/bench/feed-year.ts).
  */
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length);
@@ -89,7 +91,8 @@ const describeCounts = (counts: CosmosRequestCounts) =>
 async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   if (only === 'volume') return volumeRows(log);
-  if (only !== undefined) throw new Error(`--only knows volume, not ${only}`);
+  if (only === 'feed') return feedRows(log);
+  if (only !== undefined) throw new Error(`--only knows volume and feed, not ${only}`);
   log(`EquipManSys bench (${quick ? 'quick' : 'full'}): ${size.labs} labs × ${size.machines} machines, a year of records`);
   const store = await measureStore(log, { uncorrected: !quick });
   log('bench: requests at a real company’s volume, in a process of their own...');
@@ -482,6 +485,52 @@ async function volumeRows(log: (line: string) => void): Promise<void> {
     for (const [name, { limit, value, pass }] of Object.entries(volumeBudgets(volume))) row(name, `${pass ? 'pass' : 'FAIL'}  ${value} (limit ${limit})`);
     console.log('');
     console.log(JSON.stringify({ volume, budgets: volumeBudgets(volume) }));
+  } finally {
+    await product.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The feed's budgets: every page inside one lab's partition, a page of 1,000 rows in one or two Cosmos requests. */
+function feedBudgets(figures: FeedYearFigures) {
+  return {
+    'feed: cross-partition queries': budget(0, figures.feed.crossPartitionQueries),
+    'feed: Cosmos queries of the costliest page': budget(2, figures.feed.mostQueriesInAPage),
+    'feed: slowest page (ms, Static Web Apps allows 45,000)': budget(45_000, Math.round(figures.feed.maxMs)),
+    'mirror: largest document (bytes, Cosmos DB allows 2 MB)': budget(2 * 1024 * 1024, Math.max(...figures.mirror.map((group) => group.largestBytes))),
+  };
+}
+
+/** `--only=feed`: a year of a 200-machine lab read through the OData feed, and sized for Fabric mirroring. */
+async function feedRows(log: (line: string) => void): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-feed-'));
+  Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000', BACKFILL_DAYS: '366' });
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
+  try {
+    const figures = await measureFeedYear(product, await signIn(product, 'admin'), quick ? 20 : 200, log);
+    const row = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`);
+    const { feed } = figures;
+    console.log('');
+    console.log(`The OData feed: a year of ${figures.machines} daily machines (${figures.records} records) of one lab, as Power BI reads it`);
+    row(
+      `PmRecords, all pages: ${feed.rows} rows in ${feed.pages} requests`,
+      `all ${fixed(feed.totalMs / 1000)} s; max ${fixed(feed.maxMs, 0)} ms, median ${fixed(feed.medianMs, 0)} ms`,
+    );
+    row(
+      'Cosmos requests, all pages',
+      `${feed.cosmosRequests} (at most ${feed.mostCosmosRequestsInAPage} a page, of which ${feed.mostQueriesInAPage} queries; ${feed.crossPartitionQueries} cross-partition)`,
+    );
+    console.log(`Fabric mirroring of the same lab (containers labs, equipment, records; nested values land as JSON strings)`);
+    for (const group of figures.mirror) {
+      row(
+        `${group.container}, type ${group.type}: ${group.documents} documents, ${group.totalKb} KB`,
+        `largest ${group.largestBytes} B; ${group.nestedValues} nested values, longest ${group.longestNestedBytes} B, ${group.nestedOver8000Bytes} over 8,000 B`,
+      );
+    }
+    console.log('Budgets');
+    for (const [name, { limit, value, pass }] of Object.entries(feedBudgets(figures))) row(name, `${pass ? 'pass' : 'FAIL'}  ${value} (limit ${limit})`);
+    console.log('');
+    console.log(JSON.stringify({ feed: figures, budgets: feedBudgets(figures) }));
   } finally {
     await product.stop();
     await rm(dataDir, { recursive: true, force: true });

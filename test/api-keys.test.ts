@@ -63,7 +63,7 @@ describe('API keys', () => {
     expect(noLab.status).toBe(400);
     expect(noLab.body.detail).toContain('there is no LAB77');
     const badScope = await admin.post<{ detail: string }>('/api/api-keys', { name: 'X', labIds: ['LAB01'], scopes: ['feed:write'], expiresOn: inAYear });
-    expect(badScope.body.detail).toMatch(/Scopes? .*must be feed:read or fitness:read/);
+    expect(badScope.body.detail).toMatch(/Scopes? .*must be feed:read, fitness:read or meters:write/);
     const past = await admin.post<{ detail: string }>('/api/api-keys', { name: 'X', labIds: ['LAB01'], scopes: ['feed:read'], expiresOn: '2020-01-01' });
     expect(past.body.detail).toContain('Expires on must be today or later');
   });

@@ -28,8 +28,9 @@ describe('labels', () => {
       labName: 'Boston Dental Lab',
       modelId: 'Fluke 1524',
       fitness: { state: 'not fit' },
-      url: `${product.url}/e/REF-T-02`,
     });
+    // The stable address, with the machine's report key for whoever scans it without an account.
+    expect(reference.url).toMatch(new RegExp(`^${product.url}/e/REF-T-02\\?k=[A-Za-z0-9_-]{22}$`));
     expect(reference.qrSvg).toMatch(/^<svg [^>]*viewBox="0 0 \d+ \d+"/);
     expect(sheet.body.size).toBe('small');
   });

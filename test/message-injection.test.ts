@@ -32,6 +32,7 @@ const digest: LabDigest = {
   overdue: [],
   missedYesterday: [],
   calibrations: [],
+  intermediateChecks: [],
   nonconformities: [{ ncNumber: 'LAB01-NC-000007', serialNumber: 'SN-1', description, openedOn: '2026-12-05', daysOpen: 1 }],
 };
 

@@ -210,9 +210,9 @@ async function prepareFreshNonconformity(scope: 'own' | 'other'): Promise<void> 
 const preparedRequest: Record<'own' | 'other', string> = { own: '', other: '' };
 
 async function labelKey(labId: string, serialNumber: string): Promise<string> {
-  const sheet = await admin.get<{ items: { reportUrl: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
+  const sheet = await admin.get<{ items: { url: string }[] }>(`/api/labs/${labId}/labels?serials=${serialNumber}`);
   expect(sheet.status, sheet.text).toBe(200);
-  return new URL(sheet.body.items[0]!.reportUrl).searchParams.get('k')!;
+  return new URL(sheet.body.items[0]!.url).searchParams.get('k')!;
 }
 
 async function prepareRequest(scope: 'own' | 'other'): Promise<void> {
@@ -239,6 +239,13 @@ const matrixPlan = {
 
 const target = (scope: Scope) => (scope === 'own' ? 'matrixown' : 'matrixother');
 const lab = (scope: Scope) => (scope === 'own' ? 'LAB01' : 'LAB03');
+
+/** The meter M1 the reading rows read and write on their lab's matrix machine: added once. */
+async function matrixMeter(scope: Scope): Promise<void> {
+  const meters = await admin.get<{ items: unknown[] }>(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`);
+  if (meters.body.items.length === 0)
+    expect((await admin.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`, { name: 'Matrix hours', unit: 'h' })).status).toBe(201);
+}
 
 const rows: Row[] = [
   { endpoint: 'health', scope: 'any', request: (c) => c.get('/api/health'), expected: publicEverywhere() },
@@ -511,6 +518,32 @@ const rows: Row[] = [
       expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
     },
     {
+      endpoint: 'meterList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'meterCreate',
+      scope,
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters`, { name: `Matrix cycles ${++machineCounter}`, unit: 'cycles' }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+    },
+    {
+      endpoint: 'meterReadingList',
+      scope,
+      prepare: () => matrixMeter(scope),
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters/M1/readings`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'meterReadingCreate',
+      scope,
+      prepare: () => matrixMeter(scope),
+      request: (c) => c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/meters/M1/readings`, { value: ++labCounter }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+    },
+    {
       endpoint: 'calibrationPlanGet',
       scope,
       request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan`),
@@ -521,6 +554,38 @@ const rows: Row[] = [
       scope,
       request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan/interval-review`),
       expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'calibrationIntervalDecision',
+      scope,
+      // Sent on a review that never showed a 1-day interval: an allowed caller hears 409 and nothing is signed.
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/calibration-plan/interval-review/decision`, {
+          decision: 'accept',
+          reviewed: { currentIntervalDays: 1, recommendedIntervalDays: 1, calibrationNumbers: [] },
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'deny') : administratorsOnly,
+      allowStatus: 409,
+    },
+    {
+      endpoint: 'intermediateCheckList',
+      scope,
+      request: (c) => c.get(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/intermediate-checks`),
+      expected: scope === 'own' ? everyRecordReader : companyReaders,
+    },
+    {
+      endpoint: 'intermediateCheckRecord',
+      scope,
+      // The matrix plan defines no intermediate check: an allowed caller hears 409 and nothing is signed.
+      request: (c) =>
+        c.post(`/api/labs/${lab(scope)}/equipment/MATRIX-${lab(scope)}/intermediate-checks`, {
+          performedOn: labDaysAgo(lab(scope), 0),
+          readings: [{ pointId: 'P1', value: 100 }],
+          signature: { password: demoPassword },
+        }),
+      expected: scope === 'own' ? matrix('sign-in', 'allow', 'deny', 'allow', 'deny', 'allow') : administratorsOnly,
+      allowStatus: 409,
     },
     {
       endpoint: 'calibrationPlanSet',
@@ -851,6 +916,12 @@ const rows: Row[] = [
   // Managers and auditors read the feed for their labs; technicians do not.
   { endpoint: 'odataFeed', scope: 'any', request: (c) => c.get('/api/odata/Labs'), expected: readers },
   // Integrations only: a session is no key.
+  {
+    endpoint: 'machineMeterReadingCreate',
+    scope: 'any',
+    request: (c) => c.post('/api/machines/MATRIX-LAB04/meter-readings', { meter: 'Hours', value: 1 }),
+    expected: publicEverywhere('sign-in'),
+  },
   { endpoint: 'machineFitness', scope: 'any', request: (c) => c.get('/api/machines/MATRIX-LAB04/fitness'), expected: publicEverywhere('sign-in') },
   {
     endpoint: 'problemReportMachine',

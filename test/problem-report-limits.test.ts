@@ -17,7 +17,7 @@ beforeAll(async () => {
   for (const serialNumber of ['LIMIT-A', 'LIMIT-B', 'LIMIT-C']) {
     await registerEquipment(systemActor, 'LAB01', { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null);
     const sheet = await manager.get<LabelSheet>(`/api/labs/LAB01/labels?serials=${serialNumber}`);
-    keys.set(serialNumber, new URL(sheet.body.items[0]!.reportUrl!).searchParams.get('k')!);
+    keys.set(serialNumber, new URL(sheet.body.items[0]!.url).searchParams.get('k')!);
   }
   // Windows are whole minutes: start early in one so that every report here falls in the same window.
   const secondsLeft = 60 - new Date().getUTCSeconds();

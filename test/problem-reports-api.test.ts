@@ -31,7 +31,7 @@ afterAll(async () => product.cleanup());
 async function registered(serialNumber: string): Promise<string> {
   await registerEquipment(systemActor, 'LAB01', { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null);
   const sheet = await manager.get<LabelSheet>(`/api/labs/LAB01/labels?serials=${serialNumber}`);
-  const reportUrl = new URL(sheet.body.items[0]!.reportUrl!);
+  const reportUrl = new URL(sheet.body.items[0]!.url);
   return reportUrl.searchParams.get('k')!;
 }
 
@@ -170,7 +170,7 @@ describe('a problem reported at the machine', () => {
     expect((await send('RPT-06', oldKey, { description: 'Old label' })).status).toBe(404);
     expect((await send('RPT-06', newKey, { description: 'New label' })).status).toBe(201);
     const label = await manager.get<LabelSheet>('/api/labs/LAB01/labels?serials=RPT-06');
-    expect(label.body.items[0]!.reportUrl).toBe(rotated.body.reportUrl);
+    expect(label.body.items[0]!.url).toBe(rotated.body.reportUrl);
     const entry = (await labAuditEntries()).find((candidate) => candidate.action === 'equipment.report-key-rotated' && candidate.entityId === 'RPT-06')!;
     expect(JSON.stringify(entry)).not.toContain(newKey);
   });

@@ -1,11 +1,13 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook as Verifier } from 'standardwebhooks';
+import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliverWebhook, failuresBeforeDisabling, planWebhookDeliveries } from '../shared/integrations/webhook-deliveries.js';
+import { deliverWebhook, failuresBeforeDisabling, planWebhookDeliveries, webhookQueue } from '../shared/integrations/webhook-deliveries.js';
 import type { NotificationChannels } from '../shared/notifications/channels.js';
 import type { OutgoingEmail } from '../shared/notifications/outgoing-email.js';
 import type { Webhook, WebhookDelivery } from '../shared/schemas/webhooks.js';
+import { queuedBy, registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -166,6 +168,26 @@ describe('webhook deliveries', () => {
       ['admin@example.com', `Webhook "Broken receiver" disabled after ${failuresBeforeDisabling} failed deliveries`],
     ]);
     expect(await planWebhookDeliveries(minutesFrom(start, 40 * 24 * 60))).toEqual([]);
+  });
+});
+
+describe('webhook functions', () => {
+  it('URS-102 the timer puts due deliveries on the webhook queue, and the queue function sends them', async () => {
+    const subscription = await subscribe({ name: 'Queued', url: `${receiverUrl}/queued`, events: ['nonconformity.opened'], labIds: ['LAB01'] });
+    await reportFault('LAB01', await inServiceMachine('LAB01'));
+    const timer = registeredTimers().find((declaration) => declaration.name === 'webhooksOnSchedule')!;
+    const timerContext = new InvocationContext({ functionName: timer.name });
+    const now = new Date().toISOString();
+    await timer.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: now, next: now, lastUpdated: now } }, timerContext);
+    const [queued] = queuedBy(timerContext, timer.queueOutputs);
+    expect(queued?.queueName).toBe(webhookQueue);
+    const ours = queued!.messages.filter((message) => (message as { subscriptionId: string }).subscriptionId === subscription.subscriptionId);
+    expect(ours).toHaveLength(1);
+    const deliver = registeredQueueFunctions().find((declaration) => declaration.queueName === webhookQueue)!;
+    await deliver.handler(deliver.message.parse(ours[0]), { messageId: 'm1', dequeueCount: 1 }, new InvocationContext({ functionName: deliver.name }));
+    const sent = received.filter((request) => request.path === '/queued');
+    expect(sent).toHaveLength(1);
+    expect(new Verifier(subscription.secret).verify(sent[0]!.body, sent[0]!.headers as Record<string, string>)).toMatchObject({ type: 'nonconformity.opened' });
   });
 });
 

@@ -18,7 +18,7 @@ import { median } from './timing.js';
 const dayMs = 86_400_000;
 const dailyModel = 'Bench daily';
 
-async function addDailyModel(since: Date): Promise<void> {
+export async function addDailyModel(since: Date): Promise<void> {
   await addModel(
     systemActor,
     {
@@ -33,7 +33,7 @@ async function addDailyModel(since: Date): Promise<void> {
   );
 }
 
-async function addDailyLab(labId: string, machines: number, since: Date): Promise<void> {
+export async function addDailyLab(labId: string, machines: number, since: Date): Promise<void> {
   await addLab(systemActor, { labId, name: `Bench ${labId}`, timeZone: 'Europe/Berlin', active: true }, null);
   for (let start = 0; start < machines; start += 25) {
     await Promise.all(

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { signToken, verifyToken } from '../auth/session-tokens.js';
 import { calibrationSignatureProblem } from '../calibration/calibrations.js';
+import { intervalDecisionProblem } from '../calibration/interval-review.js';
+import { intermediateCheckProblem } from '../calibration/intermediate-checks.js';
 import type { ChainContainer } from '../data/audit-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import type { NonconformityDocument } from '../data/nonconformity-repository.js';
@@ -218,7 +220,7 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
       return { ...result, evidence };
     }
     case 'signed': {
-      // Dispositions, closures (SPEC §10) and returns to service are signed too.
+      // Dispositions, closures (SPEC §10), returns to service, interval review decisions and intermediate checks are signed too.
       const documents = await signedEquipmentAfter(labId, at.after, limit);
       const evidence = await checkEvidence(attachmentFiles(documents));
       const result = await documentStep(
@@ -229,7 +231,9 @@ async function step(labId: string, at: Exclude<Place, { step: 'done' }>, limit: 
           const nonconformity = document.type === 'nonconformity';
           const reason = nonconformity
             ? nonconformitySignatureProblem(document as NonconformityDocument)
-            : returnToServiceProblem(document as EquipmentDocument);
+            : (returnToServiceProblem(document as EquipmentDocument) ??
+              intervalDecisionProblem(document as EquipmentDocument) ??
+              intermediateCheckProblem(document as EquipmentDocument));
           const name = nonconformity ? (document as NonconformityDocument).ncNumber : (document as EquipmentDocument).serialNumber;
           return reason ? { source: 'equipment', recordNumber: name, reason } : null;
         },

@@ -18,7 +18,7 @@ import {
 } from '../data/equipment-repository.js';
 import { recentEquipmentOf } from '../data/equipment-repository.js';
 import { invalidTokenAsBadRequest, pageOfList } from '../data/paging.js';
-import { calibrationDecided, calibrationRecorded } from '../domain/machine-lifecycle.js';
+import { calibrationDecided, calibrationRecorded, intermediateCheckDueOf } from '../domain/machine-lifecycle.js';
 import { changeMachine, inEquipmentTurn } from '../equipment/machine-changes.js';
 import { addDays, daysBetween, judgeEvent, nextDueDate, type Measurement } from '../domain/calibration-rules.js';
 import { contentHash } from '../domain/record-hash.js';
@@ -505,9 +505,17 @@ export function dueItems(machines: readonly EquipmentDocument[], today: string, 
         daysLeft: due === null ? null : daysBetween(today, due),
         fitness,
         awaitingApproval: machine.calibration!.awaitingApproval,
+        intermediateCheckDue: intermediateCheckDueOf(machine.calibration),
       };
     })
-    .filter((item) => item.calibrationDue === null || item.calibrationDue <= horizon || item.fitness.state === 'not fit' || item.awaitingApproval.length > 0)
+    .filter(
+      (item) =>
+        item.calibrationDue === null ||
+        item.calibrationDue <= horizon ||
+        item.fitness.state === 'not fit' ||
+        item.awaitingApproval.length > 0 ||
+        (item.intermediateCheckDue !== null && item.intermediateCheckDue <= horizon),
+    )
     .sort((a, b) => (a.daysLeft ?? -Infinity) - (b.daysLeft ?? -Infinity) || a.serialNumber.localeCompare(b.serialNumber));
 }
 

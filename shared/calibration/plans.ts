@@ -2,7 +2,7 @@ import { actorOf, type Principal } from '../auth/principal.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import { noteReferenceStandard } from '../data/reference-standards.js';
 import { changeMachine } from '../equipment/machine-changes.js';
-import { canonicalJson } from '../domain/audit-chain.js';
+import { canonicalJson, type AuditActor } from '../domain/audit-chain.js';
 import { can } from '../domain/permissions.js';
 import { equipmentEvent, findEquipment, type Facts } from '../equipment/manage-equipment.js';
 import { labToday } from '../labs/lab-today.js';
@@ -49,6 +49,35 @@ export async function calibrationPlanOf(labId: string, serialNumber: string): Pr
 const intervalText = (plan: Pick<PlanVersion, 'intervalMonths' | 'intervalDays'>) =>
   plan.intervalMonths !== undefined ? `${plan.intervalMonths} months` : plan.intervalDays !== undefined ? `${plan.intervalDays} days` : 'none';
 
+/** The audit entry of a new plan version: what it was and what it is, with the change reason. */
+export function planChangedEvent(document: EquipmentDocument, current: PlanVersion | null, next: PlanVersion, actor: AuditActor, facts: SignerFacts) {
+  return equipmentEvent('calibration-plan.changed', document, [document.labId], actor, facts, {
+    ...(next.changeReason ? { reason: next.changeReason } : {}),
+    before: current
+      ? {
+          version: current.version,
+          required: current.required,
+          interval: intervalText(current),
+          points: current.points.length,
+          decisionRule: current.decisionRule,
+        }
+      : {},
+    after: {
+      version: next.version,
+      required: next.required,
+      interval: intervalText(next),
+      points: next.points.length,
+      decisionRule: next.decisionRule,
+      referenceStandard: next.referenceStandard,
+      ...(next.intermediateCheck
+        ? {
+            intermediateCheck: `every ${next.intermediateCheck.intervalDays} days against ${next.intermediateCheck.checkStandard}, ${next.intermediateCheck.points.length} points`,
+          }
+        : {}),
+    },
+  });
+}
+
 /** The parts of a version that make it different from another: not who changed it or when. */
 const substance = ({ version: _version, changedAt: _at, changedBy: _by, changeReason: _reason, ...rest }: PlanVersion) => canonicalJson(rest);
 
@@ -80,10 +109,13 @@ export async function setCalibrationPlan(
         `The plan of ${serialNumber} is at version ${current.version}, not ${input.version}: someone changed it since you read it. Open it again.`,
       );
     }
-    const { version: _version, changeReason, points, ...rest } = input;
+    const { version: _version, changeReason, points, intermediateCheck, ...rest } = input;
     const next: PlanVersion = {
       ...rest,
       points: withPointIds(points, current?.points ?? []),
+      ...(intermediateCheck
+        ? { intermediateCheck: { ...intermediateCheck, points: withPointIds(intermediateCheck.points, current?.intermediateCheck?.points ?? []) } }
+        : {}),
       version: (current?.version ?? 0) + 1,
       changedAt: since.toISOString(),
       changedBy: actor,
@@ -97,26 +129,7 @@ export async function setCalibrationPlan(
     }
     const updated: EquipmentDocument = { ...document, calibration: { ...state, planVersions: [...state.planVersions, next] } };
     if (next.referenceStandard) await noteReferenceStandard({ serialKey: document.serialKey, labId });
-    const audit = equipmentEvent('calibration-plan.changed', document, [labId], actor, facts, {
-      ...(changeReason ? { reason: changeReason } : {}),
-      before: current
-        ? {
-            version: current.version,
-            required: current.required,
-            interval: intervalText(current),
-            points: current.points.length,
-            decisionRule: current.decisionRule,
-          }
-        : {},
-      after: {
-        version: next.version,
-        required: next.required,
-        interval: intervalText(next),
-        points: next.points.length,
-        decisionRule: next.decisionRule,
-        referenceStandard: next.referenceStandard,
-      },
-    });
+    const audit = planChangedEvent(document, current, next, actor, facts);
     return { write: { next: updated, events: [audit] }, answer: calibrationPlanView(updated, today) };
   });
 }

@@ -66,6 +66,7 @@ export function modelView(document: ModelDocument): Model {
     frequencies: document.frequencies,
     ...(document.calibrationPlan ? { calibrationPlan: document.calibrationPlan } : {}),
     ...(document.returnToServiceChecks?.length ? { returnToServiceChecks: document.returnToServiceChecks } : {}),
+    ...(document.usageSchedules?.length ? { usageSchedules: document.usageSchedules } : {}),
     createdAt: document.createdAt,
     updatedAt: document.updatedAt,
   };
@@ -150,6 +151,7 @@ export async function addModel(actor: AuditActor, input: CreateModel, facts: Fac
     ...tasks,
     ...(input.calibrationPlan ? { calibrationPlan: input.calibrationPlan } : {}),
     ...returnToServiceChecksOf(input),
+    ...usageSchedulesOf(input),
     createdAt: now,
     updatedAt: now,
   };
@@ -162,7 +164,23 @@ export async function addModel(actor: AuditActor, input: CreateModel, facts: Fac
   return modelView(document);
 }
 
-const comparedFields = ['manufacturer', 'equipmentClass', 'active', 'frequencies', 'calibrationPlan', 'returnToServiceChecks'] as const;
+const comparedFields = ['manufacturer', 'equipmentClass', 'active', 'frequencies', 'calibrationPlan', 'returnToServiceChecks', 'usageSchedules'] as const;
+
+/** Usage schedules are numbered by position, and each one's tasks too. */
+function usageSchedulesOf(input: Pick<CreateModel, 'usageSchedules'>): Pick<ModelDocument, 'usageSchedules'> {
+  return input.usageSchedules?.length
+    ? {
+        usageSchedules: input.usageSchedules.map((schedule, index) => ({
+          scheduleId: `U${index + 1}`,
+          meter: schedule.meter,
+          every: schedule.every,
+          dueWithin: schedule.dueWithin,
+          tasks: schedule.tasks.map((task, taskIndex) => storedTask(`T${taskIndex + 1}`, task)),
+          ...(schedule.needsVerification ? { needsVerification: true } : {}),
+        })),
+      }
+    : {};
+}
 
 /** Return-to-service checks are numbered by position: each return to service keeps the checks it answered. */
 function returnToServiceChecksOf(input: Pick<CreateModel, 'returnToServiceChecks'>): Pick<ModelDocument, 'returnToServiceChecks'> {
@@ -189,7 +207,7 @@ export async function replaceModel(principal: Principal, modelId: string, input:
   const equipmentClass = await assertClassExists(input.equipmentClass);
   const now = new Date().toISOString();
   const tasks = plannedOrBadRequest(current.document, input.frequencies, now);
-  const { calibrationPlan: _previousPlan, returnToServiceChecks: _previousChecks, ...kept } = current.document;
+  const { calibrationPlan: _previousPlan, returnToServiceChecks: _previousChecks, usageSchedules: _previousSchedules, ...kept } = current.document;
   const next: ModelDocument = {
     ...kept,
     manufacturer: input.manufacturer,
@@ -198,6 +216,7 @@ export async function replaceModel(principal: Principal, modelId: string, input:
     ...tasks,
     ...(input.calibrationPlan ? { calibrationPlan: input.calibrationPlan } : {}),
     ...returnToServiceChecksOf(input),
+    ...usageSchedulesOf(input),
   };
   const before = modelView(current.document);
   const after = modelView(next);

@@ -1,7 +1,7 @@
 import type { DefaultPlan } from '../schemas/calibration-plan.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { FrequencyPlans } from '../domain/model-tasks.js';
-import type { Task } from '../schemas/catalog.js';
+import type { Task, UsageSchedule } from '../schemas/catalog.js';
 import { writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
 import { queryKeysetPage, type Page } from './paging.js';
@@ -46,6 +46,7 @@ export interface ModelDocument extends ChainOwner {
   frequencies: FrequencyPlans;
   calibrationPlan?: DefaultPlan;
   returnToServiceChecks?: Task[];
+  usageSchedules?: UsageSchedule[];
   nextTaskNumber: number;
   createdAt: string;
   updatedAt: string;

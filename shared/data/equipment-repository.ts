@@ -4,6 +4,7 @@ import { retiredStatuses } from '../domain/equipment-status.js';
 import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
 import type { ReturnToService } from '../schemas/nonconformities.js';
 import type { Frequency } from '../schemas/catalog.js';
+import type { Meter } from '../schemas/meters.js';
 import type { CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
@@ -65,6 +66,8 @@ export interface EquipmentDocument {
    * (a Manager's action) makes the old labels' reports 404. Absent on machines registered before it.
    */
   reportKey?: string;
+  /** Its meters (SPEC §15), each with its last reading and the total usage schedules count. */
+  meters?: Meter[];
 }
 
 export type { ApprovedCalibration, CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';

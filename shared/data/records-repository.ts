@@ -1,6 +1,6 @@
 import type { JSONObject, OperationInput } from '@azure/cosmos';
 import type { AuditEvent } from '../domain/audit-chain.js';
-import type { Frequency, Task } from '../schemas/catalog.js';
+import type { Frequency, RecordFrequency, Task } from '../schemas/catalog.js';
 import type { RecordStatus, Response, Signature } from '../schemas/records.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
@@ -29,7 +29,9 @@ export interface RecordDocument {
   serialNumber: string;
   modelId: string;
   modelVersion: number;
-  frequency: Frequency;
+  frequency: RecordFrequency;
+  /** What opened a Usage record: its meter passing `threshold` units (SPEC §15). Absent on calendar records. */
+  usage?: UsageTrigger;
   periodStart: string;
   /**
    * When the period starts. The generator makes records up to GENERATE_AHEAD_HOURS before that; until
@@ -60,6 +62,16 @@ export interface RecordDocument {
  * Numbers a lab's records and owns the audit chain of their changes. Every record write moves it
  * (If-Match, first in the batch), so concurrent writers in one lab are serialised by it.
  */
+export interface UsageTrigger {
+  scheduleId: string;
+  meterId: string;
+  meter: string;
+  unit: string;
+  threshold: number;
+  /** The meter total by which it is due, when the schedule's window is in units; null when in days. */
+  dueAtTotal: number | null;
+}
+
 export interface RecordCounter extends ChainOwner {
   id: typeof counterId;
   type: 'record-counter';
@@ -197,7 +209,7 @@ export async function recordsForGeneration(
 export interface RecordListQuery {
   labId: string;
   statuses?: RecordStatus[] | undefined;
-  frequency?: Frequency | undefined;
+  frequency?: RecordFrequency | undefined;
   serialKey?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -345,4 +357,11 @@ export async function completedRecordsOf(labId: string, serialKey: string): Prom
     )
     .fetchAll();
   return resources;
+}
+
+/** Records by id, each a point read in the lab's partition: those that exist, with their ETags. */
+export async function readRecordsById(labId: string, ids: readonly string[]): Promise<Versioned<RecordDocument>[]> {
+  const records = await container('records');
+  const found = await Promise.all(ids.map((id) => records.item(id, labId).read<RecordDocument>()));
+  return found.flatMap(({ resource, etag }) => (resource?.type === 'record' ? [{ document: resource, etag }] : []));
 }

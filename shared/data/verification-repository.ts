@@ -88,9 +88,12 @@ export function calibrationsAfter(labId: string, after: string, limit: number): 
   return sliceAfter('equipment', labId, "c.type = 'calibration'", 'calibrationNumber', after, limit);
 }
 
-/** Nonconformities and machines returned to service (both signed), after a document id, in id order. */
+/** Nonconformities, machines returned to service and machines with interval review decisions or intermediate checks (all signed), after a document id, in id order. */
 export function signedEquipmentAfter(labId: string, after: string, limit: number): Promise<((NonconformityDocument | EquipmentDocument) & { type: string })[]> {
-  return sliceAfter('equipment', labId, "(c.type = 'nonconformity' OR (c.type = 'equipment' AND IS_DEFINED(c.returnsToService)))", 'id', after, limit);
+  // Flat: the embedded store reads at most three nested parentheses in reasonable time.
+  const signed =
+    "(c.type = 'nonconformity' OR (c.type = 'equipment' AND IS_DEFINED(c.returnsToService)) OR (c.type = 'equipment' AND IS_DEFINED(c.calibration.intervalDecisions)) OR (c.type = 'equipment' AND IS_DEFINED(c.calibration.intermediateChecks)))";
+  return sliceAfter('equipment', labId, signed, 'id', after, limit);
 }
 
 /** Signed periodic reviews of a lab after a review number, in number order. */

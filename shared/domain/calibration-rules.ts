@@ -123,7 +123,7 @@ export interface FitnessFacts {
     warningDays: number;
     graceDays: number;
     /** A calibration found it out of tolerance or failed, and no passing one has been approved since. */
-    finding: 'out of tolerance' | 'failed calibration' | null;
+    finding: 'out of tolerance' | 'failed calibration' | 'intermediate check failed' | null;
     /** Entered events that wait for a Manager's approval. */
     awaitingApproval: number;
   } | null;

@@ -32,6 +32,31 @@ export function calibrationWindow(finding: PassingCalibration, approved: readonl
     : { from: registeredOn, to: finding.performedOn, since: 'registration, with no passing calibration before', sinceReference: null };
 }
 
+/**
+ * A failing intermediate check: from the later of the machine's last passing check and its last
+ * approved passing calibration performed on or before the failing check, to the day of the check;
+ * from the day it was registered when there is neither.
+ */
+export function intermediateCheckWindow(
+  failing: { checkId: string; performedOn: string },
+  passingChecks: readonly { checkId: string; performedOn: string }[],
+  approved: readonly PassingCalibration[],
+  registeredOn: string,
+): ExposureWindow {
+  const check = passingChecks.filter((done) => done.performedOn <= failing.performedOn && done.checkId !== failing.checkId).at(-1);
+  const calibration = approved.filter((done) => done.performedOn <= failing.performedOn).at(-1);
+  if (check && (!calibration || check.performedOn >= calibration.performedOn))
+    return { from: check.performedOn, to: failing.performedOn, since: `last passing intermediate check ${check.checkId}`, sinceReference: check.checkId };
+  if (calibration)
+    return {
+      from: calibration.performedOn,
+      to: failing.performedOn,
+      since: `last passing calibration ${calibration.calibrationNumber}`,
+      sinceReference: calibration.calibrationNumber,
+    };
+  return { from: registeredOn, to: failing.performedOn, since: 'registration, with no passing check or calibration before', sinceReference: null };
+}
+
 export interface CompletedRecord {
   recordNumber: string;
   completedAt: string;

@@ -7,10 +7,12 @@
  */
 import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
 import type { PlanVersion } from '../schemas/calibration.js';
+import type { IntervalDecision } from '../schemas/calibration-interval-review.js';
+import type { IntermediateCheck } from '../schemas/intermediate-checks.js';
 import type { Frequency } from '../schemas/catalog.js';
 import type { ReturnToService } from '../schemas/nonconformities.js';
 import { retiredStatuses } from './equipment-status.js';
-import { fitnessOn, nextDueDate, type CalibrationInterval, type Fitness } from './calibration-rules.js';
+import { addDays, fitnessOn, nextDueDate, type CalibrationInterval, type Fitness } from './calibration-rules.js';
 
 export interface Actor {
   username: string;
@@ -33,7 +35,7 @@ export interface ApprovedCalibration {
   nextDue: string;
 }
 
-export type FindingReason = 'out of tolerance' | 'failed calibration';
+export type FindingReason = 'out of tolerance' | 'failed calibration' | 'intermediate check failed';
 
 export interface CalibrationState {
   /** Every version of the plan, oldest first; the last is current. */
@@ -48,6 +50,10 @@ export interface CalibrationState {
   overdueNotedOn: string | null;
   /** A disposition asked for recalibration on this lab-local date; an approved passing calibration on or after it answers it. */
   recalibrationRequested?: { ncNumber: string; itemId: string; on: string } | null;
+  /** Signed decisions on the interval review (ILAC-G24), oldest first. */
+  intervalDecisions?: IntervalDecision[];
+  /** Intermediate checks between calibrations (§6.4.10), oldest first; they never move the calibration due date. */
+  intermediateChecks?: IntermediateCheck[];
 }
 
 /** What of a machine document its lifecycle decides. */
@@ -295,4 +301,37 @@ export function overdueNoted<T extends MachineLife>(machine: T, today: string): 
   if (!state || state.overdueNotedOn) return null;
   if (!fitnessOf(machine, today).reasons.includes('calibration overdue')) return null;
   return withCalibration(machine, () => ({ ...state, overdueNotedOn: today }));
+}
+
+/**
+ * An intermediate check recorded (§6.4.10): kept beside the calibrations without touching the due
+ * date; a failing one is a finding, so the machine is not fit until an approved passing calibration
+ * performed on or after it.
+ */
+export function intermediateCheckRecorded<T extends MachineLife>(machine: T, check: IntermediateCheck): T {
+  return withCalibration(machine, (state) => ({
+    ...state,
+    intermediateChecks: [...(state.intermediateChecks ?? []), check],
+    finding:
+      check.result === 'Fail'
+        ? { calibrationNumber: check.checkId, performedOn: check.performedOn, reason: 'intermediate check failed' as const }
+        : state.finding,
+  }));
+}
+
+/**
+ * When the next intermediate check is due: the plan's check interval after the later of the last
+ * passing check and the last approved calibration; null when the plan defines no check or neither
+ * has happened yet (the first calibration starts the count).
+ */
+export function intermediateCheckDueOf(state: CalibrationState | undefined): string | null {
+  const check = currentPlan(state)?.intermediateCheck;
+  if (!state || !check) return null;
+  const lastCheck = (state.intermediateChecks ?? []).filter((done) => done.result === 'Pass').at(-1)?.performedOn;
+  const lastCalibration = state.approved.at(-1)?.performedOn;
+  const since = [lastCheck, lastCalibration]
+    .filter((day): day is string => day !== undefined)
+    .sort()
+    .at(-1);
+  return since ? addDays(since, check.intervalDays) : null;
 }

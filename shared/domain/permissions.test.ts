@@ -21,6 +21,7 @@ describe('permission matrix (SPEC §3)', () => {
       Administrator: {
         records: ['read', 'write', 'complete'],
         equipment: ['read', 'write'],
+        meters: ['read', 'write', 'complete'],
         calibration: ['read', 'write', 'complete'],
         nonconformities: ['read', 'write', 'complete'],
         providers: ['read', 'write'],
@@ -32,6 +33,7 @@ describe('permission matrix (SPEC §3)', () => {
       'Global Audit': {
         records: ['read'],
         equipment: ['read'],
+        meters: ['read'],
         calibration: ['read'],
         nonconformities: ['read'],
         providers: ['read'],
@@ -43,6 +45,7 @@ describe('permission matrix (SPEC §3)', () => {
       Manager: {
         records: ['read', 'write', 'complete'],
         equipment: ['read', 'write'],
+        meters: ['read', 'write', 'complete'],
         calibration: ['read', 'write', 'complete'],
         nonconformities: ['read', 'write', 'complete'],
         providers: ['read'],
@@ -54,6 +57,7 @@ describe('permission matrix (SPEC §3)', () => {
       'Local Audit': {
         records: ['read'],
         equipment: ['read'],
+        meters: ['read'],
         calibration: ['read'],
         nonconformities: ['read'],
         providers: ['read'],
@@ -65,6 +69,7 @@ describe('permission matrix (SPEC §3)', () => {
       Technician: {
         records: ['read', 'complete'],
         equipment: [],
+        meters: ['read', 'complete'],
         calibration: ['read', 'complete'],
         nonconformities: ['read', 'complete'],
         providers: [],

@@ -7,7 +7,7 @@ export interface Grants {
   labRoles: Readonly<Record<string, LabRole>>;
 }
 
-export type Area = 'records' | 'equipment' | 'calibration' | 'nonconformities' | 'providers' | 'models' | 'users' | 'audit' | 'administration';
+export type Area = 'records' | 'equipment' | 'meters' | 'calibration' | 'nonconformities' | 'providers' | 'models' | 'users' | 'audit' | 'administration';
 export type Action = 'read' | 'write' | 'complete';
 
 /**
@@ -22,6 +22,15 @@ export const permissionMatrix: Readonly<Record<Area, Readonly<Partial<Record<Act
   },
   equipment: {
     read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit'],
+    write: ['Administrator', 'Manager'],
+  },
+  /**
+   * Meters and readings (SPEC §15): everyone in the lab reads them; `complete` takes a reading (a
+   * technician at the machine, an integration with an API key); `write` adds meters to a machine.
+   */
+  meters: {
+    read: ['Administrator', 'Global Audit', 'Manager', 'Local Audit', 'Technician'],
+    complete: ['Administrator', 'Manager', 'Technician'],
     write: ['Administrator', 'Manager'],
   },
   /**

@@ -59,6 +59,8 @@ const markLeaving: Step = async ({ source }, marker, facts) => {
 async function checklistsDoneAt(labId: string, serialKey: string): Promise<Partial<Record<Frequency, string>>> {
   const done: Partial<Record<Frequency, string>> = {};
   for (const record of await completedRecordsOf(labId, serialKey)) {
+    // A usage record is owed by the meter, not by a period: nothing to carry to the next lab.
+    if (record.frequency === 'Usage') continue;
     if (!done[record.frequency] || done[record.frequency]! < record.periodStart) done[record.frequency] = record.periodStart;
   }
   return done;

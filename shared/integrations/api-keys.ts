@@ -29,7 +29,10 @@ export interface ApiKeyCaller {
 }
 
 /** A key acting on its own behalf, as the audit trail names it. */
-const keyActor = (key: Pick<ApiKeyDocument, 'keyId' | 'name'>): AuditActor => ({ username: `api-key:${key.keyId}`, displayName: `API key "${key.name}"` });
+export const keyActor = (key: Pick<ApiKeyDocument, 'keyId' | 'name'>): AuditActor => ({
+  username: `api-key:${key.keyId}`,
+  displayName: `API key "${key.name}"`,
+});
 
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 const utcDay = (at: Date) => at.toISOString().slice(0, 10);

@@ -10,7 +10,7 @@ import { entraTokenHeader, type ApiKeyScope } from '../schemas/api-keys.js';
 import type { ApiKeyCaller } from './api-keys.js';
 
 /** The app roles an app registration is given, and the scope of a key each stands for. */
-export const entraAppRoles: Record<ApiKeyScope, string> = { 'feed:read': 'Feed.Read', 'fitness:read': 'Fitness.Read' };
+export const entraAppRoles: Record<ApiKeyScope, string> = { 'feed:read': 'Feed.Read', 'fitness:read': 'Fitness.Read', 'meters:write': 'Meters.Write' };
 
 interface TrustedTenant {
   issuers: string[];

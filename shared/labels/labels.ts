@@ -29,8 +29,7 @@ export function reportAddress(serialNumber: string, reportKey: string, requestOr
 }
 
 function labelOf(machine: EquipmentDocument, labName: string, today: string, requestOrigin: string): Label {
-  const url = machineAddress(machine.serialNumber, requestOrigin);
-  const reportUrl = machine.reportKey ? reportAddress(machine.serialNumber, machine.reportKey, requestOrigin) : null;
+  const url = machine.reportKey ? reportAddress(machine.serialNumber, machine.reportKey, requestOrigin) : machineAddress(machine.serialNumber, requestOrigin);
   return {
     serialNumber: machine.serialNumber,
     modelId: machine.modelId,
@@ -39,9 +38,8 @@ function labelOf(machine: EquipmentDocument, labName: string, today: string, req
     status: machine.status,
     fitness: fitnessOf(machine, today),
     url,
-    reportUrl,
     // Quartile error correction: a label keeps scanning with a scratch or a smudge across it.
-    qrSvg: renderSVG(reportUrl ?? url, { ecc: 'Q', border: 2 }),
+    qrSvg: renderSVG(url, { ecc: 'Q', border: 2 }),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import { calibrationsNaming } from '../data/nonconformity-repository.js';
 import { completedRecordsOf } from '../data/records-repository.js';
-import { calibrationsUsing, calibrationWindow, faultWindow, recordsInWindow, type ExposureWindow } from '../domain/impact.js';
+import { calibrationsUsing, calibrationWindow, faultWindow, intermediateCheckWindow, recordsInWindow, type ExposureWindow } from '../domain/impact.js';
 import { currentPlan } from '../domain/machine-lifecycle.js';
 import { foundFault } from '../records/record-rules.js';
 import type { ImpactItem, Nonconformity } from '../schemas/nonconformities.js';
@@ -14,6 +14,8 @@ export interface Finding {
   recordNumber: string | null;
   /** When it was found: the record's completion, the report, or the calibration's day. */
   foundAt: string;
+  /** The failing intermediate check, when one found it. */
+  checkId?: string;
 }
 
 export function impactItemId(kind: ImpactItem['kind'], reference: string): string {
@@ -35,20 +37,27 @@ export async function assessImpact(
   const records = await completedRecordsOf(machine.labId, machine.serialKey);
   const window =
     fixed ??
-    (finding.source === 'calibration' && finding.calibrationNumber && finding.performedOn
-      ? calibrationWindow(
-          { calibrationNumber: finding.calibrationNumber, performedOn: finding.performedOn },
+    (finding.source === 'intermediate-check' && finding.checkId && finding.performedOn
+      ? intermediateCheckWindow(
+          { checkId: finding.checkId, performedOn: finding.performedOn },
+          (machine.calibration?.intermediateChecks ?? []).filter((check) => check.result === 'Pass'),
           machine.calibration?.approved ?? [],
           machine.createdAt.slice(0, 10),
         )
-      : faultWindow(
-          finding.foundAt,
-          records
-            .filter((record) => record.completedAt !== null)
-            .map((record) => ({ recordNumber: record.recordNumber, completedAt: record.completedAt!, faulty: foundFault(record) })),
-          machine.createdAt,
-          finding.recordNumber,
-        ));
+      : finding.source === 'calibration' && finding.calibrationNumber && finding.performedOn
+        ? calibrationWindow(
+            { calibrationNumber: finding.calibrationNumber, performedOn: finding.performedOn },
+            machine.calibration?.approved ?? [],
+            machine.createdAt.slice(0, 10),
+          )
+        : faultWindow(
+            finding.foundAt,
+            records
+              .filter((record) => record.completedAt !== null)
+              .map((record) => ({ recordNumber: record.recordNumber, completedAt: record.completedAt!, faulty: foundFault(record) })),
+            machine.createdAt,
+            finding.recordNumber,
+          ));
   const items: Omit<ImpactItem, 'disposition'>[] = recordsInWindow(records, window, [finding.recordNumber])
     .sort((a, b) => a.completedAt!.localeCompare(b.completedAt!))
     .map((record) => ({

@@ -4,7 +4,7 @@ import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
 import { listDashboard, type DashboardRow } from '../data/records-repository.js';
 import { addDays, daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay, parseDay, startOfDay } from '../domain/periods.js';
-import { fitnessOf } from '../domain/machine-lifecycle.js';
+import { fitnessOf, intermediateCheckDueOf } from '../domain/machine-lifecycle.js';
 import { settings } from '../platform/config.js';
 
 export type DigestRecord = Pick<DashboardRow, 'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'dueEnd'>;
@@ -22,6 +22,8 @@ export interface LabDigest {
   missedYesterday: DigestRecord[];
   /** Calibrations due within 14 days, or past due. */
   calibrations: { serialNumber: string; modelId: string; due: string; daysLeft: number }[];
+  /** Intermediate checks (§6.4.10) due within 14 days, or past due. */
+  intermediateChecks: { serialNumber: string; modelId: string; due: string; daysLeft: number }[];
   nonconformities: { ncNumber: string; serialNumber: string; description: string; openedOn: string; daysOpen: number }[];
 }
 
@@ -81,6 +83,12 @@ export async function labDigest(labId: string, now: Date): Promise<LabDigest | n
     .filter((entry): entry is { machine: (typeof machines)[number]; due: string } => entry.due !== null && entry.due <= horizon)
     .map(({ machine, due }) => ({ serialNumber: machine.serialNumber, modelId: machine.modelId, due, daysLeft: daysBetween(today, due) }))
     .sort((a, b) => a.due.localeCompare(b.due) || a.serialNumber.localeCompare(b.serialNumber));
+  const intermediateChecks = machines
+    .filter((machine) => machine.presence === 'present' && machine.status === 'In Service')
+    .map((machine) => ({ machine, due: intermediateCheckDueOf(machine.calibration) }))
+    .filter((entry): entry is { machine: (typeof machines)[number]; due: string } => entry.due !== null && entry.due <= horizon)
+    .map(({ machine, due }) => ({ serialNumber: machine.serialNumber, modelId: machine.modelId, due, daysLeft: daysBetween(today, due) }))
+    .sort((a, b) => a.due.localeCompare(b.due) || a.serialNumber.localeCompare(b.serialNumber));
   const open = nonconformities
     .filter((nc) => nc.status === 'Open')
     .map((nc) => {
@@ -96,10 +104,19 @@ export async function labDigest(labId: string, now: Date): Promise<LabDigest | n
     overdue: overdue.map(slim),
     missedYesterday: missedYesterday.map(slim),
     calibrations,
+    intermediateChecks,
     nonconformities: open,
   };
 }
 
 export function isQuietDigest(digest: LabDigest): boolean {
-  return digest.dueToday.length + digest.overdue.length + digest.missedYesterday.length + digest.calibrations.length + digest.nonconformities.length === 0;
+  return (
+    digest.dueToday.length +
+      digest.overdue.length +
+      digest.missedYesterday.length +
+      digest.calibrations.length +
+      digest.intermediateChecks.length +
+      digest.nonconformities.length ===
+    0
+  );
 }

@@ -61,6 +61,19 @@ function sectionsOf(digest: LabDigest, site: string): Section[] {
       })),
       total: digest.calibrations.length,
     },
+    // Only labs whose plans define intermediate checks (§6.4.10) see this section.
+    ...(digest.intermediateChecks.length
+      ? [
+          {
+            title: 'Intermediate checks due within 14 days or overdue',
+            lines: digest.intermediateChecks.slice(0, rowsPerSection).map((check) => ({
+              text: `${check.serialNumber} (${check.modelId}) · ${check.daysLeft < 0 ? `overdue since ${check.due}` : check.daysLeft === 0 ? 'due today' : `due ${check.due}, in ${check.daysLeft} days`}`,
+              href: `${site}/equipment/${encodeURIComponent(digest.labId)}/${encodeURIComponent(check.serialNumber)}/calibration`,
+            })),
+            total: digest.intermediateChecks.length,
+          },
+        ]
+      : []),
     {
       title: 'Open nonconformities',
       lines: digest.nonconformities.slice(0, rowsPerSection).map((nc) => ({
@@ -77,6 +90,7 @@ const counted = (count: number, one: string, many: string) => `${count} ${count 
 export function digestSubject(digest: LabDigest): string {
   const counts = [`${digest.dueToday.length} due today`, `${digest.overdue.length} overdue`, `${digest.missedYesterday.length} missed yesterday`];
   if (digest.calibrations.length > 0) counts.push(counted(digest.calibrations.length, 'calibration due', 'calibrations due'));
+  if (digest.intermediateChecks.length > 0) counts.push(counted(digest.intermediateChecks.length, 'intermediate check due', 'intermediate checks due'));
   if (digest.nonconformities.length > 0) counts.push(counted(digest.nonconformities.length, 'open nonconformity', 'open nonconformities'));
   return headerText(`${digest.labName} (${digest.labId}) on ${digest.date}: ${counts.join(', ')}`);
 }

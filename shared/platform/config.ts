@@ -129,6 +129,8 @@ export const settingsSchema = z.object({
   CALIBRATION_INTERVAL_SHORTEN: factorSetting(0.1, 1).default(0.5),
   CALIBRATION_INTERVAL_MIN_DAYS: integerSetting(1, 3650).default(30),
   CALIBRATION_INTERVAL_MAX_DAYS: integerSetting(1, 3650).default(1095),
+  /** The interval review is due after this many approved calibrations since the interval was set or last decided (at once after one out of tolerance). */
+  CALIBRATION_INTERVAL_REVIEW_AFTER: integerSetting(1, 100).default(3),
   /** Periodic reviews (SPEC §16): each kind is due this many months after the end of the last period reviewed. */
   REVIEW_INTERVAL_MONTHS: integerSetting(1, 24).default(3),
   /** The user access review calls an account dormant after this many days without a sign-in. */

@@ -17,6 +17,7 @@ const parameterDescriptions: Record<string, string> = {
   modelId: 'Model id as the catalogue names it, e.g. Form 3B',
   recordNumber: 'Record number, e.g. LAB01000042',
   serialNumber: 'Serial number of the machine',
+  meterId: 'Id of the meter on the machine, e.g. M1',
   serials: 'Serial numbers, comma-separated; leave out for every machine of the lab that is not retired',
   size: 'Label size: small (38 × 21 mm, 65 to an A4 sheet) or large (70 × 37 mm, 24 to a sheet)',
   calibrationNumber: 'Calibration number, e.g. LAB01-CAL-000042',

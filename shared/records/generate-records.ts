@@ -9,7 +9,7 @@ import { earliestPeriodStarts, planGeneration, type GenerationPlan } from './gen
 import { labNumber } from '../domain/lab-numbers.js';
 import { contentHash } from '../domain/record-hash.js';
 import { settings } from '../platform/config.js';
-import type { Frequency } from '../schemas/catalog.js';
+import type { RecordFrequency } from '../schemas/catalog.js';
 
 /** Who acts when the generator writes. */
 export const generatorActor: AuditActor = { username: 'generator', displayName: 'EquipManSys record generator' };
@@ -27,7 +27,7 @@ export interface LabRunSummary {
   lastNumber: string | null;
   batches: number;
   /** Records that became Missed in this run (past their due time, or backfilled), per frequency. */
-  missedByFrequency: Partial<Record<Frequency, number>>;
+  missedByFrequency: Partial<Record<RecordFrequency, number>>;
   /** The lab-local day the run generated through, for the next run's window; null when skipped. */
   generatedThrough: string | null;
 }

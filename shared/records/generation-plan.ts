@@ -1,7 +1,7 @@
 import type { ModelDocument } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import type { RecordDocument } from '../data/records-repository.js';
-import { frequencies, type Frequency } from '../schemas/catalog.js';
+import { frequencies, recordFrequencies, type Frequency } from '../schemas/catalog.js';
 import { owesChecklistOf } from '../domain/machine-lifecycle.js';
 import {
   formatDay,
@@ -62,17 +62,32 @@ export function earliestPeriodStarts(input: Pick<GenerationInput, 'timeZone' | '
   return Object.fromEntries(frequencies.map((frequency) => [frequency, formatDay(periodStartOf(frequency, floor))])) as Record<Frequency, string>;
 }
 
-const frequencyOrder = new Map(frequencies.map((frequency, index) => [frequency, index]));
+const frequencyOrder = new Map(recordFrequencies.map((frequency, index) => [frequency, index]));
 
 /** Why a machine gets no record of a frequency now; null when it does. */
 function ineligibility(machine: EquipmentDocument | undefined, model: ModelDocument | undefined, frequency: Frequency): string | null {
+  return machineIneligibility(machine, model) ?? (model!.frequencies[frequency] ? null : `model ${model!.modelId} no longer requires ${frequency} PM`);
+}
+
+function machineIneligibility(machine: EquipmentDocument | undefined, model: ModelDocument | undefined): string | null {
   if (!machine || machine.presence === 'arriving') return 'equipment no longer at this lab';
   if (machine.presence === 'departed') return `transferred to ${machine.departedTo ?? 'another lab'}`;
   if (machine.presence === 'leaving') return `being transferred to ${machine.transfer?.toLabId ?? 'another lab'}`;
   if (machine.status !== 'In Service') return machine.status;
   if (!model || !model.active) return `model ${machine.modelId} is disabled`;
-  if (!model.frequencies[frequency]) return `model ${model.modelId} no longer requires ${frequency} PM`;
   return null;
+}
+
+/** Why an Open record can no longer be done here: a usage record is owed while its model keeps the schedule that opened it. */
+function recordIneligibility(machine: EquipmentDocument | undefined, model: ModelDocument | undefined, record: RecordDocument): string | null {
+  if (record.frequency !== 'Usage') return ineligibility(machine, model, record.frequency);
+  const scheduleId = record.usage?.scheduleId;
+  return (
+    machineIneligibility(machine, model) ??
+    (model!.usageSchedules?.some((schedule) => schedule.scheduleId === scheduleId)
+      ? null
+      : `model ${model!.modelId} no longer has usage schedule ${scheduleId}`)
+  );
 }
 
 function modelOf(input: GenerationInput, machine: EquipmentDocument | undefined): ModelDocument | undefined {
@@ -170,7 +185,7 @@ function* planningSteps(input: GenerationInput): Generator<void, GenerationPlan>
       continue;
     }
     const machine = machines.get(record.serialKey);
-    const reason = ineligibility(machine, modelOf(input, machine), record.frequency);
+    const reason = recordIneligibility(machine, modelOf(input, machine), record);
     if (reason !== null)
       changes.push({ before: record, after: { ...record, status: 'Cancelled', cancelledAt: nowText, cancelReason: reason }, kind: 'cancelled' });
   }

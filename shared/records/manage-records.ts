@@ -53,6 +53,7 @@ export function recordView(document: RecordDocument): PmRecord {
     modelId: document.modelId,
     modelVersion: document.modelVersion,
     frequency: document.frequency,
+    usage: document.usage ?? null,
     periodStart: document.periodStart,
     opensAt: document.opensAt ?? null,
     dueEnd: document.dueEnd,

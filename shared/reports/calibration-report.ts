@@ -1,5 +1,6 @@
 import { actorOf, type Principal } from '../auth/principal.js';
 import { dueItems } from '../calibration/calibrations.js';
+import { intervalReviewOf } from '../calibration/interval-review.js';
 import { currentPlan } from '../domain/machine-lifecycle.js';
 import { calibrationsOfLab, type CalibrationDocument } from '../data/calibration-repository.js';
 import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-repository.js';
@@ -108,8 +109,34 @@ export async function calibrationReport(principal: Principal, query: Calibration
           status: event.status,
         })),
     ),
+    intervalReviews: perLab.flatMap(({ machines, calibrations }) => intervalReviewsDue(machines, calibrations)),
     continuationToken: page.continuationToken,
   };
+}
+
+/** The lab's machines whose interval review is due, by serial number. */
+function intervalReviewsDue(machines: readonly EquipmentDocument[], calibrations: readonly CalibrationDocument[]): CalibrationReport['intervalReviews'] {
+  const bySerial = new Map<string, CalibrationDocument[]>();
+  for (const event of calibrations) {
+    const ofMachine = bySerial.get(event.serialKey);
+    if (ofMachine) ofMachine.push(event);
+    else bySerial.set(event.serialKey, [event]);
+  }
+  return machines
+    .filter((machine) => machine.presence !== 'departed')
+    .map((machine) => ({ machine, review: intervalReviewOf(machine, bySerial.get(machine.serialKey) ?? []) }))
+    .filter(({ review }) => review.due)
+    .map(({ machine, review }) => ({
+      labId: machine.labId,
+      serialNumber: machine.serialNumber,
+      modelId: machine.modelId,
+      currentIntervalDays: review.currentIntervalDays!,
+      recommendedIntervalDays: review.recommendedIntervalDays!,
+      calibrations: review.history.map((step) => step.calibrationNumber),
+      outOfTolerance: review.history.filter((step) => step.outOfTolerance).length,
+      lastDecidedOn: review.lastDecision?.signature.signedAt ?? null,
+    }))
+    .sort((a, b) => a.serialNumber.localeCompare(b.serialNumber));
 }
 
 export const calibrationReportColumns = {
@@ -130,6 +157,17 @@ export const calibrationReportColumns = {
   ],
   rate: ['lab_id', 'lab_name', 'approved', 'on_time', 'late', 'on_time_rate', 'on_time_rate_percent'],
   findings: ['lab_id', 'lab_name', 'serial_number', 'calibration_number', 'performed_on', 'result', 'out_of_tolerance', 'points_outside_limits', 'status'],
+  'interval-reviews': [
+    'lab_id',
+    'lab_name',
+    'serial_number',
+    'model_id',
+    'current_interval_days',
+    'recommended_interval_days',
+    'calibrations_since_last_review',
+    'out_of_tolerance',
+    'last_decided_at',
+  ],
 } as const;
 
 /** Every row also names the period and who generated the file when, as the compliance report's do. */
@@ -188,6 +226,18 @@ export function calibrationReportCsv(report: CalibrationReport, section: keyof t
         row.outOfTolerance,
         row.points.join('; '),
         row.status,
+      ]),
+    'interval-reviews': () =>
+      report.intervalReviews.map((row) => [
+        row.labId,
+        name(row.labId),
+        row.serialNumber,
+        row.modelId,
+        row.currentIntervalDays,
+        row.recommendedIntervalDays,
+        row.calibrations.join('; '),
+        row.outOfTolerance,
+        row.lastDecidedOn,
       ]),
   }[section]();
   return toCsv(

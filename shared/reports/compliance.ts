@@ -2,7 +2,7 @@ import { actorOf, type Principal } from '../auth/principal.js';
 import { recordsForReport, type ReportedRecord } from '../data/records-repository.js';
 import { labsWhere } from '../domain/permissions.js';
 import { badRequest, forbidden } from '../platform/problems.js';
-import { frequencies } from '../schemas/catalog.js';
+import { recordFrequencies } from '../schemas/catalog.js';
 import { formatDay, parseDay, periodStartOf } from '../domain/periods.js';
 import type { ComplianceQuery, ComplianceReport, ComplianceRow, MissedRow, TrendPoint } from '../schemas/reports.js';
 import { toCsv } from './csv.js';
@@ -18,7 +18,7 @@ function done(record: ReportedRecord): boolean {
  * many of those a manager justified), cancelled, still open, and the completion rate over what was due.
  */
 export function summarize(labId: string, records: readonly ReportedRecord[]): ComplianceRow[] {
-  return frequencies.flatMap((frequency) => {
+  return recordFrequencies.flatMap((frequency) => {
     const ofFrequency = records.filter((record) => record.frequency === frequency);
     if (ofFrequency.length === 0) return [];
     const count = (test: (record: ReportedRecord) => boolean) => ofFrequency.filter(test).length;
@@ -69,7 +69,7 @@ export function completionTrend(labId: string, records: readonly ReportedRecord[
     buckets.set(key, bucket);
   }
   return [...buckets.values()]
-    .sort((a, b) => frequencies.indexOf(a.frequency) - frequencies.indexOf(b.frequency) || a.start.localeCompare(b.start))
+    .sort((a, b) => recordFrequencies.indexOf(a.frequency) - recordFrequencies.indexOf(b.frequency) || a.start.localeCompare(b.start))
     .map(({ awaiting, ...bucket }) => ({
       labId,
       ...bucket,

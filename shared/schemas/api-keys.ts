@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { labIdSchema, singleLineText } from './common.js';
 
-/** What a key may do: read the OData feed, or ask whether a machine is fit for use (SPEC §14). */
-export const apiKeyScopes = ['feed:read', 'fitness:read'] as const;
+/** What a key may do: read the OData feed, ask whether a machine is fit for use (SPEC §14), post meter readings (SPEC §15). */
+export const apiKeyScopes = ['feed:read', 'fitness:read', 'meters:write'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 /** The header integrations send their key in: Static Web Apps rewrites `Authorization` on its way to the API. */
@@ -17,7 +17,7 @@ export const createApiKeySchema = z
   .object({
     name: singleLineText(100),
     labIds: z.array(labIdSchema).min(1, { message: 'must name at least one lab' }).max(100),
-    scopes: z.array(z.enum(apiKeyScopes, { message: 'must be feed:read or fitness:read' })).min(1, { message: 'must hold at least one scope' }),
+    scopes: z.array(z.enum(apiKeyScopes, { message: 'must be feed:read, fitness:read or meters:write' })).min(1, { message: 'must hold at least one scope' }),
     /** The last day the key works (UTC); at most two years ahead, so a forgotten key ends on its own. */
     expiresOn: dateSchema,
   })

@@ -77,10 +77,27 @@ function withPlanRules<T extends z.ZodType<{ required: boolean; intervalMonths?:
     .refine((plan) => !plan.required || plan.points.length > 0, { message: 'A plan that requires calibration needs at least one point', path: ['points'] });
 }
 
+/**
+ * Intermediate checks (ISO/IEC 17025 §6.4.10): in-house checks against a check standard between
+ * calibrations, every `intervalDays`; they keep confidence and never move the calibration due date.
+ */
+export const intermediateCheckPlanInputSchema = z
+  .object({
+    intervalDays: z
+      .number({ message: 'must be a number' })
+      .int({ message: 'must be a whole number of days' })
+      .min(1, { message: 'must be at least 1' })
+      .max(3650, { message: 'must be at most 3650' }),
+    checkStandard: text('name the check standard, e.g. a reference thermometer or a check weight'),
+    points: z.array(planPointInputSchema).min(1, { message: 'must hold at least one point' }).max(20, { message: 'may hold at most 20 points' }),
+  })
+  .strict();
+
 export const planInputSchema = withPlanRules(
   z
     .object({
       ...planFields,
+      intermediateCheck: intermediateCheckPlanInputSchema.optional(),
       version: z.number().int().min(1).optional(),
       changeReason: multiLineText(1000, 'cannot be empty; leave it out instead').optional(),
     })

@@ -88,6 +88,8 @@ export const planVersionSchema = z.object({
   decisionRule: z.enum(decisionRules),
   referenceStandard: z.boolean(),
   points: z.array(planPointSchema),
+  /** Checks between calibrations (§6.4.10), when the plan defines them. */
+  intermediateCheck: z.object({ intervalDays: z.number().int(), checkStandard: z.string(), points: z.array(planPointSchema) }).optional(),
   changedAt: z.string(),
   changedBy: actorSchema,
   changeReason: z.string().nullable(),
@@ -320,6 +322,8 @@ export const calibrationDueItemSchema = z.object({
   daysLeft: z.number().int().nullable(),
   fitness: fitnessSchema,
   awaitingApproval: z.array(z.string()),
+  /** When the plan's next intermediate check is due (§6.4.10); null when the plan defines none or nothing has started the count. */
+  intermediateCheckDue: z.string().nullable(),
 });
 export type CalibrationDueItem = z.infer<typeof calibrationDueItemSchema>;
 
@@ -343,7 +347,9 @@ export const calibrationReportQuerySchema = z
     to: calendarDateSchema.optional(),
     format: z.enum(['json', 'csv'], { message: 'must be json or csv' }).optional(),
     /** For CSV, which table. */
-    section: z.enum(['due', 'certificates', 'rate', 'findings'], { message: 'must be due, certificates, rate or findings' }).optional(),
+    section: z
+      .enum(['due', 'certificates', 'rate', 'findings', 'interval-reviews'], { message: 'must be due, certificates, rate, findings or interval-reviews' })
+      .optional(),
     ...labPagingShape,
   })
   .strict();
@@ -390,6 +396,22 @@ export const calibrationReportSchema = z.object({
       outOfTolerance: z.boolean(),
       points: z.array(z.string()),
       status: z.string(),
+    }),
+  ),
+  /**
+   * Machines whose calibration interval review is due (ILAC-G24): CALIBRATION_INTERVAL_REVIEW_AFTER approved
+   * calibrations since the interval was set or last decided, or one found out of tolerance.
+   */
+  intervalReviews: z.array(
+    z.object({
+      labId: z.string(),
+      serialNumber: z.string(),
+      modelId: z.string(),
+      currentIntervalDays: z.number().int(),
+      recommendedIntervalDays: z.number().int(),
+      calibrations: z.array(z.string()),
+      outOfTolerance: z.number().int(),
+      lastDecidedOn: z.string().nullable(),
     }),
   ),
   /** Null on the last page; otherwise ask again with it for the next labs. */

@@ -8,6 +8,11 @@ export { frequencies, taskKinds } from './vocabulary.js';
 export const frequencySchema = z.enum(frequencies, { message: 'must be Daily, Weekly, Monthly, Quarterly or Annual' });
 export type Frequency = z.infer<typeof frequencySchema>;
 
+/** What brings a record: a calendar frequency, or a meter passing a usage schedule's threshold (SPEC §15). */
+export const recordFrequencies = [...frequencies, 'Usage'] as const;
+export const recordFrequencySchema = z.enum(recordFrequencies, { message: 'must be Daily, Weekly, Monthly, Quarterly, Annual or Usage' });
+export type RecordFrequency = z.infer<typeof recordFrequencySchema>;
+
 export const equipmentClassNameSchema = z
   .string()
   .trim()
@@ -99,6 +104,49 @@ const frequenciesInputSchema = z
 
 const manufacturerSchema = singleLineText(100);
 
+const positiveNumber = (what: string) =>
+  z
+    .number({ message: `must be a number of ${what}` })
+    .refine(Number.isFinite, { message: 'must be a finite number' })
+    .refine((value) => value > 0, { message: `must be more than 0 ${what}` });
+
+/**
+ * Maintenance by use (SPEC §15): the tasks fall due each time the named meter of a machine passes
+ * another `every` units, and are to be done within `dueWithin` units more or days after.
+ */
+export const usageScheduleInputSchema = z
+  .object({
+    meter: singleLineText(60),
+    every: positiveNumber('units'),
+    dueWithin: z
+      .object({
+        units: positiveNumber('units').optional(),
+        days: z
+          .number({ message: 'must be a whole number of days from 1 to 366' })
+          .int({ message: 'must be a whole number of days from 1 to 366' })
+          .min(1, { message: 'must be a whole number of days from 1 to 366' })
+          .max(366, { message: 'must be a whole number of days from 1 to 366' })
+          .optional(),
+      })
+      .strict()
+      .refine((window) => (window.units === undefined) !== (window.days === undefined), { message: 'must give either units or days' }),
+    tasks: z.array(taskInputSchema).min(1, { message: 'must hold at least one task' }).max(100, { message: 'may hold at most 100 tasks' }),
+    needsVerification: z.boolean({ message: 'must be true or false' }).optional(),
+  })
+  .strict();
+export type UsageScheduleInput = z.infer<typeof usageScheduleInputSchema>;
+
+/** A usage schedule as stored: numbered U1, U2, ... by position, its tasks T1, T2, ... */
+export const usageScheduleSchema = z.object({
+  scheduleId: z.string(),
+  meter: z.string(),
+  every: z.number(),
+  dueWithin: z.object({ units: z.number().optional(), days: z.number().optional() }),
+  tasks: z.array(taskSchema),
+  needsVerification: z.boolean().optional(),
+});
+export type UsageSchedule = z.infer<typeof usageScheduleSchema>;
+
 const modelBody = {
   manufacturer: manufacturerSchema,
   equipmentClass: equipmentClassNameSchema,
@@ -108,6 +156,7 @@ const modelBody = {
   calibrationPlan: defaultPlanSchema.optional(),
   /** What a Manager checks before a machine of this model returns to service after a nonconformity (SPEC §10), where calibration is not required. */
   returnToServiceChecks: z.array(taskInputSchema).max(50, { message: 'may hold at most 50 checks' }).optional(),
+  usageSchedules: z.array(usageScheduleInputSchema).max(10, { message: 'may hold at most 10 schedules' }).optional(),
 };
 
 export const createModelSchema = z.object({ modelId: modelIdSchema, ...modelBody }).strict();
@@ -129,6 +178,7 @@ export const modelSchema = z.object({
   calibrationPlan: defaultPlanSchema.optional(),
   /** Numbered R1, R2, … in order: each return to service keeps the checks it answered. */
   returnToServiceChecks: z.array(taskSchema).optional(),
+  usageSchedules: z.array(usageScheduleSchema).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

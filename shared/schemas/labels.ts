@@ -39,11 +39,13 @@ const machineFacts = {
 /** One label (ISO/IEC 17025 §6.4.8): the machine, its calibration status and due date, and a QR code of its stable address. */
 export const labelSchema = z.object({
   ...machineFacts,
-  /** `<site>/e/{serialNumber}`: the serial is unique in the company, so the address survives transfers. */
+  /**
+   * `<site>/e/{serialNumber}?k=<report key>`: the serial is unique in the company, so the address
+   * survives transfers; the key lets whoever scans it report a problem without an account. A machine
+   * given no key yet (registered before keys existed) has the address alone.
+   */
   url: z.string(),
-  /** `url` with the machine's report key (`?k=`), which the QR code carries; null for a machine that has no key yet. */
-  reportUrl: z.string().nullable(),
-  /** The QR code of `reportUrl` (or `url`) as an SVG document, made here rather than by an outside service. */
+  /** The QR code of `url` as an SVG document, made here rather than by an outside service. */
   qrSvg: z.string(),
 });
 export type Label = z.infer<typeof labelSchema>;

@@ -5,11 +5,9 @@ import { serialNumberSchema } from './equipment.js';
 /** `LAB01-REQ-000001`: per lab, gapless, like every numbered document of a lab. */
 export const reportNumberSchema = z.string().regex(/^[A-Z0-9-]{2,10}-REQ-\d{6,}$/, { message: 'must be a request number such as LAB01-REQ-000001' });
 
-/**
- * The largest photo a report at the machine takes: in base64 it fits the API's 1 MiB JSON body. The web
- * app shrinks a larger camera photo to fit before sending.
- */
-export const problemPhotoMaxBytes = 700 * 1024;
+import { problemPhotoMaxBytes } from './vocabulary.js';
+
+export { problemPhotoMaxBytes } from './vocabulary.js';
 export const problemPhotoContentTypes = ['image/jpeg', 'image/png'] as const;
 
 /** The report key from the label's QR code: unguessable, so the address alone opens nothing. */

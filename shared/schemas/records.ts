@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { frequencySchema, taskSchema } from './catalog.js';
+import { recordFrequencySchema, taskSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema, multiLineText } from './common.js';
 import { fitnessSchema } from './equipment.js';
 import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
@@ -50,7 +50,12 @@ export const recordSchema = z.object({
   serialNumber: z.string(),
   modelId: z.string(),
   modelVersion: z.number().int(),
-  frequency: frequencySchema,
+  frequency: recordFrequencySchema,
+  /** For a Usage record: the meter, the threshold its total passed, and the schedule; null for calendar records. */
+  usage: z
+    .object({ scheduleId: z.string(), meterId: z.string(), meter: z.string(), unit: z.string(), threshold: z.number(), dueAtTotal: z.number().nullable() })
+    .nullable(),
+  /** The lab-local day the period starts; for a Usage record, the day it opened. */
   periodStart: z.string(),
   /** When the period starts; a record made ahead of it cannot be completed before. Null on records of earlier releases. */
   opensAt: z.string().nullable(),
@@ -164,7 +169,7 @@ export const listRecordsQuerySchema = z
       .transform((text) => text.split(',').map((part) => part.trim()))
       .pipe(z.array(recordStatusSchema).min(1))
       .optional(),
-    frequency: frequencySchema.optional(),
+    frequency: recordFrequencySchema.optional(),
     serialNumber: z.string().max(64).optional(),
     /** Periods starting on or after, and on or before, these lab-local dates. */
     from: dateSchema.optional(),

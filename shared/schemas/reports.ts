@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { frequencySchema } from './catalog.js';
+import { recordFrequencySchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema } from './common.js';
 
 const dateSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'must be a date as YYYY-MM-DD' });
@@ -44,7 +44,7 @@ export type ComplianceQuery = z.infer<typeof complianceQuerySchema>;
 
 export const complianceRowSchema = z.object({
   labId: z.string(),
-  frequency: frequencySchema,
+  frequency: recordFrequencySchema,
   total: z.number().int(),
   completedOnTime: z.number().int(),
   completedLate: z.number().int(),
@@ -64,7 +64,7 @@ export const missedRowSchema = z.object({
   recordNumber: z.string(),
   serialNumber: z.string(),
   modelId: z.string(),
-  frequency: frequencySchema,
+  frequency: recordFrequencySchema,
   periodStart: z.string(),
   dueEnd: z.string(),
   /** Missed, or Open past its due time (overdue until the generator marks it). */
@@ -78,7 +78,7 @@ export type MissedRow = z.infer<typeof missedRowSchema>;
 
 export const trendPointSchema = z.object({
   labId: z.string(),
-  frequency: frequencySchema,
+  frequency: recordFrequencySchema,
   /** What a point covers: an ISO week for daily and weekly checklists, a month for longer ones. */
   per: z.enum(['week', 'month']),
   /** The first day of that week (a Monday) or month, as the periods' start dates fall. */

@@ -17,8 +17,14 @@ export const amendmentMeaning = 'Amended by';
 export const justificationMeaning = 'Justified by';
 export const userStatuses = ['Active', 'Locked', 'Disabled'] as const;
 /** What opened a nonconformity (SPEC §10). */
-export const nonconformitySources = ['calibration', 'pm-fault', 'reported'] as const;
+export const nonconformitySources = ['calibration', 'pm-fault', 'reported', 'intermediate-check'] as const;
 /** A Manager's word on each result a nonconformity may have touched. */
 export const dispositions = ['No impact', 'Re-test', 'Recalibrate', 'Customer notified'] as const;
 /** The statuses a repair moves a quarantined machine through. */
 export const repairStatuses = ['Repair onsite', 'Repair offsite'] as const;
+
+/**
+ * The largest photo a problem report at the machine takes: in base64 it fits the API's 1 MiB JSON body.
+ * The web app shrinks a larger camera photo to fit before sending.
+ */
+export const problemPhotoMaxBytes = 700 * 1024;

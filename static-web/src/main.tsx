@@ -17,6 +17,8 @@ import { OverviewPage } from './pages/overview.js';
 import { ModelsPage } from './pages/models.js';
 import { PasswordPage } from './pages/password.js';
 import { RecordPage } from './pages/record.js';
+import { ReportProblemPage } from './pages/report-problem.js';
+import { RequestsPage } from './pages/requests.js';
 import { ReportsPage } from './pages/reports.js';
 import { SignInPage } from './pages/sign-in.js';
 import { UsersPage } from './pages/users.js';
@@ -56,6 +58,7 @@ const routes: Route[] = [
   { pattern: '/labels', page: () => <LabelsPage />, allowed: () => may('equipment', 'read') },
   { pattern: '/e/:serialNumber', page: ({ serialNumber }) => <MachineAtHandPage key={serialNumber} serialNumber={serialNumber!} /> },
   { pattern: '/nonconformities', page: () => <NonconformitiesPage />, allowed: () => may('nonconformities', 'read') },
+  { pattern: '/requests', page: () => <RequestsPage />, allowed: () => may('nonconformities', 'read') },
   {
     pattern: '/nonconformities/:labId/:ncNumber',
     page: ({ labId, ncNumber }) => <NonconformityPage key={`${labId}/${ncNumber}`} labId={labId!} ncNumber={ncNumber!} />,
@@ -83,7 +86,7 @@ function navigation(): { href: string; label: string }[] {
     : [{ href: '/', label: 'Today' }, ...(may('audit', 'read') ? [{ href: '/overview', label: 'Overview' }] : [])];
   if (may('equipment', 'read')) items.push({ href: '/equipment', label: 'Equipment' });
   if (may('calibration', 'read')) items.push({ href: '/calibration', label: 'Calibration' });
-  if (may('nonconformities', 'read')) items.push({ href: '/nonconformities', label: 'Nonconformities' });
+  if (may('nonconformities', 'read')) items.push({ href: '/nonconformities', label: 'Nonconformities' }, { href: '/requests', label: 'Requests' });
   if (mayAnywhere('models', 'read')) items.push({ href: '/models', label: 'Models' });
   if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
   if (mayAnywhere('audit', 'read')) items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' });
@@ -188,6 +191,7 @@ function NotFound() {
 function App() {
   const view = session.value;
   const path = currentPath.value;
+  const [signingInAtMachine, setSigningInAtMachine] = useState(false);
   // After signing in again, go back to where the session was lost (its form kept what was typed).
   useEffect(() => {
     if (!view || view.user.mustChangePassword) return;
@@ -206,7 +210,14 @@ function App() {
       </main>
     );
   }
-  if (view === null) return <SignInPage />;
+  if (view === null) {
+    // A label's QR code carries the machine's report key: someone without an account may report a problem.
+    const atMachine = match('/e/:serialNumber', path);
+    const reportKey = new URLSearchParams(location.search).get('k');
+    if (atMachine && reportKey && !signingInAtMachine)
+      return <ReportProblemPage serialNumber={atMachine.serialNumber!} reportKey={reportKey} onSignIn={() => setSigningInAtMachine(true)} />;
+    return <SignInPage />;
+  }
   let content: JSX.Element = <NotFound />;
   if (view.user.mustChangePassword) content = <PasswordPage />;
   else

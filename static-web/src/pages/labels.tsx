@@ -5,6 +5,7 @@ import { currentSearch, Link, navigate } from '../router.js';
 import { currentLab, may } from '../state.js';
 import { Dialog, ErrorMessage, FitnessBadge, formatDateTime, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 import { ReportFaultButton } from '../components/report-fault.js';
+import { MachineMeters } from '../components/meters.js';
 
 type Size = LabelSheet['size'];
 
@@ -169,6 +170,7 @@ export function MachineAtHandPage(props: { serialNumber: string }) {
           ))}
         </ul>
       )}
+      <MachineMeters labId={data.labId} serialNumber={data.serialNumber} />
       {may('calibration', 'read') && (
         <p>
           <Link href={`/equipment/${data.labId}/${encodeURIComponent(data.serialNumber)}/calibration`}>Calibration of {data.serialNumber}</Link>
