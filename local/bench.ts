@@ -15,6 +15,7 @@ import { measureCertificateUpload } from './bench/certificate-upload.js';
 import { measureColdStart } from './bench/cold-start.js';
 import { measureFeedYear, type FeedYearFigures } from './bench/feed-year.js';
 import { addBenchLab, measureHourlyRuns, measureLinearity, seedCompany } from './bench/company.js';
+import { measureMeterReadings } from './bench/meters.js';
 import { measureStore } from './bench/store.js';
 import { median, timed } from './bench/timing.js';
 import { countDashboardApiCalls } from './bench/web-app.js';
@@ -29,7 +30,8 @@ import { startLocalProduct, type CosmosRequestCounts, type LocalProduct } from '
  * in one run. Figures are printed, with budgets marked pass or fail, and never asserted; the last
  * line is one JSON object. --quick seeds a smaller company and leaves out the uncorrected store.
  * `--only=volume` runs the requests-at-volume rows alone (local/bench/volume.ts), for a quick check;
- * `--only=feed` the OData feed's and Fabric mirroring's figures for a year of a lab (local/bench/feed-year.ts).
+ * `--only=feed` the OData feed's and Fabric mirroring's figures for a year of a lab (local/bench/feed-year.ts);
+ * `--only=meters [--seconds=60]` posts meter readings at 100 a second for 200 machines (local/bench/meters.ts).
  */
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length);
@@ -92,7 +94,8 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(line);
   if (only === 'volume') return volumeRows(log);
   if (only === 'feed') return feedRows(log);
-  if (only !== undefined) throw new Error(`--only knows volume and feed, not ${only}`);
+  if (only === 'meters') return meterRows();
+  if (only !== undefined) throw new Error(`--only knows volume, feed and meters, not ${only}`);
   log(`EquipManSys bench (${quick ? 'quick' : 'full'}): ${size.labs} labs × ${size.machines} machines, a year of records`);
   const store = await measureStore(log, { uncorrected: !quick });
   log('bench: requests at a real company’s volume, in a process of their own...');
@@ -469,6 +472,30 @@ function printVolume(volume: VolumeFigures, row: (label: string, value: string) 
 async function volumeInOwnProcess(): Promise<VolumeFigures> {
   const { stdout } = await runFile(process.execPath, [fileURLToPath(import.meta.url), '--only=volume'], { maxBuffer: 1 << 22 });
   return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { volume: VolumeFigures }).volume;
+}
+
+/** `--only=meters`: meter readings through the API at a controller's pace, on a product of their own. */
+async function meterRows(): Promise<void> {
+  const seconds = Number(process.argv.find((argument) => argument.startsWith('--seconds='))?.slice('--seconds='.length) ?? 60);
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-meters-'));
+  Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000' });
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
+  try {
+    const figures = await measureMeterReadings(product, await signIn(product, 'admin'), { rate: 100, machines: 200, seconds });
+    const row = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`);
+    console.log(`Meter readings: 100 a second for 200 machines of one lab, ${seconds < 60 ? `a shorter run of ${seconds} s` : `${seconds} s`}`);
+    row('readings posted (errors)', `${figures.readings} (${figures.errors})`);
+    row('latency p50 / p99', `${figures.p50Ms} ms / ${figures.p99Ms} ms`);
+    row(
+      'thresholds crossed / records opened / usage records stored',
+      `${figures.thresholdsCrossed} / ${figures.recordsOpened} / ${figures.usageRecordsInStore}`,
+    );
+    row('Cosmos requests per reading', `${figures.cosmosRequestsPerReading}: ${describeCounts(figures.counts)}`);
+    console.log(JSON.stringify({ meters: figures }));
+  } finally {
+    await product.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** `--only=volume`: the volume rows on a product of their own, without the rest of the bench. */

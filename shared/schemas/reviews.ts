@@ -2,29 +2,14 @@ import { z } from 'zod';
 import { calendarDateSchema } from './calibration.js';
 import { labIdSchema, multiLineText } from './common.js';
 import { signatureSchema } from './records.js';
+import { auditReviewCategories, reviewKinds, reviewMeaning } from './vocabulary.js';
 
 /**
  * Periodic reviews (SPEC §16; EU GMP Annex 11, PIC/S PI 041): a lab's audit trail over a period, and
  * who holds access to the lab, each read by a reviewer who records findings and signs "Reviewed by".
  */
-export const reviewKinds = ['audit-trail', 'user-access'] as const;
-export type ReviewKind = (typeof reviewKinds)[number];
-export const reviewKindWords: Record<ReviewKind, string> = { 'audit-trail': 'Audit trail review', 'user-access': 'User access review' };
-
-export const reviewMeaning = 'Reviewed by';
-
-/** What an audit-trail review counts, in the order the review shows them. */
-export const auditReviewCategories = ['signatures', 'amendments', 'failedSignIns', 'lockouts', 'permissionChanges', 'overrides', 'deniedRequests'] as const;
-export type AuditReviewCategory = (typeof auditReviewCategories)[number];
-export const auditReviewCategoryWords: Record<AuditReviewCategory, string> = {
-  signatures: 'Signatures',
-  amendments: 'Amendments',
-  failedSignIns: 'Failed sign-ins',
-  lockouts: 'Lockouts',
-  permissionChanges: 'Permission and role changes',
-  overrides: 'Overrides',
-  deniedRequests: 'Denied requests',
-};
+export { auditReviewCategories, auditReviewCategoryWords, reviewKinds, reviewKindWords, reviewMeaning } from './vocabulary.js';
+export type { AuditReviewCategory, ReviewKind } from './vocabulary.js';
 
 /** `LAB01-REV-000001`: per lab, gapless. */
 export const reviewNumberSchema = z.string().regex(/^[A-Z0-9-]{2,10}-REV-\d{6,}$/, { message: 'must be a review number such as LAB01-REV-000001' });

@@ -28,3 +28,23 @@ export const repairStatuses = ['Repair onsite', 'Repair offsite'] as const;
  * The web app shrinks a larger camera photo to fit before sending.
  */
 export const problemPhotoMaxBytes = 700 * 1024;
+
+/** Periodic reviews (SPEC §16): the kinds, the meaning of their signature, and what an audit-trail review counts. */
+export const reviewKinds = ['audit-trail', 'user-access'] as const;
+export type ReviewKind = (typeof reviewKinds)[number];
+export const reviewKindWords: Record<ReviewKind, string> = { 'audit-trail': 'Audit trail review', 'user-access': 'User access review' };
+
+export const reviewMeaning = 'Reviewed by';
+
+/** What an audit-trail review counts, in the order the review shows them. */
+export const auditReviewCategories = ['signatures', 'amendments', 'failedSignIns', 'lockouts', 'permissionChanges', 'overrides', 'deniedRequests'] as const;
+export type AuditReviewCategory = (typeof auditReviewCategories)[number];
+export const auditReviewCategoryWords: Record<AuditReviewCategory, string> = {
+  signatures: 'Signatures',
+  amendments: 'Amendments',
+  failedSignIns: 'Failed sign-ins',
+  lockouts: 'Lockouts',
+  permissionChanges: 'Permission and role changes',
+  overrides: 'Overrides',
+  deniedRequests: 'Denied requests',
+};

@@ -20,6 +20,7 @@ import { RecordPage } from './pages/record.js';
 import { ReportProblemPage } from './pages/report-problem.js';
 import { RequestsPage } from './pages/requests.js';
 import { ReportsPage } from './pages/reports.js';
+import { ReviewPage, ReviewsPage } from './pages/reviews.js';
 import { SignInPage } from './pages/sign-in.js';
 import { UsersPage } from './pages/users.js';
 import { currentPath, Link, match, navigate } from './router.js';
@@ -69,6 +70,12 @@ const routes: Route[] = [
   { pattern: '/models/:modelId', page: ({ modelId }) => <ModelPage modelId={modelId!} />, allowed: () => mayAnywhere('models', 'read') },
   { pattern: '/users', page: () => <UsersPage />, allowed: () => mayAnywhere('users', 'read') },
   { pattern: '/audit', page: () => <AuditPage />, allowed: () => mayAnywhere('audit', 'read') },
+  { pattern: '/reviews', page: () => <ReviewsPage />, allowed: () => may('audit', 'read') },
+  {
+    pattern: '/reviews/:labId/:reviewNumber',
+    page: ({ labId, reviewNumber }) => <ReviewPage key={`${labId}/${reviewNumber}`} labId={labId!} reviewNumber={reviewNumber!} />,
+    allowed: () => mayAnywhere('audit', 'read'),
+  },
   { pattern: '/reports', page: () => <ReportsPage />, allowed: () => mayAnywhere('audit', 'read') },
   { pattern: '/labs', page: () => <LabsPage />, allowed: () => mayAnywhere('administration', 'write') },
   { pattern: '/generator', page: () => <GeneratorPage />, allowed: () => mayAnywhere('administration', 'read') },
@@ -89,7 +96,8 @@ function navigation(): { href: string; label: string }[] {
   if (may('nonconformities', 'read')) items.push({ href: '/nonconformities', label: 'Nonconformities' }, { href: '/requests', label: 'Requests' });
   if (mayAnywhere('models', 'read')) items.push({ href: '/models', label: 'Models' });
   if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
-  if (mayAnywhere('audit', 'read')) items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' });
+  if (mayAnywhere('audit', 'read'))
+    items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' }, { href: '/reviews', label: 'Reviews' });
   if (mayAnywhere('administration', 'write')) items.push({ href: '/labs', label: 'Labs' });
   if (mayAnywhere('administration', 'read')) items.push({ href: '/generator', label: 'Generator' }, { href: '/outbox', label: 'Outbox' });
   return items;

@@ -3,6 +3,7 @@ import type { AuditView } from '../../../shared/audit/audit-trail.js';
 import type { VerificationPage } from '../../../shared/schemas/audit-verification.js';
 import { actionInWords, changedFields } from '../../../shared/domain/audit-actions.js';
 import { api, eachPage, query } from '../api.js';
+import { currentSearch } from '../router.js';
 import { currentLab, isCompanyWide } from '../state.js';
 import { ErrorMessage, formatDateTime, labLabel, LabScopeField, Loading, PageTitle, SelectField, TextField, useLoad, type LabScope } from '../ui.js';
 
@@ -141,8 +142,10 @@ function ChainStatus(props: { labId: string }) {
 export function AuditPage() {
   const lab = currentLab.value!;
   const [scope, setScope] = useState<LabScope>('lab');
-  const [entityType, setEntityType] = useState('');
-  const [entityId, setEntityId] = useState('');
+  // A link from elsewhere (a periodic review's entry) opens the trail of one subject.
+  const asked = new URLSearchParams(currentSearch.value);
+  const [entityType, setEntityType] = useState(asked.get('entityType') ?? '');
+  const [entityId, setEntityId] = useState(asked.get('entityId') ?? '');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [pages, setPages] = useState<AuditView[][]>([]);
@@ -188,7 +191,7 @@ export function AuditPage() {
           value={entityType}
           options={[
             { value: '', label: 'Everything' },
-            ...['record', 'equipment', 'model', 'user', 'lab', 'equipment-class'].map((value) => ({ value, label: value })),
+            ...['record', 'equipment', 'model', 'user', 'lab', 'equipment-class', 'review', 'request'].map((value) => ({ value, label: value })),
           ]}
           onValue={setEntityType}
         />

@@ -3,6 +3,8 @@ import type { CalibrationDueItem } from '../../../shared/schemas/calibration.js'
 import type { Equipment } from '../../../shared/schemas/equipment.js';
 import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
 import type { ComplianceReport } from '../../../shared/schemas/reports.js';
+import type { ReviewList } from '../../../shared/schemas/reviews.js';
+import { reviewKindWords } from '../../../shared/schemas/vocabulary.js';
 import { allPages, api, query } from '../api.js';
 import { Link } from '../router.js';
 import { currentLab } from '../state.js';
@@ -13,6 +15,7 @@ interface LabOverview {
   openNonconformities: Nonconformity[];
   calibrations: CalibrationDueItem[];
   compliance: ComplianceReport;
+  reviews: ReviewList;
   monthStart: string;
   today: string;
 }
@@ -25,13 +28,14 @@ const machinePath = (labId: string, serialNumber: string) => `/equipment/${labId
 async function loadOverview(labId: string): Promise<LabOverview> {
   const today = labToday(labId);
   const monthStart = formatDay(parseDay(`${today.slice(0, 8)}01`));
-  const [machines, openNonconformities, calibrations, compliance] = await Promise.all([
+  const [machines, openNonconformities, calibrations, compliance, reviews] = await Promise.all([
     allPages<Equipment>(`/api/labs/${labId}/equipment`),
     allPages<Nonconformity>(`/api/labs/${labId}/nonconformities?status=Open`),
     allPages<CalibrationDueItem>(`/api/labs/${labId}/calibrations/due?within=30`),
     api.get<ComplianceReport>(`/api/reports/compliance${query({ labId, from: monthStart, to: today })}`).then(({ body }) => body),
+    api.get<ReviewList>(`/api/labs/${labId}/reviews`).then(({ body }) => body),
   ]);
-  return { machines: machines.filter((machine) => !retired(machine.status)), openNonconformities, calibrations, compliance, monthStart, today };
+  return { machines: machines.filter((machine) => !retired(machine.status)), openNonconformities, calibrations, compliance, reviews, monthStart, today };
 }
 
 /**
@@ -123,6 +127,18 @@ export function OverviewPage() {
             </ul>
           )}
           <Link href={reportLink}>The compliance report from {data.monthStart}</Link>
+        </section>
+        <section aria-labelledby="reviews-due">
+          <h2 id="reviews-due">Reviews due</h2>
+          <ul class="plain">
+            {data.reviews.due.map((due) => (
+              <li key={due.kind}>
+                {reviewKindWords[due.kind]}:{' '}
+                {due.due ? <strong>due {due.lastReviewNumber ? `since ${due.nextDue}` : 'now, none signed yet'}</strong> : `next due ${due.nextDue}`}
+              </li>
+            ))}
+          </ul>
+          <Link href="/reviews">Periodic reviews</Link>
         </section>
       </div>
       <p>
