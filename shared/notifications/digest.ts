@@ -6,7 +6,8 @@ import { addDays, daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay, parseDay, startOfDay } from '../domain/periods.js';
 import { fitnessOf, intermediateCheckDueOf } from '../domain/machine-lifecycle.js';
 import { settings } from '../platform/config.js';
-import { reviewsDue, type ReviewDue } from '../reviews/periodic-reviews.js';
+import { reviewsDue } from '../reviews/periodic-reviews.js';
+import type { ReviewDue } from '../schemas/reviews.js';
 
 export type DigestRecord = Pick<DashboardRow, 'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'dueEnd'>;
 
