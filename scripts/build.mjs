@@ -43,6 +43,7 @@ await Promise.all([
   build({ ...shared, entryPoints: ['local/compaction-worker.ts'], outfile: 'dist/local/compaction-worker.js' }),
   build({ ...shared, entryPoints: ['local/bench.ts'], outfile: 'dist/local/bench.js' }),
   build({ ...shared, entryPoints: ['local/bench/load.ts'], outfile: 'dist/local/bench-load.js' }),
+  build({ ...shared, entryPoints: ['local/lighthouse.ts'], outfile: 'dist/local/lighthouse.js' }),
   build({ ...shared, entryPoints: ['local/import/main.ts'], outfile: 'dist/local/import.js' }),
   build({ ...shared, entryPoints: ['local/import/legacy-dump-cli.ts'], outfile: 'dist/local/legacy-dump.js' }),
   build({ ...shared, entryPoints: ['local/load-test.ts'], outfile: 'dist/local/load-test.js' }),

@@ -215,8 +215,9 @@ describe('the audit trail on the gateway’s terms', () => {
 
   it('reads one lab’s entries of lab-partitioned containers inside that lab’s partition', async () => {
     const { counts } = await product.countCosmosRequests(() => readTrail('&labId=LAB98', 5));
-    // Only the users container, whose chains are per person, is read across partitions; catalogue
-    // and provider chains concern no lab and are not read at all.
-    expect(counts.crossPartitionContainers).toEqual(['users']);
+    // Only the containers whose chains are per person and per integration caller (users; API keys and
+    // Entra apps, whose uses on a lab its auditors see) are read across partitions; catalogue and
+    // provider chains concern no lab and are not read at all.
+    expect(counts.crossPartitionContainers).toEqual(['users', 'api-keys']);
   });
 });

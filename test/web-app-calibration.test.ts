@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { demoCertificatePdf } from '../local/demo-certificate.js';
 import type { CalibrationPlan } from '../shared/schemas/calibration.js';
+import type { IntermediateChecks } from '../shared/schemas/intermediate-checks.js';
 import type { RecordSummary } from '../shared/schemas/records.js';
 import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
@@ -136,6 +137,56 @@ describe('calibration in the browser', () => {
     await visit(page, '/calibration');
     await page.getByText('PS2-01-007').first().waitFor();
     await screenshot(page, 'calibrations-due-phone');
+  });
+});
+
+describe('intermediate checks in the browser', () => {
+  it('URS-170 a manager defines an intermediate check in the plan, and a technician on a phone records a passing one typed with a decimal comma', async () => {
+    const manager = await browsing.session(desktop);
+    await signIn(manager.page, 'manager1', demoPassword);
+    await visit(manager.page, '/equipment/LAB01/PS2-01-011/calibration');
+    await manager.page.getByRole('button', { name: 'Change the plan' }).click();
+    const dialog = manager.page.getByRole('dialog');
+    await dialog.getByLabel('Check between calibrations').check();
+    await dialog.getByLabel('Check every (days)').fill('30');
+    await dialog.getByLabel('Check standard').fill('REF-T-01');
+    await dialog.getByRole('button', { name: 'Add a check point' }).click();
+    await dialog.getByLabel('Check point 1 name').fill('Chamber at 700 °C');
+    await dialog.getByLabel('Check point 1 unit').fill('°C');
+    await dialog.getByLabel('Check point 1 nominal').fill('700');
+    await dialog.getByLabel('Check point 1 lower limit').fill('695');
+    await dialog.getByLabel('Check point 1 upper limit').fill('705');
+    await dialog.getByRole('button', { name: 'Save as a new version' }).click();
+    await manager.page.getByText(/Next intermediate check due \d{4}-\d{2}-\d{2}\./).waitFor();
+    expect(await seriousAccessibilityProblems(manager.page)).toEqual([]);
+    await screenshot(manager.page, 'intermediate-check-plan-desktop');
+
+    const { page } = await browsing.session(phone);
+    await signIn(page, 'tech1', demoPassword);
+    await visit(page, '/equipment/LAB01/PS2-01-011/calibration');
+    await page.getByRole('button', { name: 'Record an intermediate check' }).click();
+    const form = page.getByRole('dialog');
+    await form.getByLabel('Chamber at 700 °C (°C)').fill('706');
+    await form.getByText('Fail: 706 is outside 695 to 705').waitFor();
+    await form.getByLabel('Chamber at 700 °C (°C)').fill('700,4');
+    await form.locator('.badge', { hasText: 'Pass' }).waitFor();
+    await screenshot(page, 'intermediate-check-form-phone');
+    await form.getByLabel('Your password, to sign').fill(demoPassword);
+    await form.getByRole('button', { name: 'Sign: Performed by' }).click();
+    await page.getByText('Intermediate check IC-0001 is recorded: Pass.').waitFor();
+    await page.locator('.intermediate-check-list li', { hasText: /IC-0001 of .*Chamber at 700 °C 700\.4 °C\. Signed by / }).waitFor();
+    expect(await seriousAccessibilityProblems(page)).toEqual([]);
+    await screenshot(page, 'intermediate-checks-phone');
+
+    const checks = await (await browsing.product.signedIn('manager1')).get<IntermediateChecks>('/api/labs/LAB01/equipment/PS2-01-011/intermediate-checks');
+    expect(checks.body).toMatchObject({
+      plan: { intervalDays: 30, checkStandard: 'REF-T-01' },
+      nextDue: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+      items: [{ checkId: 'IC-0001', result: 'Pass', points: [{ value: 700.4, pass: true }], signature: { username: 'tech1', meaning: 'Performed by' } }],
+    });
+    await visit(manager.page, '/calibration');
+    await manager.page.getByText('PS2-01-007').first().waitFor();
+    await screenshot(manager.page, 'calibrations-due-intermediate-desktop');
   });
 });
 

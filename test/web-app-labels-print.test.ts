@@ -244,6 +244,7 @@ describe('labels printed on label stock', () => {
         const cell = cellOf(index);
         const decoded = qrInCell(renderedPage(file, cell.page, join(folder, `${stock.size}-${cell.page}`)), cell);
         const label = items[index]!;
+        // The machine's address, with its report key as a query where the machine has one.
         expect(decoded, `QR code of ${label.serialNumber}`).toBe(label.url);
         const address = new URL(decoded!);
         expect(`${address.origin}${address.pathname}`).toBe(`${browsing.product.url}/e/${encodeURIComponent(label.serialNumber)}`);

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { displayNameOf } from './principal.js';
 import type { UserDocument } from '../data/users-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
@@ -11,7 +12,7 @@ export function selfActor(user: Pick<UserDocument, 'username' | 'firstName' | 'l
 
 /** An audit event about a user account; `facts` is null when the product itself acts (the demo seed). */
 export function userEvent(
-  action: string,
+  action: AuditAction,
   user: Pick<UserDocument, 'username' | 'labIds'>,
   actor: AuditActor | null,
   facts: RequestOrigin | null,

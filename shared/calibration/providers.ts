@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { DocumentExists } from '../data/errors.js';
 import { invalidTokenAsBadRequest } from '../data/paging.js';
@@ -14,7 +15,7 @@ export function providerView(document: ProviderDocument): Provider {
   return { providerId, name, accreditationBody, accreditationNumber, scope, accreditationExpires, approved, createdAt, updatedAt };
 }
 
-function providerEvent(action: string, providerId: string, principal: Principal, facts: SignerFacts, extra: Partial<AuditEvent>): AuditEvent {
+function providerEvent(action: AuditAction, providerId: string, principal: Principal, facts: SignerFacts, extra: Partial<AuditEvent>): AuditEvent {
   return auditEvent(action, { kind: 'calibration-provider', providerId }, actorOf(principal), facts, extra);
 }
 

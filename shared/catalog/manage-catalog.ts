@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import {
   classDocumentId,
@@ -25,7 +26,7 @@ import { auditEvent } from '../domain/audit-entries.js';
 type Facts = RequestOrigin | null;
 
 function catalogEvent(
-  action: string,
+  action: AuditAction,
   entityType: 'equipment-class' | 'model',
   entityId: string,
   actor: AuditActor,

@@ -2,7 +2,7 @@
  * Audit actions in words, as the audit trail page and its readers say them. The codes stay in the
  * entries (and the API) because reports and integrations filter on them.
  */
-export const auditActionWords: Record<string, string> = {
+export const auditActionWords = {
   'access.denied': 'Request refused for lack of permission',
   'api-key.created': 'API key created',
   'api-key.refused': 'API key refused',
@@ -18,13 +18,25 @@ export const auditActionWords: Record<string, string> = {
   'break-glass.used': 'Break-glass used to let an Administrator in',
   'calibration-interval.accepted': 'Calibration interval review accepted, signed',
   'calibration-interval.rejected': 'Calibration interval review rejected, signed',
+  'calibration-plan.changed': 'Calibration plan changed',
+  'calibration-provider.created': 'Calibration provider added',
+  'calibration-provider.updated': 'Calibration provider changed',
+  'calibration.amended': 'Calibration amended',
+  'calibration.approved': 'Calibration approved',
+  'calibration.certificate-added': 'Calibration certificate added',
+  'calibration.overdue': 'Calibration overdue: machine not fit',
+  'calibration.recalibration-requested': 'Recalibration requested by a disposition',
+  'calibration.recorded': 'Calibration recorded and signed',
+  'calibration.rejected': 'Calibration rejected',
   'entra-app.refused': 'Microsoft Entra app refused',
   'entra-app.used': 'Microsoft Entra app used (first use of the day)',
   'equipment-class.created': 'Equipment class added',
   'equipment-class.imported': 'Equipment class imported',
   'equipment.imported': 'Machine imported',
+  'equipment.quarantined': 'Machine quarantined by a nonconformity',
   'equipment.registered': 'Machine registered',
   'equipment.report-key-rotated': 'New report key for the machine’s label',
+  'equipment.returned-to-service': 'Machine returned to service',
   'equipment.transfer-incoming': 'Transfer on its way in',
   'equipment.transfer-started': 'Transfer started',
   'equipment.transferred-in': 'Machine transferred in',
@@ -44,6 +56,11 @@ export const auditActionWords: Record<string, string> = {
   'problem-report.received': 'Problem reported at the machine',
   'model.imported': 'Model imported',
   'model.updated': 'Model changed',
+  'nonconformity.attachment-added': 'Photo or report added to a nonconformity',
+  'nonconformity.closed': 'Nonconformity closed',
+  'nonconformity.item-disposed': 'Impact item disposed',
+  'nonconformity.opened': 'Nonconformity opened',
+  'nonconformity.repair-logged': 'Repair logged',
   'record.amended': 'Record amended',
   'record.completed': 'Checklist completed and signed',
   'record.justified': 'Missed checklist justified',
@@ -72,14 +89,21 @@ export const auditActionWords: Record<string, string> = {
   'webhook.deleted': 'Webhook subscription deleted',
   'webhook.disabled': 'Webhook subscription disabled',
   'webhook.enabled': 'Webhook subscription enabled',
-};
+} as const satisfies Record<string, string>;
+
+/**
+ * Every action the product records: one of the above, so that each has its words, or an old system's
+ * own event brought in by the import ("legacy.Status Change").
+ */
+export type AuditAction = keyof typeof auditActionWords | `legacy.${string}`;
 
 /** The action in words; an old system's own event ("legacy.Status Change") keeps its own words. */
 export function actionInWords(action: string): string {
-  if (auditActionWords[action]) return auditActionWords[action];
+  const words: Record<string, string> = auditActionWords;
+  if (words[action]) return words[action];
   if (action.startsWith('legacy.')) return `${action.slice('legacy.'.length)} (old system)`;
-  const words = action.replace(/[.-]/g, ' ');
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  const spelled = action.replace(/[.-]/g, ' ');
+  return spelled.charAt(0).toUpperCase() + spelled.slice(1);
 }
 
 export interface FieldChange {

@@ -1,3 +1,4 @@
+import type { AuditAction } from './audit-actions.js';
 import type { AuditActor, AuditEvent } from './audit-chain.js';
 
 /** The request a change came from: its id and the caller's address. Null when the product itself acts (the generator, the demo seed). */
@@ -56,7 +57,7 @@ function entityOf(subject: AuditSubject): Pick<AuditEvent, 'entityType' | 'entit
  * changed (`details`: before, after, reason, or a field the subject's kind sets otherwise).
  */
 export function auditEvent(
-  action: string,
+  action: AuditAction,
   subject: AuditSubject,
   actor: AuditActor | null,
   origin: AuditOrigin | null,

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { assertAssignableModel } from '../catalog/manage-catalog.js';
 import { DocumentExists } from '../data/errors.js';
@@ -35,7 +36,7 @@ export type Facts = RequestOrigin | null;
 const abandonedClaimMs = 5 * 60_000;
 
 export function equipmentEvent(
-  action: string,
+  action: AuditAction,
   document: Pick<EquipmentDocument, 'serialNumber'>,
   labIds: string[],
   actor: AuditActor,

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import type { HttpRequest } from '@azure/functions';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { actorOf, type Principal } from '../auth/principal.js';
@@ -42,7 +43,7 @@ function addDays(day: string, days: number): string {
 }
 
 function keyEvent(
-  action: string,
+  action: AuditAction,
   key: Pick<ApiKeyDocument, 'keyId' | 'labIds'>,
   actor: AuditActor | null,
   facts: RequestOrigin,

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { randomBytes } from 'node:crypto';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { readLab } from '../data/labs-repository.js';
@@ -22,7 +23,7 @@ import { checkWebhookTarget, WebhookTargetRefused, type Resolve } from './webhoo
 
 /** The audit entry of a change to a subscription, in the subscription's own chain. */
 export function webhookEvent(
-  action: string,
+  action: AuditAction,
   subscription: Pick<WebhookSubscriptionDocument, 'subscriptionId' | 'labIds'>,
   actor: AuditActor | null,
   origin: RequestOrigin | null,

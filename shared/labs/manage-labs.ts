@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { visibleLabsOf } from '../auth/session-view.js';
 import { DocumentExists } from '../data/errors.js';
@@ -13,7 +14,7 @@ function labView(lab: LabDocument): Lab {
   return { labId: lab.labId, name: lab.name, timeZone: lab.timeZone, active: lab.active };
 }
 
-function labEvent(action: string, labId: string, actor: AuditActor, requestId: string | undefined, extra: Partial<AuditEvent>): AuditEvent {
+function labEvent(action: AuditAction, labId: string, actor: AuditActor, requestId: string | undefined, extra: Partial<AuditEvent>): AuditEvent {
   return auditEvent(action, { kind: 'lab', labId }, actor, requestId ? { requestId } : null, extra);
 }
 

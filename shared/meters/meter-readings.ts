@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { readModelRecently } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists } from '../data/errors.js';
@@ -37,7 +38,7 @@ export function assertMayTakeReadings(principal: Principal, labId: string): void
   if (!can(principal, 'meters', 'complete', labId)) throw forbidden(`Your role does not allow taking meter readings at ${labId}.`);
 }
 
-const meterEvent = (action: string, machine: EquipmentDocument, actor: AuditActor, facts: Facts, details: Partial<AuditEvent>) =>
+const meterEvent = (action: AuditAction, machine: EquipmentDocument, actor: AuditActor, facts: Facts, details: Partial<AuditEvent>) =>
   auditEvent(action, { kind: 'equipment', serialNumber: machine.serialNumber, labIds: [machine.labId] }, actor, facts, details);
 
 export async function listMeters(labId: string, serialNumber: string): Promise<{ items: Meter[] }> {

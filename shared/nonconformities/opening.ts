@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import type { OperationInput } from '@azure/cosmos';
 import type { EquipmentChainHead, EquipmentDocument } from '../data/equipment-repository.js';
 import {
@@ -30,7 +31,7 @@ export interface FindingReport {
 }
 
 export function nonconformityEvent(
-  action: string,
+  action: AuditAction,
   nc: Pick<NonconformityDocument, 'ncNumber' | 'labId' | 'itemLabs'>,
   actor: AuditActor,
   facts: Facts,

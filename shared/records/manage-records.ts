@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import { TooMuchContention } from '../platform/store-failures.js';
@@ -166,7 +167,7 @@ function newestCounter(labId: string, found: RecordForChange): RecordForChange {
 
 type Facts = RequestOrigin;
 
-function recordEvent(action: string, record: RecordDocument, principal: Principal, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
+function recordEvent(action: AuditAction, record: RecordDocument, principal: Principal, facts: Facts, extra: Partial<AuditEvent>): AuditEvent {
   return auditEvent(action, { kind: 'record', recordNumber: record.recordNumber, labId: record.labId }, actorOf(principal), facts, {
     ...extra,
     after: { ...(extra.after as object), recordHash: contentHash(record) },

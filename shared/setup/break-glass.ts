@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -48,7 +49,7 @@ function sameDigest(given: string, expected: string | null): boolean {
   return expected !== null && given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
 
-function breakGlassEvent(action: string, username: string, facts: RequestFacts, reason: string): AuditEvent {
+function breakGlassEvent(action: AuditAction, username: string, facts: RequestFacts, reason: string): AuditEvent {
   return { ...userEvent(action, { username, labIds: [] }, actor, facts, { reason }), entityType: 'break-glass', entityId: username };
 }
 

@@ -1,3 +1,4 @@
+import type { AuditAction } from '../domain/audit-actions.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { hashPassword } from '../auth/passwords.js';
 import { assertAcceptablePassword } from '../auth/sign-in.js';
@@ -116,7 +117,7 @@ function movePrimaryLab(user: UserDocument, primaryLabId: string): LabAccess[] {
   return user.labAccess.map((access) => (access.labId === user.primaryLabId ? { ...access, labId: primaryLabId } : access));
 }
 
-function statusAction(before: UserDocument['status'], after: UserDocument['status']): string {
+function statusAction(before: UserDocument['status'], after: UserDocument['status']): AuditAction {
   if (before === 'Locked' && after === 'Active') return 'user.unlocked';
   if (after === 'Disabled') return 'user.disabled';
   if (before === 'Disabled' && after === 'Active') return 'user.enabled';

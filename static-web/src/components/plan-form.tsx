@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { DecisionRule } from '../../../shared/domain/calibration-rules.js';
 import type { PlanVersion } from '../../../shared/schemas/calibration.js';
-import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
+import type { DefaultPlan, PlanInput } from '../../../shared/schemas/calibration-plan.js';
 import { ApiError } from '../api.js';
 import { CheckboxField, Dialog, DialogActions, ErrorMessage, SelectField, TextField } from '../ui.js';
 import { parseDecimal } from './decimal-input.js';
@@ -12,9 +12,76 @@ export function intervalText(plan: Pick<PlanVersion, 'intervalMonths' | 'interva
   return 'none';
 }
 
+type PlanDraftSource = DefaultPlan & { intermediateCheck?: PlanInput['intermediateCheck'] };
+
 type PointDraft = { name: string; unit: string; nominal: string; lowerLimit: string; upperLimit: string; maxUncertainty: string; pointId?: string };
 
 const toNumber = parseDecimal;
+
+const draftOf = (point: DefaultPlan['points'][number]): PointDraft => ({
+  ...(point.pointId ? { pointId: point.pointId } : {}),
+  name: point.name,
+  unit: point.unit,
+  nominal: String(point.nominal),
+  lowerLimit: String(point.lowerLimit),
+  upperLimit: String(point.upperLimit),
+  maxUncertainty: point.maxUncertainty === undefined ? '' : String(point.maxUncertainty),
+});
+
+const pointOf = (point: PointDraft) => ({
+  ...(point.pointId ? { pointId: point.pointId } : {}),
+  name: point.name,
+  unit: point.unit,
+  nominal: toNumber(point.nominal),
+  lowerLimit: toNumber(point.lowerLimit),
+  upperLimit: toNumber(point.upperLimit),
+  ...(point.maxUncertainty.trim() ? { maxUncertainty: toNumber(point.maxUncertainty) } : {}),
+});
+
+/** The rows of a plan's points, for its calibration and for its intermediate check alike. */
+function PointRows(props: { label: string; path: string; points: PointDraft[]; onPoints: (points: PointDraft[]) => void; errors: Record<string, string> }) {
+  const { label, path, points, errors } = props;
+  const setPoint = (index: number, field: keyof PointDraft, value: string) =>
+    props.onPoints(points.map((point, at) => (at === index ? { ...point, [field]: value } : point)));
+  const fields: { field: keyof PointDraft; text: string; decimal?: boolean; hint?: string }[] = [
+    { field: 'name', text: 'name' },
+    { field: 'unit', text: 'unit' },
+    { field: 'nominal', text: 'nominal', decimal: true },
+    { field: 'lowerLimit', text: 'lower limit', decimal: true },
+    { field: 'upperLimit', text: 'upper limit', decimal: true },
+    { field: 'maxUncertainty', text: 'maximum uncertainty', decimal: true, hint: 'Optional' },
+  ];
+  return (
+    <>
+      {errors[path] && <p class="field-error">{errors[path]}</p>}
+      {points.map((point, index) => (
+        <div class="point-row" key={index}>
+          {fields.map(({ field, text, decimal, hint }) => (
+            <TextField
+              key={field}
+              label={`${label} ${index + 1} ${text}`}
+              value={point[field] ?? ''}
+              onValue={(value) => setPoint(index, field, value)}
+              {...(decimal ? { inputMode: 'decimal' as const } : {})}
+              {...(hint ? { hint } : {})}
+              error={errors[`${path}.${index}.${field}`]}
+            />
+          ))}
+          <button type="button" class="secondary" onClick={() => props.onPoints(points.filter((_, at) => at !== index))}>
+            Remove {label.toLowerCase()} {index + 1}
+          </button>
+        </div>
+      ))}
+      <button
+        type="button"
+        class="secondary"
+        onClick={() => props.onPoints([...points, { name: '', unit: '', nominal: '', lowerLimit: '', upperLimit: '', maxUncertainty: '' }])}
+      >
+        Add a {label.toLowerCase()}
+      </button>
+    </>
+  );
+}
 
 /**
  * The plan's fields, points and rule: a machine's plan (saved as a new version) or a model's default
@@ -22,10 +89,12 @@ const toNumber = parseDecimal;
  */
 export function PlanForm(props: {
   title: string;
-  current: DefaultPlan | null;
+  current: PlanDraftSource | null;
   version?: number | undefined;
+  /** A machine's plan may define intermediate checks; a model's default does not. */
+  intermediateCheck?: boolean;
   submitLabel: string;
-  save: (plan: DefaultPlan & { version?: number; changeReason?: string }) => Promise<string>;
+  save: (plan: DefaultPlan & { version?: number; changeReason?: string; intermediateCheck?: PlanInput['intermediateCheck'] }) => Promise<string>;
   onDone: (notice: string) => void;
   onClose: () => void;
 }) {
@@ -39,22 +108,14 @@ export function PlanForm(props: {
   const [decisionRule, setDecisionRule] = useState<DecisionRule>(current?.decisionRule ?? 'simple');
   const [referenceStandard, setReferenceStandard] = useState(current?.referenceStandard ?? false);
   const [changeReason, setChangeReason] = useState('');
-  const [points, setPoints] = useState<PointDraft[]>(
-    (current?.points ?? []).map((point) => ({
-      pointId: point.pointId,
-      name: point.name,
-      unit: point.unit,
-      nominal: String(point.nominal),
-      lowerLimit: String(point.lowerLimit),
-      upperLimit: String(point.upperLimit),
-      maxUncertainty: point.maxUncertainty === undefined ? '' : String(point.maxUncertainty),
-    })),
-  );
+  const [points, setPoints] = useState<PointDraft[]>((current?.points ?? []).map(draftOf));
+  const check = current?.intermediateCheck;
+  const [checking, setChecking] = useState(check !== undefined);
+  const [checkInterval, setCheckInterval] = useState(String(check?.intervalDays ?? 30));
+  const [checkStandard, setCheckStandard] = useState(check?.checkStandard ?? '');
+  const [checkPoints, setCheckPoints] = useState<PointDraft[]>((check?.points ?? []).map(draftOf));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
-  const setPoint = (index: number, field: keyof PointDraft, value: string) =>
-    setPoints(points.map((point, at) => (at === index ? { ...point, [field]: value } : point)));
-
   async function submit(event: Event) {
     event.preventDefault();
     setErrors({});
@@ -67,15 +128,10 @@ export function PlanForm(props: {
       graceDays: toNumber(graceDays),
       decisionRule,
       referenceStandard,
-      points: points.map((point) => ({
-        ...(point.pointId ? { pointId: point.pointId } : {}),
-        name: point.name,
-        unit: point.unit,
-        nominal: toNumber(point.nominal),
-        lowerLimit: toNumber(point.lowerLimit),
-        upperLimit: toNumber(point.upperLimit),
-        ...(point.maxUncertainty.trim() ? { maxUncertainty: toNumber(point.maxUncertainty) } : {}),
-      })),
+      points: points.map(pointOf),
+      ...(props.intermediateCheck && checking
+        ? { intermediateCheck: { intervalDays: toNumber(checkInterval), checkStandard, points: checkPoints.map(pointOf) } }
+        : {}),
       ...(props.version !== undefined ? { version: props.version } : {}),
       ...(changeReason.trim() ? { changeReason } : {}),
     };
@@ -115,63 +171,33 @@ export function PlanForm(props: {
         <CheckboxField label="Reference standard, used to calibrate other machines" checked={referenceStandard} onChecked={setReferenceStandard} />
         <fieldset>
           <legend>Points</legend>
-          {errors.points && <p class="field-error">{errors.points}</p>}
-          {points.map((point, index) => (
-            <div class="point-row" key={index}>
-              <TextField
-                label={`Point ${index + 1} name`}
-                value={point.name}
-                onValue={(value) => setPoint(index, 'name', value)}
-                error={errors[`points.${index}.name`]}
-              />
-              <TextField
-                label={`Point ${index + 1} unit`}
-                value={point.unit}
-                onValue={(value) => setPoint(index, 'unit', value)}
-                error={errors[`points.${index}.unit`]}
-              />
-              <TextField
-                label={`Point ${index + 1} nominal`}
-                value={point.nominal}
-                onValue={(value) => setPoint(index, 'nominal', value)}
-                inputMode="decimal"
-                error={errors[`points.${index}.nominal`]}
-              />
-              <TextField
-                label={`Point ${index + 1} lower limit`}
-                value={point.lowerLimit}
-                onValue={(value) => setPoint(index, 'lowerLimit', value)}
-                inputMode="decimal"
-                error={errors[`points.${index}.lowerLimit`]}
-              />
-              <TextField
-                label={`Point ${index + 1} upper limit`}
-                value={point.upperLimit}
-                onValue={(value) => setPoint(index, 'upperLimit', value)}
-                inputMode="decimal"
-                error={errors[`points.${index}.upperLimit`]}
-              />
-              <TextField
-                label={`Point ${index + 1} maximum uncertainty`}
-                value={point.maxUncertainty}
-                onValue={(value) => setPoint(index, 'maxUncertainty', value)}
-                inputMode="decimal"
-                hint="Optional"
-                error={errors[`points.${index}.maxUncertainty`]}
-              />
-              <button type="button" class="secondary" onClick={() => setPoints(points.filter((_, at) => at !== index))}>
-                Remove point {index + 1}
-              </button>
-            </div>
-          ))}
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => setPoints([...points, { name: '', unit: '', nominal: '', lowerLimit: '', upperLimit: '', maxUncertainty: '' }])}
-          >
-            Add a point
-          </button>
+          <PointRows label="Point" path="points" points={points} onPoints={setPoints} errors={errors} />
         </fieldset>
+        {props.intermediateCheck && (
+          <fieldset>
+            <legend>Intermediate checks between calibrations (§6.4.10)</legend>
+            <CheckboxField label="Check between calibrations" checked={checking} onChecked={setChecking} />
+            {checking && (
+              <>
+                <TextField
+                  label="Check every (days)"
+                  value={checkInterval}
+                  onValue={setCheckInterval}
+                  inputMode="numeric"
+                  error={errors['intermediateCheck.intervalDays']}
+                />
+                <TextField
+                  label="Check standard"
+                  value={checkStandard}
+                  onValue={setCheckStandard}
+                  hint="The serial or name of what the check measures against, such as a reference thermometer."
+                  error={errors['intermediateCheck.checkStandard']}
+                />
+                <PointRows label="Check point" path="intermediateCheck.points" points={checkPoints} onPoints={setCheckPoints} errors={errors} />
+              </>
+            )}
+          </fieldset>
+        )}
         {props.version !== undefined && (
           <TextField
             label="Why it changed"

@@ -5,6 +5,7 @@ import type { FitnessView } from '../../../shared/schemas/equipment.js';
 import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
 import { allPages, api, describeError, uploadFile } from '../api.js';
 import { parseDecimal } from '../components/decimal-input.js';
+import { IntermediateChecksSection } from '../components/intermediate-checks.js';
 import { intervalText, PlanForm } from '../components/plan-form.js';
 import { SignatureStep } from '../components/signature-step.js';
 import { useSignedSubmit } from '../components/signed-submit.js';
@@ -38,6 +39,7 @@ interface DueItem {
   daysLeft: number | null;
   fitness: FitnessView;
   awaitingApproval: string[];
+  intermediateCheckDue: string | null;
 }
 
 const machinePath = (labId: string, serialNumber: string) => `/api/labs/${labId}/equipment/${encodeURIComponent(serialNumber)}`;
@@ -209,6 +211,7 @@ export function CalibrationsDuePage() {
                 <th scope="col">Model</th>
                 <th scope="col">Due</th>
                 <th scope="col">Fit for use</th>
+                <th scope="col">Intermediate check</th>
                 <th scope="col">Awaiting approval</th>
               </tr>
             </thead>
@@ -225,6 +228,7 @@ export function CalibrationsDuePage() {
                   <td data-label="Fit for use">
                     <FitnessBadge fitness={item.fitness} />
                   </td>
+                  <td data-label="Intermediate check">{item.intermediateCheckDue ? `due ${item.intermediateCheckDue}` : '—'}</td>
                   <td data-label="Awaiting approval">{item.awaitingApproval.join(', ') || '—'}</td>
                 </tr>
               ))}
@@ -917,6 +921,13 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
           </ol>
         </details>
       )}
+      <IntermediateChecksSection
+        labId={props.labId}
+        serialNumber={props.serialNumber}
+        check={current?.intermediateCheck}
+        canRecord={records}
+        onDone={() => plan.reload()}
+      />
       <h2>Calibrations</h2>
       <ErrorMessage error={events.error} />
       {events.data?.length === 0 && <p class="empty">No calibration recorded at this lab yet.</p>}
@@ -939,6 +950,7 @@ export function MachineCalibrationPage(props: { labId: string; serialNumber: str
           title={`Calibration plan of ${props.serialNumber}`}
           current={current}
           version={current?.version}
+          intermediateCheck
           submitLabel="Save as a new version"
           save={async (body) => {
             await api.put(`${base}/calibration-plan`, body);
