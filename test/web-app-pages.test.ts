@@ -36,6 +36,7 @@ describe('every page', () => {
       '/audit',
       '/reports',
       '/labs',
+      '/integrations',
       '/generator',
       '/outbox',
       '/notifications',

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { labIdSchema, singleLineText } from './common.js';
+import { apiKeyScopes } from './vocabulary.js';
 
-/** What a key may do: read the OData feed, ask whether a machine is fit for use (SPEC §14), post meter readings (SPEC §15). */
-export const apiKeyScopes = ['feed:read', 'fitness:read', 'meters:write'] as const;
+export { apiKeyScopes };
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 /** The header integrations send their key in: Static Web Apps rewrites `Authorization` on its way to the API. */

@@ -48,3 +48,20 @@ export const auditReviewCategoryWords: Record<AuditReviewCategory, string> = {
   overrides: 'Overrides',
   deniedRequests: 'Denied requests',
 };
+
+/** What an API key may do: read the OData feed, ask whether a machine is fit for use (SPEC §14), post meter readings (SPEC §15). */
+export const apiKeyScopes = ['feed:read', 'fitness:read', 'meters:write'] as const;
+
+/**
+ * What a webhook subscriber can be told (SPEC §14), each the word for one audit action of the lab's
+ * equipment chain: a LIMS stops accepting results from a quarantined or overdue machine and takes
+ * them again once it is back in service or calibrated.
+ */
+export const webhookEventTypes = [
+  'machine.quarantined',
+  'machine.returned-to-service',
+  'calibration.overdue',
+  'calibration.approved',
+  'nonconformity.opened',
+  'nonconformity.closed',
+] as const;

@@ -1,19 +1,8 @@
 import { z } from 'zod';
 import { labIdSchema, singleLineText } from './common.js';
+import { webhookEventTypes } from './vocabulary.js';
 
-/**
- * What a subscriber can be told (SPEC §14), each the word for one audit action of the lab's
- * equipment chain: a LIMS stops accepting results from a quarantined or overdue machine and takes
- * them again once it is back in service or calibrated.
- */
-export const webhookEventTypes = [
-  'machine.quarantined',
-  'machine.returned-to-service',
-  'calibration.overdue',
-  'calibration.approved',
-  'nonconformity.opened',
-  'nonconformity.closed',
-] as const;
+export { webhookEventTypes };
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 export const createWebhookSchema = z

@@ -8,6 +8,7 @@ import { DashboardPage } from './pages/dashboard.js';
 import { EquipmentHistoryPage } from './pages/equipment-history.js';
 import { EquipmentPage } from './pages/equipment.js';
 import { GeneratorPage } from './pages/generator.js';
+import { IntegrationsPage } from './pages/integrations.js';
 import { LabsPage } from './pages/labs.js';
 import { ModelPage } from './pages/model.js';
 import { LabelsPage, MachineAtHandPage } from './pages/labels.js';
@@ -78,6 +79,7 @@ const routes: Route[] = [
   },
   { pattern: '/reports', page: () => <ReportsPage />, allowed: () => mayAnywhere('audit', 'read') },
   { pattern: '/labs', page: () => <LabsPage />, allowed: () => mayAnywhere('administration', 'write') },
+  { pattern: '/integrations', page: () => <IntegrationsPage />, allowed: () => mayAnywhere('administration', 'write') },
   { pattern: '/generator', page: () => <GeneratorPage />, allowed: () => mayAnywhere('administration', 'read') },
   { pattern: '/password', page: () => <PasswordPage />, allowed: () => session.value?.user.authMethod === 'local' },
   { pattern: '/notifications', page: () => <NotificationsPage /> },
@@ -98,7 +100,7 @@ function navigation(): { href: string; label: string }[] {
   if (mayAnywhere('users', 'read')) items.push({ href: '/users', label: 'Users' });
   if (mayAnywhere('audit', 'read'))
     items.push({ href: '/reports', label: 'Reports' }, { href: '/audit', label: 'Audit trail' }, { href: '/reviews', label: 'Reviews' });
-  if (mayAnywhere('administration', 'write')) items.push({ href: '/labs', label: 'Labs' });
+  if (mayAnywhere('administration', 'write')) items.push({ href: '/labs', label: 'Labs' }, { href: '/integrations', label: 'Integrations' });
   if (mayAnywhere('administration', 'read')) items.push({ href: '/generator', label: 'Generator' }, { href: '/outbox', label: 'Outbox' });
   return items;
 }
