@@ -114,6 +114,7 @@ http({
   response: readingResultSchema,
   successStatus: 201,
   alsoAnswers: [401, 403, 404],
+  integrationCallers: { keyScope: 'meters:write' },
   authorize: async (input) => {
     const caller = await apiKeyCaller(input.request, 'meters:write', input);
     if (!caller) throw unauthorized('Send an API key allowing meters:write in the X-Api-Key header.');

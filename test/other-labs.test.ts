@@ -28,6 +28,8 @@ const madeUp: Ids = {
   ncNumber: 'LAB01-NC-999999',
   attachmentId: '99',
   reviewNumber: 'LAB01-REV-999999',
+  meterId: 'M999',
+  reportNumber: 'LAB01-REQ-999999',
 };
 let touched: Nonconformity;
 
@@ -74,7 +76,17 @@ beforeAll(async () => {
     signature: { password: demoPassword },
   });
   expect(review.status, review.text).toBe(201);
+  const meter = await admin.post<{ meterId: string }>('/api/labs/LAB01/equipment/PS2-01-011/meters', { name: 'Furnace hours', unit: 'h' });
+  expect(meter.status, meter.text).toBe(201);
+  const label = await admin.get<{ items: { url: string }[] }>('/api/labs/LAB01/labels?serials=PS2-01-011');
+  const reportKey = new URL(label.body.items[0]!.url).searchParams.get('k')!;
+  const request = await product
+    .client()
+    .post<{ reportNumber: string }>(`/api/machines/PS2-01-011/problem-reports?k=${encodeURIComponent(reportKey)}`, { description: 'Door does not close' });
+  expect(request.status, request.text).toBe(201);
   real = {
+    reportNumber: request.body.reportNumber,
+    meterId: meter.body.meterId,
     reviewNumber: review.body.reviewNumber,
     labId: 'LAB01',
     serialNumber: 'PS2-01-011',

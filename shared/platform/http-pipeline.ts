@@ -99,7 +99,7 @@ export interface HttpDeclaration<
    * Systems that are not browsers call it: the API key scope and the Microsoft Entra app role its
    * authorizer asks for, which the contract names as its security.
    */
-  integrationCallers?: { keyScope: string; entraAppRole: string };
+  integrationCallers?: { keyScope: string; entraAppRole?: string };
   /**
    * Runs after the caller is known and before the body is read, so a caller without the right gets
    * 403 or 404 without learning the body's rules. Whatever it returns reaches the handler.

@@ -116,10 +116,11 @@ function problemResponse(status: number): JsonSchema {
 /** Who may call, in words, and the security requirements that say the same to a client generator. */
 function securityOf(declaration: HttpDeclaration): { words: string; security?: JsonSchema[] } {
   const integration = declaration.integrationCallers;
-  if (integration) {
+  if (integration?.entraAppRole) {
     const words = ` Needs an API key allowing ${integration.keyScope} (X-Api-Key) or a Microsoft Entra access token of an app with the role ${integration.entraAppRole} (X-Entra-Token).`;
     return { words, security: [{ apiKey: [] }, { entraAccessToken: [] }] };
   }
+  if (integration) return { words: ` Needs an API key allowing ${integration.keyScope} (X-Api-Key).`, security: [{ apiKey: [] }] };
   if (declaration.access === 'public') return { words: ' Open to anyone.', security: [] };
   return { words: ' Needs a session (the session cookie).' };
 }
