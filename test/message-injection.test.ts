@@ -34,6 +34,7 @@ const digest: LabDigest = {
   calibrations: [],
   intermediateChecks: [],
   nonconformities: [{ ncNumber: 'LAB01-NC-000007', serialNumber: 'SN-1', description, openedOn: '2026-12-05', daysOpen: 1 }],
+  reviewsDue: [],
 };
 
 type Node = Record<string, unknown>;

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { container } from '../shared/data/cosmos.js';
+import { labDigest } from '../shared/notifications/digest.js';
+import { renderDigestEmail } from '../shared/notifications/messages.js';
 import type { VerificationPage } from '../shared/schemas/audit-verification.js';
 import type { Review, ReviewList, ReviewPreview } from '../shared/schemas/reviews.js';
 import type { ApiClient } from './helpers/api-client.js';
@@ -159,6 +161,12 @@ describe('periodic reviews', () => {
       { kind: 'user-access', lastReviewNumber: null, lastPeriodTo: null, nextDue: today(), due: true },
     ]);
     expect(list.body.items.map((review) => review.reviewNumber)).toEqual([`${lab}-REV-000001`]);
+    // The lab's morning digest names the review due, and only that one.
+    const digest = (await labDigest(lab, new Date()))!;
+    expect(digest.reviewsDue.map((due) => due.kind)).toEqual(['user-access']);
+    const email = renderDigestEmail(digest, 'https://equipman.example', 'Rita', 'https://equipman.example/unsubscribe');
+    expect(email.plainText).toContain('Periodic reviews due');
+    expect(email.plainText).toContain('User access review due now: none signed yet');
     // Started without a period, a review covers what the last one of its kind left, up to today.
     const started = await admin.get<ReviewPreview>(`/api/labs/${lab}/reviews/preview?kind=user-access`);
     expect(started.status, started.text).toBe(200);

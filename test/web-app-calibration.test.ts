@@ -158,6 +158,7 @@ describe('intermediate checks in the browser', () => {
     await dialog.getByLabel('Check point 1 upper limit').fill('705');
     await dialog.getByRole('button', { name: 'Save as a new version' }).click();
     await manager.page.getByText(/Next intermediate check due \d{4}-\d{2}-\d{2}\./).waitFor();
+    await manager.page.getByText('Every 30 days against REF-T-01: Chamber at 700 °C within 695 to 705 °C.').waitFor();
     expect(await seriousAccessibilityProblems(manager.page)).toEqual([]);
     await screenshot(manager.page, 'intermediate-check-plan-desktop');
 
@@ -185,7 +186,10 @@ describe('intermediate checks in the browser', () => {
       items: [{ checkId: 'IC-0001', result: 'Pass', points: [{ value: 700.4, pass: true }], signature: { username: 'tech1', meaning: 'Performed by' } }],
     });
     await visit(manager.page, '/calibration');
-    await manager.page.getByText('PS2-01-007').first().waitFor();
+    await manager.page
+      .locator('tr', { hasText: 'PS2-01-011' })
+      .getByText(/^due \d{4}-\d{2}-\d{2}$/)
+      .waitFor();
     await screenshot(manager.page, 'calibrations-due-intermediate-desktop');
   });
 });

@@ -6,6 +6,8 @@ import { addDays, daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay, parseDay, startOfDay } from '../domain/periods.js';
 import { fitnessOf, intermediateCheckDueOf } from '../domain/machine-lifecycle.js';
 import { settings } from '../platform/config.js';
+import { reviewsDue } from '../reviews/periodic-reviews.js';
+import type { ReviewDue } from '../schemas/reviews.js';
 
 export type DigestRecord = Pick<DashboardRow, 'recordNumber' | 'serialNumber' | 'modelId' | 'frequency' | 'dueEnd'>;
 
@@ -25,6 +27,8 @@ export interface LabDigest {
   /** Intermediate checks (§6.4.10) due within 14 days, or past due. */
   intermediateChecks: { serialNumber: string; modelId: string; due: string; daysLeft: number }[];
   nonconformities: { ncNumber: string; serialNumber: string; description: string; openedOn: string; daysOpen: number }[];
+  /** The lab's periodic reviews (SPEC §16) due now: the audit-trail review, the user access review. */
+  reviewsDue: ReviewDue[];
 }
 
 export const calibrationHorizonDays = 14;
@@ -70,7 +74,12 @@ export async function labDigest(labId: string, now: Date): Promise<LabDigest | n
   const todayStart = dayStart(today);
   const tomorrowStart = dayStart(addDays(today, 1));
   const since = dayStart(addDays(today, -1 - settings().LATE_COMPLETION_DAYS));
-  const [rows, machines, nonconformities] = await Promise.all([openAndMissedRows(labId, since), allEquipmentOf(labId), nonconformitiesOfLab(labId)]);
+  const [rows, machines, nonconformities, reviews] = await Promise.all([
+    openAndMissedRows(labId, since),
+    allEquipmentOf(labId),
+    nonconformitiesOfLab(labId),
+    reviewsDue(labId, now),
+  ]);
 
   // A record's dueEnd is the moment it becomes Missed: the start of the day after its due day.
   const dueToday = rows.filter((row) => row.status === 'Open' && row.dueEnd > todayStart && row.dueEnd <= tomorrowStart);
@@ -106,9 +115,14 @@ export async function labDigest(labId: string, now: Date): Promise<LabDigest | n
     calibrations,
     intermediateChecks,
     nonconformities: open,
+    reviewsDue: reviews.filter((review) => review.due),
   };
 }
 
+/**
+ * Nothing to do today at the lab. A review that is due does not make a digest worth sending on its
+ * own: it stays due for weeks, and its reviewer's landing page says so every day.
+ */
 export function isQuietDigest(digest: LabDigest): boolean {
   return (
     digest.dueToday.length +

@@ -1,5 +1,6 @@
 import type { NonconformityDocument } from '../data/nonconformity-repository.js';
 import type { DigestRecord, LabDigest } from './digest.js';
+import { dueLine } from '../reviews/periodic-reviews.js';
 
 /** How many rows of each section a message lists; the rest are counted and left to the app. */
 export const rowsPerSection = 15;
@@ -71,6 +72,15 @@ function sectionsOf(digest: LabDigest, site: string): Section[] {
               href: `${site}/equipment/${encodeURIComponent(digest.labId)}/${encodeURIComponent(check.serialNumber)}/calibration`,
             })),
             total: digest.intermediateChecks.length,
+          },
+        ]
+      : []),
+    ...(digest.reviewsDue.length
+      ? [
+          {
+            title: 'Periodic reviews due',
+            lines: digest.reviewsDue.map((review) => ({ text: dueLine(review), href: `${site}/reviews` })),
+            total: digest.reviewsDue.length,
           },
         ]
       : []),

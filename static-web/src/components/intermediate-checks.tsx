@@ -114,7 +114,8 @@ export function IntermediateChecksSection(props: {
       <h2>Intermediate checks</h2>
       {notice && <Notice>{notice}</Notice>}
       <p>
-        Every {check.intervalDays} days against {check.checkStandard}.{' '}
+        Every {check.intervalDays} days against {check.checkStandard}:{' '}
+        {check.points.map((point) => `${point.name} within ${point.lowerLimit} to ${point.upperLimit} ${point.unit}`).join('; ')}.{' '}
         {checks.data?.nextDue && <strong>Next intermediate check due {checks.data.nextDue}.</strong>}
       </p>
       {props.canRecord && (

@@ -150,6 +150,12 @@ function daysText(daysLeft: number | null): string {
   return `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
 }
 
+/** When a machine's next intermediate check is due, said as overdue once the lab's own date has passed it. */
+function checkDueText(due: string | null, today: string): string {
+  if (!due) return '—';
+  return due < today ? `overdue since ${due}` : `due ${due}`;
+}
+
 /** The lab's calibrations overdue, never done, awaiting approval or due soon: what a manager plans the month by. */
 /** Calibrations entered and not yet decided: what a manager of the lab approves or rejects, on each machine's page. */
 function ApprovalQueue(props: { labId: string; items: DueItem[] }) {
@@ -228,7 +234,7 @@ export function CalibrationsDuePage() {
                   <td data-label="Fit for use">
                     <FitnessBadge fitness={item.fitness} />
                   </td>
-                  <td data-label="Intermediate check">{item.intermediateCheckDue ? `due ${item.intermediateCheckDue}` : '—'}</td>
+                  <td data-label="Intermediate check">{checkDueText(item.intermediateCheckDue, labToday(lab.labId))}</td>
                   <td data-label="Awaiting approval">{item.awaitingApproval.join(', ') || '—'}</td>
                 </tr>
               ))}
