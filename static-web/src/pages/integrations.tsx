@@ -405,29 +405,27 @@ function WebhooksSection(props: { labs: VisibleLab[] }) {
                       <Badge status={webhook.enabled ? 'Active' : 'Disabled'} />
                       {webhook.disabledReason && <span class="hint"> {webhook.disabledReason}</span>}
                     </td>
-                    <td data-label="Change">
-                      <div class="actions">
-                        <button
-                          type="button"
-                          class="secondary"
-                          onClick={() => void setEnabled(webhook, !webhook.enabled)}
-                          aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.name}`}
-                        >
-                          {webhook.enabled ? 'Disable' : 'Enable'}
-                        </button>
-                        <button
-                          type="button"
-                          class="secondary"
-                          aria-expanded={open === webhook.subscriptionId}
-                          onClick={() => setOpen(open === webhook.subscriptionId ? null : webhook.subscriptionId)}
-                          aria-label={`Deliveries to ${webhook.name}`}
-                        >
-                          Deliveries
-                        </button>
-                        <button type="button" class="secondary" onClick={() => setDialog(webhook)} aria-label={`Delete ${webhook.name}`}>
-                          Delete
-                        </button>
-                      </div>
+                    <td data-label="Change" class="row-actions">
+                      <button
+                        type="button"
+                        class="secondary"
+                        onClick={() => void setEnabled(webhook, !webhook.enabled)}
+                        aria-label={`${webhook.enabled ? 'Disable' : 'Enable'} ${webhook.name}`}
+                      >
+                        {webhook.enabled ? 'Disable' : 'Enable'}
+                      </button>
+                      <button
+                        type="button"
+                        class="secondary"
+                        aria-expanded={open === webhook.subscriptionId}
+                        onClick={() => setOpen(open === webhook.subscriptionId ? null : webhook.subscriptionId)}
+                        aria-label={`Deliveries to ${webhook.name}`}
+                      >
+                        Deliveries
+                      </button>
+                      <button type="button" class="secondary" onClick={() => setDialog(webhook)} aria-label={`Delete ${webhook.name}`}>
+                        Delete
+                      </button>
                     </td>
                   </tr>
                   {open === webhook.subscriptionId && (
