@@ -47,7 +47,8 @@ const wordsOf = (name: string): string =>
   name
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .toLowerCase()
-    .replace(/\bid\b/g, 'ID');
+    .replace(/\bid\b/g, 'ID')
+    .replace(/\burl\b/g, 'URL');
 /** One of a list: "tasks" → "task", "statuses" → "status"; "status" and "address" are one already. */
 const singular = (word: string): string => {
   if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;

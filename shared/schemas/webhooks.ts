@@ -8,7 +8,7 @@ export type WebhookEventType = (typeof webhookEventTypes)[number];
 export const createWebhookSchema = z
   .object({
     name: singleLineText(100),
-    url: z.url({ message: 'must be an address such as https://lims.example.com/hooks/equipmansys' }).max(2000),
+    url: z.url({ message: 'must be a whole https address, as the receiving system gives it' }).max(2000),
     events: z
       .array(z.enum(webhookEventTypes, { message: `must be one of ${webhookEventTypes.join(', ')}` }))
       .min(1, { message: 'must name at least one event' }),
