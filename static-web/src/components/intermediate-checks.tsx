@@ -3,7 +3,6 @@ import { judgePoint } from '../../../shared/domain/calibration-rules.js';
 import type { PlanPoint, PlanVersion } from '../../../shared/schemas/calibration.js';
 import type { IntermediateCheck, IntermediateChecks } from '../../../shared/schemas/intermediate-checks.js';
 import { api } from '../api.js';
-import { Link } from '../router.js';
 import { Dialog, DialogActions, ErrorMessage, formatDateTime, labToday, Notice, TextField, useLoad } from '../ui.js';
 import { parseDecimal } from './decimal-input.js';
 import { SignatureStep } from './signature-step.js';
@@ -97,45 +96,6 @@ function IntermediateCheckForm(props: { labId: string; serialNumber: string; che
  * A machine's intermediate checks (ISO/IEC 17025 §6.4.10): when the next is due, the last ones with
  * their result and signer, and the form to record one. Nothing when the plan defines no check.
  */
-/** When a machine's next intermediate check falls, against the lab's today: "due 2026-12-20", "overdue since 2026-12-01". */
-export function checkDueText(due: string | null, today: string): string {
-  if (!due) return '—';
-  return due < today ? `overdue since ${due}` : `due ${due}`;
-}
-
-/**
- * The intermediate checks due today or overdue at the lab (§6.4.10), for Today: one row a machine,
- * to its calibration page where the check is recorded. Nothing when none is due.
- */
-export function IntermediateChecksDue(props: { labId: string }) {
-  const due = useLoad(
-    () =>
-      api.get<{ items: { serialNumber: string; modelId: string; intermediateCheckDue: string | null }[] }>(
-        `/api/labs/${props.labId}/calibrations/due?within=0`,
-      ),
-    [props.labId],
-  );
-  const today = labToday(props.labId);
-  const items = (due.data?.body.items ?? []).filter((item) => item.intermediateCheckDue !== null && item.intermediateCheckDue <= today);
-  if (items.length === 0) return null;
-  return (
-    <details class="work-later">
-      <summary>
-        Intermediate checks due <span class="count">{items.length}</span>
-      </summary>
-      <ol class="work-rows">
-        {items.map((item) => (
-          <li key={item.serialNumber}>
-            <Link href={`/equipment/${props.labId}/${encodeURIComponent(item.serialNumber)}/calibration`}>
-              {item.serialNumber} · {item.modelId} · {checkDueText(item.intermediateCheckDue, today)}
-            </Link>
-          </li>
-        ))}
-      </ol>
-    </details>
-  );
-}
-
 export function IntermediateChecksSection(props: {
   labId: string;
   serialNumber: string;

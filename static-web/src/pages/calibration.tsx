@@ -5,7 +5,7 @@ import type { FitnessView } from '../../../shared/schemas/equipment.js';
 import type { Nonconformity } from '../../../shared/schemas/nonconformities.js';
 import { allPages, api, describeError, uploadFile } from '../api.js';
 import { parseDecimal } from '../components/decimal-input.js';
-import { checkDueText, IntermediateChecksSection } from '../components/intermediate-checks.js';
+import { IntermediateChecksSection } from '../components/intermediate-checks.js';
 import { intervalText, PlanForm } from '../components/plan-form.js';
 import { SignatureStep } from '../components/signature-step.js';
 import { useSignedSubmit } from '../components/signed-submit.js';
@@ -151,6 +151,11 @@ function daysText(daysLeft: number | null): string {
 }
 
 /** When a machine's next intermediate check is due, said as overdue once the lab's own date has passed it. */
+function checkDueText(due: string | null, today: string): string {
+  if (!due) return '—';
+  return due < today ? `overdue since ${due}` : `due ${due}`;
+}
+
 /** The lab's calibrations overdue, never done, awaiting approval or due soon: what a manager plans the month by. */
 /** Calibrations entered and not yet decided: what a manager of the lab approves or rejects, on each machine's page. */
 function ApprovalQueue(props: { labId: string; items: DueItem[] }) {

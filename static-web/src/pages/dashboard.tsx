@@ -5,8 +5,7 @@ import type { RecordSummary } from '../../../shared/schemas/records.js';
 import { allPages } from '../api.js';
 import { Link } from '../router.js';
 import { dueGroup, dueGroupTitles, type DueGroup } from '../due-groups.js';
-import { currentLab, may, workList } from '../state.js';
-import { IntermediateChecksDue } from '../components/intermediate-checks.js';
+import { currentLab, workList } from '../state.js';
 import { ScanButton } from './labels.js';
 import { ErrorMessage, FitnessBadge, formatDueTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
@@ -98,7 +97,6 @@ export function DashboardPage() {
               <WorkRows records={lists.today} onOpen={remember(lists.today)} />
             )}
           </section>
-          {may('calibration', 'read') && <IntermediateChecksDue labId={lab.labId} />}
           {lists.later.map(({ group, records: due }) => (
             <details class="work-later" key={group}>
               <summary>
