@@ -145,7 +145,8 @@ describe('README', () => {
       fitness: { state: 'not fit', reasons: expect.arrayContaining(['open nonconformity']) },
     });
     expect(repaired).toMatchObject({
-      ncNumber: 'LAB02-NC-000001',
+      // The demo company's three past failures at LAB02 (its reliability figures) took the first numbers.
+      ncNumber: 'LAB02-NC-000004',
       source: 'reported',
       actions: [{ text: 'Heater relay replaced', statusChange: 'Repair onsite' }],
     });
