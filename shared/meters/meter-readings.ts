@@ -1,9 +1,15 @@
 import type { AuditAction } from '../domain/audit-actions.js';
 import { readModelRecently } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
-import { latestReadings, readingDocumentId, readingOperation, type ReadingDocument } from '../data/meter-readings-repository.js';
+import {
+  latestReadings,
+  readReading,
+  readingDocumentId,
+  readingOperation,
+  taskReadingDocumentId,
+  type ReadingDocument,
+} from '../data/meter-readings-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
-import { openUsageRecords, schedulesOf } from './usage-records.js';
 import { auditEvent } from '../domain/audit-entries.js';
 import { afterReading, maximumThresholdsPerReading, newMeter, nextMeterId, publicMeter, readingProblem, usageFollowUp } from '../domain/meters.js';
 import { formatDay, localDay } from '../domain/periods.js';
@@ -12,7 +18,8 @@ import { changeMachine, findEquipment } from '../equipment/machine-changes.js';
 import { labTimeZone } from '../labs/lab-today.js';
 import type { Principal, RequestOrigin } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound } from '../platform/problems.js';
-import type { CreateMeter, Meter, Reading, ReadingReason, ReadingResult, ReadingSource } from '../schemas/meters.js';
+import type { CreateMeter, Meter, Reading, ReadingReason, ReadingResult, ReadingSource, StoredMeter } from '../schemas/meters.js';
+import { openUsageRecords, schedulesOf, type UsageRecordsToOpen } from './usage-records.js';
 
 type Facts = RequestOrigin | null;
 
@@ -66,8 +73,8 @@ export interface ReadingInput {
   value: number;
   reason?: ReadingReason | undefined;
   source: ReadingSource;
-  /** The record whose reading task gave the value. */
-  recordNumber?: string;
+  /** The record and reading task that gave the value: taken once for them, however often asked. */
+  task?: { recordNumber: string; taskId: string };
 }
 
 /** Which of a machine's meters a reading is for: by id (the machine page) or by name (an integration). */
@@ -107,6 +114,11 @@ export async function takeReading(
   const today = formatDay(localDay(now, timeZone));
   const taken = await changeMachine(labId, serialNumber, async (machine) => {
     const meter = chosenMeter(machine, choice);
+    const id = input.task
+      ? taskReadingDocumentId(machine.serialKey, input.task.recordNumber, input.task.taskId)
+      : readingDocumentId(machine.serialKey, meter.meterId, meter.readings + 1);
+    const already = input.task ? await readReading(labId, id) : null;
+    if (already) return { write: null, answer: { already, meter } as Taken };
     const problem = readingProblem(meter, input.value, input.reason);
     if (problem) throw badRequest(problem, [{ field: 'reason', message: 'is required for a reading lower than the last one' }]);
     const read = afterReading(meter, input.value, at);
@@ -121,7 +133,7 @@ export async function takeReading(
         );
     }
     const reading: ReadingDocument = {
-      id: readingDocumentId(machine.serialKey, meter.meterId, next.readings),
+      id,
       type: 'meter-reading',
       labId,
       serialKey: machine.serialKey,
@@ -134,7 +146,7 @@ export async function takeReading(
       source: input.source,
       readAt: at,
       by: actor.username,
-      recordNumber: input.recordNumber ?? null,
+      recordNumber: input.task?.recordNumber ?? null,
     };
     const event = meterEvent('meter.read', machine, actor, facts, {
       before: { meter: meter.name, value: meter.value, total: meter.total },
@@ -143,7 +155,7 @@ export async function takeReading(
         value: next.value,
         total: next.total,
         source: input.source,
-        ...(input.recordNumber ? { recordNumber: input.recordNumber } : {}),
+        ...(input.task ? { recordNumber: input.task.recordNumber } : {}),
       },
       ...(reading.reason ? { reason: `Meter ${reading.reason}: a new count starts` } : {}),
     });
@@ -153,10 +165,15 @@ export async function takeReading(
         events: [event],
         alongside: [readingOperation(reading)],
       },
-      answer: { toOpen: { machine, meter: next, opens, missIds, modelVersion: model?.version ?? 0 }, reading },
+      answer: { toOpen: { machine, meter: next, opens, missIds, modelVersion: model?.version ?? 0 }, reading } as Taken,
     };
   });
+  // A reading a record's task gave before opened its records then, or left them to the lab run.
+  if ('already' in taken) return { meter: publicMeter(taken.meter), reading: readingOf(taken.already), recordsOpened: [] };
   // Written on the machine first: should this fail, the lab run finds the openings unconfirmed and opens them.
   const recordsOpened = await openUsageRecords(taken.toOpen, actor, facts, now, timeZone);
   return { meter: publicMeter(taken.toOpen.meter), reading: readingOf(taken.reading), recordsOpened };
 }
+
+/** A reading just taken, with the usage records it calls for; or the one a record's task gave before. */
+type Taken = { toOpen: UsageRecordsToOpen; reading: ReadingDocument } | { already: ReadingDocument; meter: StoredMeter };
