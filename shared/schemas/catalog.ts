@@ -44,6 +44,8 @@ export const taskSchema = z.object({
   max: z.number().optional(),
   /** Digits after the decimal point that readings are shown with: 2 shows 0.2 as 0.20. */
   decimals: z.number().optional(),
+  /** The machine's meter, by name, that this reading task reads: its value becomes a reading of that meter (SPEC §15). */
+  meter: z.string().optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -64,6 +66,7 @@ export const taskInputSchema = z
       .min(0, { message: 'must be a whole number from 0 to 6' })
       .max(6, { message: 'must be a whole number from 0 to 6' })
       .optional(),
+    meter: singleLineText(60, 'cannot be empty; leave it out for a reading kept on the record only').optional(),
   })
   .strict()
   .superRefine((task, context) => {
@@ -71,7 +74,11 @@ export const taskInputSchema = z
       for (const field of ['unit', 'min', 'max', 'decimals'] as const) {
         if (task[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: 'only reading tasks have a unit, limits and decimals' });
       }
+      if (task.meter !== undefined) context.addIssue({ code: 'custom', path: ['meter'], message: 'only a reading task reads a meter' });
     }
+    // The meter is added to a machine that lacks it at the first reading, in the task's unit.
+    if (task.kind === 'reading' && task.meter !== undefined && task.unit === undefined)
+      context.addIssue({ code: 'custom', path: ['unit'], message: `is required for a task reading the meter ${task.meter}: give the meter's unit` });
     if (task.min !== undefined && task.max !== undefined && task.min > task.max) {
       context.addIssue({ code: 'custom', path: ['min'], message: `must not be greater than max (${task.max})` });
     }
@@ -130,6 +137,16 @@ export const usageScheduleInputSchema = z
       })
       .strict()
       .refine((window) => (window.units === undefined) !== (window.days === undefined), { message: 'must give either units or days' }),
+    /**
+     * "Or every N months, whichever comes first": a whole number of months like a calibration interval,
+     * since the issue's six months is none of Monthly, Quarterly or Annual.
+     */
+    orEveryMonths: z
+      .number({ message: 'must be a whole number of months from 1 to 120' })
+      .int({ message: 'must be a whole number of months from 1 to 120' })
+      .min(1, { message: 'must be a whole number of months from 1 to 120' })
+      .max(120, { message: 'must be a whole number of months from 1 to 120' })
+      .optional(),
     tasks: z.array(taskInputSchema).min(1, { message: 'must hold at least one task' }).max(100, { message: 'may hold at most 100 tasks' }),
     needsVerification: z.boolean({ message: 'must be true or false' }).optional(),
   })
@@ -142,6 +159,8 @@ export const usageScheduleSchema = z.object({
   meter: z.string(),
   every: z.number(),
   dueWithin: z.object({ units: z.number().optional(), days: z.number().optional() }),
+  /** Whichever comes first: a record also opens this many months after the last one. */
+  orEveryMonths: z.number().int().optional(),
   tasks: z.array(taskSchema),
   needsVerification: z.boolean().optional(),
 });
