@@ -102,6 +102,10 @@ describe('README', () => {
       repaired,
       closed,
       report,
+      meter,
+      reading,
+      received,
+      requests,
       logout,
     ] = answers;
     expect((me as { user: { username: string } }).user.username).toBe('manager1');
@@ -151,6 +155,20 @@ describe('README', () => {
     });
     expect(closed).toMatchObject({ status: 'Closed', closure: { signature: { meaning: 'Closed by', username: 'manager1' } } });
     expect(report).toMatchObject({ labs: [{ labId: 'LAB02', opened: 1, closed: 1, bySource: { reported: 1 } }] });
+    expect(meter).toMatchObject({ meterId: 'M1', name: 'Layers printed', unit: 'layers', value: null });
+    expect(reading).toMatchObject({ meter: { value: 1250, readings: 1 }, reading: { source: 'api', value: 1250 }, recordsOpened: [] });
+    expect(received).toMatchObject({ reportNumber: 'LAB02-REQ-000001' });
+    expect(requests).toMatchObject({
+      items: [
+        {
+          reportNumber: 'LAB02-REQ-000001',
+          serialNumber: 'F4-0001',
+          description: 'Resin drips from under the tank',
+          reporterName: 'Sam, front desk',
+          status: 'New',
+        },
+      ],
+    });
     expect(logout).toEqual({ logoutUrl: null });
   });
 });

@@ -15,6 +15,19 @@ export function readingDocumentId(serialKey: string, meterId: string, sequence: 
   return `${serialKey}|reading|${meterId}|${String(sequence).padStart(9, '0')}`;
 }
 
+/**
+ * The reading a record's reading task gave is named by the record and task instead: completing the
+ * record again, or retrying after a crash, finds it taken and never takes it twice.
+ */
+export function taskReadingDocumentId(serialKey: string, recordNumber: string, taskId: string): string {
+  return `${serialKey}|reading|record|${recordNumber}|${taskId}`;
+}
+
+export async function readReading(labId: string, id: string): Promise<ReadingDocument | null> {
+  const { resource } = await (await container('equipment')).item(id, labId).read<ReadingDocument>();
+  return resource?.type === 'meter-reading' ? resource : null;
+}
+
 export function readingOperation(document: ReadingDocument): OperationInput {
   return { operationType: 'Create', resourceBody: document as unknown as JSONObject, partitionKey: document.labId };
 }

@@ -37,6 +37,7 @@ export function storedTask(taskId: string, input: TaskInput): Task {
     ...(input.min !== undefined ? { min: input.min } : {}),
     ...(input.max !== undefined ? { max: input.max } : {}),
     ...(input.decimals !== undefined ? { decimals: input.decimals } : {}),
+    ...(input.meter !== undefined ? { meter: input.meter } : {}),
   };
 }
 

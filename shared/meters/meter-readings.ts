@@ -2,7 +2,14 @@ import type { AuditAction } from '../domain/audit-actions.js';
 import { readModelRecently } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists } from '../data/errors.js';
-import { latestReadings, readingDocumentId, readingOperation, type ReadingDocument } from '../data/meter-readings-repository.js';
+import {
+  latestReadings,
+  readReading,
+  readingDocumentId,
+  readingOperation,
+  taskReadingDocumentId,
+  type ReadingDocument,
+} from '../data/meter-readings-repository.js';
 import { emptyCounter, readCounter, readRecordsById, writeRecords, type RecordDocument } from '../data/records-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { auditEvent } from '../domain/audit-entries.js';
@@ -76,8 +83,8 @@ export interface ReadingInput {
   value: number;
   reason?: ReadingReason | undefined;
   source: ReadingSource;
-  /** The record whose reading task gave the value. */
-  recordNumber?: string;
+  /** The record and reading task that gave the value: taken once for them, however often asked. */
+  task?: { recordNumber: string; taskId: string };
 }
 
 /** Which of a machine's meters a reading is for: by id (the machine page) or by name (an integration). */
@@ -119,6 +126,11 @@ export async function takeReading(
   const at = now.toISOString();
   const taken = await changeMachine(labId, serialNumber, async (machine) => {
     const meter = chosenMeter(machine, choice);
+    const id = input.task
+      ? taskReadingDocumentId(machine.serialKey, input.task.recordNumber, input.task.taskId)
+      : readingDocumentId(machine.serialKey, meter.meterId, meter.readings + 1);
+    const already = input.task ? await readReading(labId, id) : null;
+    if (already) return { write: null, answer: { already, meter } as Taken };
     const problem = readingProblem(meter, input.value, input.reason);
     if (problem) throw badRequest(problem, [{ field: 'reason', message: 'is required for a reading lower than the last one' }]);
     const next = afterReading(meter, input.value, at);
@@ -132,7 +144,7 @@ export async function takeReading(
         );
     }
     const reading: ReadingDocument = {
-      id: readingDocumentId(machine.serialKey, meter.meterId, next.readings),
+      id,
       type: 'meter-reading',
       labId,
       serialKey: machine.serialKey,
@@ -145,7 +157,7 @@ export async function takeReading(
       source: input.source,
       readAt: at,
       by: actor.username,
-      recordNumber: input.recordNumber ?? null,
+      recordNumber: input.task?.recordNumber ?? null,
     };
     const event = meterEvent('meter.read', machine, actor, facts, {
       before: { meter: meter.name, value: meter.value, total: meter.total },
@@ -154,7 +166,7 @@ export async function takeReading(
         value: next.value,
         total: next.total,
         source: input.source,
-        ...(input.recordNumber ? { recordNumber: input.recordNumber } : {}),
+        ...(input.task ? { recordNumber: input.task.recordNumber } : {}),
       },
       ...(reading.reason ? { reason: `Meter ${reading.reason}: a new count starts` } : {}),
     });
@@ -164,11 +176,23 @@ export async function takeReading(
         events: [event],
         alongside: [readingOperation(reading)],
       },
-      answer: { machine, before: meter, after: next, reading, schedules, modelVersion: model?.version ?? 0 },
+      answer: { machine, before: meter, after: next, reading, schedules, modelVersion: model?.version ?? 0 } as Taken,
     };
   });
+  if ('already' in taken) return { meter: taken.meter, reading: readingOf(taken.already), recordsOpened: [] };
   const recordsOpened = await followUsage(taken, actor, facts, now);
   return { meter: taken.after, reading: readingOf(taken.reading), recordsOpened };
+}
+
+/** A reading just taken, with what its usage follow-up needs; or the one a record's task gave before. */
+type Taken = (UsageMove & { reading: ReadingDocument }) | { already: ReadingDocument; meter: Meter };
+
+interface UsageMove {
+  machine: EquipmentDocument;
+  before: Meter;
+  after: Meter;
+  schedules: readonly UsageSchedule[];
+  modelVersion: number;
 }
 
 const maximumAttempts = 20;
@@ -178,18 +202,7 @@ const maximumAttempts = 20;
  * it passed, numbered through the lab's record counter like every record. Each record's id is
  * deterministic and created only if absent, so readings that pass a threshold together open one record.
  */
-async function followUsage(
-  {
-    machine,
-    before,
-    after,
-    schedules,
-    modelVersion,
-  }: { machine: EquipmentDocument; before: Meter; after: Meter; schedules: readonly UsageSchedule[]; modelVersion: number },
-  actor: AuditActor,
-  facts: Facts,
-  now: Date,
-): Promise<string[]> {
+async function followUsage({ machine, before, after, schedules, modelVersion }: UsageMove, actor: AuditActor, facts: Facts, now: Date): Promise<string[]> {
   const { opens, missIds } = usageFollowUp(machine.serialKey, before, after, schedules);
   if (opens.length === 0 && missIds.length === 0) return [];
   const labId = machine.labId;

@@ -44,6 +44,7 @@ import { checkResponses, completableUntil, currentResponses, foundFault, whyNotC
 import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
 import { signerBlock } from '../signing/signer-block.js';
 import { auditEvent } from '../domain/audit-entries.js';
+import { assertTaskReadingsTakeable, takeTaskReadings } from '../meters/task-readings.js';
 
 export function recordView(document: RecordDocument): PmRecord {
   const current = currentResponses(document);
@@ -300,11 +301,11 @@ export async function completeRecord(
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<PmRecord> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
-  let completedWithFault: RecordDocument | undefined;
+  let completedBefore: RecordDocument | undefined;
   const refusal = (record: RecordDocument) => {
     const why = whyNotCompletable(record, new Date(), lateDays);
     if (!why) return;
-    if (record.status === 'Completed' && foundFault(record)) completedWithFault = record;
+    if (record.status === 'Completed') completedBefore = record;
     throw conflict(why);
   };
   const { found, responses, signatureAt } = await beginSignedChange(
@@ -317,10 +318,18 @@ export async function completeRecord(
     false,
     facts,
     confirm,
-    assertMachineNotQuarantined,
+    async (record) => {
+      await assertMachineNotQuarantined(record);
+      await assertTaskReadingsTakeable(record, input.responses);
+    },
   ).catch(async (error: unknown) => {
-    // A retry of a completion that found a fault makes sure its nonconformity opened, then answers as before.
-    if (completedWithFault) await afterChange().faultFound(completedWithFault, completedWithFault.completedBy ?? actorOf(principal), facts);
+    // A retry of a completion makes sure what followed it was done (its nonconformity opened, its
+    // meter readings taken), then answers as before.
+    if (completedBefore) {
+      const completer = completedBefore.completedBy ?? actorOf(principal);
+      if (foundFault(completedBefore)) await afterChange().faultFound(completedBefore, completer, facts);
+      await takeTaskReadings(completedBefore, completer, facts);
+    }
     throw error;
   });
   const written = await writeRecordChange(
@@ -350,6 +359,8 @@ export async function completeRecord(
   );
   trackProductEvent('PmRecordCompleted', { labId, frequency: written.frequency, late: String(written.late) }, {});
   if (foundFault(written)) await afterChange().faultFound(written, actorOf(principal), facts);
+  // The record is signed first and its readings follow from it: a crash between leaves them to the retry above.
+  await takeTaskReadings(written, actorOf(principal), facts);
   return recordView(written);
 }
 

@@ -47,6 +47,11 @@ export function checkResponses(tasks: readonly Task[], inputs: readonly Response
     } else if (input.value !== undefined) {
       errors.push({ field: field('value'), message: `"${task.text}" is a tick box and takes no reading` });
     }
+    if (input.meterReason !== undefined) {
+      if (task.meter === undefined)
+        errors.push({ field: field('meterReason'), message: `"${task.text}" reads no meter, so it takes no reason replaced or reset` });
+      else response.meterReason = input.meterReason;
+    }
     responses.push(response);
   });
   if (!partial) {

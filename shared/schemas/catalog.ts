@@ -44,6 +44,8 @@ export const taskSchema = z.object({
   max: z.number().optional(),
   /** Digits after the decimal point that readings are shown with: 2 shows 0.2 as 0.20. */
   decimals: z.number().optional(),
+  /** The machine's meter, by name, that this reading task reads: its value becomes a reading of that meter (SPEC §15). */
+  meter: z.string().optional(),
 });
 export type Task = z.infer<typeof taskSchema>;
 
@@ -64,6 +66,7 @@ export const taskInputSchema = z
       .min(0, { message: 'must be a whole number from 0 to 6' })
       .max(6, { message: 'must be a whole number from 0 to 6' })
       .optional(),
+    meter: singleLineText(60, 'cannot be empty; leave it out for a reading kept on the record only').optional(),
   })
   .strict()
   .superRefine((task, context) => {
@@ -71,7 +74,11 @@ export const taskInputSchema = z
       for (const field of ['unit', 'min', 'max', 'decimals'] as const) {
         if (task[field] !== undefined) context.addIssue({ code: 'custom', path: [field], message: 'only reading tasks have a unit, limits and decimals' });
       }
+      if (task.meter !== undefined) context.addIssue({ code: 'custom', path: ['meter'], message: 'only a reading task reads a meter' });
     }
+    // The meter is added to a machine that lacks it at the first reading, in the task's unit.
+    if (task.kind === 'reading' && task.meter !== undefined && task.unit === undefined)
+      context.addIssue({ code: 'custom', path: ['unit'], message: `is required for a task reading the meter ${task.meter}: give the meter's unit` });
     if (task.min !== undefined && task.max !== undefined && task.min > task.max) {
       context.addIssue({ code: 'custom', path: ['min'], message: `must not be greater than max (${task.max})` });
     }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { recordFrequencySchema, taskSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema, multiLineText } from './common.js';
 import { fitnessSchema } from './equipment.js';
+import { readingReasons } from './meters.js';
 import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
 
 export { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
@@ -22,6 +23,8 @@ export const responseSchema = z.object({
   outOfRange: z.boolean().optional(),
   /** The technician found the machine faulty at this task: the note says how, and a nonconformity opens. */
   fault: z.boolean().optional(),
+  /** Why a task's meter reads lower than its last reading: the meter was replaced or reset. */
+  meterReason: z.enum(readingReasons).optional(),
 });
 export type Response = z.infer<typeof responseSchema>;
 
@@ -94,6 +97,7 @@ export const responseInputSchema = z
     value: z.number({ message: 'must be a number' }).refine(Number.isFinite, { message: 'must be a finite number' }).optional(),
     note: noteSchema.optional(),
     fault: z.boolean({ message: 'must be true or false' }).optional(),
+    meterReason: z.enum(readingReasons, { message: 'must be replaced or reset' }).optional(),
   })
   .strict();
 export type ResponseInput = z.infer<typeof responseInputSchema>;
