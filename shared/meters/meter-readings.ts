@@ -14,6 +14,7 @@ import { emptyCounter, readCounter, readRecordsById, writeRecords, type RecordDo
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { auditEvent } from '../domain/audit-entries.js';
 import { labNumber } from '../domain/lab-numbers.js';
+import { contentHash } from '../domain/record-hash.js';
 import { afterReading, maximumThresholdsPerReading, newMeter, nextMeterId, readingProblem, thresholdsPassed, usageFollowUp } from '../domain/meters.js';
 import { formatDay, localDay, startOfDay } from '../domain/periods.js';
 import { can } from '../domain/permissions.js';
@@ -267,12 +268,14 @@ async function followUsage({ machine, before, after, schedules, modelVersion }: 
     const events = [
       ...created.map((record) =>
         auditEvent('record.opened', { kind: 'record', recordNumber: record.recordNumber, labId }, actor, facts, {
-          after: { serialNumber: record.serialNumber, usage: record.usage, dueEnd: record.dueEnd },
+          // The record's hash, as every entry about one record carries it, so the audit verification can check it.
+          after: { serialNumber: record.serialNumber, usage: record.usage, dueEnd: record.dueEnd, recordHash: contentHash(record) },
           reason: `${after.name} of ${machine.serialNumber} passed ${record.usage!.threshold} ${after.unit}`,
         }),
       ),
       ...missed.map(({ document }) =>
         auditEvent('record.missed', { kind: 'record', recordNumber: document.recordNumber, labId }, actor, facts, {
+          after: { status: 'Missed', recordHash: contentHash(document) },
           reason: `${after.name} of ${machine.serialNumber} passed ${document.usage!.dueAtTotal} ${after.unit} with the checklist not done`,
         }),
       ),
