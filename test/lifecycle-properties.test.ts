@@ -18,7 +18,7 @@ import {
   type Transition,
 } from '../shared/domain/machine-lifecycle.js';
 import { dispositions, equipmentStatuses } from '../shared/schemas/vocabulary.js';
-import type { PlanVersion } from '../shared/schemas/calibration.js';
+import { calibratedMachine, manager as by, returnRecord } from './helpers/lifecycle.js';
 
 /**
  * Random sequences of events on a few machines in two labs, some of them sent as concurrent pairs
@@ -35,22 +35,6 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261206);
 
 const labs = ['LAB01', 'LAB02'] as const;
 const serials = ['M-1', 'M-2', 'STD-1'] as const;
-const by = { username: 'manager1', displayName: 'Manager One' };
-const plan = {
-  version: 1,
-  required: true,
-  reason: 'r',
-  intervalMonths: 12,
-  warningDays: 30,
-  graceDays: 7,
-  decisionRule: 'simple',
-  referenceStandard: false,
-  points: [],
-  changedAt: '',
-  changedBy: by,
-  changeReason: 'r',
-} as unknown as PlanVersion;
-
 interface Nc {
   ncNumber: string;
   labId: string;
@@ -104,23 +88,7 @@ const at = (world: World) => `${day(world)}T12:00:00.000Z`;
 
 function newWorld(): World {
   const machines: Record<string, MachineLife> = {};
-  for (const [index, serialNumber] of serials.entries()) {
-    machines[serialNumber] = {
-      serialNumber,
-      labId: labs[index % 2]!,
-      status: 'In Service',
-      statusChangedAt: '2026-01-01T00:00:00.000Z',
-      inServiceSince: '2026-01-01T00:00:00.000Z',
-      history: [],
-      calibration: {
-        planVersions: [plan],
-        approved: [{ calibrationNumber: 'OLD', labId: labs[index % 2]!, performedOn: '2026-06-01', nextDue: '2027-06-01' }],
-        finding: null,
-        awaitingApproval: [],
-        overdueNotedOn: null,
-      },
-    };
-  }
+  for (const [index, serialNumber] of serials.entries()) machines[serialNumber] = calibratedMachine(serialNumber, labs[index % 2]!, 'OLD');
   return { day: 0, machines, ncs: {}, calibrations: {}, checklists: {}, counters: {} };
 }
 
@@ -286,22 +254,7 @@ function decide(world: World, event: Event, read: World): Outcome {
       // What was repaired or verified: a repair-log entry on what it ends, or the verification's own note.
       if (!event.note && !named.some((ncNumber) => (world.ncs[ncNumber]?.repairs ?? 0) > 0)) return { refused: 'say what was repaired or verified' };
       const returnedAt = at(world);
-      const record = {
-        serialNumber: serial!,
-        labId: machine.labId,
-        returnedAt,
-        nonconformities: [...named],
-        calibrationNumber: null,
-        checks: [],
-        signature: {
-          username: 'manager1',
-          displayName: 'Manager One',
-          meaning: 'Verified by',
-          signedAt: returnedAt,
-          method: 'password' as const,
-          contentHash: 'x',
-        },
-      };
+      const record = returnRecord(machine, [...named], returnedAt);
       return applied(returnToService(machine, named, record, by), (back) => {
         const next = clone(world);
         next.machines[serial!] = back;

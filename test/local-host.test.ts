@@ -36,6 +36,19 @@ describe('local host: the site', () => {
     expect(asset.status).toBe(404);
   });
 
+  it('URS-171 answers /robots.txt with a robots file that asks every crawler to stay out, and describes the app in its page', async () => {
+    const robots = await fetch(`${product.url}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(robots.headers.get('content-type')).toContain('text/plain');
+    const directives = (await robots.text()).split('\n').filter((line) => line.trim() && !line.startsWith('#'));
+    expect(directives).toEqual(['User-agent: *', 'Disallow: /']);
+    const html = await (await fetch(`${product.url}/`)).text();
+    // Search results show about 150 characters of a description.
+    expect(/<meta\s+name="description"\s+content="([^"]+)"/.exec(html)?.[1]).toMatch(/^.{50,160}$/);
+    // A missing text file is a 404, not the app: a crawler would read the app as a robots file.
+    expect((await fetch(`${product.url}/missing.txt`)).status).toBe(404);
+  });
+
   it("blocks the built-in /.auth routes of Static Web Apps and the app's sources, as the config says", async () => {
     for (const path of ['/.auth/login/aad', '/.auth/me', '/.auth', '/src/main.tsx']) expect((await fetch(`${product.url}${path}`)).status, path).toBe(404);
     const app = await fetch(`${product.url}/app.js`);

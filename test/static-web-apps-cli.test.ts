@@ -194,6 +194,15 @@ describe('the web app behind the Static Web Apps emulator (swa start)', () => {
     expect((await fetch(`${site}/.auth/login/aad`)).status).toBe(404);
   });
 
+  it('URS-171 answers /robots.txt with the robots file, not the app, and a missing text file with 404', async (context) => {
+    skipIfUnreachable(context);
+    const robots = await fetch(`${site}/robots.txt`);
+    expect(robots.status).toBe(200);
+    expect(robots.headers.get('content-type')).toContain('text/plain');
+    expect(await robots.text()).toBe(await readFile(join(webDir, 'robots.txt'), 'utf8'));
+    expect((await fetch(`${site}/missing.txt`)).status).toBe(404);
+  });
+
   it('sends the security headers of staticwebapp.config.json with the app', async (context) => {
     skipIfUnreachable(context);
     const config = JSON.parse(await readFile(join(webDir, 'staticwebapp.config.json'), 'utf8')) as { globalHeaders: Record<string, string> };

@@ -1,6 +1,3 @@
-import { createRequire } from 'node:module';
-import type { QRCode } from 'jsqr';
-import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import type { Calibration } from '../shared/schemas/calibration.js';
 import type { Model } from '../shared/schemas/catalog.js';
@@ -10,6 +7,7 @@ import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, sign
 import { browserProductForFile } from './helpers/browser-product.js';
 import { demoPassword } from './helpers/test-product.js';
 import { labDaysAgo } from './helpers/lab-days.js';
+import { decodeQr } from './helpers/qr.js';
 
 /**
  * At the machine (SPEC §10, §11), in Chromium on the demo company: labels and the page they open, the
@@ -17,15 +15,6 @@ import { labDaysAgo } from './helpers/lab-days.js';
  * the three, in this order: the labels expect F3B-01-001 in service, which the fault flow ends.
  */
 const browsing = browserProductForFile({ noConsoleErrors: true });
-
-// jsqr is CommonJS whose one export is the function itself; its types describe it as a default export.
-const jsQR = createRequire(import.meta.url)('jsqr') as (data: Uint8ClampedArray, width: number, height: number) => QRCode | null;
-
-/** What a phone's camera would read: the QR code decoded from the pixels of a screenshot. */
-function decodeQr(image: Buffer): string | null {
-  const png = PNG.sync.read(image);
-  return jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height)?.data ?? null;
-}
 
 const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF fault photo'), Buffer.alloc(2000, 1)]);
 

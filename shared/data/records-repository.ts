@@ -1,3 +1,4 @@
+import type { UsageCause } from '../schemas/meters.js';
 import type { JSONObject, OperationInput } from '@azure/cosmos';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { Frequency, RecordFrequency, Task } from '../schemas/catalog.js';
@@ -67,9 +68,16 @@ export interface UsageTrigger {
   meterId: string;
   meter: string;
   unit: string;
+  /** The meter total at which it opened: the threshold it passed, or the total when its months ran out. */
   threshold: number;
   /** The meter total by which it is due, when the schedule's window is in units; null when in days. */
   dueAtTotal: number | null;
+  /** The n-th record of the schedule on this meter; absent on records opened by threshold before the count was kept. */
+  occurrence?: number;
+  /** What opened it: the meter passing its units, or its months running out first; absent means units. */
+  cause?: UsageCause;
+  /** The schedule's months, for a record its months opened ("6 months since the last service"). */
+  months?: number;
 }
 
 export interface RecordCounter extends ChainOwner {

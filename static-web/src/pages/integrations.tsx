@@ -63,6 +63,54 @@ function SecretOnce(props: { what: string; secret: string; onDismiss: () => void
   );
 }
 
+/**
+ * What each section of this page keeps: its list, the dialog open (a new item, or one item to remove),
+ * the item just created, whose secret is shown once, and the last notice.
+ */
+function useSection<Item, Created extends Item>(path: string) {
+  const list = useLoad(() => allPages<Item>(path), []);
+  const [dialog, setDialog] = useState<'new' | Item | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  return {
+    ...list,
+    dialog,
+    openDialog: setDialog,
+    closeDialog: () => setDialog(null),
+    created,
+    dismissCreated: () => setCreated(null),
+    notice,
+    setNotice,
+    onCreated(item: Created) {
+      setDialog(null);
+      setNotice(null);
+      setCreated(item);
+      list.reload();
+    },
+    onRemoved(message: string) {
+      setDialog(null);
+      setCreated(null);
+      setNotice(message);
+      list.reload();
+    },
+  };
+}
+
+/** A section's title with its button for a new item, and what the items are for. */
+function SectionHead(props: { id: string; title: string; newLabel: string; onNew: () => void; hint: string }) {
+  return (
+    <>
+      <div class="page-head">
+        <h2 id={props.id}>{props.title}</h2>
+        <button type="button" class="primary" onClick={props.onNew}>
+          {props.newLabel}
+        </button>
+      </div>
+      <p class="hint">{props.hint}</p>
+    </>
+  );
+}
+
 function inOneYear(): string {
   const day = new Date();
   day.setUTCFullYear(day.getUTCFullYear() + 1);
@@ -146,25 +194,22 @@ function RevokeKeyDialog(props: { apiKey: ApiKey; onDone: (notice: string) => vo
 const totalUses = (key: ApiKey) => key.usesByDay.reduce((sum, day) => sum + day.uses, 0);
 
 function ApiKeysSection(props: { labs: VisibleLab[] }) {
-  const { data, error, loading, reload } = useLoad(() => allPages<ApiKey>('/api/api-keys'), []);
-  const [dialog, setDialog] = useState<'new' | ApiKey | null>(null);
-  const [created, setCreated] = useState<(ApiKey & { key: string }) | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const keys = useSection<ApiKey, ApiKey & { key: string }>('/api/api-keys');
   return (
     <section aria-labelledby="api-keys-title">
-      <div class="page-head">
-        <h2 id="api-keys-title">API keys</h2>
-        <button type="button" class="primary" onClick={() => setDialog('new')}>
-          New API key
-        </button>
-      </div>
-      <p class="hint">A key lets a program such as Power BI or a LIMS read the labs it names, for the scopes it holds, until the day it expires.</p>
-      {created && <SecretOnce what="key" secret={created.key} onDismiss={() => setCreated(null)} />}
-      {notice && <Notice>{notice}</Notice>}
-      <ErrorMessage error={error} />
-      {loading && !data ? (
+      <SectionHead
+        id="api-keys-title"
+        title="API keys"
+        newLabel="New API key"
+        onNew={() => keys.openDialog('new')}
+        hint="A key lets a program such as Power BI or a LIMS read the labs it names, for the scopes it holds, until the day it expires."
+      />
+      {keys.created && <SecretOnce what="key" secret={keys.created.key} onDismiss={keys.dismissCreated} />}
+      {keys.notice && <Notice>{keys.notice}</Notice>}
+      <ErrorMessage error={keys.error} />
+      {keys.loading && !keys.data ? (
         <Loading what="API keys" />
-      ) : data && data.length === 0 ? (
+      ) : keys.data && keys.data.length === 0 ? (
         <p>No API keys yet.</p>
       ) : (
         <div class="table-box">
@@ -181,7 +226,7 @@ function ApiKeysSection(props: { labs: VisibleLab[] }) {
               </tr>
             </thead>
             <tbody>
-              {(data ?? []).map((key) => (
+              {(keys.data ?? []).map((key) => (
                 <tr key={key.keyId} class={key.revokedAt ? 'muted' : undefined}>
                   <td data-label="Name">{key.name}</td>
                   <td data-label="Labs">{key.labIds.join(', ')}</td>
@@ -193,7 +238,7 @@ function ApiKeysSection(props: { labs: VisibleLab[] }) {
                     {key.revokedAt ? (
                       <span>Revoked {formatDate(key.revokedAt)}</span>
                     ) : (
-                      <button type="button" class="secondary" onClick={() => setDialog(key)} aria-label={`Revoke ${key.name}`}>
+                      <button type="button" class="secondary" onClick={() => keys.openDialog(key)} aria-label={`Revoke ${key.name}`}>
                         Revoke
                       </button>
                     )}
@@ -204,30 +249,8 @@ function ApiKeysSection(props: { labs: VisibleLab[] }) {
           </table>
         </div>
       )}
-      {dialog === 'new' && (
-        <CreateKeyDialog
-          labs={props.labs}
-          onCreated={(key) => {
-            setDialog(null);
-            setNotice(null);
-            setCreated(key);
-            reload();
-          }}
-          onClose={() => setDialog(null)}
-        />
-      )}
-      {dialog && dialog !== 'new' && (
-        <RevokeKeyDialog
-          apiKey={dialog}
-          onDone={(message) => {
-            setDialog(null);
-            setCreated(null);
-            setNotice(message);
-            reload();
-          }}
-          onClose={() => setDialog(null)}
-        />
-      )}
+      {keys.dialog === 'new' && <CreateKeyDialog labs={props.labs} onCreated={keys.onCreated} onClose={keys.closeDialog} />}
+      {keys.dialog && keys.dialog !== 'new' && <RevokeKeyDialog apiKey={keys.dialog} onDone={keys.onRemoved} onClose={keys.closeDialog} />}
     </section>
   );
 }
@@ -339,24 +362,21 @@ function Deliveries(props: { webhook: Webhook }) {
 }
 
 function WebhooksSection(props: { labs: VisibleLab[] }) {
-  const { data, error, loading, reload } = useLoad(() => allPages<Webhook>('/api/integrations/webhooks'), []);
-  const [dialog, setDialog] = useState<'new' | Webhook | null>(null);
-  const [created, setCreated] = useState<(Webhook & { secret: string }) | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const webhooks = useSection<Webhook, Webhook & { secret: string }>('/api/integrations/webhooks');
   const [failure, setFailure] = useState<unknown>(null);
   const [open, setOpen] = useState<string | null>(null);
 
   async function setEnabled(webhook: Webhook, enabled: boolean) {
     setFailure(null);
-    setNotice(null);
+    webhooks.setNotice(null);
     try {
       await api.patch(`/api/integrations/webhooks/${webhook.subscriptionId}`, { enabled });
-      setNotice(
+      webhooks.setNotice(
         enabled
           ? `The webhook ${webhook.name} is enabled: deliveries start again.`
           : `The webhook ${webhook.name} is disabled: nothing is sent until it is enabled.`,
       );
-      reload();
+      webhooks.reload();
     } catch (refusal) {
       setFailure(refusal);
     }
@@ -364,19 +384,19 @@ function WebhooksSection(props: { labs: VisibleLab[] }) {
 
   return (
     <section aria-labelledby="webhooks-title">
-      <div class="page-head">
-        <h2 id="webhooks-title">Webhooks</h2>
-        <button type="button" class="primary" onClick={() => setDialog('new')}>
-          New webhook
-        </button>
-      </div>
-      <p class="hint">A webhook tells another system, such as a LIMS, when a machine is quarantined, back in service, calibrated or overdue.</p>
-      {created && <SecretOnce what="signing secret" secret={created.secret} onDismiss={() => setCreated(null)} />}
-      {notice && <Notice>{notice}</Notice>}
-      <ErrorMessage error={failure ?? error} />
-      {loading && !data ? (
+      <SectionHead
+        id="webhooks-title"
+        title="Webhooks"
+        newLabel="New webhook"
+        onNew={() => webhooks.openDialog('new')}
+        hint="A webhook tells another system, such as a LIMS, when a machine is quarantined, back in service, calibrated or overdue."
+      />
+      {webhooks.created && <SecretOnce what="signing secret" secret={webhooks.created.secret} onDismiss={webhooks.dismissCreated} />}
+      {webhooks.notice && <Notice>{webhooks.notice}</Notice>}
+      <ErrorMessage error={failure ?? webhooks.error} />
+      {webhooks.loading && !webhooks.data ? (
         <Loading what="webhooks" />
-      ) : data && data.length === 0 ? (
+      ) : webhooks.data && webhooks.data.length === 0 ? (
         <p>No webhooks yet.</p>
       ) : (
         <div class="table-box">
@@ -392,7 +412,7 @@ function WebhooksSection(props: { labs: VisibleLab[] }) {
               </tr>
             </thead>
             <tbody>
-              {(data ?? []).map((webhook) => (
+              {(webhooks.data ?? []).map((webhook) => (
                 <Fragment key={webhook.subscriptionId}>
                   <tr class={webhook.enabled ? undefined : 'muted'}>
                     <td data-label="Name">{webhook.name}</td>
@@ -423,7 +443,7 @@ function WebhooksSection(props: { labs: VisibleLab[] }) {
                       >
                         Deliveries
                       </button>
-                      <button type="button" class="secondary" onClick={() => setDialog(webhook)} aria-label={`Delete ${webhook.name}`}>
+                      <button type="button" class="secondary" onClick={() => webhooks.openDialog(webhook)} aria-label={`Delete ${webhook.name}`}>
                         Delete
                       </button>
                     </td>
@@ -441,28 +461,9 @@ function WebhooksSection(props: { labs: VisibleLab[] }) {
           </table>
         </div>
       )}
-      {dialog === 'new' && (
-        <CreateWebhookDialog
-          labs={props.labs}
-          onCreated={(webhook) => {
-            setDialog(null);
-            setNotice(null);
-            setCreated(webhook);
-            reload();
-          }}
-          onClose={() => setDialog(null)}
-        />
-      )}
-      {dialog && dialog !== 'new' && (
-        <DeleteWebhookDialog
-          webhook={dialog}
-          onDone={(message) => {
-            setDialog(null);
-            setNotice(message);
-            reload();
-          }}
-          onClose={() => setDialog(null)}
-        />
+      {webhooks.dialog === 'new' && <CreateWebhookDialog labs={props.labs} onCreated={webhooks.onCreated} onClose={webhooks.closeDialog} />}
+      {webhooks.dialog && webhooks.dialog !== 'new' && (
+        <DeleteWebhookDialog webhook={webhooks.dialog} onDone={webhooks.onRemoved} onClose={webhooks.closeDialog} />
       )}
     </section>
   );

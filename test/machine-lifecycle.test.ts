@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ReturnToService } from '../schemas/nonconformities.js';
 import {
   calibrationDecided,
   calibrationRecorded,
@@ -12,50 +11,12 @@ import {
   quarantine,
   recalibrationRequested,
   returnToService,
-  type MachineLife,
-} from './machine-lifecycle.js';
+} from '../shared/domain/machine-lifecycle.js';
+import { allowed, calibratedMachine, manager as by, returnRecord } from './helpers/lifecycle.js';
 
-const by = { username: 'manager1', displayName: 'Manager One' };
 const today = '2026-12-06';
-const machine: MachineLife = {
-  serialNumber: 'DWX-01-006',
-  labId: 'LAB01',
-  status: 'In Service',
-  statusChangedAt: '2026-01-01T00:00:00Z',
-  inServiceSince: '2026-01-01T00:00:00Z',
-  history: [],
-};
-const plan = {
-  version: 1,
-  required: true,
-  reason: 'r',
-  intervalMonths: 12,
-  warningDays: 30,
-  graceDays: 7,
-  decisionRule: 'simple',
-  referenceStandard: false,
-  points: [],
-  changedAt: '',
-  changedBy: by,
-  changeReason: 'r',
-} as never;
-
-function record(nonconformities: string[], at = '2026-12-06T10:00:00Z'): ReturnToService {
-  return {
-    serialNumber: machine.serialNumber,
-    labId: 'LAB01',
-    returnedAt: at,
-    nonconformities,
-    calibrationNumber: null,
-    checks: [],
-    signature: { username: 'manager1', displayName: 'Manager One', meaning: 'Verified by', signedAt: at, method: 'password', contentHash: 'x' },
-  };
-}
-
-function next<T>(outcome: { next: T } | { refused: string }): T {
-  if ('refused' in outcome) throw new Error(outcome.refused);
-  return outcome.next;
-}
+const machine = calibratedMachine('DWX-01-006', 'LAB01', 'LAB01-CAL-000001');
+const record = (nonconformities: string[]) => returnRecord(machine, nonconformities, '2026-12-06T10:00:00Z');
 
 describe('the machine lifecycle', () => {
   it('a nonconformity quarantines the machine out of service, not fit because of it, owing no checklist', () => {
@@ -81,7 +42,7 @@ describe('the machine lifecycle', () => {
     expect(returnToService(first, ['LAB01-NC-000001', 'LAB01-NC-000009'], record(['LAB01-NC-000009']), by)).toEqual({
       refused: expect.stringContaining('does not hold'),
     });
-    const back = next(returnToService(both, ['LAB01-NC-000002', 'LAB01-NC-000001'], record(['LAB01-NC-000001', 'LAB01-NC-000002']), by));
+    const back = allowed(returnToService(both, ['LAB01-NC-000002', 'LAB01-NC-000001'], record(['LAB01-NC-000001', 'LAB01-NC-000002']), by));
     expect(back).toMatchObject({ status: 'In Service', quarantine: null, inServiceSince: '2026-12-06T10:00:00Z' });
     // Back in service while both stay open for their impact review: fit.
     expect(fitnessOf(back, today)).toMatchObject({ state: 'fit', reasons: [] });
@@ -93,47 +54,27 @@ describe('the machine lifecycle', () => {
     expect(changeStatus(held, 'In Service', '2026-12-06T10:00:00Z', by)).toEqual({
       refused: expect.stringContaining('is quarantined by nonconformity LAB01-NC-000001'),
     });
-    expect(next(changeStatus(held, 'Retired offsite', '2026-12-06T10:00:00Z', by)).status).toBe('Retired offsite');
-    expect(next(moveToRepair(held, 'Repair offsite', 'LAB01-NC-000001', '2026-12-06T10:00:00Z', by)).status).toBe('Repair offsite');
+    expect(allowed(changeStatus(held, 'Retired offsite', '2026-12-06T10:00:00Z', by)).status).toBe('Retired offsite');
+    expect(allowed(moveToRepair(held, 'Repair offsite', 'LAB01-NC-000001', '2026-12-06T10:00:00Z', by)).status).toBe('Repair offsite');
     expect(moveToRepair(machine, 'Repair offsite', 'LAB01-NC-000001', '2026-12-06T10:00:00Z', by)).toEqual({
       refused: expect.stringContaining('returned to service already'),
     });
   });
 
   it('recalibration requested holds until an approved pass performed on or after the request', () => {
-    const calibrated = {
-      ...machine,
-      calibration: {
-        planVersions: [plan],
-        approved: [{ calibrationNumber: 'LAB01-CAL-000001', labId: 'LAB01', performedOn: '2026-06-01', nextDue: '2027-06-01' }],
-        finding: null,
-        awaitingApproval: [],
-        overdueNotedOn: null,
-      },
-    };
-    const asked = recalibrationRequested(calibrated, { ncNumber: 'LAB02-NC-000001', itemId: 'cal-1', on: '2026-12-06' });
+    const asked = recalibrationRequested(machine, { ncNumber: 'LAB02-NC-000001', itemId: 'cal-1', on: '2026-12-06' });
     expect(fitnessOf(asked, today).reasons).toEqual(['recalibration requested']);
     const entered = calibrationRecorded(asked, { calibrationNumber: 'LAB01-CAL-000002', performedOn: '2026-12-06', finding: null });
     const decided = { calibrationNumber: 'LAB01-CAL-000002', labId: 'LAB01', performedOn: '2026-12-06', approved: true, passing: true, nextDue: '2027-12-06' };
-    const approved = next(calibrationDecided(entered, decided));
+    const approved = allowed(calibrationDecided(entered, decided));
     expect(fitnessOf(approved, today)).toMatchObject({ state: 'fit', calibrationDue: '2027-12-06' });
     expect(calibrationDecided(approved, decided)).toEqual({ refused: 'Calibration LAB01-CAL-000002 was decided by someone else meanwhile.' });
   });
 
   it('a rejected failing calibration takes back its finding', () => {
-    const calibrated = {
-      ...machine,
-      calibration: {
-        planVersions: [plan],
-        approved: [{ calibrationNumber: 'LAB01-CAL-000001', labId: 'LAB01', performedOn: '2026-06-01', nextDue: '2027-06-01' }],
-        finding: null,
-        awaitingApproval: [],
-        overdueNotedOn: null,
-      },
-    };
-    const failed = calibrationRecorded(calibrated, { calibrationNumber: 'LAB01-CAL-000002', performedOn: '2026-12-01', finding: 'failed calibration' });
+    const failed = calibrationRecorded(machine, { calibrationNumber: 'LAB01-CAL-000002', performedOn: '2026-12-01', finding: 'failed calibration' });
     expect(fitnessOf(failed, today).reasons).toEqual(['failed calibration', 'awaiting approval']);
-    const rejected = next(
+    const rejected = allowed(
       calibrationDecided(failed, {
         calibrationNumber: 'LAB01-CAL-000002',
         labId: 'LAB01',
