@@ -110,6 +110,17 @@ describe('intermediate checks', () => {
   });
 
   it('URS-138 refuses a check the plan does not define or whose readings miss a point, and writes nothing', async () => {
+    // A check is dated as a calibration is: not after the lab's today, not before its machine.
+    const tomorrow = await checked(tech, 'ICK-1', 100, -1);
+    expect(tomorrow.status).toBe(400);
+    expect((tomorrow.body as { detail: string }).detail).toBe(
+      `A check cannot be recorded before it is performed (${labDaysAgo('LAB01', -1)} is after today, ${labDaysAgo('LAB01', 0)}).`,
+    );
+    const early = await checked(tech, 'ICK-1', 100, 600);
+    expect(early.status).toBe(400);
+    expect((early.body as { detail: string }).detail).toMatch(
+      new RegExp(`^A check cannot predate its machine: Performed on is ${labDaysAgo('LAB01', 600)}, before ICK-1 was registered on \\d{4}-\\d{2}-\\d{2}\\.$`),
+    );
     const { intermediateCheck: _none, ...withoutCheck } = plan;
     await machineWithPlan(manager, 'ICK-2', withoutCheck);
     const undefinedCheck = await checked(tech, 'ICK-2', 100, 1);
