@@ -19,6 +19,8 @@ interface TaskDraft {
   min: string;
   max: string;
   decimals: string;
+  /** The machine's meter this reading updates, by name; empty for a reading kept on the record only. */
+  meter: string;
 }
 
 type Plan = Record<Frequency, TaskDraft[]>;
@@ -34,6 +36,7 @@ function draftOf(task: Task): TaskDraft {
     min: task.min === undefined ? '' : String(task.min),
     max: task.max === undefined ? '' : String(task.max),
     decimals: task.decimals === undefined ? '' : String(task.decimals),
+    meter: task.meter ?? '',
   };
 }
 
@@ -81,6 +84,7 @@ function taskBody(task: TaskDraft) {
     ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
     ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
     ...(task.kind === 'reading' && numberOrText(task.decimals) !== undefined ? { decimals: numberOrText(task.decimals) } : {}),
+    ...(task.kind === 'reading' && task.meter.trim() ? { meter: task.meter.trim() } : {}),
   };
 }
 
@@ -90,6 +94,8 @@ function TaskRow(props: {
   index: number;
   count: number;
   task: TaskDraft;
+  /** Whether the task may read a meter of the machine: PM checklists' readings do, return-to-service checks do not. */
+  readsMeters?: boolean;
   errors: Record<string, string>;
   onChange: (task: TaskDraft) => void;
   onMove: (by: number) => void;
@@ -124,6 +130,15 @@ function TaskRow(props: {
               onValue={(decimals) => set({ decimals })}
               error={props.errors[`${path}.decimals`]}
             />
+            {props.readsMeters && (
+              <TextField
+                label="Meter"
+                hint="The machine's meter this reading updates, e.g. Spindle hours; leave empty to keep it on the checklist only"
+                value={task.meter}
+                onValue={(meter) => set({ meter })}
+                error={props.errors[`${path}.meter`]}
+              />
+            )}
           </>
         )}
       </div>
@@ -165,15 +180,39 @@ function ReadOnlyTasks(props: { model: Model }) {
                   <span class="task-answer">
                     {task.kind === 'check'
                       ? 'Check'
-                      : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}`}
+                      : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}${task.meter ? `, updates the meter ${task.meter}` : ''}`}
                   </span>
                 </li>
               ))}
             </ol>
           </section>
         ))}
+      {(props.model.usageSchedules ?? []).map((schedule) => (
+        <section key={schedule.scheduleId} aria-labelledby={`usage-${schedule.scheduleId}`}>
+          <h2 id={`usage-${schedule.scheduleId}`}>
+            Every {schedule.every} of {schedule.meter}
+          </h2>
+          <p class="hint">
+            Due within {schedule.dueWithin.days !== undefined ? `${schedule.dueWithin.days} days` : `${schedule.dueWithin.units} more`} of passing each
+            threshold.
+          </p>
+          <ol class="tasks read-only">
+            {schedule.tasks.map((task) => (
+              <li key={task.taskId} class="task">
+                <span class="task-text">{task.text}</span>
+                <span class="task-answer">{task.kind === 'check' ? 'Check' : `Reading${task.unit ? ` in ${task.unit}` : ''}`}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ))}
     </>
   );
+}
+
+/** The model's usage schedules as the API takes them back, so saving the form keeps them (the form does not edit them). */
+function usageSchedulesBody(model: Model | null) {
+  return model?.usageSchedules?.length ? { usageSchedules: model.usageSchedules.map(({ scheduleId: _id, ...schedule }) => schedule) } : {};
 }
 
 export function ModelPage(props: { modelId: string | null }) {
@@ -267,6 +306,7 @@ export function ModelPage(props: { modelId: string | null }) {
       frequencies: frequenciesBody(plan, verified),
       ...(defaultPlan ? { calibrationPlan: defaultPlan } : {}),
       ...(returnChecks.length ? { returnToServiceChecks: returnChecks.map(({ taskId: _id, ...task }) => taskBody(task)) } : {}),
+      ...usageSchedulesBody(model),
     };
     try {
       if (model) {
@@ -310,6 +350,7 @@ export function ModelPage(props: { modelId: string | null }) {
                 <TaskRow
                   key={task.key}
                   group={frequency}
+                  readsMeters
                   path={`frequencies.${frequency}.tasks.${index}`}
                   index={index}
                   count={plan[frequency].length}
@@ -340,7 +381,7 @@ export function ModelPage(props: { modelId: string | null }) {
               type="button"
               class="secondary"
               onClick={() =>
-                updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])
+                updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '', meter: '' }])
               }
             >
               Add {frequency.toLowerCase()} task
@@ -408,7 +449,7 @@ export function ModelPage(props: { modelId: string | null }) {
           <button
             type="button"
             class="secondary"
-            onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}
+            onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '', meter: '' }])}
           >
             Add a return-to-service check
           </button>
