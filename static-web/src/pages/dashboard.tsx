@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Frequency } from '../../../shared/schemas/catalog.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
+import { usageCauseWords } from '../../../shared/domain/meters.js';
 import type { RecordSummary } from '../../../shared/schemas/records.js';
 import { allPages } from '../api.js';
 import { Link } from '../router.js';
@@ -149,7 +150,7 @@ function WorkRows(props: { records: RecordSummary[]; onOpen: () => void }) {
               )}
             </span>
             <span class="model">{record.modelId}</span>
-            <span class="frequency">{record.frequency}</span>
+            <span class="frequency">{record.usage ? `Usage: ${usageCauseWords(record.usage)}` : record.frequency}</span>
             <span class="due">due {formatDueTime(record.dueEnd, record.labId)}</span>
           </Link>
         </li>

@@ -8,6 +8,7 @@ import { CheckboxField, ErrorMessage, Loading, Notice, PageTitle, SelectField, T
 import { intervalText, PlanForm } from '../components/plan-form.js';
 import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import { fieldLabel } from '../../../shared/platform/problems.js';
+import { emptyUsageDraft, usageDraftOf, UsageScheduleEditor, usageScheduleBody, usageScheduleText, type UsageDraft } from '../components/usage-schedules.js';
 
 interface TaskDraft {
   /** Tells rows apart while editing; tasks the model already has keep their taskId. */
@@ -191,6 +192,7 @@ export function ModelPage(props: { modelId: string | null }) {
   const [plan, setPlan] = useState<Plan>(planOf(null));
   const [verified, setVerified] = useState<Verified>(verifiedOf(null));
   const [returnChecks, setReturnChecks] = useState<TaskDraft[]>([]);
+  const [usageSchedules, setUsageSchedules] = useState<UsageDraft[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -205,6 +207,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setPlan(planOf(next));
     setVerified(verifiedOf(next));
     setReturnChecks((next?.returnToServiceChecks ?? []).map(draftOf));
+    setUsageSchedules((next?.usageSchedules ?? []).map(usageDraftOf));
     setDefaultPlan(next?.calibrationPlan ?? null);
   }
   useEffect(() => show(loaded.data ?? null), [loaded.data]);
@@ -237,6 +240,16 @@ export function ModelPage(props: { modelId: string | null }) {
           </dd>
         </dl>
         <ReadOnlyTasks model={model} />
+        {model.usageSchedules && (
+          <section aria-labelledby="usage-schedules">
+            <h2 id="usage-schedules">Maintenance by use</h2>
+            <ul>
+              {model.usageSchedules.map((schedule) => (
+                <li key={schedule.scheduleId}>{usageScheduleText(schedule)}</li>
+              ))}
+            </ul>
+          </section>
+        )}
         {model.returnToServiceChecks && (
           <section aria-labelledby="return-checks">
             <h2 id="return-checks">Return-to-service checks</h2>
@@ -267,6 +280,7 @@ export function ModelPage(props: { modelId: string | null }) {
       frequencies: frequenciesBody(plan, verified),
       ...(defaultPlan ? { calibrationPlan: defaultPlan } : {}),
       ...(returnChecks.length ? { returnToServiceChecks: returnChecks.map(({ taskId: _id, ...task }) => taskBody(task)) } : {}),
+      ...(usageSchedules.length ? { usageSchedules: usageSchedules.map(usageScheduleBody) } : {}),
     };
     try {
       if (model) {
@@ -411,6 +425,27 @@ export function ModelPage(props: { modelId: string | null }) {
             onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}
           >
             Add a return-to-service check
+          </button>
+        </fieldset>
+        <fieldset class="frequency-tasks usage-schedules">
+          <legend>Maintenance by use</legend>
+          <p class="hint">
+            Checklists that fall due each time a machine's meter passes another so many units, or (whichever comes first) so many months after the last one.
+          </p>
+          <ol>
+            {usageSchedules.map((draft, index) => (
+              <UsageScheduleEditor
+                key={draft.key}
+                index={index}
+                draft={draft}
+                errors={errors}
+                onChange={(changed) => setUsageSchedules(usageSchedules.map((each) => (each.key === draft.key ? changed : each)))}
+                onRemove={() => setUsageSchedules(usageSchedules.filter((each) => each.key !== draft.key))}
+              />
+            ))}
+          </ol>
+          <button type="button" class="secondary" onClick={() => setUsageSchedules([...usageSchedules, emptyUsageDraft()])}>
+            Add a usage schedule
           </button>
         </fieldset>
         <ErrorMessage error={failure} />

@@ -4,6 +4,7 @@ import type { Task } from '../../../shared/schemas/catalog.js';
 import type { PmRecord, RecordSummary, Response } from '../../../shared/schemas/records.js';
 import { checkResponses } from '../../../shared/records/record-rules.js';
 import { formatReading } from '../../../shared/domain/readings.js';
+import { usageCauseWords } from '../../../shared/domain/meters.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
 import { parseDecimal } from '../components/decimal-input.js';
@@ -699,8 +700,19 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         <dd>
           {record.modelId} (version {record.modelVersion})
         </dd>
-        <dt>Period</dt>
-        <dd>{record.periodStart}</dd>
+        {record.usage ? (
+          <>
+            <dt>Opened</dt>
+            <dd>
+              {record.periodStart}: {record.usage.meter} {usageCauseWords(record.usage)}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Period</dt>
+            <dd>{record.periodStart}</dd>
+          </>
+        )}
         <dt>Due</dt>
         <dd>{formatDueTime(record.dueEnd, record.labId)}</dd>
         {completable && record.status === 'Missed' && (
