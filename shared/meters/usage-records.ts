@@ -5,6 +5,7 @@ import type { EquipmentDocument } from '../data/equipment-repository.js';
 import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import { emptyCounter, readCounter, readRecordsById, writeRecords, type RecordDocument } from '../data/records-repository.js';
 import { labNumber } from '../domain/lab-numbers.js';
+import { contentHash } from '../domain/record-hash.js';
 import { calendarDueDay, confirmOpenings, usageCauseWords, usageFollowUp } from '../domain/meters.js';
 import { formatDay, localDay, parseDay, startOfDay } from '../domain/periods.js';
 import { changeMachine } from '../equipment/machine-changes.js';
@@ -113,12 +114,14 @@ export async function openUsageRecords(
     const events = [
       ...created.map((record) =>
         auditEvent('record.opened', { kind: 'record', recordNumber: record.recordNumber, labId }, actor, facts, {
-          after: { serialNumber: record.serialNumber, usage: record.usage, dueEnd: record.dueEnd },
+          // The record's hash, as every entry about one record carries it, so the audit verification can check it.
+          after: { serialNumber: record.serialNumber, usage: record.usage, dueEnd: record.dueEnd, recordHash: contentHash(record) },
           reason: `${meter.name} of ${machine.serialNumber}: ${usageCauseWords(record.usage!)}`,
         }),
       ),
       ...missed.map(({ document }) =>
         auditEvent('record.missed', { kind: 'record', recordNumber: document.recordNumber, labId }, actor, facts, {
+          after: { status: 'Missed', recordHash: contentHash(document) },
           reason: `${meter.name} of ${machine.serialNumber} passed ${document.usage!.dueAtTotal} ${meter.unit} with the checklist not done`,
         }),
       ),

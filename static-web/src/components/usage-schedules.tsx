@@ -144,9 +144,8 @@ export function UsageScheduleEditor(props: {
   );
 }
 
-/** How a stored schedule reads: "every 500 h or 6 months, whichever comes first, due within 14 days". */
+/** How a stored schedule reads as a heading: "Every 500 of Spindle hours or every 6 months, whichever comes first". */
 export function usageScheduleText(schedule: UsageSchedule): string {
-  const due = schedule.dueWithin.units !== undefined ? `${schedule.dueWithin.units} units` : `${schedule.dueWithin.days} days`;
   const months = schedule.orEveryMonths === undefined ? '' : ` or every ${schedule.orEveryMonths} months, whichever comes first`;
-  return `${schedule.meter}: every ${schedule.every}${months}; due within ${due}`;
+  return `Every ${schedule.every} of ${schedule.meter}${months}`;
 }

@@ -20,6 +20,8 @@ interface TaskDraft {
   min: string;
   max: string;
   decimals: string;
+  /** The machine's meter this reading updates, by name; empty for a reading kept on the record only. */
+  meter: string;
 }
 
 type Plan = Record<Frequency, TaskDraft[]>;
@@ -35,6 +37,7 @@ function draftOf(task: Task): TaskDraft {
     min: task.min === undefined ? '' : String(task.min),
     max: task.max === undefined ? '' : String(task.max),
     decimals: task.decimals === undefined ? '' : String(task.decimals),
+    meter: task.meter ?? '',
   };
 }
 
@@ -82,6 +85,7 @@ function taskBody(task: TaskDraft) {
     ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
     ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
     ...(task.kind === 'reading' && numberOrText(task.decimals) !== undefined ? { decimals: numberOrText(task.decimals) } : {}),
+    ...(task.kind === 'reading' && task.meter.trim() ? { meter: task.meter.trim() } : {}),
   };
 }
 
@@ -91,6 +95,8 @@ function TaskRow(props: {
   index: number;
   count: number;
   task: TaskDraft;
+  /** Whether the task may read a meter of the machine: PM checklists' readings do, return-to-service checks do not. */
+  readsMeters?: boolean;
   errors: Record<string, string>;
   onChange: (task: TaskDraft) => void;
   onMove: (by: number) => void;
@@ -125,6 +131,15 @@ function TaskRow(props: {
               onValue={(decimals) => set({ decimals })}
               error={props.errors[`${path}.decimals`]}
             />
+            {props.readsMeters && (
+              <TextField
+                label="Meter"
+                hint="The machine's meter this reading updates, e.g. Spindle hours; leave empty to keep it on the checklist only"
+                value={task.meter}
+                onValue={(meter) => set({ meter })}
+                error={props.errors[`${path}.meter`]}
+              />
+            )}
           </>
         )}
       </div>
@@ -166,13 +181,30 @@ function ReadOnlyTasks(props: { model: Model }) {
                   <span class="task-answer">
                     {task.kind === 'check'
                       ? 'Check'
-                      : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}`}
+                      : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}${task.meter ? `, updates the meter ${task.meter}` : ''}`}
                   </span>
                 </li>
               ))}
             </ol>
           </section>
         ))}
+      {(props.model.usageSchedules ?? []).map((schedule) => (
+        <section key={schedule.scheduleId} aria-labelledby={`usage-${schedule.scheduleId}`}>
+          <h2 id={`usage-${schedule.scheduleId}`}>{usageScheduleText(schedule)}</h2>
+          <p class="hint">
+            Due within {schedule.dueWithin.days !== undefined ? `${schedule.dueWithin.days} days` : `${schedule.dueWithin.units} more`} of passing each
+            threshold.
+          </p>
+          <ol class="tasks read-only">
+            {schedule.tasks.map((task) => (
+              <li key={task.taskId} class="task">
+                <span class="task-text">{task.text}</span>
+                <span class="task-answer">{task.kind === 'check' ? 'Check' : `Reading${task.unit ? ` in ${task.unit}` : ''}`}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ))}
     </>
   );
 }
@@ -240,16 +272,6 @@ export function ModelPage(props: { modelId: string | null }) {
           </dd>
         </dl>
         <ReadOnlyTasks model={model} />
-        {model.usageSchedules && (
-          <section aria-labelledby="usage-schedules">
-            <h2 id="usage-schedules">Maintenance by use</h2>
-            <ul>
-              {model.usageSchedules.map((schedule) => (
-                <li key={schedule.scheduleId}>{usageScheduleText(schedule)}</li>
-              ))}
-            </ul>
-          </section>
-        )}
         {model.returnToServiceChecks && (
           <section aria-labelledby="return-checks">
             <h2 id="return-checks">Return-to-service checks</h2>
@@ -324,6 +346,7 @@ export function ModelPage(props: { modelId: string | null }) {
                 <TaskRow
                   key={task.key}
                   group={frequency}
+                  readsMeters
                   path={`frequencies.${frequency}.tasks.${index}`}
                   index={index}
                   count={plan[frequency].length}
@@ -354,7 +377,7 @@ export function ModelPage(props: { modelId: string | null }) {
               type="button"
               class="secondary"
               onClick={() =>
-                updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])
+                updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '', meter: '' }])
               }
             >
               Add {frequency.toLowerCase()} task
@@ -422,7 +445,7 @@ export function ModelPage(props: { modelId: string | null }) {
           <button
             type="button"
             class="secondary"
-            onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}
+            onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '', meter: '' }])}
           >
             Add a return-to-service check
           </button>
