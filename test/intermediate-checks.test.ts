@@ -113,12 +113,12 @@ describe('intermediate checks', () => {
     // A check is dated as a calibration is: not after the lab's today, not before its machine.
     const tomorrow = await checked(tech, 'ICK-1', 100, -1);
     expect(tomorrow.status).toBe(400);
-    expect((tomorrow.body as { detail: string }).detail).toBe(
+    expect((tomorrow.body as unknown as { detail: string }).detail).toBe(
       `A check cannot be recorded before it is performed (${labDaysAgo('LAB01', -1)} is after today, ${labDaysAgo('LAB01', 0)}).`,
     );
     const early = await checked(tech, 'ICK-1', 100, 600);
     expect(early.status).toBe(400);
-    expect((early.body as { detail: string }).detail).toMatch(
+    expect((early.body as unknown as { detail: string }).detail).toMatch(
       new RegExp(`^A check cannot predate its machine: Performed on is ${labDaysAgo('LAB01', 600)}, before ICK-1 was registered on \\d{4}-\\d{2}-\\d{2}\\.$`),
     );
     const { intermediateCheck: _none, ...withoutCheck } = plan;
