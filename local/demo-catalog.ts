@@ -59,6 +59,8 @@ const demoModels: (CreateModel & { code: string })[] = [
       {
         meter: 'Spindle hours',
         every: 500,
+        // A mill that runs little still has its spindle serviced twice a year.
+        orEveryMonths: 6,
         dueWithin: { days: 14 },
         tasks: [check('Replace the spindle collet and clean the taper'), reading('Spindle run-out', 'µm', 0, 5)],
       },

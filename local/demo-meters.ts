@@ -23,8 +23,8 @@ const everyFortnight = (from: number, perDay: number, last: number): [number, nu
 const demoMeters: DemoMeter[] = [
   // Passed its 500 h spindle service five days ago; tech1 did the service and signed it.
   { serialNumber: 'DWX-01-002', name: 'Spindle hours', unit: 'h', readings: [...everyFortnight(0, 2.7, 5), [5, 506], [1, 518]] },
-  // A quieter mill: 310 h, its first service still ahead.
-  { serialNumber: 'DWX-01-006', name: 'Spindle hours', unit: 'h', readings: everyFortnight(0, 1.7, 0) },
+  // A quieter mill, read for four months: its first service, by hours or at six months, still ahead.
+  { serialNumber: 'DWX-01-006', name: 'Spindle hours', unit: 'h', readings: everyFortnight(0, 1.7, 0).filter(([daysAgo]) => daysAgo <= 124) },
   // Passed 2,000 layers two days ago: its resin tank change is open and due this week.
   { serialNumber: 'F3B-01-005', name: 'Layers printed', unit: 'layers', readings: [...everyFortnight(0, 10.5, 2), [2, 2040]] },
 ];

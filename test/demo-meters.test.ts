@@ -49,8 +49,8 @@ describe('the demo’s meters and usage schedules', () => {
     expect(tank).toMatchObject({ status: 'Open', usage: { meter: 'Layers printed', threshold: 2000 } });
     expect(Date.parse(tank!.dueEnd)).toBeGreaterThan(Date.now());
     expect(Date.parse(tank!.dueEnd) - Date.now()).toBeLessThan(7 * 86_400_000);
-    const models = await manager.get<{ usageSchedules: { meter: string; every: number }[] }>('/api/models/DWX-52DCi');
-    expect(models.body.usageSchedules).toMatchObject([{ meter: 'Spindle hours', every: 500 }]);
+    const models = await manager.get<{ usageSchedules: { meter: string; every: number; orEveryMonths?: number }[] }>('/api/models/DWX-52DCi');
+    expect(models.body.usageSchedules).toMatchObject([{ meter: 'Spindle hours', every: 500, orEveryMonths: 6 }]);
   });
 
   it('keeps the audit trail of the lab intact with the back-dated readings', async () => {
