@@ -218,6 +218,8 @@ export const recordSummarySchema = recordSchema
   .extend({
     /** On dashboard rows whose machine is not fit for use or whose calibration is due soon (SPEC §9); absent when it is simply fit. */
     fitness: fitnessSchema.optional(),
+    /** On a Usage record's row: the meter and what opened it. */
+    usage: recordSchema.shape.usage.unwrap().optional(),
   });
 export type RecordSummary = z.infer<typeof recordSummarySchema>;
 

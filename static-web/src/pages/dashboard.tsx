@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Frequency } from '../../../shared/schemas/catalog.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
+import { usageCauseWords } from '../../../shared/domain/meters.js';
 import type { RecordSummary } from '../../../shared/schemas/records.js';
 import type { DashboardPage, DueIntermediateCheck } from '../../../shared/schemas/dashboard.js';
 import { eachPage } from '../api.js';
@@ -155,7 +156,7 @@ function WorkRows(props: { records: RecordSummary[]; onOpen: () => void }) {
               )}
             </span>
             <span class="model">{record.modelId}</span>
-            <span class="frequency">{record.frequency}</span>
+            <span class="frequency">{record.usage ? `Usage: ${usageCauseWords(record.usage)}` : record.frequency}</span>
             <span class="due">due {formatDueTime(record.dueEnd, record.labId)}</span>
           </Link>
         </li>

@@ -8,6 +8,7 @@ import { CheckboxField, ErrorMessage, Loading, Notice, PageTitle, SelectField, T
 import { intervalText, PlanForm } from '../components/plan-form.js';
 import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import { fieldLabel } from '../../../shared/platform/problems.js';
+import { emptyUsageDraft, usageDraftOf, UsageScheduleEditor, usageScheduleBody, usageScheduleText, type UsageDraft } from '../components/usage-schedules.js';
 
 interface TaskDraft {
   /** Tells rows apart while editing; tasks the model already has keep their taskId. */
@@ -189,9 +190,7 @@ function ReadOnlyTasks(props: { model: Model }) {
         ))}
       {(props.model.usageSchedules ?? []).map((schedule) => (
         <section key={schedule.scheduleId} aria-labelledby={`usage-${schedule.scheduleId}`}>
-          <h2 id={`usage-${schedule.scheduleId}`}>
-            Every {schedule.every} of {schedule.meter}
-          </h2>
+          <h2 id={`usage-${schedule.scheduleId}`}>{usageScheduleText(schedule)}</h2>
           <p class="hint">
             Due within {schedule.dueWithin.days !== undefined ? `${schedule.dueWithin.days} days` : `${schedule.dueWithin.units} more`} of passing each
             threshold.
@@ -210,11 +209,6 @@ function ReadOnlyTasks(props: { model: Model }) {
   );
 }
 
-/** The model's usage schedules as the API takes them back, so saving the form keeps them (the form does not edit them). */
-function usageSchedulesBody(model: Model | null) {
-  return model?.usageSchedules?.length ? { usageSchedules: model.usageSchedules.map(({ scheduleId: _id, ...schedule }) => schedule) } : {};
-}
-
 export function ModelPage(props: { modelId: string | null }) {
   const editable = mayAnywhere('models', 'write');
   const loaded = useLoad(
@@ -230,6 +224,7 @@ export function ModelPage(props: { modelId: string | null }) {
   const [plan, setPlan] = useState<Plan>(planOf(null));
   const [verified, setVerified] = useState<Verified>(verifiedOf(null));
   const [returnChecks, setReturnChecks] = useState<TaskDraft[]>([]);
+  const [usageSchedules, setUsageSchedules] = useState<UsageDraft[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -244,6 +239,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setPlan(planOf(next));
     setVerified(verifiedOf(next));
     setReturnChecks((next?.returnToServiceChecks ?? []).map(draftOf));
+    setUsageSchedules((next?.usageSchedules ?? []).map(usageDraftOf));
     setDefaultPlan(next?.calibrationPlan ?? null);
   }
   useEffect(() => show(loaded.data ?? null), [loaded.data]);
@@ -306,7 +302,7 @@ export function ModelPage(props: { modelId: string | null }) {
       frequencies: frequenciesBody(plan, verified),
       ...(defaultPlan ? { calibrationPlan: defaultPlan } : {}),
       ...(returnChecks.length ? { returnToServiceChecks: returnChecks.map(({ taskId: _id, ...task }) => taskBody(task)) } : {}),
-      ...usageSchedulesBody(model),
+      ...(usageSchedules.length ? { usageSchedules: usageSchedules.map(usageScheduleBody) } : {}),
     };
     try {
       if (model) {
@@ -452,6 +448,27 @@ export function ModelPage(props: { modelId: string | null }) {
             onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '', meter: '' }])}
           >
             Add a return-to-service check
+          </button>
+        </fieldset>
+        <fieldset class="frequency-tasks usage-schedules">
+          <legend>Maintenance by use</legend>
+          <p class="hint">
+            Checklists that fall due each time a machine's meter passes another so many units, or (whichever comes first) so many months after the last one.
+          </p>
+          <ol>
+            {usageSchedules.map((draft, index) => (
+              <UsageScheduleEditor
+                key={draft.key}
+                index={index}
+                draft={draft}
+                errors={errors}
+                onChange={(changed) => setUsageSchedules(usageSchedules.map((each) => (each.key === draft.key ? changed : each)))}
+                onRemove={() => setUsageSchedules(usageSchedules.filter((each) => each.key !== draft.key))}
+              />
+            ))}
+          </ol>
+          <button type="button" class="secondary" onClick={() => setUsageSchedules([...usageSchedules, emptyUsageDraft()])}>
+            Add a usage schedule
           </button>
         </fieldset>
         <ErrorMessage error={failure} />

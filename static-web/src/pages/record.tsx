@@ -5,6 +5,7 @@ import type { PmRecord, RecordSummary, Response } from '../../../shared/schemas/
 import type { Meter, ReadingReason } from '../../../shared/schemas/meters.js';
 import { checkResponses } from '../../../shared/records/record-rules.js';
 import { formatReading } from '../../../shared/domain/readings.js';
+import { usageCauseWords } from '../../../shared/domain/meters.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
 import { parseDecimal } from '../components/decimal-input.js';
@@ -773,8 +774,19 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         <dd>
           {record.modelId} (version {record.modelVersion})
         </dd>
-        <dt>Period</dt>
-        <dd>{record.periodStart}</dd>
+        {record.usage ? (
+          <>
+            <dt>Opened</dt>
+            <dd>
+              {record.periodStart}: {record.usage.meter} {usageCauseWords(record.usage)}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Period</dt>
+            <dd>{record.periodStart}</dd>
+          </>
+        )}
         <dt>Due</dt>
         <dd>{formatDueTime(record.dueEnd, record.labId)}</dd>
         {completable && record.status === 'Missed' && (
