@@ -14,6 +14,7 @@ import { measureCalibrationsDue, recordBenchCalibration } from './bench/calibrat
 import { measureCertificateUpload } from './bench/certificate-upload.js';
 import { measureColdStart } from './bench/cold-start.js';
 import { measureFeedYear, type FeedYearFigures } from './bench/feed-year.js';
+import { measureReliabilityYear } from './bench/reliability-year.js';
 import { addBenchLab, measureHourlyRuns, measureLinearity, seedCompany } from './bench/company.js';
 import { measureMeterReadings } from './bench/meters.js';
 import { measureStore } from './bench/store.js';
@@ -31,7 +32,8 @@ import { startLocalProduct, type CosmosRequestCounts, type LocalProduct } from '
  * line is one JSON object. --quick seeds a smaller company and leaves out the uncorrected store.
  * `--only=volume` runs the requests-at-volume rows alone (local/bench/volume.ts), for a quick check;
  * `--only=feed` the OData feed's and Fabric mirroring's figures for a year of a lab (local/bench/feed-year.ts);
- * `--only=meters [--seconds=60]` posts meter readings at 100 a second for 200 machines (local/bench/meters.ts).
+ * `--only=meters [--seconds=60]` posts meter readings at 100 a second for 200 machines (local/bench/meters.ts);
+ * `--only=reliability` the reliability report of a 200-machine lab with a year of failures and repairs (local/bench/reliability-year.ts).
  */
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length);
@@ -95,7 +97,8 @@ async function main(): Promise<void> {
   if (only === 'volume') return volumeRows(log);
   if (only === 'feed') return feedRows(log);
   if (only === 'meters') return meterRows();
-  if (only !== undefined) throw new Error(`--only knows volume, feed and meters, not ${only}`);
+  if (only === 'reliability') return reliabilityRows(log);
+  if (only !== undefined) throw new Error(`--only knows volume, feed, meters and reliability, not ${only}`);
   log(`EquipManSys bench (${quick ? 'quick' : 'full'}): ${size.labs} labs × ${size.machines} machines, a year of records`);
   const store = await measureStore(log, { uncorrected: !quick });
   log('bench: requests at a real company’s volume, in a process of their own...');
@@ -492,6 +495,36 @@ async function meterRows(): Promise<void> {
     );
     row('Cosmos requests per reading', `${figures.cosmosRequestsPerReading}: ${describeCounts(figures.counts)}`);
     console.log(JSON.stringify({ meters: figures }));
+  } finally {
+    await product.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `--only=reliability`: the reliability report of a year of a 200-machine lab, on a product of its own. */
+async function reliabilityRows(log: (line: string) => void): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ems-bench-reliability-'));
+  Object.assign(process.env, { PORT: '0', LOCAL_DATA_DIR: dataDir, DEMO_PASSWORD: password, LOGIN_RATE_LIMIT_PER_MINUTE: '10000' });
+  const product = await startLocalProduct({ log: () => undefined, timers: false });
+  try {
+    const figures = await measureReliabilityYear(product, await signIn(product, 'admin'), quick ? 20 : 200, 4, log);
+    const row = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`);
+    const budgets = {
+      'report of the year, median (ms)': budget(2_000, Math.round(figures.medianJsonMs)),
+      'Cosmos requests of the report': budget(10, figures.counts.total),
+      'cross-partition queries (the list of labs, as every report)': budget(1, figures.counts.crossPartitionQueries),
+    };
+    console.log('');
+    console.log(
+      `Reliability report: a year of ${figures.machines} machines of one lab, ${figures.nonconformities} failures quarantined and returned to service`,
+    );
+    row('JSON, 5 runs (median, max)', `${fixed(figures.medianJsonMs, 0)} ms, ${fixed(Math.max(...figures.jsonMs), 0)} ms`);
+    row('CSV per machine', `${fixed(figures.csvMs, 0)} ms`);
+    row('Cosmos requests of one report', describeCounts(figures.counts));
+    row('machine rows / failures counted', `${figures.machineRows} / ${figures.failuresReported}`);
+    console.log('Budgets (printed, not asserted)');
+    for (const [name, { limit, value, pass }] of Object.entries(budgets)) row(name, `${pass ? 'within' : 'OVER'}  ${value} (budget ${limit})`);
+    console.log(JSON.stringify({ reliability: figures, budgets }));
   } finally {
     await product.stop();
     await rm(dataDir, { recursive: true, force: true });
