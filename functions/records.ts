@@ -24,8 +24,8 @@ import {
   recordListParamsSchema,
   recordParamsSchema,
   recordSchema,
-  recordSummarySchema,
 } from '../shared/schemas/records.js';
+import { dashboardPageSchema } from '../shared/schemas/dashboard.js';
 
 http({
   name: 'recordsList',
@@ -46,11 +46,12 @@ http({
   methods: ['GET'],
   route: 'labs/{labId}/dashboard',
   access: 'signed-in',
-  summary: "A lab's checklists in one call: every open record and every missed one that may still be completed late, soonest due first, as summary rows",
+  summary:
+    "A lab's checklists in one call: every open record and every missed one that may still be completed late, soonest due first, as summary rows; and the intermediate checks due today or overdue",
   tags: ['records'],
   params: recordListParamsSchema,
   query: dashboardQuerySchema,
-  response: listOf(recordSummarySchema),
+  response: dashboardPageSchema,
   authorize: (input) => assertMayReadRecords(principalOf(input), input.params.labId),
   handler: async ({ params, query }) => ({ body: await labDashboard(params.labId, query) }),
 });

@@ -3,8 +3,10 @@ import { http } from '../shared/platform/registry.js';
 import { assertMayReport, complianceReport, reportCsv } from '../shared/reports/compliance.js';
 import { calibrationReport, calibrationReportCsv } from '../shared/reports/calibration-report.js';
 import { continuationHeaders } from '../shared/reports/lab-pages.js';
+import { reliabilityCsv, reliabilityReport } from '../shared/reports/reliability.js';
 import { calibrationReportQuerySchema, calibrationReportSchema } from '../shared/schemas/calibration.js';
 import { complianceQuerySchema, complianceReportSchema } from '../shared/schemas/reports.js';
+import { reliabilityQuerySchema, reliabilityReportSchema } from '../shared/schemas/reliability.js';
 
 http({
   name: 'reportsCompliance',
@@ -47,6 +49,29 @@ http({
     const fileName = `calibration-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
     return {
       file: { contentType: 'text/csv; charset=utf-8', fileName, content: calibrationReportCsv(report, section) },
+      headers: continuationHeaders(report.continuationToken),
+    };
+  },
+});
+
+http({
+  name: 'reportsReliability',
+  methods: ['GET'],
+  route: 'reports/reliability',
+  access: 'signed-in',
+  summary:
+    'Reliability per machine, per model and per lab over a period of at most 366 lab-local days (default the last 365): hours out of service by status, failures (nonconformities from PM faults and reported problems), MTBF and MTTR in hours (null without a failure or a repair), PM compliance as the compliance report computes it; filter by modelId or serialNumber; JSON or CSV (section=machines|models|labs). Without labId, a page of pageSize labs: follow continuationToken (body or X-Continuation-Token header)',
+  tags: ['reports'],
+  query: reliabilityQuerySchema,
+  response: reliabilityReportSchema,
+  authorize: (input) => assertMayReport(principalOf(input), input.query.labId),
+  handler: async ({ query, ...facts }) => {
+    const report = await reliabilityReport(principalOf(facts), query);
+    if (query.format !== 'csv') return { body: report };
+    const section = query.section ?? 'machines';
+    const fileName = `reliability-${section}-${query.labId ?? 'all-labs'}-${report.from}-to-${report.to}.csv`;
+    return {
+      file: { contentType: 'text/csv; charset=utf-8', fileName, content: reliabilityCsv(report, section) },
       headers: continuationHeaders(report.continuationToken),
     };
   },

@@ -20,7 +20,7 @@ const seedFacts = { requestId: 'demo-seed', clientAddress: 'local' };
 /** The demo's signatures stand for people who are not there to type a password. */
 const signedForTheDemo = async () => 'password' as const;
 
-async function demoPrincipal(username: string): Promise<Principal> {
+export async function demoPrincipal(username: string): Promise<Principal> {
   const user = (await readUser(username))!.document;
   return { ...grantsOf(user), username, displayName: displayNameOf(user), user, session: {} as SessionDocument, csrfToken: '', mustChangePassword: false };
 }

@@ -32,6 +32,15 @@ const demoModels: (CreateModel & { code: string })[] = [
       Monthly: { tasks: [check('Install firmware updates'), reading('Resin tank prints since replacement', 'prints')] },
       Quarterly: { tasks: [check('Replace the air filter')] },
     },
+    // Resin tanks wear by the layers printed on them, not by the calendar (SPEC §15).
+    usageSchedules: [
+      {
+        meter: 'Layers printed',
+        every: 2000,
+        dueWithin: { days: 7 },
+        tasks: [check('Replace the resin tank'), check('Inspect the optical window under the tank')],
+      },
+    ],
   },
   {
     code: 'DWX',
@@ -42,9 +51,20 @@ const demoModels: (CreateModel & { code: string })[] = [
     frequencies: {
       Daily: { tasks: [check('Empty the dust collector'), reading('Spindle air pressure', 'MPa', 0.18, 0.22, 2)] },
       Weekly: { tasks: [check('Clean the milling chamber'), check('Check the tool holders for wear')] },
-      Monthly: { tasks: [reading('Spindle run time', 'h')] },
+      // The run time the mill's screen shows becomes a reading of its spindle-hours meter.
+      Monthly: { tasks: [{ ...reading('Spindle run time', 'h'), meter: 'Spindle hours' }] },
       Annual: { tasks: [check('Manufacturer service and calibration')] },
     },
+    usageSchedules: [
+      {
+        meter: 'Spindle hours',
+        every: 500,
+        // A mill that runs little still has its spindle serviced twice a year.
+        orEveryMonths: 6,
+        dueWithin: { days: 14 },
+        tasks: [check('Replace the spindle collet and clean the taper'), reading('Spindle run-out', 'µm', 0, 5)],
+      },
+    ],
   },
   {
     code: 'PS2',

@@ -8,7 +8,7 @@ import type { ResponseInput } from '../shared/schemas/records.js';
 
 const seedFacts = { requestId: 'demo-seed', clientAddress: 'local' };
 
-async function demoPrincipal(username: string): Promise<Principal | null> {
+export async function demoPrincipal(username: string): Promise<Principal | null> {
   const found = await readUser(username);
   if (!found) return null;
   const user = found.document;
@@ -16,7 +16,7 @@ async function demoPrincipal(username: string): Promise<Principal | null> {
 }
 
 /** Answers every task: ticks, and readings in the middle of their limits. */
-function answers(record: RecordDocument): ResponseInput[] {
+export function answers(record: RecordDocument): ResponseInput[] {
   return record.tasks.map((task) => {
     if (task.kind === 'check') return { taskId: task.taskId, done: true };
     const value = task.min !== undefined && task.max !== undefined ? (task.min + task.max) / 2 : (task.min ?? task.max ?? 1);

@@ -7,6 +7,7 @@ import { userEvent } from '../shared/auth/user-events.js';
 import type { NotificationPreferences } from '../shared/schemas/notifications.js';
 import { seedDemoCalibration } from './demo-calibration.js';
 import { seedDemoCatalog } from './demo-catalog.js';
+import { seedDemoReliability } from './demo-reliability.js';
 
 export interface DemoSeedResult {
   /** A password the demo users sign in with today, or null when none of the candidates does. */
@@ -61,6 +62,8 @@ export async function seedDemoCompany(candidates: readonly string[]): Promise<De
   if (manager && !manager.document.labAccess.some((access) => access.labId === 'LAB02')) {
     await writeLabAccess(systemActor, 'manager1', 'LAB02', 'Manager', null);
   }
+  // Months past, before anyone asked for notices: old failures send none today.
+  await seedDemoReliability();
   // Before the calibrations: the out-of-tolerance finding among them sends its notice to these users.
   await seedDemoNotificationChoices();
   await seedDemoCalibration();

@@ -13,6 +13,7 @@ import { runEveryLabNow } from '../shared/jobs/generator-runs.js';
 import { forgetSetupState, setupNeeded } from '../shared/setup/first-run.js';
 import { ensureWritableDirectory, persistentRandomValue } from './data-dir.js';
 import { seedDemoCompany, type DemoSeedResult } from './demo-seed.js';
+import { seedDemoMeters } from './demo-meters.js';
 import { seedDemoRecords } from './demo-records.js';
 import { holdsImportedData } from './import/legacy-import.js';
 import { startEmbeddedCosmos, type EmbeddedCosmos } from './embedded-store/server.js';
@@ -188,7 +189,10 @@ export async function startLocalProduct(options: LocalProductOptions = {}): Prom
   const demo = seedAllowed ? await seedDemoCompany(config.DEMO_PASSWORD ? [config.DEMO_PASSWORD, generated] : [generated]) : null;
   // The generator runs once at start, so today's checklists are there before anyone signs in.
   await runEveryLabNow(new Date(), (line) => log('error', line));
-  if (demo?.password) await seedDemoRecords(demo.password);
+  if (demo?.password) {
+    await seedDemoRecords(demo.password);
+    await seedDemoMeters(demo.password);
+  }
   const setupToken = await localSetupToken();
 
   const logHandler = logHandlerFor(log);

@@ -1,26 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerEquipment } from '../shared/equipment/manage-equipment.js';
-import { systemActor } from '../shared/users/manage-users.js';
-import type { Calibration, CalibrationPlan, CalibrationReport } from '../shared/schemas/calibration.js';
+import type { CalibrationPlan, CalibrationReport } from '../shared/schemas/calibration.js';
 import type { IntervalReview } from '../shared/schemas/calibration-interval-review.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { labDaysAgo } from './helpers/lab-days.js';
+import { calibratedAndApproved, machineWithPlan as machineWithPlanBy, yearlyPlan } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
 let admin: ApiClient;
 let manager: ApiClient;
-
-const plan = {
-  required: true,
-  reason: 'Oven temperatures we report depend on it',
-  intervalDays: 365,
-  warningDays: 30,
-  graceDays: 7,
-  decisionRule: 'simple',
-  referenceStandard: false,
-  points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5 }],
-};
 
 interface AuditView {
   action: string;
@@ -28,31 +15,8 @@ interface AuditView {
   after?: Record<string, unknown>;
 }
 
-async function machineWithPlan(serialNumber: string): Promise<void> {
-  await registerEquipment(systemActor, 'LAB01', { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null, new Date(Date.now() - 500 * 86_400_000));
-  const set = await admin.put(`/api/labs/LAB01/equipment/${serialNumber}/calibration-plan`, plan);
-  expect(set.status, set.text).toBe(200);
-}
-
-/** Records a calibration found at `value` (in tolerance within 99.5–100.5) and has another person approve it. */
-async function calibrated(serialNumber: string, value: number, daysAgo: number): Promise<string> {
-  const inTolerance = value >= 99.5 && value <= 100.5;
-  const recorded = await manager.post<Calibration>(`/api/labs/LAB01/equipment/${serialNumber}/calibrations`, {
-    performedOn: labDaysAgo('LAB01', daysAgo),
-    kind: 'internal',
-    asFound: [{ pointId: 'P1', value }],
-    adjusted: !inTolerance,
-    ...(inTolerance ? {} : { adjustment: 'Offset corrected', asLeft: [{ pointId: 'P1', value: 100.1 }] }),
-    signature: { password: demoPassword },
-  });
-  expect(recorded.status, recorded.text).toBe(201);
-  const approved = await admin.post(`/api/labs/LAB01/equipment/${serialNumber}/calibrations/${recorded.body.calibrationNumber}/approval`, {
-    decision: 'approve',
-    signature: { password: demoPassword },
-  });
-  expect(approved.status, approved.text).toBe(200);
-  return recorded.body.calibrationNumber;
-}
+const machineWithPlan = (serialNumber: string) => machineWithPlanBy(admin, serialNumber, yearlyPlan);
+const calibrated = (serialNumber: string, value: number, daysAgo: number) => calibratedAndApproved(manager, admin, serialNumber, value, daysAgo);
 
 const reviewOf = (serialNumber: string) => manager.get<IntervalReview>(`/api/labs/LAB01/equipment/${serialNumber}/calibration-plan/interval-review`);
 

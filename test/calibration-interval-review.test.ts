@@ -1,46 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { systemActor } from '../shared/users/manage-users.js';
-import type { Calibration } from '../shared/schemas/calibration.js';
 import type { IntervalReview } from '../shared/schemas/calibration-interval-review.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { labDaysAgo } from './helpers/lab-days.js';
-import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { calibratedAndApproved, machineWithPlan, yearlyPlan } from './helpers/fixtures.js';
+import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 let product: TestProduct;
 let admin: ApiClient;
 let manager: ApiClient;
 
-const plan = {
-  required: true,
-  reason: 'Oven temperatures we report depend on it',
-  intervalDays: 365,
-  warningDays: 30,
-  graceDays: 7,
-  decisionRule: 'simple',
-  referenceStandard: false,
-  points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5 }],
-};
-
-/** Records a calibration found at `value` (in tolerance within 99.5–100.5), left at 100.1, and has another person approve it. */
-async function calibrated(serialNumber: string, value: number, daysAgo: number): Promise<string> {
-  const inTolerance = value >= 99.5 && value <= 100.5;
-  const recorded = await manager.post<Calibration>(`/api/labs/LAB01/equipment/${serialNumber}/calibrations`, {
-    performedOn: labDaysAgo('LAB01', daysAgo),
-    kind: 'internal',
-    asFound: [{ pointId: 'P1', value }],
-    adjusted: !inTolerance,
-    ...(inTolerance ? {} : { adjustment: 'Offset corrected', asLeft: [{ pointId: 'P1', value: 100.1 }] }),
-    signature: { password: demoPassword },
-  });
-  expect(recorded.status, recorded.text).toBe(201);
-  const approved = await admin.post(`/api/labs/LAB01/equipment/${serialNumber}/calibrations/${recorded.body.calibrationNumber}/approval`, {
-    decision: 'approve',
-    signature: { password: demoPassword },
-  });
-  expect(approved.status, approved.text).toBe(200);
-  return recorded.body.calibrationNumber;
-}
+const calibrated = (serialNumber: string, value: number, daysAgo: number) => calibratedAndApproved(manager, admin, serialNumber, value, daysAgo);
 
 beforeAll(async () => {
   product = await startTestProduct();
@@ -51,14 +21,7 @@ afterAll(async () => product.cleanup());
 
 describe('calibration interval review', () => {
   it('URS-047 recommends the interval a hand computation gives, from the calibrations approved since the interval was set', async () => {
-    await registerEquipment(
-      systemActor,
-      'LAB01',
-      { serialNumber: 'IVR-1', modelId: 'Form 3B', status: 'In Service' },
-      null,
-      new Date(Date.now() - 500 * 86_400_000),
-    );
-    expect((await admin.put('/api/labs/LAB01/equipment/IVR-1/calibration-plan', plan)).status).toBe(200);
+    await machineWithPlan(admin, 'IVR-1', yearlyPlan);
     const before = await manager.get<IntervalReview>('/api/labs/LAB01/equipment/IVR-1/calibration-plan/interval-review');
     expect(before.status, before.text).toBe(200);
     expect(before.body).toMatchObject({ currentIntervalDays: 365, recommendedIntervalDays: 365, history: [] });
@@ -83,7 +46,7 @@ describe('calibration interval review', () => {
     // The Manager sets the recommended interval: the review starts again from it, with no calibration since.
     const current = await admin.get<{ current: { version: number } }>('/api/labs/LAB01/equipment/IVR-1/calibration-plan');
     const changed = await manager.put('/api/labs/LAB01/equipment/IVR-1/calibration-plan', {
-      ...plan,
+      ...yearlyPlan,
       intervalDays: 285,
       version: current.body.current.version,
       changeReason: review.body.summary,

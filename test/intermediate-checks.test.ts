@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intermediateCheckWindow } from '../shared/domain/impact.js';
-import { registerEquipment } from '../shared/equipment/manage-equipment.js';
 import { labDigest } from '../shared/notifications/digest.js';
-import { systemActor } from '../shared/users/manage-users.js';
-import type { Calibration, CalibrationDueItem, CalibrationPlan } from '../shared/schemas/calibration.js';
+import type { CalibrationDueItem, CalibrationPlan } from '../shared/schemas/calibration.js';
 import type { IntermediateCheck, IntermediateChecks } from '../shared/schemas/intermediate-checks.js';
+import type { DashboardPage } from '../shared/schemas/dashboard.js';
 import type { Nonconformity } from '../shared/schemas/nonconformities.js';
 import type { ApiClient } from './helpers/api-client.js';
+import { calibratedAndApproved, machineWithPlan, yearlyPlan } from './helpers/fixtures.js';
 import { labDaysAgo } from './helpers/lab-days.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -16,14 +16,7 @@ let manager: ApiClient;
 let tech: ApiClient;
 
 const plan = {
-  required: true,
-  reason: 'Oven temperatures we report depend on it',
-  intervalDays: 365,
-  warningDays: 30,
-  graceDays: 7,
-  decisionRule: 'simple',
-  referenceStandard: false,
-  points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99.5, upperLimit: 100.5 }],
+  ...yearlyPlan,
   intermediateCheck: {
     intervalDays: 30,
     checkStandard: 'Reference thermometer RT-7',
@@ -46,28 +39,8 @@ beforeAll(async () => {
   admin = await product.signedIn('admin');
   manager = await product.signedIn('manager1');
   tech = await product.signedIn('tech1');
-  await registerEquipment(
-    systemActor,
-    'LAB01',
-    { serialNumber: 'ICK-1', modelId: 'Form 3B', status: 'In Service' },
-    null,
-    new Date(Date.now() - 500 * 86_400_000),
-  );
-  const set = await manager.put(`${base('ICK-1')}/calibration-plan`, plan);
-  expect(set.status, set.text).toBe(200);
-  const recorded = await tech.post<Calibration>(`${base('ICK-1')}/calibrations`, {
-    performedOn: labDaysAgo('LAB01', 40),
-    kind: 'internal',
-    asFound: [{ pointId: 'P1', value: 100.1 }],
-    adjusted: false,
-    signature: { password: demoPassword },
-  });
-  expect(recorded.status, recorded.text).toBe(201);
-  const approved = await manager.post(`${base('ICK-1')}/calibrations/${recorded.body.calibrationNumber}/approval`, {
-    decision: 'approve',
-    signature: { password: demoPassword },
-  });
-  expect(approved.status, approved.text).toBe(200);
+  await machineWithPlan(manager, 'ICK-1', plan);
+  await calibratedAndApproved(tech, manager, 'ICK-1', 100.1, 40);
 });
 afterAll(async () => product.cleanup());
 
@@ -137,15 +110,19 @@ describe('intermediate checks', () => {
   });
 
   it('URS-138 refuses a check the plan does not define or whose readings miss a point, and writes nothing', async () => {
-    await registerEquipment(
-      systemActor,
-      'LAB01',
-      { serialNumber: 'ICK-2', modelId: 'Form 3B', status: 'In Service' },
-      null,
-      new Date(Date.now() - 100 * 86_400_000),
+    // A check is dated as a calibration is: not after the lab's today, not before its machine.
+    const tomorrow = await checked(tech, 'ICK-1', 100, -1);
+    expect(tomorrow.status).toBe(400);
+    expect((tomorrow.body as unknown as { detail: string }).detail).toBe(
+      `A check cannot be recorded before it is performed (${labDaysAgo('LAB01', -1)} is after today, ${labDaysAgo('LAB01', 0)}).`,
+    );
+    const early = await checked(tech, 'ICK-1', 100, 600);
+    expect(early.status).toBe(400);
+    expect((early.body as unknown as { detail: string }).detail).toMatch(
+      new RegExp(`^A check cannot predate its machine: Performed on is ${labDaysAgo('LAB01', 600)}, before ICK-1 was registered on \\d{4}-\\d{2}-\\d{2}\\.$`),
     );
     const { intermediateCheck: _none, ...withoutCheck } = plan;
-    expect((await manager.put(`${base('ICK-2')}/calibration-plan`, withoutCheck)).status).toBe(200);
+    await machineWithPlan(manager, 'ICK-2', withoutCheck);
     const undefinedCheck = await checked(tech, 'ICK-2', 100, 1);
     expect(undefinedCheck.status).toBe(409);
     expect(undefinedCheck.text).toContain('defines no intermediate check');
@@ -171,5 +148,32 @@ describe('intermediate checks', () => {
     const broken = await admin.get<{ intact: boolean; firstBroken: { recordNumber: string; reason: string } }>('/api/audit/verify?labId=LAB01');
     expect(broken.body).toMatchObject({ intact: false, firstBroken: { recordNumber: 'ICK-1', reason: expect.stringContaining('intermediate check IC-0002') } });
     await equipment.item('ICK-1', 'LAB01').replace(stored);
+  });
+});
+
+describe('intermediate checks on Today', () => {
+  it('URS-162 the dashboard carries the checks due today or overdue, each with its machine, check standard and due day, and a check recorded leaves the list', async () => {
+    // Each machine's count starts at its own calibration, so this holds whatever ran before it.
+    for (const [serialNumber, calibratedDaysAgo] of [
+      ['ICD-DUE', 30],
+      ['ICD-OVER', 45],
+      ['ICD-LATER', 10],
+    ] as const) {
+      await machineWithPlan(manager, serialNumber, plan);
+      await calibratedAndApproved(tech, manager, serialNumber, 100.1, calibratedDaysAgo);
+    }
+    const dueOf = async () => {
+      const dashboard = await tech.get<DashboardPage>('/api/labs/LAB01/dashboard');
+      expect(dashboard.status, dashboard.text).toBe(200);
+      return dashboard.body.intermediateChecksDue.filter((check) => check.serialNumber.startsWith('ICD-'));
+    };
+    expect(await dueOf()).toEqual([
+      { serialNumber: 'ICD-OVER', modelId: 'Form 3B', checkStandard: 'Reference thermometer RT-7', due: labDaysAgo('LAB01', 15), overdue: true },
+      { serialNumber: 'ICD-DUE', modelId: 'Form 3B', checkStandard: 'Reference thermometer RT-7', due: labDaysAgo('LAB01', 0), overdue: false },
+    ]);
+
+    const passing = await checked(tech, 'ICD-OVER', 100.2, 0);
+    expect(passing.status, passing.text).toBe(201);
+    expect((await dueOf()).map((check) => check.serialNumber)).toEqual(['ICD-DUE']);
   });
 });

@@ -387,6 +387,12 @@ const rows: Row[] = [
       request: (c) => c.get(`/api/reports/calibration?labId=${lab(scope)}`),
       expected: scope === 'own' ? readers : companyReaders,
     },
+    {
+      endpoint: 'reportsReliability',
+      scope,
+      request: (c) => c.get(`/api/reports/reliability?labId=${lab(scope)}`),
+      expected: scope === 'own' ? readers : companyReaders,
+    },
     { endpoint: 'auditVerify', scope, request: (c) => c.get(`/api/audit/verify?labId=${lab(scope)}`), expected: scope === 'own' ? readers : companyReaders },
     // Whoever may read a lab's audit trail reviews it and signs the review (SPEC §16).
     { endpoint: 'reviewList', scope, request: (c) => c.get(`/api/labs/${lab(scope)}/reviews`), expected: scope === 'own' ? readers : companyReaders },
@@ -1006,7 +1012,16 @@ describe('permission matrix over HTTP', () => {
     expect(covered).toEqual(declared);
     for (const fn of registeredHttpFunctions()) {
       const scopes = rows.filter((row) => row.endpoint === fn.declaration.name).map((row) => row.scope);
-      const labInQuery = ['usersList', 'usersCreate', 'auditList', 'auditVerify', 'reportsCompliance', 'reportsCalibration', 'reportsNonconformities'];
+      const labInQuery = [
+        'usersList',
+        'usersCreate',
+        'auditList',
+        'auditVerify',
+        'reportsCompliance',
+        'reportsCalibration',
+        'reportsNonconformities',
+        'reportsReliability',
+      ];
       const labScoped = /\{(labId|username)\}/.test(fn.declaration.route) || labInQuery.includes(fn.declaration.name);
       expect(labScoped ? scopes.sort() : scopes, fn.declaration.name).toEqual(labScoped ? ['other', 'own'] : ['any']);
     }

@@ -149,7 +149,8 @@ describe('README', () => {
       fitness: { state: 'not fit', reasons: expect.arrayContaining(['open nonconformity']) },
     });
     expect(repaired).toMatchObject({
-      ncNumber: 'LAB02-NC-000001',
+      // The demo company's three past failures at LAB02 (its reliability figures) took the first numbers.
+      ncNumber: 'LAB02-NC-000004',
       source: 'reported',
       actions: [{ text: 'Heater relay replaced', statusChange: 'Repair onsite' }],
     });
@@ -157,11 +158,12 @@ describe('README', () => {
     expect(report).toMatchObject({ labs: [{ labId: 'LAB02', opened: 1, closed: 1, bySource: { reported: 1 } }] });
     expect(meter).toMatchObject({ meterId: 'M1', name: 'Layers printed', unit: 'layers', value: null });
     expect(reading).toMatchObject({ meter: { value: 1250, readings: 1 }, reading: { source: 'api', value: 1250 }, recordsOpened: [] });
-    expect(received).toMatchObject({ reportNumber: 'LAB02-REQ-000001' });
+    // After the two requests of the demo's past failures at LAB02, both turned into nonconformities.
+    expect(received).toMatchObject({ reportNumber: 'LAB02-REQ-000003' });
     expect(requests).toMatchObject({
       items: [
         {
-          reportNumber: 'LAB02-REQ-000001',
+          reportNumber: 'LAB02-REQ-000003',
           serialNumber: 'F4-0001',
           description: 'Resin drips from under the tank',
           reporterName: 'Sam, front desk',

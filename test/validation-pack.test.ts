@@ -21,6 +21,10 @@ const smallReport = {
         { title: 'locks at the third failure; the right password then gets 423; a manager unlocks', status: 'failed' },
       ],
     },
+    {
+      name: join(process.cwd(), 'test/equipment-api.test.ts'),
+      assertionResults: [{ title: 'registers ten machines at once in a lab that had none, each once', status: 'failed' }],
+    },
   ],
 };
 
@@ -91,6 +95,15 @@ describe('the validation pack', () => {
     expect(firstPage).toContain('<td>URS-003</td>');
     expect(firstPage).toContain('<td>URS-021</td>');
     expect(firstPage).not.toContain('<td>URS-001</td>');
+  });
+
+  it('URS-089 names on the first page a failed test that no requirement names, and does not pass', async () => {
+    expect(pack.untracedFailures).toEqual([{ file: 'test/equipment-api.test.ts', test: 'registers ten machines at once in a lab that had none, each once' }]);
+    const html = await readFile(join(pack.dir, 'report.html'), 'utf8');
+    const firstPage = html.slice(0, html.indexOf('<h2>Traceability matrix</h2>'));
+    expect(firstPage).toContain('<h2>Other tests that failed in this run</h2>');
+    expect(firstPage).toContain('registers ten machines at once in a lab that had none, each once');
+    expect(pack.passed).toBe(false);
   });
 
   it('URS-089 keeps no password, session cookie or CSRF token in its evidence', async () => {

@@ -6,6 +6,8 @@ import type { IntermediateChecks } from '../shared/schemas/intermediate-checks.j
 import type { RecordSummary } from '../shared/schemas/records.js';
 import { desktop, phone, screenshot, seriousAccessibilityProblems, settled, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
+import { calibratedAndApproved, machineWithPlan, yearlyPlan } from './helpers/fixtures.js';
+import { labDaysAgo } from './helpers/lab-days.js';
 import { demoPassword } from './helpers/test-product.js';
 
 /** Calibration in Chromium (SPEC §9), on the demo company's calibrations. */
@@ -225,5 +227,46 @@ describe('a model’s default calibration plan in the browser', () => {
       intervalMonths: 6,
       points: [{ pointId: 'P1', name: 'Load of 200 g', lowerLimit: 199.97, upperLimit: 200.03 }],
     });
+  });
+});
+
+describe('intermediate checks due on Today', () => {
+  it('URS-162 Today lists the checks due and overdue from its one API call, on a phone and at a desk, each leading to the calibration page', async () => {
+    const manager = await browsing.product.signedIn('manager1');
+    const tech = await browsing.product.signedIn('tech1');
+    const plan = {
+      ...yearlyPlan,
+      intermediateCheck: {
+        intervalDays: 30,
+        checkStandard: 'REF-T-01',
+        points: [{ name: '100 °C', unit: '°C', nominal: 100, lowerLimit: 99, upperLimit: 101 }],
+      },
+    };
+    // Counted from each machine's own calibration, so the checks are due whatever ran before.
+    await machineWithPlan(manager, 'ICD-WEB-1', plan);
+    await calibratedAndApproved(tech, manager, 'ICD-WEB-1', 100.1, 45);
+    await machineWithPlan(manager, 'ICD-WEB-2', plan);
+    await calibratedAndApproved(tech, manager, 'ICD-WEB-2', 100.1, 30);
+
+    for (const viewport of [phone, desktop]) {
+      const { page } = await browsing.session(viewport);
+      const labCalls: string[] = [];
+      page.on('request', (request) => {
+        const path = new URL(request.url()).pathname;
+        if (path.startsWith('/api/labs/')) labCalls.push(path);
+      });
+      await signIn(page, 'tech1', demoPassword);
+      await settled(page);
+      await page.locator('details.work-later summary', { hasText: /^Intermediate checks due \d+$/ }).click();
+      const overdue = page.getByRole('link', { name: `ICD-WEB-1 Form 3B · against REF-T-01 Check overdue since ${labDaysAgo('LAB01', 15)}` });
+      await overdue.waitFor();
+      await page.getByRole('link', { name: 'ICD-WEB-2 Form 3B · against REF-T-01 Check due today' }).waitFor();
+      expect(labCalls).toEqual(['/api/labs/LAB01/dashboard']);
+      expect(await seriousAccessibilityProblems(page)).toEqual([]);
+      await screenshot(page, `today-intermediate-checks-${viewport === phone ? 'phone' : 'desktop'}`);
+      await overdue.click();
+      await page.waitForURL('**/equipment/LAB01/ICD-WEB-1/calibration');
+      await page.getByRole('button', { name: 'Record an intermediate check' }).waitFor();
+    }
   });
 });

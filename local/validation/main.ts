@@ -42,4 +42,5 @@ console.log(
 );
 for (const result of [...pack.installation, ...pack.operation]) console.log(`${result.id} ${result.outcome.padEnd(14)} ${result.title}`);
 for (const problem of pack.traceProblems) console.log(`Traceability: ${problem}`);
+for (const test of pack.untracedFailures) console.log(`Failed outside the requirements: ${test.file}: ${test.test}`);
 process.exit(pack.passed ? 0 : 1);

@@ -7,7 +7,8 @@ import { startLocalInstallation } from './local-installation.js';
 import { reportHtml, printPdf } from './report.js';
 import { readRequirements, readRequirementsMap, testFiles, traceRequirements } from './requirements.js';
 import { operationalScenarios, type ValidationAccounts } from './scenarios.js';
-import { readTestReport, runTests, traceOutcomes, type TracedRequirement } from './test-outcomes.js';
+import { readTestReport, runTests, traceOutcomes, untracedFailures, type TracedRequirement } from './test-outcomes.js';
+import type { TestRef } from './requirements.js';
 import { currentVersions } from './versions.js';
 
 /** Where packs are written unless told otherwise: git-ignored. */
@@ -30,9 +31,10 @@ export interface PackSummary {
   dir: string;
   requirements: TracedRequirement[];
   traceProblems: string[];
+  untracedFailures: TestRef[];
   installation: CheckResult[];
   operation: CheckResult[];
-  /** Every requirement passed, every check and scenario passed or did not apply, and the trace has no problem. */
+  /** Every requirement passed, no other test failed, every check and scenario passed or did not apply, and the trace has no problem. */
   passed: boolean;
 }
 
@@ -89,7 +91,9 @@ export async function makeValidationPack(options: PackOptions): Promise<PackSumm
     const code = runTests(files, reportFile);
     testSource = `vitest run now on the ${files.length} test files the requirements name (exit code ${code}), kept as test-results.json`;
   }
-  const traced = traceOutcomes(requirements, trace.tests, readTestReport(reportFile));
+  const testReport = readTestReport(reportFile);
+  const traced = traceOutcomes(requirements, trace.tests, testReport);
+  const otherFailures = untracedFailures(testReport, trace.tests);
 
   const versions = currentVersions();
   const local = options.url ? undefined : await startLocalInstallation();
@@ -117,13 +121,14 @@ export async function makeValidationPack(options: PackOptions): Promise<PackSumm
     installationUrl: options.url ?? `${url} (the local product started for this pack, with a fresh data folder and the demo company)`,
     testSource,
     requirements: traced,
+    untracedFailures: otherFailures,
     traceProblems: trace.problems,
     installation,
     operation,
     versions,
     reportedVersion,
   };
-  writeJson(dir, 'traceability.json', { requirements: traced, problems: trace.problems });
+  writeJson(dir, 'traceability.json', { requirements: traced, untracedFailures: otherFailures, problems: trace.problems });
   writeJson(dir, 'versions.json', { ...versions, installation: reportedVersion });
   writeJson(dir, 'iq.json', installation);
   writeJson(dir, 'oq.json', operation);
@@ -136,8 +141,9 @@ export async function makeValidationPack(options: PackOptions): Promise<PackSumm
     dir,
     requirements: traced,
     traceProblems: trace.problems,
+    untracedFailures: otherFailures,
     installation,
     operation,
-    passed: checksPass && trace.problems.length === 0 && traced.every((requirement) => requirement.outcome === 'passed'),
+    passed: checksPass && trace.problems.length === 0 && otherFailures.length === 0 && traced.every((requirement) => requirement.outcome === 'passed'),
   };
 }

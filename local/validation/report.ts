@@ -1,6 +1,7 @@
 import { chromium } from 'playwright-core';
 import { pathToFileURL } from 'node:url';
 import type { CheckResult } from './checks.js';
+import type { TestRef } from './requirements.js';
 import type { TracedRequirement } from './test-outcomes.js';
 import type { Versions } from './versions.js';
 
@@ -10,6 +11,8 @@ export interface PackContents {
   /** How the test outcomes were obtained: this run of vitest, or a results file given. */
   testSource: string;
   requirements: TracedRequirement[];
+  /** Tests that failed in this run although no requirement names them. */
+  untracedFailures: TestRef[];
   /** Traceability problems (a requirement without a test, a stale map entry): none in a releasable build. */
   traceProblems: string[];
   installation: CheckResult[];
@@ -82,6 +85,14 @@ ${
         .join('')}</tbody></table>`
 }
 ${pack.traceProblems.length ? `<h2>Traceability problems</h2><ul>${pack.traceProblems.map((problem) => `<li>${escape(problem)}</li>`).join('')}</ul>` : ''}
+<h2>Other tests that failed in this run</h2>
+${
+  pack.untracedFailures.length === 0
+    ? '<p>None.</p>'
+    : `<table><thead><tr><th>File</th><th>Test</th></tr></thead><tbody>${pack.untracedFailures
+        .map((test) => `<tr><td>${escape(test.file)}</td><td class="bad">${escape(test.test)}</td></tr>`)
+        .join('')}</tbody></table>`
+}
 <h2>Checks and scenarios that failed</h2>
 ${failedChecks.length === 0 ? '<p>None.</p>' : `<ul>${failedChecks.map((result) => `<li>${result.id} ${escape(result.title)}</li>`).join('')}</ul>`}
 <p class="small">Every file of this pack is listed with its SHA-256 in manifest.sha256 (check with <code>sha256sum -c manifest.sha256</code> in the pack's folder).</p>

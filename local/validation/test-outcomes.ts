@@ -62,3 +62,19 @@ export function traceOutcomes(requirements: Requirement[], tests: Map<string, Te
     return { ...requirement, tests: traced, outcome };
   });
 }
+
+/**
+ * Every test the report holds as failed that no requirement names: a failure outside the traced tests
+ * still means the build did not pass, and the first page must not hide it.
+ */
+export function untracedFailures(report: JsonReport, tests: Map<string, TestRef[]>): TestRef[] {
+  const traced = new Set([...tests.values()].flat().map((ref) => `${ref.file}\u0000${ref.test}`));
+  const root = `${process.cwd().replaceAll('\\', '/')}/`;
+  return report.testResults.flatMap((result) => {
+    const name = result.name.replaceAll('\\', '/');
+    const file = name.startsWith(root) ? name.slice(root.length) : name;
+    return result.assertionResults
+      .filter((assertion) => assertion.status === 'failed' && !traced.has(`${file}\u0000${assertion.title}`))
+      .map((assertion) => ({ file, test: assertion.title }));
+  });
+}

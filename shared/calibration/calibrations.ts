@@ -33,6 +33,7 @@ import { amendmentProblem } from './amendment-rules.js';
 import type { Signature } from '../schemas/records.js';
 import { currentPlan, fitnessOf, intervalOf, nextDueOf, standardFitOn } from './fitness.js';
 import { withoutStorage } from '../storage/verified-files.js';
+import { machineAsPerformedOn } from './performed-on.js';
 import type { SignerFacts } from './plans.js';
 import { findProvider } from './providers.js';
 import { afterOpening, openingWrite, type OpeningWrite } from '../nonconformities/opening.js';
@@ -233,17 +234,7 @@ export async function recordCalibration(
   if (input.kind === 'external' && !principal.companyRole && principal.labRoles[labId] === 'Technician') {
     throw forbidden('Technicians record internal calibrations; a manager of the lab enters external ones.');
   }
-  const today = await labToday(labId);
-  if (input.performedOn > today)
-    throw badRequest(`A calibration cannot be recorded before it is performed (${input.performedOn} is after today, ${today}).`, [
-      { field: 'performedOn', message: 'is in the future' },
-    ]);
-  const { document: machine } = await findEquipment(labId, serialNumber);
-  const registeredOn = await labToday(labId, new Date(machine.createdAt));
-  if (input.performedOn < registeredOn)
-    throw fieldsProblem('A calibration cannot predate its machine', [
-      { field: 'performedOn', message: `is ${input.performedOn}, before ${serialNumber} was registered on ${registeredOn}` },
-    ]);
+  const { document: machine } = await machineAsPerformedOn(labId, serialNumber, input.performedOn, 'calibration');
   const plan = currentPlan(machine.calibration);
   if (!plan) throw conflict(`${serialNumber} has no calibration plan yet; a manager sets one first (points, limits and interval).`);
   const readingErrors = checkReadings(plan, input);

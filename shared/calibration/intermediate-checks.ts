@@ -5,12 +5,12 @@ import { currentPlan, intermediateCheckDueOf, intermediateCheckRecorded } from '
 import { contentHash } from '../domain/record-hash.js';
 import { changeMachine } from '../equipment/machine-changes.js';
 import { equipmentEvent, findEquipment } from '../equipment/manage-equipment.js';
-import { labToday } from '../labs/lab-today.js';
 import { afterOpening, openingWrite, type OpeningWrite } from '../nonconformities/opening.js';
-import { badRequest, conflict, fieldsProblem, type FieldError } from '../platform/problems.js';
+import { conflict, fieldsProblem, type FieldError } from '../platform/problems.js';
 import type { IntermediateCheck, IntermediateCheckInput, IntermediateChecks } from '../schemas/intermediate-checks.js';
 import { confirmSigner, type ConfirmSigner } from '../signing/confirm-signer.js';
 import { signerBlock, type SignerBlock } from '../signing/signer-block.js';
+import { machineAsPerformedOn } from './performed-on.js';
 import type { SignerFacts } from './plans.js';
 
 type UnsignedCheck = Omit<IntermediateCheck, 'signature' | 'ncNumber'>;
@@ -79,17 +79,7 @@ export async function recordIntermediateCheck(
   facts: SignerFacts,
   confirm: ConfirmSigner = confirmSigner,
 ): Promise<IntermediateCheck> {
-  const today = await labToday(labId);
-  if (input.performedOn > today)
-    throw badRequest(`A check cannot be recorded before it is performed (${input.performedOn} is after today, ${today}).`, [
-      { field: 'performedOn', message: 'is in the future' },
-    ]);
-  const { document: machine } = await findEquipment(labId, serialNumber);
-  const registeredOn = await labToday(labId, new Date(machine.createdAt));
-  if (input.performedOn < registeredOn)
-    throw fieldsProblem('A check cannot predate its machine', [
-      { field: 'performedOn', message: `is ${input.performedOn}, before ${serialNumber} was registered on ${registeredOn}` },
-    ]);
+  const { document: machine } = await machineAsPerformedOn(labId, serialNumber, input.performedOn, 'check');
   const plan = currentPlan(machine.calibration);
   if (!plan?.intermediateCheck)
     throw conflict(

@@ -176,6 +176,7 @@ function usageSchedulesOf(input: Pick<CreateModel, 'usageSchedules'>): Pick<Mode
           meter: schedule.meter,
           every: schedule.every,
           dueWithin: schedule.dueWithin,
+          ...(schedule.orEveryMonths !== undefined ? { orEveryMonths: schedule.orEveryMonths } : {}),
           tasks: schedule.tasks.map((task, taskIndex) => storedTask(`T${taskIndex + 1}`, task)),
           ...(schedule.needsVerification ? { needsVerification: true } : {}),
         })),

@@ -4,7 +4,7 @@ import { retiredStatuses } from '../domain/equipment-status.js';
 import type { EquipmentEvent, EquipmentStatus } from '../schemas/equipment.js';
 import type { ReturnToService } from '../schemas/nonconformities.js';
 import type { Frequency } from '../schemas/catalog.js';
-import type { Meter } from '../schemas/meters.js';
+import type { StoredMeter } from '../schemas/meters.js';
 import type { CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';
 import { stripSystemProperties, writeWithAudit, type ChainOwner } from './audited-write.js';
 import { container } from './cosmos.js';
@@ -67,7 +67,7 @@ export interface EquipmentDocument {
    */
   reportKey?: string;
   /** Its meters (SPEC §15), each with its last reading and the total usage schedules count. */
-  meters?: Meter[];
+  meters?: StoredMeter[];
 }
 
 export type { ApprovedCalibration, CalibrationState, Quarantine } from '../domain/machine-lifecycle.js';

@@ -1,3 +1,4 @@
+import type { UsageCause } from '../schemas/meters.js';
 import type { JSONObject, OperationInput } from '@azure/cosmos';
 import type { AuditEvent } from '../domain/audit-chain.js';
 import type { Frequency, RecordFrequency, Task } from '../schemas/catalog.js';
@@ -67,9 +68,16 @@ export interface UsageTrigger {
   meterId: string;
   meter: string;
   unit: string;
+  /** The meter total at which it opened: the threshold it passed, or the total when its months ran out. */
   threshold: number;
   /** The meter total by which it is due, when the schedule's window is in units; null when in days. */
   dueAtTotal: number | null;
+  /** The n-th record of the schedule on this meter; absent on records opened by threshold before the count was kept. */
+  occurrence?: number;
+  /** What opened it: the meter passing its units, or its months running out first; absent means units. */
+  cause?: UsageCause;
+  /** The schedule's months, for a record its months opened ("6 months since the last service"). */
+  months?: number;
 }
 
 export interface RecordCounter extends ChainOwner {
@@ -253,11 +261,11 @@ export async function listRecords(query: RecordListQuery): Promise<Page<RecordDo
 
 export type DashboardRow = Pick<
   RecordDocument,
-  'recordNumber' | 'labId' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late'
+  'recordNumber' | 'labId' | 'serialNumber' | 'modelId' | 'frequency' | 'periodStart' | 'dueEnd' | 'status' | 'late' | 'usage'
 >;
 
 /** A dashboard row as the query sends it: values only, in this order (see listDashboard). */
-type DashboardTuple = [string, string, string, RecordDocument['frequency'], string, string, RecordDocument['status'], boolean];
+type DashboardTuple = [string, string, string, RecordDocument['frequency'], string, string, RecordDocument['status'], boolean, UsageTrigger?];
 
 /**
  * A lab's dashboard: the Open and Missed records due on or after `missedSince`, which are those that
@@ -265,13 +273,14 @@ type DashboardTuple = [string, string, string, RecordDocument['frequency'], stri
  * generator to mark it), soonest due first, only the fields its rows show. The range on `dueEnd` is
  * what keeps the query's cost to that work, not to the lab's whole history. Each row comes as an array
  * of values rather than an object: hundreds of rows repeat no property names, which halves what is
- * encoded, sent and parsed. Every value is one a record always has, so no position is ever skipped.
+ * encoded, sent and parsed. Every value is one a record always has, so no position is ever skipped,
+ * but the last: a Usage record's trigger, which says on Today why it is due.
  */
 export async function listDashboard(labId: string, missedSince: string, pageSize: number, continuationToken?: string): Promise<Page<DashboardRow>> {
   const page = await queryPage<DashboardTuple>(
     await container('records'),
     {
-      query: `SELECT VALUE [c.recordNumber, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late] FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.dueEnd >= @since AND (c.status = 'Open' OR c.status = 'Missed') AND ${alreadyOpen} ORDER BY c.dueEnd ASC, c.recordNumber ASC`,
+      query: `SELECT VALUE [c.recordNumber, c.serialNumber, c.modelId, c.frequency, c.periodStart, c.dueEnd, c.status, c.late, c.usage] FROM c WHERE c.labId = @labId AND c.type = 'record' AND c.dueEnd >= @since AND (c.status = 'Open' OR c.status = 'Missed') AND ${alreadyOpen} ORDER BY c.dueEnd ASC, c.recordNumber ASC`,
       parameters: [
         { name: '@labId', value: labId },
         { name: '@since', value: missedSince },
@@ -283,7 +292,7 @@ export async function listDashboard(labId: string, missedSince: string, pageSize
     labId,
   );
   return {
-    items: page.items.map(([recordNumber, serialNumber, modelId, frequency, periodStart, dueEnd, status, late]) => ({
+    items: page.items.map(([recordNumber, serialNumber, modelId, frequency, periodStart, dueEnd, status, late, usage]) => ({
       recordNumber,
       labId,
       serialNumber,
@@ -293,6 +302,7 @@ export async function listDashboard(labId: string, missedSince: string, pageSize
       dueEnd,
       status,
       late,
+      ...(usage ? { usage } : {}),
     })),
     continuationToken: page.continuationToken,
   };

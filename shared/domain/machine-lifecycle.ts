@@ -345,3 +345,21 @@ export function intermediateCheckDueOf(state: CalibrationState | undefined): str
     .at(-1);
   return since ? addDays(since, check.intervalDays) : null;
 }
+
+/**
+ * The machines present and in service whose next intermediate check falls on or before `until`,
+ * soonest first, with the check standard the plan names: what Today and the digest list.
+ */
+export function intermediateChecksDueBy<T extends Pick<MachineLife, 'serialNumber' | 'status' | 'calibration'> & { presence: string }>(
+  machines: readonly T[],
+  until: string,
+): { machine: T; due: string; checkStandard: string }[] {
+  return machines
+    .filter((machine) => machine.presence === 'present' && machine.status === 'In Service')
+    .flatMap((machine) => {
+      const due = intermediateCheckDueOf(machine.calibration);
+      const checkStandard = currentPlan(machine.calibration)?.intermediateCheck?.checkStandard;
+      return due !== null && due <= until && checkStandard !== undefined ? [{ machine, due, checkStandard }] : [];
+    })
+    .sort((a, b) => a.due.localeCompare(b.due) || a.machine.serialNumber.localeCompare(b.machine.serialNumber));
+}

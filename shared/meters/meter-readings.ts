@@ -1,7 +1,6 @@
 import type { AuditAction } from '../domain/audit-actions.js';
 import { readModelRecently } from '../data/catalog-repository.js';
 import type { EquipmentDocument } from '../data/equipment-repository.js';
-import { DocumentChanged, DocumentExists } from '../data/errors.js';
 import {
   latestReadings,
   readReading,
@@ -10,28 +9,19 @@ import {
   taskReadingDocumentId,
   type ReadingDocument,
 } from '../data/meter-readings-repository.js';
-import { emptyCounter, readCounter, readRecordsById, writeRecords, type RecordDocument } from '../data/records-repository.js';
 import type { AuditActor, AuditEvent } from '../domain/audit-chain.js';
 import { auditEvent } from '../domain/audit-entries.js';
-import { labNumber } from '../domain/lab-numbers.js';
-import { afterReading, maximumThresholdsPerReading, newMeter, nextMeterId, readingProblem, thresholdsPassed, usageFollowUp } from '../domain/meters.js';
-import { formatDay, localDay, startOfDay } from '../domain/periods.js';
+import { afterReading, maximumThresholdsPerReading, newMeter, nextMeterId, publicMeter, readingProblem, usageFollowUp } from '../domain/meters.js';
+import { formatDay, localDay } from '../domain/periods.js';
 import { can } from '../domain/permissions.js';
 import { changeMachine, findEquipment } from '../equipment/machine-changes.js';
 import { labTimeZone } from '../labs/lab-today.js';
 import type { Principal, RequestOrigin } from '../platform/http-pipeline.js';
 import { badRequest, conflict, forbidden, notFound } from '../platform/problems.js';
-import { TooMuchContention } from '../platform/store-failures.js';
-import type { UsageSchedule } from '../schemas/catalog.js';
-import type { CreateMeter, Meter, Reading, ReadingReason, ReadingResult, ReadingSource } from '../schemas/meters.js';
+import type { CreateMeter, Meter, Reading, ReadingReason, ReadingResult, ReadingSource, StoredMeter } from '../schemas/meters.js';
+import { openUsageRecords, schedulesOf, type UsageRecordsToOpen } from './usage-records.js';
 
 type Facts = RequestOrigin | null;
-
-/**
- * A Usage record whose window is in units has no due time until its meter passes it: it stays Open,
- * last on the dashboard, and a reading past the window marks it Missed (SPEC §15).
- */
-export const dueWhenTheMeterSaysSo = '9999-12-31T23:59:59.999Z';
 
 export function assertMayReadMeters(principal: Principal, labId: string): void {
   if (!can(principal, 'meters', 'read', labId)) throw forbidden(`Your role does not give access to the meters of ${labId}.`);
@@ -50,7 +40,7 @@ const meterEvent = (action: AuditAction, machine: EquipmentDocument, actor: Audi
 
 export async function listMeters(labId: string, serialNumber: string): Promise<{ items: Meter[] }> {
   const { document } = await findEquipment(labId, serialNumber);
-  return { items: document.meters ?? [] };
+  return { items: (document.meters ?? []).map(publicMeter) };
 }
 
 /** A meter's latest readings, newest first: what the machine page shows under it. */
@@ -105,10 +95,6 @@ function chosenMeter(machine: EquipmentDocument, choice: MeterChoice): Meter {
   return found;
 }
 
-function schedulesOf(schedules: readonly UsageSchedule[] | undefined, meter: Meter): UsageSchedule[] {
-  return (schedules ?? []).filter((schedule) => schedule.meter.toLowerCase() === meter.name.toLowerCase());
-}
-
 /**
  * Takes a reading: the meter moves on the machine, the reading is kept beside it and audited, all in
  * one batch; then every usage threshold the meter's total passed opens its record (SPEC §15). A
@@ -124,6 +110,8 @@ export async function takeReading(
   now = new Date(),
 ): Promise<ReadingResult> {
   const at = now.toISOString();
+  const timeZone = await labTimeZone(labId);
+  const today = formatDay(localDay(now, timeZone));
   const taken = await changeMachine(labId, serialNumber, async (machine) => {
     const meter = chosenMeter(machine, choice);
     const id = input.task
@@ -133,11 +121,12 @@ export async function takeReading(
     if (already) return { write: null, answer: { already, meter } as Taken };
     const problem = readingProblem(meter, input.value, input.reason);
     if (problem) throw badRequest(problem, [{ field: 'reason', message: 'is required for a reading lower than the last one' }]);
-    const next = afterReading(meter, input.value, at);
+    const read = afterReading(meter, input.value, at);
     const model = (await readModelRecently(machine.modelId))?.document;
     const schedules = schedulesOf(model?.usageSchedules, meter);
+    const { meter: next, opens, missIds } = usageFollowUp(machine.serialKey, read, schedules, { before: meter.total, after: read.total, today, at });
     for (const schedule of schedules) {
-      if (thresholdsPassed(meter.total, next.total, schedule.every).length > maximumThresholdsPerReading)
+      if (opens.filter((open) => open.schedule === schedule).length > maximumThresholdsPerReading)
         throw badRequest(
           `Value ${input.value} would add ${next.total - meter.total} ${meter.unit} to ${meter.name} at once, more than ${maximumThresholdsPerReading} services of ${schedule.every} ${meter.unit}; check the number.`,
           [{ field: 'value', message: 'is far above the last reading' }],
@@ -176,117 +165,15 @@ export async function takeReading(
         events: [event],
         alongside: [readingOperation(reading)],
       },
-      answer: { machine, before: meter, after: next, reading, schedules, modelVersion: model?.version ?? 0 } as Taken,
+      answer: { toOpen: { machine, meter: next, opens, missIds, modelVersion: model?.version ?? 0 }, reading } as Taken,
     };
   });
-  if ('already' in taken) return { meter: taken.meter, reading: readingOf(taken.already), recordsOpened: [] };
-  const recordsOpened = await followUsage(taken, actor, facts, now);
-  return { meter: taken.after, reading: readingOf(taken.reading), recordsOpened };
+  // A reading a record's task gave before opened its records then, or left them to the lab run.
+  if ('already' in taken) return { meter: publicMeter(taken.meter), reading: readingOf(taken.already), recordsOpened: [] };
+  // Written on the machine first: should this fail, the lab run finds the openings unconfirmed and opens them.
+  const recordsOpened = await openUsageRecords(taken.toOpen, actor, facts, now, timeZone);
+  return { meter: publicMeter(taken.toOpen.meter), reading: readingOf(taken.reading), recordsOpened };
 }
 
-/** A reading just taken, with what its usage follow-up needs; or the one a record's task gave before. */
-type Taken = (UsageMove & { reading: ReadingDocument }) | { already: ReadingDocument; meter: Meter };
-
-interface UsageMove {
-  machine: EquipmentDocument;
-  before: Meter;
-  after: Meter;
-  schedules: readonly UsageSchedule[];
-  modelVersion: number;
-}
-
-const maximumAttempts = 20;
-
-/**
- * Opens the usage records the reading's thresholds call for and marks Missed those whose units window
- * it passed, numbered through the lab's record counter like every record. Each record's id is
- * deterministic and created only if absent, so readings that pass a threshold together open one record.
- */
-async function followUsage({ machine, before, after, schedules, modelVersion }: UsageMove, actor: AuditActor, facts: Facts, now: Date): Promise<string[]> {
-  const { opens, missIds } = usageFollowUp(machine.serialKey, before, after, schedules);
-  if (opens.length === 0 && missIds.length === 0) return [];
-  const labId = machine.labId;
-  const timeZone = await labTimeZone(labId);
-  const at = now.toISOString();
-  const today = localDay(now, timeZone);
-  for (let attempt = 1; attempt <= maximumAttempts; attempt++) {
-    const [stored, existing] = await Promise.all([readCounter(labId), readRecordsById(labId, [...opens.map((open) => open.id), ...missIds])]);
-    const known = new Map(existing.map((found) => [found.document.id, found]));
-    const counter = stored?.document ?? emptyCounter(labId);
-    let number = counter.lastNumber;
-    const created = opens
-      .filter((open) => !known.has(open.id))
-      .map(({ id, schedule, threshold }): RecordDocument => {
-        const days = schedule.dueWithin.days;
-        // Passed its threshold and its units window in one reading: due and missed at once.
-        const missedAlready = missIds.includes(id);
-        return {
-          id,
-          type: 'record',
-          labId,
-          recordNumber: labNumber('record', labId, ++number),
-          serialKey: machine.serialKey,
-          serialNumber: machine.serialNumber,
-          modelId: machine.modelId,
-          modelVersion,
-          frequency: 'Usage',
-          usage: {
-            scheduleId: schedule.scheduleId,
-            meterId: after.meterId,
-            meter: after.name,
-            unit: after.unit,
-            threshold,
-            dueAtTotal: schedule.dueWithin.units === undefined ? null : threshold + schedule.dueWithin.units,
-          },
-          periodStart: formatDay(today),
-          opensAt: at,
-          dueEnd: missedAlready ? at : days === undefined ? dueWhenTheMeterSaysSo : startOfDay(today + days + 1, timeZone).toISOString(),
-          status: missedAlready ? 'Missed' : 'Open',
-          late: false,
-          tasks: schedule.tasks,
-          ...(schedule.needsVerification ? { needsVerification: true, verification: null } : {}),
-          responses: [],
-          completedBy: null,
-          completedAt: null,
-          signature: null,
-          amendments: [],
-          missedAt: missedAlready ? at : null,
-          cancelledAt: null,
-          cancelReason: null,
-          justification: null,
-          createdAt: at,
-        };
-      });
-    const missed = missIds.flatMap((id) => {
-      const found = known.get(id);
-      return found && found.document.status === 'Open'
-        ? [{ document: { ...found.document, status: 'Missed' as const, missedAt: at, dueEnd: at }, etag: found.etag }]
-        : [];
-    });
-    if (created.length === 0 && missed.length === 0) return [];
-    const events = [
-      ...created.map((record) =>
-        auditEvent('record.opened', { kind: 'record', recordNumber: record.recordNumber, labId }, actor, facts, {
-          after: { serialNumber: record.serialNumber, usage: record.usage, dueEnd: record.dueEnd },
-          reason: `${after.name} of ${machine.serialNumber} passed ${record.usage!.threshold} ${after.unit}`,
-        }),
-      ),
-      ...missed.map(({ document }) =>
-        auditEvent('record.missed', { kind: 'record', recordNumber: document.recordNumber, labId }, actor, facts, {
-          reason: `${after.name} of ${machine.serialNumber} passed ${document.usage!.dueAtTotal} ${after.unit} with the checklist not done`,
-        }),
-      ),
-    ];
-    try {
-      await writeRecords({ ...counter, lastNumber: number }, stored?.etag, [...created.map((document) => ({ document, etag: undefined })), ...missed], events);
-      return created.map((record) => record.recordNumber);
-    } catch (error) {
-      // Another reading or the generator wrote first: read again, and open only what is still missing.
-      if (!(error instanceof DocumentChanged || error instanceof DocumentExists)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-    }
-  }
-  throw new TooMuchContention(
-    `The records of ${labId} are being changed by others; the reading was kept but the usage records it calls for were not opened; tell an administrator`,
-  );
-}
+/** A reading just taken, with the usage records it calls for; or the one a record's task gave before. */
+type Taken = { toOpen: UsageRecordsToOpen; reading: ReadingDocument } | { already: ReadingDocument; meter: StoredMeter };

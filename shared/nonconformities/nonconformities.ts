@@ -122,8 +122,14 @@ export async function impactInbox(labId: string): Promise<{ items: ImpactInboxIt
   return { items: items.sort((a, b) => a.ncNumber.localeCompare(b.ncNumber) || a.on.localeCompare(b.on)), continuationToken: null };
 }
 
-/** Anyone in the lab reports a fault by hand (SPEC §10); the machine is quarantined in the same write. */
-export async function reportNonconformity(principal: Principal, labId: string, input: ReportNonconformity, facts: Facts): Promise<Nonconformity> {
+/** Anyone in the lab reports a fault by hand (SPEC §10); the machine is quarantined in the same write. `at` is now, except in the demo's past. */
+export async function reportNonconformity(
+  principal: Principal,
+  labId: string,
+  input: ReportNonconformity,
+  facts: Facts,
+  at = new Date(),
+): Promise<Nonconformity> {
   await findEquipment(labId, input.serialNumber);
   if (input.recordNumber) {
     const { document: record } = await findLabRecord(labId, input.recordNumber);
@@ -134,12 +140,13 @@ export async function reportNonconformity(principal: Principal, labId: string, i
     labId,
     input.serialNumber,
     {
-      finding: { source: 'reported', calibrationNumber: null, performedOn: null, recordNumber: input.recordNumber ?? null, foundAt: new Date().toISOString() },
+      finding: { source: 'reported', calibrationNumber: null, performedOn: null, recordNumber: input.recordNumber ?? null, foundAt: at.toISOString() },
       description: input.description,
       marker: null,
       actor: actorOf(principal),
     },
     facts,
+    at,
   );
   return nonconformityView(nc);
 }
@@ -337,8 +344,15 @@ export async function disposeItem(
   return viewFor(principal, written)!;
 }
 
-/** The repair log: what was done and by whom; a Manager may move the machine to Repair onsite or offsite. */
-export async function addRepairAction(principal: Principal, labId: string, ncNumber: string, input: RepairActionInput, facts: Facts): Promise<Nonconformity> {
+/** The repair log: what was done and by whom; a Manager may move the machine to Repair onsite or offsite. `at` is now, except in the demo's past. */
+export async function addRepairAction(
+  principal: Principal,
+  labId: string,
+  ncNumber: string,
+  input: RepairActionInput,
+  facts: Facts,
+  at = new Date(),
+): Promise<Nonconformity> {
   const actor = actorOf(principal);
   const log = (current: NonconformityDocument): NonconformityChange => {
     assertOpen(current, 'repairs are logged');
@@ -347,7 +361,7 @@ export async function addRepairAction(principal: Principal, labId: string, ncNum
       text: input.text,
       statusChange: input.statusChange ?? null,
       by: actor,
-      at: new Date().toISOString(),
+      at: at.toISOString(),
     };
     return { next: { ...current, actions: [...current.actions, action] }, event: ['nonconformity.repair-logged', current, actor, facts, { after: action }] };
   };
@@ -357,7 +371,7 @@ export async function addRepairAction(principal: Principal, labId: string, ncNum
   const { document: nc } = await nonconformityOf(labId, ncNumber);
   // The log and the machine's repair status in one batch, so the log never says the machine moved when it did not.
   const written = await changeNonconformityAndMachine(labId, ncNumber, nc.serialNumber, async (current, machine) => {
-    const moved = moveToRepair(machine, status, ncNumber, new Date().toISOString(), actor);
+    const moved = moveToRepair(machine, status, ncNumber, at.toISOString(), actor);
     if ('refused' in moved) throw conflict(moved.refused);
     const changed = moved.next !== machine;
     return {
@@ -385,6 +399,7 @@ export async function closeNonconformity(
   input: CloseNonconformity,
   facts: Facts & object,
   confirm: ConfirmSigner = confirmSigner,
+  closedAt = new Date(),
 ): Promise<Nonconformity> {
   const undisposed = (nc: NonconformityDocument) => nc.items.filter((item) => !item.disposition);
   const refuse = (nc: NonconformityDocument) => {
@@ -408,7 +423,7 @@ export async function closeNonconformity(
     async (current, machine) => {
       const refreshed = await withCurrentImpact(current);
       refuse(refreshed);
-      const unsigned = signerBlock(principal, input.signature.meaning, method);
+      const unsigned = signerBlock(principal, input.signature.meaning, method, closedAt.toISOString());
       const signature = { ...unsigned, contentHash: closureHash(ncNumber, refreshed.items, input.summary, unsigned) };
       const next: NonconformityDocument = { ...refreshed, status: 'Closed', closure: { summary: input.summary, by: actor, at: unsigned.signedAt, signature } };
       return {

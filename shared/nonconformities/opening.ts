@@ -57,11 +57,17 @@ export interface OpeningWrite {
  * the finding's marker, the quarantined machine and the audit entries. The caller writes them with the
  * chain head it read, so the number is unique and gapless as calibration numbers are.
  */
-export async function openingWrite(machine: EquipmentDocument, head: EquipmentChainHead, report: FindingReport, facts: Facts): Promise<OpeningWrite> {
+export async function openingWrite(
+  machine: EquipmentDocument,
+  head: EquipmentChainHead,
+  report: FindingReport,
+  facts: Facts,
+  openedAt = new Date(),
+): Promise<OpeningWrite> {
   const { window, items } = await assessImpact(machine, report.finding);
   const sequence = (head.document.nonconformities ?? 0) + 1;
   const ncNumber = labNumber('nonconformity', machine.labId, sequence);
-  const now = new Date().toISOString();
+  const now = openedAt.toISOString();
   const nc: NonconformityDocument = {
     id: nonconformityId(ncNumber),
     type: 'nonconformity',
@@ -134,9 +140,15 @@ export async function afterOpening(opening: Pick<OpeningWrite, 'nc' | 'statusCha
 /**
  * Opens a nonconformity on a machine, quarantining it, in one batch. A finding with a marker opens at
  * most one, however often it is retried or raced: a second attempt finds the marker and answers the
- * nonconformity the first one opened.
+ * nonconformity the first one opened. `openedAt` is now, except where the demo company writes its past.
  */
-export async function openNonconformity(labId: string, serialNumber: string, report: FindingReport, facts: Facts): Promise<NonconformityDocument> {
+export async function openNonconformity(
+  labId: string,
+  serialNumber: string,
+  report: FindingReport,
+  facts: Facts,
+  openedAt = new Date(),
+): Promise<NonconformityDocument> {
   let written: OpeningWrite | undefined;
   const nc = await changeMachine(labId, serialNumber, async (machine, head) => {
     written = undefined;
@@ -145,7 +157,7 @@ export async function openNonconformity(labId: string, serialNumber: string, rep
       const opened = marker && (await readNonconformity(labId, marker.ncNumber));
       if (opened) return { write: null, answer: opened.document };
     }
-    const opening = await openingWrite(machine, head, report, facts);
+    const opening = await openingWrite(machine, head, report, facts, openedAt);
     written = opening;
     return { write: { next: opening.machine, events: opening.events, head: opening.head, alongside: opening.operations }, answer: opening.nc };
   });

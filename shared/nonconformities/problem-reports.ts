@@ -91,6 +91,7 @@ export async function receiveProblemReport(
   key: string | undefined,
   input: ProblemReportInput,
   facts: NonNullable<Facts>,
+  receivedAt = new Date(),
 ): Promise<{ reportNumber: string; receivedAt: string }> {
   await perAddress().take(facts.clientAddress ?? 'unknown');
   const machine = await machineForKey(serialNumber, key);
@@ -125,7 +126,7 @@ export async function receiveProblemReport(
             ...(stored.versionId ? { versionId: stored.versionId } : {}),
           }
         : null,
-      receivedAt: new Date().toISOString(),
+      receivedAt: receivedAt.toISOString(),
       status: 'New',
       ncNumber: null,
       closedReason: null,
@@ -194,7 +195,13 @@ export async function requestFor(labId: string, reportNumber: string): Promise<P
  * the nonconformity names the request and carries its photo, and the request says which nonconformity
  * it became, all in one batch. Two people triaging at once: one wins, the other gets 409.
  */
-export async function requestToNonconformity(principal: Principal, labId: string, reportNumber: string, facts: Facts): Promise<Nonconformity> {
+export async function requestToNonconformity(
+  principal: Principal,
+  labId: string,
+  reportNumber: string,
+  facts: Facts,
+  triagedAt = new Date(),
+): Promise<Nonconformity> {
   const first = await requestOf(labId, reportNumber);
   let written: OpeningWrite | undefined;
   const actor = actorOf(principal);
@@ -216,9 +223,10 @@ export async function requestToNonconformity(principal: Principal, labId: string
         },
       },
       facts,
+      triagedAt,
     );
     written = opening;
-    const at = new Date().toISOString();
+    const at = triagedAt.toISOString();
     const triaged: ProblemReportDocument = { ...report, status: 'Nonconformity', ncNumber: opening.nc.ncNumber, triagedBy: actor, triagedAt: at };
     return {
       write: {

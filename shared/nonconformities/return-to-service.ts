@@ -124,6 +124,7 @@ export async function returnToService(
   input: ReturnToServiceInput,
   facts: Facts & object,
   confirm: ConfirmSigner = confirmSigner,
+  returnedAt = new Date(),
 ): Promise<Equipment> {
   const { document: machine } = await findEquipment(labId, serialNumber);
   if (!machine.quarantine) throw conflict(`${serialNumber} is not quarantined by a nonconformity; its status is changed on the machine page.`);
@@ -142,7 +143,7 @@ export async function returnToService(
   const actor = actorOf(principal);
   const returned = await changeMachine(labId, serialNumber, async (current) => {
     const ended = await namedNonconformities(current, input.nonconformities);
-    const at = new Date().toISOString();
+    const at = returnedAt.toISOString();
     const unsigned = signerBlock(principal, input.signature.meaning, method, at);
     const nonconformities = current.quarantine?.ncNumbers ?? [...input.nonconformities];
     const statement = statementOf(
@@ -179,7 +180,7 @@ export async function returnToService(
   trackProductEvent(
     'ReturnedToService',
     { labId, serialNumber: machine.serialNumber, verifiedBy: principal.username },
-    { daysOutOfService: daysBetween(returned.since.slice(0, 10), new Date().toISOString().slice(0, 10)) },
+    { daysOutOfService: daysBetween(returned.since.slice(0, 10), returnedAt.toISOString().slice(0, 10)) },
   );
   // Back in service starts a new stretch that owes PM: the generator opens the current period's records.
   await afterChange().machinesChanged([labId], 'equipment-change');

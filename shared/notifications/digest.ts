@@ -4,7 +4,7 @@ import { nonconformitiesOfLab } from '../data/nonconformity-repository.js';
 import { listDashboard, type DashboardRow } from '../data/records-repository.js';
 import { addDays, daysBetween } from '../domain/calibration-rules.js';
 import { formatDay, localDay, parseDay, startOfDay } from '../domain/periods.js';
-import { fitnessOf, intermediateCheckDueOf } from '../domain/machine-lifecycle.js';
+import { fitnessOf, intermediateChecksDueBy } from '../domain/machine-lifecycle.js';
 import { settings } from '../platform/config.js';
 import { reviewsDue } from '../reviews/periodic-reviews.js';
 import type { ReviewDue } from '../schemas/reviews.js';
@@ -92,12 +92,12 @@ export async function labDigest(labId: string, now: Date): Promise<LabDigest | n
     .filter((entry): entry is { machine: (typeof machines)[number]; due: string } => entry.due !== null && entry.due <= horizon)
     .map(({ machine, due }) => ({ serialNumber: machine.serialNumber, modelId: machine.modelId, due, daysLeft: daysBetween(today, due) }))
     .sort((a, b) => a.due.localeCompare(b.due) || a.serialNumber.localeCompare(b.serialNumber));
-  const intermediateChecks = machines
-    .filter((machine) => machine.presence === 'present' && machine.status === 'In Service')
-    .map((machine) => ({ machine, due: intermediateCheckDueOf(machine.calibration) }))
-    .filter((entry): entry is { machine: (typeof machines)[number]; due: string } => entry.due !== null && entry.due <= horizon)
-    .map(({ machine, due }) => ({ serialNumber: machine.serialNumber, modelId: machine.modelId, due, daysLeft: daysBetween(today, due) }))
-    .sort((a, b) => a.due.localeCompare(b.due) || a.serialNumber.localeCompare(b.serialNumber));
+  const intermediateChecks = intermediateChecksDueBy(machines, horizon).map(({ machine, due }) => ({
+    serialNumber: machine.serialNumber,
+    modelId: machine.modelId,
+    due,
+    daysLeft: daysBetween(today, due),
+  }));
   const open = nonconformities
     .filter((nc) => nc.status === 'Open')
     .map((nc) => {

@@ -26,7 +26,8 @@ import type { RequestOrigin } from '../platform/http-pipeline.js';
 import { trackProductEvent } from '../platform/telemetry.js';
 import { badRequest, conflict, forbidden, notFound, preconditionFailed } from '../platform/problems.js';
 import { afterChange } from '../equipment/after-change.js';
-import { labFitnessWorthShowing } from '../equipment/lab-fitness.js';
+import { labMachinesWorthShowing } from '../equipment/lab-fitness.js';
+import type { DashboardPage } from '../schemas/dashboard.js';
 import {
   type AmendRecord,
   type CompleteRecord,
@@ -106,13 +107,16 @@ export async function listLabRecords(labId: string, query: ListRecordsQuery): Pr
   return { items: page.items.map(recordView), continuationToken: page.continuationToken };
 }
 
-/** The dashboard of a lab in one call (up to 1,000 rows a page): what is open, and what may still be done late. */
-export async function labDashboard(labId: string, query: DashboardQuery): Promise<{ items: RecordSummary[]; continuationToken: string | null }> {
+/**
+ * The dashboard of a lab in one call (up to 1,000 rows a page): what is open, and what may still be
+ * done late; beside it, the intermediate checks due today or overdue.
+ */
+export async function labDashboard(labId: string, query: DashboardQuery): Promise<DashboardPage> {
   const lateDays = settings().LATE_COMPLETION_DAYS;
   const missedSince = new Date(Date.now() - lateDays * 86_400_000).toISOString();
-  const [page, fitness] = await Promise.all([
+  const [page, { fitness, intermediateChecksDue }] = await Promise.all([
     listDashboard(labId, missedSince, query.pageSize ?? 1000, query.continuationToken).catch(invalidTokenAsBadRequest),
-    labFitnessWorthShowing(labId),
+    labMachinesWorthShowing(labId),
   ]);
   // Hundreds of rows, each read just now for this answer: completed in place rather than copied. Rows
   // of one period share their due time, so each distinct one is turned into a deadline once.
@@ -129,7 +133,7 @@ export async function labDashboard(labId: string, query: DashboardQuery): Promis
     const machine = fitness.get(row.serialNumber);
     if (machine) row.fitness = machine;
   }
-  return { items: items as RecordSummary[], continuationToken: page.continuationToken };
+  return { items: items as RecordSummary[], continuationToken: page.continuationToken, intermediateChecksDue };
 }
 
 export async function findLabRecord(labId: string, recordNumber: string): Promise<Versioned<RecordDocument>> {

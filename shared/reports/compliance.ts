@@ -14,6 +14,19 @@ function done(record: ReportedRecord): boolean {
 }
 
 /**
+ * PM compliance of any set of records, the one definition every report uses: what was due is what
+ * was completed, awaits its second signature, or was missed; done is completed (and verified where
+ * needed). The rate is done ÷ due, null while nothing was due.
+ */
+export function pmCompliance(records: readonly ReportedRecord[]): { due: number; done: number; rate: number | null } {
+  const completed = records.filter(done).length;
+  const awaiting = records.filter((record) => record.status === 'Completed' && !done(record)).length;
+  const missed = records.filter((record) => record.status === 'Missed').length;
+  const due = completed + awaiting + missed;
+  return { due, done: completed, rate: due === 0 ? null : Math.round((completed / due) * 10_000) / 10_000 };
+}
+
+/**
  * The figures of one lab per frequency, from its records: completed on time or late, missed (and how
  * many of those a manager justified), cancelled, still open, and the completion rate over what was due.
  */
@@ -26,7 +39,6 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
     const completedLate = count((record) => done(record) && record.late);
     const awaitingVerification = count((record) => record.status === 'Completed' && !done(record));
     const missed = count((record) => record.status === 'Missed');
-    const completed = completedOnTime + completedLate;
     return [
       {
         labId,
@@ -39,8 +51,7 @@ export function summarize(labId: string, records: readonly ReportedRecord[]): Co
         missedJustified: count((record) => record.status === 'Missed' && record.justification !== null),
         cancelled: count((record) => record.status === 'Cancelled'),
         open: count((record) => record.status === 'Open'),
-        completionRate:
-          completed + awaitingVerification + missed === 0 ? null : Math.round((completed / (completed + awaitingVerification + missed)) * 10_000) / 10_000,
+        completionRate: pmCompliance(ofFrequency).rate,
       },
     ];
   });

@@ -137,6 +137,16 @@ export const usageScheduleInputSchema = z
       })
       .strict()
       .refine((window) => (window.units === undefined) !== (window.days === undefined), { message: 'must give either units or days' }),
+    /**
+     * "Or every N months, whichever comes first": a whole number of months like a calibration interval,
+     * since the issue's six months is none of Monthly, Quarterly or Annual.
+     */
+    orEveryMonths: z
+      .number({ message: 'must be a whole number of months from 1 to 120' })
+      .int({ message: 'must be a whole number of months from 1 to 120' })
+      .min(1, { message: 'must be a whole number of months from 1 to 120' })
+      .max(120, { message: 'must be a whole number of months from 1 to 120' })
+      .optional(),
     tasks: z.array(taskInputSchema).min(1, { message: 'must hold at least one task' }).max(100, { message: 'may hold at most 100 tasks' }),
     needsVerification: z.boolean({ message: 'must be true or false' }).optional(),
   })
@@ -149,6 +159,8 @@ export const usageScheduleSchema = z.object({
   meter: z.string(),
   every: z.number(),
   dueWithin: z.object({ units: z.number().optional(), days: z.number().optional() }),
+  /** Whichever comes first: a record also opens this many months after the last one. */
+  orEveryMonths: z.number().int().optional(),
   tasks: z.array(taskSchema),
   needsVerification: z.boolean().optional(),
 });

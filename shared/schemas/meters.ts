@@ -33,6 +33,43 @@ export type PostReading = z.infer<typeof postReadingSchema>;
 export const postApiReadingSchema = z.object({ meter: singleLineText(60), ...readingBody }).strict();
 export type PostApiReading = z.infer<typeof postApiReadingSchema>;
 
+/** What opens a usage record: the meter passing the schedule's units, or its months since the last service running out first. */
+export const usageCauses = ['units', 'calendar'] as const;
+export type UsageCause = (typeof usageCauses)[number];
+
+/** One record a usage schedule opened, as kept on the meter until the lab run has seen the record stored. */
+export const usageOpeningSchema = z.object({
+  /** The record's id: the machine, the meter, the schedule and the occurrence. */
+  id: z.string(),
+  occurrence: z.number().int(),
+  cause: z.enum(usageCauses),
+  /** The meter total it opened at. */
+  total: z.number(),
+  /** The lab-local day it opened, YYYY-MM-DD: a window in days counts from it. */
+  day: z.string(),
+  at: z.string(),
+  dueAtTotal: z.number().nullable(),
+});
+export type UsageOpening = z.infer<typeof usageOpeningSchema>;
+
+/**
+ * Where one usage schedule of the machine's model stands on this meter. The count restarts at each
+ * opening: the next record is due `every` units after `sinceTotal`, or (whichever comes first) the
+ * schedule's months after `sinceDay`.
+ */
+export const usageStateSchema = z.object({
+  scheduleId: z.string(),
+  /** How many records the schedule opened on this meter: the next is the one after. */
+  opened: z.number().int(),
+  sinceTotal: z.number(),
+  sinceDay: z.string(),
+  /** Openings whose records the lab run has not yet found stored: it opens any that a failure lost. */
+  unconfirmed: z.array(usageOpeningSchema),
+  /** Records due within units whose window the meter has not passed yet: the reading that passes it marks them Missed. */
+  watching: z.array(z.object({ id: z.string(), dueAtTotal: z.number() })),
+});
+export type UsageState = z.infer<typeof usageStateSchema>;
+
 export const meterSchema = z.object({
   meterId: z.string(),
   name: z.string(),
@@ -46,6 +83,9 @@ export const meterSchema = z.object({
   addedAt: z.string(),
 });
 export type Meter = z.infer<typeof meterSchema>;
+
+/** A meter as kept on its machine: with where each usage schedule of the model stands on it, once a reading or lab run counted it. */
+export type StoredMeter = Meter & { usage?: UsageState[] };
 
 export const readingSchema = z.object({
   serialNumber: z.string(),

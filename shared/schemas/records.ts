@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { recordFrequencySchema, taskSchema } from './catalog.js';
 import { continuationTokenSchema, labIdSchema, multiLineText } from './common.js';
 import { fitnessSchema } from './equipment.js';
-import { readingReasons } from './meters.js';
+import { readingReasons, usageCauses } from './meters.js';
 import { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
 
 export { recordStatuses, completionMeanings, amendmentMeaning, justificationMeaning, verificationMeaning } from './vocabulary.js';
@@ -56,7 +56,20 @@ export const recordSchema = z.object({
   frequency: recordFrequencySchema,
   /** For a Usage record: the meter, the threshold its total passed, and the schedule; null for calendar records. */
   usage: z
-    .object({ scheduleId: z.string(), meterId: z.string(), meter: z.string(), unit: z.string(), threshold: z.number(), dueAtTotal: z.number().nullable() })
+    .object({
+      scheduleId: z.string(),
+      meterId: z.string(),
+      meter: z.string(),
+      unit: z.string(),
+      /** The meter total at which it opened: the threshold it passed, or the total when the schedule's months ran out. */
+      threshold: z.number(),
+      dueAtTotal: z.number().nullable(),
+      /** The n-th record of the schedule on this meter; absent on records opened before the count was kept. */
+      occurrence: z.number().int().optional(),
+      /** units: the meter passed its threshold; calendar: the schedule's months since the last service ran out first. */
+      cause: z.enum(usageCauses).optional(),
+      months: z.number().int().optional(),
+    })
     .nullable(),
   /** The lab-local day the period starts; for a Usage record, the day it opened. */
   periodStart: z.string(),
@@ -205,6 +218,8 @@ export const recordSummarySchema = recordSchema
   .extend({
     /** On dashboard rows whose machine is not fit for use or whose calibration is due soon (SPEC §9); absent when it is simply fit. */
     fitness: fitnessSchema.optional(),
+    /** On a Usage record's row: the meter and what opened it. */
+    usage: recordSchema.shape.usage.unwrap().optional(),
   });
 export type RecordSummary = z.infer<typeof recordSummarySchema>;
 

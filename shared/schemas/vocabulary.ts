@@ -8,6 +8,8 @@ export const companyRoles = ['Administrator', 'Global Audit'] as const;
 export const labRoles = ['Manager', 'Local Audit', 'Technician'] as const;
 export const roles = [...companyRoles, ...labRoles] as const;
 export const equipmentStatuses = ['In Service', 'Out of Service', 'Repair onsite', 'Repair offsite', 'Retired onsite', 'Retired offsite'] as const;
+/** The statuses of a machine in the lab, not retired, that is not working: the reliability report's time out of service. */
+export const downStatuses = ['Out of Service', 'Repair onsite', 'Repair offsite'] as const;
 export const recordStatuses = ['Open', 'Completed', 'Missed', 'Cancelled'] as const;
 /** What a completion signature means (21 CFR Part 11 §11.50); amendments always mean "Amended by". */
 /** Completion is signed by who performed the PM; a second person verifies it where the model asks for that. */

@@ -1,8 +1,10 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Frequency } from '../../../shared/schemas/catalog.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
+import { usageCauseWords } from '../../../shared/domain/meters.js';
 import type { RecordSummary } from '../../../shared/schemas/records.js';
-import { allPages } from '../api.js';
+import type { DashboardPage, DueIntermediateCheck } from '../../../shared/schemas/dashboard.js';
+import { eachPage } from '../api.js';
 import { Link } from '../router.js';
 import { dueGroup, dueGroupTitles, type DueGroup } from '../due-groups.js';
 import { currentLab, workList } from '../state.js';
@@ -18,32 +20,36 @@ const soonestFirst = (a: RecordSummary, b: RecordSummary) => a.dueEnd.localeComp
 
 const laterGroups = Object.keys(dueGroupTitles) as Exclude<DueGroup, 'today'>[];
 
+/** Every page of the lab's checklists, and the intermediate checks due that each page carries alike. */
+async function labDashboard(labId: string): Promise<{ records: RecordSummary[]; checksDue: DueIntermediateCheck[] }> {
+  const records: RecordSummary[] = [];
+  let checksDue: DueIntermediateCheck[] = [];
+  await eachPage<DashboardPage>(`/api/labs/${labId}/dashboard?pageSize=1000`, (page) => {
+    records.push(...page.items);
+    checksDue = page.intermediateChecksDue;
+  });
+  return { records, checksDue };
+}
+
 /**
- * A technician's day: what is due today, soonest first, one compact row per checklist; what is due
- * later this week, month or year, overdue, and missed-but-still-completable work below, each folded
- * away with its count. One API call for the page.
+ * A technician's day: what is due today, soonest first, one compact row per checklist; the
+ * intermediate checks due or overdue; what is due later this week, month or year, overdue, and
+ * missed-but-still-completable work below, each folded away with its count. One API call for the page.
  */
 export function DashboardPage() {
   const lab = currentLab.value;
   const [frequency, setFrequency] = useState<Frequency | 'all'>('all');
   const [search, setSearch] = useState('');
-  const { data, error, loading, reload } = useLoad(
-    () => (lab ? allPages<RecordSummary>(`/api/labs/${lab.labId}/dashboard?pageSize=1000`) : Promise.resolve([])),
-    [lab?.labId],
-  );
+  const { data, error, loading, reload } = useLoad(() => (lab ? labDashboard(lab.labId) : Promise.resolve({ records: [], checksDue: [] })), [lab?.labId]);
   const now = Date.now();
-  const records = data ?? [];
+  const records = data?.records ?? [];
   const needle = search.trim().toLowerCase();
+  const matches = (item: { serialNumber: string; modelId: string }) =>
+    !needle || item.serialNumber.toLowerCase().includes(needle) || item.modelId.toLowerCase().includes(needle);
+  const checksDue = (data?.checksDue ?? []).filter(matches);
   const lists = useMemo(() => {
     const shown = records
-      .filter(
-        (record) =>
-          (frequency === 'all' || record.frequency === frequency) &&
-          (!needle ||
-            record.serialNumber.toLowerCase().includes(needle) ||
-            record.modelId.toLowerCase().includes(needle) ||
-            record.recordNumber.toLowerCase().includes(needle)),
-      )
+      .filter((record) => (frequency === 'all' || record.frequency === frequency) && (matches(record) || record.recordNumber.toLowerCase().includes(needle)))
       .sort(soonestFirst);
     const open = shown.filter((record) => record.status === 'Open' && !isOverdue(record, now));
     const groupOf = (record: RecordSummary) => dueGroup(record.dueEnd, lab?.timeZone ?? 'UTC', new Date(now));
@@ -60,7 +66,7 @@ export function DashboardPage() {
     workList.value = { labId: lab.labId, records: list };
   };
   const filtered = needle !== '' || frequency !== 'all';
-  const nothingShown = lists.today.length + lists.later.length + lists.overdue.length + lists.missed.length === 0;
+  const nothingShown = lists.today.length + lists.later.length + lists.overdue.length + lists.missed.length + checksDue.length === 0;
   return (
     <>
       <PageTitle title={`Today · ${lab.name}`}>
@@ -97,6 +103,7 @@ export function DashboardPage() {
               <WorkRows records={lists.today} onOpen={remember(lists.today)} />
             )}
           </section>
+          {checksDue.length > 0 && <IntermediateChecksDue labId={lab.labId} checks={checksDue} />}
           {lists.later.map(({ group, records: due }) => (
             <details class="work-later" key={group}>
               <summary>
@@ -149,11 +156,42 @@ function WorkRows(props: { records: RecordSummary[]; onOpen: () => void }) {
               )}
             </span>
             <span class="model">{record.modelId}</span>
-            <span class="frequency">{record.frequency}</span>
+            <span class="frequency">{record.usage ? `Usage: ${usageCauseWords(record.usage)}` : record.frequency}</span>
             <span class="due">due {formatDueTime(record.dueEnd, record.labId)}</span>
           </Link>
         </li>
       ))}
     </ol>
+  );
+}
+
+/** "overdue since 2026-12-01" or "due today": a check listed on Today is due on or before the lab's today. */
+function checkDueText(check: DueIntermediateCheck): string {
+  return check.overdue ? `overdue since ${check.due}` : 'due today';
+}
+
+/** The intermediate checks due today or overdue (§6.4.10), each to the machine's calibration page where it is recorded. */
+function IntermediateChecksDue(props: { labId: string; checks: DueIntermediateCheck[] }) {
+  const overdue = props.checks.some((check) => check.overdue);
+  return (
+    <details class="work-later">
+      <summary>
+        Intermediate checks due <span class={overdue ? 'count alarm' : 'count'}>{props.checks.length}</span>
+      </summary>
+      <ol class="work-rows">
+        {props.checks.map((check) => (
+          <li key={check.serialNumber}>
+            <Link href={`/equipment/${props.labId}/${encodeURIComponent(check.serialNumber)}/calibration`} class="row-link">
+              <span class="machine">{check.serialNumber}</span>
+              <span class="model">
+                {check.modelId} · against {check.checkStandard}
+              </span>
+              <span class="frequency">Check</span>
+              <span class="due">{checkDueText(check)}</span>
+            </Link>
+          </li>
+        ))}
+      </ol>
+    </details>
   );
 }

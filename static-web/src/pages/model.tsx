@@ -8,6 +8,7 @@ import { CheckboxField, ErrorMessage, Loading, Notice, PageTitle, SelectField, T
 import { intervalText, PlanForm } from '../components/plan-form.js';
 import type { DefaultPlan } from '../../../shared/schemas/calibration-plan.js';
 import { fieldLabel } from '../../../shared/platform/problems.js';
+import { emptyUsageDraft, usageDraftOf, UsageScheduleEditor, usageScheduleBody, usageScheduleText, type UsageDraft } from '../components/usage-schedules.js';
 
 interface TaskDraft {
   /** Tells rows apart while editing; tasks the model already has keep their taskId. */
@@ -19,6 +20,8 @@ interface TaskDraft {
   min: string;
   max: string;
   decimals: string;
+  /** The machine's meter this reading updates, by name; empty for a reading kept on the record only. */
+  meter: string;
 }
 
 type Plan = Record<Frequency, TaskDraft[]>;
@@ -34,6 +37,7 @@ function draftOf(task: Task): TaskDraft {
     min: task.min === undefined ? '' : String(task.min),
     max: task.max === undefined ? '' : String(task.max),
     decimals: task.decimals === undefined ? '' : String(task.decimals),
+    meter: task.meter ?? '',
   };
 }
 
@@ -81,6 +85,7 @@ function taskBody(task: TaskDraft) {
     ...(task.kind === 'reading' && numberOrText(task.min) !== undefined ? { min: numberOrText(task.min) } : {}),
     ...(task.kind === 'reading' && numberOrText(task.max) !== undefined ? { max: numberOrText(task.max) } : {}),
     ...(task.kind === 'reading' && numberOrText(task.decimals) !== undefined ? { decimals: numberOrText(task.decimals) } : {}),
+    ...(task.kind === 'reading' && task.meter.trim() ? { meter: task.meter.trim() } : {}),
   };
 }
 
@@ -90,6 +95,8 @@ function TaskRow(props: {
   index: number;
   count: number;
   task: TaskDraft;
+  /** Whether the task may read a meter of the machine: PM checklists' readings do, return-to-service checks do not. */
+  readsMeters?: boolean;
   errors: Record<string, string>;
   onChange: (task: TaskDraft) => void;
   onMove: (by: number) => void;
@@ -124,6 +131,15 @@ function TaskRow(props: {
               onValue={(decimals) => set({ decimals })}
               error={props.errors[`${path}.decimals`]}
             />
+            {props.readsMeters && (
+              <TextField
+                label="Meter"
+                hint="The machine's meter this reading updates, e.g. Spindle hours; leave empty to keep it on the checklist only"
+                value={task.meter}
+                onValue={(meter) => set({ meter })}
+                error={props.errors[`${path}.meter`]}
+              />
+            )}
           </>
         )}
       </div>
@@ -165,13 +181,30 @@ function ReadOnlyTasks(props: { model: Model }) {
                   <span class="task-answer">
                     {task.kind === 'check'
                       ? 'Check'
-                      : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}`}
+                      : `Reading${task.unit ? ` in ${task.unit}` : ''}${task.min !== undefined || task.max !== undefined ? `, ${task.min ?? '…'}–${task.max ?? '…'}` : ''}${task.meter ? `, updates the meter ${task.meter}` : ''}`}
                   </span>
                 </li>
               ))}
             </ol>
           </section>
         ))}
+      {(props.model.usageSchedules ?? []).map((schedule) => (
+        <section key={schedule.scheduleId} aria-labelledby={`usage-${schedule.scheduleId}`}>
+          <h2 id={`usage-${schedule.scheduleId}`}>{usageScheduleText(schedule)}</h2>
+          <p class="hint">
+            Due within {schedule.dueWithin.days !== undefined ? `${schedule.dueWithin.days} days` : `${schedule.dueWithin.units} more`} of passing each
+            threshold.
+          </p>
+          <ol class="tasks read-only">
+            {schedule.tasks.map((task) => (
+              <li key={task.taskId} class="task">
+                <span class="task-text">{task.text}</span>
+                <span class="task-answer">{task.kind === 'check' ? 'Check' : `Reading${task.unit ? ` in ${task.unit}` : ''}`}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ))}
     </>
   );
 }
@@ -191,6 +224,7 @@ export function ModelPage(props: { modelId: string | null }) {
   const [plan, setPlan] = useState<Plan>(planOf(null));
   const [verified, setVerified] = useState<Verified>(verifiedOf(null));
   const [returnChecks, setReturnChecks] = useState<TaskDraft[]>([]);
+  const [usageSchedules, setUsageSchedules] = useState<UsageDraft[]>([]);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -205,6 +239,7 @@ export function ModelPage(props: { modelId: string | null }) {
     setPlan(planOf(next));
     setVerified(verifiedOf(next));
     setReturnChecks((next?.returnToServiceChecks ?? []).map(draftOf));
+    setUsageSchedules((next?.usageSchedules ?? []).map(usageDraftOf));
     setDefaultPlan(next?.calibrationPlan ?? null);
   }
   useEffect(() => show(loaded.data ?? null), [loaded.data]);
@@ -267,6 +302,7 @@ export function ModelPage(props: { modelId: string | null }) {
       frequencies: frequenciesBody(plan, verified),
       ...(defaultPlan ? { calibrationPlan: defaultPlan } : {}),
       ...(returnChecks.length ? { returnToServiceChecks: returnChecks.map(({ taskId: _id, ...task }) => taskBody(task)) } : {}),
+      ...(usageSchedules.length ? { usageSchedules: usageSchedules.map(usageScheduleBody) } : {}),
     };
     try {
       if (model) {
@@ -310,6 +346,7 @@ export function ModelPage(props: { modelId: string | null }) {
                 <TaskRow
                   key={task.key}
                   group={frequency}
+                  readsMeters
                   path={`frequencies.${frequency}.tasks.${index}`}
                   index={index}
                   count={plan[frequency].length}
@@ -340,7 +377,7 @@ export function ModelPage(props: { modelId: string | null }) {
               type="button"
               class="secondary"
               onClick={() =>
-                updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])
+                updateTasks(frequency, [...plan[frequency], { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '', meter: '' }])
               }
             >
               Add {frequency.toLowerCase()} task
@@ -408,9 +445,30 @@ export function ModelPage(props: { modelId: string | null }) {
           <button
             type="button"
             class="secondary"
-            onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '' }])}
+            onClick={() => setReturnChecks([...returnChecks, { key: nextKey++, text: '', kind: 'check', unit: '', min: '', max: '', decimals: '', meter: '' }])}
           >
             Add a return-to-service check
+          </button>
+        </fieldset>
+        <fieldset class="frequency-tasks usage-schedules">
+          <legend>Maintenance by use</legend>
+          <p class="hint">
+            Checklists that fall due each time a machine's meter passes another so many units, or (whichever comes first) so many months after the last one.
+          </p>
+          <ol>
+            {usageSchedules.map((draft, index) => (
+              <UsageScheduleEditor
+                key={draft.key}
+                index={index}
+                draft={draft}
+                errors={errors}
+                onChange={(changed) => setUsageSchedules(usageSchedules.map((each) => (each.key === draft.key ? changed : each)))}
+                onRemove={() => setUsageSchedules(usageSchedules.filter((each) => each.key !== draft.key))}
+              />
+            ))}
+          </ol>
+          <button type="button" class="secondary" onClick={() => setUsageSchedules([...usageSchedules, emptyUsageDraft()])}>
+            Add a usage schedule
           </button>
         </fieldset>
         <ErrorMessage error={failure} />

@@ -2,8 +2,10 @@ import type { CalibrationPlan } from '../../../shared/schemas/calibration.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Task } from '../../../shared/schemas/catalog.js';
 import type { PmRecord, RecordSummary, Response } from '../../../shared/schemas/records.js';
+import type { Meter, ReadingReason } from '../../../shared/schemas/meters.js';
 import { checkResponses } from '../../../shared/records/record-rules.js';
 import { formatReading } from '../../../shared/domain/readings.js';
+import { usageCauseWords } from '../../../shared/domain/meters.js';
 import { completionMeanings } from '../../../shared/schemas/vocabulary.js';
 import { api, ApiError, describeError } from '../api.js';
 import { parseDecimal } from '../components/decimal-input.js';
@@ -23,6 +25,8 @@ interface Answer {
   note: string;
   /** "Fault found": the note says what is wrong, and completing opens a nonconformity. */
   fault?: boolean;
+  /** Why a reading of a meter is lower than its last one: the meter was replaced or reset. */
+  meterReason?: ReadingReason | '';
 }
 type Answers = Record<string, Answer>;
 
@@ -49,6 +53,18 @@ const noteLimit = 1000;
 
 function readingValue(text: string): number | undefined {
   return text.trim() === '' ? undefined : parseDecimal(text);
+}
+
+/** The machine's meter a reading task updates, found by name as the server finds it. */
+function meterOf(task: Task, meters: readonly Meter[]): Meter | undefined {
+  return task.meter === undefined ? undefined : meters.find((meter) => meter.name.toLowerCase() === task.meter!.toLowerCase());
+}
+
+/** Whether the value typed is lower than the meter's last reading, so the meter must have been replaced or reset. */
+function belowMeter(task: Task, answer: Answer, meters: readonly Meter[]): Meter | null {
+  const meter = meterOf(task, meters);
+  const value = readingValue(answer.value);
+  return meter !== undefined && meter.value !== null && value !== undefined && !Number.isNaN(value) && value < meter.value ? meter : null;
 }
 
 function outOfRange(task: Task, answer: Answer): boolean {
@@ -90,7 +106,7 @@ function limits(task: Task): string {
 }
 
 /** The body the API takes: a reading counts as done once it has a value. */
-function responsesOf(tasks: Task[], answers: Answers) {
+function responsesOf(tasks: Task[], answers: Answers, meters: readonly Meter[]) {
   return tasks.map((task) => {
     const answer = answers[task.taskId]!;
     const value = task.kind === 'reading' ? readingValue(answer.value) : undefined;
@@ -101,6 +117,7 @@ function responsesOf(tasks: Task[], answers: Answers) {
       ...(value !== undefined ? { value } : {}),
       ...(answer.note.trim() ? { note: answer.note.trim() } : {}),
       ...(answer.fault ? { fault: true } : {}),
+      ...(answer.meterReason && belowMeter(task, answer, meters) ? { meterReason: answer.meterReason } : {}),
     };
   });
 }
@@ -113,6 +130,7 @@ function responsesOf(tasks: Task[], answers: Answers) {
 function formProblems(
   tasks: Task[],
   responses: ReturnType<typeof responsesOf>,
+  meters: readonly Meter[],
   passwordNeeded: boolean,
   password: string,
 ): { fields: Record<string, string>; summary: string[] } {
@@ -132,6 +150,13 @@ function formProblems(
     if (tasks[index]?.kind === 'reading') continue;
     fields[error.field] ??= error.message;
   }
+  responses.forEach((response, index) => {
+    const task = tasks[index]!;
+    const meter = meterOf(task, meters);
+    if (meter !== undefined && meter.value !== null && response.value !== undefined && response.value < meter.value && !response.meterReason)
+      fields[`responses.${index}.meterReason`] =
+        `"${task.text}" is lower than the last reading of ${meter.name} (${meter.value} ${meter.unit}): say whether the meter was replaced or reset`;
+  });
   if (passwordNeeded && !password) fields['signature.password'] = 'Enter your password to sign.';
   return { fields, summary: Object.values(fields) };
 }
@@ -152,7 +177,26 @@ function taskErrors(tasks: Task[], errors: Record<string, string>, sent: { taskI
   return byTask;
 }
 
-function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId: string, answer: Answer) => void; errors: Record<string, string> }) {
+/** Under a reading that updates a meter: the meter's last reading, so the technician sees what the machine said before. */
+function MeterHint(props: { task: Task; meters: readonly Meter[] }) {
+  const meter = meterOf(props.task, props.meters);
+  if (props.task.meter === undefined) return null;
+  if (!meter || meter.value === null) return <p class="hint">Updates the machine's meter {props.task.meter}: this is its first reading.</p>;
+  return (
+    <p class="hint">
+      Updates the meter {meter.name}: last read {meter.value} {meter.unit}
+      {meter.lastReadAt ? ` on ${formatDateTime(meter.lastReadAt)}` : ''}.
+    </p>
+  );
+}
+
+function TaskInputs(props: {
+  tasks: Task[];
+  answers: Answers;
+  meters: readonly Meter[];
+  onChange: (taskId: string, answer: Answer) => void;
+  errors: Record<string, string>;
+}) {
   return (
     <ol class="tasks">
       {props.tasks.map((task) => {
@@ -202,6 +246,24 @@ function TaskInputs(props: { tasks: Task[]; answers: Answers; onChange: (taskId:
                 <p class="hint" id={`${id}-limits`}>
                   {limits(task)}
                 </p>
+                <MeterHint task={task} meters={props.meters} />
+                {belowMeter(task, answer, props.meters) && (
+                  <fieldset class="meter-reason">
+                    <legend>Lower than the meter's last reading: the meter was</legend>
+                    {(['replaced', 'reset'] as const).map((reason) => (
+                      <label key={reason}>
+                        <input
+                          type="radio"
+                          name={`${id}-meter-reason`}
+                          value={reason}
+                          checked={answer.meterReason === reason}
+                          onChange={() => update({ meterReason: reason })}
+                        />{' '}
+                        {reason === 'replaced' ? 'Replaced' : 'Reset to zero'}
+                      </label>
+                    ))}
+                  </fieldset>
+                )}
                 {flagged && (
                   <p class="warning" role="status">
                     Outside the limits: say why in the note.
@@ -260,6 +322,16 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   const draftKey = `record:${record.labId}:${record.recordNumber}`;
   const [answers, setAnswers] = useState<Answers>(() => answersFrom(record.tasks, []));
   const [meaning, setMeaning] = useState<string>(completionMeanings[0]);
+  // The machine's meters, read only when a task updates one: its last reading is shown beside the task.
+  const readsMeters = record.tasks.some((task) => task.meter !== undefined);
+  const loadedMeters = useLoad(
+    () =>
+      readsMeters
+        ? api.get<{ items: Meter[] }>(`/api/labs/${record.labId}/equipment/${encodeURIComponent(record.serialNumber)}/meters`).then(({ body }) => body.items)
+        : Promise.resolve([]),
+    [record.recordNumber],
+  );
+  const meters = loadedMeters.data ?? [];
   const signed = useSignedSubmit();
   const { password, errors, failure, busy } = signed;
   const [summary, setSummary] = useState<string[]>([]);
@@ -276,8 +348,8 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
   async function submit(event: Event) {
     event.preventDefault();
     setSummary([]);
-    const responses = responsesOf(record.tasks, answers);
-    const problems = formProblems(record.tasks, responses, session.value!.user.authMethod === 'local', password);
+    const responses = responsesOf(record.tasks, answers, meters);
+    const problems = formProblems(record.tasks, responses, meters, session.value!.user.authMethod === 'local', password);
     if (problems.summary.length > 0) {
       signed.setErrors(problems.fields);
       signed.setFailure(null);
@@ -310,7 +382,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
     if (refusal instanceof ApiError && (refusal.status === 409 || refusal.status === 412)) props.onStale();
   }
 
-  const sent = responsesOf(record.tasks, answers);
+  const sent = responsesOf(record.tasks, answers, meters);
   return (
     <form class="completion" onSubmit={submit} noValidate>
       {summary.length > 0 && (
@@ -327,6 +399,7 @@ function CompletionForm(props: { record: PmRecord; etag: string | null; onDone: 
       <TaskInputs
         tasks={record.tasks}
         answers={answers}
+        meters={meters}
         onChange={(taskId, answer) => {
           setAnswers({ ...answers, [taskId]: answer });
           signed.clearErrors(`responses.${record.tasks.findIndex((task) => task.taskId === taskId)}.`);
@@ -497,8 +570,9 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
     setAnswers(kept.answers);
     setReason(kept.reason);
   });
-  const all = responsesOf(record.tasks, answers);
-  const before = responsesOf(record.tasks, original);
+  // An amendment corrects the record only: the meter keeps the reading taken at completion.
+  const all = responsesOf(record.tasks, answers, []);
+  const before = responsesOf(record.tasks, original, []);
   const changed = all.filter((response, index) => JSON.stringify(response) !== JSON.stringify(before[index]));
 
   async function submit(event: Event) {
@@ -531,6 +605,7 @@ function AmendForm(props: { record: PmRecord; etag: string | null; onDone: (reco
       <TaskInputs
         tasks={record.tasks}
         answers={answers}
+        meters={[]}
         onChange={(taskId, answer) => {
           setAnswers({ ...answers, [taskId]: answer });
           signed.clearErrors('responses.');
@@ -699,8 +774,19 @@ export function RecordPage(props: { labId: string; recordNumber: string }) {
         <dd>
           {record.modelId} (version {record.modelVersion})
         </dd>
-        <dt>Period</dt>
-        <dd>{record.periodStart}</dd>
+        {record.usage ? (
+          <>
+            <dt>Opened</dt>
+            <dd>
+              {record.periodStart}: {record.usage.meter} {usageCauseWords(record.usage)}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>Period</dt>
+            <dd>{record.periodStart}</dd>
+          </>
+        )}
         <dt>Due</dt>
         <dd>{formatDueTime(record.dueEnd, record.labId)}</dd>
         {completable && record.status === 'Missed' && (
