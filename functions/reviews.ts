@@ -1,7 +1,16 @@
 import { principalOf } from '../shared/platform/http-pipeline.js';
 import { http } from '../shared/platform/registry.js';
-import { assertMayReview, previewReview, reviewList, reviewOf, signReview } from '../shared/reviews/periodic-reviews.js';
 import {
+  assertMayReview,
+  assertMayReviewCompany,
+  previewCompanyAccess,
+  previewReview,
+  reviewList,
+  reviewOf,
+  signReview,
+} from '../shared/reviews/periodic-reviews.js';
+import {
+  companyAccessPreviewSchema,
   reviewDocumentParamsSchema,
   reviewListSchema,
   reviewParamsSchema,
@@ -66,4 +75,17 @@ http({
   response: reviewSchema,
   authorize: (input) => assertMayReview(principalOf(input), input.params.labId),
   handler: async ({ params }) => ({ body: await reviewOf(params.labId, params.reviewNumber) }),
+});
+
+http({
+  name: 'companyAccessReviewPreview',
+  methods: ['GET'],
+  route: 'reviews/company-access/preview',
+  access: 'signed-in',
+  summary:
+    'Who holds the company-wide roles (Administrator, Global Audit), which no lab review lists: each account with its last sign-in, dormant or never used, the reviewer included',
+  tags: ['reviews'],
+  response: companyAccessPreviewSchema,
+  authorize: (input) => assertMayReviewCompany(principalOf(input)),
+  handler: async (input) => ({ body: await previewCompanyAccess(principalOf(input)) }),
 });

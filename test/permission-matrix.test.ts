@@ -332,6 +332,8 @@ const rows: Row[] = [
     expected: administratorsOnly,
   },
   { endpoint: 'calibrationProviderList', scope: 'any', request: (c) => c.get('/api/calibration-providers'), expected: readers },
+  // Company-wide accounts are reviewed by whoever reads the whole company's audit trail (SPEC §16).
+  { endpoint: 'companyAccessReviewPreview', scope: 'any', request: (c) => c.get('/api/reviews/company-access/preview'), expected: companyReaders },
   {
     endpoint: 'calibrationProviderCreate',
     scope: 'any',

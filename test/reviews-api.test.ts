@@ -3,7 +3,7 @@ import { container } from '../shared/data/cosmos.js';
 import { labDigest } from '../shared/notifications/digest.js';
 import { renderDigestEmail } from '../shared/notifications/messages.js';
 import type { VerificationPage } from '../shared/schemas/audit-verification.js';
-import type { Review, ReviewList, ReviewPreview } from '../shared/schemas/reviews.js';
+import type { CompanyAccessPreview, Review, ReviewList, ReviewPreview } from '../shared/schemas/reviews.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { newUserBody } from './helpers/fixtures.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
@@ -146,6 +146,29 @@ describe('periodic reviews', () => {
     ]);
     expect(figures.counts).toMatchObject({ accounts: 3, byRole: { Manager: 1, Technician: 2 }, neverUsed: 1, dormant: 0 });
     expect(figures.dormantAfterDays).toBe(90);
+  });
+
+  it('URS-163 the company-wide access review lists the Administrator and Global Audit accounts no lab review shows, the reviewer among them', async () => {
+    const created = await admin.post('/api/users', newUserBody('revglobal', { primaryLabId: lab, role: 'Global Audit', requirePasswordChange: false }));
+    expect(created.status, created.text).toBe(201);
+    const auditor = await product.signedIn('auditor');
+    const preview = await auditor.get<CompanyAccessPreview>('/api/reviews/company-access/preview');
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.body.reviewer).toBe('auditor');
+    const accounts = preview.body.figures.accounts;
+    expect(accounts.find((account) => account.username === 'auditor')).toMatchObject({ role: 'Global Audit', neverUsed: false, dormant: false });
+    expect(accounts.find((account) => account.username === 'admin')).toMatchObject({ role: 'Administrator', neverUsed: false });
+    expect(accounts.find((account) => account.username === 'revglobal')).toMatchObject({ role: 'Global Audit', neverUsed: true, status: 'Active' });
+    expect(accounts.every((account) => account.role === 'Administrator' || account.role === 'Global Audit')).toBe(true);
+    expect(preview.body.figures.counts.accounts).toBe(accounts.length);
+    // The lab's own review leaves them out: a Manager of the lab may not see company-wide accounts.
+    const labReview = await admin.get<ReviewPreview>(`/api/labs/${lab}/reviews/preview?kind=user-access&from=${today()}&to=${today()}`);
+    if (labReview.body.figures.kind !== 'user-access') throw new Error('a user access review');
+    expect(labReview.body.figures.accounts.map((account) => account.username)).not.toContain('revglobal');
+    const manager = await product.signedIn('manager1');
+    const refused = await manager.get<{ detail: string }>('/api/reviews/company-access/preview');
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toBe('Only an Administrator or Global Audit reviews the company-wide accounts.');
   });
 
   it('URS-123 lists the reviews with the next one due, and GET /api/audit/verify names a review altered after signing', async () => {

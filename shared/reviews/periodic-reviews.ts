@@ -21,6 +21,7 @@ import {
   reviewKinds,
   reviewKindWords,
   type Review,
+  type CompanyAccessPreview,
   type ReviewDue,
   type ReviewFigures,
   type ReviewKind,
@@ -66,12 +67,19 @@ async function auditEntriesOf(labId: string, from: string, to: string): Promise<
   return all;
 }
 
-async function accountsOf(labId: string): Promise<UserDocument[]> {
+/** A lab's own accounts, or with `'company'` the company-wide ones (Administrator, Global Audit), disabled ones included. */
+async function accountsOf(scope: string | 'company'): Promise<UserDocument[]> {
   const users: UserDocument[] = [];
   let token: string | undefined;
   do {
-    const page = await listUsers({ labIds: [labId], includeCompanyUsers: false, includeDisabled: true, pageSize: 500, continuationToken: token });
-    users.push(...page.users);
+    const page = await listUsers({
+      labIds: scope === 'company' ? 'all' : [scope],
+      includeCompanyUsers: scope === 'company',
+      includeDisabled: true,
+      pageSize: 500,
+      continuationToken: token,
+    });
+    users.push(...(scope === 'company' ? page.users.filter((user) => user.companyRole) : page.users));
     token = page.continuationToken ?? undefined;
   } while (token);
   return users;
@@ -174,6 +182,21 @@ export async function reviewOf(labId: string, reviewNumber: string): Promise<Rev
   const review = await readReview(labId, reviewNumber);
   if (!review) throw notFound(`There is no review ${reviewNumber} at ${labId}.`);
   return reviewView(review);
+}
+
+/**
+ * Company-wide accounts hold access to every lab, so no lab's review lists them (a Manager may not
+ * see them): whoever reads the whole company's audit trail reviews them, an Administrator or Global
+ * Audit. Reviewers hold such an account themselves and are listed among them, never left out.
+ */
+export function assertMayReviewCompany(principal: Principal): void {
+  if (labsWhere(principal, 'audit', 'read') !== 'all') throw forbidden('Only an Administrator or Global Audit reviews the company-wide accounts.');
+}
+
+/** Who holds the company-wide roles as it stands `now`: each account's last sign-in, dormant or never used. */
+export async function previewCompanyAccess(principal: Principal, now = new Date()): Promise<CompanyAccessPreview> {
+  const figures = userAccessFigures('', await accountsOf('company'), now, settings().DORMANT_ACCOUNT_DAYS);
+  return { asOf: now.toISOString(), reviewer: principal.username, figures };
 }
 
 /** "Audit trail review due since 2026-03-31": a line for the digest and the landing page. */

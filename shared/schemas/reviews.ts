@@ -139,3 +139,15 @@ export const reviewListSchema = z.object({
   items: z.array(reviewSchema),
 });
 export type ReviewList = z.infer<typeof reviewListSchema>;
+
+/**
+ * The company-wide accounts (Administrator, Global Audit) as they stand: what no lab's access review
+ * lists. The reviewer is one of them and is named, so their own account is looked at like the rest.
+ */
+export const companyAccessPreviewSchema = z.object({
+  asOf: z.string(),
+  /** The username of whoever asked; their account is in `figures.accounts`. */
+  reviewer: z.string(),
+  figures: userAccessFiguresSchema,
+});
+export type CompanyAccessPreview = z.infer<typeof companyAccessPreviewSchema>;
