@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findRecord, readCounter, writeRecords } from '../shared/data/records-repository.js';
+import { auditEvent } from '../shared/domain/audit-entries.js';
+import { contentHash } from '../shared/domain/record-hash.js';
 import { generateLab } from '../shared/jobs/lab-run.js';
 import type { Meter, Reading } from '../shared/schemas/meters.js';
 import type { PmRecord } from '../shared/schemas/records.js';
+import type { VerificationPage } from '../shared/schemas/audit-verification.js';
 import type { ApiClient } from './helpers/api-client.js';
 import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
@@ -136,7 +139,11 @@ describe('PM reading tasks linked to a meter', () => {
       completedBy: { username: 'tech1', displayName: 'Tech One' },
       completedAt: new Date().toISOString(),
     };
-    await writeRecords(counter.document, counter.etag, [{ document: completed, etag: stored.etag }], []);
+    // With its audit entry, as the completion's batch writes them together.
+    const entry = auditEvent('record.completed', { kind: 'record', recordNumber: completed.recordNumber, labId: 'LAB01' }, completed.completedBy, null, {
+      after: { status: 'Completed', recordHash: contentHash(completed) },
+    });
+    await writeRecords(counter.document, counter.etag, [{ document: completed, etag: stored.etag }], [entry]);
     expect(await meterOf('TM-06')).toBeUndefined();
     const path = `/api/labs/LAB01/records/${record.recordNumber}/complete`;
     expect((await technician.post(path, completion(75))).status).toBe(409);
@@ -190,5 +197,36 @@ describe('PM reading tasks linked to a meter', () => {
     expect(problem(model.body).errors?.map((error) => error.message)).toEqual([
       "is required for a task reading the meter Spindle hours: give the meter's unit",
     ]);
+  });
+
+  it('URS-141 a usage record opened and then missed by readings keeps the lab’s audit trail verifiable', async () => {
+    const created = await admin.post('/api/models', {
+      modelId: 'Units Window Mill',
+      manufacturer: 'Roland DGA',
+      equipmentClass: 'Mill',
+      frequencies: {},
+      usageSchedules: [{ meter: 'Spindle hours', every: 500, dueWithin: { units: 50 }, tasks: [{ text: 'Service the spindle', kind: 'check' }] }],
+    });
+    expect(created.status, created.text).toBe(201);
+    expect((await manager.post('/api/labs/LAB01/equipment', { serialNumber: 'TM-07', modelId: 'Units Window Mill' })).status).toBe(201);
+    const meter = await manager.post<Meter>('/api/labs/LAB01/equipment/TM-07/meters', { name: 'Spindle hours', unit: 'h' });
+    for (const value of [0, 510, 600]) {
+      const read = await technician.post(`/api/labs/LAB01/equipment/TM-07/meters/${meter.body.meterId}/readings`, { value });
+      expect(read.status, read.text).toBe(201);
+    }
+    const usage = await manager.get<{ items: PmRecord[] }>('/api/labs/LAB01/records?frequency=Usage&serialNumber=TM-07');
+    expect(usage.body.items.map((record) => record.status)).toEqual(['Missed']);
+    let token: string | null = null;
+    let last: VerificationPage;
+    do {
+      const page: { status: number; body: VerificationPage } = await admin.get<VerificationPage>(
+        `/api/audit/verify?labId=LAB01${token ? `&continuationToken=${encodeURIComponent(token)}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      last = page.body;
+      token = last.continuationToken;
+    } while (token);
+    expect(last.firstBroken, JSON.stringify(last.firstBroken)).toBeNull();
+    expect(last.intact).toBe(true);
   });
 });

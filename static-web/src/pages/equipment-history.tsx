@@ -3,13 +3,14 @@ import type { EquipmentHistory } from '../../../shared/schemas/equipment-history
 import { api } from '../api.js';
 import { historyPeriod } from '../history-period.js';
 import { Link } from '../router.js';
-import { session } from '../state.js';
+import { may, session } from '../state.js';
 import type { PmRecord } from '../../../shared/schemas/records.js';
 import { Badge, ErrorMessage, FitnessBadge, formatDateTime, labLabel, Loading, PageTitle, PrintHeader, useLoad } from '../ui.js';
 import { CompletedView } from './record.js';
 import { ncPage } from '../components/nonconformity-paths.js';
 import { RecordStatusBadge } from '../components/record-status.js';
 import { ReportFaultButton } from '../components/report-fault.js';
+import { ReliabilityChart } from '../components/reliability-chart.js';
 
 function describeEvent(event: EquipmentEvent): string {
   switch (event.kind) {
@@ -141,6 +142,13 @@ export function EquipmentHistoryPage(props: { labId: string; serialNumber: strin
           <Link href={`/equipment/${equipment.labId}/${encodeURIComponent(equipment.serialNumber)}/calibration`}>Calibration</Link>
         </dd>
       </dl>
+      {/* Reliability figures are a report: read by those who read the lab's reports. */}
+      {may('audit', 'read') && (
+        <>
+          <h2>Reliability over the last year</h2>
+          <ReliabilityChart labId={equipment.labId} serialNumber={equipment.serialNumber} />
+        </>
+      )}
       <h2>Events</h2>
       <ol class="timeline">
         {data.events.map((event, index) => (

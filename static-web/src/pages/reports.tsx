@@ -3,6 +3,8 @@ import type { Frequency } from '../../../shared/schemas/catalog.js';
 import { formatDay, parseDay } from '../../../shared/domain/periods.js';
 import { frequencies } from '../../../shared/schemas/vocabulary.js';
 import type { ComplianceReport, TrendPoint } from '../../../shared/schemas/reports.js';
+import type { ReliabilityReport } from '../../../shared/schemas/reliability.js';
+import { hoursText, shareText } from '../components/reliability-chart.js';
 import { downloadCsvPages, eachPage, query } from '../api.js';
 import { currentSearch, keepInAddress } from '../router.js';
 import { currentLab, isCompanyWide } from '../state.js';
@@ -167,6 +169,99 @@ function CsvDownload(props: { path: string; label: string }) {
   );
 }
 
+/** The reliability report's pages added up, as the compliance report's are. */
+async function wholeReliability(path: string): Promise<ReliabilityReport> {
+  let sum: ReliabilityReport | null = null;
+  await eachPage<ReliabilityReport>(path, (page) => {
+    sum = !sum
+      ? page
+      : {
+          ...sum,
+          labs: [...sum.labs, ...page.labs],
+          labNames: { ...sum.labNames, ...page.labNames },
+          labFigures: [...sum.labFigures, ...page.labFigures],
+          models: [...sum.models, ...page.models],
+          machines: [...sum.machines, ...page.machines],
+          continuationToken: page.continuationToken,
+        };
+  });
+  return sum!;
+}
+
+/**
+ * Reliability per model of each lab, and the lab's total (SPEC §15): hours out of service, failures,
+ * MTBF, MTTR and PM compliance over the same labs and period, with each table as CSV.
+ */
+function ReliabilitySection(props: { parameters: { labId: string | undefined; from: string; to: string } }) {
+  const path = `/api/reports/reliability${query(props.parameters)}`;
+  const report = useLoad(() => wholeReliability(path), [path]);
+  const data = report.data;
+  // A lab without machines in the period has no row: a line of zeros and dashes says nothing.
+  const rows = data
+    ? data.labFigures
+        .filter((lab) => lab.machines > 0)
+        .flatMap((lab) => [...data.models.filter((model) => model.labId === lab.labId), { ...lab, modelId: null }])
+    : [];
+  return (
+    <>
+      <h2>Reliability</h2>
+      <p class="row-actions">
+        {(['machines', 'models', 'labs'] as const).map((section) => (
+          <CsvDownload
+            key={section}
+            path={`/api/reports/reliability${query({ ...props.parameters, format: 'csv', section })}`}
+            label={`Reliability per ${{ machines: 'machine', models: 'model', labs: 'lab' }[section]} as CSV`}
+          />
+        ))}
+      </p>
+      <ErrorMessage error={report.error} />
+      {report.loading || !data ? (
+        report.loading && <Loading what="the reliability figures" />
+      ) : rows.length === 0 ? (
+        <p class="empty">
+          No machine was in these labs between {data.from} and {data.to}.
+        </p>
+      ) : (
+        <div class="table-box">
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">Lab</th>
+                <th scope="col">Model</th>
+                <th scope="col">Machines</th>
+                <th scope="col">Out of service</th>
+                <th scope="col">Failures</th>
+                <th scope="col">MTBF</th>
+                <th scope="col">MTTR</th>
+                <th scope="col">PM compliance</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => (
+                <tr key={`${row.labId}-${row.modelId ?? ''}`} class={row.modelId === null ? 'total' : undefined}>
+                  <td data-label="Lab">{labLabel(row.labId)}</td>
+                  <td data-label="Model">{row.modelId ?? 'All models'}</td>
+                  <td data-label="Machines">{row.machines}</td>
+                  <td data-label="Out of service">{hoursText(row.downHours)}</td>
+                  <td data-label="Failures">{row.failures}</td>
+                  <td data-label="MTBF">{row.mtbfHours === null ? '— (no failure)' : hoursText(row.mtbfHours)}</td>
+                  <td data-label="MTTR">{row.mttrHours === null ? '— (no repair)' : hoursText(row.mttrHours)}</td>
+                  <td data-label="PM compliance">{shareText(row.pmCompliance)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <p class="hint">
+        Out of service counts the hours quarantined, under repair or set out of service; failures are the nonconformities from PM faults and reported problems
+        opened in the period; MTBF is the hours in service divided by the failures, MTTR the mean hours from quarantine to the signed return to service. Each
+        machine's chart is on its page.
+      </p>
+    </>
+  );
+}
+
 /** A date from the address, when it is one. */
 function validDay(text: string | null): string | null {
   if (!text || !/^\d{4}-\d{2}-\d{2}$/.test(text)) return null;
@@ -286,6 +381,7 @@ export function ReportsPage() {
           )}
         </>
       )}
+      <ReliabilitySection parameters={parameters} />
       <h2>Calibration</h2>
       <p>
         What is due within 90 days, the certificate register, the on-time calibration rate and the out-of-tolerance findings of the same labs and period, as
