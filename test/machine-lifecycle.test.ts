@@ -4,9 +4,11 @@ import {
   calibrationRecorded,
   changeStatus,
   closeNonconformity,
+  fitForUseOnRecord,
   fitnessOf,
   holdingNonconformities,
   moveToRepair,
+  overdueNoted,
   owesChecklists,
   quarantine,
   recalibrationRequested,
@@ -85,5 +87,14 @@ describe('the machine lifecycle', () => {
       }),
     );
     expect(fitnessOf(rejected, today).state).toBe('fit');
+  });
+
+  it('URS-172 a lapsed calibration makes the machine not fit on record once the hourly check notes it; a quarantine at once', () => {
+    const lapsedOn = '2027-07-01';
+    expect(fitnessOf(machine, lapsedOn).state).toBe('not fit');
+    expect(fitForUseOnRecord(machine, lapsedOn)).toBe(true);
+    expect(fitForUseOnRecord(overdueNoted(machine, lapsedOn)!, lapsedOn)).toBe(false);
+    expect(fitForUseOnRecord(quarantine(machine, 'LAB01-NC-000003', '2026-12-06T09:00:00Z', by), today)).toBe(false);
+    expect(fitForUseOnRecord(machine, '2027-05-20')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { desktop, phone, screenshot, seriousAccessibilityProblems, signIn } from './helpers/browser.js';
+import { desktop, phone, screenshot, seriousAccessibilityProblems, signIn, visit } from './helpers/browser.js';
 import { browserProductForFile } from './helpers/browser-product.js';
 import { demoPassword } from './helpers/test-product.js';
 
@@ -37,5 +37,20 @@ describe('periodic reviews in the browser', () => {
     await screenshot(page, 'review-signed-desktop');
     await page.setViewportSize(phone);
     await screenshot(page, 'review-signed-phone');
+  });
+
+  it('URS-163 the Reviews page of Global Audit lists the company-wide accounts, the reviewer’s own among them', async () => {
+    for (const viewport of [phone, desktop]) {
+      const { page } = await browsing.session(viewport);
+      await signIn(page, 'auditor', demoPassword);
+      await visit(page, '/reviews');
+      await page.getByText('Company-wide accounts (Administrator, Global Audit)').click();
+      await page.getByText("No lab's review lists these accounts. Yours, auditor, is among them: have someone else look at it too.").waitFor();
+      const rows = page.locator('details.company-access tbody tr');
+      await rows.filter({ hasText: 'auditor' }).filter({ hasText: 'Global Audit' }).first().waitFor();
+      await rows.filter({ hasText: 'admin' }).filter({ hasText: 'Administrator' }).first().waitFor();
+      expect(await seriousAccessibilityProblems(page)).toEqual([]);
+      await screenshot(page, `company-access-review-${viewport === phone ? 'phone' : 'desktop'}`);
+    }
   });
 });

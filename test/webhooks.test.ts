@@ -4,12 +4,15 @@ import { Webhook as Verifier } from 'standardwebhooks';
 import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverWebhook, failuresBeforeDisabling, planWebhookDeliveries, webhookQueue } from '../shared/integrations/webhook-deliveries.js';
+import { generateLab } from '../shared/jobs/lab-run.js';
 import type { NotificationChannels } from '../shared/notifications/channels.js';
 import type { OutgoingEmail } from '../shared/notifications/outgoing-email.js';
+import type { Equipment } from '../shared/schemas/equipment.js';
+import type { Nonconformity } from '../shared/schemas/nonconformities.js';
 import type { Webhook, WebhookDelivery } from '../shared/schemas/webhooks.js';
 import { queuedBy, registeredQueueFunctions, registeredTimers } from '../shared/platform/registry.js';
 import type { ApiClient } from './helpers/api-client.js';
-import { startTestProduct, type TestProduct } from './helpers/test-product.js';
+import { demoPassword, startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 /** Webhooks (SPEC §14): subscriptions made by administrators, deliveries a Standard Webhooks receiver verifies. */
 let product: TestProduct;
@@ -253,5 +256,89 @@ describe('webhook subscriptions', () => {
     expect((await admin.get<{ items: Webhook[] }>('/api/integrations/webhooks?pageSize=500')).body.items).toHaveLength(before);
     const trail = await admin.get<{ items: unknown[] }>('/api/audit?entityType=webhook&pageSize=500');
     expect(trail.body.items.every((entry) => !JSON.stringify(entry).includes('203.0.113.10') && !JSON.stringify(entry).includes('169.254.169.254'))).toBe(true);
+  });
+});
+
+describe('webhook events of fitness and missed checklists', () => {
+  /** Plans the due deliveries and sends those of one subscription; answers what its receiver verified, oldest event first. */
+  async function deliveredTo(subscription: Created, path: string, now = new Date()) {
+    const ours = (await planWebhookDeliveries(now)).filter((message) => message.subscriptionId === subscription.subscriptionId);
+    for (const message of ours) expect(await deliverWebhook(message, now)).toBe('delivered');
+    const verifier = new Verifier(subscription.secret);
+    const events = received
+      .filter((request) => request.path === path)
+      .map(
+        (request) =>
+          verifier.verify(request.body, request.headers as Record<string, string>) as { type: string; timestamp: string; data: Record<string, unknown> },
+      );
+    return { messages: ours, events: events.sort((a, b) => a.timestamp.localeCompare(b.timestamp)) };
+  }
+
+  it('URS-172 tells when a machine stops being fit for use (a quarantine) and when it is fit again (a signed return to service), once each', async () => {
+    const subscription = await subscribe({ name: 'LIMS fitness', url: `${receiverUrl}/fitness`, events: ['machine.fitness-changed'], labIds: ['LAB01'] });
+    const machines = await admin.get<{ items: Equipment[] }>('/api/labs/LAB01/equipment');
+    const serialNumber = machines.body.items.find((machine) => machine.status === 'In Service' && machine.fitness.state === 'fit')!.serialNumber;
+    const opened = await manager.post<Nonconformity>('/api/labs/LAB01/nonconformities', { serialNumber, description: 'The spindle stalls under load.' });
+    expect(opened.status, opened.text).toBe(201);
+    // A second fault on a machine already not fit changes nothing a LIMS acts on: no event.
+    await reportFault('LAB01', serialNumber);
+    const held = (await admin.get<Equipment>(`/api/labs/LAB01/equipment/${serialNumber}`)).body;
+    const returned = await manager.post<Equipment>(`/api/labs/LAB01/equipment/${serialNumber}/return-to-service`, {
+      signature: { password: demoPassword },
+      nonconformities: held.quarantinedBy,
+      note: 'Spindle bearings replaced and run in',
+    });
+    expect(returned.status, returned.text).toBe(200);
+    expect(returned.body.fitness.state).not.toBe('not fit');
+
+    const { messages, events } = await deliveredTo(subscription, '/fitness');
+    expect(messages).toHaveLength(2);
+    expect(events.map((event) => event.type)).toEqual(['machine.fitness-changed', 'machine.fitness-changed']);
+    expect(events[0]!.data).toMatchObject({
+      labId: 'LAB01',
+      entityType: 'equipment',
+      entityId: serialNumber,
+      action: 'equipment.fitness-changed',
+      actor: expect.any(String),
+      details: { fitForUse: false, fitness: 'not fit', reasons: expect.arrayContaining(['open nonconformity']), because: 'equipment.quarantined' },
+    });
+    expect(events[1]!.data).toMatchObject({
+      entityId: serialNumber,
+      reason: 'fit for use again',
+      details: { fitForUse: true, reasons: [], because: 'equipment.returned-to-service' },
+    });
+    // The machine's own trail says so too, in the words of the audit page.
+    const trail = await admin.get<{ items: { action: string }[] }>(`/api/audit?entityType=equipment&entityId=${serialNumber}&pageSize=100`);
+    expect(trail.body.items.filter((entry) => entry.action === 'equipment.fitness-changed')).toHaveLength(2);
+  });
+
+  it('URS-173 tells of each checklist the generator leaves missed, with its record, machine and period', async () => {
+    const subscription = await subscribe({ name: 'LIMS missed', url: `${receiverUrl}/missed`, events: ['record.missed'], labIds: ['LAB02'] });
+    // Two days on, today's open checklists are past their due time and the days between are backfilled as missed.
+    const later = new Date(Date.now() + 2 * 24 * 60 * 60_000);
+    const run = await generateLab('LAB02', later, 'webhook-missed');
+    const missed = run.missed + run.backfilled;
+    expect(missed).toBeGreaterThan(0);
+
+    const { messages, events } = await deliveredTo(subscription, '/missed', later);
+    expect(messages).toHaveLength(missed);
+    expect(events).toHaveLength(missed);
+    expect(new Set(events.map((event) => event.data.entityId)).size).toBe(missed);
+    const event = events[0]!;
+    expect(event).toMatchObject({
+      type: 'record.missed',
+      data: {
+        labId: 'LAB02',
+        entityType: 'record',
+        action: 'records.generated',
+        actor: 'EquipManSys record generator',
+        details: { recordNumber: event.data.entityId, serialNumber: expect.any(String), frequency: expect.any(String), periodStart: expect.any(String) },
+      },
+    });
+    const record = await admin.get<{ status: string }>(`/api/labs/LAB02/records/${String(event.data.entityId)}`);
+    expect(record.status, record.text).toBe(200);
+    expect(record.body.status).toBe('Missed');
+    // Read again, the same entries make no second delivery.
+    expect((await planWebhookDeliveries(later)).filter((message) => message.subscriptionId === subscription.subscriptionId)).toEqual([]);
   });
 });

@@ -194,20 +194,33 @@ export async function deliveriesOf(subscriptionId: string, pageSize: number, con
   );
 }
 
-export async function readCursor(labId: string): Promise<Versioned<WebhookCursorDocument> | null> {
-  const { resource, etag } = await (await webhooks()).item(`cursor-${labId}`, cursorsPartition).read<WebhookCursorDocument>();
+/** The audit chains of a lab that webhook events come from: its equipment and its records. */
+export type EventChain = 'equipment' | 'records';
+
+/** The equipment chain's cursor keeps the id it had before the records chain was read too. */
+const cursorId = (labId: string, chain: EventChain) => (chain === 'equipment' ? `cursor-${labId}` : `cursor-${chain}-${labId}`);
+
+export async function readCursor(labId: string, chain: EventChain): Promise<Versioned<WebhookCursorDocument> | null> {
+  const { resource, etag } = await (await webhooks()).item(cursorId(labId, chain), cursorsPartition).read<WebhookCursorDocument>();
   return resource ? { document: resource, etag } : null;
 }
 
-export async function saveCursor(labId: string, readUpTo: string, seen: readonly string[]): Promise<void> {
-  const cursor: WebhookCursorDocument = { id: `cursor-${labId}`, type: 'webhook-cursor', subscriptionId: cursorsPartition, labId, readUpTo, seen: [...seen] };
+export async function saveCursor(labId: string, chain: EventChain, readUpTo: string, seen: readonly string[]): Promise<void> {
+  const cursor: WebhookCursorDocument = {
+    id: cursorId(labId, chain),
+    type: 'webhook-cursor',
+    subscriptionId: cursorsPartition,
+    labId,
+    readUpTo,
+    seen: [...seen],
+  };
   await (await webhooks()).items.upsert(cursor);
 }
 
-/** Entries of the lab's equipment chain with these actions from `since` on, oldest first: one partition, one query. */
-export async function equipmentEntriesSince(labId: string, actions: readonly string[], since: string): Promise<AuditEntry[]> {
+/** Entries of one of the lab's chains with these actions from `since` on, oldest first: one partition, one query. */
+export async function chainEntriesSince(chain: EventChain, labId: string, actions: readonly string[], since: string): Promise<AuditEntry[]> {
   const { resources } = await (
-    await container('equipment')
+    await container(chain)
   ).items
     .query<AuditEntry>(
       {

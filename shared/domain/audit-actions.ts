@@ -32,6 +32,7 @@ export const auditActionWords = {
   'entra-app.used': 'Microsoft Entra app used (first use of the day)',
   'equipment-class.created': 'Equipment class added',
   'equipment-class.imported': 'Equipment class imported',
+  'equipment.fitness-changed': 'Machine became fit or not fit for use',
   'equipment.imported': 'Machine imported',
   'equipment.quarantined': 'Machine quarantined by a nonconformity',
   'equipment.registered': 'Machine registered',

@@ -136,6 +136,16 @@ export function fitnessOf(machine: Pick<MachineLife, 'status' | 'calibration' | 
   });
 }
 
+/**
+ * Whether the machine is fit for use as its record stands on `today` (due soon is still fit): as
+ * `fitnessOf`, except that a calibration lapsed past its grace counts once the hourly check has noted
+ * it, which is the moment the record (and a webhook) says the machine stopped being fit.
+ */
+export function fitForUseOnRecord(machine: Pick<MachineLife, 'status' | 'calibration' | 'quarantine' | 'openNonconformities'>, today: string): boolean {
+  const { state, reasons } = fitnessOf(machine, today);
+  return state !== 'not fit' || reasons.every((reason) => reason === 'calibration overdue' && !machine.calibration?.overdueNotedOn);
+}
+
 /** Whether the machine, as it stands, owes PM checklists: In Service and not held by a quarantine. */
 export function owesChecklists(machine: Pick<MachineLife, 'status' | 'quarantine'>): boolean {
   return machine.status === 'In Service' && !machine.quarantine;

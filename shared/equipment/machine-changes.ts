@@ -11,6 +11,9 @@ import { retryWhileOvertaken } from '../data/optimistic-retry.js';
 import { inTurn } from '../data/turns.js';
 import type { Versioned } from '../data/versioned.js';
 import type { AuditEvent } from '../domain/audit-chain.js';
+import { auditEvent } from '../domain/audit-entries.js';
+import { fitForUseOnRecord, fitnessOf } from '../domain/machine-lifecycle.js';
+import { labToday } from '../labs/lab-today.js';
 import { notFound } from '../platform/problems.js';
 
 /**
@@ -74,7 +77,43 @@ export function changeMachine<R>(
   return inEquipmentTurn(labId, `Equipment ${serialNumber}`, async () => {
     const [{ document, etag }, head] = await Promise.all([read(labId, serialNumber), readEquipmentChainHead(labId)]);
     const { write, answer } = await decide(document, head);
-    if (write) await saveEquipment(write.next, etag, write.events, { head: write.head ?? head, alongside: write.alongside ?? [] });
+    if (write) {
+      // The fitness entry goes first: the change's own entry stays the machine's latest, as its readers expect.
+      const events = [...(await fitnessChange(document, write)), ...write.events];
+      await saveEquipment(write.next, etag, events, { head: write.head ?? head, alongside: write.alongside ?? [] });
+    }
     return answer;
   });
+}
+
+/**
+ * The entry that says a change made the machine fit or not fit for use (a quarantine, a return to
+ * service, a failing calibration or intermediate check, an overdue noted, an approved calibration),
+ * written with the change, by whoever made it: the `machine.fitness-changed` webhook event. A copy
+ * leaving or arriving in a transfer says nothing: its fitness is told where it is.
+ */
+async function fitnessChange(before: EquipmentDocument, write: MachineWrite): Promise<AuditEvent[]> {
+  const after = write.next;
+  if (after === before || before.presence !== 'present' || after.presence !== 'present') return [];
+  const today = await labToday(after.labId);
+  const fit = fitForUseOnRecord(after, today);
+  if (fit === fitForUseOnRecord(before, today)) return [];
+  // The change's entry about the machine itself (a quarantine rather than the nonconformity that made it).
+  const cause = write.events.find((event) => event.entityType === 'equipment' && event.entityId === after.serialNumber) ?? write.events[0];
+  const { state, reasons, calibrationDue } = fitnessOf(after, today);
+  return [
+    auditEvent(
+      'equipment.fitness-changed',
+      { kind: 'equipment', serialNumber: after.serialNumber, labIds: [after.labId] },
+      cause?.actor ?? null,
+      cause?.requestId ? { requestId: cause.requestId, clientAddress: cause.clientAddress } : null,
+      {
+        // Dated as the batch's first entry, so the lab's chain stays in time order.
+        ...(write.events[0] ? { at: write.events[0].at } : {}),
+        reason: fit ? 'fit for use again' : `not fit for use: ${reasons.join(', ')}`,
+        before: { fitForUse: !fit },
+        after: { fitForUse: fit, fitness: state, reasons, calibrationDue, because: cause?.action ?? null },
+      },
+    ),
+  ];
 }

@@ -8,12 +8,13 @@ import {
   changeWebhook,
   createDeliveryOnce,
   dueDeliveries,
+  chainEntriesSince,
   enabledWebhooks,
-  equipmentEntriesSince,
   readCursor,
   readDelivery,
   replaceDelivery,
   saveCursor,
+  type EventChain,
   type WebhookAttempt,
   type WebhookDeliveryDocument,
   type WebhookSubscriptionDocument,
@@ -28,8 +29,8 @@ import { checkWebhookTarget, pinnedLookup, type Resolve } from './webhook-target
 
 /**
  * Deliveries per the Standard Webhooks specification (https://www.standardwebhooks.com/). The events are
- * the audit entries of each lab's equipment chain, written in the same batch as the change they
- * describe: the schedule reads each chain from where it stopped and makes one delivery per entry and
+ * the audit entries of each lab's equipment and records chains, written in the same batch as the change
+ * they describe: the schedule reads each chain from where it stopped and makes one delivery per event and
  * subscription, with an id derived from both, so reading an entry twice makes no second delivery and
  * every attempt carries the same `webhook-id`. Due deliveries go on the queue; a failed attempt waits
  * longer each time, and a subscription whose attempts keep failing is disabled with a notice to the
@@ -40,15 +41,25 @@ export const webhookQueue = 'webhook-deliveries';
 export const webhookMessageSchema = z.object({ subscriptionId: z.string().min(1), webhookId: z.string().min(1) });
 export type WebhookMessage = z.infer<typeof webhookMessageSchema>;
 
-/** The audit action behind each event. */
-const eventOfAction: Record<string, WebhookEventType> = {
-  'equipment.quarantined': 'machine.quarantined',
-  'equipment.returned-to-service': 'machine.returned-to-service',
-  'calibration.overdue': 'calibration.overdue',
-  'calibration.approved': 'calibration.approved',
-  'nonconformity.opened': 'nonconformity.opened',
-  'nonconformity.closed': 'nonconformity.closed',
+/** The audit actions behind each event, by the chain they are written in. */
+const eventOfAction: Record<EventChain, Record<string, WebhookEventType>> = {
+  equipment: {
+    'equipment.quarantined': 'machine.quarantined',
+    'equipment.returned-to-service': 'machine.returned-to-service',
+    'calibration.overdue': 'calibration.overdue',
+    'calibration.approved': 'calibration.approved',
+    'nonconformity.opened': 'nonconformity.opened',
+    'nonconformity.closed': 'nonconformity.closed',
+    'equipment.fitness-changed': 'machine.fitness-changed',
+  },
+  records: {
+    // A usage checklist whose meter passed its due window, one entry each.
+    'record.missed': 'record.missed',
+    // A generator run's batch names each record it left Missed.
+    'records.generated': 'record.missed',
+  },
 };
+const eventChains = Object.keys(eventOfAction) as EventChain[];
 
 /** Minutes to wait after each failed attempt; after the last wait's attempt fails too, the delivery is given up (about a day in all). */
 export const retryWaitMinutes = [1, 5, 30, 120, 300, 600, 600] as const;
@@ -60,54 +71,109 @@ const lookBackMs = 5 * 60_000;
 const queuedForMs = 10 * 60_000;
 const answerTimeoutMs = 15_000;
 
-const webhookIdOf = (subscriptionId: string, labId: string, entry: Pick<AuditEntry, 'id'>) =>
-  `msg_${createHash('sha256').update(`${subscriptionId}|${labId}|${entry.id}`).digest('hex').slice(0, 32)}`;
+const webhookIdOf = (subscriptionId: string, labId: string, eventKey: string) =>
+  `msg_${createHash('sha256').update(`${subscriptionId}|${labId}|${eventKey}`).digest('hex').slice(0, 32)}`;
 
 const concerns = (subscription: WebhookSubscriptionDocument, labId: string) => subscription.labIds === null || subscription.labIds.includes(labId);
 
-/** The event's body: what happened, to which machine, when, who did it and why, as the audit entry says. */
-function eventBody(type: WebhookEventType, labId: string, entry: AuditEntry): string {
+/** One event to deliver: its type, the key its webhook id is made from, and its body. */
+interface ChainEvent {
+  type: WebhookEventType;
+  key: string;
+  body: string;
+}
+
+/** What the event is about when it is not the entry's own entity: one record of a generator run's entry. */
+interface EventSubject {
+  entityType: string;
+  entityId: string;
+  reason: string | null;
+  details: unknown;
+}
+
+/** The event's body: what happened, to which machine or record, when, who did it and why, as the audit entry says. */
+function eventBody(type: WebhookEventType, labId: string, entry: AuditEntry, subject?: EventSubject): string {
   return JSON.stringify({
     type,
     timestamp: entry.at,
     data: {
       labId,
-      entityType: entry.entityType,
-      entityId: entry.entityId,
+      entityType: subject?.entityType ?? entry.entityType,
+      entityId: subject?.entityId ?? entry.entityId,
       action: entry.action,
       actor: entry.actor?.displayName ?? null,
-      reason: entry.reason ?? null,
-      details: entry.after ?? null,
+      reason: subject ? subject.reason : (entry.reason ?? null),
+      details: subject ? subject.details : (entry.after ?? null),
       auditEntry: { labId, seq: entry.seq },
     },
   });
 }
 
-/** Reads each concerned lab's equipment chain on from where it stopped and makes the deliveries its entries call for. */
+interface MissedByRun {
+  recordNumber: string;
+  serialNumber: string;
+  frequency: string;
+  periodStart: string;
+  dueEnd: string;
+}
+
+/**
+ * The events an entry makes: one for the entry, or for a generator run's entry one `record.missed` per
+ * record it left Missed. The equipment chain's keys are the entry ids, as before the records chain was read.
+ */
+function eventsOf(chain: EventChain, labId: string, entry: AuditEntry): ChainEvent[] {
+  const type = eventOfAction[chain][entry.action]!;
+  if (entry.action !== 'records.generated') {
+    return [{ type, key: chain === 'equipment' ? entry.id : `${chain}|${entry.id}`, body: eventBody(type, labId, entry) }];
+  }
+  const missed = (entry.after as { missedRecords?: MissedByRun[] } | undefined)?.missedRecords ?? [];
+  return missed.map((record) => ({
+    type,
+    key: `${chain}|${entry.id}|${record.recordNumber}`,
+    body: eventBody(type, labId, entry, {
+      entityType: 'record',
+      entityId: record.recordNumber,
+      reason: `The ${record.frequency} checklist of ${record.serialNumber} for ${record.periodStart} was not completed by ${record.dueEnd}`,
+      details: record,
+    }),
+  }));
+}
+
+/** Reads each concerned lab's chains on from where they stopped and makes the deliveries their entries call for. */
 async function collectEvents(subscriptions: readonly WebhookSubscriptionDocument[], now: Date): Promise<void> {
   const labIds = subscriptions.some((subscription) => subscription.labIds === null)
     ? (await listLabs()).map((lab) => lab.labId)
     : [...new Set(subscriptions.flatMap((subscription) => subscription.labIds ?? []))];
   for (const labId of labIds) {
     const concerned = subscriptions.filter((subscription) => concerns(subscription, labId));
-    const cursor = await readCursor(labId);
-    const earliest = concerned.map((subscription) => subscription.createdAt).sort()[0]!;
-    const readFrom = cursor ? new Date(Date.parse(cursor.document.readUpTo) - lookBackMs).toISOString() : earliest;
-    const seen = new Set(cursor?.document.seen ?? []);
-    const entries = (await equipmentEntriesSince(labId, Object.keys(eventOfAction), readFrom > earliest ? readFrom : earliest)).filter(
-      (entry) => !seen.has(entry.id),
-    );
-    if (entries.length === 0) continue;
-    for (const entry of entries) {
-      const type = eventOfAction[entry.action]!;
-      for (const subscription of concerned.filter((candidate) => candidate.events.includes(type) && entry.at >= candidate.createdAt)) {
+    for (const chain of eventChains) {
+      const types = new Set(Object.values(eventOfAction[chain]));
+      // A chain no subscription wants an event of is not read (the records chain has a generator entry every hour).
+      const wanting = concerned.filter((subscription) => subscription.events.some((type) => types.has(type)));
+      if (wanting.length > 0) await collectChain(chain, labId, wanting, now);
+    }
+  }
+}
+
+async function collectChain(chain: EventChain, labId: string, concerned: readonly WebhookSubscriptionDocument[], now: Date): Promise<void> {
+  const cursor = await readCursor(labId, chain);
+  const earliest = concerned.map((subscription) => subscription.createdAt).sort()[0]!;
+  const readFrom = cursor ? new Date(Date.parse(cursor.document.readUpTo) - lookBackMs).toISOString() : earliest;
+  const seen = new Set(cursor?.document.seen ?? []);
+  const entries = (await chainEntriesSince(chain, labId, Object.keys(eventOfAction[chain]), readFrom > earliest ? readFrom : earliest)).filter(
+    (entry) => !seen.has(entry.id),
+  );
+  if (entries.length === 0) return;
+  for (const entry of entries) {
+    for (const event of eventsOf(chain, labId, entry)) {
+      for (const subscription of concerned.filter((candidate) => candidate.events.includes(event.type) && entry.at >= candidate.createdAt)) {
         await createDeliveryOnce({
-          id: webhookIdOf(subscription.subscriptionId, labId, entry),
+          id: webhookIdOf(subscription.subscriptionId, labId, event.key),
           type: 'webhook-delivery',
           subscriptionId: subscription.subscriptionId,
-          eventType: type,
+          eventType: event.type,
           labId,
-          body: eventBody(type, labId, entry),
+          body: event.body,
           createdAt: now.toISOString(),
           state: 'pending',
           nextAttemptAt: now.toISOString(),
@@ -115,10 +181,10 @@ async function collectEvents(subscriptions: readonly WebhookSubscriptionDocument
         });
       }
     }
-    const readUpTo = entries.at(-1)!.at;
-    const stillInView = (cursor?.document.seen ?? []).concat(entries.map((entry) => entry.id));
-    await saveCursor(labId, readUpTo, stillInView.slice(-200));
   }
+  const readUpTo = entries.at(-1)!.at;
+  const stillInView = (cursor?.document.seen ?? []).concat(entries.map((entry) => entry.id));
+  await saveCursor(labId, chain, readUpTo, stillInView.slice(-200));
 }
 
 /**

@@ -10,6 +10,7 @@ import { calendarDueDay, confirmOpenings, usageCauseWords, usageFollowUp } from 
 import { formatDay, localDay, parseDay, startOfDay } from '../domain/periods.js';
 import { changeMachine } from '../equipment/machine-changes.js';
 import type { RequestOrigin } from '../platform/http-pipeline.js';
+import { HttpProblem } from '../platform/problems.js';
 import { TooMuchContention } from '../platform/store-failures.js';
 import type { UsageSchedule } from '../schemas/catalog.js';
 import type { Meter, StoredMeter, UsageOpening } from '../schemas/meters.js';
@@ -197,7 +198,12 @@ export async function recheckUsage(
       });
       const changed = JSON.stringify(meters) !== JSON.stringify(machine.meters ?? []);
       return { write: changed ? { next: { ...machine, meters }, events: [] } : null, answer: work };
+    }).catch((error: unknown) => {
+      if (error instanceof HttpProblem && error.status === 404) return null;
+      throw error;
     });
+    // A machine that left the lab since the generation read it owes this lab nothing more.
+    if (toOpen === null) continue;
     for (const work of toOpen) opened.push(...(await openUsageRecords(work, actor, null, now, timeZone)));
   }
   return { opened };

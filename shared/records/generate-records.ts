@@ -45,6 +45,16 @@ async function modelsFor(modelIds: Iterable<string>): Promise<Map<string, ModelD
 function runEvent(labId: string, runId: string, at: string, writes: { document: RecordDocument; kind: string }[]): AuditEvent {
   const count = (kind: string) => writes.filter((write) => write.kind === kind).length;
   const created = writes.filter((write) => write.kind === 'created' || write.kind === 'backfilled').map((write) => write.document.recordNumber);
+  // Each record this batch leaves Missed, for the `record.missed` webhook event (one per record, read from this entry).
+  const missedRecords = writes
+    .filter((write) => write.kind === 'missed' || write.kind === 'backfilled')
+    .map(({ document }) => ({
+      recordNumber: document.recordNumber,
+      serialNumber: document.serialNumber,
+      frequency: document.frequency,
+      periodStart: document.periodStart,
+      dueEnd: document.dueEnd,
+    }));
   return {
     action: 'records.generated',
     entityType: 'records',
@@ -63,6 +73,7 @@ function runEvent(labId: string, runId: string, at: string, writes: { document: 
       lastNumber: created.at(-1) ?? null,
       // Each record as written, so verification can tell a record changed afterwards.
       records: writes.map((write) => [write.document.recordNumber, contentHash(write.document)]),
+      ...(missedRecords.length > 0 ? { missedRecords } : {}),
     },
     reason: writes.some((write) => write.kind === 'cancelled')
       ? [...new Set(writes.filter((write) => write.kind === 'cancelled').map((write) => write.document.cancelReason))].join('; ')

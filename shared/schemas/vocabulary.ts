@@ -55,9 +55,9 @@ export const auditReviewCategoryWords: Record<AuditReviewCategory, string> = {
 export const apiKeyScopes = ['feed:read', 'fitness:read', 'meters:write'] as const;
 
 /**
- * What a webhook subscriber can be told (SPEC §14), each the word for one audit action of the lab's
- * equipment chain: a LIMS stops accepting results from a quarantined or overdue machine and takes
- * them again once it is back in service or calibrated.
+ * What a webhook subscriber can be told (SPEC §14), each the word for audit actions of the lab's
+ * equipment chain, or its records chain for a missed checklist: a LIMS stops accepting results from a
+ * machine that is not fit for use and takes them again once it is fit.
  */
 export const webhookEventTypes = [
   'machine.quarantined',
@@ -66,4 +66,6 @@ export const webhookEventTypes = [
   'calibration.approved',
   'nonconformity.opened',
   'nonconformity.closed',
+  'machine.fitness-changed',
+  'record.missed',
 ] as const;

@@ -389,7 +389,7 @@ function WebhooksSection(props: { labs: VisibleLab[] }) {
         title="Webhooks"
         newLabel="New webhook"
         onNew={() => webhooks.openDialog('new')}
-        hint="A webhook tells another system, such as a LIMS, when a machine is quarantined, back in service, calibrated or overdue."
+        hint="A webhook tells another system, such as a LIMS, when a machine stops or starts being fit for use, is quarantined, back in service, calibrated or overdue, or a checklist is missed."
       />
       {webhooks.created && <SecretOnce what="signing secret" secret={webhooks.created.secret} onDismiss={webhooks.dismissCreated} />}
       {webhooks.notice && <Notice>{webhooks.notice}</Notice>}

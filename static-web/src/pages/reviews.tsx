@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
-import type { Review, ReviewFigures, ReviewList, ReviewPreview } from '../../../shared/schemas/reviews.js';
+import type { CompanyAccessPreview, Review, ReviewFigures, ReviewList, ReviewPreview } from '../../../shared/schemas/reviews.js';
 import { auditReviewCategories, auditReviewCategoryWords, reviewKindWords, reviewMeaning, type ReviewKind } from '../../../shared/schemas/vocabulary.js';
 import { api, query } from '../api.js';
 import { SignatureStep } from '../components/signature-step.js';
 import { useSignedSubmit } from '../components/signed-submit.js';
 import { Link, navigate } from '../router.js';
-import { currentLab } from '../state.js';
+import { currentLab, isCompanyWide } from '../state.js';
 import { ErrorMessage, Field, formatDate, formatDateTime, Loading, PageTitle, SelectField, TextField, useLoad } from '../ui.js';
 
 const reviewPath = (labId: string, reviewNumber: string) => `/reviews/${labId}/${reviewNumber}`;
@@ -208,6 +208,7 @@ export function ReviewsPage() {
           ))}
         </ul>
         <p class="hint">Each kind is due {data.intervalMonths} months after the end of the last period reviewed.</p>
+        {isCompanyWide.value && <CompanyAccess labId={lab.labId} />}
       </section>
       {starting && (
         <StartReview key={starting} labId={lab.labId} kind={starting} onSigned={(review) => navigate(reviewPath(review.labId, review.reviewNumber))} />
@@ -248,6 +249,26 @@ export function ReviewsPage() {
         )}
       </section>
     </>
+  );
+}
+
+/**
+ * Who holds Administrator and Global Audit: accounts no lab's review lists, read by an Administrator
+ * or Global Audit, whose own account is among them and said so.
+ */
+function CompanyAccess(props: { labId: string }) {
+  const preview = useLoad(() => api.get<CompanyAccessPreview>('/api/reviews/company-access/preview').then(({ body }) => body), []);
+  return (
+    <details class="company-access">
+      <summary>Company-wide accounts (Administrator, Global Audit)</summary>
+      <ErrorMessage error={preview.error} />
+      {preview.data && (
+        <>
+          <p class="hint">No lab's review lists these accounts. Yours, {preview.data.reviewer}, is among them: have someone else look at it too.</p>
+          <Figures labId={props.labId} figures={preview.data.figures} />
+        </>
+      )}
+    </details>
   );
 }
 
