@@ -5,22 +5,23 @@ import { systemActor } from '../shared/users/manage-users.js';
 import { startTestProduct, type TestProduct } from './helpers/test-product.js';
 
 /**
- * A product of its own with limits of 2 reports per machine and 4 per address a minute, so its windows
+ * A product of its own with limits of 2 reports per machine and 4 per address an hour, so its windows
  * count only this file's reports. Every request of this file comes from the same address.
  */
 let product: TestProduct;
 const keys = new Map<string, string>();
 
 beforeAll(async () => {
-  product = await startTestProduct({ PROBLEM_REPORTS_PER_ADDRESS: '4', PROBLEM_REPORTS_PER_MACHINE: '2', PROBLEM_REPORTS_WINDOW_SECONDS: '60' });
+  product = await startTestProduct({ PROBLEM_REPORTS_PER_ADDRESS: '4', PROBLEM_REPORTS_PER_MACHINE: '2', PROBLEM_REPORTS_WINDOW_SECONDS: '3600' });
   const manager = await product.signedIn('manager1');
   for (const serialNumber of ['LIMIT-A', 'LIMIT-B', 'LIMIT-C']) {
     await registerEquipment(systemActor, 'LAB01', { serialNumber, modelId: 'Form 3B', status: 'In Service' }, null);
     const sheet = await manager.get<LabelSheet>(`/api/labs/LAB01/labels?serials=${serialNumber}`);
     keys.set(serialNumber, new URL(sheet.body.items[0]!.url).searchParams.get('k')!);
   }
-  // Windows are whole minutes: start early in one so that every report here falls in the same window.
-  const secondsLeft = 60 - new Date().getUTCSeconds();
+  // Windows are whole hours: wait for the next one only in an hour's last seconds, so that every report
+  // here falls in the same window and the file rarely waits at all.
+  const secondsLeft = 3600 - (Math.floor(Date.now() / 1000) % 3600);
   if (secondsLeft < 40) await new Promise((resolve) => setTimeout(resolve, secondsLeft * 1000 + 200));
 });
 afterAll(async () => product.cleanup());
