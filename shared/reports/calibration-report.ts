@@ -1,4 +1,4 @@
-import { actorOf, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import { dueItems } from '../calibration/calibrations.js';
 import { intervalReviewOf } from '../calibration/interval-review.js';
 import { currentPlan } from '../domain/machine-lifecycle.js';
@@ -7,7 +7,7 @@ import { allEquipmentOf, type EquipmentDocument } from '../data/equipment-reposi
 import { addDays } from '../domain/calibration-rules.js';
 import { formatDay, localDay } from '../domain/periods.js';
 import { badRequest } from '../platform/problems.js';
-import { pageOfLabs } from './lab-pages.js';
+import { pageOfLabs, reportHeading } from './lab-pages.js';
 import type { CalibrationReport, CalibrationReportQuery } from '../schemas/calibration.js';
 import { toCsv, type Cell } from './csv.js';
 
@@ -55,7 +55,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
     if (from > to) throw badRequest('The report starts after it ends.', [{ field: 'from', message: `must be on or before ${to}` }]);
     return { from, to };
   });
-  const { labs, labNames, timeZones, from, to } = page;
+  const { labs, timeZones, from, to } = page;
   const perLab = await Promise.all(
     labs.map(async (labId) => {
       const [machines, calibrations] = await Promise.all([allEquipmentOf(labId), calibrationsOfLab(labId)]);
@@ -70,12 +70,7 @@ export async function calibrationReport(principal: Principal, query: Calibration
   );
   const inPeriod = (event: CalibrationDocument) => event.performedOn >= from && event.performedOn <= to;
   return {
-    from,
-    to,
-    generatedAt: page.now.toISOString(),
-    generatedBy: actorOf(principal),
-    labs,
-    labNames,
+    ...reportHeading(principal, page),
     due: perLab.flatMap(({ labId, machines, today }) => dueItems(machines, today, dueWithinDays).map((item) => ({ labId, ...item }))),
     certificates: perLab.flatMap(({ labId, calibrations }) =>
       calibrations.filter(inPeriod).map((event) => ({

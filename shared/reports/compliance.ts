@@ -1,4 +1,4 @@
-import { actorOf, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import { recordsForReport, type ReportedRecord } from '../data/records-repository.js';
 import { labsWhere } from '../domain/permissions.js';
 import { badRequest, forbidden } from '../platform/problems.js';
@@ -6,7 +6,7 @@ import { recordFrequencies } from '../schemas/catalog.js';
 import { formatDay, parseDay, periodStartOf } from '../domain/periods.js';
 import type { ComplianceQuery, ComplianceReport, ComplianceRow, MissedRow, TrendPoint } from '../schemas/reports.js';
 import { toCsv } from './csv.js';
-import { pageOfLabs } from './lab-pages.js';
+import { pageOfLabs, reportHeading } from './lab-pages.js';
 
 /** A record that needs a second signature counts as done only once it has it. */
 function done(record: ReportedRecord): boolean {
@@ -135,12 +135,7 @@ export async function complianceReport(principal: Principal, query: ComplianceQu
   const { from, to } = page;
   const perLab = await Promise.all(page.labs.map(async (labId) => ({ labId, records: await recordsForReport(labId, from, to) })));
   return {
-    from,
-    to,
-    generatedAt: page.now.toISOString(),
-    generatedBy: actorOf(principal),
-    labs: page.labs,
-    labNames: page.labNames,
+    ...reportHeading(principal, page),
     summary: perLab.flatMap(({ labId, records }) => summarize(labId, records)),
     missed: perLab.flatMap(({ labId, records }) => missedAndOverdue(labId, records, page.now)),
     trend: perLab.flatMap(({ labId, records }) => completionTrend(labId, records)),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Principal } from '../auth/principal.js';
+import { actorOf, type Principal } from '../auth/principal.js';
 import { listLabs } from '../data/labs-repository.js';
 import { labsWhere } from '../domain/permissions.js';
 import { latestLabToday } from '../labs/lab-today.js';
@@ -101,6 +101,18 @@ export async function pageOfLabs(
     continuationToken: more
       ? Buffer.from(JSON.stringify({ after: page.at(-1)!, from, to, generatedAt: at.toISOString() } satisfies Token)).toString('base64url')
       : null,
+  };
+}
+
+/** What every company-wide report opens with (`reportHeadingShape`), for this page of labs. */
+export function reportHeading(principal: Principal, page: LabPage) {
+  return {
+    from: page.from,
+    to: page.to,
+    generatedAt: page.now.toISOString(),
+    generatedBy: actorOf(principal),
+    labs: page.labs,
+    labNames: page.labNames,
   };
 }
 

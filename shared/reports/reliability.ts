@@ -1,4 +1,4 @@
-import { actorOf, type Principal } from '../auth/principal.js';
+import type { Principal } from '../auth/principal.js';
 import { allEquipmentOf, serialKey, type EquipmentDocument } from '../data/equipment-repository.js';
 import { nonconformitiesOfLab, type NonconformityDocument } from '../data/nonconformity-repository.js';
 import { recordsForReport, type ReportedRecord } from '../data/records-repository.js';
@@ -17,7 +17,7 @@ import {
 } from '../schemas/reliability.js';
 import { pmCompliance } from './compliance.js';
 import { toCsv } from './csv.js';
-import { pageOfLabs } from './lab-pages.js';
+import { pageOfLabs, reportHeading } from './lab-pages.js';
 
 const msPerHour = 3_600_000;
 
@@ -170,12 +170,7 @@ export async function reliabilityReport(principal: Principal, query: Reliability
     }),
   );
   return {
-    from,
-    to,
-    generatedAt: page.now.toISOString(),
-    generatedBy: actorOf(principal),
-    labs: page.labs,
-    labNames: page.labNames,
+    ...reportHeading(principal, page),
     labFigures: perLab.map(({ labId, rows }) => ({ labId, ...figuresOf(rows.map((row) => row.facts)) })),
     models: perLab.flatMap(({ labId, rows }) =>
       [...new Set(rows.map((row) => row.machine.modelId))].map((modelId) => ({

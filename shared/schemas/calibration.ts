@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labPagingShape } from './reports.js';
+import { labPagingShape, reportHeadingShape } from './reports.js';
 import { continuationTokenSchema, labIdSchema, singleLineText } from './common.js';
 import { fitnessSchema, serialNumberSchema } from './equipment.js';
 import { signatureSchema } from './records.js';
@@ -356,12 +356,7 @@ export const calibrationReportQuerySchema = z
 export type CalibrationReportQuery = z.infer<typeof calibrationReportQuerySchema>;
 
 export const calibrationReportSchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  generatedAt: z.string(),
-  generatedBy: actorSchema,
-  labs: z.array(z.string()),
-  labNames: z.record(z.string(), z.string()),
+  ...reportHeadingShape,
   /** Machines overdue, never calibrated, awaiting approval or due within 90 days, per lab, overdue first. */
   due: z.array(calibrationDueItemSchema.extend({ labId: z.string() })),
   /** Every calibration performed in the period with its provider and certificate (§6.4.13). */

@@ -3,7 +3,7 @@ import { calendarDateSchema } from './calibration.js';
 import { modelIdSchema } from './catalog.js';
 import { labIdSchema } from './common.js';
 import { serialNumberSchema } from './equipment.js';
-import { labPagingShape } from './reports.js';
+import { labPagingShape, reportHeadingShape } from './reports.js';
 
 export { downStatuses } from './vocabulary.js';
 
@@ -64,13 +64,7 @@ export type ReliabilityFigures = z.infer<typeof reliabilityFiguresSchema>;
 export const statusStretchSchema = z.object({ status: z.string(), from: z.string(), to: z.string() });
 
 export const reliabilityReportSchema = z.object({
-  /** The period, lab-local dates, both included. */
-  from: z.string(),
-  to: z.string(),
-  generatedAt: z.string(),
-  generatedBy: z.object({ username: z.string(), displayName: z.string() }),
-  labs: z.array(z.string()),
-  labNames: z.record(z.string(), z.string()),
+  ...reportHeadingShape,
   labFigures: z.array(reliabilityFiguresSchema.extend({ labId: z.string() })),
   models: z.array(reliabilityFiguresSchema.extend({ labId: z.string(), modelId: z.string() })),
   machines: z.array(

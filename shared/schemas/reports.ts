@@ -11,6 +11,19 @@ export const defaultLabsPerPage = 10;
  * A report of every lab comes in pages of labs (SPEC §13: each request inside the time a linked
  * backend gets); the pages' labs and rows added together are the whole report.
  */
+/** What every company-wide report opens with: its period, when and by whom it was made, and the labs it covers. */
+export const reportHeadingShape = {
+  /** The period, lab-local dates, both included. */
+  from: z.string(),
+  to: z.string(),
+  generatedAt: z.string(),
+  /** Who asked for the report: printed and exported with it. */
+  generatedBy: z.object({ username: z.string(), displayName: z.string() }),
+  labs: z.array(z.string()),
+  /** Each reported lab's name, by lab id. */
+  labNames: z.record(z.string(), z.string()),
+};
+
 export const labPagingShape = {
   /** Labs per page when no labId is given. */
   pageSize: z.coerce
@@ -90,14 +103,7 @@ export const trendPointSchema = z.object({
 export type TrendPoint = z.infer<typeof trendPointSchema>;
 
 export const complianceReportSchema = z.object({
-  from: z.string(),
-  to: z.string(),
-  generatedAt: z.string(),
-  /** Who asked for the report: printed and exported with it. */
-  generatedBy: z.object({ username: z.string(), displayName: z.string() }),
-  labs: z.array(z.string()),
-  /** Each reported lab's name, by lab id. */
-  labNames: z.record(z.string(), z.string()),
+  ...reportHeadingShape,
   summary: z.array(complianceRowSchema),
   missed: z.array(missedRowSchema),
   trend: z.array(trendPointSchema),
