@@ -11,7 +11,8 @@ export default defineConfig({
     pool: 'forks',
     sequence: { sequencer: BrowserFilesFirst },
     // Vitest's default (one core fewer than the machine has) runs one file at a time on two cores,
-    // while most files wait on a server, a child process or the browser: two at once halve the run.
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // while most files wait on a server, a child process or the browser: three at once on two cores
+    // keep both busy while one of them waits.
+    maxWorkers: Math.max(3, availableParallelism() - 1),
   },
 });
